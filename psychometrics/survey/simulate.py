@@ -1,0 +1,172 @@
+"""Simulate a booklet survey with known truth, for tests, benchmarks and the demo.
+
+Sixteen districts (by default) with different true means, strata district × age band ×
+sex, a background questionnaire that predicts ability, non-response that depends on age,
+and a balanced booklet design: each domain's items sit in three blocks, each booklet
+holds two blocks of every domain, so a third of each domain's items are missing by design.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import expit
+
+from psychometrics.irt import ItemParameters
+from psychometrics.survey._common import FloatArray, IntArray
+from psychometrics.survey.design import SampleDesign, Strata, allocate, select_sample
+
+AGE_BANDS = ("15-34", "35-59", "60+")
+SEXES = ("F", "M")
+
+
+@dataclass(frozen=True, repr=False)
+class SimulatedSurvey:
+    """A simulated survey: the sample, the respondents' answers and the truth.
+
+    Attributes
+    ----------
+    design : SampleDesign
+    district, age_band, sex, stratum : ndarray, shape (n_sampled,)
+        Labels (district and stratum as integer codes) of everyone sampled.
+    responded : ndarray of bool, shape (n_sampled,)
+    theta : ndarray, shape (n_sampled, n_domains)
+        True abilities.
+    background : ndarray, shape (n_sampled, 6)
+        Columns: education (0–4, categorical), employed (0/1, categorical), internet
+        hours, reading frequency, a noise item, self-rated skill; ``nan`` = missing.
+    responses : list of ndarray, each (n_sampled, n_items)
+        Per domain; ``nan`` = not in the booklet.
+    params : list of ItemParameters
+    district_means : ndarray, shape (n_districts,)
+        Population means of the first domain by district.
+    """
+
+    design: SampleDesign
+    district: IntArray
+    age_band: IntArray
+    sex: IntArray
+    stratum: IntArray
+    responded: np.ndarray
+    theta: FloatArray
+    background: FloatArray
+    responses: list[FloatArray]
+    params: list[ItemParameters]
+    district_means: FloatArray
+
+    def __repr__(self) -> str:
+        return (
+            f"SimulatedSurvey(n_sampled={self.district.size}, "
+            f"n_respondents={int(self.responded.sum())}, n_domains={self.theta.shape[1]})"
+        )
+
+
+def simulate_survey(
+    n_sample: int,
+    *,
+    n_districts: int = 16,
+    n_domains: int = 3,
+    items_per_block: int = 10,
+    response_rate: float = 0.8,
+    district_sd: float = 0.3,
+    rng: np.random.Generator,
+) -> SimulatedSurvey:
+    """Draw a stratified sample from a synthetic city and simulate its answers.
+
+    Parameters
+    ----------
+    n_sample : int
+        Persons sampled (respondents ≈ ``response_rate`` of them).
+    n_districts, n_domains : int
+    items_per_block : int
+        Items per block; a domain has 3 blocks, a booklet 2 of them.
+    response_rate : float
+        Average response rate (lower for the youngest band).
+    district_sd : float
+        SD of the true district means.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    SimulatedSurvey
+    """
+    counts = {}
+    size = rng.uniform(0.4, 2.0, n_districts)
+    for d in range(n_districts):
+        for a, share_a in enumerate((0.3, 0.45, 0.25)):
+            for s in range(2):
+                counts[(d, a, s)] = int(200_000 * size[d] * share_a * 0.5) + 50
+    strata = Strata.from_counts(counts)
+    n_per_district = max(1, n_sample // (2 * n_districts))
+    design = allocate(strata, n_sample, method="minimum", minimum=n_per_district)
+    # a frame of stratum indices is not needed: sampled units are i.i.d. within strata
+    h = np.repeat(np.arange(strata.n_strata), design.allocation)
+    keep = select_sample(h, design.allocation, rng=rng)
+    h = h[keep]
+    n = h.size
+    district = np.asarray(strata.district, dtype=np.intp)[h]
+    age = np.asarray(strata.age_band, dtype=np.intp)[h]
+    sex = np.asarray(strata.sex, dtype=np.intp)[h]
+    d_means = np.sort(rng.normal(0.0, district_sd, n_districts))
+    d_means = d_means - d_means.mean()
+    rng.shuffle(d_means)
+    # background: education and internet use drive ability
+    educ = np.clip(np.round(rng.normal(2 - 0.5 * (age - 1), 1.0, n)), 0, 4)
+    employed = (rng.random(n) < np.where(age == 2, 0.2, 0.75)).astype(float)
+    internet = rng.normal(0.0, 1.0, n) - 0.4 * (age - 1)
+    reading = rng.normal(0.0, 1.0, n)
+    noise = rng.normal(0.0, 1.0, n)
+    common = 0.25 * (educ - 2) + 0.2 * internet + 0.1 * reading - 0.15 * (age - 1)
+    self_rated = common + rng.normal(0.0, 0.8, n)
+    bg = np.column_stack([educ, employed, internet, reading, noise, self_rated])
+    bg[rng.random(bg.shape) < 0.03] = np.nan
+    corr = 0.7
+    shared = rng.normal(0.0, 1.0, n)
+    theta = np.empty((n, n_domains))
+    resid_sd = 0.8
+    for k in range(n_domains):
+        own = rng.normal(0.0, 1.0, n)
+        e = resid_sd * (np.sqrt(corr) * shared + np.sqrt(1 - corr) * own)
+        theta[:, k] = d_means[district] + common + e
+    responded = rng.random(n) < np.clip(response_rate + 0.1 * (age - 1), 0.05, 1.0)
+    booklet = rng.integers(0, 3, n)
+    responses, params = [], []
+    n_items = 3 * items_per_block
+    for k in range(n_domains):
+        a = rng.uniform(0.8, 2.0, n_items)
+        b = rng.normal(0.0, 1.0, n_items)
+        p = ItemParameters.dichotomous(a, b, model="2pl")
+        prob = expit(a[None, :] * (theta[:, k, None] - b[None, :]))
+        x = (rng.random(prob.shape) < prob).astype(float)
+        block = np.arange(n_items) // items_per_block  # 0, 1, 2
+        # booklet j holds blocks j and j+1 (mod 3)
+        in_booklet = (block[None, :] == booklet[:, None]) | (
+            block[None, :] == (booklet[:, None] + 1) % 3
+        )
+        x[~in_booklet] = np.nan
+        responses.append(x)
+        params.append(p)
+    return SimulatedSurvey(
+        design=design,
+        district=district,
+        age_band=age,
+        sex=sex,
+        stratum=h,
+        responded=responded,
+        theta=theta,
+        background=bg,
+        responses=responses,
+        params=params,
+        district_means=d_means,
+    )
+
+
+def population_margins(design: SampleDesign) -> dict[str, dict[int, float]]:
+    """Population totals by district, age band and sex, from the design's strata."""
+    st = design.strata
+    out: dict[str, dict[int, float]] = {"district": {}, "age_band": {}, "sex": {}}
+    for d, a, s, n in zip(st.district, st.age_band, st.sex, st.population, strict=True):
+        for name, key in (("district", d), ("age_band", a), ("sex", s)):
+            out[name][key] = out[name].get(key, 0.0) + float(n)  # type: ignore[index]
+    return out
