@@ -436,7 +436,7 @@ def _check_case_weights(sample_weight: ArrayLike | None, n: int) -> FloatArray:
     if bad.any():
         i = int(np.argmax(bad))
         raise ValueError(
-            f"sample_weight of person {i} is {w[i]!r}; weights must be > 0"
+            f"sample_weight of person {i} is {float(w[i])!r}; weights must be > 0"
         )
     return w * (n / w.sum())
 

@@ -51,7 +51,9 @@ def check_weights(
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
         kind = "negative" if allow_zero else "non-positive"
-        raise ValueError(f"{name} has a {kind} weight {arr[idx]!r} at position {idx}")
+        raise ValueError(
+            f"{name} has a {kind} weight {float(arr[idx])!r} at position {idx}"
+        )
     return arr
 
 

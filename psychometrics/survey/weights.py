@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
-from psychometrics._validation import ConvergenceWarning
 
+from psychometrics._validation import ConvergenceWarning
 from psychometrics.survey._common import FloatArray, IntArray, check_weights, encode
 
 
