@@ -85,7 +85,7 @@ def check_responses(
         Naming the first bad row and/or column.
     """
     try:
-        x = np.array(responses, dtype=np.float64, copy=True)
+        x = np.asarray(responses, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ResponseError(f"responses must be numeric: {exc}") from exc
     if x.ndim == 1:
@@ -104,23 +104,25 @@ def check_responses(
             f"responses has {x.shape[1]} item columns but the item parameters have "
             f"{n_items}"
         )
-    finite = np.isfinite(x)
-    bad_inf = np.isinf(x)
-    if bad_inf.any():
-        r, c = np.argwhere(bad_inf)[0]
-        raise ResponseError(
-            f"row {r}, {_item_name(int(c), item_ids)}: infinite value {x[r, c]}",
-            row=int(r),
-            column=int(c),
-        )
-    bad = finite & ((x < 0) | (x != np.round(x)))
+    missing = np.isnan(x)
     if n_categories is not None:
         k = np.asarray(n_categories, dtype=np.int64)
         if k.shape != (x.shape[1],):
             raise ResponseError(
                 f"n_categories has shape {k.shape}, expected ({x.shape[1]},)"
             )
-        bad |= finite & (x >= k[None, :])
+        # equality tests per category are cheaper than rounding and range checks
+        valid = missing.copy()
+        kmin = int(k.min())
+        for code in range(int(k.max())):
+            hit = x == code
+            if code >= kmin:
+                hit &= (code < k)[None, :]
+            valid |= hit
+        bad = ~valid
+    else:
+        finite = ~missing & np.isfinite(x)
+        bad = ~missing & ~(finite & (x >= 0) & (x == np.round(x)))
     if bad.any():
         r, c = np.argwhere(bad)[0]
         allowed = (
@@ -134,6 +136,7 @@ def check_responses(
             row=int(r),
             column=int(c),
         )
+    finite = ~missing
     if require_item_responses:
         empty = ~finite.any(axis=0)
         if empty.any():

@@ -535,8 +535,15 @@ def log_likelihood_from_table(responses: FloatArray, logp: FloatArray) -> FloatA
     mask and ``I_k`` the indicator of code ``k``: one matmul per category, no loop
     over persons.
     """
-    mask = np.isfinite(responses)
-    out = mask.astype(np.float64) @ logp[0]
+    missing = np.isnan(responses)
+    if missing.any():
+        out = (~missing).astype(np.float64) @ logp[0]
+    else:  # complete data: the category-0 term is the same row for everyone
+        out = np.repeat(logp[0].sum(axis=0)[None, :], responses.shape[0], axis=0)
+    if logp.shape[0] == 2:
+        # dichotomous bank: the nan-filled responses are the indicator of code 1
+        out += np.fmax(responses, 0.0) @ (logp[1] - logp[0])  # fmax: nan -> 0
+        return out
     for k in range(1, logp.shape[0]):
         ind = (responses == k).astype(np.float64)
         out += ind @ (logp[k] - logp[0])
