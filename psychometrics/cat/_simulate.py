@@ -377,7 +377,7 @@ def sympson_hetter_calibrate(
     target_rate: float = 0.25,
     *,
     n_iter: int = 8,
-    tol: float = 0.0,
+    headroom: float = 0.02,
     margin: float = 0.85,
     n_candidates: int = 40,
     rng: np.random.Generator | int | None = None,
@@ -405,8 +405,9 @@ def sympson_hetter_calibrate(
         Exposure-rate ceiling ``r``.
     n_iter : int, default=8
         Maximum number of simulations.
-    tol : float, default=0.0
-        Stop early once the largest simulated exposure rate is at most ``r + tol``.
+    headroom : float, default=0.02
+        Stop early once the largest simulated exposure rate is at most
+        ``r - headroom``, so new simulees (sampling noise) stay under ``r``.
     margin : float, default=0.85
         The fixed point aims at ``margin * r`` to leave room for sampling noise.
     n_candidates : int, default=40
@@ -454,7 +455,7 @@ def sympson_hetter_calibrate(
         history.append(report.max_exposure)
         if best is None or report.max_exposure < best[0]:
             best = (report.max_exposure, k)
-        if report.max_exposure <= target_rate + tol:
+        if report.max_exposure <= target_rate - headroom:
             break
         assert tops is not None
         for _ in range(100):
