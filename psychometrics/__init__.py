@@ -18,3 +18,35 @@ from psychometrics.survey import jk2_replicate_weights as jk2_replicate_weights
 from psychometrics.survey import rake as rake
 from psychometrics.survey import rubin_combine as rubin_combine
 from psychometrics.survey import suppress_cells as suppress_cells
+
+# isort: split
+# adaptive testing, item statistics, fit, DIF and linking (issue 3)
+from psychometrics import cat as cat
+from psychometrics.cat import CATBank as CATBank
+from psychometrics.cat import CATSimulationReport as CATSimulationReport
+from psychometrics.cat import CATState as CATState
+from psychometrics.cat import Randomesque as Randomesque
+from psychometrics.cat import StopDecision as StopDecision
+from psychometrics.cat import SympsonHetter as SympsonHetter
+from psychometrics.cat import cat_replay as cat_replay
+from psychometrics.cat import cat_start as cat_start
+from psychometrics.cat import cat_update as cat_update
+from psychometrics.cat import select_next_item as select_next_item
+from psychometrics.cat import should_stop as should_stop
+from psychometrics.cat import simulate_cat as simulate_cat
+from psychometrics.cat import sympson_hetter_calibrate as sympson_hetter_calibrate
+from psychometrics.classical import ClassicalStatistics as ClassicalStatistics
+from psychometrics.classical import classical_statistics as classical_statistics
+from psychometrics.classical import cronbach_alpha as cronbach_alpha
+from psychometrics.dif import dif_by_group as dif_by_group
+from psychometrics.dif import logistic_dif as logistic_dif
+from psychometrics.dif import mantel_haenszel_dif as mantel_haenszel_dif
+from psychometrics.fit import dimensionality_check as dimensionality_check
+from psychometrics.fit import item_fit as item_fit
+from psychometrics.fit import lord_wingersky as lord_wingersky
+from psychometrics.fit import person_fit as person_fit
+from psychometrics.fit import s_x2 as s_x2
+from psychometrics.linking import LinkingResult as LinkingResult
+from psychometrics.linking import link as link
+from psychometrics.linking import transform_parameters as transform_parameters
+from psychometrics.linking import transform_theta as transform_theta
