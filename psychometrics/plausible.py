@@ -245,11 +245,13 @@ class LatentRegression(BaseEstimator):
         beta = np.zeros(x.shape[1])
         sigma = 1.0
         converged, n_iter, step = False, 0, np.inf
-        xw = x * w[:, None]
+        xw = np.ascontiguousarray((x * w[:, None]).T)  # (n_features, n)
+        # the weighted least-squares projector does not change between iterations
+        solve = np.linalg.pinv(xw @ x) @ xw
         for it in range(1, int(self.max_iter) + 1):
             n_iter = it
             m, v, _ = _posterior_moments(ll, q, x @ beta, sigma)
-            new_beta = np.linalg.lstsq(xw.T @ x, xw.T @ m, rcond=None)[0]
+            new_beta = solve @ m
             resid = m - x @ new_beta
             new_sigma = float(np.sqrt(np.sum(w * (resid**2 + v)) / w.sum()))
             step = max(np.abs(new_beta - beta).max(), abs(new_sigma - sigma))
@@ -264,9 +266,9 @@ class LatentRegression(BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=2,
             )
-        m, v, marg = _posterior_moments(ll, q, x @ beta, sigma)
+        m, v, marg = _posterior_moments(ll, q, x @ beta, sigma, marginal=True)
         # Louis: observed information of β = Σ w x xᵀ (σ² − v) / σ⁴
-        info = (xw * np.maximum(sigma**2 - v, 1e-12)[:, None]).T @ x / sigma**4
+        info = (xw * np.maximum(sigma**2 - v, 1e-12)[None, :]) @ x / sigma**4
         self.coef_ = beta
         self.coef_cov_ = np.linalg.pinv(info)
         self.sigma_ = sigma
@@ -328,79 +330,122 @@ def draw_from_posterior(
     *,
     rng: np.random.Generator,
     refine: int = 4,
+    width: float = 8.0,
 ) -> FloatArray:
     """Draw continuous values from ``L_i(θ) N(θ; μ_im, σ²)`` for each person and draw.
+
+    Each person's draws come from a window of the grid around their posterior: the
+    posterior mean ± ``width`` posterior SDs (at least ± 1), computed on the coarse
+    nodes with the average prior mean. Inside the window the log-likelihood is
+    interpolated by a cubic spline onto a grid ``refine`` times finer, the exact normal
+    log-prior is added, and a uniform draw is pushed through the inverse of the
+    piecewise-linear CDF (trapezoid masses between fine points). Persons are processed in
+    chunks of similar window width, so the work scales with the posterior's spread, not
+    with the grid's range.
 
     Parameters
     ----------
     loglik : ndarray, shape (n, Q)
     nodes : ndarray, shape (Q,)
+        Equally spaced.
     prior_mean : ndarray, shape (n, M)
         Prior mean of person ``i`` for draw ``m``.
     prior_sd : float
     rng : numpy.random.Generator
-    refine : int
-        Fine grid: ``(Q − 1) · refine + 1`` equally spaced points over the nodes' range.
+    refine : int, default=4
+    width : float, default=8.0
+        Half-width of the window in posterior SDs.
 
     Returns
     -------
     ndarray, shape (n, M)
     """
     n, m = prior_mean.shape
-    fine = np.linspace(nodes[0], nodes[-1], (nodes.size - 1) * refine + 1)
-    h = fine[1] - fine[0]
+    q = nodes.size
+    step = nodes[1] - nodes[0]
+    post_mean, post_var, _ = _posterior_moments(
+        loglik, nodes, prior_mean.mean(axis=1), prior_sd
+    )
+    half = np.maximum(width * np.sqrt(post_var), 1.0)
+    first = np.floor((post_mean - half - nodes[0]) / step).astype(np.intp)
+    last = np.ceil((post_mean + half - nodes[0]) / step).astype(np.intp)
+    first = np.clip(first, 0, q - 1)
+    last = np.clip(last, 0, q - 1)
+    span = np.maximum(last - first + 1, 4)
+    order = np.argsort(span, kind="stable")
     out = np.empty((n, m))
+    inv_var = 1.0 / prior_sd**2
     for start in range(0, n, _CHUNK):
-        sl = slice(start, min(start + _CHUNK, n))
-        ll_f = (
-            CubicSpline(nodes, loglik[sl], axis=1)(fine) if refine > 1 else loglik[sl]
-        )
-        k = ll_f.shape[0]
+        rows = order[start : start + _CHUNK]
+        k = rows.size
+        wc = min(int(span[rows].max()), q)
+        s0 = np.minimum(first[rows], q - wc)  # window start, kept inside the grid
+        ll_w = np.take_along_axis(loglik[rows], s0[:, None] + np.arange(wc), axis=1)
+        # local coordinates in units of the coarse step are the same for every row
+        t = np.arange((wc - 1) * refine + 1) / refine
+        if refine > 1:
+            ll_w = CubicSpline(np.arange(wc), ll_w, axis=1)(t)
+        theta = nodes[0] + (s0[:, None] + t[None, :]) * step  # (k, F)
+        base = ll_w - 0.5 * inv_var * theta**2
         u = rng.random((k, m))
+        n_f = t.size
+        offset = 2.0 * np.arange(k)
+        r_idx = np.arange(k)
         for j in range(m):
-            lp = (
-                ll_f - 0.5 * ((fine[None, :] - prior_mean[sl, j, None]) / prior_sd) ** 2
-            )
-            dens = np.exp(lp - lp.max(axis=1, keepdims=True))
-            cell = 0.5 * (dens[:, 1:] + dens[:, :-1])  # trapezoid mass of each cell
-            cdf = np.concatenate([np.zeros((k, 1)), np.cumsum(cell, axis=1)], axis=1)
+            lp = base + theta * (prior_mean[rows, j] * inv_var)[:, None]
+            lp -= lp.max(axis=1, keepdims=True)
+            dens = np.exp(lp, out=lp)
+            # trapezoid CDF at the fine points: C_f = Σ_{g<=f} d_g − (d_0 + d_f) / 2
+            cdf = np.cumsum(dens, axis=1)
+            cdf -= 0.5 * (dens[:, :1] + dens)
             cdf /= cdf[:, -1:]
             # one searchsorted over all rows: row r is shifted by 2r, cdf lies in [0, 1]
-            offset = 2.0 * np.arange(k)
-            pos = np.searchsorted((cdf + offset[:, None]).ravel(), u[:, j] + offset)
-            idx = np.clip(pos - np.arange(k) * fine.size, 1, fine.size - 1)
-            lo = cdf[np.arange(k), idx - 1]
-            hi = cdf[np.arange(k), idx]
-            frac = np.where(
-                hi > lo, (u[:, j] - lo) / np.where(hi > lo, hi - lo, 1.0), 0.5
+            cdf += offset[:, None]
+            pos = np.searchsorted(cdf.ravel(), u[:, j] + offset)
+            idx = np.clip(pos - r_idx * n_f, 1, n_f - 1)
+            lo = cdf[r_idx, idx - 1] - offset
+            hi = cdf[r_idx, idx] - offset
+            gap = hi - lo
+            frac = np.where(gap > 0, (u[:, j] - lo) / np.where(gap > 0, gap, 1.0), 0.5)
+            out[rows, j] = (
+                theta[r_idx, idx - 1] + np.clip(frac, 0.0, 1.0) * step / refine
             )
-            out[sl, j] = fine[idx - 1] + np.clip(frac, 0.0, 1.0) * h
     return out
 
 
 def _posterior_moments(
-    ll: FloatArray, q: FloatArray, mu: FloatArray, sigma: float
+    ll: FloatArray,
+    q: FloatArray,
+    mu: FloatArray,
+    sigma: float,
+    *,
+    marginal: bool = False,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Posterior mean, variance and marginal log-likelihood per person on the grid."""
+    """Posterior mean and variance per person on the grid, and (when ``marginal``) the
+    marginal log-likelihood under the discrete normal prior on the grid."""
     n = ll.shape[0]
     m = np.empty(n)
     v = np.empty(n)
-    marg = np.empty(n)
+    marg = np.full(n, np.nan)
+    inv_var = 1.0 / sigma**2
+    half_q2 = 0.5 * inv_var * q * q
     for start in range(0, n, _CHUNK):
         sl = slice(start, min(start + _CHUNK, n))
-        lp = -0.5 * ((q[None, :] - mu[sl, None]) / sigma) ** 2
-        lp_max = lp.max(axis=1, keepdims=True)
-        # discrete normal prior on the grid: subtract its log normalising constant
-        lp -= lp_max + np.log(np.exp(lp - lp_max).sum(axis=1, keepdims=True))
-        joint = ll[sl] + lp
+        # log prior up to a per-person constant: −q²/2σ² + qμ/σ²
+        joint = ll[sl] - half_q2
+        joint += q[None, :] * (mu[sl] * inv_var)[:, None]
         j_max = joint.max(axis=1, keepdims=True)
-        post = np.exp(joint - j_max)
-        total = post.sum(axis=1, keepdims=True)
-        post /= total
-        norm = j_max + np.log(total)
-        m[sl] = post @ q
-        v[sl] = np.maximum(post @ (q * q) - m[sl] ** 2, 0.0)
-        marg[sl] = norm[:, 0]
+        joint -= j_max
+        post = np.exp(joint, out=joint)
+        total = post.sum(axis=1)
+        m[sl] = (post @ q) / total
+        v[sl] = np.maximum((post @ (q * q)) / total - m[sl] ** 2, 0.0)
+        if marginal:
+            lp = -0.5 * inv_var * (q[None, :] - mu[sl, None]) ** 2
+            lp_max = lp.max(axis=1)
+            log_norm = lp_max + np.log(np.exp(lp - lp_max[:, None]).sum(axis=1))
+            const = -0.5 * inv_var * mu[sl] ** 2 - log_norm
+            marg[sl] = j_max[:, 0] + np.log(total) + const
     return m, v, marg
 
 
@@ -415,6 +460,8 @@ def _check_loglik(loglik: ArrayLike, nodes: ArrayLike) -> tuple[FloatArray, Floa
         raise ValueError(f"nodes has shape {q.shape}; loglik has {ll.shape[1]} columns")
     if q.size < 3 or (np.diff(q) <= 0).any():
         raise ValueError("nodes must be increasing, at least 3 of them")
+    if not np.allclose(np.diff(q), q[1] - q[0], rtol=1e-6):
+        raise ValueError("nodes must be equally spaced (see irt.normal_quadrature)")
     if np.isnan(ll).any() or np.isposinf(ll).any():
         i = int(np.argwhere(np.isnan(ll) | np.isposinf(ll))[0, 0])
         raise ValueError(f"loglik of person {i} is nan or +inf")

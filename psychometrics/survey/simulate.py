@@ -15,9 +15,10 @@ from scipy.special import expit
 
 from psychometrics.irt import ItemParameters
 from psychometrics.survey._common import FloatArray, IntArray
-from psychometrics.survey.design import SampleDesign, Strata, allocate, select_sample
+from psychometrics.survey.design import SampleDesign, Strata, allocate
 
 AGE_BANDS = ("15-34", "35-59", "60+")
+RESIDUAL_SD = 0.8
 SEXES = ("F", "M")
 
 
@@ -40,7 +41,10 @@ class SimulatedSurvey:
         Per domain; ``nan`` = not in the booklet.
     params : list of ItemParameters
     district_means : ndarray, shape (n_districts,)
-        Population means of the first domain by district.
+        District effects (the same in every domain).
+    conditional_mean : ndarray, shape (n_sampled, n_domains)
+        True mean of θ given district and background (the true population model);
+        the residual SD is :data:`RESIDUAL_SD`.
     """
 
     design: SampleDesign
@@ -54,6 +58,7 @@ class SimulatedSurvey:
     responses: list[FloatArray]
     params: list[ItemParameters]
     district_means: FloatArray
+    conditional_mean: FloatArray
 
     def __repr__(self) -> str:
         return (
@@ -100,10 +105,8 @@ def simulate_survey(
     strata = Strata.from_counts(counts)
     n_per_district = max(1, n_sample // (2 * n_districts))
     design = allocate(strata, n_sample, method="minimum", minimum=n_per_district)
-    # a frame of stratum indices is not needed: sampled units are i.i.d. within strata
+    # persons are generated i.i.d. within strata, so the sample is the allocation itself
     h = np.repeat(np.arange(strata.n_strata), design.allocation)
-    keep = select_sample(h, design.allocation, rng=rng)
-    h = h[keep]
     n = h.size
     district = np.asarray(strata.district, dtype=np.intp)[h]
     age = np.asarray(strata.age_band, dtype=np.intp)[h]
@@ -111,24 +114,7 @@ def simulate_survey(
     d_means = np.sort(rng.normal(0.0, district_sd, n_districts))
     d_means = d_means - d_means.mean()
     rng.shuffle(d_means)
-    # background: education and internet use drive ability
-    educ = np.clip(np.round(rng.normal(2 - 0.5 * (age - 1), 1.0, n)), 0, 4)
-    employed = (rng.random(n) < np.where(age == 2, 0.2, 0.75)).astype(float)
-    internet = rng.normal(0.0, 1.0, n) - 0.4 * (age - 1)
-    reading = rng.normal(0.0, 1.0, n)
-    noise = rng.normal(0.0, 1.0, n)
-    common = 0.25 * (educ - 2) + 0.2 * internet + 0.1 * reading - 0.15 * (age - 1)
-    self_rated = common + rng.normal(0.0, 0.8, n)
-    bg = np.column_stack([educ, employed, internet, reading, noise, self_rated])
-    bg[rng.random(bg.shape) < 0.03] = np.nan
-    corr = 0.7
-    shared = rng.normal(0.0, 1.0, n)
-    theta = np.empty((n, n_domains))
-    resid_sd = 0.8
-    for k in range(n_domains):
-        own = rng.normal(0.0, 1.0, n)
-        e = resid_sd * (np.sqrt(corr) * shared + np.sqrt(1 - corr) * own)
-        theta[:, k] = d_means[district] + common + e
+    bg, theta, cond = _draw_persons(district, age, d_means, n_domains, rng)
     responded = rng.random(n) < np.clip(response_rate + 0.1 * (age - 1), 0.05, 1.0)
     booklet = rng.integers(0, 3, n)
     responses, params = [], []
@@ -159,7 +145,76 @@ def simulate_survey(
         responses=responses,
         params=params,
         district_means=d_means,
+        conditional_mean=cond,
     )
+
+
+def _draw_persons(
+    district: IntArray,
+    age: IntArray,
+    d_means: FloatArray,
+    n_domains: int,
+    rng: np.random.Generator,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Background answers, true abilities and their conditional means."""
+    n = district.size
+    # education and internet use drive ability
+    educ = np.clip(np.round(rng.normal(2 - 0.5 * (age - 1), 1.0, n)), 0, 4)
+    employed = (rng.random(n) < np.where(age == 2, 0.2, 0.75)).astype(float)
+    internet = rng.normal(0.0, 1.0, n) - 0.4 * (age - 1)
+    reading = rng.normal(0.0, 1.0, n)
+    noise = rng.normal(0.0, 1.0, n)
+    common = 0.25 * (educ - 2) + 0.2 * internet + 0.1 * reading - 0.15 * (age - 1)
+    self_rated = common + rng.normal(0.0, 0.8, n)
+    bg = np.column_stack([educ, employed, internet, reading, noise, self_rated])
+    bg[rng.random(bg.shape) < 0.03] = np.nan
+    corr, resid_sd = 0.7, RESIDUAL_SD
+    shared = rng.normal(0.0, 1.0, n)
+    theta = np.empty((n, n_domains))
+    for k in range(n_domains):
+        own = rng.normal(0.0, 1.0, n)
+        e = resid_sd * (np.sqrt(corr) * shared + np.sqrt(1 - corr) * own)
+        theta[:, k] = d_means[district] + common + e
+    cond = np.repeat((d_means[district] + common)[:, None], n_domains, axis=1)
+    return bg, theta, cond
+
+
+def population_truth(
+    sim: SimulatedSurvey,
+    cut: float,
+    *,
+    n_per_stratum: int = 4000,
+    rng: np.random.Generator,
+) -> tuple[FloatArray, FloatArray]:
+    """Monte Carlo population mean and share at or above ``cut`` per district.
+
+    Draws ``n_per_stratum`` persons in every stratum from the simulation's model and
+    weights strata by their population.
+
+    Returns
+    -------
+    mean, share : ndarray, shape (n_districts, n_domains)
+    """
+    st = sim.design.strata
+    h = np.repeat(np.arange(st.n_strata), n_per_stratum)
+    district = np.asarray(st.district, dtype=np.intp)[h]
+    age = np.asarray(st.age_band, dtype=np.intp)[h]
+    _, theta, _ = _draw_persons(
+        district, age, sim.district_means, sim.theta.shape[1], rng
+    )
+    w = (st.population / n_per_stratum)[h]
+    n_d = sim.district_means.size
+    tot = np.bincount(district, weights=w, minlength=n_d)
+    mean = np.column_stack(
+        [np.bincount(district, weights=w * t, minlength=n_d) / tot for t in theta.T]
+    )
+    share = np.column_stack(
+        [
+            np.bincount(district, weights=w * (t >= cut), minlength=n_d) / tot
+            for t in theta.T
+        ]
+    )
+    return mean, share
 
 
 def population_margins(design: SampleDesign) -> dict[str, dict[int, float]]:
