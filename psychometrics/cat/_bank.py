@@ -85,6 +85,11 @@ class CATBank:
         self.params = params
         self.theta: FloatArray = np.linspace(-bound, bound, n_quadrature)
         self.step = float(self.theta[1] - self.theta[0])
+        self.theta_min = float(self.theta[0])
+        # rows 1, theta, theta^2: one matrix-vector product gives all EAP moments
+        self.theta_powers: FloatArray = np.vstack(
+            [np.ones_like(self.theta), self.theta, self.theta**2]
+        )
         self.log_prior: FloatArray = -0.5 * ((self.theta - prior_mean) / prior_sd) ** 2
         logp = log_probability_table(params, self.theta)  # (K, n, Q)
         self.log_prob: FloatArray = np.ascontiguousarray(np.moveaxis(logp, 0, 1))
@@ -119,6 +124,7 @@ class CATBank:
             self.item_area = np.array([pos[a] for a in labels], dtype=np.int64)
         for arr in (
             self.theta,
+            self.theta_powers,
             self.log_prior,
             self.log_prob,
             self.prob,

@@ -200,7 +200,7 @@ def _select_mfi_fast(
     without their array bookkeeping (a step must stay far below 0.2 ms)."""
     if len(state.items) >= bank.n_items:
         raise ValueError("no item is left in the bank to administer")
-    x = (state.theta - float(bank.theta[0])) / bank.step
+    x = (state.theta - bank.theta_min) / bank.step
     j = min(max(math.floor(x), 0), bank.n_quadrature - 2)
     w = min(max(x - j, 0.0), 1.0)
     crit = bank.info_t[j] * (1.0 - w)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,13 +25,11 @@ __all__ = [
 _STATE_VERSION = 1
 
 
-def _eap(log_post: FloatArray, theta: FloatArray) -> tuple[float, float]:
-    """Posterior mean and SD on the grid of a (shifted) log posterior."""
-    w = np.exp(log_post)
-    s = w.sum()
-    m = float(w.dot(theta) / s)
-    v = float(w.dot(theta * theta) / s) - m * m
-    return m, float(np.sqrt(max(v, 0.0)))
+def _eap(log_post: FloatArray, powers: FloatArray) -> tuple[float, float]:
+    """Posterior mean and SD of a (shifted) log posterior; ``powers`` is (3, Q)."""
+    s, m1, m2 = (powers @ np.exp(log_post)).tolist()
+    m = m1 / s
+    return m, math.sqrt(max(m2 / s - m * m, 0.0))
 
 
 @dataclass(frozen=True, repr=False)
@@ -171,7 +170,7 @@ def cat_start(
             raise ValueError(f"prior_sd must be > 0; got {sd}")
         lp = -0.5 * ((bk.theta - mean) / sd) ** 2
     lp = lp - lp.max()
-    theta, se = _eap(lp, bk.theta)
+    theta, se = _eap(lp, bk.theta_powers)
     return CATState((), (), lp, theta, se, (0,) * len(bk.areas))
 
 
@@ -227,7 +226,7 @@ def cat_update(
     lp = state.log_posterior + bk.log_prob[j, r]
     lp -= lp.max()
     lp.setflags(write=False)
-    theta, se = _eap(lp, bk.theta)
+    theta, se = _eap(lp, bk.theta_powers)
     counts = state.content_counts
     if bk.areas:
         if len(counts) != len(bk.areas):
