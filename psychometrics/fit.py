@@ -239,6 +239,49 @@ def _collapse(obs: FloatArray, exp: FloatArray, min_expected: float) -> list[sli
     return groups
 
 
+def _sx2_ordinal(
+    obs: FloatArray, exp: FloatArray, min_expected: float
+) -> tuple[float, int, int]:
+    """Pearson sum and contrasts of a polytomous item (Kang & Chen, 2008 pooling).
+
+    ``obs``/``exp`` are counts of shape (max_score + 1, K). Scores 0 and max are
+    dropped; the tail scores where some category is impossible are pooled into the
+    nearest score with every category possible; within a score group, the sparsest
+    category is merged into its smaller neighbour until every cell reaches
+    ``min_expected``. Returns the statistic, the number of independent cells
+    (cells - 1 per group) and the number of groups.
+    """
+    k = obs.shape[1]
+    o, e = obs[1:-1].copy(), exp[1:-1].copy()
+    low, high = k - 2, obs.shape[0] - k - 1
+    if high < low:
+        return np.nan, 0, 0
+    o[low] += o[:low].sum(axis=0)
+    e[low] += e[:low].sum(axis=0)
+    if high > low:
+        o[high] += o[high + 1 :].sum(axis=0)
+        e[high] += e[high + 1 :].sum(axis=0)
+    o, e = o[low : high + 1], e[low : high + 1]
+    populated = o.sum(axis=1) > 0
+    stat, contrasts = 0.0, 0
+    for o_row, e_row in zip(o[populated].tolist(), e[populated].tolist(), strict=True):
+        while len(e_row) > 1 and min(e_row) < min_expected:
+            c = e_row.index(min(e_row))
+            if c == 0:
+                nb = 1
+            elif c == len(e_row) - 1:
+                nb = c - 1
+            else:
+                nb = c - 1 if e_row[c - 1] <= e_row[c + 1] else c + 1
+            o_row[nb] += o_row[c]
+            e_row[nb] += e_row[c]
+            del o_row[c], e_row[c]
+        positive = [(ov, ev) for ov, ev in zip(o_row, e_row, strict=True) if ev > 0]
+        stat += sum((ov - ev) ** 2 / ev for ov, ev in positive)
+        contrasts += max(len(positive) - 1, 0)
+    return stat, contrasts, int(populated.sum())
+
+
 def s_x2(
     responses: ArrayLike,
     params: ItemParameters,
@@ -269,7 +312,8 @@ def s_x2(
     Returns
     -------
     SX2Result
-        ``df = groups * (K_i - 1) - free parameters of the item``.
+        ``df`` = independent cells (``K - 1`` per group, fewer after merging
+        categories) minus the item's free parameters.
 
     References
     ----------
@@ -311,6 +355,14 @@ def s_x2(
         exp_p /= np.maximum(s_all, 1e-300)[:, None]
         obs = np.zeros((max_score + 1, k_i))
         np.add.at(obs, (score, x[:, i].astype(np.int64)), 1.0)
+        model = params.models[i]
+        n_par = _N_PARAMS[model](k_i) if model in _N_PARAMS else k_i
+        if k_i > 2:
+            chi2[i], contrasts, n_groups[i] = _sx2_ordinal(
+                obs, exp_p * n_s[:, None], min_expected
+            )
+            df[i] = contrasts - n_par
+            continue
         obs, exp_c = obs[inner], exp_p[inner] * n_s[inner, None]
         keep = n_s[inner] > 0
         obs, exp_c = obs[keep], exp_c[keep]
@@ -320,8 +372,6 @@ def s_x2(
         o = np.array([obs[g].sum(axis=0) for g in groups])
         e = np.array([exp_c[g].sum(axis=0) for g in groups])
         chi2[i] = float(np.sum((o - e) ** 2 / np.maximum(e, 1e-12)))
-        model = params.models[i]
-        n_par = _N_PARAMS[model](k_i) if model in _N_PARAMS else k_i
         df[i] = len(groups) * (k_i - 1) - n_par
         n_groups[i] = len(groups)
     with np.errstate(invalid="ignore"):

@@ -12,7 +12,7 @@ from psychometrics.fit import (
     person_fit,
     s_x2,
 )
-from psychometrics.irt import ItemParameters, category_probabilities
+from psychometrics.irt import ItemParameters, category_probabilities, normal_quadrature
 from psychometrics.scoring import estimate_ability
 
 
@@ -158,3 +158,60 @@ def test_fit_bad_inputs() -> None:
         item_fit(x[:, :4], params, theta)
     with pytest.raises(ValueError, match="not finite"):
         item_fit(x, params, np.full(30, np.nan))
+
+
+def _mirt_itemfit(model: object, x: np.ndarray, theta: np.ndarray) -> dict:
+    pytest.importorskip("mirt")
+    from mirt.diagnostics.itemfit import compute_itemfit
+
+    q, w = normal_quadrature(61)
+    return compute_itemfit(
+        model,
+        x,
+        ["S_X2", "infit", "outfit", "z_infit", "z_outfit"],
+        theta=theta,
+        quadrature_points=q,
+        quadrature_weights=w,
+    )
+
+
+def test_fit_agrees_with_mirt_dichotomous() -> None:
+    """S-X², its df, infit, outfit and ZSTD equal mirt's for known 2PL parameters."""
+    mirt = pytest.importorskip("mirt")
+    x, params, theta = _data(n_persons=1500, n_items=10, seed=11)
+    model = mirt.TwoParameterLogistic(10)
+    model.set_parameters(
+        discrimination=np.array(params.a), difficulty=np.array(params.b)
+    )
+    model._is_fitted = True  # known parameters, no calibration
+    ref = _mirt_itemfit(model, x, theta)
+    ours = s_x2(x, params)
+    fit = item_fit(x, params, theta)
+    np.testing.assert_allclose(ours.s_x2, ref["S_X2"], rtol=1e-6)
+    np.testing.assert_array_equal(ours.df, ref["df"])
+    np.testing.assert_allclose(fit.infit, ref["infit"], rtol=1e-8)
+    np.testing.assert_allclose(fit.outfit, ref["outfit"], rtol=1e-8)
+    np.testing.assert_allclose(fit.infit_zstd, ref["z_infit"], atol=1e-6)
+    np.testing.assert_allclose(fit.outfit_zstd, ref["z_outfit"], atol=1e-6)
+
+
+def test_fit_agrees_with_mirt_graded() -> None:
+    """For GRM items S-X² (with category pooling) and mean squares equal mirt's."""
+    mirt = pytest.importorskip("mirt")
+    rng = np.random.default_rng(6)
+    a = rng.uniform(1.0, 2.0, 8)
+    thr = np.sort(rng.normal(0, 1, (8, 3)), axis=1)
+    params = ItemParameters.polytomous(a, thr, model="grm")
+    theta = rng.standard_normal(1500)
+    cum = np.cumsum(np.moveaxis(category_probabilities(params, theta), 0, 1), axis=2)
+    x = (rng.random((1500, 8))[:, :, None] > cum[:, :, :-1]).sum(axis=2).astype(float)
+    model = mirt.GradedResponseModel(8, n_categories=4)
+    model.set_parameters(discrimination=a, thresholds=thr)
+    model._is_fitted = True
+    ref = _mirt_itemfit(model, x, theta)
+    ours = s_x2(x, params)
+    fit = item_fit(x, params, theta)
+    np.testing.assert_allclose(ours.s_x2, ref["S_X2"], rtol=1e-6)
+    np.testing.assert_array_equal(ours.df, ref["df"])
+    np.testing.assert_allclose(fit.infit, ref["infit"], rtol=1e-8)
+    np.testing.assert_allclose(fit.outfit, ref["outfit"], rtol=1e-8)
