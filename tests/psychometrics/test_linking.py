@@ -100,3 +100,30 @@ def test_linking_bad_inputs() -> None:
         link(poly, ref)
     with pytest.raises(ValueError, match="A > 0"):
         transform_parameters(ref, -1.0, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("method", "tol"),
+    [
+        ("mean_sigma", 1e-10),
+        ("mean_mean", 1e-10),
+        ("stocking_lord", 2e-3),
+        ("haebara", 2e-3),
+    ],
+)
+def test_constants_agree_with_mirt(method: str, tol: float) -> None:
+    """On noisy parameters the constants equal mirt.link's (curves: own grids)."""
+    mirt = pytest.importorskip("mirt")
+    new, ref = _banks(noise=0.08, seed=3)
+
+    def model(p: ItemParameters) -> object:
+        m = mirt.TwoParameterLogistic(p.n_items)
+        m.set_parameters(discrimination=np.array(p.a), difficulty=np.array(p.b))
+        m._is_fitted = True  # known parameters, no calibration
+        return m
+
+    idx = list(range(new.n_items))
+    theirs = mirt.link(model(ref), model(new), idx, idx, method=method).constants
+    ours = link(new, ref, method=method, jackknife=False)
+    assert ours.A == pytest.approx(theirs.A, abs=tol)
+    assert ours.B == pytest.approx(theirs.B, abs=tol)
