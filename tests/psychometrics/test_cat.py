@@ -7,8 +7,11 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from psychometrics.cat import (
+    RULES,
     CATBank,
     CATState,
     Randomesque,
@@ -294,3 +297,21 @@ def test_cat_bad_inputs() -> None:
         simulate_cat(BANK, [])
     with pytest.raises(ValueError, match="lacks"):
         CATState.from_dict({"items": []})
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 1), min_size=1, max_size=25), st.sampled_from(RULES))
+def test_properties_of_any_session(responses: list[int], rule: str) -> None:
+    """Any answers: items never repeat, theta stays on the grid, SE <= prior SD.
+
+    2PL likelihoods are log-concave, so a normal prior times them has variance at
+    most the prior's (Brascamp-Lieb).
+    """
+    state = cat_start(BANK)
+    for r in responses:
+        item = select_next_item(state, BANK, rule=rule)  # type: ignore[arg-type]
+        assert item not in state.items
+        state = cat_update(state, item, r, BANK)
+        assert -5.0 <= state.theta <= 5.0
+        assert 0.0 < state.se <= 1.0 + 1e-9
+    assert CATState.from_dict(json.loads(json.dumps(state.to_dict()))) == state
