@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 #: Free parameters per item, for the degrees of freedom of S-X².
-_N_PARAMS = {"rasch": lambda k: 1, "2pl": lambda k: 2, "3pl": lambda k: 3}
+_N_PARAMS = {"rasch": 1, "2pl": 2, "3pl": 3}  # polytomous: K (a and K-1 steps)
 
 
 @dataclass(frozen=True, repr=False)
@@ -97,7 +97,7 @@ def _moments(
 
 def _mean_squares(
     x: FloatArray, e: FloatArray, w: FloatArray, c: FloatArray, axis: int
-) -> tuple[FloatArray, ...]:
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, IntArray]:
     ok = ~np.isnan(x)
     w = np.maximum(w, 1e-12)
     r2 = np.where(ok, (np.nan_to_num(x) - e) ** 2, 0.0)
@@ -356,7 +356,7 @@ def s_x2(
         obs = np.zeros((max_score + 1, k_i))
         np.add.at(obs, (score, x[:, i].astype(np.int64)), 1.0)
         model = params.models[i]
-        n_par = _N_PARAMS[model](k_i) if model in _N_PARAMS else k_i
+        n_par = _N_PARAMS.get(model, k_i)
         if k_i > 2:
             chi2[i], contrasts, n_groups[i] = _sx2_ordinal(
                 obs, exp_p * n_s[:, None], min_expected
@@ -442,7 +442,7 @@ def _simulate(
     u = rng.random(theta.shape + (params.n_items,))
     x = (u[:, :, None] > cum[:, :, :-1]).sum(axis=2).astype(np.float64)
     x[holes] = np.nan
-    return x
+    return np.asarray(x, dtype=np.float64)
 
 
 def dimensionality_check(

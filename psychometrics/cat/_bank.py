@@ -119,7 +119,7 @@ class CATBank:
                 raise ValueError(
                     f"item {params.item_ids[missing[0]]!r} has no content area"
                 )
-            self.areas = tuple(sorted(set(labels)))  # type: ignore[arg-type]
+            self.areas = tuple(sorted({a for a in labels if a is not None}))
             pos = {a: k for k, a in enumerate(self.areas)}
             self.item_area = np.array([pos[a] for a in labels], dtype=np.int64)
         for arr in (
@@ -188,7 +188,7 @@ class CATBank:
         total = targets.sum()
         if total <= 0:
             raise ValueError("blueprint shares must not all be 0")
-        return targets / total
+        return np.asarray(targets / total, dtype=np.float64)
 
     def __repr__(self) -> str:
         return (

@@ -117,11 +117,12 @@ def _criterion(
     """
     if rule == "mfi":
         j, w = _grid_position(bank, theta)
-        return bank.info_t[j] * (1.0 - w)[:, None] + bank.info_t[j + 1] * w[:, None]
+        lo_col, hi_col = bank.info_t[j], bank.info_t[j + 1]
+        return np.asarray(lo_col * (1.0 - w)[:, None] + hi_col * w[:, None])
     if rule == "weighted_info":
         post = np.exp(log_post - log_post.max(axis=1, keepdims=True))
         post /= post.sum(axis=1, keepdims=True)
-        return post @ bank.info_t
+        return np.asarray(post @ bank.info_t)
     # Chang-Ying interval KL: int_{theta-d}^{theta+d} KL(P(theta_hat) || P(t)) dt
     # on the grid, with running sums of log P so each item costs O(K).
     q = bank.n_quadrature
@@ -136,7 +137,7 @@ def _criterion(
         bank.cum_log_prob[:, :, hi + 1] - bank.cum_log_prob[:, :, lo], 2, 0
     )
     width = (hi - lo + 1).astype(np.float64)[:, None, None]
-    return (p0 * (width * l0 - window)).sum(axis=2) * bank.step
+    return np.asarray((p0 * (width * l0 - window)).sum(axis=2) * bank.step)
 
 
 def _balance(
@@ -153,12 +154,13 @@ def _balance(
     """
     onehot = np.zeros((bank.n_items, len(bank.areas)))
     onehot[np.arange(bank.n_items), bank.item_area] = 1.0
-    has_items = (available @ onehot) > 0
+    has_items = np.asarray((available @ onehot) > 0)
     deficit = targets[None, :] - counts / np.maximum(n_adm, 1)[:, None]
     ok = has_items & (targets > 0)[None, :]
     area = np.argmax(np.where(ok, deficit, -np.inf), axis=1)
     restricted = available & (bank.item_area[None, :] == area[:, None])
-    return np.where(ok.any(axis=1)[:, None], restricted, available)
+    any_ok = np.asarray(ok.any(axis=1), dtype=bool)
+    return np.where(any_ok[:, None], restricted, available)
 
 
 def _choose(
@@ -183,7 +185,7 @@ def _choose(
         passed = available & (rng.random(masked.shape) < exposure.k_params[None, :])
         passed |= available & ~passed.any(axis=1, keepdims=True)
         chosen = np.argmax(np.where(passed, crit, -np.inf), axis=1)
-    return chosen
+    return np.asarray(chosen, dtype=np.int64)
 
 
 def _resolve_rng(rng: np.random.Generator | int | None) -> np.random.Generator:

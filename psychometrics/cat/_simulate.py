@@ -300,10 +300,10 @@ def _run(
         log_post[rows] = lp
         theta_hat[rows], se[rows] = _eap_rows(lp, bk.theta)
         length[rows] = t + 1
-        done = t + 1 >= max_length
+        done = np.full(rows.size, t + 1 >= max_length)
         if se_target is not None and t + 1 >= min_length:
             done = done | (se[rows] <= se_target)
-        active[rows] = ~np.broadcast_to(done, rows.shape)
+        active[rows] = ~done
     exposure_rate = np.bincount(items[items >= 0], minlength=bk.n_items) / n
     edges = np.asarray(bands, dtype=np.float64)
     band = np.clip(np.searchsorted(edges, th, side="right") - 1, 0, edges.size - 2)
