@@ -144,7 +144,7 @@ def background_design(
     return np.hstack([np.ones((n, 1)), *cols]), pca
 
 
-class LatentRegression(BaseEstimator):
+class LatentRegression(BaseEstimator):  # type: ignore[misc]
     """Latent regression ``θ ~ N(Xβ, σ²)`` with fixed item parameters (EM on a grid).
 
     Parameters
@@ -270,7 +270,7 @@ class LatentRegression(BaseEstimator):
         # Louis: observed information of β = Σ w x xᵀ (σ² − v) / σ⁴
         info = (xw * np.maximum(sigma**2 - v, 1e-12)[None, :]) @ x / sigma**4
         self.coef_ = beta
-        self.coef_cov_ = np.linalg.pinv(info)
+        self.coef_cov_ = np.asarray(np.linalg.pinv(info), dtype=np.float64)
         self.sigma_ = sigma
         self.design_ = x
         self.pca_ = pca
@@ -485,12 +485,12 @@ def _check_case_weights(sample_weight: ArrayLike | None, n: int) -> FloatArray:
         raise ValueError(
             f"sample_weight of person {i} is {float(w[i])!r}; weights must be > 0"
         )
-    return w * (n / w.sum())
+    return np.asarray(w * (n / w.sum()), dtype=np.float64)
 
 
 def _safe_cholesky(cov: FloatArray) -> FloatArray:
     vals, vecs = np.linalg.eigh((cov + cov.T) / 2)
-    return vecs * np.sqrt(np.clip(vals, 0.0, None))
+    return np.asarray(vecs * np.sqrt(np.clip(vals, 0.0, None)), dtype=np.float64)
 
 
 @dataclass(frozen=True, repr=False)

@@ -82,4 +82,5 @@ def encode(
 
 def _plain(v: Any) -> Hashable:
     """Turn numpy scalars into plain Python values for dictionary look-ups and reprs."""
-    return v.item() if isinstance(v, np.generic) else v
+    out: Hashable = v.item() if isinstance(v, np.generic) else v
+    return out

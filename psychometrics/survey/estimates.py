@@ -229,13 +229,14 @@ def _inputs(
         factor = replicate_weights.variance_factor
         rw = replicate_weights.weights
     else:
-        factor, rw = 1.0, replicate_weights
+        factor, rw = 1.0, np.asarray(replicate_weights, dtype=np.float64)
     factor = factor if variance_factor is None else variance_factor
     rw = check_weights(rw, "replicate_weights", n=n, allow_zero=True)
     if rw.ndim != 2:
         raise ValueError(
             f"replicate_weights must be (n, n_replicates), got shape {rw.shape}"
         )
+    labels: list[Hashable]
     if groups is None:
         codes, labels = np.zeros(n, dtype=np.intp), ["all"]
     else:

@@ -226,4 +226,4 @@ def replicate_variance(
     if factor <= 0:
         raise ValueError(f"factor must be > 0, got {factor}")
     dev = reps - est[..., None]
-    return factor * np.einsum("...r,...r->...", dev, dev)
+    return np.asarray(factor * np.einsum("...r,...r->...", dev, dev), dtype=np.float64)

@@ -8,6 +8,7 @@ holds two blocks of every domain, so a third of each domain's items are missing 
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,7 +97,7 @@ def simulate_survey(
     -------
     SimulatedSurvey
     """
-    counts = {}
+    counts: dict[tuple[Hashable, Hashable, Hashable], int] = {}
     size = rng.uniform(0.4, 2.0, n_districts)
     for d in range(n_districts):
         for a, share_a in enumerate((0.3, 0.45, 0.25)):
@@ -120,10 +121,10 @@ def simulate_survey(
     responses, params = [], []
     n_items = 3 * items_per_block
     for k in range(n_domains):
-        a = rng.uniform(0.8, 2.0, n_items)
-        b = rng.normal(0.0, 1.0, n_items)
-        p = ItemParameters.dichotomous(a, b, model="2pl")
-        prob = expit(a[None, :] * (theta[:, k, None] - b[None, :]))
+        disc = rng.uniform(0.8, 2.0, n_items)
+        diff = rng.normal(0.0, 1.0, n_items)
+        p = ItemParameters.dichotomous(disc, diff, model="2pl")
+        prob = expit(disc[None, :] * (theta[:, k, None] - diff[None, :]))
         x = (rng.random(prob.shape) < prob).astype(float)
         block = np.arange(n_items) // items_per_block  # 0, 1, 2
         # booklet j holds blocks j and j+1 (mod 3)
@@ -217,11 +218,11 @@ def population_truth(
     return mean, share
 
 
-def population_margins(design: SampleDesign) -> dict[str, dict[int, float]]:
+def population_margins(design: SampleDesign) -> dict[str, dict[Hashable, float]]:
     """Population totals by district, age band and sex, from the design's strata."""
     st = design.strata
-    out: dict[str, dict[int, float]] = {"district": {}, "age_band": {}, "sex": {}}
+    out: dict[str, dict[Hashable, float]] = {"district": {}, "age_band": {}, "sex": {}}
     for d, a, s, n in zip(st.district, st.age_band, st.sex, st.population, strict=True):
         for name, key in (("district", d), ("age_band", a), ("sex", s)):
-            out[name][key] = out[name].get(key, 0.0) + float(n)  # type: ignore[index]
+            out[name][key] = out[name].get(key, 0.0) + float(n)
     return out

@@ -183,7 +183,8 @@ def _components(mask: BoolArray) -> tuple[int, NDArray[np.int32]]:
     n_r, n_c = mask.shape
     r, k = np.nonzero(mask)
     adj = sp.coo_matrix((np.ones(r.size), (r, n_r + k)), shape=(n_r + n_c, n_r + n_c))
-    return connected_components(adj, directed=False)
+    n_comp, labels = connected_components(adj, directed=False)
+    return int(n_comp), np.asarray(labels, dtype=np.int32)
 
 
 def recoverable_cells(
