@@ -43,10 +43,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.interpolate import CubicSpline
 from sklearn.base import BaseEstimator
-from sklearn.decomposition import PCA
 
 from psychometrics._typing import FloatArray
 from psychometrics._validation import ConvergenceWarning, check_is_fitted
+from psychometrics.survey.background import background_design
 
 if TYPE_CHECKING:
     from typing import Self
@@ -54,94 +54,6 @@ if TYPE_CHECKING:
     from psychometrics.irt import ItemParameters
 
 _CHUNK = 4096
-
-
-def background_design(
-    background: ArrayLike | None,
-    *,
-    categorical: Sequence[int] = (),
-    n_components: float | int | None = 0.85,
-    groups: ArrayLike | None = None,
-    n: int | None = None,
-    random_state: int | None = 0,
-) -> tuple[FloatArray, PCA | None]:
-    """Build the latent-regression design matrix from the background questionnaire.
-
-    Categorical columns are one-hot coded (a missing answer is its own category); numeric
-    columns get mean imputation plus a missingness indicator, then every column is
-    standardised and reduced by PCA.
-
-    Parameters
-    ----------
-    background : array_like, shape (n, p), optional
-        Background answers, ``nan`` for missing.
-    categorical : sequence of int
-        Columns to one-hot code.
-    n_components : float in (0, 1), int or None, default=0.85
-        Share of variance the kept components explain, or their number; ``None`` keeps
-        them all.
-    groups : array_like, shape (n,), optional
-        Group of each person (district): dummies for all groups but the first.
-    n : int, optional
-        Number of persons when ``background`` and ``groups`` are both ``None``.
-    random_state : int, optional
-        For the PCA solver.
-
-    Returns
-    -------
-    X : ndarray, shape (n, 1 + n_pcs + n_groups - 1)
-        Intercept, principal components (standardised), group dummies.
-    pca : sklearn.decomposition.PCA or None
-    """
-    cols: list[FloatArray] = []
-    pca = None
-    if background is not None:
-        z = np.asarray(background, dtype=np.float64)
-        if z.ndim != 2:
-            raise ValueError(
-                f"background must be (n_persons, n_variables), got {z.shape}"
-            )
-        n = z.shape[0]
-        feats = []
-        cat = set(int(c) for c in categorical)
-        if any(c < 0 or c >= z.shape[1] for c in cat):
-            raise ValueError(
-                f"categorical columns {sorted(cat)} outside 0..{z.shape[1] - 1}"
-            )
-        for j in range(z.shape[1]):
-            x = z[:, j]
-            miss = np.isnan(x)
-            if j in cat:
-                levels = np.unique(np.where(miss, -np.inf, x))
-                feats.append(
-                    (np.where(miss, -np.inf, x)[:, None] == levels).astype(float)
-                )
-            else:
-                if miss.all():
-                    raise ValueError(f"background column {j} is entirely missing")
-                filled = np.where(miss, np.nanmean(x), x)
-                feats.append(filled[:, None])
-                if miss.any():
-                    feats.append(miss[:, None].astype(float))
-        f = np.hstack(feats)
-        sd = f.std(axis=0)
-        f = (f[:, sd > 0] - f[:, sd > 0].mean(axis=0)) / sd[sd > 0]
-        if f.shape[1] > 0:
-            pca = PCA(
-                n_components=n_components, svd_solver="full", random_state=random_state
-            )
-            pcs = pca.fit_transform(f)
-            cols.append(pcs / pcs.std(axis=0))
-    if groups is not None:
-        g = np.asarray(groups)
-        if g.ndim != 1 or (n is not None and g.shape[0] != n):
-            raise ValueError(f"groups must have shape ({n},), got {g.shape}")
-        n = g.shape[0]
-        labels = np.unique(g)
-        cols.append((g[:, None] == labels[1:]).astype(float))
-    if n is None:
-        raise ValueError("give background, groups or n")
-    return np.hstack([np.ones((n, 1)), *cols]), pca
 
 
 class LatentRegression(BaseEstimator):  # type: ignore[misc]
@@ -375,6 +287,8 @@ def draw_from_posterior(
     order = np.argsort(span, kind="stable")
     out = np.empty((n, m))
     inv_var = 1.0 / prior_sd**2
+    # with one prior for every draw (β fixed) the CDF is built once per person
+    shared_prior = bool(np.all(prior_mean == prior_mean[:, :1]))
     for start in range(0, n, _CHUNK):
         rows = order[start : start + _CHUNK]
         k = rows.size
@@ -392,15 +306,16 @@ def draw_from_posterior(
         offset = 2.0 * np.arange(k)
         r_idx = np.arange(k)
         for j in range(m):
-            lp = base + theta * (prior_mean[rows, j] * inv_var)[:, None]
-            lp -= lp.max(axis=1, keepdims=True)
-            dens = np.exp(lp, out=lp)
-            # trapezoid CDF at the fine points: C_f = Σ_{g<=f} d_g − (d_0 + d_f) / 2
-            cdf = np.cumsum(dens, axis=1)
-            cdf -= 0.5 * (dens[:, :1] + dens)
-            cdf /= cdf[:, -1:]
-            # one searchsorted over all rows: row r is shifted by 2r, cdf lies in [0, 1]
-            cdf += offset[:, None]
+            if j == 0 or not shared_prior:
+                lp = base + theta * (prior_mean[rows, j] * inv_var)[:, None]
+                lp -= lp.max(axis=1, keepdims=True)
+                dens = np.exp(lp, out=lp)
+                # trapezoid CDF at the fine points: C_f = Σ_{g<=f} d_g − (d_0 + d_f)/2
+                cdf = np.cumsum(dens, axis=1)
+                cdf -= 0.5 * (dens[:, :1] + dens)
+                cdf /= cdf[:, -1:]
+                # one searchsorted over all rows: row r shifted by 2r, cdf in [0, 1]
+                cdf += offset[:, None]
             pos = np.searchsorted(cdf.ravel(), u[:, j] + offset)
             idx = np.clip(pos - r_idx * n_f, 1, n_f - 1)
             lo = cdf[r_idx, idx - 1] - offset

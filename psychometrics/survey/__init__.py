@@ -3,6 +3,7 @@
 Plain numpy/scipy; the workflow that stores samples and weights lives in ``assessment``.
 """
 
+from psychometrics.survey.background import background_design
 from psychometrics.survey.design import (
     SampleDesign,
     Strata,
@@ -56,6 +57,7 @@ __all__ = [
     "Suppression",
     "SurveyEstimate",
     "allocate",
+    "background_design",
     "base_weights",
     "estimate_level_percentages",
     "estimate_mean",

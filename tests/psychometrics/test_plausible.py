@@ -51,6 +51,14 @@ def test_draws_follow_a_known_normal_posterior():
     z = (draws - post_mean[:, None]) * np.sqrt(prec)
     assert stats.kstest(z.ravel(), "norm").pvalue > 0.01
     assert np.isin(draws, NODES).mean() < 1e-3
+    # a different prior mean for each draw (β drawn per plausible value)
+    shift = 0.3 * np.arange(4)
+    draws = draw_from_posterior(
+        _gaussian_loglik(x, se), NODES, mu[:, None] + shift, sigma, rng=rng
+    )
+    post_mean = ((mu[:, None] + shift) / sigma**2 + x[:, None] / se**2) / prec
+    z = (draws - post_mean) * np.sqrt(prec)
+    assert stats.kstest(z.ravel(), "norm").pvalue > 0.01
 
 
 def test_em_recovers_the_regression_coefficients_and_residual_sd():
