@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from psychometrics.survey._common import FloatArray, IntArray, check_weights, encode
-from psychometrics.survey.weights import Margin, RakingReport, rake
+from psychometrics.survey.weights import Margin, RakingReport, nonresponse_adjust, rake
 
 
 @dataclass(frozen=True, repr=False)
@@ -152,6 +152,8 @@ def jk2_replicate_weights(
     margins: Sequence[Margin] | None = None,
     rake_options: dict[str, object] | None = None,
     rng: np.random.Generator | None = None,
+    responded: ArrayLike | None = None,
+    nonresponse_classes: ArrayLike | None = None,
 ) -> ReplicateWeights:
     """Build paired-jackknife (JK2) replicate weights.
 
@@ -170,11 +172,19 @@ def jk2_replicate_weights(
     rake_options : dict, optional
         Keyword arguments for :func:`~psychometrics.survey.weights.rake`.
     rng : numpy.random.Generator, optional
+    responded, nonresponse_classes : array_like, shape (n,), optional
+        When given, ``weights`` are the base weights of everyone *sampled*; every
+        replicate is non-response adjusted within ``nonresponse_classes`` (as the
+        full-sample weights were, see
+        :func:`~psychometrics.survey.weights.nonresponse_adjust`) and the replicate
+        weights of respondents only are returned (then raked, with ``margins`` whose
+        values are the respondents').
 
     Returns
     -------
     ReplicateWeights
-        ``weights`` of shape (n, n_replicates).
+        ``weights`` of shape (n, n_replicates), or (n_respondents, n_replicates) with
+        ``responded``; ``zone``/``half``/``replicate`` then also refer to respondents.
     """
     w = check_weights(weights, "weights")
     if w.ndim != 1:
@@ -189,6 +199,12 @@ def jk2_replicate_weights(
     factor = np.ones((w.size, n_replicates))
     factor[np.arange(w.size), rep] = np.where(half == 1, 2.0, 0.0)
     rw = w[:, None] * factor
+    if (responded is None) != (nonresponse_classes is None):
+        raise ValueError("give both responded and nonresponse_classes, or neither")
+    if responded is not None and nonresponse_classes is not None:
+        keep = np.asarray(responded, dtype=bool)
+        rw = nonresponse_adjust(rw, keep, nonresponse_classes)[keep]
+        zone, half, rep = zone[keep], half[keep], rep[keep]
     report = None
     if margins is not None:
         result = rake(rw, margins, **(rake_options or {}))  # type: ignore[arg-type]

@@ -59,15 +59,18 @@ def nonresponse_adjust(
 
     Parameters
     ----------
-    weights : array_like, shape (n,)
-        Base weights of everyone sampled (respondents and non-respondents), > 0.
+    weights : array_like, shape (n,) or (n, n_columns)
+        Base weights of everyone sampled (respondents and non-respondents), > 0. 2-D
+        input (replicate base weights) is adjusted column by column; zeros are allowed
+        there, and a class whose respondents all have weight 0 in a column keeps its
+        weights unchanged in that column.
     responded : array_like of bool, shape (n,)
     classes : array_like, shape (n,)
         Weighting class of each sampled person, usually the stratum.
 
     Returns
     -------
-    ndarray, shape (n,)
+    ndarray, shape of ``weights``
         Adjusted weights (0 for non-respondents); use ``adjusted[responded]``.
 
     Raises
@@ -75,23 +78,27 @@ def nonresponse_adjust(
     ValueError
         If a class has no respondents (an empty cell: collapse it with a neighbour).
     """
-    w = check_weights(weights, "weights")
-    if w.ndim != 1:
-        raise ValueError(f"weights must be 1-D, got shape {w.shape}")
+    w = np.asarray(weights, dtype=np.float64)
+    w = check_weights(w, "weights", allow_zero=w.ndim == 2)
+    n = w.shape[0]
     r = np.asarray(responded)
-    if r.shape != w.shape or r.dtype != bool:
-        raise ValueError(f"responded must be a boolean array of shape {w.shape}")
-    codes, labels = encode(classes, "classes", n=w.size)
-    total = np.bincount(codes, weights=w, minlength=len(labels))
-    resp = np.bincount(codes, weights=np.where(r, w, 0.0), minlength=len(labels))
-    empty = resp <= 0
+    if r.shape != (n,) or r.dtype != bool:
+        raise ValueError(f"responded must be a boolean array of shape ({n},)")
+    codes, labels = encode(classes, "classes", n=n)
+    ind = sp.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(len(labels), n))
+    w2 = w.reshape(n, -1)
+    total = ind @ w2
+    resp = ind @ (w2 * r[:, None])
+    empty = ~(ind @ r.astype(np.float64) > 0)
     if empty.any():
         names = [labels[i] for i in np.flatnonzero(empty)]
         raise ValueError(
             f"weighting class(es) {names!r} have no respondents (empty cells); "
             "collapse them with a neighbouring class"
         )
-    return np.where(r, w * (total / resp)[codes], 0.0)
+    factor = np.divide(total, resp, out=np.ones_like(total), where=resp > 0)
+    out = np.where(r[:, None], w2 * factor[codes], 0.0)
+    return out.reshape(w.shape)
 
 
 @dataclass(frozen=True)

@@ -125,3 +125,50 @@ def test_replicate_errors():
         jk2_replicate_weights([1.0, -1.0], [0, 0])
     with pytest.raises(ValueError, match="trailing replicate axis"):
         replicate_variance([1.0, 2.0], np.zeros((3, 4)))
+
+
+def test_replicates_repeat_the_nonresponse_adjustment_and_the_raking():
+    """Built on everyone sampled, each replicate is non-response adjusted within its
+    classes (class totals of the replicate base weights are kept), then raked."""
+    rng = np.random.default_rng(5)
+    n = 1500
+    stratum = rng.integers(0, 12, n)
+    district = stratum // 3
+    responded = rng.random(n) < 0.7
+    wb = rng.uniform(50, 150, n)
+    sex = rng.integers(0, 2, n)[responded]
+    margins = [
+        Margin("district", district[responded], {0: 3e4, 1: 4e4, 2: 2e4, 3: 1e4}),
+        Margin("sex", sex, {0: 5.2e4, 1: 4.8e4}),
+    ]
+    unraked = jk2_replicate_weights(
+        wb, stratum, responded=responded, nonresponse_classes=stratum, rng=rng
+    )
+    assert unraked.weights.shape == (responded.sum(), 80)
+    zone, half = jk2_zones(stratum, rng=np.random.default_rng(0))
+    assert zone.size == n
+    # class totals of each replicate's base weights survive the adjustment
+    base = jk2_replicate_weights(wb, stratum, rng=np.random.default_rng(9)).weights
+    adj = jk2_replicate_weights(
+        wb,
+        stratum,
+        responded=responded,
+        nonresponse_classes=stratum,
+        rng=np.random.default_rng(9),
+    ).weights
+    for h in range(12):
+        np.testing.assert_allclose(
+            adj[stratum[responded] == h].sum(axis=0), base[stratum == h].sum(axis=0)
+        )
+    raked = jk2_replicate_weights(
+        wb,
+        stratum,
+        responded=responded,
+        nonresponse_classes=stratum,
+        margins=margins,
+        rng=rng,
+    )
+    assert raked.report is not None and raked.report.converged
+    np.testing.assert_allclose(raked.weights.sum(axis=0), 1e5)
+    with pytest.raises(ValueError, match="both responded and nonresponse_classes"):
+        jk2_replicate_weights(wb, stratum, responded=responded)
