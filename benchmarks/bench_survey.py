@@ -114,10 +114,19 @@ def run(n_sample: int, seed: int, draw_coef: bool, naive: bool) -> dict:
     times["weights (base, non-response, raking)"] = time.perf_counter() - t
 
     t = time.perf_counter()
+    # replicates repeat the non-response adjustment and the raking
     reps = jk2_replicate_weights(
-        w_nr, sim.stratum[r], margins=margins, rake_options={"max_ratio": 5.0}, rng=rng
+        base_weights(pi),
+        sim.stratum,
+        responded=sim.responded,
+        nonresponse_classes=sim.district,
+        margins=margins,
+        rake_options={"max_ratio": 5.0},
+        rng=rng,
     )
-    times["80 JK2 replicates, re-raked"] = time.perf_counter() - t
+    times["80 JK2 replicates, non-response adjusted + re-raked"] = (
+        time.perf_counter() - t
+    )
 
     t = time.perf_counter()
     pvs, eaps, models = [], [], []
