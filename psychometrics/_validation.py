@@ -114,7 +114,9 @@ def check_responses(
         # equality tests per category are cheaper than rounding and range checks
         valid = missing.copy()
         kmin = int(k.min())
-        for code in range(int(k.max())):
+        observed = np.nanmax(x) if not missing.all() else 0.0
+        top = int(min(k.max(), observed + 1)) if np.isfinite(observed) else int(k.max())
+        for code in range(max(top, 0)):
             hit = x == code
             if code >= kmin:
                 hit &= (code < k)[None, :]
