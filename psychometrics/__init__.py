@@ -4,6 +4,37 @@ Plain Python on numpy, scipy, scikit-learn and girth: never Django, so researche
 use it from a notebook or the command line.
 """
 
+# models, calibration, scoring and simulation (issue 3, the core engine)
+from psychometrics._validation import ConvergenceWarning as ConvergenceWarning
+from psychometrics._validation import NotFittedError as NotFittedError
+from psychometrics._validation import ResponseError as ResponseError
+from psychometrics.calibration import CalibrationCancelled as CalibrationCancelled
+from psychometrics.calibration import (
+    GeneralizedPartialCredit as GeneralizedPartialCredit,
+)
+from psychometrics.calibration import GradedResponse as GradedResponse
+from psychometrics.calibration import ItemStandardErrors as ItemStandardErrors
+from psychometrics.calibration import MMLCalibrator as MMLCalibrator
+from psychometrics.calibration import Rasch as Rasch
+from psychometrics.calibration import ThreePL as ThreePL
+from psychometrics.calibration import TwoPL as TwoPL
+from psychometrics.irt import MODELS as MODELS
+from psychometrics.irt import ItemParameters as ItemParameters
+from psychometrics.irt import category_probabilities as category_probabilities
+from psychometrics.irt import item_information as item_information
+from psychometrics.irt import log_likelihood as log_likelihood
+from psychometrics.irt import normal_quadrature as normal_quadrature
+from psychometrics.irt import test_information as test_information
+from psychometrics.scoring import AbilityEstimate as AbilityEstimate
+from psychometrics.scoring import SumScoreTable as SumScoreTable
+from psychometrics.scoring import estimate_ability as estimate_ability
+from psychometrics.scoring import summed_score_table as summed_score_table
+from psychometrics.simulate import booklet_design as booklet_design
+from psychometrics.simulate import random_item_parameters as random_item_parameters
+from psychometrics.simulate import simulate_responses as simulate_responses
+from psychometrics.simulate import two_stage_design as two_stage_design
+
+# isort: split
 # survey statistics and plausible values (issue 6)
 from psychometrics import survey as survey
 from psychometrics.plausible import LatentRegression as LatentRegression
