@@ -116,8 +116,8 @@ class ItemParameters:
         if b is not None:
             thr[dich, 0] = b[dich]
             thr[dich, 1:] = np.nan
-        if thr.shape[1] > 1 and np.isnan(thr[:, 1:]).all():
-            thr = thr[:, :1].copy()
+        width = max(int(np.max(np.sum(~np.isnan(thr), axis=1))), 1)
+        thr = thr[:, :width].copy()  # drop all-nan padding columns
         ids = tuple(str(i) for i in self.item_ids) or tuple(str(j) for j in range(n))
         if len(ids) != n:
             raise ValueError(f"item_ids has {len(ids)} entries, expected {n}")
@@ -449,7 +449,7 @@ def category_probabilities(params: ItemParameters, theta: ArrayLike) -> FloatArr
                 if m == "grm"
                 else prob_gpcm(params.a[idx], thr, th)
             )
-            out[idx, :, : p.shape[2]] = p
+            out[idx, :, : min(p.shape[2], kmax)] = p[:, :, :kmax]
     return out
 
 
