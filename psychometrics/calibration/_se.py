@@ -134,29 +134,41 @@ def observed_information(
     g2 = np.zeros_like(g0)
     sxs = np.zeros((2 * n_base, 2 * n_base))
     codes_cols = x_fill[:, col_item]  # (N, n_base)
-    for lo in range(0, design.n_persons, chunk):
-        sl = slice(lo, min(design.n_persons, lo + chunk))
-        codes = codes_cols[sl]
-        admin = codes >= 0
-        cidx = np.where(admin, codes, 0)
-        pw = post[sl] * w[sl, None]
-        s_base = np.zeros((codes.shape[0], n_base))
-        s_theta = np.zeros_like(s_base)
-        for q in range(theta.size):
-            bq = np.where(admin, score_tab[cidx, np.arange(n_base)[None, :], q], 0.0)
-            s_base += post[sl, q : q + 1] * bq
-            s_theta += (post[sl, q : q + 1] * theta[q]) * bq
-            if method == "louis":
-                keep = pw[:, q] > 1e-12 * pw.max()
-                if not keep.any():
-                    continue
-                bs = bq[keep] * np.sqrt(pw[keep, q])[:, None]
-                gq = bs.T @ bs
-                g0 += gq
-                g1 += theta[q] * gq
-                g2 += theta[q] ** 2 * gq
-        s_all = np.concatenate([s_base, s_theta], axis=1)
-        sxs += (s_all * w[sl, None]).T @ s_all
+    # persons of one part answer only its items: the Gram matrices touch only their
+    # columns (a booklet design costs (items per booklet)² instead of (bank size)²)
+    for part in design.parts:
+        sel = np.flatnonzero(np.isin(col_item, part.columns))
+        sel2 = np.concatenate([sel, sel + n_base])
+        tab = score_tab[:, sel, :]
+        cols = np.arange(sel.size)[None, :]
+        for lo in range(part.rows.start, part.rows.stop, chunk):
+            sl = slice(lo, min(part.rows.stop, lo + chunk))
+            codes = codes_cols[sl][:, sel]
+            admin = codes >= 0
+            cidx = np.where(admin, codes, 0)
+            pw = post[sl] * w[sl, None]
+            s_base = np.zeros((codes.shape[0], sel.size))
+            s_theta = np.zeros_like(s_base)
+            gsum = [np.zeros((sel.size, sel.size)) for _ in range(3)]
+            for q in range(theta.size):
+                bq = np.where(admin, tab[cidx, cols, q], 0.0)
+                s_base += post[sl, q : q + 1] * bq
+                s_theta += (post[sl, q : q + 1] * theta[q]) * bq
+                if method == "louis":
+                    keep = pw[:, q] > 1e-12 * pw.max()
+                    if not keep.any():
+                        continue
+                    bs = bq[keep] * np.sqrt(pw[keep, q])[:, None]
+                    gq = bs.T @ bs
+                    gsum[0] += gq
+                    gsum[1] += theta[q] * gq
+                    gsum[2] += theta[q] ** 2 * gq
+            ix = np.ix_(sel, sel)
+            g0[ix] += gsum[0]
+            g1[ix] += gsum[1]
+            g2[ix] += gsum[2]
+            s_all = np.concatenate([s_base, s_theta], axis=1)
+            sxs[np.ix_(sel2, sel2)] += (s_all * w[sl, None]).T @ s_all
     score_outer = tmat @ sxs @ tmat.T
     if method == "xpd":
         return score_outer
