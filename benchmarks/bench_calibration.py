@@ -1,0 +1,220 @@
+"""Time MML calibration against girth and mirt on the issue's designs.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_calibration.py            # full (several minutes)
+    .venv/bin/python benchmarks/bench_calibration.py --quick    # smaller, no girth 3PL
+    .venv/bin/python benchmarks/bench_calibration.py --memory   # 100,000 x 300 booklets
+
+Every figure is measured in the same run as its baselines and printed with the ratio
+(girth time / engine time, mirt time / engine time: above 1 means the engine is
+faster). Times are the best of ``--repeat`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from psychometrics.calibration import ThreePL, TwoPL  # noqa: E402
+from psychometrics.irt import ItemParameters  # noqa: E402
+from psychometrics.simulate import (  # noqa: E402
+    booklet_design,
+    simulate_responses,
+    two_stage_design,
+)
+
+
+def best_of(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
+    best, out = np.inf, None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def rmse(a, b) -> float:
+    return float(np.sqrt(np.mean((np.asarray(a) - np.asarray(b)) ** 2)))
+
+
+def bank(n_items: int, rng: np.random.Generator, model: str = "2pl") -> ItemParameters:
+    a = np.clip(rng.lognormal(0.0, 0.25, n_items), 0.5, 2.5)
+    b = rng.normal(0.0, 1.0, n_items)
+    c = rng.uniform(0.1, 0.3, n_items) if model == "3pl" else None
+    return ItemParameters.dichotomous(a, b, c, model=model)
+
+
+# ---------------------------------------------------------------- baselines
+def girth_2pl(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    from girth import tag_missing_data, twopl_mml
+
+    data = np.where(np.isnan(x), -1, x).astype(int).T
+    data = tag_missing_data(data, [0, 1])
+    est = twopl_mml(data)
+    return np.asarray(est["Discrimination"]), np.asarray(est["Difficulty"])
+
+
+def girth_3pl(x: np.ndarray):
+    from girth import threepl_mml
+
+    est = threepl_mml(x.astype(int).T)
+    return (
+        np.asarray(est["Discrimination"]),
+        np.asarray(est["Difficulty"]),
+        np.asarray(est["Guessing"]),
+    )
+
+
+def mirt_fit(x: np.ndarray, model: str = "2PL", prior: bool = False):
+    import mirt
+    from mirt.estimation.priors import BetaPrior
+
+    kw = {"priors": {"guessing": BetaPrior(5, 17)}} if prior else {}
+    res = mirt.fit_mirt(x, model, **kw).to_dict()
+    p = res["parameters"]
+    return (
+        np.asarray(p["discrimination"]),
+        np.asarray(p["difficulty"]),
+        np.asarray(p.get("guessing", np.zeros(x.shape[1]))),
+        res["converged"],
+    )
+
+
+# ---------------------------------------------------------------- scenarios
+def scenario_2pl(name: str, x: np.ndarray, true: ItemParameters, args, with_girth=True):
+    print(
+        f"\n== {name}: {x.shape[0]:,} persons x {x.shape[1]} items, "
+        f"{np.isfinite(x).sum(axis=1).mean():.0f} answered each"
+    )
+    t_eng, fit = best_of(lambda: TwoPL().fit(x), args.repeat)
+    ip = fit.item_params_
+    print(
+        f"engine 2PL + SEs : {t_eng:7.3f} s  a-RMSE {rmse(ip.a, true.a):.3f}  "
+        f"b-RMSE {rmse(ip.b, true.b):.3f}  iterations {fit.n_iter_}  "
+        f"converged {fit.converged_}"
+    )
+    t_m, (a, b, _, conv) = best_of(lambda: mirt_fit(x), args.repeat)
+    print(
+        f"mirt 2PL + SEs   : {t_m:7.3f} s  a-RMSE {rmse(a, true.a):.3f}  "
+        f"b-RMSE {rmse(b, true.b):.3f}  converged {conv}   ratio mirt/engine "
+        f"{t_m / t_eng:5.1f}x"
+    )
+    if with_girth:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t_g, (a, b) = best_of(lambda: girth_2pl(x), 1)
+        print(
+            f"girth twopl_mml  : {t_g:7.3f} s  a-RMSE {rmse(a, true.a):.3f}  "
+            f"b-RMSE {rmse(b, true.b):.3f}  (no SEs)   ratio girth/engine "
+            f"{t_g / t_eng:5.1f}x"
+        )
+
+
+def scenario_3pl(x: np.ndarray, true: ItemParameters, args):
+    print(f"\n== 3PL complete: {x.shape[0]:,} persons x {x.shape[1]} items")
+    t_eng, fit = best_of(lambda: ThreePL().fit(x), args.repeat)
+    ip = fit.item_params_
+    print(
+        f"engine 3PL Beta(5,17) + SEs : {t_eng:7.3f} s  c-RMSE {rmse(ip.c, true.c):.3f}  "
+        f"a-RMSE {rmse(ip.a, true.a):.3f}  b-RMSE {rmse(ip.b, true.b):.3f}  "
+        f"converged {fit.converged_} ({fit.n_iter_} it)"
+    )
+    t_m, (a, b, c, conv) = best_of(lambda: mirt_fit(x, "3PL", prior=True), 1)
+    print(
+        f"mirt 3PL Beta(5,17) + SEs   : {t_m:7.3f} s  c-RMSE {rmse(c, true.c):.3f}  "
+        f"a-RMSE {rmse(a, true.a):.3f}  b-RMSE {rmse(b, true.b):.3f}  converged {conv}"
+        f"   ratio mirt/engine {t_m / t_eng:5.1f}x"
+    )
+    if not args.quick:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                t_g, (a, b, c) = best_of(lambda: girth_3pl(x), 1)
+            print(
+                f"girth threepl_mml           : {t_g:7.3f} s  c-RMSE {rmse(c, true.c):.3f}"
+                f"   ratio girth/engine {t_g / t_eng:5.1f}x"
+            )
+        except Exception as exc:  # girth 0.8 fails under numpy >= 2.4
+            print(f"girth threepl_mml           : fails: {type(exc).__name__}: {exc}")
+
+
+def memory_child(n_persons: int, n_items: int) -> None:
+    rng = np.random.default_rng(7)
+    true = bank(n_items, rng)
+    mask, _ = booklet_design(n_persons, n_items, rng=rng)
+    x = simulate_responses(true, rng.normal(size=n_persons), rng=rng, design=mask)
+    del mask
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t = time.perf_counter()
+    fit = TwoPL().fit(x)
+    el = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ip = fit.item_params_
+    print(
+        f"engine 2PL + SEs: {el:.1f} s, peak RSS {peak:,.0f} MiB (data alone "
+        f"{x.nbytes / 2**20:,.0f} MiB, before fit {base:,.0f} MiB), "
+        f"a-RMSE {rmse(ip.a, true.a):.3f} b-RMSE {rmse(ip.b, true.b):.3f}, "
+        f"converged {fit.converged_} in {fit.n_iter_} iterations"
+    )
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="smaller data, fewer baselines")
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--memory", action="store_true", help="run the 100,000 x 300 check")
+    p.add_argument("--memory-child", nargs=2, type=int, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.memory_child:
+        memory_child(*args.memory_child)
+        return
+    n = 3000 if args.quick else 10_000
+    rng = np.random.default_rng(2024)
+
+    true = bank(120, rng)
+    mask, _ = booklet_design(n, 120, n_clusters=6, clusters_per_booklet=2, rng=rng)
+    x = simulate_responses(true, rng.normal(size=n), rng=rng, design=mask)
+    scenario_2pl("2PL booklets (6 clusters of 20, booklet = 2 clusters)", x, true, args)
+
+    true = bank(60, rng)
+    x = simulate_responses(true, rng.normal(size=n), rng=rng)
+    scenario_2pl("2PL complete", x, true, args, with_girth=not args.quick)
+
+    design = two_stage_design(true)
+    x = simulate_responses(true, rng.normal(size=n), rng=rng, design=design)
+    scenario_2pl(
+        "2PL two-stage adaptive (routing 20, then easy 20 or hard 20)",
+        x,
+        true,
+        args,
+        with_girth=not args.quick,
+    )
+
+    true = bank(60, rng, "3pl")
+    x = simulate_responses(true, rng.normal(size=n), rng=rng)
+    scenario_3pl(x, true, args)
+
+    if args.memory:
+        size = (20_000, 300) if args.quick else (100_000, 300)
+        print(
+            f"\n== memory: 2PL booklets {size[0]:,} persons x {size[1]} items "
+            "(separate process)"
+        )
+        subprocess.run(
+            [sys.executable, __file__, "--memory-child", *map(str, size)], check=True
+        )
+
+
+if __name__ == "__main__":
+    main()
