@@ -49,7 +49,7 @@ def observed_information(
     theta: FloatArray,
     *,
     method: str = "louis",
-    chunk: int = 4096,
+    chunk: int = 16384,
 ) -> FloatArray:
     """Observed information of the free item parameters (internal form).
 
@@ -139,36 +139,51 @@ def observed_information(
     for part in design.parts:
         sel = np.flatnonzero(np.isin(col_item, part.columns))
         sel2 = np.concatenate([sel, sel + n_base])
-        tab = score_tab[:, sel, :]
-        cols = np.arange(sel.size)[None, :]
+        kmax = score_tab.shape[0]
+        # category "kmax" (not administered) points at a row of zeros
+        tabz = np.concatenate(
+            [score_tab[:, sel, :], np.zeros((1, sel.size, theta.size))]
+        )
+        tab_q = np.ascontiguousarray(np.moveaxis(tabz, 2, 0)).reshape(theta.size, -1)
+        ix = np.ix_(sel, sel)
         for lo in range(part.rows.start, part.rows.stop, chunk):
             sl = slice(lo, min(part.rows.stop, lo + chunk))
             codes = codes_cols[sl][:, sel]
-            admin = codes >= 0
-            cidx = np.where(admin, codes, 0)
-            pw = post[sl] * w[sl, None]
+            cidx = np.where(codes >= 0, codes, kmax)
+            flat = cidx * sel.size + np.arange(sel.size)[None, :]
+            p = post[sl]
+            pt = p * theta[None, :]
+            # posterior means of the scores: one matmul per category
             s_base = np.zeros((codes.shape[0], sel.size))
             s_theta = np.zeros_like(s_base)
+            for k in range(kmax):
+                hit = cidx == k
+                s_base += np.where(hit, p @ tabz[k].T, 0.0)
+                s_theta += np.where(hit, pt @ tabz[k].T, 0.0)
+            s_all = np.concatenate([s_base, s_theta], axis=1)
+            sxs[np.ix_(sel2, sel2)] += (s_all * w[sl, None]).T @ s_all
+            if method != "louis":
+                continue
+            pw = p * w[sl, None]
+            root = np.sqrt(pw)
+            floor = 1e-12 * pw.max()
             gsum = [np.zeros((sel.size, sel.size)) for _ in range(3)]
             for q in range(theta.size):
-                bq = np.where(admin, tab[cidx, cols, q], 0.0)
-                s_base += post[sl, q : q + 1] * bq
-                s_theta += (post[sl, q : q + 1] * theta[q]) * bq
-                if method == "louis":
-                    keep = pw[:, q] > 1e-12 * pw.max()
-                    if not keep.any():
-                        continue
-                    bs = bq[keep] * np.sqrt(pw[keep, q])[:, None]
-                    gq = bs.T @ bs
-                    gsum[0] += gq
-                    gsum[1] += theta[q] * gq
-                    gsum[2] += theta[q] ** 2 * gq
-            ix = np.ix_(sel, sel)
+                keep = pw[:, q] > floor
+                n_keep = int(keep.sum())
+                if n_keep == 0:
+                    continue
+                if n_keep < 0.6 * keep.size:
+                    bs = np.take(tab_q[q], flat[keep]) * root[keep, q : q + 1]
+                else:
+                    bs = np.take(tab_q[q], flat) * root[:, q : q + 1]
+                gq = bs.T @ bs
+                gsum[0] += gq
+                gsum[1] += theta[q] * gq
+                gsum[2] += theta[q] ** 2 * gq
             g0[ix] += gsum[0]
             g1[ix] += gsum[1]
             g2[ix] += gsum[2]
-            s_all = np.concatenate([s_base, s_theta], axis=1)
-            sxs[np.ix_(sel2, sel2)] += (s_all * w[sl, None]).T @ s_all
     score_outer = tmat @ sxs @ tmat.T
     if method == "xpd":
         return score_outer
