@@ -370,3 +370,11 @@ def test_warnings_are_silent_on_a_normal_fit():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         TwoPL().fit(x)
+
+
+def test_lognormal_prior_on_slopes_shrinks_them():
+    """A tight lognormal prior around a = 1 pulls slopes toward 1."""
+    true, x = _data("2pl", 8, 300, seed=19)
+    free = TwoPL(standard_errors=None).fit(x).item_params_.a
+    tight = TwoPL(prior_a=(0.0, 0.05), standard_errors=None).fit(x).item_params_.a
+    assert np.mean(np.abs(np.log(tight))) < 0.5 * np.mean(np.abs(np.log(free)))
