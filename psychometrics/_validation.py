@@ -16,11 +16,11 @@ from sklearn.exceptions import NotFittedError as _SkNotFittedError
 from ._typing import ArrayLike, FloatArray
 
 
-class ConvergenceWarning(_SkConvergenceWarning):
+class ConvergenceWarning(_SkConvergenceWarning):  # type: ignore[misc]
     """An iterative estimator stopped at ``max_iter`` before meeting ``tol``."""
 
 
-class NotFittedError(_SkNotFittedError):
+class NotFittedError(_SkNotFittedError):  # type: ignore[misc]
     """A method that needs fitted attributes was called before ``fit``."""
 
 

@@ -152,7 +152,7 @@ def cmd_calibrate(args: argparse.Namespace) -> None:
     except ResponseError as err:
         if args.weights and err.column is None and "weight" in str(err):
             raise CLIError(
-                f"{args.responses}, column {args.weights!r}: CSV line {err.row + 2}: {err}"
+                f"{args.responses}, column {args.weights!r}: CSV line {(err.row or 0) + 2}: {err}"
             ) from None  # noqa: E501
         raise CLIError(table.locate(err)) from None
     finally:

@@ -20,12 +20,13 @@ References
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import expit
 
-from ._typing import ArrayLike, FloatArray
+from ._typing import ArrayLike, BoolArray, FloatArray
 from ._validation import check_responses
 from .irt import (
     DICHOTOMOUS,
@@ -200,7 +201,7 @@ def _observed(
     return score, info, warm
 
 
-def _extremes(x: FloatArray, params: ItemParameters) -> tuple[FloatArray, FloatArray]:
+def _extremes(x: FloatArray, params: ItemParameters) -> tuple[BoolArray, BoolArray]:
     """Masks of persons with only lowest / only highest categories."""
     mask = np.isfinite(x)
     top = (params.n_categories - 1)[None, :]
@@ -246,7 +247,7 @@ def _newton(
     return theta, se
 
 
-def _chunks(n: int, size: int):
+def _chunks(n: int, size: int) -> Iterator[slice]:
     for start in range(0, n, size):
         yield slice(start, min(n, start + size))
 

@@ -175,6 +175,7 @@ def gradient(
 ) -> FloatArray:
     """Gradient of :func:`objective` per item, shape (n, p)."""
     p, dp = probs_jac(block.model, block.n_categories, params, theta)
+    assert dp is not None
     ratio = r / np.maximum(p, _TINY)
     return np.einsum("nqk,nqkl->nl", ratio, dp) + log_prior(block, params)[1]
 
@@ -206,6 +207,7 @@ def m_step(
             break
         sub = params[idx]
         p, dp = probs_jac(block.model, block.n_categories, sub, theta)
+        assert dp is not None
         rr = r[idx]
         safe = np.maximum(p, _TINY)
         _, pg, ph = log_prior(block, sub)

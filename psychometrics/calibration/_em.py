@@ -341,7 +341,7 @@ def run_em(
         if nv == 0:
             cur = s2
             continue
-        alpha = min(-np.linalg.norm(r) / nv, -1.0)
+        alpha = min(-float(np.linalg.norm(r)) / float(nv), -1.0)
         trial = cur.unpack(v0 - 2 * alpha * r + alpha**2 * v)
         if not trial.is_valid():
             cur = s2

@@ -10,7 +10,7 @@ from typing import Any, Self
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from .._typing import ArrayLike, FloatArray
+from .._typing import ArrayLike, FloatArray, IntArray
 from .._validation import (
     ConvergenceWarning,
     ResponseError,
@@ -71,7 +71,14 @@ def _check_models(models: str | Sequence[str], n_items: int) -> tuple[str, ...]:
     return out
 
 
-class MMLCalibrator(BaseEstimator):
+def _pair(value: Sequence[float] | None) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    first, second = (float(v) for v in value)
+    return first, second
+
+
+class MMLCalibrator(BaseEstimator):  # type: ignore[misc]
     """Item calibration by marginal maximum likelihood (Bock–Aitkin EM).
 
     Any mix of ``rasch``, ``2pl``, ``3pl``, ``grm`` and ``gpcm`` items in one run.
@@ -170,21 +177,23 @@ class MMLCalibrator(BaseEstimator):
     def _model_list(self, n_items: int) -> tuple[str, ...]:
         return _check_models(self.models, n_items)
 
-    def _validate(self, responses: ArrayLike, models: tuple[str, ...] | None = None):
+    def _validate(
+        self, responses: ArrayLike
+    ) -> tuple[FloatArray, tuple[str, ...], tuple[str, ...], IntArray]:
         arr = (
             np.asarray(responses, dtype=np.float64)
             if not isinstance(responses, np.ndarray)
             else responses
         )
-        n_items = arr.shape[1] if arr.ndim == 2 else None
-        if n_items is None:
+        if arr.ndim != 2:
             check_responses(arr)  # raises the shape error
-        models = models or self._model_list(n_items)
+        n_items = int(arr.shape[1])
+        models = self._model_list(n_items)
         ids = (
             tuple(str(i) for i in self.item_ids)
             if self.item_ids is not None
             else tuple(str(j) for j in range(n_items))
-        )  # noqa: E501
+        )
         if len(ids) != n_items:
             raise ValueError(
                 f"item_ids has {len(ids)} entries but responses have {n_items} items"
@@ -283,6 +292,7 @@ class MMLCalibrator(BaseEstimator):
                 ]  # noqa: E501
             )
             if is_fixed:
+                assert self.fixed is not None
                 fp = self.fixed.subset([fixed_cols[j] for j in cols])
                 if any(m != model for m in fp.models) or np.any(fp.n_categories != k):
                     raise ValueError(
@@ -299,8 +309,8 @@ class MMLCalibrator(BaseEstimator):
                     n_categories=k,
                     columns=cols,
                     params=params,
-                    prior_a=tuple(self.prior_a) if self.prior_a is not None else None,
-                    prior_c=tuple(self.prior_c) if self.prior_c is not None else None,
+                    prior_a=_pair(self.prior_a),
+                    prior_c=_pair(self.prior_c),
                     fixed=is_fixed,
                 )
             )
@@ -355,7 +365,13 @@ class MMLCalibrator(BaseEstimator):
             self.standard_errors_ = self._reported_se(final, ids, n_items)
         return self
 
-    def _set_results(self, state: State, models, ids, ncat) -> None:
+    def _set_results(
+        self,
+        state: State,
+        models: tuple[str, ...],
+        ids: tuple[str, ...],
+        ncat: IntArray,
+    ) -> None:
         n_items = len(models)
         a, c = np.ones(n_items), np.zeros(n_items)
         thr = np.full((n_items, max(int(ncat.max()) - 1, 1)), np.nan)
@@ -368,12 +384,15 @@ class MMLCalibrator(BaseEstimator):
             models=models, a=a, b=b_, c=c, thresholds=thr, item_ids=ids
         )
 
-    def _reported_se(self, state: State, ids, n_items: int) -> ItemStandardErrors:
+    def _reported_se(
+        self, state: State, ids: tuple[str, ...], n_items: int
+    ) -> ItemStandardErrors:
         kmax = self.item_params_.thresholds.shape[1]
         se_a, se_b, se_c = (np.full(n_items, np.nan) for _ in range(3))
         se_t = np.full((n_items, kmax), np.nan)
         pos = 0
         cov = self.covariance_
+        assert cov is not None
         for b in state.blocks:
             if b.fixed:
                 continue
@@ -435,7 +454,7 @@ class MMLCalibrator(BaseEstimator):
 
 def _single_model(name: str, model: str, doc: str) -> type[MMLCalibrator]:
     def __init__(  # noqa: N807
-        self,
+        self: MMLCalibrator,
         *,
         n_quadrature: int = 41,
         quadrature_bound: float = 6.0,
@@ -467,8 +486,7 @@ def _single_model(name: str, model: str, doc: str) -> type[MMLCalibrator]:
             callback=callback,
         )
 
-    @classmethod
-    def _get_param_names(cls) -> list[str]:
+    def _get_param_names(cls: type) -> list[str]:
         return sorted(p for p in MMLCalibrator._get_param_names() if p != "models")
 
     cls = type(
@@ -478,7 +496,7 @@ def _single_model(name: str, model: str, doc: str) -> type[MMLCalibrator]:
             "__init__": __init__,
             "__doc__": doc
             + "\n\n    Parameters and attributes as :class:`MMLCalibrator`.\n",
-            "_get_param_names": _get_param_names,
+            "_get_param_names": classmethod(_get_param_names),
             "__module__": __name__,
         },
     )

@@ -195,6 +195,6 @@ def covariance(info: FloatArray) -> FloatArray:
     """Inverse of the information (pseudo-inverse if singular)."""
     info = 0.5 * (info + info.T)
     try:
-        return np.linalg.inv(info)
+        return np.asarray(np.linalg.inv(info), dtype=np.float64)
     except np.linalg.LinAlgError:
-        return np.linalg.pinv(info)
+        return np.asarray(np.linalg.pinv(info), dtype=np.float64)
