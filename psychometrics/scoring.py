@@ -188,6 +188,19 @@ def _observed(
     x: FloatArray, params: ItemParameters, theta: FloatArray
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Score l'(θ), test information I(θ) and Σ P'P''/P at each person's own θ."""
+    if all(m in DICHOTOMOUS for m in params.models):
+        # persons × items arrays, no category axis: about twice as fast
+        mask = ~np.isnan(x)
+        a, c = params.a[None, :], params.c[None, :]
+        s = expit(a * (theta[:, None] - params.b[None, :]))
+        p = c + (1 - c) * s
+        w = s * (1 - s)
+        d1 = (1 - c) * a * w
+        inv = np.where(mask, 1.0 / np.maximum(p * (1 - p), _TINY), 0.0)
+        score = np.sum((np.fmax(x, 0.0) - p) * d1 * inv, axis=1)
+        info = np.sum(d1 * d1 * inv, axis=1)
+        warm = np.sum(d1 * (d1 * a * (1 - 2 * s)) * inv, axis=1)
+        return score, info, warm
     p, dp, d2p = category_derivatives(params, theta)  # (J, n, K)
     mask = np.isfinite(x)
     code = np.where(mask, x, 0).astype(np.intp).T[:, :, None]  # (J, n, 1)
