@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ItembankConfig(AppConfig):
+    name = "itembank"
+    label = "itembank"

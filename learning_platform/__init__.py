@@ -1,0 +1,1 @@
+"""The Django project of the citizen lifelong-learning assessment platform."""

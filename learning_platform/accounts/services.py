@@ -1,0 +1,167 @@
+"""Writes of the accounts app: roles, users and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from importlib import import_module
+
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from learning_platform.accounts.models import ApiToken, User
+from learning_platform.accounts.roles import (
+    ADMIN_ROLES,
+    ALL_PERMISSIONS,
+    DISTRICT_ROLES,
+    ROLE_PERMISSIONS,
+    Role,
+)
+from learning_platform.districts.models import District
+
+TOKEN_PREFIX_LENGTH = 8
+PROJECT_PACKAGES = {"learning_platform", "itembank", "assessment", "cms"}
+
+
+def role_permissions() -> dict[str, set[str]]:
+    """Return every role's permissions, merged from each app's ``permissions`` module."""
+    merged: dict[str, set[str]] = {role: set(perms) for role, perms in ROLE_PERMISSIONS.items()}
+    for config in apps.get_app_configs():
+        if config.name.split(".")[0] not in PROJECT_PACKAGES:
+            continue
+        try:
+            module = import_module(f"{config.name}.permissions")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.permissions":
+                raise
+            continue
+        for role, perms in getattr(module, "ROLE_PERMISSIONS", {}).items():
+            merged.setdefault(role, set()).update(perms)
+    return merged
+
+
+@transaction.atomic
+def roles_sync(*, using: str = "default") -> dict[str, int]:
+    """Create one group per role and set exactly its declared permissions.
+
+    Running it again changes nothing. A declared permission that does not exist
+    (an app not migrated yet) is skipped until the next run.
+    """
+    counts: dict[str, int] = {}
+    for role, names in role_permissions().items():
+        group, _created = Group.objects.using(using).get_or_create(name=role)
+        if ALL_PERMISSIONS in names:
+            wanted = list(Permission.objects.using(using).all())
+        else:
+            wanted = []
+            for name in sorted(names):
+                app_label, codename = name.split(".", 1)
+                wanted.extend(
+                    Permission.objects.using(using).filter(
+                        content_type__app_label=app_label, codename=codename
+                    )
+                )
+        current = set(group.permissions.values_list("pk", flat=True))
+        if current != {p.pk for p in wanted}:
+            group.permissions.set(wanted)
+        counts[role] = len(wanted)
+    return counts
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str | None,
+    email: str = "",
+    display_name: str = "",
+    roles: list[str] | tuple[str, ...] = (Role.CITIZEN,),
+    district: District | None = None,
+) -> User:
+    """Create a user with roles; a district role without a district is refused."""
+    user = User(username=username, email=email, display_name=display_name, district=district)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    for role in roles:
+        user_role_assign(user=user, role=role)
+    return user
+
+
+@transaction.atomic
+def user_role_assign(*, user: User, role: str, district: District | None = None) -> User:
+    """Give a user a role; district roles bind the user to one district."""
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role “%(role)s”.") % {"role": role}})
+    if district is not None:
+        user.district = district
+    if role in DISTRICT_ROLES and user.district_id is None:
+        raise ValidationError(
+            {"district": _("The role “%(role)s” acts for one district; choose it.")
+             % {"role": Role(role).label}}
+        )
+    group, _created = Group.objects.get_or_create(name=role)
+    user.groups.add(group)
+    if role in ADMIN_ROLES and not user.is_staff:
+        user.is_staff = True
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_role_remove(*, user: User, role: str) -> User:
+    """Take a role away from a user."""
+    user.groups.remove(*Group.objects.filter(name=role))
+    if not user.groups.filter(name__in=[r for r in ADMIN_ROLES]).exists():
+        user.is_staff = user.is_superuser
+        user.save(update_fields=["is_staff"])
+    return user
+
+
+def _hash_key(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(
+    *, user: User, name: str, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token and return it with its secret, which is shown only this once."""
+    raw_key = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=raw_key[:TOKEN_PREFIX_LENGTH],
+        key_hash=_hash_key(raw_key),
+        expires_at=expires_at,
+    )
+    return token, raw_key
+
+
+def api_token_authenticate(*, raw_key: str) -> User | None:
+    """Return the active user a live token belongs to, recording its use."""
+    now = timezone.now()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_hash_key(raw_key), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None or (token.expires_at is not None and token.expires_at <= now):
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    """Revoke a token; revoking twice keeps the first time."""
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    token.refresh_from_db()
+    return token

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CreditbankConfig(AppConfig):
+    name = "learning_platform.creditbank"
+    label = "creditbank"

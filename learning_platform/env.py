@@ -1,0 +1,99 @@
+"""Read settings from the environment, refusing bad values with a message that names them."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import urlparse
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_VALUES = {"1", "true", "yes", "on"}
+FALSE_VALUES = {"0", "false", "no", "off", ""}
+DATABASE_SCHEMES = {"sqlite", "postgres", "postgresql", "pgsql"}
+REDIS_SCHEMES = {"redis", "rediss", "unix"}
+
+
+def env_str(name: str, *, default: str | None = None) -> str | None:
+    """Return the variable's value, or ``default`` when it is unset."""
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, *, default: bool) -> bool:
+    """Return a boolean variable; anything but a clear yes or no stops start-up."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in TRUE_VALUES:
+        return True
+    if value in FALSE_VALUES:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={raw!r} is not a boolean: use one of 1/0, true/false, yes/no, on/off."
+    )
+
+
+def env_int(name: str, *, default: int, minimum: int | None = None) -> int:
+    """Return an integer variable, at least ``minimum`` when given."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={value} must be at least {minimum}.")
+    return value
+
+
+def env_list(name: str, *, default: list[str]) -> list[str]:
+    """Return a comma-separated list variable, blanks dropped."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return list(default)
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def env_database(name: str, *, default: str) -> dict[str, Any]:
+    """Parse a database URL into Django's DATABASES entry, or stop with a clear message."""
+    raw = os.environ.get(name) or default
+    scheme = urlparse(raw).scheme
+    if scheme not in DATABASE_SCHEMES:
+        raise ImproperlyConfigured(
+            f"{name} must be a URL such as postgres://user:password@host:5432/name or "
+            f"sqlite:////absolute/path.sqlite3; its scheme {scheme!r} is not one of "
+            f"{sorted(DATABASE_SCHEMES)}."
+        )
+    if scheme != "sqlite":
+        try:
+            urlparse(raw).port  # noqa: B018 - raises on a non-numeric port
+        except ValueError:
+            raise ImproperlyConfigured(f"{name} has a port that is not a number.") from None
+    try:
+        config = dj_database_url.parse(raw, conn_max_age=0)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} could not be parsed: {exc}") from None
+    if not config.get("NAME"):
+        what = "SQLite file" if scheme == "sqlite" else "database after the host"
+        raise ImproperlyConfigured(f"{name} names no {what}.")
+    return config
+
+
+def env_redis_url(name: str) -> str | None:
+    """Return a Redis URL when the variable is set, checking its scheme."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    parsed = urlparse(raw)
+    if parsed.scheme not in REDIS_SCHEMES:
+        raise ImproperlyConfigured(
+            f"{name} must start with redis://, rediss:// or unix://, not {raw!r}."
+        )
+    try:
+        parsed.port  # noqa: B018
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} has a port that is not a number.") from None
+    return raw

@@ -1,0 +1,11 @@
+"""WebSocket URL routes of every app, gathered for the ASGI application."""
+
+from django.urls import path
+
+from learning_platform.consumers import PingConsumer
+
+
+def websocket_urlpatterns() -> list:
+    from assessment.routing import websocket_urlpatterns as assessment_ws
+
+    return [path("ws/ping/", PingConsumer.as_asgi()), *assessment_ws]

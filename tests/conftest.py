@@ -1,0 +1,37 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def districts(db):
+    """The 16 districts of Shanghai with their 2020 population."""
+    from django.core.management import call_command
+
+    from learning_platform.districts.models import District
+
+    call_command("load_districts", verbosity=0)
+    return list(District.objects.all())
+
+
+@pytest.fixture
+def make_user(db):
+    """Create a user with roles (and a district for district roles)."""
+    from learning_platform.accounts.services import user_create
+
+    counter = {"n": 0}
+
+    def _make(*roles: str, district=None, password: str = "pw-Test-12345", **kwargs):
+        counter["n"] += 1
+        username = kwargs.pop("username", f"user{counter['n']}")
+        return user_create(
+            username=username,
+            password=password,
+            roles=list(roles) or ["citizen"],
+            district=district,
+            **kwargs,
+        )
+
+    return _make
