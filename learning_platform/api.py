@@ -26,6 +26,7 @@ install_error_handlers(api)
 
 def _mount() -> None:
     from assessment.api import router as assessment_router
+    from assessment.survey.api import router as survey_router
     from cms.api import router as cms_router
     from itembank.api import router as itembank_router
     from learning_platform.accounts.api import router as accounts_router
@@ -39,6 +40,7 @@ def _mount() -> None:
     api.add_router("/districts", districts_router)
     api.add_router("/itembank", itembank_router)
     api.add_router("/assessment", assessment_router)
+    api.add_router("/survey", survey_router)
     api.add_router("/creditbank", creditbank_router)
     api.add_router("/indicators", indicators_router)
     api.add_router("/cms", cms_router)

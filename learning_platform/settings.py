@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "learning_platform.indicators",
     "itembank",
     "assessment",
+    "assessment.survey",
     "cms",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

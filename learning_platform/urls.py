@@ -16,6 +16,13 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Each app's own pages and downloads, under a prefix of its own.
+    path("itembank/", include("itembank.urls")),
+    path("assessment/", include("assessment.urls")),
+    path("survey/", include("assessment.survey.urls")),
+    path("reports/", include("cms.urls")),
+    path("creditbank/", include("learning_platform.creditbank.urls")),
+    path("indicators/", include("learning_platform.indicators.urls")),
 ]
 
 if settings.DEBUG:

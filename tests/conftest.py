@@ -35,3 +35,11 @@ def make_user(db):
         )
 
     return _make
+
+
+@pytest.fixture
+def home_site(db):
+    """The Wagtail home page and default site (gone after a transactional test's flush)."""
+    from cms.services import home_site_ensure
+
+    return home_site_ensure()

@@ -78,3 +78,11 @@ def screenshot_dir():
     path = Path(__file__).resolve().parents[2] / "var" / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _home_site(transactional_db):
+    """Browser tests run against a live server, so transactionally; restore the page tree."""
+    from cms.services import home_site_ensure
+
+    return home_site_ensure()

@@ -1,0 +1,1 @@
+"""Survey models: sample designs, invitations, weights, jobs, roll-ups."""
