@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from learning_platform.env import env_bool, env_database, env_int, env_list, env_redis_url
+from learning_platform.env import (
+    env_bool,
+    env_database,
+    env_int,
+    env_list,
+    env_redis_url,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {

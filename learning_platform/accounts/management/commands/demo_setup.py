@@ -16,7 +16,11 @@ from django.db import transaction
 
 from learning_platform.accounts.models import User
 from learning_platform.accounts.roles import Role
-from learning_platform.accounts.services import roles_sync, user_create, user_role_assign
+from learning_platform.accounts.services import (
+    roles_sync,
+    user_create,
+    user_role_assign,
+)
 from learning_platform.districts.models import District
 
 DEMO_APPS = (
