@@ -1,0 +1,49 @@
+# The two set-up commands of the README:
+#   make demo   brings the platform up with demo data on SQLite at http://127.0.0.1:8000
+#   make test   installs what the tests need and runs them
+# Both create .venv with the pinned versions of constraints.txt on first use.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+DEMO_ENV := DEBUG=1
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test install check-browser lint constraints clean-demo
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput
+	$(DEMO_ENV) $(PY) manage.py demo_setup
+	@echo "Starting the task worker and the ASGI server at http://$(HOST):$(PORT)/ (Ctrl-C stops both)."
+	@$(DEMO_ENV) $(PY) manage.py db_worker --queue-name '*' --no-reload -v 0 & \
+	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(DEMO_ENV) $(PY) manage.py runserver $(HOST):$(PORT) --noreload
+
+# Browser tests need Debian's chromium (apt-get install chromium fonts-noto-cjk);
+# without it they are skipped locally and fail under REQUIRE_BROWSER=1 (CI).
+test: install check-browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+check-browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  echo "note: chromium not found; browser tests will be skipped (apt-get install chromium fonts-noto-cjk)."
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+# Re-pin after changing dependencies: the versions the tests passed with.
+constraints: install
+	$(PIP) freeze --exclude-editable | grep -v '^-e' > constraints.txt
+
+clean-demo:
+	rm -f var/db.sqlite3
