@@ -47,7 +47,9 @@ def test_districts_are_public(client, districts):
 def test_missing_object_is_json_404(client, districts):
     response = client.get("/api/v1/districts/999999")
     assert response.status_code == 404
-    assert response.json() == {"code": "not_found", "message": "Not found.", "errors": []}
+    assert response.json() == {"code": "not_found", "message": "未找到。", "errors": []}
+    english = client.get("/api/v1/districts/999999", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json()["message"] == "Not found."
 
 
 def test_anonymous_call_to_a_private_route_is_json_401(client):

@@ -59,7 +59,7 @@ def test_district_role_acts_for_its_district_only(make_user, districts):
 
 def test_unknown_role_is_refused(make_user):
     user = make_user()
-    with pytest.raises(ValidationError, match="Unknown role"):
+    with pytest.raises(ValidationError, match="未知角色“wizard”"):
         user_role_assign(user=user, role="wizard")
 
 
