@@ -5,6 +5,15 @@ from __future__ import annotations
 import pytest
 
 
+def pytest_collection_modifyitems(session, config, items):
+    """Run browser tests last.
+
+    Playwright's sync API keeps an event loop running in the main thread while its
+    session-scoped browser lives; async tests after it could not start their own.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture
 def districts(db):
     """The 16 districts of Shanghai with their 2020 population."""

@@ -148,7 +148,8 @@ def test_check_deploy_passes_with_production_values(tmp_path):
     env = {**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
            "DJANGO_SETTINGS_MODULE": "learning_platform.settings"}
     clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY",
-             "DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+             "DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE",
+             "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT, env={**clean, **env}, capture_output=True, text=True,
