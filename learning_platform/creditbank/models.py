@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -195,13 +196,17 @@ class ConversionRule(models.Model):
         _("levels"), default=list, blank=True,
         help_text=_("Level codes that earn credit; empty: any level."),
     )
-    credits = models.DecimalField(_("credits"), max_digits=7, decimal_places=2, default=0)
+    credits = models.DecimalField(
+        _("credits"), max_digits=7, decimal_places=2, default=0,
+        validators=[MinValueValidator(0)],
+    )
     points = models.PositiveIntegerField(_("learning points"), default=0)
     cap_period = models.CharField(
         _("cap period"), max_length=8, choices=RulePeriod.choices, default=RulePeriod.NONE
     )
     cap_credits = models.DecimalField(
-        _("credit cap per period"), max_digits=7, decimal_places=2, null=True, blank=True
+        _("credit cap per period"), max_digits=7, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0)],
     )
     cap_points = models.PositiveIntegerField(_("point cap per period"), null=True, blank=True)
     valid_months = models.PositiveSmallIntegerField(
@@ -219,7 +224,8 @@ class ConversionRule(models.Model):
         verbose_name_plural = _("conversion rules")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(credits__gte=0), name="creditbank_rule_credits_nonnegative"
+                condition=models.Q(credits__gte=0), name="creditbank_rule_credits_nonnegative",
+                violation_error_message=_("Credits must not be negative."),
             ),
         ]
 

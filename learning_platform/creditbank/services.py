@@ -711,9 +711,10 @@ def _issue(*, account: LearningAccount, outcome: LearningOutcome | None, fmt: st
 @transaction.atomic
 def credential_issue_badge(*, outcome: LearningOutcome, base_url: str) -> dict[str, Any]:
     """Sign and record an Open Badges 3.0 credential for one outcome."""
+    outcome.refresh_from_db(fields=["revoked_at"])
     if outcome.revoked_at is not None:
         raise ApiError("outcome_revoked", _("A revoked outcome cannot be exported."), status=409)
-    _account_writable(outcome.account)
+    _account_writable(LearningAccount.objects.get(pk=outcome.account_id))
     credits = _outcome_credits(outcome)
     return _issue(
         account=outcome.account, outcome=outcome, fmt=IssuedCredential.Format.OPEN_BADGE,

@@ -1,0 +1,308 @@
+"""Reads of the credit bank; each one that reaches a citizen's data takes the asking user.
+
+Citizens see their own account, institutions the outcomes they entered,
+administrators everything, district roles only counts. A row the user may not
+see raises the same ``DoesNotExist`` as a missing one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from learning_platform.accounts.models import User
+from learning_platform.accounts.roles import DISTRICT_ROLES, Role
+from learning_platform.accounts.selectors import user_roles
+from learning_platform.creditbank.models import (
+    AccountStatus,
+    ConversionRule,
+    CreditEntry,
+    IssuedCredential,
+    LearningAccount,
+    LearningOutcome,
+    OutcomeKind,
+)
+from learning_platform.creditbank.suggestions import (
+    Suggestion,
+    domain_name,
+    suggestions_for,
+)
+from learning_platform.districts.models import District, DistrictYearFigure
+
+DATA_ITEM_ACCOUNT_SHARE = "学分银行开户数占比"
+
+
+def _is_admin(user: User | AnonymousUser) -> bool:
+    return Role.ADMINISTRATOR in user_roles(user=user)
+
+
+def account_for_user(*, user: User | AnonymousUser) -> LearningAccount:
+    """Return the user's own account; ``LearningAccount.DoesNotExist`` when there is none."""
+    if not user.is_authenticated:
+        raise LearningAccount.DoesNotExist
+    return LearningAccount.objects.select_related("district", "user").get(user=user)
+
+
+def outcomes_visible_to(*, user: User | AnonymousUser) -> QuerySet[LearningOutcome]:
+    """Return the outcomes the user may read: their own, those they entered, or all (admin)."""
+    outcomes = LearningOutcome.objects.select_related("account", "account__user")
+    if not user.is_authenticated:
+        return outcomes.none()
+    if _is_admin(user):
+        return outcomes
+    roles = user_roles(user=user)
+    condition = Q(account__user=user)
+    if Role.INSTITUTION in roles:
+        condition |= Q(entered_by=user)
+    return outcomes.filter(condition)
+
+
+def outcome_get_for_user(*, user: User | AnonymousUser, outcome_id: int) -> LearningOutcome:
+    """Return one outcome the user may read, or raise ``LearningOutcome.DoesNotExist``."""
+    return outcomes_visible_to(user=user).prefetch_related("domain_scores").get(pk=outcome_id)
+
+
+def outcome_get_own(*, user: User | AnonymousUser, outcome_id: int) -> LearningOutcome:
+    """Return one outcome in the user's own account (for exports only the holder may make)."""
+    if not user.is_authenticated:
+        raise LearningOutcome.DoesNotExist
+    return LearningOutcome.objects.select_related("account", "account__user").prefetch_related(
+        "domain_scores"
+    ).get(pk=outcome_id, account__user=user)
+
+
+def credit_entries_for_account(*, account: LearningAccount) -> QuerySet[CreditEntry]:
+    return CreditEntry.objects.filter(account=account).select_related("rule", "outcome")
+
+
+def conversion_rules_published() -> QuerySet[ConversionRule]:
+    """Return the active rules, which are public."""
+    return ConversionRule.objects.filter(active=True).order_by("outcome_kind", "code")
+
+
+# --- district counts --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DistrictAccountCount:
+    district_code: str
+    district_name: str
+    year: int
+    accounts: int
+    resident_population: int | None
+    population_year: int | None
+    share_percent: Decimal | None  # 学分银行开户数占比 (%), accounts ÷ resident population × 100
+
+
+def _counts_scope(user: User | AnonymousUser) -> QuerySet[District]:
+    roles = user_roles(user=user)
+    if Role.ADMINISTRATOR in roles or Role.RESEARCHER in roles:
+        return District.objects.all()
+    if any(role in DISTRICT_ROLES for role in roles) and user.district_id:
+        return District.objects.filter(pk=user.district_id)
+    raise PermissionDenied(_("Only district staff and researchers see account counts."))
+
+
+def account_counts_by_district(
+    *, user: User | AnonymousUser, year: int | None = None
+) -> list[DistrictAccountCount]:
+    """Count accounts open at the end of a year per district, with their share of residents.
+
+    District roles see their own district only; nobody sees who holds an account.
+    """
+    year = year or timezone.localdate().year
+    if year < 2000 or year > 2100:
+        raise ValidationError({"year": _("The year must be between 2000 and 2100.")})
+    districts = list(_counts_scope(user))
+    end = timezone.make_aware(datetime(year + 1, 1, 1))
+    open_at_end = Q(learning_accounts__opened_at__lt=end) & (
+        Q(learning_accounts__closed_at__isnull=True) | Q(learning_accounts__closed_at__gte=end)
+    )
+    counts = dict(
+        District.objects.filter(pk__in=[d.pk for d in districts])
+        .annotate(n=Count("learning_accounts", filter=open_at_end))
+        .values_list("pk", "n")
+    )
+    figures: dict[int, DistrictYearFigure] = {}
+    for figure in DistrictYearFigure.objects.filter(
+        district__in=districts, year__lte=year
+    ).order_by("district_id", "-year"):
+        figures.setdefault(figure.district_id, figure)
+    rows = []
+    for district in districts:
+        figure = figures.get(district.pk)
+        population = int(figure.resident_population_10k * 10000) if figure else None
+        share = None
+        if population:
+            share = (Decimal(counts.get(district.pk, 0)) * 100 / population).quantize(
+                Decimal("0.0001"), rounding=ROUND_HALF_UP
+            )
+        rows.append(DistrictAccountCount(
+            district_code=district.code, district_name=district.name_zh, year=year,
+            accounts=counts.get(district.pk, 0), resident_population=population,
+            population_year=figure.year if figure else None, share_percent=share,
+        ))
+    return rows
+
+
+# --- the citizen's profile ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScorePoint:
+    day: date
+    theta: float
+    se: float | None
+    level_code: str
+    instrument_name: str
+
+
+@dataclass
+class Profile:
+    account: LearningAccount
+    series: dict[str, list[ScorePoint]]
+    domain_names: dict[str, str]
+    latest: list[tuple[str, ScorePoint]]
+    outcomes: list[LearningOutcome]
+    certificates: list[LearningOutcome]
+    entries: list[CreditEntry]
+    credits_total: Decimal
+    points_total: int
+    credits_expiring: list[CreditEntry]
+    suggestions: list[Suggestion] = field(default_factory=list)
+
+
+def profile_for_account(*, account: LearningAccount, language: str = "zh-hans") -> Profile:
+    """Gather what the profile page shows: results over time, levels, credits, certificates."""
+    outcomes = list(
+        account.outcomes.filter(revoked_at__isnull=True).prefetch_related("domain_scores")
+        .order_by("achieved_on", "pk")
+    )
+    series: dict[str, list[ScorePoint]] = {}
+    for outcome in outcomes:
+        for score in outcome.domain_scores.all():
+            # Top-level domains make the chart; sub-domains stay in the table.
+            series.setdefault(score.domain_code, []).append(ScorePoint(
+                outcome.achieved_on, score.theta, score.se, score.level_code,
+                outcome.instrument_name or outcome.title,
+            ))
+    latest = [(code, points[-1]) for code, points in sorted(series.items())]
+    entries = list(
+        credit_entries_for_account(account=account).prefetch_related("adjustments")
+        .order_by("-created_at", "-pk")
+    )
+    today = timezone.localdate()
+    expiring = [
+        e for e in entries
+        if e.kind == CreditEntry.Kind.AWARD and e.expires_on and e.expires_on > today
+        and not any(a.kind == CreditEntry.Kind.EXPIRY for a in e.adjustments.all())
+    ]
+    needs = [o for o in outcomes if o.details.get("needs_topics")]
+    profile = Profile(
+        account=account,
+        series=series,
+        domain_names={code: domain_name(code, language=language) for code in series},
+        latest=latest,
+        outcomes=list(reversed(outcomes)),
+        certificates=[o for o in reversed(outcomes) if o.kind != OutcomeKind.ASSESSMENT],
+        entries=entries,
+        credits_total=account.credits_balance,
+        points_total=account.points_balance,
+        credits_expiring=sorted(expiring, key=lambda e: e.expires_on)[:5],
+    )
+    profile.suggestions = suggestions_for(
+        latest=[(code, p.theta, p.level_code) for code, p in latest if "." not in code],
+        needs_topics=needs[-1].details.get("needs_topics", []) if needs else [],
+        language=language,
+    )
+    return profile
+
+
+# --- the full data download ------------------------------------------------------
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def account_data_export(*, account: LearningAccount) -> dict[str, Any]:
+    """Return everything the platform holds in the user's account, as JSON-ready data."""
+    user = account.user
+    outcomes = account.outcomes.prefetch_related("domain_scores").order_by("achieved_on", "pk")
+    return {
+        "format": "creditbank-account-export/1",
+        "exported_at": timezone.now().isoformat(),
+        "user": {"username": user.username, "display_name": user.display_name,
+                 "email": user.email, "date_joined": _iso(user.date_joined)},
+        "account": {
+            "number": account.number,
+            "district": account.district.code if account.district else None,
+            "status": account.status,
+            "opened_via": account.opened_via,
+            "opened_at": _iso(account.opened_at),
+            "closure_requested_at": _iso(account.closure_requested_at),
+            "closure_reason": account.closure_reason,
+            "closed_at": _iso(account.closed_at),
+            "credits_balance": _iso(account.credits_balance),
+            "points_balance": account.points_balance,
+        },
+        "outcomes": [
+            {
+                "id": o.pk, "kind": o.kind, "title": o.title, "title_en": o.title_en,
+                "achieved_on": _iso(o.achieved_on), "source": o.source,
+                "source_ref": o.source_ref, "evidence_url": o.evidence_url,
+                "evidence_ref": o.evidence_ref, "domain_code": o.domain_code,
+                "level_code": o.level_code, "level_name": o.level_name,
+                "hours": _iso(o.hours), "instrument_code": o.instrument_code,
+                "instrument_name": o.instrument_name, "parameter_set_id": o.parameter_set_id,
+                "details": o.details, "created_at": _iso(o.created_at),
+                "revoked_at": _iso(o.revoked_at), "revocation_reason": o.revocation_reason,
+                "domain_scores": [
+                    {"domain_code": s.domain_code, "theta": s.theta, "se": s.se,
+                     "level_code": s.level_code}
+                    for s in o.domain_scores.all()
+                ],
+            }
+            for o in outcomes
+        ],
+        "credit_entries": [
+            {"id": e.pk, "kind": e.kind, "outcome_id": e.outcome_id,
+             "rule": e.rule.code if e.rule else None, "rule_version": e.rule_version,
+             "corrects_id": e.corrects_id, "credits": _iso(e.credits), "points": e.points,
+             "period": e.period_key, "expires_on": _iso(e.expires_on), "reason": e.reason,
+             "created_at": _iso(e.created_at)}
+            for e in credit_entries_for_account(account=account).order_by("pk")
+        ],
+        "credentials": [
+            {"id": str(c.id), "format": c.format, "outcome_id": c.outcome_id,
+             "issued_at": _iso(c.issued_at), "revoked_at": _iso(c.revoked_at),
+             "revocation_reason": c.revocation_reason}
+            for c in IssuedCredential.objects.filter(account=account).order_by("issued_at")
+        ],
+    }
+
+
+def credential_status(*, credential_id: str) -> IssuedCredential:
+    """Return an issued credential by id (public: its status reveals no personal data)."""
+    return IssuedCredential.objects.select_related("account", "outcome").get(pk=credential_id)
+
+
+def account_summary_totals(*, account: LearningAccount) -> dict[str, Any]:
+    totals = account.outcomes.aggregate(
+        outcomes=Count("pk", filter=Q(revoked_at__isnull=True)),
+        hours=Sum("hours", filter=Q(revoked_at__isnull=True)),
+    )
+    return {"outcomes": totals["outcomes"] or 0, "hours": totals["hours"] or Decimal("0"),
+            "closed": account.status == AccountStatus.CLOSED}
