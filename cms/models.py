@@ -1,10 +1,18 @@
 from __future__ import annotations
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
-from wagtail.fields import RichTextField
+from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
+
+from cms.blocks import ReportStreamBlock
+from cms.figures import Figures, FiguresUnavailable
 
 
 class HomePage(Page):
@@ -23,3 +31,246 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("home page")
+
+    def get_context(self, request, *args, **kwargs):
+        from cms.selectors import instruments_open, reports_latest
+
+        context = super().get_context(request, *args, **kwargs)
+        context["open_tests"] = instruments_open()
+        context["latest_reports"] = reports_latest()
+        return context
+
+
+class InstrumentPage(Page):
+    """A test or questionnaire's landing page: what it measures, how long, and a start button."""
+
+    instrument_code = models.CharField(
+        _("instrument code"), max_length=64,
+        help_text=_("Code of the instrument in delivery; the start button opens it."),
+    )
+    summary = models.CharField(_("summary"), max_length=300)
+    measures = RichTextField(_("what it measures"), blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(_("minutes it takes"), default=20)
+    is_open = models.BooleanField(_("open for citizens"), default=True)
+    start_url = models.CharField(
+        _("start address"), max_length=300, blank=True,
+        help_text=_("Leave blank to start the instrument by its code in delivery."),
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("instrument_code"),
+        FieldPanel("summary"),
+        FieldPanel("measures"),
+        FieldPanel("duration_minutes"),
+        FieldPanel("is_open"),
+        FieldPanel("start_url"),
+    ]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("instrument landing page")
+
+    def start_link(self) -> str:
+        """Return where the start button goes: the field, delivery's named URL, or its path."""
+        if self.start_url:
+            return self.start_url
+        from django.urls import NoReverseMatch, reverse
+
+        for name in ("assessment:instrument_start", "assessment:start", "assessment:instrument"):
+            try:
+                return reverse(name, kwargs={"code": self.instrument_code})
+            except NoReverseMatch:
+                continue
+        return f"/assessment/start/{self.instrument_code}/"
+
+
+class ReportIndexPage(Page):
+    """Lists published survey reports, filtered by year and topic."""
+
+    intro = models.CharField(_("introduction"), max_length=300, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.SurveyReportPage"]
+
+    class Meta:
+        verbose_name = _("report index")
+
+    def get_context(self, request, *args, **kwargs):
+        from cms.selectors import reports_filtered
+
+        context = super().get_context(request, *args, **kwargs)
+        year = request.GET.get("year", "")
+        topic = request.GET.get("topic", "")
+        year_value = int(year) if year.isdigit() else None
+        topic_value = topic if topic in Topic.values else None
+        all_reports = reports_filtered(parent=self)
+        context.update(
+            reports=reports_filtered(parent=self, year=year_value, topic=topic_value),
+            years=sorted({r.year for r in all_reports if r.year}, reverse=True),
+            topics=Topic.choices,
+            year=year_value,
+            topic=topic_value,
+        )
+        return context
+
+
+class Topic(models.TextChoices):
+    INFORMATION = "information", _("Information literacy")
+    SCIENCE = "science", _("Science literacy")
+    HEALTH = "health", _("Health literacy")
+    LEARNING = "learning", _("Learning to learn")
+    NEEDS = "needs", _("Learning needs")
+    COMPREHENSIVE = "comprehensive", _("Comprehensive survey")
+
+
+class RollUpPageForm(WagtailAdminPageForm):
+    """Offer the finished roll-ups as a choice and refuse an id that does not exist."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "rollup_id" in self.fields:
+            from cms.selectors import rollup_choices
+
+            old = self.fields["rollup_id"]
+            self.fields["rollup_id"] = forms.TypedChoiceField(
+                label=old.label, help_text=old.help_text, required=old.required,
+                coerce=int, empty_value=None,
+                choices=[("", "—")] + [(str(i), label) for i, label in rollup_choices()],
+            )
+
+
+class SurveyReportPage(Page):
+    """A survey report whose figures come from one roll-up, frozen in each revision."""
+
+    topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices,
+                             default=Topic.INFORMATION)
+    summary = models.CharField(_("summary"), max_length=400, blank=True)
+    rollup_id = models.PositiveIntegerField(
+        _("roll-up"), null=True, blank=True,
+        help_text=_("The survey roll-up every figure in this report comes from."),
+    )
+    refresh_figures = models.BooleanField(
+        _("take the figures again"), default=False,
+        help_text=_("Tick after the roll-up was recalculated to copy its current figures into "
+                    "this revision. Otherwise the figures stay as first taken."),
+    )
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True, editable=False)
+    # The frozen figures: part of every revision's content, so publishing a revision
+    # publishes exactly the numbers it was reviewed with.
+    rollup_snapshot = models.JSONField(_("figures"), default=dict, blank=True, editable=False)
+    body = StreamField(ReportStreamBlock(), blank=True, verbose_name=_("body"))
+
+    base_form_class = RollUpPageForm
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("topic"),
+        MultiFieldPanel(
+            [
+                HelpPanel(content=_("Figures are copied from the roll-up when it is first chosen "
+                                    "and kept in the revision; a published report never changes "
+                                    "when the survey recalculates.")),
+                FieldPanel("rollup_id"),
+                FieldPanel("refresh_figures"),
+            ],
+            heading=_("Figures"),
+        ),
+        FieldPanel("body"),
+    ]
+    parent_page_types = ["cms.ReportIndexPage", "cms.HomePage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("survey report")
+
+    def clean(self):
+        super().clean()
+        from cms.selectors import RollUpMissing, rollup_view
+
+        if self.rollup_id is not None and self.snapshot_stale():
+            try:
+                rollup_view(self.rollup_id)
+            except RollUpMissing as exc:
+                raise ValidationError({"rollup_id": str(exc)}) from exc
+
+    def snapshot_stale(self) -> bool:
+        taken = (self.rollup_snapshot or {}).get("rollup", {}).get("id")
+        return self.refresh_figures or taken != self.rollup_id
+
+    def figures_take(self) -> None:
+        """Copy the chosen roll-up's figures into this page (before saving a revision)."""
+        from cms.selectors import rollup_snapshot
+
+        if self.rollup_id is None:
+            self.rollup_snapshot = {}
+            return
+        self.rollup_snapshot = rollup_snapshot(self.rollup_id)
+        self.year = self.rollup_snapshot["rollup"].get("year")
+        self.refresh_figures = False
+        self.__dict__.pop("figures", None)
+
+    def save_revision(self, *args, **kwargs):
+        if self.snapshot_stale():
+            self.figures_take()
+        return super().save_revision(*args, **kwargs)
+
+    @cached_property
+    def figures(self) -> Figures | None:
+        try:
+            return Figures(self.rollup_snapshot)
+        except FiguresUnavailable:
+            return None
+
+    def figures_error(self) -> str:
+        if self.figures is not None:
+            return ""
+        if self.rollup_id is None:
+            return _t("This report has no roll-up figures yet; choose a roll-up.")
+        return _t("The figures of roll-up #%(id)s have not been taken yet.") % {"id": self.rollup_id}
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["figures"] = self.figures
+        context["figures_error"] = self.figures_error()
+        return context
+
+    def chart_blocks(self):
+        from cms.blocks import CHART_BLOCK_TYPES
+
+        return [b for b in self.body if b.block_type in CHART_BLOCK_TYPES]
+
+
+class DistrictDashboardPage(Page):
+    """All districts' rates by domain, a tile grid, a district's own trend and what it means."""
+
+    intro = models.CharField(_("introduction"), max_length=300, blank=True)
+    rollup_id = models.PositiveIntegerField(
+        _("roll-up"), null=True, blank=True,
+        help_text=_("Leave blank to show the newest finished roll-up."),
+    )
+    meaning = RichTextField(
+        _("what it means"), blank=True,
+        help_text=_("How to read the attainment rate and its interval."),
+    )
+
+    base_form_class = RollUpPageForm
+    content_panels = [
+        *Page.content_panels, FieldPanel("intro"), FieldPanel("rollup_id"), FieldPanel("meaning")
+    ]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("district dashboard")
+
+    def serve(self, request, *args, **kwargs):
+        from django.template.response import TemplateResponse
+
+        from cms.views import dashboard_context
+
+        context = self.get_context(request, *args, **kwargs)
+        context.update(dashboard_context(page=self, request=request))
+        return TemplateResponse(request, self.get_template(request), context)

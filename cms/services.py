@@ -36,3 +36,60 @@ def home_site_ensure() -> HomePage:
         site.root_page = home
         site.save(update_fields=["root_page"])
     return home
+
+
+REPORT_WORKFLOW_NAME = "调查报告审核"
+
+
+@transaction.atomic
+def report_workflow_ensure():
+    """Return the report review workflow (draft → review → publish), creating it if missing.
+
+    One approval task, held by the researcher group (another researcher reviews) and
+    administrators; it applies to every report index and the reports below it.
+    """
+    from django.contrib.auth.models import Group
+    from wagtail.models import GroupApprovalTask, Workflow, WorkflowPage, WorkflowTask
+
+    from cms.models import ReportIndexPage
+    from learning_platform.accounts.roles import Role
+
+    workflow, _created = Workflow.objects.get_or_create(name=REPORT_WORKFLOW_NAME)
+    task = GroupApprovalTask.objects.filter(name="报告审核").first()
+    if task is None:
+        task = GroupApprovalTask.objects.create(name="报告审核")
+    groups = Group.objects.filter(name__in=[Role.RESEARCHER, Role.ADMINISTRATOR])
+    task.groups.add(*groups)
+    WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
+    for index in ReportIndexPage.objects.all():
+        WorkflowPage.objects.update_or_create(page=index, defaults={"workflow": workflow})
+    return workflow
+
+
+@transaction.atomic
+def page_permissions_ensure() -> None:
+    """Let researchers add, edit and publish pages below the home page."""
+    from django.contrib.auth.models import Group, Permission
+    from wagtail.models import GroupPagePermission
+
+    from learning_platform.accounts.roles import Role
+
+    home = home_site_ensure()
+    group, _created = Group.objects.get_or_create(name=Role.RESEARCHER)
+    for codename in ("add_page", "change_page", "publish_page"):
+        permission = Permission.objects.get(content_type__app_label="wagtailcore", codename=codename)
+        GroupPagePermission.objects.get_or_create(group=group, page=home, permission=permission)
+
+
+def report_rollup_set(*, page, rollup_id: int, user=None, refresh: bool = False):
+    """Point a report at a roll-up and save a new revision holding its figures.
+
+    A new roll-up always means a new revision; ``refresh`` re-takes the figures of the
+    same roll-up after a recalculation. The live page changes only when that revision
+    is published.
+    """
+    page = page.get_latest_revision_as_object() if page.pk else page
+    page.rollup_id = rollup_id
+    page.refresh_figures = refresh
+    page.full_clean()
+    return page.save_revision(user=user, log_action=True)

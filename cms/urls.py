@@ -1,7 +1,14 @@
 """Page and download URLs of the cms app (the API lives in ``api.py``)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from cms import views
 
 app_name = "cms"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("<int:page_id>/charts/<str:block_id>.<str:fmt>", views.report_chart, name="report_chart"),
+    path("<int:page_id>/pdf/", views.report_pdf, name="report_pdf"),
+    path("dashboard/<int:page_id>/<str:kind>.<str:fmt>", views.dashboard_chart,
+         name="dashboard_chart"),
+]

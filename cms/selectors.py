@@ -1,0 +1,190 @@
+"""Reads of the cms app, and the one place that calls the survey's roll-up selectors.
+
+Reports never hold typed-in numbers: they name a roll-up, and a revision stores a
+snapshot of its figures (``rollup_snapshot``) so a published report does not
+change when the survey recalculates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+# How many earlier waves a snapshot keeps for trend charts.
+MAX_EARLIER_WAVES = 6
+# Earlier waves keep only the indicators that trends and "change since last wave" read.
+WAVE_INDICATORS = frozenset({"attainment_rate", "mean_theta"})
+
+
+class RollUpMissing(Exception):
+    """The chosen roll-up does not exist (or the survey has none)."""
+
+    def __init__(self, rollup_id: int | None):
+        self.rollup_id = rollup_id
+        if rollup_id is None:
+            message = _("No roll-up is chosen.")
+        else:
+            message = _("Roll-up #%(id)s does not exist or is not finished.") % {"id": rollup_id}
+        super().__init__(message)
+
+
+def _survey():
+    from assessment.survey import selectors
+
+    return selectors
+
+
+# -- adapter over assessment.survey.selectors ---------------------------------
+def rollup_choices() -> list[tuple[int, str]]:
+    """Return (id, label) of every finished roll-up, newest first, for choosers."""
+    try:
+        views = _survey().rollups_available()
+    except (ImportError, AttributeError):
+        return []
+    views = sorted(views, key=lambda v: (v.year, v.created_at), reverse=True)
+    return [(v.id, f"#{v.id} {v.name} · {v.campaign_name} · {v.year}") for v in views]
+
+
+def rollup_latest_id() -> int | None:
+    choices = rollup_choices()
+    return choices[0][0] if choices else None
+
+
+def rollup_view(rollup_id: int | None):
+    """Return the survey's RollUpView, or raise RollUpMissing."""
+    if rollup_id is None:
+        raise RollUpMissing(None)
+    try:
+        survey = _survey()
+    except ImportError as exc:
+        raise RollUpMissing(rollup_id) from exc
+    try:
+        return survey.rollup_get(rollup_id)
+    except Exception as exc:  # the survey raises its own DoesNotExist
+        if exc.__class__.__name__ in {"DoesNotExist", "ObjectDoesNotExist", "Http404",
+                                      "RollUpNotFound", "LookupError", "KeyError"} or isinstance(
+            exc, LookupError
+        ) or hasattr(exc, "silent_variable_failure"):
+            raise RollUpMissing(rollup_id) from exc
+        raise
+
+
+def rollup_earlier_views(rollup_id: int) -> list:
+    """Return earlier waves of a roll-up, oldest first (at most MAX_EARLIER_WAVES)."""
+    survey = _survey()
+    earlier = []
+    current = rollup_id
+    seen = {rollup_id}
+    while len(earlier) < MAX_EARLIER_WAVES:
+        prev = survey.rollup_previous(current)
+        if prev is None or prev.id in seen:
+            break
+        earlier.append(prev)
+        seen.add(prev.id)
+        current = prev.id
+    return list(reversed(earlier))
+
+
+def rollup_snapshot(rollup_id: int | None) -> dict[str, Any]:
+    """Return the JSON snapshot of a roll-up and its earlier waves, or raise RollUpMissing."""
+    view = rollup_view(rollup_id)
+    if not view.cells:  # rollups_available() may omit cells; rollup_get must not
+        view = _survey().rollup_get(view.id)
+    return snapshot_from_views(view, rollup_earlier_views(view.id))
+
+
+# -- snapshots ---------------------------------------------------------------
+def _cell_dict(cell) -> dict[str, Any]:
+    data = asdict(cell) if is_dataclass(cell) else dict(cell)
+    if data.get("suppressed"):
+        # A suppressed cell is stored without any figure, so no later template can show one.
+        data.update(estimate=None, se=None, ci_low=None, ci_high=None)
+    return {
+        key: data.get(key)
+        for key in ("district_code", "domain_code", "indicator", "category", "estimate", "se",
+                    "ci_low", "ci_high", "n", "suppressed", "suppression_reason")
+    }
+
+
+def _rollup_dict(view) -> dict[str, Any]:
+    created = view.created_at
+    return {
+        "id": view.id,
+        "name": view.name,
+        "campaign_name": view.campaign_name,
+        "year": view.year,
+        "created_at": created.isoformat() if hasattr(created, "isoformat") else str(created),
+        "parameter_set_id": view.parameter_set_id,
+        "method": dict(view.method or {}),
+    }
+
+
+def _districts() -> list[dict[str, str]]:
+    from learning_platform.districts.models import District
+
+    return list(District.objects.order_by("sort_order", "code").values("code", "name_zh", "name_en"))
+
+
+def _level_names(domains: list[str]) -> dict[str, dict[str, list[str]]]:
+    """Level names per domain from the item bank, when it provides them."""
+    try:
+        from itembank.selectors import domain_levels
+    except ImportError:
+        return {}
+    names: dict[str, dict[str, list[str]]] = {}
+    for domain in domains:
+        try:
+            levels = domain_levels(domain)
+        except Exception:  # noqa: BLE001 - a domain without levels just shows codes
+            continue
+        names[domain] = {lvl.code: [lvl.name_zh or lvl.code, lvl.name_en or lvl.code] for lvl in levels}
+    return names
+
+
+def snapshot_from_views(view, earlier: list) -> dict[str, Any]:
+    """Freeze a RollUpView (and earlier waves, oldest first) into plain JSON."""
+    cells = [_cell_dict(c) for c in view.cells]
+    domains = sorted({c["domain_code"] for c in cells})
+    return {
+        "rollup": _rollup_dict(view),
+        "cells": cells,
+        "waves": [
+            {
+                **{k: v for k, v in _rollup_dict(w).items() if k != "method"},
+                "cells": [_cell_dict(c) for c in w.cells if c.indicator in WAVE_INDICATORS],
+            }
+            for w in earlier
+        ],
+        "districts": _districts(),
+        "level_names": _level_names(domains),
+        "taken_at": timezone.now().isoformat(),
+    }
+
+
+# -- pages -------------------------------------------------------------------
+def reports_latest(*, limit: int = 3):
+    from cms.models import SurveyReportPage
+
+    return SurveyReportPage.objects.live().public().order_by("-first_published_at")[:limit]
+
+
+def instruments_open():
+    from cms.models import InstrumentPage
+
+    return InstrumentPage.objects.live().public().filter(is_open=True).order_by("path")
+
+
+def reports_filtered(*, parent=None, year: int | None = None, topic: str | None = None):
+    from cms.models import SurveyReportPage
+
+    pages = SurveyReportPage.objects.live().public()
+    if parent is not None:
+        pages = pages.descendant_of(parent)
+    if year:
+        pages = pages.filter(year=year)
+    if topic:
+        pages = pages.filter(topic=topic)
+    return pages.order_by("-year", "-first_published_at")

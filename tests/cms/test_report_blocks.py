@@ -1,0 +1,77 @@
+"""Report blocks render live figures from the report's roll-up snapshot."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_blocks_render_figures_from_the_rollup(client, make_report):
+    page = make_report()
+    html = client.get(page.url).content.decode()
+    # headline: the city's info attainment rate 60.0% with 95% interval 58.4–61.6
+    assert "60.0%" in html
+    assert "58.4–61.6%" in html
+    # change since the 2020 wave (54.0 → 60.0) is named with its year
+    assert "2020" in html and "6.0" in html
+    # every figure names its roll-up and parameter set
+    # header, headline, table, four charts, methodology (twice: source and roll-up line)
+    assert html.count("2025 信息素养专项调查汇总") >= 8
+    assert "#7" in html  # parameter set
+    # charts are inline SVG with title and desc
+    assert html.count("<svg") == 4
+    assert "<title" in html and "<desc" in html
+    assert "加权方法说明" in html and "80 paired jackknife" in html
+
+
+def test_suppressed_cells_never_show_a_figure(client, make_report, snapshot):
+    page = make_report()
+    html = client.get(page.url).content.decode()
+    # 崇明 (310151) is suppressed: its row in the table carries no rate, SE or interval
+    row = re.search(r'<tr class="suppressed">\s*<th scope="row">崇明区?</th>(.*?)</tr>', html, re.S)
+    assert row is not None, "the suppressed district is listed"
+    assert re.search(r"\d+\.\d", row.group(1)) is None
+    # the snapshot itself holds no figure for a suppressed cell
+    for cell in snapshot["cells"]:
+        if cell["suppressed"]:
+            assert cell["estimate"] is None and cell["se"] is None and cell["ci_low"] is None
+
+
+def test_suppressed_flag_wins_over_a_stray_estimate(snapshot):
+    from cms.figures import Figures
+
+    cell = next(c for c in snapshot["cells"] if c["suppressed"])
+    cell.update(estimate=12.3, se=1.0, ci_low=10.0, ci_high=14.0)
+    figure = Figures(snapshot).cell(cell["domain_code"], cell["indicator"], cell["district_code"],
+                                    cell["category"])
+    assert figure.estimate is None and figure.formatted() == "—" and figure.interval_text == "—"
+
+
+def test_block_for_a_domain_the_rollup_lacks_says_so(client, make_report):
+    page = make_report(body=[{"type": "headline", "value": {
+        "domain": "health", "indicator": "attainment_rate", "district": "", "label": ""}}])
+    html = client.get(page.url).content.decode()
+    assert "figure-error" in html
+    assert "health" in html and "#2" in html
+
+
+def test_report_without_a_rollup_refuses_with_a_clear_message(client, make_report):
+    page = make_report(data={}, slug="no-rollup")
+    response = client.get(page.url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "figure-error" in html
+    assert "<svg" not in html
+
+
+def test_missing_rollup_is_refused_when_saving(make_report):
+    from django.core.exceptions import ValidationError
+
+    page = make_report()
+    page.rollup_id = 999_999
+    with pytest.raises(ValidationError) as excinfo:
+        page.full_clean()
+    assert "999999" in str(excinfo.value) or "999,999" in str(excinfo.value)
