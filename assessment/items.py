@@ -1,0 +1,142 @@
+"""What delivery reads from the item bank, and the adaptive bank built from it.
+
+Every call into ``itembank.selectors`` goes through this module, so the item bank's
+contract is visible in one place. The CAT tables are built once per parameter set
+and pool and kept for a minute per process (every process builds its own; nothing
+is shared between web processes).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from psychometrics.cat import CATBank
+
+
+def items_for_delivery(item_ids: Sequence[int]) -> list[Any]:
+    from itembank.selectors import items_for_delivery as _items
+
+    return _items(list(item_ids))
+
+
+def deliverable_item_ids(*, domain_codes: Sequence[str] | None = None) -> list[int]:
+    from itembank.selectors import deliverable_item_ids as _ids
+
+    return list(_ids(domain_codes=list(domain_codes) if domain_codes else None))
+
+
+def item_answer_score(*, revision_id: int, answer: Any) -> int:
+    from itembank.selectors import item_answer_score as _score
+
+    return int(_score(revision_id=revision_id, answer=answer))
+
+
+def active_parameters(*, item_ids: Sequence[int] | None = None) -> Any:
+    from itembank.selectors import active_parameters as _active
+
+    return _active(item_ids=list(item_ids) if item_ids is not None else None)
+
+
+def domain_levels(domain_code: str) -> list[Any]:
+    from itembank.selectors import domain_levels as _levels
+
+    return list(_levels(domain_code))
+
+
+def not_deliverable_error() -> type[Exception]:
+    from itembank.selectors import ItemNotDeliverable
+
+    return ItemNotDeliverable
+
+
+def level_for(domain_code: str, theta: float | None) -> Any | None:
+    """Return the highest level whose cut score ``theta`` reaches (None without levels)."""
+    if theta is None:
+        return None
+    chosen = None
+    for level in sorted(domain_levels(domain_code), key=lambda lv: lv.order):
+        if level.min_theta is None or theta >= level.min_theta:
+            chosen = level
+    return chosen
+
+
+@dataclass(frozen=True)
+class AdaptivePool:
+    """An adaptive instrument's calibrated pool on the active parameter set."""
+
+    parameter_set_id: int | None
+    item_ids: tuple[int, ...]          # bank position -> item id
+    domains: tuple[str, ...]           # bank position -> item domain code
+    bank: CATBank
+    blueprint: dict[str, float] | None  # content area -> share, for select_next_item
+
+    def position(self, item_id: int) -> int | None:
+        try:
+            return self.item_ids.index(int(item_id))
+        except ValueError:
+            return None
+
+
+_CACHE: dict[tuple, tuple[float, AdaptivePool]] = {}
+_LOCK = threading.Lock()
+_TTL_SECONDS = 60.0
+
+
+def _area_of(domain_code: str, blueprint: Mapping[str, float]) -> str:
+    """Return the blueprint area an item domain falls in (longest matching prefix)."""
+    best = ""
+    for area in blueprint:
+        if (domain_code == area or domain_code.startswith(area + ".")) and len(area) > len(best):
+            best = area
+    return best or "~other"
+
+
+def adaptive_pool(
+    *, pool_ids: Sequence[int] | None, domain_codes: Sequence[str],
+    blueprint: Mapping[str, float] | None,
+) -> AdaptivePool:
+    """Return the calibrated pool of an adaptive instrument (cached for a minute)."""
+    ids = list(pool_ids) if pool_ids else deliverable_item_ids(domain_codes=domain_codes)
+    active = active_parameters(item_ids=ids)
+    key = (active.parameter_set_id, tuple(active.item_ids),
+           tuple(sorted((blueprint or {}).items())))
+    now = time.monotonic()
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None and now - hit[0] < _TTL_SECONDS:
+            return hit[1]
+    if not active.item_ids:
+        raise ValueError("no item of this instrument has parameters in the active set")
+    delivery = {item.item_id: item for item in items_for_delivery(active.item_ids)}
+    domains = tuple(delivery[i].domain_code for i in active.item_ids)
+    areas = None
+    targets = None
+    if blueprint:
+        areas = [_area_of(code, blueprint) for code in domains]
+        present = set(areas)
+        targets = {area: float(share) for area, share in blueprint.items() if area in present}
+        if not targets or sum(targets.values()) <= 0:
+            areas, targets = None, None
+    bank = CATBank(active.params, content_areas=areas)
+    pool = AdaptivePool(
+        parameter_set_id=active.parameter_set_id,
+        item_ids=tuple(int(i) for i in active.item_ids),
+        domains=domains,
+        bank=bank,
+        blueprint=targets,
+    )
+    with _LOCK:
+        if len(_CACHE) > 32:
+            _CACHE.clear()
+        _CACHE[key] = (now, pool)
+    return pool
+
+
+def pool_cache_clear() -> None:
+    """Forget every cached pool (tests, and after a parameter set is activated)."""
+    with _LOCK:
+        _CACHE.clear()

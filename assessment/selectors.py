@@ -1,0 +1,217 @@
+"""Reads of test delivery, scoped to who asks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from assessment import items as bank
+from assessment.models import (
+    Audience,
+    Campaign,
+    DeliveryMode,
+    Response,
+    Result,
+    Session,
+    SessionStatus,
+)
+from learning_platform.accounts.models import User
+
+
+def localized(obj: Any, field: str) -> str:
+    """Return ``field_en`` in English when it is filled, else ``field_zh``."""
+    if (get_language() or "").startswith("en"):
+        value = getattr(obj, f"{field}_en", "")
+        if value:
+            return value
+    return getattr(obj, f"{field}_zh", "")
+
+
+def campaigns_open(*, now: datetime | None = None) -> QuerySet[Campaign]:
+    """Return the campaigns open now, public ones first."""
+    now = now or timezone.now()
+    return (
+        Campaign.objects.filter(opens_at__lte=now)
+        .exclude(closes_at__lte=now)
+        .select_related("instrument")
+        .order_by("audience", "-opens_at", "pk")
+    )
+
+
+def campaigns_listed(*, now: datetime | None = None) -> QuerySet[Campaign]:
+    """Return the open campaigns anyone may start (invited ones need their code)."""
+    return campaigns_open(now=now).filter(audience=Audience.PUBLIC)
+
+
+def campaign_get_open(*, campaign_id: int, now: datetime | None = None) -> Campaign:
+    """Return an open campaign (``Campaign.DoesNotExist`` otherwise)."""
+    return campaigns_open(now=now).get(pk=campaign_id)
+
+
+def sessions_visible_to(*, user: User) -> QuerySet[Session]:
+    """Return the sessions a test-taker may see: their own."""
+    if not user.is_authenticated:
+        return Session.objects.none()
+    return Session.objects.filter(user_id=user.pk).select_related("instrument", "campaign")
+
+
+def session_get_for_user(*, user: User, session_id: Any) -> Session:
+    """Return the user's own session; another user's answers like a missing one."""
+    return sessions_visible_to(user=user).get(pk=session_id)
+
+
+def session_in_progress(*, user: User, campaign: Campaign) -> Session | None:
+    return (
+        sessions_visible_to(user=user)
+        .filter(campaign=campaign, status=SessionStatus.IN_PROGRESS)
+        .first()
+    )
+
+
+def session_max_items(session: Session) -> int | None:
+    """Return the most items the session can present."""
+    if session.instrument.mode in (DeliveryMode.FIXED, DeliveryMode.BOOKLET):
+        return len(session.plan.get("items", []))
+    return int((session.instrument.settings or {}).get("max_length", 30))
+
+
+def seconds_left(session: Session, *, now: datetime | None = None) -> int | None:
+    """Seconds until the server-side deadline (None when untimed)."""
+    if session.deadline is None:
+        return None
+    now = now or timezone.now()
+    return max(int((session.deadline - now).total_seconds()), 0)
+
+
+def item_payload(pending: dict[str, Any]) -> dict[str, Any] | None:
+    """The presented item as a test-taker receives it: no key, no parameters."""
+    if not pending:
+        return None
+    return {
+        "sequence": pending["sequence"],
+        "item_id": pending["item_id"],
+        "revision_id": pending["revision_id"],
+        "kind": pending["kind"],
+        "payload": pending["payload"],
+    }
+
+
+def session_payload(session: Session, *, now: datetime | None = None) -> dict[str, Any]:
+    """The state a test-taker's screen needs: the item to answer, progress and time."""
+    finished = session.status != SessionStatus.IN_PROGRESS
+    instrument = session.instrument
+    return {
+        "session_id": str(session.pk),
+        "status": session.status,
+        "instrument": {"code": instrument.code, "name": localized(instrument, "name"),
+                       "kind": instrument.kind, "mode": instrument.mode},
+        "answered": session.n_answered,
+        "max_items": session_max_items(session),
+        "time_limit_seconds": instrument.time_limit_seconds,
+        "seconds_left": None if finished else seconds_left(session, now=now),
+        "deadline": session.deadline.isoformat() if session.deadline else None,
+        "item": None if finished else item_payload(session.pending),
+        "result_url": reverse("assessment:result", args=[session.pk]) if finished else None,
+    }
+
+
+def results_payload(session: Session) -> list[dict[str, Any]]:
+    """The results of a closed session with each level's meaning and next step."""
+    english = (get_language() or "").startswith("en")
+    out = []
+    for result in session.results.all():
+        level = bank.level_for(result.domain_code, result.theta) if result.theta is not None \
+            else None
+        levels = bank.domain_levels(result.domain_code) if result.theta is not None else []
+        attained = next((lv for lv in levels if getattr(lv, "attained", False)), None)
+        out.append({
+            "domain_code": result.domain_code,
+            "theta": result.theta,
+            "se": result.se,
+            "n_items": result.n_items,
+            "parameter_set_id": result.parameter_set_id,
+            "level_code": result.level_code,
+            "level_name": (level.name_en if english and level.name_en else level.name_zh)
+            if level else "",
+            "level_description": (level.description_en if english and level.description_en
+                                  else level.description_zh) if level else "",
+            "suggestion": (level.suggestion_en if english and level.suggestion_en
+                           else level.suggestion_zh) if level else "",
+            "attained": bool(level and attained and level.order >= attained.order),
+            "levels": [
+                {"code": lv.code, "name": lv.name_en if english and lv.name_en else lv.name_zh,
+                 "reached": bool(level and lv.order <= level.order)}
+                for lv in levels
+            ],
+            "profile": result.profile,
+        })
+    return out
+
+
+def results_history(*, user: User) -> QuerySet[Session]:
+    """Return the user's closed sessions, newest first, with their results."""
+    return (
+        sessions_visible_to(user=user)
+        .exclude(status=SessionStatus.IN_PROGRESS)
+        .prefetch_related("results")
+        .order_by("-finished_at")
+    )
+
+
+@dataclass(frozen=True)
+class ResponseMatrix:
+    """Scored responses of a campaign, persons × items, ``nan`` = not administered."""
+
+    session_ids: list[str]
+    item_ids: list[int]
+    scores: np.ndarray
+    background: list[dict]
+    district_codes: list[str]
+
+    def __repr__(self) -> str:
+        return (f"ResponseMatrix(n_persons={len(self.session_ids)}, "
+                f"n_items={len(self.item_ids)})")
+
+
+def campaign_response_matrix(*, campaign_id: int, include_in_progress: bool = False
+                             ) -> ResponseMatrix:
+    """Return the campaign's scored responses for calibration and survey scoring.
+
+    Closed sessions only (finished or expired) unless ``include_in_progress``;
+    rows in session start order, columns in item id order. District codes come from
+    the background answers (empty when not given).
+    """
+    sessions = Session.objects.filter(campaign_id=campaign_id)
+    if not include_in_progress:
+        sessions = sessions.exclude(status=SessionStatus.IN_PROGRESS)
+    session_rows = list(sessions.order_by("started_at", "pk").values_list("pk", "background"))
+    row_of = {pk: k for k, (pk, _bg) in enumerate(session_rows)}
+    responses = list(
+        Response.objects.filter(session_id__in=list(row_of))
+        .values_list("session_id", "item_id", "score")
+    )
+    item_ids = sorted({item_id for _s, item_id, _score in responses})
+    col_of = {item_id: k for k, item_id in enumerate(item_ids)}
+    scores = np.full((len(session_rows), len(item_ids)), np.nan)
+    for session_id, item_id, score in responses:
+        if score is not None:
+            scores[row_of[session_id], col_of[item_id]] = float(score)
+    background = [dict(bg or {}) for _pk, bg in session_rows]
+    return ResponseMatrix(
+        session_ids=[str(pk) for pk, _bg in session_rows],
+        item_ids=item_ids,
+        scores=scores,
+        background=background,
+        district_codes=[bg.get("district_code", "") for bg in background],
+    )
+
+
+def session_results(*, session: Session) -> QuerySet[Result]:
+    return session.results.all()
