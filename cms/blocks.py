@@ -155,11 +155,11 @@ def district_bars_chart(figures: Figures, domain: str, indicator: str, *, slug: 
     ]
     title = _("%(domain)s: %(indicator)s by district, with 95%% intervals") % {
         "domain": domain_name(domain), "indicator": indicator_name(indicator)}
-    desc = _("Horizontal bars, one per district; whiskers show the 95%% confidence interval.")
+    desc = _("Horizontal bars, one per district; whiskers show the 95% confidence interval.")
     if city is not None and city.estimate is not None:
         desc += " " + _("Dashed line: whole city %(value)s.") % {"value": city.formatted()}
     chart = Chart(
-        slug=slug, title=title, description=desc,
+        slug=slug, title=title, source=figures.source_text, description=desc,
         columns=[_("District"), _("Estimate"), _("SE"), _("95% CI low"), _("95% CI high"), "n",
                  _("Suppressed")],
         rows=[[f.district_name, _fmt(f.estimate, indicator), _fmt(f.se, indicator),
@@ -199,8 +199,8 @@ def share_chart(figures: Figures, domain: str, indicator: str, district: str | N
     title = (_("%(where)s: %(domain)s, share at each level") if kind == "levels"
              else _("%(where)s: %(domain)s, needs profile")) % {"where": where, "domain": domain_name(domain)}
     chart = Chart(
-        slug=slug, title=title,
-        description=_("Horizontal bars of percentages with 95%% intervals."),
+        slug=slug, title=title, source=figures.source_text,
+        description=_("Horizontal bars of percentages with 95% intervals."),
         columns=[_("Category"), _("Share (%)"), _("SE"), _("95% CI low"), _("95% CI high"), "n",
                  _("Suppressed")],
         rows=[[figures.category_name(domain, f.category), _fmt(f.estimate, indicator),
@@ -246,8 +246,8 @@ def trend_chart(figures: Figures, domain: str, indicator: str, district: str | N
     title = _("%(where)s: %(domain)s %(indicator)s across waves") % {
         "where": where, "domain": domain_name(domain), "indicator": indicator_name(indicator)}
     chart = Chart(
-        slug=slug, title=title,
-        description=_("Points per survey wave joined by a line; whiskers show 95%% intervals."),
+        slug=slug, title=title, source=figures.source_text,
+        description=_("Points per survey wave joined by a line; whiskers show 95% intervals."),
         columns=[_("Year"), _("Estimate"), _("SE"), _("95% CI low"), _("95% CI high"), "n",
                  _("Suppressed")],
         rows=[[str(year), _fmt(f.estimate, indicator) if f else "", _fmt(f.se, indicator) if f else "",

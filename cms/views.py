@@ -117,7 +117,7 @@ def dashboard_chart_build(figures: Figures, kind: str, domain: str, district: st
     if kind == "tiles":
         rows = figures.district_figures(domain, "attainment_rate")
         chart = Chart(
-            slug="dash-tiles",
+            slug="dash-tiles", source=figures.source_text,
             title=_("%(domain)s attainment rate by district") % {"domain": domain_name(domain)},
             description=_("Districts placed roughly as on the map, darker for a higher rate; "
                           "grey tiles are suppressed."),

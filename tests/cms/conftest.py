@@ -53,7 +53,7 @@ def make_report(report_index, snapshot):
         page = SurveyReportPage(
             title=title, slug=slug, summary="信息素养达标率", topic="information",
             rollup_id=data["rollup"]["id"] if data else None, rollup_snapshot=data,
-            year=data["rollup"]["year"] if data else None,
+            year=data["rollup"]["year"] if data else None, live=False,
             body=json.dumps(REPORT_BODY if body is None else body),
         )
         (parent or report_index).add_child(instance=page)

@@ -1,0 +1,93 @@
+"""Charts are accessible SVG with their data, downloadable as PNG and CSV; reports export to PDF."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from xml.etree import ElementTree
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _chart_ids(page):
+    return [b.id for b in page.chart_blocks()]
+
+
+def test_svg_chart_contains_title_description_and_data_table(client, make_report):
+    page = make_report()
+    block_id = _chart_ids(page)[0]  # district bars
+    response = client.get(f"/reports/{page.pk}/charts/{block_id}.svg")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("image/svg+xml")
+    root = ElementTree.fromstring(response.content)
+    assert root.get("role") == "img"
+    title = root.find(f"{SVG}title").text
+    desc = root.find(f"{SVG}desc").text
+    assert "95%" in title
+    # the data table travels inside the SVG: one line per district with its figures
+    assert "黄浦区 | 52.0 | 2.5 | 47.1 | 56.9 | 350" in desc
+    assert "崇明区 |  |  |  |  | 20 |" in desc
+    assert "#2" in desc  # the roll-up it came from
+    # and the page shows the same table beside the image
+    html = client.get(page.url).content.decode()
+    assert '<details class="chart-data">' in html and "<th scope=\"row\">黄浦区</th>" in html
+
+
+def test_suppressed_district_gets_no_bar(client, make_report):
+    page = make_report()
+    svg = client.get(f"/reports/{page.pk}/charts/{_chart_ids(page)[0]}.svg").content.decode()
+    root = ElementTree.fromstring(svg)
+    bars = [r for r in root.iter(f"{SVG}rect") if r.get("height") == "16" and r.get("fill") != "none"]
+    assert len(bars) == 15  # 16 districts, one suppressed
+    assert "suppressed" in svg or "不予显示" in svg or "抑制" in svg
+
+
+def test_png_download_is_a_rendered_image(client, make_report):
+    from PIL import Image
+
+    page = make_report()
+    response = client.get(f"/reports/{page.pk}/charts/{_chart_ids(page)[2]}.png")
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    image = Image.open(io.BytesIO(response.content))
+    assert image.size[0] == 1280  # 640 px drawn at 2×
+    assert len(set(image.convert("RGB").getdata())) > 10  # not a blank canvas
+
+
+def test_csv_download_holds_the_chart_data(client, make_report):
+    page = make_report()
+    response = client.get(f"/reports/{page.pk}/charts/{_chart_ids(page)[1]}.csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][0] in {"Category", "类别"}
+    assert [r[1] for r in rows[1:5]] == ["10.0", "30.0", "40.0", "20.0"]
+    assert "#2" in rows[-1][0]
+
+
+def test_unknown_chart_and_unpublished_report_answer_404(client, make_report):
+    page = make_report()
+    assert client.get(f"/reports/{page.pk}/charts/nope.svg").status_code == 404
+    draft = make_report(slug="draft", publish=False)
+    assert client.get(f"/reports/{draft.pk}/charts/{_chart_ids(draft)[0]}.svg").status_code == 404
+    assert client.get(f"/reports/{draft.pk}/pdf/").status_code == 404
+
+
+def test_pdf_export_has_the_charts(client, make_report):
+    page = make_report()
+    response = client.get(f"/reports/{page.pk}/pdf/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    pdf = response.content
+    assert pdf.startswith(b"%PDF-")
+    # each of the four charts is embedded as an image XObject (streams stay outside object streams)
+    assert len(re.findall(rb"/Subtype\s*/Image", pdf)) >= 4
+
+
+def test_chart_svg_is_escaped():
+    from cms.charts import Bar, Chart, bar_chart
+
+    chart = bar_chart(Chart(slug="x", title="<script>", description="a & b", columns=["c"],
+                            rows=[["<b>"]]), [Bar(label="<i>", value=10.0)])
+    ElementTree.fromstring(chart.svg)  # well-formed
+    assert "<script>" not in chart.svg and "&lt;script&gt;" in chart.svg
