@@ -64,3 +64,19 @@ def make_report(report_index, snapshot):
         return page
 
     return _make
+
+
+@pytest.fixture
+def rollups(settings, districts):
+    """Roll-ups 1 (2020) and 2 (2025, after 1), served through the cms adapter."""
+    from tests.cms import rollup_source
+
+    settings.CMS_ROLLUP_SELECTORS = "tests.cms.rollup_source"
+    rollup_source.VIEWS.clear()
+    rollup_source.PREVIOUS.clear()
+    rollup_source.VIEWS[1] = rollup_view_make(rollup_id=1, year=2020, shift=-6.0)
+    rollup_source.VIEWS[2] = rollup_view_make(rollup_id=2, year=2025)
+    rollup_source.PREVIOUS[2] = 1
+    yield rollup_source
+    rollup_source.VIEWS.clear()
+    rollup_source.PREVIOUS.clear()
