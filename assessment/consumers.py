@@ -1,0 +1,154 @@
+"""The WebSocket that drives a test session: a thin adapter over the services.
+
+Client messages (JSON): ``{"type": "state"}``, ``{"type": "answer", "sequence",
+"item_id", "answer", "client_ts"}``, ``{"type": "finish"}``, ``{"type": "time"}``.
+Server messages: ``state`` (the session and the item to answer), ``ack`` (sent only
+after the answer is committed), ``time``, ``finished`` and ``error`` (``code``,
+``message``, ``errors``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from assessment import selectors, services
+from assessment.models import SessionStatus
+from learning_platform.errors import ApiError
+
+NOT_FOUND_CLOSE_CODE = 4404
+NOT_SIGNED_IN_CLOSE_CODE = 4401
+
+
+class SessionConsumer(AsyncJsonWebsocketConsumer):
+    """One connection per open test page; several may follow the same session."""
+
+    async def connect(self) -> None:
+        self.user = self.scope.get("user")
+        self.session_id = str(self.scope["url_route"]["kwargs"]["session_id"])
+        self.language = _language(self.scope)
+        await self.accept()
+        if self.user is None or not self.user.is_authenticated:
+            await self._error("not_authenticated", _("Sign in to use this."))
+            await self.close(code=NOT_SIGNED_IN_CLOSE_CODE)
+            return
+        try:
+            payload = await self._call(self._state)
+        except ApiError as exc:
+            await self._error(exc.code, exc.message)
+            await self.close(code=NOT_FOUND_CLOSE_CODE)
+            return
+        self.group = f"session.{uuid.UUID(self.session_id)}"
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self._send_state(payload)
+
+    async def disconnect(self, code: int) -> None:
+        group = getattr(self, "group", None)
+        if group:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not getattr(self, "group", None):
+            return
+        kind = content.get("type") if isinstance(content, dict) else None
+        try:
+            if kind == "answer":
+                await self._answer(content)
+            elif kind == "state":
+                await self._send_state(await self._call(self._state))
+            elif kind == "time":
+                payload = await self._call(self._state)
+                await self.send_json({"type": "time", "seconds_left": payload["seconds_left"],
+                                      "status": payload["status"]})
+            elif kind == "finish":
+                await self._call(self._finish)
+                await self._send_state(await self._call(self._state))
+            else:
+                await self._error("unknown_message", _(
+                    "Unknown message type; send state, answer, time or finish."))
+        except ApiError as exc:
+            await self._error(exc.code, exc.message, errors=exc.errors,
+                              sequence=_get(content, "sequence"))
+        except ValidationError as exc:
+            errors = _validation_errors(exc)
+            await self._error("invalid", "; ".join(e["message"] for e in errors), errors=errors,
+                              sequence=_get(content, "sequence"))
+        except ObjectDoesNotExist:
+            await self._error("not_found", _("This test session does not exist."))
+
+    async def session_changed(self, event: dict[str, Any]) -> None:
+        """Another connection changed the session: send the fresh state."""
+        if event.get("origin") == self.channel_name:
+            return
+        await self._send_state(await self._call(self._state))
+
+    # -- helpers
+
+    async def _answer(self, content: dict[str, Any]) -> None:
+        sequence, item_id = content.get("sequence"), content.get("item_id")
+        if not isinstance(sequence, int) or not isinstance(item_id, int) or "answer" not in content:
+            raise ValidationError({"answer": _(
+                "An answer needs an integer sequence, an integer item_id and an answer.")})
+        ack = await self._call(
+            services.response_record, session_id=self.session_id, user=self.user,
+            sequence=sequence, item_id=item_id, answer=content["answer"],
+            client_ts=content.get("client_ts"), origin=self.channel_name,
+        )
+        # The service returned, so the answer is committed: acknowledge it.
+        await self.send_json({"type": "ack", **ack.payload()})
+        await self._send_state(await self._call(self._state))
+
+    def _state(self) -> dict[str, Any]:
+        session = services.session_refresh(session_id=self.session_id, user=self.user)
+        payload = selectors.session_payload(session)
+        if session.status != SessionStatus.IN_PROGRESS:
+            payload["results"] = selectors.results_payload(session)
+        return payload
+
+    def _finish(self) -> None:
+        services.session_finish(session_id=self.session_id, user=self.user,
+                                origin=self.channel_name)
+
+    async def _call(self, func, **kwargs):
+        language = self.language
+
+        def run():
+            with translation.override(language):
+                return func(**kwargs)
+
+        return await database_sync_to_async(run)()
+
+    async def _send_state(self, payload: dict[str, Any]) -> None:
+        kind = "state" if payload["status"] == SessionStatus.IN_PROGRESS else "finished"
+        await self.send_json({"type": kind, "session": payload})
+
+    async def _error(self, code: str, message: str, *, errors: Any = None,
+                     sequence: Any = None) -> None:
+        with translation.override(self.language):
+            await self.send_json({"type": "error", "code": code, "message": str(message),
+                                  "errors": errors or [], "sequence": sequence})
+
+
+def _get(content: Any, key: str) -> Any:
+    return content.get(key) if isinstance(content, dict) else None
+
+
+def _validation_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    if hasattr(exc, "error_dict"):
+        return [{"field": f, "message": m} for f, ms in exc.message_dict.items() for m in ms]
+    return [{"field": None, "message": m} for m in exc.messages]
+
+
+def _language(scope: dict[str, Any]) -> str:
+    """The page's language: the language cookie, else Chinese."""
+    from django.conf import settings
+
+    cookies = scope.get("cookies") or {}
+    code = cookies.get(settings.LANGUAGE_COOKIE_NAME) or settings.LANGUAGE_CODE
+    return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
