@@ -140,12 +140,12 @@ def dashboard_context(*, page: DistrictDashboardPage, request: HttpRequest) -> d
     except (RollUpMissing, FiguresUnavailable) as exc:
         return {"error": str(exc)}
     own = _user_district_code(request)
-    order = list(figures.district_order)
-    if own in order:  # a district officer sees their own district first
+    order: list[str | None] = [None, *figures.district_order]
+    if own in order:  # a district officer sees their own district first, then the city
         order.remove(own)
         order.insert(0, own)
     table = []
-    for code in [None, *order]:
+    for code in order:
         cells = []
         for d in domains:
             try:
