@@ -24,6 +24,7 @@ from learning_platform.creditbank.schemas import (
     AccountOpenIn,
     AccountOut,
     ClosureIn,
+    CorrectionIn,
     CredentialStatusOut,
     CreditEntryOut,
     DistrictCountOut,
@@ -154,6 +155,19 @@ def credit_list(request):
     """Return the caller's credit ledger, oldest first."""
     account = selectors.account_for_user(user=request.user)
     return [entry_out(e) for e in selectors.credit_entries_for_account(account=account)]
+
+
+@router.post("/credits/{entry_id}/corrections", response={201: CreditEntryOut},
+             url_name="creditbank_credit_correct", operation_id="creditbank_credit_correct")
+def credit_correct(request, entry_id: int, payload: CorrectionIn):
+    """Correct an award with a new ledger entry (administrators only)."""
+    if not user_has_role(user=request.user, role=Role.ADMINISTRATOR):
+        raise PermissionDenied(_("Only administrators correct credits."))
+    entry = CreditEntry.objects.get(pk=entry_id)
+    correction = services.credit_correct(entry=entry, credits=payload.credits,
+                                         points=payload.points, reason=payload.reason,
+                                         corrected_by=request.user)
+    return Status(201, entry_out(correction))
 
 
 # --- outcomes --------------------------------------------------------------------

@@ -143,3 +143,9 @@ class CredentialStatusOut(Schema):
     id: str
     status: str
     revoked_at: datetime | None
+
+
+class CorrectionIn(Schema):
+    credits: Decimal = Decimal("0")
+    points: int = 0
+    reason: str = Field(..., min_length=1, max_length=300)
