@@ -1,0 +1,98 @@
+"""Demo pages: instrument landing pages, the report index, a published report, the dashboard."""
+
+from __future__ import annotations
+
+import json
+
+from cms.models import (
+    DistrictDashboardPage,
+    HomePage,
+    InstrumentPage,
+    ReportIndexPage,
+    SurveyReportPage,
+)
+from cms.services import (
+    home_site_ensure,
+    page_permissions_ensure,
+    report_workflow_ensure,
+)
+
+# code, title, summary, minutes, what it measures
+DEMO_INSTRUMENTS = (
+    ("INFO-LIT", "市民信息素养测评", "了解自己获取、评价和使用数字信息的能力。", 25,
+     "<p>信息与数据素养、交流与协作、数字内容创作、安全意识和问题解决。</p>"),
+    ("SCI-LIT", "市民科学素养测评", "用日常情境检验科学知识和科学思维。", 20,
+     "<p>基本科学知识、科学方法和用科学看待生活问题的能力。</p>"),
+    ("HEALTH-LIT", "市民健康素养测评", "检验健康知识、健康行为和获取健康信息的能力。", 20,
+     "<p>健康知识与理念、健康生活方式与行为、基本技能。</p>"),
+    ("LEARN-NEEDS", "终身学习需求问卷", "告诉我们您想学什么、怎么学、什么时候学。", 10,
+     "<p>学习内容、学习方式、学习时间和学习障碍。</p>"),
+)
+
+DEMO_REPORT_BODY = [
+    {"type": "rich_text", "value": "<p>本报告发布全市及16个区市民信息素养监测的主要结果。"
+     "所有数字均来自所选的汇总结果，并注明其来源。</p>"},
+    {"type": "headline", "value": {"domain": "info", "indicator": "attainment_rate",
+                                   "district": "", "label": "全市市民信息素养达标率"}},
+    {"type": "district_table", "value": {"domain": "info", "indicator": "attainment_rate"}},
+    {"type": "district_bars", "value": {"domain": "info", "indicator": "attainment_rate"}},
+    {"type": "level_distribution", "value": {"domain": "info", "district": ""}},
+    {"type": "trend", "value": {"domain": "info", "indicator": "attainment_rate", "district": ""}},
+    {"type": "needs_profile", "value": {"domain": "needs.topics", "district": ""}},
+    {"type": "methodology", "value": {"notes": "<p>达标率为达到“达标”水平及以上的加权比例；"
+                                               "样本量不足的单元格不予显示。</p>"}},
+]
+
+
+def _instruments() -> list[tuple[str, str, str, int, str]]:
+    """Delivery's instruments when it has them, else the demo list."""
+    try:
+        from assessment.models import Instrument
+
+        rows = list(Instrument.objects.values_list("code", "name"))
+    except Exception:  # noqa: BLE001 - delivery may not have its models yet
+        rows = []
+    known = {code: row for row in DEMO_INSTRUMENTS for code in [row[0]]}
+    if not rows:
+        return list(DEMO_INSTRUMENTS)
+    return [known.get(code, (code, name, name, 20, "")) for code, name in rows]
+
+
+def _child(parent, model, slug: str, **fields):
+    existing = model.objects.child_of(parent).filter(slug=slug).first()
+    if existing is not None:
+        return existing, False
+    page = model(slug=slug, **fields)
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    return page, True
+
+
+def load_demo(*, stdout) -> None:
+    from cms.selectors import rollup_latest_id
+
+    home = home_site_ensure()
+    home = HomePage.objects.get(pk=home.pk)
+    page_permissions_ensure()
+    for code, title, summary, minutes, measures in _instruments():
+        _child(home, InstrumentPage, f"test-{code.lower()}", title=title, instrument_code=code,
+               summary=summary, duration_minutes=minutes, measures=measures)
+    index, _created = _child(home, ReportIndexPage, "reports", title="监测报告",
+                             intro="市民终身学习监测研究报告")
+    report_workflow_ensure()
+    _child(home, DistrictDashboardPage, "dashboard", title="各区市民信息素养看板",
+           intro="16个区的达标率、置信区间和变化。")
+    rollup_id = rollup_latest_id()
+    if rollup_id is None:
+        stdout.write("  cms: no finished roll-up yet, so no demo report (run the survey demo first).")
+        return
+    if SurveyReportPage.objects.child_of(index).filter(rollup_id=rollup_id).exists():
+        stdout.write(f"  cms: report on roll-up #{rollup_id} exists.")
+        return
+    report = SurveyReportPage(title="上海市民信息素养监测报告", slug=f"report-{rollup_id}",
+                              summary="全市及各区市民信息素养达标率与学习需求", topic="information",
+                              rollup_id=rollup_id, live=False, body=json.dumps(DEMO_REPORT_BODY))
+    index.add_child(instance=report)
+    # Bypasses review: the demo publishes directly as the system.
+    report.save_revision().publish()
+    stdout.write(f"  cms: published a report on roll-up #{rollup_id}.")

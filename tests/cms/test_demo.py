@@ -1,0 +1,35 @@
+"""The cms demo builds its pages, publishes a report on the newest roll-up, and runs twice."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_builds_pages_and_a_report_and_is_idempotent(client, home_site, rollups):
+    from cms.demo import load_demo
+    from cms.models import DistrictDashboardPage, InstrumentPage, SurveyReportPage
+
+    load_demo(stdout=io.StringIO())
+    load_demo(stdout=io.StringIO())
+    assert InstrumentPage.objects.live().count() >= 4
+    assert DistrictDashboardPage.objects.live().count() == 1
+    report = SurveyReportPage.objects.live().get()
+    assert report.rollup_id == 2 and report.rollup_snapshot["rollup"]["id"] == 2
+    assert client.get(report.url).status_code == 200
+    assert client.get("/dashboard/").status_code == 200
+    assert "上海市民信息素养监测报告" in client.get("/").content.decode()
+
+
+def test_demo_without_rollups_makes_no_report(home_site, settings, districts):
+    from cms.demo import load_demo
+    from cms.models import SurveyReportPage
+
+    settings.CMS_ROLLUP_SELECTORS = "tests.cms.rollup_source"
+    out = io.StringIO()
+    load_demo(stdout=out)
+    assert not SurveyReportPage.objects.exists()
+    assert "no finished roll-up" in out.getvalue()
