@@ -182,6 +182,8 @@ class Profile:
 
 def profile_for_account(*, account: LearningAccount, language: str = "zh-hans") -> Profile:
     """Gather what the profile page shows: results over time, levels, credits, certificates."""
+    # Balances move by F() updates elsewhere; read them fresh.
+    account.refresh_from_db(fields=["credits_balance", "points_balance", "status"])
     outcomes = list(
         account.outcomes.filter(revoked_at__isnull=True).prefetch_related("domain_scores")
         .order_by("achieved_on", "pk")

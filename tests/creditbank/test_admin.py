@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from learning_platform.creditbank.models import ConversionRule, ConversionRuleVersion, CreditEntry
+from learning_platform.creditbank.models import (
+    ConversionRule,
+    ConversionRuleVersion,
+    CreditEntry,
+)
 
 pytestmark = pytest.mark.django_db
 

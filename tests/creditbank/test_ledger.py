@@ -260,3 +260,20 @@ def test_ledger_entries_cannot_be_changed_in_the_database(citizen, record, info_
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute("DELETE FROM creditbank_creditentry WHERE id = %s", [entry.pk])
     assert CreditEntry.objects.get(pk=entry.pk).credits == Decimal("1.00")
+
+
+def test_expiry_command_and_task(citizen, record, info_rule):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    from learning_platform.creditbank.tasks import credits_expire_task
+
+    record(day=(2024, 1, 10))
+    with pytest.raises(CommandError, match="not a date"):
+        call_command("creditbank_expire", today="soon")
+    out = io.StringIO()
+    call_command("creditbank_expire", today="2026-02-01", stdout=out)
+    assert "1 expiry entries" in out.getvalue()
+    assert credits_expire_task.enqueue(today="2026-03-01").return_value == 0
+    assert balances(citizen) == (0, 0)
