@@ -8,7 +8,7 @@ for something the roll-up does not hold renders a clear message instead.
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from wagtail import blocks
 from wagtail.images.blocks import ImageChooserBlock
 
@@ -39,8 +39,8 @@ def district_choices() -> list[tuple[str, str]]:
 
 
 RATE_INDICATORS = [
-    ("attainment_rate", _lazy("Attainment rate (%)")),
-    ("mean_theta", _lazy("Mean ability (θ)")),
+    ("attainment_rate", gettext_lazy("Attainment rate (%)")),
+    ("mean_theta", gettext_lazy("Mean ability (θ)")),
 ]
 
 
@@ -88,12 +88,12 @@ class ChartBlock(FigureBlock):
 
 
 class HeadlineFigureBlock(FigureBlock):
-    domain = blocks.ChoiceBlock(choices=domain_choices, default="info", label=_lazy("domain"))
+    domain = blocks.ChoiceBlock(choices=domain_choices, default="info", label=gettext_lazy("domain"))
     indicator = blocks.ChoiceBlock(choices=RATE_INDICATORS, default="attainment_rate",
-                                   label=_lazy("indicator"))
-    district = blocks.ChoiceBlock(choices=district_choices, required=False, label=_lazy("district"))
-    label = blocks.CharBlock(required=False, label=_lazy("label"),
-                             help_text=_lazy("Leave blank to name the domain and indicator."))
+                                   label=gettext_lazy("indicator"))
+    district = blocks.ChoiceBlock(choices=district_choices, required=False, label=gettext_lazy("district"))
+    label = blocks.CharBlock(required=False, label=gettext_lazy("label"),
+                             help_text=gettext_lazy("Leave blank to name the domain and indicator."))
 
     def build(self, figures, value):
         figure = figures.cell(value["domain"], value["indicator"], value.get("district") or None)
@@ -107,13 +107,13 @@ class HeadlineFigureBlock(FigureBlock):
     class Meta:
         template = "cms/blocks/headline.html"
         icon = "pick"
-        label = _lazy("Headline figure")
+        label = gettext_lazy("Headline figure")
 
 
 class DistrictTableBlock(FigureBlock):
-    domain = blocks.ChoiceBlock(choices=domain_choices, default="info", label=_lazy("domain"))
+    domain = blocks.ChoiceBlock(choices=domain_choices, default="info", label=gettext_lazy("domain"))
     indicator = blocks.ChoiceBlock(choices=RATE_INDICATORS, default="attainment_rate",
-                                   label=_lazy("indicator"))
+                                   label=gettext_lazy("indicator"))
 
     def build(self, figures, value):
         rows = []
@@ -134,7 +134,7 @@ class DistrictTableBlock(FigureBlock):
     class Meta:
         template = "cms/blocks/district_table.html"
         icon = "table"
-        label = _lazy("District table")
+        label = gettext_lazy("District table")
 
 
 def district_bars_chart(figures: Figures, domain: str, indicator: str, *, slug: str = "chart",
@@ -155,7 +155,7 @@ def district_bars_chart(figures: Figures, domain: str, indicator: str, *, slug: 
     ]
     title = _("%(domain)s: %(indicator)s by district, with 95%% intervals") % {
         "domain": domain_name(domain), "indicator": indicator_name(indicator)}
-    desc = _("Horizontal bars, one per district; whiskers show the 95% confidence interval.")
+    desc = _("Horizontal bars, one per district; whiskers show the 95%% confidence interval.") % {}
     if city is not None and city.estimate is not None:
         desc += " " + _("Dashed line: whole city %(value)s.") % {"value": city.formatted()}
     chart = Chart(
@@ -174,9 +174,9 @@ def district_bars_chart(figures: Figures, domain: str, indicator: str, *, slug: 
 
 
 class DistrictBarsBlock(ChartBlock):
-    domain = blocks.ChoiceBlock(choices=domain_choices, default="info", label=_lazy("domain"))
+    domain = blocks.ChoiceBlock(choices=domain_choices, default="info", label=gettext_lazy("domain"))
     indicator = blocks.ChoiceBlock(choices=RATE_INDICATORS, default="attainment_rate",
-                                   label=_lazy("indicator"))
+                                   label=gettext_lazy("indicator"))
 
     def chart(self, figures, value, slug="chart"):
         return district_bars_chart(figures, value["domain"], value["indicator"], slug=slug)
@@ -184,7 +184,7 @@ class DistrictBarsBlock(ChartBlock):
     class Meta:
         template = "cms/blocks/chart.html"
         icon = "doc-full"
-        label = _lazy("Chart: districts with error bars")
+        label = gettext_lazy("Chart: districts with error bars")
 
 
 def share_chart(figures: Figures, domain: str, indicator: str, district: str | None, *,
@@ -200,7 +200,7 @@ def share_chart(figures: Figures, domain: str, indicator: str, district: str | N
              else _("%(where)s: %(domain)s, needs profile")) % {"where": where, "domain": domain_name(domain)}
     chart = Chart(
         slug=slug, title=title, source=figures.source_text,
-        description=_("Horizontal bars of percentages with 95% intervals."),
+        description=_("Horizontal bars of percentages with 95%% intervals.") % {},
         columns=[_("Category"), _("Share (%)"), _("SE"), _("95% CI low"), _("95% CI high"), "n",
                  _("Suppressed")],
         rows=[[figures.category_name(domain, f.category), _fmt(f.estimate, indicator),
@@ -211,8 +211,8 @@ def share_chart(figures: Figures, domain: str, indicator: str, district: str | N
 
 
 class LevelDistributionBlock(ChartBlock):
-    domain = blocks.ChoiceBlock(choices=domain_choices, default="info", label=_lazy("domain"))
-    district = blocks.ChoiceBlock(choices=district_choices, required=False, label=_lazy("district"))
+    domain = blocks.ChoiceBlock(choices=domain_choices, default="info", label=gettext_lazy("domain"))
+    district = blocks.ChoiceBlock(choices=district_choices, required=False, label=gettext_lazy("district"))
 
     def chart(self, figures, value, slug="chart"):
         return share_chart(figures, value["domain"], "level_share", value.get("district") or None,
@@ -221,13 +221,13 @@ class LevelDistributionBlock(ChartBlock):
     class Meta:
         template = "cms/blocks/chart.html"
         icon = "list-ul"
-        label = _lazy("Chart: level distribution")
+        label = gettext_lazy("Chart: level distribution")
 
 
 class NeedsProfileBlock(ChartBlock):
     domain = blocks.ChoiceBlock(choices=needs_domain_choices, default="needs.topics",
-                                label=_lazy("needs area"))
-    district = blocks.ChoiceBlock(choices=district_choices, required=False, label=_lazy("district"))
+                                label=gettext_lazy("needs area"))
+    district = blocks.ChoiceBlock(choices=district_choices, required=False, label=gettext_lazy("district"))
 
     def chart(self, figures, value, slug="chart"):
         return share_chart(figures, value["domain"], "needs_share", value.get("district") or None,
@@ -236,7 +236,7 @@ class NeedsProfileBlock(ChartBlock):
     class Meta:
         template = "cms/blocks/chart.html"
         icon = "list-ul"
-        label = _lazy("Chart: needs profile")
+        label = gettext_lazy("Chart: needs profile")
 
 
 def trend_chart(figures: Figures, domain: str, indicator: str, district: str | None, *,
@@ -247,7 +247,7 @@ def trend_chart(figures: Figures, domain: str, indicator: str, district: str | N
         "where": where, "domain": domain_name(domain), "indicator": indicator_name(indicator)}
     chart = Chart(
         slug=slug, title=title, source=figures.source_text,
-        description=_("Points per survey wave joined by a line; whiskers show 95% intervals."),
+        description=_("Points per survey wave joined by a line; whiskers show 95%% intervals.") % {},
         columns=[_("Year"), _("Estimate"), _("SE"), _("95% CI low"), _("95% CI high"), "n",
                  _("Suppressed")],
         rows=[[str(year), _fmt(f.estimate, indicator) if f else "", _fmt(f.se, indicator) if f else "",
@@ -264,10 +264,10 @@ def trend_chart(figures: Figures, domain: str, indicator: str, district: str | N
 
 
 class TrendBlock(ChartBlock):
-    domain = blocks.ChoiceBlock(choices=domain_choices, default="info", label=_lazy("domain"))
+    domain = blocks.ChoiceBlock(choices=domain_choices, default="info", label=gettext_lazy("domain"))
     indicator = blocks.ChoiceBlock(choices=RATE_INDICATORS, default="attainment_rate",
-                                   label=_lazy("indicator"))
-    district = blocks.ChoiceBlock(choices=district_choices, required=False, label=_lazy("district"))
+                                   label=gettext_lazy("indicator"))
+    district = blocks.ChoiceBlock(choices=district_choices, required=False, label=gettext_lazy("district"))
 
     def chart(self, figures, value, slug="chart"):
         return trend_chart(figures, value["domain"], value["indicator"],
@@ -276,22 +276,22 @@ class TrendBlock(ChartBlock):
     class Meta:
         template = "cms/blocks/chart.html"
         icon = "date"
-        label = _lazy("Chart: trend across waves")
+        label = gettext_lazy("Chart: trend across waves")
 
 
 METHOD_LABELS = {
-    "sample": _lazy("Sample"),
-    "weights": _lazy("Weights"),
-    "models": _lazy("Models"),
-    "plausible_values": _lazy("Plausible values"),
-    "pvs": _lazy("Plausible values"),
-    "replicates": _lazy("Replicate weights"),
-    "suppression": _lazy("Suppression"),
+    "sample": gettext_lazy("Sample"),
+    "weights": gettext_lazy("Weights"),
+    "models": gettext_lazy("Models"),
+    "plausible_values": gettext_lazy("Plausible values"),
+    "pvs": gettext_lazy("Plausible values"),
+    "replicates": gettext_lazy("Replicate weights"),
+    "suppression": gettext_lazy("Suppression"),
 }
 
 
 class MethodologyBlock(FigureBlock):
-    notes = blocks.RichTextBlock(required=False, label=_lazy("further notes"))
+    notes = blocks.RichTextBlock(required=False, label=gettext_lazy("further notes"))
 
     def build(self, figures, value):
         method = figures.rollup.get("method") or {}
@@ -302,7 +302,7 @@ class MethodologyBlock(FigureBlock):
     class Meta:
         template = "cms/blocks/methodology.html"
         icon = "help"
-        label = _lazy("Methodology notes")
+        label = gettext_lazy("Methodology notes")
 
 
 def _json(value) -> str:
@@ -314,14 +314,14 @@ def _json(value) -> str:
 
 
 class ImageBlock(blocks.StructBlock):
-    image = ImageChooserBlock(label=_lazy("image"))
-    alt = blocks.CharBlock(label=_lazy("alternative text"))
-    caption = blocks.CharBlock(required=False, label=_lazy("caption"))
+    image = ImageChooserBlock(label=gettext_lazy("image"))
+    alt = blocks.CharBlock(label=gettext_lazy("alternative text"))
+    caption = blocks.CharBlock(required=False, label=gettext_lazy("caption"))
 
     class Meta:
         template = "cms/blocks/image.html"
         icon = "image"
-        label = _lazy("Image")
+        label = gettext_lazy("Image")
 
 
 CHART_BLOCK_TYPES = ("district_bars", "level_distribution", "trend", "needs_profile")
@@ -335,5 +335,5 @@ class ReportStreamBlock(blocks.StreamBlock):
     trend = TrendBlock()
     needs_profile = NeedsProfileBlock()
     methodology = MethodologyBlock()
-    rich_text = blocks.RichTextBlock(label=_lazy("Text"), template="cms/blocks/rich_text.html")
+    rich_text = blocks.RichTextBlock(label=gettext_lazy("Text"), template="cms/blocks/rich_text.html")
     image = ImageBlock()
