@@ -7,7 +7,7 @@ import json
 import pytest
 
 from assessment.models import Response, Session
-from tests.assessment.conftest import right_answer
+from tests.assessment.fixtures import right_answer
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.test import Client
 
 from assessment.models import Response, Session
 from learning_platform.asgi import application
-from tests.assessment.conftest import right_answer
+from tests.assessment.fixtures import right_answer
 from tests.assessment.test_api import assert_no_secrets
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -12,7 +12,7 @@ from assessment import services
 from assessment.models import Response, Result, Session, SessionStatus
 from assessment.selectors import session_payload
 from learning_platform.errors import ApiError
-from tests.assessment.conftest import BACKGROUND, right_answer
+from tests.assessment.fixtures import BACKGROUND, right_answer
 
 pytestmark = pytest.mark.django_db
 
