@@ -232,6 +232,14 @@ class SurveyReportPage(Page):
         return _t("The figures of roll-up #%(id)s have not been taken yet.") % {"id": self.rollup_id}
 
     def get_context(self, request, *args, **kwargs):
+        from cms.selectors import RollUpMissing
+
+        if getattr(request, "is_preview", False) and self.rollup_id and self.snapshot_stale():
+            # A preview shows what saving would freeze; only saving a revision keeps it.
+            try:
+                self.figures_take()
+            except RollUpMissing:
+                pass
         context = super().get_context(request, *args, **kwargs)
         context["figures"] = self.figures
         context["figures_error"] = self.figures_error()

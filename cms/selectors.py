@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -66,13 +68,8 @@ def rollup_view(rollup_id: int | None):
         raise RollUpMissing(rollup_id) from exc
     try:
         return survey.rollup_get(rollup_id)
-    except Exception as exc:  # the survey raises its own DoesNotExist
-        if exc.__class__.__name__ in {"DoesNotExist", "ObjectDoesNotExist", "Http404",
-                                      "RollUpNotFound", "LookupError", "KeyError"} or isinstance(
-            exc, LookupError
-        ) or hasattr(exc, "silent_variable_failure"):
-            raise RollUpMissing(rollup_id) from exc
-        raise
+    except (ObjectDoesNotExist, LookupError, Http404) as exc:
+        raise RollUpMissing(rollup_id) from exc
 
 
 def rollup_earlier_views(rollup_id: int) -> list:
