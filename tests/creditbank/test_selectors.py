@@ -10,7 +10,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from learning_platform.creditbank.models import LearningAccount
-from learning_platform.creditbank.selectors import account_counts_by_district, profile_for_account
+from learning_platform.creditbank.selectors import (
+    account_counts_by_district,
+    profile_for_account,
+)
 from learning_platform.creditbank.services import account_close, account_open
 from learning_platform.creditbank.suggestions import suggestions_for
 from learning_platform.districts.models import DistrictYearFigure
