@@ -1,1 +1,363 @@
-"""Survey models: sample designs, invitations, weights, jobs, roll-ups."""
+"""Survey models: sample designs, invitations, respondents, weights, jobs, roll-ups.
+
+Large numeric arrays (replicate weights, plausible values, response matrices) are stored
+as compressed ``.npz`` blobs next to the rows that describe them: 10,000 respondents ×
+80 replicates would be 800,000 rows otherwise, and the statistics read them whole.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import numpy as np
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def pack_arrays(**arrays: np.ndarray) -> bytes:
+    """Return the arrays as one compressed ``.npz`` blob."""
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    return buf.getvalue()
+
+
+def unpack_arrays(blob: bytes | memoryview) -> dict[str, np.ndarray]:
+    """Return the arrays of a blob made by :func:`pack_arrays` (no pickles allowed)."""
+    with np.load(io.BytesIO(bytes(blob)), allow_pickle=False) as data:
+        return {k: data[k] for k in data.files}
+
+
+class AllocationMethod(models.TextChoices):
+    PROPORTIONAL = "proportional", _("Proportional to population")
+    EQUAL = "equal", _("Equal per district")
+    MINIMUM = "minimum", _("Proportional with a minimum per district")
+
+
+class SampleDesign(models.Model):
+    """The stratified sample of one survey campaign (district × age band × sex)."""
+
+    campaign = models.OneToOneField(
+        "assessment.Campaign", verbose_name=_("campaign"), on_delete=models.PROTECT,
+        related_name="sample_design",
+    )
+    method = models.CharField(_("allocation"), max_length=20, choices=AllocationMethod.choices)
+    sample_size = models.PositiveIntegerField(_("sample size"))
+    minimum_per_district = models.PositiveIntegerField(_("minimum per district"), default=0)
+    population_year = models.PositiveSmallIntegerField(_("population year"))
+    age_shares = models.JSONField(_("age-band shares used"), default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sample design")
+        verbose_name_plural = _("sample designs")
+
+    def __str__(self) -> str:
+        return f"{self.campaign} ({self.get_method_display()}, n={self.sample_size})"
+
+
+class Stratum(models.Model):
+    design = models.ForeignKey(SampleDesign, on_delete=models.CASCADE, related_name="strata")
+    district_code = models.CharField(_("district"), max_length=12)
+    age_band = models.CharField(_("age band"), max_length=20)
+    sex = models.CharField(_("sex"), max_length=10)
+    population = models.PositiveIntegerField(_("population"))
+    allocation = models.PositiveIntegerField(_("sample allocated"))
+    inclusion_probability = models.FloatField(_("inclusion probability"))
+
+    class Meta:
+        ordering = ["design", "district_code", "age_band", "sex"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["design", "district_code", "age_band", "sex"],
+                name="survey_stratum_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district_code}/{self.age_band}/{self.sex}"
+
+    @property
+    def key(self) -> str:
+        return f"{self.district_code}|{self.age_band}|{self.sex}"
+
+
+class SurveyInvitation(models.Model):
+    """A sampled person's one-time code; only its keyed hash is stored."""
+
+    stratum = models.ForeignKey(Stratum, on_delete=models.CASCADE, related_name="invitations")
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+    session_id = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("survey invitation")
+        verbose_name_plural = _("survey invitations")
+
+    def __str__(self) -> str:
+        return f"invitation {self.pk} ({self.stratum})"
+
+
+class DataSource(models.TextChoices):
+    DELIVERY = "delivery", _("Sessions delivered by the platform")
+    SIMULATION = "simulation", _("Simulated survey (known truth)")
+
+
+class SurveyData(models.Model):
+    """The campaign's response matrix as the statistics read it, frozen for the jobs.
+
+    ``arrays`` holds ``responses_<domain>`` (persons × items, nan = not administered),
+    ``items_<domain>`` (item ids), ``background`` (persons × variables) and, for a
+    simulation, ``truth_*`` arrays. ``meta`` names domains and background columns.
+    """
+
+    campaign = models.OneToOneField(
+        "assessment.Campaign", on_delete=models.CASCADE, related_name="survey_data"
+    )
+    source = models.CharField(max_length=20, choices=DataSource.choices)
+    meta = models.JSONField(default=dict)
+    arrays = models.BinaryField()
+    created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.campaign} ({self.source})"
+
+
+class Respondent(models.Model):
+    """One sampled person of a survey campaign, by pseudonymous id only."""
+
+    campaign = models.ForeignKey(
+        "assessment.Campaign", on_delete=models.CASCADE, related_name="survey_respondents"
+    )
+    pseudo_id = models.CharField(_("pseudonymous id"), max_length=20)
+    row = models.PositiveIntegerField(_("row in the response matrix"), null=True)
+    session_id = models.CharField(max_length=40, blank=True)
+    district_code = models.CharField(_("district"), max_length=12)
+    age_band = models.CharField(_("age band"), max_length=20)
+    sex = models.CharField(_("sex"), max_length=10)
+    education = models.CharField(_("education"), max_length=30, blank=True)
+    responded = models.BooleanField(_("responded"), default=False)
+
+    class Meta:
+        ordering = ["campaign", "pseudo_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "pseudo_id"], name="survey_pseudo_unique")
+        ]
+        indexes = [models.Index(fields=["campaign", "district_code", "age_band", "sex"])]
+
+    def __str__(self) -> str:
+        return self.pseudo_id
+
+
+class WeightSet(models.Model):
+    """Final and replicate weights of a campaign's respondents, with their report.
+
+    ``arrays``: ``pseudo_id`` (respondents, in order), ``base``, ``nonresponse``,
+    ``final``, ``replicates`` (n × R, float32), ``zone``, ``half``.
+    """
+
+    campaign = models.ForeignKey(
+        "assessment.Campaign", on_delete=models.CASCADE, related_name="survey_weight_sets"
+    )
+    n_replicates = models.PositiveSmallIntegerField(default=80)
+    report = models.JSONField(default=dict)
+    arrays = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"weights {self.pk} of {self.campaign}"
+
+
+class CutScoreSet(models.Model):
+    """Cut scores of one domain, versioned: a new version never changes an old one."""
+
+    domain_code = models.CharField(_("domain"), max_length=40)
+    version = models.PositiveIntegerField(_("version"))
+    cuts = models.JSONField(_("cut scores"))
+    labels = models.JSONField(_("level codes"))
+    attained = models.CharField(_("attained level"), max_length=40)
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["domain_code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["domain_code", "version"], name="survey_cut_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain_code} v{self.version}"
+
+
+class JobKind(models.TextChoices):
+    WEIGHTS = "weights", _("Weights and replicates")
+    CALIBRATE = "calibrate", _("Calibration")
+    SCORE = "score", _("Scoring and plausible values")
+    ROLLUP = "rollup", _("Roll-up")
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    FINISHED = "finished", _("Finished")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Job(models.Model):
+    """A background job of the survey workflow and its progress."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=JobKind.choices)
+    campaign = models.ForeignKey(
+        "assessment.Campaign", on_delete=models.CASCADE, related_name="survey_jobs"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    progress = models.FloatField(_("progress"), default=0.0)
+    stage = models.CharField(_("stage"), max_length=200, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("survey job")
+        verbose_name_plural = _("survey jobs")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.campaign} · {self.get_status_display()}"
+
+    @property
+    def done(self) -> bool:
+        return self.status in (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+class Calibration(models.Model):
+    """Item parameters a calibration job estimated, per domain (for review)."""
+
+    campaign = models.ForeignKey(
+        "assessment.Campaign", on_delete=models.CASCADE, related_name="survey_calibrations"
+    )
+    job = models.OneToOneField(Job, on_delete=models.SET_NULL, null=True, related_name="+")
+    domains = models.JSONField(default=dict)  # domain -> {"models", "item_ids", "a", ...}
+    report = models.JSONField(default=dict)
+    parameter_set_id = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"calibration {self.pk} of {self.campaign}"
+
+
+class ScoreSet(models.Model):
+    """Plausible values, EAP and posterior SD of every respondent per domain.
+
+    ``arrays``: ``pseudo_id``, and per domain ``pv_<d>`` (n × M), ``eap_<d>``, ``sd_<d>``.
+    """
+
+    campaign = models.ForeignKey(
+        "assessment.Campaign", on_delete=models.CASCADE, related_name="survey_score_sets"
+    )
+    calibration = models.ForeignKey(Calibration, on_delete=models.PROTECT, null=True)
+    n_draws = models.PositiveSmallIntegerField(default=10)
+    report = models.JSONField(default=dict)
+    arrays = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"scores {self.pk} of {self.campaign}"
+
+
+class RollUp(models.Model):
+    """District and city figures of one campaign, frozen with their provenance."""
+
+    name = models.CharField(_("name"), max_length=200)
+    campaign = models.ForeignKey(
+        "assessment.Campaign", on_delete=models.PROTECT, related_name="survey_rollups"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    score_set = models.ForeignKey(ScoreSet, on_delete=models.PROTECT)
+    weight_set = models.ForeignKey(WeightSet, on_delete=models.PROTECT)
+    parameter_set_id = models.PositiveIntegerField(null=True, blank=True)
+    method = models.JSONField(default=dict)
+    provenance = models.JSONField(default=dict)
+    published = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-year", "-created_at"]
+        verbose_name = _("roll-up")
+        verbose_name_plural = _("roll-ups")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if self.pk and RollUp.objects.filter(pk=self.pk, published=True).exists():
+            raise ValidationError(_("A published roll-up never changes."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.published:
+            raise ValidationError(_("A published roll-up never changes."))
+        return super().delete(*args, **kwargs)
+
+
+class RollUpCell(models.Model):
+    rollup = models.ForeignKey(RollUp, on_delete=models.CASCADE, related_name="cells")
+    district_code = models.CharField(max_length=12, blank=True)  # "" = whole city
+    domain_code = models.CharField(max_length=40)
+    indicator = models.CharField(max_length=30)
+    category = models.CharField(max_length=40, blank=True)
+    breakdown = models.CharField(max_length=20, blank=True)  # "", age_band, sex, education
+    breakdown_value = models.CharField(max_length=40, blank=True)
+    estimate = models.FloatField(null=True)
+    se = models.FloatField(null=True)
+    ci_low = models.FloatField(null=True)
+    ci_high = models.FloatField(null=True)
+    n = models.PositiveIntegerField()
+    suppressed = models.BooleanField(default=False)
+    suppression_reason = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["rollup", "domain_code", "indicator", "district_code", "category"]
+        indexes = [models.Index(fields=["rollup", "district_code"])]
+
+    def __str__(self) -> str:
+        return f"{self.district_code or 'city'} {self.domain_code} {self.indicator}"
+
+    def save(self, *args, **kwargs):
+        if RollUp.objects.filter(pk=self.rollup_id, published=True).exists():
+            raise ValidationError(_("A published roll-up never changes."))
+        super().save(*args, **kwargs)

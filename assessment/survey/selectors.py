@@ -1,0 +1,180 @@
+"""Reads of the survey app; the roll-up views are the contract the CMS codes against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from assessment.survey.models import Job, RollUp, SampleDesign, Stratum
+from assessment.survey.models import RollUpCell as RollUpCellRow
+
+
+@dataclass(frozen=True)
+class RollUpCell:
+    district_code: str | None  # None = whole city
+    domain_code: str
+    indicator: str  # "attainment_rate" | "mean_theta" | "sd_theta" | "level_share" | "needs_share"
+    category: str | None  # level code or needs topic for *_share
+    estimate: float | None  # None when suppressed; rates in percent (0..100)
+    se: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n: int  # unweighted respondents
+    suppressed: bool
+    suppression_reason: str
+    breakdown: str = ""  # "" or "age_band" | "sex" | "education"
+    breakdown_value: str = ""
+
+
+RollUpCellView = RollUpCell
+
+
+@dataclass(frozen=True)
+class RollUpView:
+    id: int
+    name: str
+    campaign_name: str
+    year: int
+    created_at: datetime
+    parameter_set_id: int | None
+    method: dict
+    cells: list[RollUpCellView] = field(default_factory=list)
+    provenance: dict = field(default_factory=dict)
+
+
+def _cell_view(c: RollUpCellRow) -> RollUpCell:
+    hide = c.suppressed
+    return RollUpCellView(
+        district_code=c.district_code or None,
+        domain_code=c.domain_code,
+        indicator=c.indicator,
+        category=c.category or None,
+        estimate=None if hide else c.estimate,
+        se=None if hide else c.se,
+        ci_low=None if hide else c.ci_low,
+        ci_high=None if hide else c.ci_high,
+        n=c.n,
+        suppressed=c.suppressed,
+        suppression_reason=c.suppression_reason,
+        breakdown=c.breakdown,
+        breakdown_value=c.breakdown_value,
+    )
+
+
+def _view(r: RollUp, *, cells: bool, breakdowns: bool = False) -> RollUpView:
+    cell_views: list[RollUpCellView] = []
+    if cells:
+        qs = r.cells.all()
+        if not breakdowns:
+            qs = qs.filter(breakdown="")
+        cell_views = [_cell_view(c) for c in qs]
+    return RollUpView(
+        id=r.pk,
+        name=r.name,
+        campaign_name=r.campaign.name_zh,
+        year=r.year,
+        created_at=r.created_at,
+        parameter_set_id=r.parameter_set_id,
+        method=dict(r.method),
+        cells=cell_views,
+        provenance=dict(r.provenance),
+    )
+
+
+def rollups_published() -> QuerySet[RollUp]:
+    return RollUp.objects.filter(published=True).select_related("campaign")
+
+
+def rollups_available() -> list[RollUpView]:
+    """Finished (published) roll-ups, newest first, without their cells."""
+    return [_view(r, cells=False) for r in rollups_published()]
+
+
+def rollup_get(rollup_id: int, *, breakdowns: bool = False) -> RollUpView:
+    """One published roll-up with its headline cells (district and city, no breakdowns)."""
+    try:
+        r = rollups_published().get(pk=rollup_id)
+    except (RollUp.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404(f"roll-up {rollup_id!r} not found") from exc
+    return _view(r, cells=True, breakdowns=breakdowns)
+
+
+def rollup_previous(rollup_id: int) -> RollUpView | None:
+    """The latest published roll-up of an earlier wave of the same campaign kind."""
+    r = rollups_published().get(pk=rollup_id)
+    prev = (
+        rollups_published()
+        .filter(year__lt=r.year, campaign__kind=r.campaign.kind)
+        .order_by("-year", "-created_at")
+        .first()
+    )
+    return None if prev is None else _view(prev, cells=True)
+
+
+def rollup_cells(
+    *, rollup: RollUp, district_code: str | None = None, city: bool = False,
+    breakdowns: bool = True,
+) -> list[RollUpCellView]:
+    """Cells of one roll-up, optionally only one district's and/or the city's."""
+    qs = rollup.cells.all()
+    if not breakdowns:
+        qs = qs.filter(breakdown="")
+    if district_code is not None or city:
+        cond = Q(district_code="") if city else Q(pk__in=[])
+        if district_code is not None:
+            cond |= Q(district_code=district_code)
+        qs = qs.filter(cond)
+    return [_cell_view(c) for c in qs]
+
+
+def design_progress(*, design: SampleDesign) -> list[dict]:
+    """Per stratum: population, allocation, invitations issued and redeemed, responded."""
+    from assessment.survey.models import Respondent
+
+    strata = design.strata.annotate(
+        issued=Count("invitations"),
+        redeemed=Count("invitations", filter=Q(invitations__redeemed_at__isnull=False)),
+    )
+    done: dict[tuple[str, str, str], int] = {}
+    for row in (
+        Respondent.objects.filter(campaign=design.campaign, responded=True)
+        .values("district_code", "age_band", "sex")
+        .annotate(n=Count("pk"))
+    ):
+        done[(row["district_code"], row["age_band"], row["sex"])] = row["n"]
+    out = []
+    for s in strata:
+        k = (s.district_code, s.age_band, s.sex)
+        responded = done.get(k, 0)
+        out.append(
+            {
+                "stratum": s.key, "district_code": s.district_code, "age_band": s.age_band,
+                "sex": s.sex, "population": s.population, "allocation": s.allocation,
+                "invited": s.issued, "redeemed": s.redeemed, "responded": responded,
+                "response_rate": (responded / s.allocation) if s.allocation else None,
+            }
+        )
+    return out
+
+
+def strata_of(design: SampleDesign) -> QuerySet[Stratum]:
+    return design.strata.all()
+
+
+def jobs_recent(*, campaign_id: int | None = None, limit: int = 30) -> QuerySet[Job]:
+    qs = Job.objects.select_related("campaign")
+    if campaign_id is not None:
+        qs = qs.filter(campaign_id=campaign_id)
+    return qs[:limit]
+
+
+def job_payload(job: Job) -> dict:
+    return {
+        "id": str(job.pk), "kind": job.kind, "status": job.status,
+        "progress": round(float(job.progress), 4), "stage": job.stage,
+        "cancel_requested": job.cancel_requested, "error": job.error,
+        "result": job.result if job.done else {},
+    }

@@ -1,0 +1,61 @@
+"""The roll-up selectors the CMS reads: only published roll-ups, cells as plain values."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.http import Http404
+
+from assessment.survey import selectors
+from assessment.survey.models import RollUp, RollUpCell, ScoreSet, WeightSet, pack_arrays
+from tests.survey.conftest import make_campaign
+
+pytestmark = pytest.mark.django_db
+
+
+def _rollup(campaign, *, published=True, name="r"):
+    import numpy as np
+
+    ws = WeightSet.objects.create(campaign=campaign, arrays=pack_arrays(final=np.ones(2)))
+    ss = ScoreSet.objects.create(campaign=campaign, arrays=pack_arrays(x=np.ones(2)))
+    r = RollUp.objects.create(name=name, campaign=campaign, year=campaign.year, score_set=ss,
+                              weight_set=ws, method={"pv": 10})
+    RollUpCell.objects.create(rollup=r, district_code="310101", domain_code="info",
+                              indicator="attainment_rate", estimate=61.5, se=2.0, ci_low=57.5,
+                              ci_high=65.5, n=600)
+    RollUpCell.objects.create(rollup=r, district_code="310104", domain_code="info",
+                              indicator="attainment_rate", estimate=12.0, se=2.0, n=12,
+                              suppressed=True, suppression_reason="primary")
+    RollUpCell.objects.create(rollup=r, domain_code="info", indicator="attainment_rate",
+                              estimate=60.0, se=1.0, ci_low=58.0, ci_high=62.0, n=9000)
+    if published:
+        r.published = True
+        r.save()
+    return r
+
+
+def test_only_published_rollups_are_available_and_cells_hide_suppressed_figures():
+    c = make_campaign(year=2025)
+    draft = _rollup(c, published=False, name="draft")
+    r = _rollup(c, name="final")
+    assert [v.id for v in selectors.rollups_available()] == [r.pk]
+    with pytest.raises(Http404):
+        selectors.rollup_get(draft.pk)
+    view = selectors.rollup_get(r.pk)
+    by_district = {cell.district_code: cell for cell in view.cells}
+    assert by_district[None].estimate == 60.0 and by_district[None].n == 9000
+    hidden = by_district["310104"]
+    assert hidden.suppressed and hidden.estimate is None and hidden.se is None
+
+
+def test_previous_wave_and_frozen_rollup():
+    old = _rollup(make_campaign(year=2020, code="s2020"), name="2020")
+    new = _rollup(make_campaign(year=2025, code="s2025"), name="2025")
+    assert selectors.rollup_previous(new.pk).id == old.pk
+    assert selectors.rollup_previous(old.pk) is None
+    new.name = "changed"
+    with pytest.raises(ValidationError):
+        new.save()
+    with pytest.raises(ValidationError):
+        RollUpCell.objects.create(rollup=new, domain_code="info", indicator="mean_theta", n=1)
+    assert RollUp.objects.get(pk=new.pk).name == "2025"
