@@ -6,37 +6,37 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 AGE_BANDS = [
-    ("15-24", _lazy("15 to 24")),
-    ("25-34", _lazy("25 to 34")),
-    ("35-44", _lazy("35 to 44")),
-    ("45-54", _lazy("45 to 54")),
-    ("55-64", _lazy("55 to 64")),
-    ("65-74", _lazy("65 to 74")),
-    ("75+", _lazy("75 or older")),
+    ("15-24", gettext_lazy("15 to 24")),
+    ("25-34", gettext_lazy("25 to 34")),
+    ("35-44", gettext_lazy("35 to 44")),
+    ("45-54", gettext_lazy("45 to 54")),
+    ("55-64", gettext_lazy("55 to 64")),
+    ("65-74", gettext_lazy("65 to 74")),
+    ("75+", gettext_lazy("75 or older")),
 ]
-SEXES = [("female", _lazy("Female")), ("male", _lazy("Male"))]
+SEXES = [("female", gettext_lazy("Female")), ("male", gettext_lazy("Male"))]
 EDUCATION = [
-    ("primary", _lazy("Primary school or less")),
-    ("junior_secondary", _lazy("Junior secondary school")),
-    ("senior_secondary", _lazy("Senior secondary or vocational school")),
-    ("junior_college", _lazy("Junior college")),
-    ("bachelor", _lazy("Bachelor's degree")),
-    ("postgraduate", _lazy("Postgraduate degree")),
+    ("primary", gettext_lazy("Primary school or less")),
+    ("junior_secondary", gettext_lazy("Junior secondary school")),
+    ("senior_secondary", gettext_lazy("Senior secondary or vocational school")),
+    ("junior_college", gettext_lazy("Junior college")),
+    ("bachelor", gettext_lazy("Bachelor's degree")),
+    ("postgraduate", gettext_lazy("Postgraduate degree")),
 ]
 OCCUPATIONS = [
-    ("public_sector", _lazy("Government or public institution")),
-    ("professional", _lazy("Professional or technical")),
-    ("office", _lazy("Office or clerical")),
-    ("commerce_service", _lazy("Commerce or services")),
-    ("production", _lazy("Production, transport or construction")),
-    ("agriculture", _lazy("Agriculture")),
-    ("student", _lazy("Student")),
-    ("retired", _lazy("Retired")),
-    ("not_working", _lazy("Not working")),
-    ("other", _lazy("Other")),
+    ("public_sector", gettext_lazy("Government or public institution")),
+    ("professional", gettext_lazy("Professional or technical")),
+    ("office", gettext_lazy("Office or clerical")),
+    ("commerce_service", gettext_lazy("Commerce or services")),
+    ("production", gettext_lazy("Production, transport or construction")),
+    ("agriculture", gettext_lazy("Agriculture")),
+    ("student", gettext_lazy("Student")),
+    ("retired", gettext_lazy("Retired")),
+    ("not_working", gettext_lazy("Not working")),
+    ("other", gettext_lazy("Other")),
 ]
 FIELDS = ("age_band", "sex", "education", "district_code", "occupation")
 
