@@ -49,7 +49,7 @@ def _instruments() -> list[tuple[str, str, str, int, str]]:
     try:
         from assessment.models import Instrument
 
-        rows = list(Instrument.objects.values_list("code", "name"))
+        rows = list(Instrument.objects.values_list("code", "name_zh"))
     except Exception:  # noqa: BLE001 - delivery may not have its models yet
         rows = []
     known = {code: row for row in DEMO_INSTRUMENTS for code in [row[0]]}

@@ -73,17 +73,12 @@ class InstrumentPage(Page):
         verbose_name = _("instrument landing page")
 
     def start_link(self) -> str:
-        """Return where the start button goes: the field, delivery's named URL, or its path."""
+        """Return where the start button goes: the field, else delivery's open campaign."""
         if self.start_url:
             return self.start_url
-        from django.urls import NoReverseMatch, reverse
+        from cms.selectors import instrument_start_url
 
-        for name in ("assessment:instrument_start", "assessment:start", "assessment:instrument"):
-            try:
-                return reverse(name, kwargs={"code": self.instrument_code})
-            except NoReverseMatch:
-                continue
-        return f"/assessment/start/{self.instrument_code}/"
+        return instrument_start_url(self.instrument_code)
 
 
 class ReportIndexPage(Page):

@@ -119,6 +119,7 @@ def _rollup_dict(view) -> dict[str, Any]:
         "created_at": created.isoformat() if hasattr(created, "isoformat") else str(created),
         "parameter_set_id": view.parameter_set_id,
         "method": dict(view.method or {}),
+        "provenance": dict(getattr(view, "provenance", None) or {}),
     }
 
 
@@ -162,6 +163,37 @@ def snapshot_from_views(view, earlier: list) -> dict[str, Any]:
         "level_names": _level_names(domains),
         "taken_at": timezone.now().isoformat(),
     }
+
+
+# -- delivery ----------------------------------------------------------------
+def instrument_start_url(code: str) -> str:
+    """Return where a landing page's start button goes for an instrument code.
+
+    The newest public campaign of that instrument open now (open practice first),
+    else delivery's campaign list.
+    """
+    from django.db.models import Q
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        from assessment.models import Audience, Campaign, CampaignKind
+
+        now = timezone.now()
+        campaign = (
+            Campaign.objects.filter(instrument__code=code, audience=Audience.PUBLIC,
+                                    opens_at__lte=now)
+            .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
+            .order_by("-opens_at")
+        )
+        chosen = campaign.filter(kind=CampaignKind.PRACTICE).first() or campaign.first()
+    except ImportError:
+        chosen = None
+    try:
+        if chosen is not None:
+            return reverse("assessment:campaign", kwargs={"campaign_id": chosen.pk})
+        return reverse("assessment:index") + f"?instrument={code}"
+    except NoReverseMatch:
+        return f"/assessment/?instrument={code}"
 
 
 # -- pages -------------------------------------------------------------------

@@ -109,3 +109,21 @@ def test_dashboard_without_rollups_says_so(client, home_site, settings):
     home_site.add_child(instance=page)
     html = client.get(page.url).content.decode()
     assert "figure-error" in html
+
+
+def test_start_button_opens_the_instruments_open_practice_campaign(client, instrument):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from assessment.models import Campaign, Instrument
+
+    tool = Instrument.objects.create(code="INFO-2025", name_zh="信息素养测评", kind="ability",
+                                     domain_code="info", mode="fixed")
+    now = timezone.now()
+    Campaign.objects.create(name_zh="已结束", kind="practice", instrument=tool,
+                            opens_at=now - timedelta(days=30), closes_at=now - timedelta(days=1))
+    open_one = Campaign.objects.create(name_zh="开放练习", kind="practice", instrument=tool,
+                                       opens_at=now - timedelta(days=2))
+    html = client.get(instrument.url).content.decode()
+    assert f'href="/assessment/c/{open_one.pk}/"' in html
