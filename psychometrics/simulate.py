@@ -5,7 +5,12 @@ the same logistic metric; polytomous responses are drawn here by inverse CDF fro
 :func:`psychometrics.irt.category_probabilities`, because girth codes categories from 1
 and has no GPCM with free slopes. Designs decide which cells are administered:
 complete, a balanced rotation of item clusters (booklets), or a two-stage adaptive
-test whose second stage depends on the routing score.
+test whose second stage depends on the routing score. A two-stage test can be cut
+from an existing bank by difficulty (:func:`two_stage_design`: the middle third
+routes, the extreme thirds follow) or assembled from modules written for their
+stage, as operational multistage tests are (:func:`mst_bank`: routing items around
+the population mean, easy and hard modules centred one SD below and above, routing
+at the population median of the routing score) [2]_.
 
 References
 ----------
@@ -26,6 +31,7 @@ from girth.synthetic import create_synthetic_irt_dichotomous
 
 from ._typing import ArrayLike, BoolArray, FloatArray, IntArray
 from .irt import DICHOTOMOUS, ItemParameters, _groups, category_probabilities
+from .scoring import summed_score_table
 
 
 def _rng(rng: np.random.Generator | int | None) -> np.random.Generator:
@@ -167,6 +173,71 @@ def two_stage_design(
     return TwoStageDesign(np.sort(routing), np.sort(easy), np.sort(hard), cut)
 
 
+def mst_bank(
+    n_routing: int = 20,
+    n_module: int = 20,
+    model: str = "2pl",
+    *,
+    rng: np.random.Generator | int | None = None,
+    module_shift: float = 1.0,
+    b_sd: float = 0.5,
+    a_sd: float = 0.3,
+) -> tuple[ItemParameters, TwoStageDesign]:
+    """Draw a two-stage test whose modules are targeted at their stage.
+
+    Routing items have ``b ~ N(0, b_sd²)``, the easy module ``b ~ N(-module_shift,
+    b_sd²)`` and the hard module ``b ~ N(module_shift, b_sd²)``; slopes ``a ~
+    LogNormal(0, a_sd²)`` clipped to [0.5, 2.5], ``c ~ U(0.1, 0.3)`` for 3PL. The cut
+    is the median routing score of an N(0, 1) population (computed from the drawn
+    routing items by the Lord–Wingersky recursion), so about half the persons take
+    each module. Item columns: routing first, then easy, then hard.
+
+    Parameters
+    ----------
+    n_routing, n_module : int, default=20
+        Items in the routing block and in each second-stage module.
+    model : {"rasch", "2pl", "3pl"}
+    rng : Generator or seed
+    module_shift : float, default=1.0
+        Distance of the easy and hard module centres from 0 (logits).
+    b_sd : float, default=0.5
+        Spread of difficulties within a block.
+    a_sd : float, default=0.3
+        SD of ``log a``.
+
+    Returns
+    -------
+    params : ItemParameters
+    design : TwoStageDesign
+    """
+    if model not in DICHOTOMOUS:
+        raise ValueError(f"mst_bank draws dichotomous items; got model {model!r}")
+    if n_routing < 1 or n_module < 1:
+        raise ValueError("n_routing and n_module must be at least 1")
+    g = _rng(rng)
+    n = n_routing + 2 * n_module
+    a = np.clip(g.lognormal(0.0, a_sd, n), 0.5, 2.5)
+    centre = np.repeat(
+        [0.0, -module_shift, module_shift], [n_routing, n_module, n_module]
+    )
+    b = g.normal(centre, b_sd)
+    c = g.uniform(0.1, 0.3, n) if model == "3pl" else None
+    params = ItemParameters.dichotomous(
+        None if model == "rasch" else a, b, c, model=model
+    )
+    routing = np.arange(n_routing)
+    dist = summed_score_table(params.subset(routing)).probability
+    at_least = dist[::-1].cumsum()[::-1]  # P(score >= s), s = 0..n_routing
+    cut = float(np.argmin(np.abs(at_least - 0.5)))
+    design = TwoStageDesign(
+        routing,
+        np.arange(n_routing, n_routing + n_module),
+        np.arange(n_routing + n_module, n),
+        cut,
+    )
+    return params, design
+
+
 def simulate_responses(
     params: ItemParameters,
     theta: ArrayLike,
@@ -224,6 +295,7 @@ __all__ = [
     "TwoStageDesign",
     "booklet_design",
     "complete_design",
+    "mst_bank",
     "random_item_parameters",
     "simulate_responses",
     "two_stage_design",

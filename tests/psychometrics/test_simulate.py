@@ -9,6 +9,7 @@ from psychometrics.irt import MODELS, category_probabilities
 from psychometrics.simulate import (
     booklet_design,
     complete_design,
+    mst_bank,
     random_item_parameters,
     simulate_responses,
     two_stage_design,
@@ -73,6 +74,44 @@ def test_two_stage_design_routes_by_routing_score():
     assert np.all(np.isnan(x[took_hard][:, design.easy]))
     assert np.all(~np.isnan(x[:, design.routing]))
     assert theta[took_hard].mean() > theta[~took_hard].mean() + 0.8
+
+
+def test_mst_bank_targets_modules_and_routes_at_the_median():
+    params, design = mst_bank(20, 25, "2pl", rng=6)
+    assert params.n_items == 70
+    np.testing.assert_array_equal(design.routing, np.arange(20))
+    np.testing.assert_array_equal(design.easy, np.arange(20, 45))
+    np.testing.assert_array_equal(design.hard, np.arange(45, 70))
+    # module centres at -1, 0, +1 (mean of 20-25 draws with SD 0.5: SE about 0.1)
+    assert abs(params.b[design.routing].mean()) < 0.35
+    assert abs(params.b[design.easy].mean() + 1) < 0.35
+    assert abs(params.b[design.hard].mean() - 1) < 0.35
+    assert 0 < design.cut < 20
+    rng = np.random.default_rng(7)
+    theta = rng.normal(size=20000)
+    x = simulate_responses(params, theta, rng=rng, design=design)
+    took_hard = ~np.isnan(x[:, design.hard[0]])
+    np.testing.assert_array_equal(
+        took_hard, x[:, design.routing].sum(axis=1) >= design.cut
+    )
+    # the cut is the population median: about half go each way
+    assert 0.4 < took_hard.mean() < 0.6
+    assert np.all(np.isnan(x[took_hard][:, design.easy]))
+    assert np.all(np.isnan(x[~took_hard][:, design.hard]))
+
+
+def test_mst_bank_models_and_errors():
+    p3, _ = mst_bank(5, 5, "3pl", rng=1)
+    assert np.all((p3.c >= 0.1) & (p3.c <= 0.3))
+    pr, _ = mst_bank(5, 5, "rasch", rng=1)
+    np.testing.assert_array_equal(pr.a, 1.0)
+    a, _ = mst_bank(5, 5, rng=2)
+    b, _ = mst_bank(5, 5, rng=2)
+    np.testing.assert_array_equal(a.b, b.b)
+    with pytest.raises(ValueError, match="dichotomous"):
+        mst_bank(5, 5, "grm")
+    with pytest.raises(ValueError, match="at least 1"):
+        mst_bank(0, 5)
 
 
 def test_mask_design_and_shape_errors():
