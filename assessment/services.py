@@ -719,3 +719,36 @@ def _notify(*, session_id: str, origin: str = "") -> None:
             logger.warning("Could not notify session group %s", session_id, exc_info=True)
 
     transaction.on_commit(send)
+
+
+# ---------------------------------------------------------------- housekeeping
+
+
+def sessions_expire(*, now: datetime | None = None, campaign: Campaign | None = None) -> int:
+    """Close sessions whose time ran out (and, for a closed campaign, every open one).
+
+    Scores each as the citizen would see it on return; returns how many were closed.
+    """
+    now = now or timezone.now()
+    open_sessions = Session.objects.filter(status=SessionStatus.IN_PROGRESS)
+    if campaign is not None:
+        open_sessions = open_sessions.filter(campaign=campaign)
+    ids = list(open_sessions.filter(deadline__lt=now).values_list("pk", flat=True))
+    ended_campaign = []
+    if campaign is not None and campaign.closes_at is not None and campaign.closes_at <= now:
+        ended_campaign = list(open_sessions.exclude(pk__in=ids).values_list("pk", flat=True))
+    closed = 0
+    for session_id in sorted(ids + ended_campaign):
+        with transaction.atomic():
+            session = (Session.objects.select_for_update().select_related("instrument")
+                       .get(pk=session_id))
+            if session.status != SessionStatus.IN_PROGRESS:
+                continue
+            if session.deadline is not None and session.deadline < now:
+                _close(session, status=SessionStatus.EXPIRED, reason="time_limit",
+                       now=session.deadline)
+            else:
+                _close(session, status=SessionStatus.FINISHED, reason="campaign_closed", now=now)
+            session.save()
+            closed += 1
+    return closed

@@ -260,3 +260,22 @@ def test_invited_campaign_takes_each_code_once(make_user, fixed_campaign):
     assert session.invitation == invitation
     with pytest.raises(ValidationError):
         _start(make_user(), fixed_campaign, invitation_code=invitation.code)
+
+
+def test_housekeeping_closes_expired_and_ended_campaign_sessions(make_user, adaptive_campaign,
+                                                                 fixed_campaign):
+    from django.core.management import call_command
+
+    start = timezone.now() - timedelta(hours=2)
+    timed, _ = _start(make_user(), adaptive_campaign, now=start)
+    untimed, _ = _start(make_user(), fixed_campaign)
+    call_command("close_sessions", stdout=__import__("io").StringIO())
+    timed.refresh_from_db()
+    untimed.refresh_from_db()
+    assert timed.status == SessionStatus.EXPIRED and untimed.status == SessionStatus.IN_PROGRESS
+    fixed_campaign.closes_at = timezone.now() - timedelta(seconds=1)
+    fixed_campaign.opens_at = timezone.now() - timedelta(days=3)
+    fixed_campaign.save()
+    assert services.sessions_expire(campaign=fixed_campaign) == 1
+    untimed.refresh_from_db()
+    assert untimed.status == SessionStatus.FINISHED and untimed.stop_reason == "campaign_closed"
