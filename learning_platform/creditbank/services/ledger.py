@@ -1,0 +1,202 @@
+"""The append-only credit ledger: awards by rule, corrections, expiry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from learning_platform.accounts.models import User
+from learning_platform.creditbank.models import (
+    AccountStatus,
+    ConversionRule,
+    CreditEntry,
+    LearningAccount,
+    LearningOutcome,
+    RulePeriod,
+)
+
+# --- the credit ledger ----------------------------------------------------------
+
+
+def _entry_append(*, account_id: int, credits: Decimal, points: int, **fields: Any) -> CreditEntry:
+    """Append one ledger entry and move the account's balances in one F() update."""
+    entry = CreditEntry.objects.create(account_id=account_id, credits=credits, points=points,
+                                       **fields)
+    LearningAccount.objects.filter(pk=account_id).update(
+        credits_balance=F("credits_balance") + credits, points_balance=F("points_balance") + points
+    )
+    return entry
+
+
+def _period_key(rule: ConversionRule, day: date) -> str:
+    if rule.cap_period == RulePeriod.YEAR:
+        return f"{day.year}"
+    if rule.cap_period == RulePeriod.MONTH:
+        return f"{day.year}-{day.month:02d}"
+    return ""
+
+
+def _add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def _rule_matches(rule: ConversionRule, outcome: LearningOutcome) -> bool:
+    if not rule.active or rule.outcome_kind != outcome.kind:
+        return False
+    if rule.valid_from and outcome.achieved_on < rule.valid_from:
+        return False
+    if rule.valid_to and outcome.achieved_on > rule.valid_to:
+        return False
+    if rule.domain_code:
+        domains = {outcome.domain_code} | {
+            s.domain_code for s in outcome.domain_scores.all()
+        }
+        if rule.domain_code not in domains and not any(
+            d.startswith(rule.domain_code + ".") for d in domains if d
+        ):
+            return False
+    if rule.level_codes:
+        levels = {outcome.level_code} if outcome.level_code else set()
+        if rule.domain_code:
+            levels |= {s.level_code for s in outcome.domain_scores.all()
+                       if s.domain_code == rule.domain_code and s.level_code}
+        if not levels & set(rule.level_codes):
+            return False
+    return True
+
+
+def _used_in_period(*, account_id: int, rule: ConversionRule, period_key: str) -> tuple[Decimal, int]:
+    # Expiry does not free room under a cap; awards, corrections and reversals count.
+    totals = CreditEntry.objects.filter(
+        account_id=account_id, rule=rule, period_key=period_key
+    ).exclude(kind=CreditEntry.Kind.EXPIRY).aggregate(c=Sum("credits"), p=Sum("points"))
+    return totals["c"] or Decimal("0"), totals["p"] or 0
+
+
+@dataclass(frozen=True)
+class RuleApplication:
+    rule_code: str
+    entry: CreditEntry | None
+    capped: bool
+    note: str
+
+
+@transaction.atomic
+def credits_apply(*, outcome: LearningOutcome) -> list[RuleApplication]:
+    """Apply every matching active rule to an outcome once, within each rule's caps."""
+    if outcome.revoked_at is not None:
+        return []
+    # Lock the account so concurrent awards cannot both fit under one cap.
+    account = LearningAccount.objects.select_for_update().get(pk=outcome.account_id)
+    if account.status == AccountStatus.CLOSED:
+        return []
+    applied: list[RuleApplication] = []
+    for rule in ConversionRule.objects.filter(active=True, outcome_kind=outcome.kind).order_by("pk"):
+        if not _rule_matches(rule, outcome):
+            continue
+        if CreditEntry.objects.filter(outcome=outcome, rule=rule, kind=CreditEntry.Kind.AWARD).exists():
+            continue
+        period_key = _period_key(rule, outcome.achieved_on)
+        credits, points = rule.credits, rule.points
+        capped = False
+        if period_key:
+            used_c, used_p = _used_in_period(account_id=account.pk, rule=rule, period_key=period_key)
+            if rule.cap_credits is not None and credits > rule.cap_credits - used_c:
+                credits, capped = max(Decimal("0"), rule.cap_credits - used_c), True
+            if rule.cap_points is not None and points > rule.cap_points - used_p:
+                points, capped = max(0, rule.cap_points - used_p), True
+        if not credits and not points:
+            applied.append(RuleApplication(rule.code, None, capped,
+                                           _("The cap for this period is reached.")))
+            continue
+        expires = _add_months(outcome.achieved_on, rule.valid_months) if rule.valid_months else None
+        entry = _entry_append(
+            account_id=account.pk, kind=CreditEntry.Kind.AWARD, outcome=outcome, rule=rule,
+            rule_version=rule.version, credits=credits, points=points, period_key=period_key,
+            expires_on=expires,
+            reason=(_("Capped at the %(period)s limit") % {"period": rule.get_cap_period_display()}
+                    if capped else ""),
+        )
+        applied.append(RuleApplication(rule.code, entry, capped, entry.reason))
+    return applied
+
+
+def _award_remaining(award: CreditEntry) -> tuple[Decimal, int]:
+    totals = CreditEntry.objects.filter(Q(pk=award.pk) | Q(corrects=award)).aggregate(
+        c=Sum("credits"), p=Sum("points")
+    )
+    return totals["c"] or Decimal("0"), totals["p"] or 0
+
+
+@transaction.atomic
+def credit_correct(
+    *, entry: CreditEntry, credits: Decimal | int | str, points: int = 0, reason: str,
+    corrected_by: User | None,
+) -> CreditEntry:
+    """Correct an award by appending an entry with the difference; the award stays as it was."""
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": _("Say why the credits are corrected.")})
+    try:
+        delta = Decimal(str(credits)).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        raise ValidationError({"credits": _("%(v)r is not a number.") % {"v": credits}}) from None
+    if not isinstance(points, int) or isinstance(points, bool):
+        raise ValidationError({"points": _("Points must be a whole number.")})
+    if not delta and not points:
+        raise ValidationError({"credits": _("A correction must change something.")})
+    award = CreditEntry.objects.get(pk=entry.pk)
+    if award.kind != CreditEntry.Kind.AWARD:
+        raise ValidationError({"entry": _("Only an award can be corrected.")})
+    LearningAccount.objects.select_for_update().get(pk=award.account_id)
+    remaining_c, remaining_p = _award_remaining(award)
+    if remaining_c + delta < 0 or remaining_p + points < 0:
+        raise ValidationError(
+            {"credits": _("The correction would take the award below zero "
+                          "(%(c)s credits and %(p)s points remain).")
+             % {"c": remaining_c, "p": remaining_p}}
+        )
+    return _entry_append(
+        account_id=award.account_id, kind=CreditEntry.Kind.CORRECTION, outcome=award.outcome,
+        rule=award.rule, rule_version=award.rule_version, corrects=award, credits=delta,
+        points=points, period_key=award.period_key, reason=reason.strip()[:300],
+        created_by=corrected_by,
+    )
+
+
+@transaction.atomic
+def credits_expire(*, today: date | None = None) -> list[CreditEntry]:
+    """Append expiry entries for awards whose validity has run out; running twice adds nothing."""
+    today = today or timezone.localdate()
+    written: list[CreditEntry] = []
+    due = CreditEntry.objects.filter(
+        kind=CreditEntry.Kind.AWARD, expires_on__lte=today
+    ).exclude(adjustments__kind=CreditEntry.Kind.EXPIRY).order_by("account_id", "pk")
+    for award in due:
+        LearningAccount.objects.select_for_update().get(pk=award.account_id)
+        credits, points = _award_remaining(award)
+        if not credits and not points:
+            continue
+        written.append(_entry_append(
+            account_id=award.account_id, kind=CreditEntry.Kind.EXPIRY, outcome=award.outcome,
+            rule=award.rule, rule_version=award.rule_version, corrects=award,
+            credits=-credits, points=-points, period_key=award.period_key,
+            reason=_("Expired on %(day)s") % {"day": award.expires_on.isoformat()},
+        ))
+    return written
+
+
