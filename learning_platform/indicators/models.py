@@ -1,1 +1,207 @@
+"""The district indicator framework (versioned data), district submissions, their review chain
+and documents."""
 
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class FrameworkVersion(models.Model):
+    """One edition of the framework (e.g. 2023), loaded from a JSON file the project keeps."""
+
+    year = models.PositiveSmallIntegerField(_("edition year"), unique=True)
+    data_year = models.PositiveSmallIntegerField(_("data year"))
+    title_zh = models.CharField(_("title (Chinese)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    content_sha256 = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return self.title_zh
+
+
+class Indicator(models.Model):
+    version = models.ForeignKey(FrameworkVersion, on_delete=models.CASCADE, related_name="indicators")
+    code = models.CharField(max_length=12)
+    level = models.PositiveSmallIntegerField()
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="children")
+    name_zh = models.CharField(max_length=300)
+    name_en = models.CharField(max_length=300, blank=True)
+    target_zh = models.CharField(_("monitored units"), max_length=200, blank=True)
+    monitoring_points = models.JSONField(default=list, blank=True)
+    quick_tags = models.JSONField(default=list, blank=True)
+    sort = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["version", "sort"]
+        constraints = [models.UniqueConstraint(fields=["version", "code"], name="indicator_code_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_zh}"
+
+
+class ItemKind(models.TextChoices):
+    BASE = "base", _("Base information")
+    INPUT = "input", _("Entered")
+    DERIVED = "derived", _("Computed")
+    FED = "fed", _("Supplied by the platform")
+
+
+class ValueType(models.TextChoices):
+    COUNT = "count", _("Count")
+    DECIMAL = "decimal", _("Number")
+    PERCENT = "percent", _("Percentage")
+    TEXT = "text", _("Text")
+
+
+class DataItem(models.Model):
+    version = models.ForeignKey(FrameworkVersion, on_delete=models.CASCADE, related_name="items")
+    code = models.CharField(max_length=60)
+    kind = models.CharField(max_length=10, choices=ItemKind.choices)
+    value_type = models.CharField(max_length=10, choices=ValueType.choices)
+    indicator = models.ForeignKey(Indicator, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="items")
+    parent_code = models.CharField(max_length=60, blank=True)
+    name_zh = models.CharField(max_length=300)
+    name_en = models.CharField(max_length=300, blank=True)
+    unit = models.CharField(max_length=30, blank=True)
+    unit_note = models.CharField(max_length=200, blank=True)
+    responsible_unit = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    formula = models.CharField(max_length=500, blank=True)
+    source = models.CharField(max_length=40, blank=True)  # monitoring_centre | credit_bank
+    detail_label = models.CharField(max_length=60, blank=True)
+    implied_by_formula = models.BooleanField(default=False)
+    district_figure = models.CharField(max_length=60, blank=True)
+    sort = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["version", "sort"]
+        constraints = [models.UniqueConstraint(fields=["version", "code"], name="item_code_unique")]
+
+    def __str__(self) -> str:
+        return self.name_zh
+
+
+class Status(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not filled in")       # 未填报
+    DRAFT = "draft", _("Filling in")                       # 填报
+    FIRST_REVIEW = "first_review", _("First review")       # 初审
+    SECOND_REVIEW = "second_review", _("Second review")    # 复审
+    LETTER = "letter", _("Second review – confirmation letter")  # 复审-确认函
+    DONE = "done", _("Completed")
+
+
+class Submission(models.Model):
+    """One district's data for one data year under one framework edition."""
+
+    district = models.ForeignKey("districts.District", on_delete=models.CASCADE,
+                                 related_name="indicator_submissions")
+    version = models.ForeignKey(FrameworkVersion, on_delete=models.PROTECT, related_name="submissions")
+    year = models.PositiveSmallIntegerField(_("data year"))
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
+    confirmation_letter = models.FileField(upload_to="indicators/letters/", blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["district__sort_order", "-year"]
+        constraints = [models.UniqueConstraint(fields=["district", "year"], name="submission_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.district} {self.year}"
+
+
+class ItemValue(models.Model):
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="values")
+    item = models.ForeignKey(DataItem, on_delete=models.CASCADE, related_name="values")
+    value = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    text = models.TextField(blank=True)
+    detail = models.CharField(max_length=500, blank=True)
+    confirmed_unusual = models.BooleanField(default=False)
+    source = models.CharField(max_length=200, blank=True)  # empty = typed by the statistician
+    se = models.FloatField(null=True, blank=True)
+    n = models.IntegerField(null=True, blank=True)
+    suppressed = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["submission", "item"], name="value_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.submission} {self.item.code}"
+
+
+class ReviewEvent(models.Model):
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=20)
+    from_status = models.CharField(max_length=20)
+    to_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    comment = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.submission} {self.action}"
+
+
+class DocumentType(models.TextChoices):
+    WORK_FILE = "work_file", _("Work file")          # 工作文件
+    CHRONICLE = "chronicle", _("Chronicle of events")  # 大事记
+    MINUTES = "minutes", _("Meeting minutes")        # 会议纪要
+    PUBLICITY = "publicity", _("Publicity report")   # 宣传报道
+    PUBLICATION = "publication", _("Publication")    # 成果出版
+
+
+class Document(models.Model):
+    district = models.ForeignKey("districts.District", on_delete=models.CASCADE,
+                                 related_name="indicator_documents")
+    doc_type = models.CharField(max_length=20, choices=DocumentType.choices)
+    title = models.CharField(max_length=200)
+    year = models.PositiveSmallIntegerField()
+    occurred_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    summary = models.TextField(blank=True)
+    category = models.CharField(max_length=60, blank=True)  # the form's “文档类型/类型” field
+    agenda = models.TextField(blank=True)
+    minutes = models.TextField(blank=True)
+    indicator_l1 = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    indicator_l2 = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    tags = models.JSONField(default=list, blank=True)
+    related = models.ManyToManyField("self", blank=True, symmetrical=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-occurred_on", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DocumentFile(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="files")
+    primary = models.BooleanField(default=True)
+    file = models.FileField(upload_to="indicators/documents/")
+    original_name = models.CharField(max_length=200)
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-primary", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,0 +1,184 @@
+"""Reads of the indicators app; every read that reaches a district's data is scoped here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
+
+from learning_platform.accounts.roles import Role
+from learning_platform.accounts.selectors import user_roles
+from learning_platform.districts.models import District
+from learning_platform.indicators import formulas
+from learning_platform.indicators.models import (
+    DataItem,
+    Document,
+    FrameworkVersion,
+    ItemKind,
+    Status,
+    Submission,
+)
+
+CITY_ROLES = {Role.RESEARCHER, Role.ADMINISTRATOR}
+DISTRICT_STAFF = {Role.DISTRICT_STATISTICIAN, Role.DISTRICT_LIAISON, Role.DISTRICT_HEAD,
+                  Role.DISTRICT_OFFICER}
+# The draft is the statistician's own: other roles see a form only once it is submitted.
+HIDDEN_FROM_REVIEWERS = (Status.NOT_STARTED, Status.DRAFT)
+
+
+def is_city_user(user) -> bool:
+    return bool(CITY_ROLES & set(user_roles(user=user)))
+
+
+def districts_visible_to(*, user) -> QuerySet[District]:
+    if is_city_user(user):
+        return District.objects.all()
+    if DISTRICT_STAFF & set(user_roles(user=user)) and user.district_id:
+        return District.objects.filter(pk=user.district_id)
+    return District.objects.none()
+
+
+def district_get_for_user(*, user, code: str) -> District:
+    return districts_visible_to(user=user).get(code=code)
+
+
+def values_visible(*, user, submission: Submission) -> bool:
+    """Whether the user may read the typed values of this submission."""
+    roles = set(user_roles(user=user))
+    if submission.status not in HIDDEN_FROM_REVIEWERS:
+        return True
+    return Role.DISTRICT_STATISTICIAN in roles and user.district_id == submission.district_id
+
+
+def submissions_visible_to(*, user: AnonymousUser) -> QuerySet[Submission]:
+    return Submission.objects.filter(district__in=districts_visible_to(user=user)).select_related(
+        "district", "version")
+
+
+def submission_get_for_user(*, user, district_code: str, year: int) -> Submission:
+    return submissions_visible_to(user=user).get(district__code=district_code, year=year)
+
+
+def documents_visible_to(*, user) -> QuerySet[Document]:
+    return Document.objects.filter(district__in=districts_visible_to(user=user)).select_related(
+        "district", "indicator_l1", "indicator_l2").prefetch_related("files", "related")
+
+
+@dataclass(frozen=True)
+class Computed:
+    item: DataItem
+    value: Decimal | None
+    reason: str = ""           # why not computable
+    missing: tuple[str, ...] = ()
+
+
+def compute(*, version: FrameworkVersion, values: dict[str, Decimal | None]) -> dict[str, Computed]:
+    """Evaluate every derived item from input values (by code); never a wrong number."""
+    items = {i.code: i for i in version.items.all()}
+    out: dict[str, Computed] = {}
+
+    def lookup(code: str) -> Decimal:
+        item = items.get(code)
+        if item is not None and item.kind == ItemKind.DERIVED:
+            result = one(code)
+            if result.value is None:
+                raise formulas.NotComputable(result.reason, missing=result.missing)
+            return result.value
+        value = values.get(code)
+        if value is None:
+            raise formulas.NotComputable("missing", missing=(code,))
+        return value
+
+    def one(code: str) -> Computed:
+        if code in out:
+            return out[code]
+        item = items[code]
+        try:
+            value = formulas.evaluate(formulas.parse(item.formula), lookup)
+            result = Computed(item, value.quantize(Decimal("0.0001")))
+        except formulas.NotComputable as exc:
+            if exc.missing:
+                names = "、".join(items[m].name_zh if m in items else m for m in exc.missing)
+                result = Computed(item, None, f"缺少数据：{names}", exc.missing)
+            else:
+                result = Computed(item, None, f"无法计算：{exc.reason.replace('division by zero', '除数为零')}")
+        out[code] = result
+        return result
+
+    for code, item in items.items():
+        if item.kind == ItemKind.DERIVED:
+            one(code)
+    return out
+
+
+def submission_values(submission: Submission) -> dict[str, Decimal | None]:
+    return {v.item.code: v.value for v in submission.values.select_related("item")}
+
+
+@dataclass(frozen=True)
+class Row:
+    item: DataItem
+    value: Decimal | None
+    text: str
+    detail: str
+    source: str
+    reason: str
+    se: float | None
+    n: int | None
+    suppressed: bool
+    confirmed: bool
+
+
+def submission_rows(submission: Submission) -> list[Row]:
+    stored = {v.item.code: v for v in submission.values.select_related("item")}
+    computed = compute(version=submission.version, values={k: v.value for k, v in stored.items()})
+    rows = []
+    for item in submission.version.items.select_related("indicator"):
+        v = stored.get(item.code)
+        c = computed.get(item.code)
+        reason = c.reason if c else ("" if v and (v.value is not None or v.text) else "")
+        if item.kind == ItemKind.FED and v is not None and v.suppressed:
+            reason = "样本量不足，不公布数值"
+        elif item.kind == ItemKind.FED and v is None:
+            reason = "尚未由平台提供"
+        rows.append(Row(
+            item=item, value=c.value if c else (v.value if v else None), text=v.text if v else "",
+            detail=v.detail if v else "", source=v.source if v else "", reason=reason,
+            se=v.se if v else None, n=v.n if v else None, suppressed=v.suppressed if v else False,
+            confirmed=v.confirmed_unusual if v else False,
+        ))
+    return rows
+
+
+def city_overview(*, year: int) -> list[tuple[District, str]]:
+    states = dict(Submission.objects.filter(year=year).values_list("district_id", "status"))
+    return [(d, states.get(d.pk, Status.NOT_STARTED)) for d in District.objects.all()]
+
+
+def comparison(*, user, codes: list[str] | None = None, years: list[int] | None = None) -> dict:
+    """Derived and fed items across the visible districts and years (submitted forms only)."""
+    subs = [s for s in submissions_visible_to(user=user).exclude(status__in=HIDDEN_FROM_REVIEWERS)
+            if not years or s.year in years]
+    if not subs:
+        return {"columns": [], "rows": []}
+    versions = {s.version_id: s.version for s in subs}
+    newest = max(versions.values(), key=lambda v: v.year)
+    items = [i for i in newest.items.filter(kind__in=[ItemKind.DERIVED, ItemKind.FED])
+             if not codes or i.code in codes]
+    columns = [(s.district, s.year) for s in subs]
+    table = []
+    computed = {s.pk: compute(version=s.version, values=submission_values(s)) for s in subs}
+    stored = {s.pk: submission_values(s) for s in subs}
+    for item in items:
+        cells = []
+        for s in subs:
+            if item.kind == ItemKind.DERIVED:
+                c = computed[s.pk].get(item.code)
+                cells.append((c.value, c.reason) if c else (None, "—"))
+            else:
+                value = stored[s.pk].get(item.code)
+                cells.append((value, "" if value is not None else "—"))
+        table.append((item, cells))
+    return {"columns": columns, "rows": table}
