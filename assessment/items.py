@@ -47,6 +47,13 @@ def domain_levels(domain_code: str) -> list[Any]:
     return list(_levels(domain_code))
 
 
+def domain_names() -> dict[str, tuple[str, str]]:
+    """Return code -> (Chinese name, English name) of every domain."""
+    from itembank.selectors import domain_tree
+
+    return {d["code"]: (d.get("name_zh", d["code"]), d.get("name_en", "")) for d in domain_tree()}
+
+
 def not_deliverable_error() -> type[Exception]:
     from itembank.selectors import ItemNotDeliverable
 

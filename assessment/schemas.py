@@ -92,6 +92,7 @@ class LevelBrief(Schema):
 
 class ResultOut(Schema):
     domain_code: str
+    domain_name: str
     theta: float | None
     se: float | None
     n_items: int

@@ -125,14 +125,17 @@ def session_payload(session: Session, *, now: datetime | None = None) -> dict[st
 def results_payload(session: Session) -> list[dict[str, Any]]:
     """The results of a closed session with each level's meaning and next step."""
     english = (get_language() or "").startswith("en")
+    names = bank.domain_names()
     out = []
     for result in session.results.all():
+        name_zh, name_en = names.get(result.domain_code, (result.domain_code, ""))
         level = bank.level_for(result.domain_code, result.theta) if result.theta is not None \
             else None
         levels = bank.domain_levels(result.domain_code) if result.theta is not None else []
         attained = next((lv for lv in levels if getattr(lv, "attained", False)), None)
         out.append({
             "domain_code": result.domain_code,
+            "domain_name": name_en if english and name_en else name_zh,
             "theta": result.theta,
             "se": result.se,
             "n_items": result.n_items,

@@ -116,6 +116,12 @@ class TemporaryBank:
             [self.a[i] for i in ids], [self.b[i] for i in ids],
             item_ids=[str(i) for i in ids]))
 
+    def domain_tree(self):
+        return [{"code": "info", "name_zh": "信息素养", "name_en": "Information literacy",
+                 "parent_code": None, "kind": "ability"},
+                {"code": "needs.topics", "name_zh": "学习内容需求", "name_en": "Topics",
+                 "parent_code": "needs", "kind": "needs"}]
+
     def domain_levels(self, domain_code):
         if domain_code != "info":
             return []
@@ -139,6 +145,8 @@ def item_bank(monkeypatch):
     monkeypatch.setattr(items, "item_answer_score", bank.item_answer_score)
     monkeypatch.setattr(items, "active_parameters", bank.active_parameters)
     monkeypatch.setattr(items, "domain_levels", bank.domain_levels)
+    monkeypatch.setattr(items, "domain_names", lambda: {
+        d["code"]: (d["name_zh"], d["name_en"]) for d in bank.domain_tree()})
     monkeypatch.setattr(items, "not_deliverable_error", lambda: ItemNotDeliverable)
     items.pool_cache_clear()
     yield bank

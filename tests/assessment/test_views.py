@@ -39,7 +39,7 @@ def test_whole_fixed_test_through_the_pages(client, make_user, fixed_campaign, d
     assert Response.objects.filter(session=session).count() == 3
     assert client.get(session.get_absolute_url())["Location"].endswith("/result/")
     result = client.get(f"/assessment/s/{session.pk}/result/").content.decode()
-    assert "熟练" in result or "基础" in result or "入门" in result
+    assert ("熟练" in result or "基础" in result or "入门" in result) and "信息素养" in result
     history = client.get("/assessment/history/").content.decode()
     assert f"/assessment/s/{session.pk}/result/" in history
 
