@@ -45,11 +45,14 @@ DEMO_REPORT_BODY = [
 
 
 def _instruments() -> list[tuple[str, str, str, int, str]]:
-    """Delivery's instruments when it has them, else the demo list."""
+    """Delivery's instruments that citizens can take (a public campaign), else the demo list."""
     try:
-        from assessment.models import Instrument
+        from assessment.models import Audience, Instrument
 
-        rows = list(Instrument.objects.values_list("code", "name_zh"))
+        rows = list(
+            Instrument.objects.filter(campaigns__audience=Audience.PUBLIC)
+            .distinct().values_list("code", "name_zh")
+        )
     except Exception:  # noqa: BLE001 - delivery may not have its models yet
         rows = []
     known = {code: row for row in DEMO_INSTRUMENTS for code in [row[0]]}

@@ -12,31 +12,26 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def published(_home_site, districts, settings):
+def published(_home_site, districts):
     """A published report and a dashboard on factory roll-ups (2020 and 2025)."""
     from cms.models import DistrictDashboardPage, ReportIndexPage, SurveyReportPage
     from cms.services import report_rollup_set
-    from tests.cms import rollup_source
     from tests.cms.conftest import REPORT_BODY
-    from tests.cms.factories import rollup_view_make
+    from tests.cms.factories import rollup_make
 
-    settings.CMS_ROLLUP_SELECTORS = "tests.cms.rollup_source"
-    rollup_source.VIEWS.update({1: rollup_view_make(rollup_id=1, year=2020, shift=-6.0),
-                                2: rollup_view_make(rollup_id=2, year=2025)})
-    rollup_source.PREVIOUS[2] = 1
+    rollup_make(year=2020, shift=-6.0)
+    rollup = rollup_make(year=2025)
     home = _home_site
     index = ReportIndexPage(title="监测报告", slug="reports")
     home.add_child(instance=index)
     report = SurveyReportPage(title="2025 年市民信息素养监测报告", slug="r2025", live=False,
                               body=json.dumps(REPORT_BODY))
     index.add_child(instance=report)
-    report_rollup_set(page=report, rollup_id=2).publish()
+    report_rollup_set(page=report, rollup_id=rollup.pk).publish()
     dashboard = DistrictDashboardPage(title="各区看板", slug="dashboard")
     home.add_child(instance=dashboard)
     dashboard.save_revision().publish()
-    yield {"report": "/reports/r2025/", "dashboard": "/dashboard/"}
-    rollup_source.VIEWS.clear()
-    rollup_source.PREVIOUS.clear()
+    return {"report": "/reports/r2025/", "dashboard": "/dashboard/"}
 
 
 def test_published_report_at_phone_and_desktop_width(live_server, page, phone_page,

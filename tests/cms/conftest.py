@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
-from tests.cms.factories import rollup_view_make
+from tests.cms.factories import rollup_make
 
 
 @pytest.fixture
-def snapshot(districts):
-    """A snapshot of a 2025 roll-up with the 2020 wave before it."""
-    from cms.selectors import snapshot_from_views
+def rollups(districts):
+    """Published roll-ups of two waves of a thematic survey: 2020, then 2025 (city rate 60.0%)."""
+    old = rollup_make(year=2020, shift=-6.0)
+    new = rollup_make(year=2025)
+    return SimpleNamespace(old=old, new=new)
 
-    return snapshot_from_views(
-        rollup_view_make(rollup_id=2, year=2025),
-        [rollup_view_make(rollup_id=1, year=2020, shift=-6.0)],
-    )
+
+@pytest.fixture
+def snapshot(rollups):
+    """The frozen figures of the 2025 roll-up, with the 2020 wave before it."""
+    from cms.selectors import rollup_snapshot
+
+    return rollup_snapshot(rollups.new.pk)
 
 
 REPORT_BODY = [
@@ -65,18 +72,3 @@ def make_report(report_index, snapshot):
 
     return _make
 
-
-@pytest.fixture
-def rollups(settings, districts):
-    """Roll-ups 1 (2020) and 2 (2025, after 1), served through the cms adapter."""
-    from tests.cms import rollup_source
-
-    settings.CMS_ROLLUP_SELECTORS = "tests.cms.rollup_source"
-    rollup_source.VIEWS.clear()
-    rollup_source.PREVIOUS.clear()
-    rollup_source.VIEWS[1] = rollup_view_make(rollup_id=1, year=2020, shift=-6.0)
-    rollup_source.VIEWS[2] = rollup_view_make(rollup_id=2, year=2025)
-    rollup_source.PREVIOUS[2] = 1
-    yield rollup_source
-    rollup_source.VIEWS.clear()
-    rollup_source.PREVIOUS.clear()

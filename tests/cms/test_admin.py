@@ -42,14 +42,14 @@ def test_editor_offers_finished_rollups(client, researcher, report_index):
     assert 'name="rollup_id"' in html and "2025 信息素养专项调查汇总" in html
 
 
-def test_saving_a_draft_freezes_the_chosen_rollup(client, researcher, report_index):
+def test_saving_a_draft_freezes_the_chosen_rollup(client, researcher, report_index, rollups):
     from cms.models import SurveyReportPage
 
-    response = client.post(f"/admin/pages/add/cms/surveyreportpage/{report_index.pk}/", _form(2))
+    response = client.post(f"/admin/pages/add/cms/surveyreportpage/{report_index.pk}/", _form(rollups.new.pk))
     assert response.status_code == 302, response.content.decode()[:2000]
     page = SurveyReportPage.objects.get(slug="admin-report")
     content = page.get_latest_revision().content
-    assert content["rollup_snapshot"]["rollup"]["id"] == 2
+    assert content["rollup_snapshot"]["rollup"]["id"] == rollups.new.pk
     assert content["year"] == 2025
     assert not page.live
 
@@ -57,16 +57,16 @@ def test_saving_a_draft_freezes_the_chosen_rollup(client, researcher, report_ind
 def test_editor_refuses_an_unknown_rollup_and_saves_nothing(client, researcher, report_index):
     from cms.models import SurveyReportPage
 
-    response = client.post(f"/admin/pages/add/cms/surveyreportpage/{report_index.pk}/", _form(77))
+    response = client.post(f"/admin/pages/add/cms/surveyreportpage/{report_index.pk}/", _form(999_999))
     assert response.status_code == 200  # the form comes back with the error
     assert not SurveyReportPage.objects.filter(slug="admin-report").exists()
 
 
 def test_editor_can_fetch_the_draft_pdf_and_others_cannot(client, researcher, report_index,
-                                                          make_user):
+                                                          make_user, rollups):
     from cms.models import SurveyReportPage
 
-    client.post(f"/admin/pages/add/cms/surveyreportpage/{report_index.pk}/", _form(2))
+    client.post(f"/admin/pages/add/cms/surveyreportpage/{report_index.pk}/", _form(rollups.new.pk))
     page = SurveyReportPage.objects.get(slug="admin-report")
     response = client.get(f"/reports/{page.pk}/pdf/?draft=1")
     assert response.status_code == 200 and response.content.startswith(b"%PDF-")
@@ -74,9 +74,10 @@ def test_editor_can_fetch_the_draft_pdf_and_others_cannot(client, researcher, re
     assert client.get(f"/reports/{page.pk}/pdf/?draft=1").status_code == 404
 
 
-def test_preview_shows_the_figures_saving_would_freeze(client, researcher, report_index):
+def test_preview_shows_the_figures_saving_would_freeze(client, researcher, report_index,
+                                                       rollups):
     response = client.post(
-        f"/admin/pages/add/cms/surveyreportpage/{report_index.pk}/preview/", _form(2))
+        f"/admin/pages/add/cms/surveyreportpage/{report_index.pk}/preview/", _form(rollups.new.pk))
     assert response.json()["is_valid"]
     html = client.get(f"/admin/pages/add/cms/surveyreportpage/{report_index.pk}/preview/").content.decode()
     assert "60.0%" in html

@@ -31,7 +31,7 @@ def test_svg_chart_contains_title_description_and_data_table(client, make_report
     # the data table travels inside the SVG: one line per district with its figures
     assert "黄浦区 | 52.0 | 2.5 | 47.1 | 56.9 | 350" in desc
     assert "崇明区 |  |  |  |  | 20 |" in desc
-    assert "#2" in desc  # the roll-up it came from
+    assert f"#{page.rollup_id}" in desc  # the roll-up it came from
     # and the page shows the same table beside the image
     html = client.get(page.url).content.decode()
     assert '<details class="chart-data">' in html and "<th scope=\"row\">黄浦区</th>" in html
@@ -63,7 +63,7 @@ def test_csv_download_holds_the_chart_data(client, make_report):
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][0] in {"Category", "类别"}
     assert [r[1] for r in rows[1:5]] == ["10.0", "30.0", "40.0", "20.0"]
-    assert "#2" in rows[-1][0]
+    assert f"#{page.rollup_id}" in rows[-1][0]
 
 
 def test_unknown_chart_and_unpublished_report_answer_404(client, make_report):

@@ -18,17 +18,17 @@ def test_demo_builds_pages_and_a_report_and_is_idempotent(client, home_site, rol
     assert InstrumentPage.objects.live().count() >= 4
     assert DistrictDashboardPage.objects.live().count() == 1
     report = SurveyReportPage.objects.live().get()
-    assert report.rollup_id == 2 and report.rollup_snapshot["rollup"]["id"] == 2
+    assert report.rollup_id == rollups.new.pk
+    assert report.rollup_snapshot["rollup"]["id"] == rollups.new.pk
     assert client.get(report.url).status_code == 200
     assert client.get("/dashboard/").status_code == 200
     assert "上海市民信息素养监测报告" in client.get("/").content.decode()
 
 
-def test_demo_without_rollups_makes_no_report(home_site, settings, districts):
+def test_demo_without_rollups_makes_no_report(home_site, districts):
     from cms.demo import load_demo
     from cms.models import SurveyReportPage
 
-    settings.CMS_ROLLUP_SELECTORS = "tests.cms.rollup_source"
     out = io.StringIO()
     load_demo(stdout=out)
     assert not SurveyReportPage.objects.exists()

@@ -101,10 +101,9 @@ def test_dashboard_chart_downloads(client, dashboard):
     assert png.content[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_dashboard_without_rollups_says_so(client, home_site, settings):
+def test_dashboard_without_rollups_says_so(client, home_site, districts):
     from cms.models import DistrictDashboardPage
 
-    settings.CMS_ROLLUP_SELECTORS = "tests.cms.rollup_source"
     page = DistrictDashboardPage(title="看板", slug="dash-empty")
     home_site.add_child(instance=page)
     html = client.get(page.url).content.decode()

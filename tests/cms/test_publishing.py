@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from learning_platform.accounts.roles import Role
 from tests.cms.conftest import REPORT_BODY
-from tests.cms.factories import rollup_view_make
+from tests.cms.factories import rollup_make
 
 pytestmark = pytest.mark.django_db
 # The city's 2025 information-literacy interval before and after a recalculation (+3 points).
@@ -26,19 +26,20 @@ def draft_report(report_index, rollups):
     page = SurveyReportPage(title="2025 年报告", slug="r2025", live=False,
                             body=json.dumps(REPORT_BODY))
     report_index.add_child(instance=page)
-    report_rollup_set(page=page, rollup_id=2)
+    report_rollup_set(page=page, rollup_id=rollups.new.pk)
     return page
 
 
 def test_publishing_freezes_the_figures(client, draft_report, rollups):
     from cms.services import report_rollup_set
 
-    # given a report published on roll-up 2 (city rate 60.0%)
+    # given a report published on the 2025 roll-up (city rate 60.0%)
     draft_report.get_latest_revision().publish()
     draft_report.refresh_from_db()
     assert CITY_2025 in client.get(draft_report.url).content.decode()
-    # when the survey recalculates roll-up 2 (now 63.0%)
-    rollups.VIEWS[2] = rollup_view_make(rollup_id=2, year=2025, shift=3.0)
+    # when the survey recalculates (a published roll-up never changes: a new one, now 63.0%)
+    recalculated = rollup_make(year=2025, shift=3.0, campaign=rollups.new.campaign,
+                               name="2025 重新计算")
     # then the published report still shows the figures it was reviewed with
     html = client.get(draft_report.url).content.decode()
     assert CITY_2025 in html and RECALCULATED not in html
@@ -47,39 +48,52 @@ def test_publishing_freezes_the_figures(client, draft_report, rollups):
     page.summary = "改了摘要"
     page.save_revision().publish()
     assert RECALCULATED not in client.get(draft_report.url).content.decode()
-    # only a deliberate refresh takes the new figures, as a new revision
+    # choosing the new roll-up makes a new revision, live only once published
     revisions_before = draft_report.revisions.count()
-    revision = report_rollup_set(page=draft_report, rollup_id=2, refresh=True)
+    revision = report_rollup_set(page=draft_report, rollup_id=recalculated.pk)
     assert draft_report.revisions.count() == revisions_before + 1
-    assert CITY_2025 in client.get(draft_report.url).content.decode()  # not published yet
+    assert CITY_2025 in client.get(draft_report.url).content.decode()
     revision.publish()
-    assert RECALCULATED in client.get(draft_report.url).content.decode()
+    html = client.get(draft_report.url).content.decode()
+    assert RECALCULATED in html and "2025 重新计算" in html
 
 
 def test_a_new_rollup_means_a_new_revision(draft_report, rollups):
     from cms.services import report_rollup_set
 
-    rollups.VIEWS[3] = rollup_view_make(rollup_id=3, year=2026, shift=1.0)
-    rollups.PREVIOUS[3] = 2
+    wave_2026 = rollup_make(year=2026, shift=1.0)
     first = draft_report.get_latest_revision()
-    second = report_rollup_set(page=draft_report, rollup_id=3)
+    second = report_rollup_set(page=draft_report, rollup_id=wave_2026.pk)
     assert second.pk != first.pk
-    assert first.content["rollup_snapshot"]["rollup"]["id"] == 2
-    assert second.content["rollup_snapshot"]["rollup"]["id"] == 3
+    assert first.content["rollup_snapshot"]["rollup"]["id"] == rollups.new.pk
+    assert second.content["rollup_snapshot"]["rollup"]["id"] == wave_2026.pk
     assert [w["year"] for w in second.content["rollup_snapshot"]["waves"]] == [2020, 2025]
     assert second.as_object().year == 2026
 
 
-def test_a_missing_rollup_is_refused_and_nothing_is_lost(draft_report, rollups):
+def test_taking_the_figures_again_is_a_new_revision(draft_report, rollups):
+    from cms.services import report_rollup_set
+
+    first = draft_report.get_latest_revision()
+    second = report_rollup_set(page=draft_report, rollup_id=rollups.new.pk, refresh=True)
+    assert second.pk != first.pk
+    assert second.content["rollup_snapshot"]["taken_at"] > first.content["rollup_snapshot"]["taken_at"]
+    assert second.content["refresh_figures"] is False
+
+
+def test_a_missing_or_unpublished_rollup_is_refused_and_nothing_is_lost(draft_report, rollups):
     from django.core.exceptions import ValidationError
 
     from cms.services import report_rollup_set
 
+    unpublished = rollup_make(year=2026, published=False)
     count = draft_report.revisions.count()
-    with pytest.raises(ValidationError, match="#404"):
-        report_rollup_set(page=draft_report, rollup_id=404)
+    for rollup_id in (999_999, unpublished.pk):
+        with pytest.raises(ValidationError, match=f"#{rollup_id}"):
+            report_rollup_set(page=draft_report, rollup_id=rollup_id)
     assert draft_report.revisions.count() == count
-    assert draft_report.get_latest_revision().content["rollup_snapshot"]["rollup"]["id"] == 2
+    snapshot = draft_report.get_latest_revision().content["rollup_snapshot"]
+    assert snapshot["rollup"]["id"] == rollups.new.pk
 
 
 def test_moderation_workflow_draft_review_publish(client, draft_report, make_user):
