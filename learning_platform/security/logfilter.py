@@ -19,14 +19,14 @@ SECRET_NAMES = (
     r"answer|answers"
 )
 _PATTERNS = [
+    # Authorization: Bearer <token> / Token <token> / Basic <credentials>
+    re.compile(r"(?P<key>\b(?:Bearer|Token|Basic)\s+)(?P<value>[A-Za-z0-9._~+/=-]{6,})"),
     # "password": "x" / 'token': 'x' / "answer": ["A", "B"] (JSON and Python reprs)
     re.compile(
         rf"""(?P<key>["']?(?:{SECRET_NAMES})["']?\s*[:=]\s*)"""
         r"""(?P<value>\[[^\]]*\]|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s&,;}\])]+)""",
         re.IGNORECASE,
     ),
-    # Authorization: Bearer <token> / Token <token> / Basic <credentials>
-    re.compile(r"(?P<key>\b(?:Bearer|Token|Basic)\s+)(?P<value>[A-Za-z0-9._~+/=-]{6,})"),
 ]
 
 
