@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 
 from learning_platform.accounts.models import User
@@ -15,13 +16,19 @@ from learning_platform.creditbank.services import (
 )
 from learning_platform.districts.models import District
 
-DEMO_RULES = {
+# Rules that credit a level at or above the item bank's attainment threshold (达标);
+# their level codes are read from the item bank's cut scores when the demo loads.
+ATTAINED_RULES = {
     "info-attained": {
-        "name": "信息素养测评达到“达标”及以上水平", "name_en": "Information literacy test at or above the attained level",
-        "outcome_kind": "assessment", "domain_code": "info", "level_codes": ["attained", "proficient", "advanced"],
+        "name": "信息素养测评达到“达标”及以上水平",
+        "name_en": "Information literacy test at or above the attained level",
+        "outcome_kind": "assessment", "domain_code": "info",
         "credits": Decimal("1.00"), "points": 20, "cap_period": "year",
         "cap_credits": Decimal("2.00"), "cap_points": 40, "valid_months": 36,
     },
+}
+
+DEMO_RULES = {
     "assessment-participation": {
         "name": "完成一次终身学习能力测评", "name_en": "Completing a lifelong-learning ability test",
         "outcome_kind": "assessment", "credits": Decimal("0"), "points": 5,
@@ -50,12 +57,37 @@ DEMO_RULES = {
 DEMO_OUTCOME_REF = "demo:shou:nursery-5-2025-0317"
 
 
+def attained_level_codes(domain_code: str) -> list[str]:
+    """Return the item bank's level codes at or above the domain's attained level."""
+    try:
+        from itembank.selectors import domain_levels
+    except ImportError:
+        return []
+    try:
+        levels = sorted(domain_levels(domain_code), key=lambda level: level.order)
+    except (LookupError, ObjectDoesNotExist):
+        return []
+    threshold = next((level.order for level in levels if getattr(level, "attained", False)),
+                     None)
+    if threshold is None:
+        return []
+    return [level.code for level in levels if level.order >= threshold]
+
+
 @transaction.atomic
 def load_demo(*, stdout) -> None:
     admin = User.objects.filter(username="admin").first()
     for code, data in DEMO_RULES.items():
         conversion_rule_save(code=code, data=data, changed_by=admin, comment="演示数据")
-    stdout.write(f"  {len(DEMO_RULES)} conversion rules")
+    for code, data in ATTAINED_RULES.items():
+        levels = attained_level_codes(data["domain_code"])
+        if not levels:
+            stdout.write(f"  rule {code} skipped: the item bank has no attained level "
+                         f"for {data['domain_code']} yet")
+            continue
+        conversion_rule_save(code=code, data={**data, "level_codes": levels},
+                             changed_by=admin, comment="演示数据")
+    stdout.write(f"  {len(DEMO_RULES)} conversion rules and the attainment rules")
     citizen = User.objects.filter(username="citizen").first()
     institution = User.objects.filter(username="institution").first()
     if citizen is None or institution is None:

@@ -180,6 +180,10 @@ class Profile:
     suggestions: list[Suggestion] = field(default_factory=list)
 
 
+def _is_needs(domain_code: str) -> bool:
+    return domain_code == "needs" or domain_code.startswith("needs.")
+
+
 def profile_for_account(*, account: LearningAccount, language: str = "zh-hans") -> Profile:
     """Gather what the profile page shows: results over time, levels, credits, certificates."""
     # Balances move by F() updates elsewhere; read them fresh.
@@ -196,6 +200,8 @@ def profile_for_account(*, account: LearningAccount, language: str = "zh-hans") 
                 outcome.achieved_on, score.theta, score.se, score.level_code,
                 outcome.instrument_name or outcome.title,
             ))
+    # Needs questionnaires are profiles, not abilities: no line, level or ability advice.
+    series = {code: points for code, points in series.items() if not _is_needs(code)}
     latest = [(code, points[-1]) for code, points in sorted(series.items())]
     entries = list(
         credit_entries_for_account(account=account).prefetch_related("adjustments")

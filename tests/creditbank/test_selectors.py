@@ -95,3 +95,12 @@ def test_suggestions_split_at_the_mean_and_name_needs_topics():
     assert english[0].domain_name == "Science literacy"
     assert "摄影, 理财" in english[1].text
     assert suggestions_for(latest=[("unknown", 0.0, "")], needs_topics=[]) == []
+
+
+def test_needs_questionnaires_are_kept_out_of_the_ability_chart(citizen, record):
+    record(domain="info")
+    record(domain="needs", theta=1.2, level="")
+    profile = profile_for_account(account=citizen.learning_account)
+    assert set(profile.series) == {"info", "info.data"}
+    assert all(s.domain_code != "needs" for s in profile.suggestions)
+    assert len(profile.outcomes) == 2
