@@ -68,7 +68,7 @@ def _svg_open(chart: Chart, width: int, height: int) -> list[str]:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" aria-labelledby="{tid} {did}" '
-        f'font-family={quoteattr(FONT)} font-size="13" class="chart">',
+        f'font-family={quoteattr(FONT)} font-size="15" class="chart">',
         f'<title id="{tid}">{escape(chart.title)}</title>',
         f'<desc id="{did}">{escape(desc)}</desc>',
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
@@ -86,7 +86,7 @@ def _nice_max(values: list[float], floor: float) -> float:
 def bar_chart(chart: Chart, bars: list[Bar], *, unit: str = "%", max_value: float | None = None,
               reference: float | None = None, reference_label: str = "") -> Chart:
     """Draw horizontal bars with 95% interval whiskers; a row without a value shows its note."""
-    label_w, right, row_h, top = 120, 70, 26, 16
+    label_w, right, row_h, top = 130, 76, 30, 18
     width = 640
     plot_w = width - label_w - right
     values = [v for b in bars for v in (b.value, b.high) if v is not None]
@@ -103,21 +103,21 @@ def bar_chart(chart: Chart, bars: list[Bar], *, unit: str = "%", max_value: floa
     for i, bar in enumerate(bars):
         y = top + i * row_h
         weight = ' font-weight="700"' if bar.highlight else ""
-        out.append(f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" fill="{INK}"{weight}>{escape(bar.label)}</text>')
+        out.append(f'<text x="{label_w - 8}" y="{y + 19}" text-anchor="end" fill="{INK}"{weight}>{escape(bar.label)}</text>')
         if bar.value is None:
-            out.append(f'<rect x="{label_w}" y="{y + 5}" width="{plot_w}" height="16" fill="none" stroke="{SUPPRESSED}" stroke-dasharray="4 3"/>')
-            out.append(f'<text x="{label_w + 8}" y="{y + 17}" fill="{MUTED}">{escape(bar.note or "—")}</text>')
+            out.append(f'<rect x="{label_w}" y="{y + 5}" width="{plot_w}" height="18" fill="none" stroke="{SUPPRESSED}" stroke-dasharray="4 3"/>')
+            out.append(f'<text x="{label_w + 8}" y="{y + 19}" fill="{MUTED}">{escape(bar.note or "—")}</text>')
             continue
         colour = "#08519c" if bar.highlight else BAR
-        out.append(f'<rect x="{label_w}" y="{y + 5}" width="{x(bar.value) - label_w:.1f}" height="16" fill="{colour}" opacity="0.85"/>')
+        out.append(f'<rect x="{label_w}" y="{y + 5}" width="{x(bar.value) - label_w:.1f}" height="18" fill="{colour}" opacity="0.85"/>')
         if bar.low is not None and bar.high is not None:
-            x1, x2, cy = x(bar.low), x(bar.high), y + 13
+            x1, x2, cy = x(bar.low), x(bar.high), y + 14
             out.append(f'<line x1="{x1:.1f}" y1="{cy}" x2="{x2:.1f}" y2="{cy}" stroke="{INK}" stroke-width="1.5"/>')
             for xx in (x1, x2):
                 out.append(f'<line x1="{xx:.1f}" y1="{cy - 6}" x2="{xx:.1f}" y2="{cy + 6}" stroke="{INK}" stroke-width="1.5"/>')
         text_x = x(bar.high if bar.high is not None else bar.value) + 6
         value = f"{bar.value:.1f}{unit}" if unit else f"{bar.value:.2f}"
-        out.append(f'<text x="{text_x:.1f}" y="{y + 17}" fill="{INK}">{escape(value)}</text>')
+        out.append(f'<text x="{text_x:.1f}" y="{y + 19}" fill="{INK}">{escape(value)}</text>')
     if reference is not None:
         rx = x(reference)
         out.append(f'<line x1="{rx:.1f}" y1="{top - 8}" x2="{rx:.1f}" y2="{height - 28}" stroke="#b3261e" stroke-dasharray="5 3" stroke-width="1.5"/>')

@@ -81,3 +81,12 @@ def test_preview_shows_the_figures_saving_would_freeze(client, researcher, repor
     assert response.json()["is_valid"]
     html = client.get(f"/admin/pages/add/cms/surveyreportpage/{report_index.pk}/preview/").content.decode()
     assert "60.0%" in html
+
+
+def test_report_editor_has_a_draft_pdf_button(client, researcher, report_index, rollups):
+    from cms.models import SurveyReportPage
+
+    client.post(f"/admin/pages/add/cms/surveyreportpage/{report_index.pk}/", _form(rollups.new.pk))
+    page = SurveyReportPage.objects.get(slug="admin-report")
+    html = client.get(f"/admin/pages/{page.pk}/edit/").content.decode()
+    assert f"/reports/{page.pk}/pdf/?draft=1" in html

@@ -41,7 +41,7 @@ def test_suppressed_district_gets_no_bar(client, make_report):
     page = make_report()
     svg = client.get(f"/reports/{page.pk}/charts/{_chart_ids(page)[0]}.svg").content.decode()
     root = ElementTree.fromstring(svg)
-    bars = [r for r in root.iter(f"{SVG}rect") if r.get("height") == "16" and r.get("fill") != "none"]
+    bars = [r for r in root.iter(f"{SVG}rect") if r.get("height") == "18" and r.get("fill") != "none"]
     assert len(bars) == 15  # 16 districts, one suppressed
     assert "suppressed" in svg or "不予显示" in svg or "抑制" in svg
 

@@ -1,0 +1,34 @@
+"""Admin wiring of the cms: a PDF button on reports in the page header and listing menu."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.ui.menus.pages import PageMenuItem
+
+
+class ReportPdfButton(PageMenuItem):
+    label = _("PDF of the latest draft")
+    icon_name = "doc-full"
+
+    @property
+    def url(self):  # type: ignore[override]
+        return reverse("cms:report_pdf", args=[self.page.pk]) + "?draft=1"
+
+
+def _report_buttons(page, user):
+    from cms.models import SurveyReportPage
+
+    if page.specific_class is SurveyReportPage and page.permissions_for_user(user).can_edit():
+        yield ReportPdfButton(page=page, priority=66)
+
+
+@hooks.register("register_page_header_buttons")
+def report_header_buttons(page, user, view_name, next_url=None):
+    yield from _report_buttons(page, user)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def report_listing_buttons(page, user, next_url=None):
+    yield from _report_buttons(page, user)
