@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -103,7 +104,12 @@ def compute(*, version: FrameworkVersion, values: dict[str, Decimal | None]) -> 
                 names = "、".join(items[m].name_zh if m in items else m for m in exc.missing)
                 result = Computed(item, None, f"缺少数据：{names}", exc.missing)
             else:
-                result = Computed(item, None, f"无法计算：{exc.reason.replace('division by zero', '除数为零')}")
+                reason = re.sub(r"[A-Za-z_][A-Za-z0-9_]*",
+                                lambda m: items[m.group(0)].name_zh if m.group(0) in items else m.group(0),
+                                exc.reason.replace("division by zero: ", ""))
+                if not reason.startswith("除数为零"):
+                    reason = f"除数为零：{reason}"
+                result = Computed(item, None, reason)
         out[code] = result
         return result
 

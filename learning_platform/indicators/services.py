@@ -52,6 +52,16 @@ def _framework_check(doc: Mapping[str, Any]) -> None:
     if duplicates:
         raise ValidationError(f"Duplicate item codes: {sorted(duplicates)}")
     known = set(codes)
+
+    def tags_ok(node: Mapping[str, Any]) -> None:
+        for tag in node.get("quick_tags", []):
+            if len(tag) > TAG_MAX_CHARS:
+                raise ValidationError(f"Indicator {node['code']}: quick tag {tag!r} is longer than {TAG_MAX_CHARS}")
+        for child in node.get("children", []):
+            tags_ok(child)
+
+    for node in doc["indicators"]:
+        tags_ok(node)
     by_code = {i["code"]: i for i in doc["items"]}
     for item in doc["items"]:
         if item["kind"] == ItemKind.DERIVED:
@@ -152,8 +162,13 @@ def framework_load(*, path: Path) -> tuple[FrameworkVersion, bool]:
 
 
 def framework_for_year(*, year: int) -> FrameworkVersion:
-    """The edition that collects data of ``year``: the newest whose data year is not later."""
+    """The edition that collects data of ``year``: the newest whose data year is not later.
+
+    Years before the oldest kept edition (back-filled history) use that oldest edition.
+    """
     version = FrameworkVersion.objects.filter(data_year__lte=year).order_by("-data_year").first()
+    if version is None and 2000 <= year <= 2100:
+        version = FrameworkVersion.objects.order_by("data_year").first()
     if version is None:
         raise ValidationError({"year": _("No indicator framework covers the year %(year)s.") % {"year": year}})
     return version

@@ -1,7 +1,21 @@
 """Page and download URLs of the indicators app (the API lives in ``api.py``)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from learning_platform.indicators import views
 
 app_name = "indicators"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("overview/<int:year>/", views.overview, name="overview"),
+    path("overview/<int:year>/credit-bank/", views.credit_bank_feed, name="credit_bank_feed"),
+    path("compare/", views.compare, name="compare"),
+    path("files/<int:file_id>/", views.document_file, name="document_file"),
+    path("<str:code>/<int:year>/", views.submission_form, name="form"),
+    path("<str:code>/<int:year>/confirmation-letter.pdf", views.letter_pdf, name="letter"),
+    path("<str:code>/<int:year>/signed-letter.pdf", views.signed_letter, name="signed_letter"),
+    path("<str:code>/documents/", views.documents, name="documents"),
+    path("<str:code>/documents/new/", views.document_edit, name="document_new"),
+    path("<str:code>/documents/<int:doc_id>/", views.document_edit, name="document_edit"),
+]
