@@ -11,6 +11,7 @@ from dataclasses import asdict, is_dataclass
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -135,7 +136,8 @@ def _level_names(domains: list[str]) -> dict[str, dict[str, list[str]]]:
     names: dict[str, dict[str, list[str]]] = {}
     for domain in domains:
         try:
-            levels = domain_levels(domain)
+            with transaction.atomic():  # a savepoint, so a failed read cannot spoil the caller's
+                levels = domain_levels(domain)
         except Exception:  # noqa: BLE001 - a domain without levels just shows codes
             continue
         names[domain] = {lvl.code: [lvl.name_zh or lvl.code, lvl.name_en or lvl.code] for lvl in levels}

@@ -75,3 +75,20 @@ def test_missing_rollup_is_refused_when_saving(make_report):
     with pytest.raises(ValidationError) as excinfo:
         page.full_clean()
     assert "999999" in str(excinfo.value) or "999,999" in str(excinfo.value)
+
+
+def test_image_block_renders_with_its_alternative_text(client, make_report):
+    import io
+
+    from django.core.files.images import ImageFile
+    from PIL import Image as PILImage
+    from wagtail.images import get_image_model
+
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (40, 30), "#0b5cab").save(buffer, format="PNG")
+    image = get_image_model().objects.create(
+        title="示意图", file=ImageFile(io.BytesIO(buffer.getvalue()), name="demo.png"))
+    page = make_report(slug="with-image", body=[{"type": "image", "value": {
+        "image": image.pk, "alt": "调查流程示意", "caption": "图1 调查流程"}}])
+    html = client.get(page.url).content.decode()
+    assert 'alt="调查流程示意"' in html and "图1 调查流程" in html
