@@ -1,0 +1,249 @@
+"""State changes of the item bank."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from psychometrics._params import MODELS
+
+from .models import (
+    Domain,
+    Item,
+    ItemOption,
+    ItemParameter,
+    ItemParameterSet,
+    ItemStatistics,
+    ParameterSetActivation,
+)
+from .payloads import validate_item
+
+ITEM_FIELDS = ("kind", "scoring", "stem", "stem_en", "instructions", "instructions_en",
+               "language", "target_population", "estimated_seconds", "author_note",
+               "stem_image_alt")
+OPTION_FIELDS = ("option_id", "text", "text_en", "is_key", "key_position", "alt")
+
+
+def _options(options: Sequence[Mapping[str, Any]]) -> list[ItemOption]:
+    out = []
+    for pos, o in enumerate(options):
+        unknown = set(o) - set(OPTION_FIELDS) - {"image"}
+        if unknown:
+            raise ValidationError({"options": _("Unknown option field(s): %(f)s.")
+                                   % {"f": ", ".join(sorted(unknown))}})
+        out.append(ItemOption(sort_order=pos, **{k: v for k, v in o.items()}))
+    return out
+
+
+@transaction.atomic
+def item_save_draft(*, item: Item | None = None, code: str | None = None,
+                    domain_code: str | None = None, options=None, tags=None, user=None,
+                    **fields: Any) -> Item:
+    """Create or change an item and save a draft revision (nothing is published).
+
+    Validates the kind, options and key first: nothing is saved from invalid input.
+    """
+    new = item is None
+    if new:
+        item = Item(code=code, live=False)
+    elif code:
+        item.code = code
+    if domain_code is not None:
+        domain = Domain.objects.filter(code=domain_code).first()
+        if domain is None:
+            raise ValidationError({"domain": _("Unknown domain “%(c)s”.") % {"c": domain_code}})
+        item.domain = domain
+    for k, v in fields.items():
+        if k not in ITEM_FIELDS:
+            raise ValidationError({k: _("Unknown item field.")})
+        setattr(item, k, v)
+    if options is not None:
+        opts = _options(options)
+    else:
+        opts = list(item.options.all())
+    validate_item(item, opts)
+    item.full_clean(exclude=["tags"] if new else None, validate_unique=True)
+    if options is not None:
+        item.options = opts
+    if tags is not None:
+        item.tags.set(tags)
+    if new or not item.live:
+        item.save()
+    # a published item keeps its live row; the change waits in the draft revision
+    item.save_revision(user=user, clean=False)
+    return item
+
+
+@transaction.atomic
+def item_publish(*, item: Item, user=None) -> Item:
+    """Publish the item's latest revision (outside a workflow: administrators, imports)."""
+    revision = item.latest_revision or item.save_revision(user=user)
+    obj = revision.as_object()
+    validate_item(obj, list(obj.options.all()))
+    revision.publish(user=user)
+    item.refresh_from_db()
+    return item
+
+
+def item_create_published(*, user=None, **kwargs: Any) -> Item:
+    item = item_save_draft(user=user, **kwargs)
+    return item_publish(item=item, user=user)
+
+
+def item_statistics_update(*, item_id: int, scores, rest_scores, seconds, omitted
+                           ) -> ItemStatistics:
+    """Recompute an item's classical statistics from all its responses (plain arrays).
+
+    ``scores`` are score categories (nan where omitted), ``rest_scores`` each
+    respondent's total on the other items, ``seconds`` the time spent, ``omitted``
+    booleans. p-value is the mean score as a share of the maximum category.
+    """
+    s = np.asarray(scores, dtype=float).reshape(-1)
+    r = np.asarray(rest_scores, dtype=float).reshape(-1)
+    t = np.asarray(seconds, dtype=float).reshape(-1)
+    om = np.asarray(omitted, dtype=bool).reshape(-1)
+    n = s.size
+    for name, arr in (("rest_scores", r), ("seconds", t), ("omitted", om)):
+        if arr.size != n:
+            raise ValidationError({name: _("%(name)s has %(m)d values; scores has %(n)d.")
+                                   % {"name": name, "m": arr.size, "n": n}})
+    item = Item.objects.filter(pk=item_id).first()
+    if item is None:
+        raise ValidationError({"item_id": _("Unknown item %(id)s.") % {"id": item_id}})
+    answered = ~om & ~np.isnan(s)
+    max_cat = max(len(item.options.all()) - 1, 1) if item.kind in ("ordered", "likert") else None
+    if item.kind == "multiple_response" and item.scoring == "partial":
+        max_cat = max(sum(1 for o in item.options.all() if o.is_key), 1)
+    max_cat = max_cat or 1
+    p_value = float(np.mean(s[answered]) / max_cat) if answered.any() else None
+    corr = None
+    ok = answered & ~np.isnan(r)
+    if ok.sum() >= 3 and np.std(s[ok]) > 0 and np.std(r[ok]) > 0:
+        corr = float(np.corrcoef(s[ok], r[ok])[0, 1])
+    tt = t[~np.isnan(t)]
+    stats, _created = ItemStatistics.objects.update_or_create(
+        item_id=item_id,
+        defaults={
+            "exposure_count": int(n),
+            "p_value": p_value,
+            "item_rest_correlation": corr,
+            "omit_rate": float(om.mean()) if n else None,
+            "mean_seconds": float(tt.mean()) if tt.size else None,
+        },
+    )
+    return stats
+
+
+def _param_row(pset: ItemParameterSet, item_id: int, default_model: str,
+               values: Mapping[str, Any]) -> ItemParameter:
+    model = str(values.get("model", default_model)).lower()
+    where = _("item %(id)s") % {"id": item_id}
+    if model not in MODELS:
+        raise ValidationError({"items": _("%(w)s: unknown model “%(m)s”.") % {"w": where,
+                                                                            "m": model}})
+    a = float(values.get("a", 1.0))
+    if not np.isfinite(a) or a <= 0:
+        raise ValidationError({"items": _("%(w)s: discrimination a must be > 0.") % {"w": where}})
+    thresholds = [float(x) for x in values.get("thresholds") or []]
+    b = values.get("b")
+    if model in ("grm", "gpcm"):
+        if not thresholds:
+            raise ValidationError({"items": _("%(w)s: a %(m)s item needs thresholds.")
+                                   % {"w": where, "m": model}})
+        b = float(np.mean(thresholds))
+    elif b is None:
+        raise ValidationError({"items": _("%(w)s: b is required.") % {"w": where}})
+    c = float(values.get("c") or 0.0)
+    if model == "3pl" and not 0 <= c < 1:
+        raise ValidationError({"items": _("%(w)s: c must be in [0, 1).") % {"w": where}})
+    return ItemParameter(parameter_set=pset, item_id=item_id, model=model, a=a, b=float(b),
+                         c=c, thresholds=thresholds, se=dict(values.get("se") or {}),
+                         fit=dict(values.get("fit") or {}))
+
+
+@transaction.atomic
+def parameter_set_create(*, name: str, model: str, items: Mapping[int, dict], source: str,
+                         created_by=None, data_note: str = "", is_demo: bool = False
+                         ) -> ItemParameterSet:
+    """Store a calibration run's parameters; the set is inactive until activated."""
+    if not items:
+        raise ValidationError({"items": _("A parameter set needs at least one item.")})
+    known = set(Item.objects.filter(pk__in=[int(i) for i in items]).values_list("pk", flat=True))
+    missing = sorted(int(i) for i in items if int(i) not in known)
+    if missing:
+        raise ValidationError({"items": _("Unknown item(s): %(ids)s.")
+                               % {"ids": ", ".join(map(str, missing))}})
+    pset = ItemParameterSet.objects.create(name=name, model=model, source=source,
+                                           created_by=created_by, data_note=data_note,
+                                           is_demo=is_demo)
+    rows = [_param_row(pset, int(i), model, v) for i, v in items.items()]
+    from .selectors import parameters_to_arrays
+
+    try:
+        parameters_to_arrays(rows)  # the engine's own checks (ordered GRM thresholds, ...)
+    except ValueError as exc:
+        raise ValidationError({"items": str(exc)}) from exc
+    ItemParameter.objects.bulk_create(rows)
+    return pset
+
+
+@transaction.atomic
+def parameter_set_activate(*, parameter_set: ItemParameterSet, approved_by, comment: str = ""
+                           ) -> ItemParameterSet:
+    """Make this set the one scoring and CAT use; the previous one stays in the history."""
+    if approved_by is None and not parameter_set.is_demo:
+        raise ValidationError({"approved_by": _("Activating a parameter set needs an approver.")})
+    previous = ItemParameterSet.objects.select_for_update().filter(is_active=True).first()
+    if previous is not None and previous.pk == parameter_set.pk:
+        raise ValidationError({"parameter_set": _("This parameter set is already active.")})
+    if previous is not None:
+        previous.is_active = False
+        previous.save(update_fields=["is_active"])
+    parameter_set.is_active = True
+    parameter_set.activated_at = timezone.now()
+    parameter_set.approved_by = approved_by
+    parameter_set.approval_comment = comment
+    parameter_set.save(update_fields=["is_active", "activated_at", "approved_by",
+                                      "approval_comment"])
+    ParameterSetActivation.objects.create(parameter_set=parameter_set, previous=previous,
+                                          approved_by=approved_by, comment=comment)
+    try:
+        from assessment.items import pool_cache_clear
+    except ImportError:  # pragma: no cover - assessment is always installed here
+        pass
+    else:
+        transaction.on_commit(pool_cache_clear)
+    return parameter_set
+
+
+REVIEW_WORKFLOW_NAME = "条目审核 Item review"
+
+
+def review_workflow_ensure():
+    """The item review workflow (one approval task for the item reviewers), assigned to Item."""
+    from django.contrib.auth.models import Group
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import GroupApprovalTask, Workflow, WorkflowContentType
+
+    from learning_platform.accounts.roles import Role
+
+    ct = ContentType.objects.get_for_model(Item)
+    existing = WorkflowContentType.objects.filter(content_type=ct).select_related("workflow")
+    if existing.exists():
+        return existing.first().workflow
+    workflow, _c = Workflow.objects.get_or_create(name=REVIEW_WORKFLOW_NAME)
+    task = GroupApprovalTask.objects.filter(name="审题 Reviewer approval").first()
+    if task is None:
+        task = GroupApprovalTask.objects.create(name="审题 Reviewer approval")
+        group, _c = Group.objects.get_or_create(name=Role.ITEM_REVIEWER)
+        task.groups.set([group])
+    if not workflow.workflow_tasks.exists():
+        workflow.workflow_tasks.create(task=task, sort_order=0)
+    WorkflowContentType.objects.create(content_type=ct, workflow=workflow)
+    return workflow
