@@ -236,3 +236,32 @@ def test_district_officer_cannot_read_outcomes(districts, make_user, record):
     client = login(officer)
     assert client.get(f"{API}/outcomes").json() == []
     assert client.get(f"{API}/outcomes/{outcome.pk}").status_code == 404
+
+
+def test_openapi_lists_every_creditbank_route_with_its_security(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    operations = {
+        op["operationId"]: op
+        for path, item in schema["paths"].items() if path.startswith(API)
+        for op in item.values()
+    }
+    public = {"creditbank_rules", "creditbank_verify", "creditbank_credential_status"}
+    assert public < set(operations)
+    assert len(operations) == 17
+    for operation_id, op in operations.items():
+        assert operation_id.startswith("creditbank_")
+        if operation_id in public:
+            assert not op.get("security"), operation_id
+        else:
+            assert {"SessionAuth", "TokenAuth"} <= {k for s in op["security"] for k in s}, \
+                operation_id
+
+
+def test_token_client_reads_own_account(citizen, record):
+    from learning_platform.accounts.services import api_token_create
+
+    record()
+    _token, raw = api_token_create(user=citizen, name="learning network")
+    response = Client().get(f"{API}/account", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert response.status_code == 200
+    assert response.json()["number"] == citizen.learning_account.number
