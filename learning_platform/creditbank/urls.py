@@ -14,4 +14,5 @@ urlpatterns = [
     path("record.clr.json", views.clr_download, name="clr"),
     path("outcomes/<int:outcome_id>/badge.json", views.badge_download, name="badge"),
     path("verify/", views.verify, name="verify"),
+    path("districts/", views.district_counts, name="district_counts"),
 ]

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -127,6 +128,23 @@ def badge_download(request: HttpRequest, outcome_id: int) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("creditbank:profile")
     return _download(document, f"badge-{outcome.pk}.json")
+
+
+@login_required
+def district_counts(request: HttpRequest) -> HttpResponse:
+    """Show accounts open per district and 学分银行开户数占比; no person is named."""
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        year = timezone.localdate().year
+    try:
+        rows = selectors.account_counts_by_district(user=request.user, year=year)
+    except ValidationError:
+        year = timezone.localdate().year
+        rows = selectors.account_counts_by_district(user=request.user, year=year)
+    return render(request, "creditbank/district_counts.html", {
+        "rows": rows, "year": year, "data_item": selectors.DATA_ITEM_ACCOUNT_SHARE,
+    })
 
 
 @require_http_methods(["GET", "POST"])

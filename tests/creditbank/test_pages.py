@@ -97,3 +97,20 @@ def test_verify_page_by_paste_and_upload(client, citizen, record):
     assert b'data-status="tampered"' in response.content
     response = client.post("/creditbank/verify/", {"document": "{oops"})
     assert response.status_code == 400
+
+
+def test_district_counts_page_shows_only_own_district_to_an_officer(client, make_user, districts,
+                                                                   record):
+    record()
+    officer = make_user("district_officer", district=districts[0])
+    client.force_login(officer)
+    html = client.get("/creditbank/districts/?year=2026").content.decode()
+    assert html.count("data-district=") == 1 and 'data-district="310101"' in html
+    assert "学分银行开户数占比" in html
+    assert "alice" not in html
+    assert client.get("/creditbank/districts/?year=abc").status_code == 200
+
+
+def test_district_counts_page_is_refused_to_citizens(client, citizen):
+    client.force_login(citizen)
+    assert client.get("/creditbank/districts/").status_code == 403
