@@ -1,3 +1,207 @@
-from ninja import Router
+"""The survey API: roll-ups (city to everyone, a district to its officers), jobs, designs.
+
+Microdata (respondent files) go to researchers only; a district officer asking for
+another district's figures gets the same 404 as for a district that does not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+
+from assessment.models import Campaign
+from assessment.survey import access, exports, selectors, services
+from assessment.survey.models import Job, RollUp
+from learning_platform.auth import public
 
 router = Router(tags=["survey"])
+
+
+class CellOut(Schema):
+    district_code: str | None
+    domain_code: str
+    indicator: str
+    category: str | None
+    estimate: float | None
+    se: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n: int
+    suppressed: bool
+    suppression_reason: str
+    breakdown: str
+    breakdown_value: str
+
+
+class RollUpOut(Schema):
+    id: int
+    name: str
+    campaign_name: str
+    year: int
+    parameter_set_id: int | None
+    method: dict
+    provenance: dict
+    cells: list[CellOut] = []
+
+
+class DesignIn(Schema):
+    method: str
+    sample_size: int
+    minimum_per_district: int = 0
+    population_year: int
+
+
+class JobIn(Schema):
+    kind: str
+    params: dict[str, Any] = {}
+
+
+class CutScoresIn(Schema):
+    domain_code: str
+    cuts: list[float]
+    labels: list[str]
+    attained: str
+    note: str = ""
+
+
+def _published(rollup_id: int) -> RollUp:
+    return get_object_or_404(RollUp.objects.select_related("campaign"), pk=rollup_id,
+                             published=True)
+
+
+def _out(r: RollUp, cells) -> dict:
+    view = selectors._view(r, cells=False)
+    return {**view.__dict__, "cells": [c.__dict__ for c in cells]}
+
+
+@router.get("/rollups", response=list[RollUpOut], auth=public)
+def rollup_list(request: HttpRequest):
+    """Published roll-ups (without cells)."""
+    return [{**v.__dict__, "cells": []} for v in selectors.rollups_available()]
+
+
+@router.get("/rollups/{rollup_id}", response=RollUpOut, auth=public)
+def rollup_detail(request: HttpRequest, rollup_id: int):
+    """City figures for everyone; plus the caller's district (officers) or all (researchers)."""
+    r = _published(rollup_id)
+    scope = access.visible_districts(request.user)
+    if scope == "*":
+        cells = selectors.rollup_cells(rollup=r)
+    else:
+        cells = selectors.rollup_cells(rollup=r, district_code=scope, city=True)
+    return _out(r, cells)
+
+
+@router.get("/rollups/{rollup_id}/districts/{code}", response=RollUpOut)
+def rollup_district(request: HttpRequest, rollup_id: int, code: str):
+    """One district's breakdowns: its own officers and researchers only (others: 404)."""
+    r = _published(rollup_id)
+    scope = access.visible_districts(request.user)
+    if scope != "*" and scope != code:
+        raise Http404("no such district roll-up")
+    cells = selectors.rollup_cells(rollup=r, district_code=code)
+    if not cells:
+        raise Http404("no such district roll-up")
+    return _out(r, cells)
+
+
+@router.get("/campaigns/{campaign_id}/design")
+def design_detail(request: HttpRequest, campaign_id: int):
+    access.require_researcher(request.user)
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    design = getattr(campaign, "sample_design", None)
+    if design is None:
+        raise Http404("the campaign has no sample design")
+    return {"method": design.method, "sample_size": design.sample_size,
+            "minimum_per_district": design.minimum_per_district,
+            "population_year": design.population_year,
+            "strata": selectors.design_progress(design=design)}
+
+
+@router.post("/campaigns/{campaign_id}/design", response={201: dict})
+def design_create(request: HttpRequest, campaign_id: int, data: DesignIn):
+    access.require_researcher(request.user)
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    design = services.design_create(
+        campaign=campaign, method=data.method, sample_size=data.sample_size,
+        minimum_per_district=data.minimum_per_district,
+        population_year=data.population_year, created_by=request.user,
+    )
+    return 201, {"id": design.pk, "n_strata": design.strata.count(),
+                 "sample_size": design.sample_size}
+
+
+@router.post("/campaigns/{campaign_id}/invitations")
+def invitations_issue(request: HttpRequest, campaign_id: int):
+    """Issue the one-time codes; the answer is the only copy of the plain codes."""
+    access.require_researcher(request.user)
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    design = getattr(campaign, "sample_design", None)
+    if design is None:
+        raise ValidationError({"campaign": "the campaign has no sample design"})
+    codes = services.invitations_issue(design=design)
+    return {"count": len(codes), "codes": [{"stratum": s, "code": c} for s, c in codes]}
+
+
+@router.post("/campaigns/{campaign_id}/jobs", response={202: dict})
+def job_start(request: HttpRequest, campaign_id: int, data: JobIn):
+    access.require_researcher(request.user)
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    job = services.job_start(kind=data.kind, campaign=campaign, created_by=request.user,
+                             params=data.params)
+    return 202, {"id": str(job.pk), "kind": job.kind}
+
+
+@router.get("/jobs/{job_id}")
+def job_detail(request: HttpRequest, job_id: str):
+    access.require_researcher(request.user)
+    job = get_object_or_404(Job, pk=_uuid(job_id))
+    return selectors.job_payload(job)
+
+
+@router.post("/jobs/{job_id}/cancel")
+def job_cancel(request: HttpRequest, job_id: str):
+    access.require_researcher(request.user)
+    job = get_object_or_404(Job, pk=_uuid(job_id))
+    return selectors.job_payload(services.job_cancel(job=job))
+
+
+@router.post("/cut-scores", response={201: dict})
+def cut_scores(request: HttpRequest, data: CutScoresIn):
+    access.require_researcher(request.user)
+    row = services.cut_scores_set(domain_code=data.domain_code, cuts=data.cuts,
+                                  labels=data.labels, attained=data.attained, note=data.note,
+                                  created_by=request.user)
+    return 201, {"domain_code": row.domain_code, "version": row.version}
+
+
+@router.get("/campaigns/{campaign_id}/export")
+def export(request: HttpRequest, campaign_id: int, format: str = "csv"):  # noqa: A002
+    """The respondent file with weights, replicates and plausible values (researchers)."""
+    access.require_researcher(request.user)
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    if format not in exports.FORMATS:
+        raise ValidationError({"format": f"unknown format {format!r}; use one of "
+                                         f"{', '.join(exports.FORMATS)}"})
+    try:
+        f = exports.respondent_file(campaign=campaign)
+    except LookupError as exc:
+        raise Http404(str(exc)) from exc
+    body = exports.render(f, format)
+    resp = HttpResponse(body, content_type=exports.CONTENT_TYPES[format])
+    resp["Content-Disposition"] = (
+        f'attachment; filename="survey-{campaign.pk}-respondents.{exports.EXTENSIONS[format]}"')
+    return resp
+
+
+def _uuid(value: str):
+    import uuid
+
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as exc:
+        raise Http404("no such job") from exc

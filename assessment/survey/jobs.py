@@ -1,0 +1,362 @@
+"""Running survey jobs: read the stored arrays, call the pipeline, store the results.
+
+A job reports progress through :class:`Reporter`, which saves it on the Job row, pushes it
+to the job's Channels group and raises :class:`~assessment.survey.pipeline.Cancelled`
+once a researcher has asked the job to stop.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from assessment.survey import pipeline
+from assessment.survey.models import (
+    Calibration,
+    Job,
+    JobKind,
+    JobStatus,
+    Respondent,
+    RollUp,
+    RollUpCell,
+    ScoreSet,
+    WeightSet,
+    pack_arrays,
+    unpack_arrays,
+)
+from assessment.survey.selectors import job_payload
+
+log = logging.getLogger(__name__)
+
+
+def group_name(job_id) -> str:
+    return f"survey-job-{job_id}"
+
+
+def push(job: Job) -> None:
+    """Send the job's state to everyone watching it (best effort)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message = {"type": "job.update", "job": job_payload(job)}
+    try:
+        async_to_sync(layer.group_send)(group_name(job.pk), message)
+        async_to_sync(layer.group_send)("survey-jobs", message)
+    except Exception:  # noqa: BLE001 - progress display must never fail the job
+        log.exception("could not push survey job progress")
+
+
+class Reporter:
+    """Progress callback of a running job (throttled saves, cancel checks)."""
+
+    def __init__(self, job: Job, *, every: float = 0.3) -> None:
+        self.job = job
+        self.every = every
+        self._last = 0.0
+        self._stage = ""
+
+    def __call__(self, fraction: float, stage: str) -> None:
+        now = time.monotonic()
+        if now - self._last < self.every and stage == self._stage and fraction < 1.0:
+            return
+        self._last, self._stage = now, stage
+        Job.objects.filter(pk=self.job.pk).update(progress=float(fraction), stage=stage[:200])
+        self.job.refresh_from_db(fields=["progress", "stage", "cancel_requested", "status"])
+        push(self.job)
+        if self.job.cancel_requested:
+            raise pipeline.Cancelled(stage)
+
+
+def run_job(job_id: str) -> str:
+    """Run one job to its end; return its final status."""
+    job = Job.objects.select_related("campaign").get(pk=job_id)
+    if job.status != JobStatus.QUEUED:
+        return job.status
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
+    job.refresh_from_db()
+    reporter = Reporter(job)
+    try:
+        reporter(0.0, "started")
+        result = RUNNERS[job.kind](job, reporter)
+    except pipeline.Cancelled:
+        status, result, error = JobStatus.CANCELLED, {}, ""
+    except (ValidationError, ValueError, KeyError, LookupError) as exc:
+        msgs = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+        status, result, error = JobStatus.FAILED, {}, "; ".join(msgs)
+    except Exception as exc:  # noqa: BLE001 - the job row must record any failure
+        log.exception("survey job %s failed", job.pk)
+        status, result, error = JobStatus.FAILED, {}, f"{type(exc).__name__}: {exc}"
+    else:
+        status, error = JobStatus.FINISHED, ""
+    Job.objects.filter(pk=job.pk).update(
+        status=status, result=result, error=error, finished_at=timezone.now(),
+        progress=1.0 if status == JobStatus.FINISHED else job.progress,
+        stage={"finished": "finished", "cancelled": "cancelled"}.get(status, "failed"),
+    )
+    job.refresh_from_db()
+    push(job)
+    return job.status
+
+
+# ---------------------------------------------------------------- inputs
+def _respondents(campaign) -> list[Respondent]:
+    return list(Respondent.objects.filter(campaign=campaign).order_by("pk"))
+
+
+def _arrays(campaign):
+    from assessment.survey.services import survey_arrays
+
+    return survey_arrays(campaign)
+
+
+def _latest(model, campaign, pk=None):
+    qs = model.objects.filter(campaign=campaign)
+    row = qs.filter(pk=pk).first() if pk else qs.first()
+    if row is None:
+        raise ValidationError(f"no {model._meta.verbose_name} for this campaign yet; run that job first")
+    return row
+
+
+def _respondent_order(campaign) -> tuple[list[Respondent], np.ndarray]:
+    rows = [r for r in _respondents(campaign) if r.responded]
+    rows.sort(key=lambda r: r.row)
+    return rows, np.array([r.pseudo_id for r in rows])
+
+
+def _weights_in_row_order(ws: WeightSet, pseudo: np.ndarray) -> dict[str, np.ndarray]:
+    arr = unpack_arrays(ws.arrays)
+    if not np.array_equal(arr["pseudo_id"], pseudo):
+        raise ValidationError("the weights belong to another set of respondents; recompute them")
+    return arr
+
+
+# ---------------------------------------------------------------- runners
+def run_weights(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
+    campaign = job.campaign
+    design = getattr(campaign, "sample_design", None)
+    if design is None:
+        raise ValidationError("the campaign has no sample design")
+    strata = {(s.district_code, s.age_band, s.sex): s for s in design.strata.all()}
+    people = _respondents(campaign)
+    if not people:
+        raise ValidationError("the campaign has no respondents stored")
+    pi = []
+    for p in people:
+        s = strata.get((p.district_code, p.age_band, p.sex))
+        if s is None or s.allocation == 0:
+            raise ValidationError(f"respondent {p.pseudo_id}: stratum "
+                                  f"{p.district_code}/{p.age_band}/{p.sex} is not sampled")
+        pi.append(s.inclusion_probability)
+    margins: dict[str, dict[str, float]] = {"district": {}, "age_band": {}, "sex": {}}
+    for (d, a, s), st in strata.items():
+        for name, key in (("district", d), ("age_band", a), ("sex", s)):
+            margins[name][key] = margins[name].get(key, 0.0) + st.population
+    district = np.array([p.district_code for p in people])
+    res = pipeline.compute_weights(
+        district=district, age_band=np.array([p.age_band for p in people]),
+        sex=np.array([p.sex for p in people]), inclusion_probability=np.array(pi),
+        responded=np.array([p.responded for p in people]), margins=margins,
+        n_replicates=int(job.params.get("n_replicates", pipeline.N_REPLICATES)),
+        max_ratio=job.params.get("max_ratio", 8.0), progress=progress,
+    )
+    resp = np.array([p.responded for p in people])
+    order = np.argsort([p.row for p in people if p.responded])
+    pseudo = np.array([p.pseudo_id for p in people])[resp][order]
+    ws = WeightSet.objects.create(
+        campaign=campaign, n_replicates=res.replicates.shape[1], report=res.report,
+        arrays=pack_arrays(pseudo_id=pseudo, base=res.base[resp][order],
+                           nonresponse=res.nonresponse[resp][order], final=res.final[order],
+                           replicates=res.replicates[order], zone=res.zone[order],
+                           half=res.half[order]),
+    )
+    return {"weight_set_id": ws.pk, **res.report}
+
+
+def run_calibrate(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
+    campaign = job.campaign
+    arrays, meta = _arrays(campaign)
+    domains = meta["domains"]
+    responses = {d: arrays[f"responses_{d}"].astype(np.float64) for d in domains}
+    ids = {d: [str(i) for i in arrays[f"items_{d}"]] for d in domains}
+    previous = _previous_parameters(job)
+    res = pipeline.calibrate(responses, ids, previous=previous, progress=progress,
+                             max_iter=int(job.params.get("max_iter", 500)))
+    cal = Calibration.objects.create(
+        campaign=campaign, job=job,
+        domains={d: pipeline.params_to_json(p) for d, p in res.params.items()},
+        report={"domains": res.report, "linking": res.linking,
+                "previous": "reference" if job.params.get("reference_parameters") else
+                ("previous wave" if previous else None)},
+    )
+    set_id, note = _parameter_set(cal, job)
+    if set_id is not None:
+        Calibration.objects.filter(pk=cal.pk).update(parameter_set_id=set_id)
+    return {"calibration_id": cal.pk, "parameter_set_id": set_id, "parameter_set_note": note,
+            "linking": res.linking,
+            "converged": {d: r["converged"] for d, r in res.report.items()}}
+
+
+def _previous_parameters(job: Job):
+    ref = job.params.get("reference_parameters")
+    if ref:
+        return {d: pipeline.params_from_json(v) for d, v in ref.items()}
+    campaign = job.campaign
+    prev = (Calibration.objects.filter(campaign__kind=campaign.kind,
+                                       campaign__year__lt=campaign.year or 0)
+            .order_by("-campaign__year", "-created_at").first())
+    if prev is None:
+        return None
+    return {d: pipeline.params_from_json(v) for d, v in prev.domains.items()}
+
+
+def _parameter_set(cal: Calibration, job: Job) -> tuple[int | None, str]:
+    """Offer the calibration to the item bank as a parameter set for review."""
+    try:
+        from itembank.services import parameter_set_create
+    except ImportError:
+        return None, "item bank parameter sets are not available; parameters kept with the calibration"
+    items: dict[int, dict] = {}
+    for d, block in cal.domains.items():
+        se = (cal.report["domains"].get(d) or {}).get("se") or {}
+        for j, it in enumerate(block["items"]):
+            try:
+                item_id = int(it["id"])
+            except (TypeError, ValueError):
+                return None, f"item id {it['id']!r} is not an item-bank id; not offered"
+            items[item_id] = {
+                "a": it["a"], "b": it["b"], "c": it["c"], "thresholds": it["thresholds"],
+                "se": {"a": (se.get("a") or [None] * (j + 1))[j],
+                       "b": (se.get("b") or [None] * (j + 1))[j]},
+                "fit": {}, "model": it["model"],
+            }
+    try:
+        models = {it["model"] for it in items.values()}
+        ps = parameter_set_create(
+            name=f"{job.campaign} calibration {cal.pk}", model="/".join(sorted(models)),
+            items=items, source=f"survey-calibration:{cal.pk}", created_by=job.created_by,
+            data_note=f"campaign {job.campaign.pk}, job {job.pk}",
+        )
+    except (ValidationError, ValueError, LookupError) as exc:
+        msgs = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+        return None, "item bank refused the parameter set: " + "; ".join(msgs)
+    return ps.pk, "offered to the item bank for review"
+
+
+def run_score(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
+    campaign = job.campaign
+    arrays, meta = _arrays(campaign)
+    cal = _latest(Calibration, campaign, job.params.get("calibration_id"))
+    domains = meta["domains"]
+    responses = {d: arrays[f"responses_{d}"].astype(np.float64) for d in domains}
+    ids = {d: [str(i) for i in arrays[f"items_{d}"]] for d in domains}
+    params = {d: pipeline.params_from_json(cal.domains[d]) for d in domains}
+    rows, pseudo = _respondent_order(campaign)
+    ws = WeightSet.objects.filter(campaign=campaign).first()
+    weights = None if ws is None else _weights_in_row_order(ws, pseudo)["final"]
+    res = pipeline.score(
+        responses, ids, params, background=arrays["background"],
+        categorical=meta.get("categorical", ()), groups=np.array([r.district_code for r in rows]),
+        weights=weights, n_draws=int(job.params.get("n_draws", pipeline.N_DRAWS)),
+        seed=int(job.params.get("seed", 7)), progress=progress,
+    )
+    out = {"pseudo_id": pseudo}
+    for d in domains:
+        out[f"pv_{d}"] = res.pv[d].astype(np.float32)
+        out[f"eap_{d}"] = res.eap[d]
+        out[f"sd_{d}"] = res.sd[d]
+    ss = ScoreSet.objects.create(campaign=campaign, calibration=cal,
+                                 n_draws=res.pv[domains[0]].shape[1],
+                                 report={"domains": res.report}, arrays=pack_arrays(**out))
+    return {"score_set_id": ss.pk, **res.report}
+
+
+def code_version() -> str:
+    root = Path(__file__).resolve().parents[2]
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
+                             capture_output=True, text=True, timeout=5, check=False)
+        return out.stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def run_rollup(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
+    from assessment.survey.services import indicators_feed, levels_for, rollup_publish
+
+    campaign = job.campaign
+    ss = _latest(ScoreSet, campaign, job.params.get("score_set_id"))
+    ws = _latest(WeightSet, campaign, job.params.get("weight_set_id"))
+    rows, pseudo = _respondent_order(campaign)
+    scores = unpack_arrays(ss.arrays)
+    if not np.array_equal(scores["pseudo_id"], pseudo):
+        raise ValidationError("the scores belong to another set of respondents; score again")
+    w = _weights_in_row_order(ws, pseudo)
+    domains = [k[3:] for k in scores if k.startswith("pv_")]
+    levels, cut_info = levels_for(domains)
+    threshold = int(job.params.get("threshold", pipeline.SUPPRESSION_THRESHOLD))
+    cells = pipeline.rollup(
+        {d: scores[f"pv_{d}"].astype(np.float64) for d in domains},
+        weights=w["final"], replicates=w["replicates"],
+        district=np.array([r.district_code for r in rows]), levels=levels,
+        breakdowns={name: np.array([getattr(r, name) or "unknown" for r in rows])
+                    for name in ("age_band", "sex", "education")},
+        threshold=threshold, progress=progress,
+    )
+    cal = ss.calibration
+    linking = (cal.report.get("linking") if cal else {}) or {}
+    method = {
+        "sample": {"design": "stratified SRS, district × age band × sex",
+                   "allocation": getattr(getattr(campaign, "sample_design", None), "method", None),
+                   **{k: ws.report.get(k) for k in ("n_sampled", "n_respondents", "response_rate")}},
+        "weights": {"steps": ["base 1/π", "non-response within strata",
+                              "raking to district, age band and sex", "trimming"],
+                    "raking": ws.report.get("raking")},
+        "replicates": {"method": "JK2", "n": ws.n_replicates},
+        "models": "2PL/GPCM, concurrent calibration over booklets (MML-EM)",
+        "plausible_values": {"n": ss.n_draws,
+                             "model": "latent regression on background PCs and district"},
+        "se": "SE² = mean sampling variance + (1 + 1/M) × between-PV variance",
+        "suppression": {"threshold": threshold, "complementary": True},
+        "linking_error": {d: (v or {}).get("linking_error") for d, v in linking.items()},
+    }
+    provenance = {
+        "campaign_id": campaign.pk, "score_set_id": ss.pk, "weight_set_id": ws.pk,
+        "calibration_id": cal.pk if cal else None,
+        "parameter_set_id": cal.parameter_set_id if cal else None,
+        "cut_scores": cut_info, "code_version": code_version(), "job_id": str(job.pk),
+    }
+    with transaction.atomic():
+        rollup = RollUp.objects.create(
+            name=job.params.get("name") or f"{campaign.name_zh} 区级汇总",
+            campaign=campaign, year=campaign.year or timezone.now().year, score_set=ss,
+            weight_set=ws, parameter_set_id=provenance["parameter_set_id"], method=method,
+            provenance=provenance,
+        )
+        RollUpCell.objects.bulk_create(
+            [RollUpCell(rollup=rollup, **{**c, "category": c["category"] or ""}) for c in cells],
+            batch_size=2000,
+        )
+        feed = None
+        if job.params.get("publish"):
+            rollup_publish(rollup=rollup)
+            feed = indicators_feed(rollup=rollup)
+    return {"rollup_id": rollup.pk, "n_cells": len(cells), "published": rollup.published,
+            "n_suppressed": sum(c["suppressed"] for c in cells), "indicators_feed": feed}
+
+
+RUNNERS = {
+    JobKind.WEIGHTS: run_weights,
+    JobKind.CALIBRATE: run_calibrate,
+    JobKind.SCORE: run_score,
+    JobKind.ROLLUP: run_rollup,
+}

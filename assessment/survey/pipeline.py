@@ -1,0 +1,419 @@
+"""The survey pipeline on plain arrays: weights, calibration, plausible values, roll-up.
+
+Nothing here touches the database, so the jobs (``tasks.py``), the benchmark and the tests
+run the same code. Each stage takes a ``progress(fraction, stage)`` callable; it may raise
+:class:`Cancelled` to stop the stage (the jobs do that when a researcher cancels).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from psychometrics import ItemParameters, MMLCalibrator, plausible_values
+from psychometrics._validation import ConvergenceWarning
+from psychometrics.calibration import CalibrationCancelled
+from psychometrics.linking import link
+from psychometrics.survey import (
+    Margin,
+    ProficiencyLevels,
+    base_weights,
+    estimate_level_percentages,
+    estimate_mean,
+    estimate_percentage,
+    estimate_sd,
+    jk2_replicate_weights,
+    nonresponse_adjust,
+    rake,
+    suppress_cells,
+)
+
+Progress = Callable[[float, str], None]
+N_REPLICATES = 80
+N_DRAWS = 10
+SUPPRESSION_THRESHOLD = 30
+
+
+class Cancelled(RuntimeError):  # noqa: N818 - reads as "the job was cancelled"
+    """The job was cancelled by a researcher."""
+
+
+def _quiet(fraction: float, stage: str) -> None:
+    return None
+
+
+def _sub(progress: Progress, start: float, end: float) -> Progress:
+    """Map a stage's own 0..1 progress onto ``start..end`` of the job."""
+    return lambda f, s: progress(start + (end - start) * min(max(f, 0.0), 1.0), s)
+
+
+# ---------------------------------------------------------------- weights
+@dataclass(frozen=True)
+class WeightsResult:
+    base: np.ndarray  # (n_sampled,)
+    nonresponse: np.ndarray  # (n_sampled,), 0 for non-respondents
+    final: np.ndarray  # (n_respondents,)
+    replicates: np.ndarray  # (n_respondents, R)
+    zone: np.ndarray
+    half: np.ndarray
+    report: dict[str, Any]
+
+
+def stratum_labels(district: Sequence, age_band: Sequence, sex: Sequence) -> np.ndarray:
+    return np.array([f"{d}|{a}|{s}" for d, a, s in zip(district, age_band, sex, strict=True)])
+
+
+def compute_weights(
+    *,
+    district: np.ndarray,
+    age_band: np.ndarray,
+    sex: np.ndarray,
+    inclusion_probability: np.ndarray,
+    responded: np.ndarray,
+    margins: Mapping[str, Mapping[Hashable, float]],
+    n_replicates: int = N_REPLICATES,
+    max_ratio: float | None = 8.0,
+    progress: Progress = _quiet,
+    seed: int = 20250,
+) -> WeightsResult:
+    """Base weights, non-response adjustment within strata, raking with trimming, JK2.
+
+    ``margins`` maps ``"district"``, ``"age_band"`` and ``"sex"`` to population totals;
+    every sampled array has one entry per sampled person.
+    """
+    district, age_band, sex = (np.asarray(x).astype(str) for x in (district, age_band, sex))
+    responded = np.asarray(responded, dtype=bool)
+    n = district.size
+    for name, arr in (("age_band", age_band), ("sex", sex),
+                      ("inclusion_probability", inclusion_probability),
+                      ("responded", responded)):
+        if len(arr) != n:
+            raise ValueError(f"{name} has {len(arr)} entries, district has {n}")
+    if not responded.any():
+        raise ValueError("nobody responded: there is nothing to weight")
+    strata = stratum_labels(district, age_band, sex)
+    progress(0.0, "base weights")
+    base = base_weights(inclusion_probability)
+    nr = nonresponse_adjust(base, responded, strata)
+    resp = responded
+    rake_margins = [
+        Margin(name, values[resp], {str(k): float(v) for k, v in margins[name].items()})
+        for name, values in (("district", district), ("age_band", age_band), ("sex", sex))
+    ]
+    progress(0.1, "raking")
+    options: dict[str, Any] = {"max_ratio": max_ratio, "max_iter": 500, "tol": 1e-7}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        raked = rake(nr[resp], rake_margins, **options)
+        progress(0.3, f"{n_replicates} JK2 replicates")
+        reps = jk2_replicate_weights(
+            base, strata, n_replicates=n_replicates, margins=rake_margins,
+            rake_options=options, rng=np.random.default_rng(seed), responded=responded,
+            nonresponse_classes=strata,
+        )
+    progress(1.0, "weights done")
+    final = raked.weights
+    rep = reps.report
+    report = {
+        "n_sampled": int(n),
+        "n_respondents": int(resp.sum()),
+        "response_rate": float(resp.mean()),
+        "raking": {
+            "iterations": raked.report.iterations,
+            "max_discrepancy": raked.report.max_discrepancy,
+            "converged": raked.report.converged,
+            "n_trimmed": raked.report.n_trimmed,
+            "max_ratio": max_ratio,
+        },
+        "replicates": {
+            "method": "JK2", "n_replicates": reps.n_replicates, "n_zones": reps.n_zones,
+            "re_raked": rep is not None,
+            "converged": None if rep is None else rep.converged,
+            "max_discrepancy": None if rep is None else rep.max_discrepancy,
+        },
+        "weight_summary": {
+            "min": float(final.min()), "median": float(np.median(final)),
+            "max": float(final.max()), "sum": float(final.sum()),
+            "design_effect_kish": float(resp.sum() * (final**2).sum() / final.sum() ** 2),
+        },
+        "warnings": [str(w.message) for w in caught],
+    }
+    return WeightsResult(base, nr, final, reps.weights.astype(np.float32), reps.zone,
+                         reps.half, report)
+
+
+# ---------------------------------------------------------------- calibration
+@dataclass(frozen=True)
+class CalibrationResult:
+    params: dict[str, ItemParameters]
+    report: dict[str, Any]
+    linking: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _models_for(x: np.ndarray) -> list[str]:
+    top = np.nanmax(x, axis=0)
+    return ["2pl" if k <= 1 else "gpcm" for k in top]
+
+
+def calibrate(
+    responses: Mapping[str, np.ndarray],
+    item_ids: Mapping[str, Sequence],
+    *,
+    weights: np.ndarray | None = None,
+    previous: Mapping[str, ItemParameters] | None = None,
+    progress: Progress = _quiet,
+    max_iter: int = 500,
+) -> CalibrationResult:
+    """Concurrent calibration of every booklet per domain, linked to a previous wave.
+
+    ``responses[d]`` is persons × items with ``nan`` where a booklet did not hold the
+    item. With ``previous[d]`` (the last wave's parameters on the reporting scale), the
+    new calibration is linked to it through the common items (Stocking–Lord) and the
+    jackknife linking error is reported.
+    """
+    params: dict[str, ItemParameters] = {}
+    report: dict[str, Any] = {}
+    linking: dict[str, dict[str, Any]] = {}
+    domains = list(responses)
+    for k, d in enumerate(domains):
+        x = np.asarray(responses[d], dtype=np.float64)
+        ids = [str(i) for i in item_ids[d]]
+        if x.ndim != 2 or x.shape[1] != len(ids):
+            raise ValueError(f"domain {d!r}: responses {x.shape} do not match {len(ids)} items")
+        keep = ~np.isnan(x).all(axis=1)
+        start, span = k / len(domains), 1 / len(domains)
+
+        def callback(it: int, ll: float, *, _s=start, _d=d, _w=span) -> bool:
+            try:
+                progress(_s + _w * min(it / 60, 0.95), f"calibrating {_d}: EM step {it}")
+            except Cancelled:
+                return False
+            return True
+
+        cal = MMLCalibrator(
+            _models_for(x[keep]), item_ids=ids, max_iter=max_iter, callback=callback,
+            standard_errors="xpd",
+        )
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                cal.fit(x[keep], sample_weight=None if weights is None else weights[keep])
+        except CalibrationCancelled as exc:
+            raise Cancelled(f"calibration of {d} cancelled") from exc
+        p = cal.item_params_
+        prev = (previous or {}).get(d)
+        if prev is not None:
+            common = sorted(set(prev.item_ids) & set(p.item_ids))
+            if len(common) >= 3:
+                res = link(p, prev, method="stocking_lord", common_item_ids=common)
+                p = res.transform_parameters(p)
+                linking[d] = res.to_dict()
+            else:
+                linking[d] = {"error": f"only {len(common)} common items; not linked"}
+        params[d] = p
+        se = cal.standard_errors_
+        report[d] = {
+            "n_persons": int(keep.sum()), "n_items": len(ids), "n_iter": int(cal.n_iter_),
+            "converged": bool(cal.converged_), "log_likelihood": float(cal.log_likelihood_),
+            "se": None if se is None else {
+                "a": [None if np.isnan(v) else float(v) for v in se.a],
+                "b": [None if np.isnan(v) else float(v) for v in se.b],
+            },
+        }
+        progress(start + span, f"calibrated {d}")
+    return CalibrationResult(params, report, linking)
+
+
+def params_to_json(p: ItemParameters) -> dict[str, Any]:
+    return p.to_dict()
+
+
+def params_from_json(d: Mapping[str, Any]) -> ItemParameters:
+    return ItemParameters.from_dict(d)
+
+
+# ---------------------------------------------------------------- scoring
+@dataclass(frozen=True)
+class ScoreResult:
+    pv: dict[str, np.ndarray]  # (n, M)
+    eap: dict[str, np.ndarray]
+    sd: dict[str, np.ndarray]
+    report: dict[str, Any]
+
+
+def score(
+    responses: Mapping[str, np.ndarray],
+    item_ids: Mapping[str, Sequence],
+    params: Mapping[str, ItemParameters],
+    *,
+    background: np.ndarray | None,
+    categorical: Sequence[int] = (),
+    groups: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+    n_draws: int = N_DRAWS,
+    seed: int = 7,
+    progress: Progress = _quiet,
+) -> ScoreResult:
+    """Plausible values (continuous draws) from a latent regression per domain.
+
+    The regression conditions on principal components of the background questionnaire
+    and district dummies, so district means are not shrunk to the city mean.
+    """
+    rng = np.random.default_rng(seed)
+    pv, eap, sd, report = {}, {}, {}, {}
+    domains = list(responses)
+    for k, d in enumerate(domains):
+        progress(k / len(domains), f"plausible values: {d}")
+        p = params[d]
+        ids = [str(i) for i in item_ids[d]]
+        pos = {iid: j for j, iid in enumerate(p.item_ids)}
+        missing = [i for i in ids if i not in pos]
+        if missing:
+            raise ValueError(f"domain {d!r}: items {missing[:5]} have no parameters")
+        sub = p.subset([pos[i] for i in ids])
+        res = plausible_values(
+            responses[d], sub, background, groups=groups, sample_weight=weights,
+            n_draws=n_draws, rng=rng, categorical=categorical,
+        )
+        pv[d], eap[d], sd[d] = res.values, res.posterior_mean, res.posterior_sd
+        m = res.model
+        report[d] = {"sigma": float(m.sigma_), "n_features": int(m.coef_.size),
+                     "n_iter": int(m.n_iter_), "converged": bool(m.converged_)}
+    progress(1.0, "plausible values done")
+    return ScoreResult(pv, eap, sd, report)
+
+
+# ---------------------------------------------------------------- roll-up
+def _cell(district, domain, indicator, category, est, n, *, breakdown="", value=""):
+    return {
+        "district_code": district, "domain_code": domain, "indicator": indicator,
+        "category": category, "breakdown": breakdown, "breakdown_value": value,
+        "estimate": float(est["estimate"]), "se": float(est["se"]),
+        "ci_low": float(est["ci_low"]), "ci_high": float(est["ci_high"]), "n": int(n),
+        "suppressed": False, "suppression_reason": "",
+    }
+
+
+def _records(e) -> list[dict]:
+    return e.to_records()
+
+
+def rollup(
+    pv: Mapping[str, np.ndarray],
+    *,
+    weights: np.ndarray,
+    replicates: np.ndarray,
+    district: np.ndarray,
+    levels: Mapping[str, ProficiencyLevels],
+    breakdowns: Mapping[str, np.ndarray] | None = None,
+    threshold: int = SUPPRESSION_THRESHOLD,
+    progress: Progress = _quiet,
+) -> list[dict[str, Any]]:
+    """District and city cells per domain, with breakdowns and suppression.
+
+    Cells: ``mean_theta``, ``sd_theta``, ``attainment_rate`` (%) and ``level_share``
+    (% per level) for every district and the city (``district_code=""``), and the same by
+    each breakdown variable within districts and for the city. Suppression is decided on
+    the unweighted counts: primary below ``threshold``; complementary so that a withheld
+    district (or district × category) cannot be recovered from published totals.
+    """
+    district = np.asarray(district).astype(str)
+    rw = np.asarray(replicates, dtype=np.float64)
+    cells: list[dict[str, Any]] = []
+    domains = list(pv)
+    for k, d in enumerate(domains):
+        if d not in levels:
+            raise ValueError(f"no cut scores for domain {d!r}")
+        lv = levels[d]
+        y = pv[d]
+        progress(k / len(domains), f"roll-up: {d}")
+        kw = {"groups": district, "include_total": True}
+        ests = {
+            "mean_theta": estimate_mean(y, weights, rw, **kw),
+            "sd_theta": estimate_sd(y, weights, rw, **kw),
+            "attainment_rate": estimate_percentage(y, weights, rw, cut=lv.attained_cut, **kw),
+        }
+        lev = estimate_level_percentages(
+            y, weights, rw, cuts=lv.cuts, level_labels=[str(x) for x in lv.labels], **kw
+        )
+        for name, e in ests.items():
+            for rec in _records(e):
+                g = "" if rec["group"] == "all" and len(e.groups) > 1 else str(rec["group"])
+                cells.append(_cell(g, d, name, "", rec, rec["n"]))
+        for rec in _records(lev):
+            g = "" if rec["group"] == "all" and len(lev.groups) > 1 else str(rec["group"])
+            cells.append(_cell(g, d, "level_share", str(rec["level"]), rec, rec["n"]))
+        for bname, bvals in (breakdowns or {}).items():
+            b = np.asarray(bvals).astype(str)
+            combo = np.char.add(np.char.add(district, "#"), b)
+            for groups in (combo, b):
+                kw2 = {"groups": groups}
+                parts = {
+                    "mean_theta": estimate_mean(y, weights, rw, **kw2),
+                    "attainment_rate": estimate_percentage(
+                        y, weights, rw, cut=lv.attained_cut, **kw2),
+                }
+                for name, e in parts.items():
+                    for rec in _records(e):
+                        label = str(rec["group"])
+                        dist, _, val = label.rpartition("#")
+                        cells.append(_cell(dist, d, name, "", rec, rec["n"],
+                                           breakdown=bname, value=val))
+    _apply_suppression(cells, threshold)
+    progress(1.0, "roll-up done")
+    return cells
+
+
+def _apply_suppression(cells: list[dict[str, Any]], threshold: int) -> None:
+    """Mark cells withheld; the same decision applies to every indicator of a group."""
+    districts = sorted({c["district_code"] for c in cells if c["district_code"]})
+    # headline: districts with the city total published
+    counts = {}
+    for c in cells:
+        if not c["breakdown"] and c["district_code"]:
+            counts[c["district_code"]] = c["n"]
+    decision: dict[tuple[str, str, str], str] = {}
+    if districts:
+        col = np.array([[counts.get(dc, 0)] for dc in districts])
+        if (col < threshold).any() and len(districts) > 1:
+            s = suppress_cells(col, threshold=threshold, row_totals=False, column_totals=True)
+            for i, dc in enumerate(districts):
+                if s.mask[i, 0]:
+                    decision[(dc, "", "")] = str(s.reason[i, 0])
+    # breakdowns: district × category tables with district and city-by-category totals
+    for bname in sorted({c["breakdown"] for c in cells if c["breakdown"]}):
+        cats = sorted({c["breakdown_value"] for c in cells if c["breakdown"] == bname})
+        table = np.zeros((len(districts), len(cats)), dtype=np.int64)
+        pos_d = {dc: i for i, dc in enumerate(districts)}
+        pos_c = {v: j for j, v in enumerate(cats)}
+        for c in cells:
+            if c["breakdown"] == bname and c["district_code"]:
+                table[pos_d[c["district_code"]], pos_c[c["breakdown_value"]]] = c["n"]
+        if not (table < threshold).any():
+            continue
+        s = suppress_cells(table, threshold=threshold, row_totals=True,
+                           column_totals=len(districts) > 1)
+        for i, dc in enumerate(districts):
+            for j, v in enumerate(cats):
+                if s.mask[i, j]:
+                    decision[(dc, bname, v)] = str(s.reason[i, j])
+        # the city by category is published only when the category is large enough
+        for j, v in enumerate(cats):
+            if table[:, j].sum() < threshold:
+                decision[("", bname, v)] = "primary"
+    for c in cells:
+        key = (c["district_code"], c["breakdown"], c["breakdown_value"])
+        if key in decision:
+            c["suppressed"] = True
+            c["suppression_reason"] = decision[key]
+            for f in ("estimate", "se", "ci_low", "ci_high"):
+                c[f] = None
+
+
+def change_se(se_now: float, se_before: float, linking_error: float) -> float:
+    """SE of a change between waves: both sampling SEs plus the linking error."""
+    return float(np.sqrt(se_now**2 + se_before**2 + linking_error**2))
