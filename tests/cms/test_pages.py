@@ -126,3 +126,14 @@ def test_start_button_opens_the_instruments_open_practice_campaign(client, instr
                                        opens_at=now - timedelta(days=2))
     html = client.get(instrument.url).content.decode()
     assert f'href="/assessment/c/{open_one.pk}/"' in html
+
+
+def test_dashboard_and_downloads_show_no_figure_for_a_suppressed_district(client, dashboard):
+    html = client.get(dashboard.url + "?district=310151").content.decode()
+    row = re.search(r'<tr class="[^"]*" data-district="310151">(.*?)</tr>', html, re.S).group(1)
+    assert re.search(r"\d+\.\d", row) is None
+    focus = re.search(r'<ul class="focus-figures">.*?</ul>', html, re.S).group(0)
+    assert re.search(r"\d+\.\d+%", focus) is None
+    tiles_csv = client.get(f"/reports/dashboard/{dashboard.pk}/tiles.csv").content.decode("utf-8-sig")
+    chongming = next(line for line in tiles_csv.splitlines() if line.startswith("崇明"))
+    assert re.search(r"\d+\.\d", chongming) is None
