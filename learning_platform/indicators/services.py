@@ -40,6 +40,12 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 UNUSUAL_RATIO = Decimal("2")
 
 
+def plain(value: Decimal) -> str:
+    """A decimal without exponent or trailing zeros (5400, 66.2)."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 # --- the framework -----------------------------------------------------------------
 
 
@@ -253,7 +259,7 @@ def entry_check(*, submission: Submission, data: Mapping[str, Any]) -> EntryChec
             if value > before * UNUSUAL_RATIO or value * UNUSUAL_RATIO < before:
                 check.warnings[item.code] = _(
                     "%(item)s: %(value)s is far from last year's %(before)s; please confirm."
-                ) % {"item": label, "value": value.normalize(), "before": before.normalize()}
+                ) % {"item": label, "value": plain(value), "before": plain(before)}
     return check
 
 

@@ -76,7 +76,7 @@ def _form_context(request, submission: Submission, *, check=None, posted=None) -
                 if r.text:
                     entered[r.item.code] = r.text
                 elif r.value is not None:
-                    entered[r.item.code] = format(r.value.normalize(), "f")
+                    entered[r.item.code] = services.plain(r.value)
                 details[r.item.code] = r.detail
                 if r.confirmed:
                     confirmed.add(r.item.code)

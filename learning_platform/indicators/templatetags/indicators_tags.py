@@ -9,3 +9,15 @@ def get_item(mapping, key):
         return mapping.get(key, "")
     except AttributeError:
         return ""
+
+
+@register.filter
+def num(value):
+    """Show a Decimal plainly (5400, not 5.4E+3)."""
+    from decimal import Decimal
+
+    from learning_platform.indicators.services import plain
+
+    if isinstance(value, Decimal):
+        return plain(value)
+    return value
