@@ -96,39 +96,36 @@ class LearningAccountAdmin(admin.ModelAdmin):
         return False
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by services: the admin lists and shows them."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(LearningOutcome)
-class LearningOutcomeAdmin(admin.ModelAdmin):
+class LearningOutcomeAdmin(ReadOnlyAdmin):
     list_display = ["title", "account", "kind", "achieved_on", "source", "level_code",
                     "revoked_at"]
     list_filter = ["kind", "revoked_at"]
     search_fields = ["title", "account__number", "source", "source_ref", "evidence_ref"]
     readonly_fields = [f.name for f in LearningOutcome._meta.fields]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(CreditEntry)
-class CreditEntryAdmin(admin.ModelAdmin):
+class CreditEntryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "account", "kind", "credits", "points", "rule",
                     "rule_version", "period_key", "expires_on", "reason"]
     list_filter = ["kind", "rule"]
     search_fields = ["account__number", "reason"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(IssuedCredential)
