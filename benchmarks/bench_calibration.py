@@ -30,6 +30,7 @@ from psychometrics.calibration import ThreePL, TwoPL  # noqa: E402
 from psychometrics.irt import ItemParameters  # noqa: E402
 from psychometrics.simulate import (  # noqa: E402
     booklet_design,
+    mst_bank,
     simulate_responses,
     two_stage_design,
 )
@@ -76,12 +77,12 @@ def girth_3pl(x: np.ndarray):
     )
 
 
-def mirt_fit(x: np.ndarray, model: str = "2PL", prior: bool = False):
+def mirt_fit(x: np.ndarray, model: str = "2PL", prior: bool = False, **options):
     import mirt
     from mirt.estimation.priors import BetaPrior
 
     kw = {"priors": {"guessing": BetaPrior(5, 17)}} if prior else {}
-    res = mirt.fit_mirt(x, model, **kw).to_dict()
+    res = mirt.fit_mirt(x, model, **kw, **options).to_dict()
     p = res["parameters"]
     return (
         np.asarray(p["discrimination"]),
@@ -152,14 +153,16 @@ def scenario_3pl(make, args):
         f"a-RMSE {rmse(a, true.a):.3f}  b-RMSE {rmse(b, true.b):.3f}  converged {conv}"
         f"   ratio mirt/engine {t_m / t_eng:5.1f}x"
     )
-    cs = [rmse(ip.c, true.c)]
+    cs, ms = [rmse(ip.c, true.c)], [rmse(c, true.c)]
     for rep in range(1, args.replications):
         t_r, x_r = make(rep)
         cs.append(rmse(ThreePL(standard_errors=None).fit(x_r).item_params_.c, t_r.c))
-    print(
-        f"engine c-RMSE over {len(cs)} data sets: mean {np.mean(cs):.3f} "
-        f"(min {np.min(cs):.3f}, max {np.max(cs):.3f})"
-    )
+        ms.append(rmse(mirt_fit(x_r, "3PL", prior=True)[2], t_r.c))
+    for who, v in (("engine", cs), ("mirt  ", ms)):
+        print(
+            f"{who} c-RMSE over {len(v)} data sets: mean {np.mean(v):.3f} "
+            f"(min {np.min(v):.3f}, max {np.max(v):.3f})"
+        )
     if not args.quick:
         try:
             with warnings.catch_warnings():
@@ -171,6 +174,61 @@ def scenario_3pl(make, args):
             )
         except Exception as exc:  # girth 0.8 fails under numpy >= 2.4
             print(f"girth threepl_mml           : fails: {type(exc).__name__}: {exc}")
+
+
+def sensitivity(name: str, make, model: str, args) -> None:
+    """RMSE of the engine (and of mirt on the first set) under other grids and tolerances.
+
+    Shows whether the figures depend on numerical settings rather than on the data:
+    41 or 61 or 81 nodes (81 on ±8), tol 1e-4 or 1e-6, on every data set.
+    """
+    est = TwoPL if model == "2pl" else ThreePL
+    par = "b" if model == "2pl" else "c"
+    settings = {
+        "41 nodes, tol 1e-4 (default)": {},
+        "61 nodes, tol 1e-6": {"n_quadrature": 61, "tol": 1e-6},
+        "81 nodes on ±8, tol 1e-7": {
+            "n_quadrature": 81,
+            "quadrature_bound": 8.0,
+            "tol": 1e-7,
+        },
+    }
+    rows: dict[str, list[float]] = {k: [] for k in settings}
+    split: list[tuple[float, float]] = []
+    print(f"\n== sensitivity, {name}: engine {par}-RMSE per data set")
+    for rep in range(args.replications):
+        true, x = make(rep)
+        for key, kw in settings.items():
+            fit = est(standard_errors=None, max_iter=5000, **kw).fit(x)
+            got = getattr(fit.item_params_, par)
+            rows[key].append(rmse(got, getattr(true, par)))
+            if model == "3pl" and not kw:
+                easy = true.b < 0  # c is weakly identified where few persons guess
+                split.append(
+                    (rmse(got[easy], true.c[easy]), rmse(got[~easy], true.c[~easy]))
+                )
+        if rep == 0:
+            m = mirt_fit(
+                x,
+                model.upper(),
+                prior=model == "3pl",
+                n_quadpts=61,
+                tol=1e-6,
+                max_iter=5000,
+                compute_standard_errors=False,
+            )
+            got = m[1] if model == "2pl" else m[2]
+            print(
+                f"mirt 61 nodes, tol 1e-6, first set: {par}-RMSE {rmse(got, getattr(true, par)):.4f}"
+            )
+    for key, v in rows.items():
+        print(f"{key:30s}: mean {np.mean(v):.4f}  " + " ".join(f"{r:.4f}" for r in v))
+    if split:
+        lo, hi = np.mean(split, axis=0)
+        print(
+            f"default fit, c-RMSE of items with b < 0: {lo:.4f}, with b >= 0: {hi:.4f} "
+            f"(mean over data sets)"
+        )
 
 
 def memory_child(n_persons: int, n_items: int) -> None:
@@ -199,6 +257,17 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--replications", type=int, default=5, help="data sets for RMSEs")
     p.add_argument("--memory", action="store_true", help="run the 100,000 x 300 check")
+    p.add_argument(
+        "--only",
+        nargs="+",
+        choices=["booklets", "complete", "two-stage", "3pl", "sensitivity"],
+        help="run only these scenarios (default: all but sensitivity)",
+    )
+    p.add_argument(
+        "--sensitivity",
+        action="store_true",
+        help="also refit the two-stage and 3PL data with other grids and tolerances",
+    )
     p.add_argument("--memory-child", nargs=2, type=int, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.memory_child:
@@ -218,28 +287,55 @@ def main() -> None:
         return true, simulate_responses(true, g.normal(size=n), rng=g)
 
     def two_stage(rep: int):
+        # one N(0, 1) bank cut by difficulty: middle third routes, extremes follow
         g = np.random.default_rng(3000 + rep)
         true = bank(60, g)
         design = two_stage_design(true)
         return true, simulate_responses(true, g.normal(size=n), rng=g, design=design)
 
-    scenario_2pl(
-        "2PL booklets (6 clusters of 20, booklet = 2 clusters)", booklets, args
-    )
-    scenario_2pl("2PL complete", complete, args, with_girth=not args.quick)
-    scenario_2pl(
-        "2PL two-stage adaptive (routing 20, then easy 20 or hard 20)",
-        two_stage,
-        args,
-        with_girth=not args.quick,
-    )
+    def two_stage_targeted(rep: int):
+        # modules written for their stage: b ~ N(0, .5), N(-1, .5), N(1, .5)
+        g = np.random.default_rng(3000 + rep)
+        true, design = mst_bank(20, 20, rng=g, a_sd=0.25)
+        return true, simulate_responses(true, g.normal(size=n), rng=g, design=design)
+
+    def run(name: str) -> bool:
+        return not args.only or name in args.only
+
+    if run("booklets"):
+        scenario_2pl(
+            "2PL booklets (6 clusters of 20, booklet = 2 clusters)", booklets, args
+        )
+    if run("complete"):
+        scenario_2pl("2PL complete", complete, args, with_girth=not args.quick)
+    if run("two-stage"):
+        scenario_2pl(
+            "2PL two-stage adaptive, difficulty split of one bank "
+            "(routing 20, then easy 20 or hard 20)",
+            two_stage,
+            args,
+            with_girth=not args.quick,
+        )
+        scenario_2pl(
+            "2PL two-stage adaptive, targeted modules "
+            "(mst_bank: routing 20, then easy 20 or hard 20)",
+            two_stage_targeted,
+            args,
+            with_girth=not args.quick,
+        )
 
     def three_pl(rep: int):
         g = np.random.default_rng(4000 + rep)
         true = bank(60, g, "3pl")
         return true, simulate_responses(true, g.normal(size=n), rng=g)
 
-    scenario_3pl(three_pl, args)
+    if run("3pl"):
+        scenario_3pl(three_pl, args)
+
+    if args.sensitivity or (args.only and "sensitivity" in args.only):
+        sensitivity("two-stage, difficulty split", two_stage, "2pl", args)
+        sensitivity("two-stage, targeted modules", two_stage_targeted, "2pl", args)
+        sensitivity("3PL complete", three_pl, "3pl", args)
 
     if args.memory:
         size = (20_000, 300) if args.quick else (100_000, 300)
