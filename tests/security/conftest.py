@@ -13,12 +13,8 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
-# The delivery fixtures (a small calibrated bank, fixed and adaptive campaigns).
-from tests.assessment.conftest import (  # noqa: F401, F811
-    adaptive_campaign,
-    fixed_campaign,
-    item_bank,
-)
+# The delivery tests' calibrated bank: published items with keys and a parameter set.
+from tests.assessment.conftest import item_bank  # noqa: F401
 
 DISTRICT_A = "310101"
 DISTRICT_B = "310104"
@@ -45,6 +41,49 @@ class World:
 
     users: dict[str, Any]
     objects: dict[str, Any] = field(default_factory=dict)
+
+
+def bank_item_ids(bank) -> list[int]:
+    """Return the ability items of the delivery tests' bank, whatever its shape."""
+    ids = getattr(bank, "ids", None)
+    return list(ids) if ids else sorted(bank.a)
+
+
+def _campaign(code: str, mode: str, settings: dict, **instrument: Any):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from assessment.services import campaign_create, instrument_create
+
+    made = instrument_create(code=code, name_zh=f"安全测试 {code}", kind="ability",
+                             domain_code="info", mode=mode, settings=settings, **instrument)
+    return campaign_create(instrument=made, name_zh=f"安全测试 {code}", kind="practice",
+                           opens_at=timezone.now() - timedelta(days=1))
+
+
+@pytest.fixture
+def fixed_campaign(item_bank):  # noqa: F811
+    """A three-item fixed form."""
+    return _campaign("sec-fixed", "fixed", {"item_ids": bank_item_ids(item_bank)[:3]})
+
+
+@pytest.fixture
+def booklet_campaign(item_bank):  # noqa: F811
+    """Two rotated booklets of three items."""
+    ids = bank_item_ids(item_bank)
+    return _campaign("sec-booklets", "booklet", {"booklets": [ids[10:13], ids[13:16]]})
+
+
+@pytest.fixture
+def adaptive_campaign(item_bank):  # noqa: F811
+    """An adaptive test over the whole calibrated bank."""
+    return _campaign(
+        "sec-cat", "adaptive",
+        {"max_length": 8, "min_length": 3, "se_target": 0.2, "time_limit_seconds": 1800},
+        blueprint={"info.data": 1, "info.communication": 1, "info.safety": 1,
+                   "info.problem": 1},
+    )
 
 
 @pytest.fixture(autouse=True)

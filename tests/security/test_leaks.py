@@ -7,35 +7,26 @@ adaptive session is scanned with :func:`tests.security.leaks.leak_scan`.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
-from django.utils import timezone
 
 from learning_platform.asgi import application
+from tests.security.conftest import bank_item_ids
 from tests.security.leaks import Secrets, leak_scan
 
 
 def bank_secrets(bank) -> Secrets:
+    """Every item's stem (through the delivery contract) and every parameter."""
+    from assessment.items import items_for_delivery
+
+    ids = [*bank_item_ids(bank), *getattr(bank, "needs_ids", [])]
     return Secrets(
-        item_texts={i: item.payload["stem_html"] for i, item in bank.items.items()},
+        item_texts={d.item_id: d.payload["stem_html"] for d in items_for_delivery(ids)},
         parameters=[*bank.a.values(), *bank.b.values()],
     )
-
-
-@pytest.fixture
-def booklet_campaign(item_bank, db):
-    from assessment.services import campaign_create, instrument_create
-
-    instrument = instrument_create(
-        code="info-booklets", name_zh="信息素养题本", kind="ability", domain_code="info",
-        mode="booklet", settings={"booklets": [[110, 111, 112], [113, 114, 115]]},
-    )
-    return campaign_create(instrument=instrument, name_zh="题本练习", kind="practice",
-                           opens_at=timezone.now() - timedelta(days=1))
 
 
 def test_the_scanner_finds_planted_leaks(item_bank):
@@ -45,13 +36,13 @@ def test_the_scanner_finds_planted_leaks(item_bank):
     assert leak_scan({"item": {"params": {"x": 1}}}, secrets)
     assert leak_scan(json.dumps({"hint": round(a_value, 6)}), secrets)
     assert leak_scan('<li data-correct="1">B</li>', secrets)
-    assert leak_scan(f"<p>{item_bank.items[105].payload['stem_html']}</p>", secrets,
-                     presented={100})
+    ids = bank_item_ids(item_bank)
+    assert leak_scan(f"<div>{secrets.item_texts[ids[5]]}</div>", secrets, presented={ids[0]})
     # json_script escapes < and >; the scanner still sees the other item's stem.
-    escaped = item_bank.items[106].payload["stem_html"].replace("<", "\\u003C").replace(
-        ">", "\\u003E")
+    escaped = secrets.item_texts[ids[6]].replace("<", "\\u003C").replace(">", "\\u003E")
     assert leak_scan(f'<script type="application/json">"{escaped}"</script>', secrets)
-    assert not leak_scan({"item": item_bank.items[100].payload}, secrets, presented={100})
+    assert not leak_scan({"item": {"stem_html": secrets.item_texts[ids[0]]}}, secrets,
+                         presented={ids[0]})
 
 
 def _post(client, url, data):
@@ -129,7 +120,7 @@ async def test_websocket_frames_leak_nothing(which, request, make_user, item_ban
                  (b"cookie", f"sessionid={cookie}".encode())])
     connected, _ = await communicator.connect()
     assert connected
-    secrets = bank_secrets(item_bank)
+    secrets = await database_sync_to_async(bank_secrets)(item_bank)
     presented: set[int] = set()
     findings: list[str] = []
     frames = 0
