@@ -2,153 +2,99 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import numpy as np
 import pytest
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from psychometrics.irt import ItemParameters
-
-N_ITEMS = 40
+N_ITEMS = 20
 KEY = "B"
 
 
-@dataclass(frozen=True)
-class _Item:
-    item_id: int
-    revision_id: int
-    kind: str
-    domain_code: str
-    n_categories: int
-    payload: dict
-
-
-@dataclass(frozen=True)
-class _Active:
-    parameter_set_id: int | None
-    item_ids: list[int]
-    params: ItemParameters
-
-
-@dataclass(frozen=True)
-class _Level:
-    order: int
-    code: str
-    min_theta: float | None
-    name_zh: str
-    name_en: str
-    description_zh: str
-    description_en: str
-    suggestion_zh: str
-    suggestion_en: str
-    attained: bool = False
-
-
-class ItemNotDeliverable(Exception):
-    def __init__(self, item_id):
-        super().__init__(f"item {item_id} is not deliverable")
-        self.item_id = item_id
-
-
-class TemporaryBank:
-    """TEMPORARY stand-in for ``itembank.selectors`` until the item bank lands."""
+class RealBank:
+    """A small bank built through the item bank's own services: 20 published 2PL
+    single-choice items over four information-literacy areas (key "B"), four
+    published Likert needs items, levels for "info", and an active parameter set."""
 
     def __init__(self):
+        from django.contrib.auth import get_user_model
+
+        from itembank.models import Domain, ProficiencyLevel
+        from itembank.services import (
+            item_create_published,
+            parameter_set_activate,
+            parameter_set_create,
+        )
+
         rng = np.random.default_rng(7)
+        info = Domain.objects.create(code="info", name_zh="信息素养",
+                                     name_en="Information literacy", kind="ability")
         areas = ["info.data", "info.communication", "info.safety", "info.problem"]
-        self.items: dict[int, _Item] = {}
+        for k, code in enumerate(areas):
+            Domain.objects.create(code=code, name_zh=f"信息素养{k}", parent=info, kind="ability")
+        needs = Domain.objects.create(code="needs", name_zh="学习需求", name_en="Needs",
+                                      kind="needs")
+        Domain.objects.create(code="needs.topics", name_zh="学习内容需求", parent=needs,
+                              kind="needs")
+        for level in LEVELS:
+            ProficiencyLevel.objects.create(domain=info, **level)
+        self.ids: list[int] = []
         self.keys: dict[int, str] = {}
         for k in range(N_ITEMS):
-            item_id = 100 + k
-            self.items[item_id] = _Item(
-                item_id, 1000 + k, "single_choice", areas[k % 4], 2,
-                {"kind": "single_choice", "stem_html": f"<p>题目 {item_id}</p>",
-                 "instructions": "", "options": [
-                     {"id": o, "text_html": f"选项 {o}", "image_url": "", "alt": ""}
-                     for o in "ABCD"]},
+            item = item_create_published(
+                code=f"INFO-{k:03d}", domain_code=areas[k % 4], kind="single_choice",
+                stem=f"<p>题目 {k}</p>",
+                options=[{"option_id": o, "text": f"<p>选项 {o}</p>", "is_key": o == KEY}
+                         for o in "ABCD"],
             )
-            self.keys[item_id] = KEY
+            self.ids.append(item.pk)
+            self.keys[item.pk] = KEY
+        self.needs_ids = []
         for k in range(4):
-            item_id = 500 + k
-            self.items[item_id] = _Item(
-                item_id, 5000 + k, "likert", "needs.topics", 4,
-                {"kind": "likert", "stem_html": f"<p>需求 {item_id}</p>", "instructions": "",
-                 "options": [{"id": o, "text_html": str(o), "image_url": "", "alt": ""}
-                             for o in range(4)]},
+            item = item_create_published(
+                code=f"NEEDS-{k:03d}", domain_code="needs.topics", kind="likert",
+                stem=f"<p>需求 {k}</p>",
+                options=[{"option_id": str(o), "text": f"<p>{o}</p>"} for o in range(4)],
             )
-        ids = [i for i in self.items if i < 500]
-        self.a = {i: float(a) for i, a in zip(ids, rng.uniform(0.8, 2.0, len(ids)), strict=True)}
-        self.b = {i: float(b) for i, b in zip(ids, rng.normal(0, 1, len(ids)), strict=True)}
-        self.withdrawn: set[int] = set()
-        self.parameter_set_id = 1
+            self.needs_ids.append(item.pk)
+        self.a = {i: float(a) for i, a in zip(self.ids, rng.uniform(0.8, 2.0, N_ITEMS),
+                                               strict=True)}
+        self.b = {i: float(b) for i, b in zip(self.ids, rng.normal(0, 1, N_ITEMS), strict=True)}
+        approver = get_user_model().objects.create(username="bank-approver")
+        pset = parameter_set_create(
+            name="test set", model="2pl", source="tests",
+            items={i: {"a": self.a[i], "b": self.b[i]} for i in self.ids})
+        parameter_set_activate(parameter_set=pset, approved_by=approver)
+        self.parameter_set_id = pset.pk
 
-    def items_for_delivery(self, item_ids):
-        out = []
-        for i in item_ids:
-            if i not in self.items or i in self.withdrawn:
-                raise ItemNotDeliverable(i)
-            out.append(self.items[i])
-        return out
+    def withdraw(self, item_id: int) -> None:
+        from itembank.models import Item
 
-    def deliverable_item_ids(self, *, domain_codes=None):
-        return [i for i, item in self.items.items() if i not in self.withdrawn and (
-            not domain_codes or any(item.domain_code == d or item.domain_code.startswith(d + ".")
-                                    for d in domain_codes))]
+        Item.objects.get(pk=item_id).unpublish()
 
-    def item_answer_score(self, *, revision_id, answer):
-        item = next(i for i in self.items.values() if i.revision_id == revision_id)
-        ids = [o["id"] for o in item.payload["options"]]
-        if answer not in ids:
-            raise ValidationError({"answer": f"{answer!r} is not an option of this item."})
-        if item.kind == "likert":
-            return ids.index(answer)
-        return int(answer == self.keys[item.item_id])
 
-    def active_parameters(self, *, item_ids=None):
-        ids = [i for i in (item_ids if item_ids is not None else self.a) if i in self.a]
-        if not ids:
-            return _Active(None, [], None)
-        return _Active(self.parameter_set_id, ids, ItemParameters.dichotomous(
-            [self.a[i] for i in ids], [self.b[i] for i in ids],
-            item_ids=[str(i) for i in ids]))
-
-    def domain_tree(self):
-        return [{"code": "info", "name_zh": "信息素养", "name_en": "Information literacy",
-                 "parent_code": None, "kind": "ability"},
-                {"code": "needs.topics", "name_zh": "学习内容需求", "name_en": "Topics",
-                 "parent_code": "needs", "kind": "needs"}]
-
-    def domain_levels(self, domain_code):
-        if domain_code != "info":
-            return []
-        return [
-            _Level(1, "L1", None, "入门", "Beginner", "能完成简单任务", "Simple tasks",
-                   "学习搜索", "Learn to search"),
-            _Level(2, "L2", -0.5, "基础", "Basic", "能完成常见任务", "Common tasks",
-                   "学习评估信息", "Learn to evaluate information", True),
-            _Level(3, "L3", 0.8, "熟练", "Proficient", "能解决复杂问题", "Complex problems",
-                   "学习创作", "Learn to create"),
-        ]
+LEVELS = [
+    dict(order=1, code="L1", min_theta=None, name_zh="入门", name_en="Beginner",
+         description_zh="能完成简单任务", description_en="Simple tasks",
+         suggestion_zh="学习搜索", suggestion_en="Learn to search"),
+    dict(order=2, code="L2", min_theta=-0.5, name_zh="基础", name_en="Basic",
+         description_zh="能完成常见任务", description_en="Common tasks",
+         suggestion_zh="学习评估信息", suggestion_en="Learn to evaluate information",
+         attained=True),
+    dict(order=3, code="L3", min_theta=0.8, name_zh="熟练", name_en="Proficient",
+         description_zh="能解决复杂问题", description_en="Complex problems",
+         suggestion_zh="学习创作", suggestion_en="Learn to create"),
+]
 
 
 @pytest.fixture
-def item_bank(monkeypatch):
+def item_bank(db):
     from assessment import items
 
-    bank = TemporaryBank()
-    monkeypatch.setattr(items, "items_for_delivery", bank.items_for_delivery)
-    monkeypatch.setattr(items, "deliverable_item_ids", bank.deliverable_item_ids)
-    monkeypatch.setattr(items, "item_answer_score", bank.item_answer_score)
-    monkeypatch.setattr(items, "active_parameters", bank.active_parameters)
-    monkeypatch.setattr(items, "domain_levels", bank.domain_levels)
-    monkeypatch.setattr(items, "domain_names", lambda: {
-        d["code"]: (d["name_zh"], d["name_en"]) for d in bank.domain_tree()})
-    monkeypatch.setattr(items, "not_deliverable_error", lambda: ItemNotDeliverable)
     items.pool_cache_clear()
+    bank = RealBank()
     yield bank
     items.pool_cache_clear()
 
@@ -178,7 +124,7 @@ def fixed_campaign(item_bank, db):
 
     instrument = instrument_create(
         code="info-fixed", name_zh="信息素养固定卷", kind="ability", domain_code="info",
-        mode="fixed", settings={"item_ids": [100, 101, 102]},
+        mode="fixed", settings={"item_ids": item_bank.ids[:3]},
     )
     return campaign_create(instrument=instrument, name_zh="练习", kind="practice",
                            opens_at=timezone.now() - timedelta(days=1))

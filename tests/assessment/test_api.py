@@ -74,10 +74,11 @@ def test_full_session_over_http_without_keys_or_parameters(client, make_user, ad
 
 
 def test_duplicate_post_gets_the_identical_ack(client, make_user, fixed_campaign):
+    i1, i2, i3 = fixed_campaign.instrument.settings["item_ids"]
     c = _client(client, make_user())
     sid = _post(c, f"/api/v1/assessment/campaigns/{fixed_campaign.pk}/sessions",
                 {"consent": True}).json()["session_id"]
-    body = {"sequence": 1, "item_id": 100, "answer": "A", "client_ts": "2026-01-01T08:00:00Z"}
+    body = {"sequence": 1, "item_id": i1, "answer": "A", "client_ts": "2026-01-01T08:00:00Z"}
     first = _post(c, f"/api/v1/assessment/sessions/{sid}/responses", body)
     second = _post(c, f"/api/v1/assessment/sessions/{sid}/responses", body)
     assert first.status_code == second.status_code == 201
@@ -88,11 +89,12 @@ def test_duplicate_post_gets_the_identical_ack(client, make_user, fixed_campaign
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
-        ({"sequence": 1, "item_id": 101, "answer": "A"}, 409, "item_not_presented"),
-        ({"sequence": 5, "item_id": 100, "answer": "A"}, 409, "item_not_presented"),
-        ({"sequence": 1, "item_id": 100, "answer": "Z"}, 422, "invalid"),
-        ({"sequence": 0, "item_id": 100, "answer": "A"}, 422, "invalid_input"),
-        ({"item_id": 100, "answer": "A"}, 422, "invalid_input"),
+        ({"sequence": 1, "item_id": 2, "answer": "A"}, 409, "item_not_presented"),
+        ({"sequence": 5, "item_id": 1, "answer": "A"}, 409, "item_not_presented"),
+        ({"sequence": 1, "item_id": 1, "answer": "Z"}, 422, "invalid"),
+        ({"sequence": 1, "item_id": 1, "answer": ["A"]}, 422, "invalid"),
+        ({"sequence": 0, "item_id": 1, "answer": "A"}, 422, "invalid_input"),
+        ({"item_id": 1, "answer": "A"}, 422, "invalid_input"),
     ],
 )
 def test_bad_answers_are_refused_and_change_nothing(client, make_user, fixed_campaign, body,
@@ -101,6 +103,8 @@ def test_bad_answers_are_refused_and_change_nothing(client, make_user, fixed_cam
     sid = _post(c, f"/api/v1/assessment/campaigns/{fixed_campaign.pk}/sessions",
                 {"consent": True}).json()["session_id"]
     before = Session.objects.get(pk=sid).pending
+    # item_id 1 and 2 stand for the form's first and second item
+    body = dict(body, item_id=fixed_campaign.instrument.settings["item_ids"][body["item_id"] - 1])
     r = _post(c, f"/api/v1/assessment/sessions/{sid}/responses", body)
     assert r.status_code == status and r.json()["code"] == code, r.content
     assert r.json()["message"]
@@ -110,28 +114,29 @@ def test_bad_answers_are_refused_and_change_nothing(client, make_user, fixed_cam
 
 def test_changed_answer_finished_session_and_other_user_are_refused(client, make_user,
                                                                      fixed_campaign):
+    i1, i2, i3 = fixed_campaign.instrument.settings["item_ids"]
     owner, other = make_user(), make_user()
     c = _client(client, owner)
     sid = _post(c, f"/api/v1/assessment/campaigns/{fixed_campaign.pk}/sessions",
                 {"consent": True}).json()["session_id"]
     _post(c, f"/api/v1/assessment/sessions/{sid}/responses",
-          {"sequence": 1, "item_id": 100, "answer": "A"})
+          {"sequence": 1, "item_id": i1, "answer": "A"})
     changed = _post(c, f"/api/v1/assessment/sessions/{sid}/responses",
-                    {"sequence": 1, "item_id": 100, "answer": "B"})
+                    {"sequence": 1, "item_id": i1, "answer": "B"})
     assert changed.status_code == 409 and changed.json()["code"] == "already_answered"
     client.force_login(other)
     for url in (f"/api/v1/assessment/sessions/{sid}", f"/api/v1/assessment/sessions/{sid}/results"):
         r = client.get(url)
         assert r.status_code == 404 and r.json()["code"] == "not_found"
     stolen = _post(client, f"/api/v1/assessment/sessions/{sid}/responses",
-                   {"sequence": 2, "item_id": 101, "answer": "B"})
+                   {"sequence": 2, "item_id": i2, "answer": "B"})
     assert stolen.status_code == 404
     assert _post(client, f"/api/v1/assessment/sessions/{sid}/finish", {}).status_code == 404
     client.force_login(owner)
     finished = _post(client, f"/api/v1/assessment/sessions/{sid}/finish", {})
     assert finished.status_code == 200 and finished.json()["session"]["status"] == "finished"
     late = _post(client, f"/api/v1/assessment/sessions/{sid}/responses",
-                 {"sequence": 2, "item_id": 101, "answer": "B"})
+                 {"sequence": 2, "item_id": i2, "answer": "B"})
     assert late.status_code == 409 and late.json()["code"] == "session_finished"
     assert Response.objects.filter(session_id=sid).count() == 1
 

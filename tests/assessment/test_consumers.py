@@ -93,13 +93,14 @@ async def test_resume_after_disconnect_keeps_answers_and_item(make_user, fixed_c
 
 
 async def test_concurrent_duplicate_answers_store_one_response(make_user, fixed_campaign):
+    i1, i2, i3 = fixed_campaign.instrument.settings["item_ids"]
     user = await database_sync_to_async(make_user)()
     sid = await database_sync_to_async(_start)(user, fixed_campaign)
     cookie = await database_sync_to_async(_cookie)(user)
     a, b = await _connect(sid, cookie), await _connect(sid, cookie)
     await a.receive_json_from()
     await b.receive_json_from()
-    answer = {"type": "answer", "sequence": 1, "item_id": 100, "answer": "C"}
+    answer = {"type": "answer", "sequence": 1, "item_id": i1, "answer": "C"}
     await asyncio.gather(a.send_json_to(answer), b.send_json_to(answer))
     acks = []
     for ws in (a, b):
@@ -115,22 +116,23 @@ async def test_concurrent_duplicate_answers_store_one_response(make_user, fixed_
 
 
 async def test_refusals_over_websocket(make_user, fixed_campaign):
+    i1, i2, i3 = fixed_campaign.instrument.settings["item_ids"]
     owner, other = await database_sync_to_async(make_user)(), \
         await database_sync_to_async(make_user)()
     sid = await database_sync_to_async(_start)(owner, fixed_campaign)
     ws = await _connect(sid, await database_sync_to_async(_cookie)(owner))
     await ws.receive_json_from()
-    await ws.send_json_to({"type": "answer", "sequence": 1, "item_id": 101, "answer": "A"})
+    await ws.send_json_to({"type": "answer", "sequence": 1, "item_id": i2, "answer": "A"})
     error = await ws.receive_json_from()
     assert error["type"] == "error" and error["code"] == "item_not_presented"
-    await ws.send_json_to({"type": "answer", "sequence": 1, "item_id": 100, "answer": "Q"})
+    await ws.send_json_to({"type": "answer", "sequence": 1, "item_id": i1, "answer": "Q"})
     error = await ws.receive_json_from()
     assert error["code"] == "invalid" and error["errors"][0]["field"] == "answer"
     await ws.send_json_to({"type": "nonsense"})
     assert (await ws.receive_json_from())["code"] == "unknown_message"
     await ws.send_json_to({"type": "finish"})
     assert (await ws.receive_json_from())["type"] == "finished"
-    await ws.send_json_to({"type": "answer", "sequence": 1, "item_id": 100, "answer": "A"})
+    await ws.send_json_to({"type": "answer", "sequence": 1, "item_id": i1, "answer": "A"})
     assert (await ws.receive_json_from())["code"] == "session_finished"
     await ws.disconnect()
     assert await database_sync_to_async(Response.objects.filter(session_id=sid).count)() == 0

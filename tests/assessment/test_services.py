@@ -60,6 +60,7 @@ def test_start_needs_consent_and_survey_background(make_user, fixed_campaign, di
 
 
 def test_fixed_form_presents_items_in_order_and_scores_at_the_end(make_user, fixed_campaign):
+    i1, i2, i3 = fixed_campaign.instrument.settings["item_ids"]
     user = make_user()
     session, _ = _start(user, fixed_campaign)
     seen = []
@@ -69,7 +70,7 @@ def test_fixed_form_presents_items_in_order_and_scores_at_the_end(make_user, fix
             break
         seen.append(session.pending["item_id"])
         _answer(session, user, answer="B")
-    assert seen == [100, 101, 102]
+    assert seen == [i1, i2, i3]
     assert session.status == SessionStatus.FINISHED and session.stop_reason == "form_complete"
     result = Result.objects.get(session=session)
     assert result.domain_code == "info" and result.theta is not None and result.se > 0
@@ -77,46 +78,49 @@ def test_fixed_form_presents_items_in_order_and_scores_at_the_end(make_user, fix
 
 
 def test_resubmission_returns_the_identical_ack_and_stores_one_row(make_user, fixed_campaign):
+    i1, i2, i3 = fixed_campaign.instrument.settings["item_ids"]
     user = make_user()
     session, _ = _start(user, fixed_campaign)
     first = _answer(session, user, answer="A")
     again = services.response_record(session_id=session.pk, user=user, sequence=1,
-                                     item_id=100, answer="A")
+                                     item_id=i1, answer="A")
     assert again.payload() == first.payload() and again.duplicate
     assert Response.objects.filter(session=session).count() == 1
     with pytest.raises(ApiError) as exc:
-        services.response_record(session_id=session.pk, user=user, sequence=1, item_id=100,
+        services.response_record(session_id=session.pk, user=user, sequence=1, item_id=i1,
                                  answer="B")
     assert exc.value.code == "already_answered"
     assert Response.objects.get(session=session, sequence=1).answer == "A"
 
 
 def test_refusals_change_nothing(make_user, fixed_campaign):
+    i1, i2, i3 = fixed_campaign.instrument.settings["item_ids"]
     user, other = make_user(), make_user()
     session, _ = _start(user, fixed_campaign)
     before = Session.objects.get(pk=session.pk).pending
     cases = [
-        (dict(user=user, sequence=1, item_id=101, answer="A"), "item_not_presented"),
-        (dict(user=user, sequence=2, item_id=101, answer="A"), "item_not_presented"),
-        (dict(user=other, sequence=1, item_id=100, answer="A"), "not_found"),
+        (dict(user=user, sequence=1, item_id=i2, answer="A"), "item_not_presented"),
+        (dict(user=user, sequence=2, item_id=i2, answer="A"), "item_not_presented"),
+        (dict(user=other, sequence=1, item_id=i1, answer="A"), "not_found"),
     ]
     for kwargs, code in cases:
         with pytest.raises(ApiError) as exc:
             services.response_record(session_id=session.pk, **kwargs)
         assert exc.value.code == code
     with pytest.raises(ValidationError):
-        services.response_record(session_id=session.pk, user=user, sequence=1, item_id=100,
+        services.response_record(session_id=session.pk, user=user, sequence=1, item_id=i1,
                                  answer="Z")
     assert not Response.objects.exists()
     assert Session.objects.get(pk=session.pk).pending == before
 
 
 def test_finished_session_refuses_answers(make_user, fixed_campaign):
+    i1, i2, i3 = fixed_campaign.instrument.settings["item_ids"]
     user = make_user()
     session, _ = _start(user, fixed_campaign)
     services.session_finish(session_id=session.pk, user=user)
     with pytest.raises(ApiError) as exc:
-        services.response_record(session_id=session.pk, user=user, sequence=1, item_id=100,
+        services.response_record(session_id=session.pk, user=user, sequence=1, item_id=i1,
                                  answer="B")
     assert exc.value.code == "session_finished"
     assert not Response.objects.exists()
@@ -168,12 +172,13 @@ def test_adaptive_session_stops_at_max_length_and_balances_content(
 
 
 def test_withdrawn_item_is_not_presented(make_user, fixed_campaign, item_bank):
-    item_bank.withdrawn.add(101)
+    i1, i2, i3 = fixed_campaign.instrument.settings["item_ids"]
+    item_bank.withdraw(i2)
     user = make_user()
     session, _ = _start(user, fixed_campaign)
     _answer(session, user, answer="B")
     session.refresh_from_db()
-    assert session.pending["item_id"] == 102
+    assert session.pending["item_id"] == i3
 
 
 def test_attempt_limit_and_closed_campaign(make_user, fixed_campaign):
@@ -213,13 +218,13 @@ def test_booklets_rotate_in_balance(make_user, item_bank):
 
     instrument = instrument_create(
         code="survey-b", name_zh="调查", kind="ability", domain_code="info", mode="booklet",
-        settings={"booklets": [[100, 101], [102, 103], [104, 105]]})
+        settings={"booklets": [item_bank.ids[0:2], item_bank.ids[2:4], item_bank.ids[4:6]]})
     campaign = campaign_create(instrument=instrument, name_zh="调查", kind="practice",
                                opens_at=timezone.now() - timedelta(days=1))
     booklets = [_start(make_user(), campaign)[0].booklet for _i in range(6)]
     assert booklets == [0, 1, 2, 0, 1, 2]
     s = Session.objects.get(booklet=1, user__username="user2")
-    assert s.pending["item_id"] == 102
+    assert s.pending["item_id"] == item_bank.ids[2]
 
 
 def test_questionnaire_gives_a_profile_and_no_outcome(make_user, item_bank):
@@ -228,13 +233,13 @@ def test_questionnaire_gives_a_profile_and_no_outcome(make_user, item_bank):
 
     instrument = instrument_create(
         code="needs", name_zh="需求问卷", kind="questionnaire", domain_code="needs",
-        mode="fixed", settings={"item_ids": [500, 501]})
+        mode="fixed", settings={"item_ids": item_bank.needs_ids[:2]})
     campaign = campaign_create(instrument=instrument, name_zh="需求", kind="practice",
                                opens_at=timezone.now() - timedelta(days=1))
     user = make_user()
     session, _ = _start(user, campaign)
-    _answer(session, user, answer=3)
-    _answer(session, user, answer=1)
+    _answer(session, user, answer="3")
+    _answer(session, user, answer="1")
     result = Result.objects.get(session=session)
     assert result.domain_code == "needs.topics" and result.profile["mean_category"] == 2.0
     assert not LearningOutcome.objects.exists()
@@ -243,7 +248,7 @@ def test_questionnaire_gives_a_profile_and_no_outcome(make_user, item_bank):
 def test_instrument_settings_are_checked(item_bank):
     with pytest.raises(ValidationError) as exc:
         services.instrument_create(code="x", name_zh="x", kind="ability", domain_code="info",
-                                   mode="fixed", settings={"item_ids": [100, 999]})
+                                   mode="fixed", settings={"item_ids": [item_bank.ids[0], 999999]})
     assert "settings.item_ids" in exc.value.message_dict
     with pytest.raises(ValidationError):
         services.instrument_create(code="y", name_zh="y", kind="ability", domain_code="info",

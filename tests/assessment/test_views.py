@@ -11,6 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_whole_fixed_test_through_the_pages(client, make_user, fixed_campaign, districts):
+    i1, i2, i3 = fixed_campaign.instrument.settings["item_ids"]
     user = make_user()
     landing = client.get(f"/assessment/c/{fixed_campaign.pk}/")
     assert landing.status_code == 200 and "信息素养固定卷" in landing.content.decode()
@@ -25,16 +26,16 @@ def test_whole_fixed_test_through_the_pages(client, make_user, fixed_campaign, d
     assert started.status_code == 302 and started["Location"] == session.get_absolute_url()
     page = client.get(session.get_absolute_url())
     html = page.content.decode()
-    assert page.status_code == 200 and "题目 100" in html and 'type="radio"' in html
+    assert page.status_code == 200 and "题目 0" in html and 'type="radio"' in html
     assert "<legend" in html and 'role="alert"' in html
-    empty = client.post(f"/assessment/s/{session.pk}/answer/", {"sequence": 1, "item_id": 100})
+    empty = client.post(f"/assessment/s/{session.pk}/answer/", {"sequence": 1, "item_id": i1})
     assert empty.status_code == 422 and not Response.objects.exists()
-    for seq, item_id in enumerate([100, 101, 102], start=1):
+    for seq, item_id in enumerate([i1, i2, i3], start=1):
         r = client.post(f"/assessment/s/{session.pk}/answer/",
                         {"sequence": seq, "item_id": item_id, "answer": "B"})
         assert r.status_code == 302
     # a resubmitted form (back button) changes nothing
-    client.post(f"/assessment/s/{session.pk}/answer/", {"sequence": 3, "item_id": 102,
+    client.post(f"/assessment/s/{session.pk}/answer/", {"sequence": 3, "item_id": i3,
                                                         "answer": "A"})
     assert Response.objects.filter(session=session).count() == 3
     assert client.get(session.get_absolute_url())["Location"].endswith("/result/")
@@ -45,6 +46,7 @@ def test_whole_fixed_test_through_the_pages(client, make_user, fixed_campaign, d
 
 
 def test_other_users_pages_are_not_found(client, make_user, fixed_campaign):
+    i1, i2, i3 = fixed_campaign.instrument.settings["item_ids"]
     from assessment.services import session_start
 
     session, _ = session_start(user=make_user(), campaign=fixed_campaign, background={},
@@ -52,7 +54,7 @@ def test_other_users_pages_are_not_found(client, make_user, fixed_campaign):
     client.force_login(make_user())
     assert client.get(session.get_absolute_url()).status_code == 404
     assert client.get(f"/assessment/s/{session.pk}/result/").status_code == 404
-    r = client.post(f"/assessment/s/{session.pk}/answer/", {"sequence": 1, "item_id": 100,
+    r = client.post(f"/assessment/s/{session.pk}/answer/", {"sequence": 1, "item_id": i1,
                                                            "answer": "B"})
     assert r.status_code == 404 and not Response.objects.exists()
 
