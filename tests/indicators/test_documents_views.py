@@ -1,0 +1,202 @@
+"""Documents (type, size, tags, indicators, related) and the pages with district scoping."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from learning_platform.indicators import services
+from learning_platform.indicators.models import (
+    Document,
+    DocumentFile,
+    Indicator,
+    Status,
+)
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n"
+
+
+def pdf(name="a.pdf", content=PDF):
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+@pytest.fixture
+def indicators(framework):
+    return (Indicator.objects.get(version=framework, code="5"), Indicator.objects.get(version=framework, code="5.1"))
+
+
+def fields(indicators, **extra):
+    l1, l2 = indicators
+    base = {"doc_type": "work_file", "title": "2022年全民终身学习活动周工作方案", "year": "2022",
+            "occurred_on": "2022-10-20", "summary": "活动周安排", "category": "工作方案",
+            "indicator_l1": str(l1.pk), "indicator_l2": str(l2.pk), "tags": "学习周 读书节"}
+    base.update(extra)
+    return base
+
+
+def test_document_per_type_with_related_and_secondary_files(indicators, staff, hp):
+    work = services.document_save(user=staff["stat"], district=hp, fields=fields(indicators), main_file=pdf())
+    assert work.tags == ["学习周", "读书节"] and work.files.get().original_name == "a.pdf"
+    chronicle = services.document_save(
+        user=staff["liaison"], district=hp,
+        fields=fields(indicators, doc_type="chronicle", title="活动周开幕", ended_on="2022-10-27"),
+        main_file=pdf("main.pdf"),
+        secondary_files=[SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff\xe0photo"),
+                         SimpleUploadedFile("cert.png", b"\x89PNG\r\n\x1a\nxx")],
+        related_ids=[work.pk],
+    )
+    assert list(chronicle.related.all()) == [work]
+    assert chronicle.files.filter(primary=False).count() == 2
+    minutes = services.document_save(
+        user=staff["head"], district=hp,
+        fields=fields(indicators, doc_type="minutes", title="区学促委大会", agenda="一、…", minutes="会议记录…"),
+        main_file=SimpleUploadedFile("m.docx", b"PK\x03\x04docx"),
+    )
+    assert minutes.agenda == "一、…" and minutes.summary == ""
+
+
+@pytest.mark.parametrize("extra, upload, field", [
+    ({"tags": "社区教育读书节"}, None, "tags"),
+    ({"title": ""}, None, "title"),
+    ({"occurred_on": "2022-13-40"}, None, "occurred_on"),
+    ({"year": "abc"}, None, "year"),
+    ({"doc_type": "chronicle", "ended_on": "2022-01-01"}, None, "ended_on"),
+    ({}, SimpleUploadedFile("virus.exe", b"MZ\x90\x00"), "file"),
+    ({}, SimpleUploadedFile("fake.pdf", b"<html>not a pdf"), "file"),
+    ({}, SimpleUploadedFile("empty.pdf", b""), "file"),
+    ({}, SimpleUploadedFile("big.pdf", PDF + b"0" * services.DOCUMENT_MAX_BYTES), "file"),
+    ({"doc_type": "bogus"}, None, "doc_type"),
+])
+def test_bad_documents_are_refused_and_nothing_is_written(indicators, staff, hp, extra, upload, field):
+    with pytest.raises(ValidationError) as exc:
+        services.document_save(user=staff["stat"], district=hp, fields=fields(indicators, **extra),
+                               main_file=upload or pdf())
+    assert field in exc.value.message_dict
+    assert not Document.objects.exists() and not DocumentFile.objects.exists()
+
+
+def test_second_level_must_sit_under_the_first_level(framework, staff, hp):
+    l1 = Indicator.objects.get(version=framework, code="1")
+    l2 = Indicator.objects.get(version=framework, code="5.1")
+    with pytest.raises(ValidationError) as exc:
+        services.document_save(user=staff["stat"], district=hp,
+                               fields=fields((l1, l2)), main_file=pdf())
+    assert "indicator_l2" in exc.value.message_dict
+
+
+def test_documents_stay_in_their_district(indicators, staff, hp, xh):
+    theirs = services.document_save(user=staff["stat_xh"], district=xh, fields=fields(indicators), main_file=pdf())
+    with pytest.raises(PermissionDenied):
+        services.document_save(user=staff["stat"], district=xh, fields=fields(indicators), main_file=pdf())
+    with pytest.raises(ValidationError) as exc:
+        services.document_save(user=staff["stat"], district=hp, fields=fields(indicators), main_file=pdf(),
+                               related_ids=[theirs.pk])
+    assert "related" in exc.value.message_dict
+    with pytest.raises(PermissionDenied):
+        services.document_save(user=staff["researcher"], district=hp, fields=fields(indicators), main_file=pdf())
+
+
+# --- pages ----------------------------------------------------------------------------
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_cross_district_pages_answer_404(client, framework, staff, hp, indicators):
+    services.submission_ensure(district=hp, year=2022)
+    doc = services.document_save(user=staff["stat"], district=hp, fields=fields(indicators), main_file=pdf())
+    login(client, staff["stat_xh"])
+    for url in [reverse("indicators:form", args=["310101", 2022]),
+                reverse("indicators:documents", args=["310101"]),
+                reverse("indicators:document_edit", args=["310101", doc.pk]),
+                reverse("indicators:document_file", args=[doc.files.get().pk]),
+                reverse("indicators:letter", args=["310101", 2022]),
+                reverse("indicators:overview", args=[2022])]:
+        assert client.get(url).status_code == 404, url
+    response = client.post(reverse("indicators:form", args=["310101", 2022]), {"action": "save"})
+    assert response.status_code == 404
+
+
+def test_statistician_form_round_trip_and_bad_input_keeps_what_was_typed(client, framework, staff, full_form):
+    login(client, staff["stat"])
+    url = reverse("indicators:form", args=["310101", 2022])
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.index("v_resident_population_10k") < html.index("v_special_budget")  # base table first
+    assert "市民信息素养的达标率(%)" in html
+    response = client.post(url, dict(full_form, action="save"))
+    assert response.status_code == 302
+    bad = client.post(url, dict(full_form, v_library_area="-5", v_special_budget="2000", action="submit"))
+    assert bad.status_code == 400
+    text = bad.content.decode()
+    assert "图书馆总建筑面积（library_area）" in text and 'value="2000"' in text and 'value="-5"' in text
+    assert client.get(url).content.decode().count('value="1850"') == 1  # saved value untouched
+    response = client.post(url, dict(full_form, action="submit"))
+    assert response.status_code == 302
+
+
+def test_liaison_sees_no_draft_then_reviews(client, framework, staff, hp, full_form):
+    sub = services.submission_ensure(district=hp, year=2022)
+    services.entry_save(submission=sub, user=staff["stat"], data=full_form)
+    login(client, staff["liaison"])
+    url = reverse("indicators:form", args=["310101", 2022])
+    html = client.get(url).content.decode()
+    assert "1850" not in html and 'name="action" value="approve"' not in html
+    services.entry_save(submission=sub, user=staff["stat"], data=full_form, submit=True)
+    html = client.get(url).content.decode()
+    assert "1850" in html and 'value="approve"' in html and 'name="v_special_budget"' not in html
+    assert client.post(url, {"action": "return", "comment": ""}).status_code == 400
+    assert client.post(url, {"action": "approve", "comment": "同意"}).status_code == 302
+    sub.refresh_from_db()
+    assert sub.status == Status.SECOND_REVIEW
+    # the liaison cannot act for the head
+    assert client.post(url, {"action": "approve", "comment": "again"}).status_code == 403
+
+
+def test_head_downloads_the_letter_and_uploads_it_signed(client, framework, staff, hp, full_form):
+    sub = services.submission_ensure(district=hp, year=2022)
+    services.entry_save(submission=sub, user=staff["stat"], data=full_form, submit=True)
+    services.review_decide(submission=sub, user=staff["liaison"], approve=True, comment="")
+    services.review_decide(submission=sub, user=staff["head"], approve=True, comment="")
+    login(client, staff["head"])
+    letter = client.get(reverse("indicators:letter", args=["310101", 2022]))
+    assert letter.status_code == 200 and letter.content.startswith(b"%PDF-")
+    url = reverse("indicators:form", args=["310101", 2022])
+    bad = client.post(url, {"action": "letter", "letter": SimpleUploadedFile("x.pdf", b"nope")})
+    assert bad.status_code == 400
+    ok = client.post(url, {"action": "letter", "letter": SimpleUploadedFile("x.pdf", letter.content)})
+    assert ok.status_code == 302
+    sub.refresh_from_db()
+    assert sub.status == Status.DONE
+    assert client.get(reverse("indicators:signed_letter", args=["310101", 2022])).status_code == 200
+
+
+def test_overview_and_comparison_export(client, framework, staff, hp, full_form):
+    sub = services.submission_ensure(district=hp, year=2022)
+    services.entry_save(submission=sub, user=staff["stat"], data=full_form, submit=True)
+    login(client, staff["researcher"])
+    html = client.get(reverse("indicators:overview", args=[2022])).content.decode()
+    assert html.count("<tr>") == 17  # header + 16 districts
+    assert "黄浦区" in html and "徐汇区" in html
+    response = client.get(reverse("indicators:compare") + "?format=xlsx")
+    assert response.status_code == 200
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][2] == "黄浦区 2022"
+    by_name = {r[0]: r[2] for r in rows[1:]}
+    assert by_name["每万人拥有的社区教育场地面积（m2/万人）"] == pytest.approx(51000 / 66.2, abs=1e-3)
+    assert by_name["农村劳动力培训参与率（%）"].startswith("除数为零")
+    # a district head sees only their own district in the comparison; a citizen sees nothing
+    login(client, staff["head_xh"])
+    assert "黄浦区" not in client.get(reverse("indicators:compare")).content.decode()
+    login(client, staff["citizen"])
+    assert client.get(reverse("indicators:index")).status_code == 403
