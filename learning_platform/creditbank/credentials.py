@@ -52,7 +52,7 @@ def subject_identifiers(account: LearningAccount) -> list[dict[str, Any]]:
     return [
         {"type": "IdentityObject", "identityType": "name", "hashed": False,
          "identityHash": name},
-        {"type": "IdentityObject", "identityType": "identifier", "hashed": True,
+        {"type": "IdentityObject", "identityType": "accountId", "hashed": True,
          "identityHash": f"sha256${digest}", "salt": salt},
     ]
 

@@ -214,3 +214,22 @@ def test_jcs_orders_keys_and_keeps_unicode():
 @given(st.floats(allow_nan=False, allow_infinity=False))
 def test_jcs_numbers_round_trip(value):
     assert float(signing.canonical_json(value)) == value or (value == 0 and math.copysign(1, value))
+
+
+@pytest.mark.django_db
+def test_badge_has_the_fields_open_badges_3_requires(citizen, record):
+    badge = credential_issue_badge(outcome=record(), base_url=BASE)
+    assert {"@context", "id", "type", "name", "credentialSubject", "issuer", "validFrom",
+            "proof"} <= set(badge)
+    achievement = badge["credentialSubject"]["achievement"]
+    assert {"id", "type", "name", "description", "criteria"} <= set(achievement)
+    for identity in badge["credentialSubject"]["identifier"]:
+        assert {"type", "hashed", "identityHash", "identityType"} <= set(identity)
+    hashed = next(i for i in badge["credentialSubject"]["identifier"] if i["hashed"])
+    import hashlib
+
+    number = citizen.learning_account.number
+    assert hashed["identityHash"] == "sha256$" + hashlib.sha256(
+        (number + hashed["salt"]).encode()).hexdigest()
+    for description in achievement["resultDescription"]:
+        assert {"id", "type", "name", "resultType"} <= set(description)
