@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -46,7 +47,8 @@ def issuer_profile(*, did: str, base_url: str) -> dict[str, Any]:
 
 def subject_identifiers(account: LearningAccount) -> list[dict[str, Any]]:
     """Name the holder: their display name in plain text, the account number salted and hashed."""
-    salt = hashlib.sha256(f"creditbank:{account.number}".encode()).hexdigest()[:16]
+    # A fresh salt per credential, so two credentials cannot be linked by their hash.
+    salt = secrets.token_hex(8)
     digest = hashlib.sha256((account.number + salt).encode()).hexdigest()
     name = account.user.display_name or account.user.get_full_name() or account.user.username
     return [
