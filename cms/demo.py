@@ -92,10 +92,33 @@ def load_demo(*, stdout) -> None:
     if SurveyReportPage.objects.child_of(index).filter(rollup_id=rollup_id).exists():
         stdout.write(f"  cms: report on roll-up #{rollup_id} exists.")
         return
+    from cms.selectors import rollup_snapshot
+
+    snapshot = rollup_snapshot(rollup_id)
     report = SurveyReportPage(title="上海市民信息素养监测报告", slug=f"report-{rollup_id}",
                               summary="全市及各区市民信息素养达标率与学习需求", topic="information",
-                              rollup_id=rollup_id, live=False, body=json.dumps(DEMO_REPORT_BODY))
+                              rollup_id=rollup_id, live=False,
+                              body=json.dumps(demo_report_body(snapshot)))
     index.add_child(instance=report)
     # Bypasses review: the demo publishes directly as the system.
     report.save_revision().publish()
     stdout.write(f"  cms: published a report on roll-up #{rollup_id}.")
+
+
+def demo_report_body(snapshot: dict) -> list[dict]:
+    """The demo body, keeping only the blocks whose figures the roll-up holds."""
+    held = {(c["domain_code"], c["indicator"]) for c in snapshot.get("cells", [])}
+    body = []
+    for block in DEMO_REPORT_BODY:
+        value = block["value"] if isinstance(block["value"], dict) else {}
+        domain = value.get("domain")
+        indicator = value.get("indicator") or {
+            "level_distribution": "level_share", "needs_profile": "needs_share"}.get(block["type"])
+        if domain and indicator and (domain, indicator) not in held:
+            continue
+        body.append(block)
+    for domain in ("science", "health"):  # further domains the roll-up holds get a table
+        if (domain, "attainment_rate") in held:
+            body.insert(-1, {"type": "district_table",
+                             "value": {"domain": domain, "indicator": "attainment_rate"}})
+    return body
