@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -118,6 +119,7 @@ def session_page(request: HttpRequest, session_id: Any, error: str = "",
     return render(request, "assessment/item.html", {
         "session": session, "state": state, "item": state["item"], "error": error,
         "options": _options(state["item"]),
+        "english": (get_language() or "").startswith("en"),
     }, status=status)
 
 

@@ -9,6 +9,8 @@
   var statusEl = document.getElementById("status");
   var labels = document.getElementById("t-labels").dataset;
   var resultUrl = root.dataset.resultUrl;
+  var english = root.dataset.english === "1";
+  function pick(obj, field) { return (english && obj[field + "_en"]) || obj[field] || ""; }
   var socket = null, retry = 0, waiting = null, current = null, deadline = null;
 
   function fmt(template, values) {
@@ -40,7 +42,7 @@
       body.appendChild(img);
     }
     var text = document.createElement("span");
-    text.innerHTML = o.text_html || "";  /* sanitised by the item bank, as on the server page */
+    text.innerHTML = pick(o, "text_html");  /* sanitised by the item bank, as on the server page */
     body.appendChild(text);
     if (item.kind === "ordered") {
       label.className = "option rank";
@@ -79,9 +81,12 @@
     form.elements.sequence.value = item.sequence;
     form.elements.item_id.value = item.item_id;
     var legend = document.getElementById("stem");
-    legend.innerHTML = item.payload.stem_html || "";
-    var instructions = form.querySelector(".instructions");
-    if (instructions) { instructions.textContent = item.payload.instructions || ""; }
+    legend.innerHTML = pick(item.payload, "stem_html");
+    var image = document.getElementById("stem-image");
+    image.hidden = !item.payload.stem_image_url;
+    image.src = item.payload.stem_image_url || "";
+    image.alt = item.payload.stem_image_alt || "";
+    form.querySelector(".instructions").textContent = pick(item.payload, "instructions");
     var box = form.querySelector(".options");
     box.textContent = "";
     var options = item.payload.options || [];
