@@ -38,6 +38,8 @@ class HomePage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["open_tests"] = instruments_open()
         context["latest_reports"] = reports_latest()
+        context["report_index"] = ReportIndexPage.objects.live().public().first()
+        context["dashboard"] = DistrictDashboardPage.objects.live().public().first()
         return context
 
 

@@ -22,7 +22,9 @@ def test_demo_builds_pages_and_a_report_and_is_idempotent(client, home_site, rol
     assert report.rollup_snapshot["rollup"]["id"] == rollups.new.pk
     assert client.get(report.url).status_code == 200
     assert client.get("/dashboard/").status_code == 200
-    assert "上海市民信息素养监测报告" in client.get("/").content.decode()
+    home = client.get("/").content.decode()
+    assert "上海市民信息素养监测报告" in home
+    assert 'href="/dashboard/"' in home and 'href="/reports/"' in home
 
 
 def test_demo_without_rollups_makes_no_report(home_site, districts):
