@@ -137,3 +137,12 @@ def test_dashboard_and_downloads_show_no_figure_for_a_suppressed_district(client
     tiles_csv = client.get(f"/reports/dashboard/{dashboard.pk}/tiles.csv").content.decode("utf-8-sig")
     chongming = next(line for line in tiles_csv.splitlines() if line.startswith("崇明"))
     assert re.search(r"\d+\.\d", chongming) is None
+
+
+def test_dashboard_in_english(client, dashboard):
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(dashboard.url).content.decode()
+    assert "Information literacy" in html and "Whole city" in html
+    assert "Huangpu" in html
