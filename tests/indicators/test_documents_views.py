@@ -200,3 +200,37 @@ def test_overview_and_comparison_export(client, framework, staff, hp, full_form)
     assert "黄浦区" not in client.get(reverse("indicators:compare")).content.decode()
     login(client, staff["citizen"])
     assert client.get(reverse("indicators:index")).status_code == 403
+
+
+def test_api_scopes_by_district(client, framework, staff, hp, full_form):
+    sub = services.submission_ensure(district=hp, year=2022)
+    services.entry_save(submission=sub, user=staff["stat"], data=full_form)
+    services.monitoring_value_feed(district_code="310101", year=2022, item_code="info_literacy_rate",
+                                   value=66.0, se=2.0, n=500, suppressed=False, source="roll-up 3")
+    url = "/api/v1/indicators/submissions/310101/2022"
+    login(client, staff["stat"])
+    body = client.get(url).json()
+    values = {v["code"]: v for v in body["values"]}
+    assert body["status"] == "draft" and values["special_budget"]["value"] == 1850
+    assert values["rural_training_rate"]["value"] is None
+    assert values["rural_training_rate"]["not_computable"].startswith("除数为零")
+    login(client, staff["liaison"])  # a draft shows only the platform's figures
+    codes = {v["code"] for v in client.get(url).json()["values"]}
+    assert codes == {"info_literacy_rate", "service_satisfaction", "credit_bank_accounts"}
+    login(client, staff["stat_xh"])
+    assert client.get(url).status_code == 404
+    assert client.get("/api/v1/indicators/overview/2022").status_code == 403
+    login(client, staff["researcher"])
+    assert len(client.get("/api/v1/indicators/overview/2022").json()) == 16
+
+
+def test_document_form_asks_each_types_fields(client, framework, staff):
+    login(client, staff["stat"])
+    base = reverse("indicators:document_new", args=["310101"])
+    minutes = client.get(base + "?type=minutes").content.decode()
+    assert 'name="agenda"' in minutes and 'name="minutes"' in minutes and 'name="summary"' not in minutes
+    chronicle = client.get(base + "?type=chronicle").content.decode()
+    assert 'name="ended_on"' in chronicle and 'name="secondary_files"' in chronicle
+    assert 'data-tags="学习周 读书节 激励"' in chronicle  # the indicator's quick tags
+    work = client.get(base + "?type=work_file").content.decode()
+    assert 'name="ended_on"' not in work and 'name="category"' in work
