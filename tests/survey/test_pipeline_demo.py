@@ -6,6 +6,7 @@ import io
 
 import numpy as np
 import pytest
+from django.core.exceptions import ValidationError
 
 from assessment.survey import demo, selectors
 from assessment.survey.models import Job, RollUp, RollUpCell, WeightSet, unpack_arrays
@@ -52,7 +53,7 @@ def test_demo_pipeline_covers_true_district_rates_and_is_frozen(demo_run):
     prov = rollup.provenance
     assert prov["score_set_id"] and prov["weight_set_id"] and prov["code_version"]
     assert rollup.method["replicates"]["n"] == 80 and rollup.method["plausible_values"]["n"] == 10
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         RollUpCell.objects.filter(rollup=rollup).first().save()
     # demo is safe to run twice
     out = io.StringIO()

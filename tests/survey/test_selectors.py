@@ -7,7 +7,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from assessment.survey import selectors
-from assessment.survey.models import RollUp, RollUpCell, ScoreSet, WeightSet, pack_arrays
+from assessment.survey.models import (
+    RollUp,
+    RollUpCell,
+    ScoreSet,
+    WeightSet,
+    pack_arrays,
+)
 from tests.survey.conftest import make_campaign
 
 pytestmark = pytest.mark.django_db
