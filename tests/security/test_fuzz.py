@@ -1,0 +1,54 @@
+"""Schemathesis against the OpenAPI schema, in process, as every actor.
+
+CI runs a small budget per operation (``LP_FUZZ_EXAMPLES``, default 25) with the
+actor drawn per example; the nightly target (``LP_SECURITY_NIGHTLY=1``) runs 1,000
+examples per operation. Every answer must be no server error and match its schema.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from tests.security.conftest import ACTORS, PASSWORD
+
+NIGHTLY = os.environ.get("LP_SECURITY_NIGHTLY") == "1"
+EXAMPLES = 1000 if NIGHTLY else int(os.environ.get("LP_FUZZ_EXAMPLES", "25"))
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+
+
+@pytest.fixture
+def tokens(make_user, districts) -> dict[str, str | None]:
+    """A bearer token per actor (None for anonymous)."""
+    from learning_platform.accounts.services import api_token_create
+
+    by_code = {d.code: d for d in districts}
+    out: dict[str, str | None] = {}
+    for name, (roles, code) in ACTORS.items():
+        if not roles:
+            out[name] = None
+            continue
+        user = make_user(*roles, district=by_code[code] if code else None,
+                         username=f"fuzz-{name}", password=PASSWORD)
+        out[name] = api_token_create(user=user, name="fuzz")[1]
+    return out
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@schema.given(actor=st.sampled_from(sorted(ACTORS)))
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=not NIGHTLY,
+          suppress_health_check=list(HealthCheck))
+def test_api_never_fails_and_answers_within_its_schema(case, actor, tokens):
+    headers = {"Authorization": f"Bearer {tokens[actor]}"} if tokens[actor] else {}
+    case.call_and_validate(
+        headers=headers, checks=[not_a_server_error, response_schema_conformance]
+    )
