@@ -82,6 +82,12 @@ def _form_context(request, submission: Submission, *, check=None, posted=None) -
                     confirmed.add(r.item.code)
         for code, value in prefill.items():
             entered.setdefault(code, value)
+    if editable and check is None and entered:
+        # flag stored values far from last year's on every load, not only right after a post
+        stored = {f"v_{k}": v for k, v in entered.items()}
+        stored.update({f"c_{k}": "1" for k in confirmed})
+        check = services.entry_check(submission=submission, data=stored)
+        check.errors = {}
     owner_role = {Status.FIRST_REVIEW: Role.DISTRICT_LIAISON, Status.SECOND_REVIEW: Role.DISTRICT_HEAD,
                   Status.LETTER: Role.DISTRICT_HEAD}.get(submission.status)
     can_review = owner_role is not None and owner_role in roles and request.user.district_id == submission.district_id
@@ -214,7 +220,12 @@ def compare(request: HttpRequest) -> HttpResponse:
     table = selectors.comparison(user=request.user, codes=codes or None, years=years or None)
     if request.GET.get("format") == "xlsx":
         return _compare_xlsx(table)
-    return render(request, "indicators/compare.html", {"table": table, "years": years})
+    versions = FrameworkVersion.objects.all()
+    choices = [(i.code, i.name_zh) for v in versions[:1]
+               for i in v.items.filter(kind__in=[ItemKind.DERIVED, ItemKind.FED])]
+    all_years = sorted(set(selectors.submissions_visible_to(user=request.user).values_list("year", flat=True)))
+    return render(request, "indicators/compare.html", {"table": table, "years": years, "codes": codes,
+                                                       "choices": choices, "all_years": all_years})
 
 
 def _compare_xlsx(table: dict) -> HttpResponse:

@@ -234,3 +234,16 @@ def test_document_form_asks_each_types_fields(client, framework, staff):
     assert 'data-tags="学习周 读书节 激励"' in chronicle  # the indicator's quick tags
     work = client.get(base + "?type=work_file").content.decode()
     assert 'name="ended_on"' not in work and 'name="category"' in work
+
+
+def test_unusual_values_are_flagged_when_the_draft_is_reopened(client, framework, staff, hp, full_form):
+    last = services.submission_ensure(district=hp, year=2021)
+    services.entry_save(submission=last, user=staff["stat"], data=full_form)
+    sub = services.submission_ensure(district=hp, year=2022)
+    services.entry_save(submission=sub, user=staff["stat"], data=dict(full_form, v_senior_teams="6400"))
+    login(client, staff["stat"])
+    html = client.get(reverse("indicators:form", args=["310101", 2022])).content.decode()
+    assert "与上年的640相差较大" in html and 'name="c_senior_teams"' in html
+    assert 'name="c_registered_volunteers"' not in html
+    compare = client.get(reverse("indicators:compare") + "?year=2022").content.decode()
+    assert "数据年度" in compare

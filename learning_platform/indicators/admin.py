@@ -1,0 +1,51 @@
+"""Read-only Django admin screens for the framework editions (they change only by loading a file)."""
+
+from django.contrib import admin
+
+from learning_platform.indicators.models import (
+    DataItem,
+    FrameworkVersion,
+    Indicator,
+    ReviewEvent,
+    Submission,
+)
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FrameworkVersion)
+class FrameworkVersionAdmin(ReadOnly):
+    list_display = ["year", "data_year", "title_zh", "loaded_at"]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(ReadOnly):
+    list_display = ["code", "name_zh", "level", "version"]
+    list_filter = ["version", "level"]
+
+
+@admin.register(DataItem)
+class DataItemAdmin(ReadOnly):
+    list_display = ["code", "name_zh", "kind", "unit", "formula", "version"]
+    list_filter = ["version", "kind"]
+    search_fields = ["code", "name_zh"]
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ReadOnly):
+    list_display = ["district", "year", "status", "updated_at"]
+    list_filter = ["year", "status"]
+
+
+@admin.register(ReviewEvent)
+class ReviewEventAdmin(ReadOnly):
+    list_display = ["submission", "action", "from_status", "to_status", "actor", "at"]
