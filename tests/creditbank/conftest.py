@@ -15,6 +15,15 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture(autouse=True)
+def english_messages():
+    """Check service messages in English (the msgids); pages choose their language per request."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def signing_key_env(monkeypatch):
     """Sign with a fresh key from the environment, never the developer's key file."""
     from learning_platform.creditbank.signing import signing_key

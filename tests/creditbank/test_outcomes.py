@@ -159,3 +159,15 @@ def test_import_is_all_or_nothing_and_names_each_bad_row(citizen, institution):
     assert LearningOutcome.objects.count() == 0
     created = outcomes_import(entered_by=institution, rows=[good, {**good, "title": "书法"}])
     assert [o.title for o in created] == ["摄影", "书法"]
+
+
+def test_messages_are_chinese_by_default(citizen):
+    from django.utils import translation
+
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as excinfo:
+        outcome_record_assessment(
+            user=citizen, source_ref="s:2", instrument_code="I", instrument_name="I",
+            completed_at=datetime(2026, 1, 1), level_code="", level_name="",
+            domain_scores=[], parameter_set_id=None,
+        )
+    assert "必须带时区" in str(excinfo.value)
