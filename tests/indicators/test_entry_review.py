@@ -34,12 +34,12 @@ def test_draft_then_submit(sub, staff, full_form):
 
 
 @pytest.mark.parametrize("code, raw, fragment", [
-    ("senior_teams", "-3", "cannot be negative"),
-    ("teachers_bachelor_share", "100.5", "cannot exceed 100"),
-    ("college_courses", "12.5", "whole number"),
-    ("library_area", "abc", "is not a number"),
-    ("resident_population_10k", "0", "greater than 0"),
-    ("library_area", "NaN", "is not a number"),
+    ("senior_teams", "-3", "不能为负数"),
+    ("teachers_bachelor_share", "100.5", "不能超过100"),
+    ("college_courses", "12.5", "必须是整数"),
+    ("library_area", "abc", "不是数字"),
+    ("resident_population_10k", "0", "必须大于0"),
+    ("library_area", "NaN", "不是数字"),
 ])
 def test_bad_input_is_named_and_saves_nothing(sub, staff, full_form, code, raw, fragment):
     services.entry_save(submission=sub, user=staff["stat"], data=full_form)
