@@ -52,7 +52,8 @@ def index(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("Only district staff and researchers use the indicators."))
     year = _default_year()
     subs = {(s.district_id, s.year): s for s in selectors.submissions_visible_to(user=request.user)}
-    rows = [(d, year, subs.get((d.pk, year))) for d in districts]
+    years = sorted({year} | {y for _d, y in subs}, reverse=True)
+    rows = [(d, y, subs.get((d.pk, y))) for d in districts for y in years]
     return render(request, "indicators/index.html", {"rows": rows, "roles": user_roles(user=request.user)})
 
 

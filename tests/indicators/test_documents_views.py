@@ -247,3 +247,14 @@ def test_unusual_values_are_flagged_when_the_draft_is_reopened(client, framework
     assert 'name="c_registered_volunteers"' not in html
     compare = client.get(reverse("indicators:compare") + "?year=2022").content.decode()
     assert "数据年度" in compare
+
+
+def test_index_lists_the_districts_years_for_its_staff(client, framework, staff, hp, full_form):
+    last = services.submission_ensure(district=hp, year=2021)
+    services.entry_save(submission=last, user=staff["stat"], data=full_form, submit=True)
+    login(client, staff["liaison"])
+    html = client.get(reverse("indicators:index")).content.decode()
+    assert "/indicators/310101/2022/" in html and "/indicators/310101/2021/" in html
+    assert "数据审核" in html and "徐汇区" not in html
+    login(client, staff["researcher"])
+    assert client.get(reverse("indicators:index")).status_code == 302
