@@ -8,6 +8,7 @@ is shared between web processes).
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -23,16 +24,64 @@ def items_for_delivery(item_ids: Sequence[int]) -> list[Any]:
     return _items(list(item_ids))
 
 
+_REVISIONS: dict[int, Any] = {}
+
+
+def item_for_delivery(item_id: int) -> Any:
+    """Return the item's published revision as delivered, cached by revision.
+
+    One cheap query asks for the live revision (so an unpublished item is never
+    presented); a revision never changes, so its payload is built once per process.
+    """
+    from itembank.models import Item
+
+    revision_id = (Item.objects.filter(pk=item_id, live=True)
+                   .values_list("live_revision_id", flat=True).first())
+    cached = _REVISIONS.get(revision_id) if revision_id else None
+    if cached is not None:
+        return cached
+    item = items_for_delivery([item_id])[0]
+    with _LOCK:
+        if len(_REVISIONS) > 5000:
+            _REVISIONS.clear()
+        _REVISIONS[item.revision_id] = item
+    return item
+
+
 def deliverable_item_ids(*, domain_codes: Sequence[str] | None = None) -> list[int]:
     from itembank.selectors import deliverable_item_ids as _ids
 
     return list(_ids(domain_codes=list(domain_codes) if domain_codes else None))
 
 
+_SCORES: dict[tuple[int, str], int] = {}
+
+
 def item_answer_score(*, revision_id: int, answer: Any) -> int:
+    """Score an answer against its revision; a revision never changes, so valid
+    (revision, answer) pairs are remembered per process."""
     from itembank.selectors import item_answer_score as _score
 
-    return int(_score(revision_id=revision_id, answer=answer))
+    try:
+        key = (int(revision_id), json.dumps(answer, sort_keys=True))
+    except (TypeError, ValueError):
+        key = None
+    if key is not None and key in _SCORES:
+        return _SCORES[key]
+    score = int(_score(revision_id=revision_id, answer=answer))
+    if key is not None:
+        with _LOCK:
+            if len(_SCORES) > 50_000:
+                _SCORES.clear()
+            _SCORES[key] = score
+    return score
+
+
+def active_set_id() -> int | None:
+    from itembank.selectors import active_parameter_set
+
+    pset = active_parameter_set()
+    return pset.pk if pset is not None else None
 
 
 def active_parameters(*, item_ids: Sequence[int] | None = None) -> Any:
@@ -90,7 +139,9 @@ class AdaptivePool:
 
 _CACHE: dict[tuple, tuple[float, AdaptivePool]] = {}
 _LOCK = threading.Lock()
-_TTL_SECONDS = 60.0
+# New items join a pool within this time; withdrawn ones are never presented (the
+# live revision is checked before each item), and a new active set is seen at once.
+_TTL_SECONDS = 300.0
 
 
 def _area_of(domain_code: str, blueprint: Mapping[str, float]) -> str:
@@ -106,19 +157,21 @@ def adaptive_pool(
     *, pool_ids: Sequence[int] | None, domain_codes: Sequence[str],
     blueprint: Mapping[str, float] | None,
 ) -> AdaptivePool:
-    """Return the calibrated pool of an adaptive instrument (cached for a minute)."""
-    ids = list(pool_ids) if pool_ids else deliverable_item_ids(domain_codes=domain_codes)
-    active = active_parameters(item_ids=ids)
-    key = (active.parameter_set_id, tuple(active.item_ids),
+    """Return the calibrated pool of an adaptive instrument (cached per active set)."""
+    key = (active_set_id(), tuple(pool_ids or ()), tuple(domain_codes),
            tuple(sorted((blueprint or {}).items())))
     now = time.monotonic()
     with _LOCK:
         hit = _CACHE.get(key)
         if hit is not None and now - hit[0] < _TTL_SECONDS:
             return hit[1]
+    ids = list(pool_ids) if pool_ids else deliverable_item_ids(domain_codes=domain_codes)
+    active = active_parameters(item_ids=ids)
     if not active.item_ids:
         raise ValueError("no item of this instrument has parameters in the active set")
     delivery = {item.item_id: item for item in items_for_delivery(active.item_ids)}
+    with _LOCK:  # the pool's payloads serve item_for_delivery too
+        _REVISIONS.update({item.revision_id: item for item in delivery.values()})
     domains = tuple(delivery[i].domain_code for i in active.item_ids)
     areas = None
     targets = None
@@ -144,6 +197,8 @@ def adaptive_pool(
 
 
 def pool_cache_clear() -> None:
-    """Forget every cached pool (tests, and after a parameter set is activated)."""
+    """Forget every cached pool, payload and score (tests)."""
     with _LOCK:
         _CACHE.clear()
+        _REVISIONS.clear()
+        _SCORES.clear()

@@ -322,7 +322,7 @@ def session_start(
 
 
 def _present(session: Session, item_id: int, now: datetime) -> None:
-    item = bank.items_for_delivery([item_id])[0]
+    item = bank.item_for_delivery(item_id)
     session.pending = {
         "sequence": session.n_answered + 1,
         "item_id": int(item.item_id),
@@ -547,9 +547,7 @@ def _record(session: Session, *, sequence: int, item_id: int, answer: Any,
         raise _refuse("already_answered", _(
             "Question %(sequence)s already has a different answer; it cannot be changed.")
             % {"sequence": sequence}) from None
-    session.n_answered = F("n_answered") + 1
-    session.save(update_fields=["n_answered"])
-    session.refresh_from_db(fields=["n_answered"])
+    session.n_answered += 1  # the row is locked
     session.pending = {}
     _advance(session, now=now)
     session.save()

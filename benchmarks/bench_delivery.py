@@ -13,8 +13,12 @@ ends or ``--duration`` passes. Measured from the client:
   an acknowledgement (both must be 0).
 
 The server is ``uvicorn learning_platform.asgi:application`` with ``--workers``
-processes on the local PostgreSQL (a database of its own, created and migrated here,
-filled by ``manage.py demo_setup`` on first use).
+processes on the local PostgreSQL (a database of its own, created and migrated here).
+On first use the script builds, through the item bank's services, the demo domains
+and levels, ``--items`` published single-choice items over the five
+information-literacy areas with an active 2PL parameter set, and an adaptive
+instrument (at most 20 items, SE target 0.3, randomesque exposure control, blueprint
+balancing) in an open practice campaign.
 
 Usage::
 
@@ -56,7 +60,7 @@ def _env(db: str) -> dict[str, str]:
     return env
 
 
-def _prepare(db: str) -> None:
+def _prepare(db: str, n_items: int) -> None:
     if subprocess.run(["psql", "-lqt"], capture_output=True, text=True).stdout.find(f" {db} ") < 0:
         subprocess.run(["createdb", db], check=True)
     env = _env(db)
@@ -68,8 +72,54 @@ def _prepare(db: str) -> None:
     django.setup()
     from assessment.models import Instrument
 
-    if not Instrument.objects.filter(code="info-literacy-cat").exists():
-        subprocess.run([PY, "manage.py", "demo_setup"], cwd=ROOT, env=env, check=True)
+    if not Instrument.objects.filter(code=INSTRUMENT).exists():
+        _build_bank(n_items)
+
+
+INSTRUMENT = "bench-info-cat"
+AREAS = ["info.data", "info.communication", "info.creation", "info.safety", "info.problem"]
+
+
+def _build_bank(n_items: int) -> None:
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from assessment.services import campaign_create, instrument_create
+    from itembank.demo import domains_ensure
+    from itembank.services import (
+        item_create_published,
+        parameter_set_activate,
+        parameter_set_create,
+    )
+
+    domains_ensure()
+    rng = np.random.default_rng(5)
+    ids = []
+    for k in range(n_items):
+        item = item_create_published(
+            code=f"BENCH-{k:04d}", domain_code=AREAS[k % len(AREAS)], kind="single_choice",
+            stem=f"<p>基准测试题 {k}</p>",
+            options=[{"option_id": o, "text": f"<p>选项 {o}</p>", "is_key": o == "B"}
+                     for o in "ABCD"],
+        )
+        ids.append(item.pk)
+    approver, _ = get_user_model().objects.get_or_create(username="bench-approver")
+    pset = parameter_set_create(
+        name="bench", model="2pl", source="bench_delivery.py",
+        items={i: {"a": float(a), "b": float(b)} for i, a, b in
+               zip(ids, rng.lognormal(0.2, 0.3, n_items), rng.normal(0, 1.2, n_items),
+                   strict=True)})
+    parameter_set_activate(parameter_set=pset, approved_by=approver)
+    instrument = instrument_create(
+        code=INSTRUMENT, name_zh="基准：信息素养自适应", kind="ability", domain_code="info",
+        mode="adaptive", blueprint={a: 1.0 for a in AREAS},
+        settings={"item_ids": ids, "max_length": 20, "min_length": 8, "se_target": 0.3,
+                  "time_limit_seconds": 3600},
+    )
+    campaign_create(instrument=instrument, name_zh="基准", kind="practice",
+                    opens_at=timezone.now() - timedelta(days=1))
 
 
 def _users_and_sessions(n: int, run: str) -> list[tuple[str, str]]:
@@ -82,7 +132,7 @@ def _users_and_sessions(n: int, run: str) -> list[tuple[str, str]]:
     from assessment.services import session_start
     from learning_platform.accounts.services import user_create
 
-    campaign = Campaign.objects.get(instrument__code="info-literacy-cat", kind="practice")
+    campaign = Campaign.objects.get(instrument__code=INSTRUMENT, kind="practice")
     engine = import_module(settings.SESSION_ENGINE)
     out = []
     for k in range(n):
@@ -185,16 +235,20 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--db", default="lp_bench_delivery")
+    parser.add_argument("--items", type=int, default=300)
     args = parser.parse_args()
-    _prepare(args.db)
+    _prepare(args.db, args.items)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = _server(port, args.workers, args.db)
     run = time.strftime("%H%M%S")
     try:
+        # Warm every worker (pool tables, payload and score caches) before measuring.
+        asyncio.run(_run(port, 4 * args.workers, 0.05, 15, f"{run}-warm"))
         print(f"server: uvicorn × {args.workers} workers, PostgreSQL db {args.db}; "
-              f"one answer every {args.interval:g} s ± 50 %, at most {args.duration:g} s")
+              f"one answer every {args.interval:g} s ± 50 %, at most {args.duration:g} s; "
+              f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         print("| users | sessions completed | answers | answers lost | unacknowledged rows "
               "| answer→next p50 / p95 | ping p50 / p95 | ratio p50 / p95 | errors |")
         print("|---|---|---|---|---|---|---|---|---|")
