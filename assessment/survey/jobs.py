@@ -267,6 +267,8 @@ def run_score(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
         responses, ids, params, background=arrays["background"],
         categorical=meta.get("categorical", ()), groups=np.array([r.district_code for r in rows]),
         weights=weights, n_draws=int(job.params.get("n_draws", pipeline.N_DRAWS)),
+        conditioning={"age_band": np.array([r.age_band for r in rows]),
+                      "sex": np.array([r.sex for r in rows])},
         seed=int(job.params.get("seed", 7)), progress=progress,
     )
     out = {"pseudo_id": pseudo}

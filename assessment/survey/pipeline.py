@@ -254,6 +254,7 @@ def score(
     categorical: Sequence[int] = (),
     groups: np.ndarray | None = None,
     weights: np.ndarray | None = None,
+    conditioning: Mapping[str, np.ndarray] | None = None,
     n_draws: int = N_DRAWS,
     seed: int = 7,
     progress: Progress = _quiet,
@@ -264,6 +265,14 @@ def score(
     and district dummies, so district means are not shrunk to the city mean.
     """
     rng = np.random.default_rng(seed)
+    if conditioning:
+        # age band, sex, ... as categorical conditioning variables (as PIAAC does)
+        n = next(iter(responses.values())).shape[0]
+        base = np.empty((n, 0)) if background is None else np.asarray(background, dtype=float)
+        extra = [np.unique(np.asarray(v).astype(str), return_inverse=True)[1].astype(float)
+                 for v in conditioning.values()]
+        categorical = (*categorical, *range(base.shape[1], base.shape[1] + len(extra)))
+        background = np.column_stack([base, *extra])
     pv, eap, sd, report = {}, {}, {}, {}
     domains = list(responses)
     for k, d in enumerate(domains):
