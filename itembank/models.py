@@ -29,6 +29,8 @@ from wagtail.models import (
 )
 from wagtail.search import index
 
+from .forms import ItemAdminForm
+
 
 class Domain(models.Model):
     """A node of the domain tree (ability literacies and needs areas)."""
@@ -195,6 +197,8 @@ class Item(
                         heading=_("Metadata")),
         FieldPanel("author_note"),
     ]
+
+    base_form_class = ItemAdminForm
 
     search_fields = [
         index.SearchField("code"),

@@ -229,7 +229,12 @@ def review_workflow_ensure():
     """The item review workflow (one approval task for the item reviewers), assigned to Item."""
     from django.contrib.auth.models import Group
     from django.contrib.contenttypes.models import ContentType
-    from wagtail.models import GroupApprovalTask, Workflow, WorkflowContentType
+    from wagtail.models import (
+        GroupApprovalTask,
+        Workflow,
+        WorkflowContentType,
+        WorkflowTask,
+    )
 
     from learning_platform.accounts.roles import Role
 
@@ -243,7 +248,7 @@ def review_workflow_ensure():
         task = GroupApprovalTask.objects.create(name="审题 Reviewer approval")
         group, _c = Group.objects.get_or_create(name=Role.ITEM_REVIEWER)
         task.groups.set([group])
-    if not workflow.workflow_tasks.exists():
-        workflow.workflow_tasks.create(task=task, sort_order=0)
+    if not WorkflowTask.objects.filter(workflow=workflow).exists():
+        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
     WorkflowContentType.objects.create(content_type=ct, workflow=workflow)
     return workflow

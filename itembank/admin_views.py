@@ -1,0 +1,155 @@
+"""Admin views of the item bank: item detail (preview, curve, statistics, parameter history),
+bank overview (items per domain × difficulty band, Wright map), parameter-set activation
+and import/export pages."""
+
+from __future__ import annotations
+
+import numpy as np
+from django.apps import apps
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .charts import curves_svg, wright_map_svg
+from .models import Domain, Item, ItemParameter, ItemParameterSet
+from .payloads import build_payload
+from .selectors import active_parameters, parameter_history, parameters_to_arrays
+
+BANDS = [(-np.inf, -1.5), (-1.5, -0.5), (-0.5, 0.5), (0.5, 1.5), (1.5, np.inf)]
+BAND_LABELS = ["< -1.5", "-1.5 – -0.5", "-0.5 – 0.5", "0.5 – 1.5", "≥ 1.5"]
+
+
+def _require(request, perm):
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+def item_detail(request, pk):
+    _require(request, "itembank.view_item")
+    item = get_object_or_404(Item, pk=pk)
+    # preview the latest revision (draft or published), never the key
+    revision = item.latest_revision
+    obj = revision.as_object() if revision else item
+    payload = build_payload(obj, list(obj.options.all()))
+    active = active_parameters(item_ids=[item.pk])
+    curve = None
+    if active.item_ids:
+        curve = mark_safe(curves_svg(  # noqa: S308 - built from numbers and escaped text
+            active.params,
+            title=_("Item characteristic and information curves of %(code)s") % {"code": item.code},
+            description=_("Solid line: expected score share by ability; dashed line: "
+                          "information. Parameter set %(id)s.") % {"id": active.parameter_set_id},
+        ))
+    stats = getattr(item, "statistics", None) if hasattr(item, "statistics") else None
+    return TemplateResponse(request, "itembank/admin/item_detail.html", {
+        "item": item, "payload": payload, "curve": curve, "stats": stats,
+        "history": parameter_history(item.pk), "revision": revision,
+        "page_title": item.code,
+    })
+
+
+def _latest_abilities() -> tuple[list[float], str]:
+    """Thetas of the latest campaign's results (the survey's ability distribution)."""
+    try:
+        result_model = apps.get_model("assessment", "Result")
+    except LookupError:
+        return [], ""
+    qs = result_model.objects.filter(theta__isnull=False, domain_code__startswith="info")
+    latest = qs.order_by("-pk").values_list("session__campaign_id", flat=True).first()
+    if latest is None:
+        return [], ""
+    values = list(qs.filter(session__campaign_id=latest).values_list("theta", flat=True)[:20000])
+    return values, str(latest)
+
+
+def bank_overview(request):
+    _require(request, "itembank.view_item")
+    active = active_parameters()
+    b_by_item = dict(zip(active.item_ids, active.params.b, strict=True)) if active.item_ids else {}
+    domains = list(Domain.objects.filter(parent__isnull=False) | Domain.objects.filter(
+        children__isnull=True))
+    domains = sorted(set(domains), key=lambda d: (d.sort_order, d.code))
+    items = list(Item.objects.filter(live=True).values_list("pk", "domain_id"))
+    rows = []
+    for d in domains:
+        ids = [pk for pk, dom in items if dom == d.pk]
+        counts = [0] * len(BANDS)
+        for pk in ids:
+            b = b_by_item.get(pk)
+            if b is None:
+                continue
+            for k, (lo, hi) in enumerate(BANDS):
+                if lo <= b < hi:
+                    counts[k] += 1
+        rows.append({"domain": d, "total": len(ids), "counts": counts,
+                     "uncalibrated": sum(1 for pk in ids if pk not in b_by_item),
+                     "thin": [c < 2 for c in counts]})
+    abilities, campaign = _latest_abilities()
+    note = ""
+    if not abilities:
+        abilities = list(np.random.default_rng(0).normal(0, 1, 2000))
+        note = _("No survey results yet: a standard-normal reference distribution is shown.")
+    wright = mark_safe(wright_map_svg(  # noqa: S308
+        [b for b in b_by_item.values()], abilities,
+        title=_("Wright map"),
+        description=_("Ability distribution of respondents (left) and item difficulties of "
+                      "the active parameter set (right) on one scale."),
+        ability_label=_("Respondents"), item_label=_("Items")))
+    return TemplateResponse(request, "itembank/admin/overview.html", {
+        "rows": rows, "bands": BAND_LABELS, "wright": wright, "note": note,
+        "campaign": campaign, "active": active, "page_title": _("Item bank overview"),
+    })
+
+
+def parameter_set_detail(request, pk):
+    _require(request, "itembank.view_itemparameterset")
+    pset = get_object_or_404(ItemParameterSet, pk=pk)
+    params = list(ItemParameter.objects.filter(parameter_set=pset).select_related("item"))
+    return TemplateResponse(request, "itembank/admin/parameter_set.html", {
+        "pset": pset, "params": params, "activations": pset.activations.all(),
+        "can_activate": request.user.has_perm("itembank.activate_parameterset"),
+        "page_title": pset.name, "valid": _valid(params),
+    })
+
+
+def _valid(params) -> str:
+    if not params:
+        return _("The set holds no parameters.")
+    try:
+        parameters_to_arrays(params)
+    except ValueError as exc:
+        return str(exc)
+    return ""
+
+
+@require_POST
+def parameter_set_activate_view(request, pk):
+    from .services import parameter_set_activate
+
+    _require(request, "itembank.activate_parameterset")
+    pset = get_object_or_404(ItemParameterSet, pk=pk)
+    comment = request.POST.get("comment", "").strip()
+    if not comment:
+        messages.error(request, _("Say why this set is approved (comment required)."))
+        return redirect("itembank_admin:parameter_set", pk=pk)
+    try:
+        parameter_set_activate(parameter_set=pset, approved_by=request.user, comment=comment)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Parameter set activated."))
+    return redirect("itembank_admin:parameter_set", pk=pk)
+
+
+urlpatterns = [
+    path("item/<int:pk>/", item_detail, name="item_detail"),
+    path("overview/", bank_overview, name="overview"),
+    path("parameter-set/<int:pk>/", parameter_set_detail, name="parameter_set"),
+    path("parameter-set/<int:pk>/activate/", parameter_set_activate_view,
+         name="parameter_set_activate"),
+]

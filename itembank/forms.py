@@ -1,0 +1,37 @@
+"""The item edit form: Wagtail's form plus the per-kind rules over the options formset."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from .payloads import item_errors
+
+
+class ItemAdminForm(WagtailAdminModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        formset = self.formsets.get("options") if hasattr(self, "formsets") else None
+        if formset is None or not formset.is_valid():
+            return cleaned
+        options = []
+        for form in formset.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if not data or data.get("DELETE"):
+                continue
+            options.append(SimpleNamespace(
+                option_id=data.get("option_id", ""), text=data.get("text", ""),
+                text_en=data.get("text_en", ""), alt=data.get("alt", ""),
+                image_id=getattr(data.get("image"), "pk", None),
+                is_key=bool(data.get("is_key")), key_position=data.get("key_position")))
+        item = SimpleNamespace(
+            kind=cleaned.get("kind"), scoring=cleaned.get("scoring"),
+            stem=cleaned.get("stem", ""), stem_image_id=getattr(cleaned.get("stem_image"), "pk",
+                                                                   None),
+            stem_image_alt=cleaned.get("stem_image_alt", ""))
+        for field, messages in item_errors(item, options).items():
+            target = field if field in self.fields else None
+            for message in messages:
+                self.add_error(target, message)
+        return cleaned

@@ -1,0 +1,22 @@
+"""Permissions the item bank gives each role (merged by ``roles_sync``).
+
+Authors write drafts and submit them to the review workflow but cannot publish;
+reviewers approve (which publishes) or reject with a comment; researchers manage
+parameter sets and may activate one.
+"""
+
+from learning_platform.accounts.roles import Role
+
+_VIEW = ["itembank.view_item", "itembank.view_domain", "itembank.view_itemparameterset"]
+
+ROLE_PERMISSIONS = {
+    Role.ITEM_AUTHOR: [*_VIEW, "itembank.add_item", "itembank.change_item", "itembank.lock_item"],
+    Role.ITEM_REVIEWER: [*_VIEW, "itembank.change_item", "itembank.publish_item",
+                         "itembank.lock_item"],
+    Role.RESEARCHER: [*_VIEW, "itembank.add_item", "itembank.change_item", "itembank.publish_item",
+                      "itembank.lock_item", "itembank.unlock_item",
+                      "itembank.add_itemparameterset", "itembank.change_itemparameterset",
+                      "itembank.activate_parameterset", "itembank.change_domain",
+                      "itembank.add_domain", "itembank.view_blueprint", "itembank.add_blueprint",
+                      "itembank.change_blueprint"],
+}

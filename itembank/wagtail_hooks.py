@@ -1,0 +1,113 @@
+"""Item bank in the Wagtail admin: the item snippet (listing with filters and search),
+parameter sets, the item detail page and the bank overview."""
+
+from __future__ import annotations
+
+import django_filters
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import Column
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from . import admin_views
+from .models import Domain, Item, ItemParameter, ItemParameterSet
+
+
+class ItemFilterSet(WagtailFilterSet):
+    domain = django_filters.ModelChoiceFilter(
+        label=_("Domain"), queryset=Domain.objects.all(), method="filter_domain")
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), method="filter_status",
+        choices=[("live", _("Published")), ("draft", _("Draft only")),
+                 ("changes", _("Published with unpublished changes")),
+                 ("in_review", _("In review"))])
+    has_parameters = django_filters.ChoiceFilter(
+        label=_("Parameters"), method="filter_parameters",
+        choices=[("yes", _("In the active set")), ("no", _("Not in the active set"))])
+
+    class Meta:
+        model = Item
+        fields = ["kind", "language", "target_population"]
+
+    def filter_domain(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(domain__code__in=[value.code]) | queryset.filter(
+            domain__code__startswith=value.code + ".")
+
+    def filter_status(self, queryset, name, value):
+        if value == "live":
+            return queryset.filter(live=True)
+        if value == "draft":
+            return queryset.filter(live=False)
+        if value == "changes":
+            return queryset.filter(live=True, has_unpublished_changes=True)
+        if value == "in_review":
+            return queryset.filter(workflow_states__status="in_progress").distinct()
+        return queryset
+
+    def filter_parameters(self, queryset, name, value):
+        ids = ItemParameter.objects.filter(parameter_set__is_active=True).values("item_id")
+        if value == "yes":
+            return queryset.filter(pk__in=ids)
+        if value == "no":
+            return queryset.exclude(pk__in=ids)
+        return queryset
+
+
+class DetailColumn(Column):
+    def get_value(self, instance):
+        return format_html('<a href="{}">{}</a>',
+                           reverse("itembank_admin:item_detail", args=[instance.pk]),
+                           _("Preview, curve and statistics"))
+
+
+class ItemViewSet(SnippetViewSet):
+    model = Item
+    icon = "form"
+    menu_label = _("Items")
+    menu_order = 210
+    add_to_admin_menu = True
+    filterset_class = ItemFilterSet
+    search_fields = ["code", "stem", "stem_en"]
+    list_display = ["code", "kind", "domain", "status_string", DetailColumn("detail",
+                                                                           label=_("Detail"))]
+    list_export = ["code", "kind", "domain", "language", "live"]
+    ordering = ["code"]
+
+
+class ParameterSetViewSet(SnippetViewSet):
+    model = ItemParameterSet
+    icon = "table"
+    menu_label = _("Parameter sets")
+    add_to_admin_menu = False
+    list_display = ["name", "model", "is_active", "is_demo", "created_at", "approved_by"]
+
+
+class DomainViewSet(SnippetViewSet):
+    model = Domain
+    icon = "folder-open-inverse"
+    list_display = ["code", "name_zh", "name_en", "parent", "kind"]
+
+
+register_snippet(ItemViewSet)
+register_snippet(ParameterSetViewSet)
+register_snippet(DomainViewSet)
+
+
+@hooks.register("register_admin_urls")
+def register_admin_urls():
+    return [
+        path("itembank/", (admin_views.urlpatterns, "itembank_admin", "itembank_admin")),
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def register_overview_menu_item():
+    return MenuItem(_("Item bank overview"), reverse("itembank_admin:overview"),
+                    icon_name="view", order=211)
