@@ -109,6 +109,16 @@ def rollup_district(request: HttpRequest, rollup_id: int, code: str):
     return _out(r, cells)
 
 
+@router.get("/rollups/{rollup_id}/changes", auth=public)
+def rollup_changes(request: HttpRequest, rollup_id: int):
+    """Change since the last wave (city; plus the caller's district or all for researchers)."""
+    _published(rollup_id)
+    scope = access.visible_districts(request.user)
+    rows = selectors.rollup_changes(rollup_id=rollup_id,
+                                    district_code=None if scope == "*" else (scope or ""))
+    return rows
+
+
 @router.get("/campaigns/{campaign_id}/design")
 def design_detail(request: HttpRequest, campaign_id: int):
     access.require_researcher(request.user)

@@ -178,3 +178,38 @@ def job_payload(job: Job) -> dict:
         "cancel_requested": job.cancel_requested, "error": job.error,
         "result": job.result if job.done else {},
     }
+
+
+def rollup_changes(*, rollup_id: int, district_code: str | None = None) -> list[dict]:
+    """Change since the last wave for headline cells, with linking error in its SE.
+
+    SE of a change = √(SE_now² + SE_before² + linking_error²), with the current wave's
+    linking error of the domain (0 when the wave was not linked). Suppressed cells in
+    either wave give no change.
+    """
+    from assessment.survey.pipeline import change_se
+
+    r = rollups_published().get(pk=rollup_id)
+    prev = rollup_previous(rollup_id)
+    if prev is None:
+        return []
+    link = (r.method or {}).get("linking_error") or {}
+    before = {(c.district_code, c.domain_code, c.indicator, c.category): c for c in prev.cells}
+    out = []
+    for c in rollup_get(rollup_id).cells:
+        if district_code is not None and c.district_code not in (None, district_code):
+            continue
+        b = before.get((c.district_code, c.domain_code, c.indicator, c.category))
+        if b is None or c.suppressed or b.suppressed or c.estimate is None or b.estimate is None:
+            continue
+        le = float(link.get(c.domain_code) or 0.0)
+        if c.indicator in ("attainment_rate", "level_share"):
+            le = 0.0  # the linking error is on the θ scale; not converted to percentages
+        se = change_se(c.se or 0.0, b.se or 0.0, le)
+        out.append({"district_code": c.district_code, "domain_code": c.domain_code,
+                    "indicator": c.indicator, "category": c.category,
+                    "previous_rollup_id": prev.id, "previous_year": prev.year,
+                    "change": c.estimate - b.estimate, "se": se,
+                    "ci_low": c.estimate - b.estimate - 1.96 * se,
+                    "ci_high": c.estimate - b.estimate + 1.96 * se, "linking_error": le})
+    return out

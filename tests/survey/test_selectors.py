@@ -65,3 +65,28 @@ def test_previous_wave_and_frozen_rollup():
     with pytest.raises(ValidationError):
         RollUpCell.objects.create(rollup=new, domain_code="info", indicator="mean_theta", n=1)
     assert RollUp.objects.get(pk=new.pk).name == "2025"
+
+
+def test_change_since_last_wave_adds_the_linking_error(make_user, districts):
+    from django.test import Client
+
+    old = _rollup(make_campaign(year=2020, code="s2020"), name="2020")
+    new = _rollup(make_campaign(year=2025, code="s2025"), name="2025")
+    RollUp.objects.filter(pk=new.pk).update(method={"linking_error": {"info": 0.0}})
+    for r, est in ((old, 0.10), (new, 0.25)):
+        RollUp.objects.filter(pk=r.pk).update(published=False)
+        RollUpCell.objects.create(rollup=r, district_code="310101", domain_code="info",
+                                  indicator="mean_theta", estimate=est, se=0.03, n=600)
+        RollUp.objects.filter(pk=r.pk).update(published=True)
+    RollUp.objects.filter(pk=new.pk).update(method={"linking_error": {"info": 0.04}})
+    rows = selectors.rollup_changes(rollup_id=new.pk, district_code="310101")
+    mean = next(x for x in rows if x["indicator"] == "mean_theta")
+    assert mean["change"] == pytest.approx(0.15)
+    assert mean["se"] == pytest.approx((0.03**2 + 0.03**2 + 0.04**2) ** 0.5)
+    # the suppressed district has no change; officers of another district see only the city
+    assert not any(x["district_code"] == "310104" for x in rows)
+    officer = make_user("district_officer", district=next(d for d in districts if d.code == "310104"))
+    c = Client()
+    c.force_login(officer)
+    seen = c.get(f"/api/v1/survey/rollups/{new.pk}/changes").json()
+    assert {x["district_code"] for x in seen} == {None}
