@@ -155,8 +155,10 @@ async def _simulee(port: int, cookie: str, session_id: str, interval: float, unt
     headers = {"Cookie": f"sessionid={cookie}", "Origin": f"http://127.0.0.1:{port}"}
     base = f"ws://127.0.0.1:{port}"
     async with websockets.connect(f"{base}/ws/assessment/sessions/{session_id}/",
-                                  additional_headers=headers, max_size=2**20) as ws, \
-            websockets.connect(f"{base}/ws/ping/", additional_headers=headers) as ping:
+                                  additional_headers=headers, max_size=2**20,
+                                  open_timeout=120) as ws, \
+            websockets.connect(f"{base}/ws/ping/", additional_headers=headers,
+                               open_timeout=120) as ping:
         message = json.loads(await ws.recv())
         while message["type"] == "state" and time.monotonic() < until:
             await asyncio.sleep(interval * random.uniform(0.5, 1.5))
@@ -222,7 +224,10 @@ async def _run(port: int, n: int, interval: float, duration: float, run: str) ->
     pairs = await sync_to_async(_users_and_sessions)(n, run)
     stats: dict = {"answer": [], "ping": [], "acks": [], "errors": [], "completed": 0}
     until = time.monotonic() + duration
-    await asyncio.gather(*(_simulee(port, c, s, interval, until, stats) for c, s in pairs))
+    outcomes = await asyncio.gather(
+        *(_simulee(port, c, s, interval, until, stats) for c, s in pairs),
+        return_exceptions=True)
+    stats["errors"] += [repr(o) for o in outcomes if isinstance(o, BaseException)]
     lost_acked, unacked = await sync_to_async(_lost)(stats["acks"], [s for _c, s in pairs])
     stats.update(n=n, lost=lost_acked, unacked=unacked)
     return stats
