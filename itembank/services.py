@@ -142,7 +142,8 @@ def item_statistics_update(*, item_id: int, scores, rest_scores, seconds, omitte
 
 def _param_row(pset: ItemParameterSet, item_id: int, default_model: str,
                values: Mapping[str, Any]) -> ItemParameter:
-    model = str(values.get("model", default_model)).lower()
+    fallback = default_model.lower() if default_model.lower() in MODELS else "2pl"
+    model = str(values.get("model", fallback)).lower()
     where = _("item %(id)s") % {"id": item_id}
     if model not in MODELS:
         raise ValidationError({"items": _("%(w)s: unknown model “%(m)s”.") % {"w": where,

@@ -75,6 +75,7 @@ class ItemViewSet(SnippetViewSet):
     add_to_admin_menu = True
     filterset_class = ItemFilterSet
     search_fields = ["code", "stem", "stem_en"]
+    search_backend_name = None   # plain ORM search, so it combines with every filter
     list_display = ["code", "kind", "domain", "status_string", DetailColumn("detail",
                                                                            label=_("Detail"))]
     list_export = ["code", "kind", "domain", "language", "live"]
