@@ -80,6 +80,20 @@ class Http:
 
     async def request(self, method: str, path: str, body: object | None = None
                       ) -> tuple[int, bytes]:
+        """Send one request; a kept-alive connection the server closed is reopened once.
+
+        Resending is safe for every request made here: answers are idempotent.
+        """
+        reused = self.writer is not None
+        try:
+            return await self._request(method, path, body)
+        except ConnectionError:
+            if not reused:
+                raise
+            return await self._request(method, path, body)
+
+    async def _request(self, method: str, path: str, body: object | None
+                       ) -> tuple[int, bytes]:
         if self.writer is None:
             await self._connect()
         data = json.dumps(body).encode() if body is not None else b""
@@ -234,7 +248,11 @@ async def ws_simulee(port: int, who: dict, campaign: int, interval: float, until
 
 
 def stored_pairs(session_ids: set[str]) -> set[tuple[str, int]]:
+    from django.db import connection
+
     from assessment.models import Response
+
+    connection.close()  # the database may have restarted since the set-up
 
     rows = Response.objects.filter(session_id__in=list(session_ids)).values_list(
         "session_id", "sequence")
