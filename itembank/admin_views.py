@@ -146,7 +146,40 @@ def parameter_set_activate_view(request, pk):
     return redirect("itembank_admin:parameter_set", pk=pk)
 
 
+def import_items(request):
+    from .importing import items_import
+
+    _require(request, "itembank.add_item")
+    report = None
+    if request.method == "POST" and request.FILES.get("file"):
+        upload = request.FILES["file"]
+        if upload.size > 5 * 1024 * 1024:
+            messages.error(request, _("The file is larger than 5 MB."))
+        else:
+            report = items_import(data=upload.read(), filename=upload.name, user=request.user,
+                                  import_valid_rows=bool(request.POST.get("import_valid_rows")))
+    return TemplateResponse(request, "itembank/admin/import.html", {
+        "report": report, "page_title": _("Import items")})
+
+
+def import_template(request, fmt):
+    from django.http import HttpResponse
+
+    from .importing import template_csv, template_xlsx
+
+    _require(request, "itembank.add_item")
+    if fmt == "xlsx":
+        response = HttpResponse(template_xlsx(), content_type=(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    else:
+        response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="items-template.{fmt}"'
+    return response
+
+
 urlpatterns = [
+    path("import/", import_items, name="import"),
+    path("import/template.<str:fmt>", import_template, name="import_template"),
     path("item/<int:pk>/", item_detail, name="item_detail"),
     path("overview/", bank_overview, name="overview"),
     path("parameter-set/<int:pk>/", parameter_set_detail, name="parameter_set"),

@@ -112,3 +112,9 @@ def register_admin_urls():
 def register_overview_menu_item():
     return MenuItem(_("Item bank overview"), reverse("itembank_admin:overview"),
                     icon_name="view", order=211)
+
+
+@hooks.register("register_admin_menu_item")
+def register_import_menu_item():
+    return MenuItem(_("Import items"), reverse("itembank_admin:import"),
+                    icon_name="upload", order=212)
