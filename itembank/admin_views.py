@@ -155,6 +155,16 @@ def import_items(request):
         upload = request.FILES["file"]
         if upload.size > 5 * 1024 * 1024:
             messages.error(request, _("The file is larger than 5 MB."))
+        elif upload.name.lower().endswith(".zip"):
+            from .qti import import_package
+
+            try:
+                created = import_package(upload.read(), user=request.user)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("%(n)d QTI items imported as drafts.")
+                                 % {"n": len(created)})
         else:
             report = items_import(data=upload.read(), filename=upload.name, user=request.user,
                                   import_valid_rows=bool(request.POST.get("import_valid_rows")))
@@ -177,7 +187,23 @@ def import_template(request, fmt):
     return response
 
 
+def export_qti(request):
+    from django.http import HttpResponse
+
+    from .qti import export_package
+
+    _require(request, "itembank.view_item")
+    items = Item.objects.select_related("domain").prefetch_related("options")
+    if request.GET.get("domain"):
+        code = request.GET["domain"]
+        items = items.filter(domain__code=code) | items.filter(domain__code__startswith=code + ".")
+    response = HttpResponse(export_package(items), content_type="application/zip")
+    response["Content-Disposition"] = 'attachment; filename="items-qti3.zip"'
+    return response
+
+
 urlpatterns = [
+    path("export/qti/", export_qti, name="export_qti"),
     path("import/", import_items, name="import"),
     path("import/template.<str:fmt>", import_template, name="import_template"),
     path("item/<int:pk>/", item_detail, name="item_detail"),

@@ -57,3 +57,17 @@ def test_hostile_xml_is_refused(domains, name):
 def test_not_a_package_is_refused(domains):
     with pytest.raises(ValidationError):
         import_package(b"not a zip")
+
+
+def test_admin_export_and_import_of_a_package(make_item, client, make_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from learning_platform.accounts.services import roles_sync
+
+    roles_sync()
+    make_item(code="Q-1")
+    client.force_login(make_user("researcher"))
+    package = client.get("/admin/itembank/export/qti/").content
+    Item.objects.all().delete()
+    client.post("/admin/itembank/import/", {"file": SimpleUploadedFile("p.zip", package)})
+    assert Item.objects.filter(code="Q-1").exists()
