@@ -31,6 +31,8 @@ class OptionalSessionAuth(SessionAuth):
 session_auth = SessionAuth()
 token_auth = TokenAuth()
 # Routes that require a signed-in user.
-authenticated = [session_auth, token_auth]
+# Token first: a bearer-token client sends no CSRF cookie, and session auth would
+# refuse its writes before the token was looked at.
+authenticated = [token_auth, session_auth]
 # Routes open to everyone that answer more to a signed-in user.
 public = [token_auth, OptionalSessionAuth()]
