@@ -11,6 +11,7 @@ from django.utils import timezone
 from assessment import services
 from assessment.models import Response, Result, Session, SessionStatus
 from assessment.selectors import session_payload
+from itembank.models import ItemParameterSet
 from learning_platform.errors import ApiError
 from tests.assessment.fixtures import BACKGROUND, right_answer
 
@@ -74,7 +75,8 @@ def test_fixed_form_presents_items_in_order_and_scores_at_the_end(make_user, fix
     assert session.status == SessionStatus.FINISHED and session.stop_reason == "form_complete"
     result = Result.objects.get(session=session)
     assert result.domain_code == "info" and result.theta is not None and result.se > 0
-    assert result.parameter_set_id == 1 and result.level_code in {"L1", "L2", "L3"}
+    active = ItemParameterSet.objects.get(is_active=True)
+    assert result.parameter_set_id == active.pk and result.level_code in {"L1", "L2", "L3"}
 
 
 def test_resubmission_returns_the_identical_ack_and_stores_one_row(make_user, fixed_campaign):
@@ -208,7 +210,7 @@ def test_finish_records_the_credit_bank_outcome_once(make_user, fixed_campaign):
     session.refresh_from_db()
     outcome = LearningOutcome.objects.get(source_ref=f"assessment-session:{session.pk}")
     assert outcome.account.user == user and outcome.instrument_code == "info-fixed"
-    assert outcome.parameter_set_id == 1
+    assert outcome.parameter_set_id == ItemParameterSet.objects.get(is_active=True).pk
     services.session_finish(session_id=session.pk, user=user)
     assert LearningOutcome.objects.filter(account__user=user).count() == 1
 
