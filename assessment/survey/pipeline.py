@@ -386,6 +386,10 @@ def _apply_suppression(cells: list[dict[str, Any]], threshold: int) -> None:
         if not c["breakdown"] and c["district_code"]:
             counts[c["district_code"]] = c["n"]
     decision: dict[tuple[str, str, str], str] = {}
+    city_n = sum(counts.values())
+    if city_n < threshold:
+        # Every cell is then below the threshold too; the city figure goes with them.
+        decision[("", "", "")] = "primary"
     if districts:
         col = np.array([[counts.get(dc, 0)] for dc in districts])
         if (col < threshold).any() and len(districts) > 1:
@@ -393,6 +397,9 @@ def _apply_suppression(cells: list[dict[str, Any]], threshold: int) -> None:
             for i, dc in enumerate(districts):
                 if s.mask[i, 0]:
                     decision[(dc, "", "")] = str(s.reason[i, 0])
+        elif (col < threshold).any():
+            # One district is the whole city, which is withheld above as well.
+            decision[(districts[0], "", "")] = "primary"
     # breakdowns: district × category tables with district and city-by-category totals
     for bname in sorted({c["breakdown"] for c in cells if c["breakdown"]}):
         cats = sorted({c["breakdown_value"] for c in cells if c["breakdown"] == bname})
@@ -404,16 +411,34 @@ def _apply_suppression(cells: list[dict[str, Any]], threshold: int) -> None:
                 table[pos_d[c["district_code"]], pos_c[c["breakdown_value"]]] = c["n"]
         if not (table < threshold).any():
             continue
+        if len(cats) < 2:
+            # One category: if it holds everyone it repeats the headline cells and takes
+            # their decisions; if it holds only part, there is no table to protect it
+            # with, so it is not published at all.
+            whole = int(table.sum()) == city_n
+            for dc in ("", *districts):
+                if not whole:
+                    decision[(dc, bname, cats[0])] = "single_category"
+                elif (dc, "", "") in decision:
+                    decision[(dc, bname, cats[0])] = decision[(dc, "", "")]
+            continue
         s = suppress_cells(table, threshold=threshold, row_totals=True,
                            column_totals=len(districts) > 1)
         for i, dc in enumerate(districts):
             for j, v in enumerate(cats):
                 if s.mask[i, j]:
                     decision[(dc, bname, v)] = str(s.reason[i, j])
-        # the city by category is published only when the category is large enough
-        for j, v in enumerate(cats):
-            if table[:, j].sum() < threshold:
-                decision[("", bname, v)] = "primary"
+        # The city by category is published only when the category is large enough,
+        # and, since the city total is published, never with just one withheld:
+        # otherwise the city total minus the others gives it back.
+        city = table.sum(axis=0)
+        small = [j for j in range(len(cats)) if city[j] < threshold]
+        if len(small) == 1:
+            others = [j for j in np.argsort(city, kind="stable") if j != small[0] and city[j] > 0]
+            if others:
+                small.append(int(others[0]))
+        for j in small:
+            decision[("", bname, cats[j])] = "primary" if city[j] < threshold else "complementary"
     for c in cells:
         key = (c["district_code"], c["breakdown"], c["breakdown_value"])
         if key in decision:

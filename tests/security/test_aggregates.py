@@ -171,8 +171,12 @@ def test_district_headlines_reveal_no_suppressed_district(population):
 #  - a city with fewer respondents than the threshold publishes its figures.
 #  - a breakdown with one non-empty category makes suppress_cells raise ValueError
 #    ("a one-column table with row totals cannot hide a cell"): the roll-up job fails.
-ROLLUP_FINDINGS = ("survey roll-up: city-by-category cells need complementary suppression; "
-                   "a small city total is published; one-category breakdowns crash")
+# The three above are fixed in assessment/survey/pipeline.py. Still open (same property):
+#  - counts=[[0, 5], [1, 4]], threshold 5: suppress_cells may pick a complementary cell
+#    whose only protection is an empty (n=0) cell, but an empty cell's emptiness is
+#    published, so 310100/c1 = its district total. Complements must skip empty cells.
+ROLLUP_FINDINGS = ("survey roll-up: suppress_cells counts empty cells as protection, "
+                   "though their emptiness is published")
 
 
 @pytest.mark.xfail(strict=True, reason=ROLLUP_FINDINGS)
@@ -196,3 +200,15 @@ def test_published_rollups_keep_suppressed_figures_out_of_the_view():
         for cell in rollup_get(view.id).cells:
             if cell.suppressed:
                 assert cell.estimate is None and cell.se is None and cell.ci_low is None
+
+
+@pytest.mark.parametrize("counts", [
+    [[4, 0], [1, 1]],  # city-by-category needs complementary suppression
+    [[2, 1], [1, 0]],  # a city under the threshold
+    [[3, 0], [3, 0]],  # a breakdown with one non-empty category
+])
+def test_the_three_roll_up_findings_stay_fixed(counts):
+    counts = np.array(counts)
+    cells = _run_rollup(counts, 7, 5)
+    problems = direct_disclosures(cells, 5) + subtraction_disclosures(cells, counts)
+    assert not problems, problems
