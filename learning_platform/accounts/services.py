@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from importlib import import_module
 
 from django.apps import apps
@@ -25,6 +25,7 @@ from learning_platform.accounts.roles import (
 from learning_platform.districts.models import District
 
 TOKEN_PREFIX_LENGTH = 8
+TOKEN_MAX_DAYS = 366 * 2
 PROJECT_PACKAGES = {"learning_platform", "itembank", "assessment", "cms"}
 
 
@@ -134,7 +135,23 @@ def _hash_key(raw_key: str) -> str:
 def api_token_create(
     *, user: User, name: str, expires_at: datetime | None = None
 ) -> tuple[ApiToken, str]:
-    """Create a token and return it with its secret, which is shown only this once."""
+    """Create a token and return it with its secret, which is shown only this once.
+
+    ``expires_at`` must lie in the future and at most ``TOKEN_MAX_DAYS`` ahead; it is
+    stored in UTC (a naive time is read in the site's time zone).
+    """
+    if expires_at is not None:
+        if timezone.is_naive(expires_at):
+            expires_at = timezone.make_aware(expires_at)
+        expires_at = expires_at.astimezone(UTC)
+        now = timezone.now()
+        if expires_at <= now:
+            raise ValidationError({"expires_at": _("The expiry time must lie in the future.")})
+        if expires_at > now + timedelta(days=TOKEN_MAX_DAYS):
+            raise ValidationError(
+                {"expires_at": _("A token may be valid for at most %(days)d days.")
+                 % {"days": TOKEN_MAX_DAYS}}
+            )
     raw_key = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,

@@ -110,3 +110,28 @@ def test_invalid_body_names_the_field(client, make_user):
     fields = {e["field"] for e in body["errors"]}
     assert any(f.endswith("name") for f in fields)
     assert any(f.endswith("expires_at") for f in fields)
+
+
+@pytest.mark.parametrize("expires_at, fragment", [
+    ("2001-01-01T00:00:00+00:00", "future"),
+    ("6807-11-28T19:02:45-21:46", "at most"),
+])
+def test_token_expiry_out_of_range_is_refused_by_field(client, make_user, expires_at, fragment):
+    client.force_login(make_user())
+    response = client.post("/api/v1/accounts/tokens", {"name": "cli", "expires_at": expires_at},
+                           content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "invalid" and body["errors"][0]["field"] == "expires_at"
+    assert fragment in body["message"]
+
+
+def test_token_expiry_is_stored_in_utc(client, make_user):
+    client.force_login(make_user())
+    response = client.post("/api/v1/accounts/tokens",
+                           {"name": "cli", "expires_at": "2027-06-01T12:00:00+08:00"},
+                           content_type="application/json")
+    assert response.status_code == 201, response.content
+    from learning_platform.accounts.models import ApiToken
+
+    assert ApiToken.objects.get(name="cli").expires_at.isoformat() == "2027-06-01T04:00:00+00:00"
