@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
-from importlib import import_module
 
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
@@ -23,6 +22,7 @@ from learning_platform.accounts.roles import (
     Role,
 )
 from learning_platform.districts.models import District
+from learning_platform.modules import app_module
 
 TOKEN_PREFIX_LENGTH = 8
 TOKEN_MAX_DAYS = 366 * 2
@@ -35,11 +35,8 @@ def role_permissions() -> dict[str, set[str]]:
     for config in apps.get_app_configs():
         if config.name.split(".")[0] not in PROJECT_PACKAGES:
             continue
-        try:
-            module = import_module(f"{config.name}.permissions")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.permissions":
-                raise
+        module = app_module(config.name, "permissions")
+        if module is None:
             continue
         for role, perms in getattr(module, "ROLE_PERMISSIONS", {}).items():
             merged.setdefault(role, set()).update(perms)

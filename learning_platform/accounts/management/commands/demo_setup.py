@@ -8,8 +8,6 @@ the item bank; reports need the survey roll-up).
 
 from __future__ import annotations
 
-from importlib import import_module
-
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -22,6 +20,7 @@ from learning_platform.accounts.services import (
     user_role_assign,
 )
 from learning_platform.districts.models import District
+from learning_platform.modules import app_module
 
 DEMO_APPS = (
     "itembank",
@@ -62,11 +61,8 @@ class Command(BaseCommand):
         self._users()
         if not skip_apps:
             for name in DEMO_APPS:
-                try:
-                    module = import_module(f"{name}.demo")
-                except ModuleNotFoundError as exc:
-                    if exc.name != f"{name}.demo":
-                        raise
+                module = app_module(name, "demo")
+                if module is None:
                     continue
                 self.stdout.write(f"Demo data of {name} …")
                 module.load_demo(stdout=self.stdout)
