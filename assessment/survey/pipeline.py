@@ -24,13 +24,16 @@ from psychometrics.survey import (
     base_weights,
     estimate_level_percentages,
     estimate_mean,
+    estimate_needs_shares,
     estimate_percentage,
+    estimate_satisfaction_index,
     estimate_sd,
     jk2_replicate_weights,
     nonresponse_adjust,
     rake,
     suppress_cells,
 )
+from psychometrics.survey.suppression import protect_aggregates
 
 Progress = Callable[[float, str], None]
 N_REPLICATES = 80
@@ -311,6 +314,86 @@ def _records(e) -> list[dict]:
     return e.to_records()
 
 
+def _group_cells(
+    y: np.ndarray,
+    weights: np.ndarray,
+    rw: np.ndarray,
+    groups: np.ndarray,
+    domain: str,
+    lv: ProficiencyLevels,
+    *,
+    include_total: bool = False,
+    breakdown: str = "",
+) -> list[dict[str, Any]]:
+    """Mean, SD, attainment rate and level shares of one domain for every group.
+
+    Headline groups are districts (``include_total`` adds the city, ``""``); breakdown
+    groups are ``"<district>#<category>"`` (a district's category) or ``"<category>"``
+    (the city's category).
+    """
+    kw = {"groups": groups, "include_total": include_total}
+    ests = {
+        "mean_theta": estimate_mean(y, weights, rw, **kw),
+        "sd_theta": estimate_sd(y, weights, rw, **kw),
+        "attainment_rate": estimate_percentage(y, weights, rw, cut=lv.attained_cut, **kw),
+        "level_share": estimate_level_percentages(
+            y, weights, rw, cuts=lv.cuts, level_labels=[str(x) for x in lv.labels], **kw
+        ),
+    }
+    out = []
+    for name, e in ests.items():
+        for rec in _records(e):
+            label = str(rec["group"])
+            if breakdown:
+                dist, _, val = label.rpartition("#")
+            else:
+                dist = "" if label == "all" and len(e.groups) > 1 else label
+                val = ""
+            out.append(_cell(dist, domain, name, str(rec.get("level", "")), rec, rec["n"],
+                             breakdown=breakdown, value=val))
+    return out
+
+
+NeedsArrays = Mapping[str, tuple[np.ndarray, Sequence[str]]]
+
+
+def needs_cells(
+    needs: NeedsArrays,
+    *,
+    weights: np.ndarray,
+    replicates: np.ndarray,
+    district: np.ndarray,
+    satisfaction_area: str = "satisfaction",
+) -> list[dict[str, Any]]:
+    """Needs profile and satisfaction index cells for every district and the city.
+
+    ``needs[area] = (answers, options)`` with answers (respondents × options) coded
+    0..4 (``nan`` = not answered). Cells: ``needs_share`` (domain ``needs.<area>``,
+    category = option: % choosing it, i.e. answering in the top two categories) and,
+    for the satisfaction area, ``satisfaction_index`` (domain ``needs.<area>``: weighted
+    mean of the items rescaled 0–100). A cell whose figure cannot be formed (nobody in
+    the group answered the item) is left out.
+    """
+    district = np.asarray(district).astype(str)
+    rw = np.asarray(replicates, dtype=np.float64)
+    out: list[dict[str, Any]] = []
+    kw = {"groups": district, "include_total": True}
+    for area, (answers, options) in needs.items():
+        ests = [("needs_share", estimate_needs_shares(answers, weights, rw,
+                                                      options=list(options), **kw))]
+        if area == satisfaction_area:
+            ests.append(("satisfaction_index",
+                         estimate_satisfaction_index(answers, weights, rw, **kw)))
+        for name, e in ests:
+            for rec in _records(e):
+                if not (np.isfinite(rec["estimate"]) and np.isfinite(rec["se"])):
+                    continue
+                g = "" if rec["group"] == "all" and len(e.groups) > 1 else str(rec["group"])
+                out.append(_cell(g, f"needs.{area}", name, str(rec.get("level", "")), rec,
+                                 rec["n"]))
+    return out
+
+
 def rollup(
     pv: Mapping[str, np.ndarray],
     *,
@@ -319,14 +402,17 @@ def rollup(
     district: np.ndarray,
     levels: Mapping[str, ProficiencyLevels],
     breakdowns: Mapping[str, np.ndarray] | None = None,
+    needs: NeedsArrays | None = None,
     threshold: int = SUPPRESSION_THRESHOLD,
     progress: Progress = _quiet,
 ) -> list[dict[str, Any]]:
-    """District and city cells per domain, with breakdowns and suppression.
+    """District and city cells per domain, with breakdowns, needs and suppression.
 
     Cells: ``mean_theta``, ``sd_theta``, ``attainment_rate`` (%) and ``level_share``
     (% per level) for every district and the city (``district_code=""``), and the same by
-    each breakdown variable within districts and for the city. Suppression is decided on
+    each breakdown variable within districts and for the city; with ``needs``, the needs
+    profile and satisfaction index of every district and the city (:func:`needs_cells`),
+    after the ability cells. Suppression is decided on
     the unweighted counts: primary below ``threshold``; complementary so that a withheld
     district (or district × category) cannot be recovered from published totals.
     """
@@ -340,105 +426,93 @@ def rollup(
         lv = levels[d]
         y = pv[d]
         progress(k / len(domains), f"roll-up: {d}")
-        kw = {"groups": district, "include_total": True}
-        ests = {
-            "mean_theta": estimate_mean(y, weights, rw, **kw),
-            "sd_theta": estimate_sd(y, weights, rw, **kw),
-            "attainment_rate": estimate_percentage(y, weights, rw, cut=lv.attained_cut, **kw),
-        }
-        lev = estimate_level_percentages(
-            y, weights, rw, cuts=lv.cuts, level_labels=[str(x) for x in lv.labels], **kw
-        )
-        for name, e in ests.items():
-            for rec in _records(e):
-                g = "" if rec["group"] == "all" and len(e.groups) > 1 else str(rec["group"])
-                cells.append(_cell(g, d, name, "", rec, rec["n"]))
-        for rec in _records(lev):
-            g = "" if rec["group"] == "all" and len(lev.groups) > 1 else str(rec["group"])
-            cells.append(_cell(g, d, "level_share", str(rec["level"]), rec, rec["n"]))
+        cells.extend(_group_cells(y, weights, rw, district, d, lv, include_total=True))
         for bname, bvals in (breakdowns or {}).items():
             b = np.asarray(bvals).astype(str)
             combo = np.char.add(np.char.add(district, "#"), b)
             for groups in (combo, b):
-                kw2 = {"groups": groups}
-                parts = {
-                    "mean_theta": estimate_mean(y, weights, rw, **kw2),
-                    "attainment_rate": estimate_percentage(
-                        y, weights, rw, cut=lv.attained_cut, **kw2),
-                }
-                for name, e in parts.items():
-                    for rec in _records(e):
-                        label = str(rec["group"])
-                        dist, _, val = label.rpartition("#")
-                        cells.append(_cell(dist, d, name, "", rec, rec["n"],
-                                           breakdown=bname, value=val))
-    _apply_suppression(cells, threshold)
+                cells.extend(_group_cells(y, weights, rw, groups, d, lv, breakdown=bname))
+    _apply_suppression(cells, threshold, atoms_of(district, breakdowns))
     progress(1.0, "roll-up done")
     return cells
 
 
-def _apply_suppression(cells: list[dict[str, Any]], threshold: int) -> None:
-    """Mark cells withheld; the same decision applies to every indicator of a group."""
-    districts = sorted({c["district_code"] for c in cells if c["district_code"]})
-    # headline: districts with the city total published
-    counts = {}
+@dataclass(frozen=True)
+class Atoms:
+    """The smallest non-empty groups of respondents the published cells are sums of.
+
+    One atom per combination of district and every breakdown's category that holds at
+    least one respondent; ``values[b][i]`` is atom ``i``'s category of breakdown ``b``.
+    """
+
+    district: np.ndarray
+    values: dict[str, np.ndarray]
+
+
+def atoms_of(district: np.ndarray, breakdowns: Mapping[str, np.ndarray] | None) -> Atoms:
+    """Atoms of a roll-up's respondents (labels as the roll-up's cells spell them)."""
+    cols = [np.asarray(district).astype(str)]
+    names = list(breakdowns or {})
+    cols += [np.asarray(breakdowns[b]).astype(str) for b in names]
+    if cols[0].size == 0:
+        return Atoms(np.array([], dtype=str), {b: np.array([], dtype=str) for b in names})
+    uniq = np.unique(np.stack(cols, axis=1), axis=0)
+    return Atoms(uniq[:, 0], {b: uniq[:, 1 + i] for i, b in enumerate(names)})
+
+
+def _apply_suppression(cells: list[dict[str, Any]], threshold: int, atoms: Atoms) -> None:
+    """Mark cells withheld; the same decision applies to every indicator of a group.
+
+    Groups are districts, the city, and each breakdown's district × category and city
+    × category cells, all published together. Tables get the classical primary and
+    complementary suppression first (:func:`suppress_cells`: districts with the city
+    total; each breakdown with district and city-by-category totals, empty cells known
+    to be empty); then every group is checked against everything published at once
+    (:func:`protect_aggregates`), over the atoms, and more cells are withheld until no
+    withheld figure follows from published ones by subtraction, whichever tables it
+    takes.
+    """
+    n_of: dict[tuple[str, str, str], int] = {}
     for c in cells:
-        if not c["breakdown"] and c["district_code"]:
-            counts[c["district_code"]] = c["n"]
-    decision: dict[tuple[str, str, str], str] = {}
-    city_n = sum(counts.values())
-    if city_n < threshold:
-        # Every cell is then below the threshold too; the city figure goes with them.
-        decision[("", "", "")] = "primary"
-    if districts:
-        col = np.array([[counts.get(dc, 0)] for dc in districts])
-        if (col < threshold).any() and len(districts) > 1:
-            s = suppress_cells(col, threshold=threshold, row_totals=False, column_totals=True)
-            for i, dc in enumerate(districts):
-                if s.mask[i, 0]:
-                    decision[(dc, "", "")] = str(s.reason[i, 0])
-        elif (col < threshold).any():
-            # One district is the whole city, which is withheld above as well.
-            decision[(districts[0], "", "")] = "primary"
-    # breakdowns: district × category tables with district and city-by-category totals
-    for bname in sorted({c["breakdown"] for c in cells if c["breakdown"]}):
-        cats = sorted({c["breakdown_value"] for c in cells if c["breakdown"] == bname})
-        table = np.zeros((len(districts), len(cats)), dtype=np.int64)
-        pos_d = {dc: i for i, dc in enumerate(districts)}
-        pos_c = {v: j for j, v in enumerate(cats)}
-        for c in cells:
-            if c["breakdown"] == bname and c["district_code"]:
-                table[pos_d[c["district_code"]], pos_c[c["breakdown_value"]]] = c["n"]
-        if not (table < threshold).any():
+        key = (c["district_code"], c["breakdown"], c["breakdown_value"])
+        n_of[key] = min(n_of.get(key, c["n"]), c["n"])
+    if not n_of:
+        return
+    districts = sorted({k[0] for k in n_of if k[0]})
+    initial: set[tuple[str, str, str]] = set()
+    if len(districts) > 1:
+        col = np.array([[n_of.get((dc, "", ""), 0)] for dc in districts])
+        if (col < threshold).any():
+            try:
+                s = suppress_cells(col, threshold=threshold, row_totals=False,
+                                   column_totals=True)
+                initial |= {(dc, "", "") for i, dc in enumerate(districts) if s.mask[i, 0]}
+            except ValueError:
+                pass  # left to the check over everything published below
+    for bname in sorted({k[1] for k in n_of if k[1]}):
+        cats = sorted({k[2] for k in n_of if k[1] == bname})
+        table = np.array([[n_of.get((dc, bname, v), 0) for v in cats] for dc in districts])
+        if table.size == 0 or not ((table > 0) & (table < threshold)).any():
             continue
-        if len(cats) < 2:
-            # One category: if it holds everyone it repeats the headline cells and takes
-            # their decisions; if it holds only part, there is no table to protect it
-            # with, so it is not published at all.
-            whole = int(table.sum()) == city_n
-            for dc in ("", *districts):
-                if not whole:
-                    decision[(dc, bname, cats[0])] = "single_category"
-                elif (dc, "", "") in decision:
-                    decision[(dc, bname, cats[0])] = decision[(dc, "", "")]
-            continue
-        s = suppress_cells(table, threshold=threshold, row_totals=True,
-                           column_totals=len(districts) > 1)
-        for i, dc in enumerate(districts):
-            for j, v in enumerate(cats):
-                if s.mask[i, j]:
-                    decision[(dc, bname, v)] = str(s.reason[i, j])
-        # The city by category is published only when the category is large enough,
-        # and, since the city total is published, never with just one withheld:
-        # otherwise the city total minus the others gives it back.
-        city = table.sum(axis=0)
-        small = [j for j in range(len(cats)) if city[j] < threshold]
-        if len(small) == 1:
-            others = [j for j in np.argsort(city, kind="stable") if j != small[0] and city[j] > 0]
-            if others:
-                small.append(int(others[0]))
-        for j in small:
-            decision[("", bname, cats[j])] = "primary" if city[j] < threshold else "complementary"
+        try:
+            s = suppress_cells(table, threshold=threshold, row_totals=True,
+                               column_totals=len(districts) > 1)
+        except ValueError:
+            continue  # an unprotectable table: the check below withholds its totals too
+        initial |= {(dc, bname, v) for i, dc in enumerate(districts)
+                    for j, v in enumerate(cats) if s.mask[i, j] and table[i, j] > 0}
+    keys = sorted(n_of)
+    coverage = np.ones((len(keys), atoms.district.size), dtype=bool)
+    for g, (dc, bname, v) in enumerate(keys):
+        if dc:
+            coverage[g] &= atoms.district == dc
+        if bname:
+            coverage[g] &= atoms.values[bname] == v
+    reason = protect_aggregates(
+        coverage, np.array([n_of[k] for k in keys]), threshold=threshold,
+        withheld=np.array([k in initial for k in keys]),
+    )
+    decision = {k: str(r) for k, r in zip(keys, reason, strict=True) if r}
     for c in cells:
         key = (c["district_code"], c["breakdown"], c["breakdown_value"])
         if key in decision:

@@ -24,6 +24,15 @@ from psychometrics.survey.estimates import (
     rubin_combine,
 )
 from psychometrics.survey.levels import ProficiencyLevels, levels_by_domain
+from psychometrics.survey.needs import (
+    NEEDS_AREAS,
+    SimulatedNeeds,
+    estimate_needs_shares,
+    estimate_satisfaction_index,
+    needs_arrays_from,
+    satisfaction_scores,
+    simulate_needs,
+)
 from psychometrics.survey.replicates import (
     ReplicateWeights,
     jk2_replicate_weights,
@@ -46,6 +55,13 @@ from psychometrics.survey.weights import (
 )
 
 __all__ = [
+    "NEEDS_AREAS",
+    "SimulatedNeeds",
+    "estimate_needs_shares",
+    "estimate_satisfaction_index",
+    "needs_arrays_from",
+    "satisfaction_scores",
+    "simulate_needs",
     "Margin",
     "ProficiencyLevels",
     "RakingReport",
