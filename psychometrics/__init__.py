@@ -29,7 +29,9 @@ from psychometrics.scoring import AbilityEstimate as AbilityEstimate
 from psychometrics.scoring import SumScoreTable as SumScoreTable
 from psychometrics.scoring import estimate_ability as estimate_ability
 from psychometrics.scoring import summed_score_table as summed_score_table
+from psychometrics.simulate import TwoStageDesign as TwoStageDesign
 from psychometrics.simulate import booklet_design as booklet_design
+from psychometrics.simulate import mst_bank as mst_bank
 from psychometrics.simulate import random_item_parameters as random_item_parameters
 from psychometrics.simulate import simulate_responses as simulate_responses
 from psychometrics.simulate import two_stage_design as two_stage_design

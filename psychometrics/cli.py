@@ -13,7 +13,7 @@ import json
 import math
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -253,6 +253,7 @@ def cmd_score(args: argparse.Namespace) -> None:
 def cmd_simulate(args: argparse.Namespace) -> None:
     from .simulate import (
         booklet_design,
+        mst_bank,
         random_item_parameters,
         simulate_responses,
         two_stage_design,
@@ -260,14 +261,36 @@ def cmd_simulate(args: argparse.Namespace) -> None:
 
     rng = np.random.default_rng(args.seed)
     ids = [f"i{j + 1:03d}" for j in range(args.n_items)]
-    params = random_item_parameters(
-        args.n_items, args.model, rng=rng, item_ids=ids, n_categories=args.categories
-    )  # noqa: E501
-    theta = rng.normal(args.mean, args.sd, args.n_persons)
     design: Any = None
+    if args.targeted:
+        if args.design != "two-stage":
+            raise CLIError("simulate: --targeted needs --design two-stage")
+        if args.model not in ("rasch", "2pl", "3pl"):
+            raise CLIError(
+                f"simulate: --targeted draws dichotomous items (rasch, 2pl, 3pl), "
+                f"not --model {args.model}"
+            )
+        n_module = args.n_items // 3
+        if n_module < 1:
+            raise CLIError(
+                f"simulate: --targeted needs --n-items >= 3, got {args.n_items}"
+            )
+        params, design = mst_bank(
+            args.n_items - 2 * n_module, n_module, args.model, rng=rng
+        )
+        params = replace(params, item_ids=tuple(ids))
+    else:
+        params = random_item_parameters(
+            args.n_items,
+            args.model,
+            rng=rng,
+            item_ids=ids,
+            n_categories=args.categories,
+        )
+    theta = rng.normal(args.mean, args.sd, args.n_persons)
     if args.design == "booklet":
         design, _ = booklet_design(args.n_persons, args.n_items, rng=rng)
-    elif args.design == "two-stage":
+    elif args.design == "two-stage" and design is None:
         design = two_stage_design(params)
     x = simulate_responses(params, theta, rng=rng, design=design)
     with open(args.out, "w", newline="") as fh:
@@ -281,6 +304,14 @@ def cmd_simulate(args: argparse.Namespace) -> None:
         d = params.to_dict()
         d["model"] = args.model
         d["theta"] = theta.tolist() if args.n_persons <= 100_000 else None
+        if args.design == "two-stage":
+            d["design"] = {
+                "routing": [ids[j] for j in design.routing],
+                "easy": [ids[j] for j in design.easy],
+                "hard": [ids[j] for j in design.hard],
+                "cut": float(design.cut),
+                "targeted": bool(args.targeted),
+            }
         Path(args.params_out).write_text(json.dumps(d, indent=2) + "\n")
 
 
@@ -352,6 +383,14 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--categories", type=int, default=4, help="for grm/gpcm")
     m.add_argument(
         "--design", choices=("complete", "booklet", "two-stage"), default="complete"
+    )
+    m.add_argument(
+        "--targeted",
+        action="store_true",
+        help="with --design two-stage: draw modules written for their stage "
+        "(psychometrics.mst_bank: routing b ~ N(0, .5), easy N(-1, .5), hard "
+        "N(1, .5), cut at the median routing score; a third of --n-items per "
+        "second-stage module) instead of cutting one bank by difficulty",
     )
     m.add_argument("--mean", type=float, default=0.0)
     m.add_argument("--sd", type=float, default=1.0)

@@ -192,6 +192,11 @@ def mst_bank(
     routing items by the Lord–Wingersky recursion), so about half the persons take
     each module. Item columns: routing first, then easy, then hard.
 
+    This is how operational multistage tests are assembled, and the design the
+    two-stage benchmark (``benchmarks/bench_calibration.py``) and
+    ``python -m psychometrics simulate --design two-stage --targeted`` use;
+    :func:`two_stage_design` instead cuts an existing bank by difficulty.
+
     Parameters
     ----------
     n_routing, n_module : int, default=20
@@ -209,6 +214,19 @@ def mst_bank(
     -------
     params : ItemParameters
     design : TwoStageDesign
+        Pass as ``design=`` to :func:`simulate_responses`; its ``mask`` decides the
+        second-stage module from each person's routing score.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from psychometrics import TwoPL, mst_bank, simulate_responses
+    >>> rng = np.random.default_rng(0)
+    >>> true, design = mst_bank(10, 10, rng=rng)
+    >>> x = simulate_responses(true, rng.normal(size=2_000), rng=rng, design=design)
+    >>> x.shape, int(np.isfinite(x).sum(axis=1).max())
+    ((2000, 30), 20)
+    >>> fit = TwoPL().fit(x)  # nan cells are skipped: the design is ignorable
     """
     if model not in DICHOTOMOUS:
         raise ValueError(f"mst_bank draws dichotomous items; got model {model!r}")

@@ -232,3 +232,75 @@ def test_cat_simulate(tmp_path):
     )
     assert res.returncode == 0, res.stderr
     assert json.loads((tmp_path / "c.json").read_text())
+
+
+def test_simulate_targeted_two_stage_then_calibrate(tmp_path):
+    """``--targeted`` draws mst_bank modules; the design is recorded and ignorable."""
+    # given
+    sim = run_process(
+        "simulate",
+        "--n-persons",
+        "3000",
+        "--n-items",
+        "30",
+        "--design",
+        "two-stage",
+        "--targeted",
+        "--seed",
+        "5",
+        "--out",
+        "r.csv",
+        "--params-out",
+        "true.json",
+        cwd=tmp_path,
+    )
+    assert sim.returncode == 0, sim.stderr
+    true = json.loads((tmp_path / "true.json").read_text())
+    design = true["design"]
+    ids = [it["id"] for it in true["items"]]
+    b = {it["id"]: it["b"] for it in true["items"]}
+    rows = list(csv.reader((tmp_path / "r.csv").open()))
+    header, body = rows[0][1:], rows[1:]
+    x = np.array([[np.nan if v == "" else float(v) for v in r[1:]] for r in body])
+    col = {i: header.index(i) for i in ids}
+    # then: modules written for their stage, columns routing, easy, hard
+    assert design["targeted"] is True
+    assert design["routing"] == ids[:10]
+    assert design["easy"] == ids[10:20] and design["hard"] == ids[20:]
+    mean = {k: np.mean([b[i] for i in design[k]]) for k in ("routing", "easy", "hard")}
+    assert mean["easy"] < mean["routing"] - 0.5 < mean["hard"] - 1.0
+    # targeted modules overlap in difficulty, unlike a bank cut by difficulty
+    assert max(b[i] for i in design["easy"]) > min(b[i] for i in design["routing"])
+    # every person answers the routing block and exactly one module, by routing score
+    routing = x[:, [col[i] for i in design["routing"]]]
+    easy = np.isfinite(x[:, [col[i] for i in design["easy"]]]).all(axis=1)
+    hard = np.isfinite(x[:, [col[i] for i in design["hard"]]]).all(axis=1)
+    assert np.isfinite(routing).all() and np.all(easy ^ hard)
+    assert np.array_equal(hard, routing.sum(axis=1) >= design["cut"])
+    assert 0.3 < hard.mean() < 0.7
+    # when
+    cal = run("calibrate", "r.csv", "--se", "none", "--out", "p.json", cwd=tmp_path)
+    # then: MML skips the cells not administered, so b is recovered everywhere
+    assert cal.returncode == 0, cal.stderr
+    est = {
+        it["id"]: it["b"]
+        for it in json.loads((tmp_path / "p.json").read_text())["items"]
+    }
+    err = np.array([est[i] - b[i] for i in ids])
+    assert np.sqrt(np.mean(err**2)) < 0.2
+
+
+@pytest.mark.parametrize(
+    "extra, expected",
+    [
+        (["--design", "booklet"], "--targeted needs --design two-stage"),
+        (["--design", "two-stage", "--model", "grm"], "not --model grm"),
+        (["--design", "two-stage", "--n-items", "2"], "--n-items >= 3, got 2"),
+    ],
+    ids=["not-two-stage", "polytomous", "too-few-items"],
+)
+def test_simulate_targeted_bad_options(tmp_path, extra, expected):
+    res = run("simulate", "--targeted", *extra, "--out", "r.csv", cwd=tmp_path)
+    assert res.returncode == 1
+    assert res.stderr.startswith("error: simulate: ") and expected in res.stderr
+    assert not (tmp_path / "r.csv").exists()
