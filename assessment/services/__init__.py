@@ -1,0 +1,101 @@
+"""Writes of test delivery: instruments, campaigns, sessions, responses, results.
+
+The WebSocket consumer, the HTTP API and the citizen's pages all call these, so
+every entry point refuses and acknowledges alike. A response is acknowledged only
+by the return of :func:`response_record`, which happens after its transaction
+committed.
+
+The modules of this package, each importing only those above it:
+
+``errors``       refusals every entry point answers alike
+``instruments``  instruments, campaigns, delivery's own invitation codes
+``scoring``      results of a session with the active parameter set
+``outcomes``     closing a session: its score and the credit-bank outcome
+``events``       events to a session's connections, after commit
+``selection``    the next item: fixed form, booklet rotation or adaptive engine
+``sessions``     start, resume, refresh, finish and expire sessions
+``responses``    store an answer once and acknowledge it after commit
+
+``from assessment.services import X`` keeps working for every name below.
+"""
+
+from assessment.services.errors import _closed_refusal, _refuse, session_not_found
+from assessment.services.events import _notify
+from assessment.services.instruments import (
+    DEFAULT_MAX_LENGTH,
+    DEFAULT_MIN_LENGTH,
+    DEFAULT_SE_TARGET,
+    _check_deliverable,
+    _exposure,
+    _int_list,
+    campaign_create,
+    instrument_create,
+    instrument_settings_clean,
+    invitations_create,
+)
+from assessment.services.outcomes import _close, _record_outcome
+from assessment.services.responses import (
+    Ack,
+    _ack,
+    _parse_client_ts,
+    _record,
+    response_record,
+)
+from assessment.services.scoring import _main_result, _top, session_score
+from assessment.services.selection import (
+    _adaptive_settings,
+    _advance,
+    _advance_adaptive,
+    _plan_for,
+    _pool,
+    _present,
+)
+from assessment.services.sessions import (
+    _locked_session,
+    campaign_is_open,
+    session_finish,
+    session_refresh,
+    session_start,
+    sessions_expire,
+)
+
+__all__ = [
+    "DEFAULT_MAX_LENGTH",
+    "DEFAULT_MIN_LENGTH",
+    "DEFAULT_SE_TARGET",
+    "Ack",
+    "campaign_create",
+    "campaign_is_open",
+    "instrument_create",
+    "instrument_settings_clean",
+    "invitations_create",
+    "response_record",
+    "session_finish",
+    "session_not_found",
+    "session_refresh",
+    "session_score",
+    "session_start",
+    "sessions_expire",
+    # Private helpers, re-exported for tests and callers that reached them before
+    # the module became a package.
+    "_ack",
+    "_adaptive_settings",
+    "_advance",
+    "_advance_adaptive",
+    "_check_deliverable",
+    "_close",
+    "_closed_refusal",
+    "_exposure",
+    "_int_list",
+    "_locked_session",
+    "_main_result",
+    "_notify",
+    "_parse_client_ts",
+    "_plan_for",
+    "_pool",
+    "_present",
+    "_record",
+    "_record_outcome",
+    "_refuse",
+    "_top",
+]

@@ -1,0 +1,32 @@
+"""Refusals that every delivery entry point answers alike."""
+
+from __future__ import annotations
+
+import logging
+
+from django.utils.translation import gettext as _
+
+from assessment.models import (
+    Session,
+    SessionStatus,
+)
+from learning_platform.errors import ApiError
+
+logger = logging.getLogger(__name__)
+
+
+def _refuse(code: str, message: str, *, status: int = 409) -> ApiError:
+    return ApiError(code, message, status=status)
+
+
+def session_not_found() -> ApiError:
+    # Someone else's session answers like a missing one.
+    return _refuse("not_found", _("This test session does not exist."), status=404)
+
+
+def _closed_refusal(session: Session) -> ApiError:
+    if session.status == SessionStatus.EXPIRED:
+        return _refuse(
+            "session_expired", _("The time for this test is over; answers are closed.")
+        )
+    return _refuse("session_finished", _("This test is finished; answers are closed."))

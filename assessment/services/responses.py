@@ -1,0 +1,190 @@
+"""Storing answers once and acknowledging them after commit."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessment import items as bank
+from assessment.models import (
+    Response,
+    Session,
+    SessionStatus,
+)
+from assessment.services.errors import _closed_refusal, _refuse
+from assessment.services.events import _notify
+from assessment.services.outcomes import _close
+from assessment.services.selection import _advance
+from assessment.services.sessions import _locked_session
+from learning_platform.accounts.models import User
+from learning_platform.errors import ApiError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Ack:
+    """The acknowledgement of a committed response; the same for a resubmission."""
+
+    session_id: str
+    sequence: int
+    item_id: int
+    received_at: str
+    duplicate: bool = False
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "session_id": self.session_id,
+            "sequence": self.sequence,
+            "item_id": self.item_id,
+            "received_at": self.received_at,
+        }
+
+
+def _ack(response: Response, *, duplicate: bool) -> Ack:
+    return Ack(
+        str(response.session_id),
+        response.sequence,
+        response.item_id,
+        response.server_ts.isoformat(),
+        duplicate,
+    )
+
+
+def _parse_client_ts(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(
+            {"client_ts": _("client_ts must be an ISO 8601 time.")}
+        ) from None
+    return (
+        parsed
+        if timezone.is_aware(parsed)
+        else timezone.make_aware(parsed, timezone.utc)
+    )
+
+
+def response_record(
+    *,
+    session_id: Any,
+    user: User,
+    sequence: int,
+    item_id: int,
+    answer: Any,
+    client_ts: Any = None,
+    now: datetime | None = None,
+    origin: str = "",
+) -> Ack:
+    """Store one answer once and present the next item; return after commit.
+
+    A resubmission of the stored answer (same sequence, item and answer) returns the
+    identical acknowledgement. A different answer for an answered sequence, an item
+    that is not the one presented, a finished or expired session, or someone else's
+    session are refused and change nothing (an expired session is closed, which is
+    what the clock already decided).
+    """
+    refusal: ApiError | None = None
+    with transaction.atomic():
+        now = now or timezone.now()
+        session = _locked_session(session_id=session_id, user=user)
+        existing = Response.objects.filter(session=session, sequence=sequence).first()
+        if existing is not None:
+            if existing.item_id == item_id and existing.answer == answer:
+                return _ack(existing, duplicate=True)
+            raise _refuse(
+                "already_answered",
+                _(
+                    "Question %(sequence)s already has a different answer; it cannot be changed."
+                )
+                % {"sequence": sequence},
+            )
+        if session.status != SessionStatus.IN_PROGRESS:
+            raise _closed_refusal(session)
+        if session.deadline is not None and now > session.deadline:
+            _close(
+                session,
+                status=SessionStatus.EXPIRED,
+                reason="time_limit",
+                now=session.deadline,
+            )
+            session.save()
+            refusal = _closed_refusal(session)
+        else:
+            ack = _record(
+                session,
+                sequence=sequence,
+                item_id=item_id,
+                answer=answer,
+                client_ts=_parse_client_ts(client_ts),
+                now=now,
+            )
+    if refusal is not None:
+        raise refusal
+    _notify(session_id=str(session.pk), origin=origin)
+    return ack
+
+
+def _record(
+    session: Session,
+    *,
+    sequence: int,
+    item_id: int,
+    answer: Any,
+    client_ts: datetime | None,
+    now: datetime,
+) -> Ack:
+    pending = session.pending or {}
+    if pending.get("sequence") != sequence or pending.get("item_id") != item_id:
+        raise _refuse(
+            "item_not_presented",
+            _(
+                "Item %(item)s was not presented as question %(sequence)s; answer the question "
+                "on screen."
+            )
+            % {"item": item_id, "sequence": sequence},
+        )
+    score = bank.item_answer_score(revision_id=pending["revision_id"], answer=answer)
+    presented_at = datetime.fromisoformat(pending["presented_at"])
+    try:
+        with transaction.atomic():
+            response = Response.objects.create(
+                session=session,
+                sequence=sequence,
+                item_id=item_id,
+                revision_id=pending["revision_id"],
+                domain_code=pending.get("domain_code", ""),
+                answer=answer,
+                score=score,
+                seconds=max((now - presented_at).total_seconds(), 0.0),
+                client_ts=client_ts,
+                server_ts=now,
+            )
+    except IntegrityError:
+        # Stored by a concurrent request between our read and write.
+        existing = Response.objects.get(session=session, sequence=sequence)
+        if existing.item_id == item_id and existing.answer == answer:
+            return _ack(existing, duplicate=True)
+        raise _refuse(
+            "already_answered",
+            _(
+                "Question %(sequence)s already has a different answer; it cannot be changed."
+            )
+            % {"sequence": sequence},
+        ) from None
+    session.n_answered += 1  # the row is locked
+    session.pending = {}
+    _advance(session, now=now)
+    session.save()
+    return _ack(response, duplicate=False)

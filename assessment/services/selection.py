@@ -1,0 +1,179 @@
+"""Which item comes next: the fixed form, the booklet, or the adaptive engine."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from assessment import items as bank
+from assessment.models import (
+    Campaign,
+    DeliveryMode,
+    Instrument,
+    Session,
+    SessionStatus,
+)
+from assessment.services.errors import _refuse
+from assessment.services.instruments import (
+    DEFAULT_MAX_LENGTH,
+    DEFAULT_MIN_LENGTH,
+    DEFAULT_SE_TARGET,
+    _exposure,
+)
+from assessment.services.outcomes import _close
+from psychometrics.cat import (
+    cat_replay,
+    select_next_item,
+    should_stop,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _plan_for(
+    session: Session, campaign: Campaign, instrument: Instrument
+) -> dict[str, Any]:
+    settings = instrument.settings or {}
+    if instrument.mode == DeliveryMode.FIXED:
+        return {"items": list(settings["item_ids"])}
+    if instrument.mode == DeliveryMode.BOOKLET:
+        booklets = settings["booklets"]
+        # Balanced rotation: one atomic counter per campaign.
+        Campaign.objects.filter(pk=campaign.pk).update(
+            rotation_counter=F("rotation_counter") + 1
+        )
+        counter = Campaign.objects.values_list("rotation_counter", flat=True).get(
+            pk=campaign.pk
+        )
+        session.booklet = (counter - 1) % len(booklets)
+        return {"items": list(booklets[session.booklet])}
+    return {"seed": secrets.randbelow(2**31)}
+
+
+def _present(session: Session, item_id: int, now: datetime) -> None:
+    item = bank.item_for_delivery(item_id)
+    session.pending = {
+        "sequence": session.n_answered + 1,
+        "item_id": int(item.item_id),
+        "revision_id": int(item.revision_id),
+        "domain_code": item.domain_code,
+        "kind": item.kind,
+        "n_categories": int(item.n_categories),
+        "payload": item.payload,
+        "presented_at": now.isoformat(),
+    }
+
+
+def _advance(session: Session, *, now: datetime) -> None:
+    """Present the next item, or close the session when the design says stop."""
+    instrument = session.instrument
+    if instrument.mode in (DeliveryMode.FIXED, DeliveryMode.BOOKLET):
+        order = session.plan["items"]
+        answered = set(session.responses.values_list("item_id", flat=True))
+        remaining = [i for i in order if i not in answered]
+        not_deliverable = bank.not_deliverable_error()
+        while remaining:
+            try:
+                _present(session, remaining[0], now)
+                return
+            except not_deliverable:
+                # An item withdrawn since the form was assembled is skipped.
+                logger.warning(
+                    "Item %s is no longer deliverable; skipped", remaining[0]
+                )
+                remaining.pop(0)
+        _close(session, status=SessionStatus.FINISHED, reason="form_complete", now=now)
+        return
+    _advance_adaptive(session, now=now)
+
+
+def _adaptive_settings(instrument: Instrument) -> dict[str, Any]:
+    settings = instrument.settings or {}
+    return {
+        "max_length": int(settings.get("max_length", DEFAULT_MAX_LENGTH)),
+        "min_length": int(settings.get("min_length", DEFAULT_MIN_LENGTH)),
+        "se_target": settings.get("se_target", DEFAULT_SE_TARGET),
+        "rule": settings.get("rule", "mfi"),
+        "exposure": settings.get("exposure", {"method": "randomesque", "k": 5}),
+    }
+
+
+def _pool(instrument: Instrument) -> bank.AdaptivePool:
+    settings = instrument.settings or {}
+    domains = list(instrument.blueprint) or [instrument.domain_code]
+    return bank.adaptive_pool(
+        pool_ids=settings.get("item_ids"),
+        domain_codes=domains,
+        blueprint=instrument.blueprint,
+    )
+
+
+def _advance_adaptive(session: Session, *, now: datetime) -> None:
+    instrument = session.instrument
+    conf = _adaptive_settings(instrument)
+    try:
+        pool = _pool(instrument)
+    except ValueError:
+        raise _refuse(
+            "not_ready",
+            _("This adaptive test has no calibrated items yet; please try later."),
+            status=503,
+        ) from None
+    answered = list(
+        session.responses.order_by("sequence").values_list("item_id", "score")
+    )
+    positions, scores, foreign = [], [], []
+    for item_id, score in answered:
+        position = pool.position(item_id)
+        if position is None or score is None:
+            foreign.append(item_id)  # retired from the pool since; counted, not scored
+            continue
+        positions.append(position)
+        scores.append(int(score))
+    state = cat_replay(pool.bank, positions, scores)
+    decision = should_stop(
+        state,
+        se_target=conf["se_target"],
+        max_length=conf["max_length"],
+        min_length=conf["min_length"],
+        bank=pool.bank,
+    )
+    if decision or len(answered) >= conf["max_length"]:
+        _close(
+            session,
+            status=SessionStatus.FINISHED,
+            reason=decision.reason or "max_length",
+            now=now,
+        )
+        return
+    exposure = _exposure(conf["exposure"], pool)
+    rng = np.random.default_rng([int(session.plan.get("seed", 0)), len(answered)])
+    excluded: list[int] = []
+    not_deliverable = bank.not_deliverable_error()
+    while True:
+        try:
+            position = select_next_item(
+                state,
+                pool.bank,
+                rule=conf["rule"],
+                exposure=exposure,
+                blueprint=pool.blueprint,
+                rng=rng,
+                exclude=excluded or None,
+            )
+        except ValueError:
+            _close(
+                session, status=SessionStatus.FINISHED, reason="bank_exhausted", now=now
+            )
+            return
+        try:
+            _present(session, pool.item_ids[position], now)
+            return
+        except not_deliverable:
+            excluded.append(position)

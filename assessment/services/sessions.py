@@ -1,0 +1,227 @@
+"""Starting, resuming, finishing and expiring sessions."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessment.background import background_clean
+from assessment.models import (
+    Audience,
+    Campaign,
+    CampaignKind,
+    Invitation,
+    Session,
+    SessionStatus,
+)
+from assessment.services.errors import _refuse, session_not_found
+from assessment.services.events import _notify
+from assessment.services.outcomes import _close
+from assessment.services.selection import _advance, _plan_for
+from learning_platform.accounts.models import User
+
+logger = logging.getLogger(__name__)
+
+
+def campaign_is_open(campaign: Campaign, now: datetime) -> bool:
+    return campaign.opens_at <= now and (
+        campaign.closes_at is None or now < campaign.closes_at
+    )
+
+
+@transaction.atomic
+def session_start(
+    *,
+    user: User,
+    campaign: Campaign,
+    background: dict[str, Any] | None,
+    consent: bool,
+    invitation_code: str | None = None,
+    now: datetime | None = None,
+) -> tuple[Session, bool]:
+    """Start a session, or return the one in progress (``created`` False) to resume it."""
+    now = now or timezone.now()
+    campaign = (
+        Campaign.objects.select_for_update()
+        .select_related("instrument")
+        .get(pk=campaign.pk)
+    )
+    current = (
+        Session.objects.select_for_update()
+        .filter(user=user, campaign=campaign, status=SessionStatus.IN_PROGRESS)
+        .first()
+    )
+    if current is not None:
+        if current.deadline is None or now <= current.deadline:
+            return current, False
+        _close(
+            current,
+            status=SessionStatus.EXPIRED,
+            reason="time_limit",
+            now=current.deadline,
+        )
+        current.save()
+    if not campaign_is_open(campaign, now):
+        raise _refuse("campaign_closed", _("This test is not open now."))
+    if campaign.max_attempts is not None:
+        used = Session.objects.filter(user=user, campaign=campaign).count()
+        if used >= campaign.max_attempts:
+            raise _refuse(
+                "attempts_used", _("You have used every attempt at this test.")
+            )
+    if not consent:
+        raise ValidationError(
+            {"consent": _("Please agree to the terms before you start.")}
+        )
+    cleaned = background_clean(
+        background, required=campaign.kind != CampaignKind.PRACTICE
+    )
+    invitation = None
+    if campaign.audience == Audience.INVITED:
+        invitation = (
+            Invitation.objects.select_for_update()
+            .filter(campaign=campaign, code=(invitation_code or "").strip())
+            .first()
+        )
+        if invitation is None or invitation.used_at is not None:
+            raise ValidationError(
+                {
+                    "invitation_code": _(
+                        "This invitation code is not valid or has been used."
+                    )
+                }
+            )
+        invitation.used_by = user
+        invitation.used_at = now
+        invitation.save(update_fields=["used_by", "used_at"])
+    instrument = campaign.instrument
+    limit = instrument.time_limit_seconds
+    session = Session(
+        user=user,
+        campaign=campaign,
+        instrument=instrument,
+        invitation=invitation,
+        background=cleaned,
+        consented_at=now,
+        started_at=now,
+        deadline=now + timedelta(seconds=limit) if limit else None,
+    )
+    session.plan = _plan_for(session, campaign, instrument)
+    session.save()
+    _advance(session, now=now)
+    session.save()
+    return session, True
+
+
+def _locked_session(*, session_id: Any, user: User) -> Session:
+    session = (
+        Session.objects.select_for_update()
+        .select_related("instrument", "campaign")
+        .filter(pk=session_id, user_id=user.pk)
+        .first()
+    )
+    if session is None:
+        raise session_not_found()
+    return session
+
+
+def session_refresh(
+    *, session_id: Any, user: User, now: datetime | None = None
+) -> Session:
+    """Return the user's session, closed first if its time ran out while away."""
+    with transaction.atomic():
+        now = now or timezone.now()
+        session = _locked_session(session_id=session_id, user=user)
+        if (
+            session.status == SessionStatus.IN_PROGRESS
+            and session.deadline is not None
+            and now > session.deadline
+        ):
+            _close(
+                session,
+                status=SessionStatus.EXPIRED,
+                reason="time_limit",
+                now=session.deadline,
+            )
+            session.save()
+        elif session.status == SessionStatus.IN_PROGRESS and not session.pending:
+            # A session left without an item (e.g. the pool changed): present one.
+            _advance(session, now=now)
+            session.save()
+    return session
+
+
+def session_finish(
+    *, session_id: Any, user: User, now: datetime | None = None, origin: str = ""
+) -> Session:
+    """End a session at the citizen's request and score what was answered; idempotent."""
+    with transaction.atomic():
+        now = now or timezone.now()
+        session = _locked_session(session_id=session_id, user=user)
+        if session.status == SessionStatus.IN_PROGRESS:
+            expired = session.deadline is not None and now > session.deadline
+            _close(
+                session,
+                status=SessionStatus.EXPIRED if expired else SessionStatus.FINISHED,
+                reason="time_limit" if expired else "ended_by_user",
+                now=session.deadline if expired else now,
+            )
+            session.save()
+    _notify(session_id=str(session.pk), origin=origin)
+    return session
+
+
+def sessions_expire(
+    *, now: datetime | None = None, campaign: Campaign | None = None
+) -> int:
+    """Close sessions whose time ran out (and, for a closed campaign, every open one).
+
+    Scores each as the citizen would see it on return; returns how many were closed.
+    """
+    now = now or timezone.now()
+    open_sessions = Session.objects.filter(status=SessionStatus.IN_PROGRESS)
+    if campaign is not None:
+        open_sessions = open_sessions.filter(campaign=campaign)
+    ids = list(open_sessions.filter(deadline__lt=now).values_list("pk", flat=True))
+    ended_campaign = []
+    if (
+        campaign is not None
+        and campaign.closes_at is not None
+        and campaign.closes_at <= now
+    ):
+        ended_campaign = list(
+            open_sessions.exclude(pk__in=ids).values_list("pk", flat=True)
+        )
+    closed = 0
+    for session_id in sorted(ids + ended_campaign):
+        with transaction.atomic():
+            session = (
+                Session.objects.select_for_update()
+                .select_related("instrument")
+                .get(pk=session_id)
+            )
+            if session.status != SessionStatus.IN_PROGRESS:
+                continue
+            if session.deadline is not None and session.deadline < now:
+                _close(
+                    session,
+                    status=SessionStatus.EXPIRED,
+                    reason="time_limit",
+                    now=session.deadline,
+                )
+            else:
+                _close(
+                    session,
+                    status=SessionStatus.FINISHED,
+                    reason="campaign_closed",
+                    now=now,
+                )
+            session.save()
+            closed += 1
+    return closed

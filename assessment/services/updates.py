@@ -1,0 +1,133 @@
+"""Changes to instruments and campaigns after they were created.
+
+What citizens already answered must keep its meaning: once an instrument has
+sessions its code, kind and delivery mode stay (a session's plan follows the mode,
+the credit bank names the code), and a campaign with sessions keeps its
+instrument and kind. Everything else may change, checked as on creation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from assessment.models import (
+    Audience,
+    Campaign,
+    CampaignKind,
+    Instrument,
+    InstrumentKind,
+)
+from assessment.services.instruments import instrument_settings_clean
+
+
+def _blueprint_clean(blueprint: dict[str, Any] | None) -> dict[str, float]:
+    cleaned = dict(blueprint or {})
+    for area, share in cleaned.items():
+        if isinstance(share, bool) or not isinstance(share, int | float) or share < 0:
+            raise ValidationError({f"blueprint.{area}": _("A blueprint share must be >= 0.")})
+    return cleaned
+
+
+@transaction.atomic
+def instrument_update(
+    *,
+    instrument: Instrument,
+    code: str,
+    name_zh: str,
+    kind: str,
+    domain_code: str,
+    mode: str,
+    settings: dict[str, Any] | None = None,
+    blueprint: dict[str, float] | None = None,
+    name_en: str = "",
+    description_zh: str = "",
+    description_en: str = "",
+    language: str = "zh-hans",
+) -> Instrument:
+    """Replace an instrument's fields and settings, checked as ``instrument_create`` does."""
+    locked = Instrument.objects.select_for_update().get(pk=instrument.pk)
+    if kind not in InstrumentKind.values:
+        raise ValidationError({"kind": _("Unknown instrument kind %(kind)s.") % {"kind": kind}})
+    if code != locked.code and Instrument.objects.filter(code=code).exists():
+        raise ValidationError({"code": _("An instrument with code %(code)s exists.")
+                               % {"code": code}})
+    if locked.sessions.exists():
+        fixed = {"code": (locked.code, code), "kind": (locked.kind, kind),
+                 "mode": (locked.mode, mode)}
+        errors = {
+            field: _("Citizens have taken this instrument, so its %(field)s stays "
+                     "“%(value)s”; create a new instrument instead.")
+            % {"field": Instrument._meta.get_field(field).verbose_name, "value": old}
+            for field, (old, new) in fixed.items() if old != new
+        }
+        if errors:
+            raise ValidationError(errors)
+    locked.code = code
+    locked.name_zh = name_zh
+    locked.name_en = name_en
+    locked.description_zh = description_zh
+    locked.description_en = description_en
+    locked.kind = kind
+    locked.domain_code = domain_code
+    locked.mode = mode
+    locked.language = language
+    locked.blueprint = _blueprint_clean(blueprint)
+    locked.settings = instrument_settings_clean(mode=mode, settings=settings)
+    locked.full_clean()
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def campaign_update(
+    *,
+    campaign: Campaign,
+    instrument: Instrument,
+    name_zh: str,
+    kind: str,
+    opens_at: datetime,
+    closes_at: datetime | None = None,
+    audience: str = Audience.PUBLIC,
+    max_attempts: int | None = None,
+    year: int | None = None,
+    name_en: str = "",
+) -> Campaign:
+    """Replace a campaign's fields, checked as ``campaign_create`` does."""
+    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if kind not in CampaignKind.values:
+        raise ValidationError({"kind": _("Unknown campaign kind %(kind)s.") % {"kind": kind}})
+    if closes_at is not None and closes_at <= opens_at:
+        raise ValidationError({"closes_at": _("A campaign must close after it opens.")})
+    if max_attempts is not None and max_attempts < 1:
+        raise ValidationError({"max_attempts": _(
+            "Allow at least one attempt, or leave it empty for no limit.")})
+    errors = {}
+    if locked.sessions.exists():
+        if instrument.pk != locked.instrument_id:
+            errors["instrument"] = _("Citizens have taken this campaign, so its instrument "
+                                     "stays; open a new campaign instead.")
+        if kind != locked.kind:
+            errors["kind"] = _("Citizens have taken this campaign, so its kind stays.")
+    if (audience != locked.audience and locked.audience == Audience.INVITED
+            and locked.invitations.exists()):
+        errors["audience"] = _("Invitation codes were issued for this campaign, so it stays "
+                               "open to invited respondents only.")
+    if errors:
+        raise ValidationError(errors)
+    locked.instrument = instrument
+    locked.name_zh = name_zh
+    locked.name_en = name_en
+    locked.kind = kind
+    locked.opens_at = opens_at
+    locked.closes_at = closes_at
+    locked.audience = audience
+    locked.max_attempts = max_attempts
+    locked.year = year
+    locked.full_clean()
+    locked.save()
+    return locked
