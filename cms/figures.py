@@ -32,6 +32,7 @@ DOMAIN_NAMES: dict[str, tuple[str, str]] = {
     "needs.modes": ("学习方式需求", "Preferred modes"),
     "needs.times": ("学习时间需求", "Preferred times"),
     "needs.barriers": ("学习障碍", "Barriers to learning"),
+    "needs.satisfaction": ("学习服务满意度", "Satisfaction with learning services"),
 }
 
 INDICATOR_NAMES: dict[str, tuple[str, str]] = {
@@ -39,6 +40,7 @@ INDICATOR_NAMES: dict[str, tuple[str, str]] = {
     "mean_theta": ("平均能力值", "Mean ability"),
     "level_share": ("水平分布", "Level distribution"),
     "needs_share": ("需求比例", "Share wanting"),
+    "satisfaction_index": ("满意度指数(0–100)", "Satisfaction index (0–100)"),
 }
 
 PERCENT_INDICATORS = frozenset({"attainment_rate", "level_share", "needs_share"})

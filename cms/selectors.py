@@ -144,6 +144,24 @@ def _level_names(domains: list[str]) -> dict[str, dict[str, list[str]]]:
     return names
 
 
+def _needs_option_names(view) -> dict[str, dict[str, list[str]]]:
+    """Names of the needs questionnaire's options the roll-up recorded (for needs profiles)."""
+    names = (view.method or {}).get("needs_options") or {}
+    return {
+        str(domain): {str(code): [str(pair[0]), str(pair[-1])] for code, pair in options.items()}
+        for domain, options in names.items()
+        if isinstance(options, dict)
+    }
+
+
+def _names_with_needs(names: dict[str, dict[str, list[str]]], view) -> dict[str, dict[str, list[str]]]:
+    """Add the needs options' names where the item bank names no levels for the domain."""
+    for domain, options in _needs_option_names(view).items():
+        if not names.get(domain):
+            names[domain] = options
+    return names
+
+
 def snapshot_from_views(view, earlier: list) -> dict[str, Any]:
     """Freeze a RollUpView (and earlier waves, oldest first) into plain JSON."""
     cells = [_cell_dict(c) for c in view.cells]
@@ -159,7 +177,7 @@ def snapshot_from_views(view, earlier: list) -> dict[str, Any]:
             for w in earlier
         ],
         "districts": _districts(),
-        "level_names": _level_names(domains),
+        "level_names": _names_with_needs(_level_names(domains), view),
         "taken_at": timezone.now().isoformat(),
     }
 

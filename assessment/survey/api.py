@@ -48,6 +48,14 @@ class RollUpOut(Schema):
     cells: list[CellOut] = []
 
 
+class NeedsOut(Schema):
+    rollup_id: int
+    year: int
+    district_code: str | None
+    option_names: dict[str, dict[str, list[str]]]
+    cells: list[CellOut]
+
+
 class DesignIn(Schema):
     method: str
     sample_size: int
@@ -107,6 +115,28 @@ def rollup_district(request: HttpRequest, rollup_id: int, code: str):
     if not cells:
         raise Http404("no such district roll-up")
     return _out(r, cells)
+
+
+@router.get("/rollups/{rollup_id}/needs", response=NeedsOut, url_name="survey_rollup_needs",
+            operation_id="survey_rollup_needs")
+def rollup_needs(request: HttpRequest, rollup_id: int, district: str | None = None):
+    """Needs profiles and satisfaction index: the city plus a district, for its officers and researchers.
+
+    Citizens read the city's profile in the published reports; here, as for every district
+    read, anyone else gets the same 404 as for a roll-up that does not exist.
+    """
+    scope = access.visible_districts(request.user)
+    if scope is None:
+        raise Http404("no such roll-up")
+    r = _published(rollup_id)
+    code = district or (scope if scope not in (None, "*") else None)
+    if code is not None and scope != "*" and scope != code:
+        raise Http404("no such district roll-up")
+    cells, names = selectors.rollup_needs(rollup=r, district_code=code)
+    if code is not None and not any(c.district_code == code for c in cells):
+        raise Http404("no such district roll-up")
+    return {"rollup_id": r.pk, "year": r.year, "district_code": code, "option_names": names,
+            "cells": [c.__dict__ for c in cells]}
 
 
 @router.get("/rollups/{rollup_id}/changes", auth=public)

@@ -292,7 +292,28 @@ def code_version() -> str:
         return "unknown"
 
 
+def _needs_arrays(campaign, n_respondents: int) -> dict[str, tuple[np.ndarray, tuple[str, ...]]]:
+    """The needs questionnaire's answers stored with the survey data, if any."""
+    from assessment.survey.models import SurveyData
+    from psychometrics.survey import needs_arrays_from
+
+    data = SurveyData.objects.filter(campaign=campaign).first()
+    if data is None:
+        return {}
+    try:
+        needs = needs_arrays_from(unpack_arrays(data.arrays))
+    except ValueError as exc:
+        raise ValidationError(f"needs questionnaire data: {exc}") from exc
+    for area, (x, _opts) in needs.items():
+        if x.shape[0] != n_respondents:
+            raise ValidationError(
+                f"needs_{area} has {x.shape[0]} rows but the campaign has {n_respondents} "
+                "respondents; store the survey data again")
+    return needs
+
+
 def run_rollup(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
+    from assessment.survey.needs import needs_option_names
     from assessment.survey.services import indicators_feed, levels_for, rollup_publish
 
     campaign = job.campaign
@@ -306,13 +327,14 @@ def run_rollup(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
     domains = [k[3:] for k in scores if k.startswith("pv_")]
     levels, cut_info = levels_for(domains)
     threshold = int(job.params.get("threshold", pipeline.SUPPRESSION_THRESHOLD))
+    needs = _needs_arrays(campaign, len(rows))
     cells = pipeline.rollup(
         {d: scores[f"pv_{d}"].astype(np.float64) for d in domains},
         weights=w["final"], replicates=w["replicates"],
         district=np.array([r.district_code for r in rows]), levels=levels,
         breakdowns={name: np.array([getattr(r, name) or "unknown" for r in rows])
                     for name in ("age_band", "sex", "education")},
-        threshold=threshold, progress=progress,
+        needs=needs, threshold=threshold, progress=progress,
     )
     cal = ss.calibration
     linking = (cal.report.get("linking") if cal else {}) or {}
@@ -331,6 +353,14 @@ def run_rollup(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
         "suppression": {"threshold": threshold, "complementary": True},
         "linking_error": {d: (v or {}).get("linking_error") for d, v in linking.items()},
     }
+    if needs:
+        method["needs"] = {
+            "areas": {area: list(opts) for area, (_x, opts) in needs.items()},
+            "share": "% answering in the top two of five categories, among those answering",
+            "satisfaction_index": "weighted mean of the satisfaction items rescaled 0–100",
+            "se": "JK2 replicate weights",
+        }
+        method["needs_options"] = needs_option_names(needs)
     provenance = {
         "campaign_id": campaign.pk, "score_set_id": ss.pk, "weight_set_id": ws.pk,
         "calibration_id": cal.pk if cal else None,

@@ -432,6 +432,9 @@ def rollup(
             combo = np.char.add(np.char.add(district, "#"), b)
             for groups in (combo, b):
                 cells.extend(_group_cells(y, weights, rw, groups, d, lv, breakdown=bname))
+    if needs:
+        progress(0.95, "roll-up: needs and satisfaction")
+        cells.extend(needs_cells(needs, weights=weights, replicates=rw, district=district))
     _apply_suppression(cells, threshold, atoms_of(district, breakdowns))
     progress(1.0, "roll-up done")
     return cells

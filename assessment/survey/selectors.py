@@ -130,6 +130,18 @@ def rollup_cells(
     return [_cell_view(c) for c in qs]
 
 
+def rollup_needs(
+    *, rollup: RollUp, district_code: str | None = None,
+) -> tuple[list[RollUpCellView], dict[str, dict[str, list[str]]]]:
+    """Needs-profile and satisfaction cells of the city (and one district), with option names."""
+    qs = rollup.cells.filter(breakdown="", domain_code__startswith="needs.")
+    cond = Q(district_code="")
+    if district_code is not None:
+        cond |= Q(district_code=district_code)
+    names = dict((rollup.method or {}).get("needs_options") or {})
+    return [_cell_view(c) for c in qs.filter(cond)], names
+
+
 def design_progress(*, design: SampleDesign) -> list[dict]:
     """Per stratum: population, allocation, invitations issued and redeemed, responded."""
     from assessment.survey.models import Respondent

@@ -399,13 +399,16 @@ def rollup_publish(*, rollup: RollUp) -> RollUp:
 
 
 ATTAINMENT_ITEM = "info_literacy_rate"  # 市民信息素养的达标率(%) in the district framework
+SATISFACTION_ITEM = "service_satisfaction"  # 城区终身学习服务满意度调查数据(%)
 
 
 def indicators_feed(*, rollup: RollUp) -> dict[str, Any]:
-    """Send 市民信息素养的达标率 per district to the indicators app.
+    """Send 市民信息素养的达标率 and the satisfaction index per district to the indicators app.
 
     Each district is fed on its own (in a savepoint), so one refusal (no framework for
-    the year, an unknown district) is reported without losing the others.
+    the year, an unknown district) is reported without losing the others. The counts
+    and errors of the satisfaction index are under ``"satisfaction"`` (none when the
+    roll-up has no needs questionnaire).
     """
     if not rollup.published:
         raise ValidationError(_("Only a published roll-up feeds the district indicators."))
@@ -413,17 +416,26 @@ def indicators_feed(*, rollup: RollUp) -> dict[str, Any]:
         from learning_platform.indicators.services import monitoring_value_feed
     except ImportError:
         return {"fed": 0, "errors": ["the indicators app is not installed"]}
+    cells = RollUpCell.objects.filter(rollup=rollup, breakdown="").exclude(district_code="")
+    source = f"监测中心 survey roll-up #{rollup.pk} ({rollup.name})"
+    out = _feed(monitoring_value_feed, rollup, ATTAINMENT_ITEM, source,
+                cells.filter(indicator="attainment_rate", domain_code="info"))
+    sat = cells.filter(indicator="satisfaction_index", domain_code="needs.satisfaction")
+    if sat.exists():
+        out["satisfaction"] = _feed(monitoring_value_feed, rollup, SATISFACTION_ITEM, source, sat)
+    return out
+
+
+def _feed(feed, rollup: RollUp, item_code: str, source: str, cells) -> dict[str, Any]:
     fed, errors = 0, []
-    for cell in RollUpCell.objects.filter(rollup=rollup, indicator="attainment_rate",
-                                          breakdown="", domain_code="info").exclude(district_code=""):
+    for cell in cells:
         try:
             with transaction.atomic():
-                monitoring_value_feed(
-                    district_code=cell.district_code, year=rollup.year, item_code=ATTAINMENT_ITEM,
+                feed(
+                    district_code=cell.district_code, year=rollup.year, item_code=item_code,
                     value=None if cell.suppressed else round(cell.estimate, 2),
                     se=None if cell.suppressed else cell.se, n=cell.n,
-                    suppressed=cell.suppressed,
-                    source=f"监测中心 survey roll-up #{rollup.pk} ({rollup.name})",
+                    suppressed=cell.suppressed, source=source,
                 )
             fed += 1
         except ValidationError as exc:

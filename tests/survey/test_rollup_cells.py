@@ -104,3 +104,48 @@ def test_small_breakdown_cells_are_withheld_with_all_their_indicators():
         for other in _find(cells, district_code=c["district_code"], breakdown=c["breakdown"],
                            breakdown_value=c["breakdown_value"]):
             assert other["suppressed"] and other["estimate"] is None and other["se"] is None
+
+
+def test_needs_profile_and_satisfaction_cells_for_every_district_and_the_city():
+    from psychometrics.survey import NEEDS_AREAS, simulate_needs
+
+    s = _survey()
+    sim = simulate_needs(s["district"], s["age"], rng=np.random.default_rng(2))
+    needs = {area: (x, NEEDS_AREAS[area]) for area, x in sim.answers.items()}
+    cells = pipeline.rollup({"info": s["pv"]}, weights=s["w"], replicates=s["reps"],
+                            district=s["district"], levels=LEVELS, needs=needs, threshold=5)
+    for dist in ("", "310101", "310104", "310105"):
+        topics = _find(cells, district_code=dist, domain_code="needs.topics",
+                       indicator="needs_share")
+        assert [c["category"] for c in topics] == list(NEEDS_AREAS["topics"])
+        for c in topics:
+            assert 0 <= c["estimate"] <= 100 and c["se"] > 0 and c["ci_low"] < c["ci_high"]
+            assert not c["breakdown"]
+        (sat,) = _find(cells, district_code=dist, domain_code="needs.satisfaction",
+                       indicator="satisfaction_index")
+        assert 0 < sat["estimate"] < 100 and sat["se"] > 0
+        sel = s["district"] == dist if dist else np.ones(s["w"].size, dtype=bool)
+        from psychometrics.survey import satisfaction_scores
+
+        score = satisfaction_scores(sim.answers["satisfaction"][sel])
+        ok = ~np.isnan(score)
+        assert sat["estimate"] == pytest.approx(np.average(score[ok], weights=s["w"][sel][ok]))
+        assert sat["n"] == int(ok.sum())
+
+
+def test_needs_cells_of_a_small_district_are_withheld():
+    from psychometrics.survey import NEEDS_AREAS, simulate_needs
+
+    s = _survey()
+    keep = (s["district"] != "310105") | (np.arange(s["w"].size) % 20 == 0)
+    s = {k: v[keep] for k, v in s.items()}
+    sim = simulate_needs(s["district"], s["age"], rng=np.random.default_rng(2))
+    needs = {"satisfaction": (sim.answers["satisfaction"], NEEDS_AREAS["satisfaction"])}
+    cells = pipeline.rollup({"info": s["pv"]}, weights=s["w"], replicates=s["reps"],
+                            district=s["district"], levels=LEVELS, needs=needs, threshold=30)
+    small = _find(cells, district_code="310105", domain_code="needs.satisfaction")
+    assert small and all(c["suppressed"] and c["estimate"] is None for c in small)
+    # the other two districts are withheld too (complementary), the city is shown
+    (city,) = _find(cells, district_code="", indicator="satisfaction_index")
+    assert not city["suppressed"]
+    assert sum(c["suppressed"] for c in _find(cells, indicator="satisfaction_index")) >= 2
