@@ -33,118 +33,38 @@ import asyncio
 import json
 import os
 import random
-import signal
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-PY = str(ROOT / ".venv" / "bin" / "python")
 
-
-def _env(db: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({
-        "DATABASE_URL": f"postgres:///{db}",
-        "SECRET_KEY": "bench-delivery-not-secret",
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SETTINGS_MODULE": "learning_platform.settings",
-    })
-    env.pop("REDIS_URL", None)
-    return env
-
-
-def _prepare(db: str, n_items: int) -> None:
-    if subprocess.run(["psql", "-lqt"], capture_output=True, text=True).stdout.find(f" {db} ") < 0:
-        subprocess.run(["createdb", db], check=True)
-    env = _env(db)
-    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env,
-                   check=True)
-    os.environ.update(env)
-    import django
-
-    django.setup()
-    from assessment.models import Instrument
-
-    if not Instrument.objects.filter(code=INSTRUMENT).exists():
-        _build_bank(n_items)
-
-
-INSTRUMENT = "bench-info-cat"
-AREAS = ["info.data", "info.communication", "info.creation", "info.safety", "info.problem"]
-
-
-def _build_bank(n_items: int) -> None:
-    from datetime import timedelta
-
-    from django.contrib.auth import get_user_model
-    from django.utils import timezone
-
-    from assessment.services import campaign_create, instrument_create
-    from itembank.demo import domains_ensure
-    from itembank.services import (
-        item_create_published,
-        parameter_set_activate,
-        parameter_set_create,
-    )
-
-    domains_ensure()
-    rng = np.random.default_rng(5)
-    ids = []
-    for k in range(n_items):
-        item = item_create_published(
-            code=f"BENCH-{k:04d}", domain_code=AREAS[k % len(AREAS)], kind="single_choice",
-            stem=f"<p>基准测试题 {k}</p>",
-            options=[{"option_id": o, "text": f"<p>选项 {o}</p>", "is_key": o == "B"}
-                     for o in "ABCD"],
-        )
-        ids.append(item.pk)
-    approver, _ = get_user_model().objects.get_or_create(username="bench-approver")
-    pset = parameter_set_create(
-        name="bench", model="2pl", source="bench_delivery.py",
-        items={i: {"a": float(a), "b": float(b)} for i, a, b in
-               zip(ids, rng.lognormal(0.2, 0.3, n_items), rng.normal(0, 1.2, n_items),
-                   strict=True)})
-    parameter_set_activate(parameter_set=pset, approved_by=approver)
-    instrument = instrument_create(
-        code=INSTRUMENT, name_zh="基准：信息素养自适应", kind="ability", domain_code="info",
-        mode="adaptive", blueprint={a: 1.0 for a in AREAS},
-        settings={"item_ids": ids, "max_length": 20, "min_length": 8, "se_target": 0.3,
-                  "time_limit_seconds": 3600},
-    )
-    campaign_create(instrument=instrument, name_zh="基准", kind="practice",
-                    opens_at=timezone.now() - timedelta(days=1))
+# crash_test.py imports _prepare and _server from here.
+from benchmarks._harness import (  # noqa: E402
+    INSTRUMENT,
+    choose_answer,
+    citizen_create,
+    free_port,
+    stop_server,
+    stored_pairs,
+)
+from benchmarks._harness import ms as _ms  # noqa: E402
+from benchmarks._harness import prepare as _prepare  # noqa: E402
+from benchmarks._harness import start_server as _server  # noqa: E402
 
 
 def _users_and_sessions(n: int, run: str) -> list[tuple[str, str]]:
     """Create n citizens, log each in and start its session; return (cookie, session_id)."""
-    from importlib import import_module
-
-    from django.conf import settings
-
     from assessment.models import Campaign
     from assessment.services import session_start
-    from learning_platform.accounts.services import user_create
 
     campaign = Campaign.objects.get(instrument__code=INSTRUMENT, kind="practice")
-    engine = import_module(settings.SESSION_ENGINE)
     out = []
     for k in range(n):
-        user = user_create(username=f"bench-{run}-{k}", password="bench-pass-2026",
-                           roles=["citizen"], district=None)
-        store = engine.SessionStore()
-        store["_auth_user_id"] = str(user.pk)
-        store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-        store["_auth_user_hash"] = user.get_session_auth_hash()
-        store.create()
+        user, cookie = citizen_create(f"bench-{run}-{k}")
         session, _ = session_start(user=user, campaign=campaign, background={}, consent=True)
-        out.append((store.session_key, str(session.pk)))
+        out.append((cookie, str(session.pk)))
     return out
 
 
@@ -163,12 +83,7 @@ async def _simulee(port: int, cookie: str, session_id: str, interval: float, unt
         while message["type"] == "state" and time.monotonic() < until:
             await asyncio.sleep(interval * random.uniform(0.5, 1.5))
             item = message["session"]["item"]
-            options = item["payload"].get("options") or [{"id": 0}]
-            answer = random.choice(options)["id"]
-            if item["kind"] == "multiple_response":
-                answer = [answer]
-            elif item["kind"] == "ordered":
-                answer = [o["id"] for o in options]
+            answer = choose_answer(item)
             t0 = time.perf_counter()
             await ws.send(json.dumps({"type": "answer", "sequence": item["sequence"],
                                       "item_id": item["item_id"], "answer": answer}))
@@ -188,34 +103,9 @@ async def _simulee(port: int, cookie: str, session_id: str, interval: float, unt
 
 
 def _lost(acks: list[tuple[str, int]], session_ids: list[str]) -> tuple[int, int]:
-    from assessment.models import Response
-
-    stored = set(Response.objects.filter(session_id__in=session_ids)
-                 .values_list("session_id", "sequence"))
-    stored = {(str(s), q) for s, q in stored}
+    stored = stored_pairs(set(session_ids))
     acked = set(acks)
     return len(acked - stored), len(stored - acked)
-
-
-def _server(port: int, workers: int, db: str) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [PY, "-m", "uvicorn", "learning_platform.asgi:application", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(workers), "--log-level", "warning",
-         "--lifespan", "off", "--ws", "websockets-sansio"],
-        cwd=ROOT, env=_env(db), start_new_session=True,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return proc
-        time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("uvicorn did not start")
-
-
-def _ms(values: list[float], q: float) -> float:
-    return float(np.percentile(np.array(values) * 1000, q)) if values else float("nan")
 
 
 async def _run(port: int, n: int, interval: float, duration: float, run: str) -> dict:
@@ -243,9 +133,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=300)
     args = parser.parse_args()
     _prepare(args.db, args.items)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     server = _server(port, args.workers, args.db)
     run = time.strftime("%H%M%S")
     try:
@@ -265,8 +153,7 @@ def main() -> None:
                   f"| {st['unacked']} | {a50:.1f} / {a95:.1f} ms | {p50:.1f} / {p95:.1f} ms "
                   f"| {a50 / p50:.1f}× / {a95 / p95:.1f}× | {len(st['errors'])} |", flush=True)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
+        stop_server(server)
 
 
 if __name__ == "__main__":
