@@ -202,7 +202,76 @@ def export_qti(request):
     return response
 
 
+def _float_param(request, name, default, errors):
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not np.isfinite(value):
+        errors.append(_("%(name)s: “%(value)s” is not a number.") % {"name": name,
+                                                                    "value": raw})
+        return default
+    return value
+
+
+def blueprint_assemble(request, pk):
+    """Preview a form assembled from the blueprint: its items with b, and domain counts."""
+    from .models import Blueprint
+    from .selectors import active_parameter_set, blueprint_targets, domain_label
+    from .services import form_assemble
+
+    _require(request, "itembank.view_blueprint")
+    blueprint = get_object_or_404(Blueprint, pk=pk)
+    errors: list[str] = []
+    target_theta = _float_param(request, "target_theta", 0.0, errors)
+    seed_raw = request.GET.get("seed", "").strip()
+    seed = None
+    if seed_raw:
+        if seed_raw.isdigit():
+            seed = int(seed_raw)
+        else:
+            errors.append(_("seed: “%(value)s” is not a whole number >= 0.") % {"value": seed_raw})
+    pset = active_parameter_set()
+    rows, counts = [], []
+    if not errors:
+        try:
+            ids = form_assemble(blueprint=blueprint, target_theta=target_theta, seed=seed)
+            targets = blueprint_targets(blueprint)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+        else:
+            items = Item.objects.select_related("domain__parent__parent").in_bulk(ids)
+            params = {p.item_id: p for p in ItemParameter.objects.filter(
+                parameter_set=pset, item_id__in=ids)} if pset else {}
+            for pos, item_id in enumerate(ids, start=1):
+                item = items[item_id]
+                param = params.get(item_id)
+                rows.append({"pos": pos, "item": item, "domain": domain_label(item.domain),
+                             "b": param.b if param else None, "a": param.a if param else None})
+            from .selectors import domain_subtrees
+
+            subtrees = domain_subtrees(list(targets))
+            domains = {d.code: d for d in Domain.objects.filter(code__in=list(targets))
+                       .select_related("parent__parent")}
+            for code, target in targets.items():
+                chosen = [r for r in rows if r["item"].domain_id in subtrees.get(code, ())]
+                bs = [r["b"] for r in chosen if r["b"] is not None]
+                counts.append({"code": code, "label": domain_label(domains[code]),
+                               "target": target, "chosen": len(chosen),
+                               "b_min": min(bs) if bs else None,
+                               "b_max": max(bs) if bs else None})
+    return TemplateResponse(request, "itembank/admin/blueprint_assemble.html", {
+        "blueprint": blueprint, "rows": rows, "counts": counts, "errors": errors,
+        "pset": pset, "target_theta": target_theta, "seed": seed_raw,
+        "page_title": _("Assemble a form: %(name)s") % {"name": blueprint.name_zh},
+    })
+
+
 urlpatterns = [
+    path("blueprint/<int:pk>/assemble/", blueprint_assemble, name="blueprint_assemble"),
     path("export/qti/", export_qti, name="export_qti"),
     path("import/", import_items, name="import"),
     path("import/template.<str:fmt>", import_template, name="import_template"),

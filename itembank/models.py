@@ -357,19 +357,35 @@ class ItemStatistics(models.Model):
 
 
 class Blueprint(models.Model):
-    """An instrument's content specification: domain shares, difficulty spread, length."""
+    """An instrument's content specification: domain shares, difficulty spread, length.
 
-    code = models.SlugField(max_length=40, unique=True)
-    name_zh = models.CharField(max_length=120)
-    name_en = models.CharField(max_length=120, blank=True)
-    length = models.PositiveSmallIntegerField(default=20)
-    content = models.JSONField(default=dict, help_text=_(
+    ``content`` maps domain codes to counts (whole numbers summing to ``length``) or to
+    proportions (0..1, summing to 1); a code covers its whole subtree of the domain tree.
+    """
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120, blank=True)
+    length = models.PositiveSmallIntegerField(_("length (items)"), default=20)
+    content = models.JSONField(_("content"), default=dict, help_text=_(
         "domain code -> count (integer) or proportion (0..1)"))
-    difficulty_min = models.FloatField(default=-2.5)
-    difficulty_max = models.FloatField(default=2.5)
+    difficulty_min = models.FloatField(_("lowest difficulty (b)"), default=-2.5)
+    difficulty_max = models.FloatField(_("highest difficulty (b)"), default=2.5)
 
     class Meta:
         ordering = ["code"]
+        verbose_name = _("blueprint")
+        verbose_name_plural = _("blueprints")
 
     def __str__(self) -> str:
         return self.name_zh
+
+    def clean(self) -> None:
+        from .selectors import blueprint_errors
+
+        super().clean()
+        errors = blueprint_errors(content=self.content, length=self.length,
+                                  difficulty_min=self.difficulty_min,
+                                  difficulty_max=self.difficulty_max)
+        if errors:
+            raise ValidationError(errors)

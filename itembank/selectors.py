@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -183,3 +183,166 @@ def parameter_history(item_id: int) -> list[dict]:
         for p in ItemParameter.objects.filter(item_id=item_id)
         .select_related("parameter_set").order_by("-parameter_set__created_at", "-pk")
     ]
+
+
+# -- blueprints --------------------------------------------------------------------------
+#
+# A blueprint's ``content`` maps domain codes to either counts (whole numbers that sum to
+# the blueprint's length) or proportions (numbers in [0, 1] that sum to 1). A domain code
+# covers its whole subtree of the domain tree: "info" takes items of info.data,
+# info.safety, ...; so a blueprint may not list a domain together with one of its
+# ancestors (an item would count towards two targets).
+
+_SUM_TOLERANCE = 1e-6
+
+
+def _content_and_length(blueprint: Any, length: int | None) -> tuple[dict, int | None]:
+    if isinstance(blueprint, Mapping):
+        return dict(blueprint), length
+    content = blueprint.content if isinstance(blueprint.content, Mapping) else {}
+    return dict(content), blueprint.length if length is None else length
+
+
+def _is_number(value: Any) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and bool(np.isfinite(value)))
+
+
+def _blueprint_value_errors(content: Mapping, length: int | None, *, weights: bool = False
+                            ) -> list[str]:
+    """Problems of the shares themselves (no database needed)."""
+    if not content:
+        return [_("The content is empty: give each domain code a count or a proportion.")]
+    bad = [str(k) for k, v in content.items() if not _is_number(v) or v < 0]
+    if bad:
+        return [_("Not a count or proportion >= 0 for: %(codes)s.") % {"codes": ", ".join(bad)}]
+    values = [float(v) for v in content.values()]
+    total = sum(values)
+    if weights:
+        return [] if total > 0 else [_("The shares are all 0.")]
+    whole = all(v == int(v) for v in values)
+    if whole and length is not None and total == length:
+        return []
+    if all(v <= 1 for v in values) and abs(total - 1) <= _SUM_TOLERANCE:
+        return []
+    if whole:
+        return [_("The counts sum to %(total)s but the length is %(length)s; make them equal, "
+                  "or give proportions that sum to 1.") % {"total": int(total), "length": length}]
+    return [_("The proportions sum to %(total)s; they must sum to 1 (or give whole counts "
+              "that sum to the length %(length)s).") % {"total": f"{total:g}", "length": length}]
+
+
+def _largest_remainder(weights: dict[str, float], length: int) -> dict[str, int]:
+    total = sum(weights.values())
+    if total <= 0:
+        return dict.fromkeys(weights, 0)
+    quotas = {k: w / total * length for k, w in weights.items()}
+    counts = {k: int(np.floor(q + 1e-9)) for k, q in quotas.items()}
+    left = length - sum(counts.values())
+    order = list(weights)
+    # largest fractional part first; ties go to the larger share, then to the earlier code
+    ranked = sorted(order, key=lambda k: (-(quotas[k] - counts[k]), -weights[k], order.index(k)))
+    for k in ranked[:left]:
+        counts[k] += 1
+    return counts
+
+
+def blueprint_targets(blueprint: Any, length: int | None = None) -> dict[str, int]:
+    """Return the number of items each domain code of the blueprint gets.
+
+    ``blueprint`` is a :class:`Blueprint` or a plain mapping of domain code to a
+    relative weight >= 0 (an instrument's CAT blueprint; then ``length`` is required and
+    the weights are normalised). Proportions become whole counts by the largest-remainder
+    method, so they always sum to the length. Counts are returned as given when they sum
+    to the length; asked for another ``length`` (a CAT's maximum length, say), they are
+    scaled like proportions. Each code stands for its whole subtree of the domain tree.
+    Pure: reads no database. Raises ``ValidationError`` for shares that are not numbers
+    >= 0, or (for a :class:`Blueprint`) do not sum to 1 or to its length.
+    """
+    content, target_length = _content_and_length(blueprint, length)
+    if target_length is None:
+        raise ValidationError({"length": _("Give the form length for a plain mapping.")})
+    if isinstance(target_length, bool) or int(target_length) != target_length \
+            or target_length < 0:
+        raise ValidationError({"length": _("The length must be a whole number >= 0.")})
+    if isinstance(blueprint, Mapping):
+        # a plain mapping (an instrument's CAT blueprint) holds relative weights
+        errors = _blueprint_value_errors(content, None, weights=True)
+    else:
+        errors = _blueprint_value_errors(content, blueprint.length)
+    if errors:
+        raise ValidationError({"content": errors})
+    # counts that sum to the length come back unchanged: their quotas are whole numbers
+    return _largest_remainder({str(k): float(v) for k, v in content.items()},
+                              int(target_length))
+
+
+def domain_subtrees(codes: Sequence[str]) -> dict[str, set[int]]:
+    """Return, per domain code, the primary keys of the domain and all its descendants."""
+    rows = list(Domain.objects.values_list("pk", "code", "parent_id"))
+    children: dict[int | None, list[int]] = {}
+    by_code = {}
+    for pk, code, parent in rows:
+        children.setdefault(parent, []).append(pk)
+        by_code[code] = pk
+    out = {}
+    for code in codes:
+        if code not in by_code:
+            continue
+        stack, seen = [by_code[code]], set()
+        while stack:
+            pk = stack.pop()
+            if pk not in seen:
+                seen.add(pk)
+                stack.extend(children.get(pk, []))
+        out[code] = seen
+    return out
+
+
+def domain_label(domain: Domain) -> str:
+    """The domain's Chinese path, e.g. 信息素养/安全."""
+    names, node, seen = [], domain, set()
+    while node is not None and node.pk not in seen:
+        seen.add(node.pk)
+        names.append(node.name_zh)
+        node = node.parent
+    return "/".join(reversed(names))
+
+
+def blueprint_errors(*, content: Any, length: Any, difficulty_min: Any = None,
+                     difficulty_max: Any = None) -> dict[str, list[str]]:
+    """Return every problem of a blueprint by field (the admin form and services use it)."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(length, int) or isinstance(length, bool) or length < 1:
+        errors.setdefault("length", []).append(_("The length must be a whole number >= 1."))
+        length = None
+    if (difficulty_min is not None and difficulty_max is not None
+            and not difficulty_min < difficulty_max):
+        errors.setdefault("difficulty_max", []).append(
+            _("The highest difficulty must be above the lowest (%(lo)s).")
+            % {"lo": difficulty_min})
+    if not isinstance(content, Mapping):
+        errors.setdefault("content", []).append(
+            _("The content must map domain codes to counts or proportions, e.g. "
+              "{\"info.data\": 0.5, \"info.safety\": 0.5}."))
+        return errors
+    messages = _blueprint_value_errors(content, length)
+    codes = [str(c) for c in content]
+    domains = {d.code: d for d in Domain.objects.filter(code__in=codes)}
+    unknown = [c for c in codes if c not in domains]
+    if unknown:
+        messages.append(_("Unknown domain code(s): %(codes)s.") % {"codes": ", ".join(unknown)})
+    needs = [c for c in codes if c in domains and domains[c].kind != Domain.Kind.ABILITY]
+    if needs:
+        messages.append(_("Not ability domains (blueprints assemble ability tests): "
+                          "%(codes)s.") % {"codes": ", ".join(needs)})
+    subtrees = domain_subtrees([c for c in codes if c in domains])
+    for code in subtrees:
+        for other in subtrees:
+            if other != code and domains[other].pk in subtrees[code]:
+                messages.append(_("“%(a)s” lies inside “%(b)s”: its items already count "
+                                  "towards “%(b)s”; list only one of them.")
+                                % {"a": other, "b": code})
+    if messages:
+        errors.setdefault("content", []).extend(messages)
+    return errors

@@ -258,3 +258,125 @@ def review_workflow_ensure():
         WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
     WorkflowContentType.objects.create(content_type=ct, workflow=workflow)
     return workflow
+
+
+# -- fixed-form assembly ---------------------------------------------------------------
+
+ASSEMBLY_SPREAD = 3.0      # the range spans this many SDs of the target distribution
+ASSEMBLY_A_BONUS = 0.1     # per unit of a: prefer discriminating items at equal distance
+ASSEMBLY_JITTER = 0.6      # with a seed: random cost (in b units) per item, for parallel forms
+
+
+def _difficulty_targets(n: int, lo: float, hi: float, centre: float) -> np.ndarray:
+    """n target difficulties: mid-quantiles of a normal around ``centre``, cut to [lo, hi]."""
+    from scipy.stats import truncnorm
+
+    sd = (hi - lo) / ASSEMBLY_SPREAD
+    centre = float(np.clip(centre, lo, hi))
+    return truncnorm.ppf((np.arange(n) + 0.5) / n, (lo - centre) / sd, (hi - centre) / sd,
+                         loc=centre, scale=sd)
+
+
+def _assembly_candidates(*, blueprint, parameter_set, exclude, language):
+    """Per blueprint domain code: the published ability items (with b, if parameters)."""
+    from .selectors import domain_subtrees
+
+    codes = [str(c) for c in blueprint.content]
+    subtrees = domain_subtrees(codes)
+    base = (Item.objects.filter(live=True, live_revision__isnull=False,
+                                domain__kind=Domain.Kind.ABILITY)
+            .exclude(kind=Item.Kind.LIKERT).exclude(pk__in=[int(i) for i in exclude]))
+    if language:
+        base = base.filter(language=language)
+    params: dict[int, ItemParameter] = {}
+    if parameter_set is not None:
+        params = {p.item_id: p for p in ItemParameter.objects.filter(
+            parameter_set=parameter_set, item__in=base)}
+    out: dict[str, list[int]] = {}
+    for code in codes:
+        ids = list(base.filter(domain_id__in=subtrees.get(code, set()))
+                   .order_by("pk").values_list("pk", flat=True))
+        if parameter_set is not None:
+            ids = [i for i in ids if i in params and params[i].b is not None
+                   and blueprint.difficulty_min <= params[i].b <= blueprint.difficulty_max]
+        out[code] = ids
+    return out, params
+
+
+def form_assemble(*, blueprint, parameter_set: ItemParameterSet | None = None,
+                  target_theta: float = 0.0, seed: int | None = None,
+                  exclude: Sequence[int] = (), language: str | None = None) -> list[int]:
+    """Assemble a fixed form from the blueprint; return its item ids, easiest first.
+
+    Picks published ability items (not Likert) so that each domain code of the
+    blueprint (with its subdomains) gets exactly its target count, and, with parameters
+    (``parameter_set``, else the active set), only items whose b lies in the
+    blueprint's difficulty range. Within each domain, difficulty is stratified: the
+    domain's n items are matched (optimal assignment) to n target difficulties, the
+    mid-quantiles of a normal centred on ``target_theta`` whose ±1.5 SD spans the range,
+    so every domain covers the range with most items near the target; among items
+    equally close, higher discrimination wins. ``seed`` adds a random cost per item so
+    that seeds give different, reproducible parallel forms; without it the assembly is
+    deterministic. Without any parameter set the range cannot be checked and each
+    domain's items are drawn at random (seed 0 by default).
+
+    Raises ``ValidationError`` naming every domain the bank cannot fill.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    from .selectors import (
+        active_parameter_set,
+        blueprint_errors,
+        blueprint_targets,
+        domain_label,
+    )
+
+    errors = blueprint_errors(content=blueprint.content, length=blueprint.length,
+                              difficulty_min=blueprint.difficulty_min,
+                              difficulty_max=blueprint.difficulty_max)
+    if errors:
+        raise ValidationError(errors)
+    targets = blueprint_targets(blueprint)
+    pset = parameter_set if parameter_set is not None else active_parameter_set()
+    candidates, params = _assembly_candidates(blueprint=blueprint, parameter_set=pset,
+                                              exclude=exclude, language=language)
+    domains = {d.code: d for d in Domain.objects.filter(code__in=list(targets))
+               .select_related("parent__parent__parent")}
+    short = []
+    for code, need in targets.items():
+        have = len(candidates[code])
+        if have >= need:
+            continue
+        where = f"{domain_label(domains[code])} ({code})"
+        if pset is not None:
+            short.append(_("%(where)s: needs %(need)d items, bank has %(have)d published with "
+                           "parameters in [%(lo)g, %(hi)g].")
+                         % {"where": where, "need": need, "have": have,
+                            "lo": blueprint.difficulty_min, "hi": blueprint.difficulty_max})
+        else:
+            short.append(_("%(where)s: needs %(need)d items, bank has %(have)d published.")
+                         % {"where": where, "need": need, "have": have})
+    if short:
+        raise ValidationError({"content": short})
+
+    rng = np.random.default_rng(seed if seed is not None else 0)
+    chosen: list[int] = []
+    for code, need in targets.items():
+        ids = candidates[code]
+        if need == 0:
+            continue
+        if pset is None:
+            chosen.extend(int(i) for i in rng.permutation(ids)[:need])
+            continue
+        b = np.array([params[i].b for i in ids])
+        a = np.array([min(params[i].a, 3.0) for i in ids])
+        points = _difficulty_targets(need, blueprint.difficulty_min, blueprint.difficulty_max,
+                                     target_theta)
+        cost = np.abs(b[:, None] - points[None, :]) - ASSEMBLY_A_BONUS * a[:, None]
+        if seed is not None:
+            cost = cost + rng.uniform(0, ASSEMBLY_JITTER, size=(len(ids), 1))
+        rows, _cols = linear_sum_assignment(cost)
+        chosen.extend(ids[r] for r in rows)
+    if pset is None:
+        return chosen
+    return sorted(chosen, key=lambda i: (params[i].b, i))

@@ -15,7 +15,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from . import admin_views
-from .models import Domain, Item, ItemParameter, ItemParameterSet
+from .models import Blueprint, Domain, Item, ItemParameter, ItemParameterSet
 
 
 class ItemFilterSet(WagtailFilterSet):
@@ -96,7 +96,27 @@ class DomainViewSet(SnippetViewSet):
     list_display = ["code", "name_zh", "name_en", "parent", "kind"]
 
 
+class AssembleColumn(Column):
+    def get_value(self, instance):
+        return format_html('<a href="{}">{}</a>',
+                           reverse("itembank_admin:blueprint_assemble", args=[instance.pk]),
+                           _("Assemble a form"))
+
+
+class BlueprintViewSet(SnippetViewSet):
+    """Blueprints; the model's ``clean`` names unknown domains and bad sums on the form."""
+
+    model = Blueprint
+    icon = "list-ul"
+    menu_label = _("Blueprints")
+    add_to_admin_menu = False
+    list_display = ["code", "name_zh", "length", "difficulty_min", "difficulty_max",
+                    AssembleColumn("assemble", label=_("Preview"))]
+    search_fields = ["code", "name_zh", "name_en"]
+
+
 register_snippet(ItemViewSet)
+register_snippet(BlueprintViewSet)
 register_snippet(ParameterSetViewSet)
 register_snippet(DomainViewSet)
 
