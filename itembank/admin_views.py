@@ -187,6 +187,34 @@ def import_template(request, fmt):
     return response
 
 
+def export_items(request, fmt):
+    """The items (optionally ?domain=, ?kind=, ?live=1) as CSV or XLSX in the import columns."""
+    from django.http import Http404, HttpResponse
+
+    from .exporting import XLSX_CONTENT_TYPE, can_see_keys, items_csv, items_xlsx
+    from .selectors import items_for_export
+
+    _require(request, "itembank.view_item")
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    try:
+        items = items_for_export(domain_code=request.GET.get("domain") or None,
+                                 kind=request.GET.get("kind") or None,
+                                 live_only=request.GET.get("live") == "1")
+    except ValidationError as exc:
+        return HttpResponse(" ".join(exc.messages), status=400,
+                            content_type="text/plain; charset=utf-8")
+    with_keys = can_see_keys(request.user)
+    if fmt == "xlsx":
+        response = HttpResponse(items_xlsx(items, with_keys=with_keys),
+                                content_type=XLSX_CONTENT_TYPE)
+    else:
+        response = HttpResponse(items_csv(items, with_keys=with_keys),
+                                content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="items.{fmt}"'
+    return response
+
+
 def export_qti(request):
     from django.http import HttpResponse
 
@@ -273,6 +301,7 @@ def blueprint_assemble(request, pk):
 urlpatterns = [
     path("blueprint/<int:pk>/assemble/", blueprint_assemble, name="blueprint_assemble"),
     path("export/qti/", export_qti, name="export_qti"),
+    path("export/items.<str:fmt>", export_items, name="export_items"),
     path("import/", import_items, name="import"),
     path("import/template.<str:fmt>", import_template, name="import_template"),
     path("item/<int:pk>/", item_detail, name="item_detail"),

@@ -1,16 +1,20 @@
-"""CSV and XLSX import of items: every row validated, every bad row reported by line and
+r"""CSV and XLSX import of items: every row validated, every bad row reported by line and
 column; nothing is imported from a file with errors unless ``import_valid_rows`` is set.
 
 Columns: code, domain, kind, scoring, stem, stem_en, options, options_en, key, language,
-target_population, estimated_seconds. ``options`` lists option texts separated by ``|``
-(ids A, B, C, … in that order); ``key`` is one id (single choice, true/false), ids separated
+target_population, estimated_seconds, and the optional option_ids, instructions,
+instructions_en, tags. ``options`` lists option texts separated by ``|`` (a ``|`` inside a
+text is written ``\|``); their ids are A, B, C, … in that order unless ``option_ids`` lists
+them (``T|F``, ``1|2|3|4``); ``key`` is one id (single choice, true/false), ids separated
 by ``;`` (multiple response), the order as ``B>A>C`` (ordering items), empty for Likert.
+``tags`` are separated by ``;``. Images are not carried by the spreadsheet.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -23,11 +27,23 @@ from .models import Domain, Item
 from .payloads import item_errors
 
 COLUMNS = ["code", "domain", "kind", "scoring", "stem", "stem_en", "options", "options_en",
-           "key", "language", "target_population", "estimated_seconds"]
+           "key", "language", "target_population", "estimated_seconds", "option_ids",
+           "instructions", "instructions_en", "tags"]
 REQUIRED = ["code", "domain", "kind", "stem", "options"]
 EXAMPLE = ["INFO-DATA-900", "info.data", "single_choice", "", "哪个来源最可靠？",
            "Which source is most reliable?", "官方网站|转发的截图|匿名帖子",
-           "Official website|Forwarded screenshot|Anonymous post", "A", "zh-hans", "all", "60"]
+           "Official website|Forwarded screenshot|Anonymous post", "A", "zh-hans", "all", "60",
+           "", "请选择一个答案。", "Choose one answer.", "来源;可信度"]
+_PIPE = re.compile(r"(?<!\\)\|")
+
+
+def split_texts(cell: str) -> list[str]:
+    """Split an options cell at ``|`` (not at an escaped ``\\|``)."""
+    return [t.strip().replace("\\|", "|") for t in _PIPE.split(cell)]
+
+
+def join_texts(texts) -> str:
+    return "|".join((t or "").replace("|", "\\|") for t in texts)
 
 
 @dataclass
@@ -102,14 +118,24 @@ def _parse_row(line: int, row: dict, domains: dict, seen: set) -> tuple[dict | N
     kind = get["kind"]
     if kind and kind not in Item.Kind.values:
         errors.append(RowError(line, "kind", _("unknown kind “%(k)s”") % {"k": kind}))
+    for col in ("instructions", "instructions_en"):
+        if len(get[col]) > 255:
+            errors.append(RowError(line, col, _("longer than 255 characters")))
     seconds = get["estimated_seconds"] or "60"
     if not seconds.isdigit():
         errors.append(RowError(line, "estimated_seconds", _("must be a whole number")))
     if errors:
         return None, errors
-    texts = [t.strip() for t in get["options"].split("|")]
-    texts_en = [t.strip() for t in get["options_en"].split("|")] if get["options_en"] else []
+    texts = split_texts(get["options"])
+    texts_en = split_texts(get["options_en"]) if get["options_en"] else []
     ids = [chr(ord("A") + i) for i in range(len(texts))]
+    if get["option_ids"]:
+        ids = [t.strip() for t in get["option_ids"].split("|")]
+        if len(ids) != len(texts):
+            return None, [RowError(line, "option_ids", _(
+                "%(n)d ids for %(m)d options") % {"n": len(ids), "m": len(texts)})]
+        if any(not i or len(i) > 8 for i in ids):
+            return None, [RowError(line, "option_ids", _("an id is empty or longer than 8"))]
     key = get["key"]
     options = []
     for i, text in enumerate(texts):
@@ -153,6 +179,8 @@ def _parse_row(line: int, row: dict, domains: dict, seen: set) -> tuple[dict | N
         "language": get["language"] or "zh-hans",
         "target_population": get["target_population"] or "all",
         "estimated_seconds": int(seconds), "options": options,
+        "instructions": get["instructions"], "instructions_en": get["instructions_en"],
+        "tags": [t.strip() for t in get["tags"].split(";") if t.strip()],
     }, []
 
 

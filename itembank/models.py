@@ -214,7 +214,8 @@ class Item(
         ordering = ["code"]
         verbose_name = _("item")
         verbose_name_plural = _("items")
-        permissions = [("activate_parameterset", "Can activate an item parameter set")]
+        permissions = [("activate_parameterset", "Can activate an item parameter set"),
+                       ("view_item_key", "Can see answer keys (exports)")]
 
     def __str__(self) -> str:
         return self.code

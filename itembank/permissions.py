@@ -2,12 +2,14 @@
 
 Authors write drafts and submit them to the review workflow but cannot publish;
 reviewers approve (which publishes) or reject with a comment; researchers manage
-parameter sets and may activate one.
+parameter sets and may activate one. All three see answer keys in exports
+(``view_item_key``); no other role does.
 """
 
 from learning_platform.accounts.roles import Role
 
-_VIEW = ["itembank.view_item", "itembank.view_domain", "itembank.view_itemparameterset"]
+_VIEW = ["itembank.view_item", "itembank.view_domain", "itembank.view_itemparameterset",
+         "itembank.view_item_key"]
 
 ROLE_PERMISSIONS = {
     Role.ITEM_AUTHOR: [*_VIEW, "itembank.add_item", "itembank.change_item", "itembank.lock_item"],

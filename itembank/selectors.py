@@ -346,3 +346,22 @@ def blueprint_errors(*, content: Any, length: Any, difficulty_min: Any = None,
     if messages:
         errors.setdefault("content", []).extend(messages)
     return errors
+
+
+def items_for_export(*, domain_code: str | None = None, kind: str | None = None,
+                     live_only: bool = False):
+    """Items to export, by domain (with its subdomains), kind and published state."""
+    qs = Item.objects.select_related("domain").prefetch_related("options", "tags")
+    if domain_code:
+        if not Domain.objects.filter(code=domain_code).exists():
+            raise ValidationError({"domain": _("Unknown domain “%(c)s”.") % {"c": domain_code}})
+        qs = qs.filter(domain_id__in=domain_subtrees([domain_code])[domain_code])
+    if kind:
+        if kind not in Item.Kind.values:
+            raise ValidationError({"kind": _("Unknown item kind “%(kind)s”; choose one of "
+                                             "%(kinds)s.") % {"kind": kind,
+                                                              "kinds": ", ".join(Item.Kind.values)}})
+        qs = qs.filter(kind=kind)
+    if live_only:
+        qs = qs.filter(live=True)
+    return qs.order_by("code")

@@ -12,9 +12,11 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
 from . import admin_views
+from .exporting import can_see_keys, item_row
+from .importing import COLUMNS
 from .models import Blueprint, Domain, Item, ItemParameter, ItemParameterSet
 
 
@@ -67,6 +69,17 @@ class DetailColumn(Column):
                            _("Preview, curve and statistics"))
 
 
+class ItemIndexView(IndexView):
+    """The item listing; its CSV/XLSX download writes the import template's columns."""
+
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("domain").prefetch_related(
+            "options", "tags")
+
+    def to_row_dict(self, item):
+        return item_row(item, with_keys=can_see_keys(self.request.user))
+
+
 class ItemViewSet(SnippetViewSet):
     model = Item
     icon = "form"
@@ -78,7 +91,11 @@ class ItemViewSet(SnippetViewSet):
     search_backend_name = None   # plain ORM search, so it combines with every filter
     list_display = ["code", "kind", "domain", "status_string", DetailColumn("detail",
                                                                            label=_("Detail"))]
-    list_export = ["code", "kind", "domain", "language", "live"]
+    index_view_class = ItemIndexView
+    # the filtered listing downloads as CSV/XLSX that the import page takes back
+    list_export = COLUMNS
+    export_headings = {c: c for c in COLUMNS}
+    export_filename = "items"
     ordering = ["code"]
 
 
