@@ -35,6 +35,7 @@ class CellOut(Schema):
     suppression_reason: str
     breakdown: str
     breakdown_value: str
+    linking_error: float | None = None
 
 
 class RollUpOut(Schema):

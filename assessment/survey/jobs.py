@@ -292,6 +292,14 @@ def code_version() -> str:
         return "unknown"
 
 
+def _finite(value) -> float | None:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if np.isfinite(v) and v >= 0 else None
+
+
 def _needs_arrays(campaign, n_respondents: int) -> dict[str, tuple[np.ndarray, tuple[str, ...]]]:
     """The needs questionnaire's answers stored with the survey data, if any."""
     from assessment.survey.models import SurveyData
@@ -328,16 +336,17 @@ def run_rollup(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
     levels, cut_info = levels_for(domains)
     threshold = int(job.params.get("threshold", pipeline.SUPPRESSION_THRESHOLD))
     needs = _needs_arrays(campaign, len(rows))
+    cal = ss.calibration
+    linking = (cal.report.get("linking") if cal else {}) or {}
+    linking_errors = {d: _finite((v or {}).get("linking_error")) for d, v in linking.items()}
     cells = pipeline.rollup(
         {d: scores[f"pv_{d}"].astype(np.float64) for d in domains},
         weights=w["final"], replicates=w["replicates"],
         district=np.array([r.district_code for r in rows]), levels=levels,
         breakdowns={name: np.array([getattr(r, name) or "unknown" for r in rows])
                     for name in ("age_band", "sex", "education")},
-        needs=needs, threshold=threshold, progress=progress,
+        needs=needs, linking_errors=linking_errors, threshold=threshold, progress=progress,
     )
-    cal = ss.calibration
-    linking = (cal.report.get("linking") if cal else {}) or {}
     method = {
         "sample": {"design": "stratified SRS, district × age band × sex",
                    "allocation": getattr(getattr(campaign, "sample_design", None), "method", None),

@@ -349,6 +349,9 @@ class RollUpCell(models.Model):
     n = models.PositiveIntegerField()
     suppressed = models.BooleanField(default=False)
     suppression_reason = models.CharField(max_length=20, blank=True)
+    # Linking error of the wave's scale in the cell's own units (theta for a mean,
+    # percentage points for a percentage); null when not linked or withheld.
+    linking_error = models.FloatField(_("linking error"), null=True, blank=True)
 
     class Meta:
         ordering = ["rollup", "domain_code", "indicator", "district_code", "category"]

@@ -34,6 +34,8 @@ from psychometrics.survey import (
     suppress_cells,
 )
 from psychometrics.survey.suppression import protect_aggregates
+from psychometrics.survey.trend import change_se as _change_se
+from psychometrics.survey.trend import share_linking_error
 
 Progress = Callable[[float, str], None]
 N_REPLICATES = 80
@@ -324,8 +326,14 @@ def _group_cells(
     *,
     include_total: bool = False,
     breakdown: str = "",
+    linking_error: float | None = None,
 ) -> list[dict[str, Any]]:
     """Mean, SD, attainment rate and level shares of one domain for every group.
+
+    With the domain's ``linking_error`` (theta units), each cell also carries its linking
+    error in its own units: the mean the scale's, the SD none (a shift of the scale's
+    location leaves it), the percentages the scale's propagated to the cut(s)
+    (:func:`~psychometrics.survey.trend.share_linking_error`).
 
     Headline groups are districts (``include_total`` adds the city, ``""``); breakdown
     groups are ``"<district>#<category>"`` (a district's category) or ``"<category>"``
@@ -340,6 +348,7 @@ def _group_cells(
             y, weights, rw, cuts=lv.cuts, level_labels=[str(x) for x in lv.labels], **kw
         ),
     }
+    le = _cell_linking_errors(y, weights, groups, lv, include_total, linking_error)
     out = []
     for name, e in ests.items():
         for rec in _records(e):
@@ -349,9 +358,39 @@ def _group_cells(
             else:
                 dist = "" if label == "all" and len(e.groups) > 1 else label
                 val = ""
-            out.append(_cell(dist, domain, name, str(rec.get("level", "")), rec, rec["n"],
-                             breakdown=breakdown, value=val))
+            category = str(rec.get("level", ""))
+            cell = _cell(dist, domain, name, category, rec, rec["n"],
+                         breakdown=breakdown, value=val)
+            cell["linking_error"] = le(name, str(rec["group"]), category)
+            out.append(cell)
     return out
+
+
+def _cell_linking_errors(y, weights, groups, lv: ProficiencyLevels, include_total: bool,
+                         linking_error: float | None):
+    """Return ``f(indicator, group label, category) -> linking error or None``."""
+    if linking_error is None:
+        return lambda name, group, category: None
+    le = float(linking_error)
+    kw = {"groups": groups, "include_total": include_total, "linking_error": le}
+    labels, rate = share_linking_error(y, weights, cut=lv.attained_cut, **kw)
+    table: dict[tuple[str, str], float] = {}
+    for g, v in zip(labels, rate, strict=True):
+        table[("attainment_rate:", str(g))] = float(v)
+    bounds = [-np.inf, *lv.cuts, np.inf]
+    for k, code in enumerate(lv.labels):
+        labels, band = share_linking_error(y, weights, cuts=(bounds[k], bounds[k + 1]), **kw)
+        for g, v in zip(labels, band, strict=True):
+            table[(f"level_share:{str(code)}", str(g))] = float(v)
+
+    def lookup(name: str, group: str, category: str) -> float | None:
+        if name == "mean_theta":
+            return le
+        if name == "sd_theta":
+            return 0.0
+        return table.get((f"{name}:{category}", group))
+
+    return lookup
 
 
 NeedsArrays = Mapping[str, tuple[np.ndarray, Sequence[str]]]
@@ -403,6 +442,7 @@ def rollup(
     levels: Mapping[str, ProficiencyLevels],
     breakdowns: Mapping[str, np.ndarray] | None = None,
     needs: NeedsArrays | None = None,
+    linking_errors: Mapping[str, float | None] | None = None,
     threshold: int = SUPPRESSION_THRESHOLD,
     progress: Progress = _quiet,
 ) -> list[dict[str, Any]]:
@@ -412,7 +452,10 @@ def rollup(
     (% per level) for every district and the city (``district_code=""``), and the same by
     each breakdown variable within districts and for the city; with ``needs``, the needs
     profile and satisfaction index of every district and the city (:func:`needs_cells`),
-    after the ability cells. Suppression is decided on
+    after the ability cells. With ``linking_errors`` (theta units per domain, from linking
+    this wave to the reporting scale) every ability cell carries ``linking_error`` in its
+    own units, for the SE of changes between waves (:func:`change_se`); withheld cells
+    carry none. Suppression is decided on
     the unweighted counts: primary below ``threshold``; complementary so that a withheld
     district (or district × category) cannot be recovered from published totals.
     """
@@ -426,16 +469,22 @@ def rollup(
         lv = levels[d]
         y = pv[d]
         progress(k / len(domains), f"roll-up: {d}")
-        cells.extend(_group_cells(y, weights, rw, district, d, lv, include_total=True))
+        le = (linking_errors or {}).get(d)
+        cells.extend(_group_cells(y, weights, rw, district, d, lv, include_total=True,
+                                  linking_error=le))
         for bname, bvals in (breakdowns or {}).items():
             b = np.asarray(bvals).astype(str)
             combo = np.char.add(np.char.add(district, "#"), b)
             for groups in (combo, b):
-                cells.extend(_group_cells(y, weights, rw, groups, d, lv, breakdown=bname))
+                cells.extend(_group_cells(y, weights, rw, groups, d, lv, breakdown=bname,
+                                          linking_error=le))
     if needs:
         progress(0.95, "roll-up: needs and satisfaction")
         cells.extend(needs_cells(needs, weights=weights, replicates=rw, district=district))
     _apply_suppression(cells, threshold, atoms_of(district, breakdowns))
+    for c in cells:
+        if c["suppressed"] or "linking_error" not in c:
+            c["linking_error"] = None
     progress(1.0, "roll-up done")
     return cells
 
@@ -526,5 +575,9 @@ def _apply_suppression(cells: list[dict[str, Any]], threshold: int, atoms: Atoms
 
 
 def change_se(se_now: float, se_before: float, linking_error: float) -> float:
-    """SE of a change between waves: both sampling SEs plus the linking error."""
-    return float(np.sqrt(se_now**2 + se_before**2 + linking_error**2))
+    """SE of a change between waves: both sampling SEs plus the linking error.
+
+    ``linking_error`` is in the statistic's units: theta for a mean, percentage points
+    for a percentage (a cell's ``linking_error``, see :func:`rollup`).
+    """
+    return _change_se(se_now, se_before, linking_error)

@@ -27,6 +27,7 @@ class RollUpCell:
     suppression_reason: str
     breakdown: str = ""  # "" or "age_band" | "sex" | "education"
     breakdown_value: str = ""
+    linking_error: float | None = None  # in the cell's units; None when unlinked or withheld
 
 
 RollUpCellView = RollUpCell
@@ -61,6 +62,7 @@ def _cell_view(c: RollUpCellRow) -> RollUpCell:
         suppression_reason=c.suppression_reason,
         breakdown=c.breakdown,
         breakdown_value=c.breakdown_value,
+        linking_error=None if hide else c.linking_error,
     )
 
 
@@ -195,9 +197,11 @@ def job_payload(job: Job) -> dict:
 def rollup_changes(*, rollup_id: int, district_code: str | None = None) -> list[dict]:
     """Change since the last wave for headline cells, with linking error in its SE.
 
-    SE of a change = √(SE_now² + SE_before² + linking_error²), with the current wave's
-    linking error of the domain (0 when the wave was not linked). Suppressed cells in
-    either wave give no change.
+    SE of a change = √(SE_now² + SE_before² + linking_error²). The linking error is the
+    current wave's, in the cell's units: the roll-up stores it per cell (theta for means,
+    percentage points for percentages, propagated from the scale to the cut). Roll-ups
+    made before cells carried it fall back to the domain's linking error for means and
+    none for percentages. Suppressed cells in either wave give no change.
     """
     from assessment.survey.pipeline import change_se
 
@@ -214,9 +218,12 @@ def rollup_changes(*, rollup_id: int, district_code: str | None = None) -> list[
         b = before.get((c.district_code, c.domain_code, c.indicator, c.category))
         if b is None or c.suppressed or b.suppressed or c.estimate is None or b.estimate is None:
             continue
-        le = float(link.get(c.domain_code) or 0.0)
-        if c.indicator in ("attainment_rate", "level_share"):
-            le = 0.0  # the linking error is on the θ scale; not converted to percentages
+        if c.linking_error is not None:
+            le = float(c.linking_error)
+        elif c.indicator == "mean_theta":
+            le = float(link.get(c.domain_code) or 0.0)
+        else:
+            le = 0.0
         se = change_se(c.se or 0.0, b.se or 0.0, le)
         out.append({"district_code": c.district_code, "domain_code": c.domain_code,
                     "indicator": c.indicator, "category": c.category,

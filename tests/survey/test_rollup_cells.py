@@ -149,3 +149,35 @@ def test_needs_cells_of_a_small_district_are_withheld():
     (city,) = _find(cells, district_code="", indicator="satisfaction_index")
     assert not city["suppressed"]
     assert sum(c["suppressed"] for c in _find(cells, indicator="satisfaction_index")) >= 2
+
+
+def test_cells_carry_the_linking_error_in_their_own_units():
+    from psychometrics.survey.trend import share_linking_error
+
+    s = _survey()
+    cells = pipeline.rollup({"info": s["pv"]}, weights=s["w"], replicates=s["reps"],
+                            district=s["district"], levels=LEVELS,
+                            breakdowns={"sex": s["sex"]}, linking_errors={"info": 0.04},
+                            threshold=5)
+    (mean,) = _find(cells, district_code="310104", breakdown="", indicator="mean_theta")
+    (sd,) = _find(cells, district_code="310104", breakdown="", indicator="sd_theta")
+    (rate,) = _find(cells, district_code="310104", breakdown="", indicator="attainment_rate")
+    (l4,) = _find(cells, district_code="", breakdown="", indicator="level_share", category="L4")
+    sel = s["district"] == "310104"
+    _, want = share_linking_error(s["pv"][sel], s["w"][sel], linking_error=0.04, cut=-0.5)
+    _, want_l4 = share_linking_error(s["pv"], s["w"], linking_error=0.04, cuts=(1.1, np.inf))
+    assert mean["linking_error"] == 0.04 and sd["linking_error"] == 0.0
+    assert rate["linking_error"] == pytest.approx(want[0]) and rate["linking_error"] > 0
+    assert l4["linking_error"] == pytest.approx(want_l4[0])
+    (male,) = _find(cells, district_code="310105", breakdown="sex", breakdown_value="male",
+                    indicator="attainment_rate")
+    assert male["linking_error"] > 0
+    unlinked = pipeline.rollup({"info": s["pv"]}, weights=s["w"], replicates=s["reps"],
+                               district=s["district"], levels=LEVELS, threshold=5)
+    assert all(c["linking_error"] is None for c in unlinked)
+    withheld = pipeline.rollup({"info": s["pv"]}, weights=s["w"], replicates=s["reps"],
+                               district=s["district"], levels=LEVELS,
+                               breakdowns={"age_band": s["age"]},
+                               linking_errors={"info": 0.04}, threshold=150)
+    assert any(c["suppressed"] for c in withheld)
+    assert all(c["linking_error"] is None for c in withheld if c["suppressed"])

@@ -90,3 +90,23 @@ def test_change_since_last_wave_adds_the_linking_error(make_user, districts):
     c.force_login(officer)
     seen = c.get(f"/api/v1/survey/rollups/{new.pk}/changes").json()
     assert {x["district_code"] for x in seen} == {None}
+
+
+def test_change_in_a_percentage_adds_its_own_linking_error():
+    """Attainment 61.5 % (SE 2.0) vs 58.0 % (SE 1.5) with 1.2 points of linking error on the
+    share: SE(Δ) = √(4 + 2.25 + 1.44) = 2.773; a cell without one falls back to 0."""
+    old = _rollup(make_campaign(year=2020, code="p2020"), name="2020")
+    new = _rollup(make_campaign(year=2025, code="p2025"), name="2025")
+    RollUpCell.objects.filter(rollup=old, district_code="310101").update(estimate=58.0, se=1.5)
+    RollUpCell.objects.filter(rollup=old, district_code="").update(estimate=59.0, se=1.0)
+    RollUpCell.objects.filter(rollup=new, district_code="310101").update(linking_error=1.2)
+    RollUp.objects.filter(pk=new.pk).update(method={"linking_error": {"info": 0.05}})
+    rows = {x["district_code"]: x for x in selectors.rollup_changes(rollup_id=new.pk)}
+    assert rows["310101"]["change"] == pytest.approx(3.5)
+    assert rows["310101"]["se"] == pytest.approx(7.69**0.5)
+    assert rows["310101"]["linking_error"] == pytest.approx(1.2)
+    # the theta-scale error (0.05) is never added to a percentage as if it were points
+    assert rows[None]["se"] == pytest.approx(2**0.5)
+    # a withheld cell shows no linking error either
+    hidden = next(c for c in selectors.rollup_get(new.pk).cells if c.suppressed)
+    assert hidden.linking_error is None
