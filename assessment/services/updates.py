@@ -29,7 +29,9 @@ def _blueprint_clean(blueprint: dict[str, Any] | None) -> dict[str, float]:
     cleaned = dict(blueprint or {})
     for area, share in cleaned.items():
         if isinstance(share, bool) or not isinstance(share, int | float) or share < 0:
-            raise ValidationError({f"blueprint.{area}": _("A blueprint share must be >= 0.")})
+            raise ValidationError(
+                {f"blueprint.{area}": _("A blueprint share must be >= 0.")}
+            )
     return cleaned
 
 
@@ -52,19 +54,31 @@ def instrument_update(
     """Replace an instrument's fields and settings, checked as ``instrument_create`` does."""
     locked = Instrument.objects.select_for_update().get(pk=instrument.pk)
     if kind not in InstrumentKind.values:
-        raise ValidationError({"kind": _("Unknown instrument kind %(kind)s.") % {"kind": kind}})
+        raise ValidationError(
+            {"kind": _("Unknown instrument kind %(kind)s.") % {"kind": kind}}
+        )
     if code != locked.code and Instrument.objects.filter(code=code).exists():
-        raise ValidationError({"code": _("An instrument with code %(code)s exists.")
-                               % {"code": code}})
+        raise ValidationError(
+            {"code": _("An instrument with code %(code)s exists.") % {"code": code}}
+        )
     if locked.sessions.exists():
-        fixed = {"code": (locked.code, code), "kind": (locked.kind, kind),
-                 "mode": (locked.mode, mode)}
-        errors = {
-            field: _("Citizens have taken this instrument, so its %(field)s stays "
-                     "“%(value)s”; create a new instrument instead.")
-            % {"field": Instrument._meta.get_field(field).verbose_name, "value": old}
-            for field, (old, new) in fixed.items() if old != new
+        fixed = {
+            "code": (locked.code, code),
+            "kind": (locked.kind, kind),
+            "mode": (locked.mode, mode),
         }
+        errors = {}
+        for field, (old, new) in fixed.items():
+            if old == new:
+                continue
+            model_field = Instrument._meta.get_field(field)
+            errors[field] = _(
+                "Citizens have taken this instrument, so its %(field)s stays "
+                "“%(value)s”; create a new instrument instead."
+            ) % {
+                "field": model_field.verbose_name,
+                "value": dict(model_field.flatchoices).get(old, old),
+            }
         if errors:
             raise ValidationError(errors)
     locked.code = code
@@ -100,23 +114,37 @@ def campaign_update(
     """Replace a campaign's fields, checked as ``campaign_create`` does."""
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if kind not in CampaignKind.values:
-        raise ValidationError({"kind": _("Unknown campaign kind %(kind)s.") % {"kind": kind}})
+        raise ValidationError(
+            {"kind": _("Unknown campaign kind %(kind)s.") % {"kind": kind}}
+        )
     if closes_at is not None and closes_at <= opens_at:
         raise ValidationError({"closes_at": _("A campaign must close after it opens.")})
     if max_attempts is not None and max_attempts < 1:
-        raise ValidationError({"max_attempts": _(
-            "Allow at least one attempt, or leave it empty for no limit.")})
+        raise ValidationError(
+            {
+                "max_attempts": _(
+                    "Allow at least one attempt, or leave it empty for no limit."
+                )
+            }
+        )
     errors = {}
     if locked.sessions.exists():
         if instrument.pk != locked.instrument_id:
-            errors["instrument"] = _("Citizens have taken this campaign, so its instrument "
-                                     "stays; open a new campaign instead.")
+            errors["instrument"] = _(
+                "Citizens have taken this campaign, so its instrument "
+                "stays; open a new campaign instead."
+            )
         if kind != locked.kind:
             errors["kind"] = _("Citizens have taken this campaign, so its kind stays.")
-    if (audience != locked.audience and locked.audience == Audience.INVITED
-            and locked.invitations.exists()):
-        errors["audience"] = _("Invitation codes were issued for this campaign, so it stays "
-                               "open to invited respondents only.")
+    if (
+        audience != locked.audience
+        and locked.audience == Audience.INVITED
+        and locked.invitations.exists()
+    ):
+        errors["audience"] = _(
+            "Invitation codes were issued for this campaign, so it stays "
+            "open to invited respondents only."
+        )
     if errors:
         raise ValidationError(errors)
     locked.instrument = instrument

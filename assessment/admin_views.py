@@ -1,0 +1,333 @@
+"""Researcher views of delivery in the Wagtail admin: instruments and campaigns.
+
+Thin adapters on Wagtail's generic views: the create and edit forms save through
+``assessment.services`` (never ``form.save()``), and a service's refusal is shown on
+the field it names with nothing saved. Permissions are the model permissions that
+``assessment.permissions`` gives researchers (administrators hold every one).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+from wagtail.admin.views import generic
+from wagtail.log_actions import log
+
+from assessment import items as bank
+from assessment.forms import INSTRUMENT_ERROR_FIELDS, form_add_service_errors
+from assessment.models import (
+    Campaign,
+    CampaignKind,
+    DeliveryMode,
+    Instrument,
+    Session,
+    SessionStatus,
+)
+
+SURVEY_KINDS = (CampaignKind.THEMATIC, CampaignKind.FIVE_YEARLY)
+REPORT_DAYS = 60
+
+
+# ---------------------------------------------------------------- reads
+
+
+def instrument_item_ids(instrument: Instrument) -> list[int]:
+    """Return the items an instrument can deliver: its form, booklets or adaptive pool."""
+    data = instrument.settings or {}
+    if instrument.mode == DeliveryMode.FIXED:
+        return list(data.get("item_ids") or [])
+    if instrument.mode == DeliveryMode.BOOKLET:
+        return list(dict.fromkeys(i for b in data.get("booklets") or [] for i in b))
+    if data.get("item_ids"):
+        return list(data["item_ids"])
+    domains = list(instrument.blueprint or {}) or [instrument.domain_code]
+    return bank.deliverable_item_ids(domain_codes=domains)
+
+
+def instrument_length(instrument: Instrument) -> str:
+    """Return how many items a test-taker sees, in words."""
+    data = instrument.settings or {}
+    if instrument.mode == DeliveryMode.FIXED:
+        return _("%(n)s items") % {"n": len(data.get("item_ids") or [])}
+    if instrument.mode == DeliveryMode.BOOKLET:
+        sizes = sorted({len(b) for b in data.get("booklets") or []})
+        size = "–".join(
+            str(s) for s in (sizes[:1] + sizes[-1:] if len(sizes) > 1 else sizes)
+        )
+        return _("%(k)s booklets × %(n)s items") % {
+            "k": len(data.get("booklets") or []),
+            "n": size or 0,
+        }
+    return _("%(min)s–%(max)s items") % {
+        "min": data.get("min_length", 5),
+        "max": data.get("max_length", 30),
+    }
+
+
+def instrument_calibration(
+    instrument: Instrument, active_ids: set[int] | None
+) -> dict[str, Any]:
+    """Say how many of the instrument's items have parameters in the active set."""
+    ids = instrument_item_ids(instrument)
+    if active_ids is None:
+        return {"ready": False, "calibrated": 0, "total": len(ids)}
+    calibrated = sum(1 for i in ids if int(i) in active_ids)
+    if instrument.mode == DeliveryMode.ADAPTIVE:
+        ready = calibrated > 0  # the adaptive pool is the calibrated part
+    else:
+        ready = bool(ids) and calibrated == len(ids)
+    return {"ready": ready, "calibrated": calibrated, "total": len(ids)}
+
+
+def active_item_ids() -> tuple[int | None, set[int] | None]:
+    """Return the active parameter set's id and the items it holds (None, None without)."""
+    active = bank.active_parameters()
+    if active.parameter_set_id is None:
+        return None, None
+    return active.parameter_set_id, {int(i) for i in active.item_ids}
+
+
+def campaign_status(campaign: Campaign, now: datetime | None = None) -> str:
+    now = now or timezone.now()
+    if campaign.opens_at > now:
+        return "upcoming"
+    if campaign.closes_at is not None and campaign.closes_at <= now:
+        return "closed"
+    return "open"
+
+
+CAMPAIGN_STATUS_LABELS = {
+    "open": pgettext_lazy("campaign status", "Open"),
+    "upcoming": pgettext_lazy("campaign status", "Upcoming"),
+    "closed": pgettext_lazy("campaign status", "Closed"),
+}
+
+
+def campaigns_with_counts(queryset: QuerySet[Campaign]) -> QuerySet[Campaign]:
+    """Annotate campaigns with their started and finished session counts."""
+    return queryset.select_related("instrument").annotate(
+        n_started=Count("sessions", distinct=True),
+        n_finished=Count(
+            "sessions", filter=Q(sessions__status=SessionStatus.FINISHED), distinct=True
+        ),
+    )
+
+
+def campaign_report(campaign: Campaign, *, days: int = REPORT_DAYS) -> dict[str, Any]:
+    """Return a campaign's sessions per day and completion (from the session rows)."""
+    sessions = Session.objects.filter(campaign=campaign)
+    by_status = dict(sessions.values_list("status").annotate(n=Count("pk")).order_by())
+    started = sum(by_status.values())
+    finished = by_status.get(SessionStatus.FINISHED, 0)
+    per_day: dict[date, dict[str, int]] = defaultdict(
+        lambda: {"started": 0, "finished": 0}
+    )
+    tz = timezone.get_current_timezone()
+    for day, n in (
+        sessions.annotate(day=TruncDate("started_at", tzinfo=tz))
+        .values_list("day")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        per_day[day]["started"] += n
+    for day, n in (
+        sessions.filter(status=SessionStatus.FINISHED, finished_at__isnull=False)
+        .annotate(day=TruncDate("finished_at", tzinfo=tz))
+        .values_list("day")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        per_day[day]["finished"] += n
+    days_sorted = sorted(per_day)
+    hidden = max(len(days_sorted) - days, 0)
+    rows = [{"day": d, **per_day[d]} for d in days_sorted[hidden:]]
+    peak = max((max(r["started"], r["finished"]) for r in rows), default=0)
+    for row in rows:
+        row["started_pct"] = round(100 * row["started"] / peak) if peak else 0
+        row["finished_pct"] = round(100 * row["finished"] / peak) if peak else 0
+    durations = [
+        (f - s).total_seconds() / 60
+        for s, f in sessions.filter(
+            status=SessionStatus.FINISHED, finished_at__isnull=False
+        ).values_list("started_at", "finished_at")
+    ]
+    durations.sort()
+    median = durations[len(durations) // 2] if durations else None
+    return {
+        "started": started,
+        "finished": finished,
+        "in_progress": by_status.get(SessionStatus.IN_PROGRESS, 0),
+        "expired": by_status.get(SessionStatus.EXPIRED, 0),
+        "completion_pct": round(100 * finished / started, 1) if started else None,
+        "median_minutes": round(median, 1) if median is not None else None,
+        "rows": rows,
+        "hidden_days": hidden,
+        "invitations": campaign.invitations.count(),
+        "invitations_used": campaign.invitations.filter(used_at__isnull=False).count(),
+    }
+
+
+def survey_admin_url(campaign: Campaign) -> str | None:
+    """Return the survey workflow page of a survey campaign (None for practice)."""
+    if campaign.kind not in SURVEY_KINDS:
+        return None
+    try:
+        return reverse("survey_admin:index")
+    except NoReverseMatch:  # the survey app is not installed
+        return None
+
+
+# ---------------------------------------------------------------- saving through services
+
+
+class ServiceFormMixin:
+    """Save a generic create/edit view's form through a service, not ``form.save()``.
+
+    A ``ValidationError`` from the service goes back onto the form's fields; the
+    surrounding transaction is rolled back, so nothing is saved.
+    """
+
+    error_fields: dict[str, str] = {}
+    log_action = "wagtail.create"
+
+    def call_service(self, form) -> Any:
+        raise NotImplementedError
+
+    def save_instance(self):
+        instance = self.call_service(self.form)
+        log(
+            instance=instance,
+            action=self.log_action,
+            user=self.request.user,
+            content_changed=True,
+        )
+        return instance
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ValidationError as exc:
+            form_add_service_errors(form, exc, self.error_fields)
+            self.produced_error_code = "validation_error"
+            self.produced_error_message = self.get_error_message()
+            return self.form_invalid(form)
+
+
+class InstrumentCreateView(ServiceFormMixin, generic.CreateView):
+    error_fields = INSTRUMENT_ERROR_FIELDS
+
+    def call_service(self, form):
+        from assessment import services
+
+        return services.instrument_create(**form.service_kwargs())
+
+
+class InstrumentEditView(ServiceFormMixin, generic.EditView):
+    error_fields = INSTRUMENT_ERROR_FIELDS
+    log_action = "wagtail.edit"
+
+    def call_service(self, form):
+        from assessment.services.updates import instrument_update
+
+        return instrument_update(instrument=self.object, **form.service_kwargs())
+
+
+class CampaignCreateView(ServiceFormMixin, generic.CreateView):
+    def call_service(self, form):
+        from assessment import services
+
+        return services.campaign_create(**form.service_kwargs())
+
+    def get_success_url(self):
+        return reverse("assessment_campaigns:inspect", args=[self.object.pk])
+
+
+class CampaignEditView(ServiceFormMixin, generic.EditView):
+    log_action = "wagtail.edit"
+
+    def call_service(self, form):
+        from assessment.services.updates import campaign_update
+
+        return campaign_update(campaign=self.object, **form.service_kwargs())
+
+    def get_success_url(self):
+        return reverse("assessment_campaigns:inspect", args=[self.object.pk])
+
+
+# ---------------------------------------------------------------- listings and pages
+
+
+class InstrumentIndexView(generic.IndexView):
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        set_id, _ids = self.active
+        context["active_set_id"] = set_id
+        return context
+
+    @property
+    def active(self) -> tuple[int | None, set[int] | None]:
+        if not hasattr(self, "_active"):
+            self._active = active_item_ids()
+        return self._active
+
+
+class InstrumentInspectView(generic.InspectView):
+    template_name = "assessment/admin/instrument_inspect.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        set_id, ids = active_item_ids()
+        instrument = self.object
+        context.update(
+            {
+                "instrument": instrument,
+                "length": instrument_length(instrument),
+                "calibration": instrument_calibration(instrument, ids),
+                "active_set_id": set_id,
+                "settings_rows": sorted((instrument.settings or {}).items()),
+                "blueprint_rows": sorted((instrument.blueprint or {}).items()),
+                "campaigns": list(campaigns_with_counts(instrument.campaigns.all())),
+            }
+        )
+        return context
+
+
+class CampaignIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return campaigns_with_counts(super().get_base_queryset())
+
+
+class CampaignInspectView(generic.InspectView):
+    template_name = "assessment/admin/campaign_inspect.html"
+    page_title = gettext_lazy("Campaign report")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        campaign = self.object
+        status = campaign_status(campaign)
+        context.update(
+            {
+                "campaign": campaign,
+                "status": status,
+                "status_label": CAMPAIGN_STATUS_LABELS[status],
+                "report": campaign_report(campaign),
+                "survey_url": survey_admin_url(campaign),
+                "instrument_url": reverse(
+                    "assessment_instruments:inspect", args=[campaign.instrument_id]
+                ),
+                "public_url": campaign.get_absolute_url(),
+                "report_days": REPORT_DAYS,
+                "today": timezone.localdate(),
+                "since": timezone.localdate() - timedelta(days=REPORT_DAYS),
+            }
+        )
+        return context
