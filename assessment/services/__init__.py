@@ -99,3 +99,8 @@ __all__ = [
     "_refuse",
     "_top",
 ]
+
+# Changes to instruments and campaigns after creation (the Wagtail admin's edit forms).
+from assessment.services.updates import campaign_update, instrument_update  # noqa: E402
+
+__all__ += ["campaign_update", "instrument_update"]
