@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from psychometrics.survey import recoverable_cells, suppress_cells
+from psychometrics.survey.suppression import determined_aggregates, protect_aggregates
 
 
 def test_small_cells_are_withheld_with_a_complement_in_their_row_and_column():
@@ -85,10 +86,67 @@ counts_tables = st.tuples(st.integers(2, 6), st.integers(2, 6)).flatmap(
 def test_no_withheld_cell_can_be_solved_for_from_row_and_column_totals(counts):
     """Property: after suppression, solving the published totals for the withheld cells
     determines none of them (checked by linear algebra on the constraint matrix)."""
-    sup = suppress_cells(counts, threshold=30)
+    try:
+        sup = suppress_cells(counts, threshold=30)
+    except ValueError:
+        # refused only when even withholding every non-empty cell gives a small one back
+        everything = counts > 0
+        assert (recoverable_cells(everything) & (counts < 30) & everything).any()
+        return
     assert sup.mask[counts < 30].all()
-    assert not recoverable_cells(sup.mask).any()
-    # each line holds 0 or at least 2 withheld cells
+    assert (sup.reason[counts == 0] == "empty").all()
+    # empty cells are published as empty: only the others are unknowns
+    live = sup.mask & (counts > 0)
+    assert not recoverable_cells(live).any()
+    # each line holds 0 or at least 2 withheld non-empty cells
     for axis in (0, 1):
-        per_line = sup.mask.sum(axis=axis)
+        per_line = live.sum(axis=axis)
         assert ((per_line == 0) | (per_line >= 2)).all()
+
+
+def test_an_empty_cell_is_never_the_protection():
+    """Column 0's smallest other cell is empty: withholding it would protect nothing,
+    since its emptiness is public, so (2, 0) is withheld instead."""
+    counts = np.array([[0, 40, 40], [3, 40, 40], [40, 40, 40]])
+    sup = suppress_cells(counts, threshold=5)
+    live = sup.mask & (counts > 0)
+    assert sup.reason[0, 0] == "empty" and sup.reason[1, 0] == "primary"
+    assert live[2, 0]
+    assert not recoverable_cells(live).any()
+    # and a small cell that is its column's only respondent cannot be protected at all
+    with pytest.raises(ValueError, match=r"cannot protect cell \(1, 0\)"):
+        suppress_cells(np.array([[0, 5], [1, 4]]), threshold=5)
+
+
+def test_a_cell_alone_in_its_row_cannot_be_protected():
+    with pytest.raises(ValueError, match=r"cannot protect cell \(0, 0\)"):
+        suppress_cells(np.array([[3, 0, 0], [40, 50, 60]]), threshold=5, column_totals=False)
+
+
+def test_a_bridge_is_closed_through_another_component_when_no_cell_joins_its_sides():
+    # (0,0) small; its row and column partners must connect through row 2 / column 2
+    counts = np.array([[3, 40, 0], [40, 0, 40], [0, 40, 40]])
+    sup = suppress_cells(counts, threshold=5)
+    live = sup.mask & (counts > 0)
+    assert live[0, 0]
+    assert not recoverable_cells(live).any()
+
+
+def test_aggregates_determined_by_subtraction_are_found():
+    # atoms a, b, c; published: a+b+c (city), a+b (district 1); withheld: c (district 2)
+    cov = np.array([[1, 1, 1], [1, 1, 0], [0, 0, 1]])
+    assert determined_aggregates(cov, [False, False, True]).tolist() == [False, False, True]
+    assert not determined_aggregates(cov, [False, True, True]).any()
+    with pytest.raises(ValueError, match="coverage must be"):
+        determined_aggregates(cov, [True, False])
+
+
+def test_protect_aggregates_adds_the_smallest_breaking_complement():
+    # city, districts d1 (a+b), d2 (c), d3 (d); d2 is small
+    cov = np.array([[1, 1, 1, 1], [1, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]])
+    reason = protect_aggregates(cov, [100, 60, 4, 40], threshold=30)
+    assert reason.tolist() == ["", "", "primary", "complementary"]
+    assert not determined_aggregates(cov, reason != "").any()
+    # nothing small, nothing withheld; everything small, everything withheld
+    assert (protect_aggregates(cov, [100, 60, 40, 40], threshold=30) == "").all()
+    assert (protect_aggregates(cov, [10, 6, 2, 2], threshold=30) == "primary").all()
