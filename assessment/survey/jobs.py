@@ -145,7 +145,7 @@ def run_weights(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
     campaign = job.campaign
     design = getattr(campaign, "sample_design", None)
     if design is None:
-        raise ValidationError("the campaign has no sample design")
+        return _run_weights_without_design(job, progress)
     strata = {(s.district_code, s.age_band, s.sex): s for s in design.strata.all()}
     people = _respondents(campaign)
     if not people:
@@ -178,6 +178,40 @@ def run_weights(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
                            nonresponse=res.nonresponse[resp][order], final=res.final[order],
                            replicates=res.replicates[order], zone=res.zone[order],
                            half=res.half[order]),
+    )
+    return {"weight_set_id": ws.pk, **res.report}
+
+
+def _run_weights_without_design(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
+    """Weight a campaign's respondents to the population (open practice, thematic surveys).
+
+    Job parameters: ``population_year`` (default the campaign's year), ``margins`` (e.g.
+    ``["district", "age_band", "sex"]`` or ``[["district", "age_band"], ["district",
+    "sex"]]``), ``max_ratio`` (trimming cap, default none), ``n_replicates``.
+    """
+    from assessment.survey.services import population_counts
+
+    campaign = job.campaign
+    people = sorted((p for p in _respondents(campaign) if p.responded), key=lambda p: p.row)
+    if not people:
+        raise ValidationError("the campaign has no respondents stored")
+    year = int(job.params.get("population_year") or campaign.year or timezone.now().year)
+    population = population_counts(year=year)
+    margins = job.params.get("margins")
+    res = pipeline.compute_poststratified_weights(
+        district=np.array([p.district_code for p in people]),
+        age_band=np.array([p.age_band for p in people]),
+        sex=np.array([p.sex for p in people]), population=population,
+        margins=[m if isinstance(m, str) else tuple(m) for m in margins] if margins else None,
+        n_replicates=int(job.params.get("n_replicates", pipeline.N_REPLICATES)),
+        max_ratio=job.params.get("max_ratio"), progress=progress,
+    )
+    res.report["population_year"] = year
+    ws = WeightSet.objects.create(
+        campaign=campaign, n_replicates=res.replicates.shape[1], report=res.report,
+        arrays=pack_arrays(pseudo_id=np.array([p.pseudo_id for p in people]), base=res.base,
+                           nonresponse=res.nonresponse, final=res.final,
+                           replicates=res.replicates, zone=res.zone, half=res.half),
     )
     return {"weight_set_id": ws.pk, **res.report}
 
@@ -300,6 +334,22 @@ def _finite(value) -> float | None:
     return v if np.isfinite(v) and v >= 0 else None
 
 
+def _method_poststratified(ws: WeightSet) -> dict[str, Any]:
+    """The sample and weights part of a roll-up's method for a campaign without a design."""
+    rep = ws.report.get("replicates") or {}
+    return {
+        "sample": {"design": "no sample design: respondents weighted to the population",
+                   "allocation": None, "n_respondents": ws.report.get("n_respondents"),
+                   "population_year": ws.report.get("population_year")},
+        "weights": {"steps": ["equal start N/n",
+                              "raking to " + ", ".join(ws.report.get("margins") or [])],
+                    "raking": ws.report.get("raking"),
+                    "caveat": "model-based: valid if respondents resemble the population "
+                              "within the raking cells"},
+        "replicates": {"method": rep.get("method", "JK2"), "n": ws.n_replicates},
+    }
+
+
 def _needs_arrays(campaign, n_respondents: int) -> dict[str, tuple[np.ndarray, tuple[str, ...]]]:
     """The needs questionnaire's answers stored with the survey data, if any."""
     from assessment.survey.models import SurveyData
@@ -347,7 +397,7 @@ def run_rollup(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
                     for name in ("age_band", "sex", "education")},
         needs=needs, linking_errors=linking_errors, threshold=threshold, progress=progress,
     )
-    method = {
+    method = _method_poststratified(ws) if ws.report.get("method") == "poststratification" else {
         "sample": {"design": "stratified SRS, district × age band × sex",
                    "allocation": getattr(getattr(campaign, "sample_design", None), "method", None),
                    **{k: ws.report.get(k) for k in ("n_sampled", "n_respondents", "response_rate")}},
@@ -355,13 +405,15 @@ def run_rollup(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
                               "raking to district, age band and sex", "trimming"],
                     "raking": ws.report.get("raking")},
         "replicates": {"method": "JK2", "n": ws.n_replicates},
+    }
+    method.update({
         "models": "2PL/GPCM, concurrent calibration over booklets (MML-EM)",
         "plausible_values": {"n": ss.n_draws,
                              "model": "latent regression on background PCs and district"},
         "se": "SE² = mean sampling variance + (1 + 1/M) × between-PV variance",
         "suppression": {"threshold": threshold, "complementary": True},
         "linking_error": {d: (v or {}).get("linking_error") for d, v in linking.items()},
-    }
+    })
     if needs:
         method["needs"] = {
             "areas": {area: list(opts) for area, (_x, opts) in needs.items()},

@@ -30,6 +30,7 @@ from psychometrics.survey import (
     estimate_sd,
     jk2_replicate_weights,
     nonresponse_adjust,
+    poststratify,
     rake,
     suppress_cells,
 )
@@ -149,6 +150,64 @@ def compute_weights(
     }
     return WeightsResult(base, nr, final, reps.weights.astype(np.float32), reps.zone,
                          reps.half, report)
+
+
+def compute_poststratified_weights(
+    *,
+    district: np.ndarray,
+    age_band: np.ndarray,
+    sex: np.ndarray,
+    population: Mapping[tuple[str, str, str], float],
+    margins: Sequence[str | Sequence[str]] | None = None,
+    n_replicates: int = N_REPLICATES,
+    max_ratio: float | None = None,
+    progress: Progress = _quiet,
+    seed: int = 20250,
+) -> WeightsResult:
+    """Weights for respondents of a campaign without a sample design.
+
+    Equal starting weights are raked to the population ``margins`` (default district,
+    age band and sex; two-way margins as tuples) from ``population`` (district × age
+    band × sex cells); replicates are JK2 over pseudo-strata district × age band × sex,
+    each raked again. A margin cell without respondents raises
+    :class:`~psychometrics.survey.EmptyCellError` naming it. Every array has one entry
+    per respondent.
+    """
+    district, age_band, sex = (np.asarray(x).astype(str) for x in (district, age_band, sex))
+    progress(0.0, "raking respondents to the population")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        res = poststratify(
+            {"district": district, "age_band": age_band, "sex": sex}, population,
+            margins=margins, n_replicates=n_replicates, max_ratio=max_ratio,
+            rng=np.random.default_rng(seed),
+        )
+    progress(1.0, "weights done")
+    reps, final, n = res.replicates, res.weights, int(district.size)
+    report = {
+        "method": "poststratification",
+        "n_sampled": n, "n_respondents": n, "response_rate": None,
+        "margins": list(res.margins),
+        "raking": {
+            "iterations": res.report.iterations, "max_discrepancy": res.report.max_discrepancy,
+            "converged": res.report.converged, "n_trimmed": res.report.n_trimmed,
+            "max_ratio": max_ratio,
+        },
+        "replicates": {
+            "method": "JK2 over pseudo-strata district × age band × sex",
+            "n_replicates": reps.n_replicates, "n_zones": reps.n_zones, "re_raked": True,
+            "converged": None if reps.report is None else reps.report.converged,
+            "max_discrepancy": None if reps.report is None else reps.report.max_discrepancy,
+        },
+        "weight_summary": {
+            "min": float(final.min()), "median": float(np.median(final)),
+            "max": float(final.max()), "sum": float(final.sum()),
+            "design_effect_kish": float(n * (final**2).sum() / final.sum() ** 2),
+        },
+        "warnings": [str(w.message) for w in caught],
+    }
+    return WeightsResult(res.start, res.start, final, reps.weights.astype(np.float32),
+                         reps.zone, reps.half, report)
 
 
 # ---------------------------------------------------------------- calibration

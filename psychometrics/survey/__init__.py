@@ -33,6 +33,11 @@ from psychometrics.survey.needs import (
     satisfaction_scores,
     simulate_needs,
 )
+from psychometrics.survey.poststratify import (
+    EmptyCellError,
+    PostStratification,
+    poststratify,
+)
 from psychometrics.survey.replicates import (
     ReplicateWeights,
     jk2_replicate_weights,
@@ -55,6 +60,9 @@ from psychometrics.survey.weights import (
 )
 
 __all__ = [
+    "EmptyCellError",
+    "PostStratification",
+    "poststratify",
     "NEEDS_AREAS",
     "SimulatedNeeds",
     "estimate_needs_shares",
