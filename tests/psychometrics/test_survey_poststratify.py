@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from psychometrics.survey import EmptyCellError, estimate_mean, margin_totals, poststratify
+from psychometrics.survey import (
+    EmptyCellError,
+    estimate_mean,
+    margin_totals,
+    poststratify,
+)
 
 DISTRICTS = ("d1", "d2", "d3")
 AGES = ("15-34", "35-59", "60+")
