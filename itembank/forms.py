@@ -1,4 +1,8 @@
-"""The item edit form: Wagtail's form plus the per-kind rules over the options formset."""
+"""The item edit form: Wagtail's form plus the per-kind rules over the options formset.
+
+Errors go where the author looks: the stem and image alt text on their fields, the options
+and key above the options panel.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +35,10 @@ class ItemAdminForm(WagtailAdminModelForm):
                                                                    None),
             stem_image_alt=cleaned.get("stem_image_alt", ""))
         for field, messages in item_errors(item, options).items():
-            target = field if field in self.fields else None
             for message in messages:
-                self.add_error(target, message)
+                if field == "options":
+                    # shown above the options panel; an error there fails the whole form
+                    formset.non_form_errors().append(message)
+                else:
+                    self.add_error(field if field in self.fields else None, message)
         return cleaned

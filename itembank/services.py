@@ -26,7 +26,7 @@ from .payloads import validate_item
 
 ITEM_FIELDS = ("kind", "scoring", "stem", "stem_en", "instructions", "instructions_en",
                "language", "target_population", "estimated_seconds", "author_note",
-               "stem_image_alt")
+               "stem_image_alt", "stem_image")
 OPTION_FIELDS = ("option_id", "text", "text_en", "is_key", "key_position", "alt")
 
 
