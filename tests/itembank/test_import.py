@@ -45,7 +45,9 @@ def test_errors_are_reported_by_line_and_column_and_nothing_is_saved(domains):
     assert (4, "domain") in where
     assert (5, "key") in where
     assert not any(e.line == 2 for e in report.errors)
-    assert "line 4, column domain" in str(next(e for e in report.errors if e.line == 4))
+    with translation.override("en"):
+        assert "line 4, column domain" in str(next(e for e in report.errors if e.line == 4))
+    assert "第 4 行，domain 列" in str(next(e for e in report.errors if e.line == 4))
 
 
 def test_valid_rows_can_be_imported_on_request(domains):
