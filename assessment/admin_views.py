@@ -12,9 +12,20 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db import transaction
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    ProtectedError,
+    Q,
+    QuerySet,
+)
 from django.db.models.functions import TruncDate
+from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -154,14 +165,19 @@ def campaign_report(campaign: Campaign, *, days: int = REPORT_DAYS) -> dict[str,
     for row in rows:
         row["started_pct"] = round(100 * row["started"] / peak) if peak else 0
         row["finished_pct"] = round(100 * row["finished"] / peak) if peak else 0
-    durations = [
-        (f - s).total_seconds() / 60
-        for s, f in sessions.filter(
-            status=SessionStatus.FINISHED, finished_at__isnull=False
-        ).values_list("started_at", "finished_at")
-    ]
-    durations.sort()
-    median = durations[len(durations) // 2] if durations else None
+    finished_rows = sessions.filter(
+        status=SessionStatus.FINISHED, finished_at__isnull=False
+    ).annotate(
+        duration=ExpressionWrapper(
+            F("finished_at") - F("started_at"), output_field=DurationField()
+        )
+    )
+    median = None
+    if finished_rows_count := finished_rows.count():
+        middle = finished_rows.order_by("duration").values_list("duration", flat=True)[
+            finished_rows_count // 2
+        ]
+        median = middle.total_seconds() / 60
     return {
         "started": started,
         "finished": finished,
@@ -261,6 +277,27 @@ class CampaignEditView(ServiceFormMixin, generic.EditView):
 
     def get_success_url(self):
         return reverse("assessment_campaigns:inspect", args=[self.object.pk])
+
+
+class ProtectedDeleteView(generic.DeleteView):
+    """Refuse, with a message, to delete what campaigns or sessions still use."""
+
+    def form_valid(self, form):
+        try:
+            if self.usage and self.usage.is_protected:
+                raise ProtectedError("protected references", set())
+            with transaction.atomic():
+                return super().form_valid(form)
+        except ProtectedError:
+            messages.error(
+                self.request,
+                _(
+                    "“%(object)s” is used by campaigns or sessions, so it cannot be "
+                    "deleted; close its campaigns instead."
+                )
+                % {"object": self.object},
+            )
+            return redirect(self.get_success_url())
 
 
 # ---------------------------------------------------------------- listings and pages

@@ -94,6 +94,7 @@ class InstrumentViewSet(ModelViewSet):
     name = "assessment_instruments"
     index_view_class = admin_views.InstrumentIndexView
     add_view_class = admin_views.InstrumentCreateView
+    delete_view_class = admin_views.ProtectedDeleteView
     edit_view_class = admin_views.InstrumentEditView
     inspect_view_class = admin_views.InstrumentInspectView
     inspect_view_enabled = True
@@ -204,6 +205,7 @@ class CampaignViewSet(ModelViewSet):
     name = "assessment_campaigns"
     index_view_class = admin_views.CampaignIndexView
     add_view_class = admin_views.CampaignCreateView
+    delete_view_class = admin_views.ProtectedDeleteView
     edit_view_class = admin_views.CampaignEditView
     inspect_view_class = admin_views.CampaignInspectView
     inspect_view_enabled = True

@@ -436,6 +436,7 @@ def test_campaign_report_counts_sessions_per_day(
     report = response.context["report"]
     assert (report["started"], report["finished"], report["in_progress"]) == (5, 3, 2)
     assert report["completion_pct"] == 60.0
+    assert report["median_minutes"] == 3.0  # 0, 3 and 3 minutes
     days = {row["day"]: (row["started"], row["finished"]) for row in report["rows"]}
     assert days[timezone.localdate(earlier)] == (2, 2)
     assert days[timezone.localdate(now)] == (3, 1)
@@ -598,3 +599,19 @@ def test_campaign_update_keeps_invited_audience_once_codes_exist(fixed_campaign)
     assert "audience" in caught.value.message_dict
     invited.refresh_from_db()
     assert invited.audience == "invited"
+
+
+def test_administrator_cannot_delete_an_instrument_in_use(
+    client, make_user, fixed_campaign
+):
+    from django.contrib.messages import get_messages
+
+    client.force_login(make_user("administrator"))
+    instrument = fixed_campaign.instrument
+    response = client.post(
+        reverse("assessment_instruments:delete", args=[instrument.pk])
+    )
+    assert response.status_code == 302
+    assert Instrument.objects.filter(pk=instrument.pk).exists()
+    notes = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("不能删除" in note for note in notes), notes
