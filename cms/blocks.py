@@ -190,6 +190,9 @@ class DistrictBarsBlock(ChartBlock):
 def share_chart(figures: Figures, domain: str, indicator: str, district: str | None, *,
                 slug: str, kind: str) -> Chart:
     shares = figures.categories(domain, indicator, district)
+    if kind == "needs":
+        # A profile reads as a ranking: most wanted first, withheld options last.
+        shares = sorted(shares, key=lambda f: (f.estimate is None, -(f.estimate or 0.0)))
     where = figures.district_names.get(district, district) if district else _("Whole city")
     bars = [
         Bar(label=figures.category_name(domain, f.category), value=f.estimate, low=f.ci_low,

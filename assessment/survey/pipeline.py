@@ -511,7 +511,8 @@ def rollup(
     (% per level) for every district and the city (``district_code=""``), and the same by
     each breakdown variable within districts and for the city; with ``needs``, the needs
     profile and satisfaction index of every district and the city (:func:`needs_cells`),
-    after the ability cells. With ``linking_errors`` (theta units per domain, from linking
+    after the ability cells and suppressed area by area on the counts of those who
+    answered the area. With ``linking_errors`` (theta units per domain, from linking
     this wave to the reporting scale) every ability cell carries ``linking_error`` in its
     own units, for the SE of changes between waves (:func:`change_se`); withheld cells
     carry none. Suppression is decided on
@@ -537,10 +538,18 @@ def rollup(
             for groups in (combo, b):
                 cells.extend(_group_cells(y, weights, rw, groups, d, lv, breakdown=bname,
                                           linking_error=le))
+    _apply_suppression(cells, threshold, atoms_of(district, breakdowns))
     if needs:
         progress(0.95, "roll-up: needs and satisfaction")
-        cells.extend(needs_cells(needs, weights=weights, replicates=rw, district=district))
-    _apply_suppression(cells, threshold, atoms_of(district, breakdowns))
+        # Each needs area is withheld on its own counts (those who answered it; rotated
+        # modules reach only some respondents), so a small module never hides the
+        # district's ability figures, and its own cells are protected among themselves.
+        for area, (answers, options) in needs.items():
+            part = needs_cells({area: (answers, options)}, weights=weights, replicates=rw,
+                               district=district)
+            answered = ~np.isnan(np.asarray(answers, dtype=np.float64)).all(axis=1)
+            _apply_suppression(part, threshold, atoms_of(district[answered], None))
+            cells.extend(part)
     for c in cells:
         if c["suppressed"] or "linking_error" not in c:
             c["linking_error"] = None

@@ -112,6 +112,8 @@ def _profile_block_shows_the_option_names(rollup):
     labels = [row[0] for row in chart.rows]
     assert "线上视频课程" in labels and "online_video" not in labels
     assert all(row[1] not in ("", "—") for row in chart.rows)  # the city is never withheld here
+    shares = [float(row[1].rstrip("%")) for row in chart.rows]
+    assert shares == sorted(shares, reverse=True)  # most wanted first
 
 
 def test_needs_rows_that_do_not_match_the_respondents_fail_the_job(districts):

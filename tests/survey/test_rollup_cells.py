@@ -181,3 +181,28 @@ def test_cells_carry_the_linking_error_in_their_own_units():
                                linking_errors={"info": 0.04}, threshold=150)
     assert any(c["suppressed"] for c in withheld)
     assert all(c["linking_error"] is None for c in withheld if c["suppressed"])
+
+
+def test_a_rotated_needs_module_never_hides_the_districts_ability_figures():
+    """A module answered by 20 people in 310105 (under 30) is withheld there; its attainment
+    rate, with every respondent behind it, is not."""
+    from psychometrics.survey import NEEDS_AREAS, simulate_needs
+
+    s = _survey()
+    sim = simulate_needs(s["district"], s["age"], rng=np.random.default_rng(2))
+    times = sim.answers["times"].copy()
+    in_d = s["district"] == "310105"
+    rotated_out = in_d & (np.cumsum(in_d) > 20)  # only 20 of them get the module
+    times[rotated_out] = np.nan
+    needs = {"times": (times, NEEDS_AREAS["times"]),
+             "topics": (sim.answers["topics"], NEEDS_AREAS["topics"])}
+    cells = pipeline.rollup({"info": s["pv"]}, weights=s["w"], replicates=s["reps"],
+                            district=s["district"], levels=LEVELS, needs=needs, threshold=30)
+    (rate,) = _find(cells, district_code="310105", breakdown="", indicator="attainment_rate")
+    assert not rate["suppressed"] and rate["n"] > 200
+    small = _find(cells, district_code="310105", domain_code="needs.times")
+    assert small and all(c["suppressed"] and c["n"] < 30 for c in small)
+    # the module's other districts are withheld too, or 310105 would follow from the city
+    assert sum(c["suppressed"] for c in _find(cells, domain_code="needs.times",
+                                              category="weekday_day")) >= 2
+    assert not any(c["suppressed"] for c in _find(cells, domain_code="needs.topics"))
