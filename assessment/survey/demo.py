@@ -1,12 +1,20 @@
-"""A simulated five-yearly survey with known truth, run through the whole survey pipeline.
+"""A simulated five-yearly survey with known truth, delivered and run through the whole pipeline.
 
-``load_demo`` draws about 12,500 sampled persons (about 10,000 respondents) over the 16
-districts with :func:`psychometrics.survey.simulate.simulate_survey` (three literacy
-domains in booklets, a background questionnaire, age-dependent non-response), stores them
-as the campaign's design, respondents and response matrix, and runs the real jobs —
-weights with 80 JK2 replicates, calibration linked to the reporting scale, 10 plausible
-values, roll-up — then publishes the roll-up so the CMS has a finished report to show.
-It takes about half a minute on two cores. Running it again changes nothing.
+``load_demo`` simulates the survey through the real delivery models
+(:mod:`assessment.survey.simulation`): the campaign's sample design over the 16 districts
+and its invitation codes, then for every respondent a finished booklet session over three
+literacy domains (information, science, health) with the needs questionnaire, its
+responses, background answers and redeemed invitation. It freezes the sessions with
+``survey_data_from_delivery`` (source "delivery") and runs the real jobs — weights with
+80 JK2 replicates, calibration linked to the item bank's scale, 10 plausible values,
+roll-up — then publishes the roll-up so the CMS has a finished report to show. Running it
+again changes nothing.
+
+``DEMO_RESPONDENTS`` (3,000) keeps ``demo_setup`` short on SQLite; the management
+command ``simulate_survey --respondents 10000`` simulates the full-size survey.
+
+``simulate_and_store`` is the older array-only simulation (source "simulation"), kept for
+the job tests that need a survey without an item bank.
 """
 
 from __future__ import annotations
@@ -24,33 +32,36 @@ AGE_LABELS = ("15-34", "35-59", "60+")
 SEX_LABELS = ("female", "male")
 N_SAMPLE = 12_500
 SEED = 2025
+DEMO_RESPONDENTS = 3_000
 
 
-def demo_campaign():
-    from assessment.models import Campaign, Instrument
+def delivered_campaign(*, year: int = DEMO_YEAR, code: str = DEMO_CODE, name_zh: str | None = None,
+                       name_en: str | None = None):
+    """The survey campaign of ``year`` on the booklet instrument ``code`` (created once)."""
+    from assessment.models import Campaign
+    from assessment.services import campaign_create
+    from assessment.survey.simulation import instrument_ensure
 
-    instrument, _ = Instrument.objects.get_or_create(
-        code=DEMO_CODE,
-        defaults={
-            "name_zh": "市民终身学习素养调查(五年一次,模拟)",
-            "name_en": "Five-yearly citizen literacy survey (simulated)",
-            "kind": "ability", "domain_code": "info", "mode": "booklet",
-            "settings": {"booklets": []},
-            "description_zh": "三个素养领域的轮换题本,模拟数据。",
-            "description_en": "Rotated booklets over three literacy domains; simulated data.",
-        },
-    )
-    campaign = Campaign.objects.filter(instrument=instrument, year=DEMO_YEAR).first()
+    instrument = instrument_ensure(code=code)
+    campaign = Campaign.objects.filter(instrument=instrument, year=year).first()
     if campaign is None:
         now = timezone.now()
-        campaign = Campaign.objects.create(
-            name_zh=f"{DEMO_YEAR}年市民终身学习素养调查(模拟)",
-            name_en=f"{DEMO_YEAR} citizen lifelong-learning literacy survey (simulated)",
-            kind="five_yearly", instrument=instrument, audience="invited",
+        campaign = campaign_create(
+            instrument=instrument, kind="five_yearly", audience="invited", year=year,
+            name_zh=name_zh or f"{year}年市民终身学习素养调查(模拟)",
+            name_en=name_en or f"{year} citizen lifelong-learning literacy survey (simulated)",
             opens_at=now - timedelta(days=120), closes_at=now - timedelta(days=30),
-            year=DEMO_YEAR,
         )
     return campaign
+
+
+def simulate_delivered(campaign, *, n_respondents: int = DEMO_RESPONDENTS, seed: int = SEED,
+                       stdout=None):
+    """Deliver a simulated survey to ``campaign`` and freeze it (see the simulation module)."""
+    from assessment.survey.simulation import survey_simulate
+
+    return survey_simulate(campaign=campaign, n_respondents=n_respondents, seed=seed,
+                           stdout=stdout)
 
 
 def simulate_and_store(campaign, *, n_sample: int = N_SAMPLE, seed: int = SEED,
@@ -141,16 +152,35 @@ def run_pipeline(campaign, *, reference: dict | None = None, publish: bool = Tru
 
 
 def load_demo(*, stdout) -> None:
-    from assessment.survey.models import RollUp
+    from assessment.survey.models import RollUp, SurveyData
 
-    campaign = demo_campaign()
+    if not _bank_ready():
+        stdout.write("  survey: the item bank has no published calibrated items: skipped "
+                     "(load the item bank's demo first).")
+        return
+    campaign = delivered_campaign()
     if RollUp.objects.filter(campaign=campaign, published=True).exists():
         stdout.write("  survey: the simulated five-yearly survey is already rolled up.")
         return
     t0 = time.perf_counter()
-    sim = simulate_and_store(campaign)
-    stdout.write(f"  survey: simulated and stored {int(sim.responded.size)} sampled persons "
-                 f"({int(sim.responded.sum())} respondents)")
-    run_pipeline(campaign, reference=reference_parameters(sim), stdout=stdout,
+    data = SurveyData.objects.filter(campaign=campaign, source="delivery").first()
+    if data is None:
+        sim = simulate_delivered(campaign, stdout=stdout)
+        stdout.write(f"  survey: delivered {sim.n_respondents} sessions of {sim.n_sampled} "
+                     f"invited persons ({sim.n_responses} responses) in "
+                     f"{sim.timings['total']:.0f} s")
+        reference = sim.reference_parameters()
+    else:  # a run that stopped after freezing: carry on with the jobs
+        from assessment.survey.simulation import booklet_plan
+
+        reference = booklet_plan(booklets=campaign.instrument.settings["booklets"]
+                                 ).reference_parameters()
+    run_pipeline(campaign, reference=reference, stdout=stdout,
                  name=f"{DEMO_YEAR}年区级素养汇总(模拟)")
     stdout.write(f"  survey: demo roll-up published in {time.perf_counter() - t0:.0f} s")
+
+
+def _bank_ready() -> bool:
+    from assessment import items as bank
+
+    return bool(bank.deliverable_item_ids(domain_codes=["health"])) and bank.active_set_id() is not None

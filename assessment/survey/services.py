@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -267,12 +267,36 @@ def survey_data_store(
     return data
 
 
-def survey_data_from_delivery(*, campaign: Campaign) -> SurveyData:
+def _domain_kinds() -> dict[str, str]:
+    """Top-level domain code -> kind ("ability", "needs", ...) from the item bank."""
+    try:
+        from itembank.selectors import domain_tree
+    except ImportError:
+        return {}
+    return {d["code"]: d.get("kind", "") for d in domain_tree() if not d.get("parent_code")}
+
+
+def survey_data_from_delivery(
+    *,
+    campaign: Campaign,
+    session_arrays: Mapping[str, Mapping[str, Any]] | None = None,
+    extra_arrays: Mapping[str, np.ndarray] | None = None,
+    meta: Mapping[str, Any] | None = None,
+) -> SurveyData:
     """Adapter: read the campaign's delivered sessions into the survey's arrays.
 
     Respondents are the closed sessions (``campaign_response_matrix``); each unused
-    invitation counts as a non-respondent of its stratum. Items are grouped by the
-    domain their responses were recorded under.
+    invitation counts as a non-respondent of its stratum. Ability items are grouped by
+    the main domain (``info.safety`` -> ``info``) their responses were recorded under,
+    as delivery scores them; items of a needs or satisfaction domain (the item bank's
+    domain kind ``needs``) go to ``needs_<area>`` arrays (Likert codes 0..4, items in id
+    order) with ``needs_<area>_options`` instead, as
+    :func:`psychometrics.survey.needs_arrays_from` reads them, so they are never
+    calibrated as an ability.
+
+    ``session_arrays`` maps an array name to ``{session id: value}`` and is stored in
+    the respondents' row order (e.g. a simulation's true abilities); a respondent
+    without a value is an error. ``extra_arrays`` and ``meta`` are stored as given.
     """
     from assessment.models import Response
     from assessment.selectors import campaign_response_matrix
@@ -287,11 +311,42 @@ def survey_data_from_delivery(*, campaign: Campaign) -> SurveyData:
         Response.objects.filter(session__campaign=campaign)
         .values_list("item_id", "domain_code").distinct()
     )
+    kinds = _domain_kinds()
     by_domain: dict[str, list[int]] = {}
+    needs_by_domain: dict[str, list[int]] = {}
     for j, item in enumerate(mat.item_ids):
-        by_domain.setdefault(domain_of.get(item) or campaign.instrument.domain_code, []).append(j)
+        code = domain_of.get(item) or campaign.instrument.domain_code
+        top = code.split(".")[0]
+        if kinds.get(top) == "needs":
+            needs_by_domain.setdefault(code, []).append(j)
+        else:
+            by_domain.setdefault(top, []).append(j)
+    if not by_domain:
+        raise ValidationError({"campaign": _("The delivered sessions hold no ability items.")})
     responses = {d: mat.scores[:, cols] for d, cols in by_domain.items()}
     item_ids = {d: [mat.item_ids[j] for j in cols] for d, cols in by_domain.items()}
+    extra: dict[str, np.ndarray] = {}
+    try:
+        from psychometrics.survey import NEEDS_AREAS  # option codes of the needs areas
+    except ImportError:
+        NEEDS_AREAS = {}  # noqa: N806
+    needs_items: dict[str, list[str]] = {}
+    for d, cols in needs_by_domain.items():
+        # psychometrics.survey.needs_arrays_from reads needs_<area> and its option codes
+        area = d.split(".", 1)[1] if "." in d else d
+        ids = [str(mat.item_ids[j]) for j in cols]
+        known = NEEDS_AREAS.get(area, ())
+        extra[f"needs_{area}"] = mat.scores[:, cols].astype(np.float32)
+        extra[f"needs_{area}_options"] = np.asarray(known if len(known) == len(ids) else ids)
+        needs_items[area] = ids
+    for name, values in (session_arrays or {}).items():
+        missing = [sid for sid in mat.session_ids if sid not in values]
+        if missing:
+            raise ValidationError({"session_arrays": (
+                f"{name}: no value for {len(missing)} delivered session(s), "
+                f"e.g. {missing[0]}")})
+        extra[name] = np.asarray([values[sid] for sid in mat.session_ids])
+    extra.update(extra_arrays or {})
     sampled, bg = [], []
     occupations: dict[str, int] = {}
     for sid, b in zip(mat.session_ids, mat.background, strict=True):
@@ -306,18 +361,21 @@ def survey_data_from_delivery(*, campaign: Campaign) -> SurveyData:
             float(list(AGE_SHARES).index(b["age_band"])) if b.get("age_band") in AGE_SHARES else np.nan,
             1.0 if b.get("sex") == "female" else 0.0,
         ])
-    redeemed = {}
+    used_by_stratum = dict(
+        SurveyInvitation.objects.filter(stratum__design=design, redeemed_at__isnull=False)
+        .values_list("stratum_id").annotate(n=models.Count("pk"))
+    )
     for s in design.strata.all():
-        used = s.invitations.filter(redeemed_at__isnull=False).count()
-        redeemed[s.key] = (s, max(s.allocation - used, 0))
-    for s, missing in redeemed.values():
+        missing = max(s.allocation - used_by_stratum.get(s.pk, 0), 0)
         sampled += [{"district_code": s.district_code, "age_band": s.age_band, "sex": s.sex,
                      "responded": False}] * missing
     return survey_data_store(
         campaign=campaign, source=DataSource.DELIVERY, sampled=sampled, responses=responses,
         item_ids=item_ids, background=np.asarray(bg, dtype=np.float64),
         background_columns=["education", "occupation", "age_band", "female"],
-        categorical=(1,),
+        categorical=(1,), extra_arrays=extra,
+        meta={**({"needs_items": needs_items} if needs_items else {}),
+              "occupation_codes": list(occupations), **dict(meta or {})},
     )
 
 

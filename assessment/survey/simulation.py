@@ -1,0 +1,795 @@
+"""A five-yearly survey simulated through the real delivery models, with known truth.
+
+The survey is not written into the statistics' arrays directly. It is delivered the way
+a field team's respondents would deliver it, only faster:
+
+1. the campaign's stratified sample design (``design_create``: district × age band × sex
+   from the districts' population figures) and its one-time invitation codes
+   (``invitations_issue``);
+2. for every invited person a true ability per literacy domain from a population model
+   (:class:`TruthModel`: district effects, education and age effects, a correlated
+   residual), background answers, and whether they respond (by age band);
+3. for every respondent a simulated citizen account, a finished booklet ``Session`` (the
+   booklet the campaign's rotation counter assigns), one ``Response`` per item of the
+   booklet — the answer in the form the delivery service stores (an option id, or a list
+   of option ids), its score against the key of the item's live revision, the sequence,
+   seconds and timestamps — the needs questionnaire answered as Likert items, ``Result``
+   rows scored with the active parameter set, and the invitation redeemed
+   (``invitation_redeem``);
+4. the campaign frozen with ``survey_data_from_delivery``, which stores the true
+   abilities alongside (``truth_theta``) and the population model in ``meta``.
+
+Rows are written with ``bulk_create`` in chunks, so 10,000 respondents with about fifty
+answers each take well under two minutes on SQLite. The items and their generating
+parameters are the item bank's published items and its active parameter set, so the
+reporting scale of the survey is the bank's scale.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from scipy.special import ndtr
+
+from assessment import items as bank
+from assessment.models import (
+    Campaign,
+    Instrument,
+    Response,
+    Result,
+    Session,
+    SessionStatus,
+)
+from assessment.survey.services import AGE_SHARES, EDUCATION_ORDER
+
+ABILITY_DOMAINS = ("info", "science", "health")
+DICHOTOMOUS_KINDS = ("single_choice", "true_false", "multiple_response")
+ITEMS_PER_BLOCK = {"info": 8, "science": 4, "health": 4}
+N_BLOCKS = 3  # per domain; booklet j holds blocks j and j+1 (mod 3) of every domain
+# Needs areas everyone answers; with ``rotate_needs`` the others are rotated, one module
+# per booklet (as PIAAC rotates background-questionnaire modules). Off by default: the
+# roll-up withholds a district's whole group of cells when any of its cells (a rotated
+# module answered by a third) falls under the suppression threshold.
+NEEDS_CORE = ("needs.topics", "needs.satisfaction")
+SURVEY_NEEDS_AREAS = ("needs.topics", "needs.modes", "needs.times", "needs.barriers",
+                      "needs.satisfaction")
+AGE_BANDS = tuple(AGE_SHARES)  # the background questionnaire's seven bands
+SEXES = ("female", "male")
+OCCUPATIONS = ("public_sector", "professional", "office", "commerce_service", "production",
+               "agriculture", "student", "retired", "not_working", "other")
+# Response propensity by age band (the young and the oldest answer least).
+RESPONSE_RATE = (0.68, 0.74, 0.80, 0.83, 0.85, 0.84, 0.76)
+CHUNK = 1000  # respondents per bulk write
+
+# Education (EDUCATION_ORDER) by age band, roughly the 2020 census of Shanghai.
+EDUCATION_BY_AGE = (
+    (0.02, 0.15, 0.35, 0.20, 0.25, 0.03),
+    (0.02, 0.10, 0.20, 0.25, 0.35, 0.08),
+    (0.04, 0.18, 0.25, 0.22, 0.26, 0.05),
+    (0.08, 0.30, 0.30, 0.15, 0.15, 0.02),
+    (0.15, 0.38, 0.28, 0.10, 0.08, 0.01),
+    (0.28, 0.38, 0.22, 0.07, 0.05, 0.00),
+    (0.45, 0.30, 0.15, 0.05, 0.05, 0.00),
+)
+# Occupation (OCCUPATIONS) by age band.
+OCCUPATION_BY_AGE = (
+    (0.02, 0.06, 0.08, 0.12, 0.06, 0.01, 0.55, 0.00, 0.07, 0.03),
+    (0.08, 0.25, 0.22, 0.20, 0.12, 0.01, 0.03, 0.00, 0.06, 0.03),
+    (0.09, 0.22, 0.20, 0.22, 0.15, 0.02, 0.00, 0.00, 0.07, 0.03),
+    (0.08, 0.16, 0.16, 0.22, 0.20, 0.03, 0.00, 0.03, 0.09, 0.03),
+    (0.04, 0.07, 0.06, 0.10, 0.10, 0.03, 0.00, 0.50, 0.07, 0.03),
+    (0.00, 0.01, 0.01, 0.02, 0.02, 0.02, 0.00, 0.88, 0.02, 0.02),
+    (0.00, 0.00, 0.00, 0.01, 0.00, 0.01, 0.00, 0.96, 0.01, 0.01),
+)
+
+
+# ---------------------------------------------------------------- the population model
+@dataclass(frozen=True)
+class TruthModel:
+    """The true population model: θ_k = μ_dk + β_education + γ_age + σ·e_k.
+
+    ``e`` is standard normal with correlation ``correlation`` between domains. Sex has
+    no effect. Everything is stored in ``SurveyData.meta["simulation"]["truth_model"]``,
+    so a test can recompute the true district figures with :meth:`district_figures`.
+    """
+
+    district_codes: tuple[str, ...]
+    domains: tuple[str, ...]
+    district_means: tuple[tuple[float, ...], ...]  # (n_districts, n_domains)
+    education_effect: tuple[float, ...] = (-0.7, -0.4, -0.1, 0.15, 0.4, 0.6)
+    age_effect: tuple[float, ...] = (0.2, 0.25, 0.15, 0.0, -0.2, -0.45, -0.7)
+    residual_sd: float = 0.8
+    correlation: float = 0.7
+
+    @classmethod
+    def draw(cls, district_codes: Sequence[str], *, rng: np.random.Generator,
+             domains: Sequence[str] = ABILITY_DOMAINS, district_sd: float = 0.3) -> TruthModel:
+        n_d, n_k = len(district_codes), len(domains)
+        common = rng.normal(0.0, district_sd, n_d)
+        common -= common.mean()
+        means = common[:, None] + rng.normal(0.0, 0.1, (n_d, n_k))
+        return cls(tuple(district_codes), tuple(domains),
+                   tuple(tuple(round(float(v), 4) for v in row) for row in means))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TruthModel:
+        d = dict(data)
+        d["district_codes"] = tuple(d["district_codes"])
+        d["domains"] = tuple(d["domains"])
+        d["district_means"] = tuple(tuple(r) for r in d["district_means"])
+        d["education_effect"] = tuple(d["education_effect"])
+        d["age_effect"] = tuple(d["age_effect"])
+        return cls(**d)
+
+    def conditional_mean(self, district: np.ndarray, age: np.ndarray,
+                         education: np.ndarray) -> np.ndarray:
+        """Mean of θ given district, age band and education codes, shape (n, n_domains)."""
+        mu = np.asarray(self.district_means)[district]
+        return (mu + np.asarray(self.education_effect)[education][:, None]
+                + np.asarray(self.age_effect)[age][:, None])
+
+    def draw_theta(self, district: np.ndarray, age: np.ndarray, education: np.ndarray,
+                   *, rng: np.random.Generator) -> np.ndarray:
+        n, k = district.size, len(self.domains)
+        shared = rng.normal(size=(n, 1))
+        own = rng.normal(size=(n, k))
+        e = np.sqrt(self.correlation) * shared + np.sqrt(1 - self.correlation) * own
+        return self.conditional_mean(district, age, education) + self.residual_sd * e
+
+    def district_figures(self, population: Mapping[tuple[str, str, str], float], *,
+                         domain: str, cut: float) -> tuple[dict[str, float], dict[str, float]]:
+        """Exact population mean and share at or above ``cut`` per district (and "" = city).
+
+        ``population`` maps (district code, age band, sex) to the number of residents
+        (the design's strata). Within a stratum θ is a mixture over education of normals,
+        so both figures are sums of closed forms; no Monte Carlo error.
+        """
+        k = self.domains.index(domain)
+        pos = {c: i for i, c in enumerate(self.district_codes)}
+        edu_p = np.asarray(EDUCATION_BY_AGE, dtype=float)
+        edu_p /= edu_p.sum(axis=1, keepdims=True)
+        beta = np.asarray(self.education_effect)
+        tot: dict[str, float] = {}
+        mean: dict[str, float] = {}
+        share: dict[str, float] = {}
+        for (dc, band, _sex), pop in population.items():
+            a = AGE_BANDS.index(band)
+            mu = self.district_means[pos[dc]][k] + self.age_effect[a] + beta
+            m = float(edu_p[a] @ mu)
+            s = float(edu_p[a] @ ndtr((mu - cut) / self.residual_sd))
+            for key in (dc, ""):
+                tot[key] = tot.get(key, 0.0) + pop
+                mean[key] = mean.get(key, 0.0) + pop * m
+                share[key] = share.get(key, 0.0) + pop * s
+        return ({k_: mean[k_] / tot[k_] for k_ in tot}, {k_: share[k_] / tot[k_] for k_ in tot})
+
+
+# ---------------------------------------------------------------- items and booklets
+@dataclass(frozen=True)
+class SurveyItem:
+    item_id: int
+    revision_id: int
+    domain_code: str  # as delivery records it (e.g. "info.safety")
+    kind: str
+    answers: tuple[tuple[Any, ...], ...]  # per score category, the answers that earn it
+    seconds: float  # typical time to answer
+
+
+@dataclass(frozen=True)
+class BookletPlan:
+    """Booklets of bank items and the generating parameters of every item in them."""
+
+    booklets: list[list[int]]
+    items: dict[int, SurveyItem]
+    ability_ids: dict[str, list[int]]  # domain -> item ids (blocks in order)
+    needs_ids: list[int]
+    params: dict[str, Any]  # domain -> ItemParameters (ability domains and "needs")
+    parameter_set_id: int | None
+
+    def reference_parameters(self) -> dict[str, dict[str, Any]]:
+        """The generating parameters of the ability items: the reporting scale."""
+        return {d: self.params[d].to_dict() for d in self.ability_ids}
+
+
+def _answers_by_score(item) -> tuple[tuple[Any, ...], ...]:
+    """Answers that earn each score category, found by scoring candidates against the key
+    of the item's live revision (``item_answer_score``, as delivery scores)."""
+    ids = [str(o["id"]) for o in item.payload.get("options", [])]
+    if item.kind == "likert":
+        return tuple((i,) for i in ids)
+
+    def score(answer: Any) -> int:
+        return bank.item_answer_score(revision_id=item.revision_id, answer=answer)
+
+    by_score: dict[int, list[Any]] = {}
+    if item.kind in ("single_choice", "true_false"):
+        for answer in ids:
+            by_score.setdefault(score(answer), []).append(answer)
+    else:
+        key: list[str] | None = None
+        for r in range(1, len(ids) + 1):  # smallest subsets first: the key is found early
+            key = next((list(c) for c in itertools.combinations(ids, r) if score(list(c)) == 1),
+                       None)
+            if key is not None:
+                break
+        if key is not None:
+            by_score[1] = [key]
+            # realistic wrong answers: the key with one option too few or one too many
+            near = [[o for o in key if o != x] for x in key if len(key) > 1]
+            near += [sorted([*key, x]) for x in ids if x not in key]
+            by_score[0] = [a for a in near if score(a) == 0]
+    if sorted(by_score) != [0, 1] or not all(by_score.values()):
+        raise ValidationError({"items": f"item {item.item_id}: cannot find a right and a wrong "
+                                        f"answer (scores {sorted(by_score)})"})
+    return tuple(tuple(by_score[s]) for s in (0, 1))
+
+
+_PLANS: dict[tuple, BookletPlan] = {}
+
+
+def booklet_plan(*, items_per_block: Mapping[str, int] | None = None,
+                 needs_areas: Sequence[str] = SURVEY_NEEDS_AREAS,
+                 booklets: Sequence[Sequence[int]] | None = None,
+                 rotate_needs: bool = False) -> BookletPlan:
+    """Three rotated booklets over the ability domains, then the needs questionnaire.
+
+    The needs section holds every needs area in every booklet; with ``rotate_needs`` only
+    the core areas (topics, satisfaction) and one of the others per booklet.
+
+    Each domain's items (published, dichotomous, calibrated in the active parameter set)
+    fill three blocks, balanced over the domain's areas; booklet ``j`` holds blocks ``j``
+    and ``j + 1`` of every domain, so every pair of blocks is linked. With ``booklets``
+    (an existing instrument's), the plan is rebuilt for exactly those items.
+    """
+    per_block = dict(ITEMS_PER_BLOCK, **(items_per_block or {}))
+    if booklets is None:
+        ability: dict[str, list[int]] = {}
+        for domain in ABILITY_DOMAINS:
+            ids = bank.deliverable_item_ids(domain_codes=[domain])
+            delivered = [i for i in bank.items_for_delivery(ids) if i.kind in DICHOTOMOUS_KINDS]
+            active = bank.active_parameters(item_ids=[i.item_id for i in delivered])
+            if active.params is None:
+                raise ValidationError({"items": f"no active parameters for domain {domain!r}"})
+            models = dict(zip(active.item_ids, active.params.models, strict=True))
+            usable = [i for i in delivered if models.get(i.item_id) in ("2pl", "rasch", "3pl")]
+            need = N_BLOCKS * per_block[domain]
+            if len(usable) < need:
+                raise ValidationError({"items": (
+                    f"domain {domain!r} has {len(usable)} published calibrated dichotomous "
+                    f"items; the booklets need {need} (load the item bank's demo)")})
+            by_area: dict[str, list[int]] = {}
+            for i in usable:
+                by_area.setdefault(i.domain_code, []).append(i.item_id)
+            # round-robin over the areas so every block covers the domain's content
+            order = [x for group in itertools.zip_longest(*by_area.values()) for x in group
+                     if x is not None]
+            ability[domain] = order[:need]
+        needs = {a: bank.deliverable_item_ids(domain_codes=[a]) for a in needs_areas}
+        core = [a for a in needs_areas if (a in NEEDS_CORE or not rotate_needs) and needs[a]]
+        rotated = [a for a in needs_areas if a not in core and needs[a]]
+        booklets = []
+        for j in range(N_BLOCKS):
+            book: list[int] = []
+            for domain, ids in ability.items():
+                b = per_block[domain]
+                for block in (j, (j + 1) % N_BLOCKS):
+                    book += ids[block * b:(block + 1) * b]
+            # the needs questionnaire: its core areas for everyone, one rotated module each
+            areas = core[:1] + ([rotated[j % len(rotated)]] if rotated else []) + core[1:]
+            for a in areas:
+                book += needs[a]
+            booklets.append(book)
+    all_ids = list(dict.fromkeys(i for b in booklets for i in b))
+    # a plan holds the live revisions' keys: rebuild it when a revision or the set changes
+    try:
+        revisions = tuple(bank.item_for_delivery(i).revision_id for i in all_ids)
+    except bank.not_deliverable_error() as exc:
+        raise ValidationError({"items": f"item {getattr(exc, 'item_id', exc)} of the booklets "
+                                        "is no longer published"}) from exc
+    cache_key = (tuple(tuple(b) for b in booklets), bank.active_set_id(), revisions)
+    if cache_key in _PLANS:
+        return _PLANS[cache_key]
+    delivered = {i.item_id: i for i in bank.items_for_delivery(all_ids)}
+    active = bank.active_parameters(item_ids=all_ids)
+    if active.params is None or set(active.item_ids) != set(all_ids):
+        missing = sorted(set(all_ids) - set(active.item_ids))
+        raise ValidationError({"items": f"items {missing[:10]} have no active parameters"})
+    pos = {int(i): k for k, i in enumerate(active.item_ids)}
+    items: dict[int, SurveyItem] = {}
+    ability_ids: dict[str, list[int]] = {}
+    needs: list[int] = []
+    for i in all_ids:
+        it = delivered[i]
+        top = it.domain_code.split(".")[0]
+        items[i] = SurveyItem(i, it.revision_id, it.domain_code, it.kind, _answers_by_score(it),
+                              12.0 if it.kind == "likert" else 50.0)
+        if it.kind == "likert":
+            needs.append(i)
+        else:
+            ability_ids.setdefault(top, []).append(i)
+    params = {d: active.params.subset([pos[i] for i in ids]) for d, ids in ability_ids.items()}
+    if needs:
+        params["needs"] = active.params.subset([pos[i] for i in needs])
+    plan = BookletPlan([list(b) for b in booklets], items, ability_ids, needs, params,
+                       active.parameter_set_id)
+    _PLANS.clear()  # one plan is enough: it is rebuilt when the bank's active set changes
+    _PLANS[cache_key] = plan
+    return plan
+
+
+def instrument_ensure(*, code: str, plan: BookletPlan | None = None) -> Instrument:
+    """The survey's booklet instrument (created through ``instrument_create`` once)."""
+    from assessment.services import instrument_create
+
+    instrument = Instrument.objects.filter(code=code).first()
+    if instrument is not None:
+        return instrument
+    plan = plan or booklet_plan()
+    return instrument_create(
+        code=code,
+        name_zh="市民终身学习素养调查(五年一次,模拟)",
+        name_en="Five-yearly citizen literacy survey (simulated)",
+        description_zh="信息、科学、健康三个素养领域的轮换题本,另附学习需求与满意度问卷;模拟数据。",
+        description_en="Rotated booklets over information, science and health literacy, "
+                       "followed by the learning-needs and satisfaction questionnaire; "
+                       "simulated data.",
+        kind="ability", domain_code="info", mode="booklet",
+        settings={"booklets": plan.booklets},
+    )
+
+
+# ---------------------------------------------------------------- the needs questionnaire
+def simulate_needs_likert(plan: BookletPlan, *, age: np.ndarray, education: np.ndarray,
+                          rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Likert answers (category codes) to the needs items, from a latent need per area.
+
+    The need of area ``a`` is η_a ~ N(m_a(age, education), 1): younger and more educated
+    residents want more learning and rate services a little higher. Categories come from
+    the items' graded-response parameters in the active set. Returns the codes
+    (persons × needs items), the latent needs (persons × areas) and the area codes.
+    """
+    from psychometrics import category_probabilities
+
+    ids = plan.needs_ids
+    if not ids:
+        return np.empty((age.size, 0)), np.empty((age.size, 0)), []
+    areas = sorted({plan.items[i].domain_code for i in ids})
+    area_of = np.array([areas.index(plan.items[i].domain_code) for i in ids])
+    young = 0.25 - 0.12 * age  # bands 0..6
+    edu = 0.15 * (education - 2.5)
+    eta = np.column_stack([young + edu + (0.2 if "satisfaction" in a else 0.0)
+                           + rng.normal(size=age.size) for a in areas])
+    p = plan.params["needs"]
+    codes = np.empty((age.size, len(ids)))
+    for j in range(len(ids)):
+        probs = category_probabilities(p.subset([j]), eta[:, area_of[j]])[0]  # (n, K)
+        cum = probs.cumsum(axis=1)
+        codes[:, j] = (rng.random((age.size, 1)) > cum).sum(axis=1).clip(0, probs.shape[1] - 1)
+    return codes, eta, areas
+
+
+def _needs_generator() -> Callable | None:
+    """The survey package's pure needs generator, when it is there."""
+    try:
+        from psychometrics.survey import simulate_needs
+    except ImportError:
+        return None
+    return simulate_needs
+
+
+def needs_answers(plan: BookletPlan, *, district: Sequence[str], age: np.ndarray,
+                  education: np.ndarray, rng: np.random.Generator
+                  ) -> tuple[np.ndarray, dict[str, np.ndarray], str]:
+    """Codes 0..4 per respondent and needs item of the plan, the truth, and its source.
+
+    :func:`psychometrics.survey.simulate_needs` (district and age-band profiles) answers
+    when it is installed and the bank's needs areas hold its options; otherwise
+    :func:`simulate_needs_likert`. Every item is answered (booklet delivery presents
+    each item in turn), so item non-response is 0.
+    """
+    ids = plan.needs_ids
+    n = age.size
+    generator = _needs_generator()
+    by_area: dict[str, list[int]] = {}
+    for j, i in enumerate(ids):
+        area = plan.items[i].domain_code.split(".", 1)[-1]
+        by_area.setdefault(area, []).append(j)
+    if generator is not None:
+        from psychometrics.survey import NEEDS_AREAS
+
+        if all(len(NEEDS_AREAS.get(a, ())) == len(cols) for a, cols in by_area.items()):
+            sim = generator(np.asarray(district), np.asarray(AGE_BANDS)[age],
+                            item_nonresponse=0.0, rng=rng)
+            codes = np.empty((n, len(ids)))
+            truth: dict[str, np.ndarray] = {
+                "truth_satisfaction": np.asarray(sim.expected_satisfaction)}
+            for area, cols in by_area.items():
+                codes[:, cols] = sim.answers[area]
+                truth[f"truth_needs_choice_{area}"] = np.asarray(sim.expected_choice[area])
+            return codes, truth, "psychometrics.survey.simulate_needs"
+    codes, eta, areas = simulate_needs_likert(plan, age=age, education=education, rng=rng)
+    return codes, {"truth_needs_eta": eta}, "assessment.survey.simulation.simulate_needs_likert"
+
+
+# ---------------------------------------------------------------- the simulation
+@dataclass
+class SimulationResult:
+    campaign: Campaign
+    n_sampled: int
+    n_respondents: int
+    n_responses: int
+    truth: TruthModel
+    plan: BookletPlan
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def reference_parameters(self) -> dict[str, dict[str, Any]]:
+        return self.plan.reference_parameters()
+
+    def __repr__(self) -> str:
+        return (f"SimulationResult(campaign={self.campaign.pk}, n_sampled={self.n_sampled}, "
+                f"n_respondents={self.n_respondents}, n_responses={self.n_responses})")
+
+
+def _pick(p: np.ndarray, rng: np.random.Generator, n: int) -> np.ndarray:
+    p = np.asarray(p, dtype=float)
+    return rng.choice(p.size, size=n, p=p / p.sum())
+
+
+def survey_simulate(
+    *,
+    campaign: Campaign,
+    n_respondents: int,
+    seed: int = 2025,
+    population_year: int | None = None,
+    method: str = "minimum",
+    stdout=None,
+) -> SimulationResult:
+    """Sample, invite, deliver and freeze a simulated survey of ``campaign``.
+
+    ``n_respondents`` is the expected number of respondents; the sample is that divided by
+    the average response rate. The campaign must be a survey campaign with a booklet
+    instrument and no sample design or sessions yet. Everything is written in one
+    transaction: a failure leaves the campaign as it was.
+    """
+    with transaction.atomic():
+        return _simulate(campaign=campaign, n_respondents=n_respondents, seed=seed,
+                         population_year=population_year, method=method, stdout=stdout)
+
+
+def _simulate(*, campaign: Campaign, n_respondents: int, seed: int,
+              population_year: int | None, method: str, stdout) -> SimulationResult:
+    from assessment.survey.services import design_create, invitations_issue
+
+    t_all, cpu_all = time.perf_counter(), time.process_time()
+    timings: dict[str, float] = {}
+    cpu = [time.process_time()]
+
+    def lap(name: str, t0: float) -> float:
+        # wall time, and this process's CPU time (the same on an idle machine)
+        timings[name] = round(time.perf_counter() - t0, 2)
+        used = time.process_time() - cpu[0]
+        cpu[0] = time.process_time()
+        if stdout is not None:
+            stdout.write(f"  survey simulation: {name} {timings[name]:.1f} s "
+                         f"(CPU {used:.1f} s)")
+        return time.perf_counter()
+
+    if n_respondents < 100:
+        raise ValidationError({"n_respondents": "simulate at least 100 respondents"})
+    if hasattr(campaign, "sample_design"):
+        raise ValidationError({"campaign": "this campaign already has a sample design"})
+    if Session.objects.filter(campaign=campaign).exists():
+        raise ValidationError({"campaign": "this campaign already has sessions"})
+    instrument = campaign.instrument
+    if instrument.mode != "booklet" or not (instrument.settings or {}).get("booklets"):
+        raise ValidationError({"campaign": "the campaign's instrument must deliver booklets"})
+    rng = np.random.default_rng(seed)
+    t0 = time.perf_counter()
+    plan = booklet_plan(booklets=instrument.settings["booklets"])
+    year = population_year or campaign.year or timezone.now().year
+    mean_rate = float(np.dot(RESPONSE_RATE, list(AGE_SHARES.values())) / sum(AGE_SHARES.values()))
+    n_sample = int(round(n_respondents / mean_rate))
+    design = design_create(campaign=campaign, method=method, sample_size=n_sample,
+                           minimum_per_district=n_sample // 32, population_year=year)
+    codes = invitations_issue(design=design)
+    t0 = lap("design and invitations", t0)
+
+    # ---- the invited persons and the truth
+    from learning_platform.districts.models import District
+
+    district_codes = list(District.objects.order_by("sort_order", "code")
+                          .values_list("code", flat=True))
+    district_pk = dict(District.objects.values_list("code", "pk"))
+    truth = TruthModel.draw(district_codes, rng=rng)
+    keys = [k.split("|") for k, _code in codes]
+    n = len(keys)
+    district = np.array([district_codes.index(k[0]) for k in keys])
+    age = np.array([AGE_BANDS.index(k[1]) for k in keys])
+    sex = np.array([SEXES.index(k[2]) for k in keys])
+    education = np.empty(n, dtype=int)
+    occupation = np.empty(n, dtype=int)
+    for a in range(len(AGE_BANDS)):
+        m = age == a
+        education[m] = _pick(EDUCATION_BY_AGE[a], rng, int(m.sum()))
+        occupation[m] = _pick(OCCUPATION_BY_AGE[a], rng, int(m.sum()))
+    theta = truth.draw_theta(district, age, education, rng=rng)
+    responded = rng.random(n) < np.asarray(RESPONSE_RATE)[age]
+    # The field team follows up an allocated stratum until someone in it responds, so no
+    # weighting class is left without respondents.
+    stratum = np.array([f"{d}|{a}|{s}" for d, a, s in zip(district, age, sex, strict=True)])
+    for label in np.unique(stratum):
+        where = np.flatnonzero(stratum == label)
+        if not responded[where].any():
+            responded[where[0]] = True
+    resp = np.flatnonzero(responded)
+    rng.shuffle(resp)  # the order in which respondents turn up
+    n_resp = resp.size
+
+    # ---- answers
+    booklets = plan.booklets
+    counter0 = Campaign.objects.values_list("rotation_counter", flat=True).get(pk=campaign.pk)
+    booklet_of = (counter0 + np.arange(n_resp)) % len(booklets)
+    scores: dict[int, np.ndarray] = {}
+    from psychometrics import category_probabilities
+
+    for d, ids in plan.ability_ids.items():
+        k = truth.domains.index(d)
+        probs = category_probabilities(plan.params[d], theta[resp, k])[:, :, 1]  # (items, n)
+        x = (rng.random(probs.shape) < probs).astype(np.int16)
+        for j, i in enumerate(ids):
+            scores[i] = x[j]
+    needs_truth: dict[str, np.ndarray] = {}
+    needs_source = ""
+    if plan.needs_ids:
+        codes_needs, needs_truth, needs_source = needs_answers(
+            plan, district=[district_codes[d] for d in district[resp]], age=age[resp],
+            education=education[resp], rng=rng)
+        for j, i in enumerate(plan.needs_ids):
+            scores[i] = codes_needs[:, j].astype(np.int16)
+    t0 = lap("persons and answers drawn", t0)
+
+    # ---- accounts, sessions, responses, results, redeemed invitations
+    from django.contrib.auth import get_user_model
+
+    from assessment.survey.services import invitation_redeem
+
+    User = get_user_model()  # noqa: N806
+    opens = campaign.opens_at
+    closes = campaign.closes_at or (opens + timedelta(days=60))
+    span = max((closes - opens).total_seconds() - 2 * 86400, 3600.0)
+    starts = np.sort(rng.uniform(86400, 86400 + span, n_resp))
+    starts += np.arange(n_resp) * 1e-3  # strictly increasing: the freezer's row order
+    unusable = make_password(None)
+    levels = _levels_by_domain(plan)
+    truth_rows: dict[str, int] = {}  # session id -> respondent index
+    n_responses = 0
+    writer = _RowWriter(Response, ("session", "sequence", "item_id", "revision_id",
+                                   "domain_code", "answer", "score", "seconds", "client_ts",
+                                   "server_ts"), prepared=("client_ts", "server_ts"))
+    results_writer = _RowWriter(Result, ("session", "domain_code", "theta", "se", "level_code",
+                                         "parameter_set_id", "n_items", "profile",
+                                         "created_at"))
+    with transaction.atomic():
+        for lo in range(0, n_resp, CHUNK):
+            chunk = range(lo, min(lo + CHUNK, n_resp))
+            users = User.objects.bulk_create([
+                User(username=f"survey-sim-{campaign.pk}-{r + 1:06d}", password=unusable,
+                     is_active=False, display_name=f"模拟受访者 {r + 1}",
+                     district_id=district_pk[district_codes[district[resp[r]]]])
+                for r in chunk
+            ], batch_size=CHUNK)
+            if any(u.pk is None for u in users):  # a database that returns no ids
+                ids = dict(User.objects.filter(username__in=[u.username for u in users])
+                           .values_list("username", "pk"))
+                for u in users:
+                    u.pk = ids[u.username]
+            sessions, rows = [], []
+            for r, user in zip(chunk, users, strict=True):
+                p = resp[r]
+                b = int(booklet_of[r])
+                items = booklets[b]
+                started = opens + timedelta(seconds=float(starts[r]))
+                seconds = np.array([plan.items[i].seconds for i in items]) * rng.lognormal(
+                    -0.1, 0.45, len(items))
+                at = float(starts[r]) + np.cumsum(seconds)  # server time of each answer
+                server = _db_times(opens, at)
+                client = _db_times(opens, at - rng.uniform(0.04, 0.9, len(items)))
+                pick = rng.random(len(items))
+                session = Session(
+                    id=uuid.uuid4(), user_id=user.pk, campaign_id=campaign.pk,
+                    instrument_id=instrument.pk, status=SessionStatus.FINISHED,
+                    background={"age_band": AGE_BANDS[age[p]], "sex": SEXES[sex[p]],
+                                "education": EDUCATION_ORDER[education[p]],
+                                "district_code": district_codes[district[p]],
+                                "occupation": OCCUPATIONS[occupation[p]]},
+                    consented_at=started, started_at=started,
+                    finished_at=opens + timedelta(seconds=float(at[-1])),
+                    booklet=b, plan={"items": list(items)}, pending={},
+                    n_answered=len(items), stop_reason="form_complete",
+                )
+                for seq, item_id in enumerate(items, start=1):
+                    item = plan.items[item_id]
+                    score = int(scores[item_id][r])
+                    options = item.answers[score]
+                    rows.append((session.id, seq, item_id, item.revision_id, item.domain_code,
+                                 options[int(pick[seq - 1] * len(options))], score,
+                                 round(float(seconds[seq - 1]), 3), client[seq - 1],
+                                 server[seq - 1]))
+                sessions.append(session)
+                truth_rows[str(session.id)] = r
+            Session.objects.bulk_create(sessions, batch_size=CHUNK)
+            writer.insert(rows)
+            results_writer.insert(_results(plan, sessions, scores, chunk, levels))
+            n_responses += len(rows)
+        Campaign.objects.filter(pk=campaign.pk).update(
+            rotation_counter=F("rotation_counter") + n_resp)
+        t0 = lap(f"{n_resp} sessions with {n_responses} responses written", t0)
+        # each respondent's one-time code opened their session
+        for sid, r in truth_rows.items():
+            invitation_redeem(campaign=campaign, code=codes[resp[r]][1], session_id=sid)
+        t0 = lap("invitations redeemed", t0)
+
+    # ---- freeze
+    from assessment.survey.services import survey_data_from_delivery
+
+    session_arrays = {"truth_theta": {sid: theta[resp[r]] for sid, r in truth_rows.items()}}
+    for name, values in needs_truth.items():
+        session_arrays[name] = {sid: values[r] for sid, r in truth_rows.items()}
+    survey_data_from_delivery(
+        campaign=campaign, session_arrays=session_arrays,
+        extra_arrays={"truth_district_means": np.asarray(truth.district_means)},
+        meta={"simulation": {
+            "n_respondents_target": n_respondents, "n_sampled": n, "n_respondents": n_resp,
+            "seed": seed, "district_codes": district_codes, "truth_model": truth.to_dict(),
+            "truth_theta_domains": list(truth.domains), "needs_generator": needs_source,
+            "parameter_set_id": plan.parameter_set_id, "timings": timings,
+        }},
+    )
+    lap("frozen into the survey data", t0)
+    timings["total"] = round(time.perf_counter() - t_all, 2)
+    timings["total_cpu"] = round(time.process_time() - cpu_all, 2)
+    return SimulationResult(campaign, n, n_resp, n_responses, truth, plan, timings)
+
+
+def _levels_by_domain(plan: BookletPlan) -> dict[str, list]:
+    out = {}
+    for d in plan.ability_ids:
+        out[d] = sorted(bank.domain_levels(d), key=lambda lv: lv.order)
+    return out
+
+
+def _level_code(levels: list, theta: float) -> str:
+    chosen = ""
+    for lv in levels:
+        if lv.min_theta is None or theta >= lv.min_theta:
+            chosen = lv.code
+    return chosen
+
+
+def _results(plan: BookletPlan, sessions: list[Session], scores: Mapping[int, np.ndarray],
+             chunk: range, levels: Mapping[str, list]) -> list[tuple]:
+    """Per session and main domain the EAP and SE with the active set, as delivery scores
+    a closed session (``session_score``): rows for :class:`_RowWriter` of ``Result``."""
+    from psychometrics import estimate_ability
+
+    rows: list[tuple] = []
+    now = timezone.now()
+    pset = plan.parameter_set_id
+    booklet_items = [set(b) for b in plan.booklets]
+    idx = np.asarray(chunk)
+    for d, ids in plan.ability_ids.items():
+        x = np.column_stack([scores[i][idx] for i in ids]).astype(float)
+        for r, s in enumerate(sessions):
+            x[r, [i not in booklet_items[s.booklet] for i in ids]] = np.nan
+        est = estimate_ability(x, plan.params[d], method="eap")
+        for r, s in enumerate(sessions):
+            th = float(est.theta[r])
+            rows.append((s.id, d, th, float(est.se[r]), _level_code(levels[d], th), pset,
+                         int((~np.isnan(x[r])).sum()), {}, now))
+    if plan.needs_ids:
+        x = np.column_stack([scores[i][idx] for i in plan.needs_ids]).astype(float)
+        for r, s in enumerate(sessions):
+            x[r, [i not in booklet_items[s.booklet] for i in plan.needs_ids]] = np.nan
+        est = estimate_ability(x, plan.params["needs"], method="eap")
+        for r, s in enumerate(sessions):
+            rows.append((s.id, "needs", float(est.theta[r]), float(est.se[r]), "", pset,
+                         int((~np.isnan(x[r])).sum()), {}, now))
+    return rows
+
+
+def _db_times(origin: datetime, seconds: np.ndarray) -> list:
+    """``origin + seconds`` as the database stores a ``DateTimeField`` value.
+
+    SQLite keeps naive UTC text (what ``adapt_datetimefield_value`` writes), made here in
+    one vectorised call; other databases take aware datetimes as they are.
+    """
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return [origin + timedelta(seconds=float(t)) for t in seconds]
+    base = np.datetime64(origin.astimezone(UTC).replace(tzinfo=None), "us")
+    stamps = base + np.round(np.asarray(seconds) * 1e6).astype("timedelta64[us]")
+    return [t.replace("T", " ") for t in np.datetime_as_string(stamps, unit="us")]
+
+
+class _RowWriter:
+    """INSERT many rows of a model with one ``executemany`` per batch.
+
+    ``bulk_create`` compiles every value of every row through the ORM, which on SQLite
+    costs more than the insert itself (about 5,000 responses a second here). This
+    writer prepares each column the way the field does (``get_db_prep_save``) but only
+    where the database needs it — dates, JSON and foreign keys, remembering repeated
+    values — and leaves plain numbers and strings as they are. Rows are tuples in
+    ``field_names`` order, with Python values; columns named in ``prepared`` already hold
+    the database's form (see :func:`_db_times`).
+    """
+
+    def __init__(self, model, field_names: Sequence[str], *, prepared: Sequence[str] = (),
+                 batch_size: int = 20_000):
+        from django.db import connection, models
+
+        self.connection = connection
+        self.fields = [model._meta.get_field(n) for n in field_names]
+        qn = connection.ops.quote_name
+        self.sql = (f"INSERT INTO {qn(model._meta.db_table)} "
+                    f"({', '.join(qn(f.column) for f in self.fields)}) "
+                    f"VALUES ({', '.join(['%s'] * len(self.fields))})")
+        plain = (models.IntegerField, models.FloatField, models.CharField, models.TextField)
+        self.convert: list[Callable | None] = []
+        for f in self.fields:
+            if f.name in prepared or (isinstance(f, plain) and not f.is_relation):
+                self.convert.append(None)
+            elif isinstance(f, models.DateTimeField):
+                self.convert.append(connection.ops.adapt_datetimefield_value)
+            else:
+                self.convert.append(self._memo(f))
+        self.batch_size = batch_size
+
+    def _memo(self, f) -> Callable:
+        import json
+
+        cache: dict[str, Any] = {}
+
+        def prep(value: Any) -> Any:
+            key = json.dumps(value, sort_keys=True, default=str)
+            if key not in cache:
+                if len(cache) > 50_000:
+                    cache.clear()
+                cache[key] = f.get_db_prep_save(value, self.connection)
+            return cache[key]
+
+        return prep
+
+    def insert(self, rows: Sequence[tuple]) -> int:
+        conv = list(enumerate(self.convert))
+        prepared = [tuple(v if c is None else c(v) for (_k, c), v in zip(conv, row, strict=True))
+                    for row in rows]
+        with self.connection.cursor() as cursor:
+            for lo in range(0, len(prepared), self.batch_size):
+                cursor.executemany(self.sql, prepared[lo:lo + self.batch_size])
+        return len(prepared)
+
+
+def true_district_figures(campaign: Campaign, *, domain: str, cut: float
+                          ) -> tuple[dict[str, float], dict[str, float]]:
+    """True mean and share at or above ``cut`` per district of a simulated campaign."""
+    data = campaign.survey_data
+    truth = TruthModel.from_dict(data.meta["simulation"]["truth_model"])
+    population = {(s.district_code, s.age_band, s.sex): float(s.population)
+                  for s in campaign.sample_design.strata.all()}
+    return truth.district_figures(population, domain=domain, cut=cut)
