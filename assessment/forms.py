@@ -291,6 +291,10 @@ class InstrumentForm(WagtailAdminModelForm):
             "mode",
             "language",
         ]
+        widgets = {
+            "description_zh": forms.Textarea(attrs={"rows": 3}),
+            "description_en": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
