@@ -68,7 +68,12 @@ def campaigns_list(request: HttpRequest):
 @router.post("/campaigns/{campaign_id}/sessions", response={200: SessionOut, 201: SessionOut},
              url_name="assessment_session_start", operation_id="assessment_session_start")
 def session_start(request: HttpRequest, campaign_id: int, body: SessionStartIn):
-    """Start a session (201), or return the one in progress to resume it (200)."""
+    """Start a session (201), or return the one in progress to resume it (200).
+
+    Either way this client becomes the session's connection: open WebSockets of the
+    session are fenced, and the ``connection_epoch`` returned fences this client in
+    turn when another one connects.
+    """
     campaign = Campaign.objects.select_related("instrument").get(pk=campaign_id)
     session, created = services.session_start(
         user=request.user, campaign=campaign, background=body.background,
@@ -110,7 +115,7 @@ def response_record(request: HttpRequest, session_id: str, body: ResponseIn):
     sid = _uuid(session_id)
     ack = services.response_record(
         session_id=sid, user=request.user, sequence=body.sequence, item_id=body.item_id,
-        answer=body.answer, client_ts=body.client_ts,
+        answer=body.answer, client_ts=body.client_ts, epoch=body.connection_epoch,
     )
     session = selectors.session_get_for_user(user=request.user, session_id=sid)
     return Status(201, {"ack": ack.payload(), "session": selectors.session_payload(session)})
@@ -118,9 +123,11 @@ def response_record(request: HttpRequest, session_id: str, body: ResponseIn):
 
 @router.post("/sessions/{session_id}/finish", response=SessionResultsOut,
              url_name="assessment_session_finish", operation_id="assessment_session_finish")
-def session_finish(request: HttpRequest, session_id: str):
+def session_finish(request: HttpRequest, session_id: str,
+                   connection_epoch: int | None = None):
     """End the session now and score what was answered (again: the same results)."""
-    session = services.session_finish(session_id=_uuid(session_id), user=request.user)
+    session = services.session_finish(session_id=_uuid(session_id), user=request.user,
+                                      epoch=connection_epoch)
     return results_out(session)
 
 

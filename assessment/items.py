@@ -156,10 +156,15 @@ def _area_of(domain_code: str, blueprint: Mapping[str, float]) -> str:
 def adaptive_pool(
     *, pool_ids: Sequence[int] | None, domain_codes: Sequence[str],
     blueprint: Mapping[str, float] | None,
+    difficulty_range: tuple[float, float] | None = None,
 ) -> AdaptivePool:
-    """Return the calibrated pool of an adaptive instrument (cached per active set)."""
+    """Return the calibrated pool of an adaptive instrument (cached per active set).
+
+    ``difficulty_range`` (lowest, highest) keeps only items whose location (b, or
+    the mean threshold of a polytomous item) lies in it, as a blueprint asks.
+    """
     key = (active_set_id(), tuple(pool_ids or ()), tuple(domain_codes),
-           tuple(sorted((blueprint or {}).items())))
+           tuple(sorted((blueprint or {}).items())), difficulty_range)
     now = time.monotonic()
     with _LOCK:
         hit = _CACHE.get(key)
@@ -167,6 +172,14 @@ def adaptive_pool(
             return hit[1]
     ids = list(pool_ids) if pool_ids else deliverable_item_ids(domain_codes=domain_codes)
     active = active_parameters(item_ids=ids)
+    if active.item_ids and difficulty_range is not None:
+        low, high = difficulty_range
+        keep = [k for k, b in enumerate(active.params.b) if low <= float(b) <= high]
+        active = type(active)(
+            active.parameter_set_id,
+            [active.item_ids[k] for k in keep],
+            active.params.subset(keep) if keep else None,
+        )
     if not active.item_ids:
         raise ValueError("no item of this instrument has parameters in the active set")
     delivery = {item.item_id: item for item in items_for_delivery(active.item_ids)}

@@ -37,6 +37,10 @@ class Instrument(models.Model):
 
     Every mode: ``time_limit_seconds`` (None = untimed).
     ``blueprint`` maps domain codes to target shares (CAT content balancing).
+    ``item_blueprint``, when set, takes its place: the item bank's blueprint gives the
+    content targets (counts or proportions per domain, scaled to the test length)
+    and the difficulty range of the adaptive pool, and assembles a fixed form that
+    lists no ``item_ids``.
     """
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
@@ -48,6 +52,10 @@ class Instrument(models.Model):
     domain_code = models.CharField(_("main domain"), max_length=40)
     mode = models.CharField(_("delivery mode"), max_length=20, choices=DeliveryMode.choices)
     blueprint = models.JSONField(_("blueprint"), default=dict, blank=True)
+    item_blueprint = models.ForeignKey(
+        "itembank.Blueprint", verbose_name=_("item-bank blueprint"),
+        on_delete=models.PROTECT, null=True, blank=True, related_name="instruments",
+    )
     settings = models.JSONField(_("delivery settings"), default=dict, blank=True)
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -190,6 +198,10 @@ class Session(models.Model):
     stop_reason = models.CharField(_("why it stopped"), max_length=40, blank=True)
     outcome_ref = models.CharField(_("credit-bank outcome"), max_length=200, blank=True)
     outcome_error = models.CharField(max_length=200, blank=True)
+    # Fencing token: raised each time a connection (a WebSocket, or an HTTP client
+    # that starts or resumes) takes the session over; answers that carry an older
+    # value come from a fenced connection and are refused.
+    connection_epoch = models.PositiveIntegerField(_("connection epoch"), default=0)
 
     class Meta:
         ordering = ["-started_at"]

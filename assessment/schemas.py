@@ -63,6 +63,9 @@ class SessionOut(Schema):
     deadline: str | None
     item: ItemOut | None
     result_url: str | None
+    connection_epoch: int = Field(
+        0, description="Fencing token of this connection: send it with each answer."
+    )
 
 
 class ResponseIn(Schema):
@@ -70,6 +73,11 @@ class ResponseIn(Schema):
     item_id: int
     answer: Any = Field(..., description="An option id, or a list of option ids.")
     client_ts: str | None = Field(None, description="ISO 8601 time on the device.")
+    connection_epoch: int | None = Field(
+        None, ge=0,
+        description="The connection_epoch this client received when it started or "
+                    "resumed; a newer connection fences it and its answers are refused.",
+    )
 
 
 class AckOut(Schema):

@@ -119,6 +119,7 @@ def session_payload(session: Session, *, now: datetime | None = None) -> dict[st
         "deadline": session.deadline.isoformat() if session.deadline else None,
         "item": None if finished else item_payload(session.pending),
         "result_url": reverse("assessment:result", args=[session.pk]) if finished else None,
+        "connection_epoch": session.connection_epoch,
     }
 
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from assessment import selectors, services
 from assessment.background import FIELDS, field_choices, field_labels
-from assessment.models import Audience, Campaign, CampaignKind, SessionStatus
+from assessment.models import Campaign, CampaignKind, SessionStatus
 from learning_platform.errors import ApiError
 
 
@@ -91,7 +91,7 @@ def session_begin(request: HttpRequest, campaign_id: int) -> HttpResponse:
     ]
     return render(request, "assessment/start.html", {
         "card": _campaign_card(campaign), "questions": questions, "required": required,
-        "invited": campaign.audience == Audience.INVITED,
+        "invited": bool(services.campaign_invitation_path(campaign)),
         "consent_errors": errors.get("consent", []),
         "code_errors": errors.get("invitation_code", []),
         "other_errors": [m for k, ms in errors.items()

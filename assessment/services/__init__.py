@@ -11,16 +11,28 @@ The modules of this package, each importing only those above it:
 ``instruments``  instruments, campaigns, delivery's own invitation codes
 ``scoring``      results of a session with the active parameter set
 ``outcomes``     closing a session: its score and the credit-bank outcome
+``statistics``   item statistics recounted from closed sessions, in the background
 ``events``       events to a session's connections, after commit
 ``selection``    the next item: fixed form, booklet rotation or adaptive engine
-``sessions``     start, resume, refresh, finish and expire sessions
+``sessions``     start, resume, connect (fence), refresh, finish and expire sessions
+``exposure``     Sympson–Hetter parameters of an adaptive instrument, by simulation
 ``responses``    store an answer once and acknowledge it after commit
 
 ``from assessment.services import X`` keeps working for every name below.
 """
 
-from assessment.services.errors import _closed_refusal, _refuse, session_not_found
-from assessment.services.events import _notify
+from assessment.services.errors import (
+    _closed_refusal,
+    _epoch_check,
+    _fenced_refusal,
+    _refuse,
+    session_not_found,
+)
+from assessment.services.events import _fence, _notify
+from assessment.services.exposure import (
+    ExposureCalibration,
+    instrument_exposure_calibrate,
+)
 from assessment.services.instruments import (
     DEFAULT_MAX_LENGTH,
     DEFAULT_MIN_LENGTH,
@@ -31,6 +43,7 @@ from assessment.services.instruments import (
     campaign_create,
     instrument_create,
     instrument_settings_clean,
+    instrument_settings_from_blueprint,
     invitations_create,
 )
 from assessment.services.outcomes import _close, _record_outcome
@@ -49,14 +62,25 @@ from assessment.services.selection import (
     _plan_for,
     _pool,
     _present,
+    instrument_content_targets,
 )
 from assessment.services.sessions import (
+    INVITATIONS_DELIVERY,
+    INVITATIONS_SURVEY,
+    _invitation_use,
     _locked_session,
+    campaign_invitation_path,
     campaign_is_open,
+    session_connect,
     session_finish,
     session_refresh,
     session_start,
     sessions_expire,
+)
+from assessment.services.statistics import (
+    item_statistics_arrays,
+    item_statistics_refresh,
+    item_statistics_schedule,
 )
 
 __all__ = [
@@ -64,12 +88,23 @@ __all__ = [
     "DEFAULT_MIN_LENGTH",
     "DEFAULT_SE_TARGET",
     "Ack",
+    "ExposureCalibration",
+    "INVITATIONS_DELIVERY",
+    "INVITATIONS_SURVEY",
     "campaign_create",
+    "campaign_invitation_path",
     "campaign_is_open",
     "instrument_create",
+    "instrument_exposure_calibrate",
+    "instrument_content_targets",
     "instrument_settings_clean",
+    "instrument_settings_from_blueprint",
+    "item_statistics_arrays",
+    "item_statistics_refresh",
+    "item_statistics_schedule",
     "invitations_create",
     "response_record",
+    "session_connect",
     "session_finish",
     "session_not_found",
     "session_refresh",
@@ -85,8 +120,12 @@ __all__ = [
     "_check_deliverable",
     "_close",
     "_closed_refusal",
+    "_epoch_check",
     "_exposure",
+    "_fence",
+    "_fenced_refusal",
     "_int_list",
+    "_invitation_use",
     "_locked_session",
     "_main_result",
     "_notify",

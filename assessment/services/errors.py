@@ -30,3 +30,19 @@ def _closed_refusal(session: Session) -> ApiError:
             "session_expired", _("The time for this test is over; answers are closed.")
         )
     return _refuse("session_finished", _("This test is finished; answers are closed."))
+
+
+def _fenced_refusal() -> ApiError:
+    return _refuse(
+        "fenced",
+        _(
+            "This test was opened in another window or on another device, so this "
+            "one takes no more answers. Reload the page to continue here."
+        ),
+    )
+
+
+def _epoch_check(session: Session, epoch: int | None) -> None:
+    """Refuse a request of a connection that a newer one has fenced."""
+    if epoch is not None and int(epoch) != session.connection_epoch:
+        raise _fenced_refusal()

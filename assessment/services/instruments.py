@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.core.exceptions import ValidationError
@@ -22,6 +22,10 @@ from assessment.models import (
     InstrumentKind,
     Invitation,
 )
+
+if TYPE_CHECKING:
+    from itembank.models import Blueprint
+
 from psychometrics.cat import (
     Randomesque,
     SympsonHetter,
@@ -179,6 +183,31 @@ def _exposure(spec: dict[str, Any] | None, pool: bank.AdaptivePool | None):
     )
 
 
+def instrument_settings_from_blueprint(
+    *, mode: str, settings: dict[str, Any] | None, item_blueprint: Blueprint | None
+) -> dict[str, Any]:
+    """Return the settings completed from an item-bank blueprint (unchanged without one).
+
+    Adaptive: ``max_length`` defaults to the blueprint's length. Fixed form without
+    ``item_ids``: the form is assembled from the blueprint and the active parameter
+    set, and ``assembled_from`` names the blueprint.
+    """
+    data = dict(settings or {})
+    if item_blueprint is None:
+        return data
+    if mode == DeliveryMode.ADAPTIVE:
+        data.setdefault("max_length", int(item_blueprint.length))
+    elif mode == DeliveryMode.FIXED and not data.get("item_ids"):
+        from itembank.services import form_assemble
+
+        try:
+            data["item_ids"] = [int(i) for i in form_assemble(blueprint=item_blueprint)]
+        except ValidationError as exc:
+            raise ValidationError({"item_blueprint": exc.messages}) from None
+        data["assembled_from"] = item_blueprint.code
+    return data
+
+
 @transaction.atomic
 def instrument_create(
     *,
@@ -189,12 +218,20 @@ def instrument_create(
     mode: str,
     settings: dict[str, Any] | None = None,
     blueprint: dict[str, float] | None = None,
+    item_blueprint: Blueprint | None = None,
     name_en: str = "",
     description_zh: str = "",
     description_en: str = "",
     language: str = "zh-hans",
 ) -> Instrument:
-    """Create an instrument after checking its settings for the delivery mode."""
+    """Create an instrument after checking its settings for the delivery mode.
+
+    With ``item_blueprint`` (an item-bank blueprint) an adaptive test balances its
+    content and limits difficulty by it and is as long as it (unless
+    ``settings.max_length`` says otherwise); a fixed form without ``item_ids`` is
+    assembled from it (``itembank.services.form_assemble``). The ``blueprint`` JSON
+    of shares keeps working for instruments without one.
+    """
     if kind not in InstrumentKind.values:
         raise ValidationError(
             {"kind": _("Unknown instrument kind %(kind)s.") % {"kind": kind}}
@@ -209,6 +246,9 @@ def instrument_create(
             raise ValidationError(
                 {f"blueprint.{area}": _("A blueprint share must be >= 0.")}
             )
+    settings = instrument_settings_from_blueprint(
+        mode=mode, settings=settings, item_blueprint=item_blueprint
+    )
     instrument = Instrument(
         code=code,
         name_zh=name_zh,
@@ -217,6 +257,7 @@ def instrument_create(
         domain_code=domain_code,
         mode=mode,
         blueprint=blueprint,
+        item_blueprint=item_blueprint,
         settings=instrument_settings_clean(mode=mode, settings=settings),
         description_zh=description_zh,
         description_en=description_en,
@@ -267,10 +308,27 @@ def campaign_create(
 def invitations_create(
     *, campaign: Campaign, count: int, district_code: str = "", stratum: str = ""
 ) -> list[Invitation]:
-    """Issue one-time codes for sampled respondents of an invited campaign."""
+    """Issue one-time codes for an invited campaign without a survey sample design.
+
+    A campaign has one source of codes. With a sample design
+    (``assessment.survey.models.SampleDesign``) the survey issues them per stratum
+    (``assessment.survey.services.invitations_issue``, hashed) and session start
+    redeems them there, so delivery refuses to issue its own for it.
+    """
+    from assessment.survey.models import SampleDesign
+
     if campaign.audience != Audience.INVITED:
         raise ValidationError(
             {"campaign": _("Only an invited campaign takes invitations.")}
+        )
+    if SampleDesign.objects.filter(campaign_id=campaign.pk).exists():
+        raise ValidationError(
+            {
+                "campaign": _(
+                    "This campaign has a survey sample design: issue its codes "
+                    "from the sample design."
+                )
+            }
         )
     if not 1 <= count <= 100_000:
         raise ValidationError({"count": _("count must be between 1 and 100000.")})

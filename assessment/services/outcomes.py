@@ -11,13 +11,25 @@ from django.db import transaction
 from assessment import items as bank
 from assessment.models import InstrumentKind, Session
 from assessment.services.scoring import _main_result, session_score
+from assessment.services.statistics import (
+    LEFT_UNANSWERED,
+    item_statistics_schedule,
+    session_presented_item_ids,
+)
 from learning_platform.errors import ApiError
 
 logger = logging.getLogger(__name__)
 
 
 def _close(session: Session, *, status: str, reason: str, now: datetime) -> None:
-    """Close a session (the caller saves it): score it and record the outcome."""
+    """Close a session (the caller saves it): score it and record the outcome.
+
+    The item on screen, if any, is remembered as omitted, and the statistics of every
+    item the session presented are recounted in the background after commit.
+    """
+    left = (session.pending or {}).get("item_id")
+    if left is not None:
+        session.plan = {**(session.plan or {}), LEFT_UNANSWERED: int(left)}
     session.status = status
     session.stop_reason = reason
     session.finished_at = now
@@ -25,6 +37,7 @@ def _close(session: Session, *, status: str, reason: str, now: datetime) -> None
     session_score(session=session)
     if session.instrument.kind == InstrumentKind.ABILITY and session.n_answered:
         _record_outcome(session)
+    item_statistics_schedule(item_ids=session_presented_item_ids(session))
 
 
 def _record_outcome(session: Session) -> None:

@@ -18,7 +18,7 @@ from assessment.models import (
     Session,
     SessionStatus,
 )
-from assessment.services.errors import _closed_refusal, _refuse
+from assessment.services.errors import _closed_refusal, _epoch_check, _refuse
 from assessment.services.events import _notify
 from assessment.services.outcomes import _close
 from assessment.services.selection import _advance
@@ -86,6 +86,7 @@ def response_record(
     client_ts: Any = None,
     now: datetime | None = None,
     origin: str = "",
+    epoch: int | None = None,
 ) -> Ack:
     """Store one answer once and present the next item; return after commit.
 
@@ -94,11 +95,18 @@ def response_record(
     that is not the one presented, a finished or expired session, or someone else's
     session are refused and change nothing (an expired session is closed, which is
     what the clock already decided).
+
+    ``epoch`` is the connection epoch the caller received when it connected
+    (:func:`session_connect`, or the session start/resume over HTTP). An answer that
+    carries an older one comes from a connection a newer one fenced, and is refused
+    before anything is read or stored. Without ``epoch`` (the no-JavaScript pages)
+    the sequence and item checks alone guard against stale answers.
     """
     refusal: ApiError | None = None
     with transaction.atomic():
         now = now or timezone.now()
         session = _locked_session(session_id=session_id, user=user)
+        _epoch_check(session, epoch)
         existing = Response.objects.filter(session=session, sequence=sequence).first()
         if existing is not None:
             if existing.item_id == item_id and existing.answer == answer:

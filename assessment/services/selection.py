@@ -104,13 +104,35 @@ def _adaptive_settings(instrument: Instrument) -> dict[str, Any]:
     }
 
 
+def instrument_content_targets(
+    instrument: Instrument,
+) -> tuple[dict[str, float], tuple[float, float] | None]:
+    """Return the content shares and difficulty range CAT balancing uses.
+
+    With an item-bank blueprint: its targets (counts or proportions) as whole
+    counts over the maximum length, and its difficulty range. Otherwise the
+    instrument's own JSON shares and no range.
+    """
+    blueprint = instrument.item_blueprint if instrument.item_blueprint_id else None
+    if blueprint is None:
+        return dict(instrument.blueprint or {}), None
+    from itembank.selectors import blueprint_targets
+
+    length = int((instrument.settings or {}).get("max_length", blueprint.length))
+    targets = blueprint_targets(blueprint, length=length)
+    shares = {code: float(n) for code, n in targets.items() if n > 0}
+    return shares, (float(blueprint.difficulty_min), float(blueprint.difficulty_max))
+
+
 def _pool(instrument: Instrument) -> bank.AdaptivePool:
     settings = instrument.settings or {}
-    domains = list(instrument.blueprint) or [instrument.domain_code]
+    shares, difficulty = instrument_content_targets(instrument)
+    domains = list(shares) or [instrument.domain_code]
     return bank.adaptive_pool(
         pool_ids=settings.get("item_ids"),
         domain_codes=domains,
-        blueprint=instrument.blueprint,
+        blueprint=shares,
+        difficulty_range=difficulty,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,8 +21,8 @@ from assessment.models import (
     Session,
     SessionStatus,
 )
-from assessment.services.errors import _refuse, session_not_found
-from assessment.services.events import _notify
+from assessment.services.errors import _epoch_check, _refuse, session_not_found
+from assessment.services.events import _fence, _notify
 from assessment.services.outcomes import _close
 from assessment.services.selection import _advance, _plan_for
 from learning_platform.accounts.models import User
@@ -45,7 +46,15 @@ def session_start(
     invitation_code: str | None = None,
     now: datetime | None = None,
 ) -> tuple[Session, bool]:
-    """Start a session, or return the one in progress (``created`` False) to resume it."""
+    """Start a session, or return the one in progress (``created`` False) to resume it.
+
+    A campaign taken by invitation needs a one-time code to start, through exactly
+    one path (:func:`campaign_invitation_path`): the survey's hashed codes when the
+    campaign has a sample design (``assessment.survey.services.invitation_redeem``),
+    otherwise delivery's own codes of an invited campaign (:func:`invitations_create`).
+    An unknown or used code is refused and nothing is stored; a citizen resuming the
+    session in progress needs no code again.
+    """
     now = now or timezone.now()
     campaign = (
         Campaign.objects.select_for_update()
@@ -59,6 +68,8 @@ def session_start(
     )
     if current is not None:
         if current.deadline is None or now <= current.deadline:
+            _connection_take(current)
+            current.save(update_fields=["connection_epoch"])
             return current, False
         _close(
             current,
@@ -82,27 +93,18 @@ def session_start(
     cleaned = background_clean(
         background, required=campaign.kind != CampaignKind.PRACTICE
     )
-    invitation = None
-    if campaign.audience == Audience.INVITED:
-        invitation = (
-            Invitation.objects.select_for_update()
-            .filter(campaign=campaign, code=(invitation_code or "").strip())
-            .first()
-        )
-        if invitation is None or invitation.used_at is not None:
-            raise ValidationError(
-                {
-                    "invitation_code": _(
-                        "This invitation code is not valid or has been used."
-                    )
-                }
-            )
-        invitation.used_by = user
-        invitation.used_at = now
-        invitation.save(update_fields=["used_by", "used_at"])
+    session_id = uuid.uuid4()
+    invitation = _invitation_use(
+        campaign=campaign,
+        user=user,
+        code=invitation_code,
+        session_id=session_id,
+        now=now,
+    )
     instrument = campaign.instrument
     limit = instrument.time_limit_seconds
     session = Session(
+        id=session_id,
         user=user,
         campaign=campaign,
         instrument=instrument,
@@ -113,10 +115,75 @@ def session_start(
         deadline=now + timedelta(seconds=limit) if limit else None,
     )
     session.plan = _plan_for(session, campaign, instrument)
+    session.connection_epoch = 1
     session.save()
     _advance(session, now=now)
     session.save()
     return session, True
+
+
+def campaign_invitation_path(campaign: Campaign) -> str:
+    """Return where the campaign's one-time codes come from: survey, delivery or ""."""
+    from assessment.survey.models import SampleDesign
+
+    if SampleDesign.objects.filter(campaign_id=campaign.pk).exists():
+        return INVITATIONS_SURVEY
+    if campaign.audience == Audience.INVITED:
+        return INVITATIONS_DELIVERY
+    return ""
+
+
+INVITATIONS_SURVEY = "survey"
+INVITATIONS_DELIVERY = "delivery"
+
+
+def _invitation_use(
+    *,
+    campaign: Campaign,
+    user: User,
+    code: str | None,
+    session_id: uuid.UUID,
+    now: datetime,
+) -> Invitation | None:
+    """Redeem the code that lets the user start; return delivery's invitation row."""
+    path = campaign_invitation_path(campaign)
+    if not path:
+        return None
+    code = (code or "").strip()
+    if not code:
+        raise ValidationError(
+            {"invitation_code": _("Please enter the one-time code of your invitation.")}
+        )
+    if path == INVITATIONS_SURVEY:
+        from assessment.survey.services import invitation_redeem
+
+        try:
+            invitation_redeem(campaign=campaign, code=code, session_id=str(session_id))
+        except ValidationError as exc:
+            messages = (
+                exc.message_dict.get("code") if hasattr(exc, "error_dict") else None
+            )
+            raise ValidationError(
+                {"invitation_code": messages or exc.messages}
+            ) from None
+        return None
+    invitation = (
+        Invitation.objects.select_for_update()
+        .filter(campaign=campaign, code=code)
+        .first()
+    )
+    if invitation is None or invitation.used_at is not None:
+        raise ValidationError(
+            {
+                "invitation_code": _(
+                    "This invitation code is not valid or has been used."
+                )
+            }
+        )
+    invitation.used_by = user
+    invitation.used_at = now
+    invitation.save(update_fields=["used_by", "used_at"])
+    return invitation
 
 
 def _locked_session(*, session_id: Any, user: User) -> Session:
@@ -131,39 +198,77 @@ def _locked_session(*, session_id: Any, user: User) -> Session:
     return session
 
 
+def _connection_take(session: Session) -> None:
+    """Make the caller the session's current connection (the row is locked)."""
+    session.connection_epoch += 1
+    _fence(session_id=str(session.pk), epoch=session.connection_epoch)
+
+
+def session_connect(
+    *, session_id: Any, user: User, now: datetime | None = None
+) -> Session:
+    """Open (or reopen) a connection to the user's session and fence older ones.
+
+    The returned ``connection_epoch`` is the connection's fencing token: answers and
+    finish requests that carry it are refused once a newer connection took over.
+    A closed session is returned as it is.
+    """
+    with transaction.atomic():
+        session = _session_current(session_id=session_id, user=user, now=now)
+        if session.status == SessionStatus.IN_PROGRESS:
+            _connection_take(session)
+            session.save(update_fields=["connection_epoch"])
+    return session
+
+
 def session_refresh(
     *, session_id: Any, user: User, now: datetime | None = None
 ) -> Session:
     """Return the user's session, closed first if its time ran out while away."""
     with transaction.atomic():
-        now = now or timezone.now()
-        session = _locked_session(session_id=session_id, user=user)
-        if (
-            session.status == SessionStatus.IN_PROGRESS
-            and session.deadline is not None
-            and now > session.deadline
-        ):
-            _close(
-                session,
-                status=SessionStatus.EXPIRED,
-                reason="time_limit",
-                now=session.deadline,
-            )
-            session.save()
-        elif session.status == SessionStatus.IN_PROGRESS and not session.pending:
-            # A session left without an item (e.g. the pool changed): present one.
-            _advance(session, now=now)
-            session.save()
+        session = _session_current(session_id=session_id, user=user, now=now)
+    return session
+
+
+def _session_current(*, session_id: Any, user: User, now: datetime | None) -> Session:
+    now = now or timezone.now()
+    session = _locked_session(session_id=session_id, user=user)
+    if (
+        session.status == SessionStatus.IN_PROGRESS
+        and session.deadline is not None
+        and now > session.deadline
+    ):
+        _close(
+            session,
+            status=SessionStatus.EXPIRED,
+            reason="time_limit",
+            now=session.deadline,
+        )
+        session.save()
+    elif session.status == SessionStatus.IN_PROGRESS and not session.pending:
+        # A session left without an item (e.g. the pool changed): present one.
+        _advance(session, now=now)
+        session.save()
     return session
 
 
 def session_finish(
-    *, session_id: Any, user: User, now: datetime | None = None, origin: str = ""
+    *,
+    session_id: Any,
+    user: User,
+    now: datetime | None = None,
+    origin: str = "",
+    epoch: int | None = None,
 ) -> Session:
-    """End a session at the citizen's request and score what was answered; idempotent."""
+    """End a session at the citizen's request and score what was answered; idempotent.
+
+    With ``epoch`` (the caller's connection epoch) a fenced connection is refused.
+    """
     with transaction.atomic():
         now = now or timezone.now()
         session = _locked_session(session_id=session_id, user=user)
+        if session.status == SessionStatus.IN_PROGRESS:
+            _epoch_check(session, epoch)
         if session.status == SessionStatus.IN_PROGRESS:
             expired = session.deadline is not None and now > session.deadline
             _close(

@@ -119,6 +119,7 @@
   }
 
   form.addEventListener("submit", function (event) {
+    if (fenced) { event.preventDefault(); return; }
     form.elements.client_ts.value = new Date().toISOString();
     if (!socket || socket.readyState !== WebSocket.OPEN || !current) { return; }  /* plain POST */
     event.preventDefault();
@@ -139,6 +140,8 @@
     });
   });
 
+  var fenced = false;
+
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + root.dataset.wsPath);
@@ -158,7 +161,14 @@
         location.href = msg.session.result_url || resultUrl;
       } else if (msg.type === "time") {
         if (msg.status !== "in_progress") { location.href = resultUrl; } else { setClock(msg.seconds_left); }
+      } else if (msg.type === "fenced") {
+        /* A newer window or device took the session over: stop here, never reconnect
+           (reconnecting would fence the other one in turn). */
+        fenced = true; waiting = null;
+        document.getElementById("submit").disabled = true;
+        say(msg.message);
       } else if (msg.type === "error") {
+        if (msg.code === "fenced") { return; }
         waiting = null;
         document.getElementById("submit").disabled = false;
         if (msg.code === "session_expired" || msg.code === "session_finished") { location.href = resultUrl; return; }
@@ -167,7 +177,7 @@
     };
     socket.onclose = function (event) {
       root.dataset.connected = "";
-      if (event.code === 4401 || event.code === 4404) { return; }
+      if (fenced || event.code === 4401 || event.code === 4404 || event.code === 4409) { return; }
       say(labels.offline);
       retry = Math.min(retry + 1, 6);
       setTimeout(connect, 300 * Math.pow(2, retry));
