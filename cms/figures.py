@@ -246,7 +246,12 @@ class Figures:
         return [*self.snapshot.get("waves", []), {**self.rollup, "cells": self._cells}]
 
     def change(self, figure: Figure) -> Change | None:
-        """Return the change since the previous wave for the same cell, if both show a figure."""
+        """Return the change since the previous wave for the same cell, if both show a figure.
+
+        SE of the change = √(SE_now² + SE_before² + linking error²), as the survey's
+        ``rollup_changes`` computes it; snapshots made before cells carried a linking
+        error count it as 0.
+        """
         earlier = self.snapshot.get("waves", [])
         if not earlier or figure.suppressed or figure.estimate is None:
             return None
@@ -258,7 +263,12 @@ class Figures:
         diff = figure.estimate - prev["estimate"]
         se = None
         if figure.se is not None and prev.get("se") is not None:
-            se = math.sqrt(figure.se**2 + prev["se"] ** 2)
+            # The scales of two waves are linked through common items; that link's error
+            # (carried into the cell's units by the roll-up) adds to both sampling errors.
+            now = self._match(self._cells, figure.domain_code, figure.indicator,
+                              figure.district_code, figure.category) or {}
+            link = now.get("linking_error") or 0.0
+            se = math.sqrt(figure.se**2 + prev["se"] ** 2 + link**2)
         return Change(
             previous_year=int(prev_wave.get("year") or 0),
             previous_estimate=prev["estimate"],

@@ -99,11 +99,12 @@ def _cell_dict(cell) -> dict[str, Any]:
     data = asdict(cell) if is_dataclass(cell) else dict(cell)
     if data.get("suppressed"):
         # A suppressed cell is stored without any figure, so no later template can show one.
-        data.update(estimate=None, se=None, ci_low=None, ci_high=None)
+        data.update(estimate=None, se=None, ci_low=None, ci_high=None, linking_error=None)
     return {
         key: data.get(key)
         for key in ("district_code", "domain_code", "indicator", "category", "estimate", "se",
-                    "ci_low", "ci_high", "n", "suppressed", "suppression_reason")
+                    "ci_low", "ci_high", "n", "suppressed", "suppression_reason",
+                    "linking_error")
     }
 
 

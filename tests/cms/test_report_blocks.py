@@ -92,3 +92,23 @@ def test_image_block_renders_with_its_alternative_text(client, make_report):
         "image": image.pk, "alt": "调查流程示意", "caption": "图1 调查流程"}}])
     html = client.get(page.url).content.decode()
     assert 'alt="调查流程示意"' in html and "图1 调查流程" in html
+
+
+def test_a_change_between_waves_counts_the_linking_error():
+    """SE of a change = √(SE_now² + SE_before² + linking error²): 2² + 1.5² + 2² = 10.25."""
+    from cms.figures import Figures
+
+    def cell(estimate, se, linking_error=None):
+        return {"district_code": "310101", "domain_code": "info", "indicator": "attainment_rate",
+                "category": None, "estimate": estimate, "se": se, "ci_low": None,
+                "ci_high": None, "n": 400, "suppressed": False, "suppression_reason": "",
+                "linking_error": linking_error}
+
+    snapshot = {"rollup": {"id": 2, "name": "2026", "year": 2026},
+                "cells": [cell(60.0, 2.0, 2.0)],
+                "waves": [{"id": 1, "year": 2021, "cells": [cell(55.0, 1.5)]}]}
+    figures = Figures(snapshot)
+    change = figures.change(figures.cell("info", "attainment_rate", "310101"))
+    assert change.se == pytest.approx(10.25 ** 0.5)
+    assert change.difference == pytest.approx(5.0)
+    assert change.significant is False  # 5 < 1.96 × 3.2; without the link it would be 5 > 4.9
