@@ -220,7 +220,8 @@ def export_qti(request):
 
     from .qti import export_package
 
-    _require(request, "itembank.view_item")
+    # a QTI package carries the correct responses: only for those who may see keys
+    _require(request, "itembank.view_item_key")
     items = Item.objects.select_related("domain").prefetch_related("options")
     if request.GET.get("domain"):
         code = request.GET["domain"]

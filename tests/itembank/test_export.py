@@ -133,3 +133,16 @@ def test_listing_exports_the_filtered_selection(varied, client, make_user):
     assert again == [r for r in varied if r["code"] == "X-SC"]
     page = client.get("/admin/itembank/export/items.xlsx?domain=needs")
     assert page.status_code == 200 and page.content[:2] == b"PK"
+
+
+def test_admin_exports_without_key_permission(varied, client, viewer):
+    """Someone who may open the admin and view items but not keys gets the spreadsheet
+    without keys and no QTI package (it carries the correct responses)."""
+    from django.contrib.auth.models import Permission
+
+    viewer.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(viewer)
+    rows = _rows(client.get("/admin/itembank/export/items.csv").content)
+    assert len(rows) == 6 and all(r["key"] == "" for r in rows)
+    refused = client.get("/admin/itembank/export/qti/")
+    assert refused.status_code in (302, 403) and refused.content[:2] != b"PK"
