@@ -35,6 +35,32 @@ def _blueprint_clean(blueprint: dict[str, Any] | None) -> dict[str, float]:
     return cleaned
 
 
+def _same_k(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
+    def norm(k):
+        return {str(i): round(float(v), 6) for i, v in (k or {}).items()}
+
+    return norm(a) == norm(b)
+
+
+def _keep_exposure_provenance(
+    old: dict[str, Any] | None, settings: dict[str, Any]
+) -> dict[str, Any]:
+    """Keep where simulated Sympson–Hetter parameters came from while they are unchanged.
+
+    ``exposure_calibrate`` stores the parameter set, target, seed and date with the
+    parameters; an edit form sends back only the parameters. When they come back as
+    they were, the record of their simulation stays; edited by hand, it goes.
+    """
+    new = settings.get("exposure") or {}
+    old = old or {}
+    if (
+        new.get("method") == old.get("method") == "sympson_hetter"
+        and _same_k(new.get("k_params"), old.get("k_params"))
+    ):
+        settings = {**settings, "exposure": {**old, **new}}
+    return settings
+
+
 @transaction.atomic
 def instrument_update(
     *,
@@ -91,7 +117,10 @@ def instrument_update(
     locked.mode = mode
     locked.language = language
     locked.blueprint = _blueprint_clean(blueprint)
-    locked.settings = instrument_settings_clean(mode=mode, settings=settings)
+    locked.settings = _keep_exposure_provenance(
+        (locked.settings or {}).get("exposure"),
+        instrument_settings_clean(mode=mode, settings=settings),
+    )
     locked.full_clean()
     locked.save()
     return locked

@@ -72,3 +72,27 @@ def test_command_refuses_unknown_and_non_adaptive_instruments(fixed_campaign):
         call_command("exposure_calibrate", fixed_campaign.instrument.code)
     with pytest.raises(CommandError):
         call_command("exposure_calibrate", fixed_campaign.instrument.code, "--simulees", "5")
+
+
+def test_an_edit_keeps_the_simulation_record_until_the_parameters_change(short_cat):
+    from assessment.services.updates import instrument_update
+
+    services.instrument_exposure_calibrate(instrument=short_cat, target_rate=0.4,
+                                           n_simulees=300, seed=5)
+    short_cat.refresh_from_db()
+    stored = short_cat.settings["exposure"]
+    # what the admin form sends back: method and parameters only, keys as integers
+    form = {"method": "sympson_hetter",
+            "k_params": {int(i): k for i, k in stored["k_params"].items()}}
+    fields = {"code": short_cat.code, "name_zh": "改名", "kind": short_cat.kind,
+              "domain_code": short_cat.domain_code, "mode": short_cat.mode}
+    edited = instrument_update(instrument=short_cat, **fields,
+                               settings={**short_cat.settings, "exposure": form})
+    assert edited.settings["exposure"]["seed"] == 5
+    assert edited.settings["exposure"]["parameter_set_id"] == stored["parameter_set_id"]
+    # parameters edited by hand: no longer the simulation's
+    form["k_params"][next(iter(form["k_params"]))] = 0.5
+    edited = instrument_update(instrument=edited, **fields,
+                               settings={**edited.settings, "exposure": form})
+    assert "seed" not in edited.settings["exposure"]
+    assert edited.settings["exposure"]["method"] == "sympson_hetter"
