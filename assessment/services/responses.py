@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 
 from assessment import items as bank
 from assessment.models import (
+    DeliveryMode,
+    Instrument,
     Response,
     Session,
     SessionStatus,
@@ -21,7 +23,7 @@ from assessment.models import (
 from assessment.services.errors import _closed_refusal, _epoch_check, _refuse
 from assessment.services.events import _notify
 from assessment.services.outcomes import _close
-from assessment.services.selection import _advance
+from assessment.services.selection import _advance, _pool
 from assessment.services.sessions import _locked_session
 from learning_platform.accounts.models import User
 from learning_platform.errors import ApiError
@@ -76,6 +78,29 @@ def _parse_client_ts(value: Any) -> datetime | None:
     )
 
 
+def _warm_pool(*, session_id: Any, user: User) -> None:
+    """Build an adaptive instrument's pool before the session row is locked.
+
+    The pool is cached for minutes; when it expires, rebuilding it (a query per item)
+    inside the answer's transaction held the session lock for seconds while other
+    answers queued (the 5-minute stalls of the soak). Here it costs one query when
+    the cache is warm; errors are left for the locked path to report.
+    """
+    try:
+        instrument = Instrument.objects.filter(
+            sessions__pk=session_id,
+            sessions__user_id=user.pk,
+            mode=DeliveryMode.ADAPTIVE,
+        ).first()
+    except (ValueError, ValidationError):
+        return  # a malformed id: the locked path refuses it as not found
+    if instrument is not None:
+        try:
+            _pool(instrument)
+        except ValueError:
+            pass
+
+
 def response_record(
     *,
     session_id: Any,
@@ -103,6 +128,7 @@ def response_record(
     the sequence and item checks alone guard against stale answers.
     """
     refusal: ApiError | None = None
+    _warm_pool(session_id=session_id, user=user)
     with transaction.atomic():
         now = now or timezone.now()
         session = _locked_session(session_id=session_id, user=user)

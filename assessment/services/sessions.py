@@ -57,7 +57,8 @@ def session_start(
     """
     now = now or timezone.now()
     campaign = (
-        Campaign.objects.select_for_update()
+        # of=self: a join under FOR UPDATE would lock the instrument row as well
+        Campaign.objects.select_for_update(of=("self",))
         .select_related("instrument")
         .get(pk=campaign.pk)
     )
@@ -188,7 +189,9 @@ def _invitation_use(
 
 def _locked_session(*, session_id: Any, user: User) -> Session:
     session = (
-        Session.objects.select_for_update()
+        # of=self: PostgreSQL's FOR UPDATE on a join also locks the joined campaign and
+        # instrument rows, which serialised every answer of a campaign (found by the soak)
+        Session.objects.select_for_update(of=("self",))
         .select_related("instrument", "campaign")
         .filter(pk=session_id, user_id=user.pk)
         .first()
@@ -307,7 +310,7 @@ def sessions_expire(
     for session_id in sorted(ids + ended_campaign):
         with transaction.atomic():
             session = (
-                Session.objects.select_for_update()
+                Session.objects.select_for_update(of=("self",))
                 .select_related("instrument")
                 .get(pk=session_id)
             )
