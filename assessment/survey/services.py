@@ -286,7 +286,8 @@ def survey_data_from_delivery(
     """Adapter: read the campaign's delivered sessions into the survey's arrays.
 
     Respondents are the closed sessions (``campaign_response_matrix``); each unused
-    invitation counts as a non-respondent of its stratum. Ability items are grouped by
+    invitation counts as a non-respondent of its stratum. A campaign without a sample
+    design has respondents only (its weights come from raking to the population). Ability items are grouped by
     the main domain (``info.safety`` -> ``info``) their responses were recorded under,
     as delivery scores them; items of a needs or satisfaction domain (the item bank's
     domain kind ``needs``) go to ``needs_<area>`` arrays (Likert codes 0..4, items in id
@@ -302,8 +303,6 @@ def survey_data_from_delivery(
     from assessment.selectors import campaign_response_matrix
 
     design = getattr(campaign, "sample_design", None)
-    if design is None:
-        raise ValidationError({"campaign": _("The campaign has no sample design.")})
     mat = campaign_response_matrix(campaign_id=campaign.pk)
     if not mat.session_ids:
         raise ValidationError({"campaign": _("No finished sessions to read yet.")})
@@ -361,11 +360,14 @@ def survey_data_from_delivery(
             float(list(AGE_SHARES).index(b["age_band"])) if b.get("age_band") in AGE_SHARES else np.nan,
             1.0 if b.get("sex") == "female" else 0.0,
         ])
+    # Without a sample design (open practice, a thematic survey anyone may take) there
+    # are no invitations and so no known non-respondents: the weights job then rakes
+    # the respondents to the population margins instead.
     used_by_stratum = dict(
         SurveyInvitation.objects.filter(stratum__design=design, redeemed_at__isnull=False)
         .values_list("stratum_id").annotate(n=models.Count("pk"))
-    )
-    for s in design.strata.all():
+    ) if design is not None else {}
+    for s in design.strata.all() if design is not None else ():
         missing = max(s.allocation - used_by_stratum.get(s.pk, 0), 0)
         sampled += [{"district_code": s.district_code, "age_band": s.age_band, "sex": s.sex,
                      "responded": False}] * missing

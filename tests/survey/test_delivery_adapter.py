@@ -108,3 +108,28 @@ def test_a_session_without_its_value_is_refused_and_nothing_is_stored(districts,
                                            session_arrays={"truth_theta": {"other": 1.0}})
     assert not SurveyData.objects.filter(campaign=campaign).exists()
     assert str(s.pk)
+
+
+def test_a_campaign_without_a_design_is_read_and_weighted_by_raking(districts, make_user):
+    """Open practice has no sample and no invitations: every closed session is a
+    respondent, and the weights job rakes them to the population's district margin."""
+    from assessment.survey.jobs import run_job
+    from assessment.survey.models import WeightSet
+    from learning_platform.districts.models import District
+
+    campaign = make_campaign()
+    now = timezone.now()
+    codes = list(District.objects.values_list("code", flat=True))
+    for k, dc in enumerate(codes * 2):
+        _session(campaign, make_user(), now,
+                 {"district_code": dc, "age_band": "25-34", "sex": ("female", "male")[k % 2],
+                  "education": "bachelor", "occupation": "office"},
+                 [(11, "info", k % 2), (12, "info", (k + 1) % 2)])
+    services.survey_data_from_delivery(campaign=campaign)
+    assert Respondent.objects.filter(campaign=campaign).count() == 2 * len(codes)
+    assert not Respondent.objects.filter(campaign=campaign, responded=False).exists()
+    job = services.job_create(kind="weights", campaign=campaign,
+                              params={"margins": ["district"], "n_replicates": 8})
+    assert run_job(str(job.pk)) == "finished", job.error
+    ws = WeightSet.objects.get(campaign=campaign)
+    assert ws.n_replicates == 8
