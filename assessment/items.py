@@ -2,7 +2,7 @@
 
 Every call into ``itembank.selectors`` goes through this module, so the item bank's
 contract is visible in one place. The CAT tables are built once per parameter set
-and pool and kept for a minute per process (every process builds its own; nothing
+and pool and kept for five minutes per process (every process builds its own; nothing
 is shared between web processes).
 """
 
@@ -142,6 +142,8 @@ _LOCK = threading.Lock()
 # New items join a pool within this time; withdrawn ones are never presented (the
 # live revision is checked before each item), and a new active set is seen at once.
 _TTL_SECONDS = 300.0
+_BUILDING: dict[tuple, threading.Lock] = {}  # key -> held by the thread building it
+_BUILD_WAIT_SECONDS = 30.0
 
 
 def _area_of(domain_code: str, blueprint: Mapping[str, float]) -> str:
@@ -162,14 +164,46 @@ def adaptive_pool(
 
     ``difficulty_range`` (lowest, highest) keeps only items whose location (b, or
     the mean threshold of a polytomous item) lies in it, as a blueprint asks.
+
+    One thread of a process builds a pool at a time. When a cached pool has expired,
+    the thread that notices it rebuilds it while the others keep answering from the
+    old one: under load a rebuild takes seconds and holds a database connection, and
+    a rebuild by every waiting answer exhausted the connection pool (benchmarks/README).
+    A new active parameter set is a new key, so it is never served stale.
     """
     key = (active_set_id(), tuple(pool_ids or ()), tuple(domain_codes),
            tuple(sorted((blueprint or {}).items())), difficulty_range)
-    now = time.monotonic()
     with _LOCK:
         hit = _CACHE.get(key)
-        if hit is not None and now - hit[0] < _TTL_SECONDS:
+        if hit is not None and time.monotonic() - hit[0] < _TTL_SECONDS:
             return hit[1]
+        building = _BUILDING.setdefault(key, threading.Lock())
+    if hit is not None:
+        if not building.acquire(blocking=False):
+            return hit[1]  # another thread is refreshing it: serve the old pool meanwhile
+    elif not building.acquire(timeout=_BUILD_WAIT_SECONDS):
+        building = None  # the first build is stuck elsewhere: build one of our own
+    try:
+        with _LOCK:
+            hit = _CACHE.get(key)
+        if hit is not None and time.monotonic() - hit[0] < _TTL_SECONDS:
+            return hit[1]  # built by the thread we waited for
+        pool = _pool_build(pool_ids=pool_ids, domain_codes=domain_codes,
+                           blueprint=blueprint, difficulty_range=difficulty_range)
+        with _LOCK:
+            if len(_CACHE) > 32:
+                _CACHE.clear()
+            _CACHE[key] = (time.monotonic(), pool)
+        return pool
+    finally:
+        if building is not None:
+            building.release()
+
+
+def _pool_build(
+    *, pool_ids: Sequence[int] | None, domain_codes: Sequence[str],
+    blueprint: Mapping[str, float] | None, difficulty_range: tuple[float, float] | None,
+) -> AdaptivePool:
     ids = list(pool_ids) if pool_ids else deliverable_item_ids(domain_codes=domain_codes)
     active = active_parameters(item_ids=ids)
     if active.item_ids and difficulty_range is not None:
@@ -202,10 +236,6 @@ def adaptive_pool(
         bank=bank,
         blueprint=targets,
     )
-    with _LOCK:
-        if len(_CACHE) > 32:
-            _CACHE.clear()
-        _CACHE[key] = (now, pool)
     return pool
 
 
@@ -213,5 +243,6 @@ def pool_cache_clear() -> None:
     """Forget every cached pool, payload and score (tests)."""
     with _LOCK:
         _CACHE.clear()
+        _BUILDING.clear()
         _REVISIONS.clear()
         _SCORES.clear()

@@ -1,0 +1,80 @@
+"""The adaptive pool is built by one thread at a time; the others are never kept waiting
+on a refresh.
+
+Under load an expired pool used to be rebuilt by every answer that arrived during the
+rebuild, each holding a database connection for seconds: with the connection pool on,
+the answers then failed for want of a connection (benchmarks/README.md, load).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from assessment import items
+
+
+@pytest.fixture
+def slow_build(monkeypatch):
+    calls = []
+    release = threading.Event()
+
+    def build(**kwargs):
+        calls.append(kwargs)
+        release.wait(5)
+        return object()
+
+    monkeypatch.setattr(items, "_pool_build", build)
+    monkeypatch.setattr(items, "active_set_id", lambda: 7)
+    items.pool_cache_clear()
+    yield calls, release
+    release.set()
+    items.pool_cache_clear()
+
+
+def _ask():
+    return items.adaptive_pool(pool_ids=[1, 2], domain_codes=["info"], blueprint=None)
+
+
+def _run(n: int) -> tuple[list, list[threading.Thread]]:
+    out: list = []
+    threads = [threading.Thread(target=lambda: out.append(_ask())) for _ in range(n)]
+    for t in threads:
+        t.start()
+    return out, threads
+
+
+def test_an_expired_pool_is_refreshed_by_one_thread_while_the_others_use_the_old(slow_build):
+    calls, release = slow_build
+    release.set()
+    old = _ask()
+    assert len(calls) == 1
+    key = next(iter(items._CACHE))
+    items._CACHE[key] = (time.monotonic() - items._TTL_SECONDS - 1, old)  # expire it
+    release.clear()
+    out, threads = _run(8)
+    deadline = time.monotonic() + 5
+    while len(out) < 7 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    # seven answers were served the old pool while the eighth thread is still building
+    assert len(out) == 7 and all(pool is old for pool in out)
+    assert len(calls) == 2
+    release.set()
+    for t in threads:
+        t.join(5)
+    assert len(out) == 8 and out.count(old) == 7
+    assert _ask() is not old and len(calls) == 2  # the new pool is cached
+
+
+def test_the_first_build_is_shared_by_the_threads_that_wait_for_it(slow_build):
+    calls, release = slow_build
+    out, threads = _run(6)
+    time.sleep(0.2)
+    assert len(calls) == 1 and out == []  # everyone waits for the one build
+    release.set()
+    for t in threads:
+        t.join(5)
+    assert len(out) == 6 and len({id(p) for p in out}) == 1
+    assert len(calls) == 1
