@@ -167,6 +167,51 @@ def invitation_redeem(*, campaign: Campaign, code: str, session_id: str = "") ->
 
 
 @transaction.atomic
+def invitations_redeem(*, campaign: Campaign,
+                       codes_with_sessions: Sequence[tuple[str, str]]) -> int:
+    """Redeem many one-time codes at once, each by the session it opened.
+
+    As :func:`invitation_redeem`, for a batch: one query looks the codes up (rows locked
+    in primary-key order) and one bulk update marks them used. An unknown or used code,
+    or a code given twice in the batch, refuses the whole batch with the error
+    ``invitation_redeem`` gives, naming the code(s); nothing is changed. Returns the
+    number of codes redeemed.
+    """
+    pairs = [(str(code or ""), str(session_id or "")) for code, session_id in codes_with_sessions]
+    if not pairs:
+        return 0
+    hashes = [_code_hash(code) for code, _sid in pairs]
+    found: dict[str, SurveyInvitation] = {}
+    unique = list(dict.fromkeys(hashes))
+    # one query (per 20,000 codes: SQLite and PostgreSQL take that many parameters)
+    locked = (SurveyInvitation.objects.select_for_update(of=("self",))
+              .filter(stratum__design__campaign=campaign).order_by("pk"))
+    for lo in range(0, len(unique), 20_000):
+        for inv in locked.filter(code_hash__in=unique[lo:lo + 20_000]):
+            found[inv.code_hash] = inv
+    bad, seen = [], set()
+    for (code, _sid), h in zip(pairs, hashes, strict=True):
+        inv = found.get(h)
+        if inv is None or inv.redeemed_at is not None or h in seen:
+            bad.append(code)
+        seen.add(h)
+    if bad:
+        message = _("This invitation code is not valid or has been used.")
+        shown = [f"{code}: {message}" if code else message for code in bad[:10]]
+        if len(bad) > 10:
+            shown.append(f"… (+{len(bad) - 10})")
+        raise ValidationError({"code": shown})
+    now = timezone.now()
+    rows = []
+    for h, (_code, session_id) in zip(hashes, pairs, strict=True):
+        inv = found[h]
+        inv.redeemed_at, inv.session_id = now, session_id
+        rows.append(inv)
+    SurveyInvitation.objects.bulk_update(rows, ["redeemed_at", "session_id"], batch_size=2000)
+    return len(rows)
+
+
+@transaction.atomic
 def design_from_allocation(*, campaign: Campaign, design, method: str = "minimum",
                            minimum_per_district: int = 0, population_year: int,
                            labels=None) -> SampleDesign:
