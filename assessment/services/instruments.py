@@ -208,6 +208,68 @@ def instrument_settings_from_blueprint(
     return data
 
 
+# ---------------------------------------------------------------- shared checks
+
+
+def _instrument_fields_check(
+    *, kind: str, code: str, instrument: Instrument | None = None
+) -> None:
+    """Refuse an unknown kind, or a code another instrument already has."""
+    if kind not in InstrumentKind.values:
+        raise ValidationError(
+            {"kind": _("Unknown instrument kind %(kind)s.") % {"kind": kind}}
+        )
+    others = Instrument.objects.filter(code=code)
+    if instrument is not None:
+        others = others.exclude(pk=instrument.pk)
+    if others.exists():
+        raise ValidationError(
+            {"code": _("An instrument with code %(code)s exists.") % {"code": code}}
+        )
+
+
+def _blueprint_clean(blueprint: dict[str, Any] | None) -> dict[str, float]:
+    """Return the blueprint's shares, each a number >= 0 (``True`` is no number)."""
+    cleaned = dict(blueprint or {})
+    for area, share in cleaned.items():
+        if isinstance(share, bool) or not isinstance(share, int | float) or share < 0:
+            raise ValidationError(
+                {f"blueprint.{area}": _("A blueprint share must be >= 0.")}
+            )
+    return cleaned
+
+
+def _campaign_fields_check(
+    *,
+    kind: str,
+    opens_at: datetime,
+    closes_at: datetime | None,
+    max_attempts: int | None,
+) -> None:
+    """Refuse an unknown kind, a close before the opening, or fewer than one attempt."""
+    if kind not in CampaignKind.values:
+        raise ValidationError(
+            {"kind": _("Unknown campaign kind %(kind)s.") % {"kind": kind}}
+        )
+    if closes_at is not None and closes_at <= opens_at:
+        raise ValidationError({"closes_at": _("A campaign must close after it opens.")})
+    if max_attempts is not None and (
+        isinstance(max_attempts, bool)
+        or not isinstance(max_attempts, int)
+        or max_attempts < 1
+    ):
+        raise ValidationError(
+            {
+                "max_attempts": _(
+                    "Allow at least one attempt, or leave it empty for no limit."
+                )
+            }
+        )
+
+
+# ---------------------------------------------------------------- creation
+
+
 @transaction.atomic
 def instrument_create(
     *,
@@ -232,20 +294,8 @@ def instrument_create(
     assembled from it (``itembank.services.form_assemble``). The ``blueprint`` JSON
     of shares keeps working for instruments without one.
     """
-    if kind not in InstrumentKind.values:
-        raise ValidationError(
-            {"kind": _("Unknown instrument kind %(kind)s.") % {"kind": kind}}
-        )
-    if Instrument.objects.filter(code=code).exists():
-        raise ValidationError(
-            {"code": _("An instrument with code %(code)s exists.") % {"code": code}}
-        )
-    blueprint = dict(blueprint or {})
-    for area, share in blueprint.items():
-        if not isinstance(share, int | float) or share < 0:
-            raise ValidationError(
-                {f"blueprint.{area}": _("A blueprint share must be >= 0.")}
-            )
+    _instrument_fields_check(kind=kind, code=code)
+    blueprint = _blueprint_clean(blueprint)
     settings = instrument_settings_from_blueprint(
         mode=mode, settings=settings, item_blueprint=item_blueprint
     )
@@ -282,12 +332,9 @@ def campaign_create(
     name_en: str = "",
 ) -> Campaign:
     """Open an instrument for a period to a population."""
-    if kind not in CampaignKind.values:
-        raise ValidationError(
-            {"kind": _("Unknown campaign kind %(kind)s.") % {"kind": kind}}
-        )
-    if closes_at is not None and closes_at <= opens_at:
-        raise ValidationError({"closes_at": _("A campaign must close after it opens.")})
+    _campaign_fields_check(
+        kind=kind, opens_at=opens_at, closes_at=closes_at, max_attempts=max_attempts
+    )
     campaign = Campaign(
         instrument=instrument,
         name_zh=name_zh,

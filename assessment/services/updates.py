@@ -15,24 +15,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from assessment.models import (
-    Audience,
-    Campaign,
-    CampaignKind,
-    Instrument,
-    InstrumentKind,
+from assessment.models import Audience, Campaign, Instrument
+from assessment.services.instruments import (
+    _blueprint_clean,
+    _campaign_fields_check,
+    _instrument_fields_check,
+    instrument_settings_clean,
 )
-from assessment.services.instruments import instrument_settings_clean
-
-
-def _blueprint_clean(blueprint: dict[str, Any] | None) -> dict[str, float]:
-    cleaned = dict(blueprint or {})
-    for area, share in cleaned.items():
-        if isinstance(share, bool) or not isinstance(share, int | float) or share < 0:
-            raise ValidationError(
-                {f"blueprint.{area}": _("A blueprint share must be >= 0.")}
-            )
-    return cleaned
 
 
 def _same_k(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
@@ -79,14 +68,7 @@ def instrument_update(
 ) -> Instrument:
     """Replace an instrument's fields and settings, checked as ``instrument_create`` does."""
     locked = Instrument.objects.select_for_update().get(pk=instrument.pk)
-    if kind not in InstrumentKind.values:
-        raise ValidationError(
-            {"kind": _("Unknown instrument kind %(kind)s.") % {"kind": kind}}
-        )
-    if code != locked.code and Instrument.objects.filter(code=code).exists():
-        raise ValidationError(
-            {"code": _("An instrument with code %(code)s exists.") % {"code": code}}
-        )
+    _instrument_fields_check(kind=kind, code=code, instrument=locked)
     if locked.sessions.exists():
         fixed = {
             "code": (locked.code, code),
@@ -142,20 +124,9 @@ def campaign_update(
 ) -> Campaign:
     """Replace a campaign's fields, checked as ``campaign_create`` does."""
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    if kind not in CampaignKind.values:
-        raise ValidationError(
-            {"kind": _("Unknown campaign kind %(kind)s.") % {"kind": kind}}
-        )
-    if closes_at is not None and closes_at <= opens_at:
-        raise ValidationError({"closes_at": _("A campaign must close after it opens.")})
-    if max_attempts is not None and max_attempts < 1:
-        raise ValidationError(
-            {
-                "max_attempts": _(
-                    "Allow at least one attempt, or leave it empty for no limit."
-                )
-            }
-        )
+    _campaign_fields_check(
+        kind=kind, opens_at=opens_at, closes_at=closes_at, max_attempts=max_attempts
+    )
     errors = {}
     if locked.sessions.exists():
         if instrument.pk != locked.instrument_id:
