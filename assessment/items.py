@@ -48,6 +48,27 @@ def item_for_delivery(item_id: int) -> Any:
     return item
 
 
+def _delivery_items(item_ids: Sequence[int]) -> dict[int, Any]:
+    """The items' published revisions, building only those not cached yet.
+
+    A pool refresh every few minutes finds nearly every revision unchanged; rebuilding
+    all their payloads (rich text, images) took seconds of a web process's CPU.
+    """
+    from itembank.models import Item
+
+    live = dict(Item.objects.filter(pk__in=list(item_ids), live=True)
+                .values_list("pk", "live_revision_id"))
+    with _LOCK:
+        out = {i: _REVISIONS[live[i]] for i in item_ids if live.get(i) in _REVISIONS}
+    missing = [i for i in item_ids if i not in out]
+    if missing:  # new revisions, or items no longer live (ItemNotDeliverable)
+        built = items_for_delivery(missing)
+        with _LOCK:  # the pool's payloads serve item_for_delivery too
+            _REVISIONS.update({item.revision_id: item for item in built})
+        out.update({item.item_id: item for item in built})
+    return out
+
+
 def deliverable_item_ids(*, domain_codes: Sequence[str] | None = None) -> list[int]:
     from itembank.selectors import deliverable_item_ids as _ids
 
@@ -216,9 +237,7 @@ def _pool_build(
         )
     if not active.item_ids:
         raise ValueError("no item of this instrument has parameters in the active set")
-    delivery = {item.item_id: item for item in items_for_delivery(active.item_ids)}
-    with _LOCK:  # the pool's payloads serve item_for_delivery too
-        _REVISIONS.update({item.revision_id: item for item in delivery.values()})
+    delivery = _delivery_items(active.item_ids)
     domains = tuple(delivery[i].domain_code for i in active.item_ids)
     areas = None
     targets = None

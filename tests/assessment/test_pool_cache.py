@@ -78,3 +78,28 @@ def test_the_first_build_is_shared_by_the_threads_that_wait_for_it(slow_build):
         t.join(5)
     assert len(out) == 6 and len({id(p) for p in out}) == 1
     assert len(calls) == 1
+
+
+@pytest.mark.django_db
+def test_a_refresh_builds_only_the_payloads_of_changed_revisions(item_bank, monkeypatch):
+    built: list[int] = []
+    real = items.items_for_delivery
+
+    def counting(ids):
+        built.extend(ids)
+        return real(ids)
+
+    monkeypatch.setattr(items, "items_for_delivery", counting)
+    ids = item_bank.ids[:12]
+    first = items._delivery_items(ids)
+    assert sorted(built) == sorted(ids)
+    built.clear()
+    again = items._delivery_items(ids)
+    assert built == [] and again == first  # nothing re-rendered
+    changed = first[ids[3]]
+    items._REVISIONS.pop(changed.revision_id)  # as a new revision would miss the cache
+    items._delivery_items(ids)
+    assert built == [ids[3]]
+    item_bank.withdraw(ids[5])
+    with pytest.raises(items.not_deliverable_error()):
+        items._delivery_items(ids)
