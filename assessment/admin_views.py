@@ -4,27 +4,18 @@ Thin adapters on Wagtail's generic views: the create and edit forms save through
 ``assessment.services`` (never ``form.save()``), and a service's refusal is shown on
 the field it names with nothing saved. Permissions are the model permissions that
 ``assessment.permissions`` gives researchers (administrators hold every one).
+What the pages read comes from ``assessment.selectors``.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import (
-    Count,
-    DurationField,
-    ExpressionWrapper,
-    F,
-    ProtectedError,
-    Q,
-    QuerySet,
-)
-from django.db.models.functions import TruncDate
+from django.db.models import ProtectedError
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -33,35 +24,21 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from wagtail.admin.views import generic
 from wagtail.log_actions import log
 
-from assessment import items as bank
 from assessment.forms import INSTRUMENT_ERROR_FIELDS, form_add_service_errors
-from assessment.models import (
-    Campaign,
-    CampaignKind,
-    DeliveryMode,
-    Instrument,
-    Session,
-    SessionStatus,
+from assessment.models import Campaign, CampaignKind, DeliveryMode, Instrument
+from assessment.selectors import (
+    REPORT_DAYS,
+    active_item_ids,
+    campaign_report,
+    campaign_status,
+    campaigns_with_counts,
+    instrument_calibration,
 )
 
 SURVEY_KINDS = (CampaignKind.THEMATIC, CampaignKind.FIVE_YEARLY)
-REPORT_DAYS = 60
 
 
-# ---------------------------------------------------------------- reads
-
-
-def instrument_item_ids(instrument: Instrument) -> list[int]:
-    """Return the items an instrument can deliver: its form, booklets or adaptive pool."""
-    data = instrument.settings or {}
-    if instrument.mode == DeliveryMode.FIXED:
-        return list(data.get("item_ids") or [])
-    if instrument.mode == DeliveryMode.BOOKLET:
-        return list(dict.fromkeys(i for b in data.get("booklets") or [] for i in b))
-    if data.get("item_ids"):
-        return list(data["item_ids"])
-    domains = list(instrument.blueprint or {}) or [instrument.domain_code]
-    return bank.deliverable_item_ids(domain_codes=domains)
+# ---------------------------------------------------------------- what the pages show
 
 
 def instrument_length(instrument: Instrument) -> str:
@@ -84,112 +61,11 @@ def instrument_length(instrument: Instrument) -> str:
     }
 
 
-def instrument_calibration(
-    instrument: Instrument, active_ids: set[int] | None
-) -> dict[str, Any]:
-    """Say how many of the instrument's items have parameters in the active set."""
-    ids = instrument_item_ids(instrument)
-    if active_ids is None:
-        return {"ready": False, "calibrated": 0, "total": len(ids)}
-    calibrated = sum(1 for i in ids if int(i) in active_ids)
-    if instrument.mode == DeliveryMode.ADAPTIVE:
-        ready = calibrated > 0  # the adaptive pool is the calibrated part
-    else:
-        ready = bool(ids) and calibrated == len(ids)
-    return {"ready": ready, "calibrated": calibrated, "total": len(ids)}
-
-
-def active_item_ids() -> tuple[int | None, set[int] | None]:
-    """Return the active parameter set's id and the items it holds (None, None without)."""
-    active = bank.active_parameters()
-    if active.parameter_set_id is None:
-        return None, None
-    return active.parameter_set_id, {int(i) for i in active.item_ids}
-
-
-def campaign_status(campaign: Campaign, now: datetime | None = None) -> str:
-    now = now or timezone.now()
-    if campaign.opens_at > now:
-        return "upcoming"
-    if campaign.closes_at is not None and campaign.closes_at <= now:
-        return "closed"
-    return "open"
-
-
 CAMPAIGN_STATUS_LABELS = {
     "open": pgettext_lazy("campaign status", "Open"),
     "upcoming": pgettext_lazy("campaign status", "Upcoming"),
     "closed": pgettext_lazy("campaign status", "Closed"),
 }
-
-
-def campaigns_with_counts(queryset: QuerySet[Campaign]) -> QuerySet[Campaign]:
-    """Annotate campaigns with their started and finished session counts."""
-    return queryset.select_related("instrument").annotate(
-        n_started=Count("sessions", distinct=True),
-        n_finished=Count(
-            "sessions", filter=Q(sessions__status=SessionStatus.FINISHED), distinct=True
-        ),
-    )
-
-
-def campaign_report(campaign: Campaign, *, days: int = REPORT_DAYS) -> dict[str, Any]:
-    """Return a campaign's sessions per day and completion (from the session rows)."""
-    sessions = Session.objects.filter(campaign=campaign)
-    by_status = dict(sessions.values_list("status").annotate(n=Count("pk")).order_by())
-    started = sum(by_status.values())
-    finished = by_status.get(SessionStatus.FINISHED, 0)
-    per_day: dict[date, dict[str, int]] = defaultdict(
-        lambda: {"started": 0, "finished": 0}
-    )
-    tz = timezone.get_current_timezone()
-    for day, n in (
-        sessions.annotate(day=TruncDate("started_at", tzinfo=tz))
-        .values_list("day")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        per_day[day]["started"] += n
-    for day, n in (
-        sessions.filter(status=SessionStatus.FINISHED, finished_at__isnull=False)
-        .annotate(day=TruncDate("finished_at", tzinfo=tz))
-        .values_list("day")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        per_day[day]["finished"] += n
-    days_sorted = sorted(per_day)
-    hidden = max(len(days_sorted) - days, 0)
-    rows = [{"day": d, **per_day[d]} for d in days_sorted[hidden:]]
-    peak = max((max(r["started"], r["finished"]) for r in rows), default=0)
-    for row in rows:
-        row["started_pct"] = round(100 * row["started"] / peak) if peak else 0
-        row["finished_pct"] = round(100 * row["finished"] / peak) if peak else 0
-    finished_rows = sessions.filter(
-        status=SessionStatus.FINISHED, finished_at__isnull=False
-    ).annotate(
-        duration=ExpressionWrapper(
-            F("finished_at") - F("started_at"), output_field=DurationField()
-        )
-    )
-    median = None
-    if finished_rows_count := finished_rows.count():
-        middle = finished_rows.order_by("duration").values_list("duration", flat=True)[
-            finished_rows_count // 2
-        ]
-        median = middle.total_seconds() / 60
-    return {
-        "started": started,
-        "finished": finished,
-        "in_progress": by_status.get(SessionStatus.IN_PROGRESS, 0),
-        "expired": by_status.get(SessionStatus.EXPIRED, 0),
-        "completion_pct": round(100 * finished / started, 1) if started else None,
-        "median_minutes": round(median, 1) if median is not None else None,
-        "rows": rows,
-        "hidden_days": hidden,
-        "invitations": campaign.invitations.count(),
-        "invitations_used": campaign.invitations.filter(used_at__isnull=False).count(),
-    }
 
 
 def survey_admin_url(campaign: Campaign) -> str | None:

@@ -1,13 +1,26 @@
-"""Reads of test delivery, scoped to who asks."""
+"""Reads of test delivery, scoped to who asks.
+
+The reads of the delivery admin (last section) are not scoped: only researchers
+reach them, through the model permissions of ``assessment.admin_views``.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
-from django.db.models import QuerySet
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -17,6 +30,7 @@ from assessment.models import (
     Audience,
     Campaign,
     DeliveryMode,
+    Instrument,
     Response,
     Result,
     Session,
@@ -219,3 +233,123 @@ def campaign_response_matrix(*, campaign_id: int, include_in_progress: bool = Fa
 
 def session_results(*, session: Session) -> QuerySet[Result]:
     return session.results.all()
+
+
+# ---------------------------------------------------------------- the delivery admin
+
+REPORT_DAYS = 60
+
+
+def instrument_item_ids(instrument: Instrument) -> list[int]:
+    """Return the items an instrument can deliver: its form, booklets or adaptive pool."""
+    data = instrument.settings or {}
+    if instrument.mode == DeliveryMode.FIXED:
+        return list(data.get("item_ids") or [])
+    if instrument.mode == DeliveryMode.BOOKLET:
+        return list(dict.fromkeys(i for b in data.get("booklets") or [] for i in b))
+    if data.get("item_ids"):
+        return list(data["item_ids"])
+    domains = list(instrument.blueprint or {}) or [instrument.domain_code]
+    return bank.deliverable_item_ids(domain_codes=domains)
+
+
+def instrument_calibration(
+    instrument: Instrument, active_ids: set[int] | None
+) -> dict[str, Any]:
+    """Say how many of the instrument's items have parameters in the active set."""
+    ids = instrument_item_ids(instrument)
+    if active_ids is None:
+        return {"ready": False, "calibrated": 0, "total": len(ids)}
+    calibrated = sum(1 for i in ids if int(i) in active_ids)
+    if instrument.mode == DeliveryMode.ADAPTIVE:
+        ready = calibrated > 0  # the adaptive pool is the calibrated part
+    else:
+        ready = bool(ids) and calibrated == len(ids)
+    return {"ready": ready, "calibrated": calibrated, "total": len(ids)}
+
+
+def active_item_ids() -> tuple[int | None, set[int] | None]:
+    """Return the active parameter set's id and the items it holds (None, None without)."""
+    active = bank.active_parameters()
+    if active.parameter_set_id is None:
+        return None, None
+    return active.parameter_set_id, {int(i) for i in active.item_ids}
+
+
+def campaign_status(campaign: Campaign, now: datetime | None = None) -> str:
+    """Return "upcoming", "open" or "closed" as of ``now``."""
+    now = now or timezone.now()
+    if campaign.opens_at > now:
+        return "upcoming"
+    if campaign.closes_at is not None and campaign.closes_at <= now:
+        return "closed"
+    return "open"
+
+
+def campaigns_with_counts(queryset: QuerySet[Campaign]) -> QuerySet[Campaign]:
+    """Annotate campaigns with their started and finished session counts."""
+    return queryset.select_related("instrument").annotate(
+        n_started=Count("sessions", distinct=True),
+        n_finished=Count(
+            "sessions", filter=Q(sessions__status=SessionStatus.FINISHED), distinct=True
+        ),
+    )
+
+
+def campaign_report(campaign: Campaign, *, days: int = REPORT_DAYS) -> dict[str, Any]:
+    """Return a campaign's sessions per day and completion (from the session rows)."""
+    sessions = Session.objects.filter(campaign=campaign)
+    by_status = dict(sessions.values_list("status").annotate(n=Count("pk")).order_by())
+    started = sum(by_status.values())
+    finished = by_status.get(SessionStatus.FINISHED, 0)
+    per_day: dict[date, dict[str, int]] = defaultdict(
+        lambda: {"started": 0, "finished": 0}
+    )
+    tz = timezone.get_current_timezone()
+    for day, n in (
+        sessions.annotate(day=TruncDate("started_at", tzinfo=tz))
+        .values_list("day")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        per_day[day]["started"] += n
+    for day, n in (
+        sessions.filter(status=SessionStatus.FINISHED, finished_at__isnull=False)
+        .annotate(day=TruncDate("finished_at", tzinfo=tz))
+        .values_list("day")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        per_day[day]["finished"] += n
+    days_sorted = sorted(per_day)
+    hidden = max(len(days_sorted) - days, 0)
+    rows = [{"day": d, **per_day[d]} for d in days_sorted[hidden:]]
+    peak = max((max(r["started"], r["finished"]) for r in rows), default=0)
+    for row in rows:
+        row["started_pct"] = round(100 * row["started"] / peak) if peak else 0
+        row["finished_pct"] = round(100 * row["finished"] / peak) if peak else 0
+    finished_rows = sessions.filter(
+        status=SessionStatus.FINISHED, finished_at__isnull=False
+    ).annotate(
+        duration=ExpressionWrapper(
+            F("finished_at") - F("started_at"), output_field=DurationField()
+        )
+    )
+    median = None
+    if finished_rows_count := finished_rows.count():
+        middle = finished_rows.order_by("duration").values_list("duration", flat=True)[
+            finished_rows_count // 2
+        ]
+        median = middle.total_seconds() / 60
+    return {
+        "started": started,
+        "finished": finished,
+        "in_progress": by_status.get(SessionStatus.IN_PROGRESS, 0),
+        "expired": by_status.get(SessionStatus.EXPIRED, 0),
+        "completion_pct": round(100 * finished / started, 1) if started else None,
+        "median_minutes": round(median, 1) if median is not None else None,
+        "rows": rows,
+        "hidden_days": hidden,
+        "invitations": campaign.invitations.count(),
+        "invitations_used": campaign.invitations.filter(used_at__isnull=False).count(),
+    }
