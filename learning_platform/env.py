@@ -82,6 +82,24 @@ def env_database(name: str, *, default: str) -> dict[str, Any]:
     return config
 
 
+def env_database_pool() -> dict[str, Any] | None:
+    """The psycopg pool options from DATABASE_POOL, DATABASE_POOL_MIN and DATABASE_POOL_MAX.
+
+    ``None`` when DATABASE_POOL is off. With ``CONN_HEALTH_CHECKS`` (set beside it) Django
+    has the pool check each connection when it is borrowed, so a pool outlives a
+    PostgreSQL restart: dead connections are replaced instead of failing a request.
+    """
+    if not env_bool("DATABASE_POOL", default=True):
+        return None
+    low = env_int("DATABASE_POOL_MIN", default=2, minimum=0)
+    high = env_int("DATABASE_POOL_MAX", default=10, minimum=1)
+    if high < low:
+        raise ImproperlyConfigured(
+            f"DATABASE_POOL_MAX={high} must be at least DATABASE_POOL_MIN={low}."
+        )
+    return {"min_size": low, "max_size": high, "timeout": 10}
+
+
 def env_redis_url(name: str) -> str | None:
     """Return a Redis URL when the variable is set, checking its scheme."""
     raw = os.environ.get(name, "").strip()

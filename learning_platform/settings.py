@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from learning_platform.env import (
     env_bool,
     env_database,
+    env_database_pool,
     env_int,
     env_list,
     env_redis_url,
@@ -119,6 +120,12 @@ DATABASES = {"default": env_database("DATABASE_URL", default=DEFAULT_SQLITE_URL)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers (a task worker beside the web process) wait instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+elif DATABASE_POOL := env_database_pool():
+    # One psycopg pool per process (Django >= 5.1): a request borrows a connection
+    # instead of starting a PostgreSQL backend of its own; DATABASE_POOL=0 turns it off
+    # (behind PgBouncer, say).
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = DATABASE_POOL
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_redis_url("REDIS_URL")

@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from learning_platform.env import (
     env_bool,
     env_database,
+    env_database_pool,
     env_int,
     env_list,
     env_redis_url,
@@ -30,7 +31,7 @@ PRODUCTION = {
 def run_settings(env: dict[str, str], code: str = "print('ok')") -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in {
         "DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS",
-        "DJANGO_SETTINGS_MODULE"}}
+        "DJANGO_SETTINGS_MODULE", "DATABASE_POOL", "DATABASE_POOL_MIN", "DATABASE_POOL_MAX"}}
     clean.update(env)
     script = "import learning_platform.settings as s\n" + code
     return subprocess.run(
@@ -121,6 +122,47 @@ def test_malformed_database_url_stops_start_up_with_a_clear_message():
     assert result.returncode != 0
     last_line = result.stderr.strip().splitlines()[-1]
     assert "ImproperlyConfigured: DATABASE_URL has a port that is not a number." in last_line
+
+
+def test_env_database_pool_defaults_and_switch(monkeypatch):
+    for name in ("DATABASE_POOL", "DATABASE_POOL_MIN", "DATABASE_POOL_MAX"):
+        monkeypatch.delenv(name, raising=False)
+    assert env_database_pool() == {"min_size": 2, "max_size": 10, "timeout": 10}
+    monkeypatch.setenv("DATABASE_POOL_MAX", "4")
+    assert env_database_pool()["max_size"] == 4
+    monkeypatch.setenv("DATABASE_POOL", "off")
+    assert env_database_pool() is None
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"DATABASE_POOL": "sometimes"}, "DATABASE_POOL='sometimes' is not a boolean"),
+    ({"DATABASE_POOL_MAX": "ten"}, "DATABASE_POOL_MAX='ten' is not a whole number"),
+    ({"DATABASE_POOL_MAX": "0"}, "DATABASE_POOL_MAX=0 must be at least 1"),
+    ({"DATABASE_POOL_MIN": "5", "DATABASE_POOL_MAX": "3"},
+     "DATABASE_POOL_MAX=3 must be at least DATABASE_POOL_MIN=5"),
+])
+def test_env_database_pool_refuses_bad_values(monkeypatch, env, message):
+    for name in ("DATABASE_POOL", "DATABASE_POOL_MIN", "DATABASE_POOL_MAX"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ImproperlyConfigured, match=message):
+        env_database_pool()
+
+
+def test_postgres_gets_a_checked_connection_pool_and_sqlite_none():
+    code = ("d = s.DATABASES['default']; print(d.get('OPTIONS', {}).get('pool')); "
+            "print(d.get('CONN_HEALTH_CHECKS'))")
+    postgres = run_settings({"DEBUG": "1", "DATABASE_URL": "postgres://u@h:5432/db",
+                             "DATABASE_POOL_MAX": "6"}, code)
+    assert postgres.returncode == 0, postgres.stderr
+    assert postgres.stdout.splitlines() == [
+        "{'min_size': 2, 'max_size': 6, 'timeout': 10}", "True"]
+    off = run_settings({"DEBUG": "1", "DATABASE_URL": "postgres://u@h:5432/db",
+                        "DATABASE_POOL": "0"}, code)
+    assert off.stdout.splitlines()[0] == "None"
+    sqlite = run_settings({"DEBUG": "1"}, code)
+    assert sqlite.stdout.splitlines()[0] == "None"
 
 
 def test_redis_url_switches_channel_layer_and_cache():
