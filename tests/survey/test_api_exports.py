@@ -1,4 +1,13 @@
-"""The survey API: who sees which district, microdata for researchers only, export files."""
+"""The survey API and roll-up on a delivered survey.
+
+Who sees which district, microdata for researchers only, export files, suppression; what
+the roll-up recovers and where its figures come from; the needs profiles and satisfaction
+index (cells, API, indicators, report) from the item bank's needs questionnaire.
+
+The survey (``delivered``, ~900 respondents, tests/survey/conftest.py) is delivered
+through sessions and run through the four jobs once for this module, since building it
+takes most of a minute.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +18,18 @@ import numpy as np
 import pytest
 from django.test import Client
 
-from assessment.survey.models import RollUp, RollUpCell
-from psychometrics.survey import recoverable_cells
-from tests.survey.conftest import small_survey
+from assessment.survey.models import (
+    Job,
+    RollUp,
+    RollUpCell,
+    SurveyData,
+    WeightSet,
+    pack_arrays,
+    unpack_arrays,
+)
+from psychometrics.survey import NEEDS_AREAS, recoverable_cells
 
 pytestmark = pytest.mark.django_db
-
-RUN = ("weights", "calibrate", "score", "rollup")
-
-
-@pytest.fixture
-def survey(districts):
-    return small_survey(run=RUN)
 
 
 def _client(user=None) -> Client:
@@ -30,9 +39,9 @@ def _client(user=None) -> Client:
     return c
 
 
-def test_district_officers_see_their_district_and_the_city_never_microdata(survey, make_user,
+def test_district_officers_see_their_district_and_the_city_never_microdata(delivered, make_user,
                                                                           districts):
-    campaign, _sim, results = survey
+    campaign, _sim, results = delivered
     rid = results["rollup"]["rollup_id"]
     huangpu = next(d for d in districts if d.code == "310101")
     officer = make_user("district_officer", district=huangpu)
@@ -66,13 +75,13 @@ def test_district_officers_see_their_district_and_the_city_never_microdata(surve
     assert bad.status_code == 422 and "unknown format" in str(bad.json())
 
 
-def test_exports_open_with_their_libraries_and_carry_the_codebook(survey, make_user):
+def test_exports_open_with_their_libraries_and_carry_the_codebook(delivered, make_user):
     import openpyxl
     import pyreadstat
 
-    campaign, sim, _ = survey
+    campaign, sim, _ = delivered
     c = _client(make_user("researcher"))
-    n = int(sim.responded.sum())
+    n = sim.n_respondents
     url = f"/api/v1/survey/campaigns/{campaign.pk}/export?format="
 
     z = zipfile.ZipFile(io.BytesIO(c.get(url + "csv").content))
@@ -106,8 +115,8 @@ def test_exports_open_with_their_libraries_and_carry_the_codebook(survey, make_u
                           rtol=1e-6)
 
 
-def test_suppression_never_reveals_a_withheld_cell(survey):
-    _campaign, _sim, results = survey
+def test_suppression_never_reveals_a_withheld_cell(delivered):
+    _campaign, _sim, results = delivered
     rollup = RollUp.objects.get(pk=results["rollup"]["rollup_id"])
     cells = list(RollUpCell.objects.filter(rollup=rollup))
     withheld = [c for c in cells if c.suppressed]
@@ -127,3 +136,132 @@ def test_suppression_never_reveals_a_withheld_cell(survey):
             for c in part:
                 mask[rows.index(c.district_code), cols.index(c.breakdown_value)] = c.suppressed
             assert not recoverable_cells(mask).any(), breakdown
+
+
+def test_the_rollup_recovers_the_true_city_figures_and_names_its_sources(delivered):
+    """City mean and SD per domain within 3 SE of the respondents' weighted true values.
+
+    The simulation stores each respondent's true ability (``truth_theta``); weighted with
+    the final weights it is what the plausible values estimate, up to measurement error,
+    so a wrong scale (linking, calibration) or a broken latent regression shows here.
+    """
+    from assessment.survey.services import survey_arrays
+
+    campaign, _sim, results = delivered
+    rollup = RollUp.objects.get(pk=results["rollup"]["rollup_id"])
+    arrays, meta = survey_arrays(campaign)
+    weights = unpack_arrays(WeightSet.objects.get(pk=results["weights"]["weight_set_id"]).arrays)
+    truth = arrays["truth_theta"]
+    assert truth.shape[0] == weights["final"].size
+    for k, domain in enumerate(meta["simulation"]["truth_theta_domains"]):
+        true_mean = np.average(truth[:, k], weights=weights["final"])
+        true_sd = np.sqrt(np.average((truth[:, k] - true_mean) ** 2, weights=weights["final"]))
+        for indicator, true in (("mean_theta", true_mean), ("sd_theta", true_sd)):
+            cell = RollUpCell.objects.get(rollup=rollup, district_code="", domain_code=domain,
+                                          indicator=indicator, breakdown="")
+            assert abs(cell.estimate - true) < 3 * cell.se, (domain, indicator, cell.estimate,
+                                                              true, cell.se)
+    # provenance: the jobs' rows, the bank's cut scores, the calibration offered to the bank
+    prov = rollup.provenance
+    assert prov["weight_set_id"] == results["weights"]["weight_set_id"]
+    assert prov["score_set_id"] == results["score"]["score_set_id"]
+    assert prov["calibration_id"] == results["calibrate"]["calibration_id"]
+    assert prov["parameter_set_id"] == results["calibrate"]["parameter_set_id"] is not None
+    assert {c["source"] for c in prov["cut_scores"].values()} == {"itembank"}
+    assert prov["code_version"] and prov["campaign_id"] == campaign.pk
+
+
+# ---------------------------------------------------------------- needs
+def _rollup(campaign, **params):
+    from assessment.survey.jobs import run_job
+    from assessment.survey.services import job_create
+
+    job = job_create(kind="rollup", campaign=campaign, params=params)
+    status = run_job(str(job.pk))
+    return status, Job.objects.get(pk=job.pk)
+
+
+@pytest.fixture
+def needs_survey(delivered):
+    campaign, sim, results = delivered
+    job = Job.objects.get(campaign=campaign, kind="rollup", status="finished")
+    return campaign, sim, RollUp.objects.get(pk=results["rollup"]["rollup_id"]), job
+
+
+def test_needs_rollup_cells_indicator_api_and_report_block(needs_survey, make_user, districts):
+    """One roll-up (slow to make) checked four ways: cells, indicator feed, API, CMS block."""
+    from learning_platform.indicators.models import ItemValue
+
+    campaign, _sim, rollup, job = needs_survey
+    cells = RollUpCell.objects.filter(rollup=rollup, domain_code__startswith="needs.")
+    topics = cells.filter(domain_code="needs.topics", indicator="needs_share", district_code="")
+    assert sorted(topics.values_list("category", flat=True)) == sorted(NEEDS_AREAS["topics"])
+    assert all(c.se > 0 and c.ci_low < c.estimate < c.ci_high for c in topics)
+    sat = cells.filter(indicator="satisfaction_index").exclude(district_code="")
+    assert sat.count() == 16
+    assert rollup.method["needs_options"]["needs.topics"]["health"] == ["健康养生",
+                                                                         "Health and wellbeing"]
+    # the satisfaction index reaches the district framework's item service_satisfaction
+    feed = job.result["indicators_feed"]["satisfaction"]
+    assert feed["fed"] == 16, feed
+    cell = sat.get(district_code="310101")
+    value = ItemValue.objects.get(item__code="service_satisfaction",
+                                  submission__district__code="310101", submission__year=rollup.year)
+    if cell.suppressed:
+        assert value.value is None and value.suppressed
+    else:
+        assert float(value.value) == pytest.approx(round(cell.estimate, 2))
+        assert value.se == pytest.approx(cell.se)
+    _api_shows_the_city_and_only_the_callers_district(rollup, make_user, districts)
+    _profile_block_shows_the_option_names(rollup)
+
+
+def _api_shows_the_city_and_only_the_callers_district(rollup, make_user, districts):
+    huangpu = next(d for d in districts if d.code == "310101")
+    officer = Client()
+    officer.force_login(make_user("district_officer", district=huangpu))
+    url = f"/api/v1/survey/rollups/{rollup.pk}/needs"
+    body = officer.get(url).json()
+    assert body["district_code"] == "310101"
+    assert {c["district_code"] for c in body["cells"]} == {None, "310101"}
+    assert {c["indicator"] for c in body["cells"]} == {"needs_share", "satisfaction_index"}
+    assert body["option_names"]["needs.barriers"]["venue_far"][0] == "学习场所离家太远"
+    assert officer.get(url + "?district=310104").status_code == 404
+    assert officer.get(url + "?district=999999").status_code == 404
+    citizen = Client()
+    citizen.force_login(make_user("citizen"))
+    assert citizen.get(url).status_code == 404
+    researcher = Client()
+    researcher.force_login(make_user("researcher"))
+    body = researcher.get(url + "?district=310104").json()
+    assert {c["district_code"] for c in body["cells"]} == {None, "310104"}
+
+
+def _profile_block_shows_the_option_names(rollup):
+    from django.utils import translation
+
+    from cms.blocks import NeedsProfileBlock
+    from cms.figures import Figures
+    from cms.selectors import rollup_snapshot
+
+    figures = Figures(rollup_snapshot(rollup.pk))
+    with translation.override("zh-hans"):
+        chart = NeedsProfileBlock().chart(figures, {"domain": "needs.modes", "district": ""})
+    labels = [row[0] for row in chart.rows]
+    assert "线上视频课程" in labels and "online_video" not in labels
+    assert all(row[1] not in ("", "—") for row in chart.rows)  # the city is never withheld here
+    shares = [float(row[1].rstrip("%")) for row in chart.rows]
+    assert shares == sorted(shares, reverse=True)  # most wanted first
+
+
+def test_needs_rows_that_do_not_match_the_respondents_fail_the_job(delivered):
+    campaign, _sim, _ = delivered
+    n_rollups = RollUp.objects.filter(campaign=campaign).count()
+    data = SurveyData.objects.get(campaign=campaign)
+    arrays = unpack_arrays(data.arrays)
+    arrays["needs_topics"] = np.zeros((5, len(NEEDS_AREAS["topics"])), dtype=np.float32)
+    SurveyData.objects.filter(pk=data.pk).update(arrays=pack_arrays(**arrays))
+    status, job = _rollup(campaign)
+    assert status == "failed"
+    assert "needs_topics has 5 rows" in job.error
+    assert RollUp.objects.filter(campaign=campaign).count() == n_rollups

@@ -1,4 +1,11 @@
-"""Job progress over Channels: a researcher watches a job move and cancels another."""
+"""Job progress over Channels: a researcher watches a job move and cancels another.
+
+The survey here is the array-only simulation (``small_survey``, no item bank), not the
+delivered one the other job tests share: the jobs run in worker threads with their own
+database connections, so this transactional test must commit a survey of its own, and it
+checks how progress and cancelling travel, not the statistics. Its ~3,000 respondents keep
+the calibration running long enough to be cancelled.
+"""
 
 from __future__ import annotations
 
