@@ -7,22 +7,39 @@ a field team's respondents would deliver it, only faster:
    from the districts' population figures) and its one-time invitation codes
    (``invitations_issue``);
 2. for every invited person a true ability per literacy domain from a population model
-   (:class:`TruthModel`: district effects, education and age effects, a correlated
-   residual), background answers, and whether they respond (by age band);
+   (:class:`~assessment.survey.simulation_truth.TruthModel`: district effects, education
+   and age effects, a correlated residual), background answers, and whether they
+   respond (by age band);
 3. for every respondent a simulated citizen account, a finished booklet ``Session`` (the
    booklet the campaign's rotation counter assigns), one ``Response`` per item of the
    booklet — the answer in the form the delivery service stores (an option id, or a list
    of option ids), its score against the key of the item's live revision, the sequence,
    seconds and timestamps — the needs questionnaire answered as Likert items, ``Result``
-   rows scored with the active parameter set, and the invitation redeemed
-   (``invitation_redeem``);
+   rows scored with the active parameter set, and the invitations redeemed
+   (``invitations_redeem``, one batch);
 4. the campaign frozen with ``survey_data_from_delivery``, which stores the true
    abilities alongside (``truth_theta``) and the population model in ``meta``.
 
-Rows are written with ``bulk_create`` in chunks, so 10,000 respondents with about fifty
-answers each take well under two minutes on SQLite. The items and their generating
-parameters are the item bank's published items and its active parameter set, so the
-reporting scale of the survey is the bank's scale.
+Sample: equal allocation over the 16 districts (about 625 respondents each at 10,000),
+proportional to age band × sex within a district, because the district attainment
+rates are the survey's main figures (proportional allocation with a floor of half the
+equal share left the smallest districts about 310 respondents).
+
+Booklets: every ability domain's items fill three blocks; booklet ``j`` holds blocks
+``j`` and ``j + 1`` of every domain. Information literacy, whose district attainment
+rate the survey exists for, has 15 items a block, so every respondent answers 30
+information items (about 25 minutes). PIAAC gives a respondent about 20 items a domain;
+the demo bank's items discriminate less (median a about 1.2) than the array-only
+benchmark's (a from 0.8 to 2.0, 20 items a person), and 30 of them carry about the
+same test information (sum of a squared). Science and health literacy have 4 items a
+block (8 a respondent) and are reported with wider intervals.
+
+Rows are written in chunks with one ``executemany`` per table, so 10,000 respondents
+with about ninety answers each take about two minutes on SQLite. The items and their
+generating parameters are the item bank's published items and its active parameter
+set, so the reporting scale of the survey is the bank's scale.
+:func:`~assessment.survey.simulation_truth.survey_recovery` measures a roll-up of the
+simulated survey against the truth.
 """
 
 from __future__ import annotations
@@ -31,8 +48,8 @@ import itertools
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -41,7 +58,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from scipy.special import ndtr
 
 from assessment import items as bank
 from assessment.models import (
@@ -53,10 +69,31 @@ from assessment.models import (
     SessionStatus,
 )
 from assessment.survey.services import AGE_SHARES, EDUCATION_ORDER
+from assessment.survey.simulation_rows import (
+    RowWriter,
+    db_times,
+    levels_by_domain,
+    result_rows,
+)
+from assessment.survey.simulation_truth import (  # noqa: F401 - re-exported
+    ABILITY_DOMAINS,
+    AGE_BANDS,
+    BAR_COVERED,
+    BAR_RMSE_MEAN,
+    BAR_RMSE_SHARE,
+    EDUCATION_BY_AGE,
+    OCCUPATION_BY_AGE,
+    OCCUPATIONS,
+    RESPONSE_RATE,
+    SEXES,
+    DomainRecovery,
+    TruthModel,
+    survey_recovery,
+    true_district_figures,
+)
 
-ABILITY_DOMAINS = ("info", "science", "health")
 DICHOTOMOUS_KINDS = ("single_choice", "true_false", "multiple_response")
-ITEMS_PER_BLOCK = {"info": 8, "science": 4, "health": 4}
+ITEMS_PER_BLOCK = {"info": 15, "science": 4, "health": 4}
 N_BLOCKS = 3  # per domain; booklet j holds blocks j and j+1 (mod 3) of every domain
 # Needs areas everyone answers; with ``rotate_needs`` the others are rotated, one module
 # per booklet (as PIAAC rotates background-questionnaire modules). Off by default: the
@@ -65,118 +102,7 @@ N_BLOCKS = 3  # per domain; booklet j holds blocks j and j+1 (mod 3) of every do
 NEEDS_CORE = ("needs.topics", "needs.satisfaction")
 SURVEY_NEEDS_AREAS = ("needs.topics", "needs.modes", "needs.times", "needs.barriers",
                       "needs.satisfaction")
-AGE_BANDS = tuple(AGE_SHARES)  # the background questionnaire's seven bands
-SEXES = ("female", "male")
-OCCUPATIONS = ("public_sector", "professional", "office", "commerce_service", "production",
-               "agriculture", "student", "retired", "not_working", "other")
-# Response propensity by age band (the young and the oldest answer least).
-RESPONSE_RATE = (0.68, 0.74, 0.80, 0.83, 0.85, 0.84, 0.76)
 CHUNK = 1000  # respondents per bulk write
-
-# Education (EDUCATION_ORDER) by age band, roughly the 2020 census of Shanghai.
-EDUCATION_BY_AGE = (
-    (0.02, 0.15, 0.35, 0.20, 0.25, 0.03),
-    (0.02, 0.10, 0.20, 0.25, 0.35, 0.08),
-    (0.04, 0.18, 0.25, 0.22, 0.26, 0.05),
-    (0.08, 0.30, 0.30, 0.15, 0.15, 0.02),
-    (0.15, 0.38, 0.28, 0.10, 0.08, 0.01),
-    (0.28, 0.38, 0.22, 0.07, 0.05, 0.00),
-    (0.45, 0.30, 0.15, 0.05, 0.05, 0.00),
-)
-# Occupation (OCCUPATIONS) by age band.
-OCCUPATION_BY_AGE = (
-    (0.02, 0.06, 0.08, 0.12, 0.06, 0.01, 0.55, 0.00, 0.07, 0.03),
-    (0.08, 0.25, 0.22, 0.20, 0.12, 0.01, 0.03, 0.00, 0.06, 0.03),
-    (0.09, 0.22, 0.20, 0.22, 0.15, 0.02, 0.00, 0.00, 0.07, 0.03),
-    (0.08, 0.16, 0.16, 0.22, 0.20, 0.03, 0.00, 0.03, 0.09, 0.03),
-    (0.04, 0.07, 0.06, 0.10, 0.10, 0.03, 0.00, 0.50, 0.07, 0.03),
-    (0.00, 0.01, 0.01, 0.02, 0.02, 0.02, 0.00, 0.88, 0.02, 0.02),
-    (0.00, 0.00, 0.00, 0.01, 0.00, 0.01, 0.00, 0.96, 0.01, 0.01),
-)
-
-
-# ---------------------------------------------------------------- the population model
-@dataclass(frozen=True)
-class TruthModel:
-    """The true population model: θ_k = μ_dk + β_education + γ_age + σ·e_k.
-
-    ``e`` is standard normal with correlation ``correlation`` between domains. Sex has
-    no effect. Everything is stored in ``SurveyData.meta["simulation"]["truth_model"]``,
-    so a test can recompute the true district figures with :meth:`district_figures`.
-    """
-
-    district_codes: tuple[str, ...]
-    domains: tuple[str, ...]
-    district_means: tuple[tuple[float, ...], ...]  # (n_districts, n_domains)
-    education_effect: tuple[float, ...] = (-0.7, -0.4, -0.1, 0.15, 0.4, 0.6)
-    age_effect: tuple[float, ...] = (0.2, 0.25, 0.15, 0.0, -0.2, -0.45, -0.7)
-    residual_sd: float = 0.8
-    correlation: float = 0.7
-
-    @classmethod
-    def draw(cls, district_codes: Sequence[str], *, rng: np.random.Generator,
-             domains: Sequence[str] = ABILITY_DOMAINS, district_sd: float = 0.3) -> TruthModel:
-        n_d, n_k = len(district_codes), len(domains)
-        common = rng.normal(0.0, district_sd, n_d)
-        common -= common.mean()
-        means = common[:, None] + rng.normal(0.0, 0.1, (n_d, n_k))
-        return cls(tuple(district_codes), tuple(domains),
-                   tuple(tuple(round(float(v), 4) for v in row) for row in means))
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> TruthModel:
-        d = dict(data)
-        d["district_codes"] = tuple(d["district_codes"])
-        d["domains"] = tuple(d["domains"])
-        d["district_means"] = tuple(tuple(r) for r in d["district_means"])
-        d["education_effect"] = tuple(d["education_effect"])
-        d["age_effect"] = tuple(d["age_effect"])
-        return cls(**d)
-
-    def conditional_mean(self, district: np.ndarray, age: np.ndarray,
-                         education: np.ndarray) -> np.ndarray:
-        """Mean of θ given district, age band and education codes, shape (n, n_domains)."""
-        mu = np.asarray(self.district_means)[district]
-        return (mu + np.asarray(self.education_effect)[education][:, None]
-                + np.asarray(self.age_effect)[age][:, None])
-
-    def draw_theta(self, district: np.ndarray, age: np.ndarray, education: np.ndarray,
-                   *, rng: np.random.Generator) -> np.ndarray:
-        n, k = district.size, len(self.domains)
-        shared = rng.normal(size=(n, 1))
-        own = rng.normal(size=(n, k))
-        e = np.sqrt(self.correlation) * shared + np.sqrt(1 - self.correlation) * own
-        return self.conditional_mean(district, age, education) + self.residual_sd * e
-
-    def district_figures(self, population: Mapping[tuple[str, str, str], float], *,
-                         domain: str, cut: float) -> tuple[dict[str, float], dict[str, float]]:
-        """Exact population mean and share at or above ``cut`` per district (and "" = city).
-
-        ``population`` maps (district code, age band, sex) to the number of residents
-        (the design's strata). Within a stratum θ is a mixture over education of normals,
-        so both figures are sums of closed forms; no Monte Carlo error.
-        """
-        k = self.domains.index(domain)
-        pos = {c: i for i, c in enumerate(self.district_codes)}
-        edu_p = np.asarray(EDUCATION_BY_AGE, dtype=float)
-        edu_p /= edu_p.sum(axis=1, keepdims=True)
-        beta = np.asarray(self.education_effect)
-        tot: dict[str, float] = {}
-        mean: dict[str, float] = {}
-        share: dict[str, float] = {}
-        for (dc, band, _sex), pop in population.items():
-            a = AGE_BANDS.index(band)
-            mu = self.district_means[pos[dc]][k] + self.age_effect[a] + beta
-            m = float(edu_p[a] @ mu)
-            s = float(edu_p[a] @ ndtr((mu - cut) / self.residual_sd))
-            for key in (dc, ""):
-                tot[key] = tot.get(key, 0.0) + pop
-                mean[key] = mean.get(key, 0.0) + pop * m
-                share[key] = share.get(key, 0.0) + pop * s
-        return ({k_: mean[k_] / tot[k_] for k_ in tot}, {k_: share[k_] / tot[k_] for k_ in tot})
 
 
 # ---------------------------------------------------------------- items and booklets
@@ -456,14 +382,18 @@ def survey_simulate(
     n_respondents: int,
     seed: int = 2025,
     population_year: int | None = None,
-    method: str = "minimum",
+    method: str = "equal",
     stdout=None,
 ) -> SimulationResult:
     """Sample, invite, deliver and freeze a simulated survey of ``campaign``.
 
     ``n_respondents`` is the expected number of respondents; the sample is that divided by
-    the average response rate. The campaign must be a survey campaign with a booklet
-    instrument and no sample design or sessions yet. Everything is written in one
+    the average response rate. ``method`` allocates it over the districts: ``"equal"``
+    (default) gives every district the same sample, so each of the 16 district
+    attainment rates (the survey's main figure) is about equally precise;
+    ``"minimum"`` is proportional with half the equal share as a floor. The campaign
+    must be a survey campaign with a booklet instrument and no sample design or sessions
+    yet. Everything is written in one
     transaction: a failure leaves the campaign as it was.
     """
     with transaction.atomic():
@@ -505,7 +435,8 @@ def _simulate(*, campaign: Campaign, n_respondents: int, seed: int,
     mean_rate = float(np.dot(RESPONSE_RATE, list(AGE_SHARES.values())) / sum(AGE_SHARES.values()))
     n_sample = int(round(n_respondents / mean_rate))
     design = design_create(campaign=campaign, method=method, sample_size=n_sample,
-                           minimum_per_district=n_sample // 32, population_year=year)
+                           minimum_per_district=n_sample // 32 if method == "minimum" else 0,
+                           population_year=year)
     codes = invitations_issue(design=design)
     t0 = lap("design and invitations", t0)
 
@@ -566,7 +497,7 @@ def _simulate(*, campaign: Campaign, n_respondents: int, seed: int,
     # ---- accounts, sessions, responses, results, redeemed invitations
     from django.contrib.auth import get_user_model
 
-    from assessment.survey.services import invitation_redeem
+    from assessment.survey.services import invitations_redeem
 
     User = get_user_model()  # noqa: N806
     opens = campaign.opens_at
@@ -575,15 +506,15 @@ def _simulate(*, campaign: Campaign, n_respondents: int, seed: int,
     starts = np.sort(rng.uniform(86400, 86400 + span, n_resp))
     starts += np.arange(n_resp) * 1e-3  # strictly increasing: the freezer's row order
     unusable = make_password(None)
-    levels = _levels_by_domain(plan)
+    levels = levels_by_domain(plan)
     truth_rows: dict[str, int] = {}  # session id -> respondent index
     n_responses = 0
-    writer = _RowWriter(Response, ("session", "sequence", "item_id", "revision_id",
-                                   "domain_code", "answer", "score", "seconds", "client_ts",
-                                   "server_ts"), prepared=("client_ts", "server_ts"))
-    results_writer = _RowWriter(Result, ("session", "domain_code", "theta", "se", "level_code",
-                                         "parameter_set_id", "n_items", "profile",
-                                         "created_at"))
+    writer = RowWriter(Response, ("session", "sequence", "item_id", "revision_id",
+                                  "domain_code", "answer", "score", "seconds", "client_ts",
+                                  "server_ts"), prepared=("client_ts", "server_ts"))
+    results_writer = RowWriter(Result, ("session", "domain_code", "theta", "se", "level_code",
+                                        "parameter_set_id", "n_items", "profile",
+                                        "created_at"))
     with transaction.atomic():
         for lo in range(0, n_resp, CHUNK):
             chunk = range(lo, min(lo + CHUNK, n_resp))
@@ -607,8 +538,8 @@ def _simulate(*, campaign: Campaign, n_respondents: int, seed: int,
                 seconds = np.array([plan.items[i].seconds for i in items]) * rng.lognormal(
                     -0.1, 0.45, len(items))
                 at = float(starts[r]) + np.cumsum(seconds)  # server time of each answer
-                server = _db_times(opens, at)
-                client = _db_times(opens, at - rng.uniform(0.04, 0.9, len(items)))
+                server = db_times(opens, at)
+                client = db_times(opens, at - rng.uniform(0.04, 0.9, len(items)))
                 pick = rng.random(len(items))
                 session = Session(
                     id=uuid.uuid4(), user_id=user.pk, campaign_id=campaign.pk,
@@ -634,14 +565,14 @@ def _simulate(*, campaign: Campaign, n_respondents: int, seed: int,
                 truth_rows[str(session.id)] = r
             Session.objects.bulk_create(sessions, batch_size=CHUNK)
             writer.insert(rows)
-            results_writer.insert(_results(plan, sessions, scores, chunk, levels))
+            results_writer.insert(result_rows(plan, sessions, scores, chunk, levels))
             n_responses += len(rows)
         Campaign.objects.filter(pk=campaign.pk).update(
             rotation_counter=F("rotation_counter") + n_resp)
         t0 = lap(f"{n_resp} sessions with {n_responses} responses written", t0)
-        # each respondent's one-time code opened their session
-        for sid, r in truth_rows.items():
-            invitation_redeem(campaign=campaign, code=codes[resp[r]][1], session_id=sid)
+        # each respondent's one-time code opened their session: one batch
+        invitations_redeem(campaign=campaign, codes_with_sessions=[
+            (codes[resp[r]][1], sid) for sid, r in truth_rows.items()])
         t0 = lap("invitations redeemed", t0)
 
     # ---- freeze
@@ -665,131 +596,3 @@ def _simulate(*, campaign: Campaign, n_respondents: int, seed: int,
     timings["total_cpu"] = round(time.process_time() - cpu_all, 2)
     return SimulationResult(campaign, n, n_resp, n_responses, truth, plan, timings)
 
-
-def _levels_by_domain(plan: BookletPlan) -> dict[str, list]:
-    out = {}
-    for d in plan.ability_ids:
-        out[d] = sorted(bank.domain_levels(d), key=lambda lv: lv.order)
-    return out
-
-
-def _level_code(levels: list, theta: float) -> str:
-    chosen = ""
-    for lv in levels:
-        if lv.min_theta is None or theta >= lv.min_theta:
-            chosen = lv.code
-    return chosen
-
-
-def _results(plan: BookletPlan, sessions: list[Session], scores: Mapping[int, np.ndarray],
-             chunk: range, levels: Mapping[str, list]) -> list[tuple]:
-    """Per session and main domain the EAP and SE with the active set, as delivery scores
-    a closed session (``session_score``): rows for :class:`_RowWriter` of ``Result``."""
-    from psychometrics import estimate_ability
-
-    rows: list[tuple] = []
-    now = timezone.now()
-    pset = plan.parameter_set_id
-    booklet_items = [set(b) for b in plan.booklets]
-    idx = np.asarray(chunk)
-    for d, ids in plan.ability_ids.items():
-        x = np.column_stack([scores[i][idx] for i in ids]).astype(float)
-        for r, s in enumerate(sessions):
-            x[r, [i not in booklet_items[s.booklet] for i in ids]] = np.nan
-        est = estimate_ability(x, plan.params[d], method="eap")
-        for r, s in enumerate(sessions):
-            th = float(est.theta[r])
-            rows.append((s.id, d, th, float(est.se[r]), _level_code(levels[d], th), pset,
-                         int((~np.isnan(x[r])).sum()), {}, now))
-    if plan.needs_ids:
-        x = np.column_stack([scores[i][idx] for i in plan.needs_ids]).astype(float)
-        for r, s in enumerate(sessions):
-            x[r, [i not in booklet_items[s.booklet] for i in plan.needs_ids]] = np.nan
-        est = estimate_ability(x, plan.params["needs"], method="eap")
-        for r, s in enumerate(sessions):
-            rows.append((s.id, "needs", float(est.theta[r]), float(est.se[r]), "", pset,
-                         int((~np.isnan(x[r])).sum()), {}, now))
-    return rows
-
-
-def _db_times(origin: datetime, seconds: np.ndarray) -> list:
-    """``origin + seconds`` as the database stores a ``DateTimeField`` value.
-
-    SQLite keeps naive UTC text (what ``adapt_datetimefield_value`` writes), made here in
-    one vectorised call; other databases take aware datetimes as they are.
-    """
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        return [origin + timedelta(seconds=float(t)) for t in seconds]
-    base = np.datetime64(origin.astimezone(UTC).replace(tzinfo=None), "us")
-    stamps = base + np.round(np.asarray(seconds) * 1e6).astype("timedelta64[us]")
-    return [t.replace("T", " ") for t in np.datetime_as_string(stamps, unit="us")]
-
-
-class _RowWriter:
-    """INSERT many rows of a model with one ``executemany`` per batch.
-
-    ``bulk_create`` compiles every value of every row through the ORM, which on SQLite
-    costs more than the insert itself (about 5,000 responses a second here). This
-    writer prepares each column the way the field does (``get_db_prep_save``) but only
-    where the database needs it — dates, JSON and foreign keys, remembering repeated
-    values — and leaves plain numbers and strings as they are. Rows are tuples in
-    ``field_names`` order, with Python values; columns named in ``prepared`` already hold
-    the database's form (see :func:`_db_times`).
-    """
-
-    def __init__(self, model, field_names: Sequence[str], *, prepared: Sequence[str] = (),
-                 batch_size: int = 20_000):
-        from django.db import connection, models
-
-        self.connection = connection
-        self.fields = [model._meta.get_field(n) for n in field_names]
-        qn = connection.ops.quote_name
-        self.sql = (f"INSERT INTO {qn(model._meta.db_table)} "
-                    f"({', '.join(qn(f.column) for f in self.fields)}) "
-                    f"VALUES ({', '.join(['%s'] * len(self.fields))})")
-        plain = (models.IntegerField, models.FloatField, models.CharField, models.TextField)
-        self.convert: list[Callable | None] = []
-        for f in self.fields:
-            if f.name in prepared or (isinstance(f, plain) and not f.is_relation):
-                self.convert.append(None)
-            elif isinstance(f, models.DateTimeField):
-                self.convert.append(connection.ops.adapt_datetimefield_value)
-            else:
-                self.convert.append(self._memo(f))
-        self.batch_size = batch_size
-
-    def _memo(self, f) -> Callable:
-        import json
-
-        cache: dict[str, Any] = {}
-
-        def prep(value: Any) -> Any:
-            key = json.dumps(value, sort_keys=True, default=str)
-            if key not in cache:
-                if len(cache) > 50_000:
-                    cache.clear()
-                cache[key] = f.get_db_prep_save(value, self.connection)
-            return cache[key]
-
-        return prep
-
-    def insert(self, rows: Sequence[tuple]) -> int:
-        conv = list(enumerate(self.convert))
-        prepared = [tuple(v if c is None else c(v) for (_k, c), v in zip(conv, row, strict=True))
-                    for row in rows]
-        with self.connection.cursor() as cursor:
-            for lo in range(0, len(prepared), self.batch_size):
-                cursor.executemany(self.sql, prepared[lo:lo + self.batch_size])
-        return len(prepared)
-
-
-def true_district_figures(campaign: Campaign, *, domain: str, cut: float
-                          ) -> tuple[dict[str, float], dict[str, float]]:
-    """True mean and share at or above ``cut`` per district of a simulated campaign."""
-    data = campaign.survey_data
-    truth = TruthModel.from_dict(data.meta["simulation"]["truth_model"])
-    population = {(s.district_code, s.age_band, s.sex): float(s.population)
-                  for s in campaign.sample_design.strata.all()}
-    return truth.district_figures(population, domain=domain, cut=cut)

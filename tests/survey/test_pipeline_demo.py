@@ -17,6 +17,7 @@ from django.core.management import CommandError, call_command
 from assessment import items as bank
 from assessment.models import Response, Result, Session
 from assessment.survey import demo, selectors, simulation
+from assessment.survey.management.commands.simulate_survey import Command
 from assessment.survey.models import (
     Job,
     Respondent,
@@ -26,6 +27,7 @@ from assessment.survey.models import (
     WeightSet,
     unpack_arrays,
 )
+from tests.survey.conftest import make_campaign
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -64,6 +66,11 @@ def test_simulated_survey_is_stored_as_delivered_sessions(delivered):
     rows = list(first.responses.order_by("sequence"))
     assert [r.item_id for r in rows] == booklets[first.booklet]
     assert [r.sequence for r in rows] == list(range(1, len(rows) + 1))
+    # every respondent answers two blocks of every ability domain (30 information items)
+    tops = [r.domain_code.split(".")[0] for r in rows]
+    assert {d: tops.count(d) for d in simulation.ABILITY_DOMAINS} == {
+        d: 2 * n for d, n in simulation.ITEMS_PER_BLOCK.items()}
+    assert tops.count("info") >= 20
     assert all(a.server_ts < b.server_ts for a, b in zip(rows, rows[1:], strict=False))
     assert first.started_at < rows[0].server_ts and rows[-1].server_ts == first.finished_at
     assert Response.objects.filter(session__campaign=campaign).count() == sim.n_responses
@@ -130,6 +137,20 @@ def test_delivered_survey_covers_true_district_rates_and_is_frozen(delivered):
         inside += cell.ci_low <= truth <= cell.ci_high
         errors.append(round(cell.estimate - truth, 1))
     assert inside >= 14, (inside, errors)
+    # the recovery of the truth that simulate_survey --run-jobs prints agrees
+    recovery = simulation.survey_recovery(campaign=campaign, rollup=rollup)
+    assert set(recovery) == {"info", "science", "health"}
+    info = recovery["info"]
+    assert info.cut == pytest.approx(attained_cut) and info.n_districts == 16
+    assert info.covered_share == inside and info.covered_needed == 14
+    assert 0 < info.rmse_mean < 0.06 and 0 < info.rmse_share < 0.04, info
+    out = io.StringIO()
+    Command(stdout=out)._write_recovery(campaign, rollup.pk)
+    assert "info: district-mean RMSE" in out.getvalue()
+    assert f"at {sim.n_respondents} respondents" in out.getvalue()
+    # bad input: a campaign without simulated truth
+    with pytest.raises(ValidationError, match="not a simulated survey"):
+        simulation.survey_recovery(campaign=make_campaign(year=2024, code="plain"))
     # provenance recorded and frozen
     prov = rollup.provenance
     assert prov["score_set_id"] and prov["weight_set_id"] and prov["code_version"]
