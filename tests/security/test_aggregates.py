@@ -187,7 +187,7 @@ def test_district_headlines_reveal_no_suppressed_district(population):
 #    published, so 310100/c1 = its district total.
 # All four are fixed: empty cells never protect (psychometrics/survey/suppression.py) and
 # the roll-up checks every withheld group against everything it publishes at once
-# (protect_aggregates, assessment/survey/pipeline.py::_apply_suppression).
+# (protect_aggregates, assessment/survey/pipeline/suppression.py::apply_suppression).
 
 
 @settings(max_examples=150, deadline=None, derandomize=True,
