@@ -1,4 +1,4 @@
-"""Demo item bank: domains, levels, 128 ability and 40 needs items, a demo parameter set.
+"""Demo item bank: domains, levels, 160 ability and 40 needs items, a demo parameter set.
 
 Safe to run twice. The parameter set is drawn by ``psychometrics.simulate`` around each
 scenario's intended difficulty and is marked as a demonstration set (``is_demo``).

@@ -94,7 +94,9 @@ from assessment.survey.simulation_truth import (  # noqa: F401 - re-exported
 )
 
 DICHOTOMOUS_KINDS = ("single_choice", "true_false", "multiple_response")
-ITEMS_PER_BLOCK = {"info": 15, "science": 4, "health": 4}
+# items a block (two blocks a respondent); science and health use 30 of their 30 and 32
+# published dichotomous demo items, information 45 of its 74
+ITEMS_PER_BLOCK = {"info": 15, "science": 10, "health": 10}
 N_BLOCKS = 3  # per domain; booklet j holds blocks j and j+1 (mod 3) of every domain
 # Needs areas everyone answers; with ``rotate_needs`` the others are rotated, one module
 # per booklet (as PIAAC rotates background-questionnaire modules). Off by default: the
