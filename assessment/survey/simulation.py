@@ -31,13 +31,14 @@ rate the survey exists for, has 15 items a block, so every respondent answers 30
 information items (about 25 minutes). PIAAC gives a respondent about 20 items a domain;
 the demo bank's items discriminate less (median a about 1.2) than the array-only
 benchmark's (a from 0.8 to 2.0, 20 items a person), and 30 of them carry about the
-same test information (sum of a squared). Science and health literacy have 4 items a
-block (8 a respondent) and are reported with wider intervals.
+same test information (sum of a squared). Science and health literacy have 10 items a
+block (20 a respondent, every usable item of the demo bank's 30 and 32).
 At 10,000 (``simulate_survey``, seeds 2025, 1, 2) information's district-mean RMSE was
-0.015-0.017, share RMSE 0.009-0.013, 15-16 of 16 rates covered; science, health 0.03.
+0.015-0.017, share RMSE 0.009-0.013, 15-16 of 16 rates covered; at seed 2025 science
+0.021 / 0.015 and health 0.018 / 0.013 (16 and 15 of 16 covered).
 
 Rows are written in chunks with one ``executemany`` per table, so 10,000 respondents
-with 86 answers each take about 40 s on SQLite (quiet machine). The items and their
+with 110 answers each take about 60 s on SQLite (quiet machine). The items and their
 generating parameters are the item bank's published items and its active parameter
 set, so the reporting scale of the survey is the bank's scale (``survey_recovery``
 measures a roll-up against the truth).
