@@ -126,6 +126,9 @@ def test_suppression_never_reveals_a_withheld_cell(delivered):
             assert c.suppressed
         if c.suppressed:
             assert c.estimate is None and c.se is None and c.ci_low is None
+        else:  # a published figure always carries a finite estimate, SE and interval
+            figures = (c.estimate, c.se, c.ci_low, c.ci_high)
+            assert all(v is not None and np.isfinite(v) for v in figures), (str(c), figures)
     for breakdown in ("age_band", "sex", "education"):
         for domain in ("info",):
             part = [c for c in cells if c.breakdown == breakdown and c.district_code
