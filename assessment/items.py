@@ -33,26 +33,16 @@ def item_for_delivery(item_id: int) -> Any:
     One cheap query asks for the live revision (so an unpublished item is never
     presented); a revision never changes, so its payload is built once per process.
     """
-    from itembank.models import Item
-
-    revision_id = (Item.objects.filter(pk=item_id, live=True)
-                   .values_list("live_revision_id", flat=True).first())
-    cached = _REVISIONS.get(revision_id) if revision_id else None
-    if cached is not None:
-        return cached
-    item = items_for_delivery([item_id])[0]
-    with _LOCK:
-        if len(_REVISIONS) > 5000:
-            _REVISIONS.clear()
-        _REVISIONS[item.revision_id] = item
-    return item
+    item_id = int(item_id)
+    return _delivery_items([item_id])[item_id]
 
 
 def _delivery_items(item_ids: Sequence[int]) -> dict[int, Any]:
     """The items' published revisions, building only those not cached yet.
 
-    A pool refresh every few minutes finds nearly every revision unchanged; rebuilding
-    all their payloads (rich text, images) took seconds of a web process's CPU.
+    One query asks for the live revisions; a pool refresh every few minutes finds
+    nearly every revision unchanged, and rebuilding all their payloads (rich text,
+    images) took seconds of a web process's CPU.
     """
     from itembank.models import Item
 
@@ -63,7 +53,9 @@ def _delivery_items(item_ids: Sequence[int]) -> dict[int, Any]:
     missing = [i for i in item_ids if i not in out]
     if missing:  # new revisions, or items no longer live (ItemNotDeliverable)
         built = items_for_delivery(missing)
-        with _LOCK:  # the pool's payloads serve item_for_delivery too
+        with _LOCK:  # shared by item_for_delivery and the adaptive pools
+            if len(_REVISIONS) + len(built) > 5000:
+                _REVISIONS.clear()
             _REVISIONS.update({item.revision_id: item for item in built})
         out.update({item.item_id: item for item in built})
     return out
