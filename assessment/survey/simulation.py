@@ -3,9 +3,8 @@
 The survey is not written into the statistics' arrays directly. It is delivered the way
 a field team's respondents would deliver it, only faster:
 
-1. the campaign's stratified sample design (``design_create``: district × age band × sex
-   from the districts' population figures) and its one-time invitation codes
-   (``invitations_issue``);
+1. the campaign's stratified sample design (``design_create``: district × age band ×
+   sex from the population figures) and its invitation codes (``invitations_issue``);
 2. for every invited person a true ability per literacy domain from a population model
    (:class:`~assessment.survey.simulation_truth.TruthModel`: district effects, education
    and age effects, a correlated residual), background answers, and whether they
@@ -27,15 +26,14 @@ equal share left the smallest districts about 310 respondents).
 
 Booklets: every ability domain's items fill three blocks; booklet ``j`` holds blocks
 ``j`` and ``j + 1`` of every domain. Information literacy, whose district attainment
-rate the survey exists for, has 15 items a block, so every respondent answers 30
-information items (about 25 minutes). PIAAC gives a respondent about 20 items a domain;
+rate the survey exists for, has 15 items a block (30 a respondent, about 25 minutes):
 the demo bank's items discriminate less (median a about 1.2) than the array-only
-benchmark's (a from 0.8 to 2.0, 20 items a person), and 30 of them carry about the
-same test information (sum of a squared). Science and health literacy have 10 items a
-block (20 a respondent, every usable item of the demo bank's 30 and 32).
-At 10,000 (``simulate_survey``, seeds 2025, 1, 2) information's district-mean RMSE was
+benchmark's 20 a person (a from 0.8 to 2.0, as PIAAC's ~20 a domain), and 30 carry
+about the same information (sum of a squared). Science and health have 10 items a
+block (20 a respondent; the demo bank has 30 and 32 usable). At 10,000
+(``simulate_survey``, seeds 2025, 1, 2) information's district-mean RMSE was
 0.015-0.017, share RMSE 0.009-0.013, 15-16 of 16 rates covered; at seed 2025 science
-0.021 / 0.015 and health 0.018 / 0.013 (16 and 15 of 16 covered).
+0.021 / 0.015, health 0.018 / 0.013 (16 and 15 of 16 covered).
 
 Rows are written in chunks with one ``executemany`` per table, so 10,000 respondents
 with 110 answers each take about 60 s on SQLite (quiet machine). The items and their
