@@ -10,18 +10,23 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning as _SkConvergenceWarning
-from sklearn.exceptions import NotFittedError as _SkNotFittedError
 
 from ._typing import ArrayLike, FloatArray
 
 
-class ConvergenceWarning(_SkConvergenceWarning):  # type: ignore[misc]
-    """An iterative estimator stopped at ``max_iter`` before meeting ``tol``."""
+class ConvergenceWarning(UserWarning):
+    """An iterative estimator stopped at ``max_iter`` before meeting ``tol``.
+
+    The same bases as scikit-learn's, defined here so that importing the engine
+    does not import scikit-learn.
+    """
 
 
-class NotFittedError(_SkNotFittedError):  # type: ignore[misc]
-    """A method that needs fitted attributes was called before ``fit``."""
+class NotFittedError(ValueError, AttributeError):
+    """A method that needs fitted attributes was called before ``fit``.
+
+    The same bases as scikit-learn's ``NotFittedError``.
+    """
 
 
 class ResponseError(ValueError):

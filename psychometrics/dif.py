@@ -19,7 +19,6 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
-from sklearn.linear_model import LogisticRegression
 
 from psychometrics._typing import FloatArray
 
@@ -331,6 +330,8 @@ def _nagelkerke(ll_model: float, ll_null: float, n: int) -> float:
 
 def _loglik(features: FloatArray, y: FloatArray) -> float:
     """Maximised log-likelihood of an unpenalised logistic regression."""
+    from sklearn.linear_model import LogisticRegression  # heavy: imported when used
+
     model = LogisticRegression(C=np.inf, max_iter=1000, tol=1e-8)
     model.fit(features, y)
     p = np.clip(model.predict_proba(features)[:, 1], 1e-12, 1 - 1e-12)

@@ -41,9 +41,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.interpolate import CubicSpline
-from sklearn.base import BaseEstimator
 
+from psychometrics._base import BaseEstimator
 from psychometrics._typing import FloatArray
 from psychometrics._validation import ConvergenceWarning, check_is_fitted
 from psychometrics.survey.background import background_design
@@ -56,7 +55,7 @@ if TYPE_CHECKING:
 _CHUNK = 4096
 
 
-class LatentRegression(BaseEstimator):  # type: ignore[misc]
+class LatentRegression(BaseEstimator):
     """Latent regression ``θ ~ N(Xβ, σ²)`` with fixed item parameters (EM on a grid).
 
     Parameters
@@ -298,6 +297,8 @@ def draw_from_posterior(
         # local coordinates in units of the coarse step are the same for every row
         t = np.arange((wc - 1) * refine + 1) / refine
         if refine > 1:
+            from scipy.interpolate import CubicSpline
+
             ll_w = CubicSpline(np.arange(wc), ll_w, axis=1)(t)
         theta = nodes[0] + (s0[:, None] + t[None, :]) * step  # (k, F)
         base = ll_w - 0.5 * inv_var * theta**2

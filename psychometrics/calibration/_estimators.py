@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 import numpy as np
-from sklearn.base import BaseEstimator
 
+from .._base import BaseEstimator
 from .._typing import ArrayLike, FloatArray, IntArray
 from .._validation import (
     ConvergenceWarning,
@@ -78,7 +78,7 @@ def _pair(value: Sequence[float] | None) -> tuple[float, float] | None:
     return first, second
 
 
-class MMLCalibrator(BaseEstimator):  # type: ignore[misc]
+class MMLCalibrator(BaseEstimator):
     """Item calibration by marginal maximum likelihood (Bock–Aitkin EM).
 
     Any mix of ``rasch``, ``2pl``, ``3pl``, ``grm`` and ``gpcm`` items in one run.

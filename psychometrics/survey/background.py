@@ -11,12 +11,15 @@ References
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike
-from sklearn.decomposition import PCA
 
 from psychometrics.survey._common import FloatArray
+
+if TYPE_CHECKING:
+    from sklearn.decomposition import PCA
 
 
 def background_design(
@@ -90,6 +93,8 @@ def background_design(
         sd = f.std(axis=0)
         f = (f[:, sd > 0] - f[:, sd > 0].mean(axis=0)) / sd[sd > 0]
         if f.shape[1] > 0:
+            from sklearn.decomposition import PCA  # heavy: imported when used
+
             pca = PCA(
                 n_components=n_components, svd_solver="full", random_state=random_state
             )

@@ -304,3 +304,40 @@ def test_simulate_targeted_bad_options(tmp_path, extra, expected):
     assert res.returncode == 1
     assert res.stderr.startswith("error: simulate: ") and expected in res.stderr
     assert not (tmp_path / "r.csv").exists()
+
+
+def test_fast_reader_matches_the_checking_reader(tmp_path):
+    """pyarrow's parse gives the same ids, cells, gaps and extra columns as csv."""
+    from psychometrics.cli import _read_responses_checked, _read_responses_fast
+
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 3, size=(300, 12)).astype(float)
+    x[rng.random(x.shape) < 0.4] = np.nan
+    x[:, 0] = 1.0  # every person answers something
+    path = tmp_path / "r.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["person_id", "wave", *[f"q{j}" for j in range(12)], "w"])
+        for i, row in enumerate(x):
+            cells = ["" if np.isnan(v) else str(int(v)) for v in row]
+            w.writerow(
+                [f"p,{i}" if i % 50 == 0 else f"p{i}", f"w{i % 2}", *cells, "1.5"]
+            )
+    fast = _read_responses_fast(str(path), ["wave", "w"])
+    slow = _read_responses_checked(str(path), ["wave", "w"])
+    assert fast is not None
+    assert fast.person_ids == slow.person_ids and fast.person_ids[0] == "p,0"
+    assert fast.item_ids == slow.item_ids
+    np.testing.assert_array_equal(fast.responses, slow.responses)
+    assert fast.extra == slow.extra
+
+
+@pytest.mark.parametrize(
+    "body", ["p1,1,0,1\np2,0,inf,1\n", "p1,1,0,1\np2,0,nan,1\n", "p1,1,0\n"]
+)
+def test_fast_reader_leaves_bad_files_to_the_checking_reader(tmp_path, body):
+    """Non-finite cells and ragged rows are not taken by the fast path."""
+    from psychometrics.cli import _read_responses_fast
+
+    (tmp_path / "r.csv").write_text("person_id,q1,q2,q3\n" + body)
+    assert _read_responses_fast(str(tmp_path / "r.csv"), []) is None
