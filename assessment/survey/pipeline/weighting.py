@@ -41,6 +41,93 @@ def stratum_labels(district: Sequence, age_band: Sequence, sex: Sequence) -> np.
     return np.array([f"{d}|{a}|{s}" for d, a, s in zip(district, age_band, sex, strict=True)])
 
 
+MarginKey = str | tuple[str, ...]
+FRAME = ("district", "age_band", "sex")
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
+def _frame_variables(
+    district: np.ndarray,
+    age_band: np.ndarray,
+    sex: np.ndarray,
+    variables: Mapping[str, Sequence[Any]] | None,
+    n: int,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Every variable as text, with a mask of the persons for whom it is missing."""
+    values = {"district": district, "age_band": age_band, "sex": sex}
+    missing = {name: np.zeros(n, dtype=bool) for name in values}
+    for name, raw in (variables or {}).items():
+        if name in values:
+            raise ValueError(f"variable {name!r} is a design variable; give it once")
+        if len(raw) != n:
+            raise ValueError(f"variable {name!r} has {len(raw)} entries, district has {n}")
+        miss = np.array([_is_missing(v) for v in raw], dtype=bool)
+        values[name] = np.array(["" if m else str(v).strip() for v, m in zip(raw, miss,
+                                                                            strict=True)])
+        missing[name] = miss
+    return values, missing
+
+
+def _margin_label(key: MarginKey) -> tuple[str, tuple[str, ...]]:
+    names = (key,) if isinstance(key, str) else tuple(key)
+    if not names or not all(isinstance(k, str) and k for k in names):
+        raise ValueError(f"margin {key!r}: name it by a variable or a tuple of variables")
+    return "×".join(names), names
+
+
+def _build_margins(
+    margins: Mapping[MarginKey, Mapping[Hashable, float]],
+    values: dict[str, np.ndarray],
+    missing: dict[str, np.ndarray],
+    resp: np.ndarray,
+) -> list[Margin]:
+    """One raking margin per key: a variable, or a tuple of variables crossed."""
+    if not margins:
+        raise ValueError("no population margins given to rake to")
+    out = []
+    for key, totals in margins.items():
+        label, names = _margin_label(key)
+        for name in names:
+            if name not in values:
+                given = ", ".join(sorted(values))
+                raise ValueError(
+                    f"margin {label!r}: no variable {name!r} was given (given: {given})"
+                )
+            gaps = np.flatnonzero(missing[name] & resp)
+            if gaps.size:
+                raise ValueError(
+                    f"margin {label!r}: variable {name!r} is missing for {gaps.size} "
+                    f"respondent(s), the first at sampled position {int(gaps[0])}"
+                )
+        cells = np.array(["|".join(parts) for parts in zip(
+            *(values[name][resp] for name in names), strict=True)])
+        flat: dict[str, float] = {}
+        for cell, total in totals.items():
+            parts = (cell,) if isinstance(cell, str | int) else tuple(cell)  # type: ignore[arg-type]
+            if len(parts) != len(names) and not (len(names) > 1 and isinstance(cell, str)):
+                raise ValueError(f"margin {label!r}: cell {cell!r} does not name "
+                                 f"{len(names)} categories")
+            text = "|".join(str(p) for p in parts)
+            try:
+                value = float(total)
+            except (TypeError, ValueError):
+                raise ValueError(f"margin {label!r}, cell {text!r}: total {total!r} "
+                                 "is not a number") from None
+            if not np.isfinite(value) or value <= 0:
+                raise ValueError(f"margin {label!r}, cell {text!r}: total {total!r} "
+                                 "must be a positive number")
+            flat[text] = value
+        out.append(Margin(label, cells, flat))
+    return out
+
+
 def compute_weights(
     *,
     district: np.ndarray,
@@ -48,16 +135,28 @@ def compute_weights(
     sex: np.ndarray,
     inclusion_probability: np.ndarray,
     responded: np.ndarray,
-    margins: Mapping[str, Mapping[Hashable, float]],
+    margins: Mapping[MarginKey, Mapping[Hashable, float]],
+    variables: Mapping[str, Sequence[Any]] | None = None,
+    nonresponse_cells: Sequence[str] = FRAME,
     n_replicates: int = N_REPLICATES,
     max_ratio: float | None = 8.0,
     progress: Progress = _quiet,
     seed: int = 20250,
 ) -> WeightsResult:
-    """Base weights, non-response adjustment within strata, raking with trimming, JK2.
+    """Base weights, non-response adjustment within cells, raking with trimming, JK2.
 
-    ``margins`` maps ``"district"``, ``"age_band"`` and ``"sex"`` to population totals;
-    every sampled array has one entry per sampled person.
+    Every array has one entry per sampled person. ``variables`` adds background
+    variables (education, occupation, ...) whose values may be missing (None, "" or
+    nan) for non-respondents. ``margins`` maps a variable, or a tuple of variables
+    crossed (``("district", "education")``, cells as tuples or ``"d|e"`` text), to its
+    population totals; every margin is raked to, with trimming, in the full sample and
+    in every replicate. ``nonresponse_cells`` names the variables whose crossing forms
+    the non-response adjustment cells: they must be known for everyone sampled.
+
+    A margin naming a variable that was not given, a variable missing for a
+    respondent, a population cell without respondents, a sample category without a
+    population total and margins whose grand totals disagree raise ``ValueError``
+    naming the margin and the cell.
     """
     district, age_band, sex = (np.asarray(x).astype(str) for x in (district, age_band, sex))
     responded = np.asarray(responded, dtype=bool)
@@ -69,15 +168,28 @@ def compute_weights(
             raise ValueError(f"{name} has {len(arr)} entries, district has {n}")
     if not responded.any():
         raise ValueError("nobody responded: there is nothing to weight")
+    values, missing = _frame_variables(district, age_band, sex, variables, n)
+    nr_names = tuple(nonresponse_cells)
+    if not nr_names:
+        raise ValueError("nonresponse_cells names no variable")
+    for name in nr_names:
+        if name not in values:
+            raise ValueError(f"non-response cells: no variable {name!r} was given")
+        if missing[name].any():
+            raise ValueError(
+                f"non-response cells: variable {name!r} is missing for "
+                f"{int(missing[name].sum())} sampled person(s); cells must use variables "
+                "known for everyone sampled"
+            )
     strata = stratum_labels(district, age_band, sex)
+    cells = (strata if nr_names == FRAME else
+             np.array(["|".join(p) for p in zip(*(values[k] for k in nr_names),
+                                                strict=True)]))
     progress(0.0, "base weights")
     base = base_weights(inclusion_probability)
-    nr = nonresponse_adjust(base, responded, strata)
+    nr = nonresponse_adjust(base, responded, cells)
     resp = responded
-    rake_margins = [
-        Margin(name, values[resp], {str(k): float(v) for k, v in margins[name].items()})
-        for name, values in (("district", district), ("age_band", age_band), ("sex", sex))
-    ]
+    rake_margins = _build_margins(margins, values, missing, resp)
     progress(0.1, "raking")
     options: dict[str, Any] = {"max_ratio": max_ratio, "max_iter": 500, "tol": 1e-7}
     with warnings.catch_warnings(record=True) as caught:
@@ -87,7 +199,7 @@ def compute_weights(
         reps = jk2_replicate_weights(
             base, strata, n_replicates=n_replicates, margins=rake_margins,
             rake_options=options, rng=np.random.default_rng(seed), responded=responded,
-            nonresponse_classes=strata,
+            nonresponse_classes=cells,
         )
     progress(1.0, "weights done")
     final = raked.weights
@@ -96,6 +208,8 @@ def compute_weights(
         "n_sampled": int(n),
         "n_respondents": int(resp.sum()),
         "response_rate": float(resp.mean()),
+        "nonresponse_cells": list(nr_names),
+        "margins": [m.name for m in rake_margins],
         "raking": {
             "iterations": raked.report.iterations,
             "max_discrepancy": raked.report.max_discrepancy,
