@@ -73,6 +73,14 @@ class LatentRegression(BaseEstimator):
         Draw ``β̃`` from its sampling distribution for each set of plausible values.
     random_state : int or numpy.random.Generator, optional
         Default generator for :meth:`sample`.
+    group_variance : bool, default=True
+        With ``groups``, fit a residual variance per group (district) instead of one
+        shared by all: districts whose spread differs get posteriors, and so plausible
+        values and intervals, of their own spread.
+    variance_shrinkage : float, default=50.0
+        Each group's residual variance is shrunk towards the pooled one as if the
+        pooled variance had been seen in this many more (weighted) persons of the
+        group: a small group borrows strength, a large one keeps its own.
 
     Attributes
     ----------
@@ -80,7 +88,12 @@ class LatentRegression(BaseEstimator):
         β, on the columns of ``design_``.
     coef_cov_ : ndarray, shape (n_features, n_features)
     sigma_ : float
-        Residual SD σ.
+        Pooled residual SD σ.
+    group_labels_ : ndarray of str, shape (n_groups,) or None
+    group_sigma_ : ndarray, shape (n_groups,) or None
+        Residual SD per group (``group_variance`` with ``groups``), else None.
+    person_sigma_ : ndarray, shape (n_persons,)
+        Each person's residual SD (their group's, or σ).
     design_ : ndarray, shape (n_persons, n_features)
     pca_ : PCA or None
     posterior_mean_, posterior_sd_ : ndarray, shape (n_persons,)
@@ -101,6 +114,8 @@ class LatentRegression(BaseEstimator):
         refine: int = 4,
         draw_coef: bool = True,
         random_state: int | np.random.Generator | None = None,
+        group_variance: bool = True,
+        variance_shrinkage: float = 50.0,
     ) -> None:
         self.n_components = n_components
         self.categorical = categorical
@@ -109,6 +124,8 @@ class LatentRegression(BaseEstimator):
         self.refine = refine
         self.draw_coef = draw_coef
         self.random_state = random_state
+        self.group_variance = group_variance
+        self.variance_shrinkage = variance_shrinkage
 
     def fit(
         self,
@@ -119,7 +136,7 @@ class LatentRegression(BaseEstimator):
         groups: ArrayLike | None = None,
         sample_weight: ArrayLike | None = None,
     ) -> Self:
-        """Fit β and σ² by EM.
+        """Fit β and σ² (per group with ``groups`` and ``group_variance``) by EM.
 
         Parameters
         ----------
@@ -152,21 +169,48 @@ class LatentRegression(BaseEstimator):
             )
         if int(self.refine) < 1:
             raise ValueError(f"refine must be >= 1, got {self.refine}")
+        if float(self.variance_shrinkage) < 0:
+            raise ValueError(
+                f"variance_shrinkage must be >= 0, got {self.variance_shrinkage}"
+            )
+        labels: np.ndarray | None = None
+        codes = np.zeros(n, dtype=np.intp)
+        if self.group_variance and groups is not None:
+            labels, codes = np.unique(
+                np.asarray(groups).astype(str), return_inverse=True
+            )
+            codes = codes.reshape(-1)
+        n_groups = 1 if labels is None else labels.size
+        w_group = np.bincount(codes, weights=w, minlength=n_groups)
         # start: EAP under N(0, 1)
         beta = np.zeros(x.shape[1])
-        sigma = 1.0
+        group_sd = np.ones(n_groups)
+        pooled = 1.0
         converged, n_iter, step = False, 0, np.inf
         xw = np.ascontiguousarray((x * w[:, None]).T)  # (n_features, n)
-        # the weighted least-squares projector does not change between iterations
-        solve = np.linalg.pinv(xw @ x) @ xw
+        # with one variance the weighted least-squares projector is fixed; with one per
+        # group the M-step for β is generalised least squares, weights w / σ_g²
+        solve = np.linalg.pinv(xw @ x) @ xw if n_groups == 1 else None
         for it in range(1, int(self.max_iter) + 1):
             n_iter = it
-            m, v, _ = _posterior_moments(ll, q, x @ beta, sigma)
-            new_beta = solve @ m
+            sd = group_sd[codes]
+            m, v, _ = _posterior_moments(ll, q, x @ beta, sd)
+            if solve is not None:
+                new_beta = solve @ m
+            else:
+                xg = xw / sd[None, :] ** 2
+                new_beta = np.linalg.pinv(xg @ x) @ (xg @ m)
             resid = m - x @ new_beta
-            new_sigma = float(np.sqrt(np.sum(w * (resid**2 + v)) / w.sum()))
-            step = max(np.abs(new_beta - beta).max(), abs(new_sigma - sigma))
-            beta, sigma = new_beta, new_sigma
+            sq = w * (resid**2 + v)
+            new_pooled = float(np.sqrt(sq.sum() / w.sum()))
+            if n_groups == 1:
+                new_sd = np.array([new_pooled])
+            else:
+                k = float(self.variance_shrinkage)
+                s2 = np.bincount(codes, weights=sq, minlength=n_groups)
+                new_sd = np.sqrt((s2 + k * new_pooled**2) / (w_group + k))
+            step = max(np.abs(new_beta - beta).max(), np.abs(new_sd - group_sd).max())
+            beta, group_sd, pooled = new_beta, new_sd, new_pooled
             if step < self.tol:
                 converged = True
                 break
@@ -177,12 +221,16 @@ class LatentRegression(BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=2,
             )
+        sigma = group_sd[codes]
         m, v, marg = _posterior_moments(ll, q, x @ beta, sigma, marginal=True)
-        # Louis: observed information of β = Σ w x xᵀ (σ² − v) / σ⁴
-        info = (xw * np.maximum(sigma**2 - v, 1e-12)[None, :]) @ x / sigma**4
+        # Louis: observed information of β = Σ w x xᵀ (σ_i² − v_i) / σ_i⁴
+        info = (xw * (np.maximum(sigma**2 - v, 1e-12) / sigma**4)[None, :]) @ x
         self.coef_ = beta
         self.coef_cov_ = np.asarray(np.linalg.pinv(info), dtype=np.float64)
-        self.sigma_ = sigma
+        self.sigma_ = pooled if n_groups > 1 else float(group_sd[0])
+        self.group_labels_ = labels
+        self.group_sigma_ = group_sd if n_groups > 1 else None
+        self.person_sigma_ = sigma
         self.design_ = x
         self.pca_ = pca
         self.posterior_mean_ = m
@@ -227,7 +275,7 @@ class LatentRegression(BaseEstimator):
             self._loglik,
             self._nodes,
             x @ betas.T,
-            self.sigma_,
+            self.person_sigma_,
             rng=gen,
             refine=self.refine,
         )
@@ -237,7 +285,7 @@ def draw_from_posterior(
     loglik: FloatArray,
     nodes: FloatArray,
     prior_mean: FloatArray,
-    prior_sd: float,
+    prior_sd: float | FloatArray,
     *,
     rng: np.random.Generator,
     refine: int = 4,
@@ -261,7 +309,8 @@ def draw_from_posterior(
         Equally spaced.
     prior_mean : ndarray, shape (n, M)
         Prior mean of person ``i`` for draw ``m``.
-    prior_sd : float
+    prior_sd : float or ndarray, shape (n,)
+        Prior SD, shared or per person.
     rng : numpy.random.Generator
     refine : int, default=4
     width : float, default=8.0
@@ -285,7 +334,7 @@ def draw_from_posterior(
     span = np.maximum(last - first + 1, 4)
     order = np.argsort(span, kind="stable")
     out = np.empty((n, m))
-    inv_var = 1.0 / prior_sd**2
+    inv_var = 1.0 / np.broadcast_to(np.asarray(prior_sd, dtype=np.float64), (n,)) ** 2
     # with one prior for every draw (β fixed) the CDF is built once per person
     shared_prior = bool(np.all(prior_mean == prior_mean[:, :1]))
     for start in range(0, n, _CHUNK):
@@ -301,14 +350,15 @@ def draw_from_posterior(
 
             ll_w = CubicSpline(np.arange(wc), ll_w, axis=1)(t)
         theta = nodes[0] + (s0[:, None] + t[None, :]) * step  # (k, F)
-        base = ll_w - 0.5 * inv_var * theta**2
+        iv = inv_var[rows]
+        base = ll_w - 0.5 * iv[:, None] * theta**2
         u = rng.random((k, m))
         n_f = t.size
         offset = 2.0 * np.arange(k)
         r_idx = np.arange(k)
         for j in range(m):
             if j == 0 or not shared_prior:
-                lp = base + theta * (prior_mean[rows, j] * inv_var)[:, None]
+                lp = base + theta * (prior_mean[rows, j] * iv)[:, None]
                 lp -= lp.max(axis=1, keepdims=True)
                 dens = np.exp(lp, out=lp)
                 # trapezoid CDF at the fine points: C_f = Σ_{g<=f} d_g − (d_0 + d_f)/2
@@ -333,22 +383,25 @@ def _posterior_moments(
     ll: FloatArray,
     q: FloatArray,
     mu: FloatArray,
-    sigma: float,
+    sigma: float | FloatArray,
     *,
     marginal: bool = False,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Posterior mean and variance per person on the grid, and (when ``marginal``) the
-    marginal log-likelihood under the discrete normal prior on the grid."""
+    marginal log-likelihood under the discrete normal prior on the grid.
+
+    ``sigma`` is the prior SD, one for everyone or one per person."""
     n = ll.shape[0]
     m = np.empty(n)
     v = np.empty(n)
     marg = np.full(n, np.nan)
-    inv_var = 1.0 / sigma**2
-    half_q2 = 0.5 * inv_var * q * q
+    inv_var_all = 1.0 / np.broadcast_to(np.asarray(sigma, dtype=np.float64), (n,)) ** 2
+    q2 = q * q
     for start in range(0, n, _CHUNK):
         sl = slice(start, min(start + _CHUNK, n))
+        inv_var = inv_var_all[sl]
         # log prior up to a per-person constant: −q²/2σ² + qμ/σ²
-        joint = ll[sl] - half_q2
+        joint = ll[sl] - 0.5 * inv_var[:, None] * q2[None, :]
         joint += q[None, :] * (mu[sl] * inv_var)[:, None]
         j_max = joint.max(axis=1, keepdims=True)
         joint -= j_max
@@ -357,7 +410,7 @@ def _posterior_moments(
         m[sl] = (post @ q) / total
         v[sl] = np.maximum((post @ (q * q)) / total - m[sl] ** 2, 0.0)
         if marginal:
-            lp = -0.5 * inv_var * (q[None, :] - mu[sl, None]) ** 2
+            lp = -0.5 * inv_var[:, None] * (q[None, :] - mu[sl, None]) ** 2
             lp_max = lp.max(axis=1)
             log_norm = lp_max + np.log(np.exp(lp - lp_max[:, None]).sum(axis=1))
             const = -0.5 * inv_var * mu[sl] ** 2 - log_norm

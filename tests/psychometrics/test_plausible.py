@@ -196,3 +196,60 @@ def test_latent_regression_errors_name_what_is_wrong():
         model.fit(bad, NODES)
     with pytest.raises(ValueError, match="must be \\(n_persons, n_quadrature\\)"):
         model.fit(ll[0], NODES)
+
+
+def _unequal_spread_data(seed=1, sizes=(3000, 3000, 3000, 60)):
+    """Four groups with residual SDs 0.6, 0.9, 1.2 and 1.2 (the last one small)."""
+    rng = np.random.default_rng(seed)
+    g = np.repeat(np.arange(len(sizes)), sizes)
+    sd = np.array([0.6, 0.9, 1.2, 1.2])[g]
+    theta = np.array([0.0, 0.3, -0.2, 0.1])[g] + rng.normal(0, 1, g.size) * sd
+    x = theta + rng.normal(0, 0.45, g.size)
+    return _gaussian_loglik(x, 0.45), g, theta
+
+
+def test_em_recovers_a_residual_sd_per_group_and_shrinks_a_small_group():
+    """Each large group's σ_g is its true residual SD within 0.04; the 60-person group
+    is pulled towards the pooled σ; with group_variance=False one σ is fitted."""
+    ll, g, theta = _unequal_spread_data()
+    model = LatentRegression(n_components=None).fit(ll, NODES, groups=g)
+    assert model.converged_
+    assert list(model.group_labels_) == ["0", "1", "2", "3"]
+    true_sd = [np.std(theta[g == k]) for k in range(4)]
+    np.testing.assert_allclose(model.group_sigma_[:3], true_sd[:3], atol=0.04)
+    small = model.group_sigma_[3]
+    assert min(true_sd[3], model.sigma_) - 0.05 < small < max(true_sd[3], model.sigma_)
+    assert model.person_sigma_[g == 0] == pytest.approx(model.group_sigma_[0])
+    pooled = LatentRegression(n_components=None, group_variance=False).fit(
+        ll, NODES, groups=g
+    )
+    assert pooled.group_sigma_ is None
+    assert pooled.sigma_ == pytest.approx(
+        np.sqrt(np.mean(np.square(true_sd[:3]))), abs=0.05
+    )
+
+
+def test_group_variances_give_each_group_its_spread_in_the_plausible_values():
+    """The spread of plausible values follows each group's true SD, which one shared σ
+    cannot: the shared model widens the narrow group and narrows the wide one."""
+    ll, g, theta = _unequal_spread_data(seed=2, sizes=(3000, 3000, 3000, 0))
+    rng = np.random.default_rng(3)
+    own = (
+        LatentRegression(n_components=None).fit(ll, NODES, groups=g).sample(5, rng=rng)
+    )
+    shared = (
+        LatentRegression(n_components=None, group_variance=False)
+        .fit(ll, NODES, groups=g)
+        .sample(5, rng=rng)
+    )
+    for k, true_sd in ((0, 0.6), (2, 1.2)):
+        sd_own = own[g == k].std(axis=0).mean()
+        sd_shared = shared[g == k].std(axis=0).mean()
+        assert sd_own == pytest.approx(np.std(theta[g == k]), abs=0.04)
+        assert abs(sd_shared - true_sd) > abs(sd_own - true_sd)
+
+
+def test_variance_shrinkage_must_not_be_negative():
+    ll, g, _ = _regression_data(n=400)
+    with pytest.raises(ValueError, match="variance_shrinkage must be >= 0"):
+        LatentRegression(variance_shrinkage=-1).fit(ll, NODES, groups=g)
