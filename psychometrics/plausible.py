@@ -134,6 +134,7 @@ class LatentRegression(BaseEstimator):
         *,
         background: ArrayLike | None = None,
         groups: ArrayLike | None = None,
+        covariates: ArrayLike | None = None,
         sample_weight: ArrayLike | None = None,
     ) -> Self:
         """Fit β and σ² (per group with ``groups`` and ``group_variance``) by EM.
@@ -146,6 +147,9 @@ class LatentRegression(BaseEstimator):
             Increasing, equally spaced quadrature nodes.
         background : array_like, shape (n_persons, n_variables), optional
         groups : array_like, shape (n_persons,), optional
+        covariates : array_like, shape (n_persons, k), optional
+            Categorical design variables entered as dummies, not reduced by the PCA
+            (see :func:`background_design`).
         sample_weight : array_like, shape (n_persons,), optional
             Case weights (> 0); normalised to mean 1.
 
@@ -161,6 +165,7 @@ class LatentRegression(BaseEstimator):
             categorical=self.categorical,
             n_components=self.n_components,
             groups=groups,
+            covariates=covariates,
             n=n,
         )
         if x.shape[0] != n:
@@ -494,6 +499,7 @@ def plausible_values(
     background: ArrayLike | None = None,
     *,
     groups: ArrayLike | None = None,
+    covariates: ArrayLike | None = None,
     sample_weight: ArrayLike | None = None,
     n_draws: int = 10,
     n_quadrature: int = 61,
@@ -511,6 +517,8 @@ def plausible_values(
     background : array_like, shape (n_persons, n_variables), optional
     groups : array_like, shape (n_persons,), optional
         Group dummies in the regression (district), so group means are not shrunk.
+    covariates : array_like, shape (n_persons, k), optional
+        Categorical design variables entered as dummies without PCA.
     sample_weight : array_like, shape (n_persons,), optional
     n_draws : int, default=10
     n_quadrature : int, default=61
@@ -528,7 +536,12 @@ def plausible_values(
     nodes, _ = irt.normal_quadrature(n_quadrature)
     ll = irt.log_likelihood(responses, params, nodes)
     model = LatentRegression(**options).fit(
-        ll, nodes, background=background, groups=groups, sample_weight=sample_weight
+        ll,
+        nodes,
+        background=background,
+        groups=groups,
+        covariates=covariates,
+        sample_weight=sample_weight,
     )
     values = model.sample(n_draws, rng=rng)
     return PlausibleValues(values, model.posterior_mean_, model.posterior_sd_, model)

@@ -28,6 +28,7 @@ def background_design(
     categorical: Sequence[int] = (),
     n_components: float | int | None = 0.85,
     groups: ArrayLike | None = None,
+    covariates: ArrayLike | None = None,
     n: int | None = None,
     random_state: int | None = 0,
 ) -> tuple[FloatArray, PCA | None]:
@@ -48,6 +49,10 @@ def background_design(
         them all.
     groups : array_like, shape (n,), optional
         Group of each person (district): dummies for all groups but the first.
+    covariates : array_like, shape (n, k), optional
+        Categorical design variables (age band, sex, ...) entered as dummies (all
+        categories but the first of each), not reduced by the PCA: the population
+        model keeps every design contrast, as PIAAC's conditioning does.
     n : int, optional
         Number of persons when ``background`` and ``groups`` are both ``None``.
     random_state : int, optional
@@ -55,8 +60,9 @@ def background_design(
 
     Returns
     -------
-    X : ndarray, shape (n, 1 + n_pcs + n_groups - 1)
-        Intercept, principal components (standardised), group dummies.
+    X : ndarray, shape (n, 1 + n_pcs + n_groups - 1 + n_covariate_dummies)
+        Intercept, principal components (standardised), group dummies, covariate
+        dummies.
     pca : sklearn.decomposition.PCA or None
     """
     cols: list[FloatArray] = []
@@ -107,6 +113,16 @@ def background_design(
         n = g.shape[0]
         labels = np.unique(g)
         cols.append((g[:, None] == labels[1:]).astype(float))
+    if covariates is not None:
+        c = np.asarray(covariates)
+        c = c.reshape(-1, 1) if c.ndim == 1 else c
+        if c.ndim != 2 or (n is not None and c.shape[0] != n):
+            raise ValueError(f"covariates must have ({n}, k) rows, got {c.shape}")
+        n = c.shape[0]
+        for j in range(c.shape[1]):
+            col = c[:, j].astype(str)
+            labels = np.unique(col)
+            cols.append((col[:, None] == labels[1:]).astype(float))
     if n is None:
         raise ValueError("give background, groups or n")
     return np.hstack([np.ones((n, 1)), *cols]), pca

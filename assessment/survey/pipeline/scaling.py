@@ -126,23 +126,22 @@ def score(
     weights: np.ndarray | None = None,
     conditioning: Mapping[str, np.ndarray] | None = None,
     n_draws: int = N_DRAWS,
+    n_components: float = 0.9,
     seed: int = 7,
     progress: Progress = _quiet,
 ) -> ScoreResult:
     """Plausible values (continuous draws) from a latent regression per domain.
 
-    The regression conditions on principal components of the background questionnaire
-    and district dummies, so district means are not shrunk to the city mean.
+    The regression conditions on the principal components keeping ``n_components`` of
+    the background questionnaire's variance, district dummies (so district means are
+    not shrunk to the city mean) and the ``conditioning`` variables' dummies, with a
+    residual variance per district.
     """
     rng = np.random.default_rng(seed)
-    if conditioning:
-        # age band, sex, ... as categorical conditioning variables (as PIAAC does)
-        n = next(iter(responses.values())).shape[0]
-        base = np.empty((n, 0)) if background is None else np.asarray(background, dtype=float)
-        extra = [np.unique(np.asarray(v).astype(str), return_inverse=True)[1].astype(float)
-                 for v in conditioning.values()]
-        categorical = (*categorical, *range(base.shape[1], base.shape[1] + len(extra)))
-        background = np.column_stack([base, *extra])
+    # age band, sex, ... enter as dummies beside the background's principal components,
+    # so no design contrast is lost to the PCA (as PIAAC conditions)
+    covariates = (np.column_stack([np.asarray(v).astype(str) for v in conditioning.values()])
+                  if conditioning else None)
     pv, eap, sd, report = {}, {}, {}, {}
     domains = list(responses)
     for k, d in enumerate(domains):
@@ -155,12 +154,17 @@ def score(
             raise ValueError(f"domain {d!r}: items {missing[:5]} have no parameters")
         sub = p.subset([pos[i] for i in ids])
         res = plausible_values(
-            responses[d], sub, background, groups=groups, sample_weight=weights,
-            n_draws=n_draws, rng=rng, categorical=categorical,
+            responses[d], sub, background, groups=groups, covariates=covariates,
+            sample_weight=weights, n_draws=n_draws, rng=rng, categorical=categorical,
+            n_components=n_components,
         )
         pv[d], eap[d], sd[d] = res.values, res.posterior_mean, res.posterior_sd
         m = res.model
         report[d] = {"sigma": float(m.sigma_), "n_features": int(m.coef_.size),
+                     "group_sigma": (None if m.group_sigma_ is None else
+                                     dict(zip(m.group_labels_.tolist(),
+                                              m.group_sigma_.round(4).tolist(),
+                                              strict=True))),
                      "n_iter": int(m.n_iter_), "converged": bool(m.converged_)}
     progress(1.0, "plausible values done")
     return ScoreResult(pv, eap, sd, report)
