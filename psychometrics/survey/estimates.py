@@ -347,6 +347,19 @@ _DOC_PARAMS = """
 """
 
 
+def _per_weight(sums: FloatArray, weight: FloatArray) -> FloatArray:
+    """Weighted sums over total weight; nan where a group has no weight.
+
+    A replicate can drop every member of a small group (all of them in the dropped
+    half of their zones): its estimate there is undefined, not a division warning.
+    ``_finish`` then gives the group no SE, and the roll-up withholds it.
+    """
+    num, den = np.broadcast_arrays(sums, weight)
+    out = np.full(num.shape, np.nan)
+    np.divide(num, den, out=out, where=den > 0)
+    return out
+
+
 def estimate_mean(
     values: ArrayLike,
     weights: ArrayLike,
@@ -364,7 +377,7 @@ def estimate_mean(
     s = _sums(
         inp, np.column_stack([np.ones(inp.values.shape[0]), inp.values]), include_total
     )
-    theta = s[:, 1:, :] / s[:, :1, :]
+    theta = _per_weight(s[:, 1:, :], s[:, :1, :])
     return _finish("mean", inp, theta, interval, confidence)
 
 
@@ -405,8 +418,8 @@ def estimate_sd(
     y = y - np.average(y, weights=inp.weights[:, 0], axis=0)
     s = _sums(inp, np.column_stack([np.ones(y.shape[0]), y, y * y]), include_total)
     m = y.shape[1]
-    mean = s[:, 1 : m + 1] / s[:, :1]
-    var = s[:, m + 1 :] / s[:, :1] - mean**2
+    mean = _per_weight(s[:, 1 : m + 1], s[:, :1])
+    var = _per_weight(s[:, m + 1 :], s[:, :1]) - mean**2
     return _finish("sd", inp, np.sqrt(np.maximum(var, 0.0)), interval, confidence)
 
 
@@ -432,7 +445,7 @@ def estimate_percentage(
         np.column_stack([np.ones(at_or_above.shape[0]), at_or_above]),
         include_total,
     )
-    theta = scale * s[:, 1:, :] / s[:, :1, :]
+    theta = scale * _per_weight(s[:, 1:, :], s[:, :1, :])
     return _finish(f"percentage >= {cut:g}", inp, theta, interval, confidence)
 
 
@@ -467,7 +480,9 @@ def estimate_level_percentages(
         inp, np.column_stack([np.ones(n), onehot.astype(np.float64)]), include_total
     )
     g, _, cc = s.shape
-    theta = scale * s[:, 1:, :].reshape(g, m, n_levels, cc) / s[:, :1, None, :]
+    theta = scale * _per_weight(
+        s[:, 1:, :].reshape(g, m, n_levels, cc), s[:, :1, None, :]
+    )
     return _finish("level percentages", inp, theta, interval, confidence, labels)
 
 

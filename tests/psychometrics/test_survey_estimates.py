@@ -213,3 +213,31 @@ def test_attainment_intervals_cover_the_districts_population_rates():
     covered = (est.ci_low <= share[:, 0]) & (share[:, 0] <= est.ci_high)
     assert covered.sum() >= 14
     assert (est.n >= 100).all()
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize("statistic", ["mean", "sd", "percentage", "levels"])
+def test_a_replicate_without_a_group_gives_no_se_and_no_warning(statistic):
+    """A replicate that drops every member of a group leaves that group's estimate
+    standing and its SE undefined (nan), without a division warning."""
+    rng = np.random.default_rng(5)
+    values = rng.normal(size=(40, 3))
+    groups = np.repeat(["a", "b"], [36, 4])
+    weights = np.ones(40)
+    reps = np.ones((40, 4))
+    reps[36:, 2] = 0.0  # replicate 2 drops group "b" entirely
+    call = {
+        "mean": lambda: estimate_mean(values, weights, reps, groups=groups),
+        "sd": lambda: estimate_sd(values, weights, reps, groups=groups),
+        "percentage": lambda: estimate_percentage(
+            values, weights, reps, cut=0.0, groups=groups
+        ),
+        "levels": lambda: estimate_level_percentages(
+            values, weights, reps, cuts=[-0.5, 0.5], groups=groups
+        ),
+    }[statistic]
+    est = call()
+    b = list(est.groups).index("b")
+    assert np.all(np.isfinite(est.estimate[b]))
+    assert np.all(np.isnan(est.se[b]))
+    assert np.all(np.isfinite(est.se[1 - b]))
