@@ -96,3 +96,17 @@ def test_the_demo_bank_specs_spread_their_keys_and_stay_correct():
             (right,) = [o["text"] for o in spec["options"] if o["is_key"]]
             assert keyed[spec["stem_en"]] == right
 
+
+
+def test_the_bank_overview_shows_the_lint_to_researchers(make_item, client, make_user):
+    from learning_platform.accounts.services import roles_sync
+
+    for _k in range(20):
+        make_item(options=choice_options(key="A"))
+    roles_sync()
+    client.force_login(make_user("researcher"))
+    html = client.get("/admin/itembank/overview/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert html.status_code == 200
+    text = html.content.decode()
+    assert "答案位置分布" in text and 'class="unbalanced"' in text and "不均衡" in text
+    assert "20 · 0 · 0 · 0" in text
