@@ -243,10 +243,13 @@ class Response(models.Model):
     revision_id = models.PositiveIntegerField(_("item revision"))
     domain_code = models.CharField(_("domain"), max_length=40, blank=True)
     answer = models.JSONField(_("answer"), null=True)
-    # Option ids in the order the test-taker saw them (empty for answers stored before
-    # options were shuffled, which were shown in the item's own order). The answer names
-    # option ids, never positions, so scoring does not depend on it.
-    presented_order = models.JSONField(_("options as presented"), default=list, blank=True)
+    # Option ids in the order the test-taker saw them (null for answers stored before
+    # options were shuffled, which were shown in the item's own order, and for rows the
+    # survey simulation writes in bulk). The answer names option ids, never positions,
+    # so scoring does not depend on it.
+    presented_order = models.JSONField(
+        _("options as presented"), default=list, blank=True, null=True
+    )
     score = models.PositiveSmallIntegerField(_("score category"), null=True)
     seconds = models.FloatField(_("seconds spent"), null=True)
     client_ts = models.DateTimeField(_("client time"), null=True, blank=True)

@@ -95,9 +95,9 @@ def demo_item_specs() -> list[dict]:
                     "stem": f"<p>{szh.format(c=czh)}</p>",
                     "stem_en": f"<p>{sen.format(e=cen)}</p>",
                     "instructions": {"multiple_response": "请选择所有正确的选项。",
-                                     "ordered": "请把选项拖动到正确的顺序。"}.get(kind, "请选择一个答案。"),
+                                     "ordered": "请为每个选项选择它在正确顺序中的位置。"}.get(kind, "请选择一个答案。"),
                     "instructions_en": {"multiple_response": "Choose all correct options.",
-                                        "ordered": "Drag the options into the right order."}
+                                        "ordered": "Give each option its place in the right order."}
                     .get(kind, "Choose one answer."),
                     "estimated_seconds": 90 if kind == "ordered" else 60,
                     "target_population": "all",

@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='response',
             name='presented_order',
-            field=models.JSONField(blank=True, default=list, verbose_name='options as presented'),
+            field=models.JSONField(blank=True, default=list, null=True, verbose_name='options as presented'),
         ),
         migrations.AddField(
             model_name='session',

@@ -159,14 +159,14 @@ def test_scoring_maps_the_shown_order_back_and_the_order_is_recorded(make_user, 
 
 
 def test_stored_responses_without_an_order_still_score_as_before(make_user, mixed_campaign):
-    """Answers stored before shuffling (no presented order) rescore to the same score."""
+    """Answers stored before shuffling (no presented order: null) rescore to the same score."""
     from itembank.selectors import item_answer_score
 
     user = make_user()
     session, _ = _start(user, mixed_campaign)
     _answer(session, user, ORDER_KEY)
     row = Response.objects.get(session=session, sequence=1)
-    Response.objects.filter(pk=row.pk).update(presented_order=[])
+    Response.objects.filter(pk=row.pk).update(presented_order=None)
     row.refresh_from_db()
     assert item_answer_score(revision_id=row.revision_id, answer=row.answer) == row.score == 4
     assert item_answer_score(revision_id=row.revision_id, answer=list("ABCDE")) == 0
