@@ -108,7 +108,7 @@ def bank_overview(request):
         ability_label=_("Respondents"), item_label=_("Items")))
     kinds = dict(Item.Kind.choices)
     key_balance = [{"row": r, "kind": kinds.get(r.kind, r.kind),
-                    "p": "%.3f" % r.p_value if r.p_value is not None else "—",
+                    "p": f"{r.p_value:.3f}" if r.p_value is not None else "—",
                     "share": round(100 * r.modal_share)} for r in key_position_balance()]
     return TemplateResponse(request, "itembank/admin/overview.html", {
         "rows": rows, "bands": BAND_LABELS, "wright": wright, "note": note,

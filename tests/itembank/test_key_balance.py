@@ -86,7 +86,7 @@ def test_the_demo_bank_specs_spread_their_keys_and_stay_correct():
     assert positions["true_false"][1] == 12 and positions["true_false"][2] == 14
     # the key still names the same text as in the content
     keyed = {}
-    for domain, scenarios in ABILITY.items():
+    for scenarios in ABILITY.values():
         for kind, _szh, sen, opts, key, contexts, _d in scenarios:
             if kind == "single_choice":
                 for _czh, cen in contexts:

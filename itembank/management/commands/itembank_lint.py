@@ -11,10 +11,10 @@ from itembank.selectors import (
 
 
 class Command(BaseCommand):
-    help = ("Report how the keys of published items fall by option position, per item kind; "
-            "exit with an error when a kind is unbalanced (chi-square p < %s, or more than "
-            "%d%% of ordering items stored in key order)."
-            % (KEY_BALANCE_ALPHA, round(KEY_ORDER_MAX_SHARE * 100)))
+    help = (f"Report how the keys of published items fall by option position, per item kind; "
+            f"exit with an error when a kind is unbalanced (chi-square p < {KEY_BALANCE_ALPHA}, "
+            f"or more than {round(KEY_ORDER_MAX_SHARE * 100)}% of ordering items stored in "
+            f"key order).")
 
     def add_arguments(self, parser):
         parser.add_argument("--language", default=None,
@@ -26,17 +26,18 @@ class Command(BaseCommand):
         rows = key_position_balance(language=language, live_only=not include_drafts)
         flagged = []
         for r in rows:
-            p = "p=%.4f" % r.p_value if r.p_value is not None else (
-                "p=n/a (fewer than %g keys per position expected)" % KEY_BALANCE_MIN_EXPECTED)
-            extra = " in-key-order=%d" % r.in_key_order if r.kind == "ordered" else ""
-            line = "%-18s options=%d items=%-4d keys by position=%s modal=%d (%.0f%%) %s%s %s" % (
-                r.kind, r.n_options, r.n_items, list(r.counts), r.modal_position,
-                100 * r.modal_share, p, extra, "UNBALANCED" if r.flagged else "ok")
-            self.stdout.write(line)
+            p = (f"p={r.p_value:.4f}" if r.p_value is not None else
+                 f"p=n/a (fewer than {KEY_BALANCE_MIN_EXPECTED:g} keys per position expected)")
+            extra = f" in-key-order={r.in_key_order}" if r.kind == "ordered" else ""
+            verdict = "UNBALANCED" if r.flagged else "ok"
+            self.stdout.write(
+                f"{r.kind:<18} options={r.n_options} items={r.n_items:<4} "
+                f"keys by position={list(r.counts)} modal={r.modal_position} "
+                f"({100 * r.modal_share:.0f}%) {p}{extra} {verdict}")
             if r.flagged:
-                flagged.append("%s/%d" % (r.kind, r.n_options))
+                flagged.append(f"{r.kind}/{r.n_options}")
         if not rows:
             self.stdout.write("No keyed items to check.")
         if flagged:
-            raise CommandError("Key positions are unbalanced: %s. Reorder options so that keys "
-                               "fall evenly on every position." % ", ".join(flagged))
+            raise CommandError(f"Key positions are unbalanced: {', '.join(flagged)}. Reorder "
+                               f"options so that keys fall evenly on every position.")
