@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 
 from django.conf import settings
@@ -151,6 +152,11 @@ class Invitation(models.Model):
         return self.code
 
 
+def option_seed_new() -> int:
+    """A session's secret seed of option orders (63 random bits, never sent to the client)."""
+    return secrets.randbits(63)
+
+
 class SessionStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("In progress")
     FINISHED = "finished", _("Finished")
@@ -162,8 +168,11 @@ class Session(models.Model):
 
     ``plan`` holds what the delivery mode needs to continue: the item order of a
     fixed form or booklet, the adaptive pool and seed. ``pending`` is the item now
-    presented (``sequence``, ``item_id``, ``revision_id``, ``presented_at``) or
-    empty; only it may be answered.
+    presented (``sequence``, ``item_id``, ``revision_id``, ``presented_at``, and the
+    ``payload`` with its options in the order shown) or empty; only it may be answered.
+    ``option_seed`` draws each item's option order (invariant 10): the same seed and
+    item give the same order, and the order shown is kept in ``pending`` so a resumed
+    session shows it again.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -202,6 +211,9 @@ class Session(models.Model):
     # that starts or resumes) takes the session over; answers that carry an older
     # value come from a fenced connection and are refused.
     connection_epoch = models.PositiveIntegerField(_("connection epoch"), default=0)
+    option_seed = models.BigIntegerField(
+        _("option order seed"), default=option_seed_new, editable=False
+    )
 
     class Meta:
         ordering = ["-started_at"]
@@ -231,6 +243,13 @@ class Response(models.Model):
     revision_id = models.PositiveIntegerField(_("item revision"))
     domain_code = models.CharField(_("domain"), max_length=40, blank=True)
     answer = models.JSONField(_("answer"), null=True)
+    # Option ids in the order the test-taker saw them (null for answers stored before
+    # options were shuffled, which were shown in the item's own order, and for rows the
+    # survey simulation writes in bulk). The answer names option ids, never positions,
+    # so scoring does not depend on it.
+    presented_order = models.JSONField(
+        _("options as presented"), default=list, blank=True, null=True
+    )
     score = models.PositiveSmallIntegerField(_("score category"), null=True)
     seconds = models.FloatField(_("seconds spent"), null=True)
     client_ts = models.DateTimeField(_("client time"), null=True, blank=True)

@@ -42,7 +42,10 @@ class ItemOut(Schema):
     item_id: int
     revision_id: int
     kind: str
-    payload: dict[str, Any]
+    payload: dict[str, Any] = Field(
+        ..., description="Texts and options of the item, never its key. Choice and ordering "
+        "options come in this session's order (the same on every resume); answer with "
+        "option ids, never positions.")
 
 
 class InstrumentBrief(Schema):

@@ -18,7 +18,13 @@ from django.views.decorators.http import require_POST
 from .charts import curves_svg, wright_map_svg
 from .models import Domain, Item, ItemParameter, ItemParameterSet
 from .payloads import build_payload
-from .selectors import active_parameters, parameter_history, parameters_to_arrays
+from .selectors import (
+    KEY_BALANCE_ALPHA,
+    active_parameters,
+    key_position_balance,
+    parameter_history,
+    parameters_to_arrays,
+)
 
 BANDS = [(-np.inf, -1.5), (-1.5, -0.5), (-0.5, 0.5), (0.5, 1.5), (1.5, np.inf)]
 BAND_LABELS = ["< -1.5", "-1.5 – -0.5", "-0.5 – 0.5", "0.5 – 1.5", "≥ 1.5"]
@@ -100,9 +106,14 @@ def bank_overview(request):
         description=_("Ability distribution of respondents (left) and item difficulties of "
                       "the active parameter set (right) on one scale."),
         ability_label=_("Respondents"), item_label=_("Items")))
+    kinds = dict(Item.Kind.choices)
+    key_balance = [{"row": r, "kind": kinds.get(r.kind, r.kind),
+                    "p": f"{r.p_value:.3f}" if r.p_value is not None else "—",
+                    "share": round(100 * r.modal_share)} for r in key_position_balance()]
     return TemplateResponse(request, "itembank/admin/overview.html", {
         "rows": rows, "bands": BAND_LABELS, "wright": wright, "note": note,
         "campaign": campaign, "active": active, "page_title": _("Item bank overview"),
+        "key_balance": key_balance, "key_alpha": KEY_BALANCE_ALPHA,
     })
 
 

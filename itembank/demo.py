@@ -19,6 +19,33 @@ def _letters(n: int) -> list[str]:
     return [chr(ord("A") + i) for i in range(n)]
 
 
+def _balanced(kind: str, options: list[dict], key, placed: dict[str, int]) -> list[dict]:
+    """Store the options so that the bank's keys fall evenly on every position.
+
+    Single choice: the key moves to positions 1, 2, 3, 4, 1, … item by item (the
+    distractors keep their order around it). Multiple response: the options rotate by
+    0, 1, 2, 3, … Ordering: a fixed-seed order that is not the key. True/false keeps
+    "true" first; its statements are written half true, half false (demo_content).
+    The itembank lint (``manage.py itembank_lint``) checks the result.
+    """
+    if kind not in placed:
+        return options
+    count = placed[kind]
+    placed[kind] += 1
+    n = len(options)
+    if kind == "single_choice":
+        shift = (key - count % n) % n
+    elif kind == "multiple_response":
+        shift = count % n
+    else:
+        rng = np.random.default_rng([2026, count])
+        while True:
+            perm = [int(k) for k in rng.permutation(n)]
+            if [options[k]["key_position"] for k in perm] != list(range(1, n + 1)):
+                return [options[k] for k in perm]
+    return options[shift:] + options[:shift]
+
+
 def domains_ensure() -> None:
     for order, (code, parent, kind, zh, en) in enumerate(DOMAINS):
         Domain.objects.update_or_create(
@@ -40,16 +67,16 @@ def domains_ensure() -> None:
 def demo_item_specs() -> list[dict]:
     """Every demo item as keyword arguments of ``services.item_save_draft``."""
     specs = []
+    placed = {"single_choice": 0, "multiple_response": 0, "ordered": 0}
     for domain_code, scenarios in ABILITY.items():
         prefix = domain_code.upper().replace(".", "-")
         n = 0
         for kind, szh, sen, opts, key, contexts, difficulty in scenarios:
             for czh, cen in contexts:
                 n += 1
-                ids = _letters(len(opts))
                 options = []
                 for i, (ozh, oen) in enumerate(opts):
-                    o = {"option_id": ids[i], "text": ozh, "text_en": oen}
+                    o = {"text": ozh, "text_en": oen}
                     if kind == "ordered":
                         o["key_position"] = key.index(i) + 1
                     elif kind == "multiple_response":
@@ -57,14 +84,9 @@ def demo_item_specs() -> list[dict]:
                     else:
                         o["is_key"] = i == key
                     options.append(o)
-                if kind == "true_false":
-                    options = [dict(o, option_id=v) for o, v in zip(options, ("T", "F"), strict=True)]
-                if kind in ("single_choice", "multiple_response") and n % 2 == 0:
-                    # vary the key position: rotate the options
-                    shift = (n // 2) % len(options)
-                    options = options[shift:] + options[:shift]
-                    for o, letter in zip(options, ids, strict=True):
-                        o["option_id"] = letter
+                options = _balanced(kind, options, key, placed)
+                ids = ("T", "F") if kind == "true_false" else _letters(len(options))
+                options = [dict(o, option_id=v) for o, v in zip(options, ids, strict=True)]
                 specs.append({
                     "code": f"{prefix}-{n:03d}",
                     "domain_code": domain_code,
@@ -73,9 +95,9 @@ def demo_item_specs() -> list[dict]:
                     "stem": f"<p>{szh.format(c=czh)}</p>",
                     "stem_en": f"<p>{sen.format(e=cen)}</p>",
                     "instructions": {"multiple_response": "请选择所有正确的选项。",
-                                     "ordered": "请把选项拖动到正确的顺序。"}.get(kind, "请选择一个答案。"),
+                                     "ordered": "请为每个选项选择它在正确顺序中的位置。"}.get(kind, "请选择一个答案。"),
                     "instructions_en": {"multiple_response": "Choose all correct options.",
-                                        "ordered": "Drag the options into the right order."}
+                                        "ordered": "Give each option its place in the right order."}
                     .get(kind, "Choose one answer."),
                     "estimated_seconds": 90 if kind == "ordered" else 60,
                     "target_population": "all",

@@ -4,7 +4,9 @@ Ability items are written as scenarios with two everyday contexts each (8 scenar
 contexts a domain, 16 scenarios for science and health: 160 items); needs items are
 5-point Likert statements.
 Each option tuple is (Chinese, English); the key is the option index (or a list of
-indexes for multiple response, or the correct order for ordering items).
+indexes for multiple response, or the correct order for ordering items). ``demo.py``
+stores the options so that keys fall evenly on every position; true/false statements
+are written so that about half are false (6 of 13 scenarios true, 7 false).
 """
 
 DOMAINS = [
@@ -83,9 +85,9 @@ ABILITY = {
          [("消息的来源和发布机构", "Its source and publisher"), ("点赞数量", "The number of likes"),
           ("配图是否清晰", "Whether the picture is clear"), ("发布者的头像", "The sender's avatar")], 0,
          [("家庭微信群", "a family WeChat group"), ("短视频平台", "a short-video platform")], -0.8),
-        ("true_false", "在{c}看到的统计图表，如果纵轴不从0开始，可能会夸大数据之间的差异。",
-         "In a chart seen {e}, a vertical axis that does not start at 0 can exaggerate differences.",
-         [("正确", "True"), ("错误", "False")], 0,
+        ("true_false", "在{c}看到的统计图表，纵轴从哪个数值开始，不会影响读者对数据差异大小的印象。",
+         "In a chart seen {e}, where the vertical axis starts never changes how large differences look.",
+         [("正确", "True"), ("错误", "False")], 1,
          [("新闻网站上", "on a news site"), ("商品广告中", "in a product advert")], 0.3),
         ("multiple_response", "整理{c}时，以下哪些做法有助于以后快速找到需要的文件？（多选）",
          "When organising {e}, which practices help you find files quickly later? (choose all)",
@@ -127,9 +129,9 @@ ABILITY = {
           ("只发一个表情", "Send only an emoji"), ("发一段60秒语音", "Send a 60-second voice message"),
           ("不说明原因", "Give no reason")], 0,
          [("班级群", "the class group chat"), ("电子邮件", "an email")], -1.4),
-        ("true_false", "在{c}里转发他人的照片前，应先征得本人同意。",
-         "Before forwarding someone's photo in {e}, you should ask their permission.",
-         [("正确", "True"), ("错误", "False")], 0,
+        ("true_false", "在{c}里转发他人的照片，不需要征得本人同意。",
+         "You may forward someone's photo in {e} without asking their permission.",
+         [("正确", "True"), ("错误", "False")], 1,
          [("朋友圈", "WeChat Moments"), ("小区业主群", "the residents' group chat")], -1.6),
         ("single_choice", "用{c}和外地的家人开视频会议，对方听不到声音，最先检查什么？",
          "In a video call with family via {e}, they cannot hear you. What do you check first?",
@@ -221,9 +223,9 @@ ABILITY = {
          [("Lh#82qv!Tm9", "Lh#82qv!Tm9"), ("123456", "123456"), ("生日19650312", "birthday 19650312"),
           ("password", "password")], 0,
          [("网上银行", "online banking"), ("电子邮箱", "an email account")], -1.0),
-        ("true_false", "在{c}使用免费公共Wi-Fi时，不宜进行网上支付。",
-         "On free public Wi-Fi {e}, you should avoid making online payments.",
-         [("正确", "True"), ("错误", "False")], 0,
+        ("true_false", "在{c}使用免费公共Wi-Fi时，进行网上支付和在家里一样安全。",
+         "On free public Wi-Fi {e}, making online payments is as safe as at home.",
+         [("正确", "True"), ("错误", "False")], 1,
          [("咖啡馆里", "in a café"), ("地铁站内", "in a metro station")], -0.7),
         ("multiple_response", "为了保护{c}中的个人信息，以下哪些做法是正确的？（多选）",
          "To protect personal information on {e}, which are right? (choose all)",
@@ -309,9 +311,9 @@ ABILITY = {
          [("排除其他因素的影响", "To rule out other influences"), ("让实验更热闹", "To make it livelier"),
           ("节省材料", "To save material"), ("让结果更好看", "To make results look better")], 0,
          [("检验一种新肥料的效果", "testing a new fertiliser"), ("检验一种新药的疗效", "testing a new medicine")], 0.4),
-        ("true_false", "{c}说明两个现象有相关关系，但不一定说明一个导致另一个。",
-         "{e} shows two things are correlated, but not necessarily that one causes the other.",
-         [("正确", "True"), ("错误", "False")], 0,
+        ("true_false", "{c}说明两个现象有相关关系，就一定说明其中一个导致了另一个。",
+         "{e} shows two things are correlated, so one of them must cause the other.",
+         [("正确", "True"), ("错误", "False")], 1,
          [("一项调查数据", "Survey data"), ("一张统计图", "A chart")], 0.7),
         ("single_choice", "夏天{c}，主要是因为什么？",
          "In summer, {e} mainly because:",
@@ -411,9 +413,9 @@ ABILITY = {
           ("血压越低越好", "The lower the better"), ("只有老人需要测血压", "Only older people need checks"),
           ("没有症状就不会高血压", "No symptoms means no hypertension")], 0,
          [("血压", "blood pressure"), ("高血压的预防", "preventing hypertension")], -0.2),
-        ("true_false", "{c}，抗生素对普通感冒病毒没有治疗作用。",
-         "{e}, antibiotics do not treat the common cold virus.",
-         [("正确", "True"), ("错误", "False")], 0,
+        ("true_false", "{c}，抗生素能有效治疗普通感冒病毒。",
+         "{e}, antibiotics are an effective treatment for the common cold virus.",
+         [("正确", "True"), ("错误", "False")], 1,
          [("一般来说", "Generally"), ("按照医学常识", "By medical consensus")], -0.1),
         ("single_choice", "看到有人在{c}突然倒地、没有呼吸，首先应该？",
          "Someone collapses {e} and is not breathing. First you should:",

@@ -365,3 +365,101 @@ def items_for_export(*, domain_code: str | None = None, kind: str | None = None,
     if live_only:
         qs = qs.filter(live=True)
     return qs.order_by("code")
+
+
+# Key-position lint (invariant 10) -------------------------------------------------
+
+KEY_BALANCE_ALPHA = 0.01        # chi-square p below this: the positions are unbalanced
+KEY_BALANCE_MIN_EXPECTED = 5.0  # judge a group only when each position expects 5 keys
+KEY_ORDER_MAX_SHARE = 0.25      # ordering items stored in their key order, at most
+
+
+@dataclass(frozen=True)
+class KeyBalance:
+    """How the keys of one item kind (with one number of options) fall by position.
+
+    ``counts[k]`` counts keys at stored position k+1: the correct option of single-choice
+    and true/false items, each correct option of multiple-response items, and for
+    ordering items the correct place of the option stored first (stored in key order,
+    it is always 1). ``p_value`` is the chi-square test against equal positions (None
+    when too few items to judge). ``flagged`` when p < ``KEY_BALANCE_ALPHA``, or when
+    more than ``KEY_ORDER_MAX_SHARE`` of the ordering items are stored in key order.
+    """
+
+    kind: str
+    n_options: int
+    n_items: int
+    counts: tuple[int, ...]
+    modal_position: int
+    modal_share: float
+    p_value: float | None
+    in_key_order: int
+    flagged: bool
+
+    @property
+    def judged(self) -> bool:
+        return self.p_value is not None or self.kind == "ordered"
+
+
+def _key_positions(kind: str, rows: Sequence[tuple[str, bool, int | None]]) -> list[int]:
+    if kind in ("single_choice", "true_false"):
+        keyed = [k + 1 for k, (_oid, is_key, _pos) in enumerate(rows) if is_key]
+        return keyed if len(keyed) == 1 else []
+    if kind == "multiple_response":
+        return [k + 1 for k, (_oid, is_key, _pos) in enumerate(rows) if is_key]
+    if kind == "ordered":
+        first = rows[0][2] if rows else None
+        return [int(first)] if first else []
+    return []
+
+
+def key_position_balance(*, language: str | None = None, live_only: bool = True
+                         ) -> list[KeyBalance]:
+    """Balance of key positions per item kind and number of options (Likert: no key).
+
+    Reads the items' saved options in their stored order (the order an author sees
+    and the option ids' letters follow); delivery shuffles choice and ordering items
+    per session, but a lopsided bank still shows in ids, exports and print forms.
+    """
+    from scipy.stats import chisquare
+
+    from .models import ItemOption
+
+    qs = ItemOption.objects.exclude(item__kind="likert")
+    if live_only:
+        qs = qs.filter(item__live=True)
+    if language:
+        qs = qs.filter(item__language=language)
+    by_item: dict[int, tuple[str, list[tuple[str, bool, int | None]]]] = {}
+    for item_id, kind, oid, is_key, pos in qs.order_by("item_id", "sort_order", "pk").values_list(
+            "item_id", "item__kind", "option_id", "is_key", "key_position"):
+        by_item.setdefault(item_id, (kind, []))[1].append((oid, is_key, pos))
+    groups: dict[tuple[str, int], dict[str, Any]] = {}
+    for kind, rows in by_item.values():
+        n = len(rows)
+        if n < 2:
+            continue
+        group = groups.setdefault((kind, n), {"items": 0, "counts": [0] * n, "in_key": 0})
+        group["items"] += 1
+        for position in _key_positions(kind, rows):
+            if 1 <= position <= n:
+                group["counts"][position - 1] += 1
+        if kind == "ordered" and [r[2] for r in rows] == list(range(1, n + 1)):
+            group["in_key"] += 1
+    out = []
+    for (kind, n), group in sorted(groups.items()):
+        counts = group["counts"]
+        total = sum(counts)
+        p_value = None
+        if total and total / n >= KEY_BALANCE_MIN_EXPECTED:
+            p_value = float(chisquare(counts).pvalue)
+        modal = max(range(n), key=lambda k: counts[k])
+        in_key = group["in_key"]
+        flagged = (p_value is not None and p_value < KEY_BALANCE_ALPHA) or (
+            kind == "ordered" and in_key > KEY_ORDER_MAX_SHARE * group["items"])
+        out.append(KeyBalance(
+            kind=kind, n_options=n, n_items=group["items"], counts=tuple(counts),
+            modal_position=modal + 1, modal_share=counts[modal] / total if total else 0.0,
+            p_value=p_value, in_key_order=in_key, flagged=bool(flagged),
+        ))
+    return out

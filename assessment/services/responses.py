@@ -23,6 +23,7 @@ from assessment.models import (
 from assessment.services.errors import _closed_refusal, _epoch_check, _refuse
 from assessment.services.events import _notify
 from assessment.services.outcomes import _close
+from assessment.services.presentation import presented_ids
 from assessment.services.selection import _advance, _pool
 from assessment.services.sessions import _locked_session
 from learning_platform.accounts.models import User
@@ -200,6 +201,7 @@ def _record(
                 revision_id=pending["revision_id"],
                 domain_code=pending.get("domain_code", ""),
                 answer=answer,
+                presented_order=presented_ids(pending),
                 score=score,
                 seconds=max((now - presented_at).total_seconds(), 0.0),
                 client_ts=client_ts,

@@ -27,6 +27,7 @@ from assessment.services.instruments import (
     _exposure,
 )
 from assessment.services.outcomes import _close
+from assessment.services.presentation import presented_payload
 from psychometrics.cat import (
     cat_replay,
     select_next_item,
@@ -65,7 +66,7 @@ def _present(session: Session, item_id: int, now: datetime) -> None:
         "domain_code": item.domain_code,
         "kind": item.kind,
         "n_categories": int(item.n_categories),
-        "payload": item.payload,
+        "payload": presented_payload(seed=session.option_seed, item=item),
         "presented_at": now.isoformat(),
     }
 

@@ -132,3 +132,24 @@ def fixed_campaign(item_bank, db):
 
 BACKGROUND = {"age_band": "35-44", "sex": "female", "education": "bachelor",
               "district_code": "310101", "occupation": "office"}
+
+
+ORDER_KEY = ["D", "B", "E", "A", "C"]  # the correct order of the ordering item; stored A..E
+
+
+@pytest.fixture
+def ordering_campaign(item_bank, db):
+    """A fixed form: an ordering item (stored A..E, key D B E A C), then a bank item."""
+    from assessment.services import campaign_create, instrument_create
+    from itembank.services import item_create_published
+
+    ordered = item_create_published(
+        code="ORD-001", domain_code="info.data", kind="ordered", stem="<p>请排列步骤</p>",
+        options=[{"option_id": o, "text": f"<p>步骤{o}</p>",
+                  "key_position": ORDER_KEY.index(o) + 1} for o in "ABCDE"])
+    instrument = instrument_create(
+        code="info-order", name_zh="排序练习", kind="ability", domain_code="info",
+        mode="fixed", settings={"item_ids": [ordered.pk, item_bank.ids[0]]},
+    )
+    return campaign_create(instrument=instrument, name_zh="排序练习", kind="practice",
+                           opens_at=timezone.now() - timedelta(days=1))

@@ -13,7 +13,12 @@ import time
 
 import pytest
 
-from tests.assessment.fixtures import adaptive_campaign, item_bank  # noqa: F401
+from tests.assessment.fixtures import (  # noqa: F401
+    ORDER_KEY,
+    adaptive_campaign,
+    item_bank,
+    ordering_campaign,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -68,7 +73,8 @@ def test_adaptive_test_on_a_phone_with_a_reload(
     def answer_one(expected_sequence: int) -> None:
         progress = page.locator("#progress")
         assert re.search(rf"\b{expected_sequence}\b", progress.inner_text())
-        page.locator("label.option").nth(1).click()  # option B: the key of every item
+        # option B, the key of every item, wherever this session shows it
+        page.locator("label.option:has(input[value='B'])").click()
         page.locator("#submit").click()
 
     def wait_for_next(n: int) -> None:
@@ -116,3 +122,55 @@ def test_adaptive_test_on_a_phone_with_a_reload(
     session.refresh_from_db()
     assert session.status == "finished" and session.n_answered == n - 1 == 8
     assert Response.objects.filter(session=session).count() == 8
+
+
+def test_an_ordering_item_starts_shuffled_and_scores_through_the_ids_on_a_phone(
+    phone_page, asgi_server, ordering_campaign, make_user, screenshot_dir  # noqa: F811
+):
+    """The page shows the options in the session's order (never the key), keeps it
+    across a reload, and the order the citizen sets is scored by option id."""
+    from django.test import Client
+
+    from assessment.models import Response, Session
+
+    user = make_user(username="citizen_order")
+    client = Client()
+    client.force_login(user)
+    page = phone_page
+    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                               "url": asgi_server}])
+    page.goto(f"{asgi_server}/assessment/c/{ordering_campaign.pk}/start/")
+    page.get_by_label(re.compile("我同意|I agree")).check()
+    page.get_by_role("button", name=re.compile("开始测试|Start the test")).click()
+    page.wait_for_selector("#delivery[data-connected='1']")
+    session = Session.objects.get(user=user)
+    stored = [o["id"] for o in session.pending["payload"]["options"]]
+
+    def shown() -> list[str]:
+        selects = page.locator("select[name^=rank_]")
+        out = []
+        for k in range(selects.count()):
+            select = selects.nth(k)
+            name = select.get_attribute("name")[len("rank_"):]
+            assert select.input_value() == str(k + 1)  # pre-selected: the order shown
+            out.append(name)
+        return out
+
+    first = shown()
+    assert first == stored and first != ORDER_KEY and sorted(first) == list("ABCDE")
+    page.reload()
+    page.wait_for_selector("#delivery[data-connected='1']")
+    assert shown() == first  # the same order after a reload
+    for rank, option in enumerate(ORDER_KEY, start=1):
+        page.locator(f"select[name=rank_{option}]").select_option(str(rank))
+    page.screenshot(path=str(screenshot_dir / "assessment_phone_ordering.png"), full_page=True)
+    page.locator("#submit").click()
+    # wait in the page (the test database is shared with the server): question 2 appears
+    sequence = page.locator("input[name=sequence]")
+    deadline = time.monotonic() + 15
+    while sequence.input_value(timeout=2000) != "2":
+        assert time.monotonic() < deadline, "question 2 did not appear"
+        time.sleep(0.05)
+    row = Response.objects.get(session=session, sequence=1)
+    assert row.answer == ORDER_KEY and row.score == len(ORDER_KEY) - 1
+    assert row.presented_order == first

@@ -134,3 +134,8 @@ def test_demo_bank_loads_twice(db):
     assert ItemParameterSet.objects.get(is_active=True).is_demo
     ids = selectors.deliverable_item_ids(domain_codes=["info"])
     assert all(d.payload["options"] for d in selectors.items_for_delivery(ids))
+    # invariant 10: the demo's keys are spread over the positions (manage.py itembank_lint)
+    lint = selectors.key_position_balance()
+    assert {r.kind for r in lint} == {"single_choice", "multiple_response", "true_false",
+                                      "ordered"}
+    assert not [r for r in lint if r.flagged], lint
