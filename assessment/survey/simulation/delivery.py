@@ -6,7 +6,7 @@ a field team's respondents would deliver it, only faster:
 1. the campaign's stratified sample design (``design_create``: district × age band ×
    sex from the population figures) and its invitation codes (``invitations_issue``);
 2. for every invited person a true ability per literacy domain from a population model
-   (:class:`~assessment.survey.simulation_truth.TruthModel`: district effects, education
+   (:class:`~assessment.survey.simulation.truth.TruthModel`: district effects, education
    and age effects, a correlated residual), background answers, and whether they
    respond (by age band);
 3. for every respondent a simulated citizen account, a finished booklet ``Session`` (the
@@ -69,13 +69,13 @@ from assessment.models import (
     SessionStatus,
 )
 from assessment.survey.services import AGE_SHARES, EDUCATION_ORDER
-from assessment.survey.simulation_rows import (
+from assessment.survey.simulation.rows import (
     RowWriter,
     db_times,
     levels_by_domain,
     result_rows,
 )
-from assessment.survey.simulation_truth import (  # noqa: F401 - re-exported
+from assessment.survey.simulation.truth import (  # noqa: F401 - used by the package
     ABILITY_DOMAINS,
     AGE_BANDS,
     BAR_COVERED,
@@ -351,7 +351,7 @@ def needs_answers(plan: BookletPlan, *, district: Sequence[str], age: np.ndarray
                 truth[f"truth_needs_choice_{area}"] = np.asarray(sim.expected_choice[area])
             return codes, truth, "psychometrics.survey.simulate_needs"
     codes, eta, areas = simulate_needs_likert(plan, age=age, education=education, rng=rng)
-    return codes, {"truth_needs_eta": eta}, "assessment.survey.simulation.simulate_needs_likert"
+    return codes, {"truth_needs_eta": eta}, "assessment.survey.simulation.delivery.simulate_needs_likert"
 
 
 # ---------------------------------------------------------------- the simulation

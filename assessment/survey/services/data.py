@@ -1,0 +1,216 @@
+"""Respondent data: the campaign's response matrix, respondents and background, as the jobs read them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+
+from assessment.models import Campaign
+from assessment.survey.models import (
+    DataSource,
+    Respondent,
+    SurveyData,
+    SurveyInvitation,
+    pack_arrays,
+    unpack_arrays,
+)
+from assessment.survey.services.designs import AGE_SHARES, EDUCATION_ORDER
+
+
+def _pseudo_ids(n: int, *, prefix: str, seed: int) -> list[str]:
+    order = np.random.default_rng(seed).permutation(n)
+    return [f"{prefix}{int(k) + 1:06d}" for k in order]
+
+
+@transaction.atomic
+def survey_data_store(
+    *,
+    campaign: Campaign,
+    source: str,
+    sampled: Sequence[Mapping[str, Any]],
+    responses: Mapping[str, np.ndarray],
+    item_ids: Mapping[str, Sequence],
+    background: np.ndarray,
+    background_columns: Sequence[str],
+    categorical: Sequence[int] = (),
+    extra_arrays: Mapping[str, np.ndarray] | None = None,
+    meta: Mapping[str, Any] | None = None,
+) -> SurveyData:
+    """Store the sampled persons and the respondents' response matrix of a campaign.
+
+    ``sampled`` has one dict per sampled person (``district_code``, ``age_band``,
+    ``sex``, ``education``, ``responded``, optional ``session_id``); the response and
+    background arrays hold the respondents only, in the order they appear in
+    ``sampled``. Everything is checked before anything is written.
+    """
+    n_resp = sum(1 for p in sampled if p.get("responded"))
+    errors = []
+    for d, x in responses.items():
+        if x.ndim != 2 or x.shape[0] != n_resp:
+            errors.append(f"responses[{d!r}] has shape {x.shape}; expected ({n_resp}, items)")
+        elif x.shape[1] != len(item_ids.get(d, ())):
+            errors.append(f"responses[{d!r}] has {x.shape[1]} columns, {len(item_ids.get(d, ()))} item ids")
+    if background.shape != (n_resp, len(background_columns)):
+        errors.append(f"background has shape {background.shape}; expected "
+                      f"({n_resp}, {len(background_columns)})")
+    design = getattr(campaign, "sample_design", None)
+    strata = set()
+    if design is not None:
+        strata = {(s.district_code, s.age_band, s.sex) for s in design.strata.all()}
+    for i, p in enumerate(sampled):
+        key = (str(p.get("district_code", "")), str(p.get("age_band", "")), str(p.get("sex", "")))
+        if strata and key not in strata:
+            errors.append(f"sampled person {i}: stratum {key} is not in the campaign's design")
+            break
+    if errors:
+        raise ValidationError(errors)
+    arrays = {f"responses_{d}": np.asarray(x, dtype=np.float32) for d, x in responses.items()}
+    arrays.update({f"items_{d}": np.asarray([str(i) for i in ids]) for d, ids in item_ids.items()})
+    arrays["background"] = np.asarray(background, dtype=np.float64)
+    arrays.update(extra_arrays or {})
+    Respondent.objects.filter(campaign=campaign).delete()
+    pseudo = _pseudo_ids(len(sampled), prefix="R", seed=campaign.pk)
+    rows, r = [], 0
+    for i, p in enumerate(sampled):
+        responded = bool(p.get("responded"))
+        rows.append(Respondent(
+            campaign=campaign, pseudo_id=pseudo[i], row=r if responded else None,
+            session_id=str(p.get("session_id", "")), district_code=str(p["district_code"]),
+            age_band=str(p["age_band"]), sex=str(p["sex"]),
+            education=str(p.get("education", "")), responded=responded,
+        ))
+        r += responded
+    Respondent.objects.bulk_create(rows, batch_size=5000)
+    data, _created = SurveyData.objects.update_or_create(
+        campaign=campaign,
+        defaults={"source": source, "arrays": pack_arrays(**arrays),
+                  "meta": {"domains": list(responses), "background_columns": list(background_columns),
+                           "categorical": [int(c) for c in categorical], **dict(meta or {})}},
+    )
+    return data
+
+
+def _domain_kinds() -> dict[str, str]:
+    """Top-level domain code -> kind ("ability", "needs", ...) from the item bank."""
+    try:
+        from itembank.selectors import domain_tree
+    except ImportError:
+        return {}
+    return {d["code"]: d.get("kind", "") for d in domain_tree() if not d.get("parent_code")}
+
+
+def survey_data_from_delivery(
+    *,
+    campaign: Campaign,
+    session_arrays: Mapping[str, Mapping[str, Any]] | None = None,
+    extra_arrays: Mapping[str, np.ndarray] | None = None,
+    meta: Mapping[str, Any] | None = None,
+) -> SurveyData:
+    """Adapter: read the campaign's delivered sessions into the survey's arrays.
+
+    Respondents are the closed sessions (``campaign_response_matrix``); each unused
+    invitation counts as a non-respondent of its stratum. A campaign without a sample
+    design has respondents only (its weights come from raking to the population). Ability items are grouped by
+    the main domain (``info.safety`` -> ``info``) their responses were recorded under,
+    as delivery scores them; items of a needs or satisfaction domain (the item bank's
+    domain kind ``needs``) go to ``needs_<area>`` arrays (Likert codes 0..4, items in id
+    order) with ``needs_<area>_options`` instead, as
+    :func:`psychometrics.survey.needs_arrays_from` reads them, so they are never
+    calibrated as an ability.
+
+    ``session_arrays`` maps an array name to ``{session id: value}`` and is stored in
+    the respondents' row order (e.g. a simulation's true abilities); a respondent
+    without a value is an error. ``extra_arrays`` and ``meta`` are stored as given.
+    """
+    from assessment.models import Response
+    from assessment.selectors import campaign_response_matrix
+
+    design = getattr(campaign, "sample_design", None)
+    mat = campaign_response_matrix(campaign_id=campaign.pk)
+    if not mat.session_ids:
+        raise ValidationError({"campaign": _("No finished sessions to read yet.")})
+    domain_of = dict(
+        Response.objects.filter(session__campaign=campaign)
+        .values_list("item_id", "domain_code").distinct()
+    )
+    kinds = _domain_kinds()
+    by_domain: dict[str, list[int]] = {}
+    needs_by_domain: dict[str, list[int]] = {}
+    for j, item in enumerate(mat.item_ids):
+        code = domain_of.get(item) or campaign.instrument.domain_code
+        top = code.split(".")[0]
+        if kinds.get(top) == "needs":
+            needs_by_domain.setdefault(code, []).append(j)
+        else:
+            by_domain.setdefault(top, []).append(j)
+    if not by_domain:
+        raise ValidationError({"campaign": _("The delivered sessions hold no ability items.")})
+    responses = {d: mat.scores[:, cols] for d, cols in by_domain.items()}
+    item_ids = {d: [mat.item_ids[j] for j in cols] for d, cols in by_domain.items()}
+    extra: dict[str, np.ndarray] = {}
+    try:
+        from psychometrics.survey import NEEDS_AREAS  # option codes of the needs areas
+    except ImportError:
+        NEEDS_AREAS = {}  # noqa: N806
+    needs_items: dict[str, list[str]] = {}
+    for d, cols in needs_by_domain.items():
+        # psychometrics.survey.needs_arrays_from reads needs_<area> and its option codes
+        area = d.split(".", 1)[1] if "." in d else d
+        ids = [str(mat.item_ids[j]) for j in cols]
+        known = NEEDS_AREAS.get(area, ())
+        extra[f"needs_{area}"] = mat.scores[:, cols].astype(np.float32)
+        extra[f"needs_{area}_options"] = np.asarray(known if len(known) == len(ids) else ids)
+        needs_items[area] = ids
+    for name, values in (session_arrays or {}).items():
+        missing = [sid for sid in mat.session_ids if sid not in values]
+        if missing:
+            raise ValidationError({"session_arrays": (
+                f"{name}: no value for {len(missing)} delivered session(s), "
+                f"e.g. {missing[0]}")})
+        extra[name] = np.asarray([values[sid] for sid in mat.session_ids])
+    extra.update(extra_arrays or {})
+    sampled, bg = [], []
+    occupations: dict[str, int] = {}
+    for sid, b in zip(mat.session_ids, mat.background, strict=True):
+        sampled.append({**{k: b.get(k, "") for k in ("district_code", "age_band", "sex",
+                                                     "education")},
+                        "responded": True, "session_id": sid})
+        edu = b.get("education", "")
+        occ = b.get("occupation", "")
+        bg.append([
+            float(EDUCATION_ORDER.index(edu)) if edu in EDUCATION_ORDER else np.nan,
+            float(occupations.setdefault(occ, len(occupations))) if occ else np.nan,
+            float(list(AGE_SHARES).index(b["age_band"])) if b.get("age_band") in AGE_SHARES else np.nan,
+            1.0 if b.get("sex") == "female" else 0.0,
+        ])
+    # Without a sample design (open practice, a thematic survey anyone may take) there
+    # are no invitations and so no known non-respondents: the weights job then rakes
+    # the respondents to the population margins instead.
+    used_by_stratum = dict(
+        SurveyInvitation.objects.filter(stratum__design=design, redeemed_at__isnull=False)
+        .values_list("stratum_id").annotate(n=models.Count("pk"))
+    ) if design is not None else {}
+    for s in design.strata.all() if design is not None else ():
+        missing = max(s.allocation - used_by_stratum.get(s.pk, 0), 0)
+        sampled += [{"district_code": s.district_code, "age_band": s.age_band, "sex": s.sex,
+                     "responded": False}] * missing
+    return survey_data_store(
+        campaign=campaign, source=DataSource.DELIVERY, sampled=sampled, responses=responses,
+        item_ids=item_ids, background=np.asarray(bg, dtype=np.float64),
+        background_columns=["education", "occupation", "age_band", "female"],
+        categorical=(1,), extra_arrays=extra,
+        meta={**({"needs_items": needs_items} if needs_items else {}),
+              "occupation_codes": list(occupations), **dict(meta or {})},
+    )
+
+
+def survey_arrays(campaign: Campaign) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    data = SurveyData.objects.filter(campaign=campaign).first()
+    if data is None:
+        raise ValidationError({"campaign": _("The campaign has no survey data yet.")})
+    return unpack_arrays(data.arrays), dict(data.meta)
