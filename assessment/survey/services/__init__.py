@@ -17,8 +17,11 @@ from assessment.survey.models import Calibration, ScoreSet, WeightSet
 from assessment.survey.services.data import (
     _domain_kinds,
     _pseudo_ids,
+    freeze_refusal,
     survey_arrays,
+    survey_data_freeze,
     survey_data_from_delivery,
+    survey_data_latest,
     survey_data_store,
 )
 from assessment.survey.services.designs import (
@@ -58,5 +61,6 @@ __all__ = [
     "cut_scores_set", "design_create", "design_from_allocation", "indicators_feed",
     "invitation_redeem", "invitations_issue", "invitations_redeem", "job_cancel",
     "job_create", "job_start", "levels_for", "population_counts", "rollup_publish",
-    "survey_arrays", "survey_data_from_delivery", "survey_data_store",
+    "freeze_refusal", "survey_arrays", "survey_data_freeze", "survey_data_from_delivery",
+    "survey_data_latest", "survey_data_store",
 ]

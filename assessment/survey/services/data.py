@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessment.models import Campaign
@@ -40,6 +42,8 @@ def survey_data_store(
     categorical: Sequence[int] = (),
     extra_arrays: Mapping[str, np.ndarray] | None = None,
     meta: Mapping[str, Any] | None = None,
+    frozen_by=None,
+    provenance: Mapping[str, Any] | None = None,
 ) -> SurveyData:
     """Store the sampled persons and the respondents' response matrix of a campaign.
 
@@ -47,6 +51,10 @@ def survey_data_store(
     ``sex``, ``education``, ``responded``, optional ``session_id``); the response and
     background arrays hold the respondents only, in the order they appear in
     ``sampled``. Everything is checked before anything is written.
+
+    Each call adds a new version of the campaign's survey data (earlier versions stay
+    as they were; the sampled persons' pseudonymous ids are kept in every version's
+    ``pseudo_id`` array); the ``Respondent`` rows describe the latest version.
     """
     n_resp = sum(1 for p in sampled if p.get("responded"))
     errors = []
@@ -75,6 +83,8 @@ def survey_data_store(
     arrays.update(extra_arrays or {})
     Respondent.objects.filter(campaign=campaign).delete()
     pseudo = _pseudo_ids(len(sampled), prefix="R", seed=campaign.pk)
+    arrays["pseudo_id"] = np.asarray(pseudo)
+    arrays["responded"] = np.asarray([bool(p.get("responded")) for p in sampled])
     rows, r = [], 0
     for i, p in enumerate(sampled):
         responded = bool(p.get("responded"))
@@ -86,13 +96,15 @@ def survey_data_store(
         ))
         r += responded
     Respondent.objects.bulk_create(rows, batch_size=5000)
-    data, _created = SurveyData.objects.update_or_create(
-        campaign=campaign,
-        defaults={"source": source, "arrays": pack_arrays(**arrays),
-                  "meta": {"domains": list(responses), "background_columns": list(background_columns),
-                           "categorical": [int(c) for c in categorical], **dict(meta or {})}},
+    last = (SurveyData.objects.select_for_update().filter(campaign=campaign)
+            .order_by("-version").first())
+    return SurveyData.objects.create(
+        campaign=campaign, version=(last.version + 1) if last else 1, source=source,
+        arrays=pack_arrays(**arrays), frozen_by=frozen_by,
+        provenance={**dict(provenance or {}), "version": (last.version + 1) if last else 1},
+        meta={"domains": list(responses), "background_columns": list(background_columns),
+              "categorical": [int(c) for c in categorical], **dict(meta or {})},
     )
-    return data
 
 
 def _domain_kinds() -> dict[str, str]:
@@ -110,6 +122,8 @@ def survey_data_from_delivery(
     session_arrays: Mapping[str, Mapping[str, Any]] | None = None,
     extra_arrays: Mapping[str, np.ndarray] | None = None,
     meta: Mapping[str, Any] | None = None,
+    frozen_by=None,
+    provenance: Mapping[str, Any] | None = None,
 ) -> SurveyData:
     """Adapter: read the campaign's delivered sessions into the survey's arrays.
 
@@ -126,18 +140,33 @@ def survey_data_from_delivery(
     ``session_arrays`` maps an array name to ``{session id: value}`` and is stored in
     the respondents' row order (e.g. a simulation's true abilities); a respondent
     without a value is an error. ``extra_arrays`` and ``meta`` are stored as given.
+
+    Each column records the item revision its responses were delivered as
+    (``revisions_<domain>``); an item delivered as more than one revision is listed in
+    ``meta["mixed_revisions"]`` with the count of each. Use :func:`survey_data_freeze`,
+    which checks that the campaign may be frozen, rather than calling this directly.
     """
-    from assessment.models import Response
+    from assessment.models import Response, SessionStatus
     from assessment.selectors import campaign_response_matrix
 
     design = getattr(campaign, "sample_design", None)
     mat = campaign_response_matrix(campaign_id=campaign.pk)
     if not mat.session_ids:
         raise ValidationError({"campaign": _("No finished sessions to read yet.")})
-    domain_of = dict(
+    domain_of: dict[int, str] = {}
+    revisions: dict[int, dict[int, int]] = {}
+    for item, code, revision, n in (
         Response.objects.filter(session__campaign=campaign)
-        .values_list("item_id", "domain_code").distinct()
-    )
+        .exclude(session__status=SessionStatus.IN_PROGRESS)
+        .values_list("item_id", "domain_code", "revision_id").annotate(n=models.Count("pk"))
+        .order_by()
+    ):
+        domain_of.setdefault(item, code)
+        revisions.setdefault(item, {})[int(revision)] = int(n)
+    # the revision most of an item's responses were delivered as
+    revision_of = {i: max(rv, key=lambda r, rv=rv: (rv[r], r)) for i, rv in revisions.items()}
+    mixed = {str(i): {str(r): n for r, n in sorted(rv.items())}
+             for i, rv in revisions.items() if len(rv) > 1}
     kinds = _domain_kinds()
     by_domain: dict[str, list[int]] = {}
     needs_by_domain: dict[str, list[int]] = {}
@@ -152,7 +181,11 @@ def survey_data_from_delivery(
         raise ValidationError({"campaign": _("The delivered sessions hold no ability items.")})
     responses = {d: mat.scores[:, cols] for d, cols in by_domain.items()}
     item_ids = {d: [mat.item_ids[j] for j in cols] for d, cols in by_domain.items()}
-    extra: dict[str, np.ndarray] = {}
+    extra: dict[str, np.ndarray] = {
+        f"revisions_{d}": np.asarray([revision_of.get(mat.item_ids[j], 0) for j in cols],
+                                     dtype=np.int64)
+        for d, cols in by_domain.items()
+    }
     try:
         from psychometrics.survey import NEEDS_AREAS  # option codes of the needs areas
     except ImportError:
@@ -205,12 +238,109 @@ def survey_data_from_delivery(
         background_columns=["education", "occupation", "age_band", "female"],
         categorical=(1,), extra_arrays=extra,
         meta={**({"needs_items": needs_items} if needs_items else {}),
+              **({"mixed_revisions": mixed} if mixed else {}),
               "occupation_codes": list(occupations), **dict(meta or {})},
+        frozen_by=frozen_by,
+        provenance={
+            "sessions": len(mat.session_ids),
+            "responses": sum(n for rv in revisions.values() for n in rv.values()),
+            "scored_responses": int(np.count_nonzero(~np.isnan(mat.scores))),
+            "items": len(mat.item_ids),
+            "respondents": len(mat.session_ids),
+            "non_respondents": len(sampled) - len(mat.session_ids),
+            "design_id": design.pk if design is not None else None,
+            **dict(provenance or {}),
+        },
     )
 
 
+def freeze_refusal(campaign: Campaign, *, now=None, new_version: bool = False) -> str | None:
+    """Why ``campaign`` cannot be frozen now (a sentence for the researcher), or None.
+
+    Refused: a campaign that is still open (no closing time, or one still ahead), one
+    without a completed session, and one already frozen unless ``new_version`` asks for
+    a further version.
+    """
+    from assessment.models import Session, SessionStatus
+
+    now = now or timezone.now()
+    if campaign.closes_at is None:
+        return _("The campaign is still open (it has no closing time): close it before "
+                 "freezing its data.")
+    if campaign.closes_at > now:
+        return _("The campaign is still open until %(at)s: close it before freezing its "
+                 "data.") % {"at": timezone.localtime(campaign.closes_at).strftime("%Y-%m-%d %H:%M")}
+    if not (Session.objects.filter(campaign=campaign)
+            .exclude(status=SessionStatus.IN_PROGRESS).exists()):
+        return _("The campaign has no completed sessions to freeze.")
+    last = SurveyData.objects.filter(campaign=campaign).order_by("-version").first()
+    if last is not None and not new_version:
+        return _("The campaign's data is already frozen (version %(version)s, %(at)s). "
+                 "Freeze it again as a new version to include later changes; version "
+                 "%(version)s stays as it is.") % {
+            "version": last.version,
+            "at": timezone.localtime(last.created_at).strftime("%Y-%m-%d %H:%M")}
+    return None
+
+
+def survey_data_freeze(
+    *,
+    campaign: Campaign,
+    frozen_by=None,
+    new_version: bool = False,
+    now=None,
+    session_arrays: Mapping[str, Mapping[str, Any]] | None = None,
+    extra_arrays: Mapping[str, np.ndarray] | None = None,
+    meta: Mapping[str, Any] | None = None,
+) -> SurveyData:
+    """Freeze a closed campaign's delivered sessions into a new version of its survey data.
+
+    Reads every completed session (finished or expired; sessions still in progress are
+    left out and counted): the responses by item and the revision each was delivered
+    as, the background answers, the sample design's non-respondents (the weights'
+    inputs). ``provenance`` records the counts, the time taken, when and by whom.
+
+    Refused with a sentence naming the reason when the campaign is still open, has no
+    completed session, or is already frozen (pass ``new_version=True`` to add version
+    N + 1: an earlier version is never overwritten). Nothing is written on a refusal.
+    """
+    from assessment.models import Session, SessionStatus
+
+    started = time.perf_counter()
+    now = now or timezone.now()
+    with transaction.atomic():
+        # one freeze at a time per campaign: the second waits, then sees the first's version
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        reason = freeze_refusal(locked, now=now, new_version=new_version)
+        if reason:
+            raise ValidationError({"campaign": reason})
+        in_progress = Session.objects.filter(campaign=locked,
+                                             status=SessionStatus.IN_PROGRESS).count()
+        data = survey_data_from_delivery(
+            campaign=locked, session_arrays=session_arrays, extra_arrays=extra_arrays,
+            meta=meta, frozen_by=frozen_by,
+            provenance={
+                "in_progress_left_out": in_progress,
+                "frozen_at": now.isoformat(),
+                "frozen_by": getattr(frozen_by, "username", "") if frozen_by else "",
+                "frozen_by_id": getattr(frozen_by, "pk", None),
+                "campaign_closed_at": locked.closes_at.isoformat(),
+            },
+        )
+        seconds = round(time.perf_counter() - started, 3)
+        SurveyData.objects.filter(pk=data.pk).update(
+            provenance={**data.provenance, "seconds": seconds})
+        data.provenance["seconds"] = seconds
+    return data
+
+
+def survey_data_latest(campaign: Campaign) -> SurveyData | None:
+    """The campaign's latest survey data version, or None."""
+    return SurveyData.objects.filter(campaign=campaign).order_by("-version").first()
+
+
 def survey_arrays(campaign: Campaign) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    data = SurveyData.objects.filter(campaign=campaign).first()
+    data = survey_data_latest(campaign)
     if data is None:
         raise ValidationError({"campaign": _("The campaign has no survey data yet.")})
     return unpack_arrays(data.arrays), dict(data.meta)

@@ -16,7 +16,8 @@ a field team's respondents would deliver it, only faster:
    seconds and timestamps — the needs questionnaire answered as Likert items, ``Result``
    rows scored with the active parameter set, and the invitations redeemed
    (``invitations_redeem``, one batch);
-4. the campaign frozen with ``survey_data_from_delivery``, which stores the true
+4. the campaign closed (if still open) and frozen with ``survey_data_freeze``, the
+   service a real campaign is frozen with, which stores the true
    abilities alongside (``truth_theta``) and the population model in ``meta``.
 
 Sample: equal allocation over the 16 districts (about 625 respondents each at 10,000),
@@ -577,13 +578,16 @@ def _simulate(*, campaign: Campaign, n_respondents: int, seed: int,
             (codes[resp[r]][1], sid) for sid, r in truth_rows.items()])
         t0 = lap("invitations redeemed", t0)
 
-    # ---- freeze
-    from assessment.survey.services import survey_data_from_delivery
+    # ---- close (if still open) and freeze, as a real campaign is
+    from assessment.services import campaign_close
+    from assessment.survey.services import survey_data_freeze
 
+    if campaign.closes_at is None or campaign.closes_at > timezone.now():
+        campaign = campaign_close(campaign=campaign)
     session_arrays = {"truth_theta": {sid: theta[resp[r]] for sid, r in truth_rows.items()}}
     for name, values in needs_truth.items():
         session_arrays[name] = {sid: values[r] for sid, r in truth_rows.items()}
-    survey_data_from_delivery(
+    survey_data_freeze(
         campaign=campaign, session_arrays=session_arrays,
         extra_arrays={"truth_district_means": np.asarray(truth.district_means)},
         meta={"simulation": {
