@@ -5,7 +5,8 @@
 - :mod:`.data`: the campaign's respondent data (the freeze of delivered sessions);
 - :mod:`.levels`: cut scores and proficiency levels;
 - :mod:`.publication`: publishing a roll-up and feeding the district indicators;
-- :mod:`.jobs`: creating, enqueueing and cancelling survey jobs.
+- :mod:`.jobs`: creating, enqueueing and cancelling survey jobs;
+- :mod:`.results`: the rows the jobs produce (weights, calibrations, scores, roll-ups).
 
 The public names are re-exported here, so ``from assessment.survey.services import X``
 and ``services.X`` keep working.
@@ -53,6 +54,13 @@ from assessment.survey.services.publication import (
     indicators_feed,
     rollup_publish,
 )
+from assessment.survey.services.results import (
+    calibration_parameter_set_link,
+    calibration_store,
+    rollup_store,
+    score_set_store,
+    weight_set_store,
+)
 
 __all__ = [
     "ADULT_SHARE", "AGE_SHARES", "ATTAINMENT_ITEM", "Calibration", "DEFAULT_LEVELS",
@@ -62,5 +70,6 @@ __all__ = [
     "invitation_redeem", "invitations_issue", "invitations_redeem", "job_cancel",
     "job_create", "job_start", "levels_for", "population_counts", "rollup_publish",
     "freeze_refusal", "survey_arrays", "survey_data_freeze", "survey_data_from_delivery",
-    "survey_data_latest", "survey_data_store",
+    "survey_data_latest", "survey_data_store", "calibration_parameter_set_link",
+    "calibration_store", "rollup_store", "score_set_store", "weight_set_store",
 ]
