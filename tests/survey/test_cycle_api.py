@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from assessment.models import Response, Session
 from assessment.survey.models import Respondent, RollUp, RollUpCell, SurveyData
+from tests.assessment.fixtures import item_bank  # noqa: F401 - the small calibrated bank
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +73,7 @@ def _run_job(client: Client, campaign_id: int, kind: str, capture, params=None) 
 
 
 def test_campaign_delivered_closed_frozen_and_rolled_up_through_the_api(
-        districts, make_user, item_bank, django_capture_on_commit_callbacks):
+        districts, make_user, item_bank, django_capture_on_commit_callbacks):  # noqa: F811
     call_command("load_indicator_framework", stdout=io.StringIO())
     rng = np.random.default_rng(16)
     researcher = Client()

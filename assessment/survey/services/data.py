@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -116,6 +116,52 @@ def _domain_kinds() -> dict[str, str]:
     return {d["code"]: d.get("kind", "") for d in domain_tree() if not d.get("parent_code")}
 
 
+def _response_matrix_pg(campaign: Campaign, *, item_ids: Sequence[int]):
+    """``campaign_response_matrix`` of the completed sessions, read faster on PostgreSQL.
+
+    The same rows, columns and values, but the responses come one row per session
+    (``array_agg`` of item ids and scores, parsed by the driver) instead of one Python
+    tuple per response: a 10,000-person survey has 1.1 million responses.
+    """
+    from assessment.models import Response, Session, SessionStatus
+    from assessment.selectors import ResponseMatrix
+
+    sessions = list(
+        Session.objects.filter(campaign=campaign).exclude(status=SessionStatus.IN_PROGRESS)
+        .order_by("started_at", "pk").values_list("pk", "background")
+    )
+    row_of = {str(pk): k for k, (pk, _bg) in enumerate(sessions)}
+    columns = np.asarray(item_ids, dtype=np.int64)
+    scores = np.full((len(sessions), len(columns)), np.nan)
+    sql = (f"SELECT r.session_id::text, array_agg(r.item_id), array_agg(r.score) "
+           f"FROM {Response._meta.db_table} r JOIN {Session._meta.db_table} s "
+           f"ON s.id = r.session_id WHERE s.campaign_id = %s AND s.status <> %s "
+           f"GROUP BY r.session_id")
+    rows, lengths, items, values = [], [], [], []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [campaign.pk, SessionStatus.IN_PROGRESS])
+        for key, session_items, session_scores in cursor.fetchall():
+            row = row_of.get(key)
+            if row is None:  # closed after the sessions were read: not in the rows
+                continue
+            rows.append(row)
+            lengths.append(len(session_items))
+            items.extend(session_items)
+            values.extend(session_scores)
+    if items:
+        r = np.repeat(np.asarray(rows, dtype=np.intp), lengths)
+        c = np.searchsorted(columns, np.asarray(items, dtype=np.int64))
+        v = np.asarray(values, dtype=float)  # None (unscored) is nan
+        scored = ~np.isnan(v)
+        scores[r[scored], c[scored]] = v[scored]
+    background = [dict(bg or {}) for _pk, bg in sessions]
+    return ResponseMatrix(
+        session_ids=[str(pk) for pk, _bg in sessions], item_ids=[int(i) for i in columns],
+        scores=scores, background=background,
+        district_codes=[bg.get("district_code", "") for bg in background],
+    )
+
+
 def survey_data_from_delivery(
     *,
     campaign: Campaign,
@@ -150,9 +196,6 @@ def survey_data_from_delivery(
     from assessment.selectors import campaign_response_matrix
 
     design = getattr(campaign, "sample_design", None)
-    mat = campaign_response_matrix(campaign_id=campaign.pk)
-    if not mat.session_ids:
-        raise ValidationError({"campaign": _("No finished sessions to read yet.")})
     domain_of: dict[int, str] = {}
     revisions: dict[int, dict[int, int]] = {}
     for item, code, revision, n in (
@@ -163,6 +206,12 @@ def survey_data_from_delivery(
     ):
         domain_of.setdefault(item, code)
         revisions.setdefault(item, {})[int(revision)] = int(n)
+    if connection.vendor == "postgresql":
+        mat = _response_matrix_pg(campaign, item_ids=sorted(revisions))
+    else:
+        mat = campaign_response_matrix(campaign_id=campaign.pk)
+    if not mat.session_ids:
+        raise ValidationError({"campaign": _("No finished sessions to read yet.")})
     # the revision most of an item's responses were delivered as
     revision_of = {i: max(rv, key=lambda r, rv=rv: (rv[r], r)) for i, rv in revisions.items()}
     mixed = {str(i): {str(r): n for r, n in sorted(rv.items())}

@@ -16,9 +16,8 @@ a field team's respondents would deliver it, only faster:
    seconds and timestamps — the needs questionnaire answered as Likert items, ``Result``
    rows scored with the active parameter set, and the invitations redeemed
    (``invitations_redeem``, one batch);
-4. the campaign closed (if still open) and frozen with ``survey_data_freeze``, the
-   service a real campaign is frozen with, which stores the true
-   abilities alongside (``truth_theta``) and the population model in ``meta``.
+4. the campaign closed if open and frozen by ``survey_data_freeze`` as a real one is,
+   with the true abilities (``truth_theta``) and the population model in ``meta``.
 
 Sample: equal allocation over the 16 districts (about 625 respondents each at 10,000),
 proportional to age band × sex within a district, because the district attainment
@@ -69,7 +68,8 @@ from assessment.models import (
     Session,
     SessionStatus,
 )
-from assessment.survey.services import AGE_SHARES, EDUCATION_ORDER
+from assessment.services import campaign_close
+from assessment.survey.services import AGE_SHARES, EDUCATION_ORDER, survey_data_freeze
 from assessment.survey.simulation.rows import (
     RowWriter,
     db_times,
@@ -579,9 +579,6 @@ def _simulate(*, campaign: Campaign, n_respondents: int, seed: int,
         t0 = lap("invitations redeemed", t0)
 
     # ---- close (if still open) and freeze, as a real campaign is
-    from assessment.services import campaign_close
-    from assessment.survey.services import survey_data_freeze
-
     if campaign.closes_at is None or campaign.closes_at > timezone.now():
         campaign = campaign_close(campaign=campaign)
     session_arrays = {"truth_theta": {sid: theta[resp[r]] for sid, r in truth_rows.items()}}
