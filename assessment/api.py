@@ -12,6 +12,7 @@ from assessment import selectors, services
 from assessment.models import Campaign, Session
 from assessment.schemas import (
     AnswerOut,
+    CampaignIn,
     CampaignOut,
     HistoryOut,
     ResponseIn,
@@ -63,6 +64,49 @@ def results_out(session: Session) -> dict[str, Any]:
 def campaigns_list(request: HttpRequest):
     """List the campaigns open now to every signed-in citizen."""
     return [campaign_out(c) for c in selectors.campaigns_listed()]
+
+
+def _require_campaign_manager(user, *, kind: str, change: bool = False) -> None:
+    """Staff with the campaign permission; researchers for survey campaigns."""
+    from django.core.exceptions import PermissionDenied
+
+    from assessment.models import CampaignKind
+    from assessment.survey.access import is_researcher
+
+    if user.has_perm("assessment.change_campaign" if change else "assessment.add_campaign"):
+        return
+    if kind in (CampaignKind.FIVE_YEARLY, CampaignKind.THEMATIC) and is_researcher(user):
+        return
+    raise PermissionDenied("Only campaign managers (researchers for a survey) may do this.")
+
+
+@router.post("/campaigns", response={201: CampaignOut}, url_name="assessment_campaign_create",
+             operation_id="assessment_campaign_create")
+def campaign_create(request: HttpRequest, body: CampaignIn):
+    """Open an instrument (by code) for a period to a population: a new campaign."""
+    from django.core.exceptions import ValidationError
+
+    from assessment.models import Instrument
+
+    _require_campaign_manager(request.user, kind=body.kind)
+    instrument = Instrument.objects.filter(code=body.instrument_code).first()
+    if instrument is None:
+        raise ValidationError({"instrument_code": f"no instrument with code {body.instrument_code!r}"})
+    campaign = services.campaign_create(
+        instrument=instrument, name_zh=body.name_zh, name_en=body.name_en, kind=body.kind,
+        audience=body.audience, opens_at=body.opens_at, closes_at=body.closes_at,
+        max_attempts=body.max_attempts, year=body.year,
+    )
+    return Status(201, campaign_out(campaign))
+
+
+@router.post("/campaigns/{campaign_id}/close", response=CampaignOut,
+             url_name="assessment_campaign_close", operation_id="assessment_campaign_close")
+def campaign_close(request: HttpRequest, campaign_id: int):
+    """Close the campaign now: no session starts after this (its data can then be frozen)."""
+    campaign = Campaign.objects.select_related("instrument").get(pk=campaign_id)
+    _require_campaign_manager(request.user, kind=campaign.kind, change=True)
+    return campaign_out(services.campaign_close(campaign=campaign))
 
 
 @router.post("/campaigns/{campaign_id}/sessions", response={200: SessionOut, 201: SessionOut},

@@ -23,6 +23,20 @@ class CampaignOut(Schema):
     max_items: int | None
 
 
+class CampaignIn(Schema):
+    """A new campaign of an instrument (the instrument by its code)."""
+
+    instrument_code: str
+    name_zh: str
+    name_en: str = ""
+    kind: str
+    audience: str = "public"
+    opens_at: datetime
+    closes_at: datetime | None = None
+    max_attempts: int | None = None
+    year: int | None = None
+
+
 class BackgroundIn(Schema):
     age_band: str = ""
     sex: str = ""

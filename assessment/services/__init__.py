@@ -140,6 +140,10 @@ __all__ = [
 ]
 
 # Changes to instruments and campaigns after creation (the Wagtail admin's edit forms).
-from assessment.services.updates import campaign_update, instrument_update  # noqa: E402
+from assessment.services.updates import (  # noqa: E402
+    campaign_close,
+    campaign_update,
+    instrument_update,
+)
 
-__all__ += ["campaign_update", "instrument_update"]
+__all__ += ["campaign_close", "campaign_update", "instrument_update"]

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessment.models import Audience, Campaign, Instrument
@@ -105,6 +106,29 @@ def instrument_update(
     )
     locked.full_clean()
     locked.save()
+    return locked
+
+
+@transaction.atomic
+def campaign_close(*, campaign: Campaign, now: datetime | None = None) -> Campaign:
+    """Close a campaign now: no session starts after this; sessions in progress may finish.
+
+    Refused for a campaign that is already closed or not yet open (a campaign that never
+    opened is edited or deleted instead); the error names the time that stands in the way.
+    """
+    now = now or timezone.now()
+    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if locked.closes_at is not None and locked.closes_at <= now:
+        raise ValidationError({"closes_at": _(
+            "The campaign already closed at %(at)s."
+        ) % {"at": timezone.localtime(locked.closes_at).strftime("%Y-%m-%d %H:%M")}})
+    if locked.opens_at >= now:
+        raise ValidationError({"opens_at": _(
+            "The campaign has not opened yet (it opens at %(at)s): change its dates instead."
+        ) % {"at": timezone.localtime(locked.opens_at).strftime("%Y-%m-%d %H:%M")}})
+    locked.closes_at = now
+    locked.full_clean()
+    locked.save(update_fields=["closes_at"])
     return locked
 
 

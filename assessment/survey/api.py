@@ -6,16 +6,22 @@ another district's figures gets the same 404 as for a district that does not exi
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
+from ninja.responses import Status
 
 from assessment.models import Campaign
 from assessment.survey import access, exports, selectors, services
-from assessment.survey.models import Job, RollUp
+from assessment.survey.models import Job, RollUp, SurveyData
+from assessment.survey.schemas import (
+    FreezePreviewOut,
+    JobOut,
+    JobStartIn,
+    PublishOut,
+    SurveyDataOut,
+)
 from learning_platform.auth import public
 
 router = Router(tags=["survey"])
@@ -62,11 +68,6 @@ class DesignIn(Schema):
     sample_size: int
     minimum_per_district: int = 0
     population_year: int
-
-
-class JobIn(Schema):
-    kind: str
-    params: dict[str, Any] = {}
 
 
 class CutScoresIn(Schema):
@@ -188,27 +189,90 @@ def invitations_issue(request: HttpRequest, campaign_id: int):
     return {"count": len(codes), "codes": [{"stratum": s, "code": c} for s, c in codes]}
 
 
-@router.post("/campaigns/{campaign_id}/jobs", response={202: dict})
-def job_start(request: HttpRequest, campaign_id: int, data: JobIn):
+def _data_out(data: SurveyData) -> dict:
+    return {"id": data.pk, "campaign_id": data.campaign_id, "version": data.version,
+            "source": data.source, "created_at": data.created_at,
+            "frozen_by": data.frozen_by.username if data.frozen_by_id else None,
+            "domains": list(data.meta.get("domains", [])), "provenance": data.provenance}
+
+
+@router.get("/campaigns/{campaign_id}/freeze", response=FreezePreviewOut,
+            url_name="survey_freeze_preview", operation_id="survey_freeze_preview")
+def freeze_preview(request: HttpRequest, campaign_id: int):
+    """What a freeze would take now (counts) and, if it would be refused, why."""
+    access.require_researcher(request.user)
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    return selectors.freeze_preview(campaign=campaign)
+
+
+@router.post("/campaigns/{campaign_id}/freeze", response={201: SurveyDataOut},
+             url_name="survey_freeze", operation_id="survey_freeze")
+def freeze(request: HttpRequest, campaign_id: int, new_version: bool = False):
+    """Freeze the closed campaign's completed sessions into survey data (a new version).
+
+    Refused (422, naming the reason) when the campaign is still open, has no completed
+    session, or is already frozen and ``new_version`` (query parameter) is not set.
+    """
+    access.require_researcher(request.user)
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    frozen = services.survey_data_freeze(campaign=campaign, frozen_by=request.user,
+                                         new_version=new_version)
+    return Status(201, _data_out(frozen))
+
+
+@router.get("/campaigns/{campaign_id}/data", response=list[SurveyDataOut],
+            url_name="survey_data_versions", operation_id="survey_data_versions")
+def data_versions(request: HttpRequest, campaign_id: int):
+    """The campaign's frozen survey data versions, newest first (provenance, no microdata)."""
+    access.require_researcher(request.user)
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    rows = (SurveyData.objects.filter(campaign=campaign).select_related("frozen_by")
+            .defer("arrays").order_by("-version"))
+    return [_data_out(d) for d in rows]
+
+
+@router.post("/campaigns/{campaign_id}/jobs", response={202: JobOut},
+             url_name="survey_job_start", operation_id="survey_job_start")
+def job_start(request: HttpRequest, campaign_id: int, data: JobStartIn):
+    """Start a job (weights, calibrate, score, rollup) of the campaign in the background."""
     access.require_researcher(request.user)
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     job = services.job_start(kind=data.kind, campaign=campaign, created_by=request.user,
                              params=data.params)
-    return 202, {"id": str(job.pk), "kind": job.kind}
+    job.refresh_from_db()
+    return Status(202, _job_out(job))
 
 
-@router.get("/jobs/{job_id}")
+def _job_out(job: Job) -> dict:
+    return {**selectors.job_payload(job), "status_label": str(job.get_status_display())}
+
+
+@router.get("/jobs/{job_id}", response=JobOut, url_name="survey_job",
+            operation_id="survey_job_get")
 def job_detail(request: HttpRequest, job_id: str):
     access.require_researcher(request.user)
     job = get_object_or_404(Job, pk=_uuid(job_id))
-    return selectors.job_payload(job)
+    return _job_out(job)
 
 
-@router.post("/jobs/{job_id}/cancel")
+@router.post("/jobs/{job_id}/cancel", response=JobOut, url_name="survey_job_cancel",
+             operation_id="survey_job_cancel")
 def job_cancel(request: HttpRequest, job_id: str):
     access.require_researcher(request.user)
     job = get_object_or_404(Job, pk=_uuid(job_id))
-    return selectors.job_payload(services.job_cancel(job=job))
+    return _job_out(services.job_cancel(job=job))
+
+
+@router.post("/rollups/{rollup_id}/publish", response=PublishOut,
+             url_name="survey_rollup_publish", operation_id="survey_rollup_publish")
+def rollup_publish(request: HttpRequest, rollup_id: int):
+    """Publish a roll-up (it never changes after) and feed the districts' indicators."""
+    access.require_researcher(request.user)
+    rollup = get_object_or_404(RollUp, pk=rollup_id)
+    rollup = services.rollup_publish(rollup=rollup)
+    feed = services.indicators_feed(rollup=rollup)
+    return {"rollup_id": rollup.pk, "published": rollup.published,
+            "published_at": rollup.published_at, "fed": feed["fed"], "errors": feed["errors"]}
 
 
 @router.post("/cut-scores", response={201: dict})

@@ -20,18 +20,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from assessment.survey import pipeline
+from assessment.survey import pipeline, services
 from assessment.survey.models import (
     Calibration,
     Job,
     JobKind,
     JobStatus,
     Respondent,
-    RollUp,
-    RollUpCell,
     ScoreSet,
     WeightSet,
-    pack_arrays,
     unpack_arrays,
 )
 from assessment.survey.selectors import job_payload
@@ -172,12 +169,12 @@ def run_weights(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
     resp = np.array([p.responded for p in people])
     order = np.argsort([p.row for p in people if p.responded])
     pseudo = np.array([p.pseudo_id for p in people])[resp][order]
-    ws = WeightSet.objects.create(
-        campaign=campaign, n_replicates=res.replicates.shape[1], report=res.report,
-        arrays=pack_arrays(pseudo_id=pseudo, base=res.base[resp][order],
-                           nonresponse=res.nonresponse[resp][order], final=res.final[order],
-                           replicates=res.replicates[order], zone=res.zone[order],
-                           half=res.half[order]),
+    ws = services.weight_set_store(
+        campaign=campaign, report=res.report,
+        arrays=dict(pseudo_id=pseudo, base=res.base[resp][order],
+                    nonresponse=res.nonresponse[resp][order], final=res.final[order],
+                    replicates=res.replicates[order], zone=res.zone[order],
+                    half=res.half[order]),
     )
     return {"weight_set_id": ws.pk, **res.report}
 
@@ -207,11 +204,11 @@ def _run_weights_without_design(job: Job, progress: pipeline.Progress) -> dict[s
         max_ratio=job.params.get("max_ratio"), progress=progress,
     )
     res.report["population_year"] = year
-    ws = WeightSet.objects.create(
-        campaign=campaign, n_replicates=res.replicates.shape[1], report=res.report,
-        arrays=pack_arrays(pseudo_id=np.array([p.pseudo_id for p in people]), base=res.base,
-                           nonresponse=res.nonresponse, final=res.final,
-                           replicates=res.replicates, zone=res.zone, half=res.half),
+    ws = services.weight_set_store(
+        campaign=campaign, report=res.report,
+        arrays=dict(pseudo_id=np.array([p.pseudo_id for p in people]), base=res.base,
+                    nonresponse=res.nonresponse, final=res.final,
+                    replicates=res.replicates, zone=res.zone, half=res.half),
     )
     return {"weight_set_id": ws.pk, **res.report}
 
@@ -225,7 +222,7 @@ def run_calibrate(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
     previous = _previous_parameters(job)
     res = pipeline.calibrate(responses, ids, previous=previous, progress=progress,
                              max_iter=int(job.params.get("max_iter", 500)))
-    cal = Calibration.objects.create(
+    cal = services.calibration_store(
         campaign=campaign, job=job,
         domains={d: pipeline.params_to_json(p) for d, p in res.params.items()},
         report={"domains": res.report, "linking": res.linking,
@@ -234,7 +231,7 @@ def run_calibrate(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
     )
     set_id, note = _parameter_set(cal, job)
     if set_id is not None:
-        Calibration.objects.filter(pk=cal.pk).update(parameter_set_id=set_id)
+        services.calibration_parameter_set_link(calibration=cal, parameter_set_id=set_id)
     return {"calibration_id": cal.pk, "parameter_set_id": set_id, "parameter_set_note": note,
             "linking": res.linking,
             "converged": {d: r["converged"] for d, r in res.report.items()}}
@@ -310,9 +307,9 @@ def run_score(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
         out[f"pv_{d}"] = res.pv[d].astype(np.float32)
         out[f"eap_{d}"] = res.eap[d]
         out[f"sd_{d}"] = res.sd[d]
-    ss = ScoreSet.objects.create(campaign=campaign, calibration=cal,
-                                 n_draws=res.pv[domains[0]].shape[1],
-                                 report={"domains": res.report}, arrays=pack_arrays(**out))
+    ss = services.score_set_store(campaign=campaign, calibration=cal,
+                                  n_draws=res.pv[domains[0]].shape[1],
+                                  report={"domains": res.report}, arrays=out)
     return {"score_set_id": ss.pk, **res.report}
 
 
@@ -429,15 +426,11 @@ def run_rollup(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
         "cut_scores": cut_info, "code_version": code_version(), "job_id": str(job.pk),
     }
     with transaction.atomic():
-        rollup = RollUp.objects.create(
+        rollup = services.rollup_store(
             name=job.params.get("name") or f"{campaign.name_zh} 区级汇总",
             campaign=campaign, year=campaign.year or timezone.now().year, score_set=ss,
             weight_set=ws, parameter_set_id=provenance["parameter_set_id"], method=method,
-            provenance=provenance,
-        )
-        RollUpCell.objects.bulk_create(
-            [RollUpCell(rollup=rollup, **{**c, "category": c["category"] or ""}) for c in cells],
-            batch_size=2000,
+            provenance=provenance, cells=cells,
         )
         feed = None
         if job.params.get("publish"):

@@ -114,20 +114,44 @@ class SurveyData(models.Model):
     """The campaign's response matrix as the statistics read it, frozen for the jobs.
 
     ``arrays`` holds ``responses_<domain>`` (persons × items, nan = not administered),
-    ``items_<domain>`` (item ids), ``background`` (persons × variables) and, for a
-    simulation, ``truth_*`` arrays. ``meta`` names domains and background columns.
+    ``items_<domain>`` (item ids), ``revisions_<domain>`` (the item revision each column
+    was delivered as), ``background`` (persons × variables) and, for a simulation,
+    ``truth_*`` arrays. ``meta`` names domains and background columns.
+
+    A campaign's data is versioned: freezing it again adds version N + 1 and never
+    changes an earlier version; the jobs read the latest. ``provenance`` says what was
+    frozen (counts of sessions, responses, respondents), when and by whom.
     """
 
-    campaign = models.OneToOneField(
-        "assessment.Campaign", on_delete=models.CASCADE, related_name="survey_data"
+    campaign = models.ForeignKey(
+        "assessment.Campaign", on_delete=models.CASCADE, related_name="survey_data_versions"
     )
+    version = models.PositiveIntegerField(_("version"), default=1)
     source = models.CharField(max_length=20, choices=DataSource.choices)
     meta = models.JSONField(default=dict)
     arrays = models.BinaryField()
-    created_at = models.DateTimeField(auto_now=True)
+    provenance = models.JSONField(_("provenance"), default=dict, blank=True)
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("frozen by"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    created_at = models.DateTimeField(_("frozen at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["campaign", "-version"]
+        verbose_name = _("survey data")
+        verbose_name_plural = _("survey data")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "version"], name="survey_data_version")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.campaign} ({self.source})"
+        return f"{self.campaign} v{self.version} ({self.source})"
+
+    def save(self, *args, **kwargs):
+        if self.pk and SurveyData.objects.filter(pk=self.pk).exists():
+            raise ValidationError(_("Frozen survey data never changes: freeze a new version."))
+        super().save(*args, **kwargs)
 
 
 class Respondent(models.Model):

@@ -232,3 +232,40 @@ def rollup_changes(*, rollup_id: int, district_code: str | None = None) -> list[
                     "ci_low": c.estimate - b.estimate - 1.96 * se,
                     "ci_high": c.estimate - b.estimate + 1.96 * se, "linking_error": le})
     return out
+
+
+def freeze_preview(*, campaign) -> dict:
+    """What a freeze of ``campaign`` would take now, and why it would be refused (or None).
+
+    Counts: completed sessions (the respondents), their responses, sessions still in
+    progress (left out), the sample's non-respondents, and the latest frozen version.
+    """
+    from django.db.models import Sum
+
+    from assessment.models import Response, Session, SessionStatus
+    from assessment.survey.models import SurveyData, SurveyInvitation
+    from assessment.survey.services.data import freeze_refusal
+
+    sessions = Session.objects.filter(campaign=campaign)
+    completed = sessions.exclude(status=SessionStatus.IN_PROGRESS)
+    n_completed = completed.count()
+    design = getattr(campaign, "sample_design", None)
+    non_respondents = 0
+    if design is not None:
+        allocated = design.strata.aggregate(n=Sum("allocation"))["n"] or 0
+        redeemed = SurveyInvitation.objects.filter(stratum__design=design,
+                                                   redeemed_at__isnull=False).count()
+        non_respondents = max(allocated - redeemed, 0)
+    latest = SurveyData.objects.filter(campaign=campaign).order_by("-version").first()
+    return {
+        "sessions": n_completed,
+        "responses": Response.objects.filter(session__in=completed.values("pk")).count()
+        if n_completed else 0,
+        "in_progress": sessions.filter(status=SessionStatus.IN_PROGRESS).count(),
+        "non_respondents": non_respondents,
+        "latest_version": latest.version if latest else None,
+        "latest_at": latest.created_at if latest else None,
+        "next_version": (latest.version + 1) if latest else 1,
+        "refusal": freeze_refusal(campaign),
+        "refusal_new_version": freeze_refusal(campaign, new_version=True),
+    }

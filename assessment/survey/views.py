@@ -33,7 +33,8 @@ def survey_index(request: HttpRequest) -> HttpResponse:
             "n_responded": sum(p["responded"] for p in progress),
             "jobs": list(selectors.jobs_recent(campaign_id=c.pk, limit=8)),
             "rollups": list(RollUp.objects.filter(campaign=c)),
-            "has_data": hasattr(c, "survey_data"),
+            "has_data": c.survey_data_versions.exists(),
+            "freeze": selectors.freeze_preview(campaign=c),
         })
     return render(request, "survey/admin_index.html", {
         "rows": rows, "kinds": JobKind.choices,
@@ -52,6 +53,25 @@ def job_start(request: HttpRequest, campaign_id: int) -> HttpResponse:
         messages.error(request, "; ".join(exc.messages))
     else:
         messages.success(request, _("Job started."))
+    return redirect("survey_admin:index")
+
+
+@require_POST
+def survey_freeze(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """Freeze the closed campaign's completed sessions (a new version if asked for)."""
+    _researcher(request)
+    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    try:
+        data = services.survey_data_freeze(
+            campaign=campaign, frozen_by=request.user,
+            new_version=request.POST.get("new_version") == "1")
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.success(request, _(
+            "Survey data version %(version)s frozen: %(sessions)s sessions, %(responses)s "
+            "responses.") % {"version": data.version, "sessions": data.provenance["sessions"],
+                             "responses": data.provenance["responses"]})
     return redirect("survey_admin:index")
 
 

@@ -22,6 +22,7 @@ def register_survey_admin_urls():
     urls = [
         path("", views.survey_index, name="index"),
         path("campaigns/<int:campaign_id>/jobs/", views.job_start, name="job_start"),
+        path("campaigns/<int:campaign_id>/freeze/", views.survey_freeze, name="freeze"),
         path("jobs/<uuid:job_id>/cancel/", views.job_cancel, name="job_cancel"),
         path("rollups/<int:rollup_id>/publish/", views.rollup_publish, name="rollup_publish"),
     ]

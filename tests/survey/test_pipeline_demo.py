@@ -16,7 +16,7 @@ from django.core.management import CommandError, call_command
 
 from assessment import items as bank
 from assessment.models import Response, Result, Session
-from assessment.survey import demo, selectors, simulation
+from assessment.survey import demo, selectors, services, simulation
 from assessment.survey.management.commands.simulate_survey import Command
 from assessment.survey.models import (
     Job,
@@ -53,7 +53,7 @@ def delivered(demo_bank):
 
 def test_simulated_survey_is_stored_as_delivered_sessions(delivered):
     campaign, sim = delivered
-    data = campaign.survey_data
+    data = services.survey_data_latest(campaign)
     assert data.source == "delivery"
     sessions = Session.objects.filter(campaign=campaign)
     assert sessions.count() == sim.n_respondents
@@ -127,7 +127,7 @@ def test_delivered_survey_covers_true_district_rates_and_is_frozen(delivered):
     cut = rollup.provenance["cut_scores"]["info"]
     attained_cut = cut["cuts"][cut["labels"].index(cut["attained"]) - 1]
     _, share = simulation.true_district_figures(campaign, domain="info", cut=attained_cut)
-    codes = campaign.survey_data.meta["simulation"]["district_codes"]
+    codes = services.survey_data_latest(campaign).meta["simulation"]["district_codes"]
     assert len(codes) == 16
     inside, errors = 0, []
     for code in codes:

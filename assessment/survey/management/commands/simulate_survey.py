@@ -83,7 +83,9 @@ class Command(BaseCommand):
         from assessment.survey.simulation import survey_recovery
 
         recovery = survey_recovery(campaign=campaign, rollup=RollUp.objects.get(pk=rollup_id))
-        n = campaign.survey_data.meta["simulation"]["n_respondents"]
+        from assessment.survey.services import survey_data_latest
+
+        n = survey_data_latest(campaign).meta["simulation"]["n_respondents"]
         self.stdout.write(f"Recovery of the truth at {n} respondents (the bar is stated for "
                           "10,000): errors against the respondents' weighted true "
                           "abilities, coverage of the true population figures:")

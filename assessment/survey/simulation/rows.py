@@ -18,7 +18,7 @@ from assessment import items as bank
 from assessment.models import Session
 
 if TYPE_CHECKING:
-    from assessment.survey.simulation import BookletPlan
+    from assessment.survey.simulation.delivery import BookletPlan
 
 
 def levels_by_domain(plan: BookletPlan) -> dict[str, list]:

@@ -138,7 +138,9 @@ class TruthModel:
 def true_district_figures(campaign: Campaign, *, domain: str, cut: float
                           ) -> tuple[dict[str, float], dict[str, float]]:
     """True mean and share at or above ``cut`` per district of a simulated campaign."""
-    data = campaign.survey_data
+    from assessment.survey.services import survey_data_latest
+
+    data = survey_data_latest(campaign)
     truth = TruthModel.from_dict(data.meta["simulation"]["truth_model"])
     population = {(s.district_code, s.age_band, s.sex): float(s.population)
                   for s in campaign.sample_design.strata.all()}

@@ -6,7 +6,7 @@ a field team's respondents would deliver it, only faster:
 1. the campaign's stratified sample design (``design_create``: district × age band ×
    sex from the population figures) and its invitation codes (``invitations_issue``);
 2. for every invited person a true ability per literacy domain from a population model
-   (:class:`~assessment.survey.simulation_truth.TruthModel`: district effects, education
+   (:class:`~assessment.survey.simulation.truth.TruthModel`: district effects, education
    and age effects, a correlated residual), background answers, and whether they
    respond (by age band);
 3. for every respondent a simulated citizen account, a finished booklet ``Session`` (the
@@ -16,8 +16,8 @@ a field team's respondents would deliver it, only faster:
    seconds and timestamps — the needs questionnaire answered as Likert items, ``Result``
    rows scored with the active parameter set, and the invitations redeemed
    (``invitations_redeem``, one batch);
-4. the campaign frozen with ``survey_data_from_delivery``, which stores the true
-   abilities alongside (``truth_theta``) and the population model in ``meta``.
+4. the campaign closed if open and frozen by ``survey_data_freeze`` as a real one is,
+   with the true abilities (``truth_theta``) and the population model in ``meta``.
 
 Sample: equal allocation over the 16 districts (about 625 respondents each at 10,000),
 proportional to age band × sex within a district, because the district attainment
@@ -68,14 +68,15 @@ from assessment.models import (
     Session,
     SessionStatus,
 )
-from assessment.survey.services import AGE_SHARES, EDUCATION_ORDER
-from assessment.survey.simulation_rows import (
+from assessment.services import campaign_close
+from assessment.survey.services import AGE_SHARES, EDUCATION_ORDER, survey_data_freeze
+from assessment.survey.simulation.rows import (
     RowWriter,
     db_times,
     levels_by_domain,
     result_rows,
 )
-from assessment.survey.simulation_truth import (  # noqa: F401 - re-exported
+from assessment.survey.simulation.truth import (  # noqa: F401 - used by the package
     ABILITY_DOMAINS,
     AGE_BANDS,
     BAR_COVERED,
@@ -351,7 +352,7 @@ def needs_answers(plan: BookletPlan, *, district: Sequence[str], age: np.ndarray
                 truth[f"truth_needs_choice_{area}"] = np.asarray(sim.expected_choice[area])
             return codes, truth, "psychometrics.survey.simulate_needs"
     codes, eta, areas = simulate_needs_likert(plan, age=age, education=education, rng=rng)
-    return codes, {"truth_needs_eta": eta}, "assessment.survey.simulation.simulate_needs_likert"
+    return codes, {"truth_needs_eta": eta}, "assessment.survey.simulation.delivery.simulate_needs_likert"
 
 
 # ---------------------------------------------------------------- the simulation
@@ -577,13 +578,13 @@ def _simulate(*, campaign: Campaign, n_respondents: int, seed: int,
             (codes[resp[r]][1], sid) for sid, r in truth_rows.items()])
         t0 = lap("invitations redeemed", t0)
 
-    # ---- freeze
-    from assessment.survey.services import survey_data_from_delivery
-
+    # ---- close (if still open) and freeze, as a real campaign is
+    if campaign.closes_at is None or campaign.closes_at > timezone.now():
+        campaign = campaign_close(campaign=campaign)
     session_arrays = {"truth_theta": {sid: theta[resp[r]] for sid, r in truth_rows.items()}}
     for name, values in needs_truth.items():
         session_arrays[name] = {sid: values[r] for sid, r in truth_rows.items()}
-    survey_data_from_delivery(
+    survey_data_freeze(
         campaign=campaign, session_arrays=session_arrays,
         extra_arrays={"truth_district_means": np.asarray(truth.district_means)},
         meta={"simulation": {
