@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -47,7 +48,11 @@ class _CappedStream(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:
-        data = self._raw.read(min(len(buffer), CHUNK))
+        try:
+            data = self._raw.read(min(len(buffer), CHUNK))
+        except (zipfile.BadZipFile, EOFError, zlib.error) as exc:   # bad CRC, truncated data
+            raise ArchiveRefused(_("%(name)s is corrupt: its data does not match its header.")
+                                 % {"name": self._name}) from exc
         self._read += len(data)
         if self._read > self._cap:
             raise ArchiveRefused(_("%(name)s inflates to more than %(mb)s MB.")
@@ -61,9 +66,23 @@ class _CappedStream(io.RawIOBase):
         super().close()
 
 
+def _declared_entry_count(data: bytes) -> int | None:
+    """The total entry count of the end-of-central-directory record, if there is one."""
+    at = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 65535))
+    if at < 0 or at + 22 > len(data):
+        return None
+    return int.from_bytes(data[at + 10:at + 12], "little")
+
+
 class BoundedZip:
     def __init__(self, data: bytes, limits: ArchiveLimits | None = None) -> None:
         self.limits = limits or ArchiveLimits()
+        declared_entries = _declared_entry_count(data)
+        if declared_entries is not None and declared_entries > self.limits.max_entries:
+            # 0xFFFF means "see the zip64 record": at least that many.
+            # Refused before zipfile builds an object per central-directory entry.
+            raise ArchiveRefused(_("The archive has %(n)d entries; at most %(max)d are allowed.")
+                                 % {"n": declared_entries, "max": self.limits.max_entries})
         try:
             self.zip = zipfile.ZipFile(io.BytesIO(data))
         except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
