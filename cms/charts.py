@@ -13,6 +13,8 @@ import io
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
+from learning_platform.security.spreadsheet import csv_safe_row
+
 FONT = "Noto Sans CJK SC, Noto Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
 INK = "#1d2733"
 MUTED = "#5b6673"
@@ -48,11 +50,11 @@ class Chart:
     def csv_text(self) -> str:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(self.columns)
-        writer.writerows(self.rows)
+        writer.writerow(csv_safe_row(self.columns))
+        writer.writerows(csv_safe_row(r) for r in self.rows)
         if self.source:
             writer.writerow([])
-            writer.writerow([self.source])
+            writer.writerow(csv_safe_row([self.source]))
         return buffer.getvalue()
 
     def table_text(self) -> str:

@@ -1,6 +1,10 @@
 """CSV and XLSX export of items in the import template's columns, so that an export
 imports again as the same items.
 
+CSV cells that a spreadsheet could run as a formula get a leading quote
+(``learning_platform.security.spreadsheet``), which the importer strips again; XLSX cells
+are written as text cells, never formulas.
+
 The key column is filled only for users allowed to see keys (``itembank.view_item_key``:
 authors, reviewers, researchers); anyone else gets it empty. Each item is written as its
 row holds it (the published version of a published item, the draft of a draft).
@@ -11,6 +15,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+
+from learning_platform.security.spreadsheet import csv_safe_dict
 
 from .importing import COLUMNS, join_texts
 from .models import Item
@@ -74,7 +80,7 @@ def items_csv(items: Iterable[Item], *, with_keys: bool) -> bytes:
     writer = csv.DictWriter(out, fieldnames=COLUMNS)
     writer.writeheader()
     for item in export_queryset(items):
-        writer.writerow(item_row(item, with_keys=with_keys))
+        writer.writerow(csv_safe_dict(item_row(item, with_keys=with_keys)))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

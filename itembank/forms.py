@@ -10,17 +10,36 @@ from types import SimpleNamespace
 
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from learning_platform.security.html import sanitise_rich_text
+
 from .payloads import item_errors
+
+RICH_ITEM_FIELDS = ("stem", "stem_en")
+RICH_OPTION_FIELDS = ("text", "text_en")
+
+
+def _sanitise_form(form, fields) -> None:
+    """Sanitise rich text in a validated form and in the instance it already built."""
+    data = getattr(form, "cleaned_data", None)
+    if not data:
+        return
+    for name in fields:
+        if isinstance(data.get(name), str):
+            data[name] = sanitise_rich_text(data[name])
+            if getattr(form, "instance", None) is not None and hasattr(form.instance, name):
+                setattr(form.instance, name, data[name])
 
 
 class ItemAdminForm(WagtailAdminModelForm):
     def clean(self):
         cleaned = super().clean()
+        _sanitise_form(self, RICH_ITEM_FIELDS)
         formset = self.formsets.get("options") if hasattr(self, "formsets") else None
         if formset is None or not formset.is_valid():
             return cleaned
         options = []
         for form in formset.forms:
+            _sanitise_form(form, RICH_OPTION_FIELDS)
             data = getattr(form, "cleaned_data", None) or {}
             if not data or data.get("DELETE"):
                 continue

@@ -19,9 +19,20 @@ import zipfile
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, iterparse
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+
+from learning_platform.security.archives import (
+    MB,
+    ArchiveLimits,
+    ArchiveRefused,
+    BoundedZip,
+)
+from learning_platform.security.html import sanitise_rich_text
+from learning_platform.security.spreadsheet import csv_safe_row, csv_unguard_cell
 
 from .models import Domain, Item
 from .payloads import item_errors
@@ -34,6 +45,8 @@ EXAMPLE = ["INFO-DATA-900", "info.data", "single_choice", "", "哪个来源最�
            "Which source is most reliable?", "官方网站|转发的截图|匿名帖子",
            "Official website|Forwarded screenshot|Anonymous post", "A", "zh-hans", "all", "60",
            "", "请选择一个答案。", "Choose one answer.", "来源;可信度"]
+# A workbook of a few thousand items inflates to a few MB; nothing legitimate needs more.
+XLSX_LIMITS = ArchiveLimits(max_entries=100, max_total_bytes=16 * MB, max_member_bytes=16 * MB)
 _PIPE = re.compile(r"(?<!\\)\|")
 
 
@@ -68,7 +81,7 @@ def template_csv() -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
-    writer.writerow(EXAMPLE)
+    writer.writerow(csv_safe_row(EXAMPLE))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -87,18 +100,121 @@ def template_xlsx() -> bytes:
 
 def _rows_csv(data: bytes) -> list[dict]:
     text = data.decode("utf-8-sig")
-    return list(csv.DictReader(io.StringIO(text)))
+    return [{k: (csv_unguard_cell(v) if isinstance(v, str) else v) for k, v in row.items()}
+            for row in csv.DictReader(io.StringIO(text))]
+
+
+class UploadRefused(ValueError):
+    """The upload is hostile or malformed; the message names the part and the problem."""
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _xml_events(archive: BoundedZip, name: str):
+    """``end`` events of a member, inflated under the archive caps, DTDs refused."""
+    try:
+        with archive.open(name) as stream:
+            yield from iterparse(stream, events=("end",), forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise UploadRefused(_("%(name)s: refused hostile XML (%(e)s).")
+                            % {"name": name, "e": type(exc).__name__}) from exc
+    except ParseError as exc:
+        raise UploadRefused(_("%(name)s: not well-formed XML (%(e)s).")
+                            % {"name": name, "e": exc}) from exc
+
+
+def _column_index(ref: str) -> int | None:
+    letters = "".join(ch for ch in ref if ch.isalpha()).upper()
+    if not letters:
+        return None
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _first_sheet_path(archive: BoundedZip) -> str:
+    if "xl/workbook.xml" not in archive.names:
+        raise UploadRefused(_("The workbook has no xl/workbook.xml; it is not an XLSX file."))
+    rel_ids = [el.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")
+               or el.get("{http://purl.oclc.org/ooxml/officeDocument/relationships}id")
+               for _e, el in _xml_events(archive, "xl/workbook.xml") if _local(el.tag) == "sheet"]
+    if not rel_ids:
+        raise UploadRefused(_("The workbook has no sheets."))
+    targets = {}
+    if "xl/_rels/workbook.xml.rels" in archive.names:
+        targets = {el.get("Id"): el.get("Target") or ""
+                   for _e, el in _xml_events(archive, "xl/_rels/workbook.xml.rels")
+                   if _local(el.tag) == "Relationship"}
+    target = targets.get(rel_ids[0]) or "worksheets/sheet1.xml"
+    path = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    if path not in archive.names:
+        raise UploadRefused(_("The workbook's first sheet %(p)s is missing.") % {"p": path})
+    return path
+
+
+def _shared_strings(archive: BoundedZip) -> list[str]:
+    if "xl/sharedStrings.xml" not in archive.names:
+        return []
+    strings: list[str] = []
+    for _event, el in _xml_events(archive, "xl/sharedStrings.xml"):
+        if _local(el.tag) == "si":
+            strings.append("".join(t.text or "" for t in el.iter()
+                                   if _local(t.tag) == "t" and t is not None))
+            el.clear()
+    return strings
+
+
+def _cell_value(cell, strings: list[str]) -> str:
+    kind = cell.get("t", "n")
+    if kind == "inlineStr":
+        return "".join(t.text or "" for t in cell.iter() if _local(t.tag) == "t")
+    value = next((c.text or "" for c in cell if _local(c.tag) == "v"), "")
+    if kind == "s":
+        try:
+            return strings[int(value)]
+        except (ValueError, IndexError) as exc:
+            raise UploadRefused(_("Cell %(ref)s refers to a missing shared string.")
+                                % {"ref": cell.get("r", "?")}) from exc
+    if kind == "n" and value.endswith(".0") and value[:-2].lstrip("-").isdigit():
+        return value[:-2]
+    return value
 
 
 def _rows_xlsx(data: bytes) -> list[dict]:
-    from openpyxl import load_workbook
-
-    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    rows = list(wb.active.iter_rows(values_only=True))
+    """Rows of the first sheet, read through a bounded, streaming, DTD-refusing parser."""
+    try:
+        archive = BoundedZip(data, XLSX_LIMITS)
+    except ArchiveRefused as exc:
+        raise UploadRefused(str(exc)) from exc
+    try:
+        sheet = _first_sheet_path(archive)
+        strings = _shared_strings(archive)
+        rows: list[list[str]] = []
+        for _event, el in _xml_events(archive, sheet):
+            if _local(el.tag) != "row":
+                continue
+            values: list[str] = []
+            for cell in el:
+                if _local(cell.tag) != "c":
+                    continue
+                col = _column_index(cell.get("r", ""))
+                col = len(values) if col is None else col
+                if col > len(COLUMNS) + 50:
+                    raise UploadRefused(_("Cell %(ref)s is beyond the template's columns.")
+                                        % {"ref": cell.get("r")})
+                values.extend([""] * (col + 1 - len(values)))
+                values[col] = _cell_value(cell, strings)
+            el.clear()
+            rows.append(values)
+    except ArchiveRefused as exc:
+        raise UploadRefused(str(exc)) from exc
     if not rows:
         return []
     header = [str(h or "").strip() for h in rows[0]]
-    return [{h: ("" if v is None else str(v)) for h, v in zip(header, row, strict=False)}
+    return [{h: v for h, v in zip(header, row, strict=False)}
             for row in rows[1:] if any(v not in (None, "") for v in row)]
 
 
@@ -139,8 +255,8 @@ def _parse_row(line: int, row: dict, domains: dict, seen: set) -> tuple[dict | N
     key = get["key"]
     options = []
     for i, text in enumerate(texts):
-        options.append({"option_id": ids[i], "text": text,
-                        "text_en": texts_en[i] if i < len(texts_en) else ""})
+        options.append({"option_id": ids[i], "text": sanitise_rich_text(text),
+                        "text_en": sanitise_rich_text(texts_en[i] if i < len(texts_en) else "")})
     if kind == "ordered":
         order = [k.strip() for k in key.split(">") if k.strip()]
         bad = [k for k in order if k not in ids]
@@ -155,8 +271,12 @@ def _parse_row(line: int, row: dict, domains: dict, seen: set) -> tuple[dict | N
             return None, [RowError(line, "key", _("not option ids: %(b)s") % {"b": ", ".join(bad)})]
         for o in options:
             o["is_key"] = o["option_id"] in keys
+    stem = sanitise_rich_text(get["stem"] if get["stem"].startswith("<")
+                              else f"<p>{get['stem']}</p>")
+    stem_en = sanitise_rich_text(get["stem_en"] if get["stem_en"].startswith("<")
+                                 or not get["stem_en"] else f"<p>{get['stem_en']}</p>")
     probe = SimpleNamespace(kind=kind, scoring=get["scoring"] or "all_or_nothing",
-                            stem=get["stem"], stem_image_id=None, stem_image_alt="")
+                            stem=stem, stem_image_id=None, stem_image_alt="")
     probe_opts = [SimpleNamespace(image_id=None, alt="", is_key=o.get("is_key", False),
                                   key_position=o.get("key_position"), **{
                                       k: v for k, v in o.items()
@@ -173,9 +293,7 @@ def _parse_row(line: int, row: dict, domains: dict, seen: set) -> tuple[dict | N
     return {
         "code": code, "domain_code": get["domain"], "kind": kind,
         "scoring": get["scoring"] or "all_or_nothing",
-        "stem": get["stem"] if get["stem"].startswith("<") else f"<p>{get['stem']}</p>",
-        "stem_en": (get["stem_en"] if get["stem_en"].startswith("<") or not get["stem_en"]
-                    else f"<p>{get['stem_en']}</p>"),
+        "stem": stem, "stem_en": stem_en,
         "language": get["language"] or "zh-hans",
         "target_population": get["target_population"] or "all",
         "estimated_seconds": int(seconds), "options": options,
@@ -192,6 +310,9 @@ def items_import(*, data: bytes, filename: str, user=None, import_valid_rows: bo
     report = ImportReport()
     try:
         rows = _rows_xlsx(data) if filename.lower().endswith(".xlsx") else _rows_csv(data)
+    except UploadRefused as exc:
+        report.errors.append(RowError(1, "-", str(exc)))
+        return report
     except (UnicodeDecodeError, csv.Error, OSError, ValueError, KeyError,
             zipfile.BadZipFile) as exc:
         report.errors.append(RowError(1, "-", _("the file cannot be read: %(e)s") % {"e": exc}))

@@ -116,7 +116,9 @@ def n_categories(item: Any, options: Sequence[Any]) -> int:
 def _rich(html: str) -> str:
     from wagtail.rich_text import expand_db_html
 
-    return expand_db_html(html or "")
+    from learning_platform.security.html import sanitise_html_output
+
+    return sanitise_html_output(expand_db_html(html or ""))
 
 
 def _image_url(image_id: int | None) -> str:

@@ -16,7 +16,20 @@ from defusedxml.ElementTree import fromstring
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from learning_platform.security.archives import (
+    MB,
+    ArchiveLimits,
+    ArchiveRefused,
+    BoundedZip,
+)
+from learning_platform.security.html import sanitise_rich_text
+
 from .models import Item
+
+# A package holds one small XML file per item; the manifest lists them.
+QTI_LIMITS = ArchiveLimits(max_entries=5000, max_total_bytes=64 * MB, max_member_bytes=2 * MB)
+MANIFEST_MAX_BYTES = 2 * MB
+ITEM_MAX_BYTES = 1 * MB
 
 NS = "http://www.imsglobal.org/xsd/imsqtiasi_v3p0"
 CP = "http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1"
@@ -89,57 +102,80 @@ def _q(tag: str) -> str:
     return f"{{{NS}}}{tag}"
 
 
+def _text(el) -> str:
+    return el.text or "" if el is not None else ""
+
+
 def parse_package(data: bytes) -> list[dict]:
-    """Item specs (``services.item_save_draft`` keyword arguments) from a package."""
+    """Item specs (``services.item_save_draft`` keyword arguments) from a package.
+
+    The zip is inflated through :class:`BoundedZip` (entry count, per-file and total
+    caps counted on the bytes actually inflated); the manifest and each item file have
+    their own cap; rich text is sanitised; anything malformed is a ``ValidationError``
+    naming the file and the problem.
+    """
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise ValidationError(_("The package is not a zip file.")) from exc
-    if "imsmanifest.xml" not in zf.namelist():
-        raise ValidationError(_("The package has no imsmanifest.xml."))
-    manifest = _parse(zf.read("imsmanifest.xml"), "imsmanifest.xml")
-    specs = []
-    for res in manifest.iter(f"{{{CP}}}resource"):
-        href = res.get("href")
-        if not href or href not in zf.namelist() or zf.getinfo(href).file_size > 1_000_000:
-            raise ValidationError(_("imsmanifest.xml names a missing or oversized file %(h)s.")
-                                  % {"h": href})
-        root = _parse(zf.read(href), href)
-        kind = root.get("data-kind") or "single_choice"
-        decl = root.find(_q("qti-response-declaration"))
-        correct = [v.text for v in decl.iter(_q("qti-value"))] if decl is not None else []
-        body = root.find(_q("qti-item-body"))
-        stem = stem_en = ""
-        for div in body.findall(_q("div")):
-            if div.get("class") == "stem":
-                stem = div.text or ""
-            elif div.get("class") == "stem-en":
-                stem_en = div.text or ""
-        inter = body.find(_q("qti-choice-interaction"))
-        if inter is None:
-            inter = body.find(_q("qti-order-interaction"))
-            kind = "ordered"
-        if inter is None:
-            raise ValidationError(_("%(h)s: no choice or order interaction.") % {"h": href})
-        prompt = inter.find(_q("qti-prompt"))
-        options = []
-        for choice in inter.findall(_q("qti-simple-choice")):
-            oid = choice.get("identifier")
-            o = {"option_id": oid, "text": choice.text or "",
-                 "text_en": choice.get("data-text-en", "")}
-            if kind == "ordered":
-                o["key_position"] = correct.index(oid) + 1 if oid in correct else None
-            elif kind != "likert":
-                o["is_key"] = oid in correct
-            options.append(o)
-        specs.append({"code": root.get("identifier"), "domain_code": root.get("data-domain"),
-                      "kind": kind, "scoring": root.get("data-scoring") or "all_or_nothing",
-                      "stem": stem, "stem_en": stem_en,
-                      "language": root.get("{http://www.w3.org/XML/1998/namespace}lang")
-                      or "zh-hans",
-                      "instructions": prompt.text if prompt is not None else "",
-                      "options": options})
+        archive = BoundedZip(data, QTI_LIMITS)
+        if "imsmanifest.xml" not in archive.names:
+            raise ValidationError(_("The package has no imsmanifest.xml."))
+        manifest = _parse(archive.read("imsmanifest.xml", max_bytes=MANIFEST_MAX_BYTES),
+                          "imsmanifest.xml")
+        specs = []
+        for res in manifest.iter(f"{{{CP}}}resource"):
+            href = res.get("href")
+            if not href or href not in archive.names:
+                raise ValidationError(_("imsmanifest.xml names a missing file %(h)s.")
+                                      % {"h": href})
+            specs.append(_item_spec(_parse(archive.read(href, max_bytes=ITEM_MAX_BYTES), href),
+                                    href))
+    except ArchiveRefused as exc:
+        raise ValidationError(str(exc)) from exc
+    if not specs:
+        raise ValidationError(_("imsmanifest.xml lists no item resources."))
     return specs
+
+
+def _item_spec(root, href: str) -> dict:
+    if root.tag != _q("qti-assessment-item"):
+        raise ValidationError(_("%(h)s: the root element is not qti-assessment-item.")
+                              % {"h": href})
+    if not root.get("identifier"):
+        raise ValidationError(_("%(h)s: the item has no identifier.") % {"h": href})
+    kind = root.get("data-kind") or "single_choice"
+    decl = root.find(_q("qti-response-declaration"))
+    correct = [v.text for v in decl.iter(_q("qti-value"))] if decl is not None else []
+    body = root.find(_q("qti-item-body"))
+    if body is None:
+        raise ValidationError(_("%(h)s: the item has no qti-item-body.") % {"h": href})
+    stem = stem_en = ""
+    for div in body.findall(_q("div")):
+        if div.get("class") == "stem":
+            stem = _text(div)
+        elif div.get("class") == "stem-en":
+            stem_en = _text(div)
+    inter = body.find(_q("qti-choice-interaction"))
+    if inter is None:
+        inter = body.find(_q("qti-order-interaction"))
+        kind = "ordered"
+    if inter is None:
+        raise ValidationError(_("%(h)s: no choice or order interaction.") % {"h": href})
+    prompt = inter.find(_q("qti-prompt"))
+    options = []
+    for choice in inter.findall(_q("qti-simple-choice")):
+        oid = choice.get("identifier") or ""
+        o = {"option_id": oid, "text": sanitise_rich_text(_text(choice)),
+             "text_en": sanitise_rich_text(choice.get("data-text-en", ""))}
+        if kind == "ordered":
+            o["key_position"] = correct.index(oid) + 1 if oid in correct else None
+        elif kind != "likert":
+            o["is_key"] = oid in correct
+        options.append(o)
+    return {"code": root.get("identifier"), "domain_code": root.get("data-domain"),
+            "kind": kind, "scoring": root.get("data-scoring") or "all_or_nothing",
+            "stem": sanitise_rich_text(stem), "stem_en": sanitise_rich_text(stem_en),
+            "language": root.get("{http://www.w3.org/XML/1998/namespace}lang") or "zh-hans",
+            "instructions": _text(prompt),
+            "options": options}
 
 
 def import_package(data: bytes, *, user=None) -> list[Item]:
@@ -149,5 +185,12 @@ def import_package(data: bytes, *, user=None) -> list[Item]:
     from .services import item_save_draft
 
     specs = parse_package(data)
+    created = []
     with transaction.atomic():
-        return [item_save_draft(user=user, **spec) for spec in specs]
+        for spec in specs:
+            try:
+                created.append(item_save_draft(user=user, **spec))
+            except ValidationError as exc:
+                raise ValidationError(_("Item %(code)s: %(e)s") % {
+                    "code": spec["code"], "e": " ".join(exc.messages)}) from exc
+    return created

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from learning_platform.security.html import sanitise_rich_text
 from psychometrics._params import MODELS
 
 from .models import (
@@ -28,6 +29,9 @@ ITEM_FIELDS = ("kind", "scoring", "stem", "stem_en", "instructions", "instructio
                "language", "target_population", "estimated_seconds", "author_note",
                "stem_image_alt", "stem_image")
 OPTION_FIELDS = ("option_id", "text", "text_en", "is_key", "key_position", "alt")
+# Rich text is rendered unescaped: it is stored only after the allow-list sanitiser.
+RICH_ITEM_FIELDS = ("stem", "stem_en")
+RICH_OPTION_FIELDS = ("text", "text_en")
 
 
 def _options(options: Sequence[Mapping[str, Any]]) -> list[ItemOption]:
@@ -37,7 +41,9 @@ def _options(options: Sequence[Mapping[str, Any]]) -> list[ItemOption]:
         if unknown:
             raise ValidationError({"options": _("Unknown option field(s): %(f)s.")
                                    % {"f": ", ".join(sorted(unknown))}})
-        out.append(ItemOption(sort_order=pos, **{k: v for k, v in o.items()}))
+        values = {k: (sanitise_rich_text(v) if k in RICH_OPTION_FIELDS else v)
+                  for k, v in o.items()}
+        out.append(ItemOption(sort_order=pos, **values))
     return out
 
 
@@ -62,7 +68,7 @@ def item_save_draft(*, item: Item | None = None, code: str | None = None,
     for k, v in fields.items():
         if k not in ITEM_FIELDS:
             raise ValidationError({k: _("Unknown item field.")})
-        setattr(item, k, v)
+        setattr(item, k, sanitise_rich_text(v) if k in RICH_ITEM_FIELDS else v)
     if options is not None:
         opts = _options(options)
     else:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assessment.survey.models import Respondent, ScoreSet, WeightSet, unpack_arrays
+from learning_platform.security.spreadsheet import csv_safe_row
 
 FORMATS = ("csv", "xlsx", "sav", "dta")
 CONTENT_TYPES = {
@@ -103,7 +104,7 @@ def render(f: RespondentFile, fmt: str) -> bytes:
             for name, rows in (("respondents.csv", [f.columns, *f.rows]),
                                ("codebook.csv", _codebook_rows(f))):
                 s = io.StringIO()
-                csv.writer(s).writerows(rows)
+                csv.writer(s).writerows(csv_safe_row(r) for r in rows)
                 z.writestr(name, s.getvalue().encode("utf-8-sig"))
         return buf.getvalue()
     if fmt == "xlsx":

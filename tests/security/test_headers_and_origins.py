@@ -29,13 +29,46 @@ def test_security_headers_are_set(path, home_site):
     assert "camera=()" in response["Permissions-Policy"]
 
 
-def test_the_wagtail_admin_keeps_its_own_script_policy(make_user):
+@pytest.mark.parametrize("path", ["/admin/", "/admin/snippets/itembank/item/",
+                                  "/admin/pages/", "/django-admin/"])
+def test_admin_pages_send_a_nonce_policy_without_unsafe_inline_scripts(path, make_user,
+                                                                       home_site):
     client = Client()
-    client.force_login(make_user("researcher"))
-    response = client.get("/admin/", secure=True)
-    assert response.status_code == 200
-    assert "Content-Security-Policy" not in response
+    user = make_user("researcher")
+    user.is_superuser = user.is_staff = True
+    user.save()
+    client.force_login(user)
+    response = client.get(path, secure=True)
+    assert response.status_code == 200, path
+    policy = response["Content-Security-Policy"]
+    script_src = next(d for d in policy.split(";") if d.strip().startswith("script-src"))
+    assert "'unsafe-inline'" not in script_src and "'nonce-" in script_src
+    assert "object-src 'none'" in policy
     assert response["X-Frame-Options"] in {"DENY", "SAMEORIGIN"}
+
+
+def test_the_nonce_changes_per_request_and_site_pages_use_it(home_site):
+    a = Client().get("/", secure=True)["Content-Security-Policy"]
+    b = Client().get("/", secure=True)["Content-Security-Policy"]
+    assert "'nonce-" in a and a != b and "'unsafe-inline'" not in a.split("script-src")[1].split(
+        ";")[0]
+
+
+def test_only_known_wagtail_initialisers_get_the_nonce():
+    from learning_platform.security.csp import nonce_known_initialisers
+
+    html = ('<script>new ImageChooser("id_stem_image", {"modalUrl": "/admin/images/"});</script>'
+            '<script>initDateChooser("id_go", {"dayOfWeekStart": 0});</script>'
+            '<script>\n (function() {\n var panel = new InlinePanel(JSON.parse("{\\"a\\": 1}"));'
+            '\n })();\n</script>'
+            '<script>alert(document.cookie)</script>'
+            '<script>new ImageChooser("x", {});alert(1);({})</script>'
+            '<script>new ImageChooser("x", alert(1));</script>')
+    out = nonce_known_initialisers(html, "N")
+    assert out.count('nonce="N"') == 3
+    assert "<script>alert(document.cookie)</script>" in out
+    assert '<script>new ImageChooser("x", {});alert(1);({})</script>' in out
+    assert '<script>new ImageChooser("x", alert(1));</script>' in out
 
 
 def test_session_cookie_is_http_only_and_secure_in_production(settings):
