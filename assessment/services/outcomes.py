@@ -46,7 +46,10 @@ def _record_outcome(session: Session) -> None:
     main = _main_result(session)
     if main is None or main.theta is None:
         return
-    level = bank.level_for(main.domain_code, main.theta)
+    # The result's own level, under the cut-score version it recorded (never recomputed).
+    level = bank.level_for(main.domain_code, main.theta,
+                           cut_score_set_id=main.cut_score_set_id) \
+        if main.cut_score_set_id else None
     instrument = session.instrument
     try:
         with transaction.atomic():

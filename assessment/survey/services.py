@@ -14,12 +14,12 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from assessment.models import Campaign, CampaignKind
 from assessment.survey.models import (
     AllocationMethod,
     Calibration,
-    CutScoreSet,
     DataSource,
     Job,
     JobKind,
@@ -48,8 +48,6 @@ SEX_SHARES: dict[str, float] = {"female": 0.49, "male": 0.51}
 ADULT_SHARE = 0.88  # share of residents aged 15 or more
 EDUCATION_ORDER = ["primary", "junior_secondary", "senior_secondary", "junior_college",
                    "bachelor", "postgraduate"]
-DEFAULT_LEVELS = {"cuts": [-0.5, 0.3, 1.1], "labels": ["L1", "L2", "L3", "L4"],
-                  "attained": "L2"}
 
 
 # ---------------------------------------------------------------- sample design
@@ -434,70 +432,120 @@ def survey_arrays(campaign: Campaign) -> tuple[dict[str, np.ndarray], dict[str, 
 
 
 # ---------------------------------------------------------------- cut scores
-@transaction.atomic
+# [h6-cuts] Levels come only from the item bank's versioned cut-score sets
+# (itembank.CutScoreSet); these two names stay for the survey's API and jobs.
 def cut_scores_set(*, domain_code: str, cuts: Sequence[float], labels: Sequence[str],
-                   attained: str, note: str = "", created_by=None) -> CutScoreSet:
-    """Add a new version of a domain's cut scores (old versions stay as they were)."""
-    try:
-        ProficiencyLevels(domain_code, tuple(float(c) for c in cuts), tuple(labels), attained)
-    except (ValueError, TypeError) as exc:
-        raise ValidationError({"cuts": str(exc)}) from exc
-    last = CutScoreSet.objects.filter(domain_code=domain_code).order_by("-version").first()
-    return CutScoreSet.objects.create(
-        domain_code=domain_code, version=(last.version + 1) if last else 1,
-        cuts=[float(c) for c in cuts], labels=list(labels), attained=attained, note=note,
-        created_by=created_by,
+                   attained: str, note: str = "", created_by=None):
+    """Record a new cut-score version of a domain in the item bank (in review)."""
+    from itembank.models import Domain
+    from itembank.services import cut_score_set_create
+
+    domain = Domain.objects.filter(code=domain_code).first()
+    if domain is None:
+        raise ValidationError({"domain_code": _("Unknown domain “%(code)s”.")
+                               % {"code": domain_code}})
+    labels, cuts = list(labels), [float(c) for c in cuts]
+    if len(labels) != len(cuts) + 1:
+        raise ValidationError({"cuts": _("%(n)s level codes for %(m)s cut scores (need one "
+                                         "more code than cuts).")
+                               % {"n": len(labels), "m": len(cuts)}})
+    levels = [{"code": code, "min_theta": None if k == 0 else cuts[k - 1],
+               "attained": code == attained} for k, code in enumerate(labels)]
+    return cut_score_set_create(
+        domain=domain, levels=levels, scale=_("survey reporting scale (theta)"),
+        set_by=getattr(created_by, "username", "") or _("monitoring centre"),
+        set_on=timezone.localdate(), note=note, created_by=created_by,
     )
 
 
 def levels_for(domains: Sequence[str]) -> tuple[dict[str, ProficiencyLevels], dict[str, Any]]:
-    """Latest cut scores per domain: researchers' versions, else the item bank's, else defaults."""
-    out, used = {}, {}
-    for d in domains:
-        row = CutScoreSet.objects.filter(domain_code=d).order_by("-version").first()
-        if row is not None:
-            out[d] = ProficiencyLevels(d, tuple(row.cuts), tuple(row.labels), row.attained)
-            used[d] = {"source": "cut_scores", "version": row.version, "cuts": row.cuts,
-                       "labels": row.labels, "attained": row.attained}
-            continue
-        levels = _itembank_levels(d)
-        if levels is not None:
-            out[d], used[d] = levels
-            continue
-        spec = DEFAULT_LEVELS
-        out[d] = ProficiencyLevels(d, tuple(spec["cuts"]), tuple(spec["labels"]), spec["attained"])
-        used[d] = {"source": "default", **spec}
-    return out, used
+    """The active cut-score set of each domain (ValidationError naming any domain without)."""
+    from itembank.selectors import cut_score_sets_for_rollup
 
-
-def _itembank_levels(domain: str):
-    try:
-        from itembank.selectors import domain_levels
-    except ImportError:
-        return None
-    try:
-        levels = sorted(domain_levels(domain), key=lambda lv: lv.order)
-    except Exception:  # noqa: BLE001 - an unknown domain has no bank levels
-        return None
-    if len(levels) < 2:
-        return None
-    attained = next((lv.code for lv in levels if getattr(lv, "attained", False)), levels[1].code)
-    cuts = tuple(float(lv.min_theta) for lv in levels[1:])
-    labels = tuple(lv.code for lv in levels)
-    try:
-        pl = ProficiencyLevels(domain, cuts, labels, attained)
-    except ValueError:
-        return None
-    return pl, {"source": "itembank", "cuts": list(cuts), "labels": list(labels),
-                "attained": attained}
+    return cut_score_sets_for_rollup(domains)
 
 
 # ---------------------------------------------------------------- publication
+def rollup_require_approved(*, rollup: RollUp) -> None:
+    """Refuse to publish a roll-up whose parameters have not been approved (names the set)."""
+    cal = rollup.score_set.calibration if rollup.score_set_id else None
+    calibration_require_approved(calibration=cal, what="Publication")
+
+
+# What the review gate refuses (translated when the message is built).
+_GATED = (gettext_noop("Scoring"), gettext_noop("Roll-up"), gettext_noop("Publication"))
+
+
+def calibration_require_approved(*, calibration: Calibration | None, what: str) -> None:
+    """Refuse ``what`` (scoring, roll-up, publication) on parameters not approved in review."""
+    what = _(what)
+    if calibration is None:
+        raise ValidationError({"calibration": _("%(what)s refused: there is no calibration.")
+                               % {"what": what}})
+    if calibration.parameter_set_id:
+        from itembank.services import parameter_set_require_approved
+
+        parameter_set_require_approved(parameter_set_id=calibration.parameter_set_id, what=what)
+        return
+    if calibration.approved_at is None:
+        raise ValidationError({"calibration": _(
+            "%(what)s refused: calibration #%(id)s has not been approved. Review and approve "
+            "it first.") % {"what": what, "id": calibration.pk}})
+
+
+@transaction.atomic
+def calibration_evidence_store(*, calibration: Calibration, evidence: Mapping[str, Any] | None
+                               ) -> None:
+    """Keep a calibration's review evidence; fit values go to the items' parameter rows."""
+    if evidence is None:
+        evidence = {"error": "the respondents do not match the response matrix; no evidence"}
+    report = {**calibration.report, "evidence": {k: v for k, v in evidence.items()
+                                                 if k != "items"}}
+    Calibration.objects.filter(pk=calibration.pk).update(report=report)
+    if not calibration.parameter_set_id:
+        report["evidence"] = dict(evidence)
+        Calibration.objects.filter(pk=calibration.pk).update(report=report)
+        return
+    from itembank.models import ItemParameterSet
+    from itembank.services import parameter_set_evidence_store
+
+    pset = ItemParameterSet.objects.get(pk=calibration.parameter_set_id)
+    items = evidence.get("items") or {}
+    item_fit = {}
+    for iid, entry in items.items():
+        try:
+            item_fit[int(iid)] = {**entry["fit"], "flags": entry["flags"],
+                                  "dif": entry["dif"], "drift": entry["drift"]}
+        except (TypeError, ValueError):
+            continue
+    parameter_set_evidence_store(parameter_set=pset, evidence=evidence, item_fit=item_fit)
+
+
+@transaction.atomic
+def calibration_approve(*, calibration: Calibration, approved_by, comment: str = "") -> Calibration:
+    """Approve a calibration's parameters: through its item-bank parameter set if it has one."""
+    if calibration.parameter_set_id:
+        from itembank.models import ItemParameterSet
+        from itembank.services import parameter_set_review
+
+        pset = ItemParameterSet.objects.get(pk=calibration.parameter_set_id)
+        parameter_set_review(parameter_set=pset, reviewer=approved_by, approve=True,
+                             comment=comment)
+    elif calibration.approved_at is not None:
+        raise ValidationError({"calibration": _("Calibration #%(id)s is already approved.")
+                               % {"id": calibration.pk}})
+    Calibration.objects.filter(pk=calibration.pk).update(approved_at=timezone.now(),
+                                                         approved_by=approved_by)
+    calibration.refresh_from_db()
+    return calibration
+
+
 @transaction.atomic
 def rollup_publish(*, rollup: RollUp) -> RollUp:
     """Freeze a roll-up and hand each district's attainment rate to the indicators."""
     if rollup.published:
         raise ValidationError(_("This roll-up is already published."))
+    rollup_require_approved(rollup=rollup)
     RollUp.objects.filter(pk=rollup.pk).update(published=True, published_at=timezone.now())
     rollup.refresh_from_db()
     return rollup
@@ -505,6 +553,15 @@ def rollup_publish(*, rollup: RollUp) -> RollUp:
 
 ATTAINMENT_ITEM = "info_literacy_rate"  # 市民信息素养的达标率(%) in the district framework
 SATISFACTION_ITEM = "service_satisfaction"  # 城区终身学习服务满意度调查数据(%)
+
+
+def _source_line(rollup: RollUp, domain_code: str) -> str:
+    """The Chinese source line of a supplied figure: survey, roll-up, cut-score version."""
+    cut = (rollup.provenance.get("cut_scores") or {}).get(domain_code) or {}
+    version = (f"，{cut.get('domain', domain_code)}划界分数第{cut['version']}版"
+               if cut.get("version") else "")
+    return (f"监测中心：{rollup.campaign.name_zh}，区级汇总#{rollup.pk}（{rollup.name}）"
+            f"{version}")
 
 
 def indicators_feed(*, rollup: RollUp) -> dict[str, Any]:
@@ -517,17 +574,15 @@ def indicators_feed(*, rollup: RollUp) -> dict[str, Any]:
     """
     if not rollup.published:
         raise ValidationError(_("Only a published roll-up feeds the district indicators."))
-    try:
-        from learning_platform.indicators.services import monitoring_value_feed
-    except ImportError:
-        return {"fed": 0, "errors": ["the indicators app is not installed"]}
+    from learning_platform.indicators.services import platform_value_supply
+
     cells = RollUpCell.objects.filter(rollup=rollup, breakdown="").exclude(district_code="")
-    source = f"监测中心 survey roll-up #{rollup.pk} ({rollup.name})"
-    out = _feed(monitoring_value_feed, rollup, ATTAINMENT_ITEM, source,
+    out = _feed(platform_value_supply, rollup, ATTAINMENT_ITEM, _source_line(rollup, "info"),
                 cells.filter(indicator="attainment_rate", domain_code="info"))
     sat = cells.filter(indicator="satisfaction_index", domain_code="needs.satisfaction")
     if sat.exists():
-        out["satisfaction"] = _feed(monitoring_value_feed, rollup, SATISFACTION_ITEM, source, sat)
+        out["satisfaction"] = _feed(platform_value_supply, rollup, SATISFACTION_ITEM,
+                                    _source_line(rollup, "needs.satisfaction"), sat)
     return out
 
 
@@ -540,12 +595,15 @@ def _feed(feed, rollup: RollUp, item_code: str, source: str, cells) -> dict[str,
                     district_code=cell.district_code, year=rollup.year, item_code=item_code,
                     value=None if cell.suppressed else round(cell.estimate, 2),
                     se=None if cell.suppressed else cell.se, n=cell.n,
+                    ci_low=None if cell.suppressed else cell.ci_low,
+                    ci_high=None if cell.suppressed else cell.ci_high,
                     suppressed=cell.suppressed, source=source,
                 )
             fed += 1
         except ValidationError as exc:
             errors.append(f"{cell.district_code}: {'; '.join(exc.messages)}")
     return {"fed": fed, "errors": errors}
+# [/h6-cuts]
 
 
 # ---------------------------------------------------------------- jobs
@@ -594,7 +652,8 @@ def job_cancel(*, job: Job) -> Job:
 
 # re-exported for the jobs module
 __all__ = [
-    "Calibration", "ScoreSet", "WeightSet", "cut_scores_set", "design_create",
+    "Calibration", "ScoreSet", "WeightSet", "calibration_approve",
+    "calibration_require_approved", "cut_scores_set", "design_create",
     "invitation_redeem", "invitations_issue", "job_cancel", "job_start", "levels_for",
-    "rollup_publish", "survey_arrays", "survey_data_from_delivery", "survey_data_store",
+    "rollup_publish", "rollup_require_approved", "survey_arrays", "survey_data_from_delivery", "survey_data_store",
 ]
