@@ -284,12 +284,20 @@ def domain_tree() -> list[dict]:
     ]
 
 
+def _flag_labels(codes: Sequence[str]) -> list[str]:
+    from .admin_views import FLAG_LABELS
+
+    return [str(FLAG_LABELS.get(c, c)) for c in codes]
+
+
 def parameter_history(item_id: int) -> list[dict]:
     """Every parameter set that holds this item, newest first."""
     return [
         {"set_id": p.parameter_set_id, "set_name": p.parameter_set.name, "model": p.model,
          "a": p.a, "b": p.b, "c": p.c, "thresholds": p.thresholds, "se": p.se, "fit": p.fit,
-         "active": p.parameter_set.is_active, "created_at": p.parameter_set.created_at}
+         "active": p.parameter_set.is_active, "created_at": p.parameter_set.created_at,
+         "status": p.parameter_set.get_status_display(),
+         "flags": _flag_labels((p.fit or {}).get("flags", []))}
         for p in ItemParameter.objects.filter(item_id=item_id)
         .select_related("parameter_set").order_by("-parameter_set__created_at", "-pk")
     ]

@@ -15,7 +15,7 @@ from ninja import Router, Schema
 
 from assessment.models import Campaign
 from assessment.survey import access, exports, selectors, services
-from assessment.survey.models import Job, RollUp
+from assessment.survey.models import Calibration, Job, RollUp
 from learning_platform.auth import public
 
 router = Router(tags=["survey"])
@@ -67,6 +67,10 @@ class DesignIn(Schema):
 class JobIn(Schema):
     kind: str
     params: dict[str, Any] = {}
+
+
+class ApproveIn(Schema):
+    comment: str = ""
 
 
 class CutScoresIn(Schema):
@@ -211,13 +215,38 @@ def job_cancel(request: HttpRequest, job_id: str):
     return selectors.job_payload(services.job_cancel(job=job))
 
 
+@router.post("/calibrations/{calibration_id}/approve", response={200: dict},
+             url_name="survey_calibration_approve", operation_id="survey_calibration_approve")
+def calibration_approve(request: HttpRequest, calibration_id: int, data: ApproveIn):
+    """Approve a calibration's parameters (through its item-bank parameter set if any)."""
+    access.require_researcher(request.user)
+    cal = get_object_or_404(Calibration, pk=calibration_id)
+    cal = services.calibration_approve(calibration=cal, approved_by=request.user,
+                                       comment=data.comment)
+    return {"id": cal.pk, "parameter_set_id": cal.parameter_set_id,
+            "approved_at": cal.approved_at.isoformat() if cal.approved_at else None}
+
+
+@router.post("/rollups/{rollup_id}/publish", response={200: dict},
+             url_name="survey_rollup_publish", operation_id="survey_rollup_publish")
+def rollup_publish(request: HttpRequest, rollup_id: int):
+    """Publish a roll-up (approved parameters only) and supply each district's rates to
+    its filing for the survey year."""
+    access.require_researcher(request.user)
+    rollup = get_object_or_404(RollUp, pk=rollup_id)
+    rollup = services.rollup_publish(rollup=rollup)
+    feed = services.indicators_feed(rollup=rollup)
+    return {"id": rollup.pk, "published": rollup.published, "indicators_feed": feed}
+
+
 @router.post("/cut-scores", response={201: dict})
 def cut_scores(request: HttpRequest, data: CutScoresIn):
     access.require_researcher(request.user)
     row = services.cut_scores_set(domain_code=data.domain_code, cuts=data.cuts,
                                   labels=data.labels, attained=data.attained, note=data.note,
                                   created_by=request.user)
-    return 201, {"domain_code": row.domain_code, "version": row.version}
+    return 201, {"domain_code": row.domain.code, "version": row.version, "id": row.pk,
+                 "status": row.status}
 
 
 @router.get("/campaigns/{campaign_id}/export")

@@ -521,6 +521,25 @@ def calibration_evidence_store(*, calibration: Calibration, evidence: Mapping[st
     parameter_set_evidence_store(parameter_set=pset, evidence=evidence, item_fit=item_fit)
 
 
+def job_review_precheck(*, kind: str, campaign: Campaign, params: Mapping[str, Any]) -> None:
+    """Refuse a scoring or roll-up job up front when its parameters are not approved.
+
+    The job itself checks again when it runs (the set it finds then is the one it uses).
+    """
+    if kind == JobKind.SCORE:
+        cal_id = params.get("calibration_id")
+        qs = Calibration.objects.filter(campaign=campaign)
+        cal = qs.filter(pk=cal_id).first() if cal_id else qs.first()
+        if cal is not None:
+            calibration_require_approved(calibration=cal, what="Scoring")
+    elif kind == JobKind.ROLLUP:
+        ss_id = params.get("score_set_id")
+        qs = ScoreSet.objects.filter(campaign=campaign).select_related("calibration")
+        ss = qs.filter(pk=ss_id).first() if ss_id else qs.first()
+        if ss is not None:
+            calibration_require_approved(calibration=ss.calibration, what="Roll-up")
+
+
 @transaction.atomic
 def calibration_approve(*, calibration: Calibration, approved_by, comment: str = "") -> Calibration:
     """Approve a calibration's parameters: through its item-bank parameter set if it has one."""
@@ -626,6 +645,7 @@ def job_create(*, kind: str, campaign: Campaign, created_by=None,
                                  status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
     if running.exists():
         raise ValidationError({"kind": _("A job of this kind is already running for this campaign.")})
+    job_review_precheck(kind=kind, campaign=campaign, params=params or {})  # [h6-cuts]
     return Job.objects.create(kind=kind, campaign=campaign, created_by=created_by,
                               params=dict(params or {}))
 
