@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from wagtail.models import Revision
 
 from psychometrics.irt import ItemParameters
-
 from psychometrics.survey import ProficiencyLevels
 
 from .models import (

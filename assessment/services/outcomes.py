@@ -72,6 +72,7 @@ def _record_outcome(session: Session) -> None:
                     if r.theta is not None
                 ],
                 parameter_set_id=main.parameter_set_id,
+                cut_score_set_id=main.cut_score_set_id,
             )
     except (ApiError, ValidationError) as exc:
         # A closed learning account must not stop the citizen from seeing the result.

@@ -12,7 +12,11 @@ from assessment.models import Result, SessionStatus
 from assessment.selectors import results_payload
 from itembank.models import CutScoreSet, Domain
 from itembank.selectors import cut_score_sets_for_rollup, level_for
-from itembank.services import cut_score_set_activate, cut_score_set_create, cut_score_set_review
+from itembank.services import (
+    cut_score_set_activate,
+    cut_score_set_create,
+    cut_score_set_review,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +84,13 @@ def test_activating_a_new_version_never_changes_a_past_result(make_user, fixed_c
     assert payload["level_code"] == before.level_code
     assert payload["level_name"] == payload_before["level_name"]
     assert payload["cut_score_set_id"] == v1.pk
+    # the credit-bank outcome carries the result's own level and version
+    from learning_platform.creditbank.models import LearningOutcome
+
+    session.refresh_from_db()
+    outcome = LearningOutcome.objects.get(source_ref=session.source_ref)
+    assert outcome.level_code == before.level_code
+    assert outcome.details["cut_score_set_id"] == v1.pk
     # a new result is leveled by v2
     fresh = Result.objects.get(session=_finish(make_user(), fixed_campaign))
     assert fresh.cut_score_set_id == v2.pk and fresh.level_code == "L1"
