@@ -137,3 +137,69 @@ def test_parameter_set_api_review_and_the_gate(client, make_user):
     assert {"itembank_parameter_set_review", "itembank_parameter_set_activate",
             "itembank_cut_score_set_create", "itembank_cut_score_set_review",
             "itembank_cut_score_set_activate"} <= ops
+
+
+def test_review_page_marks_flagged_items_and_item_page_shows_fit(client, make_user, domain):
+    from itembank.services import (
+        item_create_published,
+        parameter_set_create,
+        parameter_set_evidence_store,
+    )
+    from learning_platform.accounts.services import roles_sync
+
+    roles_sync()
+    Domain.objects.create(code="info", name_zh="信息素养", kind="ability")
+    items = [item_create_published(code=f"I-{k}", domain_code="info", kind="single_choice",
+                                   stem="<p>题</p>", options=[
+                                       {"option_id": "A", "text": "<p>a</p>", "is_key": True},
+                                       {"option_id": "B", "text": "<p>b</p>"}])
+             for k in range(2)]
+    pset = parameter_set_create(name="2026 校准", model="2pl", source="test",
+                                items={i.pk: {"a": 1.0, "b": 0.0} for i in items})
+    bad, good = items
+    parameter_set_evidence_store(
+        parameter_set=pset,
+        evidence={"flagged": [str(bad.pk)], "domains": {"info": {
+            "n_persons": 900, "n_items": 2, "linking_error": 0.031, "n_common": 2,
+            "drifted": [str(bad.pk)]}}},
+        item_fit={bad.pk: {"infit": 1.52, "outfit": 1.61, "s_x2": 40.2, "df": 9,
+                           "p_value": 0.0001, "flags": ["misfit", "sx2", "drift"],
+                           "dif": {"sex": {"mh_class": "C", "logistic_class": "B"}}},
+                  good.pk: {"infit": 0.98, "outfit": 1.01, "s_x2": 5.0, "df": 9,
+                            "p_value": 0.83, "flags": [], "dif": {}}})
+    client.force_login(make_user("researcher"))
+    with translation_zh():
+        html = client.get(f"/admin/itembank/parameter-set/{pset.pk}/").content.decode()
+    assert "审核中" in html and "1.52" in html and "0.031" in html
+    assert html.count('data-flagged="1"') == 1 and "较上一轮漂移" in html
+    assert "性别: C / B" in html
+    # reviewing from the page
+    client.post(f"/admin/itembank/parameter-set/{pset.pk}/review/",
+                {"decision": "reject", "comment": ""})
+    pset.refresh_from_db()
+    assert pset.status == ReviewStatus.IN_REVIEW  # a rejection needs its reason
+    client.post(f"/admin/itembank/parameter-set/{pset.pk}/review/",
+                {"decision": "approve", "comment": ""})
+    pset.refresh_from_db()
+    assert pset.status == ReviewStatus.APPROVED
+    with translation_zh():
+        item_html = client.get(f"/admin/itembank/item/{bad.pk}/").content.decode()
+    assert "1.52" in item_html and "S-X²" in item_html and "{'" not in item_html
+    # cut-score page: a version in review is approved, then activated, from the admin
+    row = _create(domain)
+    client.post(f"/admin/itembank/cut-score-sets/{row.pk}/decide/", {"decision": "activate"})
+    row.refresh_from_db()
+    assert not row.is_active
+    client.post(f"/admin/itembank/cut-score-sets/{row.pk}/decide/", {"decision": "approve"})
+    client.post(f"/admin/itembank/cut-score-sets/{row.pk}/decide/", {"decision": "activate"})
+    row.refresh_from_db()
+    assert row.is_active and row.status == ReviewStatus.APPROVED
+    with translation_zh():
+        page = client.get("/admin/itembank/cut-score-sets/").content.decode()
+    assert "科学素养划界分数第1版" in page and "专家组" in page
+
+
+def translation_zh():
+    from django.utils import translation
+
+    return translation.override("zh-hans")
