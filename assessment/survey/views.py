@@ -34,6 +34,7 @@ def survey_index(request: HttpRequest) -> HttpResponse:
             "jobs": list(selectors.jobs_recent(campaign_id=c.pk, limit=8)),
             "rollups": list(RollUp.objects.filter(campaign=c)),
             "has_data": hasattr(c, "survey_data"),
+            "calibration": selectors.calibration_review(campaign=c),
         })
     return render(request, "survey/admin_index.html", {
         "rows": rows, "kinds": JobKind.choices,
