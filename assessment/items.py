@@ -103,10 +103,10 @@ def active_parameters(*, item_ids: Sequence[int] | None = None) -> Any:
     return _active(item_ids=list(item_ids) if item_ids is not None else None)
 
 
-def domain_levels(domain_code: str) -> list[Any]:
+def domain_levels(domain_code: str, *, cut_score_set_id: int | None = None) -> list[Any]:
     from itembank.selectors import domain_levels as _levels
 
-    return list(_levels(domain_code))
+    return list(_levels(domain_code, cut_score_set_id=cut_score_set_id))
 
 
 def domain_names() -> dict[str, tuple[str, str]]:
@@ -122,15 +122,19 @@ def not_deliverable_error() -> type[Exception]:
     return ItemNotDeliverable
 
 
-def level_for(domain_code: str, theta: float | None) -> Any | None:
-    """Return the highest level whose cut score ``theta`` reaches (None without levels)."""
-    if theta is None:
-        return None
-    chosen = None
-    for level in sorted(domain_levels(domain_code), key=lambda lv: lv.order):
-        if level.min_theta is None or theta >= level.min_theta:
-            chosen = level
-    return chosen
+def level_decision(domain_code: str, theta: float | None, *,
+                   cut_score_set_id: int | None = None) -> Any:
+    """The level ``theta`` reaches and the cut-score version that decided it (item bank's
+    ``level_for``: one function for results, outcomes and roll-ups)."""
+    from itembank.selectors import level_for as _level_for
+
+    return _level_for(domain_code=domain_code, theta=theta, cut_score_set_id=cut_score_set_id)
+
+
+def level_for(domain_code: str, theta: float | None, *,
+              cut_score_set_id: int | None = None) -> Any | None:
+    """Return the level ``theta`` reaches (None without a cut-score set)."""
+    return level_decision(domain_code, theta, cut_score_set_id=cut_score_set_id).level
 
 
 @dataclass(frozen=True)

@@ -283,6 +283,11 @@ class Result(models.Model):
     se = models.FloatField(_("standard error"), null=True, blank=True)
     level_code = models.CharField(_("level"), max_length=40, blank=True)
     parameter_set_id = models.PositiveIntegerField(_("parameter set"), null=True, blank=True)
+    # The cut-score version that gave ``level_code``; a later version never changes it.
+    cut_score_set = models.ForeignKey(
+        "itembank.CutScoreSet", verbose_name=_("cut-score set"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
     n_items = models.PositiveIntegerField(_("items scored"), default=0)
     # Questionnaires: share of the highest categories per item and the mean category.
     profile = models.JSONField(_("profile"), default=dict, blank=True)

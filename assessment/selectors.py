@@ -139,6 +139,15 @@ def session_payload(session: Session, *, now: datetime | None = None) -> dict[st
     }
 
 
+def _cut_score_label(cut_score_set_id: int | None) -> str:
+    """How a page names the cut-score version a level came from ("" without one)."""
+    from itembank.models import CutScoreSet
+
+    row = CutScoreSet.objects.select_related("domain").filter(pk=cut_score_set_id).first() \
+        if cut_score_set_id else None
+    return row.label if row is not None else ""
+
+
 def results_payload(session: Session) -> list[dict[str, Any]]:
     """The results of a closed session with each level's meaning and next step."""
     english = (get_language() or "").startswith("en")
@@ -146,9 +155,13 @@ def results_payload(session: Session) -> list[dict[str, Any]]:
     out = []
     for result in session.results.all():
         name_zh, name_en = names.get(result.domain_code, (result.domain_code, ""))
-        level = bank.level_for(result.domain_code, result.theta) if result.theta is not None \
-            else None
-        levels = bank.domain_levels(result.domain_code) if result.theta is not None else []
+        # The level and levels of the cut-score version the result recorded: activating a
+        # new version never changes a past result.
+        version = result.cut_score_set_id
+        level = bank.level_for(result.domain_code, result.theta, cut_score_set_id=version) \
+            if result.theta is not None and version else None
+        levels = bank.domain_levels(result.domain_code, cut_score_set_id=version) \
+            if result.theta is not None and version else []
         attained = next((lv for lv in levels if getattr(lv, "attained", False)), None)
         out.append({
             "domain_code": result.domain_code,
@@ -157,6 +170,8 @@ def results_payload(session: Session) -> list[dict[str, Any]]:
             "se": result.se,
             "n_items": result.n_items,
             "parameter_set_id": result.parameter_set_id,
+            "cut_score_set_id": version,
+            "cut_score_version": _cut_score_label(version),
             "level_code": result.level_code,
             "level_name": (level.name_en if english and level.name_en else level.name_zh)
             if level else "",

@@ -13,10 +13,11 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from .charts import curves_svg, wright_map_svg
-from .models import Domain, Item, ItemParameter, ItemParameterSet
+from .models import Domain, Item, ItemParameter, ItemParameterSet, ReviewStatus
 from .payloads import build_payload
 from .selectors import (
     KEY_BALANCE_ALPHA,
@@ -121,11 +122,58 @@ def parameter_set_detail(request, pk):
     _require(request, "itembank.view_itemparameterset")
     pset = get_object_or_404(ItemParameterSet, pk=pk)
     params = list(ItemParameter.objects.filter(parameter_set=pset).select_related("item"))
+    evidence = pset.evidence or {}
+    flagged = {str(i) for i in evidence.get("flagged", [])}
+    rows = [{"p": p, "fit": p.fit or {}, "flags": [FLAG_LABELS.get(f, f) for f in
+                                                   (p.fit or {}).get("flags", [])],
+             "flagged": str(p.item_id) in flagged,
+             "dif": _dif_summary((p.fit or {}).get("dif") or {})} for p in params]
+    rows.sort(key=lambda r: (not r["flagged"], r["p"].item.code))
     return TemplateResponse(request, "itembank/admin/parameter_set.html", {
-        "pset": pset, "params": params, "activations": pset.activations.all(),
+        "pset": pset, "rows": rows, "params": params, "activations": pset.activations.all(),
         "can_activate": request.user.has_perm("itembank.activate_parameterset"),
+        "in_review": pset.status == ReviewStatus.IN_REVIEW,
+        "n_flagged": len(flagged), "domains": evidence.get("domains", {}),
+        "rules": evidence.get("rules", {}),
         "page_title": pset.name, "valid": _valid(params),
     })
+
+
+# Flag codes of the calibration evidence (assessment.survey.pipeline.evidence).
+FLAG_LABELS = {
+    "misfit": _lazy("Infit/outfit outside 0.7–1.3"),
+    "sx2": _lazy("S-X² misfit (p < 0.01)"),
+    "dif_sex": _lazy("DIF by sex (class C)"),
+    "dif_age_band": _lazy("DIF by age band (class C)"),
+    "dif_district_group": _lazy("DIF by district group (class C)"),
+    "drift": _lazy("Drifted from the previous wave (> 0.5 logit)"),
+}
+GROUP_LABELS = {"sex": _lazy("Sex"), "age_band": _lazy("Age band"),
+                "district_group": _lazy("District group")}
+
+
+def _dif_summary(dif: dict) -> list[dict]:
+    """One line per grouping: the worst ETS (MH) and Jodoin–Gierl (logistic) class."""
+    return [{"group": GROUP_LABELS.get(name, name), "mh": v.get("mh_class", ""),
+             "logistic": v.get("logistic_class", "")} for name, v in sorted(dif.items())]
+
+
+@require_POST
+def parameter_set_review_view(request, pk):
+    from .services import parameter_set_review
+
+    _require(request, "itembank.activate_parameterset")
+    pset = get_object_or_404(ItemParameterSet, pk=pk)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        parameter_set_review(parameter_set=pset, reviewer=request.user, approve=approve,
+                             comment=request.POST.get("comment", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Parameter set approved.") if approve
+                         else _("Parameter set rejected."))
+    return redirect("itembank_admin:parameter_set", pk=pk)
 
 
 def _valid(params) -> str:
@@ -155,6 +203,44 @@ def parameter_set_activate_view(request, pk):
     else:
         messages.success(request, _("Parameter set activated."))
     return redirect("itembank_admin:parameter_set", pk=pk)
+
+
+def cut_score_sets(request):
+    """Every cut-score version per domain, with review and activation (researchers)."""
+    from .models import CutScoreSet
+    from .selectors import domain_levels
+
+    _require(request, "itembank.view_itemparameterset")
+    rows = []
+    for c in CutScoreSet.objects.select_related("domain", "reviewed_by", "activated_by"):
+        rows.append({"set": c, "levels": domain_levels(c.domain.code, cut_score_set_id=c.pk)})
+    return TemplateResponse(request, "itembank/admin/cut_score_sets.html", {
+        "rows": rows, "can_review": request.user.has_perm("itembank.activate_parameterset"),
+        "page_title": _("Cut-score sets"),
+    })
+
+
+@require_POST
+def cut_score_set_decide(request, pk):
+    """Approve, reject or activate one cut-score version."""
+    from .models import CutScoreSet
+    from .services import cut_score_set_activate, cut_score_set_review
+
+    _require(request, "itembank.activate_parameterset")
+    row = get_object_or_404(CutScoreSet, pk=pk)
+    decision = request.POST.get("decision")
+    try:
+        if decision == "activate":
+            cut_score_set_activate(cut_score_set=row, activated_by=request.user)
+        else:
+            cut_score_set_review(cut_score_set=row, reviewer=request.user,
+                                 approve=decision == "approve",
+                                 comment=request.POST.get("comment", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Cut-score set %(set)s updated.") % {"set": row.label})
+    return redirect("itembank_admin:cut_score_sets")
 
 
 def import_items(request):
@@ -312,6 +398,8 @@ def blueprint_assemble(request, pk):
 
 urlpatterns = [
     path("blueprint/<int:pk>/assemble/", blueprint_assemble, name="blueprint_assemble"),
+    path("cut-score-sets/", cut_score_sets, name="cut_score_sets"),
+    path("cut-score-sets/<int:pk>/decide/", cut_score_set_decide, name="cut_score_set_decide"),
     path("export/qti/", export_qti, name="export_qti"),
     path("export/items.<str:fmt>", export_items, name="export_items"),
     path("import/", import_items, name="import"),
@@ -319,6 +407,8 @@ urlpatterns = [
     path("item/<int:pk>/", item_detail, name="item_detail"),
     path("overview/", bank_overview, name="overview"),
     path("parameter-set/<int:pk>/", parameter_set_detail, name="parameter_set"),
+    path("parameter-set/<int:pk>/review/", parameter_set_review_view,
+         name="parameter_set_review"),
     path("parameter-set/<int:pk>/activate/", parameter_set_activate_view,
          name="parameter_set_activate"),
 ]

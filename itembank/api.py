@@ -39,3 +39,130 @@ def items_export(request, format: str = "csv", domain: str = "", kind: str = "",
                                 content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="items.{format}"'
     return response
+
+
+# -- review of parameter sets and cut-score sets (researchers) ------------------------------
+
+from django.http import Http404  # noqa: E402
+from django.shortcuts import get_object_or_404  # noqa: E402
+
+from learning_platform.accounts.roles import Role  # noqa: E402
+from learning_platform.accounts.selectors import user_roles  # noqa: E402
+
+from . import services  # noqa: E402
+from .models import CutScoreSet, Domain, ItemParameterSet  # noqa: E402
+from .schemas import (  # noqa: E402
+    ActivateIn,
+    CutScoreSetIn,
+    CutScoreSetOut,
+    ErrorOut,
+    ParameterSetOut,
+    ReviewIn,
+)
+
+
+def _require_researcher(request) -> None:
+    roles = user_roles(user=request.user)
+    if Role.RESEARCHER not in roles and Role.ADMINISTRATOR not in roles:
+        raise PermissionDenied
+
+
+def _pset_out(p: ItemParameterSet) -> dict:
+    ev = p.evidence or {}
+    return {"id": p.pk, "name": p.name, "model": p.model, "source": p.source,
+            "status": p.status, "status_label": str(p.get_status_display()),
+            "is_active": p.is_active, "reviewed_at": p.reviewed_at,
+            "activated_at": p.activated_at, "approval_comment": p.approval_comment,
+            "flagged_item_ids": [str(i) for i in ev.get("flagged", [])],
+            "evidence_domains": ev.get("domains", {})}
+
+
+def _cut_out(c: CutScoreSet) -> dict:
+    return {"id": c.pk, "domain_code": c.domain.code, "version": c.version, "label": c.label,
+            "levels": c.levels, "scale": c.scale, "method": c.method, "set_by": c.set_by,
+            "set_on": c.set_on, "status": c.status, "status_label": str(c.get_status_display()),
+            "is_active": c.is_active, "reviewed_at": c.reviewed_at,
+            "activated_at": c.activated_at}
+
+
+@router.get("/parameter-sets/{set_id}", response={200: ParameterSetOut},
+            url_name="itembank_parameter_set_get", operation_id="itembank_parameter_set_get")
+def parameter_set_get(request, set_id: int):
+    """A parameter set with its review status and the items its evidence flags."""
+    _require_researcher(request)
+    return _pset_out(get_object_or_404(ItemParameterSet, pk=set_id))
+
+
+@router.post("/parameter-sets/{set_id}/review", response={200: ParameterSetOut, 422: ErrorOut},
+             url_name="itembank_parameter_set_review",
+             operation_id="itembank_parameter_set_review")
+def parameter_set_review(request, set_id: int, data: ReviewIn):
+    """Approve (or reject, with a reason) a parameter set in review."""
+    _require_researcher(request)
+    pset = get_object_or_404(ItemParameterSet, pk=set_id)
+    return _pset_out(services.parameter_set_review(parameter_set=pset, reviewer=request.user,
+                                                   approve=data.approve,
+                                                   comment=data.comment))
+
+
+@router.post("/parameter-sets/{set_id}/activate",
+             response={200: ParameterSetOut, 422: ErrorOut},
+             url_name="itembank_parameter_set_activate",
+             operation_id="itembank_parameter_set_activate")
+def parameter_set_activate(request, set_id: int, data: ActivateIn):
+    """Make a parameter set the one scoring and adaptive tests use."""
+    _require_researcher(request)
+    pset = get_object_or_404(ItemParameterSet, pk=set_id)
+    return _pset_out(services.parameter_set_activate(parameter_set=pset,
+                                                     approved_by=request.user,
+                                                     comment=data.comment))
+
+
+@router.get("/cut-score-sets", response={200: list[CutScoreSetOut]},
+            url_name="itembank_cut_score_set_list", operation_id="itembank_cut_score_set_list")
+def cut_score_set_list(request, domain: str = ""):
+    """Every cut-score version, newest first per domain (optionally of one domain)."""
+    _require_researcher(request)
+    qs = CutScoreSet.objects.select_related("domain")
+    if domain:
+        qs = qs.filter(domain__code=domain)
+    return [_cut_out(c) for c in qs]
+
+
+@router.post("/cut-score-sets", response={201: CutScoreSetOut, 422: ErrorOut},
+             url_name="itembank_cut_score_set_create",
+             operation_id="itembank_cut_score_set_create")
+def cut_score_set_create(request, data: CutScoreSetIn):
+    """Record a standard setting as a new cut-score version in review."""
+    _require_researcher(request)
+    domain = Domain.objects.filter(code=data.domain_code).first()
+    if domain is None:
+        raise Http404
+    row = services.cut_score_set_create(
+        domain=domain, levels=[lv.dict() for lv in data.levels], scale=data.scale,
+        set_by=data.set_by, set_on=data.set_on, method=data.method, note=data.note,
+        created_by=request.user)
+    return 201, _cut_out(row)
+
+
+@router.post("/cut-score-sets/{set_id}/review", response={200: CutScoreSetOut, 422: ErrorOut},
+             url_name="itembank_cut_score_set_review",
+             operation_id="itembank_cut_score_set_review")
+def cut_score_set_review(request, set_id: int, data: ReviewIn):
+    """Approve (or reject, with a reason) a cut-score version in review."""
+    _require_researcher(request)
+    row = get_object_or_404(CutScoreSet.objects.select_related("domain"), pk=set_id)
+    return _cut_out(services.cut_score_set_review(cut_score_set=row, reviewer=request.user,
+                                                  approve=data.approve, comment=data.comment))
+
+
+@router.post("/cut-score-sets/{set_id}/activate",
+             response={200: CutScoreSetOut, 422: ErrorOut},
+             url_name="itembank_cut_score_set_activate",
+             operation_id="itembank_cut_score_set_activate")
+def cut_score_set_activate(request, set_id: int):
+    """Make an approved version the one that levels new results and roll-ups."""
+    _require_researcher(request)
+    row = get_object_or_404(CutScoreSet.objects.select_related("domain"), pk=set_id)
+    return _cut_out(services.cut_score_set_activate(cut_score_set=row,
+                                                    activated_by=request.user))

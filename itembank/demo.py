@@ -62,6 +62,14 @@ def domains_ensure() -> None:
                 domain=domain, order=order, code=lcode, min_theta=cut, attained=attained,
                 name_zh=nzh, name_en=nen, description_zh=dzh, description_en=den,
                 suggestion_zh=szh, suggestion_en=sen)
+    from .services import cut_score_set_from_levels
+
+    for code in LEVELS:
+        domain = Domain.objects.get(code=code)
+        if not domain.cut_score_sets.exists():
+            cut_score_set_from_levels(domain=domain, set_by="演示数据 demo",
+                                      scale="演示参数集的θ量尺 theta of the demo parameter set",
+                                      note="demo standard setting")
 
 
 def demo_item_specs() -> list[dict]:

@@ -103,6 +103,76 @@ class ProficiencyLevel(models.Model):
         return f"{self.domain.code} {self.code} {self.name_zh}"
 
 
+class ReviewStatus(models.TextChoices):
+    """Where a parameter set or a cut-score set stands in its review."""
+
+    IN_REVIEW = "in_review", _("In review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class CutScoreSet(models.Model):
+    """One version of a domain's cut scores: the only source of proficiency levels.
+
+    A standard setting (who set it, when, by which method, on which scale) produces a
+    version *in review*; a researcher approves it, and activating it makes it the one
+    version of its domain that levels citizens' results, credit-bank outcomes and every
+    roll-up. Results and roll-ups keep the version they used, so activating a new one
+    never changes a past figure. ``levels`` lists the levels lowest first:
+    ``{"code", "min_theta" (None for the lowest), "attained"}``; their names and
+    descriptions are the domain's :class:`ProficiencyLevel` rows of the same code.
+    """
+
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="cut_score_sets",
+                               verbose_name=_("domain"))
+    version = models.PositiveIntegerField(_("version"))
+    levels = models.JSONField(_("levels and cut scores"), default=list)
+    scale = models.CharField(
+        _("scale"), max_length=200,
+        help_text=_("The reporting scale the cut scores are on, e.g. the parameter set "
+                    "whose theta metric they use."))
+    method = models.CharField(_("standard-setting method"), max_length=200, blank=True)
+    set_by = models.CharField(_("set by"), max_length=200,
+                              help_text=_("The panel or person who set the cut scores."))
+    set_on = models.DateField(_("set on"))
+    note = models.TextField(_("note"), blank=True)
+    status = models.CharField(_("review status"), max_length=16, choices=ReviewStatus.choices,
+                              default=ReviewStatus.IN_REVIEW)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+",
+                                    verbose_name=_("reviewed by"))
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_comment = models.TextField(_("review comment"), blank=True)
+    is_active = models.BooleanField(_("active"), default=False)
+    activated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+",
+                                     verbose_name=_("activated by"))
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["domain", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["domain", "version"],
+                                    name="itembank_cut_score_version_unique"),
+            models.UniqueConstraint(fields=["domain"], condition=models.Q(is_active=True),
+                                    name="itembank_one_active_cut_score_set"),
+        ]
+        verbose_name = _("cut-score set")
+        verbose_name_plural = _("cut-score sets")
+
+    def __str__(self) -> str:
+        return f"{self.domain.code} v{self.version}"
+
+    @property
+    def label(self) -> str:
+        """How pages name the version, e.g. ``info 第3版``."""
+        return _("%(domain)s cut scores, version %(version)s") % {
+            "domain": self.domain.name_zh or self.domain.code, "version": self.version}
+
+
 class ItemTag(TaggedItemBase):
     content_object = ParentalKey("itembank.Item", related_name="tagged_items",
                                  on_delete=models.CASCADE)
@@ -287,6 +357,12 @@ class ItemParameterSet(models.Model):
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+")
     approval_comment = models.TextField(blank=True)
+    status = models.CharField(_("review status"), max_length=16, choices=ReviewStatus.choices,
+                              default=ReviewStatus.IN_REVIEW)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    # The calibration's evidence for the reviewer: fit, DIF, linking and drift, and
+    # the ids of the items they flag (see itembank.services.parameter_set_evidence_store).
+    evidence = models.JSONField(_("review evidence"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -13,8 +13,17 @@ from django.utils.translation import gettext as _
 from wagtail.models import Revision
 
 from psychometrics.irt import ItemParameters
+from psychometrics.survey import ProficiencyLevels
 
-from .models import Domain, Item, ItemParameter, ItemParameterSet, ProficiencyLevel
+from .models import (
+    CutScoreSet,
+    Domain,
+    Item,
+    ItemParameter,
+    ItemParameterSet,
+    ProficiencyLevel,
+    ReviewStatus,
+)
 from .payloads import build_payload, n_categories, score_answer
 
 
@@ -150,20 +159,120 @@ def active_parameters(*, item_ids: Sequence[int] | None = None) -> ActiveParamet
     return ActiveParameters(pset.pk, order, parameters_to_arrays([rows[i] for i in order]))
 
 
-def _level(lv: ProficiencyLevel, code: str) -> Level:
-    return Level(lv.order, lv.code, lv.min_theta, lv.name_zh, lv.name_en, lv.description_zh,
-                 lv.description_en, lv.suggestion_zh, lv.suggestion_en, lv.attained, code)
+# -- levels: one versioned cut-score set per domain decides every level -------------------
 
 
-def domain_levels(domain_code: str) -> list[Level]:
-    """Levels of the domain, or of its nearest ancestor that has levels; ordered."""
+@dataclass(frozen=True)
+class LevelDecision:
+    """The level a theta reaches, and the cut-score version that decided it."""
+
+    level: Level | None
+    cut_score_set_id: int | None
+    version: int | None
+
+
+def cut_score_set_active(domain_code: str) -> CutScoreSet | None:
+    """The active cut-score set of the domain, or of its nearest ancestor that has one."""
     domain = Domain.objects.filter(code=domain_code).first()
     while domain is not None:
-        levels = list(domain.levels.order_by("order"))
-        if levels:
-            return [_level(lv, domain.code) for lv in levels]
+        active = CutScoreSet.objects.filter(domain=domain, is_active=True).first()
+        if active is not None:
+            return active
         domain = domain.parent
-    return []
+    return None
+
+
+def _described(cut_set: CutScoreSet, domain_code: str) -> list[Level]:
+    names = {lv.code: lv for lv in ProficiencyLevel.objects.filter(domain_id=cut_set.domain_id)}
+    out = []
+    for order, spec in enumerate(cut_set.levels, start=1):
+        d = names.get(spec["code"])
+        out.append(Level(
+            order, spec["code"], spec.get("min_theta"),
+            d.name_zh if d else spec.get("name_zh", spec["code"]),
+            d.name_en if d else spec.get("name_en", ""),
+            d.description_zh if d else "", d.description_en if d else "",
+            d.suggestion_zh if d else "", d.suggestion_en if d else "",
+            bool(spec.get("attained")), domain_code or cut_set.domain.code,
+        ))
+    return out
+
+
+def domain_levels(domain_code: str, *, cut_score_set_id: int | None = None) -> list[Level]:
+    """Levels of the domain with the cut scores of one version (default: the active one).
+
+    Names, descriptions and suggestions come from the domain's proficiency levels; the
+    cut scores only ever from a :class:`CutScoreSet`. Empty without a cut-score set.
+    """
+    cut_set = (CutScoreSet.objects.select_related("domain").filter(pk=cut_score_set_id).first()
+               if cut_score_set_id else cut_score_set_active(domain_code))
+    if cut_set is None:
+        return []
+    return _described(cut_set, cut_set.domain.code)
+
+
+def proficiency_levels(cut_set: CutScoreSet, domain_code: str | None = None) -> ProficiencyLevels:
+    """The engine's view of a cut-score set (cuts, labels, attained level)."""
+    levels = list(cut_set.levels)
+    attained = next((lv["code"] for lv in levels if lv.get("attained")), None)
+    return ProficiencyLevels(domain_code or cut_set.domain.code,
+                             tuple(float(lv["min_theta"]) for lv in levels[1:]),
+                             tuple(lv["code"] for lv in levels), attained)
+
+
+def level_index(levels: ProficiencyLevels, theta: float) -> int:
+    """THE function from theta to level (0 = lowest): at or above a cut is the higher level.
+
+    Roll-ups classify plausible values with the same ``ProficiencyLevels`` (``classify`` /
+    ``attains``), so one theta gets one level on a result page and in a district rate.
+    """
+    return int(levels.classify([float(theta)])[0])
+
+
+def level_for(*, domain_code: str, theta: float | None,
+              cut_score_set_id: int | None = None) -> LevelDecision:
+    """The level ``theta`` reaches under one cut-score version (default: the active one)."""
+    cut_set = (CutScoreSet.objects.select_related("domain").filter(pk=cut_score_set_id).first()
+               if cut_score_set_id else cut_score_set_active(domain_code))
+    if cut_set is None:
+        return LevelDecision(None, None, None)
+    if theta is None:
+        return LevelDecision(None, cut_set.pk, cut_set.version)
+    levels = _described(cut_set, cut_set.domain.code)
+    index = level_index(proficiency_levels(cut_set), theta)
+    return LevelDecision(levels[index], cut_set.pk, cut_set.version)
+
+
+def cut_score_sets_for_rollup(domains: Sequence[str]) -> tuple[
+        dict[str, ProficiencyLevels], dict[str, dict[str, Any]]]:
+    """The active, approved cut-score set of every domain, for a roll-up.
+
+    Raises ``ValidationError`` naming every domain without one: a roll-up never falls
+    back to other cut scores.
+    """
+    out, used, missing = {}, {}, []
+    for d in domains:
+        cut_set = cut_score_set_active(d)
+        if cut_set is None:
+            missing.append(d)
+            continue
+        out[d] = proficiency_levels(cut_set, d)
+        used[d] = {"source": "cut_score_set", "cut_score_set_id": cut_set.pk,
+                   "domain": cut_set.domain.code, "version": cut_set.version,
+                   "cuts": list(out[d].cuts), "labels": list(out[d].labels),
+                   "attained": out[d].attained}
+    if missing:
+        raise ValidationError({"cut_scores": _(
+            "No active cut-score set for domain(s) %(domains)s; set, approve and activate "
+            "one in the item bank first.") % {"domains": ", ".join(missing)}})
+    return out, used
+
+
+# -- parameter review ---------------------------------------------------------------------
+
+
+def parameter_set_is_approved(parameter_set: ItemParameterSet) -> bool:
+    return parameter_set.status == ReviewStatus.APPROVED
 
 
 def domain_tree() -> list[dict]:
@@ -174,12 +283,20 @@ def domain_tree() -> list[dict]:
     ]
 
 
+def _flag_labels(codes: Sequence[str]) -> list[str]:
+    from .admin_views import FLAG_LABELS
+
+    return [str(FLAG_LABELS.get(c, c)) for c in codes]
+
+
 def parameter_history(item_id: int) -> list[dict]:
     """Every parameter set that holds this item, newest first."""
     return [
         {"set_id": p.parameter_set_id, "set_name": p.parameter_set.name, "model": p.model,
          "a": p.a, "b": p.b, "c": p.c, "thresholds": p.thresholds, "se": p.se, "fit": p.fit,
-         "active": p.parameter_set.is_active, "created_at": p.parameter_set.created_at}
+         "active": p.parameter_set.is_active, "created_at": p.parameter_set.created_at,
+         "status": p.parameter_set.get_status_display(),
+         "flags": _flag_labels((p.fit or {}).get("flags", []))}
         for p in ItemParameter.objects.filter(item_id=item_id)
         .select_related("parameter_set").order_by("-parameter_set__created_at", "-pk")
     ]

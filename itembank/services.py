@@ -15,6 +15,7 @@ from learning_platform.security.html import sanitise_rich_text
 from psychometrics._params import MODELS
 
 from .models import (
+    CutScoreSet,
     Domain,
     Item,
     ItemOption,
@@ -22,6 +23,8 @@ from .models import (
     ItemParameterSet,
     ItemStatistics,
     ParameterSetActivation,
+    ProficiencyLevel,
+    ReviewStatus,
 )
 from .payloads import validate_item
 
@@ -211,6 +214,10 @@ def parameter_set_activate(*, parameter_set: ItemParameterSet, approved_by, comm
     """Make this set the one scoring and CAT use; the previous one stays in the history."""
     if approved_by is None and not parameter_set.is_demo:
         raise ValidationError({"approved_by": _("Activating a parameter set needs an approver.")})
+    if parameter_set.status == ReviewStatus.REJECTED:
+        raise ValidationError({"parameter_set": _(
+            "Parameter set “%(name)s” was rejected in review and cannot be activated.")
+            % {"name": parameter_set.name}})
     previous = ItemParameterSet.objects.select_for_update().filter(is_active=True).first()
     if previous is not None and previous.pk == parameter_set.pk:
         raise ValidationError({"parameter_set": _("This parameter set is already active.")})
@@ -221,8 +228,11 @@ def parameter_set_activate(*, parameter_set: ItemParameterSet, approved_by, comm
     parameter_set.activated_at = timezone.now()
     parameter_set.approved_by = approved_by
     parameter_set.approval_comment = comment
+    if parameter_set.status != ReviewStatus.APPROVED:  # activating approves it
+        parameter_set.status = ReviewStatus.APPROVED
+        parameter_set.reviewed_at = parameter_set.activated_at
     parameter_set.save(update_fields=["is_active", "activated_at", "approved_by",
-                                      "approval_comment"])
+                                      "approval_comment", "status", "reviewed_at"])
     ParameterSetActivation.objects.create(parameter_set=parameter_set, previous=previous,
                                           approved_by=approved_by, comment=comment)
     try:
@@ -232,6 +242,173 @@ def parameter_set_activate(*, parameter_set: ItemParameterSet, approved_by, comm
     else:
         transaction.on_commit(pool_cache_clear)
     return parameter_set
+
+
+# -- parameter review -----------------------------------------------------------------
+
+
+@transaction.atomic
+def parameter_set_review(*, parameter_set: ItemParameterSet, reviewer, approve: bool,
+                         comment: str = "") -> ItemParameterSet:
+    """Approve or reject a parameter set in review (approval does not activate it)."""
+    pset = ItemParameterSet.objects.select_for_update().get(pk=parameter_set.pk)
+    if reviewer is None:
+        raise ValidationError({"reviewer": _("A review needs a reviewer.")})
+    if pset.status != ReviewStatus.IN_REVIEW:
+        raise ValidationError({"parameter_set": _(
+            "Parameter set “%(name)s” is not in review (it is %(status)s).")
+            % {"name": pset.name, "status": pset.get_status_display()}})
+    comment = (comment or "").strip()
+    if not approve and not comment:
+        raise ValidationError({"comment": _("Say why the parameter set is rejected.")})
+    pset.status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
+    pset.reviewed_at = timezone.now()
+    pset.approved_by = reviewer if approve else None
+    pset.approval_comment = comment
+    pset.save(update_fields=["status", "reviewed_at", "approved_by", "approval_comment"])
+    return pset
+
+
+def parameter_set_require_approved(*, parameter_set_id: int | None, what: str) -> ItemParameterSet:
+    """The approved parameter set, or a ``ValidationError`` naming the set and ``what`` refused."""
+    pset = ItemParameterSet.objects.filter(pk=parameter_set_id).first() if parameter_set_id else None
+    if pset is None:
+        raise ValidationError({"parameter_set": _(
+            "%(what)s refused: parameter set #%(id)s does not exist.")
+            % {"what": what, "id": parameter_set_id}})
+    if pset.status != ReviewStatus.APPROVED:
+        raise ValidationError({"parameter_set": _(
+            "%(what)s refused: parameter set “%(name)s” (#%(id)s) has not been approved "
+            "(it is %(status)s). Review and approve it first.")
+            % {"what": what, "name": pset.name, "id": pset.pk,
+               "status": pset.get_status_display()}})
+    return pset
+
+
+@transaction.atomic
+def parameter_set_evidence_store(*, parameter_set: ItemParameterSet,
+                                 evidence: Mapping[str, Any],
+                                 item_fit: Mapping[int, Mapping[str, Any]]) -> ItemParameterSet:
+    """Keep a calibration's review evidence on the set and each item's fit on its row."""
+    rows = {p.item_id: p for p in ItemParameter.objects.filter(parameter_set=parameter_set)}
+    changed = []
+    for item_id, fit in item_fit.items():
+        row = rows.get(int(item_id))
+        if row is not None:
+            row.fit = dict(fit)
+            changed.append(row)
+    ItemParameter.objects.bulk_update(changed, ["fit"])
+    ItemParameterSet.objects.filter(pk=parameter_set.pk).update(evidence=dict(evidence))
+    parameter_set.refresh_from_db(fields=["evidence"])
+    return parameter_set
+
+
+# -- cut scores ---------------------------------------------------------------------------
+
+
+def _cut_levels(levels: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    from .selectors import proficiency_levels
+
+    out = []
+    for k, lv in enumerate(levels):
+        code = str(lv.get("code") or "").strip()
+        if not code:
+            raise ValidationError({"levels": _("Level %(n)s has no code.") % {"n": k + 1}})
+        cut = lv.get("min_theta")
+        if k == 0:
+            cut = None
+        elif cut is None:
+            raise ValidationError({"levels": _("Level %(code)s needs a cut score (theta).")
+                                   % {"code": code}})
+        out.append({"code": code, "min_theta": None if cut is None else float(cut),
+                    "attained": bool(lv.get("attained"))})
+    if len(out) < 2:
+        raise ValidationError({"levels": _("A cut-score set needs at least two levels.")})
+    if sum(lv["attained"] for lv in out) != 1:
+        raise ValidationError({"levels": _("Mark exactly one level as the attainment level.")})
+    probe = CutScoreSet(levels=out, domain=Domain(code="?"))
+    try:
+        proficiency_levels(probe, "?")
+    except (ValueError, TypeError) as exc:
+        raise ValidationError({"levels": str(exc)}) from exc
+    return out
+
+
+@transaction.atomic
+def cut_score_set_create(*, domain: Domain, levels: Sequence[Mapping[str, Any]], scale: str,
+                         set_by: str, set_on, method: str = "", note: str = "",
+                         created_by=None) -> CutScoreSet:
+    """Record a standard setting as a new version in review (old versions never change)."""
+    checked = _cut_levels(levels)
+    if not (scale or "").strip():
+        raise ValidationError({"scale": _("Say which scale the cut scores are on.")})
+    if not (set_by or "").strip():
+        raise ValidationError({"set_by": _("Say who set the cut scores.")})
+    last = (CutScoreSet.objects.select_for_update().filter(domain=domain)
+            .order_by("-version").first())
+    return CutScoreSet.objects.create(
+        domain=domain, version=(last.version + 1) if last else 1, levels=checked,
+        scale=scale.strip(), method=(method or "").strip(), set_by=set_by.strip(),
+        set_on=set_on, note=note, created_by=created_by,
+    )
+
+
+@transaction.atomic
+def cut_score_set_review(*, cut_score_set: CutScoreSet, reviewer, approve: bool,
+                         comment: str = "") -> CutScoreSet:
+    """Approve or reject a cut-score version in review."""
+    row = CutScoreSet.objects.select_for_update().get(pk=cut_score_set.pk)
+    if reviewer is None:
+        raise ValidationError({"reviewer": _("A review needs a reviewer.")})
+    if row.status != ReviewStatus.IN_REVIEW:
+        raise ValidationError({"cut_score_set": _(
+            "Cut-score set %(set)s is not in review (it is %(status)s).")
+            % {"set": row, "status": row.get_status_display()}})
+    comment = (comment or "").strip()
+    if not approve and not comment:
+        raise ValidationError({"comment": _("Say why the cut-score set is rejected.")})
+    row.status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
+    row.reviewed_by, row.reviewed_at, row.review_comment = reviewer, timezone.now(), comment
+    row.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comment"])
+    return row
+
+
+@transaction.atomic
+def cut_score_set_activate(*, cut_score_set: CutScoreSet, activated_by) -> CutScoreSet:
+    """Make an approved version the one of its domain; past results keep their version."""
+    row = CutScoreSet.objects.select_for_update().get(pk=cut_score_set.pk)
+    if row.status != ReviewStatus.APPROVED:
+        raise ValidationError({"cut_score_set": _(
+            "Cut-score set %(set)s has not been approved (it is %(status)s).")
+            % {"set": row, "status": row.get_status_display()}})
+    if row.is_active:
+        raise ValidationError({"cut_score_set": _("Cut-score set %(set)s is already active.")
+                               % {"set": row}})
+    CutScoreSet.objects.select_for_update().filter(domain_id=row.domain_id, is_active=True) \
+        .update(is_active=False)
+    row.is_active, row.activated_by, row.activated_at = True, activated_by, timezone.now()
+    row.save(update_fields=["is_active", "activated_by", "activated_at"])
+    return row
+
+
+def cut_score_set_from_levels(*, domain: Domain, set_by: str, scale: str,
+                              note: str = "") -> CutScoreSet | None:
+    """Approve and activate the domain's proficiency-level cut scores as a version.
+
+    For a new bank (the demo, a fixture): the levels' ``min_theta`` are the standard
+    setting; afterwards only cut-score sets change them. ``None`` with fewer than two levels.
+    """
+    levels = list(ProficiencyLevel.objects.filter(domain=domain).order_by("order"))
+    if len(levels) < 2:
+        return None
+    row = cut_score_set_create(
+        domain=domain, scale=scale, set_by=set_by, set_on=timezone.localdate(), note=note,
+        levels=[{"code": lv.code, "min_theta": lv.min_theta, "attained": lv.attained}
+                for lv in levels],
+    )
+    row.status, row.reviewed_at = ReviewStatus.APPROVED, timezone.now()
+    row.save(update_fields=["status", "reviewed_at"])
+    return cut_score_set_activate(cut_score_set=row, activated_by=None)
 
 
 REVIEW_WORKFLOW_NAME = "条目审核 Item review"

@@ -104,7 +104,8 @@ class ParameterSetViewSet(SnippetViewSet):
     icon = "table"
     menu_label = _("Parameter sets")
     add_to_admin_menu = False
-    list_display = ["name", "model", "is_active", "is_demo", "created_at", "approved_by"]
+    list_display = ["name", "model", "status", "is_active", "is_demo", "created_at",
+                    "approved_by"]
 
 
 class DomainViewSet(SnippetViewSet):
@@ -155,3 +156,9 @@ def register_overview_menu_item():
 def register_import_menu_item():
     return MenuItem(_("Import items"), reverse("itembank_admin:import"),
                     icon_name="upload", order=212)
+
+
+@hooks.register("register_admin_menu_item")
+def register_cut_scores_menu_item():
+    return MenuItem(_("Cut-score sets"), reverse("itembank_admin:cut_score_sets"),
+                    icon_name="order", order=213)

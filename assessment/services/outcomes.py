@@ -46,7 +46,10 @@ def _record_outcome(session: Session) -> None:
     main = _main_result(session)
     if main is None or main.theta is None:
         return
-    level = bank.level_for(main.domain_code, main.theta)
+    # The result's own level, under the cut-score version it recorded (never recomputed).
+    level = bank.level_for(main.domain_code, main.theta,
+                           cut_score_set_id=main.cut_score_set_id) \
+        if main.cut_score_set_id else None
     instrument = session.instrument
     try:
         with transaction.atomic():
@@ -69,6 +72,7 @@ def _record_outcome(session: Session) -> None:
                     if r.theta is not None
                 ],
                 parameter_set_id=main.parameter_set_id,
+                cut_score_set_id=main.cut_score_set_id,
             )
     except (ApiError, ValidationError) as exc:
         # A closed learning account must not stop the citizen from seeing the result.

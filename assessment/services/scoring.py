@@ -59,7 +59,9 @@ def session_score(*, session: Session) -> list[Result]:
                 method="eap",
             )
             theta, se = float(estimate.theta[0]), float(estimate.se[0])
-        level = None if questionnaire else bank.level_for(domain_code, theta)
+        decision = None if questionnaire or theta is None else bank.level_decision(
+            domain_code, theta)
+        level = decision.level if decision else None
         profile: dict[str, Any] = {}
         if questionnaire:
             values = [r.score for r in rows if r.score is not None]
@@ -74,6 +76,7 @@ def session_score(*, session: Session) -> list[Result]:
                 theta=theta,
                 se=se,
                 level_code=level.code if level else "",
+                cut_score_set_id=decision.cut_score_set_id if level else None,
                 parameter_set_id=active.parameter_set_id if scored else None,
                 n_items=len(scored) if scored else len(rows),
                 profile=profile,

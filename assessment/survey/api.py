@@ -14,7 +14,7 @@ from ninja.responses import Status
 
 from assessment.models import Campaign
 from assessment.survey import access, exports, selectors, services
-from assessment.survey.models import Job, RollUp, SurveyData
+from assessment.survey.models import Calibration, Job, RollUp, SurveyData
 from assessment.survey.schemas import (
     FreezePreviewOut,
     JobOut,
@@ -68,6 +68,10 @@ class DesignIn(Schema):
     sample_size: int
     minimum_per_district: int = 0
     population_year: int
+
+
+class ApproveIn(Schema):
+    comment: str = ""
 
 
 class CutScoresIn(Schema):
@@ -266,7 +270,8 @@ def job_cancel(request: HttpRequest, job_id: str):
 @router.post("/rollups/{rollup_id}/publish", response=PublishOut,
              url_name="survey_rollup_publish", operation_id="survey_rollup_publish")
 def rollup_publish(request: HttpRequest, rollup_id: int):
-    """Publish a roll-up (it never changes after) and feed the districts' indicators."""
+    """Publish a roll-up (approved parameters only; it never changes after) and supply
+    each district's rates to its filing for the survey year."""
     access.require_researcher(request.user)
     rollup = get_object_or_404(RollUp, pk=rollup_id)
     rollup = services.rollup_publish(rollup=rollup)
@@ -275,13 +280,26 @@ def rollup_publish(request: HttpRequest, rollup_id: int):
             "published_at": rollup.published_at, "fed": feed["fed"], "errors": feed["errors"]}
 
 
+@router.post("/calibrations/{calibration_id}/approve", response={200: dict},
+             url_name="survey_calibration_approve", operation_id="survey_calibration_approve")
+def calibration_approve(request: HttpRequest, calibration_id: int, data: ApproveIn):
+    """Approve a calibration's parameters (through its item-bank parameter set if any)."""
+    access.require_researcher(request.user)
+    cal = get_object_or_404(Calibration, pk=calibration_id)
+    cal = services.calibration_approve(calibration=cal, approved_by=request.user,
+                                       comment=data.comment)
+    return {"id": cal.pk, "parameter_set_id": cal.parameter_set_id,
+            "approved_at": cal.approved_at.isoformat() if cal.approved_at else None}
+
+
 @router.post("/cut-scores", response={201: dict})
 def cut_scores(request: HttpRequest, data: CutScoresIn):
     access.require_researcher(request.user)
     row = services.cut_scores_set(domain_code=data.domain_code, cuts=data.cuts,
                                   labels=data.labels, attained=data.attained, note=data.note,
                                   created_by=request.user)
-    return 201, {"domain_code": row.domain_code, "version": row.version}
+    return 201, {"domain_code": row.domain.code, "version": row.version, "id": row.pk,
+                 "status": row.status}
 
 
 @router.get("/campaigns/{campaign_id}/export")

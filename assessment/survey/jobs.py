@@ -232,7 +232,18 @@ def run_calibrate(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
     set_id, note = _parameter_set(cal, job)
     if set_id is not None:
         services.calibration_parameter_set_link(calibration=cal, parameter_set_id=set_id)
+        cal.parameter_set_id = set_id
+    # the reviewer's evidence: fit, DIF, linking error and drift
+    rows, _pseudo = _respondent_order(campaign)
+    evidence = pipeline.calibration_evidence(
+        responses, res.params, linking=res.linking, previous=previous,
+        groups={"sex": np.array([r.sex for r in rows], dtype=object),
+                "age_band": np.array([r.age_band for r in rows], dtype=object),
+                "district_group": pipeline.district_group([r.district_code for r in rows])},
+    ) if len(rows) == next(iter(responses.values())).shape[0] else None
+    services.calibration_evidence_store(calibration=cal, evidence=evidence)
     return {"calibration_id": cal.pk, "parameter_set_id": set_id, "parameter_set_note": note,
+            "n_flagged": len(evidence["flagged"]) if evidence else None,
             "linking": res.linking,
             "converged": {d: r["converged"] for d, r in res.report.items()}}
 
@@ -291,6 +302,7 @@ def run_score(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
     responses = {d: arrays[f"responses_{d}"].astype(np.float64) for d in domains}
     ids = {d: [str(i) for i in arrays[f"items_{d}"]] for d in domains}
     params = {d: pipeline.params_from_json(cal.domains[d]) for d in domains}
+    services.calibration_require_approved(calibration=cal, what="Scoring")
     rows, pseudo = _respondent_order(campaign)
     ws = WeightSet.objects.filter(campaign=campaign).first()
     weights = None if ws is None else _weights_in_row_order(ws, pseudo)["final"]
@@ -380,6 +392,7 @@ def run_rollup(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
         raise ValidationError("the scores belong to another set of respondents; score again")
     w = _weights_in_row_order(ws, pseudo)
     domains = [k[3:] for k in scores if k.startswith("pv_")]
+    services.calibration_require_approved(calibration=ss.calibration, what="Roll-up")
     levels, cut_info = levels_for(domains)
     threshold = int(job.params.get("threshold", pipeline.SUPPRESSION_THRESHOLD))
     needs = _needs_arrays(campaign, len(rows))
@@ -432,6 +445,7 @@ def run_rollup(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
             weight_set=ws, parameter_set_id=provenance["parameter_set_id"], method=method,
             provenance=provenance, cells=cells,
         )
+        rollup.cut_score_sets.set([c["cut_score_set_id"] for c in cut_info.values()])
         feed = None
         if job.params.get("publish"):
             rollup_publish(rollup=rollup)

@@ -202,29 +202,9 @@ class WeightSet(models.Model):
         return f"weights {self.pk} of {self.campaign}"
 
 
-class CutScoreSet(models.Model):
-    """Cut scores of one domain, versioned: a new version never changes an old one."""
-
-    domain_code = models.CharField(_("domain"), max_length=40)
-    version = models.PositiveIntegerField(_("version"))
-    cuts = models.JSONField(_("cut scores"))
-    labels = models.JSONField(_("level codes"))
-    attained = models.CharField(_("attained level"), max_length=40)
-    note = models.TextField(blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["domain_code", "-version"]
-        constraints = [
-            models.UniqueConstraint(fields=["domain_code", "version"], name="survey_cut_version")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.domain_code} v{self.version}"
+# Cut scores live in the item bank (``itembank.CutScoreSet``): one versioned set per
+# domain levels citizens' results, credit-bank outcomes and roll-ups alike. The survey's
+# own table was migrated into it (migration 0003) and removed.
 
 
 class JobKind(models.TextChoices):
@@ -291,6 +271,11 @@ class Calibration(models.Model):
     domains = models.JSONField(default=dict)  # domain -> {"models", "item_ids", "a", ...}
     report = models.JSONField(default=dict)
     parameter_set_id = models.PositiveIntegerField(null=True, blank=True)
+    # Review of a calibration whose items are not the bank's (no parameter set): a
+    # bank-backed calibration is approved through its item-bank parameter set.
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -335,6 +320,10 @@ class RollUp(models.Model):
     parameter_set_id = models.PositiveIntegerField(null=True, blank=True)
     method = models.JSONField(default=dict)
     provenance = models.JSONField(default=dict)
+    # The cut-score version of each domain the roll-up's levels and rates used.
+    cut_score_sets = models.ManyToManyField("itembank.CutScoreSet", blank=True,
+                                            related_name="+",
+                                            verbose_name=_("cut-score sets"))
     published = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)

@@ -269,3 +269,26 @@ def freeze_preview(*, campaign) -> dict:
         "refusal": freeze_refusal(campaign),
         "refusal_new_version": freeze_refusal(campaign, new_version=True),
     }
+
+
+def calibration_review(*, campaign) -> dict | None:
+    """The latest calibration of a campaign and where its review stands (for the page)."""
+    from django.urls import reverse
+
+    from assessment.survey.models import Calibration
+
+    cal = Calibration.objects.filter(campaign=campaign).first()
+    if cal is None:
+        return None
+    if cal.parameter_set_id:
+        from itembank.models import ItemParameterSet
+
+        pset = ItemParameterSet.objects.filter(pk=cal.parameter_set_id).first()
+        return {"calibration": cal, "approved": bool(pset and pset.status == "approved"),
+                "status": pset.get_status_display() if pset else "",
+                "name": pset.name if pset else "",
+                "url": reverse("itembank_admin:parameter_set", args=[pset.pk]) if pset else "",
+                "n_flagged": len((pset.evidence or {}).get("flagged", [])) if pset else 0}
+    ev = (cal.report or {}).get("evidence") or {}
+    return {"calibration": cal, "approved": cal.approved_at is not None, "status": "",
+            "name": "", "url": "", "n_flagged": len(ev.get("flagged", []))}

@@ -35,6 +35,7 @@ def survey_index(request: HttpRequest) -> HttpResponse:
             "rollups": list(RollUp.objects.filter(campaign=c)),
             "has_data": c.survey_data_versions.exists(),
             "freeze": selectors.freeze_preview(campaign=c),
+            "calibration": selectors.calibration_review(campaign=c),
         })
     return render(request, "survey/admin_index.html", {
         "rows": rows, "kinds": JobKind.choices,

@@ -127,6 +127,9 @@ class ItemValue(models.Model):
     confirmed_unusual = models.BooleanField(default=False)
     source = models.CharField(max_length=200, blank=True)  # empty = typed by the statistician
     se = models.FloatField(null=True, blank=True)
+    # 95% interval of a figure the platform supplies (e.g. the attainment rate).
+    ci_low = models.FloatField(_("95% interval, lower"), null=True, blank=True)
+    ci_high = models.FloatField(_("95% interval, upper"), null=True, blank=True)
     n = models.IntegerField(null=True, blank=True)
     suppressed = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)

@@ -223,6 +223,11 @@ def entry_check(*, submission: Submission, data: Mapping[str, Any]) -> EntryChec
     """Check posted form data (``v_<code>``, ``d_<code>``, ``c_<code>``) against units."""
     check = EntryCheck()
     last = _last_year_values(submission)
+    for item in submission.version.items.filter(kind=ItemKind.FED):
+        if f"v_{item.code}" in data:
+            check.errors[item.code] = _(
+                "%(item)s is supplied by the platform and cannot be edited here."
+            ) % {"item": f"{item.name_zh}（{item.code}）"}
     items = submission.version.items.filter(kind__in=[ItemKind.BASE, ItemKind.INPUT])
     for item in items:
         raw = str(data.get(f"v_{item.code}", "") or "").strip()
@@ -364,13 +369,25 @@ def confirmation_letter_upload(*, submission: Submission, user, upload: Uploaded
 # --- figures the platform supplies ---------------------------------------------------
 
 
-@transaction.atomic
 def monitoring_value_feed(*, district_code: str, year: int, item_code: str, value: float | None,
                           se: float | None, n: int | None, suppressed: bool, source: str) -> ItemValue:
-    """Write a figure the monitoring centre (or the credit bank) supplies into a district's year.
+    """A supplied figure without an interval (the credit bank's counts)."""
+    return platform_value_supply(district_code=district_code, year=year, item_code=item_code,
+                                 value=value, se=se, n=n, suppressed=suppressed, source=source)
 
-    Only items marked ``fed`` in the framework accept it; the value is stored with its source
-    and shown read-only to the district. Feeding the same figure again updates it in place.
+
+@transaction.atomic
+def platform_value_supply(*, district_code: str, year: int, item_code: str, value: float | None,
+                          se: float | None, n: int | None, suppressed: bool, source: str,
+                          ci_low: float | None = None, ci_high: float | None = None
+                          ) -> ItemValue:
+    """Write a figure the platform supplies (a survey's published rate, the credit bank's
+    counts) into a district's filing for ``year``.
+
+    Higher layers (the survey's publication) call this; the indicators never import them.
+    Only items marked ``fed`` in the framework accept it; the value is stored with its
+    source line, n and 95% interval and shown read-only to the district (``entry_save``
+    refuses edits). Supplying the same figure again updates it in place.
     """
     district = District.objects.filter(code=district_code).first()
     if district is None:
@@ -390,6 +407,8 @@ def monitoring_value_feed(*, district_code: str, year: int, item_code: str, valu
     row, _c = ItemValue.objects.update_or_create(
         submission=submission, item=item,
         defaults={"value": value_d, "se": se, "n": n, "suppressed": suppressed,
+                  "ci_low": None if suppressed else ci_low,
+                  "ci_high": None if suppressed else ci_high,
                   "source": (source or "platform")[:200], "updated_by": None},
     )
     return row

@@ -40,6 +40,10 @@ class RealBank:
                               kind="needs")
         for level in LEVELS:
             ProficiencyLevel.objects.create(domain=info, **level)
+        from itembank.services import cut_score_set_from_levels
+
+        self.cut_score_set = cut_score_set_from_levels(domain=info, set_by="test panel",
+                                                       scale="test theta")
         self.ids: list[int] = []
         self.keys: dict[int, str] = {}
         for k in range(N_ITEMS):

@@ -71,6 +71,12 @@ def small_survey(*, n_sample: int = 2400, year: int = 2025, code: str = "survey-
             job = job_create(kind=kind, campaign=campaign, params=params)
             assert run_job(str(job.pk)) == "finished", Job.objects.get(pk=job.pk).error
             results[kind] = Job.objects.get(pk=job.pk).result
+            if kind == "calibrate":
+                from assessment.survey.models import Calibration
+                from assessment.survey.services import calibration_approve
+
+                calibration_approve(calibration=Calibration.objects.get(
+                    pk=results[kind]["calibration_id"]), approved_by=None)
     return campaign, sim, results
 
 

@@ -170,7 +170,9 @@ def test_the_rollup_recovers_the_true_city_figures_and_names_its_sources(deliver
     assert prov["score_set_id"] == results["score"]["score_set_id"]
     assert prov["calibration_id"] == results["calibrate"]["calibration_id"]
     assert prov["parameter_set_id"] == results["calibrate"]["parameter_set_id"] is not None
-    assert {c["source"] for c in prov["cut_scores"].values()} == {"itembank"}
+    assert {c["source"] for c in prov["cut_scores"].values()} == {"cut_score_set"}
+    assert {c.pk for c in rollup.cut_score_sets.all()} == {
+        c["cut_score_set_id"] for c in prov["cut_scores"].values()}
     assert prov["code_version"] and prov["campaign_id"] == campaign.pk
 
 
@@ -268,3 +270,76 @@ def test_needs_rows_that_do_not_match_the_respondents_fail_the_job(delivered):
     assert status == "failed"
     assert "needs_topics has 5 rows" in job.error
     assert RollUp.objects.filter(campaign=campaign).count() == n_rollups
+
+
+# ---------------------------------------------------------------- the rate in the filing
+def test_published_rate_is_in_every_districts_filing_read_only(delivered, make_user):
+    """Publishing wrote 市民信息素养的达标率 with its interval, n and a Chinese source line
+    (survey, roll-up, cut-score version) into each district's filing; the statistician
+    sees it but cannot change it."""
+    from learning_platform.districts.models import District
+    from learning_platform.indicators.models import ItemValue
+    from learning_platform.indicators.services import entry_save
+
+    campaign, _sim, results = delivered
+    rollup = RollUp.objects.get(pk=results["rollup"]["rollup_id"])
+    version = rollup.provenance["cut_scores"]["info"]["version"]
+    cells = RollUpCell.objects.filter(rollup=rollup, domain_code="info", breakdown="",
+                                      indicator="attainment_rate").exclude(district_code="")
+    assert cells.count() == 16
+    for cell in cells:
+        value = ItemValue.objects.get(item__code="info_literacy_rate",
+                                      submission__district__code=cell.district_code,
+                                      submission__year=rollup.year)
+        assert value.n == cell.n and value.suppressed == cell.suppressed
+        assert campaign.name_zh in value.source and f"区级汇总#{rollup.pk}" in value.source
+        assert f"划界分数第{version}版" in value.source
+        if not cell.suppressed:
+            assert float(value.value) == pytest.approx(round(cell.estimate, 2))
+            assert (value.ci_low, value.ci_high) == (pytest.approx(cell.ci_low),
+                                                     pytest.approx(cell.ci_high))
+    huangpu = District.objects.get(code="310101")
+    statistician = make_user("district_statistician", district=huangpu)
+    value = ItemValue.objects.get(item__code="info_literacy_rate", submission__district=huangpu,
+                                  submission__year=rollup.year)
+    before = value.value
+    check = entry_save(submission=value.submission, user=statistician,
+                       data={"v_info_literacy_rate": "99"})
+    assert "info_literacy_rate" in check.errors and "platform" in check.errors[
+        "info_literacy_rate"]
+    value.refresh_from_db()
+    assert value.value == before and value.source
+    client = Client()
+    client.force_login(statistician)
+    page = client.get(f"/indicators/{huangpu.code}/{rollup.year}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'name="v_info_literacy_rate"' not in html and f"划界分数第{version}版" in html
+
+
+def test_calibration_evidence_lands_on_the_bank_and_publication_needs_approval(delivered):
+    import re
+
+    from django.core.exceptions import ValidationError
+
+    from assessment.survey import services
+    from itembank.models import ItemParameter, ItemParameterSet
+
+    campaign, _sim, results = delivered
+    pset = ItemParameterSet.objects.get(pk=results["calibrate"]["parameter_set_id"])
+    assert pset.status == "approved" and pset.evidence["domains"]
+    fits = list(ItemParameter.objects.filter(parameter_set=pset).values_list("fit", flat=True))
+    assert fits and all(f.get("infit") is not None and "flags" in f for f in fits)
+    flagged = set(pset.evidence["flagged"])
+    assert flagged == {str(p.item_id) for p in ItemParameter.objects.filter(parameter_set=pset)
+                       if p.fit["flags"]}
+    # an unpublished roll-up on a set sent back to review cannot be published
+    rollup = RollUp.objects.get(pk=results["rollup"]["rollup_id"])
+    ItemParameterSet.objects.filter(pk=pset.pk).update(status="in_review")
+    draft = RollUp.objects.create(name="draft", campaign=campaign, year=rollup.year,
+                                  score_set=rollup.score_set, weight_set=rollup.weight_set)
+    with pytest.raises(ValidationError,
+                       match=f"Publication refused.*{re.escape(pset.name)}.*not been approved"):
+        services.rollup_publish(rollup=draft)
+    draft.refresh_from_db()
+    assert not draft.published

@@ -157,7 +157,13 @@ def test_campaign_delivered_closed_frozen_and_rolled_up_through_the_api(
     assert weights["weight_set_id"]
     cal = _run_job(researcher, cid, "calibrate", django_capture_on_commit_callbacks)
     assert list(cal["converged"]) == ["info"] and cal["parameter_set_id"]
-    # (parameter review and approval go here once scoring requires an approved set)
+    # scoring on parameters nobody has reviewed is refused, naming the set
+    refused = _post(researcher, f"/survey/campaigns/{cid}/jobs", {"kind": "score",
+                                                                   "params": {}})
+    assert refused.status_code == 422 and "approved" in refused.content.decode()
+    approved = _ok(_post(researcher, f"/survey/calibrations/{cal['calibration_id']}/approve",
+                         {"comment": "fit and DIF reviewed"}))
+    assert approved["approved_at"]
     scores = _run_job(researcher, cid, "score", django_capture_on_commit_callbacks)
     assert scores["score_set_id"]
     rolled = _run_job(researcher, cid, "rollup", django_capture_on_commit_callbacks,
@@ -181,6 +187,18 @@ def test_campaign_delivered_closed_frozen_and_rolled_up_through_the_api(
                 and not c["breakdown"])
     assert 0 < rate["estimate"] < 100 and rate["ci_low"] < rate["estimate"] < rate["ci_high"]
     assert RollUp.objects.get(pk=rid).provenance["score_set_id"] == scores["score_set_id"]
+    # each district's filing for the survey year holds the published rate and interval
+    from learning_platform.indicators.models import ItemValue
+
+    for cell in district_cells:
+        value = ItemValue.objects.get(item__code="info_literacy_rate",
+                                      submission__district__code=cell.district_code,
+                                      submission__year=YEAR)
+        assert f"区级汇总#{rid}" in value.source
+        if not cell.suppressed:
+            assert float(value.value) == pytest.approx(round(cell.estimate, 2))
+            assert value.ci_low == pytest.approx(cell.ci_low)
+            assert value.ci_high == pytest.approx(cell.ci_high)
 
     # a job can be cancelled through the API while queued (nothing enqueued here)
     queued = _ok(_post(researcher, f"/survey/campaigns/{cid}/jobs", {"kind": "weights"}), 202)

@@ -134,16 +134,25 @@ def test_a_job_without_its_inputs_fails_with_a_clear_message(districts):
         services.job_create(kind="magic", campaign=campaign)
 
 
-def test_cut_scores_are_versioned_and_checked():
+def test_cut_scores_are_versioned_and_checked(make_user):
+    from itembank.models import Domain
+    from itembank.services import cut_score_set_activate, cut_score_set_review
+
+    Domain.objects.create(code="info", name_zh="信息素养", kind="ability")
+    reviewer = make_user()
     first = services.cut_scores_set(domain_code="info", cuts=[-1, 0, 1],
                                     labels=["L1", "L2", "L3", "L4"], attained="L2")
     second = services.cut_scores_set(domain_code="info", cuts=[-0.8, 0.1, 1],
                                      labels=["L1", "L2", "L3", "L4"], attained="L3")
     assert (first.version, second.version) == (1, 2)
+    with pytest.raises(ValidationError, match="No active cut-score set.*info"):
+        services.levels_for(["info"])  # versions in review level nothing
+    cut_score_set_review(cut_score_set=second, reviewer=reviewer, approve=True)
+    cut_score_set_activate(cut_score_set=second, activated_by=reviewer)
     levels, used = services.levels_for(["info"])
     assert levels["info"].attained_cut == pytest.approx(0.1) and used["info"]["version"] == 2
     with pytest.raises(ValidationError, match="increasing"):
         services.cut_scores_set(domain_code="info", cuts=[1, 0], labels=["a", "b", "c"],
                                 attained="b")
     first.refresh_from_db()
-    assert first.cuts == [-1, 0, 1]
+    assert [lv["min_theta"] for lv in first.levels] == [None, -1, 0, 1]

@@ -10,6 +10,7 @@ The stages live in their own modules and are re-exported here, so callers write
 - :mod:`~assessment.survey.pipeline.base`: ``Progress``, ``Cancelled`` and the defaults;
 - :mod:`~assessment.survey.pipeline.weighting`: base weights, non-response, raking, JK2;
 - :mod:`~assessment.survey.pipeline.scaling`: linked calibration and plausible values;
+- :mod:`~assessment.survey.pipeline.evidence`: fit, DIF, linking error and drift for review;
 - :mod:`~assessment.survey.pipeline.rollups`: district and city cells, needs, linking errors;
 - :mod:`~assessment.survey.pipeline.suppression`: which cells are withheld.
 """
@@ -21,6 +22,7 @@ from assessment.survey.pipeline.base import (
     Cancelled,
     Progress,
 )
+from assessment.survey.pipeline.evidence import calibration_evidence, district_group
 from assessment.survey.pipeline.rollups import (
     NeedsArrays,
     change_se,
@@ -57,9 +59,11 @@ __all__ = [
     "apply_suppression",
     "atoms_of",
     "calibrate",
+    "calibration_evidence",
     "change_se",
     "compute_poststratified_weights",
     "compute_weights",
+    "district_group",
     "needs_cells",
     "params_from_json",
     "params_to_json",

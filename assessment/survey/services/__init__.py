@@ -4,6 +4,8 @@
 - :mod:`.invitations`: one-time codes of a design (issue, redeem);
 - :mod:`.data`: the campaign's respondent data (the freeze of delivered sessions);
 - :mod:`.levels`: cut scores and proficiency levels;
+- :mod:`.review`: the gate that refuses scoring, roll-up and publication on parameters
+  not yet approved, and the approval itself;
 - :mod:`.publication`: publishing a roll-up and feeding the district indicators;
 - :mod:`.jobs`: creating, enqueueing and cancelling survey jobs;
 - :mod:`.results`: the rows the jobs produce (weights, calibrations, scores, roll-ups).
@@ -41,16 +43,12 @@ from assessment.survey.services.invitations import (
     invitations_redeem,
 )
 from assessment.survey.services.jobs import _enqueue, job_cancel, job_create, job_start
-from assessment.survey.services.levels import (
-    DEFAULT_LEVELS,
-    _itembank_levels,
-    cut_scores_set,
-    levels_for,
-)
+from assessment.survey.services.levels import cut_scores_set, levels_for
 from assessment.survey.services.publication import (
     ATTAINMENT_ITEM,
     SATISFACTION_ITEM,
     _feed,
+    _source_line,
     indicators_feed,
     rollup_publish,
 )
@@ -61,11 +59,20 @@ from assessment.survey.services.results import (
     score_set_store,
     weight_set_store,
 )
+from assessment.survey.services.review import (
+    calibration_approve,
+    calibration_evidence_store,
+    calibration_require_approved,
+    job_review_precheck,
+    rollup_require_approved,
+)
 
 __all__ = [
-    "ADULT_SHARE", "AGE_SHARES", "ATTAINMENT_ITEM", "Calibration", "DEFAULT_LEVELS",
+    "ADULT_SHARE", "AGE_SHARES", "ATTAINMENT_ITEM", "Calibration",
     "EDUCATION_ORDER", "SATISFACTION_ITEM", "SEX_SHARES", "ScoreSet", "WeightSet",
-    "_code_hash", "_domain_kinds", "_enqueue", "_feed", "_itembank_levels", "_pseudo_ids",
+    "_code_hash", "_domain_kinds", "_enqueue", "_feed", "_pseudo_ids", "_source_line",
+    "calibration_approve", "calibration_evidence_store", "calibration_require_approved",
+    "job_review_precheck", "rollup_require_approved",
     "cut_scores_set", "design_create", "design_from_allocation", "indicators_feed",
     "invitation_redeem", "invitations_issue", "invitations_redeem", "job_cancel",
     "job_create", "job_start", "levels_for", "population_counts", "rollup_publish",

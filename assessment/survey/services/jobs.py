@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from assessment.models import Campaign
 from assessment.survey.models import Job, JobKind, JobStatus
+from assessment.survey.services.review import job_review_precheck
 
 
 def job_start(*, kind: str, campaign: Campaign, created_by=None,
@@ -33,6 +34,7 @@ def job_create(*, kind: str, campaign: Campaign, created_by=None,
                                  status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
     if running.exists():
         raise ValidationError({"kind": _("A job of this kind is already running for this campaign.")})
+    job_review_precheck(kind=kind, campaign=campaign, params=params or {})
     return Job.objects.create(kind=kind, campaign=campaign, created_by=created_by,
                               params=dict(params or {}))
 

@@ -1,4 +1,8 @@
-"""Cut scores and proficiency levels of the survey's domains."""
+"""Cut scores and proficiency levels of the survey's domains.
+
+Levels come only from the item bank's versioned cut-score sets
+(:class:`itembank.models.CutScoreSet`); these names stay for the survey's API and jobs.
+"""
 
 from __future__ import annotations
 
@@ -6,68 +10,38 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from assessment.survey.models import CutScoreSet
 from psychometrics.survey import ProficiencyLevels
 
-DEFAULT_LEVELS = {"cuts": [-0.5, 0.3, 1.1], "labels": ["L1", "L2", "L3", "L4"],
-                  "attained": "L2"}
 
-
-@transaction.atomic
 def cut_scores_set(*, domain_code: str, cuts: Sequence[float], labels: Sequence[str],
-                   attained: str, note: str = "", created_by=None) -> CutScoreSet:
-    """Add a new version of a domain's cut scores (old versions stay as they were)."""
-    try:
-        ProficiencyLevels(domain_code, tuple(float(c) for c in cuts), tuple(labels), attained)
-    except (ValueError, TypeError) as exc:
-        raise ValidationError({"cuts": str(exc)}) from exc
-    last = CutScoreSet.objects.filter(domain_code=domain_code).order_by("-version").first()
-    return CutScoreSet.objects.create(
-        domain_code=domain_code, version=(last.version + 1) if last else 1,
-        cuts=[float(c) for c in cuts], labels=list(labels), attained=attained, note=note,
-        created_by=created_by,
+                   attained: str, note: str = "", created_by=None):
+    """Record a new cut-score version of a domain in the item bank (in review)."""
+    from itembank.models import Domain
+    from itembank.services import cut_score_set_create
+
+    domain = Domain.objects.filter(code=domain_code).first()
+    if domain is None:
+        raise ValidationError({"domain_code": _("Unknown domain “%(code)s”.")
+                               % {"code": domain_code}})
+    labels, cuts = list(labels), [float(c) for c in cuts]
+    if len(labels) != len(cuts) + 1:
+        raise ValidationError({"cuts": _("%(n)s level codes for %(m)s cut scores (need one "
+                                         "more code than cuts).")
+                               % {"n": len(labels), "m": len(cuts)}})
+    levels = [{"code": code, "min_theta": None if k == 0 else cuts[k - 1],
+               "attained": code == attained} for k, code in enumerate(labels)]
+    return cut_score_set_create(
+        domain=domain, levels=levels, scale=_("survey reporting scale (theta)"),
+        set_by=getattr(created_by, "username", "") or _("monitoring centre"),
+        set_on=timezone.localdate(), note=note, created_by=created_by,
     )
 
 
 def levels_for(domains: Sequence[str]) -> tuple[dict[str, ProficiencyLevels], dict[str, Any]]:
-    """Latest cut scores per domain: researchers' versions, else the item bank's, else defaults."""
-    out, used = {}, {}
-    for d in domains:
-        row = CutScoreSet.objects.filter(domain_code=d).order_by("-version").first()
-        if row is not None:
-            out[d] = ProficiencyLevels(d, tuple(row.cuts), tuple(row.labels), row.attained)
-            used[d] = {"source": "cut_scores", "version": row.version, "cuts": row.cuts,
-                       "labels": row.labels, "attained": row.attained}
-            continue
-        levels = _itembank_levels(d)
-        if levels is not None:
-            out[d], used[d] = levels
-            continue
-        spec = DEFAULT_LEVELS
-        out[d] = ProficiencyLevels(d, tuple(spec["cuts"]), tuple(spec["labels"]), spec["attained"])
-        used[d] = {"source": "default", **spec}
-    return out, used
+    """The active cut-score set of each domain (ValidationError naming any domain without)."""
+    from itembank.selectors import cut_score_sets_for_rollup
 
-
-def _itembank_levels(domain: str):
-    try:
-        from itembank.selectors import domain_levels
-    except ImportError:
-        return None
-    try:
-        levels = sorted(domain_levels(domain), key=lambda lv: lv.order)
-    except Exception:  # noqa: BLE001 - an unknown domain has no bank levels
-        return None
-    if len(levels) < 2:
-        return None
-    attained = next((lv.code for lv in levels if getattr(lv, "attained", False)), levels[1].code)
-    cuts = tuple(float(lv.min_theta) for lv in levels[1:])
-    labels = tuple(lv.code for lv in levels)
-    try:
-        pl = ProficiencyLevels(domain, cuts, labels, attained)
-    except ValueError:
-        return None
-    return pl, {"source": "itembank", "cuts": list(cuts), "labels": list(labels),
-                "attained": attained}
+    return cut_score_sets_for_rollup(domains)

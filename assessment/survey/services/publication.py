@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessment.survey.models import RollUp, RollUpCell
+from assessment.survey.services.review import rollup_require_approved
 
 
 @transaction.atomic
@@ -17,6 +18,7 @@ def rollup_publish(*, rollup: RollUp) -> RollUp:
     """Freeze a roll-up and hand each district's attainment rate to the indicators."""
     if rollup.published:
         raise ValidationError(_("This roll-up is already published."))
+    rollup_require_approved(rollup=rollup)
     RollUp.objects.filter(pk=rollup.pk).update(published=True, published_at=timezone.now())
     rollup.refresh_from_db()
     return rollup
@@ -24,6 +26,15 @@ def rollup_publish(*, rollup: RollUp) -> RollUp:
 
 ATTAINMENT_ITEM = "info_literacy_rate"  # 市民信息素养的达标率(%) in the district framework
 SATISFACTION_ITEM = "service_satisfaction"  # 城区终身学习服务满意度调查数据(%)
+
+
+def _source_line(rollup: RollUp, domain_code: str) -> str:
+    """The Chinese source line of a supplied figure: survey, roll-up, cut-score version."""
+    cut = (rollup.provenance.get("cut_scores") or {}).get(domain_code) or {}
+    version = (f"，{cut.get('domain', domain_code)}划界分数第{cut['version']}版"
+               if cut.get("version") else "")
+    return (f"监测中心：{rollup.campaign.name_zh}，区级汇总#{rollup.pk}（{rollup.name}）"
+            f"{version}")
 
 
 def indicators_feed(*, rollup: RollUp) -> dict[str, Any]:
@@ -36,17 +47,15 @@ def indicators_feed(*, rollup: RollUp) -> dict[str, Any]:
     """
     if not rollup.published:
         raise ValidationError(_("Only a published roll-up feeds the district indicators."))
-    try:
-        from learning_platform.indicators.services import monitoring_value_feed
-    except ImportError:
-        return {"fed": 0, "errors": ["the indicators app is not installed"]}
+    from learning_platform.indicators.services import platform_value_supply
+
     cells = RollUpCell.objects.filter(rollup=rollup, breakdown="").exclude(district_code="")
-    source = f"监测中心 survey roll-up #{rollup.pk} ({rollup.name})"
-    out = _feed(monitoring_value_feed, rollup, ATTAINMENT_ITEM, source,
+    out = _feed(platform_value_supply, rollup, ATTAINMENT_ITEM, _source_line(rollup, "info"),
                 cells.filter(indicator="attainment_rate", domain_code="info"))
     sat = cells.filter(indicator="satisfaction_index", domain_code="needs.satisfaction")
     if sat.exists():
-        out["satisfaction"] = _feed(monitoring_value_feed, rollup, SATISFACTION_ITEM, source, sat)
+        out["satisfaction"] = _feed(platform_value_supply, rollup, SATISFACTION_ITEM,
+                                    _source_line(rollup, "needs.satisfaction"), sat)
     return out
 
 
@@ -59,6 +68,8 @@ def _feed(feed, rollup: RollUp, item_code: str, source: str, cells) -> dict[str,
                     district_code=cell.district_code, year=rollup.year, item_code=item_code,
                     value=None if cell.suppressed else round(cell.estimate, 2),
                     se=None if cell.suppressed else cell.se, n=cell.n,
+                    ci_low=None if cell.suppressed else cell.ci_low,
+                    ci_high=None if cell.suppressed else cell.ci_high,
                     suppressed=cell.suppressed, source=source,
                 )
             fed += 1

@@ -97,8 +97,12 @@ def outcome_record_assessment(
     level_name: str,
     domain_scores: list[dict],
     parameter_set_id: int | None,
+    cut_score_set_id: int | None = None,
 ) -> LearningOutcome:
     """Record an assessment result from this platform; idempotent on ``source_ref``.
+
+    ``level_code`` is the result's own level, decided by the item bank's cut-score set
+    ``cut_score_set_id`` (kept in ``details``); the credit bank never re-levels it.
 
     Opens the account on first use and applies the conversion rules. Raises
     ``AccountClosed`` (code ``account_closed``) when the account is closed.
@@ -138,7 +142,8 @@ def outcome_record_assessment(
                 instrument_code=instrument_code,
                 instrument_name=instrument_name,
                 parameter_set_id=parameter_set_id,
-                details={"completed_at": completed_at.isoformat()},
+                details={"completed_at": completed_at.isoformat(),
+                         **({"cut_score_set_id": cut_score_set_id} if cut_score_set_id else {})},
             )
     except IntegrityError:
         # The same session recorded concurrently: return the stored row.
