@@ -199,8 +199,14 @@ def job_start(request: HttpRequest, campaign_id: int, data: JobIn):
 
 @router.get("/jobs/{job_id}")
 def job_detail(request: HttpRequest, job_id: str):
+    """A job's state and progress as stored (the jobs page polls it without a shared
+    channel layer); a job whose worker died is failed here first."""
+    from assessment.survey.job_control import job_expire_stale
+
     access.require_researcher(request.user)
     job = get_object_or_404(Job, pk=_uuid(job_id))
+    if job_expire_stale(job_ids=[job.pk]):
+        job.refresh_from_db()
     return selectors.job_payload(job)
 
 
