@@ -30,6 +30,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from assessment.survey.models import Job, JobStatus
@@ -151,8 +152,9 @@ def job_expire_stale(*, campaign=None, kind: str | None = None, job_ids=None) ->
             status, stage, error = JobStatus.CANCELLED, "cancelled", ""
         else:
             status, stage = JobStatus.FAILED, "failed"
-            error = _("The worker running this job stopped (last heartbeat %(t)s); "
-                      "the job can be run again.") % {"t": last}
+            with translation.override(settings.LANGUAGE_CODE):  # stored: the site's language
+                error = _("The worker running this job stopped (last heartbeat %(t)s); "
+                          "the job can be run again.") % {"t": last}
         # Conditional on the same owner and a still-expired lease: a worker that renewed
         # in the meantime keeps its job.
         n = Job.objects.filter(_stale(now), pk=job.pk, lease_owner=job.lease_owner).update(
@@ -168,13 +170,13 @@ def job_expire_stale(*, campaign=None, kind: str | None = None, job_ids=None) ->
 def job_cancel(*, job: Job) -> Job:
     """Ask a job to stop: a queued one (or one whose worker died) ends at once, a running
     one at its next progress step."""
-    job_expire_stale(job_ids=[job.pk])
     job.refresh_from_db()
     if job.done:
         raise ValidationError(_("The job has already ended."))
     Job.objects.filter(pk=job.pk).update(cancel_requested=True)
     Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
         status=JobStatus.CANCELLED, finished_at=timezone.now(), stage="cancelled")
+    job_expire_stale(job_ids=[job.pk])  # no live worker: it ends cancelled now
     job.refresh_from_db()
     _push(job.pk)
     return job

@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from assessment.survey import pipeline
 from assessment.survey.job_control import (
@@ -57,7 +58,8 @@ def push(job: Job) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    message = {"type": "job.update", "job": job_payload(job)}
+    with translation.override(settings.LANGUAGE_CODE):  # a broadcast: the site's language
+        message = {"type": "job.update", "job": job_payload(job)}
     try:
         async_to_sync(layer.group_send)(group_name(job.pk), message)
         async_to_sync(layer.group_send)("survey-jobs", message)
