@@ -117,7 +117,7 @@ class ProcSite:
     def stop(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
+                proc.send_signal(signal.SIGINT)  # as Ctrl-C in `make demo`
         for proc in self.procs:
             try:
                 proc.wait(timeout=10)

@@ -34,7 +34,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _short_lease(settings):
-    settings.SURVEY_JOB_LEASE_SECONDS = 2
+    settings.SURVEY_JOB_LEASE_SECONDS = 30  # tests expire leases by hand
 
 
 def _expire(job: Job) -> None:
@@ -162,7 +162,18 @@ def test_progress_endpoint_reads_the_row_and_fails_a_dead_workers_job(campaign, 
     assert "后台进程已停止" in body["error"]
 
 
-def test_jobs_page_shows_no_raw_codes_and_polls_without_a_shared_layer(campaign, make_user):
+@pytest.fixture
+def in_memory_layer(settings):
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+def test_jobs_page_shows_no_raw_codes_and_polls_without_a_shared_layer(campaign, make_user,
+                                                                       in_memory_layer):
     researcher = make_user(Role.RESEARCHER)
     client = Client()
     client.force_login(researcher)
@@ -180,3 +191,19 @@ def test_jobs_page_shows_no_raw_codes_and_polls_without_a_shared_layer(campaign,
     assert "50%" in html and "100%" in html
     for raw in (">running<", ">finished<", ">calibrating", ">started<"):
         assert raw not in html
+
+
+def test_live_mode_polls_with_the_in_memory_layer_and_pushes_with_redis(settings):
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    channel_layers.backends.clear()
+    assert job_control.live_mode() == "poll"
+    settings.CHANNEL_LAYERS = {"default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": ["redis://127.0.0.1:6379/15"]}}}
+    channel_layers.backends.clear()
+    try:
+        assert job_control.live_mode() == "push"
+    finally:
+        channel_layers.backends.clear()
