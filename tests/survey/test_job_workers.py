@@ -58,6 +58,7 @@ def test_kill_9_of_the_worker_fails_the_job_within_the_lease_and_a_rerun_complet
     row = site.wait_job(job_id, lambda r: r["status"] != "running", timeout=LEASE + 10,
                         what="ended after the kill")
     took = time.monotonic() - killed_at
+    print(f"kill -9 -> failed in {took:.2f} s (lease {LEASE:g} s, sweep every 0.5 s)")
     assert row["status"] == "failed", row
     assert "后台进程已停止" in row["error"]
     # within the lease (its remainder at the kill) plus one sweep interval and slack
