@@ -254,8 +254,14 @@ def _job_out(job: Job) -> dict:
 @router.get("/jobs/{job_id}", response=JobOut, url_name="survey_job",
             operation_id="survey_job_get")
 def job_detail(request: HttpRequest, job_id: str):
+    """A job's state and progress as stored (the jobs page polls it without a shared
+    channel layer); a job whose worker died is failed here first."""
+    from assessment.survey.job_control import job_expire_stale
+
     access.require_researcher(request.user)
     job = get_object_or_404(Job, pk=_uuid(job_id))
+    if job_expire_stale(job_ids=[job.pk]):
+        job.refresh_from_db()
     return _job_out(job)
 
 

@@ -72,6 +72,12 @@ class JobProgressConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _payload(self, job_id) -> dict | None:
+        from assessment.survey.job_control import job_expire_stale
+
+        try:
+            job_expire_stale(job_ids=[job_id])  # a dead worker's job shows as failed
+        except ValidationError:
+            return None
         job = Job.objects.filter(pk=job_id).first()
         return None if job is None else selectors.job_payload(job)
 

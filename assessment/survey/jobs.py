@@ -1,8 +1,9 @@
 """Running survey jobs: read the stored arrays, call the pipeline, store the results.
 
-A job reports progress through :class:`Reporter`, which saves it on the Job row, pushes it
-to the job's Channels group and raises :class:`~assessment.survey.pipeline.Cancelled`
-once a researcher has asked the job to stop.
+A worker claims a job (``job_control.job_claim``) before running it and holds a lease
+that :class:`Reporter` (each progress step) and a heartbeat thread renew. The Reporter
+saves progress on the Job row, pushes it to the job's Channels group and raises
+:class:`~assessment.survey.pipeline.Cancelled` once a researcher has asked the job to stop.
 """
 
 from __future__ import annotations
@@ -16,11 +17,20 @@ from typing import Any
 import numpy as np
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
+from django.db import connection, transaction
+from django.utils import timezone, translation
 
 from assessment.survey import pipeline, services
+from assessment.survey.job_control import (
+    Heartbeat,
+    LeaseLost,
+    job_claim,
+    job_finish,
+    job_heartbeat,
+    owner_token,
+)
 from assessment.survey.models import (
     Calibration,
     Job,
@@ -45,7 +55,8 @@ def push(job: Job) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    message = {"type": "job.update", "job": job_payload(job)}
+    with translation.override(settings.LANGUAGE_CODE):  # a broadcast: the site's language
+        message = {"type": "job.update", "job": job_payload(job)}
     try:
         async_to_sync(layer.group_send)(group_name(job.pk), message)
         async_to_sync(layer.group_send)("survey-jobs", message)
@@ -54,10 +65,17 @@ def push(job: Job) -> None:
 
 
 class Reporter:
-    """Progress callback of a running job (throttled saves, cancel checks)."""
+    """Progress callback of a running job: renews the lease, stores progress, checks cancel.
 
-    def __init__(self, job: Job, *, every: float = 0.3) -> None:
+    Saves are throttled to one every ``every`` seconds per stage; each save renews the
+    worker's lease (raising :class:`~assessment.survey.job_control.LeaseLost` when it is
+    gone) and raises :class:`~assessment.survey.pipeline.Cancelled` once a researcher
+    asked the job to stop.
+    """
+
+    def __init__(self, job: Job, *, owner: str = "", every: float = 0.3) -> None:
         self.job = job
+        self.owner = owner or job.lease_owner
         self.every = every
         self._last = 0.0
         self._stage = ""
@@ -67,24 +85,39 @@ class Reporter:
         if now - self._last < self.every and stage == self._stage and fraction < 1.0:
             return
         self._last, self._stage = now, stage
-        Job.objects.filter(pk=self.job.pk).update(progress=float(fraction), stage=stage[:200])
+        if not job_heartbeat(job_id=self.job.pk, owner=self.owner, progress=fraction,
+                             stage=stage):
+            raise LeaseLost(stage)
         self.job.refresh_from_db(fields=["progress", "stage", "cancel_requested", "status"])
         push(self.job)
         if self.job.cancel_requested:
             raise pipeline.Cancelled(stage)
 
 
-def run_job(job_id: str) -> str:
-    """Run one job to its end; return its final status."""
+def run_job(job_id: str, *, owner: str | None = None) -> str:
+    """Claim a queued job, run it to its end and return its final status.
+
+    A job another worker claimed (or that has ended) is left alone: its status is
+    returned without running anything.
+    """
+    owner = owner or owner_token()
+    if not job_claim(job_id=job_id, owner=owner):
+        row = Job.objects.filter(pk=job_id).only("status").first()
+        return row.status if row is not None else "missing"
     job = Job.objects.select_related("campaign").get(pk=job_id)
-    if job.status != JobStatus.QUEUED:
-        return job.status
-    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
-    job.refresh_from_db()
-    reporter = Reporter(job)
+    push(job)
+    # The heartbeat thread has its own connection: only useful (and only safe on SQLite)
+    # when this connection commits as it goes, i.e. outside a surrounding transaction.
+    beat = None if connection.in_atomic_block else Heartbeat(job_id=job.pk, owner=owner)
+    if beat is not None:
+        beat.start()
+    reporter = Reporter(job, owner=owner)
     try:
         reporter(0.0, "started")
         result = RUNNERS[job.kind](job, reporter)
+    except LeaseLost:
+        log.warning("survey job %s: lease lost; the run stops without writing its end", job.pk)
+        status, result, error = None, {}, ""
     except pipeline.Cancelled:
         status, result, error = JobStatus.CANCELLED, {}, ""
     except (ValidationError, ValueError, KeyError, LookupError) as exc:
@@ -95,13 +128,13 @@ def run_job(job_id: str) -> str:
         status, result, error = JobStatus.FAILED, {}, f"{type(exc).__name__}: {exc}"
     else:
         status, error = JobStatus.FINISHED, ""
-    Job.objects.filter(pk=job.pk).update(
-        status=status, result=result, error=error, finished_at=timezone.now(),
-        progress=1.0 if status == JobStatus.FINISHED else job.progress,
-        stage={"finished": "finished", "cancelled": "cancelled"}.get(status, "failed"),
-    )
+    finally:
+        if beat is not None:
+            beat.stop()
+    if status is not None:
+        job_finish(job_id=job.pk, owner=owner, status=status, result=result, error=error,
+                   progress=1.0 if status == JobStatus.FINISHED else None)
     job.refresh_from_db()
-    push(job)
     return job.status
 
 

@@ -240,6 +240,12 @@ class Job(models.Model):
     error = models.TextField(blank=True)
     cancel_requested = models.BooleanField(default=False)
     task_id = models.CharField(max_length=64, blank=True)
+    # The lease of the worker running the job: its owner token (host:pid:nonce), renewed
+    # on every progress step and by a heartbeat thread; a lease that expired means the
+    # worker died and the job is failed (``job_control.job_expire_stale``).
+    lease_owner = models.CharField(_("lease owner"), max_length=120, blank=True)
+    lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",

@@ -186,8 +186,11 @@ def jobs_recent(*, campaign_id: int | None = None, limit: int = 30) -> QuerySet[
 
 
 def job_payload(job: Job) -> dict:
+    from assessment.survey.job_labels import stage_label, status_label
+
     return {
         "id": str(job.pk), "kind": job.kind, "status": job.status,
+        "status_label": status_label(job.status), "stage_label": stage_label(job.stage),
         "progress": round(float(job.progress), 4), "stage": job.stage,
         "cancel_requested": job.cancel_requested, "error": job.error,
         "result": job.result if job.done else {},

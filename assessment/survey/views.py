@@ -21,6 +21,9 @@ def _researcher(request: HttpRequest) -> None:
 def survey_index(request: HttpRequest) -> HttpResponse:
     """Survey campaigns, their data, jobs with live progress, and roll-ups."""
     _researcher(request)
+    from assessment.survey.job_control import job_expire_stale, live_mode
+
+    job_expire_stale()  # jobs whose worker died show as failed, not running for ever
     campaigns = Campaign.objects.filter(
         kind__in=[CampaignKind.FIVE_YEARLY, CampaignKind.THEMATIC]).order_by("-year", "-pk")
     rows = []
@@ -38,7 +41,7 @@ def survey_index(request: HttpRequest) -> HttpResponse:
             "calibration": selectors.calibration_review(campaign=c),
         })
     return render(request, "survey/admin_index.html", {
-        "rows": rows, "kinds": JobKind.choices,
+        "rows": rows, "kinds": JobKind.choices, "live": live_mode(),
     })
 
 

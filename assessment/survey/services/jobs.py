@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessment.models import Campaign
@@ -30,6 +29,9 @@ def job_create(*, kind: str, campaign: Campaign, created_by=None,
     """Create a queued job (``jobs.run_job`` runs it; ``job_start`` also enqueues it)."""
     if kind not in JobKind.values:
         raise ValidationError({"kind": _("Unknown job kind %(k)r.") % {"k": kind}})
+    from assessment.survey.job_control import job_expire_stale
+
+    job_expire_stale(campaign=campaign, kind=kind)  # a dead worker's job no longer blocks
     running = Job.objects.filter(campaign=campaign, kind=kind,
                                  status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
     if running.exists():
@@ -46,14 +48,6 @@ def _enqueue(job: Job, task) -> None:
 
 def job_cancel(*, job: Job) -> Job:
     """Ask a job to stop; a queued job stops at once, a running one at its next step."""
-    if job.done:
-        raise ValidationError(_("The job has already ended."))
-    Job.objects.filter(pk=job.pk).update(cancel_requested=True)
-    if job.status == JobStatus.QUEUED:
-        Job.objects.filter(pk=job.pk).update(status=JobStatus.CANCELLED,
-                                             finished_at=timezone.now(), stage="cancelled")
-    job.refresh_from_db()
-    from assessment.survey.jobs import push
+    from assessment.survey.job_control import job_cancel as cancel
 
-    push(job)
-    return job
+    return cancel(job=job)
