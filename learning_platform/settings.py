@@ -18,6 +18,7 @@ from learning_platform.env import (
     env_list,
     env_redis_url,
     env_str,
+    sqlite_options,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -119,7 +120,7 @@ TEMPLATES = [
 DATABASES = {"default": env_database("DATABASE_URL", default=DEFAULT_SQLITE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers (a task worker beside the web process) wait instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    DATABASES["default"].setdefault("OPTIONS", {}).update(sqlite_options())
 elif DATABASE_POOL := env_database_pool():
     # One psycopg pool per process (Django >= 5.1): a request borrows a connection
     # instead of starting a PostgreSQL backend of its own; DATABASE_POOL=0 turns it off

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
+
+from learning_platform.numbers import BoundedDecimal, BoundedInt
+
+# CreditEntry.credits is DecimalField(max_digits=9, decimal_places=2).
+EntryCredits = BoundedDecimal(9, 2)
 
 
 class AccountOpenIn(Schema):
@@ -74,7 +79,7 @@ class OutcomeIn(Schema):
     domain_code: str = Field("", max_length=40)
     level_code: str = Field("", max_length=40)
     level_name: str = Field("", max_length=100)
-    hours: Decimal | None = None
+    hours: Annotated[Decimal, Field(ge=0, le=100000)] | None = None
 
 
 class OutcomeImportIn(Schema):
@@ -146,6 +151,6 @@ class CredentialStatusOut(Schema):
 
 
 class CorrectionIn(Schema):
-    credits: Decimal = Decimal("0")
-    points: int = 0
+    credits: EntryCredits = Decimal("0")
+    points: BoundedInt = 0
     reason: str = Field(..., min_length=1, max_length=300)
