@@ -5,10 +5,13 @@ from __future__ import annotations
 import threading
 
 import pytest
-
 from django.db.backends.sqlite3.base import DatabaseWrapper
 
-from learning_platform.env import SQLITE_BUSY_TIMEOUT_SECONDS, env_database, sqlite_options
+from learning_platform.env import (
+    SQLITE_BUSY_TIMEOUT_SECONDS,
+    env_database,
+    sqlite_options,
+)
 
 
 @pytest.fixture(autouse=True)
