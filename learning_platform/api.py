@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 
 from learning_platform.auth import authenticated
 from learning_platform.errors import install_error_handlers
+from learning_platform.jsonbounds import BoundedParser
 
 api = NinjaAPI(
     title="市民终身学习监测平台 API",
@@ -20,6 +21,8 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=authenticated,
     docs_url="/docs",
+    # Bounded nesting and no lone surrogates in any body or query.
+    parser=BoundedParser(),
 )
 install_error_handlers(api)
 

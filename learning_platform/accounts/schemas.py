@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class MeOut(Schema):
@@ -14,7 +14,7 @@ class MeOut(Schema):
 
 
 class TokenIn(Schema):
-    name: str
+    name: str = Field(..., min_length=1, max_length=100)
     expires_at: datetime | None = None
 
 

@@ -15,7 +15,7 @@ EntryCredits = BoundedDecimal(9, 2)
 
 
 class AccountOpenIn(Schema):
-    district_code: str | None = Field(None, description="Division code of the district of residence.")
+    district_code: str | None = Field(None, max_length=12, description="Division code of the district of residence.")
 
 
 class ClosureIn(Schema):
@@ -68,7 +68,7 @@ class OutcomeOut(Schema):
 
 class OutcomeIn(Schema):
     account_number: str = Field(..., max_length=16)
-    kind: str
+    kind: str = Field(..., max_length=24)
     title: str = Field(..., max_length=200)
     achieved_on: date
     source: str = Field("", max_length=200)
@@ -83,7 +83,7 @@ class OutcomeIn(Schema):
 
 
 class OutcomeImportIn(Schema):
-    rows: list[dict[str, Any]]
+    rows: list[dict[str, Any]] = Field(..., max_length=5000)
 
 
 class RevokeIn(Schema):
