@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-from ninja.security import HttpBearer, SessionAuth
-
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from ninja.security import HttpBearer, SessionAuth
 
 from learning_platform.accounts.services import api_token_find, token_scopes_required
 
