@@ -13,12 +13,13 @@ import os
 
 import pytest
 import schemathesis
-from django.core.wsgi import get_wsgi_application
-from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
+
 # Importing the OpenAPI checks registers them, so CHECKS holds all of them: the
 # Python equivalent of the CLI's ``--checks all``.
 import schemathesis.specs.openapi.checks  # noqa: F401
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from schemathesis.checks import CHECKS
 
 from tests.security.conftest import ACTORS, PASSWORD
