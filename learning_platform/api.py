@@ -63,7 +63,9 @@ class PlatformAPI(NinjaAPI):
                 statuses = dict(COMMON_ERROR_STATUSES)
                 if security:
                     statuses["401"] = "Not signed in, or the token is not valid."
-                responses = operation["responses"]
+                # ninja keys statuses by int; JSON keys are strings, so one key per status.
+                responses = {str(k): v for k, v in operation["responses"].items()}
+                operation["responses"] = responses
                 for status, description in statuses.items():
                     responses.setdefault(status, {
                         "description": description,

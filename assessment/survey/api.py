@@ -71,8 +71,9 @@ class JobIn(Schema):
 
 class CutScoresIn(Schema):
     domain_code: str = Field(..., max_length=40)
-    cuts: list[float] = Field(..., max_length=20)
-    labels: list[Annotated[str, Field(max_length=40)]] = Field(..., max_length=21)
+    cuts: list[float] = Field(..., min_length=1, max_length=20)
+    labels: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
+        ..., min_length=2, max_length=21)
     attained: str = Field(..., max_length=40)
     note: str = Field("", max_length=2000)
 

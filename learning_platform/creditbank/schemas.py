@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
+from learning_platform.creditbank.models import OutcomeKind
 from learning_platform.numbers import BoundedDecimal, BoundedInt
 
+OutcomeKindCode = Literal[tuple(OutcomeKind.values)]  # type: ignore[valid-type]
 # CreditEntry.credits is DecimalField(max_digits=9, decimal_places=2).
 EntryCredits = BoundedDecimal(9, 2)
 
@@ -68,7 +70,7 @@ class OutcomeOut(Schema):
 
 class OutcomeIn(Schema):
     account_number: str = Field(..., max_length=16)
-    kind: str = Field(..., max_length=24)
+    kind: OutcomeKindCode
     title: str = Field(..., max_length=200)
     achieved_on: date
     source: str = Field("", max_length=200)
@@ -83,7 +85,7 @@ class OutcomeIn(Schema):
 
 
 class OutcomeImportIn(Schema):
-    rows: list[dict[str, Any]] = Field(..., max_length=5000)
+    rows: list[dict[str, Any]] = Field(..., min_length=1, max_length=5000)
 
 
 class RevokeIn(Schema):
