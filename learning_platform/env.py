@@ -89,13 +89,10 @@ def sqlite_options() -> dict[str, Any]:
     """Return the SQLite connection options that let a task worker and web processes share it.
 
     WAL lets readers go on while the worker writes; the busy timeout makes a writer
-    wait for the lock instead of answering "database is locked"; IMMEDIATE
-    transactions take the write lock at BEGIN, so two writers queue instead of one
-    failing when it upgrades a read lock (which no timeout can wait out).
+    wait for the lock instead of answering "database is locked".
     """
     return {
         "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
-        "transaction_mode": "IMMEDIATE",
         "init_command": (
             "PRAGMA journal_mode=WAL;"
             f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000};"

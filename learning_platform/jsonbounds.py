@@ -77,7 +77,11 @@ class BoundedParser(Parser):
     """The API's body parser: bounded nesting, no lone surrogates anywhere in the input."""
 
     def parse_body(self, request: HttpRequest) -> Any:
-        return loads_bounded(request.body)
+        value = loads_bounded(request.body)
+        # Every request schema of the API is an object.
+        if not isinstance(value, dict):
+            raise JsonInputError("the body must be a JSON object")
+        return value
 
     def parse_querydict(
         self, data: MultiValueDict, list_fields: list[str], request: HttpRequest

@@ -275,6 +275,9 @@ def credential_verify(request):
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError("invalid_json", _("The body is not JSON: %(error)s") % {"error": exc},
                        status=400) from None
+    if not isinstance(document, dict):
+        raise ApiError("invalid_input", _("The body must be a JSON object (a credential)."),
+                       status=422)
     too_long = proof_limits_errors(document)
     if too_long:
         raise ApiError("invalid_input", _("The proof holds values too long to be read."),
