@@ -38,11 +38,11 @@ class CampaignIn(Schema):
 
 
 class BackgroundIn(Schema):
-    age_band: str = ""
-    sex: str = ""
-    education: str = ""
-    district_code: str = ""
-    occupation: str = ""
+    age_band: str = Field("", max_length=40)
+    sex: str = Field("", max_length=40)
+    education: str = Field("", max_length=40)
+    district_code: str = Field("", max_length=12)
+    occupation: str = Field("", max_length=40)
 
 
 class SessionStartIn(Schema):
@@ -89,7 +89,8 @@ class ResponseIn(Schema):
     sequence: int = Field(..., ge=1)
     item_id: int
     answer: Any = Field(..., description="An option id, or a list of option ids.")
-    client_ts: str | None = Field(None, description="ISO 8601 time on the device.")
+    client_ts: str | None = Field(None, max_length=40,
+                                 description="ISO 8601 time on the device.")
     connection_epoch: int | None = Field(
         None, ge=0,
         description="The connection_epoch this client received when it started or "

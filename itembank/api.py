@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from ninja import Router
+from ninja import Query, Router
 
 from . import selectors
 from .exporting import XLSX_CONTENT_TYPE, can_see_keys, items_csv, items_xlsx
@@ -13,8 +15,14 @@ router = Router(tags=["itembank"])
 
 
 @router.get("/items/export", url_name="itembank_items_export",
-            operation_id="itembank_items_export")
-def items_export(request, format: str = "csv", domain: str = "", kind: str = "",
+            operation_id="itembank_items_export",
+            openapi_extra={"responses": {200: {"description": "The items file.", "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            }}}})
+def items_export(request, format: Literal["csv", "xlsx"] = "csv",
+                 domain: Annotated[str, Query(max_length=64)] = "",
+                 kind: Annotated[str, Query(max_length=16)] = "",
                  live: bool = False):
     """Download items as CSV or XLSX in the import template's columns.
 

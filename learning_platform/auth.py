@@ -4,21 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
 
-from learning_platform.accounts.services import api_token_authenticate
+from learning_platform.accounts.services import api_token_find, token_scopes_required
 
 
 class TokenAuth(HttpBearer):
-    openapi_description = "A personal API token: `Authorization: Bearer <token>`."
+    openapi_description = (
+        "A personal API token: `Authorization: Bearer <token>`. Its scopes (read, write, "
+        "survey, creditbank) must cover the request."
+    )
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = api_token_authenticate(raw_key=token)
-        if user is None:
+        api_token = api_token_find(raw_key=token)
+        if api_token is None:
             return None
-        request.user = user
-        return user
+        missing = token_scopes_required(method=request.method or "GET",
+                                        path=request.path_info) - api_token.scope_set
+        if missing:
+            raise PermissionDenied(_("This token lacks the scopes %(scopes)s.")
+                                   % {"scopes": ", ".join(sorted(missing))})
+        request.user = api_token.user
+        request.api_token = api_token  # type: ignore[attr-defined]
+        return api_token.user
 
 
 class OptionalSessionAuth(SessionAuth):

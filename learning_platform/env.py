@@ -82,6 +82,25 @@ def env_database(name: str, *, default: str) -> dict[str, Any]:
     return config
 
 
+SQLITE_BUSY_TIMEOUT_SECONDS = 20
+
+
+def sqlite_options() -> dict[str, Any]:
+    """Return the SQLite connection options that let a task worker and web processes share it.
+
+    WAL lets readers go on while the worker writes; the busy timeout makes a writer
+    wait for the lock instead of answering "database is locked".
+    """
+    return {
+        "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+        "init_command": (
+            "PRAGMA journal_mode=WAL;"
+            f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000};"
+            "PRAGMA synchronous=NORMAL;"
+        ),
+    }
+
+
 def env_database_pool() -> dict[str, Any] | None:
     """The psycopg pool options from DATABASE_POOL, DATABASE_POOL_MIN and DATABASE_POOL_MAX.
 

@@ -5,12 +5,19 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    ValidationError,
+)
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+
+from learning_platform.jsonbounds import JsonInputError
 
 
 class ApiError(Exception):
@@ -97,6 +104,15 @@ def install_error_handlers(api: NinjaAPI) -> None:
                  409: "conflict", 429: "too_many_requests"}
         return _respond(api, request, exc.status_code, codes.get(exc.status_code, "error"),
                         str(exc))
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_large(request, exc):
+        return _respond(api, request, 413, "too_large",
+                        _("The request body is larger than the platform accepts."))
+
+    @api.exception_handler(JsonInputError)
+    def json_input(request, exc):
+        return _respond(api, request, 422, "invalid_input", str(exc))
 
     @api.exception_handler(Exception)
     def unexpected(request, exc: Exception):

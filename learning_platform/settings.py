@@ -18,6 +18,7 @@ from learning_platform.env import (
     env_list,
     env_redis_url,
     env_str,
+    sqlite_options,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -80,6 +81,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # 413 for bodies over their limit, before anything reads them.
+    "learning_platform.security.bodysize.BodySizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -119,7 +122,7 @@ TEMPLATES = [
 DATABASES = {"default": env_database("DATABASE_URL", default=DEFAULT_SQLITE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers (a task worker beside the web process) wait instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    DATABASES["default"].setdefault("OPTIONS", {}).update(sqlite_options())
 elif DATABASE_POOL := env_database_pool():
     # One psycopg pool per process (Django >= 5.1): a request borrows a connection
     # instead of starting a PostgreSQL backend of its own; DATABASE_POOL=0 turns it off
@@ -180,8 +183,18 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [BASE_DIR / "learning_platform" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "var" / "media")
+# Private files (district documents, signed letters): never under MEDIA_ROOT, served
+# only by views that check access (learning_platform/private_files.py).
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT") or BASE_DIR / "var" / "private")
+# In production nginx sends them: the view answers with X-Accel-Redirect to this
+# internal location (e.g. "/protected/"); empty: Django streams the file itself.
+PRIVATE_FILES_ACCEL_PREFIX = env_str("PRIVATE_FILES_ACCEL_PREFIX", default="") or ""
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "learning_platform.private_files.PrivateFileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

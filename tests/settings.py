@@ -29,3 +29,8 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
+PRIVATE_MEDIA_ROOT = BASE_DIR / "var" / "test-private"  # noqa: F405
+STORAGES["private"] = {  # noqa: F405
+    **STORAGES["private"],  # noqa: F405
+    "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
+}

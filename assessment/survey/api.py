@@ -6,10 +6,12 @@ another district's figures gets the same 404 as for a district that does not exi
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from assessment.models import Campaign
@@ -64,22 +66,23 @@ class NeedsOut(Schema):
 
 
 class DesignIn(Schema):
-    method: str
+    method: str = Field(..., max_length=20)
     sample_size: int
     minimum_per_district: int = 0
     population_year: int
 
 
 class ApproveIn(Schema):
-    comment: str = ""
+    comment: str = Field("", max_length=2000)
 
 
 class CutScoresIn(Schema):
-    domain_code: str
-    cuts: list[float]
-    labels: list[str]
-    attained: str
-    note: str = ""
+    domain_code: str = Field(..., max_length=40)
+    cuts: list[float] = Field(..., min_length=1, max_length=20)
+    labels: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
+        ..., min_length=2, max_length=21)
+    attained: str = Field(..., max_length=40)
+    note: str = Field("", max_length=2000)
 
 
 def _published(rollup_id: int) -> RollUp:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class SurveyDataOut(Schema):
@@ -31,7 +31,7 @@ class FreezePreviewOut(Schema):
 
 
 class JobStartIn(Schema):
-    kind: str
+    kind: str = Field(..., max_length=20)
     params: dict[str, Any] = {}
 
 

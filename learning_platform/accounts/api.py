@@ -29,9 +29,14 @@ def me(request):
     operation_id="accounts_token_create",
 )
 def token_create(request, payload: TokenIn):
-    """Create a personal API token; its secret is shown only in this answer."""
+    """Create a personal API token; its secret is shown only in this answer.
+
+    Every token expires (by default after 90 days, at most 732). A token created
+    with another token neither outlives it nor holds a scope it lacks.
+    """
     token, raw_key = api_token_create(
-        user=request.auth, name=payload.name, expires_at=payload.expires_at
+        user=request.auth, name=payload.name, expires_at=payload.expires_at,
+        scopes=payload.scopes, parent=getattr(request, "api_token", None),
     )
     return Status(
         201,
@@ -41,6 +46,7 @@ def token_create(request, payload: TokenIn):
             "prefix": token.prefix,
             "created_at": token.created_at,
             "expires_at": token.expires_at,
+            "scopes": sorted(token.scope_set),
             "token": raw_key,
         },
     )

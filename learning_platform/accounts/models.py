@@ -29,6 +29,23 @@ class User(AbstractUser):
         return self.display_name or self.get_username()
 
 
+class TokenScope(models.TextChoices):
+    """What a bearer token may do; a request needs every scope that applies to it.
+
+    ``read`` covers GET/HEAD/OPTIONS and ``write`` every other method; ``survey`` and
+    ``creditbank`` are needed in addition for the survey and credit-bank APIs, whose
+    data (respondent files, learning records) are the most sensitive.
+    """
+
+    READ = "read", _("read")
+    WRITE = "write", _("write")
+    SURVEY = "survey", _("survey")
+    CREDITBANK = "creditbank", _("credit bank")
+
+
+ALL_TOKEN_SCOPES = " ".join(TokenScope.values)
+
+
 class ApiToken(models.Model):
     """A bearer token for API clients; only a hash of the secret is stored."""
 
@@ -45,6 +62,15 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    scopes = models.CharField(
+        _("scopes"), max_length=100, default=ALL_TOKEN_SCOPES,
+        help_text=_("Space-separated: read, write, survey, creditbank."),
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("minted by"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="children",
+        help_text=_("The token that created this one, if a token did."),
+    )
 
     class Meta:
         verbose_name = _("API token")
@@ -52,3 +78,7 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(self.scopes.split())

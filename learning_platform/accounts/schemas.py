@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class MeOut(Schema):
@@ -14,8 +15,13 @@ class MeOut(Schema):
 
 
 class TokenIn(Schema):
-    name: str
-    expires_at: datetime | None = None
+    name: str = Field(..., min_length=1, max_length=100)
+    expires_at: datetime | None = Field(
+        None, description="At most 732 days ahead; by default 90 days (never past the "
+                          "expiry of a token that creates this one).")
+    scopes: list[Literal["read", "write", "survey", "creditbank"]] | None = Field(
+        None, max_length=4,
+        description="By default every scope of the caller (a token: its own scopes).")
 
 
 class TokenOut(Schema):
@@ -24,6 +30,7 @@ class TokenOut(Schema):
     prefix: str
     created_at: datetime
     expires_at: datetime | None
+    scopes: list[str]
 
 
 class TokenCreatedOut(TokenOut):

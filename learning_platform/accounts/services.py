@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from learning_platform.accounts.models import ApiToken, User
+from learning_platform.accounts.models import ApiToken, TokenScope, User
 from learning_platform.accounts.roles import (
     ADMIN_ROLES,
     ALL_PERMISSIONS,
@@ -26,6 +26,8 @@ from learning_platform.modules import app_module
 
 TOKEN_PREFIX_LENGTH = 8
 TOKEN_MAX_DAYS = 366 * 2
+# A token created without an expiry lives this long (never past TOKEN_MAX_DAYS).
+TOKEN_DEFAULT_DAYS = 90
 PROJECT_PACKAGES = {"learning_platform", "itembank", "assessment", "cms"}
 
 
@@ -130,18 +132,31 @@ def _hash_key(raw_key: str) -> str:
 
 @transaction.atomic
 def api_token_create(
-    *, user: User, name: str, expires_at: datetime | None = None
+    *, user: User, name: str, expires_at: datetime | None = None,
+    scopes: list[str] | None = None, parent: ApiToken | None = None,
 ) -> tuple[ApiToken, str]:
     """Create a token and return it with its secret, which is shown only this once.
 
-    ``expires_at`` must lie in the future and at most ``TOKEN_MAX_DAYS`` ahead; it is
-    stored in UTC (a naive time is read in the site's time zone).
+    Every token expires: at ``expires_at`` (in the future, at most ``TOKEN_MAX_DAYS``
+    ahead; a naive time is read in the site's time zone, stored in UTC), or
+    ``TOKEN_DEFAULT_DAYS`` from now. A token minted by another token (``parent``)
+    neither outlives it nor holds a scope it lacks.
     """
-    if expires_at is not None:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Give the token a name.")})
+    if len(name) > ApiToken._meta.get_field("name").max_length:
+        raise ValidationError({"name": _("The name is longer than 100 characters.")})
+    now = timezone.now()
+    latest = now + timedelta(days=TOKEN_MAX_DAYS)
+    if parent is not None and parent.expires_at is not None:
+        latest = min(latest, parent.expires_at)
+    if expires_at is None:
+        expires_at = min(now + timedelta(days=TOKEN_DEFAULT_DAYS), latest)
+    else:
         if timezone.is_naive(expires_at):
             expires_at = timezone.make_aware(expires_at)
         expires_at = expires_at.astimezone(UTC)
-        now = timezone.now()
         if expires_at <= now:
             raise ValidationError({"expires_at": _("The expiry time must lie in the future.")})
         if expires_at > now + timedelta(days=TOKEN_MAX_DAYS):
@@ -149,6 +164,25 @@ def api_token_create(
                 {"expires_at": _("A token may be valid for at most %(days)d days.")
                  % {"days": TOKEN_MAX_DAYS}}
             )
+        if expires_at > latest:
+            raise ValidationError(
+                {"expires_at": _("A token cannot outlive the token that creates it "
+                                 "(which expires at %(when)s).")
+                 % {"when": latest.isoformat(timespec="seconds")}}
+            )
+    allowed = parent.scope_set if parent is not None else frozenset(TokenScope.values)
+    wanted = frozenset(scopes) if scopes is not None else allowed
+    unknown = sorted(wanted - set(TokenScope.values))
+    if unknown:
+        raise ValidationError({"scopes": _("Unknown scopes: %(scopes)s.")
+                               % {"scopes": ", ".join(unknown)}})
+    if not wanted:
+        raise ValidationError({"scopes": _("A token needs at least one scope.")})
+    broader = sorted(wanted - allowed)
+    if broader:
+        raise ValidationError({"scopes": _("A token cannot grant scopes the token that creates "
+                                           "it lacks: %(scopes)s.")
+                               % {"scopes": ", ".join(broader)}})
     raw_key = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
@@ -156,12 +190,14 @@ def api_token_create(
         prefix=raw_key[:TOKEN_PREFIX_LENGTH],
         key_hash=_hash_key(raw_key),
         expires_at=expires_at,
+        scopes=" ".join(s for s in TokenScope.values if s in wanted),
+        parent=parent,
     )
     return token, raw_key
 
 
-def api_token_authenticate(*, raw_key: str) -> User | None:
-    """Return the active user a live token belongs to, recording its use."""
+def api_token_find(*, raw_key: str) -> ApiToken | None:
+    """Return the live token with this secret (its user active), recording its use."""
     now = timezone.now()
     token = (
         ApiToken.objects.select_related("user")
@@ -171,7 +207,24 @@ def api_token_authenticate(*, raw_key: str) -> User | None:
     if token is None or (token.expires_at is not None and token.expires_at <= now):
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
+
+
+def api_token_authenticate(*, raw_key: str) -> User | None:
+    """Return the active user a live token belongs to, recording its use."""
+    token = api_token_find(raw_key=raw_key)
+    return token.user if token is not None else None
+
+
+def token_scopes_required(*, method: str, path: str) -> frozenset[str]:
+    """Return the scopes a token needs for a request."""
+    needed = {TokenScope.READ if method.upper() in ("GET", "HEAD", "OPTIONS")
+              else TokenScope.WRITE}
+    if path.startswith("/api/v1/survey/"):
+        needed.add(TokenScope.SURVEY)
+    if path.startswith("/api/v1/creditbank/"):
+        needed.add(TokenScope.CREDITBANK)
+    return frozenset(str(s) for s in needed)
 
 
 def api_token_revoke(*, token: ApiToken) -> ApiToken:

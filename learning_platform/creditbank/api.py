@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
@@ -35,8 +34,10 @@ from learning_platform.creditbank.schemas import (
     RuleOut,
     VerificationOut,
 )
+from learning_platform.creditbank.signing import proof_limits_errors
 from learning_platform.districts.models import District
 from learning_platform.errors import ApiError
+from learning_platform.jsonbounds import JsonInputError, loads_bounded
 
 router = Router(tags=["creditbank"])
 
@@ -267,10 +268,20 @@ def verification_out(result: services.Verification) -> dict[str, Any]:
 def credential_verify(request):
     """Verify a credential issued here: valid, tampered, revoked or unknown. Open to anyone."""
     try:
-        document = json.loads(request.body or b"")
+        document = loads_bounded(request.body or b"")
+    except JsonInputError as exc:
+        raise ApiError("invalid_input", _("The body is not acceptable JSON: %(error)s")
+                       % {"error": exc}, status=422) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError("invalid_json", _("The body is not JSON: %(error)s") % {"error": exc},
                        status=400) from None
+    if not isinstance(document, dict):
+        raise ApiError("invalid_input", _("The body must be a JSON object (a credential)."),
+                       status=422)
+    too_long = proof_limits_errors(document)
+    if too_long:
+        raise ApiError("invalid_input", _("The proof holds values too long to be read."),
+                       status=422, errors=too_long)
     return verification_out(services.credential_verify(document))
 
 

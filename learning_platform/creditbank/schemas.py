@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
+from learning_platform.creditbank.models import OutcomeKind
+from learning_platform.numbers import BoundedDecimal, BoundedInt
+
+OutcomeKindCode = Literal[tuple(OutcomeKind.values)]  # type: ignore[valid-type]
+# CreditEntry.credits is DecimalField(max_digits=9, decimal_places=2).
+EntryCredits = BoundedDecimal(9, 2)
+
 
 class AccountOpenIn(Schema):
-    district_code: str | None = Field(None, description="Division code of the district of residence.")
+    district_code: str | None = Field(None, max_length=12, description="Division code of the district of residence.")
 
 
 class ClosureIn(Schema):
@@ -63,7 +70,7 @@ class OutcomeOut(Schema):
 
 class OutcomeIn(Schema):
     account_number: str = Field(..., max_length=16)
-    kind: str
+    kind: OutcomeKindCode
     title: str = Field(..., max_length=200)
     achieved_on: date
     source: str = Field("", max_length=200)
@@ -74,11 +81,11 @@ class OutcomeIn(Schema):
     domain_code: str = Field("", max_length=40)
     level_code: str = Field("", max_length=40)
     level_name: str = Field("", max_length=100)
-    hours: Decimal | None = None
+    hours: Annotated[Decimal, Field(ge=0, le=100000)] | None = None
 
 
 class OutcomeImportIn(Schema):
-    rows: list[dict[str, Any]]
+    rows: list[dict[str, Any]] = Field(..., min_length=1, max_length=5000)
 
 
 class RevokeIn(Schema):
@@ -146,6 +153,6 @@ class CredentialStatusOut(Schema):
 
 
 class CorrectionIn(Schema):
-    credits: Decimal = Decimal("0")
-    points: int = 0
+    credits: EntryCredits = Decimal("0")
+    points: BoundedInt = 0
     reason: str = Field(..., min_length=1, max_length=300)

@@ -37,7 +37,16 @@ logger = logging.getLogger(__name__)
 ENV_VAR = "CREDITBANK_SIGNING_KEY"
 CRYPTOSUITE = "eddsa-jcs-2022"
 _B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_B58_INDEX = {char: index for index, char in enumerate(_B58_ALPHABET)}
 _ED25519_MULTICODEC = b"\xed\x01"
+# Base58 decoding costs time quadratic in the length, so nothing longer than the
+# longest value the platform reads (an Ed25519 signature is 88 characters, a
+# did:key 48) is decoded at all.
+MAX_BASE58_CHARS = 128
+# A verification method is ``did:key:z<48>#z<48>``; anything much longer is refused
+# before any decoding.
+MAX_VERIFICATION_METHOD_CHARS = 200
+MAX_PROOF_VALUE_CHARS = MAX_BASE58_CHARS + 1
 
 
 def dev_key_path() -> Path:
@@ -59,12 +68,17 @@ def base58btc_encode(data: bytes) -> str:
     return "1" * leading + out
 
 
-def base58btc_decode(text: str) -> bytes:
-    """Decode base58 (Bitcoin alphabet); a bad character raises ValueError."""
+def base58btc_decode(text: str, *, max_length: int = MAX_BASE58_CHARS) -> bytes:
+    """Decode base58 (Bitcoin alphabet); a bad character or an overlong text raises ValueError.
+
+    The length is checked before any work, so the cost is bounded whatever the input.
+    """
+    if len(text) > max_length:
+        raise ValueError(f"the base58 text is longer than {max_length} characters")
     number = 0
     for char in text:
-        index = _B58_ALPHABET.find(char)
-        if index < 0:
+        index = _B58_INDEX.get(char)
+        if index is None:
             raise ValueError(f"{char!r} is not a base58 character")
         number = number * 58 + index
     body = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""
@@ -175,6 +189,8 @@ def did_key_from_public(public: bytes) -> str:
 
 def public_key_from_verification_method(method: str) -> Ed25519PublicKey:
     """Return the Ed25519 key a ``did:key`` verification method names; ValueError otherwise."""
+    if len(method) > MAX_VERIFICATION_METHOD_CHARS:
+        raise ValueError("the verification method is too long to be a did:key")
     did = method.split("#", 1)[0]
     if not did.startswith("did:key:z"):
         raise ValueError("the verification method is not an Ed25519 did:key")
@@ -260,6 +276,30 @@ def proof_add(document: dict[str, Any], *, key: SigningKey | None = None,
     proof = {k: v for k, v in proof_config.items() if k != "@context"}
     proof["proofValue"] = "z" + base58btc_encode(signature)
     return {**unsecured, "proof": proof}
+
+
+def proof_limits_errors(document: Any) -> list[dict[str, str]]:
+    """Return the proof fields longer than any value this platform issues.
+
+    Checked before any decoding, so an oversized identifier is refused at once.
+    """
+    if not isinstance(document, dict):
+        return []
+    proof = document.get("proof")
+    proofs = proof if isinstance(proof, list) else [proof]
+    errors = []
+    limits = (("verificationMethod", MAX_VERIFICATION_METHOD_CHARS),
+              ("proofValue", MAX_PROOF_VALUE_CHARS))
+    for position, item in enumerate(proofs):
+        if not isinstance(item, dict):
+            continue
+        prefix = "proof" if not isinstance(proof, list) else f"proof.{position}"
+        for name, limit in limits:
+            value = item.get(name)
+            if isinstance(value, str) and len(value) > limit:
+                errors.append({"field": f"{prefix}.{name}",
+                               "message": f"longer than {limit} characters"})
+    return errors
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -21,8 +19,10 @@ from learning_platform.creditbank.models import (
     LearningAccount,
     LearningOutcome,
 )
+from learning_platform.creditbank.signing import proof_limits_errors
 from learning_platform.districts.models import District
 from learning_platform.errors import ApiError
+from learning_platform.jsonbounds import loads_bounded
 
 MAX_VERIFY_BYTES = 2_000_000
 
@@ -164,11 +164,16 @@ def verify(request: HttpRequest) -> HttpResponse:
             error = _("The file is larger than 2 MB.")
         else:
             try:
-                document = json.loads(raw)
+                document = loads_bounded(raw)
             except (ValueError, UnicodeDecodeError) as exc:
                 error = _("This is not a JSON document: %(error)s") % {"error": exc}
             else:
-                result = services.credential_verify(document)
+                too_long = proof_limits_errors(document)
+                if too_long:
+                    error = _("The proof holds values too long to be read: %(fields)s") % {
+                        "fields": ", ".join(e["field"] for e in too_long)}
+                else:
+                    result = services.credential_verify(document)
     return render(request, "creditbank/verify.html",
                   {"result": result, "error": error, "text": text if not result else ""},
                   status=400 if error else 200)

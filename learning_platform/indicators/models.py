@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from learning_platform.private_files import private_storage
+
 
 class FrameworkVersion(models.Model):
     """One edition of the framework (e.g. 2023), loaded from a JSON file the project keeps."""
@@ -107,7 +109,8 @@ class Submission(models.Model):
     version = models.ForeignKey(FrameworkVersion, on_delete=models.PROTECT, related_name="submissions")
     year = models.PositiveSmallIntegerField(_("data year"))
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
-    confirmation_letter = models.FileField(upload_to="indicators/letters/", blank=True)
+    confirmation_letter = models.FileField(upload_to="indicators/letters/", blank=True,
+                                           storage=private_storage)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -199,7 +202,7 @@ class Document(models.Model):
 class DocumentFile(models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="files")
     primary = models.BooleanField(default=True)
-    file = models.FileField(upload_to="indicators/documents/")
+    file = models.FileField(upload_to="indicators/documents/", storage=private_storage)
     original_name = models.CharField(max_length=200)
     size = models.PositiveIntegerField()
 

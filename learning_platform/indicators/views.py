@@ -7,7 +7,7 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from learning_platform.indicators.models import (
     Status,
     Submission,
 )
+from learning_platform.private_files import private_file_response
 
 
 def _default_year() -> int:
@@ -188,8 +189,8 @@ def signed_letter(request: HttpRequest, code: str, year: int) -> HttpResponse:
     submission = Submission.objects.filter(district=district, year=year).first()
     if submission is None or not submission.confirmation_letter:
         raise Http404
-    return FileResponse(submission.confirmation_letter.open("rb"), as_attachment=True,
-                        filename=f"signed-{code}-{year}.pdf")
+    return private_file_response(submission.confirmation_letter,
+                                 filename=f"signed-{code}-{year}.pdf")
 
 
 @login_required
@@ -317,4 +318,4 @@ def document_file(request: HttpRequest, file_id: int) -> HttpResponse:
         pk=file_id, document__in=selectors.documents_visible_to(user=request.user)).first()
     if row is None:
         raise Http404
-    return FileResponse(row.file.open("rb"), as_attachment=True, filename=row.original_name)
+    return private_file_response(row.file, filename=row.original_name)

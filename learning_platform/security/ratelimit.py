@@ -7,6 +7,7 @@ development it is the process's local memory.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -19,6 +20,17 @@ class Limit:
 
     attempts: int
     window_seconds: int
+
+
+def normalised_key(value: str) -> str:
+    """Return the key as every login path compares usernames: NFKC, case-folded, trimmed.
+
+    Django's login forms NFKC-normalise the username before authenticating, so
+    ``ｒｅｖｉｅｗｅｒ`` (full-width) signs in as ``reviewer``; a limiter keyed on the
+    raw text would count the two apart. Case-folding groups more spellings than the
+    case-sensitive login does, which only makes the limit stricter.
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold()).strip()
 
 
 def _digest(value: str) -> str:
@@ -34,7 +46,7 @@ class FailureLimiter:
         self.limit = limit
 
     def _key(self, key: str) -> str:
-        return f"security:ratelimit:{self.scope}:{_digest(key)}"
+        return f"security:ratelimit:{self.scope}:{_digest(normalised_key(key))}"
 
     def blocked(self, key: str) -> bool:
         return int(cache.get(self._key(key), 0)) >= self.limit.attempts

@@ -85,3 +85,27 @@ def test_failed_api_tokens_are_limited_per_address(make_user):
     # The token's owner from elsewhere is unaffected.
     other = Client(REMOTE_ADDR="10.1.1.2")
     assert other.get("/api/v1/accounts/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
+
+
+@override_settings(LOGIN_RATE_LIMIT=(5, 900))
+@pytest.mark.parametrize("url", ["/accounts/login/", "/admin/login/", "/django-admin/login/"])
+@pytest.mark.parametrize("spelling", ["ｒｅｖｉｅｗｅｒ", "ＲＥＶＩＥＷＥＲ", "ｒｅｖｉｅｗｅｒ "])
+def test_a_locked_username_stays_locked_in_any_spelling_that_signs_in(make_user, url,
+                                                                      spelling):
+    """Full-width and other NFKC-equivalent spellings share the lock-out."""
+    user = make_user("researcher", username="reviewer", password=PASSWORD)
+    user.is_staff = True
+    user.save()
+    for _attempt in range(5):
+        assert _login(Client(), "reviewer", "wrong", url).status_code == 200
+    refused = _login(Client(), spelling, PASSWORD, url)
+    assert refused.status_code == 429
+    assert _login(Client(), "reviewer", PASSWORD, url).status_code == 429
+
+
+@override_settings(LOGIN_RATE_LIMIT=(5, 900))
+def test_failures_in_full_width_count_against_the_plain_username(make_user):
+    make_user("citizen", username="reviewer", password=PASSWORD)
+    for _attempt in range(5):
+        assert _login(Client(), "ｒｅｖｉｅｗｅｒ", "wrong").status_code == 200
+    assert _login(Client(), "reviewer", PASSWORD).status_code == 429

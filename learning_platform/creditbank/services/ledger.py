@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,12 +22,25 @@ from learning_platform.creditbank.models import (
     LearningOutcome,
     RulePeriod,
 )
+from learning_platform.numbers import decimal_check, int_check
 
 # --- the credit ledger ----------------------------------------------------------
 
 
 def _entry_append(*, account_id: int, credits: Decimal, points: int, **fields: Any) -> CreditEntry:
-    """Append one ledger entry and move the account's balances in one F() update."""
+    """Append one ledger entry and move the account's balances in one F() update.
+
+    The entry and the balances it moves must fit their columns, or the account's
+    pages could no longer be read; the caller holds the account's row lock.
+    """
+    credits = decimal_check(credits, field="credits", max_digits=9, decimal_places=2)
+    points = int_check(points, field="points")
+    balance = LearningAccount.objects.values("credits_balance", "points_balance").get(
+        pk=account_id
+    )
+    decimal_check(balance["credits_balance"] + credits, field="credits", max_digits=10,
+                  decimal_places=2)
+    int_check(balance["points_balance"] + points, field="points")
     entry = CreditEntry.objects.create(account_id=account_id, credits=credits, points=points,
                                        **fields)
     LearningAccount.objects.filter(pk=account_id).update(
@@ -151,12 +164,10 @@ def credit_correct(
     """Correct an award by appending an entry with the difference; the award stays as it was."""
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Say why the credits are corrected.")})
-    try:
-        delta = Decimal(str(credits)).quantize(Decimal("0.01"))
-    except InvalidOperation:
-        raise ValidationError({"credits": _("%(v)r is not a number.") % {"v": credits}}) from None
+    delta = decimal_check(credits, field="credits", max_digits=9, decimal_places=2)
     if not isinstance(points, int) or isinstance(points, bool):
         raise ValidationError({"points": _("Points must be a whole number.")})
+    int_check(points, field="points")
     if not delta and not points:
         raise ValidationError({"credits": _("A correction must change something.")})
     award = CreditEntry.objects.get(pk=entry.pk)
