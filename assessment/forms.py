@@ -290,6 +290,9 @@ class InstrumentForm(WagtailAdminModelForm):
             "domain_code",
             "mode",
             "language",
+            "precision_rule",
+            "precision_min_items",
+            "precision_se_target",
         ]
         widgets = {
             "description_zh": forms.Textarea(attrs={"rows": 3}),
@@ -452,6 +455,9 @@ class InstrumentForm(WagtailAdminModelForm):
             "language": data["language"],
             "blueprint": self.cleaned_blueprint,
             "settings": self.settings_from_fields(),
+            "precision_rule": data.get("precision_rule") or None,
+            "precision_min_items": data.get("precision_min_items"),
+            "precision_se_target": data.get("precision_se_target"),
         }
 
 
