@@ -92,6 +92,7 @@ def session_begin(request: HttpRequest, campaign_id: int) -> HttpResponse:
     return render(request, "assessment/start.html", {
         "card": _campaign_card(campaign), "questions": questions, "required": required,
         "invited": bool(services.campaign_invitation_path(campaign)),
+        "questionnaire": campaign.instrument.kind == InstrumentKind.QUESTIONNAIRE,
         "consent_errors": errors.get("consent", []),
         "code_errors": errors.get("invitation_code", []),
         "other_errors": [m for k, ms in errors.items()
