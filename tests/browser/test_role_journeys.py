@@ -52,7 +52,8 @@ def test_officer_lands_on_their_districts_dashboard(live_server, page, published
     assert focus.locator("figure svg").count() >= 1  # the trend across waves
     # choosing 全市 shows the whole city, and the header leads back to the dashboard
     page.select_option("#d-district", "")
-    page.get_by_role("button", name="显示").click()
+    page.locator("form.filters button[type=submit]").click()
+    page.wait_for_load_state("load")
     assert page.locator("#focus").get_attribute("data-district") == ""
     page.locator("header.site-header").get_by_role("link", name="各区看板").click()
     assert page.locator("#focus").get_attribute("data-district") == "310101"
