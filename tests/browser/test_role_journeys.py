@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from learning_platform.accounts.roles import Role
 from tests.assessment.fixtures import item_bank  # noqa: F401
@@ -138,7 +139,7 @@ def test_citizen_ends_a_test_after_one_question_and_gets_no_level(
     violations += serious_violations(page)
     page.locator("label.option").first.click()
     page.click("#submit")
-    page.wait_for_function("document.querySelector('#progress').innerText.includes('2')")
+    expect(page.locator("#progress")).to_contain_text("2")
     page.on("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="现在结束测试").click()
     page.wait_for_selector("#too-short")
