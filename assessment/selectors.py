@@ -29,7 +29,6 @@ from django.utils.html import strip_tags
 from django.utils.translation import get_language
 
 from assessment import items as bank
-from assessment.precision import precision_met
 from assessment.models import (
     Audience,
     Campaign,
@@ -41,6 +40,7 @@ from assessment.models import (
     Session,
     SessionStatus,
 )
+from assessment.precision import precision_met
 from learning_platform.accounts.models import User
 
 

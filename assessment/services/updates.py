@@ -20,8 +20,8 @@ from assessment.services.instruments import (
     _blueprint_clean,
     _campaign_fields_check,
     _instrument_fields_check,
-    precision_apply,
     instrument_settings_clean,
+    precision_apply,
 )
 
 

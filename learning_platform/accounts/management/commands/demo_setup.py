@@ -68,7 +68,7 @@ class Command(BaseCommand):
                 module.load_demo(stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(
             "Demo ready. Sign in at http://127.0.0.1:8000/accounts/login/ "
-            "(each role lands on its own start page) with:")))
+            "(each role lands on its own start page) with:"))
         for username, role, code, _name in DEMO_USERS:
             where = f" ({code})" if code else ""
             self.stdout.write(f"  {username:<13} {DEMO_PASSWORD}   {Role(role).label}{where}")
