@@ -113,3 +113,13 @@ def test_the_500_page_renders_without_a_request_context():
 
     text = render_to_string("500.html")
     assert "我们这边出了问题" in text or "Something went wrong" in text
+
+
+def test_a_refused_form_explains_itself_in_chinese(make_user):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("login"), {"username": "x", "password": "y"},
+                           HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 403
+    assert "表单已失效" in response.content.decode()
