@@ -153,3 +153,23 @@ def test_citizen_ends_a_test_after_one_question_and_gets_no_level(
     page.wait_for_load_state("load")
     violations += serious_violations(page)
     assert violations == []
+
+
+def test_the_other_roles_land_on_their_start_pages(live_server, browser, filing, make_user):
+    huangpu, version = filing
+    landing = {
+        Role.DISTRICT_HEAD: f"/indicators/310101/{version.data_year}/",
+        Role.ITEM_AUTHOR: "/admin/",
+        Role.ITEM_REVIEWER: "/admin/",
+        Role.INSTITUTION: "/creditbank/verify/",
+    }
+    for role, where in landing.items():
+        make_user(role, district=huangpu, username=f"u-{role}", password=PASSWORD)
+        context = browser.new_context(locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        _sign_in(page, live_server.url, f"u-{role}")
+        page.wait_for_url(live_server.url + where)
+        if where == "/creditbank/verify/":
+            assert serious_violations(page) == []
+        context.close()
