@@ -290,6 +290,9 @@ class InstrumentForm(WagtailAdminModelForm):
             "domain_code",
             "mode",
             "language",
+            "precision_rule",
+            "precision_min_items",
+            "precision_se_target",
         ]
         widgets = {
             "description_zh": forms.Textarea(attrs={"rows": 3}),
@@ -300,6 +303,9 @@ class InstrumentForm(WagtailAdminModelForm):
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = list(django_settings.LANGUAGES)
         self.fields["language"].initial = "zh-hans"
+        for name in ("precision_rule", "precision_min_items", "precision_se_target"):
+            # Left empty: the instrument keeps its rule (a new one: the default).
+            self.fields[name].required = False
         domain = self.fields["domain_code"]
         current = self.instance.domain_code if self.instance.pk else ""
         if current and current not in dict(domain.choices):
@@ -452,6 +458,9 @@ class InstrumentForm(WagtailAdminModelForm):
             "language": data["language"],
             "blueprint": self.cleaned_blueprint,
             "settings": self.settings_from_fields(),
+            "precision_rule": data.get("precision_rule") or None,
+            "precision_min_items": data.get("precision_min_items"),
+            "precision_se_target": data.get("precision_se_target"),
         }
 
 

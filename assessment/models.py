@@ -6,6 +6,7 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -21,6 +22,11 @@ class DeliveryMode(models.TextChoices):
     FIXED = "fixed", _("Fixed form")
     BOOKLET = "booklet", _("Booklet rotation")
     ADAPTIVE = "adaptive", _("Adaptive")
+
+
+class PrecisionRule(models.TextChoices):
+    MIN_ITEMS = "min_items", _("A minimum number of items answered")
+    SE_TARGET = "se_target", _("A standard-error target")
 
 
 class Instrument(models.Model):
@@ -59,6 +65,23 @@ class Instrument(models.Model):
     )
     settings = models.JSONField(_("delivery settings"), default=dict, blank=True)
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    # When a result measures (invariant 9): below it a session gets no level,
+    # no credit and no badge. A fixed form or booklet shorter than the minimum
+    # counts once every item of it is answered.
+    precision_rule = models.CharField(
+        _("precision rule"), max_length=20, choices=PrecisionRule.choices,
+        default=PrecisionRule.MIN_ITEMS,
+        help_text=_("What a session must reach before it gives a level, a credit or a badge."),
+    )
+    precision_min_items = models.PositiveSmallIntegerField(
+        _("minimum items for a level"), default=5, validators=[MinValueValidator(1)],
+        help_text=_("Items the main domain needs answered (a shorter form: all of it)."),
+    )
+    precision_se_target = models.FloatField(
+        _("standard-error target for a level"), default=0.5,
+        validators=[MinValueValidator(0.05), MaxValueValidator(2.0)],
+        help_text=_("The ability's standard error must be at or below this."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -25,6 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, TruncDate
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import get_language
 
 from assessment import items as bank
@@ -33,11 +34,13 @@ from assessment.models import (
     Campaign,
     DeliveryMode,
     Instrument,
+    InstrumentKind,
     Response,
     Result,
     Session,
     SessionStatus,
 )
+from assessment.precision import precision_met
 from learning_platform.accounts.models import User
 
 
@@ -148,20 +151,54 @@ def _cut_score_label(cut_score_set_id: int | None) -> str:
     return row.label if row is not None else ""
 
 
+def session_measured(session: Session) -> bool:
+    """Whether the closed session met its instrument's precision rule (invariant 9)."""
+    results = list(session.results.all())
+    top = (session.instrument.domain_code or "").split(".")[0]
+    main = next((r for r in results if r.domain_code == top), results[0] if results else None)
+    return precision_met(session=session, main=main)
+
+
+def _answer_in_words(result: Result, english: bool) -> str:
+    """A questionnaire area's typical answer, as the words of its answer scale."""
+    mean = (result.profile or {}).get("mean_category")
+    item_ids = list(((result.profile or {}).get("items") or {}).keys())
+    if mean is None or not item_ids:
+        return ""
+    try:
+        options = bank.item_for_delivery(int(item_ids[0])).payload.get("options", [])
+    except Exception:  # noqa: BLE001 - an item withdrawn since: no words, no error page
+        return ""
+    if not options:
+        return ""
+    option = options[min(len(options) - 1, max(0, int(round(float(mean)))))]
+    text = option.get("text_html_en") if english and option.get("text_html_en") \
+        else option.get("text_html")
+    return strip_tags(text or "").strip()
+
+
 def results_payload(session: Session) -> list[dict[str, Any]]:
-    """The results of a closed session with each level's meaning and next step."""
+    """The results of a closed session with each level's meaning and next step.
+
+    A session too short for its instrument's precision rule gets no level
+    (``measured`` False); a questionnaire gives its areas in words.
+    """
     english = (get_language() or "").startswith("en")
     names = bank.domain_names()
+    measured = session_measured(session)
+    questionnaire = session.instrument.kind != InstrumentKind.ABILITY
     out = []
     for result in session.results.all():
         name_zh, name_en = names.get(result.domain_code, (result.domain_code, ""))
         # The level and levels of the cut-score version the result recorded: activating a
-        # new version never changes a past result.
+        # new version never changes a past result. A result that missed its precision
+        # rule, and a questionnaire, get no level.
         version = result.cut_score_set_id
         level = bank.level_for(result.domain_code, result.theta, cut_score_set_id=version) \
-            if result.theta is not None and version else None
+            if result.theta is not None and version and measured and not questionnaire \
+            else None
         levels = bank.domain_levels(result.domain_code, cut_score_set_id=version) \
-            if result.theta is not None and version else []
+            if level is not None else []
         attained = next((lv for lv in levels if getattr(lv, "attained", False)), None)
         out.append({
             "domain_code": result.domain_code,
@@ -186,6 +223,9 @@ def results_payload(session: Session) -> list[dict[str, Any]]:
                 for lv in levels
             ],
             "profile": result.profile,
+            "measured": measured,
+            "questionnaire": questionnaire,
+            "answer_words": _answer_in_words(result, english) if questionnaire else "",
         })
     return out
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from assessment import selectors, services
 from assessment.background import FIELDS, field_choices, field_labels
-from assessment.models import Campaign, CampaignKind, SessionStatus
+from assessment.models import Campaign, CampaignKind, InstrumentKind, SessionStatus
 from learning_platform.errors import ApiError
 
 
@@ -92,6 +92,7 @@ def session_begin(request: HttpRequest, campaign_id: int) -> HttpResponse:
     return render(request, "assessment/start.html", {
         "card": _campaign_card(campaign), "questions": questions, "required": required,
         "invited": bool(services.campaign_invitation_path(campaign)),
+        "questionnaire": campaign.instrument.kind == InstrumentKind.QUESTIONNAIRE,
         "consent_errors": errors.get("consent", []),
         "code_errors": errors.get("invitation_code", []),
         "other_errors": [m for k, ms in errors.items()
@@ -201,9 +202,14 @@ def result_page(request: HttpRequest, session_id: Any) -> HttpResponse:
     session = _refreshed(request, session_id)
     if session.status == SessionStatus.IN_PROGRESS:
         return redirect(session.get_absolute_url())
+    results = selectors.results_payload(session)
+    instrument = session.instrument
     return render(request, "assessment/result.html", {
-        "session": session, "results": selectors.results_payload(session),
-        "instrument_name": selectors.localized(session.instrument, "name"),
+        "session": session, "results": results,
+        "instrument_name": selectors.localized(instrument, "name"),
+        "questionnaire": instrument.kind == InstrumentKind.QUESTIONNAIRE,
+        "measured": all(r["measured"] for r in results),
+        "rule": instrument.precision_rule, "min_items": instrument.precision_min_items,
     })
 
 

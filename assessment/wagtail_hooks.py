@@ -168,6 +168,18 @@ class InstrumentViewSet(ModelViewSet):
                 ],
                 heading=_("Adaptive tests: length, stopping and exposure control"),
             ),
+            MultiFieldPanel(
+                [
+                    FieldPanel("precision_rule"),
+                    FieldRowPanel(
+                        [
+                            FieldPanel("precision_min_items"),
+                            FieldPanel("precision_se_target"),
+                        ]
+                    ),
+                ],
+                heading=_("When a result gives a level"),
+            ),
         ],
         base_form_class=InstrumentForm,
     )

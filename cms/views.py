@@ -102,7 +102,12 @@ def _dashboard_choice(figures: Figures, request: HttpRequest) -> tuple[str, str 
     domain = request.GET.get("domain", "")
     if domain not in domains:
         domain = "info" if "info" in domains else domains[0]
-    district = request.GET.get("district") or _user_district_code(request)
+    # A district officer's dashboard opens on their district; choosing 全市
+    # (an empty ``district``) shows the whole city.
+    if "district" in request.GET:
+        district = request.GET["district"]
+    else:
+        district = _user_district_code(request)
     if district not in figures.district_order:
         district = None
     return domain, district, domains

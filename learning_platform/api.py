@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 
@@ -115,3 +117,12 @@ def _mount() -> None:
 
 
 _mount()
+
+
+def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    """Any path under /api/v1/ that no route takes: the API's JSON error, with 404."""
+    return JsonResponse(
+        {"code": "not_found", "message": gettext("No API endpoint at %(path)s.")
+         % {"path": request.path}, "errors": []},
+        status=404,
+    )

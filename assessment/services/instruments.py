@@ -285,8 +285,14 @@ def instrument_create(
     description_zh: str = "",
     description_en: str = "",
     language: str = "zh-hans",
+    precision_rule: str | None = None,
+    precision_min_items: int | None = None,
+    precision_se_target: float | None = None,
 ) -> Instrument:
     """Create an instrument after checking its settings for the delivery mode.
+
+    ``precision_*`` state when a result measures (invariant 9); None keeps the
+    default (at least 5 items in the main domain).
 
     With ``item_blueprint`` (an item-bank blueprint) an adaptive test balances its
     content and limits difficulty by it and is as long as it (unless
@@ -313,9 +319,29 @@ def instrument_create(
         description_en=description_en,
         language=language,
     )
+    precision_apply(
+        instrument, rule=precision_rule, min_items=precision_min_items,
+        se_target=precision_se_target,
+    )
     instrument.full_clean()
     instrument.save()
     return instrument
+
+
+def precision_apply(
+    instrument: Instrument,
+    *,
+    rule: str | None,
+    min_items: int | None,
+    se_target: float | None,
+) -> None:
+    """Set the given precision-rule fields on ``instrument`` (None leaves a field as is)."""
+    if rule is not None:
+        instrument.precision_rule = rule
+    if min_items is not None:
+        instrument.precision_min_items = min_items
+    if se_target is not None:
+        instrument.precision_se_target = se_target
 
 
 @transaction.atomic

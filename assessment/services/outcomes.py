@@ -10,6 +10,7 @@ from django.db import transaction
 
 from assessment import items as bank
 from assessment.models import InstrumentKind, Session
+from assessment.precision import precision_met
 from assessment.services.scoring import _main_result, session_score
 from assessment.services.statistics import (
     LEFT_UNANSWERED,
@@ -45,6 +46,9 @@ def _record_outcome(session: Session) -> None:
 
     main = _main_result(session)
     if main is None or main.theta is None:
+        return
+    if not precision_met(session=session, main=main):
+        # Too short to give a level: no credit, no badge, the account's latest level stays.
         return
     # The result's own level, under the cut-score version it recorded (never recomputed).
     level = bank.level_for(main.domain_code, main.theta,

@@ -15,6 +15,7 @@ from assessment.models import (
     Result,
     Session,
 )
+from assessment.precision import precision_met
 from psychometrics.scoring import estimate_ability
 
 logger = logging.getLogger(__name__)
@@ -82,11 +83,18 @@ def session_score(*, session: Session) -> list[Result]:
                 profile=profile,
             )
         )
+    if not questionnaire and not precision_met(session=session, main=_main_of(session, results)):
+        # Too short to measure: the scores stay for statistics, no level is given.
+        for result in results:
+            result.level_code = ""
     return Result.objects.bulk_create(results)
 
 
 def _main_result(session: Session) -> Result | None:
-    results = list(session.results.all())
+    return _main_of(session, list(session.results.all()))
+
+
+def _main_of(session: Session, results: list[Result]) -> Result | None:
     for result in results:
         if result.domain_code == _top(session.instrument.domain_code):
             return result

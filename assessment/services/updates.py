@@ -22,6 +22,7 @@ from assessment.services.instruments import (
     _campaign_fields_check,
     _instrument_fields_check,
     instrument_settings_clean,
+    precision_apply,
 )
 
 
@@ -66,6 +67,9 @@ def instrument_update(
     description_zh: str = "",
     description_en: str = "",
     language: str = "zh-hans",
+    precision_rule: str | None = None,
+    precision_min_items: int | None = None,
+    precision_se_target: float | None = None,
 ) -> Instrument:
     """Replace an instrument's fields and settings, checked as ``instrument_create`` does."""
     locked = Instrument.objects.select_for_update().get(pk=instrument.pk)
@@ -103,6 +107,10 @@ def instrument_update(
     locked.settings = _keep_exposure_provenance(
         (locked.settings or {}).get("exposure"),
         instrument_settings_clean(mode=mode, settings=settings),
+    )
+    precision_apply(
+        locked, rule=precision_rule, min_items=precision_min_items,
+        se_target=precision_se_target,
     )
     locked.full_clean()
     locked.save()

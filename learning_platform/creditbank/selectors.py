@@ -314,3 +314,16 @@ def account_summary_totals(*, account: LearningAccount) -> dict[str, Any]:
     )
     return {"outcomes": totals["outcomes"] or 0, "hours": totals["hours"] or Decimal("0"),
             "closed": account.status == AccountStatus.CLOSED}
+
+
+def level_name(*, domain_code: str, level_code: str, language: str = "zh-hans") -> str:
+    """The name of a domain's level (its code when the bank no longer has it)."""
+    if not level_code:
+        return ""
+    from itembank.selectors import domain_levels
+
+    english = language.startswith("en")
+    for level in domain_levels(domain_code):
+        if level.code == level_code:
+            return (level.name_en if english and level.name_en else level.name_zh) or level_code
+    return level_code

@@ -56,7 +56,12 @@ def profile(request: HttpRequest) -> HttpResponse:
         "profile": data,
         "chart": chart,
         "legend": legend(list(top), data.domain_names),
-        "levels": [(data.domain_names.get(code, code), point) for code, point in data.latest],
+        "levels": [
+            {"name": data.domain_names.get(code, code), "day": point.day,
+             "level": selectors.level_name(domain_code=code, level_code=point.level_code,
+                                           language=language)}
+            for code, point in data.latest
+        ],
         "closed": account.status == AccountStatus.CLOSED,
         "closure_requested": account.status == AccountStatus.CLOSURE_REQUESTED,
     })

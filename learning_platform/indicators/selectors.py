@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from learning_platform.accounts.roles import Role
 from learning_platform.accounts.selectors import user_roles
@@ -188,3 +189,36 @@ def comparison(*, user, codes: list[str] | None = None, years: list[int] | None 
                 cells.append((value, "" if value is not None else "—"))
         table.append((item, cells))
     return {"columns": columns, "rows": table}
+
+
+_ROLLUP_SOURCE = re.compile(r"survey roll-up #(?P<pk>\d+)(?: \((?P<name>.*)\))?")
+_CREDIT_SOURCE = re.compile(r"accounts open at the end of (?P<year>\d{4})")
+
+
+def source_text(source: str) -> str:
+    """Say in the reader's language where a platform-supplied value comes from."""
+    match = _ROLLUP_SOURCE.search(source or "")
+    if match and match.group("name"):
+        return _("Monitoring centre sample survey: %(name)s") % {"name": match.group("name")}
+    if match:
+        return _("Monitoring centre sample survey no. %(pk)s") % {"pk": match.group("pk")}
+    match = _CREDIT_SOURCE.search(source or "")
+    if match:
+        return _("Credit-bank learning accounts open at the end of %(year)s") % {
+            "year": match.group("year")}
+    if not source or source == "platform":
+        return _("the platform")
+    return source
+
+
+def fed_interval(row: Row) -> tuple[str, str] | None:
+    """The 95 % interval (low, high) of a platform-supplied survey value, or None."""
+    if row.value is None or row.suppressed:
+        return None
+    low, high = getattr(row, "ci_low", None), getattr(row, "ci_high", None)
+    if low is not None and high is not None:  # the roll-up's own (t) interval
+        return f"{float(low):.1f}", f"{float(high):.1f}"
+    if row.se is None:
+        return None
+    value, half = float(row.value), 1.96 * float(row.se)
+    return f"{max(0.0, value - half):.1f}", f"{value + half:.1f}"

@@ -98,7 +98,9 @@ def _form_context(request, submission: Submission, *, check=None, posted=None) -
          "confirmed": r.item.code in confirmed,
          "error": (check.errors.get(r.item.code) if check else ""),
          "warning": (check.warnings.get(r.item.code) if check else ""),
-         "kind": r.item.kind}
+         "kind": r.item.kind,
+         "source_text": selectors.source_text(r.source) if r.item.kind == ItemKind.FED else "",
+         "interval": selectors.fed_interval(r) if r.item.kind == ItemKind.FED else None}
         for r in rows
     ]
     return {

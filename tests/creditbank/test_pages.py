@@ -114,3 +114,22 @@ def test_district_counts_page_shows_only_own_district_to_an_officer(client, make
 def test_district_counts_page_is_refused_to_citizens(client, citizen):
     client.force_login(citizen)
     assert client.get("/creditbank/districts/").status_code == 403
+
+
+def test_profile_names_levels_and_shows_no_theta_column(client, citizen, record):
+    from itembank.models import Domain, ProficiencyLevel
+
+    info = Domain.objects.get_or_create(code="info", defaults={"name_zh": "信息素养",
+                                                                "kind": "ability"})[0]
+    Domain.objects.get_or_create(code="info.data", defaults={"name_zh": "数据", "parent": info,
+                                                             "kind": "ability"})
+    ProficiencyLevel.objects.create(domain=info, order=4, code="L4", min_theta=1.0,
+                                    name_zh="熟练应用", name_en="Proficient")
+    record(theta=1.2, level="L4", day=(2026, 3, 1))
+    client.force_login(citizen)
+    html = client.get("/creditbank/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    levels = html[html.index('class="cb-levels"'):]
+    levels = levels[:levels.index("</table>")]
+    assert "熟练应用" in levels and ">L4<" not in levels
+    assert "θ" not in levels and "SE" not in levels
+    assert 'class="cb-date"' in levels

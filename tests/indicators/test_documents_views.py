@@ -258,3 +258,23 @@ def test_index_lists_the_districts_years_for_its_staff(client, framework, staff,
     assert "数据审核" in html and "徐汇区" not in html
     login(client, staff["researcher"])
     assert client.get(reverse("indicators:index")).status_code == 302
+
+
+def test_the_form_shows_a_platform_value_with_its_interval_and_a_chinese_source(
+        client, framework, staff, hp, full_form):
+    from learning_platform.indicators.selectors import source_text
+
+    sub = services.submission_ensure(district=hp, year=2022)
+    services.entry_save(submission=sub, user=staff["stat"], data=full_form)
+    services.monitoring_value_feed(
+        district_code="310101", year=2022, item_code="info_literacy_rate", value=37.72,
+        se=3.30, n=184, suppressed=False,
+        source="监测中心 survey roll-up #1 (2025 年市民信息素养监测)")
+    login(client, staff["stat"])
+    html = client.get("/indicators/310101/2022/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    row = html[html.index('data-item="info_literacy_rate"'):]
+    row = row[:row.index("</tr>")]
+    assert "95% 置信区间 31.3–44.2" in row and "184 名受访者" in row
+    assert "监测中心抽样调查：2025 年市民信息素养监测" in row
+    assert "survey roll-up" not in row and "SE 3.30" not in row
+    assert source_text("学分银行 accounts open at the end of 2025").startswith("2025 年末")

@@ -242,6 +242,9 @@ def test_twenty_concurrent_finishes_give_one_score_and_one_outcome(
         make_user, fixed_campaign, item_bank, credit_rule):
     from learning_platform.creditbank.models import CreditEntry, LearningOutcome
 
+    # Two answers must give a result that counts (invariant 9), so the rule asks for two.
+    fixed_campaign.instrument.precision_min_items = 2
+    fixed_campaign.instrument.save(update_fields=["precision_min_items"])
     user = make_user()
     session = _start(user, fixed_campaign)
     _answer(session, user, "B")

@@ -66,7 +66,9 @@ class Command(BaseCommand):
                     continue
                 self.stdout.write(f"Demo data of {name} …")
                 module.load_demo(stdout=self.stdout)
-        self.stdout.write(self.style.SUCCESS("Demo ready. Log in at http://127.0.0.1:8000/admin/ with:"))
+        self.stdout.write(self.style.SUCCESS(
+            "Demo ready. Sign in at http://127.0.0.1:8000/accounts/login/ "
+            "(each role lands on its own start page) with:"))
         for username, role, code, _name in DEMO_USERS:
             where = f" ({code})" if code else ""
             self.stdout.write(f"  {username:<13} {DEMO_PASSWORD}   {Role(role).label}{where}")
