@@ -10,7 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import (
+    BooleanColumn,
+    Column,
+    DateColumn,
+    LiveStatusTagColumn,
+    UserColumn,
+)
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
@@ -89,8 +95,9 @@ class ItemViewSet(SnippetViewSet):
     filterset_class = ItemFilterSet
     search_fields = ["code", "stem", "stem_en"]
     search_backend_name = None   # plain ORM search, so it combines with every filter
-    list_display = ["code", "kind", "domain", "status_string", DetailColumn("detail",
-                                                                           label=_("Detail"))]
+    list_display = ["code", Column("kind", accessor="get_kind_display", label=_("kind")),
+                    "domain", LiveStatusTagColumn(label=_("Status")),
+                    DetailColumn("detail", label=_("Detail"))]
     index_view_class = ItemIndexView
     # the filtered listing downloads as CSV/XLSX that the import page takes back
     list_export = COLUMNS
@@ -104,7 +111,13 @@ class ParameterSetViewSet(SnippetViewSet):
     icon = "table"
     menu_label = _("Parameter sets")
     add_to_admin_menu = False
-    list_display = ["name", "model", "is_active", "is_demo", "created_at", "approved_by"]
+    list_display = [
+        "name", "model",
+        BooleanColumn("is_active", label=_("active")),
+        BooleanColumn("is_demo", label=_("demonstration set")),
+        DateColumn("created_at", label=_("Created")),
+        UserColumn("approved_by", label=_("Approved by")),
+    ]
 
 
 class DomainViewSet(SnippetViewSet):

@@ -165,8 +165,13 @@ def verify(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 document = json.loads(raw)
-            except (ValueError, UnicodeDecodeError) as exc:
-                error = _("This is not a JSON document: %(error)s") % {"error": exc}
+            except UnicodeDecodeError:
+                error = _("This file is not UTF-8 text, so it cannot be a credential.")
+            except ValueError as exc:
+                # The parser's message is English; give the position in words instead.
+                error = _("This is not a JSON document (the text stops making sense at line %(line)s, "
+                          "column %(column)s). Paste the whole credential file.") % {
+                    "line": getattr(exc, "lineno", 1), "column": getattr(exc, "colno", 1)}
             else:
                 result = services.credential_verify(document)
     return render(request, "creditbank/verify.html",
