@@ -286,6 +286,17 @@ def group_weighted_sums(
     return out.reshape(n_groups, k, weights.shape[1])
 
 
+def _per_weight(sums: FloatArray, weight: FloatArray) -> FloatArray:
+    """Divide weighted sums by the summed weight; a group without weight gives nan.
+
+    A group that has no respondents (or that a replicate zeroes out) has weight 0, so its
+    estimate is 0/0: nan is the intended "no estimate", which ``_finish`` reports as such,
+    not a numerical fault worth a RuntimeWarning on every run.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sums / weight
+
+
 def _sums(inp: _Inputs, columns: FloatArray, include_total: bool) -> FloatArray:
     s = group_weighted_sums(columns, inp.codes, inp.n_groups, inp.weights)
     if len(inp.labels) > inp.n_groups:
@@ -364,7 +375,7 @@ def estimate_mean(
     s = _sums(
         inp, np.column_stack([np.ones(inp.values.shape[0]), inp.values]), include_total
     )
-    theta = s[:, 1:, :] / s[:, :1, :]
+    theta = _per_weight(s[:, 1:, :], s[:, :1, :])
     return _finish("mean", inp, theta, interval, confidence)
 
 
@@ -405,8 +416,8 @@ def estimate_sd(
     y = y - np.average(y, weights=inp.weights[:, 0], axis=0)
     s = _sums(inp, np.column_stack([np.ones(y.shape[0]), y, y * y]), include_total)
     m = y.shape[1]
-    mean = s[:, 1 : m + 1] / s[:, :1]
-    var = s[:, m + 1 :] / s[:, :1] - mean**2
+    mean = _per_weight(s[:, 1 : m + 1], s[:, :1])
+    var = _per_weight(s[:, m + 1 :], s[:, :1]) - mean**2
     return _finish("sd", inp, np.sqrt(np.maximum(var, 0.0)), interval, confidence)
 
 
@@ -432,7 +443,7 @@ def estimate_percentage(
         np.column_stack([np.ones(at_or_above.shape[0]), at_or_above]),
         include_total,
     )
-    theta = scale * s[:, 1:, :] / s[:, :1, :]
+    theta = scale * _per_weight(s[:, 1:, :], s[:, :1, :])
     return _finish(f"percentage >= {cut:g}", inp, theta, interval, confidence)
 
 
@@ -467,7 +478,7 @@ def estimate_level_percentages(
         inp, np.column_stack([np.ones(n), onehot.astype(np.float64)]), include_total
     )
     g, _, cc = s.shape
-    theta = scale * s[:, 1:, :].reshape(g, m, n_levels, cc) / s[:, :1, None, :]
+    theta = scale * _per_weight(s[:, 1:, :].reshape(g, m, n_levels, cc), s[:, :1, None, :])
     return _finish("level percentages", inp, theta, interval, confidence, labels)
 
 
