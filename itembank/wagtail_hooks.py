@@ -6,12 +6,12 @@ from __future__ import annotations
 import django_filters
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import (
-    BooleanColumn,
     Column,
     DateColumn,
     LiveStatusTagColumn,
@@ -75,6 +75,14 @@ class DetailColumn(Column):
                            _("Preview, curve and statistics"))
 
 
+class YesNoColumn(Column):
+    """A boolean in words (是/否): Wagtail's BooleanColumn titles its icons "True"/"False"."""
+
+    def get_value(self, instance):
+        value = super().get_value(instance)
+        return gettext("Yes") if value else gettext("No")
+
+
 class ItemIndexView(IndexView):
     """The item listing; its CSV/XLSX download writes the import template's columns."""
 
@@ -113,8 +121,8 @@ class ParameterSetViewSet(SnippetViewSet):
     add_to_admin_menu = False
     list_display = [
         "name", "model",
-        BooleanColumn("is_active", label=_("active")),
-        BooleanColumn("is_demo", label=_("demonstration set")),
+        YesNoColumn("is_active", label=_("active")),
+        YesNoColumn("is_demo", label=_("demonstration set")),
         DateColumn("created_at", label=_("Created")),
         UserColumn("approved_by", label=_("Approved by")),
     ]
