@@ -160,5 +160,6 @@ def _make_results(user, *, large: int, small: int) -> None:
                                            opens_at=timezone.now() - timedelta(days=1))
         for _ in range(n):
             session = Session.objects.create(campaign=campaign, instrument=instrument, user=user,
-                                             consented_at=timezone.now())
+                                             consented_at=timezone.now(),
+                                             started_at=timezone.now())
             Result.objects.create(session=session, domain_code="info", theta=0.1, se=0.3)
