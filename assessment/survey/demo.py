@@ -177,18 +177,7 @@ def load_demo(*, stdout) -> None:
                                  ).reference_parameters()
     run_pipeline(campaign, reference=reference, stdout=stdout,
                  name=f"{DEMO_YEAR}年区级素养汇总(模拟)")
-    _statistics_schedule(campaign)
     stdout.write(f"  survey: demo roll-up published in {time.perf_counter() - t0:.0f} s")
-
-
-def _statistics_schedule(campaign) -> None:
-    """Queue the item statistics of the delivered sessions (bulk-created, so no session
-    close scheduled them); the demo's task worker fills them in a few minutes."""
-    from assessment.models import Response
-    from assessment.services import item_statistics_schedule
-
-    item_statistics_schedule(item_ids=sorted(set(
-        Response.objects.filter(session__campaign=campaign).values_list("item_id", flat=True))))
 
 
 def _bank_ready() -> bool:
