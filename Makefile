@@ -21,9 +21,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 install: $(VENV)/.installed
 
+# Setting up logs warnings and errors only (Wagtail logs every page and item it saves at INFO).
+DEMO_SETUP_ENV := $(DEMO_ENV) LOG_LEVEL=WARNING
+
 demo: install
-	$(DEMO_ENV) $(PY) manage.py migrate --noinput
-	$(DEMO_ENV) $(PY) manage.py demo_setup
+	@$(DEMO_SETUP_ENV) $(PY) manage.py migrate --noinput -v 0
+	@$(DEMO_SETUP_ENV) $(PY) manage.py demo_setup
 	@echo "Starting the task worker and the ASGI server at http://$(HOST):$(PORT)/ (Ctrl-C stops both)."
 	@$(DEMO_ENV) $(PY) manage.py db_worker --queue-name '*' --no-reload -v 0 & \
 	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

@@ -282,38 +282,20 @@ class TrendBlock(ChartBlock):
         label = gettext_lazy("Chart: trend across waves")
 
 
-METHOD_LABELS = {
-    "sample": gettext_lazy("Sample"),
-    "weights": gettext_lazy("Weights"),
-    "models": gettext_lazy("Models"),
-    "plausible_values": gettext_lazy("Plausible values"),
-    "pvs": gettext_lazy("Plausible values"),
-    "replicates": gettext_lazy("Replicate weights"),
-    "suppression": gettext_lazy("Suppression"),
-}
-
-
 class MethodologyBlock(FigureBlock):
     notes = blocks.RichTextBlock(required=False, label=gettext_lazy("further notes"))
 
     def build(self, figures, value):
-        method = figures.rollup.get("method") or {}
-        items = [(str(METHOD_LABELS.get(k, k)), v if isinstance(v, str) else _json(v))
-                 for k, v in method.items()]
-        return {"items": items, "rollup": figures.rollup}
+        from cms.methods import methods_describe
+
+        methods = methods_describe(figures.rollup.get("method") or {},
+                                   parameter_set_id=figures.rollup.get("parameter_set_id"))
+        return {"methods": methods, "rollup": figures.rollup}
 
     class Meta:
         template = "cms/blocks/methodology.html"
         icon = "help"
         label = gettext_lazy("Methodology notes")
-
-
-def _json(value) -> str:
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {_json(v)}" for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return ", ".join(_json(v) for v in value)
-    return str(value)
 
 
 class ImageBlock(blocks.StructBlock):

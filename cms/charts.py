@@ -85,11 +85,18 @@ def _nice_max(values: list[float], floor: float) -> float:
     return float(top)
 
 
+def text_width(text: str, *, size: float = 15.0) -> float:
+    """Estimate the drawn width of a label: CJK and full-width characters are about one em wide."""
+    return sum(size if ord(ch) >= 0x2E80 else size * 0.58 for ch in text)
+
+
 def bar_chart(chart: Chart, bars: list[Bar], *, unit: str = "%", max_value: float | None = None,
               reference: float | None = None, reference_label: str = "") -> Chart:
     """Draw horizontal bars with 95% interval whiskers; a row without a value shows its note."""
-    label_w, right, row_h, top = 130, 76, 30, 18
-    width = 640
+    right, row_h, top = 76, 30, 18
+    # Wide enough for the longest label (a fixed 130 px clipped "智能手机与数字生活").
+    label_w = int(min(320, max(130, 16 + max((text_width(b.label) for b in bars), default=0))))
+    width = 640 + max(0, label_w - 130)
     plot_w = width - label_w - right
     values = [v for b in bars for v in (b.value, b.high) if v is not None]
     vmax = max_value if max_value is not None else _nice_max(values, 1.0)

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -59,6 +62,19 @@ def domain_name(code: str) -> str:
 def indicator_name(code: str) -> str:
     pair = INDICATOR_NAMES.get(code)
     return _pick(pair) if pair else code
+
+
+def moment_display(value: str | None) -> str:
+    """Return an ISO timestamp as local (Asia/Shanghai) date and minute, or ""."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return ""
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=UTC)
+    return date_format(timezone.localtime(moment), "Y-m-d H:i")
 
 
 class FiguresUnavailable(Exception):
@@ -167,9 +183,11 @@ class Figures:
         ]
         if r.get("parameter_set_id"):
             parts.append(_("parameter set #%(id)s") % {"id": r["parameter_set_id"]})
-        taken = self.snapshot.get("taken_at", "")
-        if taken:
-            parts.append(_("figures taken %(when)s") % {"when": taken[:16].replace("T", " ")})
+        # The moment the roll-up froze the figures (Shanghai time), not when this copy was
+        # read: a dashboard re-reads the roll-up on every load.
+        frozen = moment_display(r.get("created_at") or self.snapshot.get("taken_at"))
+        if frozen:
+            parts.append(_("figures frozen %(when)s") % {"when": frozen})
         return " · ".join(p for p in parts if p)
 
     def domains(self) -> list[str]:

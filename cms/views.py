@@ -72,7 +72,10 @@ def report_chart(request: HttpRequest, page_id: int, block_id: str, fmt: str) ->
 def report_pdf(request: HttpRequest, page_id: int) -> HttpResponse:
     """Export a report, charts included, as PDF for print."""
     page = report_for_request(request=request, page_id=page_id)
-    pdf = exports.report_pdf(page=page, request=request)
+    if request.GET.get("draft") == "1":
+        pdf = exports.report_pdf(page=page, request=request)
+    else:
+        pdf = exports.report_pdf_cached(page=page, request=request)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{page.slug}.pdf"'
     return response

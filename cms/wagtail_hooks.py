@@ -32,3 +32,10 @@ def report_header_buttons(page, user, view_name, next_url=None):
 @hooks.register("register_page_listing_more_buttons")
 def report_listing_buttons(page, user, next_url=None):
     yield from _report_buttons(page, user)
+
+
+@hooks.register("construct_homepage_panels")
+def add_attention_panels(request, panels):
+    from cms.admin_panels import homepage_panels_add
+
+    homepage_panels_add(request, panels)

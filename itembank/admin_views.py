@@ -55,23 +55,53 @@ def item_detail(request, pk):
     stats = getattr(item, "statistics", None) if hasattr(item, "statistics") else None
     return TemplateResponse(request, "itembank/admin/item_detail.html", {
         "item": item, "payload": payload, "curve": curve, "stats": stats,
-        "history": parameter_history(item.pk), "revision": revision,
+        "history": [_history_display(row) for row in parameter_history(item.pk)],
+        "revision": revision,
         "page_title": item.code,
     })
 
 
-def _latest_abilities() -> tuple[list[float], str]:
-    """Thetas of the latest campaign's results (the survey's ability distribution)."""
+def _three(value) -> str:
+    """Show a parameter to three decimals (a stored float prints 16 digits otherwise)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return f"{value:.3f}"
+
+
+def _history_display(row: dict) -> dict:
+    return {
+        **row,
+        "thresholds": [_three(v) for v in (row.get("thresholds") or [])],
+        "se": {k: _three(v) for k, v in (row.get("se") or {}).items()},
+        "fit": {k: _three(v) for k, v in (row.get("fit") or {}).items()},
+    }
+
+
+def _campaign_abilities(chosen: str | None) -> tuple[list[float], dict | None, list[dict]]:
+    """Thetas of one campaign's results for the Wright map, and the campaigns to choose from.
+
+    The default is the campaign with the most respondents (the survey), not the latest one,
+    which may be a practice campaign with a single respondent.
+    """
+    from django.db.models import Count
+
     try:
         result_model = apps.get_model("assessment", "Result")
     except LookupError:
-        return [], ""
+        return [], None, []
     qs = result_model.objects.filter(theta__isnull=False, domain_code__startswith="info")
-    latest = qs.order_by("-pk").values_list("session__campaign_id", flat=True).first()
-    if latest is None:
-        return [], ""
-    values = list(qs.filter(session__campaign_id=latest).values_list("theta", flat=True)[:20000])
-    return values, str(latest)
+    campaigns = [
+        {"id": row["session__campaign_id"], "name": row["session__campaign__name_zh"],
+         "n": row["n"]}
+        for row in qs.values("session__campaign_id", "session__campaign__name_zh")
+        .annotate(n=Count("pk")).order_by("-n", "-session__campaign_id")
+    ]
+    if not campaigns:
+        return [], None, []
+    current = next((c for c in campaigns if str(c["id"]) == (chosen or "")), campaigns[0])
+    values = list(qs.filter(session__campaign_id=current["id"])
+                  .values_list("theta", flat=True)[:20000])
+    return values, current, campaigns
 
 
 def bank_overview(request):
@@ -96,7 +126,7 @@ def bank_overview(request):
         rows.append({"domain": d, "total": len(ids), "counts": counts,
                      "uncalibrated": sum(1 for pk in ids if pk not in b_by_item),
                      "thin": [c < 2 for c in counts]})
-    abilities, campaign = _latest_abilities()
+    abilities, campaign, campaigns = _campaign_abilities(request.GET.get("campaign"))
     note = ""
     if not abilities:
         abilities = list(np.random.default_rng(0).normal(0, 1, 2000))
@@ -113,7 +143,8 @@ def bank_overview(request):
                     "share": round(100 * r.modal_share)} for r in key_position_balance()]
     return TemplateResponse(request, "itembank/admin/overview.html", {
         "rows": rows, "bands": BAND_LABELS, "wright": wright, "note": note,
-        "campaign": campaign, "active": active, "page_title": _("Item bank overview"),
+        "campaign": campaign, "campaigns": campaigns, "active": active,
+        "page_title": _("Item bank overview"),
         "key_balance": key_balance, "key_alpha": KEY_BALANCE_ALPHA,
     })
 
@@ -122,6 +153,8 @@ def parameter_set_detail(request, pk):
     _require(request, "itembank.view_itemparameterset")
     pset = get_object_or_404(ItemParameterSet, pk=pk)
     params = list(ItemParameter.objects.filter(parameter_set=pset).select_related("item"))
+    for p in params:
+        p.thresholds_display = ", ".join(_three(v) for v in (p.thresholds or []))
     evidence = pset.evidence or {}
     flagged = {str(i) for i in evidence.get("flagged", [])}
     rows = [{"p": p, "fit": p.fit or {}, "flags": [FLAG_LABELS.get(f, f) for f in

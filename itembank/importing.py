@@ -226,9 +226,9 @@ def _parse_row(line: int, row: dict, domains: dict, seen: set) -> tuple[dict | N
         if not get[col]:
             errors.append(RowError(line, col, _("is required")))
     code = get["code"]
-    if code and (code in seen or Item.objects.filter(code=code).exists()):
+    if code and (code.lower() in seen or Item.objects.filter(code__iexact=code).exists()):
         errors.append(RowError(line, "code", _("“%(c)s” already exists") % {"c": code}))
-    seen.add(code)
+    seen.add(code.lower())
     if get["domain"] and get["domain"] not in domains:
         errors.append(RowError(line, "domain", _("unknown domain “%(d)s”") % {"d": get["domain"]}))
     kind = get["kind"]

@@ -8,10 +8,12 @@ database only; nothing that builds a test-taker payload reads those fields.
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -253,7 +255,8 @@ class Item(
     )
 
     panels = [
-        MultiFieldPanel([FieldPanel("code"), FieldPanel("kind"), FieldPanel("scoring"),
+        # A plain text input: Wagtail's slug widget lower-cases the code as it is typed.
+        MultiFieldPanel([FieldPanel("code", widget=forms.TextInput), FieldPanel("kind"), FieldPanel("scoring"),
                          FieldPanel("domain")], heading=_("Identity")),
         FieldPanel("stem"),
         FieldPanel("stem_en"),
@@ -286,6 +289,13 @@ class Item(
         verbose_name_plural = _("items")
         permissions = [("activate_parameterset", "Can activate an item parameter set"),
                        ("view_item_key", "Can see answer keys (exports)")]
+        # Codes keep the author's case (INFO-DATA-UX1) but two codes differing only in case
+        # would be read as the same item by anyone, so uniqueness ignores case.
+        constraints = [models.UniqueConstraint(
+            Lower("code"), name="itembank_item_code_unique_ci",
+            violation_error_message=_("An item with this code already exists (codes are compared "
+                                      "without regard to case)."),
+        )]
 
     def __str__(self) -> str:
         return self.code

@@ -6,11 +6,17 @@ from __future__ import annotations
 import django_filters
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import (
+    Column,
+    DateColumn,
+    LiveStatusTagColumn,
+    UserColumn,
+)
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
@@ -69,6 +75,14 @@ class DetailColumn(Column):
                            _("Preview, curve and statistics"))
 
 
+class YesNoColumn(Column):
+    """A boolean in words (是/否): Wagtail's BooleanColumn titles its icons "True"/"False"."""
+
+    def get_value(self, instance):
+        value = super().get_value(instance)
+        return gettext("Yes") if value else gettext("No")
+
+
 class ItemIndexView(IndexView):
     """The item listing; its CSV/XLSX download writes the import template's columns."""
 
@@ -89,8 +103,9 @@ class ItemViewSet(SnippetViewSet):
     filterset_class = ItemFilterSet
     search_fields = ["code", "stem", "stem_en"]
     search_backend_name = None   # plain ORM search, so it combines with every filter
-    list_display = ["code", "kind", "domain", "status_string", DetailColumn("detail",
-                                                                           label=_("Detail"))]
+    list_display = ["code", Column("kind", accessor="get_kind_display", label=_("kind")),
+                    "domain", LiveStatusTagColumn(label=_("Status")),
+                    DetailColumn("detail", label=_("Detail"))]
     index_view_class = ItemIndexView
     # the filtered listing downloads as CSV/XLSX that the import page takes back
     list_export = COLUMNS
@@ -104,8 +119,14 @@ class ParameterSetViewSet(SnippetViewSet):
     icon = "table"
     menu_label = _("Parameter sets")
     add_to_admin_menu = False
-    list_display = ["name", "model", "status", "is_active", "is_demo", "created_at",
-                    "approved_by"]
+    list_display = [
+        "name", "model",
+        Column("status", label=_("Status"), accessor="get_status_display"),
+        YesNoColumn("is_active", label=_("active")),
+        YesNoColumn("is_demo", label=_("demonstration set")),
+        DateColumn("created_at", label=_("Created")),
+        UserColumn("approved_by", label=_("Approved by")),
+    ]
 
 
 class DomainViewSet(SnippetViewSet):

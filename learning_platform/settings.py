@@ -234,6 +234,15 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "csv", "zip", "png", "jpg", "jpeg"]
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
+# Argon2id first (OWASP minimum, see security/hashers.py): memory-hard and fast enough that
+# a login takes tens of ms, not PBKDF2's 1 s. Older hashes still verify and are upgraded on login.
+PASSWORD_HASHERS = [
+    "learning_platform.security.hashers.Argon2idOWASPHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
 # Platform
 SUPPRESSION_THRESHOLD = env_int("SUPPRESSION_THRESHOLD", default=30, minimum=1)
 

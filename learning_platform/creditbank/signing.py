@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
@@ -305,25 +306,25 @@ def proof_limits_errors(document: Any) -> list[dict[str, str]]:
 @dataclass(frozen=True)
 class ProofCheck:
     ok: bool
-    reason: str
+    reason: str  # a lazy translation: rendered in the reader's language
     verification_method: str = ""
 
 
 def proof_verify(document: Any) -> ProofCheck:
     """Check a document's Data Integrity proof against the key its method names."""
     if not isinstance(document, dict):
-        return ProofCheck(False, "The document is not a JSON object.")
+        return ProofCheck(False, _("The document is not a JSON object."))
     proof = document.get("proof")
     if isinstance(proof, list) and len(proof) == 1:
         proof = proof[0]
     if not isinstance(proof, dict):
-        return ProofCheck(False, "The document carries no proof.")
+        return ProofCheck(False, _("The document carries no proof."))
     if proof.get("type") != "DataIntegrityProof" or proof.get("cryptosuite") != CRYPTOSUITE:
-        return ProofCheck(False, "The proof is not an eddsa-jcs-2022 Data Integrity proof.")
+        return ProofCheck(False, _("The proof is not an eddsa-jcs-2022 Data Integrity proof."))
     method = proof.get("verificationMethod")
     value = proof.get("proofValue")
     if not isinstance(method, str) or not isinstance(value, str) or not value.startswith("z"):
-        return ProofCheck(False, "The proof has no verification method or proof value.")
+        return ProofCheck(False, _("The proof has no verification method or proof value."))
     try:
         public = public_key_from_verification_method(method)
         signature = base58btc_decode(value[1:])
@@ -332,7 +333,8 @@ def proof_verify(document: Any) -> ProofCheck:
         proof_config["@context"] = unsecured.get("@context")
         public.verify(signature, _hash_data(unsecured, proof_config))
     except InvalidSignature:
-        return ProofCheck(False, "The signature does not match the document.", method)
-    except (ValueError, TypeError) as exc:
-        return ProofCheck(False, f"The proof cannot be read: {exc}.", method)
+        return ProofCheck(False, _("The signature does not match the document."), method)
+    except (ValueError, TypeError):
+        # The parser's own text is English and technical; the page says what is wrong in words.
+        return ProofCheck(False, _("The proof cannot be read: its key or signature is malformed."), method)
     return ProofCheck(True, "", method)

@@ -22,7 +22,7 @@ from learning_platform.creditbank.models import (
 from learning_platform.creditbank.signing import proof_limits_errors
 from learning_platform.districts.models import District
 from learning_platform.errors import ApiError
-from learning_platform.jsonbounds import loads_bounded
+from learning_platform.jsonbounds import JsonInputError, loads_bounded
 
 MAX_VERIFY_BYTES = 2_000_000
 
@@ -170,8 +170,16 @@ def verify(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 document = loads_bounded(raw)
-            except (ValueError, UnicodeDecodeError) as exc:
-                error = _("This is not a JSON document: %(error)s") % {"error": exc}
+            except UnicodeDecodeError:
+                error = _("This file is not UTF-8 text, so it cannot be a credential.")
+            except JsonInputError:
+                error = _("This document nests too deeply or holds broken characters, so "
+                          "it cannot be a credential.")
+            except ValueError as exc:
+                # The parser's message is English; give the position in words instead.
+                error = _("This is not a JSON document (the text stops making sense at line %(line)s, "
+                          "column %(column)s). Paste the whole credential file.") % {
+                    "line": getattr(exc, "lineno", 1), "column": getattr(exc, "colno", 1)}
             else:
                 too_long = proof_limits_errors(document)
                 if too_long:

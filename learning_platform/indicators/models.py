@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from learning_platform.private_files import private_storage
@@ -91,6 +92,13 @@ class DataItem(models.Model):
     def __str__(self) -> str:
         return self.name_zh
 
+    @property
+    def display_name(self) -> str:
+        """Return the name in the active language (Chinese when no English name exists)."""
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name_zh
+
 
 class Status(models.TextChoices):
     NOT_STARTED = "not_started", _("Not filled in")       # 未填报
@@ -146,6 +154,14 @@ class ItemValue(models.Model):
         return f"{self.submission} {self.item.code}"
 
 
+class ReviewAction(models.TextChoices):
+    SAVE_DRAFT = "save_draft", _("Saved a draft")
+    SUBMIT = "submit", _("Submitted")
+    APPROVE = "approve", _("Approved")
+    RETURN = "return", _("Returned")
+    LETTER = "letter", _("Completed with the confirmation letter")
+
+
 class ReviewEvent(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=20)
@@ -161,6 +177,26 @@ class ReviewEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.submission} {self.action}"
+
+    # Display only: the stored codes stay plain strings (no migration), the pages show labels.
+    @property
+    def action_label(self) -> str:
+        return _label(ReviewAction, self.action)
+
+    @property
+    def from_status_label(self) -> str:
+        return _label(Status, self.from_status)
+
+    @property
+    def to_status_label(self) -> str:
+        return _label(Status, self.to_status)
+
+
+def _label(choices: type[models.TextChoices], value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
 
 
 class DocumentType(models.TextChoices):

@@ -234,7 +234,7 @@ def entry_check(*, submission: Submission, data: Mapping[str, Any]) -> EntryChec
         check.details[item.code] = str(data.get(f"d_{item.code}", "") or "").strip()[:500]
         if data.get(f"c_{item.code}"):
             check.confirmed.add(item.code)
-        label = f"{item.name_zh}（{item.code}）"
+        label = item.display_name
         if item.value_type == ValueType.TEXT:
             check.texts[item.code] = raw
             continue

@@ -14,8 +14,19 @@ DISTRICT_CODES = [
 ]
 LEVELS = ["L1", "L2", "L3", "L4"]
 NEEDS = ["health", "digital", "culture"]
-METHOD = {"sample": "分层抽样 n=6000", "weights": "raking, trimmed at 5", "models": "2PL",
-          "replicates": "80 paired jackknife"}
+# The shape the survey's roll-up writes (assessment.survey), with raw numbers.
+METHOD = {
+    "sample": {"design": "stratified SRS, district × age band × sex", "allocation": "equal",
+               "n_sampled": 7500, "n_respondents": 6000, "response_rate": 0.7999999999},
+    "weights": {"steps": ["base 1/π", "non-response within strata", "raking", "trimming"],
+                "raking": {"iterations": 4, "max_discrepancy": 8.7e-16, "converged": True,
+                           "n_trimmed": 3, "max_ratio": 5.0}},
+    "replicates": {"method": "JK2", "n": 80},
+    "models": "2PL/GPCM, concurrent calibration over booklets (MML-EM)",
+    "plausible_values": {"n": 10, "model": "latent regression on background PCs and district"},
+    "suppression": {"threshold": 30, "complementary": True},
+    "linking_error": {"info": 0.007647167296329619},
+}
 
 
 def _cell(district, domain, estimate, *, se=2.0, n=400, indicator="attainment_rate",

@@ -91,3 +91,24 @@ def test_chart_svg_is_escaped():
                             rows=[["<b>"]]), [Bar(label="<i>", value=10.0)])
     ElementTree.fromstring(chart.svg)  # well-formed
     assert "<script>" not in chart.svg and "&lt;script&gt;" in chart.svg
+
+
+def test_published_pdf_is_drawn_once_per_revision_and_language(client, make_report, monkeypatch):
+    """A published revision's figures are frozen, so its PDF is drawn once and then reused."""
+    from django.core.cache import cache
+
+    from cms import exports
+
+    cache.clear()
+    page = make_report()
+    drawn = []
+    real = exports.report_pdf
+    monkeypatch.setattr(exports, "report_pdf", lambda **kw: drawn.append(1) or real(**kw))
+    first = client.get(f"/reports/{page.pk}/pdf/").content
+    second = client.get(f"/reports/{page.pk}/pdf/").content
+    assert first == second and len(drawn) == 1
+    client.get(f"/reports/{page.pk}/pdf/", HTTP_ACCEPT_LANGUAGE="en")
+    assert len(drawn) == 2  # another language is another drawing
+    page.save_revision().publish()
+    client.get(f"/reports/{page.pk}/pdf/")
+    assert len(drawn) == 3  # a new revision is drawn afresh

@@ -24,7 +24,41 @@ def test_blocks_render_figures_from_the_rollup(client, make_report):
     # charts are inline SVG with title and desc
     assert html.count("<svg") == 4
     assert "<title" in html and "<desc" in html
-    assert "加权方法说明" in html and "80 paired jackknife" in html
+    assert "加权方法说明" in html
+
+
+def test_methods_are_sentences_and_a_table_not_a_record_dump(client, make_report):
+    """The methods section states design, response rate, weighting, scaling, linking and
+    suppression in Chinese words with rounded numbers; no raw key or float reaches the page."""
+    html = client.get(make_report().url).content.decode()
+    section = html[html.index('class="methodology'):]
+    for words in ("分层随机抽样", "应答率 80.0%", "共邀请 7,500 人，6,000 人作答", "校准经 4 次迭代收敛",
+                  "10 个合理值", "80 组刀切法", "信息素养 0.008", "作答人数少于 30 人", "参数集 #7"):
+        assert words in section, words
+    assert '<table class="methods-table">' in section
+    for raw in ("response_rate", "max_discrepancy", "0.7999", "8.7e-16", "True", "converged",
+                "n_trimmed", "replicates:"):
+        assert raw not in section, raw
+
+
+def test_methods_read_in_english_when_asked(client, make_report):
+    html = client.get(make_report().url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    section = html[html.index('class="methodology'):]
+    assert "a response rate of 80.0%" in section
+    assert "Figures resting on fewer than 30 respondents are not shown." in section
+
+
+def test_source_line_gives_the_freeze_moment_in_shanghai_time(client, make_report):
+    """The roll-up's UTC timestamp is shown as Asia/Shanghai time and stays put across loads."""
+    from cms.figures import moment_display
+
+    assert moment_display("2026-03-01T23:10:00+00:00") == "2026-03-02 07:10"
+    page = make_report()
+    frozen = moment_display(page.rollup_snapshot["rollup"]["created_at"])
+    first = client.get(page.url).content.decode()
+    second = client.get(page.url).content.decode()
+    assert f"数据冻结于 {frozen}（北京时间）" in first
+    assert first.count("数据冻结于") == second.count("数据冻结于") and frozen in second
 
 
 def test_suppressed_cells_never_show_a_figure(client, make_report, snapshot):

@@ -99,6 +99,23 @@ def test_verify_page_by_paste_and_upload(client, citizen, record):
     assert response.status_code == 400
 
 
+def test_verify_page_explains_failures_in_chinese(client, citizen, record):
+    """A tampered badge and a non-JSON paste get Chinese messages, never the parser's English."""
+    outcome = record()
+    client.force_login(citizen)
+    badge = client.get(f"/creditbank/outcomes/{outcome.pk}/badge.json").json()
+    client.logout()
+    badge["name"] = "伪造"
+    html = client.post("/creditbank/verify/", {"document": json.dumps(badge)}).content.decode()
+    assert "签名与文件内容不符" in html and "The signature does not match" not in html
+    html = client.post("/creditbank/verify/", {"document": "not json"}).content.decode()
+    assert "这不是 JSON 文件（第 1 行第 1 列起无法解析）" in html
+    assert "Expecting value" not in html and "line 1 column 1" not in html
+    html = client.post("/creditbank/verify/", {"document": "not json"},
+                       HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "This is not a JSON document" in html
+
+
 def test_district_counts_page_shows_only_own_district_to_an_officer(client, make_user, districts,
                                                                    record):
     record()

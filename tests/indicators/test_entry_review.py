@@ -47,7 +47,11 @@ def test_bad_input_is_named_and_saves_nothing(sub, staff, full_form, code, raw, 
     data = dict(full_form, **{f"v_{code}": raw, "v_special_budget": "9999"})
     check = services.entry_save(submission=sub, user=staff["stat"], data=data, submit=True)
     assert code in check.errors and fragment in check.errors[code]
-    assert f"（{code}）" in check.errors[code]
+    # the data item is named in words, never by its code
+    from learning_platform.indicators.models import DataItem
+
+    assert DataItem.objects.filter(code=code).first().name_zh in check.errors[code]
+    assert code not in check.errors[code]
     after = {v.item.code: (v.value, v.text) for v in sub.values.select_related("item")}
     assert after == before  # the valid change to special_budget was not half-saved either
     sub.refresh_from_db()
@@ -208,3 +212,17 @@ def test_credit_bank_accounts_are_filled_from_the_credit_bank(framework, staff, 
     assert rows["credit_bank_accounts"].source == value.source
     with pytest.raises(PermissionDenied):
         services.credit_bank_accounts_feed(user=staff["citizen"], year=2022)
+
+
+def test_review_history_shows_actions_and_statuses_in_words(sub, staff, full_form, client):
+    """The entry page's history says 保存草稿 / 提交 / 填报 → 初审, never save_draft or first_review."""
+    services.entry_save(submission=sub, user=staff["stat"], data=full_form)
+    services.entry_save(submission=sub, user=staff["stat"], data=full_form, submit=True)
+    client.force_login(staff["stat"])
+    from django.urls import reverse
+
+    html = client.get(reverse("indicators:form", args=[sub.district.code, sub.year])).content.decode()
+    history = html[html.rindex("<table"):]
+    assert "保存草稿" in history and "提交" in history and "填报 → 初审" in history
+    for raw in ("save_draft", "submit<", "first_review", "not_started", "draft →"):
+        assert raw not in history, raw
