@@ -139,8 +139,8 @@ class ItemValue(models.Model):
     source = models.CharField(max_length=200, blank=True)  # empty = typed by the statistician
     se = models.FloatField(null=True, blank=True)
     # 95% interval of a figure the platform supplies (e.g. the attainment rate).
-    ci_low = models.FloatField(_("95% interval, lower"), null=True, blank=True)
-    ci_high = models.FloatField(_("95% interval, upper"), null=True, blank=True)
+    ci_low = models.FloatField(_("lower limit of the 95 per cent interval"), null=True, blank=True)
+    ci_high = models.FloatField(_("upper limit of the 95 per cent interval"), null=True, blank=True)
     n = models.IntegerField(null=True, blank=True)
     suppressed = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)

@@ -13,11 +13,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='itemvalue',
             name='ci_high',
-            field=models.FloatField(blank=True, null=True, verbose_name='95% interval, upper'),
+            field=models.FloatField(blank=True, null=True, verbose_name='upper limit of the 95 per cent interval'),
         ),
         migrations.AddField(
             model_name='itemvalue',
             name='ci_low',
-            field=models.FloatField(blank=True, null=True, verbose_name='95% interval, lower'),
+            field=models.FloatField(blank=True, null=True, verbose_name='lower limit of the 95 per cent interval'),
         ),
     ]
