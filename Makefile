@@ -27,9 +27,10 @@ DEMO_SETUP_ENV := $(DEMO_ENV) LOG_LEVEL=WARNING
 demo: install
 	@$(DEMO_SETUP_ENV) $(PY) manage.py migrate --noinput -v 0
 	@$(DEMO_SETUP_ENV) $(PY) manage.py demo_setup
-	@echo "Starting the task worker and the ASGI server at http://$(HOST):$(PORT)/ (Ctrl-C stops both)."
+	@echo "Starting the task worker and the ASGI server at http://$(HOST):$(PORT)/ (Ctrl-C stops all)."
 	@$(DEMO_ENV) $(PY) manage.py db_worker --queue-name '*' --no-reload -v 0 & \
-	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  worker=$$!; $(DEMO_ENV) $(PY) manage.py survey_jobs_sweep --every 30 & \
+	  sweeper=$$!; trap 'kill $$worker $$sweeper 2>/dev/null' EXIT INT TERM; \
 	  $(DEMO_ENV) $(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
 # Browser tests need Debian's chromium (apt-get install chromium fonts-noto-cjk);
