@@ -104,8 +104,14 @@ def campaign_create(request: HttpRequest, body: CampaignIn):
              url_name="assessment_campaign_close", operation_id="assessment_campaign_close")
 def campaign_close(request: HttpRequest, campaign_id: int):
     """Close the campaign now: no session starts after this (its data can then be frozen)."""
+    from django.core.exceptions import PermissionDenied
+
     campaign = Campaign.objects.select_related("instrument").get(pk=campaign_id)
-    _require_campaign_manager(request.user, kind=campaign.kind, change=True)
+    try:
+        _require_campaign_manager(request.user, kind=campaign.kind, change=True)
+    except PermissionDenied:
+        # one who may not close it learns nothing of it: forbidden answers as missing
+        raise Campaign.DoesNotExist from None
     return campaign_out(services.campaign_close(campaign=campaign))
 
 

@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.functional import cached_property
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
@@ -225,8 +225,8 @@ class SurveyReportPage(Page):
         if self.figures is not None:
             return ""
         if self.rollup_id is None:
-            return _t("This report has no roll-up figures yet; choose a roll-up.")
-        return _t("The figures of roll-up #%(id)s have not been taken yet.") % {"id": self.rollup_id}
+            return gettext("This report has no roll-up figures yet; choose a roll-up.")
+        return gettext("The figures of roll-up #%(id)s have not been taken yet.") % {"id": self.rollup_id}
 
     def get_context(self, request, *args, **kwargs):
         from cms.selectors import RollUpMissing

@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from .charts import curves_svg, wright_map_svg
@@ -174,15 +174,15 @@ def parameter_set_detail(request, pk):
 
 # Flag codes of the calibration evidence (assessment.survey.pipeline.evidence).
 FLAG_LABELS = {
-    "misfit": _lazy("Infit/outfit outside 0.7–1.3"),
-    "sx2": _lazy("S-X² misfit (p < 0.01)"),
-    "dif_sex": _lazy("DIF by sex (class C)"),
-    "dif_age_band": _lazy("DIF by age band (class C)"),
-    "dif_district_group": _lazy("DIF by district group (class C)"),
-    "drift": _lazy("Drifted from the previous wave (> 0.5 logit)"),
+    "misfit": gettext_lazy("Infit/outfit outside 0.7–1.3"),
+    "sx2": gettext_lazy("S-X² misfit (p < 0.01)"),
+    "dif_sex": gettext_lazy("DIF by sex (class C)"),
+    "dif_age_band": gettext_lazy("DIF by age band (class C)"),
+    "dif_district_group": gettext_lazy("DIF by district group (class C)"),
+    "drift": gettext_lazy("Drifted from the previous wave (> 0.5 logit)"),
 }
-GROUP_LABELS = {"sex": _lazy("Sex"), "age_band": _lazy("Age band"),
-                "district_group": _lazy("District group")}
+GROUP_LABELS = {"sex": gettext_lazy("Sex"), "age_band": gettext_lazy("Age band"),
+                "district_group": gettext_lazy("District group")}
 
 
 def _dif_summary(dif: dict) -> list[dict]:

@@ -63,7 +63,6 @@ from .schemas import (  # noqa: E402
     ActivateIn,
     CutScoreSetIn,
     CutScoreSetOut,
-    ErrorOut,
     ParameterSetOut,
     ReviewIn,
 )
@@ -101,7 +100,7 @@ def parameter_set_get(request, set_id: int):
     return _pset_out(get_object_or_404(ItemParameterSet, pk=set_id))
 
 
-@router.post("/parameter-sets/{set_id}/review", response={200: ParameterSetOut, 422: ErrorOut},
+@router.post("/parameter-sets/{set_id}/review", response={200: ParameterSetOut},
              url_name="itembank_parameter_set_review",
              operation_id="itembank_parameter_set_review")
 def parameter_set_review(request, set_id: int, data: ReviewIn):
@@ -114,7 +113,7 @@ def parameter_set_review(request, set_id: int, data: ReviewIn):
 
 
 @router.post("/parameter-sets/{set_id}/activate",
-             response={200: ParameterSetOut, 422: ErrorOut},
+             response={200: ParameterSetOut},
              url_name="itembank_parameter_set_activate",
              operation_id="itembank_parameter_set_activate")
 def parameter_set_activate(request, set_id: int, data: ActivateIn):
@@ -137,7 +136,7 @@ def cut_score_set_list(request, domain: str = ""):
     return [_cut_out(c) for c in qs]
 
 
-@router.post("/cut-score-sets", response={201: CutScoreSetOut, 422: ErrorOut},
+@router.post("/cut-score-sets", response={201: CutScoreSetOut},
              url_name="itembank_cut_score_set_create",
              operation_id="itembank_cut_score_set_create")
 def cut_score_set_create(request, data: CutScoreSetIn):
@@ -153,7 +152,7 @@ def cut_score_set_create(request, data: CutScoreSetIn):
     return 201, _cut_out(row)
 
 
-@router.post("/cut-score-sets/{set_id}/review", response={200: CutScoreSetOut, 422: ErrorOut},
+@router.post("/cut-score-sets/{set_id}/review", response={200: CutScoreSetOut},
              url_name="itembank_cut_score_set_review",
              operation_id="itembank_cut_score_set_review")
 def cut_score_set_review(request, set_id: int, data: ReviewIn):
@@ -165,7 +164,7 @@ def cut_score_set_review(request, set_id: int, data: ReviewIn):
 
 
 @router.post("/cut-score-sets/{set_id}/activate",
-             response={200: CutScoreSetOut, 422: ErrorOut},
+             response={200: CutScoreSetOut},
              url_name="itembank_cut_score_set_activate",
              operation_id="itembank_cut_score_set_activate")
 def cut_score_set_activate(request, set_id: int):

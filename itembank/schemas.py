@@ -64,6 +64,3 @@ class CutScoreSetOut(Schema):
     reviewed_at: datetime | None
     activated_at: datetime | None
 
-
-class ErrorOut(Schema):
-    detail: Any

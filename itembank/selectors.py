@@ -198,6 +198,21 @@ def _described(cut_set: CutScoreSet, domain_code: str) -> list[Level]:
     return out
 
 
+def level_display_name(domain_code: str, level_code: str, *, english: bool = False) -> str:
+    """The name of a level code, from the domain's or its nearest ancestor's levels.
+
+    Names do not depend on a cut-score version, so a past result keeps its level's name
+    even when no version of its domain is active any more. Empty when no level has the code.
+    """
+    domain = Domain.objects.filter(code=domain_code).first()
+    while domain is not None:
+        level = ProficiencyLevel.objects.filter(domain=domain, code=level_code).first()
+        if level is not None:
+            return (level.name_en if english and level.name_en else level.name_zh) or ""
+        domain = domain.parent
+    return ""
+
+
 def domain_levels(domain_code: str, *, cut_score_set_id: int | None = None) -> list[Level]:
     """Levels of the domain with the cut scores of one version (default: the active one).
 

@@ -320,10 +320,7 @@ def level_name(*, domain_code: str, level_code: str, language: str = "zh-hans") 
     """The name of a domain's level (its code when the bank no longer has it)."""
     if not level_code:
         return ""
-    from itembank.selectors import domain_levels
+    from itembank.selectors import level_display_name
 
     english = language.startswith("en")
-    for level in domain_levels(domain_code):
-        if level.code == level_code:
-            return (level.name_en if english and level.name_en else level.name_zh) or level_code
-    return level_code
+    return level_display_name(domain_code, level_code, english=english) or level_code

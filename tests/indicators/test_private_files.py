@@ -67,7 +67,7 @@ def test_the_migration_moves_existing_files_out_of_media(framework, staff, hp,
     from django.apps import apps
 
     migration = importlib.import_module(
-        "learning_platform.indicators.migrations.0002_private_storage_for_documents_and_letters")
+        "learning_platform.indicators.migrations.0003_private_storage_for_documents_and_letters")
     doc = services.document_save(user=staff["stat"], district=hp, fields=fields(indicators),
                                  main_file=pdf())
     row = doc.files.get()

@@ -22,6 +22,15 @@ LEVELS = [{"code": "L1"}, {"code": "L2", "min_theta": -0.3, "attained": True},
           {"code": "L3", "min_theta": 0.9}]
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """These tests read the English messages (the Chinese ones are checked elsewhere)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def domain(db):
     return Domain.objects.create(code="science", name_zh="科学素养", kind="ability")
@@ -77,6 +86,7 @@ def _researcher_client(client, make_user):
     user = make_user()
     user_role_assign(user=user, role=Role.RESEARCHER)
     client.force_login(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 
 
@@ -89,7 +99,8 @@ def test_cut_score_api_create_review_activate(client, make_user, domain):
                        content_type="application/json").status_code == 403
     client = _researcher_client(client, make_user)
     bad = client.post("/api/v1/itembank/cut-score-sets",
-                      {**body, "levels": LEVELS[:1]}, content_type="application/json")
+                      {**body, "levels": LEVELS[:1]}, content_type="application/json",
+                      HTTP_ACCEPT_LANGUAGE="en")
     assert bad.status_code == 422 and "two levels" in bad.content.decode()
     made = client.post("/api/v1/itembank/cut-score-sets", body, content_type="application/json")
     assert made.status_code == 201, made.content
