@@ -40,6 +40,7 @@ class JobOut(Schema):
     kind: str
     status: str
     status_label: str = ""
+    stage_label: str = ""
     progress: float
     stage: str
     error: str = ""
