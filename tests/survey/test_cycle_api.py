@@ -160,7 +160,7 @@ def test_campaign_delivered_closed_frozen_and_rolled_up_through_the_api(
     # scoring on parameters nobody has reviewed is refused, naming the set
     refused = _post(researcher, f"/survey/campaigns/{cid}/jobs", {"kind": "score",
                                                                    "params": {}})
-    assert refused.status_code == 422 and "approved" in refused.content.decode()
+    assert refused.status_code == 422 and "批准" in refused.json()["message"]
     approved = _ok(_post(researcher, f"/survey/calibrations/{cal['calibration_id']}/approve",
                          {"comment": "fit and DIF reviewed"}))
     assert approved["approved_at"]
