@@ -18,7 +18,7 @@ from learning_platform.indicators.models import (
 )
 from learning_platform.indicators.services import DATA_DIR, framework_load
 
-SEED = Path("/work/shared/seeds/001_e7f0ebdf903373f4.txt")
+SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seeds" / "001_e7f0ebdf903373f4.txt"
 
 
 def test_2023_framework_shape(framework):

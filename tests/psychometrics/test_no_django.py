@@ -21,16 +21,21 @@ sys.exit(1 if loaded else 0)
 """
 
 
-def test_psychometrics_and_all_submodules_load_no_django():
-    """Importing every psychometrics module leaves ``django`` out of sys.modules."""
-    res = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
+def _run(script: str) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` in a fresh interpreter that sees only the repository."""
+    return subprocess.run(
+        [sys.executable, "-c", script],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
     )
+
+
+def test_psychometrics_and_all_submodules_load_no_django():
+    """Importing every psychometrics module leaves ``django`` out of sys.modules."""
+    res = _run(SCRIPT)
     assert res.returncode == 0, res.stdout + res.stderr
     assert int(res.stdout.split()[0]) >= 10  # the walk really found the submodules
 
@@ -52,14 +57,7 @@ print(sorted(psychometrics.__all__) == sorted(set(dir(psychometrics)) & set(psyc
 
 def test_import_loads_no_scipy_or_sklearn_until_used():
     """``import psychometrics`` is cheap: heavy libraries load with the part using them."""
-    res = subprocess.run(
-        [sys.executable, "-c", LAZY],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-    )
+    res = _run(LAZY)
     assert res.returncode == 0, res.stdout + res.stderr
     assert res.stdout.strip().endswith("True")
 
