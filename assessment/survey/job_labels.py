@@ -42,6 +42,7 @@ def _fixed() -> dict[str, str]:
         "plausible values done": _("plausible values done"),
         "roll-up: needs and satisfaction": _("roll-up: needs and satisfaction"),
         "roll-up done": _("roll-up done"),
+        "evidence done": _("reviewer's evidence ready"),
     }
 
 
@@ -51,6 +52,10 @@ _PATTERNS = (
                                                             "n": m["n"]}),
     (re.compile(r"^calibrated (?P<d>[\w-]+)$"),
      lambda m: _("calibrated %(domain)s") % {"domain": _domain(m["d"])}),
+    (re.compile(r"^evidence for (?P<d>[\w-]+): fit$"),
+     lambda m: _("item fit for %(domain)s") % {"domain": _domain(m["d"])}),
+    (re.compile(r"^evidence for (?P<d>[\w-]+): DIF$"),
+     lambda m: _("differential item functioning for %(domain)s") % {"domain": _domain(m["d"])}),
     (re.compile(r"^plausible values: (?P<d>[\w-]+)$"),
      lambda m: _("plausible values: %(domain)s") % {"domain": _domain(m["d"])}),
     (re.compile(r"^roll-up: (?P<d>[\w-]+)$"),

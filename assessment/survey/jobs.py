@@ -253,7 +253,9 @@ def run_calibrate(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
     responses = {d: arrays[f"responses_{d}"].astype(np.float64) for d in domains}
     ids = {d: [str(i) for i in arrays[f"items_{d}"]] for d in domains}
     previous = _previous_parameters(job)
-    res = pipeline.calibrate(responses, ids, previous=previous, progress=progress,
+    # the EM steps take most of the bar; the reviewer's evidence (fit, DIF) the rest
+    res = pipeline.calibrate(responses, ids, previous=previous,
+                             progress=pipeline.span(progress, 0.0, 0.6),
                              max_iter=int(job.params.get("max_iter", 500)))
     cal = services.calibration_store(
         campaign=campaign, job=job,
@@ -273,6 +275,7 @@ def run_calibrate(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
         groups={"sex": np.array([r.sex for r in rows], dtype=object),
                 "age_band": np.array([r.age_band for r in rows], dtype=object),
                 "district_group": pipeline.district_group([r.district_code for r in rows])},
+        progress=pipeline.span(progress, 0.6, 1.0),
     ) if len(rows) == next(iter(responses.values())).shape[0] else None
     services.calibration_evidence_store(calibration=cal, evidence=evidence)
     return {"calibration_id": cal.pk, "parameter_set_id": set_id, "parameter_set_note": note,

@@ -38,8 +38,10 @@ def test_campaign_create_and_close_with_their_refusals(make_user, item_bank):
     assert made.status_code == 201, made.content
     cid = made.json()["id"]
     assert made.json()["closes_at"] is None
-    # a citizen may not close it; staff may, once
-    assert _post(citizen, f"/api/v1/assessment/campaigns/{cid}/close").status_code == 403
+    # a citizen may not close it, and learns nothing of it (forbidden answers as missing);
+    # staff may, once
+    refused = _post(citizen, f"/api/v1/assessment/campaigns/{cid}/close")
+    assert refused.status_code == 404 and refused.json()["code"] == "not_found"
     closed = _post(staff, f"/api/v1/assessment/campaigns/{cid}/close")
     assert closed.status_code == 200 and closed.json()["closes_at"] is not None
     again = _post(staff, f"/api/v1/assessment/campaigns/{cid}/close")

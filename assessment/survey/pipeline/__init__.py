@@ -21,6 +21,7 @@ from assessment.survey.pipeline.base import (
     SUPPRESSION_THRESHOLD,
     Cancelled,
     Progress,
+    span,
 )
 from assessment.survey.pipeline.evidence import calibration_evidence, district_group
 from assessment.survey.pipeline.rollups import (
@@ -69,5 +70,6 @@ __all__ = [
     "params_to_json",
     "rollup",
     "score",
+    "span",
     "stratum_labels",
 ]

@@ -16,3 +16,16 @@ class Cancelled(RuntimeError):  # noqa: N818 - reads as "the job was cancelled"
 
 def _quiet(fraction: float, stage: str) -> None:
     return None
+
+
+def span(progress: Progress, start: float, end: float) -> Progress:
+    """``progress`` for one part of a job: the part's 0…1 is reported as ``start…end``.
+
+    A job made of several stages (calibration, then the reviewer's evidence) thereby
+    shows one bar that never reaches 100 % before the job's last stage ends.
+    """
+
+    def part(fraction: float, stage: str) -> None:
+        progress(start + (end - start) * min(max(fraction, 0.0), 1.0), stage)
+
+    return part
