@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -18,7 +19,20 @@ from learning_platform.indicators.models import (
 )
 from learning_platform.indicators.services import DATA_DIR, framework_load
 
-SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seeds" / "001_e7f0ebdf903373f4.txt"
+
+def _seed(name: str) -> Path:
+    """A seed document: under $PLATFORM_SHARED_DIR, beside the repository (``../shared``),
+    or in the workplace's shared folder, which a clone made elsewhere still reaches."""
+    repo = Path(__file__).resolve().parents[2]
+    roots = [Path(os.environ["PLATFORM_SHARED_DIR"])] if os.environ.get("PLATFORM_SHARED_DIR") else []
+    roots += [repo.parent / "shared", Path("/work/shared")]
+    for root in roots:
+        if (root / "seeds" / name).exists():
+            return root / "seeds" / name
+    return roots[0] / "seeds" / name
+
+
+SEED = _seed("001_e7f0ebdf903373f4.txt")
 
 
 def test_2023_framework_shape(framework):
