@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "learning_platform.districts",
     "learning_platform.creditbank",
     "learning_platform.indicators",
+    "learning_platform.organisations",
     "itembank",
     "assessment",
     "assessment.survey",

@@ -16,6 +16,8 @@ class Role(models.TextChoices):
     DISTRICT_LIAISON = "district_liaison", _("District liaison")
     DISTRICT_HEAD = "district_head", _("District head")
     INSTITUTION = "institution", _("Learning institution")
+    ORGANISATION = "organisation", _("Learning organisation")
+    EXPERT = "expert", _("Expert rater")
     ADMINISTRATOR = "administrator", _("Administrator")
 
 
@@ -65,5 +67,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "districts.view_districtyearfigure",
     ],
     Role.INSTITUTION: [],
+    Role.ORGANISATION: [],
+    Role.EXPERT: [],
     Role.ADMINISTRATOR: [ALL_PERMISSIONS],
 }

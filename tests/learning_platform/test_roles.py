@@ -24,6 +24,8 @@ MATRIX = {
     Role.DISTRICT_LIAISON: (False, False, True),
     Role.DISTRICT_HEAD: (False, False, True),
     Role.INSTITUTION: (False, False, False),
+    Role.ORGANISATION: (False, False, False),
+    Role.EXPERT: (False, False, False),
     Role.ADMINISTRATOR: (True, True, True),
 }
 
