@@ -103,6 +103,7 @@ def _mount() -> None:
     from learning_platform.creditbank.api import router as creditbank_router
     from learning_platform.districts.api import router as districts_router
     from learning_platform.indicators.api import router as indicators_router
+    from learning_platform.organisations.api import router as organisations_router
     from learning_platform.system_api import router as system_router
 
     api.add_router("/system", system_router)
@@ -113,6 +114,7 @@ def _mount() -> None:
     api.add_router("/survey", survey_router)
     api.add_router("/creditbank", creditbank_router)
     api.add_router("/indicators", indicators_router)
+    api.add_router("/organisations", organisations_router)
     api.add_router("/cms", cms_router)
 
 

@@ -28,6 +28,7 @@ urlpatterns = [
     path("reports/", include("cms.urls")),
     path("creditbank/", include("learning_platform.creditbank.urls")),
     path("indicators/", include("learning_platform.indicators.urls")),
+    path("organisations/", include("learning_platform.organisations.urls")),
 ]
 
 if settings.DEBUG:
