@@ -166,3 +166,26 @@ def _make_results(user, *, large: int, small: int) -> None:
                                              consented_at=timezone.now(),
                                              started_at=timezone.now())
             Result.objects.create(session=session, domain_code="info", theta=0.1, se=0.3)
+
+
+def test_item_listing_asks_no_query_per_row(researcher_client, make_item):
+    """The status column reads each item's scheduled revision; the listing fills it for the
+    whole page at once, so 5 and 25 listed items cost the same number of queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client, _user = researcher_client
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get("/admin/snippets/itembank/item/")
+        assert response.status_code == 200
+        return len(ctx.captured_queries)
+
+    for n in range(5):
+        make_item(code=f"ROW-A{n}")
+    few = count()
+    for n in range(20):
+        make_item(code=f"ROW-B{n}")
+    many = count()
+    assert many - few <= 2, (few, many)
