@@ -111,6 +111,24 @@ def test_simulated_survey_is_stored_as_delivered_sessions(delivered):
     assert Session.objects.exclude(campaign=campaign).count() >= 100
 
 
+def test_simulated_survey_recounts_item_statistics_after_commit(
+        demo_bank, django_capture_on_commit_callbacks):
+    """The bulk-written sessions schedule the item bank's statistics recount, so the item
+    page shows the survey's statistics instead of "no responses yet"."""
+    from itembank.models import ItemStatistics
+
+    campaign = demo.delivered_campaign(code="stats-recount")
+    with django_capture_on_commit_callbacks(execute=True):
+        sim = demo.simulate_delivered(campaign, n_respondents=150, seed=5)
+    presented = Response.objects.filter(session__campaign=campaign)
+    item_id = presented.values_list("item_id", flat=True).first()
+    stats = ItemStatistics.objects.get(item_id=item_id)
+    assert stats.exposure_count == presented.filter(item_id=item_id).count() > 0
+    assert sim.n_respondents >= 100
+    booklet_items = {i for b in campaign.instrument.settings["booklets"] for i in b}
+    assert ItemStatistics.objects.filter(item_id__in=booklet_items).count() == len(booklet_items)
+
+
 def test_delivered_survey_covers_true_district_rates_and_is_frozen(delivered):
     campaign, sim = delivered
     results = demo.run_pipeline(campaign, reference=sim.reference_parameters())

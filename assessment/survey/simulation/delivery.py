@@ -68,7 +68,7 @@ from assessment.models import (
     Session,
     SessionStatus,
 )
-from assessment.services import campaign_close
+from assessment.services import campaign_close, item_statistics_schedule
 from assessment.survey.services import AGE_SHARES, EDUCATION_ORDER, survey_data_freeze
 from assessment.survey.simulation.rows import (
     RowWriter,
@@ -572,6 +572,9 @@ def _simulate(*, campaign: Campaign, n_respondents: int, seed: int,
             n_responses += len(rows)
         Campaign.objects.filter(pk=campaign.pk).update(
             rotation_counter=F("rotation_counter") + n_resp)
+        # Bulk-written sessions close without delivery's per-session hook, so the item
+        # bank's statistics of every presented item are recounted once, on the worker.
+        item_statistics_schedule(item_ids=sorted({i for b in booklets for i in b}))
         t0 = lap(f"{n_resp} sessions with {n_responses} responses written", t0)
         # each respondent's one-time code opened their session: one batch
         invitations_redeem(campaign=campaign, codes_with_sessions=[
