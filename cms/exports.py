@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
@@ -26,22 +27,73 @@ PDF_LAYOUT_VERSION = 2
 PDF_CACHE_SECONDS = 7 * 24 * 3600
 
 
+def _stored_pdf_name(page, revision_id: int, language: str) -> str | None:
+    """Name of a published revision's PDF in the private storage, unique to that revision.
+
+    The revision's creation time is part of the name, so a database whose ids restart (a
+    restored backup, a test database) never meets a PDF drawn for another revision.
+    """
+    from wagtail.models import Revision
+
+    created = Revision.objects.filter(pk=revision_id).values_list("created_at", flat=True).first()
+    if created is None:
+        return None
+    stamp = created.strftime("%Y%m%dT%H%M%S%f")
+    return f"report-pdfs/v{PDF_LAYOUT_VERSION}/{page.pk}-{revision_id}-{stamp}-{language}.pdf"
+
+
 def report_pdf_cached(*, page, request: HttpRequest | None = None) -> bytes:
     """Return the PDF of a published report, drawn once per revision and language.
 
     A published revision's figures are frozen, so its PDF never changes; WeasyPrint takes
-    seconds to lay out a report, so the first download draws it and later ones reuse it.
+    seconds to lay out a report, so it is drawn once (on the worker when the page is
+    published, see :func:`report_pdf_prepare`, else by the first download), kept in the
+    private storage that every web process shares, and in the cache in front of it.
     Drafts (no live revision of their own) are always drawn afresh.
     """
+    from learning_platform.private_files import private_storage
+
     revision_id = getattr(page, "live_revision_id", None)
     if not getattr(page, "live", False) or revision_id is None:
         return report_pdf(page=page, request=request)
-    key = f"cms:report-pdf:v{PDF_LAYOUT_VERSION}:{page.pk}:{revision_id}:{get_language()}"
+    language = get_language() or "zh-hans"
+    key = f"cms:report-pdf:v{PDF_LAYOUT_VERSION}:{page.pk}:{revision_id}:{language}"
     pdf = cache.get(key)
-    if pdf is None:
+    if pdf is not None:
+        return pdf
+    storage = private_storage()
+    name = _stored_pdf_name(page, revision_id, language)
+    if name is not None and storage.exists(name):
+        with storage.open(name, "rb") as f:
+            pdf = f.read()
+    else:
         pdf = report_pdf(page=page, request=request)
-        cache.set(key, pdf, PDF_CACHE_SECONDS)
+        if name is not None and not storage.exists(name):
+            storage.save(name, ContentFile(pdf))
+    cache.set(key, pdf, PDF_CACHE_SECONDS)
     return pdf
+
+
+def report_pdf_prepare(*, page_id: int) -> list[str]:
+    """Draw a published report's PDF in every site language ahead of the first download.
+
+    Run on the worker after publication; returns the languages drawn (none when the page
+    is no longer live or is not a report).
+    """
+    from django.conf import settings
+    from django.utils import translation
+    from wagtail.models import Page
+
+    page = Page.objects.filter(pk=page_id, live=True).first()
+    page = page.specific if page is not None else None
+    if page is None or not hasattr(page, "rollup_snapshot"):
+        return []
+    drawn = []
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            report_pdf_cached(page=page)
+        drawn.append(language)
+    return drawn
 
 
 def report_pdf(*, page, request: HttpRequest | None = None) -> bytes:

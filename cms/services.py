@@ -93,3 +93,33 @@ def report_rollup_set(*, page, rollup_id: int, user=None, refresh: bool = False)
     page.refresh_figures = refresh
     page.full_clean()
     return page.save_revision(user=user, log_action=True)
+
+
+def report_pdf_schedule(*, page_id: int) -> None:
+    """Draw a published report's PDF on the worker once the publication commits."""
+    import logging
+
+    def enqueue() -> None:
+        from cms.tasks import report_pdf_prepare_task
+
+        try:
+            report_pdf_prepare_task.enqueue(page_id)
+        except Exception:  # the report is published; its first download draws the PDF
+            logging.getLogger(__name__).warning(
+                "Could not schedule the PDF of report %s", page_id, exc_info=True)
+
+    transaction.on_commit(enqueue)
+
+
+def _report_published(sender, instance, **kwargs) -> None:
+    report_pdf_schedule(page_id=instance.pk)
+
+
+def report_signals_connect() -> None:
+    """Schedule each survey report's PDF when a revision of it is published."""
+    from wagtail.signals import page_published
+
+    from cms.models import SurveyReportPage
+
+    page_published.connect(_report_published, sender=SurveyReportPage,
+                           dispatch_uid="cms-report-pdf-prepare")

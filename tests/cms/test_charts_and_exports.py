@@ -112,3 +112,32 @@ def test_published_pdf_is_drawn_once_per_revision_and_language(client, make_repo
     page.save_revision().publish()
     client.get(f"/reports/{page.pk}/pdf/")
     assert len(drawn) == 3  # a new revision is drawn afresh
+
+
+def test_publishing_draws_the_pdf_on_the_worker_for_every_language(
+        client, make_report, monkeypatch, django_capture_on_commit_callbacks):
+    """The worker draws a new revision's PDF in both languages when it is published and
+    keeps it in the private storage, so the first reader (in any web process) waits for
+    no drawing."""
+    from django.core.cache import cache
+
+    from cms import exports
+    from learning_platform.private_files import private_storage
+
+    cache.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        page = make_report()
+    storage = private_storage()
+    names = {lang: exports._stored_pdf_name(page, page.live_revision_id, lang)
+             for lang in ("zh-hans", "en")}
+    assert all(storage.exists(n) for n in names.values())
+    cache.clear()  # another web process: only the shared storage is common
+    monkeypatch.setattr(exports, "report_pdf",
+                        lambda **kw: pytest.fail("drawn again after publication"))
+    for lang, name in names.items():
+        body = client.get(f"/reports/{page.pk}/pdf/", HTTP_ACCEPT_LANGUAGE=lang).content
+        with storage.open(name, "rb") as f:
+            assert body == f.read() and body.startswith(b"%PDF")
+    # a page that is not live is not drawn
+    page.unpublish()
+    assert exports.report_pdf_prepare(page_id=page.pk) == []
