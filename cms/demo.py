@@ -29,6 +29,26 @@ DEMO_INSTRUMENTS = (
      "<p>学习内容、学习方式、学习时间和学习障碍。</p>"),
 )
 
+# code -> English title, summary and what it measures (shown in the English interface)
+DEMO_INSTRUMENTS_EN = {
+    "INFO-LIT": ("Citizen information literacy test",
+                 "Find out how well you find, judge and use digital information.",
+                 "<p>Information and data literacy, communication and collaboration, digital "
+                 "content creation, safety and problem solving.</p>"),
+    "SCI-LIT": ("Citizen science literacy test",
+                "Everyday situations that test scientific knowledge and thinking.",
+                "<p>Basic scientific knowledge, scientific method and a scientific view of "
+                "everyday problems.</p>"),
+    "HEALTH-LIT": ("Citizen health literacy test",
+                   "Health knowledge, healthy behaviour and finding health information.",
+                   "<p>Health knowledge and ideas, healthy lifestyle and behaviour, basic "
+                   "skills.</p>"),
+    "LEARN-NEEDS": ("Lifelong-learning needs questionnaire",
+                    "Tell us what, how and when you want to learn.",
+                    "<p>What to learn, how to learn, when to learn and what stands in the "
+                    "way.</p>"),
+}
+
 DEMO_REPORT_BODY = [
     {"type": "rich_text", "value": "<p>本报告发布全市及16个区市民信息素养监测的主要结果。"
      "所有数字均来自所选的汇总结果，并注明其来源。</p>"},
@@ -61,6 +81,12 @@ def _instruments() -> list[tuple[str, str, str, int, str]]:
     return [known.get(code, (code, name, name, 20, "")) for code, name in rows]
 
 
+def _instrument_name_en(code: str) -> str:
+    from assessment.models import Instrument
+
+    return Instrument.objects.filter(code=code).values_list("name_en", flat=True).first() or ""
+
+
 def _child(parent, model, slug: str, **fields):
     existing = model.objects.child_of(parent).filter(slug=slug).first()
     if existing is not None:
@@ -77,14 +103,25 @@ def load_demo(*, stdout) -> None:
     home = home_site_ensure()
     home = HomePage.objects.get(pk=home.pk)
     page_permissions_ensure()
+    if not home.title_en:
+        home.title_en = "Citizen lifelong-learning monitoring"
+        home.intro_en = ("Get to know your lifelong-learning abilities and take part in "
+                         "Shanghai's citizen lifelong-learning monitoring.")
+        home.save_revision().publish()
     for code, title, summary, minutes, measures in _instruments():
+        title_en, summary_en, measures_en = DEMO_INSTRUMENTS_EN.get(
+            code, (_instrument_name_en(code), "", ""))
         _child(home, InstrumentPage, f"test-{code.lower()}", title=title, instrument_code=code,
-               summary=summary, duration_minutes=minutes, measures=measures)
+               summary=summary, duration_minutes=minutes, measures=measures,
+               title_en=title_en, summary_en=summary_en, measures_en=measures_en)
     index, _created = _child(home, ReportIndexPage, "reports", title="监测报告",
-                             intro="市民终身学习监测研究报告")
+                             intro="市民终身学习监测研究报告", title_en="Monitoring reports",
+                             intro_en="Research reports of the citizen lifelong-learning monitoring")
     report_workflow_ensure()
     _child(home, DistrictDashboardPage, "dashboard", title="各区市民信息素养看板",
-           intro="16个区的达标率、置信区间和变化。")
+           intro="16个区的达标率、置信区间和变化。",
+           title_en="District information-literacy dashboard",
+           intro_en="The 16 districts' attainment rates, confidence intervals and changes.")
     rollup_id = rollup_latest_id()
     if rollup_id is None:
         stdout.write("  cms: no finished roll-up yet, so no demo report (run the survey demo first).")
@@ -97,6 +134,9 @@ def load_demo(*, stdout) -> None:
     snapshot = rollup_snapshot(rollup_id)
     report = SurveyReportPage(title="上海市民信息素养监测报告", slug=f"report-{rollup_id}",
                               summary="全市及各区市民信息素养达标率与学习需求", topic="information",
+                              title_en="Shanghai citizen information literacy monitoring report",
+                              summary_en="Information-literacy attainment rates and learning "
+                                         "needs, city-wide and by district",
                               rollup_id=rollup_id, live=False,
                               body=json.dumps(demo_report_body(snapshot)))
     index.add_child(instance=report)

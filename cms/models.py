@@ -15,8 +15,39 @@ from cms.blocks import ReportStreamBlock
 from cms.figures import Figures, FiguresUnavailable
 
 
-class HomePage(Page):
+def title_en_field() -> models.CharField:
+    return models.CharField(_("title (English)"), max_length=255, blank=True)
+
+
+class EnglishContent:
+    """A page whose citizen-facing text fields have an optional English version
+    (``<field>_en``, the title's is ``title_en``).
+
+    ``localized(field)`` gives the English text in the English interface when the editor
+    wrote one, and the Chinese text otherwise (templates use the ``loc`` filter).
+    """
+
+    def localized(self, field: str):
+        from django.utils.translation import get_language
+
+        if (get_language() or "").startswith("en"):
+            english = getattr(self, f"{field}_en", "")
+            if english:
+                return english
+        return getattr(self, field)
+
+
+def english_panel(*fields: str) -> MultiFieldPanel:
+    """The admin panel of a page's English versions, folded below the Chinese fields."""
+    return MultiFieldPanel([FieldPanel(f) for f in fields], heading=_("English version"),
+                           classname="collapsed")
+
+
+
+class HomePage(Page, EnglishContent):
     """The public home page: what the monitoring is, open tests and latest reports."""
+
+    title_en = title_en_field()
 
     intro = models.CharField(
         _("introduction"),
@@ -25,8 +56,11 @@ class HomePage(Page):
         default="了解自己的终身学习能力，参与上海市民终身学习监测。",
     )
     body = RichTextField(_("body"), blank=True)
+    intro_en = models.CharField(_("introduction (English)"), max_length=300, blank=True)
+    body_en = RichTextField(_("body (English)"), blank=True)
 
-    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body"),
+                      english_panel("title_en", "intro_en", "body_en")]
     max_count = 1
 
     class Meta:
@@ -43,8 +77,10 @@ class HomePage(Page):
         return context
 
 
-class InstrumentPage(Page):
+class InstrumentPage(Page, EnglishContent):
     """A test or questionnaire's landing page: what it measures, how long, and a start button."""
+
+    title_en = title_en_field()
 
     instrument_code = models.CharField(
         _("instrument code"), max_length=64,
@@ -58,6 +94,8 @@ class InstrumentPage(Page):
         _("start address"), max_length=300, blank=True,
         help_text=_("Leave blank to start the instrument by its code in delivery."),
     )
+    summary_en = models.CharField(_("summary (English)"), max_length=300, blank=True)
+    measures_en = RichTextField(_("what it measures (English)"), blank=True)
 
     content_panels = [
         *Page.content_panels,
@@ -67,6 +105,7 @@ class InstrumentPage(Page):
         FieldPanel("duration_minutes"),
         FieldPanel("is_open"),
         FieldPanel("start_url"),
+        english_panel("title_en", "summary_en", "measures_en"),
     ]
     parent_page_types = ["cms.HomePage"]
     subpage_types: list[str] = []
@@ -83,12 +122,16 @@ class InstrumentPage(Page):
         return instrument_start_url(self.instrument_code)
 
 
-class ReportIndexPage(Page):
+class ReportIndexPage(Page, EnglishContent):
     """Lists published survey reports, filtered by year and topic."""
 
-    intro = models.CharField(_("introduction"), max_length=300, blank=True)
+    title_en = title_en_field()
 
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    intro = models.CharField(_("introduction"), max_length=300, blank=True)
+    intro_en = models.CharField(_("introduction (English)"), max_length=300, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"),
+                      english_panel("title_en", "intro_en")]
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["cms.SurveyReportPage"]
 
@@ -139,12 +182,15 @@ class RollUpPageForm(WagtailAdminPageForm):
             )
 
 
-class SurveyReportPage(Page):
+class SurveyReportPage(Page, EnglishContent):
     """A survey report whose figures come from one roll-up, frozen in each revision."""
+
+    title_en = title_en_field()
 
     topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices,
                              default=Topic.INFORMATION)
     summary = models.CharField(_("summary"), max_length=400, blank=True)
+    summary_en = models.CharField(_("summary (English)"), max_length=400, blank=True)
     rollup_id = models.PositiveIntegerField(
         _("roll-up"), null=True, blank=True,
         help_text=_("The survey roll-up every figure in this report comes from."),
@@ -176,6 +222,7 @@ class SurveyReportPage(Page):
             heading=_("Figures"),
         ),
         FieldPanel("body"),
+        english_panel("title_en", "summary_en"),
     ]
     parent_page_types = ["cms.ReportIndexPage", "cms.HomePage"]
     subpage_types: list[str] = []
@@ -248,8 +295,10 @@ class SurveyReportPage(Page):
         return [b for b in self.body if b.block_type in CHART_BLOCK_TYPES]
 
 
-class DistrictDashboardPage(Page):
+class DistrictDashboardPage(Page, EnglishContent):
     """All districts' rates by domain, a tile grid, a district's own trend and what it means."""
+
+    title_en = title_en_field()
 
     intro = models.CharField(_("introduction"), max_length=300, blank=True)
     rollup_id = models.PositiveIntegerField(
@@ -260,10 +309,13 @@ class DistrictDashboardPage(Page):
         _("what it means"), blank=True,
         help_text=_("How to read the attainment rate and its interval."),
     )
+    intro_en = models.CharField(_("introduction (English)"), max_length=300, blank=True)
+    meaning_en = RichTextField(_("what it means (English)"), blank=True)
 
     base_form_class = RollUpPageForm
     content_panels = [
-        *Page.content_panels, FieldPanel("intro"), FieldPanel("rollup_id"), FieldPanel("meaning")
+        *Page.content_panels, FieldPanel("intro"), FieldPanel("rollup_id"), FieldPanel("meaning"),
+        english_panel("title_en", "intro_en", "meaning_en"),
     ]
     parent_page_types = ["cms.HomePage"]
     subpage_types: list[str] = []

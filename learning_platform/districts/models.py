@@ -20,6 +20,15 @@ class District(models.Model):
     def __str__(self) -> str:
         return self.name_zh
 
+    @property
+    def name(self) -> str:
+        """The district's name in the interface language (English where the site is English)."""
+        from django.utils.translation import get_language
+
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name_zh
+
 
 class DistrictYearFigure(models.Model):
     """A district's base figures for one year, the denominators of its indicators.

@@ -146,3 +146,30 @@ def test_dashboard_in_english(client, dashboard):
     html = client.get(dashboard.url).content.decode()
     assert "Information literacy" in html and "Whole city" in html
     assert "Huangpu" in html
+
+
+def test_pages_show_their_english_versions_in_the_english_interface(client, instrument,
+                                                                     make_report):
+    """Content fields that have an English version show it in English; Chinese stays the
+    default, and a page without an English version falls back to its Chinese text."""
+    from django.conf import settings
+
+    instrument.title_en = "Citizen information literacy test"
+    instrument.summary_en = "A self-test of information literacy"
+    instrument.measures_en = "<p>Information and data literacy</p>"
+    instrument.save()
+    report = make_report()
+    report.summary_en = "Attainment rates <b>by district</b>"
+    report.save()
+    zh = client.get(instrument.url).content.decode()
+    assert "市民信息素养测评" in zh and "Citizen information literacy test" not in zh
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    en = client.get(instrument.url).content.decode()
+    assert "<h1>Citizen information literacy test</h1>" in en
+    assert "A self-test of information literacy" in en and "Information and data literacy" in en
+    assert "信息素养自测" not in en
+    home = client.get("/").content.decode()
+    assert "Citizen information literacy test" in home
+    # the report has no English title: its Chinese title is shown; markup stays escaped
+    assert "2025 年市民信息素养监测报告" in home
+    assert "Attainment rates &lt;b&gt;by district&lt;/b&gt;" in home
