@@ -23,11 +23,11 @@ class EnglishContent:
     """A page whose citizen-facing text fields have an optional English version
     (``<field>_en``, the title's is ``title_en``).
 
-    ``localized(field)`` gives the English text in the English interface when the editor
+    ``text_in_language(field)`` gives the English text in the English interface when the editor
     wrote one, and the Chinese text otherwise (templates use the ``loc`` filter).
     """
 
-    def localized(self, field: str):
+    def text_in_language(self, field: str):
         from django.utils.translation import get_language
 
         if (get_language() or "").startswith("en"):

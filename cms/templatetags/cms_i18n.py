@@ -9,11 +9,9 @@ register = template.Library()
 
 @register.filter
 def loc(obj, field: str):
-    """Return ``obj.localized(field)`` where the object has English versions, else the field."""
-    localized = getattr(obj, "localized", None)
-    if callable(localized):
-        return localized(field)
-    specific = getattr(obj, "specific", None)
-    if specific is not None and specific is not obj and callable(getattr(specific, "localized", None)):
-        return specific.localized(field)
+    """Return the field in the interface language where the page has English versions."""
+    for candidate in (obj, getattr(obj, "specific", None)):
+        in_language = getattr(candidate, "text_in_language", None)
+        if callable(in_language):
+            return in_language(field)
     return getattr(obj, field, "")
