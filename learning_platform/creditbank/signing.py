@@ -261,7 +261,11 @@ def _hash_data(document: dict[str, Any], proof_config: dict[str, Any]) -> bytes:
 
 def proof_add(document: dict[str, Any], *, key: SigningKey | None = None,
               created: datetime | None = None) -> dict[str, Any]:
-    """Return a copy of the document with an ``eddsa-jcs-2022`` Data Integrity proof."""
+    """Return a copy of the document with an ``eddsa-jcs-2022`` Data Integrity proof.
+
+    The proof is a one-element array, as the formal Open Badges 3.0 schema requires;
+    :func:`proof_verify` also reads a single proof object (credentials issued before).
+    """
     key = key or signing_key()
     unsecured = copy.deepcopy(document)
     unsecured.pop("proof", None)
@@ -276,7 +280,7 @@ def proof_add(document: dict[str, Any], *, key: SigningKey | None = None,
     signature = key.private_key.sign(_hash_data(unsecured, proof_config))
     proof = {k: v for k, v in proof_config.items() if k != "@context"}
     proof["proofValue"] = "z" + base58btc_encode(signature)
-    return {**unsecured, "proof": proof}
+    return {**unsecured, "proof": [proof]}
 
 
 def proof_limits_errors(document: Any) -> list[dict[str, str]]:

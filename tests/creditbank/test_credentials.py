@@ -44,7 +44,7 @@ def test_badge_is_an_open_badges_3_credential_and_verifies(citizen, record, info
     assert subject["creditsEarned"] == 1.0
     assert {r["resultDescription"] for r in subject["result"]} >= {"urn:creditbank:result:info"}
     assert badge["issuer"]["id"].startswith("did:key:z6Mk")
-    proof = badge["proof"]
+    proof = badge["proof"][0]
     assert proof["type"] == "DataIntegrityProof" and proof["cryptosuite"] == "eddsa-jcs-2022"
     result = credential_verify(json.loads(json.dumps(badge)))
     assert result.status == "valid", result.message
@@ -58,10 +58,10 @@ def test_badge_is_an_open_badges_3_credential_and_verifies(citizen, record, info
         lambda d: d["credentialSubject"]["result"][0].update(value="3.00 ± 0.10"),
         lambda d: d.update(name="博士学位"),
         lambda d: d["credentialSubject"].update(creditsEarned=100.0),
-        lambda d: d["proof"].update(created="2001-01-01T00:00:00Z"),
-        lambda d: d["proof"].update(proofValue=d["proof"]["proofValue"][:-2] + "11"),
+        lambda d: d["proof"][0].update(created="2001-01-01T00:00:00Z"),
+        lambda d: d["proof"][0].update(proofValue=d["proof"][0]["proofValue"][:-2] + "11"),
         lambda d: d.pop("proof"),
-        lambda d: d["proof"].update(verificationMethod="did:key:zNotAKey"),
+        lambda d: d["proof"][0].update(verificationMethod="did:key:zNotAKey"),
     ],
 )
 def test_any_change_is_reported_as_tampered(citizen, record, tamper):
