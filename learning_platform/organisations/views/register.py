@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from learning_platform.accounts.roles import Role
@@ -88,8 +88,8 @@ def _shown(name: str, value, districts: dict[str, str]) -> str:
     return str(value)
 
 
-ACTIONS = {"create": _lazy("Registered"), "import": _lazy("Imported"), "tier": _lazy("Tier decision"),
-           "update": _lazy("Edited")}
+ACTIONS = {"create": gettext_lazy("Registered"), "import": gettext_lazy("Imported"),
+           "tier": gettext_lazy("Tier decision"), "update": gettext_lazy("Edited")}
 
 
 def event_rows(org: Organisation) -> list[dict]:
