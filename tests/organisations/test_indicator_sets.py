@@ -195,3 +195,16 @@ def test_a_used_set_is_never_rewritten(loaded, tmp_path, districts):
     with pytest.raises(ValidationError, match="new edition year"):
         load_indicator_sets(_edition(tmp_path, reworded))
     assert not SetItem.objects.filter(text_zh="改写").exists()
+
+
+def test_the_edition_in_force_is_the_latest_not_after_the_year(loaded, tmp_path):
+    from learning_platform.organisations.selectors.register import indicator_set_for_year
+
+    def later(doc):
+        doc["year"] = 2025
+
+    load_indicator_sets(_edition(tmp_path, later))
+    assert indicator_set_for_year(kind="family", year=2024) == loaded["family"]
+    assert indicator_set_for_year(kind="family", year=2026).version == 2025
+    with pytest.raises(IndicatorSet.DoesNotExist):
+        indicator_set_for_year(kind="family", year=2022)
