@@ -37,7 +37,9 @@ def _filing_url(user: Any) -> str:
 
 
 def _organisation_url(user: Any) -> str:
-    from learning_platform.organisations.selectors.register import organisations_visible_to
+    from learning_platform.organisations.selectors.register import (
+        organisations_visible_to,
+    )
 
     orgs = organisations_visible_to(user).filter(users=user).order_by("pk")[:2]
     if len(orgs) == 1:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -86,7 +85,7 @@ def test_every_indicator_and_item_is_verbatim_from_the_seed():
     assert [(len(t), sum(len(items) for _n, items in t)) for t in tables] == [COUNTS[k] for k in KINDS]
     doc = _doc()
     assert [s["kind"] for s in doc["sets"]] == KINDS
-    for kind_set, table in zip(doc["sets"], tables):
+    for kind_set, table in zip(doc["sets"], tables, strict=True):
         assert kind_set["title_zh"] in text
         kept = [(i["name_zh"], [item["text_zh"] for item in i["items"]]) for i in kind_set["indicators"]]
         assert kept == table, kind_set["kind"]
@@ -198,7 +197,9 @@ def test_a_used_set_is_never_rewritten(loaded, tmp_path, districts):
 
 
 def test_the_edition_in_force_is_the_latest_not_after_the_year(loaded, tmp_path):
-    from learning_platform.organisations.selectors.register import indicator_set_for_year
+    from learning_platform.organisations.selectors.register import (
+        indicator_set_for_year,
+    )
 
     def later(doc):
         doc["year"] = 2025

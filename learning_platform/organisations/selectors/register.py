@@ -14,10 +14,10 @@ from learning_platform.accounts.roles import DISTRICT_ROLES, Role
 from learning_platform.accounts.selectors import user_roles
 from learning_platform.districts.models import District
 from learning_platform.organisations.models import (
+    TIER_ORDER,
     IndicatorSet,
     Organisation,
     Tier,
-    TIER_ORDER,
 )
 
 CITY_ROLES = frozenset({Role.RESEARCHER, Role.ADMINISTRATOR})

@@ -32,7 +32,12 @@ from learning_platform.organisations.models import (
     TierChange,
 )
 from learning_platform.organisations.selectors import register as sel
-from learning_platform.security.archives import MB, ArchiveLimits, ArchiveRefused, BoundedZip
+from learning_platform.security.archives import (
+    MB,
+    ArchiveLimits,
+    ArchiveRefused,
+    BoundedZip,
+)
 
 # Fields an organisation's own users may change; the rest (name, kind, district, users) are the
 # register's, kept by the district or the city.

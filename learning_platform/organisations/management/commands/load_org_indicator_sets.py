@@ -7,7 +7,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from learning_platform.organisations.services.indicator_sets import DATA_DIR, load_indicator_sets
+from learning_platform.organisations.services.indicator_sets import (
+    DATA_DIR,
+    load_indicator_sets,
+)
 
 
 class Command(BaseCommand):
