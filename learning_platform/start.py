@@ -36,6 +36,17 @@ def _filing_url(user: Any) -> str:
     return reverse("indicators:form", args=[district.code, version.data_year])
 
 
+def _organisation_url(user: Any) -> str:
+    from learning_platform.organisations.selectors.register import (
+        organisations_visible_to,
+    )
+
+    orgs = organisations_visible_to(user).filter(users=user).order_by("pk")[:2]
+    if len(orgs) == 1:
+        return reverse("organisations:register_detail", args=[orgs[0].pk])
+    return reverse("organisations:register_list")
+
+
 def start_url(*, user: Any) -> str:
     """The page where the user's work is: one per role, the first role that has one wins."""
     roles = set(user_roles(user=user))
@@ -45,6 +56,10 @@ def start_url(*, user: Any) -> str:
         return _dashboard_url() or reverse("indicators:index")
     if roles & set(FILING_ROLES):
         return _filing_url(user)
+    if Role.ORGANISATION in roles:
+        return _organisation_url(user)
+    if Role.EXPERT in roles:
+        return reverse("organisations:register_list")
     if Role.INSTITUTION in roles:
         return reverse("creditbank:verify")
     return "/"
@@ -66,6 +81,8 @@ def header_links(*, user: Any) -> list[dict[str, str]]:
         links.append({"url": _filing_url(user), "label": str(_("This year's filing"))})
     if roles & ({Role.DISTRICT_OFFICER, Role.RESEARCHER, Role.ADMINISTRATOR} | set(FILING_ROLES)):
         links.append({"url": reverse("indicators:index"), "label": str(_("District indicators"))})
+    if roles & ({Role.ORGANISATION, Role.EXPERT, Role.DISTRICT_OFFICER, Role.RESEARCHER} | set(FILING_ROLES)):
+        links.append({"url": reverse("organisations:register_list"), "label": str(_("Learning organisations"))})
     if Role.INSTITUTION in roles:
         links.append({"url": reverse("creditbank:verify"), "label": str(_("Verify a record"))})
     links.append({"url": reverse("assessment:index"), "label": str(_("Tests"))})

@@ -4,9 +4,20 @@ Each concern's views add their routes in their own list below, so parallel work 
 
 from django.urls import path  # noqa: F401
 
+from learning_platform.organisations.views import register as register_views
+
 app_name = "organisations"
 
-register_urls: list = []
+register_urls: list = [
+    path("", register_views.register_list, name="register_list"),
+    path("register/new/", register_views.register_new, name="register_new"),
+    path("register/import/", register_views.register_import, name="register_import"),
+    path("register/import/template.xlsx", register_views.register_import_template,
+         name="register_import_template"),
+    path("register/<int:org_id>/", register_views.register_detail, name="register_detail"),
+    path("register/<int:org_id>/edit/", register_views.register_edit, name="register_edit"),
+    path("register/<int:org_id>/tier/", register_views.register_tier, name="register_tier"),
+]
 monitoring_urls: list = []
 space_urls: list = []
 

@@ -150,6 +150,12 @@ def world(actors, fixed_campaign, adaptive_campaign, item_bank, home_site) -> Wo
         "district_code": DISTRICT_A,
         "page_id": home_site.pk,
     }
+    from learning_platform.districts.models import District
+    from learning_platform.organisations.models import Organisation
+
+    objects["org_id"] = Organisation.objects.create(
+        kind="community", name="安全测试社区", district=District.objects.get(code=DISTRICT_A),
+        slug="security-org-a").pk
     outcome = LearningOutcome.objects.filter(account__user=citizen).first()
     if outcome is not None:
         objects["outcome_id"] = outcome.pk

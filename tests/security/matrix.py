@@ -85,6 +85,11 @@ POLICY: list[Rule] = [
          "the published indicator framework"),
     rule("GET", r"^/api/v1/indicators/", RESEARCH | DISTRICT_STAFF, "indicators; own district"),
     rule("*", r"^/api/v1/indicators/", RESEARCH | DISTRICT_STAFF, "district filings"),
+    # -- API: learning organisations, the register (the world's organisation is in district A)
+    rule("*", r"^/api/v1/organisations/register$", RESEARCH | DISTRICT_STAFF,
+         "the register; each district its own organisations"),
+    rule("*", r"^/api/v1/organisations/register/\{org_id\}", RESEARCH | {"officer_a", "statistician_a"},
+         "an organisation of district A"),
     rule("GET", r"^/api/v1/cms/", EVERYONE, "published report content"),
     rule("*", r"^/api/v1/cms/", RESEARCH, "report editing"),
     # -- pages
@@ -96,6 +101,10 @@ POLICY: list[Rule] = [
     rule("GET", r"^/creditbank/verify/$", EVERYONE, "public verification"),
     rule("GET", r"^/creditbank/outcomes/<int:outcome_id>/", OWNER, "own badge"),
     rule("GET", r"^/creditbank/", SIGNED_IN, "own learning account"),
+    rule("GET", r"^/organisations/register/<int:org_id>/", RESEARCH | {"officer_a", "statistician_a"},
+         "an organisation of district A"),
+    rule("GET", r"^/organisations/(register/(new|import)/.*)?$", RESEARCH | DISTRICT_STAFF,
+         "the register of learning organisations, its forms and import"),
     rule("GET", r"^/reports/", EVERYONE, "published reports and dashboards"),
     rule("GET", r"^/itembank/", ITEM_STAFF, "item bank pages"),
     rule("GET", r"^/survey/", RESEARCH | DISTRICT_STAFF, "survey pages"),
