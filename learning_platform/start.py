@@ -45,6 +45,8 @@ def start_url(*, user: Any) -> str:
         return _dashboard_url() or reverse("indicators:index")
     if roles & set(FILING_ROLES):
         return _filing_url(user)
+    if Role.ORGANISATION in roles:
+        return reverse("organisations:monitoring_index")
     if Role.INSTITUTION in roles:
         return reverse("creditbank:verify")
     return "/"
@@ -66,6 +68,10 @@ def header_links(*, user: Any) -> list[dict[str, str]]:
         links.append({"url": _filing_url(user), "label": str(_("This year's filing"))})
     if roles & ({Role.DISTRICT_OFFICER, Role.RESEARCHER, Role.ADMINISTRATOR} | set(FILING_ROLES)):
         links.append({"url": reverse("indicators:index"), "label": str(_("District indicators"))})
+    if roles & {Role.ORGANISATION, Role.DISTRICT_LIAISON, Role.DISTRICT_HEAD, Role.RESEARCHER,
+                 Role.ADMINISTRATOR}:
+        links.append({"url": reverse("organisations:monitoring_index"),
+                      "label": str(_("Learning organisation monitoring"))})
     if Role.INSTITUTION in roles:
         links.append({"url": reverse("creditbank:verify"), "label": str(_("Verify a record"))})
     links.append({"url": reverse("assessment:index"), "label": str(_("Tests"))})

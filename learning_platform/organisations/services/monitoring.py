@@ -27,7 +27,11 @@ from learning_platform.organisations.models import (
     SelfAssessment,
     SetItem,
 )
-from learning_platform.organisations.monitoring_states import EDITABLE, REVIEW_STEPS, AssessmentAction
+from learning_platform.organisations.monitoring_states import (
+    EDITABLE,
+    REVIEW_STEPS,
+    AssessmentAction,
+)
 from learning_platform.organisations.selectors.monitoring import (
     is_city_user,
     is_member,
