@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.axe import serious_violations
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "Org-Test-2026!x"
@@ -63,6 +65,7 @@ def test_organisation_fills_in_and_district_approves(page, live_server, district
     assert "人均10.29元" in page.inner_text("[data-computed='2.1']")
     assert "达标" in page.inner_text("[data-computed='2.1']")
     page.screenshot(path=str(screenshot_dir / "organisations-self-assessment.png"), full_page=False)
+    assert serious_violations(page) == []
 
     # then: the liaison and the head approve it, reaching it from the header link
     for username, expected in (("lianluo", "复审"), ("quzhang", "完成")):
