@@ -57,7 +57,7 @@ def start_url(*, user: Any) -> str:
     if roles & set(FILING_ROLES):
         return _filing_url(user)
     if Role.ORGANISATION in roles:
-        return _organisation_url(user)
+        return reverse("organisations:monitoring_index")
     if Role.EXPERT in roles:
         return reverse("organisations:register_list")
     if Role.INSTITUTION in roles:
@@ -83,6 +83,10 @@ def header_links(*, user: Any) -> list[dict[str, str]]:
         links.append({"url": reverse("indicators:index"), "label": str(_("District indicators"))})
     if roles & ({Role.ORGANISATION, Role.EXPERT, Role.DISTRICT_OFFICER, Role.RESEARCHER} | set(FILING_ROLES)):
         links.append({"url": reverse("organisations:register_list"), "label": str(_("Learning organisations"))})
+    if roles & {Role.ORGANISATION, Role.DISTRICT_LIAISON, Role.DISTRICT_HEAD, Role.RESEARCHER,
+                 Role.ADMINISTRATOR}:
+        links.append({"url": reverse("organisations:monitoring_index"),
+                      "label": str(_("Learning organisation monitoring"))})
     if Role.INSTITUTION in roles:
         links.append({"url": reverse("creditbank:verify"), "label": str(_("Verify a record"))})
     links.append({"url": reverse("assessment:index"), "label": str(_("Tests"))})

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from ninja import Router
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+
+from learning_platform.organisations.models import (
+    AssessmentStatus,
+    MonitoringYear,
+    SampledOrganisation,
+    SelfAssessment,
+)
+from learning_platform.organisations.monitoring_states import label
+from learning_platform.organisations.selectors import monitoring as monitoring_selectors
+from learning_platform.organisations.services import monitoring as monitoring_services
 
 router = Router(tags=["organisations"])
 
 
-# =============================================================================================
-# register: organisations, their entries and tier decisions (``/register``)
+# ======================================================================================# register: organisations, their entries and tier decisions (``/register``)
 # =============================================================================================
 
 from datetime import datetime  # noqa: E402
@@ -183,3 +195,187 @@ def register_tier(request, org_id: int, payload: TierChangeIn):
 
 
 # ============================================================================ end of register
+=======
+# --- monitoring ------------------------------------------------------------------------
+
+
+class AllocationRowOut(Schema):
+    district: str
+    district_name: str
+    kind: str
+    population: int
+    sample: int
+    weight: float
+
+
+class SampledOut(Schema):
+    id: int
+    organisation_id: int
+    organisation: str
+    district: str
+    kind: str
+    stratum: str
+    weight: float
+    status: str
+    status_label: str
+
+
+class SampleOut(Schema):
+    year: int
+    seed: int | None
+    sample_size: int | None
+    allocation: list[AllocationRowOut]
+    sampled: list[SampledOut]
+
+
+class EvidenceOut(Schema):
+    item_code: str
+    evidence_kind: str
+    statement: str
+    number: float | None
+    computed: float | None
+    meets_threshold: bool | None
+    has_document: bool
+
+
+class EventOut(Schema):
+    action: str
+    from_status: str
+    to_status: str
+    comment: str
+    at: str
+
+
+class AssessmentOut(Schema):
+    sampled_id: int
+    organisation: str
+    year: int
+    indicator_set: str
+    status: str
+    status_label: str
+    evidence: list[EvidenceOut]
+    history: list[EventOut]
+
+
+class EvidenceIn(Schema):
+    item_code: str
+    statement: str = ""
+    number: str = ""
+
+
+class AssessmentIn(Schema):
+    items: list[EvidenceIn] = []
+
+
+class ReviewIn(Schema):
+    approve: bool
+    comment: str = ""
+
+
+def _sampled_out(s: SampledOrganisation) -> SampledOut:
+    assessment = getattr(s, "assessment", None)
+    status = assessment.status if assessment else AssessmentStatus.NOT_STARTED
+    return SampledOut(id=s.pk, organisation_id=s.organisation_id, organisation=s.organisation.name,
+                      district=s.organisation.district.code, kind=s.organisation.kind, stratum=s.stratum,
+                      weight=s.weight, status=status, status_label=label(AssessmentStatus, status))
+
+
+def _sampled(request, sampled_id: int) -> SampledOrganisation:
+    try:
+        return monitoring_selectors.sampled_get_for_user(user=request.user, sampled_id=sampled_id)
+    except SampledOrganisation.DoesNotExist as exc:
+        raise Http404("No such sampled organisation") from exc
+
+
+def _assessment_out(request, sampled: SampledOrganisation) -> AssessmentOut:
+    assessment = SelfAssessment.objects.filter(sampled=sampled).select_related("indicator_set").first()
+    status = assessment.status if assessment else AssessmentStatus.NOT_STARTED
+    show = assessment is not None and monitoring_selectors.evidence_visible(user=request.user, sampled=sampled)
+    evidence = []
+    if show:
+        for row in monitoring_selectors.assessment_rows(assessment):
+            ev = row.evidence
+            evidence.append(EvidenceOut(
+                item_code=row.item.code, evidence_kind=row.item.evidence,
+                statement=ev.statement if ev else "",
+                number=float(ev.number) if ev and ev.number is not None else None,
+                computed=float(ev.computed) if ev and ev.computed is not None else None,
+                meets_threshold=ev.meets_threshold if ev else None,
+                has_document=bool(ev and ev.document)))
+    history = [EventOut(action=e.action, from_status=e.from_status, to_status=e.to_status,
+                        comment=e.comment, at=e.at.isoformat())
+               for e in (assessment.events.order_by("at", "pk") if assessment else [])]
+    return AssessmentOut(
+        sampled_id=sampled.pk, organisation=sampled.organisation.name, year=sampled.monitoring_year.year,
+        indicator_set=assessment.indicator_set.title_zh if assessment else "", status=status,
+        status_label=label(AssessmentStatus, status), evidence=evidence, history=history)
+
+
+@router.get("/monitoring/{year}/sample", response=SampleOut, url_name="organisations_monitoring_sample",
+            operation_id="organisations_monitoring_sample")
+def monitoring_sample(request, year: int):
+    """A year's sample: the allocation (centre) and the sampled organisations the caller may see."""
+    monitoring_year = MonitoringYear.objects.filter(year=year).first()
+    visible = monitoring_selectors.sampled_visible_to(user=request.user).filter(monitoring_year__year=year)
+    city = monitoring_selectors.is_city_user(request.user)
+    if monitoring_year is None or not (city or visible.exists()):
+        raise Http404("No such monitoring year")
+    return SampleOut(year=year, seed=monitoring_year.seed if city else None,
+                     sample_size=monitoring_year.sample_size,
+                     allocation=[AllocationRowOut(**row) for row in monitoring_year.allocation] if city else [],
+                     sampled=[_sampled_out(s) for s in visible])
+
+
+@router.get("/monitoring/assessments/{sampled_id}", response=AssessmentOut,
+            url_name="organisations_monitoring_assessment", operation_id="organisations_monitoring_assessment")
+def monitoring_assessment(request, sampled_id: int):
+    """A self-assessment: its status and history, and its evidence once the caller may see it."""
+    return _assessment_out(request, _sampled(request, sampled_id))
+
+
+def _save(request, sampled_id: int, payload: AssessmentIn, *, submit: bool) -> AssessmentOut:
+    sampled = _sampled(request, sampled_id)
+    if not monitoring_selectors.is_member(user=request.user, organisation=sampled.organisation):
+        raise PermissionDenied(_("Only the organisation's own users fill in its self-assessment."))
+    assessment = monitoring_services.assessment_ensure(sampled=sampled)
+    data: dict[str, str] = {}
+    for row in payload.items:
+        data[f"statement_{row.item_code}"] = row.statement
+        data[f"number_{row.item_code}"] = row.number
+    if not payload.items and submit:  # submit what is stored
+        for row in monitoring_selectors.assessment_rows(assessment):
+            if row.evidence:
+                data[f"statement_{row.item.code}"] = row.evidence.statement
+                data[f"number_{row.item.code}"] = "" if row.evidence.number is None else str(row.evidence.number)
+    monitoring_services.assessment_save(assessment=assessment, user=request.user, data=data, submit=submit)
+    return _assessment_out(request, sampled)
+
+
+@router.put("/monitoring/assessments/{sampled_id}", response=AssessmentOut,
+            url_name="organisations_monitoring_assessment_save",
+            operation_id="organisations_monitoring_assessment_save")
+def monitoring_assessment_save(request, sampled_id: int, payload: AssessmentIn):
+    """Save the organisation's statements and numbers as a draft (documents go through the page)."""
+    return _save(request, sampled_id, payload, submit=False)
+
+
+@router.post("/monitoring/assessments/{sampled_id}/submit", response=AssessmentOut,
+             url_name="organisations_monitoring_assessment_submit",
+             operation_id="organisations_monitoring_assessment_submit")
+def monitoring_assessment_submit(request, sampled_id: int, payload: AssessmentIn):
+    """Submit for the district's first review (``items`` empty: submit what is saved)."""
+    return _save(request, sampled_id, payload, submit=True)
+
+
+@router.post("/monitoring/assessments/{sampled_id}/review", response=AssessmentOut,
+             url_name="organisations_monitoring_assessment_review",
+             operation_id="organisations_monitoring_assessment_review")
+def monitoring_assessment_review(request, sampled_id: int, payload: ReviewIn):
+    """The district liaison (first review) or head (second review) approves or returns."""
+    sampled = _sampled(request, sampled_id)
+    assessment = SelfAssessment.objects.filter(sampled=sampled).first()
+    if assessment is None:
+        raise Http404("Not filled in yet")
+    monitoring_services.assessment_review(assessment=assessment, user=request.user,
+                                          approve=payload.approve, comment=payload.comment)
+    return _assessment_out(request, sampled)

@@ -33,6 +33,11 @@ from psychometrics.survey.needs import (
     satisfaction_scores,
     simulate_needs,
 )
+from psychometrics.survey.org_sample import (
+    OrganisationSample,
+    allocate_with_floor,
+    draw_organisation_sample,
+)
 from psychometrics.survey.poststratify import (
     EmptyCellError,
     PostStratification,
@@ -60,6 +65,9 @@ from psychometrics.survey.weights import (
 )
 
 __all__ = [
+    "OrganisationSample",
+    "allocate_with_floor",
+    "draw_organisation_sample",
     "EmptyCellError",
     "PostStratification",
     "poststratify",
