@@ -47,6 +47,8 @@ def start_url(*, user: Any) -> str:
         return _filing_url(user)
     if Role.INSTITUTION in roles:
         return reverse("creditbank:verify")
+    if Role.EXPERT in roles:
+        return reverse("organisations:rating_queue")
     return "/"
 
 
@@ -68,6 +70,8 @@ def header_links(*, user: Any) -> list[dict[str, str]]:
         links.append({"url": reverse("indicators:index"), "label": str(_("District indicators"))})
     if Role.INSTITUTION in roles:
         links.append({"url": reverse("creditbank:verify"), "label": str(_("Verify a record"))})
+    if Role.EXPERT in roles:
+        links.append({"url": reverse("organisations:rating_queue"), "label": str(_("My rating queue"))})
     links.append({"url": reverse("assessment:index"), "label": str(_("Tests"))})
     links.append({"url": reverse("assessment:history"), "label": str(_("My results"))})
     links.append({"url": reverse("creditbank:profile"), "label": str(_("My learning account"))})
