@@ -191,6 +191,8 @@ def ratings_save(
     existing = sel.own_ratings(assignment=assignment)
     if submit:
         for item_id, item in items.items():
+            if item_id not in parsed:  # already refused above
+                continue
             if parsed[item_id] is None and (item_id in scores or item_id not in existing):
                 errors.setdefault(f"score_{item_id}", []).append(
                     _("Item %(code)s: give a score before submitting.") % {"code": item.code}
