@@ -73,3 +73,17 @@ def rated_item_ids(indicator_set: IndicatorSet) -> list[int]:
     return list(SetItem.objects.filter(indicator__indicator_set=indicator_set,
                                        evidence=EvidenceKind.RATING)
                 .order_by("sort").values_list("pk", flat=True))
+
+
+def rating_world_objects(actors: dict) -> dict:
+    """For the security matrix: a submission in district A whose round 1 the ``expert`` actor rates."""
+    from learning_platform.districts.models import District
+    from learning_platform.organisations.services.rating import rater_assign
+
+    district = District.objects.get(code="310101")
+    assessment = make_assessment(district=district, indicator_set=make_set(),
+                                 monitoring_year=make_year())
+    assignment = rater_assign(assessment=assessment, rater=actors["expert"], round=1,
+                              actor=actors["researcher"])
+    return {"assignment_id": assignment.pk, "assessment_id": assessment.pk,
+            "item_id": rated_item_ids(assessment.indicator_set)[0]}
