@@ -247,3 +247,22 @@ def test_agreement_page_shows_the_chinese_table(setup):
     assert "加权" in text and "学习型社区指标（2023）" in text
     api = client.get(f"{API}/years/{setup['year'].year}/agreement").json()
     assert api[0]["n"] == 3 and api[0]["items_to_third_rater"] == 1
+
+
+def test_the_rater_downloads_the_evidence_document_and_nobody_else(setup):
+    from django.core.files.base import ContentFile
+
+    from learning_platform.organisations.models import ItemEvidence
+
+    a = setup["items"][0]
+    evidence = ItemEvidence.objects.get(assessment=setup["assessment"], item_id=a)
+    evidence.document.save("rating-evidence.pdf", ContentFile(b"%PDF-1.4 evidence"))
+    url = f"/organisations/rating/{setup['one'].pk}/evidence/{a}/"
+    response = _client(setup["first"]).get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 evidence"
+    for who in ("second", "outsider", "researcher"):
+        assert _client(setup[who]).get(url).status_code == 404
+    page = _client(setup["first"]).get(f"/organisations/rating/{setup['one'].pk}/").content.decode()
+    assert url in page
+    evidence.document.delete()
