@@ -79,7 +79,8 @@ def _scores(assignment: RaterAssignment | None) -> dict[int, int]:
 
 
 def _round(assessment: SelfAssessment, number: int) -> RaterAssignment | None:
-    return next((a for a in assessment.raters.all() if a.round == number), None)
+    # A fresh query, not a prefetch: a round submitted a moment ago must count.
+    return assessment.raters.filter(round=number).first()
 
 
 def disputed_item_ids(*, assessment: SelfAssessment) -> list[int]:
