@@ -200,7 +200,7 @@ def test_page_refuses_bad_scores_in_chinese_and_keeps_the_input(setup):
     assert response.status_code == 400
     text = response.content.decode()
     assert "保留的评语" in text
-    assert "超出" in text or "0–4" in text
+    assert "超出评分标准 0–4" in text and "未保存任何内容" in text
     assert Rating.objects.count() == 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from learning_platform.organisations.models import (
     AssessmentStatus,
@@ -21,6 +22,13 @@ from tests.organisations.rating_fixtures import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages are matched in English (the site default is Chinese)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
