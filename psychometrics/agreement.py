@@ -150,8 +150,8 @@ class RaterAgreement:
 def rater_agreement(a: ArrayLike, b: ArrayLike, *, max_score: int) -> RaterAgreement:
     """Return exact agreement and the three kappas of two raters on ``0..max_score``."""
     x, y = _check_scores(a, b, max_score)
-    kappas = [cohen_kappa(x, y, max_score=max_score, weights=w)
-              for w in (None, "linear", "quadratic")]
+    schemes: tuple[Weights, ...] = (None, "linear", "quadratic")
+    kappas = [cohen_kappa(x, y, max_score=max_score, weights=w) for w in schemes]
     reason = ""
     if np.isnan(kappas[2]):
         reason = "both raters gave every object the same score"
