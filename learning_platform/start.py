@@ -58,10 +58,10 @@ def start_url(*, user: Any) -> str:
         return _filing_url(user)
     if Role.ORGANISATION in roles:
         return reverse("organisations:monitoring_index")
-    if Role.EXPERT in roles:
-        return reverse("organisations:register_list")
     if Role.INSTITUTION in roles:
         return reverse("creditbank:verify")
+    if Role.EXPERT in roles:
+        return reverse("organisations:rating_queue")
     return "/"
 
 
@@ -89,6 +89,8 @@ def header_links(*, user: Any) -> list[dict[str, str]]:
                       "label": str(_("Learning organisation monitoring"))})
     if Role.INSTITUTION in roles:
         links.append({"url": reverse("creditbank:verify"), "label": str(_("Verify a record"))})
+    if Role.EXPERT in roles:
+        links.append({"url": reverse("organisations:rating_queue"), "label": str(_("My rating queue"))})
     links.append({"url": reverse("assessment:index"), "label": str(_("Tests"))})
     links.append({"url": reverse("assessment:history"), "label": str(_("My results"))})
     links.append({"url": reverse("creditbank:profile"), "label": str(_("My learning account"))})

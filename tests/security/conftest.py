@@ -32,6 +32,7 @@ ACTORS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "officer_b": (("district_officer",), DISTRICT_B),
     "statistician_a": (("district_statistician",), DISTRICT_A),
     "administrator": (("administrator",), None),
+    "expert": (("expert",), None),
 }
 
 
@@ -169,4 +170,7 @@ def world(actors, fixed_campaign, adaptive_campaign, item_bank, home_site) -> Wo
         entry = CreditEntry.objects.filter(account__user=citizen).first()
         if entry is not None:
             objects["entry_id"] = entry.pk
+    from tests.organisations.rating_fixtures import rating_world_objects
+
+    objects.update(rating_world_objects(actors))  # the expert actor's rating assignment
     return World(users=actors, objects={k: v for k, v in objects.items() if v is not None})

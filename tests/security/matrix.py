@@ -23,6 +23,7 @@ STAFF_ADMIN = frozenset({"item_author", "item_reviewer", "researcher", "administ
 ITEM_STAFF = STAFF_ADMIN
 RESEARCH = frozenset({"researcher", "administrator"})
 DISTRICT_STAFF = frozenset({"officer_a", "officer_b", "statistician_a"})
+RATER = frozenset({"expert"})  # the expert actor rates the world's one assignment
 OWNER = frozenset({"citizen"})  # owner of every object the world creates
 NOBODY: frozenset[str] = frozenset()
 
@@ -85,6 +86,13 @@ POLICY: list[Rule] = [
          "the published indicator framework"),
     rule("GET", r"^/api/v1/indicators/", RESEARCH | DISTRICT_STAFF, "indicators; own district"),
     rule("*", r"^/api/v1/indicators/", RESEARCH | DISTRICT_STAFF, "district filings"),
+    # -- API: expert rating of learning organisations (keep above any organisations family rule)
+    rule("GET", r"^/api/v1/organisations/rating/assignments$", SIGNED_IN,
+         "the caller's own rating assignments (empty for non-raters)"),
+    rule("*", r"^/api/v1/organisations/rating/assignments/\{assignment_id\}$", RATER,
+         "the assigned rater only; anyone else's assignment is missing"),
+    rule("*", r"^/api/v1/organisations/rating/", RESEARCH,
+         "researchers assign raters and read every submitted score"),
     # -- API: learning organisations, the register (the world's organisation is in district A)
     rule("*", r"^/api/v1/organisations/register$", RESEARCH | DISTRICT_STAFF,
          "the register; each district its own organisations"),
@@ -117,6 +125,11 @@ POLICY: list[Rule] = [
     rule("GET", r"^/indicators/compare/$", SIGNED_IN,
          "comparison over the submissions the selector lets the caller see"),
     rule("GET", r"^/indicators/", RESEARCH | DISTRICT_STAFF, "indicator pages"),
+    rule("GET", r"^/organisations/rating/$", RATER, "an expert's own rating queue"),
+    rule("GET", r"^/organisations/rating/<int:assignment_id>/", RATER,
+         "the assigned rater's form and evidence files only"),
+    rule("GET", r"^/organisations/rating/(assign|agreement)/", RESEARCH,
+         "rater assignment and the agreement report"),
     rule("GET", r"^/organisations/monitoring/<int:year>/sample/$", RESEARCH,
          "the monitoring centre draws the sample"),
     rule("GET", r"^/organisations/monitoring/", RESEARCH | DISTRICT_STAFF,
