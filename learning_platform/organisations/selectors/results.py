@@ -283,3 +283,20 @@ def tier_decisions(*, district: District | None = None, year: int | None = None)
     if year:
         rows = rows.filter(year=year)
     return rows.order_by("-decided_at", "-pk")
+
+
+def dashboard_section(*, district_code: str | None) -> dict:
+    """The dashboard's 学习型组织 section: organisations by tier and kind, and the latest year's
+    share meeting each first-level indicator with its SE (the whole city when no district)."""
+    district = District.objects.filter(code=district_code).first() if district_code else None
+    table = district_kind_table(district_code=district.code if district else "", city=district is None)
+    if district is None:
+        table.cells = [c for c in table.cells if not c.district_code]
+    return {
+        "district": district,
+        "tiers": [label for _value, label in Tier.choices],
+        "counts": tier_kind_counts(district=district),
+        "table": table,
+        "groups": table.by_district_kind(),
+        "total": Organisation.objects.filter(**({"district": district} if district else {})).count(),
+    }
