@@ -125,3 +125,29 @@ def test_tier_decisions_are_listed_with_evidence_for_staff_only(client, org_fact
     client.force_login(make_user("researcher"))
     body = client.get(reverse("organisations:tier_decisions")).content.decode()
     assert "徐汇的证据" in body
+
+
+def test_framework_feed_offers_the_summary_until_the_district_types_its_own(monitored):
+    from django.core.management import call_command
+
+    from learning_platform.indicators.models import ItemValue, Status, Submission
+    from learning_platform.organisations.services.results import framework_feed
+
+    call_command("load_indicator_framework", verbosity=0)
+    assert framework_feed(year=2025, district_codes=["310101"]) == {"310101": True}
+    row = ItemValue.objects.get(submission__district__code="310101", submission__year=2025,
+                                item__code="learning_teams_status")
+    assert row.text.startswith("全区登记学习型组织40家（学习型社区40家）")
+    assert "2025年度抽样监测抽取35家，经区审核的自评32家" in row.text and "达标75.0%" in row.text
+    assert row.source
+    # The district's own text stands.
+    ItemValue.objects.filter(pk=row.pk).update(text="区里自己写的情况", source="")
+    assert framework_feed(year=2025, district_codes=["310101"]) == {"310101": False}
+    assert ItemValue.objects.get(pk=row.pk).text == "区里自己写的情况"
+    # A submitted filing is not touched.
+    Submission.objects.filter(district__code="310104", year=2025).delete()
+    framework_feed(year=2025, district_codes=["310104"])
+    Submission.objects.filter(district__code="310104", year=2025).update(status=Status.FIRST_REVIEW)
+    ItemValue.objects.filter(submission__district__code="310104").update(text="旧")
+    assert framework_feed(year=2025, district_codes=["310104"]) == {"310104": False}
+    assert ItemValue.objects.get(submission__district__code="310104", item__code="learning_teams_status").text == "旧"
