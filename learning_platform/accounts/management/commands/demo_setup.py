@@ -26,6 +26,7 @@ DEMO_APPS = (
     "itembank",
     "learning_platform.creditbank",
     "learning_platform.indicators",
+    "learning_platform.organisations",
     "assessment",
     "assessment.survey",
     "cms",
