@@ -192,3 +192,13 @@ def test_index_filters(client, org_factory, people, xh):
     assert "甲社区" in body and "乙家庭" not in body
     body = client.get(url, {"q": "甲"}).content.decode()
     assert "甲社区" in body and "乙家庭" not in body
+
+
+def test_space_pages_read_in_chinese(client, org, people):
+    space_entry_save(user=people["org"], organisation=org, data={"kind": "activity", "title": "讲座"})
+    client.force_login(people["org"])
+    body = client.get(reverse("organisations:space_detail", args=[org.slug]),
+                      HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "学习记录" in body and "年度结果" in body
+    for english in ("Awaiting", "Learning records", "Yearly results", "Add a record"):
+        assert english not in body, english
