@@ -15,7 +15,6 @@ from django.http import Http404  # noqa: E402
 from ninja import Schema  # noqa: E402
 
 from learning_platform.auth import public  # noqa: E402
-
 from learning_platform.organisations.models import Organisation as _Organisation  # noqa: E402
 from learning_platform.organisations.models import SpaceEntry as _SpaceEntry  # noqa: E402
 from learning_platform.organisations.selectors import results as _results  # noqa: E402

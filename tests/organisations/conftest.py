@@ -45,7 +45,11 @@ def png_bytes():
 @pytest.fixture
 def community_set(db):
     """A small community set: indicator 1 has a number item and a rated item; indicator 2 a rated item."""
-    from learning_platform.organisations.models import IndicatorSet, SetIndicator, SetItem
+    from learning_platform.organisations.models import (
+        IndicatorSet,
+        SetIndicator,
+        SetItem,
+    )
 
     s = IndicatorSet.objects.create(kind="community", version=2023, title_zh="学习型社区指标（测试）",
                                     content_sha256="0" * 64)
@@ -61,7 +65,12 @@ def community_set(db):
 @pytest.fixture
 def assess(community_set):
     """Record an approved (or other-state) self-assessment with given item outcomes."""
-    from learning_platform.organisations.models import ItemEvidence, SampledOrganisation, SelfAssessment, SetItem
+    from learning_platform.organisations.models import (
+        ItemEvidence,
+        SampledOrganisation,
+        SelfAssessment,
+        SetItem,
+    )
 
     items = {i.code: i for i in SetItem.objects.filter(indicator__indicator_set=community_set)}
 

@@ -9,7 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from learning_platform.organisations.models import EntryStatus, SpaceEntry
-from learning_platform.organisations.services.space import space_entry_review, space_entry_save
+from learning_platform.organisations.services.space import (
+    space_entry_review,
+    space_entry_save,
+)
 
 pytestmark = pytest.mark.django_db
 

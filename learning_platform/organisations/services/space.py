@@ -18,8 +18,16 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from learning_platform.organisations.models import EntryKind, EntryStatus, Organisation, SpaceEntry
-from learning_platform.organisations.selectors.space import user_maintains, user_reviews_district
+from learning_platform.organisations.models import (
+    EntryKind,
+    EntryStatus,
+    Organisation,
+    SpaceEntry,
+)
+from learning_platform.organisations.selectors.space import (
+    user_maintains,
+    user_reviews_district,
+)
 
 PHOTO_TYPES: dict[str, tuple[bytes, ...]] = {
     ".jpg": (b"\xff\xd8\xff",),
