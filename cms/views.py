@@ -146,7 +146,8 @@ def dashboard_context(*, page: DistrictDashboardPage, request: HttpRequest) -> d
         figures = dashboard_figures(page)
         domain, district, domains = _dashboard_choice(figures, request)
     except (RollUpMissing, FiguresUnavailable) as exc:
-        return {"error": str(exc)}
+        return {"error": str(exc), "organisations": _organisations_section(
+            request.GET.get("district") or _user_district_code(request))}
     own = _user_district_code(request)
     order: list[str | None] = [None, *figures.district_order]
     if own in order:  # a district officer sees their own district first, then the city
@@ -189,7 +190,15 @@ def dashboard_context(*, page: DistrictDashboardPage, request: HttpRequest) -> d
         "table": table,
         "focus_rows": focus_rows,
         "charts": charts,
+        "organisations": _organisations_section(district),
     }
+
+
+def _organisations_section(district_code: str | None) -> dict:
+    """The 学习型组织 section of the dashboard (register by tier and kind, monitoring shares)."""
+    from learning_platform.organisations.selectors.results import dashboard_section
+
+    return dashboard_section(district_code=district_code or None)
 
 
 def dashboard_chart(request: HttpRequest, page_id: int, kind: str, fmt: str) -> HttpResponse:

@@ -414,6 +414,34 @@ def platform_value_supply(*, district_code: str, year: int, item_code: str, valu
     return row
 
 
+@transaction.atomic
+def platform_text_suggest(*, district_code: str, year: int, item_code: str, text: str,
+                          source: str) -> ItemValue | None:
+    """Offer a text the platform knows (e.g. the learning-organisation monitoring) for an
+    input text item of a district's filing for ``year``.
+
+    The district stays responsible for the item: the text lands only while the filing is
+    open and the district has typed nothing of its own there; the statistician then sees it
+    in the form and keeps or changes it. Returns None when the district's own text stands.
+    """
+    district = District.objects.filter(code=district_code).first()
+    if district is None:
+        raise ValidationError({"district_code": f"Unknown district {district_code!r}"})
+    submission = submission_ensure(district=district, year=year)
+    item = submission.version.items.filter(code=item_code).first()
+    if item is None or item.kind != ItemKind.INPUT or item.value_type != ValueType.TEXT:
+        raise ValidationError({"item_code": f"{item_code!r} is not a text item in {submission.version.year}"})
+    if submission.status not in (Status.NOT_STARTED, Status.DRAFT):
+        return None
+    row = ItemValue.objects.filter(submission=submission, item=item).first()
+    if row is not None and row.text.strip() and not row.source:
+        return None
+    row, _c = ItemValue.objects.update_or_create(
+        submission=submission, item=item,
+        defaults={"text": text, "value": None, "source": (source or "platform")[:200], "updated_by": None})
+    return row
+
+
 def credit_bank_accounts_feed(*, user, year: int) -> int:
     """Fill 市民在学分银行的开户数 from the credit bank for every district the user may see."""
     from learning_platform.creditbank.selectors import account_counts_by_district

@@ -27,7 +27,6 @@ monitoring_urls: list = [
     path("monitoring/evidence/<int:evidence_id>/", monitoring_views.evidence_file,
          name="monitoring_evidence_file"),
 ]
-space_urls: list = []
 
 # Expert rating (issue 20, part 3): the rater's queue and form, assignment and agreement.
 from learning_platform.organisations.views import rating as rating_views  # noqa: E402
@@ -40,5 +39,22 @@ monitoring_urls += [
     path("rating/assign/<int:year>/", rating_views.assign, name="rating_assign"),
     path("rating/agreement/<int:year>/", rating_views.agreement, name="rating_agreement"),
 ]
+from learning_platform.organisations.views import results as results_views  # noqa: E402
+from learning_platform.organisations.views import space as space_views  # noqa: E402
 
-urlpatterns = register_urls + monitoring_urls + space_urls
+space_urls: list = [
+    path("space/", space_views.space_index, name="space_index"),
+    path("space/review/", space_views.space_review_list, name="space_review"),
+    path("space/entries/<int:entry_id>/review/", space_views.space_entry_review, name="space_entry_review"),
+    path("space/files/<int:entry_id>/", space_views.space_file, name="space_file"),
+    path("space/<slug:slug>/", space_views.space_detail, name="space_detail"),
+    path("space/<slug:slug>/entries/new/", space_views.space_entry_edit, name="space_entry_new"),
+    path("space/<slug:slug>/entries/<int:entry_id>/", space_views.space_entry_edit, name="space_entry_edit"),
+]
+results_urls: list = [
+    path("results/", results_views.results_index, name="results"),
+    path("results/export.<str:fmt>", results_views.results_export, name="results_export"),
+    path("results/tiers/", results_views.tier_decisions, name="tier_decisions"),
+]
+
+urlpatterns = register_urls + monitoring_urls + space_urls + results_urls
