@@ -36,6 +36,8 @@ HUANGPU_2022 = {
     "city_platform_users": "182000", "district_platform_users": "36000",
     "large_event_attendances": "212000", "experimental_projects": "9", "city_research_projects": "5",
     "association_projects": "7",
+    "total_population_10k": "82.40", "subdistricts": "10", "ce_managers": "8",
+    "community_operating_funding": "720",
 }
 DETAILS = {"other_courses": "黄浦区工人文化宫 180门；区图书馆 130门",
            "senior_district_platform_users": "黄浦终身学习网 9100人",
