@@ -248,3 +248,66 @@ def district_report_figures(year: int) -> dict:
         "targets": targets,
         "unesco": unesco_crosswalk(),
     }
+
+
+# --- wording ---------------------------------------------------------------------------
+
+def _num(value) -> str:
+    from learning_platform.indicators.services import plain
+
+    if value is None:
+        return "—"
+    return plain(Decimal(str(value)).quantize(Decimal("0.01")))
+
+
+def target_message(*, name: str, status: str, comparison: str, value, threshold, unit: str,
+                   previous=None, source: str = "") -> str:
+    """One sentence on a target check, with the value and the threshold (never colour alone)."""
+    from django.utils.translation import gettext as _
+
+    args = {"name": name, "value": _num(value), "threshold": _num(threshold), "unit": unit,
+            "previous": _num(previous), "source": source}
+    if status == target_rules.NO_DATA:
+        return _("No data to check: %(name)s (target: at least %(threshold)s %(unit)s; %(source)s)") % args \
+            if comparison == target_rules.GTE else \
+            _("No data to check: %(name)s against last year (%(source)s)") % args
+    if comparison == target_rules.NOT_BELOW_LAST_YEAR:
+        if status == target_rules.MET:
+            return _("Target met: %(name)s is %(value)s %(unit)s, not below last year's %(previous)s %(unit)s "
+                     "(%(source)s)") % args
+        return _("Target missed: %(name)s is %(value)s %(unit)s, below last year's %(previous)s %(unit)s "
+                 "(%(source)s)") % args
+    if status == target_rules.MET:
+        return _("Target met: %(name)s is %(value)s %(unit)s, at least %(threshold)s %(unit)s as required "
+                 "(%(source)s)") % args
+    return _("Target missed: %(name)s is %(value)s %(unit)s, below the required %(threshold)s %(unit)s "
+             "(%(source)s)") % args
+
+
+def result_message(result: target_rules.TargetResult) -> str:
+    t = result.target
+    return target_message(name=t.name_zh, status=result.status, comparison=t.comparison, value=result.value,
+                          threshold=t.threshold, unit=t.unit, previous=result.previous, source=t.source_zh)
+
+
+def window_message(state: WindowState, *, submitted: bool = False) -> str:
+    """The reminder on the filing list: days left, or overdue in words."""
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
+    if state.window is None:
+        return ""
+    args = {"opens": state.window.opens_on.isoformat(), "closes": state.window.closes_on.isoformat(),
+            "n": state.days_left if state.days_left is not None else state.days_over}
+    if state.state == "not_open":
+        return ngettext("Filing opens on %(opens)s (in %(n)s day).", "Filing opens on %(opens)s (in %(n)s days).",
+                        args["n"]) % args
+    if submitted:
+        return _("Submitted. The window closes on %(closes)s.") % args
+    if state.state == "open":
+        if state.days_left == 0:
+            return _("Last day: filing closes today, %(closes)s.") % args
+        return ngettext("%(n)s day left: filing closes on %(closes)s.",
+                        "%(n)s days left: filing closes on %(closes)s.", args["n"]) % args
+    return ngettext("Overdue by %(n)s day: filing closed on %(closes)s.",
+                    "Overdue by %(n)s days: filing closed on %(closes)s.", args["n"]) % args
