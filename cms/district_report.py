@@ -166,3 +166,16 @@ def district_pdf(*, page, code: str, request: HttpRequest | None = None) -> byte
                             request=request)
     base_url = request.build_absolute_uri("/") if request is not None else None
     return HTML(string=html, base_url=base_url).write_pdf()
+
+
+def dashboard_report_flags(*, district_code: str | None) -> dict | None:
+    """For the district dashboard: the newest published report and the focus district's target flags."""
+    from cms.models import DistrictMonitoringReportPage
+
+    page = DistrictMonitoringReportPage.objects.live().public().order_by("-year").first()
+    if page is None or not page.figures_snapshot:
+        return None
+    flags = []
+    if district_code and any(d["code"] == district_code and d["filed"] for d in page.figures_snapshot["districts"]):
+        flags = district_section(page.figures_snapshot, district_code)["flags"]
+    return {"url": page.url, "title": page.title, "year": page.year, "flags": flags}

@@ -40,6 +40,7 @@ class HomePage(Page):
         context["latest_reports"] = reports_latest()
         context["report_index"] = ReportIndexPage.objects.live().public().first()
         context["dashboard"] = DistrictDashboardPage.objects.live().public().first()
+        context["district_report"] = DistrictMonitoringReportPage.objects.live().public().order_by("-year").first()
         return context
 
 
@@ -278,6 +279,9 @@ class DistrictDashboardPage(Page):
 
         context = self.get_context(request, *args, **kwargs)
         context.update(dashboard_context(page=self, request=request))
+        from cms.district_report import dashboard_report_flags
+
+        context["report_flags"] = dashboard_report_flags(district_code=context.get("district"))
         return TemplateResponse(request, self.get_template(request), context)
 
 

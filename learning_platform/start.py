@@ -26,6 +26,13 @@ def _dashboard_url() -> str | None:
     return page.url if page is not None else None
 
 
+def _district_report_url() -> str | None:
+    from cms.models import DistrictMonitoringReportPage
+
+    page = DistrictMonitoringReportPage.objects.live().public().order_by("-year").first()
+    return page.url if page is not None else None
+
+
 def _filing_url(user: Any) -> str:
     from learning_platform.indicators.models import FrameworkVersion
 
@@ -66,6 +73,9 @@ def header_links(*, user: Any) -> list[dict[str, str]]:
         links.append({"url": _filing_url(user), "label": str(_("This year's filing"))})
     if roles & ({Role.DISTRICT_OFFICER, Role.RESEARCHER, Role.ADMINISTRATOR} | set(FILING_ROLES)):
         links.append({"url": reverse("indicators:index"), "label": str(_("District indicators"))})
+        report = _district_report_url()
+        if report:
+            links.append({"url": report, "label": str(_("District monitoring report"))})
     if Role.INSTITUTION in roles:
         links.append({"url": reverse("creditbank:verify"), "label": str(_("Verify a record"))})
     links.append({"url": reverse("assessment:index"), "label": str(_("Tests"))})

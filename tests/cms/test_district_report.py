@@ -157,3 +157,26 @@ def test_district_pdf(report, client):
     assert response.content[:4] == b"%PDF"
     assert client.get(f"/reports/district-report/{report.pk}/310105.pdf").status_code == 404  # not filed
     assert client.get(f"/reports/district-report/{report.pk + 999}/310104.pdf").status_code == 404
+
+
+def test_the_demo_publishes_a_report_for_a_year_with_data(home_site, districts, make_user, client):
+    import io
+
+    from cms.demo import load_demo as cms_demo
+    from cms.models import DistrictMonitoringReportPage
+    from learning_platform.indicators.demo import load_demo as indicators_demo
+
+    hp_ = next(d for d in districts if d.code == "310101")
+    for role, name in [("district_statistician", "statistician"), ("district_liaison", "liaison"),
+                       ("district_head", "head")]:
+        make_user(role, district=hp_, username=name)
+    indicators_demo(stdout=io.StringIO())
+    cms_demo(stdout=io.StringIO())
+    cms_demo(stdout=io.StringIO())
+    report = DistrictMonitoringReportPage.objects.live().get()
+    assert report.year == 2021 and [d["code"] for d in report.figures_snapshot["districts"] if d["filed"]] == ["310101"]
+    assert "310101" in report.figures_snapshot["targets"][0]["results"]
+    officer = make_user("district_officer", district=hp_)
+    client.force_login(officer)
+    assert f'href="{report.url}"' in client.get("/").content.decode()  # the header and the home page link it
+    assert client.get(report.url).status_code == 200
