@@ -73,6 +73,18 @@ def district_chart(figures: dict, item: dict, *, highlight: str | None = None, s
                      reference=city, reference_label=_("City") if city is not None else "")
 
 
+def taken_text(figures: dict) -> str:
+    """When the figures were frozen, in local time without the ISO ``T`` and offset."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    try:
+        return timezone.localtime(datetime.fromisoformat(figures["taken_at"])).strftime("%Y-%m-%d %H:%M")
+    except (KeyError, TypeError, ValueError):
+        return ""
+
+
 def report_sections(figures: dict, *, own: str | None = None) -> dict:
     """The page's view of the frozen figures: city sections per first-level indicator, one section
     per district (the officer's own first), target flags and the UNESCO crosswalk."""
@@ -118,7 +130,8 @@ def report_sections(figures: dict, *, own: str | None = None) -> dict:
             focus.append({"code": fa["code"], "name": fa["name_zh"], "indicators": fa["indicators"], "items": items})
         unesco.append({"code": area["code"], "name": area["name_zh"], "focus_areas": focus})
     return {"city_sections": city_sections, "districts": districts, "targets": targets, "unesco": unesco,
-            "own": own if own in filed else None, "filed": len(filed), "total": len(figures["districts"])}
+            "own": own if own in filed else None, "filed": len(filed), "total": len(figures["districts"]),
+            "taken": taken_text(figures)}
 
 
 def district_section(figures: dict, code: str, *, names: dict | None = None) -> dict:
@@ -162,7 +175,8 @@ def district_pdf(*, page, code: str, request: HttpRequest | None = None) -> byte
                     chart = district_chart(figures, item, highlight=code, slug=f"pdf-{item['code']}")
                     charts.append({"chart": chart, "png": chart_png_data_uri(chart)})
     html = render_to_string("cms/district_report_pdf.html",
-                            {"page": page, "figures": figures, "section": section, "charts": charts},
+                            {"page": page, "figures": figures, "section": section, "charts": charts,
+                             "taken": taken_text(figures)},
                             request=request)
     base_url = request.build_absolute_uri("/") if request is not None else None
     return HTML(string=html, base_url=base_url).write_pdf()
