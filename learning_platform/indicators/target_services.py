@@ -12,7 +12,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from learning_platform.indicators import formulas
-from learning_platform.indicators.models import CollectionWindow, Comparison, FrameworkVersion, Target
+from learning_platform.indicators.models import (
+    CollectionWindow,
+    Comparison,
+    FrameworkVersion,
+    Target,
+)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 TARGET_FIELDS = ("code", "name_zh", "formula", "comparison", "threshold", "unit", "seed", "source_zh",

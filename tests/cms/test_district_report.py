@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the indicators fixtures are imported by name and used as arguments
 """The annual district monitoring report: figures equal the approved filings and supplied survey
 figures, frozen on publish, the officer's district first, one PDF per district, the crosswalk."""
 
@@ -9,7 +10,11 @@ import pytest
 
 from learning_platform.indicators import services
 from learning_platform.indicators.models import ItemValue
-from learning_platform.indicators.selectors import compute, district_report_figures, submission_values
+from learning_platform.indicators.selectors import (
+    compute,
+    district_report_figures,
+    submission_values,
+)
 from tests.indicators.conftest import framework, full_form, hp, staff, xh  # noqa: F401
 
 
