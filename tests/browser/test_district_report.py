@@ -50,6 +50,9 @@ def test_officer_opens_their_section_and_its_pdf(page, live_server, districts, m
     missed = first.locator("[data-target=ce_staff_ratio]").inner_text()
     assert "未达标" in missed and "不低于 1 名/万人" in missed
     page.screenshot(path=str(screenshot_dir / "district-report-officer.png"), full_page=False)
+    page.locator("#city-h").scroll_into_view_if_needed()
+    assert page.locator("figure.chart-figure svg").count() >= 2  # district charts, the estimated rate's too
+    page.locator("figure.chart-figure").first.screenshot(path=str(screenshot_dir / "district-report-chart.png"))
 
     with page.expect_download() as info:
         first.locator("[data-testid=pdf-310104]").click()
