@@ -185,3 +185,15 @@ def test_the_demo_publishes_a_report_for_a_year_with_data(home_site, districts, 
     client.force_login(officer)
     assert f'href="{report.url}"' in client.get("/").content.decode()  # the header and the home page link it
     assert client.get(report.url).status_code == 200
+
+
+def test_the_dashboard_flags_the_focus_districts_missed_target(report, rollups, home_site, make_user, client, xh):
+    from cms.models import DistrictDashboardPage
+
+    dashboard = DistrictDashboardPage(title="各区看板", slug="dashboard")
+    home_site.add_child(instance=dashboard)
+    dashboard.save_revision().publish()
+    client.force_login(make_user("district_officer", district=xh))
+    page = client.get("/dashboard/?district=310104").content.decode()
+    assert 'data-testid="report-flags"' in page and report.title in page
+    assert "未达标：每万常住人口社区教育专职教师和管理人员数" in page
