@@ -122,6 +122,7 @@ def load_demo(*, stdout) -> None:
            intro="16个区的达标率、置信区间和变化。",
            title_en="District information-literacy dashboard",
            intro_en="The 16 districts' attainment rates, confidence intervals and changes.")
+    district_report_ensure(parent=index, stdout=stdout)
     rollup_id = rollup_latest_id()
     if rollup_id is None:
         stdout.write("  cms: no finished roll-up yet, so no demo report (run the survey demo first).")
@@ -143,6 +144,28 @@ def load_demo(*, stdout) -> None:
     # Bypasses review: the demo publishes directly as the system.
     report.save_revision().publish()
     stdout.write(f"  cms: published a report on roll-up #{rollup_id}.")
+
+
+def district_report_ensure(*, parent, stdout) -> None:
+    """Publish the annual district monitoring report of the newest year with an approved filing."""
+    from cms.models import DistrictMonitoringReportPage
+    from learning_platform.indicators.models import Submission
+    from learning_platform.indicators.monitoring import APPROVED
+
+    year = (Submission.objects.filter(status__in=APPROVED).order_by("-year")
+            .values_list("year", flat=True).first())
+    if year is None:
+        stdout.write("  cms: no approved district filing yet, so no district monitoring report.")
+        return
+    if DistrictMonitoringReportPage.objects.filter(year=year).exists():
+        stdout.write(f"  cms: district monitoring report {year} exists.")
+        return
+    page = DistrictMonitoringReportPage(
+        title=f"{year}年度上海市学习型城区建设监测报告", slug=f"district-report-{year}", year=year,
+        summary="各区六项一级指标、目标核对与联合国教科文组织学习型城市关键特征对照", live=False)
+    parent.add_child(instance=page)
+    page.save_revision().publish()  # the demo publishes directly as the system
+    stdout.write(f"  cms: published the district monitoring report {year}.")
 
 
 def demo_report_body(snapshot: dict) -> list[dict]:

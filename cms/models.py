@@ -74,6 +74,7 @@ class HomePage(Page, EnglishContent):
         context["latest_reports"] = reports_latest()
         context["report_index"] = ReportIndexPage.objects.live().public().first()
         context["dashboard"] = DistrictDashboardPage.objects.live().public().first()
+        context["district_report"] = DistrictMonitoringReportPage.objects.live().public().order_by("-year").first()
         return context
 
 
@@ -133,7 +134,7 @@ class ReportIndexPage(Page, EnglishContent):
     content_panels = [*Page.content_panels, FieldPanel("intro"),
                       english_panel("title_en", "intro_en")]
     parent_page_types = ["cms.HomePage"]
-    subpage_types = ["cms.SurveyReportPage"]
+    subpage_types = ["cms.SurveyReportPage", "cms.DistrictMonitoringReportPage"]
 
     class Meta:
         verbose_name = _("report index")
@@ -330,4 +331,90 @@ class DistrictDashboardPage(Page, EnglishContent):
 
         context = self.get_context(request, *args, **kwargs)
         context.update(dashboard_context(page=self, request=request))
+        from cms.district_report import dashboard_report_flags
+
+        context["report_flags"] = dashboard_report_flags(district_code=context.get("district"))
         return TemplateResponse(request, self.get_template(request), context)
+
+
+class DistrictMonitoringReportPage(Page):
+    """The annual district monitoring report: one per data year, built from the approved district
+    filings and the survey figures supplied into them, frozen in each revision like a survey report."""
+
+    year = models.PositiveSmallIntegerField(
+        _("data year"), help_text=_("The data year whose approved district filings the report reads."),
+    )
+    summary = models.CharField(_("summary"), max_length=400, blank=True)
+    refresh_figures = models.BooleanField(
+        _("take the figures again"), default=False,
+        help_text=_("Tick after more filings were approved to copy the current figures into this "
+                    "revision. Otherwise the figures stay as first taken."),
+    )
+    # The frozen figures: part of every revision's content, so publishing a revision
+    # publishes exactly the numbers it was reviewed with.
+    figures_snapshot = models.JSONField(_("figures"), default=dict, blank=True, editable=False)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        MultiFieldPanel(
+            [
+                HelpPanel(content=_("Figures are copied from the approved filings when the year is first "
+                                    "chosen and kept in the revision; a published report never changes "
+                                    "when a filing changes later.")),
+                FieldPanel("year"),
+                FieldPanel("refresh_figures"),
+            ],
+            heading=_("Figures"),
+        ),
+    ]
+    parent_page_types = ["cms.ReportIndexPage", "cms.HomePage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("district monitoring report")
+
+    def clean(self):
+        super().clean()
+        from django.core.exceptions import ValidationError as DjangoValidationError
+
+        from learning_platform.indicators.services import framework_for_year
+
+        others = DistrictMonitoringReportPage.objects.filter(year=self.year)
+        if self.pk:
+            others = others.exclude(pk=self.pk)
+        if self.year and others.exists():
+            raise ValidationError({"year": gettext("There is already a district monitoring report for %(year)s.")
+                                   % {"year": self.year}})
+        if self.year:
+            try:
+                framework_for_year(year=self.year)
+            except DjangoValidationError as exc:
+                raise ValidationError({"year": exc.messages}) from exc
+
+    def snapshot_stale(self) -> bool:
+        return self.refresh_figures or (self.figures_snapshot or {}).get("year") != self.year
+
+    def figures_take(self) -> None:
+        """Copy the year's figures into this page (before saving a revision)."""
+        from learning_platform.indicators.selectors import district_report_figures
+
+        self.figures_snapshot = district_report_figures(self.year)
+        self.refresh_figures = False
+
+    def save_revision(self, *args, **kwargs):
+        if self.snapshot_stale():
+            self.figures_take()
+        return super().save_revision(*args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        from cms.district_report import report_sections
+        from cms.views import _user_district_code
+
+        if getattr(request, "is_preview", False) and self.snapshot_stale():
+            self.figures_take()  # a preview shows what saving would freeze
+        context = super().get_context(request, *args, **kwargs)
+        context["figures"] = self.figures_snapshot or None
+        if self.figures_snapshot:
+            context["report"] = report_sections(self.figures_snapshot, own=_user_district_code(request))
+        return context

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cms import exports
@@ -214,3 +216,24 @@ def dashboard_chart(request: HttpRequest, page_id: int, kind: str, fmt: str) -> 
         raise Http404(str(exc)) from exc
     chart.source = figures.source_text
     return _download(chart, fmt, f"dashboard-{kind}-{domain}")
+
+
+# -- the annual district monitoring report ------------------------------------------------
+def district_report_pdf(request: HttpRequest, page_id: int, code: str) -> HttpResponse:
+    """One district's section of a published district monitoring report, as PDF."""
+    from cms.district_report import district_pdf
+    from cms.models import DistrictMonitoringReportPage
+
+    page = DistrictMonitoringReportPage.objects.live().public().filter(pk=page_id).first()
+    if page is None:
+        raise Http404("No such report.")
+    if not any(d["code"] == code and d["filed"] for d in page.figures_snapshot.get("districts", [])):
+        raise Http404("No such district in this report.")
+    key = f"cms:district-report-pdf:{page.pk}:{page.live_revision_id}:{code}:{get_language()}"
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = district_pdf(page=page, code=code, request=request)
+        cache.set(key, pdf, exports.PDF_CACHE_SECONDS)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{page.slug}-{code}.pdf"'
+    return response

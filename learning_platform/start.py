@@ -26,6 +26,13 @@ def _dashboard_url() -> str | None:
     return page.url if page is not None else None
 
 
+def _district_report_url() -> str | None:
+    from cms.models import DistrictMonitoringReportPage
+
+    page = DistrictMonitoringReportPage.objects.live().public().order_by("-year").first()
+    return page.url if page is not None else None
+
+
 def _filing_url(user: Any) -> str:
     from learning_platform.indicators.models import FrameworkVersion
 
@@ -81,6 +88,9 @@ def header_links(*, user: Any) -> list[dict[str, str]]:
         links.append({"url": _filing_url(user), "label": str(_("This year's filing"))})
     if roles & ({Role.DISTRICT_OFFICER, Role.RESEARCHER, Role.ADMINISTRATOR} | set(FILING_ROLES)):
         links.append({"url": reverse("indicators:index"), "label": str(_("District indicators"))})
+        report = _district_report_url()
+        if report:
+            links.append({"url": report, "label": str(_("District monitoring report"))})
     if roles & ({Role.ORGANISATION, Role.EXPERT, Role.DISTRICT_OFFICER, Role.RESEARCHER} | set(FILING_ROLES)):
         links.append({"url": reverse("organisations:register_list"), "label": str(_("Learning organisations"))})
     if roles & {Role.ORGANISATION, Role.DISTRICT_LIAISON, Role.DISTRICT_HEAD, Role.RESEARCHER,

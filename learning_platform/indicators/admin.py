@@ -3,11 +3,13 @@
 from django.contrib import admin
 
 from learning_platform.indicators.models import (
+    CollectionWindow,
     DataItem,
     FrameworkVersion,
     Indicator,
     ReviewEvent,
     Submission,
+    Target,
 )
 
 
@@ -49,3 +51,16 @@ class SubmissionAdmin(ReadOnly):
 @admin.register(ReviewEvent)
 class ReviewEventAdmin(ReadOnly):
     list_display = ["submission", "action", "from_status", "to_status", "actor", "at"]
+
+
+@admin.register(Target)
+class TargetAdmin(ReadOnly):
+    list_display = ["code", "name_zh", "comparison", "threshold", "unit", "source_zh", "version"]
+    list_filter = ["version"]
+
+
+@admin.register(CollectionWindow)
+class CollectionWindowAdmin(admin.ModelAdmin):
+    """The city sets each data year's filing window here (or with ``collection_window_set``)."""
+
+    list_display = ["year", "opens_on", "closes_on", "note"]

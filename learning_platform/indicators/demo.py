@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django.core.management import call_command
@@ -36,6 +37,8 @@ HUANGPU_2022 = {
     "city_platform_users": "182000", "district_platform_users": "36000",
     "large_event_attendances": "212000", "experimental_projects": "9", "city_research_projects": "5",
     "association_projects": "7",
+    "total_population_10k": "82.40", "subdistricts": "10", "ce_managers": "8",
+    "community_operating_funding": "720",
 }
 DETAILS = {"other_courses": "黄浦区工人文化宫 180门；区图书馆 130门",
            "senior_district_platform_users": "黄浦终身学习网 9100人",
@@ -59,6 +62,10 @@ def _form(values: dict[str, str], factor: Decimal = Decimal(1)) -> dict[str, str
 
 def load_demo(*, stdout) -> None:
     call_command("load_indicator_framework", stdout=stdout)
+    from learning_platform.indicators.target_services import collection_window_set
+
+    for year in (2021, 2022):  # the spring after the data year, as attachment 3's platform runs
+        collection_window_set(year=year, opens_on=date(year + 1, 3, 1), closes_on=date(year + 1, 4, 28))
     huangpu = District.objects.filter(code="310101").first()
     users = {u.username: u for u in User.objects.filter(username__in=["statistician", "liaison", "head"])}
     if huangpu is None or len(users) < 3:

@@ -247,3 +247,52 @@ class DocumentFile(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class Comparison(models.TextChoices):
+    GTE = "gte", _("at least")
+    NOT_BELOW_LAST_YEAR = "not_below_last_year", _("not below last year")
+
+
+class Target(models.Model):
+    """A threshold a seed document sets for a district, loaded from ``data/targets_*.json``."""
+
+    version = models.ForeignKey(FrameworkVersion, on_delete=models.CASCADE, related_name="targets")
+    code = models.CharField(max_length=60)
+    name_zh = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200, blank=True)
+    formula = models.CharField(max_length=500)
+    item_codes = models.JSONField(default=list)
+    comparison = models.CharField(max_length=30, choices=Comparison.choices)
+    threshold = models.DecimalField(max_digits=12, decimal_places=4)
+    unit = models.CharField(max_length=30, blank=True)
+    indicator_code = models.CharField(max_length=12, blank=True)
+    seed = models.CharField(max_length=10)
+    source_zh = models.CharField(max_length=300)
+    quote_zh = models.TextField()
+    sort = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["version", "sort"]
+        constraints = [models.UniqueConstraint(fields=["version", "code"], name="target_code_unique")]
+
+    def __str__(self) -> str:
+        return self.name_zh
+
+
+class CollectionWindow(models.Model):
+    """When districts file one data year: opening and closing dates."""
+
+    year = models.PositiveSmallIntegerField(_("data year"), unique=True)
+    opens_on = models.DateField(_("opens on"))
+    closes_on = models.DateField(_("closes on"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("collection window")
+        constraints = [models.CheckConstraint(condition=models.Q(closes_on__gte=models.F("opens_on")),
+                                              name="window_closes_after_opening")]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.opens_on} – {self.closes_on}"

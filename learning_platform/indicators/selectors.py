@@ -222,3 +222,7 @@ def fed_interval(row: Row) -> tuple[str, str] | None:
         return None
     value, half = float(row.value), 1.96 * float(row.se)
     return f"{max(0.0, value - half):.1f}", f"{value + half:.1f}"
+
+
+# The monitoring year's reads (targets, collection window, annual report) live in ``monitoring``.
+from learning_platform.indicators.monitoring import district_report_figures  # noqa: E402, F401

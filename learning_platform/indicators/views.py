@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from learning_platform.accounts.roles import Role
 from learning_platform.accounts.selectors import user_roles
 from learning_platform.districts.models import District
-from learning_platform.indicators import selectors, services
+from learning_platform.indicators import monitoring, selectors, services
 from learning_platform.indicators.models import (
     Document,
     DocumentFile,
@@ -54,8 +54,15 @@ def index(request: HttpRequest) -> HttpResponse:
     year = _default_year()
     subs = {(s.district_id, s.year): s for s in selectors.submissions_visible_to(user=request.user)}
     years = sorted({year} | {y for _d, y in subs}, reverse=True)
-    rows = [(d, y, subs.get((d.pk, y))) for d in districts for y in years]
+    windows = {y: monitoring.window_state(year=y) for y in years}
+    rows = [(d, y, subs.get((d.pk, y)), _reminder(windows[y], subs.get((d.pk, y)))) for d in districts for y in years]
     return render(request, "indicators/index.html", {"rows": rows, "roles": user_roles(user=request.user)})
+
+
+def _reminder(state: monitoring.WindowState, sub: Submission | None) -> dict:
+    submitted = sub is not None and sub.status in monitoring.SUBMITTED
+    overdue = state.state == "closed" and not submitted
+    return {"text": monitoring.window_message(state, submitted=submitted), "overdue": overdue}
 
 
 def _form_context(request, submission: Submission, *, check=None, posted=None) -> dict:
@@ -103,7 +110,12 @@ def _form_context(request, submission: Submission, *, check=None, posted=None) -
          "interval": selectors.fed_interval(r) if r.item.kind == ItemKind.FED else None}
         for r in rows
     ]
+    target_results = ([{"status": r.status, "code": r.target.code, "text": monitoring.result_message(r)}
+                       for r in monitoring.submission_target_results(submission)] if show_values else [])
     return {
+        "target_results": target_results,
+        "window_text": monitoring.window_message(
+            monitoring.window_state(year=submission.year), submitted=submission.status in monitoring.SUBMITTED),
         "submission": submission, "rows": view_rows, "editable": editable, "show_values": show_values,
         "can_review": can_review, "status": submission.status, "Status": Status,
         "events": submission.events.select_related("actor"), "check": check,
@@ -199,10 +211,14 @@ def signed_letter(request: HttpRequest, code: str, year: int) -> HttpResponse:
 def overview(request: HttpRequest, year: int) -> HttpResponse:
     if not selectors.is_city_user(request.user):
         raise Http404
-    rows = selectors.city_overview(year=year)
-    counts = {s: sum(1 for _d, st in rows if st == s) for s in Status.values}
+    missed = monitoring.missed_targets_by_district(year=year)
+    rows = [(d, st, [monitoring.result_message(r) for r in missed.get(d.pk, [])])
+            for d, st in selectors.city_overview(year=year)]
+    counts = {s: sum(1 for _d, st, _m in rows if st == s) for s in Status.values}
+    state = monitoring.window_state(year=year)
     return render(request, "indicators/overview.html", {
-        "rows": rows, "year": year, "Status": Status, "counts": [(Status(s).label, n) for s, n in counts.items()],
+        "rows": rows, "year": year, "window": state.window, "window_text": monitoring.window_message(state),
+        "late": monitoring.late_filings(year=year), "Status": Status, "counts": [(Status(s).label, n) for s, n in counts.items()],
         "years": sorted({v.data_year for v in FrameworkVersion.objects.all()} | {year}),
     })
 

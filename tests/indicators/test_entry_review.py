@@ -206,9 +206,10 @@ def test_credit_bank_accounts_are_filled_from_the_credit_bank(framework, staff, 
     value = ItemValue.objects.get(submission__district=hp, submission__year=2022, item__code="credit_bank_accounts")
     assert value.value == 2 and "学分银行" in value.source
     services.entry_save(submission=value.submission, user=staff["stat"],
-                        data={"v_resident_population_10k": "66.2"})
+                        data={"v_resident_population_10k": "66.2", "v_total_population_10k": "82.4"})
     rows = {r.item.code: r for r in submission_rows(value.submission)}
-    assert rows["credit_bank_share"].value == (Decimal(2) / Decimal(662000) * 100).quantize(Decimal("0.0001"))
+    # 附件2: the share divides by the total population (全区总人口), not the resident one
+    assert rows["credit_bank_share"].value == (Decimal(2) / Decimal(824000) * 100).quantize(Decimal("0.0001"))
     assert rows["credit_bank_accounts"].source == value.source
     with pytest.raises(PermissionDenied):
         services.credit_bank_accounts_feed(user=staff["citizen"], year=2022)

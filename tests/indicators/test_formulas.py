@@ -69,6 +69,8 @@ INPUTS = {
     "member_training_attendances": 15400, "member_employees": 21800, "city_platform_users": 182000,
     "district_platform_users": 36000, "large_event_attendances": 212000, "experimental_projects": 9,
     "city_research_projects": 5, "association_projects": 7,
+    "total_population_10k": Decimal("82.4"), "ce_managers": 8, "subdistricts": 10,
+    "community_operating_funding": 720,
 }
 D = {k: Decimal(str(v)) for k, v in INPUTS.items()}
 EXPECTED = {
@@ -98,7 +100,10 @@ EXPECTED = {
     "unemployed_training_rate": Decimal(2150) / 9800 * 100,
     "rural_training_rate": Decimal(1200) / 5000 * 100,
     "disabled_training_rate": Decimal(1340) / 11200 * 100,
-    "credit_bank_share": 52000 / (P * 10000) * 100,
+    # 附件2: 市民在学分银行的开户数 / 全区总人口 (the total population, not the resident one)
+    "credit_bank_share": 52000 / (Decimal("82.4") * 10000) * 100,
+    # 沪府办发〔2023〕24号: full-time teachers and management staff per 10,000 residents
+    "ce_staff_per_10k": (64 + 8) / P,
     "member_training_share": Decimal(15400) / 21800 * 100,
     "online_learning_rate": (182000 + 36000) / (P * 10000) * 100,
     "large_event_rate": 212000 / (P * 10000) * 100,
@@ -143,3 +148,24 @@ def test_division_by_zero_is_not_a_number(framework):
     assert out["print_resources_per_school"].value is None
     assert "除数为零" in out["print_resources_per_school"].reason
     assert out["unemployed_training_rate"].value is not None  # others unaffected
+
+
+def test_credit_bank_share_divides_by_the_total_population(framework):
+    """Seed deviation fixed: 学分银行开户数占比 = 开户数 / 全区总人口, not the resident population."""
+    item = framework.items.get(code="credit_bank_share")
+    assert "total_population_10k" in item.formula and "resident_population_10k" not in item.formula
+    assert framework.items.get(code="total_population_10k").name_zh == "全区总人口"
+    out = compute(version=framework, values=dict(D, resident_population_10k=Decimal("1")))
+    assert out["credit_bank_share"].value == (Decimal(52000) / Decimal(824000) * 100).quantize(Decimal("0.0001"))
+    missing = compute(version=framework, values={k: v for k, v in D.items() if k != "total_population_10k"})
+    assert missing["credit_bank_share"].value is None and "全区总人口" in missing["credit_bank_share"].reason
+
+
+def test_staff_ratio_counts_management_staff(framework):
+    """Seed deviation fixed: the staff ratio of seed 002 counts full-time teachers and managers."""
+    out = compute(version=framework, values=D)
+    assert out["ce_staff_per_10k"].value == (Decimal(72) / P).quantize(Decimal("0.0001"))
+    assert out["ce_staff_per_10k"].value > 1 > Decimal(64) / P  # teachers alone would miss the target
+    no_managers = compute(version=framework, values={k: v for k, v in D.items() if k != "ce_managers"})
+    assert no_managers["ce_staff_per_10k"].value is None
+    assert "社区教育管理人员数" in no_managers["ce_staff_per_10k"].reason

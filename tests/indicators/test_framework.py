@@ -48,7 +48,7 @@ def test_2023_framework_shape(framework):
     assert i.parent.target_zh == "区学促委"
     assert i.monitoring_points[2] == "定期召开区学促委大会"
     assert Indicator.objects.get(version=framework, code="4.3.1").monitoring_points[-1] == "市民在线学习资源的注册用户数及个人学习账户数"
-    assert framework.items.filter(kind=ItemKind.BASE).count() == 5
+    assert framework.items.filter(kind=ItemKind.BASE).count() == 7  # 5 of seed 001 + 全区总人口 + 街镇数
     fed = set(framework.items.filter(kind=ItemKind.FED).values_list("name_zh", flat=True))
     assert fed == {"市民信息素养的达标率(%)", "城区终身学习服务满意度调查数据", "市民在学分银行的开户数"}
     item = framework.items.get(code="ce_area_per_10k")

@@ -24,3 +24,7 @@ class Command(BaseCommand):
                 f"{version.year}: {state} ({version.indicators.count()} indicators, "
                 f"{version.items.count()} data items)"
             )
+        if not paths:
+            from learning_platform.indicators.target_services import targets_load_all
+
+            self.stdout.write(f"targets: {targets_load_all()} loaded")

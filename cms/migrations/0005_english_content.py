@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cms', '0003_districtdashboardpage_instrumentpage_reportindexpage_and_more'),
+        ('cms', '0004_district_monitoring_report'),
     ]
 
     operations = [
