@@ -103,7 +103,10 @@ def _form_context(request, submission: Submission, *, check=None, posted=None) -
          "interval": selectors.fed_interval(r) if r.item.kind == ItemKind.FED else None}
         for r in rows
     ]
+    from learning_platform.indicators.views_datain import form_extra
+
     return {
+        **form_extra(request, submission, editable=editable),
         "submission": submission, "rows": view_rows, "editable": editable, "show_values": show_values,
         "can_review": can_review, "status": submission.status, "Status": Status,
         "events": submission.events.select_related("actor"), "check": check,
