@@ -91,7 +91,7 @@ def values_upload(request: HttpRequest, code: str, year: int) -> HttpResponse:
         try:
             values, parts, problems = xlsx.workbook_read(upload.read(), submission=submission)
         except xlsx.NotAWorkbook as exc:
-            return _refused(request, submission, [f"{upload.name[:80]}: {exc}"])
+            return _refused(request, submission, [str(datain.Problem(upload.name[:80], str(exc)))])
         result = datain.values_import(
             submission=submission, user=request.user, values=values, parts=parts, problems=problems,
             origin=_("Imported from the file %(name)s") % {"name": upload.name[:100]})

@@ -107,7 +107,7 @@ def template_build(*, submission: Submission) -> bytes:
 
     supplied = book.create_sheet(str(SUPPLIED_SHEET))
     supplied.append([str(_("Code")), str(_("Data item")), str(_("Unit")), str(_("Value")),
-                     str(_("95% interval")), str(_("Source"))])
+                     str(_("95 per cent interval")), str(_("Source"))])
     for r in rows:
         if r.item.kind != ItemKind.FED:
             continue
