@@ -67,6 +67,7 @@ def template_download(request: HttpRequest, code: str, year: int) -> HttpRespons
 def _refused(request, submission: Submission, problems: list[str], lines=None) -> HttpResponse:
     from learning_platform.indicators.views import _form_context
 
+    messages.error(request, _("Nothing was saved: please correct the fields marked below."))
     context = _form_context(request, submission)
     context["datain_problems"] = problems
     if lines is not None:  # show what was typed, not the stored lines
