@@ -296,3 +296,28 @@ class CollectionWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.opens_on} – {self.closes_on}"
+
+
+class ItemValuePart(models.Model):
+    """One member unit's line of an item entered per unit (3.1.1: 成员单位 + 专项名称 + 预算).
+
+    The lines' amounts add up to the item's value; ``total_amount`` (the unit's whole special
+    budget) adds up to the denominator item when every line gives it.
+    """
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="value_parts")
+    item = models.ForeignKey(DataItem, on_delete=models.CASCADE, related_name="+")
+    sort = models.PositiveSmallIntegerField(default=0)
+    unit_name = models.CharField(_("member unit"), max_length=100)
+    projects = models.CharField(_("project names"), max_length=500)
+    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=4)
+    total_amount = models.DecimalField(_("the unit's total"), max_digits=18, decimal_places=4,
+                                       null=True, blank=True)
+
+    class Meta:
+        ordering = ["submission", "item", "sort", "pk"]
+        constraints = [models.UniqueConstraint(fields=["submission", "item", "unit_name"],
+                                               name="value_part_unit_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.submission} {self.unit_name}"

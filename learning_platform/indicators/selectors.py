@@ -136,6 +136,8 @@ class Row:
     n: int | None
     suppressed: bool
     confirmed: bool
+    ci_low: float | None = None   # the supplied figure's own 95 % interval, when it has one
+    ci_high: float | None = None
 
 
 def submission_rows(submission: Submission) -> list[Row]:
@@ -155,6 +157,7 @@ def submission_rows(submission: Submission) -> list[Row]:
             detail=v.detail if v else "", source=v.source if v else "", reason=reason,
             se=v.se if v else None, n=v.n if v else None, suppressed=v.suppressed if v else False,
             confirmed=v.confirmed_unusual if v else False,
+            ci_low=v.ci_low if v else None, ci_high=v.ci_high if v else None,
         ))
     return rows
 

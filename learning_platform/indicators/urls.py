@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from learning_platform.indicators import views
+from learning_platform.indicators import views, views_datain
 
 app_name = "indicators"
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path("compare/", views.compare, name="compare"),
     path("files/<int:file_id>/", views.document_file, name="document_file"),
     path("<str:code>/<int:year>/", views.submission_form, name="form"),
+    path("<str:code>/<int:year>/template.xlsx", views_datain.template_download, name="template"),
+    path("<str:code>/<int:year>/import/", views_datain.values_upload, name="import"),
+    path("<str:code>/<int:year>/member-units/", views_datain.member_units_save, name="member_units"),
     path("<str:code>/<int:year>/confirmation-letter.pdf", views.letter_pdf, name="letter"),
     path("<str:code>/<int:year>/signed-letter.pdf", views.signed_letter, name="signed_letter"),
     path("<str:code>/documents/", views.documents, name="documents"),

@@ -112,7 +112,10 @@ def _form_context(request, submission: Submission, *, check=None, posted=None) -
     ]
     target_results = ([{"status": r.status, "code": r.target.code, "text": monitoring.result_message(r)}
                        for r in monitoring.submission_target_results(submission)] if show_values else [])
+    from learning_platform.indicators.views_datain import form_extra
+
     return {
+        **form_extra(request, submission, editable=editable),
         "target_results": target_results,
         "window_text": monitoring.window_message(
             monitoring.window_state(year=submission.year), submitted=submission.status in monitoring.SUBMITTED),
