@@ -185,6 +185,8 @@ def strand_values_supply(*, year: int, threshold: int | None = None) -> StrandFe
         source = _source_line(rollup, measure.instrument, replicates.shape[1])
         for g, district_code in enumerate(estimate.groups):
             n = int(estimate.n[g])
+            if n == 0:  # nobody in the district answered these items
+                continue
             withheld = n < threshold or not np.isfinite(estimate.se[g])
             for indicator_code, point in measure.feeds:
                 try:
