@@ -162,6 +162,26 @@ def test_the_feed_supplies_weighted_district_figures_with_interval_and_source(
     assert 'name="v_gain_rate"' not in page
 
 
+def test_the_demo_simulates_answers_of_survey_respondents_and_supplies_figures(strands, make_user, districts):
+    import io
+
+    from assessment.strands import demo
+    from learning_platform.indicators.models import PointValue
+
+    call_command("load_indicator_framework", verbosity=0)
+    users, _rollup = _survey(make_user, strands, districts)
+    out = io.StringIO()
+    demo.load_demo(stdout=out)
+    assert Session.objects.filter(instrument__code="community-residents", campaign__year=YEAR).count() == 4
+    assert Session.objects.filter(instrument__code="family-learning", campaign__kind="practice").count() == 0
+    # four respondents are under the suppression threshold: every figure is withheld, with n
+    rows = PointValue.objects.filter(submission__year=YEAR)
+    assert rows.exists() and all(r.suppressed and r.value is None and r.n for r in rows)
+    assert {"3.2.2", "6.2.2", "4.3.1", "5.1.1", "5.3.2"} == {r.indicator.code for r in rows}
+    demo.load_demo(stdout=out)  # a second run adds no sessions
+    assert Session.objects.filter(instrument__code="community-residents", campaign__year=YEAR).count() == 4
+
+
 def test_a_supplied_point_value_names_what_is_wrong_and_saves_nothing(districts):
     from learning_platform.indicators.models import PointValue
     from learning_platform.indicators.point_values import point_value_supply

@@ -28,6 +28,7 @@ DEMO_APPS = (
     "learning_platform.indicators",
     "assessment",
     "assessment.survey",
+    "assessment.strands",
     "cms",
 )
 
