@@ -28,7 +28,11 @@ def _finite(name: str, value: float | None) -> float | None:
         return None
     value = float(value)
     if not math.isfinite(value):
-        raise ValidationError({name: _("%(name)s is not a finite number.") % {"name": name}})
+        label = {"value": _("The value"), "se": _("The standard error"),
+                 "ci_low": _("The lower limit of the interval"),
+                 "ci_high": _("The upper limit of the interval")}[name]
+        raise ValidationError({name: _("%(label)s of a supplied figure is not a finite number.")
+                               % {"label": label}})
     return value
 
 
