@@ -130,8 +130,8 @@ def _answers(year: int, user_row: dict[int, tuple[int, str]]):
 
 
 def _item_ids(measure: Measure) -> list[int]:
-    from itembank.strand_content import strand_item_code
     from itembank.models import Item
+    from itembank.strand_content import strand_item_code
 
     ids = dict(Item.objects.filter(domain__code=measure.domain).values_list("code", "pk"))
     if measure.items is None:

@@ -33,7 +33,7 @@ def test_the_questionnaires_load_and_a_citizen_answers_one(strands, make_user, c
     assert set(strands) == set(STRAND_INSTRUMENTS)
     assert {"family-learning", "community-residents", "learning-behaviour", "learning-outcomes",
             "learning-services"} <= set(strands)
-    for slug, instrument in strands.items():
+    for instrument in strands.values():
         assert instrument.kind == "questionnaire" and instrument.mode == "fixed"
         items = Item.objects.filter(pk__in=instrument.settings["item_ids"])
         assert items.count() == len(instrument.settings["item_ids"]) > 0
@@ -69,7 +69,13 @@ def _survey(make_user, strands, districts):
     Final weights 1, 3 (黄浦) and 2, 2 (徐汇); two JK2 replicates: replicate 1 doubles
     respondent 0 and zeroes respondent 1, replicate 2 doubles 2 and zeroes 3.
     """
-    from assessment.survey.models import Respondent, RollUp, ScoreSet, WeightSet, pack_arrays
+    from assessment.survey.models import (
+        Respondent,
+        RollUp,
+        ScoreSet,
+        WeightSet,
+        pack_arrays,
+    )
 
     instrument = services.instrument_create(
         code="survey-x", name_zh="调查", kind="questionnaire", domain_code="strand", mode="fixed",
@@ -138,7 +144,7 @@ def test_the_feed_supplies_weighted_district_figures_with_interval_and_source(
     assert row.value == pytest.approx(25.0) and row.se == pytest.approx(75.0) and row.n == 2
     assert row.indicator.code == "3.2.2" and row.point == 1
     assert row.ci_low < 25.0 < row.ci_high
-    assert "区级汇总#%d" % rollup.pk in row.source and "JK2" in row.source
+    assert f"区级汇总#{rollup.pk}" in row.source and "JK2" in row.source
     xh = PointValue.objects.get(submission__district__code="310104", measure="gain_rate")
     # 徐汇: full 100·(2·1 + 2·0)/4 = 50; replicate 2 100·4/4 = 100 → SE 50.
     assert xh.value == pytest.approx(50.0) and xh.se == pytest.approx(50.0)
