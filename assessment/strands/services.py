@@ -34,6 +34,8 @@ from psychometrics.survey.strands import (
     share_at_or_above,
 )
 
+CHUNK = 2000
+
 
 def strand_instruments_ensure() -> dict[str, Instrument]:
     """Create each strand questionnaire (fixed form of its published items) once."""
@@ -90,7 +92,10 @@ def _weights(rollup):
     row_of = {str(p): k for k, p in enumerate(arrays["pseudo_id"])}
     respondents = dict(Respondent.objects.filter(campaign=rollup.campaign).exclude(session_id="")
                        .values_list("session_id", "pseudo_id"))
-    users = dict(Session.objects.filter(pk__in=list(respondents)).values_list("pk", "user_id"))
+    keys = list(respondents)
+    users: dict = {}
+    for start in range(0, len(keys), CHUNK):
+        users.update(Session.objects.filter(pk__in=keys[start:start + CHUNK]).values_list("pk", "user_id"))
     district = dict(Respondent.objects.filter(campaign=rollup.campaign)
                     .values_list("pseudo_id", "district_code"))
     user_row: dict[int, tuple[int, str]] = {}
@@ -112,20 +117,22 @@ def _uuid(value: str):
 
 def _answers(year: int, user_row: dict[int, tuple[int, str]]):
     """{instrument slug: {user: {item id: score}}} of the latest closed session per citizen."""
-    sessions = (Session.objects.filter(instrument__code__in=STRAND_SLUGS, campaign__year=year,
-                                       user_id__in=list(user_row))
+    sessions = (Session.objects.filter(instrument__code__in=STRAND_SLUGS, campaign__year=year)
                 .exclude(status=SessionStatus.IN_PROGRESS)
                 .order_by("finished_at").values_list("pk", "user_id", "instrument__code"))
     latest: dict[tuple[str, int], object] = {}
-    for pk, user, slug in sessions:
-        latest[(slug, user)] = pk
+    for pk, user, slug in sessions.iterator(chunk_size=5000):
+        if user in user_row:  # a survey respondent: carries their survey weight
+            latest[(slug, user)] = pk
     by_session = {pk: key for key, pk in latest.items()}
+    ids = list(by_session)
     out: dict[str, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
-    for session_id, item_id, score in (Response.objects.filter(session_id__in=list(by_session))
-                                       .exclude(score=None)
-                                       .values_list("session_id", "item_id", "score")):
-        slug, user = by_session[session_id]
-        out[slug][user][item_id] = score
+    for start in range(0, len(ids), CHUNK):  # keep each IN list under the database's limit
+        for session_id, item_id, score in (Response.objects.filter(session_id__in=ids[start:start + CHUNK])
+                                           .exclude(score=None)
+                                           .values_list("session_id", "item_id", "score")):
+            slug, user = by_session[session_id]
+            out[slug][user][item_id] = score
     return out
 
 
