@@ -321,3 +321,46 @@ class ItemValuePart(models.Model):
 
     def __str__(self) -> str:
         return f"{self.submission} {self.unit_name}"
+
+
+class PointValue(models.Model):
+    """A figure the platform supplies for a monitoring point (seed 001), e.g. residents'
+    awareness of local learning services (3.2.2) from the citizen strand questionnaires.
+
+    ``point`` is the index of the monitoring point in ``indicator.monitoring_points``
+    (null: the indicator as a whole). Only the platform writes these rows
+    (``point_values.point_value_supply``); the filing shows them read-only with their
+    source and 95 % interval.
+    """
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="point_values")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="point_values")
+    point = models.PositiveSmallIntegerField(_("monitoring point"), null=True, blank=True)
+    measure = models.CharField(_("measure"), max_length=60)
+    label_zh = models.CharField(_("label (Chinese)"), max_length=200)
+    label_en = models.CharField(_("label (English)"), max_length=200, blank=True)
+    unit = models.CharField(_("unit"), max_length=30, blank=True)
+    value = models.FloatField(_("value"), null=True, blank=True)
+    se = models.FloatField(_("standard error"), null=True, blank=True)
+    ci_low = models.FloatField(_("lower limit of the 95 per cent interval"), null=True, blank=True)
+    ci_high = models.FloatField(_("upper limit of the 95 per cent interval"), null=True, blank=True)
+    n = models.IntegerField(_("respondents"), null=True, blank=True)
+    suppressed = models.BooleanField(_("withheld"), default=False)
+    source = models.CharField(_("source"), max_length=300)
+    sort = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["indicator__sort", "point", "sort", "measure"]
+        constraints = [models.UniqueConstraint(fields=["submission", "indicator", "measure"],
+                                               name="point_value_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.submission} {self.indicator.code} {self.measure}"
+
+    @property
+    def display_label(self) -> str:
+        """Return the label in the active language (Chinese when no English label exists)."""
+        if self.label_en and (get_language() or "").startswith("en"):
+            return self.label_en
+        return self.label_zh

@@ -27,6 +27,7 @@ from learning_platform.indicators.models import (
     Status,
     Submission,
 )
+from learning_platform.indicators.point_values import point_context
 from learning_platform.private_files import private_file_response
 
 
@@ -124,6 +125,7 @@ def _form_context(request, submission: Submission, *, check=None, posted=None) -
         "events": submission.events.select_related("actor"), "check": check,
         "base_rows": [v for v in view_rows if v["kind"] == ItemKind.BASE],
         "item_rows": [v for v in view_rows if v["kind"] != ItemKind.BASE],
+        "point_values": point_context(submission) if submission.pk else [],
     }
 
 

@@ -29,6 +29,7 @@ DEMO_APPS = (
     "learning_platform.organisations",
     "assessment",
     "assessment.survey",
+    "assessment.strands",
     "cms",
 )
 
