@@ -247,3 +247,15 @@ class DocumentFile(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+# Field monitoring (seed 001, attachment 4) lives in its own module.
+from learning_platform.indicators.field_models import (  # noqa: E402,F401
+    FieldDistrict,
+    FieldPanelMember,
+    FieldRating,
+    FieldSampledSite,
+    FieldSite,
+    FieldYear,
+    SiteType,
+)

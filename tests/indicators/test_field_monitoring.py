@@ -1,0 +1,220 @@
+"""Field monitoring (seed 001, attachment 4): draw, panel ratings, sub-reports and access."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from learning_platform.indicators import field_selectors as fsel
+from learning_platform.indicators import field_services as fsvc
+from learning_platform.indicators.models import FieldRating, FieldSite, FieldYear
+
+
+@pytest.fixture
+def sites(districts, make_user):
+    """Six districts offer three sites each, one offers one (too few for the draw)."""
+    owner = make_user("researcher", username="site_owner")
+    for d in districts[:6]:
+        for i in range(3):
+            fsvc.field_site_add(user=owner, district=d, name=f"{d.name_zh}街道{i}", site_type="street_town",
+                                address=f"{d.name_zh}路{i}号")
+    fsvc.field_site_add(user=owner, district=districts[6], name="唯一", site_type="venue", address="某路1号")
+    return FieldSite.objects.all()
+
+
+@pytest.fixture
+def people(make_user, districts):
+    return {
+        "res": make_user("researcher", username="res"),
+        "ex1": make_user("expert", username="ex1"),
+        "ex2": make_user("expert", username="ex2"),
+        "citizen": make_user("citizen", username="cit"),
+    }
+
+
+def _drawn(people, year=2023, seed=42):
+    fy = fsvc.field_year_draw(user=people["res"], year=year, seed=seed)
+    m1 = fsvc.field_panel_member_add(user=people["res"], field_year=fy, name="王专家", organisation="终身教育研究院",
+                                     member_user=people["ex1"], is_lead=True)
+    m2 = fsvc.field_panel_member_add(user=people["res"], field_year=fy, name="李专家", organisation="某大学",
+                                     member_user=people["ex2"])
+    return fy, m1, m2
+
+
+def _draw_signature(fy: FieldYear):
+    return [(fd.district.code, [s.site_id for s in fd.sites.all()]) for fd in fy.districts.all()]
+
+
+def test_draw_is_reproducible_from_the_seed(framework, sites, people):
+    """The same seed over the same frame draws the same districts and sites; it is recorded."""
+    fy = fsvc.field_year_draw(user=people["res"], year=2023, seed=7)
+    first = _draw_signature(fy)
+    assert len(first) == 3 and all(len(ids) == 3 for _c, ids in first)
+    assert fy.drawn_by == people["res"] and fy.drawn_at and fy.seed == 7
+    fy = fsvc.field_year_draw(user=people["res"], year=2023, seed=7)
+    assert _draw_signature(fy) == first
+    # the frame: only districts with at least two sites, the one-site district left out
+    assert len(fy.frame["districts"]) == 6
+    # weights: the inverse of P(district) × P(site | district)
+    site = fy.districts.first().sites.first()
+    assert site.selection_probability == pytest.approx(3 / 6 * 3 / 3)
+    assert site.weight == pytest.approx(2.0)
+    other = _draw_signature(fsvc.field_year_draw(user=people["res"], year=2023, seed=8))
+    assert {c for c, _ids in other} <= {c for c, _ids in fy.frame["districts"]}
+
+
+def test_two_sites_per_district(framework, sites, people):
+    fy = fsvc.field_year_draw(user=people["res"], year=2023, seed=3, sites_per_district=2)
+    for fd in fy.districts.all():
+        assert fd.sites.count() == 2
+        assert fd.sites.first().selection_probability == pytest.approx(3 / 6 * 2 / 3)
+
+
+def test_redraw_refused_once_visits_started(framework, sites, people):
+    fy, m1, _m2 = _drawn(people)
+    fd = fy.districts.first()
+    fsvc.field_ratings_save(member=m1, field_district=fd, data={"r_1.1.1-1": "4"})
+    with pytest.raises(ValidationError) as exc:
+        fsvc.field_year_draw(user=people["res"], year=2023, seed=99)
+    assert "不能再重新抽取" in " ".join(exc.value.messages) or "no longer" in " ".join(exc.value.messages)
+    assert FieldYear.objects.get(year=2023).seed == 42
+
+
+def test_redraw_refused_after_start_of_visits(framework, sites, people):
+    fy = fsvc.field_year_draw(user=people["res"], year=2023, seed=1)
+    fsvc.field_year_start_visits(user=people["res"], field_year=fy)
+    with pytest.raises(ValidationError):
+        fsvc.field_year_draw(user=people["res"], year=2023, seed=2)
+
+
+def test_draw_needs_three_districts_with_sites(framework, districts, people):
+    with pytest.raises(ValidationError) as exc:
+        fsvc.field_year_draw(user=people["res"], year=2023, seed=1)
+    assert "year" in exc.value.message_dict
+    assert not FieldYear.objects.exists()
+
+
+def test_only_the_centre_draws(framework, sites, people):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        fsvc.field_year_draw(user=people["ex1"], year=2023, seed=1)
+
+
+def test_site_entry_errors_name_the_field(districts, make_user):
+    hp = next(d for d in districts if d.code == "310101")
+    stat = make_user("district_statistician", district=hp, username="stat")
+    with pytest.raises(ValidationError) as exc:
+        fsvc.field_site_add(user=stat, district=hp, name="", site_type="castle", address="")
+    assert set(exc.value.message_dict) == {"name", "site_type", "address"}
+    assert not FieldSite.objects.exists()
+
+
+def test_panel_member_needs_a_rating_role(framework, sites, people):
+    fy = fsvc.field_year_draw(user=people["res"], year=2023, seed=1)
+    with pytest.raises(ValidationError) as exc:
+        fsvc.field_panel_member_add(user=people["res"], field_year=fy, name="张", organisation="某单位",
+                                    member_user=people["citizen"])
+    assert "username" in exc.value.message_dict
+
+
+def test_bad_ratings_are_refused_with_a_clear_error_and_nothing_saved(framework, sites, people):
+    fy, m1, _m2 = _drawn(people)
+    fd = fy.districts.first()
+    with pytest.raises(ValidationError) as exc:
+        fsvc.field_ratings_save(member=m1, field_district=fd,
+                                data={"r_1.1.1-1": "4", "r_1.1.1-2": "7", "r_9.9.9-1": "3"})
+    errors = exc.value.message_dict
+    assert "1.1.1-2" in errors and "7" in errors["1.1.1-2"][0]
+    assert "9.9.9-1" in errors
+    assert not FieldRating.objects.exists()
+
+
+def test_bad_rating_page_answers_400_in_chinese(client, framework, sites, people):
+    fy, _m1, _m2 = _drawn(people)
+    code = fy.districts.first().district.code
+    client.force_login(people["ex1"])
+    url = reverse("indicators:field_rate", args=[2023, code])
+    response = client.post(url, {"r_1.1.1-1": "六"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 400
+    assert "1.1.1-1" in response.content.decode()
+    assert not FieldRating.objects.exists()
+
+
+def test_each_expert_sees_and_edits_only_their_own(client, framework, sites, people):
+    fy, m1, m2 = _drawn(people)
+    fd = fy.districts.first()
+    fsvc.field_ratings_save(member=m1, field_district=fd, data={"r_1.1.1-1": "5", "c_1.1.1-1": "领导架构完整"})
+    fsvc.field_ratings_save(member=m2, field_district=fd, data={"r_1.1.1-1": "2", "c_1.1.1-1": "会议记录不全"})
+    client.force_login(people["ex2"])
+    url = reverse("indicators:field_rate", args=[2023, fd.district.code])
+    page = client.get(url).content.decode()
+    assert "会议记录不全" in page and "领导架构完整" not in page
+    client.post(url, {"r_1.1.1-1": "3", "c_1.1.1-1": "改后"})
+    assert FieldRating.objects.get(member=m1).rating == 5
+    assert FieldRating.objects.get(member=m2).rating == 3
+    # an expert outside the panel, a citizen, a district not drawn: 404
+    for user, path in [(people["citizen"], url),
+                       (people["ex2"], reverse("indicators:field_rate", args=[2023, "999999"])),
+                       (people["ex2"], reverse("indicators:field_rate", args=[2022, fd.district.code]))]:
+        client.force_login(user)
+        assert client.get(path).status_code == 404
+    # experts do not reach the centre's pages or the sub-report
+    client.force_login(people["ex1"])
+    assert client.get(reverse("indicators:field_year", args=[2023])).status_code == 404
+    assert client.get(reverse("indicators:field_report", args=[2023, fd.district.code])).status_code == 404
+
+
+def test_panel_summary_means_per_first_level_indicator(framework, sites, people):
+    fy, m1, m2 = _drawn(people)
+    fd = fy.districts.first()
+    fsvc.field_ratings_save(member=m1, field_district=fd, data={"r_1.1.1-1": "5", "r_1.2.1-1": "4",
+                                                                "c_1.1.1-1": "好"})
+    fsvc.field_ratings_save(member=m2, field_district=fd, data={"r_1.1.1-1": "3"})
+    summary = {s["indicator"].code: s for s in fsel.panel_summary(field_district=fd)}
+    assert summary["1"]["mean"] == pytest.approx(4.0) and summary["1"]["n"] == 3
+    assert summary["1"]["comments"][0]["text"] == "好"
+    assert summary["2"]["mean"] is None
+
+
+def test_officer_sees_only_their_districts_released_sub_report(client, framework, sites, people, make_user):
+    fy, m1, _m2 = _drawn(people)
+    fd = fy.districts.first()
+    other = fy.districts.all()[1]
+    officer = make_user("district_officer", district=fd.district, username="off")
+    outsider = make_user("district_officer", district=other.district, username="off2")
+    url = reverse("indicators:field_report", args=[2023, fd.district.code])
+    client.force_login(officer)
+    assert client.get(url).status_code == 404  # not released yet
+    fsvc.field_ratings_save(member=m1, field_district=fd, data={"r_1.1.1-1": "4", "c_1.1.1-1": "亮点突出"})
+    client.force_login(people["res"])
+    assert client.post(url, {"action": "approve", "feedback": ""}).status_code == 400  # empty refused
+    client.post(url, {"action": "approve", "feedback": "建议加强社区学校建设。", "visit_date": "2023-10-20"})
+    client.force_login(officer)
+    page = client.get(url).content.decode()
+    assert "建议加强社区学校建设" in page and "亮点突出" in page
+    assert client.get(reverse("indicators:field_report_pdf", args=[2023, fd.district.code]))[
+        "Content-Type"] == "application/pdf"
+    client.post(url, {"action": "acknowledge", "response": "已收到，将整改。"})
+    fd.refresh_from_db()
+    assert fd.acknowledged_by == officer and fd.response == "已收到，将整改。"
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("indicators:field_report_pdf", args=[2023, fd.district.code])).status_code == 404
+
+
+def test_pages_link_to_field_monitoring(client, framework, sites, people, make_user):
+    fy, _m1, _m2 = _drawn(people)
+    fd = fy.districts.first()
+    fsvc.field_feedback_save(user=people["res"], field_district=fd, text="反馈", approve=True)
+    officer = make_user("district_officer", district=fd.district, username="off")
+    client.force_login(officer)
+    page = client.get(reverse("indicators:field_index")).content.decode()
+    assert reverse("indicators:field_report", args=[2023, fd.district.code]) in page
+    client.force_login(people["ex1"])
+    page = client.get(reverse("indicators:field_index")).content.decode()
+    assert reverse("indicators:field_rate", args=[2023, fd.district.code]) in page
+    client.force_login(people["res"])
+    page = client.get(reverse("indicators:field_year", args=[2023])).content.decode()
+    assert "42" in page and reverse("indicators:field_report", args=[2023, fd.district.code]) in page
