@@ -218,3 +218,51 @@ def test_pages_link_to_field_monitoring(client, framework, sites, people, make_u
     client.force_login(people["res"])
     page = client.get(reverse("indicators:field_year", args=[2023])).content.decode()
     assert "42" in page and reverse("indicators:field_report", args=[2023, fd.district.code]) in page
+
+
+def _satisfaction_instrument():
+    from assessment.models import Instrument
+
+    return Instrument.objects.create(code="service-satisfaction", name_zh="满意度问卷", kind="questionnaire",
+                                     domain_code="needs", mode="fixed", settings={"item_ids": []})
+
+
+def test_satisfaction_campaign_per_site_codes_and_weights(client, framework, sites, people):
+    """The year's campaign is invited, with one stratum and codes per sampled site, weight 1/p."""
+    from assessment.models import Campaign
+    from assessment.survey.models import Stratum
+    from assessment.survey.services import invitation_redeem
+
+    _satisfaction_instrument()
+    fy, _m1, _m2 = _drawn(people)
+    codes = fsvc.field_satisfaction_campaign_create(user=people["res"], field_year=fy, per_site=4)
+    fy.refresh_from_db()
+    campaign = Campaign.objects.get(pk=fy.campaign_id)
+    assert campaign.audience == "invited" and campaign.year == 2023
+    assert len(codes) == 9 * 4
+    strata = list(Stratum.objects.filter(design__campaign=campaign))
+    assert len(strata) == 9 and all(s.inclusion_probability == pytest.approx(0.5) for s in strata)
+    invitation_redeem(campaign=campaign, code=codes[0][1], session_id="not-a-session")
+    rows = fsel.site_rows(field_year=fy)
+    assert sum(r["issued"] for r in rows) == 36 and sum(r["started"] for r in rows) == 1
+    assert all(r["weight"] == pytest.approx(2.0) for r in rows)
+    with pytest.raises(ValidationError):
+        fsvc.field_satisfaction_campaign_create(user=people["res"], field_year=fy, per_site=4)
+    with pytest.raises(ValidationError):  # the campaign exists: no redraw
+        fsvc.field_year_draw(user=people["res"], year=2023, seed=5)
+    client.force_login(people["res"])
+    page = client.get(reverse("indicators:field_year", args=[2023])).content.decode()
+    assert "满意度" in page or "satisfaction" in page.lower()
+
+
+def test_site_jackknife_matches_a_hand_computation():
+    """Weighted mean over sites and the delete-one-site JK1 standard error."""
+    from assessment.survey.field_satisfaction import site_jackknife
+
+    per_site = [(2.0, [50.0, 100.0]), (2.0, [75.0]), (4.0, [25.0])]
+    out = site_jackknife(per_site, threshold=1)
+    theta = (2 * 150 + 2 * 75 + 4 * 25) / (2 * 2 + 2 + 4)  # 55.0
+    reps = [(2 * 75 + 4 * 25) / 6, (2 * 150 + 4 * 25) / 8, (2 * 150 + 2 * 75) / 6]
+    se = ((3 - 1) / 3 * sum((r - theta) ** 2 for r in reps)) ** 0.5
+    assert out["mean"] == pytest.approx(theta) and out["se"] == pytest.approx(se) and out["n"] == 4
+    assert site_jackknife(per_site, threshold=30)["mean"] is None  # too few: suppressed
