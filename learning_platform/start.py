@@ -66,6 +66,8 @@ def header_links(*, user: Any) -> list[dict[str, str]]:
         links.append({"url": _filing_url(user), "label": str(_("This year's filing"))})
     if roles & ({Role.DISTRICT_OFFICER, Role.RESEARCHER, Role.ADMINISTRATOR} | set(FILING_ROLES)):
         links.append({"url": reverse("indicators:index"), "label": str(_("District indicators"))})
+    if roles & {Role.EXPERT, Role.RESEARCHER, Role.ADMINISTRATOR, Role.DISTRICT_OFFICER} | set(FILING_ROLES):
+        links.append({"url": reverse("indicators:field_index"), "label": str(_("Field monitoring"))})
     if Role.INSTITUTION in roles:
         links.append({"url": reverse("creditbank:verify"), "label": str(_("Verify a record"))})
     links.append({"url": reverse("assessment:index"), "label": str(_("Tests"))})

@@ -142,6 +142,17 @@ def draw_compute(*, frame: DrawFrame, seed: int, n_districts: int,
     return out
 
 
+def draw_includes(*, code: str, start: int, n_districts: int = 3, sites_per_district: int = 3) -> int:
+    """Return the first seed from ``start`` whose draw over the current frame includes ``code`` (demos)."""
+    frame = draw_frame()
+    for seed in range(start, start + 1000):
+        drawn = draw_compute(frame=frame, seed=seed, n_districts=n_districts,
+                             sites_per_district=sites_per_district)
+        if any(row["code"] == code for row in drawn):
+            return seed
+    return start
+
+
 def field_year_has_started(field_year: FieldYear) -> bool:
     return bool(field_year.visits_started_at or field_year.campaign_id
                 or FieldRating.objects.filter(field_district__field_year=field_year).exists())

@@ -55,7 +55,11 @@ def index(request: HttpRequest) -> HttpResponse:
     subs = {(s.district_id, s.year): s for s in selectors.submissions_visible_to(user=request.user)}
     years = sorted({year} | {y for _d, y in subs}, reverse=True)
     rows = [(d, y, subs.get((d.pk, y))) for d in districts for y in years]
-    return render(request, "indicators/index.html", {"rows": rows, "roles": user_roles(user=request.user)})
+    from learning_platform.indicators.field_selectors import sub_reports_for_district_user
+
+    return render(request, "indicators/index.html", {"rows": rows, "roles": user_roles(user=request.user),
+                                                     "field_reports": sub_reports_for_district_user(
+                                                         user=request.user)})
 
 
 def _form_context(request, submission: Submission, *, check=None, posted=None) -> dict:

@@ -266,3 +266,44 @@ def test_site_jackknife_matches_a_hand_computation():
     se = ((3 - 1) / 3 * sum((r - theta) ** 2 for r in reps)) ** 0.5
     assert out["mean"] == pytest.approx(theta) and out["se"] == pytest.approx(se) and out["n"] == 4
     assert site_jackknife(per_site, threshold=30)["mean"] is None  # too few: suppressed
+
+
+def test_field_demo_draws_huangpu_and_runs_twice(framework, districts, make_user):
+    import io
+
+    from learning_platform.indicators.field_demo import load_field_demo
+
+    make_user("researcher", username="researcher")
+    load_field_demo(stdout=io.StringIO())
+    load_field_demo(stdout=io.StringIO())
+    fy = FieldYear.objects.get(year=2023)
+    assert fy.districts.count() == 3 and fy.districts.filter(district__code="310101").exists()
+    hp = fy.districts.get(district__code="310101")
+    assert hp.feedback_approved_at and FieldRating.objects.filter(field_district=hp).count() >= 4
+
+
+def test_api_field_year_ratings_and_report(client, framework, sites, people, make_user):
+    fy, _m1, _m2 = _drawn(people)
+    fd = fy.districts.first()
+    code = fd.district.code
+    client.force_login(people["res"])
+    body = client.get("/api/v1/indicators/field/2023").json()
+    assert body["seed"] == 42 and len(body["districts"]) == 3 and body["districts"][0]["sites"][0]["weight"] == 2.0
+    client.force_login(people["ex1"])
+    assert client.get("/api/v1/indicators/field/2023").status_code == 404
+    url = f"/api/v1/indicators/field/2023/ratings/{code}"
+    bad = client.put(url, data='{"ratings": [{"point": "1.1.1-1", "rating": 9}]}', content_type="application/json")
+    assert bad.status_code == 422 and "1.1.1-1" in bad.content.decode() and not FieldRating.objects.exists()
+    ok = client.put(url, data='{"ratings": [{"point": "1.1.1-1", "rating": 4, "comment": "好"}]}',
+                    content_type="application/json")
+    assert ok.status_code == 200, ok.content.decode()
+    assert ok.json() == [{"point": "1.1.1-1", "rating": 4, "comment": "好"}]
+    client.force_login(people["ex2"])
+    assert client.get(url).json() == []
+    officer = make_user("district_officer", district=fd.district, username="off")
+    client.force_login(officer)
+    report = f"/api/v1/indicators/field/2023/reports/{code}"
+    assert client.get(report).status_code == 404
+    fsvc.field_feedback_save(user=people["res"], field_district=fd, text="反馈", approve=True)
+    data = client.get(report).json()
+    assert data["feedback"] == "反馈" and data["panel"][0]["mean_rating"] == 4.0
