@@ -20,8 +20,20 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessment.models import Audience, Campaign, Instrument, Response, Session, SessionStatus
-from assessment.survey.models import AllocationMethod, SampleDesign, Stratum, SurveyInvitation
+from assessment.models import (
+    Audience,
+    Campaign,
+    Instrument,
+    Response,
+    Session,
+    SessionStatus,
+)
+from assessment.survey.models import (
+    AllocationMethod,
+    SampleDesign,
+    Stratum,
+    SurveyInvitation,
+)
 from assessment.survey.services.invitations import invitations_issue
 
 INSTRUMENT_CODE = "service-satisfaction"  # 上海市民终身学习服务满意度问卷
@@ -35,8 +47,8 @@ def satisfaction_instrument() -> Instrument:
     instrument = Instrument.objects.filter(code=INSTRUMENT_CODE).first()
     if instrument is not None:
         return instrument
-    from assessment.services.instruments import instrument_create
     from assessment import items as bank
+    from assessment.services.instruments import instrument_create
 
     pool = bank.deliverable_item_ids(domain_codes=["needs"])
     items = [i.item_id for i in bank.items_for_delivery(pool)
@@ -177,6 +189,8 @@ def _uuid(value: str):
 
 
 def register() -> None:
-    from learning_platform.indicators.field_services import satisfaction_backend_register
+    from learning_platform.indicators.field_services import (
+        satisfaction_backend_register,
+    )
 
     satisfaction_backend_register(FieldSatisfaction())

@@ -190,7 +190,10 @@ def field_year(request, year: int):
 def field_ratings(request, year: int, district_code: str):
     """The calling expert's own ratings of a sampled district."""
     from learning_platform.indicators import field_selectors
-    from learning_platform.indicators.field_models import FieldDistrict, FieldPanelMember
+    from learning_platform.indicators.field_models import (
+        FieldDistrict,
+        FieldPanelMember,
+    )
 
     try:
         member = field_selectors.member_get(user=request.user, year=year)
@@ -206,7 +209,10 @@ def field_ratings(request, year: int, district_code: str):
 def field_ratings_put(request, year: int, district_code: str, payload: FieldRatingsIn):
     """Save the calling expert's ratings (rubric 1–5) and comments; a bad point refuses them all."""
     from learning_platform.indicators import field_selectors, field_services
-    from learning_platform.indicators.field_models import FieldDistrict, FieldPanelMember
+    from learning_platform.indicators.field_models import (
+        FieldDistrict,
+        FieldPanelMember,
+    )
 
     try:
         member = field_selectors.member_get(user=request.user, year=year)

@@ -19,7 +19,13 @@ from learning_platform.districts.models import District
 from learning_platform.indicators import field_selectors as fsel
 from learning_platform.indicators import field_services as fsvc
 from learning_platform.indicators import selectors
-from learning_platform.indicators.field_models import FieldDistrict, FieldPanelMember, FieldSite, FieldYear, SiteType
+from learning_platform.indicators.field_models import (
+    FieldDistrict,
+    FieldPanelMember,
+    FieldSite,
+    FieldYear,
+    SiteType,
+)
 
 
 def _errors(exc: ValidationError) -> dict[str, str]:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from learning_platform.accounts.roles import Role
 from learning_platform.accounts.selectors import user_roles
 from learning_platform.districts.models import District
-from learning_platform.indicators import selectors, services
+from learning_platform.indicators import field_selectors, selectors, services
 from learning_platform.indicators.models import (
     Document,
     DocumentFile,
@@ -55,11 +55,9 @@ def index(request: HttpRequest) -> HttpResponse:
     subs = {(s.district_id, s.year): s for s in selectors.submissions_visible_to(user=request.user)}
     years = sorted({year} | {y for _d, y in subs}, reverse=True)
     rows = [(d, y, subs.get((d.pk, y))) for d in districts for y in years]
-    from learning_platform.indicators.field_selectors import sub_reports_for_district_user
-
-    return render(request, "indicators/index.html", {"rows": rows, "roles": user_roles(user=request.user),
-                                                     "field_reports": sub_reports_for_district_user(
-                                                         user=request.user)})
+    return render(request, "indicators/index.html", {
+        "rows": rows, "roles": user_roles(user=request.user),
+        "field_reports": field_selectors.sub_reports_for_district_user(user=request.user)})
 
 
 def _form_context(request, submission: Submission, *, check=None, posted=None) -> dict:

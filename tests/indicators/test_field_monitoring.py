@@ -307,3 +307,24 @@ def test_api_field_year_ratings_and_report(client, framework, sites, people, mak
     fsvc.field_feedback_save(user=people["res"], field_district=fd, text="反馈", approve=True)
     data = client.get(report).json()
     assert data["feedback"] == "反馈" and data["panel"][0]["mean_rating"] == 4.0
+
+
+def test_district_staff_enter_their_own_sites_only(client, districts, make_user):
+    hp = next(d for d in districts if d.code == "310101")
+    xh = next(d for d in districts if d.code == "310104")
+    stat = make_user("district_statistician", district=hp, username="stat")
+    officer = make_user("district_officer", district=hp, username="off")
+    client.force_login(stat)
+    url = reverse("indicators:field_sites", args=["310101"])
+    bad = client.post(url, {"action": "add", "name": "", "site_type": "street_town", "address": "福州路1号"},
+                      HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert bad.status_code == 400 and "请填写监测点名称" in bad.content.decode()
+    client.post(url, {"action": "add", "name": "南京东路街道", "site_type": "street_town", "address": "福州路1号"})
+    assert FieldSite.objects.filter(district=hp).count() == 1
+    assert client.get(reverse("indicators:field_sites", args=["310104"])).status_code == 404
+    assert client.post(reverse("indicators:field_sites", args=["310104"]),
+                       {"action": "add", "name": "x", "site_type": "venue", "address": "y"}).status_code == 404
+    client.force_login(officer)  # an officer reads the list but does not edit it
+    page = client.get(url).content.decode()
+    assert "南京东路街道" in page and 'name="address"' not in page
+    assert not FieldSite.objects.filter(district=xh).exists()
