@@ -97,6 +97,8 @@ def header_links(*, user: Any) -> list[dict[str, str]]:
                  Role.ADMINISTRATOR}:
         links.append({"url": reverse("organisations:monitoring_index"),
                       "label": str(_("Learning organisation monitoring"))})
+    if roles & {Role.EXPERT, Role.RESEARCHER, Role.ADMINISTRATOR, Role.DISTRICT_OFFICER} | set(FILING_ROLES):
+        links.append({"url": reverse("indicators:field_index"), "label": str(_("Field monitoring"))})
     if Role.INSTITUTION in roles:
         links.append({"url": reverse("creditbank:verify"), "label": str(_("Verify a record"))})
     if Role.EXPERT in roles:

@@ -6,3 +6,9 @@ class SurveyConfig(AppConfig):
 
     name = "assessment.survey"
     label = "survey"
+
+    def ready(self):
+        # Field monitoring (indicators) asks delivery for its satisfaction campaign through this.
+        from assessment.survey.field_satisfaction import register
+
+        register()

@@ -188,3 +188,169 @@ def template(request, district_code: str, year: int):
     response = HttpResponse(xlsx.template_build(submission=sub), content_type=xlsx.CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{xlsx.template_filename(sub)}"'
     return response
+
+
+# --- field monitoring (seed 001, attachment 4) ---------------------------------------------
+
+
+class FieldSiteOut(Schema):
+    name: str
+    site_type: str
+    site_type_label: str
+    selection_probability: float
+    weight: float
+
+
+class FieldDistrictOut(Schema):
+    district_code: str
+    district_name: str
+    selection_probability: float
+    sites: list[FieldSiteOut]
+    feedback_released: bool
+
+
+class FieldYearOut(Schema):
+    year: int
+    seed: int | None
+    drawn_by: str
+    drawn_at: str | None
+    visits_started: bool
+    campaign_id: int | None
+    districts: list[FieldDistrictOut]
+
+
+class FieldRatingIn(Schema):
+    point: str  # "<third-level code>-<n>", e.g. "1.1.1-2"
+    rating: int | None = None
+    comment: str = ""
+
+
+class FieldRatingsIn(Schema):
+    ratings: list[FieldRatingIn]
+
+
+class FieldRatingOut(Schema):
+    point: str
+    rating: int | None
+    comment: str
+
+
+class FieldSummaryOut(Schema):
+    indicator_code: str
+    indicator_name: str
+    mean_rating: float | None
+    n: int
+    comments: list[str]
+
+
+class FieldReportOut(Schema):
+    year: int
+    district_code: str
+    district_name: str
+    satisfaction_mean: float | None
+    satisfaction_se: float | None
+    satisfaction_n: int | None
+    panel: list[FieldSummaryOut]
+    feedback: str
+    feedback_released: bool
+    response: str
+    acknowledged: bool
+
+
+def _field_year_out(fy) -> FieldYearOut:
+    return FieldYearOut(
+        year=fy.year, seed=fy.seed, drawn_by=fy.drawn_by.get_username() if fy.drawn_by else "",
+        drawn_at=fy.drawn_at.isoformat() if fy.drawn_at else None, visits_started=bool(fy.visits_started_at),
+        campaign_id=fy.campaign_id,
+        districts=[FieldDistrictOut(
+            district_code=fd.district.code, district_name=fd.district.name_zh,
+            selection_probability=fd.selection_probability,
+            feedback_released=fd.feedback_approved_at is not None,
+            sites=[FieldSiteOut(name=s.site.name, site_type=s.site.site_type,
+                                site_type_label=str(s.site.get_site_type_display()),
+                                selection_probability=s.selection_probability, weight=s.weight)
+                   for s in fd.sites.select_related("site")])
+            for fd in fy.districts.select_related("district")],
+    )
+
+
+@router.get("/field/{year}", response=FieldYearOut, url_name="indicators_field_year",
+            operation_id="indicators_field_year")
+def field_year(request, year: int):
+    """The year's draw (seed, who, when) with the sampled districts, sites and weights; the centre only."""
+    from learning_platform.indicators import field_selectors
+    from learning_platform.indicators.field_models import FieldYear
+
+    try:
+        fy = field_selectors.field_year_get_for_city(user=request.user, year=year)
+    except FieldYear.DoesNotExist as exc:
+        raise Http404("No such field year") from exc
+    return _field_year_out(fy)
+
+
+@router.get("/field/{year}/ratings/{district_code}", response=list[FieldRatingOut],
+            url_name="indicators_field_ratings", operation_id="indicators_field_ratings")
+def field_ratings(request, year: int, district_code: str):
+    """The calling expert's own ratings of a sampled district."""
+    from learning_platform.indicators import field_selectors
+    from learning_platform.indicators.field_models import (
+        FieldDistrict,
+        FieldPanelMember,
+    )
+
+    try:
+        member = field_selectors.member_get(user=request.user, year=year)
+        fd = field_selectors.field_district_for_member(member=member, code=district_code)
+    except (FieldPanelMember.DoesNotExist, FieldDistrict.DoesNotExist) as exc:
+        raise Http404("No such district in your panel") from exc
+    return [FieldRatingOut(point=key, rating=r.rating, comment=r.comment)
+            for key, r in field_selectors.own_ratings(member=member, field_district=fd).items()]
+
+
+@router.put("/field/{year}/ratings/{district_code}", response=list[FieldRatingOut],
+            url_name="indicators_field_ratings_put", operation_id="indicators_field_ratings_put")
+def field_ratings_put(request, year: int, district_code: str, payload: FieldRatingsIn):
+    """Save the calling expert's ratings (rubric 1–5) and comments; a bad point refuses them all."""
+    from learning_platform.indicators import field_selectors, field_services
+    from learning_platform.indicators.field_models import (
+        FieldDistrict,
+        FieldPanelMember,
+    )
+
+    try:
+        member = field_selectors.member_get(user=request.user, year=year)
+        fd = field_selectors.field_district_for_member(member=member, code=district_code)
+    except (FieldPanelMember.DoesNotExist, FieldDistrict.DoesNotExist) as exc:
+        raise Http404("No such district in your panel") from exc
+    data: dict[str, str] = {}
+    for row in payload.ratings:
+        data[f"r_{row.point}"] = "" if row.rating is None else str(row.rating)
+        data[f"c_{row.point}"] = row.comment
+    field_services.field_ratings_save(member=member, field_district=fd, data=data)
+    return [FieldRatingOut(point=key, rating=r.rating, comment=r.comment)
+            for key, r in field_selectors.own_ratings(member=member, field_district=fd).items()]
+
+
+@router.get("/field/{year}/reports/{district_code}", response=FieldReportOut,
+            url_name="indicators_field_report", operation_id="indicators_field_report")
+def field_report(request, year: int, district_code: str):
+    """A sampled district's sub-report: the centre's for every district, a district's own once released."""
+    from learning_platform.indicators import field_selectors
+    from learning_platform.indicators.field_models import FieldDistrict
+
+    try:
+        fd = field_selectors.sub_report_get_for_user(user=request.user, year=year, code=district_code)
+    except FieldDistrict.DoesNotExist as exc:
+        raise Http404("No such sub-report") from exc
+    sat = field_selectors.satisfaction_result(field_district=fd) or {}
+    return FieldReportOut(
+        year=year, district_code=fd.district.code, district_name=fd.district.name_zh,
+        satisfaction_mean=sat.get("mean"), satisfaction_se=sat.get("se"), satisfaction_n=sat.get("n"),
+        panel=[FieldSummaryOut(indicator_code=s["indicator"].code, indicator_name=s["indicator"].name_zh,
+                               mean_rating=s["mean"], n=s["n"],
+                               comments=[f"{c['point']}：{c['text']}" for c in s["comments"]])
+               for s in field_selectors.panel_summary(field_district=fd)],
+        feedback=fd.feedback if fd.feedback_approved_at or field_selectors.is_city(request.user) else "",
+        feedback_released=fd.feedback_approved_at is not None, response=fd.response,
+        acknowledged=fd.acknowledged_at is not None,
+    )

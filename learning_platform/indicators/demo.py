@@ -94,3 +94,6 @@ def load_demo(*, stdout) -> None:
                                    value=88.1, se=1.2, n=812, suppressed=False,
                                    source="demo: 市民终身学习服务满意度问卷调查")
     stdout.write("indicators demo: 黄浦 2021 reviewed, 2022 submitted for first review")
+    from learning_platform.indicators.field_demo import load_field_demo
+
+    load_field_demo(stdout=stdout)

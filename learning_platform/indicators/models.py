@@ -364,3 +364,15 @@ class PointValue(models.Model):
         if self.label_en and (get_language() or "").startswith("en"):
             return self.label_en
         return self.label_zh
+
+
+# Field monitoring (seed 001, attachment 4) lives in its own module.
+from learning_platform.indicators.field_models import (  # noqa: E402,F401
+    FieldDistrict,
+    FieldPanelMember,
+    FieldRating,
+    FieldSampledSite,
+    FieldSite,
+    FieldYear,
+    SiteType,
+)

@@ -2,12 +2,19 @@
 
 from django.urls import path
 
-from learning_platform.indicators import views, views_datain
+from learning_platform.indicators import field_views, views, views_datain
 
 app_name = "indicators"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    # field monitoring (seed 001, attachment 4): before "<code>/<year>/", which would take "field"
+    path("field/", field_views.field_index, name="field_index"),
+    path("field/sites/<str:code>/", field_views.field_sites, name="field_sites"),
+    path("field/<int:year>/", field_views.field_year, name="field_year"),
+    path("field/<int:year>/rate/<str:code>/", field_views.field_rate, name="field_rate"),
+    path("field/<int:year>/report/<str:code>/", field_views.field_report, name="field_report"),
+    path("field/<int:year>/report/<str:code>/pdf/", field_views.field_report_pdf, name="field_report_pdf"),
     path("overview/<int:year>/", views.overview, name="overview"),
     path("overview/<int:year>/credit-bank/", views.credit_bank_feed, name="credit_bank_feed"),
     path("compare/", views.compare, name="compare"),

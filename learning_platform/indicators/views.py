@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from learning_platform.accounts.roles import Role
 from learning_platform.accounts.selectors import user_roles
 from learning_platform.districts.models import District
-from learning_platform.indicators import monitoring, selectors, services
+from learning_platform.indicators import field_selectors, monitoring, selectors, services
 from learning_platform.indicators.models import (
     Document,
     DocumentFile,
@@ -57,7 +57,9 @@ def index(request: HttpRequest) -> HttpResponse:
     years = sorted({year} | {y for _d, y in subs}, reverse=True)
     windows = {y: monitoring.window_state(year=y) for y in years}
     rows = [(d, y, subs.get((d.pk, y)), _reminder(windows[y], subs.get((d.pk, y)))) for d in districts for y in years]
-    return render(request, "indicators/index.html", {"rows": rows, "roles": user_roles(user=request.user)})
+    return render(request, "indicators/index.html", {
+        "rows": rows, "roles": user_roles(user=request.user),
+        "field_reports": field_selectors.sub_reports_for_district_user(user=request.user)})
 
 
 def _reminder(state: monitoring.WindowState, sub: Submission | None) -> dict:

@@ -17,3 +17,9 @@ class CityOverviewItem(MenuItem):
 def register_city_overview():
     return CityOverviewItem(_("District indicators"), reverse("indicators:index"), icon_name="table",
                             order=900)
+
+
+@hooks.register("register_admin_menu_item")
+def register_field_monitoring():
+    return CityOverviewItem(_("Field monitoring"), reverse("indicators:field_index"), icon_name="site",
+                            order=901)
