@@ -64,7 +64,12 @@ def start_url(*, user: Any) -> str:
     if roles & set(FILING_ROLES):
         return _filing_url(user)
     if Role.ORGANISATION in roles:
-        return reverse("organisations:monitoring_index")
+        from learning_platform.organisations.models import SampledOrganisation
+
+        # in a monitoring year their self-assessment is the work; otherwise their organisation
+        if SampledOrganisation.objects.filter(organisation__users=user).exists():
+            return reverse("organisations:monitoring_index")
+        return _organisation_url(user)
     if Role.INSTITUTION in roles:
         return reverse("creditbank:verify")
     if Role.EXPERT in roles:

@@ -47,7 +47,7 @@ def _login(client, username):
     (Role.DISTRICT_STATISTICIAN, "/indicators/310101/{year}/"),
     (Role.DISTRICT_LIAISON, "/indicators/310101/{year}/"),
     (Role.DISTRICT_HEAD, "/indicators/310101/{year}/"),
-    (Role.ORGANISATION, "/organisations/monitoring/"),
+    (Role.ORGANISATION, "/organisations/"),
     (Role.EXPERT, "/organisations/rating/"),
 ])
 def test_login_form_sends_each_role_to_its_start_page(client, make_user, districts, dashboard,

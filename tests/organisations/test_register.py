@@ -228,7 +228,7 @@ def test_the_district_records_a_tier_decision_on_the_page(client, people, orgs):
 
 def test_start_page_and_header_of_organisation_users(people, orgs, make_user):
     assert start_url(user=people["org_user"]) == f"/organisations/register/{orgs['community'].pk}/"
-    assert start_url(user=people["expert"]) == "/organisations/"
+    assert start_url(user=people["expert"]) == "/organisations/rating/"
     assert start_url(user=make_user("organisation")) == "/organisations/"
     for who in ("org_user", "expert", "officer", "stat"):
         assert "/organisations/" in [link["url"] for link in header_links(user=people[who])], who

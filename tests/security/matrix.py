@@ -124,6 +124,8 @@ POLICY: list[Rule] = [
     rule("GET", r"^/creditbank/", SIGNED_IN, "own learning account"),
     rule("GET", r"^/organisations/register/<int:org_id>/", RESEARCH | {"officer_a", "statistician_a"},
          "an organisation of district A"),
+    rule("GET", r"^/organisations/$", RESEARCH | DISTRICT_STAFF | RATER,
+         "the register list; an expert sees a note that rating lives elsewhere"),
     rule("GET", r"^/organisations/(register/(new|import)/.*)?$", RESEARCH | DISTRICT_STAFF,
          "the register of learning organisations, its forms and import"),
     rule("GET", r"^/reports/", EVERYONE, "published reports and dashboards"),
