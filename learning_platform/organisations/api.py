@@ -25,8 +25,6 @@ router = Router(tags=["organisations"])
 
 from datetime import datetime  # noqa: E402
 
-from django.core.exceptions import PermissionDenied  # noqa: E402
-from django.utils.translation import gettext as _  # noqa: E402
 from ninja import Field, Query  # noqa: E402
 from ninja import Schema as _Schema  # noqa: E402
 from ninja.responses import Status  # noqa: E402
@@ -383,11 +381,8 @@ def monitoring_assessment_review(request, sampled_id: int, payload: ReviewIn):
 # operation returns another rater's score to a rater. Researchers assign and read the report.
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.exceptions import PermissionDenied  # noqa: E402
 from ninja import Schema  # noqa: E402
-from ninja.responses import Status  # noqa: E402
 
-from learning_platform.organisations.models import MonitoringYear, SelfAssessment  # noqa: E402
 from learning_platform.organisations.selectors import rating as rating_selectors  # noqa: E402
 from learning_platform.organisations.services import rating as rating_services  # noqa: E402
 
@@ -607,7 +602,6 @@ def rating_assessment(request, assessment_id: int):
 # Read API of the spaces: what the pages show, scoped by the same selectors (nothing pending
 # reaches anyone but the organisation's users and its district's staff).
 
-from django.http import Http404  # noqa: E402
 from ninja import Schema  # noqa: E402
 
 from learning_platform.auth import public  # noqa: E402

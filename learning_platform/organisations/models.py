@@ -163,6 +163,10 @@ class TierChange(models.Model):
     class Meta:
         ordering = ["organisation", "decided_at"]
 
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.from_tier or '—'} → {self.to_tier}"
+
+
 
 class OrganisationEvent(models.Model):
     """The register's history: who created, edited or imported an organisation, and what changed."""
@@ -181,6 +185,10 @@ class OrganisationEvent(models.Model):
 # ---------------------------------------------------------------------------------------------
 # Annual sampled monitoring (年度抽样监测)
 # ---------------------------------------------------------------------------------------------
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.action}"
+
 
 
 class MonitoringYear(models.Model):
@@ -220,6 +228,10 @@ class SampledOrganisation(models.Model):
             models.UniqueConstraint(fields=["monitoring_year", "organisation"], name="sampled_org_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.monitoring_year}: {self.organisation}"
+
+
 
 class AssessmentStatus(models.TextChoices):
     # The same states as the district filing (indicators.Status).
@@ -244,6 +256,10 @@ class SelfAssessment(models.Model):
     class Meta:
         ordering = ["sampled"]
 
+    def __str__(self) -> str:
+        return f"{self.sampled}"
+
+
 
 class ItemEvidence(models.Model):
     """One item of a self-assessment: the organisation's statement, number and evidence, and the
@@ -266,6 +282,10 @@ class ItemEvidence(models.Model):
             models.UniqueConstraint(fields=["assessment", "item"], name="item_evidence_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.assessment}: {self.item_id}"
+
+
 
 class AssessmentEvent(models.Model):
     """The review chain of a self-assessment, as for the district filing."""
@@ -281,6 +301,10 @@ class AssessmentEvent(models.Model):
 
     class Meta:
         ordering = ["assessment", "at"]
+
+    def __str__(self) -> str:
+        return f"{self.assessment}: {self.action}"
+
 
 
 class RaterAssignment(models.Model):
@@ -298,6 +322,10 @@ class RaterAssignment(models.Model):
             models.UniqueConstraint(fields=["assessment", "round"], name="rater_round_unique"),
             models.UniqueConstraint(fields=["assessment", "rater"], name="rater_once_per_assessment"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment} · round {self.round}"
+
 
 
 class Rating(models.Model):
@@ -318,6 +346,10 @@ class Rating(models.Model):
 # ---------------------------------------------------------------------------------------------
 # One space per organisation (一组织一空间)
 # ---------------------------------------------------------------------------------------------
+
+    def __str__(self) -> str:
+        return f"{self.assignment}: {self.item_id} = {self.score}"
+
 
 
 class EntryKind(models.TextChoices):
@@ -356,3 +388,6 @@ class SpaceEntry(models.Model):
 
     class Meta:
         ordering = ["organisation", "-happened_on", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.title}"
