@@ -11,6 +11,7 @@ from django.db import transaction
 
 from .demo_content import ABILITY, DOMAINS, LEVELS, NEEDS
 from .models import Domain, Item, ItemParameterSet, ProficiencyLevel
+from .strand_content import likert_option_id
 
 DEMO_SET_NAME = "演示参数集 Demo parameter set (simulated 2PL/GPCM/GRM)"
 
@@ -125,7 +126,7 @@ def demo_item_specs() -> list[dict]:
                 "instructions": "请根据您的实际情况选择。",
                 "instructions_en": "Choose what fits you.",
                 "estimated_seconds": 15,
-                "options": [{"option_id": str(i + 1), "text": zh, "text_en": en}
+                "options": [{"option_id": likert_option_id(i), "text": zh, "text_en": en}
                             for i, (zh, en) in enumerate(scale)],
                 "tags": ["演示", "needs"],
                 "_difficulty": 0.0,

@@ -18,6 +18,15 @@ from __future__ import annotations
 
 STRAND_ROOT = "strand"
 
+
+def likert_option_id(index: int) -> str:
+    """The id of a Likert item's category ``index`` (0-based): ``L1``, ``L2``, ….
+
+    QTI identifiers cannot start with a digit, so the categories are not ``1``, ``2``, …
+    (migration ``itembank.0007_likert_option_ids`` renamed the old ones).
+    """
+    return f"L{index + 1}"
+
 STRAND_DOMAINS = [
     # code, parent, kind, name_zh, name_en
     ("strand", None, "needs", "市民学习状况", "Citizens' learning"),
@@ -175,7 +184,7 @@ def strand_item_specs() -> list[dict]:
                 "instructions": "请根据您的实际情况选择。",
                 "instructions_en": "Choose what fits you.",
                 "estimated_seconds": 15,
-                "options": [{"option_id": str(i + 1), "text": zh, "text_en": en}
+                "options": [{"option_id": likert_option_id(i), "text": zh, "text_en": en}
                             for i, (zh, en) in enumerate(scale)],
                 "tags": ["strand"],
             })

@@ -37,7 +37,7 @@ def make_item(domains):
                                       for o in "ABCD"],
                 "ordered": [{"option_id": o, "text": o, "key_position": i + 1}
                             for i, o in enumerate("ABCD")],
-                "likert": [{"option_id": str(i), "text": t}
+                "likert": [{"option_id": f"L{i}", "text": t}
                            for i, t in enumerate(["很少", "有时", "经常", "总是"], 1)],
             }[kind]
         create = item_create_published if publish else item_save_draft

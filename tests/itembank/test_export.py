@@ -67,7 +67,7 @@ def test_the_export_has_the_template_columns_and_the_keys(varied):
     keys = {r["code"]: r["key"] for r in rows}
     assert keys == {"X-SC": "B", "X-TF": "T", "X-MR": "A;B", "X-OR": "B>D>A>C", "X-LK": "",
                     "X-DRAFT": "B"}
-    assert {r["code"]: r["option_ids"] for r in rows}["X-LK"] == "1|2|3|4"
+    assert {r["code"]: r["option_ids"] for r in rows}["X-LK"] == "L1|L2|L3|L4"
 
 
 def test_without_the_key_permission_the_key_column_is_empty(varied):
