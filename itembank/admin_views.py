@@ -289,7 +289,9 @@ def import_items(request):
             from .qti import import_package
 
             try:
-                created = import_package(upload.read(), user=request.user)
+                created = import_package(
+                    upload.read(), user=request.user,
+                    default_domain=request.POST.get("default_domain") or None)
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:
@@ -299,7 +301,8 @@ def import_items(request):
             report = items_import(data=upload.read(), filename=upload.name, user=request.user,
                                   import_valid_rows=bool(request.POST.get("import_valid_rows")))
     return TemplateResponse(request, "itembank/admin/import.html", {
-        "report": report, "page_title": _("Import items")})
+        "report": report, "page_title": _("Import items"),
+        "domains": Domain.objects.order_by("code")})
 
 
 def import_template(request, fmt):

@@ -57,7 +57,7 @@ def forwards(apps, schema_editor):
     for session in Session.objects.exclude(pending={}).only("pk", "pending").iterator():
         pending = session.pending or {}
         payload = pending.get("payload") or {}
-        kind = payload.get("kind") or kinds.get(pending.get("item_id"), "")
+        kind = pending.get("kind") or kinds.get(pending.get("item_id"), "")
         changed = False
         for option in payload.get("options") or []:
             new = new_option_id(option.get("id"), kind)

@@ -111,3 +111,4 @@ def test_the_schemas_reject_what_the_issue_found(item_schema, package_schema):
     bare = (b'<manifest xmlns="http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1" '
             b'identifier="M"><resources/></manifest>')
     assert not package_schema.validate(etree.fromstring(bare))
+
