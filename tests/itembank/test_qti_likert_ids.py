@@ -1,0 +1,74 @@
+"""The data migrations that make Likert option ids valid QTI identifiers ("1" → "L1"):
+option rows, every stored revision, stored answers and a pending item's payload change
+together, and a questionnaire answer scores as before."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from django.apps import apps
+from django.utils import timezone
+
+from itembank.models import Item
+from itembank.qti import is_identifier
+
+pytestmark = pytest.mark.django_db
+
+items_migration = importlib.import_module("itembank.migrations.0007_likert_option_ids")
+answers_migration = importlib.import_module("assessment.migrations.0008_likert_answer_ids")
+
+
+def test_likert_ids_are_renamed_everywhere_and_answers_score_the_same(make_item, make_user):
+    from assessment import items as bank
+    from assessment.models import Campaign, Instrument, Response, Session
+
+    # given a published Likert item with the old ids, answered and pending in a session
+    likert = make_item(kind="likert", domain_code="needs.topics", options=[
+        {"option_id": str(i), "text": t} for i, t in enumerate(["很少", "有时", "经常", "总是"], 1)])
+    choice = make_item(kind="single_choice")
+    revision_id = likert.live_revision_id
+    score_before = bank.item_answer_score(revision_id=revision_id, answer="2")
+    instrument = Instrument.objects.create(code="q", name_zh="问卷", kind="needs",
+                                           domain_code="needs", mode="fixed")
+    campaign = Campaign.objects.create(instrument=instrument, name_zh="c", kind="thematic",
+                                       opens_at=timezone.now())
+    now = timezone.now()
+    session = Session.objects.create(
+        user=make_user(), campaign=campaign, instrument=instrument, consented_at=now,
+        started_at=now, pending={"item_id": likert.pk, "kind": "likert", "payload": {
+            "options": [{"id": str(i), "text_html": "x"} for i in range(1, 5)]}})
+    answered = Response.objects.create(
+        session=session, sequence=1, item_id=likert.pk, revision_id=revision_id, answer="2",
+        presented_order=["1", "2", "3", "4"], score=score_before, server_ts=now)
+    other = Response.objects.create(
+        session=session, sequence=2, item_id=choice.pk, revision_id=choice.live_revision_id,
+        answer="A", presented_order=["B", "A", "C", "D"], score=0, server_ts=now)
+
+    # when
+    items_migration.forwards(apps, None)
+    answers_migration.forwards(apps, None)
+
+    # then
+    ids = ["L1", "L2", "L3", "L4"]
+    assert [o.option_id for o in Item.objects.get(pk=likert.pk).options.all()] == ids
+    for revision in likert.revisions.all():
+        assert [o["option_id"] for o in revision.content["options"]] == ids
+    answered.refresh_from_db()
+    other.refresh_from_db()
+    session.refresh_from_db()
+    assert answered.answer == "L2" and answered.presented_order == ids
+    assert (other.answer, other.presented_order) == ("A", ["B", "A", "C", "D"])
+    assert [o["id"] for o in session.pending["payload"]["options"]] == ids
+    assert bank.item_answer_score(revision_id=revision_id, answer="L2") == score_before == 1
+    assert [o.option_id for o in choice.options.all()] == ["A", "B", "C", "D"]
+    assert all(is_identifier(i) for i in ids)
+
+
+def test_the_demo_banks_use_valid_ids():
+    from itembank.demo import demo_item_specs as item_specs
+    from itembank.strand_content import strand_item_specs
+
+    for spec in [*item_specs(), *strand_item_specs()]:
+        bad = [o["option_id"] for o in spec["options"] if not is_identifier(o["option_id"])]
+        assert not bad, (spec["code"], bad)
