@@ -5,7 +5,8 @@ Columns: code, domain, kind, scoring, stem, stem_en, options, options_en, key, l
 target_population, estimated_seconds, and the optional option_ids, instructions,
 instructions_en, tags. ``options`` lists option texts separated by ``|`` (a ``|`` inside a
 text is written ``\|``); their ids are A, B, C, … in that order unless ``option_ids`` lists
-them (``T|F``, ``1|2|3|4``); ``key`` is one id (single choice, true/false), ids separated
+them (``T|F``, ``L1|L2|L3|L4``; an id is a QTI identifier, so it cannot start
+with a digit); ``key`` is one id (single choice, true/false), ids separated
 by ``;`` (multiple response), the order as ``B>A>C`` (ordering items), empty for Likert.
 ``tags`` are separated by ``;``. Images are not carried by the spreadsheet.
 """
@@ -36,6 +37,7 @@ from learning_platform.security.spreadsheet import csv_safe_row, csv_unguard_cel
 
 from .models import Domain, Item
 from .payloads import item_errors
+from .qti.export import is_identifier
 
 COLUMNS = ["code", "domain", "kind", "scoring", "stem", "stem_en", "options", "options_en",
            "key", "language", "target_population", "estimated_seconds", "option_ids",
@@ -252,6 +254,11 @@ def _parse_row(line: int, row: dict, domains: dict, seen: set) -> tuple[dict | N
                 "%(n)d ids for %(m)d options") % {"n": len(ids), "m": len(texts)})]
         if any(not i or len(i) > 8 for i in ids):
             return None, [RowError(line, "option_ids", _("an id is empty or longer than 8"))]
+        invalid = [i for i in ids if not is_identifier(i)]
+        if invalid:
+            return None, [RowError(line, "option_ids", _(
+                "not valid identifiers (an id starts with a letter or “_” and holds only "
+                "letters, digits, “-”, “_” and “.”): %(ids)s") % {"ids": ", ".join(invalid)})]
     key = get["key"]
     options = []
     for i, text in enumerate(texts):

@@ -14,7 +14,13 @@ from django.utils.translation import gettext as _
 
 from ..models import Item
 from .export import export_package, is_identifier, item_xml, manifest_xml
-from .importer import IMAGE_MAX_BYTES, ITEM_MAX_BYTES, MANIFEST_MAX_BYTES, QTI_LIMITS, parse_package
+from .importer import (
+    IMAGE_MAX_BYTES,
+    ITEM_MAX_BYTES,
+    MANIFEST_MAX_BYTES,
+    QTI_LIMITS,
+    parse_package,
+)
 
 __all__ = ["IMAGE_MAX_BYTES", "ITEM_MAX_BYTES", "MANIFEST_MAX_BYTES", "QTI_LIMITS",
            "export_package", "import_package", "is_identifier", "item_xml", "manifest_xml",
@@ -61,8 +67,8 @@ def import_package(data: bytes, *, user=None, default_domain: str | None = None)
     from django.db import transaction
     from wagtail.images import get_image_model
 
-    from .importer import _fail
     from ..services import item_save_draft
+    from .importer import _fail
 
     specs = parse_package(data)
     files = specs[0].pop("_images", {}) if specs else {}

@@ -49,7 +49,7 @@ from learning_platform.security.html import sanitise_rich_text
 
 from ..models import Item
 from .export import is_identifier
-from .xhtml import NS, XML_LANG, local, plain_text, q, qti_to_rich_text
+from .xhtml import XML_LANG, local, plain_text, q, qti_to_rich_text
 
 # One small XML file per item, plus the images the items use.
 QTI_LIMITS = ArchiveLimits(max_entries=5000, max_total_bytes=64 * MB, max_member_bytes=5 * MB)

@@ -72,3 +72,23 @@ def test_the_demo_banks_use_valid_ids():
     for spec in [*item_specs(), *strand_item_specs()]:
         bad = [o["option_id"] for o in spec["options"] if not is_identifier(o["option_id"])]
         assert not bad, (spec["code"], bad)
+
+
+def test_a_spreadsheet_with_digit_led_option_ids_is_refused(domains):
+    import csv
+    import io
+
+    from django.utils import translation
+
+    from itembank.importing import COLUMNS, items_import
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    writer.writerow(["LK-9", "needs.topics", "likert", "", "兴趣？", "", "很少|有时|经常|总是",
+                     "", "", "zh-hans", "all", "15", "1|2|3|4", "", "", ""])
+    with translation.override("en"):
+        report = items_import(data=out.getvalue().encode(), filename="x.csv")
+    assert not report.imported
+    assert [(e.column, "1, 2, 3, 4" in e.message) for e in report.errors] == [
+        ("option_ids", True)]
