@@ -7,6 +7,7 @@ the same rules apply to authoring, import and delivery.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +16,9 @@ from django.utils.translation import gettext as _
 
 KINDS = ("single_choice", "multiple_response", "true_false", "ordered", "likert")
 LIKERT_MIN, LIKERT_MAX = 4, 7
+# An option id is exported as a QTI 3.0 identifier (an XML NCName): a letter or "_"
+# first, then letters, digits, "-", "_" or "." ("1" is not one; Likert ids are L1, L2, …).
+OPTION_ID = re.compile(r"[^\W\d][\w.\-]*")
 
 
 def _keys(options: Sequence[Any]) -> list[Any]:
@@ -40,6 +44,10 @@ def item_errors(item: Any, options: Sequence[Any]) -> dict[str, list[str]]:
     for pos, (o, oid) in enumerate(zip(options, ids, strict=True), start=1):
         if not oid:
             add("options", _("Option %(pos)d has no id.") % {"pos": pos})
+        elif not OPTION_ID.fullmatch(oid):
+            add("options", _("Option id “%(id)s” is not valid: it starts with a letter or "
+                             "“_” and holds only letters, digits, “-”, “_” and “.” "
+                             "(e.g. A, T, L1).") % {"id": oid})
         if not (_plain(o.text) or getattr(o, "image_id", None)):
             add("options", _("Option %(id)s has neither text nor an image.")
                 % {"id": oid or pos})

@@ -166,16 +166,14 @@ def _stem_parts(body, interaction, language: str):
     ``(text, [elements])`` pairs."""
     stem: list = []
     stem_en: list = []
-    text = body.text or ""
     for child in body:
         if child is interaction:
-            text += child.tail or ""
             continue
         target = stem_en if (language != "en" and (child.get(XML_LANG) or "")
                              .lower().startswith("en")) else stem
         target.append(child)
-    # Text directly in the body (before the first element or after the interaction).
-    return (text.strip(), stem), ("", stem_en)
+    # Text directly in the body, before the first element (not valid QTI, but read).
+    return ((body.text or "").strip(), stem), ("", stem_en)
 
 
 def _unwrap(parts):

@@ -151,6 +151,10 @@ def qti_to_rich_text(parts, *, image: ImageStore) -> str:
 
 def _serialise(el: Element, out: list[str], image: ImageStore) -> None:
     tag = local(el.tag)
+    if tag.startswith("qti-"):
+        # An interaction nested in a block, a feedback or template block, a rubric: not
+        # the stem's content (the interaction is read on its own).
+        return
     if tag == "img":
         ref = image(el.get("src") or "", el.get("alt") or "")
         out.append(f'<embed embedtype="image" id="{html.escape(ref)}" format="fullwidth" '

@@ -60,7 +60,7 @@ class RealBank:
             item = item_create_published(
                 code=f"NEEDS-{k:03d}", domain_code="needs.topics", kind="likert",
                 stem=f"<p>需求 {k}</p>",
-                options=[{"option_id": str(o), "text": f"<p>{o}</p>"} for o in range(4)],
+                options=[{"option_id": f"L{o}", "text": f"<p>{o}</p>"} for o in range(4)],
             )
             self.needs_ids.append(item.pk)
         self.a = {i: float(a) for i, a in zip(self.ids, rng.uniform(0.8, 2.0, N_ITEMS),

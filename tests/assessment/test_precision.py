@@ -166,8 +166,8 @@ def test_a_questionnaire_reports_its_areas_in_words(make_user, item_bank, client
                                         opens_at=timezone.now() - timedelta(days=1))
     user = make_user()
     session = _start(user, campaign)
-    _answer(session, user, answer="2")
-    _answer(session, user, answer="2")
+    _answer(session, user, answer="L2")
+    _answer(session, user, answer="L2")
     client.force_login(user)
     text = client.get(reverse("assessment:result", args=[session.pk])).content.decode()
     assert "学习内容需求" in text and "“2”" in text

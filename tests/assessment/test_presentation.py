@@ -49,7 +49,7 @@ def mixed_items(db):
                  {"option_id": "F", "text": "<p>错误</p>", "is_key": True}]).pk
     ids["likert"] = item_create_published(
         code="LK-1", domain_code=needs.code, kind="likert", stem="<p>量表</p>",
-        options=[{"option_id": str(k), "text": f"<p>{k}</p>"} for k in range(1, 6)]).pk
+        options=[{"option_id": f"L{k}", "text": f"<p>{k}</p>"} for k in range(1, 6)]).pk
     yield ids
     bank.pool_cache_clear()
 
@@ -103,7 +103,7 @@ def test_choice_options_are_shuffled_and_scales_keep_their_order(mixed_items):
     assert firsts("single_choice") == set("ABCDE")
     assert firsts("multiple_response") == set("ABCDE")
     assert firsts("true_false") == {"T"}  # "true" first: the label carries the meaning
-    assert firsts("likert") == {"1"}      # an ordered scale is never shuffled
+    assert firsts("likert") == {"L1"}     # an ordered scale is never shuffled
 
 
 def test_the_order_is_drawn_per_session_and_restored_on_resume(make_user, mixed_campaign):
@@ -152,7 +152,7 @@ def test_scoring_maps_the_shown_order_back_and_the_order_is_recorded(make_user, 
     _answer(session2, other, "F")
     tf = Response.objects.get(session=session2, sequence=4)
     assert tf.score == 1 and tf.presented_order == ["T", "F"]
-    _answer(session2, other, "4")
+    _answer(session2, other, "L4")
     assert Response.objects.get(session=session2, sequence=5).score == 3
     session2.refresh_from_db()
     assert session2.status == SessionStatus.FINISHED
@@ -184,7 +184,7 @@ def test_no_key_and_no_seed_reach_the_client(make_user, mixed_campaign):
             assert secret not in text
         kind = session.pending["kind"]
         answer = {"ordered": ORDER_KEY, "multiple_response": ["A"], "true_false": "T",
-                  "likert": "1"}.get(kind, "A")
+                  "likert": "L1"}.get(kind, "A")
         _answer(session, user, answer)
 
 

@@ -240,8 +240,8 @@ def test_questionnaire_gives_a_profile_and_no_outcome(make_user, item_bank):
                                opens_at=timezone.now() - timedelta(days=1))
     user = make_user()
     session, _ = _start(user, campaign)
-    _answer(session, user, answer="3")
-    _answer(session, user, answer="1")
+    _answer(session, user, answer="L3")
+    _answer(session, user, answer="L1")
     result = Result.objects.get(session=session)
     assert result.domain_code == "needs.topics" and result.profile["mean_category"] == 2.0
     assert not LearningOutcome.objects.exists()

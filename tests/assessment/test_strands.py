@@ -47,7 +47,7 @@ def test_the_questionnaires_load_and_a_citizen_answers_one(strands, make_user, c
                                         kind="practice", opens_at=timezone.now() - timedelta(days=1))
     user = make_user()
     session, _c = services.session_start(user=user, campaign=campaign, background={}, consent=True)
-    for answer in ("3", "4"):
+    for answer in ("L3", "L4"):
         session.refresh_from_db()
         pending = session.pending
         services.response_record(session_id=session.pk, user=user, sequence=pending["sequence"],
@@ -116,7 +116,7 @@ def _answer_all(instrument, user, codes: dict[str, int]):
     items = {i.code: i for i in Item.objects.filter(code__in=codes)}
     Response.objects.bulk_create(
         Response(session=session, sequence=k, item_id=items[code].pk, revision_id=items[code].live_revision_id,
-                 domain_code=items[code].domain.code, answer=str(score + 1), score=score, server_ts=now)
+                 domain_code=items[code].domain.code, answer=f"L{score + 1}", score=score, server_ts=now)
         for k, (code, score) in enumerate(codes.items(), start=1))
 
 

@@ -84,8 +84,8 @@ def test_domain_filter_takes_subdomains_and_kinds(make_item):
     ("ordered", ["A", "B", "C", "D"], 3, 4),
     ("ordered", ["B", "C", "D", "A"], 2, 4),
     ("ordered", ["D", "C", "B", "A"], 0, 4),
-    ("likert", "1", 0, 4),
-    ("likert", "4", 3, 4),
+    ("likert", "L1", 0, 4),
+    ("likert", "L4", 3, 4),
 ])
 def test_scoring_per_kind(make_item, kind, answer, score, n_categories):
     item = make_item(kind=kind)

@@ -203,3 +203,19 @@ def test_a_file_that_is_not_an_image_is_refused(domains):
     with translation.override("en"), pytest.raises(ValidationError,
                                                    match="cannot be read as an image"):
         parse_package(_zip(files))
+
+
+def test_an_interaction_nested_in_a_block_is_read_and_kept_out_of_the_stem(domains):
+    item = _item(
+        '<div><p>哪个是<em>官方</em>来源？</p><qti-choice-interaction response-identifier="R" '
+        'max-choices="1"><qti-simple-choice identifier="a">官网</qti-simple-choice>'
+        '<qti-simple-choice identifier="b">传言</qti-simple-choice></qti-choice-interaction>'
+        '<qti-feedback-block outcome-identifier="FB" identifier="x"><p>答案是官网</p>'
+        '</qti-feedback-block></div>',
+        '<qti-response-declaration identifier="R" cardinality="single" base-type="identifier">'
+        '<qti-correct-response><qti-value>a</qti-value></qti-correct-response>'
+        '</qti-response-declaration>')
+    spec = parse_package(_package_of(item))[0]
+    assert spec["stem"] == "<p>哪个是<em>官方</em>来源？</p>"
+    assert [(o["option_id"], o["text"], o["is_key"]) for o in spec["options"]] == [
+        ("a", "官网", True), ("b", "传言", False)]

@@ -10,7 +10,7 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
-from itembank.models import Item
+from itembank.models import Item, ItemOption
 from itembank.qti import is_identifier
 
 pytestmark = pytest.mark.django_db
@@ -23,9 +23,16 @@ def test_likert_ids_are_renamed_everywhere_and_answers_score_the_same(make_item,
     from assessment import items as bank
     from assessment.models import Campaign, Instrument, Response, Session
 
-    # given a published Likert item with the old ids, answered and pending in a session
-    likert = make_item(kind="likert", domain_code="needs.topics", options=[
-        {"option_id": str(i), "text": t} for i, t in enumerate(["很少", "有时", "经常", "总是"], 1)])
+    # given a published Likert item with the old ids (stored before ids were validated:
+    # written straight into the rows and revisions), answered and pending in a session
+    likert = make_item(kind="likert", domain_code="needs.topics")
+    for option in likert.options.all():
+        ItemOption.objects.filter(pk=option.pk).update(option_id=option.option_id[1:])
+    for revision in likert.revisions.all():
+        for o in revision.content["options"]:
+            o["option_id"] = o["option_id"][1:]
+        revision.save(update_fields=["content"])
+    assert [o.option_id for o in likert.options.all()] == ["1", "2", "3", "4"]
     choice = make_item(kind="single_choice")
     revision_id = likert.live_revision_id
     score_before = bank.item_answer_score(revision_id=revision_id, answer="2")
@@ -92,3 +99,16 @@ def test_a_spreadsheet_with_digit_led_option_ids_is_refused(domains):
     assert not report.imported
     assert [(e.column, "1, 2, 3, 4" in e.message) for e in report.errors] == [
         ("option_ids", True)]
+
+
+def test_a_new_item_cannot_take_an_id_that_is_not_an_identifier(domains):
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from itembank.services import item_save_draft
+
+    with translation.override("en"), pytest.raises(ValidationError, match="“1” is not valid"):
+        item_save_draft(code="LK-NEW", domain_code="needs.topics", kind="likert",
+                        stem="<p>兴趣？</p>", options=[{"option_id": str(i), "text": t} for i, t
+                                                      in enumerate("甲乙丙丁", 1)])
+    assert not Item.objects.exists()
