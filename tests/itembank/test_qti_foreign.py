@@ -219,3 +219,21 @@ def test_an_interaction_nested_in_a_block_is_read_and_kept_out_of_the_stem(domai
     assert spec["stem"] == "<p>哪个是<em>官方</em>来源？</p>"
     assert [(o["option_id"], o["text"], o["is_key"]) for o in spec["options"]] == [
         ("a", "官网", True), ("b", "传言", False)]
+
+
+def test_the_admin_imports_a_foreign_package_into_the_chosen_domain(domains, root_collection,
+                                                                    client, make_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from learning_platform.accounts.services import roles_sync
+
+    roles_sync()
+    client.force_login(make_user("researcher"))
+    page = client.get("/admin/itembank/import/").content.decode()
+    assert 'name="default_domain"' in page and 'value="needs.topics"' in page
+    client.post("/admin/itembank/import/", {
+        "file": SimpleUploadedFile("foreign.zip", _zip(_foreign_files())),
+        "default_domain": "needs.topics"})
+    assert sorted(Item.objects.values_list("code", "domain__code")) == [
+        ("foreign-choice", "needs.topics"), ("foreign-likert", "needs.topics"),
+        ("foreign-order", "needs.topics")]
