@@ -12,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -41,7 +42,10 @@ class Domain(models.Model):
         ABILITY = "ability", _("Ability")
         NEEDS = "needs", _("Needs and satisfaction")
 
-    code = models.SlugField(_("code"), max_length=64, unique=True, allow_unicode=False)
+    # dotted (info.data): a SlugField refused every subdomain's own code on the edit form
+    code = models.CharField(_("code"), max_length=64, unique=True, validators=[RegexValidator(
+        r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$",
+        _("Lower-case letters, digits, “-” and “_”, in parts joined by dots (info.data)."))])
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
         verbose_name=_("parent"),
