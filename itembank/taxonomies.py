@@ -28,8 +28,8 @@ DATA_DIR = Path(__file__).resolve().parent / "data" / "taxonomies"
 
 _FRAMEWORK_FIELDS = ("framework", "version", "short_name", "name_zh", "name_en", "publisher",
                      "citation", "url", "licence")
-_AREA_ID = re.compile(r"^\d{1,2}$")
-_COMPETENCE_ID = re.compile(r"^(\d{1,2})\.(\d{1,2})$")
+_AREA_ID = re.compile(r"\d{1,2}")
+_COMPETENCE_ID = re.compile(r"(\d{1,2})\.(\d{1,2})")
 
 
 # -- loading (the only writer of reference rows) ------------------------------------------
@@ -37,6 +37,14 @@ _COMPETENCE_ID = re.compile(r"^(\d{1,2})\.(\d{1,2})$")
 
 def _text(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
+
+
+def _names_check(entry: Mapping[str, Any], where: str) -> None:
+    for key in ("name_en", "name_zh"):
+        if not _text(entry.get(key)):
+            raise ValidationError(f"{where}: has no {key!r}.")
+        if len(entry[key]) > 200:
+            raise ValidationError(f"{where}: the {key!r} is longer than 200 characters.")
 
 
 def _check(doc: Any, name: str) -> None:
@@ -62,34 +70,27 @@ def _check(doc: Any, name: str) -> None:
     for area in areas:
         area_id = area.get("ref_id") if isinstance(area, dict) else None
         where = f"{name}, area {area_id!r}"
-        if not isinstance(area_id, str) or not _AREA_ID.match(area_id):
+        if not isinstance(area_id, str) or not _AREA_ID.fullmatch(area_id):
             raise ValidationError(f"{where}: the ref_id must be a number such as '1'.")
         if area_id in seen:
             raise ValidationError(f"{where}: the ref_id is listed twice.")
         seen.add(area_id)
-        for key in ("name_en", "name_zh"):
-            if not _text(area.get(key)):
-                raise ValidationError(f"{where}: has no {key!r}.")
+        _names_check(area, where)
         competences = area.get("competences")
         if not isinstance(competences, list) or not competences:
             raise ValidationError(f"{where}: has no 'competences'.")
         for competence in competences:
             ref_id = competence.get("ref_id") if isinstance(competence, dict) else None
             at = f"{name}, competence {ref_id!r}"
-            match = _COMPETENCE_ID.match(ref_id) if isinstance(ref_id, str) else None
+            match = _COMPETENCE_ID.fullmatch(ref_id) if isinstance(ref_id, str) else None
             if match is None:
                 raise ValidationError(f"{at}: the ref_id must look like '{area_id}.1'.")
             if match.group(1) != area_id:
                 raise ValidationError(f"{at}: it is listed under area {area_id!r}.")
             if ref_id in seen:
                 raise ValidationError(f"{at}: the ref_id is listed twice.")
-            seen.add(ref_id)
-            for key in ("name_en", "name_zh"):
-                if not _text(competence.get(key)):
-                    raise ValidationError(f"{at}: has no {key!r}.")
-            for key in ("name_en", "name_zh"):
-                if len(competence[key]) > 200:
-                    raise ValidationError(f"{at}: the {key!r} is longer than 200 characters.")
+            seen.add(match.group(0))
+            _names_check(competence, at)
 
 
 def _digest(doc: Mapping[str, Any]) -> str:

@@ -188,6 +188,10 @@ def _break(doc: dict, how: str) -> dict:
         comp["name_zh"] = " "
     elif how == "no_competences":
         area["competences"] = []
+    elif how == "newline_id":
+        comp["ref_id"] = "2.3\n"
+    elif how == "long_name":
+        area["name_en"] = "x" * 201
     elif how == "bad_code":
         doc["framework"] = "Dig Comp"
     return doc
@@ -205,6 +209,8 @@ def _break(doc: dict, how: str) -> dict:
     ("no_name_zh", "framework.json, competence '2.3': has no 'name_zh'."),
     ("no_competences", "framework.json, area '2': has no 'competences'."),
     ("bad_code", "framework.json: the framework code 'Dig Comp' is not a slug."),
+    ("newline_id", "framework.json, competence '2.3\\n': the ref_id must look like '2.1'."),
+    ("long_name", "framework.json, area '2': the 'name_en' is longer than 200 characters."),
 ])
 def test_a_bad_file_is_refused_naming_the_entry_and_nothing_is_saved(db, tmp_path, how,
                                                                        message):
