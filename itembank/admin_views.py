@@ -26,6 +26,7 @@ from .selectors import (
     parameter_history,
     parameters_to_arrays,
 )
+from .taxonomies import blueprint_reference_coverage, group_by_choices, item_groups
 
 BANDS = [(-np.inf, -1.5), (-1.5, -0.5), (-0.5, 0.5), (0.5, 1.5), (1.5, np.inf)]
 BAND_LABELS = ["< -1.5", "-1.5 – -0.5", "-0.5 – 0.5", "0.5 – 1.5", "≥ 1.5"]
@@ -104,6 +105,29 @@ def _campaign_abilities(chosen: str | None) -> tuple[list[float], dict | None, l
     return values, current, campaigns
 
 
+def _wright_groups(choice: str, items: list[tuple[int, int]],
+                   b_by_item: dict) -> tuple[str, list | None, list[dict]]:
+    """Return the valid grouping, the Wright map's item groups and their summary rows.
+
+    Only calibrated items (with a b in the active set) are placed; an unknown choice falls
+    back to no grouping.
+    """
+    item_domains = {pk: dom for pk, dom in items if pk in b_by_item}
+    try:
+        groups = item_groups(group_by=choice, item_domains=item_domains)
+    except ValidationError:
+        return "", None, []
+    if groups is None:
+        return "", None, []
+    rows = []
+    for g in groups:
+        bs = [float(b_by_item[i]) for i in g.item_ids]
+        rows.append({"header": g.header, "label": g.label, "n": len(bs),
+                     "b_mean": sum(bs) / len(bs) if bs else None,
+                     "b_min": min(bs) if bs else None, "b_max": max(bs) if bs else None})
+    return choice, groups, rows
+
+
 def bank_overview(request):
     _require(request, "itembank.view_item")
     active = active_parameters()
@@ -131,12 +155,17 @@ def bank_overview(request):
     if not abilities:
         abilities = list(np.random.default_rng(0).normal(0, 1, 2000))
         note = _("No survey results yet: a standard-normal reference distribution is shown.")
+    group_by, groups, group_rows = _wright_groups(request.GET.get("group", ""), items,
+                                                   b_by_item)
     wright = mark_safe(wright_map_svg(  # noqa: S308
         [b for b in b_by_item.values()], abilities,
         title=_("Wright map"),
         description=_("Ability distribution of respondents (left) and item difficulties of "
                       "the active parameter set (right) on one scale."),
-        ability_label=_("Respondents"), item_label=_("Items")))
+        ability_label=_("Respondents"), item_label=_("Items"),
+        groups=None if groups is None else [
+            (g.header, g.label, [b_by_item[i] for i in g.item_ids if i in b_by_item])
+            for g in groups]))
     kinds = dict(Item.Kind.choices)
     key_balance = [{"row": r, "kind": kinds.get(r.kind, r.kind),
                     "p": f"{r.p_value:.3f}" if r.p_value is not None else "—",
@@ -144,6 +173,7 @@ def bank_overview(request):
     return TemplateResponse(request, "itembank/admin/overview.html", {
         "rows": rows, "bands": BAND_LABELS, "wright": wright, "note": note,
         "campaign": campaign, "campaigns": campaigns, "active": active,
+        "group_by": group_by, "group_choices": group_by_choices(), "group_rows": group_rows,
         "page_title": _("Item bank overview"),
         "key_balance": key_balance, "key_alpha": KEY_BALANCE_ALPHA,
     })
@@ -425,8 +455,12 @@ def blueprint_assemble(request, pk):
                                "target": target, "chosen": len(chosen),
                                "b_min": min(bs) if bs else None,
                                "b_max": max(bs) if bs else None})
+    coverage = blueprint_reference_coverage(
+        blueprint=blueprint, item_domains={r["item"].pk: r["item"].domain_id for r in rows}
+    ) if rows else []
     return TemplateResponse(request, "itembank/admin/blueprint_assemble.html", {
         "blueprint": blueprint, "rows": rows, "counts": counts, "errors": errors,
+        "coverage": coverage,
         "pset": pset, "target_theta": target_theta, "seed": seed_raw,
         "page_title": _("Assemble a form: %(name)s") % {"name": blueprint.name_zh},
     })

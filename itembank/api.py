@@ -173,3 +173,36 @@ def cut_score_set_activate(request, set_id: int):
     row = get_object_or_404(CutScoreSet.objects.select_related("domain"), pk=set_id)
     return _cut_out(services.cut_score_set_activate(cut_score_set=row,
                                                     activated_by=request.user))
+
+
+# -- reference taxonomies (DigComp 2.2, UNESCO DLGF), read-only ------------------------------
+
+from .schemas import ReferenceFrameworkOut  # noqa: E402
+from .taxonomies import reference_frameworks  # noqa: E402
+
+
+def _framework_out(fw) -> dict:
+    def node(c) -> dict:
+        return {"ref_id": c.ref_id, "name_zh": c.name_zh, "name_en": c.name_en,
+                "domain_codes": sorted(d.code for d in c.domains.all())}
+
+    rows = list(fw.competences.all())
+    areas = []
+    for area in (c for c in rows if c.parent_id is None):
+        areas.append({**node(area), "competences": [
+            node(c) for c in rows if c.parent_id == area.pk]})
+    return {"key": fw.key, "code": fw.code, "version": fw.version,
+            "short_name": fw.short_name, "name_zh": fw.name_zh, "name_en": fw.name_en,
+            "publisher": fw.publisher, "year": fw.year, "citation": fw.citation,
+            "url": fw.url, "licence": fw.licence, "translation_note": fw.translation_note,
+            "areas": areas}
+
+
+@router.get("/taxonomies", response={200: list[ReferenceFrameworkOut]},
+            url_name="itembank_taxonomy_list", operation_id="itembank_taxonomy_list")
+def taxonomy_list(request, code: Annotated[str, Query(max_length=32)] = ""):
+    """Every loaded reference framework version with its areas, competences and the
+    item-bank domains mapped to each (optionally of one framework code)."""
+    if not request.user.has_perm("itembank.view_item"):
+        raise PermissionDenied
+    return [_framework_out(fw) for fw in reference_frameworks() if not code or fw.code == code]

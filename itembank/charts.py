@@ -66,17 +66,34 @@ def curves_svg(params: ItemParameters, *, title: str, description: str) -> str:
 
 
 def wright_map_svg(difficulties: Sequence[float], abilities: Sequence[float], *, title: str,
-                   description: str, ability_label: str, item_label: str) -> str:
-    """Persons' ability histogram (left) against item difficulties (right) on one theta axis."""
+                   description: str, ability_label: str, item_label: str,
+                   groups: Sequence[tuple[str, str, Sequence[float]]] | None = None) -> str:
+    """Persons' ability histogram (left) against item difficulties (right) on one theta axis.
+
+    With ``groups`` (header, full label, difficulties) the right side has one column per
+    group, headed by its short header, with the full label as the column's tooltip.
+    """
     edges = np.arange(-4, 4.01, 0.5)
-    d = np.clip(np.asarray(difficulties, dtype=float), -3.99, 3.99)
     a = np.clip(np.asarray(abilities, dtype=float), -3.99, 3.99)
-    dh = np.histogram(d, edges)[0] if d.size else np.zeros(edges.size - 1, int)
     ah = np.histogram(a, edges)[0] if a.size else np.zeros(edges.size - 1, int)
     ah = ah / ah.sum() if ah.sum() else ah.astype(float)
+    columns = ([(None, None, difficulties)] if groups is None else list(groups))
+    counts = []
+    for _header, _label, values in columns:
+        d = np.clip(np.asarray(values, dtype=float), -3.99, 3.99)
+        counts.append(np.histogram(d, edges)[0] if d.size else np.zeros(edges.size - 1, int))
     row, mid, half, top = 18, 220, 180, 30
+    col = half if groups is None else 56
+    if groups is not None:
+        top = 46
     n_rows = edges.size - 1
+    width = max(2 * mid, mid + 20 + col * len(columns) + 10)
     bars = []
+    if groups is not None:
+        for g, (header, label, _values) in enumerate(columns):
+            x = mid + 20 + g * col
+            bars.append(f'<text class="group-header" x="{x + 2}" y="{top - 6}" font-size="10">'
+                        f'<title>{escape(str(label))}</title>{escape(str(header))}</text>')
     for i in range(n_rows):
         y = top + (n_rows - 1 - i) * row
         lo = edges[i]
@@ -85,14 +102,17 @@ def wright_map_svg(difficulties: Sequence[float], abilities: Sequence[float], *,
         aw = float(ah[i]) / max(float(ah.max()) if ah.size else 1.0, 1e-9) * (half - 30)
         bars.append(f'<rect class="ability" x="{mid - 20 - aw:.1f}" y="{y + 2}" width="{aw:.1f}" '
                     f'height="{row - 4}" fill="#7fb3d5"><title>{ah[i] * 100:.1f}%</title></rect>')
-        dw = min(int(dh[i]) * 6, half - 30)
-        bars.append(f'<rect class="difficulty" x="{mid + 20}" y="{y + 2}" width="{dw}" '
-                    f'height="{row - 4}" fill="#e59866"><title>{int(dh[i])}</title></rect>'
-                    f'<text x="{mid + 24 + dw}" y="{y + 13}" font-size="10">{int(dh[i]) or ""}</text>')
+        for g, dh in enumerate(counts):
+            x = mid + 20 + g * col
+            n = int(dh[i])
+            dw = min(n * (6 if groups is None else 4), col - (30 if groups is None else 18))
+            bars.append(f'<rect class="difficulty" x="{x}" y="{y + 2}" width="{dw}" '
+                        f'height="{row - 4}" fill="#e59866"><title>{n}</title></rect>'
+                        f'<text x="{x + 4 + dw}" y="{y + 13}" font-size="10">{n or ""}</text>')
     height = top + n_rows * row + 20
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="wright-map" role="img" '
-        f'viewBox="0 0 {2 * mid} {height}" width="{2 * mid}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'aria-labelledby="wm-title wm-desc"><title id="wm-title">{escape(title)}</title>'
         f'<desc id="wm-desc">{escape(description)}</desc>'
         f'<text x="{mid - 30}" y="18" font-size="12" text-anchor="end">{escape(ability_label)}</text>'

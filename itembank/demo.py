@@ -172,8 +172,11 @@ def load_demo(*, stdout=None) -> None:
         parameter_set_create,
         review_workflow_ensure,
     )
+    from .taxonomies import demo_domains_map, reference_frameworks_load_kept
 
     domains_ensure()
+    reference_frameworks_load_kept()
+    demo_domains_map()
     review_workflow_ensure()
     users = get_user_model().objects
     author = users.filter(username="author").first()

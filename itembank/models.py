@@ -12,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -41,7 +42,10 @@ class Domain(models.Model):
         ABILITY = "ability", _("Ability")
         NEEDS = "needs", _("Needs and satisfaction")
 
-    code = models.SlugField(_("code"), max_length=64, unique=True, allow_unicode=False)
+    # dotted (info.data): a SlugField refused every subdomain's own code on the edit form
+    code = models.CharField(_("code"), max_length=64, unique=True, validators=[RegexValidator(
+        r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$",
+        _("Lower-case letters, digits, “-” and “_”, in parts joined by dots (info.data)."))])
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
         verbose_name=_("parent"),
@@ -52,6 +56,11 @@ class Domain(models.Model):
     description_zh = models.TextField(_("description (Chinese)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     sort_order = models.PositiveIntegerField(_("order"), default=0)
+    reference_competences = models.ManyToManyField(
+        "ReferenceCompetence", blank=True, related_name="domains",
+        verbose_name=_("reference competences"),
+        help_text=_("The DigComp / DLGF competences (or whole areas) this domain measures."),
+    )
 
     class Meta:
         ordering = ["sort_order", "code"]
@@ -476,3 +485,89 @@ class Blueprint(models.Model):
                                   difficulty_max=self.difficulty_max)
         if errors:
             raise ValidationError(errors)
+
+
+# -- reference taxonomies (DigComp 2.2, UNESCO DLGF) -------------------------------------
+
+
+class ReferenceFramework(models.Model):
+    """One version of an external competence framework, loaded from a kept reference file.
+
+    Rows are written only by ``itembank.taxonomies.reference_framework_load``; a new edition
+    of a framework is a new row (another ``version``), never an overwrite.
+    """
+
+    code = models.SlugField(_("code"), max_length=32)
+    version = models.CharField(_("version"), max_length=16)
+    short_name = models.CharField(_("short name"), max_length=32)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    publisher = models.CharField(_("publisher"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("year"))
+    citation = models.TextField(_("citation"))
+    url = models.URLField(_("source"), max_length=300)
+    licence = models.TextField(_("licence"))
+    translation_note = models.TextField(_("note on the Chinese names"), blank=True)
+    source_file = models.CharField(_("reference file"), max_length=120)
+    content_sha256 = models.CharField(_("content digest"), max_length=64)
+    loaded_at = models.DateTimeField(_("loaded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["code", "year", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"],
+                                    name="itembank_refframework_version_unique"),
+        ]
+        verbose_name = _("reference framework")
+        verbose_name_plural = _("reference frameworks")
+
+    def __str__(self) -> str:
+        return f"{self.short_name} {self.version}"
+
+    @property
+    def key(self) -> str:
+        """Return the ``code:version`` key that URLs and the API use."""
+        return f"{self.code}:{self.version}"
+
+
+class ReferenceCompetenceManager(models.Manager):
+    def get_queryset(self):
+        # every label names its framework; the admin's checkbox list would query per row
+        return super().get_queryset().select_related("framework")
+
+
+class ReferenceCompetence(models.Model):
+    """A competence area (``parent`` empty) or a competence of a reference framework."""
+
+    class Level(models.TextChoices):
+        AREA = "area", _("Competence area")
+        COMPETENCE = "competence", _("Competence")
+
+    framework = models.ForeignKey(ReferenceFramework, on_delete=models.CASCADE,
+                                  related_name="competences", verbose_name=_("framework"))
+    ref_id = models.CharField(_("reference id"), max_length=16)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="children", verbose_name=_("competence area"))
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+
+    objects = ReferenceCompetenceManager()
+
+    class Meta:
+        ordering = ["framework__code", "framework__year", "framework__version", "sort_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "ref_id"],
+                                    name="itembank_refcompetence_id_unique"),
+        ]
+        verbose_name = _("reference competence")
+        verbose_name_plural = _("reference competences")
+
+    def __str__(self) -> str:
+        return f"{self.framework} {self.ref_id} {self.name_zh}"
+
+    @property
+    def area_id(self) -> int:
+        """Return the pk of the competence area this row belongs to (itself for an area)."""
+        return self.parent_id or self.pk

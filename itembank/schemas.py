@@ -64,3 +64,34 @@ class CutScoreSetOut(Schema):
     reviewed_at: datetime | None
     activated_at: datetime | None
 
+
+
+class ReferenceCompetenceOut(Schema):
+    ref_id: str
+    name_zh: str
+    name_en: str
+    domain_codes: list[str]
+
+
+class ReferenceAreaOut(Schema):
+    ref_id: str
+    name_zh: str
+    name_en: str
+    domain_codes: list[str]
+    competences: list[ReferenceCompetenceOut]
+
+
+class ReferenceFrameworkOut(Schema):
+    key: str
+    code: str
+    version: str
+    short_name: str
+    name_zh: str
+    name_en: str
+    publisher: str
+    year: int
+    citation: str
+    url: str
+    licence: str
+    translation_note: str
+    areas: list[ReferenceAreaOut]

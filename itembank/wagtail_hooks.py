@@ -4,6 +4,7 @@ parameter sets, the item detail page and the bank overview."""
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -11,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.tables import (
     Column,
     DateColumn,
@@ -162,6 +164,13 @@ class DomainViewSet(SnippetViewSet):
     model = Domain
     icon = "folder-open-inverse"
     list_display = ["code", "name_zh", "name_en", "parent", "kind"]
+    # the mapping to DigComp / DLGF competences as checkboxes (itembank.taxonomies)
+    panels = [
+        FieldPanel("code"), FieldPanel("parent"), FieldPanel("kind"),
+        FieldPanel("name_zh"), FieldPanel("name_en"),
+        FieldPanel("description_zh"), FieldPanel("description_en"), FieldPanel("sort_order"),
+        FieldPanel("reference_competences", widget=forms.CheckboxSelectMultiple),
+    ]
 
 
 class AssembleColumn(Column):
