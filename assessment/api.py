@@ -167,7 +167,7 @@ def response_record(request: HttpRequest, session_id: str, body: ResponseIn):
         session_id=sid, user=request.user, sequence=body.sequence, item_id=body.item_id,
         answer=body.answer, client_ts=body.client_ts, epoch=body.connection_epoch,
     )
-    session = selectors.session_get_for_user(user=request.user, session_id=sid)
+    session = ack.session or selectors.session_get_for_user(user=request.user, session_id=sid)
     return Status(201, {"ack": ack.payload(), "session": selectors.session_payload(session)})
 
 

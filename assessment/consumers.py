@@ -126,7 +126,10 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         )
         # The service returned, so the answer is committed: acknowledge it.
         await self.send_json({"type": "ack", **ack.payload()})
-        await self._send_state(await self._call(self._state))
+        if ack.session is not None:  # the session as the answer left it: no second read
+            await self._send_state(await self._call(self._payload, session=ack.session))
+        else:
+            await self._send_state(await self._call(self._state))
 
     def _connect(self) -> dict[str, Any]:
         session = services.session_connect(session_id=self.session_id, user=self.user)

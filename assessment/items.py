@@ -8,10 +8,11 @@ is shared between web processes).
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,34 +68,57 @@ def deliverable_item_ids(*, domain_codes: Sequence[str] | None = None) -> list[i
     return list(_ids(domain_codes=list(domain_codes) if domain_codes else None))
 
 
-_SCORES: dict[tuple[int, str], int] = {}
+_SCORERS: dict[int, Any] = {}
 
 
 def item_answer_score(*, revision_id: int, answer: Any) -> int:
-    """Score an answer against its revision; a revision never changes, so valid
-    (revision, answer) pairs are remembered per process."""
-    from itembank.selectors import item_answer_score as _score
+    """Score an answer against its revision.
 
-    try:
-        key = (int(revision_id), json.dumps(answer, sort_keys=True))
-    except (TypeError, ValueError):
-        key = None
-    if key is not None and key in _SCORES:
-        return _SCORES[key]
-    score = int(_score(revision_id=revision_id, answer=answer))
-    if key is not None:
+    A revision never changes, so its scorer (the revision's key) is read once per
+    process and every later answer to it is scored without a query.
+    """
+    from itembank.selectors import item_answer_scorer
+
+    revision_id = int(revision_id)
+    scorer = _SCORERS.get(revision_id)
+    if scorer is None:
+        scorer = item_answer_scorer(revision_id=revision_id)
         with _LOCK:
-            if len(_SCORES) > 50_000:
-                _SCORES.clear()
-            _SCORES[key] = score
-    return score
+            if len(_SCORERS) > 5000:
+                _SCORERS.clear()
+            _SCORERS[revision_id] = scorer
+    return int(scorer(answer))
+
+
+_ACTIVE_SET_READ: ContextVar[list | None] = ContextVar("active_set_read", default=None)
+
+
+@contextmanager
+def active_set_read_once() -> Iterator[None]:
+    """Within this block, read the active parameter set once (one answer's worth).
+
+    An answer looks up its adaptive pool before locking the session and again to
+    choose the next item; both must use the same set, and the second read is a
+    query that buys nothing.
+    """
+    token = _ACTIVE_SET_READ.set([])
+    try:
+        yield
+    finally:
+        _ACTIVE_SET_READ.reset(token)
 
 
 def active_set_id() -> int | None:
     from itembank.selectors import active_parameter_set
 
+    memo = _ACTIVE_SET_READ.get()
+    if memo:
+        return memo[0]
     pset = active_parameter_set()
-    return pset.pk if pset is not None else None
+    pk = pset.pk if pset is not None else None
+    if memo is not None:
+        memo.append(pk)
+    return pk
 
 
 def active_parameters(*, item_ids: Sequence[int] | None = None) -> Any:
@@ -260,4 +284,4 @@ def pool_cache_clear() -> None:
         _CACHE.clear()
         _BUILDING.clear()
         _REVISIONS.clear()
-        _SCORES.clear()
+        _SCORERS.clear()

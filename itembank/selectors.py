@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -119,14 +120,24 @@ def deliverable_item_ids(
     return list(qs.order_by("pk").values_list("pk", flat=True))
 
 
-def item_answer_score(*, revision_id: int, answer: Any) -> int:
-    """Score an answer against the key of exactly that revision."""
-    revision = Revision.objects.filter(pk=revision_id).first()
+def item_answer_scorer(*, revision_id: int) -> Callable[[Any], int]:
+    """Return the scorer of exactly that revision: ``answer -> score``.
+
+    A revision never changes, so a caller may keep the scorer for as long as it likes
+    (delivery keeps one per revision and process, and scores without a query).
+    """
+    revision = (Revision.objects.select_related("base_content_type")
+                .filter(pk=revision_id).first())
     if revision is None or revision.base_content_type.model_class() is not Item:
         raise ValidationError({"revision_id": _("Unknown item revision %(id)s.")
                                % {"id": revision_id}})
     obj, options = _revision_object(revision)
-    return score_answer(obj, options, answer)
+    return partial(score_answer, obj, options)
+
+
+def item_answer_score(*, revision_id: int, answer: Any) -> int:
+    """Score an answer against the key of exactly that revision."""
+    return item_answer_scorer(revision_id=revision_id)(answer)
 
 
 def active_parameter_set() -> ItemParameterSet | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -41,6 +41,9 @@ class Ack:
     item_id: int
     received_at: str
     duplicate: bool = False
+    # The session as this answer left it (a new answer only): the caller replies with it
+    # instead of reading the row again. Not part of the acknowledgement itself.
+    session: Session | None = field(default=None, compare=False, repr=False)
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -128,8 +131,24 @@ def response_record(
     before anything is read or stored. Without ``epoch`` (the no-JavaScript pages)
     the sequence and item checks alone guard against stale answers.
     """
-    refusal: ApiError | None = None
-    _warm_pool(session_id=session_id, user=user)
+    with bank.active_set_read_once():
+        _warm_pool(session_id=session_id, user=user)
+        ack, refusal, session = _record_locked(
+            session_id=session_id, user=user, sequence=sequence, item_id=item_id,
+            answer=answer, client_ts=client_ts, now=now, epoch=epoch)
+    if refusal is not None:
+        raise refusal
+    if ack.duplicate:
+        return ack
+    _notify(session_id=str(session.pk), origin=origin)
+    return replace(ack, session=session)
+
+
+def _record_locked(
+    *, session_id: Any, user: User, sequence: int, item_id: int, answer: Any,
+    client_ts: Any, now: datetime | None, epoch: int | None,
+) -> tuple[Ack | None, ApiError | None, Session]:
+    """Lock the session and store the answer; return (ack, refusal, session)."""
     with transaction.atomic():
         now = now or timezone.now()
         session = _locked_session(session_id=session_id, user=user)
@@ -137,7 +156,7 @@ def response_record(
         existing = Response.objects.filter(session=session, sequence=sequence).first()
         if existing is not None:
             if existing.item_id == item_id and existing.answer == answer:
-                return _ack(existing, duplicate=True)
+                return _ack(existing, duplicate=True), None, session
             raise _refuse(
                 "already_answered",
                 _(
@@ -155,20 +174,16 @@ def response_record(
                 now=session.deadline,
             )
             session.save()
-            refusal = _closed_refusal(session)
-        else:
-            ack = _record(
-                session,
-                sequence=sequence,
-                item_id=item_id,
-                answer=answer,
-                client_ts=_parse_client_ts(client_ts),
-                now=now,
-            )
-    if refusal is not None:
-        raise refusal
-    _notify(session_id=str(session.pk), origin=origin)
-    return ack
+            return None, _closed_refusal(session), session
+        ack = _record(
+            session,
+            sequence=sequence,
+            item_id=item_id,
+            answer=answer,
+            client_ts=_parse_client_ts(client_ts),
+            now=now,
+        )
+    return ack, None, session
 
 
 def _record(
