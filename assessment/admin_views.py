@@ -55,6 +55,12 @@ def instrument_length(instrument: Instrument) -> str:
             "k": len(data.get("booklets") or []),
             "n": size or 0,
         }
+    if instrument.mode == DeliveryMode.MULTISTAGE:
+        return _("%(k)s panels, %(s)s stages") % {
+            "k": instrument.panels.count(),
+            "s": max((m.stage for p in instrument.panels.all() for m in p.modules.all()),
+                     default=0),
+        }
     return _("%(min)s–%(max)s items") % {
         "min": data.get("min_length", 5),
         "max": data.get("max_length", 30),

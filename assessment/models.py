@@ -376,7 +376,7 @@ class MultistagePanel(ClusterableModel):
 
     instrument = models.ForeignKey(
         Instrument, verbose_name=_("instrument"), on_delete=models.CASCADE,
-        related_name="panels",
+        related_name="panels", limit_choices_to={"mode": DeliveryMode.MULTISTAGE},
     )
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=200, blank=True)
