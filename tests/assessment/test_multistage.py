@@ -291,3 +291,34 @@ def test_panels_belong_to_multistage_instruments_only(item_bank, fixed_campaign)
     modules, rules = _design(item_bank.ids)
     errors = _errors(item_bank, modules, rules, instrument=fixed_campaign.instrument)
     assert "instrument" in errors
+
+
+def test_the_demo_multistage_test_can_be_taken_to_its_end(make_user, item_bank):
+    """The demo's multistage instrument on the (fixture) information-literacy bank runs
+    from its routing module to the end of its route."""
+    import io
+
+    from assessment.demo import load_demo
+    from assessment.models import Campaign
+
+    load_demo(stdout=io.StringIO())
+    campaign = Campaign.objects.get(instrument__code="info-literacy-mst")
+    user = make_user()
+    session, _ = session_start(user=user, campaign=campaign, background={}, consent=True)
+    while session.status == SessionStatus.IN_PROGRESS:
+        session = _answer(session, correct=True, user=user)
+    assert session.stop_reason == "route_complete"
+    assert session.plan["routing"][-1]["difficulty"] == "hard"
+    assert session.results.get().level_code
+
+
+def test_demo_design_from_a_36_item_bank_is_1_3_3():
+    from assessment.demo import mst_design_from_bank
+
+    modules, rules = mst_design_from_bank(list(range(1, 41)))
+    assert sorted((m["stage"], m["difficulty"], len(m["item_ids"])) for m in modules) == [
+        (1, "medium", 6), (2, "easy", 5), (2, "hard", 5), (2, "medium", 5),
+        (3, "easy", 5), (3, "hard", 5), (3, "medium", 5)]
+    assert max(modules[1]["item_ids"]) < min(modules[0]["item_ids"])  # 2-easy below routing
+    assert rules == [{"stage": 2, "method": "number_correct", "cut_points": [2, 4]},
+                     {"stage": 3, "method": "theta", "cut_points": [-0.5, 0.5]}]
