@@ -7,7 +7,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from assessment.models import MultistageModule, Session, SessionStatus
 from assessment.services import (
@@ -233,7 +233,8 @@ def _errors(item_bank, modules, rules, instrument=None):
     instrument = instrument or Instrument.objects.filter(code="check-mst").first() or (
         instrument_create(code="check-mst", name_zh="检查", kind="ability", domain_code="info",
         mode="multistage"))
-    with pytest.raises(ValidationError) as exc:
+    # messages in English, so tests can read them (the Chinese catalogue is tested apart)
+    with pytest.raises(ValidationError) as exc, translation.override("en"):
         multistage_panel_create(instrument=instrument, code="pa", modules=modules, rules=rules)
     return exc.value.message_dict
 
@@ -242,8 +243,8 @@ def test_design_check_refuses_decreasing_cut_points(item_bank):
     modules, rules = _design(item_bank.ids)
     rules[0]["cut_points"] = [3, 2]
     errors = _errors(item_bank, modules, rules)
-    assert list(errors) == ["rules[2].cut_points"]
-    assert "pa" in errors["rules[2].cut_points"][0]
+    assert errors == {"rules[2].cut_points": [
+        "Panel pa, stage 2: cut points must increase."]}
 
 
 def test_design_check_refuses_an_unreachable_module(item_bank):
@@ -322,3 +323,14 @@ def test_demo_design_from_a_36_item_bank_is_1_3_3():
     assert max(modules[1]["item_ids"]) < min(modules[0]["item_ids"])  # 2-easy below routing
     assert rules == [{"stage": 2, "method": "number_correct", "cut_points": [2, 4]},
                      {"stage": 3, "method": "theta", "cut_points": [-0.5, 0.5]}]
+
+
+def test_design_errors_read_in_chinese(item_bank):
+    modules, rules = _design(item_bank.ids)
+    rules[0]["cut_points"] = [3, 2]
+    instrument = instrument_create(code="zh-mst", name_zh="检查", kind="ability",
+                                   domain_code="info", mode="multistage")
+    with pytest.raises(ValidationError) as exc, translation.override("zh-hans"):
+        multistage_panel_create(instrument=instrument, code="pa", modules=modules, rules=rules)
+    assert exc.value.message_dict["rules[2].cut_points"] == [
+        "题册组 pa，第 2 阶段：分流切点须递增。"]
