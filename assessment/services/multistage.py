@@ -438,3 +438,35 @@ def multistage_exposure(*, instrument: Instrument) -> dict[str, Any]:
             label = labels.get(int(module_id), str(module_id))
             per[label] = per.get(label, 0) + 1
     return out
+
+
+def multistage_max_items(
+    *, instrument: Instrument | None = None, session: Session | None = None
+) -> int:
+    """Return the most items a route can present (the longest module of every stage).
+
+    For a session, the modules already on its route count as they are; for an
+    instrument, the longest route over its active panels.
+    """
+    if session is not None and session.panel_id:
+        design = panel_design(session.panel_id)
+        route = [design.module(int(m)) for m in (session.plan or {}).get("route", [])]
+        taken = {m.stage: len(m.item_ids) for m in route if m is not None}
+        return sum(
+            taken.get(stage, max((len(m.item_ids) for m in design.stage_modules(stage)),
+                                 default=0))
+            for stage in range(1, design.n_stages + 1)
+        )
+    panels = MultistagePanel.objects.filter(active=True)
+    if instrument is not None:
+        panels = panels.filter(instrument=instrument)
+    elif session is not None:
+        panels = panels.filter(instrument_id=session.instrument_id)
+    longest = 0
+    for panel_id in panels.values_list("pk", flat=True):
+        design = panel_design(panel_id)
+        longest = max(longest, sum(
+            max(len(m.item_ids) for m in design.stage_modules(stage))
+            for stage in range(1, design.n_stages + 1)
+        ))
+    return longest

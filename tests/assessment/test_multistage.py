@@ -334,3 +334,18 @@ def test_design_errors_read_in_chinese(item_bank):
         multistage_panel_create(instrument=instrument, code="pa", modules=modules, rules=rules)
     assert exc.value.message_dict["rules[2].cut_points"] == [
         "题册组 pa，第 2 阶段：分流切点须递增。"]
+
+
+def test_the_campaign_and_the_session_count_the_longest_route(client, make_user, item_bank):
+    """4 routing items and modules of 3 at stages 2 and 3: at most 10 questions."""
+    from assessment.api import campaign_out
+    from assessment.selectors import session_max_items
+
+    _instrument_, campaign = _instrument(item_bank)
+    assert campaign_out(campaign)["max_items"] == 10
+    user = make_user()
+    client.force_login(user)
+    html = client.get(campaign.get_absolute_url()).content.decode()
+    assert "多阶段：先答一组起始题" in html
+    session, _ = session_start(user=user, campaign=campaign, background={}, consent=True)
+    assert session_max_items(session) == 10
