@@ -61,7 +61,9 @@ def make_bank(n_items: int, rng: np.random.Generator) -> ItemParameters:
     return ItemParameters.dichotomous(a=a, b=b)
 
 
-def draw(params: ItemParameters, theta: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def draw(
+    params: ItemParameters, theta: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """Every simulee's response to every item (persons × items), drawn once."""
     p = 1.0 / (1.0 + np.exp(-params.a[None, :] * (theta[:, None] - params.b[None, :])))
     return (rng.random(p.shape) < p).astype(float)
@@ -95,8 +97,9 @@ def simulate_multistage(params, theta, full, n_panels):
             if rule["method"] == "number_correct":
                 value = float(full[person, given].sum())
             else:
-                value = float(estimate_ability(full[person, given],
-                                               params.subset(given)).theta[0])
+                value = float(
+                    estimate_ability(full[person, given], params.subset(given)).theta[0]
+                )
             module = by_stage[stage][route_index(rule["cut_points"], value)]
             given += module["item_ids"]
         x[person, given] = full[person, given]
@@ -106,7 +109,7 @@ def simulate_multistage(params, theta, full, n_panels):
 def simulate_booklets(full, length, rng):
     n, n_items = full.shape
     dealt = rng.permutation(n_items)
-    booklets = [dealt[k:k + length] for k in range(0, n_items - length + 1, length)]
+    booklets = [dealt[k : k + length] for k in range(0, n_items - length + 1, length)]
     x = np.full_like(full, np.nan)
     for person in range(n):
         items = booklets[person % len(booklets)]
@@ -125,11 +128,16 @@ def summarise(name, theta, est, se, x, params, seconds):
         mask = (theta >= low) & (theta < high)
         bands.append(float(np.sqrt(np.mean(err[mask] ** 2))))
     return {
-        "design": name, "length": float(length.mean()), "se": float(se.mean()),
-        "rmse": float(np.sqrt(np.mean(err**2))), "bias": float(err.mean()),
-        "info_per_item": float(per_item.mean()), "bands": bands,
+        "design": name,
+        "length": float(length.mean()),
+        "se": float(se.mean()),
+        "rmse": float(np.sqrt(np.mean(err**2))),
+        "bias": float(err.mean()),
+        "info_per_item": float(per_item.mean()),
+        "bands": bands,
         "max_exposure": float(given.mean(axis=0).max()),
-        "used": int((given.sum(axis=0) > 0).sum()), "seconds": seconds,
+        "used": int((given.sum(axis=0) > 0).sum()),
+        "seconds": seconds,
     }
 
 
@@ -145,55 +153,94 @@ def main() -> None:
     theta = rng.normal(size=args.simulees)
     full = draw(params, theta, rng)
     if args.items // args.panels < 36:
-        sys.exit(f"--items/--panels must leave 36 items per panel for a 1-3-3 design; "
-                 f"{args.items}/{args.panels} does not")
+        sys.exit(
+            f"--items/--panels must leave 36 items per panel for a 1-3-3 design; "
+            f"{args.items}/{args.panels} does not"
+        )
     rows = []
 
     t = time.perf_counter()
     x_mst = simulate_multistage(params, theta, full, args.panels)
     est, se = eap_rows(x_mst, params)
-    rows.append(summarise(f"multistage 1-3-3 ×{args.panels} panels", theta, est, se, x_mst,
-                          params, time.perf_counter() - t))
+    rows.append(
+        summarise(
+            f"multistage 1-3-3 ×{args.panels} panels",
+            theta,
+            est,
+            se,
+            x_mst,
+            params,
+            time.perf_counter() - t,
+        )
+    )
     length = int(round(rows[0]["length"]))
 
-    for k, label in ((5, "adaptive MFI, randomesque k=5"), (1, "adaptive MFI, no exposure ctl")):
+    for k, label in (
+        (5, "adaptive MFI, randomesque k=5"),
+        (1, "adaptive MFI, no exposure ctl"),
+    ):
         t = time.perf_counter()
-        report = simulate_cat(params, theta, se_target=None, max_length=length,
-                              min_length=length, exposure=Randomesque(k) if k > 1 else None,
-                              rng=np.random.default_rng(args.seed + k))
+        report = simulate_cat(
+            params,
+            theta,
+            se_target=None,
+            max_length=length,
+            min_length=length,
+            exposure=Randomesque(k) if k > 1 else None,
+            rng=np.random.default_rng(args.seed + k),
+        )
         x = np.full_like(full, np.nan)
         rows_idx = np.repeat(np.arange(args.simulees), length)
         cols = report.items[:, :length].ravel()
         x[rows_idx, cols] = report.responses[:, :length].ravel()
         # rescored by the same EAP as the other designs (the report's own EAP agrees)
         est, se = eap_rows(x, params)
-        rows.append(summarise(label, theta, est, se, x, params, time.perf_counter() - t))
+        rows.append(
+            summarise(label, theta, est, se, x, params, time.perf_counter() - t)
+        )
 
     t = time.perf_counter()
     x_book, n_booklets = simulate_booklets(full, length, rng)
     est, se = eap_rows(x_book, params)
-    rows.append(summarise(f"booklets ({n_booklets} × {length} items)", theta, est, se, x_book,
-                          params, time.perf_counter() - t))
+    rows.append(
+        summarise(
+            f"booklets ({n_booklets} × {length} items)",
+            theta,
+            est,
+            se,
+            x_book,
+            params,
+            time.perf_counter() - t,
+        )
+    )
 
-    print(f"bank: {args.items} 2PL items (seed {args.seed}); {args.simulees} simulees "
-          f"θ ~ N(0, 1); every design {length} items, scored by EAP\n")
-    head = (f"{'design':34} {'items':>5} {'mean SE':>8} {'RMSE':>7} {'bias':>7} "
-            f"{'info/item':>9} {'RMSE θ<-1':>9} {'-1..1':>7} {'θ>1':>7} {'max exp':>7} "
-            f"{'used':>5} {'s':>6}")
+    print(
+        f"bank: {args.items} 2PL items (seed {args.seed}); {args.simulees} simulees "
+        f"θ ~ N(0, 1); every design {length} items, scored by EAP\n"
+    )
+    head = (
+        f"{'design':34} {'items':>5} {'mean SE':>8} {'RMSE':>7} {'bias':>7} "
+        f"{'info/item':>9} {'RMSE θ<-1':>9} {'-1..1':>7} {'θ>1':>7} {'max exp':>7} "
+        f"{'used':>5} {'s':>6}"
+    )
     print(head)
     print("-" * len(head))
     for r in rows:
-        print(f"{r['design']:34} {r['length']:5.1f} {r['se']:8.3f} {r['rmse']:7.3f} "
-              f"{r['bias']:+7.3f} {r['info_per_item']:9.3f} {r['bands'][0]:9.3f} "
-              f"{r['bands'][1]:7.3f} {r['bands'][2]:7.3f} {r['max_exposure']:7.2f} "
-              f"{r['used']:5d} {r['seconds']:6.1f}")
+        print(
+            f"{r['design']:34} {r['length']:5.1f} {r['se']:8.3f} {r['rmse']:7.3f} "
+            f"{r['bias']:+7.3f} {r['info_per_item']:9.3f} {r['bands'][0]:9.3f} "
+            f"{r['bands'][1]:7.3f} {r['bands'][2]:7.3f} {r['max_exposure']:7.2f} "
+            f"{r['used']:5d} {r['seconds']:6.1f}"
+        )
     mst = rows[0]
     print("\nratios (multistage against each):")
     for r in rows[1:]:
-        print(f"  vs {r['design']:32} RMSE {mst['rmse'] / r['rmse']:.3f}  "
-              f"mean SE {mst['se'] / r['se']:.3f}  info/item "
-              f"{mst['info_per_item'] / r['info_per_item']:.3f}  "
-              f"RE {(r['rmse'] / mst['rmse']) ** 2:.3f}")
+        print(
+            f"  vs {r['design']:32} RMSE {mst['rmse'] / r['rmse']:.3f}  "
+            f"mean SE {mst['se'] / r['se']:.3f}  info/item "
+            f"{mst['info_per_item'] / r['info_per_item']:.3f}  "
+            f"RE {(r['rmse'] / mst['rmse']) ** 2:.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -94,11 +94,17 @@ def panel_design(panel_id: int) -> PanelDesign:
     """Read a panel's design (two queries)."""
     panel = MultistagePanel.objects.get(pk=panel_id)
     modules = tuple(
-        ModuleDesign(m.pk, int(m.stage), m.difficulty, tuple(int(i) for i in m.item_ids))
-        for m in MultistageModule.objects.filter(panel_id=panel_id).order_by("stage", "pk")
+        ModuleDesign(
+            m.pk, int(m.stage), m.difficulty, tuple(int(i) for i in m.item_ids)
+        )
+        for m in MultistageModule.objects.filter(panel_id=panel_id).order_by(
+            "stage", "pk"
+        )
     )
     rules = {
-        int(r.stage): RuleDesign(int(r.stage), r.method, tuple(float(c) for c in r.cut_points))
+        int(r.stage): RuleDesign(
+            int(r.stage), r.method, tuple(float(c) for c in r.cut_points)
+        )
         for r in MultistageRoutingRule.objects.filter(panel_id=panel_id)
     }
     return PanelDesign(panel.pk, panel.code, modules, rules)
@@ -180,7 +186,9 @@ def multistage_plan(
     return {"panel": design.id, "route": [first[0].id], "routing": []}
 
 
-def multistage_next_item(session: Session, *, skip: set[int] | None = None) -> int | None:
+def multistage_next_item(
+    session: Session, *, skip: set[int] | None = None
+) -> int | None:
     """Return the next item of the session's route, routing on when a module is done.
 
     The current module (the route's last) is finished in order; then the next
@@ -211,8 +219,13 @@ def multistage_next_item(session: Session, *, skip: set[int] | None = None) -> i
         plan["route"] = route
         plan["routing"] = [
             *plan.get("routing", []),
-            {"stage": chosen.stage, "method": rule.method, "value": round(value, 4),
-             "module": chosen.id, "difficulty": chosen.difficulty},
+            {
+                "stage": chosen.stage,
+                "method": rule.method,
+                "value": round(value, 4),
+                "module": chosen.id,
+                "difficulty": chosen.difficulty,
+            },
         ]
         session.plan = plan
 
@@ -258,67 +271,121 @@ def panel_design_check(
         key = f"modules[{label}]"
         stage = module.get("stage")
         if isinstance(stage, bool) or not isinstance(stage, int) or not 1 <= stage <= 5:
-            err(f"{key}.stage", _("Panel %(panel)s, module %(module)s: the stage must be 1 to 5.")
-                % {**where, "module": label})
+            err(
+                f"{key}.stage",
+                _("Panel %(panel)s, module %(module)s: the stage must be 1 to 5.")
+                % {**where, "module": label},
+            )
             continue
         if module.get("difficulty") not in ModuleDifficulty.values:
-            err(f"{key}.difficulty",
-                _("Panel %(panel)s, module %(module)s: the difficulty must be easy, medium or "
-                  "hard.") % {**where, "module": label})
+            err(
+                f"{key}.difficulty",
+                _(
+                    "Panel %(panel)s, module %(module)s: the difficulty must be easy, medium or "
+                    "hard."
+                )
+                % {**where, "module": label},
+            )
             continue
-        if any(m.get("difficulty") == module["difficulty"] for m in by_stage.get(stage, [])):
-            err(f"{key}.difficulty",
-                _("Panel %(panel)s has two %(module)s modules.") % {**where, "module": label})
+        if any(
+            m.get("difficulty") == module["difficulty"] for m in by_stage.get(stage, [])
+        ):
+            err(
+                f"{key}.difficulty",
+                _("Panel %(panel)s has two %(module)s modules.")
+                % {**where, "module": label},
+            )
             continue
         items = module.get("item_ids")
-        if (not isinstance(items, list | tuple) or not items
-                or any(isinstance(i, bool) or not isinstance(i, int) for i in items)):
-            err(f"{key}.item_ids",
-                _("Panel %(panel)s, module %(module)s: items must be a non-empty list of item "
-                  "ids.") % {**where, "module": label})
+        if (
+            not isinstance(items, list | tuple)
+            or not items
+            or any(isinstance(i, bool) or not isinstance(i, int) for i in items)
+        ):
+            err(
+                f"{key}.item_ids",
+                _(
+                    "Panel %(panel)s, module %(module)s: items must be a non-empty list of item "
+                    "ids."
+                )
+                % {**where, "module": label},
+            )
             continue
         for item_id in items:
             if item_id in owner:
-                err(f"{key}.item_ids",
-                    _("Panel %(panel)s: item %(item)s is in module %(other)s and in module "
-                      "%(module)s; an item may be in one module of a panel only.")
-                    % {**where, "item": item_id, "other": owner[item_id], "module": label})
+                err(
+                    f"{key}.item_ids",
+                    _(
+                        "Panel %(panel)s: item %(item)s is in module %(other)s and in module "
+                        "%(module)s; an item may be in one module of a panel only."
+                    )
+                    % {
+                        **where,
+                        "item": item_id,
+                        "other": owner[item_id],
+                        "module": label,
+                    },
+                )
             owner[item_id] = label
         by_stage.setdefault(stage, []).append(module)
         all_ids += [int(i) for i in items]
     if errors:
         raise ValidationError(errors)
     try:
-        delivered = {item.item_id: item for item in bank.items_for_delivery(sorted(set(all_ids)))}
+        delivered = {
+            item.item_id: item for item in bank.items_for_delivery(sorted(set(all_ids)))
+        }
     except bank.not_deliverable_error() as exc:
         item = getattr(exc, "item_id", exc)
-        raise ValidationError({
-            f"modules[{owner.get(item, '?')}].item_ids": [
-                _("Panel %(panel)s, module %(module)s: item %(item)s is not published, so it "
-                  "cannot be delivered.") % {**where, "module": owner.get(item, "?"),
-                                             "item": item}]
-        }) from exc
+        raise ValidationError(
+            {
+                f"modules[{owner.get(item, '?')}].item_ids": [
+                    _(
+                        "Panel %(panel)s, module %(module)s: item %(item)s is not published, so it "
+                        "cannot be delivered."
+                    )
+                    % {**where, "module": owner.get(item, "?"), "item": item}
+                ]
+            }
+        ) from exc
     for item_id, item in delivered.items():
         max_score[item_id] = max(int(item.n_categories) - 1, 1)
     stages = sorted(by_stage)
     if stages != list(range(1, len(stages) + 1)):
-        err("modules", _("Panel %(panel)s: stages must run 1, 2, … without a gap; it has "
-                         "%(stages)s.") % {**where, "stages": ", ".join(map(str, stages))})
+        err(
+            "modules",
+            _(
+                "Panel %(panel)s: stages must run 1, 2, … without a gap; it has "
+                "%(stages)s."
+            )
+            % {**where, "stages": ", ".join(map(str, stages))},
+        )
     if len(by_stage.get(1, [])) != 1:
-        err("modules", _("Panel %(panel)s must have exactly one stage-1 module.") % where)
+        err(
+            "modules",
+            _("Panel %(panel)s must have exactly one stage-1 module.") % where,
+        )
     rule_of: dict[int, Mapping[str, Any]] = {}
     for rule in rules:
         stage = rule.get("stage")
         key = f"rules[{stage}]"
         if stage in rule_of:
-            err(key, _("Panel %(panel)s has two routing rules for stage %(stage)s.")
-                % {**where, "stage": stage})
+            err(
+                key,
+                _("Panel %(panel)s has two routing rules for stage %(stage)s.")
+                % {**where, "stage": stage},
+            )
             continue
         rule_of[stage] = rule
         if stage not in by_stage or stage == 1:
-            err(f"{key}.stage",
-                _("Panel %(panel)s: a routing rule for stage %(stage)s, which has no module to "
-                  "route to.") % {**where, "stage": stage})
+            err(
+                f"{key}.stage",
+                _(
+                    "Panel %(panel)s: a routing rule for stage %(stage)s, which has no module to "
+                    "route to."
+                )
+                % {**where, "stage": stage},
+            )
     if errors:
         raise ValidationError(errors)
     # fewest points a test-taker can have before each stage, over every route
@@ -332,51 +399,105 @@ def panel_design_check(
         rule = rule_of.get(stage)
         n_modules = len(by_stage[stage])
         if rule is None:
-            err(key, _("Panel %(panel)s: stage %(stage)s has %(n)s modules but no routing rule.")
-                % {**where, "stage": stage, "n": n_modules})
+            err(
+                key,
+                _(
+                    "Panel %(panel)s: stage %(stage)s has %(n)s modules but no routing rule."
+                )
+                % {**where, "stage": stage, "n": n_modules},
+            )
             continue
         if rule.get("method") not in RoutingMethod.values:
-            err(f"{key}.method", _("Panel %(panel)s, stage %(stage)s: route by number correct "
-                                   "or by ability.") % {**where, "stage": stage})
+            err(
+                f"{key}.method",
+                _(
+                    "Panel %(panel)s, stage %(stage)s: route by number correct "
+                    "or by ability."
+                )
+                % {**where, "stage": stage},
+            )
             continue
         cuts = rule.get("cut_points")
-        if (not isinstance(cuts, list | tuple)
-                or any(isinstance(c, bool) or not isinstance(c, int | float) for c in cuts)):
-            err(f"{key}.cut_points", _("Panel %(panel)s, stage %(stage)s: cut points must be a "
-                                       "list of numbers.") % {**where, "stage": stage})
+        if not isinstance(cuts, list | tuple) or any(
+            isinstance(c, bool) or not isinstance(c, int | float) for c in cuts
+        ):
+            err(
+                f"{key}.cut_points",
+                _(
+                    "Panel %(panel)s, stage %(stage)s: cut points must be a "
+                    "list of numbers."
+                )
+                % {**where, "stage": stage},
+            )
             continue
         if len(cuts) != n_modules - 1:
-            err(f"{key}.cut_points",
-                _("Panel %(panel)s, stage %(stage)s: %(n)s modules need %(k)s cut points; "
-                  "%(given)s given.")
-                % {**where, "stage": stage, "n": n_modules, "k": n_modules - 1,
-                   "given": len(cuts)})
+            err(
+                f"{key}.cut_points",
+                _(
+                    "Panel %(panel)s, stage %(stage)s: %(n)s modules need %(k)s cut points; "
+                    "%(given)s given."
+                )
+                % {
+                    **where,
+                    "stage": stage,
+                    "n": n_modules,
+                    "k": n_modules - 1,
+                    "given": len(cuts),
+                },
+            )
             continue
         if any(b <= a for a, b in zip(cuts, cuts[1:], strict=False)):
-            err(f"{key}.cut_points", _("Panel %(panel)s, stage %(stage)s: cut points must "
-                                       "increase.") % {**where, "stage": stage})
+            err(
+                f"{key}.cut_points",
+                _("Panel %(panel)s, stage %(stage)s: cut points must increase.")
+                % {**where, "stage": stage},
+            )
             continue
         if not cuts:
             continue
         if rule["method"] == RoutingMethod.NUMBER_CORRECT:
             modules_sorted = sorted(
-                by_stage[stage], key=lambda m: MODULE_DIFFICULTY_RANK[m["difficulty"]])
+                by_stage[stage], key=lambda m: MODULE_DIFFICULTY_RANK[m["difficulty"]]
+            )
             if cuts[0] <= 0:
-                err(f"{key}.cut_points",
-                    _("Panel %(panel)s, stage %(stage)s: nobody scores below %(cut)s, so module "
-                      "%(module)s cannot be reached.")
-                    % {**where, "stage": stage, "cut": cuts[0],
-                       "module": _label(modules_sorted[0])})
+                err(
+                    f"{key}.cut_points",
+                    _(
+                        "Panel %(panel)s, stage %(stage)s: nobody scores below %(cut)s, so module "
+                        "%(module)s cannot be reached."
+                    )
+                    % {
+                        **where,
+                        "stage": stage,
+                        "cut": cuts[0],
+                        "module": _label(modules_sorted[0]),
+                    },
+                )
             if cuts[-1] > fewest[stage]:
-                err(f"{key}.cut_points",
-                    _("Panel %(panel)s, stage %(stage)s: some routes give at most %(most)s "
-                      "points before this stage, below the cut point %(cut)s, so module "
-                      "%(module)s cannot be reached from them.")
-                    % {**where, "stage": stage, "most": fewest[stage], "cut": cuts[-1],
-                       "module": _label(modules_sorted[-1])})
+                err(
+                    f"{key}.cut_points",
+                    _(
+                        "Panel %(panel)s, stage %(stage)s: some routes give at most %(most)s "
+                        "points before this stage, below the cut point %(cut)s, so module "
+                        "%(module)s cannot be reached from them."
+                    )
+                    % {
+                        **where,
+                        "stage": stage,
+                        "most": fewest[stage],
+                        "cut": cuts[-1],
+                        "module": _label(modules_sorted[-1]),
+                    },
+                )
         elif cuts[0] < -THETA_LIMIT or cuts[-1] > THETA_LIMIT:
-            err(f"{key}.cut_points", _("Panel %(panel)s, stage %(stage)s: ability cut points "
-                                       "must lie between -4 and 4.") % {**where, "stage": stage})
+            err(
+                f"{key}.cut_points",
+                _(
+                    "Panel %(panel)s, stage %(stage)s: ability cut points "
+                    "must lie between -4 and 4."
+                )
+                % {**where, "stage": stage},
+            )
     if errors:
         raise ValidationError(errors)
 
@@ -397,20 +518,31 @@ def multistage_panel_create(
         )
     if MultistagePanel.objects.filter(instrument=instrument, code=code).exists():
         raise ValidationError(
-            {"code": _("This instrument has a panel %(panel)s already.") % {"panel": code}}
+            {
+                "code": _("This instrument has a panel %(panel)s already.")
+                % {"panel": code}
+            }
         )
     panel_design_check(code=code, modules=modules, rules=rules)
     panel = MultistagePanel(instrument=instrument, code=code, name=name)
     panel.full_clean()
     panel.save()
     MultistageModule.objects.bulk_create(
-        MultistageModule(panel=panel, stage=m["stage"], difficulty=m["difficulty"],
-                         item_ids=[int(i) for i in m["item_ids"]])
+        MultistageModule(
+            panel=panel,
+            stage=m["stage"],
+            difficulty=m["difficulty"],
+            item_ids=[int(i) for i in m["item_ids"]],
+        )
         for m in modules
     )
     MultistageRoutingRule.objects.bulk_create(
-        MultistageRoutingRule(panel=panel, stage=r["stage"], method=r["method"],
-                              cut_points=[float(c) for c in r["cut_points"]])
+        MultistageRoutingRule(
+            panel=panel,
+            stage=r["stage"],
+            method=r["method"],
+            cut_points=[float(c) for c in r["cut_points"]],
+        )
         for r in rules
     )
     return panel
@@ -423,8 +555,11 @@ def multistage_exposure(*, instrument: Instrument) -> dict[str, Any]:
         m.pk: f"{m.stage}-{m.difficulty}"
         for m in MultistageModule.objects.filter(panel__instrument=instrument)
     }
-    out: dict[str, Any] = {"sessions": 0, "panels": {c: 0 for c in panels.values()},
-                           "modules": {}}
+    out: dict[str, Any] = {
+        "sessions": 0,
+        "panels": {c: 0 for c in panels.values()},
+        "modules": {},
+    }
     for panel_id, plan in Session.objects.filter(instrument=instrument).values_list(
         "panel_id", "plan"
     ):
@@ -453,8 +588,10 @@ def multistage_max_items(
         route = [design.module(int(m)) for m in (session.plan or {}).get("route", [])]
         taken = {m.stage: len(m.item_ids) for m in route if m is not None}
         return sum(
-            taken.get(stage, max((len(m.item_ids) for m in design.stage_modules(stage)),
-                                 default=0))
+            taken.get(
+                stage,
+                max((len(m.item_ids) for m in design.stage_modules(stage)), default=0),
+            )
             for stage in range(1, design.n_stages + 1)
         )
     panels = MultistagePanel.objects.filter(active=True)
@@ -465,8 +602,11 @@ def multistage_max_items(
     longest = 0
     for panel_id in panels.values_list("pk", flat=True):
         design = panel_design(panel_id)
-        longest = max(longest, sum(
-            max(len(m.item_ids) for m in design.stage_modules(stage))
-            for stage in range(1, design.n_stages + 1)
-        ))
+        longest = max(
+            longest,
+            sum(
+                max(len(m.item_ids) for m in design.stage_modules(stage))
+                for stage in range(1, design.n_stages + 1)
+            ),
+        )
     return longest

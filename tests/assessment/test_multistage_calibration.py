@@ -37,19 +37,32 @@ def test_calibration_on_delivered_multistage_sessions_recovers_parameters(make_u
     rng = np.random.default_rng(24)
     true, _design = mst_bank(10, 10, rng=rng)
     ids = list(range(FIRST_ID, FIRST_ID + true.n_items))
-    instrument = instrument_create(code="mst-calib", name_zh="多阶段", kind="ability",
-                                   domain_code="info", mode="multistage")
-    campaign = campaign_create(instrument=instrument, name_zh="模拟", kind="thematic",
-                               opens_at=timezone.now() - timedelta(days=2))
+    instrument = instrument_create(
+        code="mst-calib",
+        name_zh="多阶段",
+        kind="ability",
+        domain_code="info",
+        mode="multistage",
+    )
+    campaign = campaign_create(
+        instrument=instrument,
+        name_zh="模拟",
+        kind="thematic",
+        opens_at=timezone.now() - timedelta(days=2),
+    )
     panel = MultistagePanel.objects.create(instrument=instrument, code="p1")
-    routing = MultistageModule.objects.create(panel=panel, stage=1, difficulty="medium",
-                                              item_ids=ids[:10])
-    easy = MultistageModule.objects.create(panel=panel, stage=2, difficulty="easy",
-                                           item_ids=ids[10:20])
-    hard = MultistageModule.objects.create(panel=panel, stage=2, difficulty="hard",
-                                           item_ids=ids[20:30])
-    rule = MultistageRoutingRule.objects.create(panel=panel, stage=2, method="number_correct",
-                                                cut_points=[6])
+    routing = MultistageModule.objects.create(
+        panel=panel, stage=1, difficulty="medium", item_ids=ids[:10]
+    )
+    easy = MultistageModule.objects.create(
+        panel=panel, stage=2, difficulty="easy", item_ids=ids[10:20]
+    )
+    hard = MultistageModule.objects.create(
+        panel=panel, stage=2, difficulty="hard", item_ids=ids[20:30]
+    )
+    rule = MultistageRoutingRule.objects.create(
+        panel=panel, stage=2, method="number_correct", cut_points=[6]
+    )
     # when: every simulee takes the routing module, is routed by the delivery's own
     # rule functions, and takes the module routed to
     theta = rng.normal(size=N_PERSONS)
@@ -61,18 +74,33 @@ def test_calibration_on_delivered_multistage_sessions_recovers_parameters(make_u
         answered = {ids[j]: int(full[person, j]) for j in range(10)}
         value = routing_value(method=rule.method, answered=answered)
         module = [easy, hard][route_index(rule.cut_points, value)]
-        for j, item_id in enumerate(module.item_ids):
+        for item_id in module.item_ids:
             answered[item_id] = int(full[person, ids.index(item_id)])
         session = Session(
-            id=uuid.uuid4(), user=user, campaign=campaign, instrument=instrument,
-            status=SessionStatus.FINISHED, consented_at=now, started_at=now + timedelta(
-                seconds=person), panel=panel, n_answered=20, stop_reason="route_complete",
+            id=uuid.uuid4(),
+            user=user,
+            campaign=campaign,
+            instrument=instrument,
+            status=SessionStatus.FINISHED,
+            consented_at=now,
+            started_at=now + timedelta(seconds=person),
+            panel=panel,
+            n_answered=20,
+            stop_reason="route_complete",
             plan={"panel": panel.pk, "route": [routing.pk, module.pk]},
         )
         sessions.append(session)
         responses += [
-            Response(session=session, sequence=k + 1, item_id=item_id, revision_id=1,
-                     domain_code="info", answer=None, score=score, server_ts=now)
+            Response(
+                session=session,
+                sequence=k + 1,
+                item_id=item_id,
+                revision_id=1,
+                domain_code="info",
+                answer=None,
+                score=score,
+                server_ts=now,
+            )
             for k, (item_id, score) in enumerate(answered.items())
         ]
     Session.objects.bulk_create(sessions)

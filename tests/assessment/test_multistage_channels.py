@@ -13,7 +13,9 @@ from tests.assessment.test_multistage import _instrument
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def test_multistage_answers_over_websocket_route_to_the_hard_module(make_user, item_bank):
+async def test_multistage_answers_over_websocket_route_to_the_hard_module(
+    make_user, item_bank
+):
     """Four right answers over the socket, acknowledged after commit, then the state
     presents the first item of stage 2's hard module; a reconnect shows it again."""
     _instrument_, campaign = await database_sync_to_async(_instrument)(item_bank)
@@ -24,13 +26,20 @@ async def test_multistage_answers_over_websocket_route_to_the_hard_module(make_u
     message = await ws.receive_json_from()
     for _k in range(4):
         item = message["session"]["item"]
-        await ws.send_json_to({"type": "answer", "sequence": item["sequence"],
-                               "item_id": item["item_id"], "answer": KEY})
+        await ws.send_json_to(
+            {
+                "type": "answer",
+                "sequence": item["sequence"],
+                "item_id": item["item_id"],
+                "answer": KEY,
+            }
+        )
         assert (await ws.receive_json_from())["type"] == "ack"
         message = await ws.receive_json_from()
     session = await database_sync_to_async(Session.objects.get)(pk=sid)
     hard = await database_sync_to_async(MultistageModule.objects.get)(
-        panel_id=session.panel_id, stage=2, difficulty="hard")
+        panel_id=session.panel_id, stage=2, difficulty="hard"
+    )
     assert message["session"]["item"]["item_id"] == hard.item_ids[0]
     assert "plan" not in message["session"] and "route" not in str(message)
     await ws.disconnect()
