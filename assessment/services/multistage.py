@@ -44,6 +44,7 @@ from assessment.models import (
 from assessment.services.errors import _refuse
 from psychometrics.scoring import estimate_ability
 
+DESIGN_CHANGED = "design_changed"
 THETA_LIMIT = 4.0  # θ cut points beyond ±4 route (almost) nobody
 
 
@@ -205,7 +206,10 @@ def multistage_next_item(
     while True:
         module = design.module(route[-1]) if route else None
         if module is None:
-            return None  # the module was removed from the panel since: end here
+            # The module was removed from the panel since: the route cannot go on, and
+            # the session is judged by the precision rule as one cut short.
+            session.plan = {**plan, DESIGN_CHANGED: True}
+            return None
         for item_id in module.item_ids:
             if item_id not in answered and item_id not in skip:
                 return item_id

@@ -27,7 +27,11 @@ from assessment.services.instruments import (
     DEFAULT_SE_TARGET,
     _exposure,
 )
-from assessment.services.multistage import multistage_next_item, multistage_plan
+from assessment.services.multistage import (
+    DESIGN_CHANGED,
+    multistage_next_item,
+    multistage_plan,
+)
 from assessment.services.outcomes import _close
 from assessment.services.presentation import presented_payload
 from psychometrics.cat import (
@@ -108,8 +112,12 @@ def _advance_multistage(session: Session, *, now: datetime) -> None:
     while True:
         item_id = multistage_next_item(session, skip=skipped)
         if item_id is None:
+            changed = (session.plan or {}).get(DESIGN_CHANGED)
             _close(
-                session, status=SessionStatus.FINISHED, reason="route_complete", now=now
+                session,
+                status=SessionStatus.FINISHED,
+                reason="bank_exhausted" if changed else "route_complete",
+                now=now,
             )
             return
         try:

@@ -445,3 +445,16 @@ def test_the_campaign_and_the_session_count_the_longest_route(
         user=user, campaign=campaign, background={}, consent=True
     )
     assert session_max_items(session) == 10
+
+
+def test_a_module_removed_mid_route_ends_the_session_as_cut_short(make_user, item_bank):
+    """Editing a panel under a running session ends it, judged by the precision rule."""
+    _instrument_, campaign = _instrument(item_bank)
+    user = make_user()
+    session, _ = session_start(user=user, campaign=campaign, background={}, consent=True)
+    session = _answer(session, correct=True, user=user)
+    MultistageModule.objects.filter(pk=session.plan["route"][-1]).delete()
+    session = _answer(session, correct=True, user=user)
+    assert session.status == SessionStatus.FINISHED
+    assert session.stop_reason == "bank_exhausted"
+    assert session.results.get().level_code == ""  # 2 answers < 5
