@@ -97,3 +97,19 @@ def test_a_panel_needs_a_multistage_instrument(researcher, item_bank, fixed_camp
     )
     assert "instrument" in form_errors(response)
     assert not MultistagePanel.objects.exists()
+
+
+def test_the_instrument_page_lists_panels_with_their_exposure(researcher, item_bank, make_user):
+    from assessment.services import session_start
+    from tests.assessment.test_multistage import _instrument
+
+    instrument, campaign = _instrument(item_bank, panels=2)
+    for _k in range(3):
+        session_start(user=make_user(), campaign=campaign, background={}, consent=True)
+    html = researcher.get(
+        reverse("assessment_instruments:inspect", args=[instrument.pk])
+    ).content.decode()
+    assert "多阶段题册组" in html
+    assert "1-medium: 2" in html and "1-medium: 1" in html
+    panel = MultistagePanel.objects.get(instrument=instrument, code="p1")
+    assert reverse("assessment_multistage_panels:edit", args=[panel.pk]) in html
