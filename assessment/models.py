@@ -357,8 +357,8 @@ class ModuleDifficulty(models.TextChoices):
     HARD = "hard", _("Hard")
 
 
-MODULE_DIFFICULTY_RANK = {ModuleDifficulty.EASY: 0, ModuleDifficulty.MEDIUM: 1,
-                          ModuleDifficulty.HARD: 2}
+MODULE_DIFFICULTY_RANK: dict[str, int] = {
+    ModuleDifficulty.EASY: 0, ModuleDifficulty.MEDIUM: 1, ModuleDifficulty.HARD: 2}
 
 
 class RoutingMethod(models.TextChoices):

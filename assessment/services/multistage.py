@@ -340,7 +340,7 @@ def panel_design_check(
             item.item_id: item for item in bank.items_for_delivery(sorted(set(all_ids)))
         }
     except bank.not_deliverable_error() as exc:
-        item = getattr(exc, "item_id", exc)
+        item: Any = getattr(exc, "item_id", exc)
         raise ValidationError(
             {
                 f"modules[{owner.get(item, '?')}].item_ids": [
@@ -369,7 +369,7 @@ def panel_design_check(
             "modules",
             _("Panel %(panel)s must have exactly one stage-1 module.") % where,
         )
-    rule_of: dict[int, Mapping[str, Any]] = {}
+    rule_of: dict[Any, Mapping[str, Any]] = {}
     for rule in rules:
         stage = rule.get("stage")
         key = f"rules[{stage}]"
@@ -400,9 +400,9 @@ def panel_design_check(
         )
     for stage in stages[1:]:
         key = f"rules[{stage}]"
-        rule = rule_of.get(stage)
+        found = rule_of.get(stage)
         n_modules = len(by_stage[stage])
-        if rule is None:
+        if found is None:
             err(
                 key,
                 _(
@@ -411,6 +411,7 @@ def panel_design_check(
                 % {**where, "stage": stage, "n": n_modules},
             )
             continue
+        rule = found
         if rule.get("method") not in RoutingMethod.values:
             err(
                 f"{key}.method",
