@@ -55,6 +55,12 @@ def instrument_length(instrument: Instrument) -> str:
             "k": len(data.get("booklets") or []),
             "n": size or 0,
         }
+    if instrument.mode == DeliveryMode.MULTISTAGE:
+        return _("%(k)s panels, %(s)s stages") % {
+            "k": instrument.panels.count(),
+            "s": max((m.stage for p in instrument.panels.all() for m in p.modules.all()),
+                     default=0),
+        }
     return _("%(min)s–%(max)s items") % {
         "min": data.get("min_length", 5),
         "max": data.get("max_length", 30),
@@ -209,9 +215,27 @@ class InstrumentInspectView(generic.InspectView):
                 "settings_rows": sorted((instrument.settings or {}).items()),
                 "blueprint_rows": sorted((instrument.blueprint or {}).items()),
                 "campaigns": list(campaigns_with_counts(instrument.campaigns.all())),
+                "panels": _panel_rows(instrument),
             }
         )
         return context
+
+
+def _panel_rows(instrument: Instrument) -> list[dict] | None:
+    """Return a multistage instrument's panels with their session and module counts."""
+    if instrument.mode != DeliveryMode.MULTISTAGE:
+        return None
+    from assessment.services.multistage import multistage_exposure
+
+    exposure = multistage_exposure(instrument=instrument)
+    return [
+        {
+            "panel": panel,
+            "sessions": exposure["panels"].get(panel.code, 0),
+            "modules": sorted(exposure["modules"].get(panel.code, {}).items()),
+        }
+        for panel in instrument.panels.order_by("code")
+    ]
 
 
 class CampaignIndexView(generic.IndexView):

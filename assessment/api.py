@@ -31,6 +31,10 @@ def campaign_out(campaign: Campaign) -> dict[str, Any]:
         max_items = int(settings.get("max_length", services.DEFAULT_MAX_LENGTH))
     elif instrument.mode == "fixed":
         max_items = len(settings.get("item_ids", []))
+    elif instrument.mode == "multistage":
+        from assessment.services.multistage import multistage_max_items
+
+        max_items = multistage_max_items(instrument=instrument)
     else:
         booklets = settings.get("booklets") or [[]]
         max_items = max(len(b) for b in booklets)

@@ -1,15 +1,21 @@
-"""Demo delivery data: an open practice campaign with an adaptive information-literacy
-test and a learning-needs questionnaire, built from the demo item bank. Safe to run twice."""
+"""Demo delivery data: open practice campaigns with an adaptive and a multistage
+information-literacy test and a learning-needs questionnaire, built from the demo item
+bank. Safe to run twice."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
 from django.utils import timezone
 
 from assessment import items as bank
 from assessment.models import Campaign, Instrument
-from assessment.services import campaign_create, instrument_create
+from assessment.services import (
+    campaign_create,
+    instrument_create,
+    multistage_panel_create,
+)
 
 INFO_AREAS = ["info.data", "info.communication", "info.creation", "info.safety", "info.problem"]
 NEEDS_AREAS = ["needs.topics", "needs.modes", "needs.times", "needs.barriers"]
@@ -80,6 +86,73 @@ def _needs(stdout) -> None:
     stdout.write(f"  questionnaire {instrument.code} in an open practice campaign")
 
 
+def mst_design_from_bank(
+    ids_by_difficulty: list[int],
+) -> tuple[list[dict], list[dict]]:
+    """Return the modules and rules of one panel cut from a bank, easiest item first.
+
+    36 items or more: a 1-3-3 design (6 routing items around the median, modules of
+    5, number-correct routing to stage 2 and EAP routing at θ −0.5 / 0.5 to stage 3);
+    fewer: 1-3. Each difficulty third feeds its stage-2 and stage-3 modules
+    alternately, so the two stages' modules are alike.
+    """
+    n = len(ids_by_difficulty)
+    three_stage = n >= 36
+    r = 6 if three_stage else max(2, n // 5)
+    start = n // 2 - r // 2
+    routing = ids_by_difficulty[start:start + r]
+    rest = [i for i in ids_by_difficulty if i not in routing]
+    k = len(rest) // 3
+    thirds = [rest[:k], rest[k:2 * k], rest[2 * k:]]
+    size = 5 if three_stage else min(5, *(len(t) for t in thirds))
+    labels = ["easy", "medium", "hard"]
+    modules = [{"stage": 1, "difficulty": "medium", "item_ids": routing}]
+    rules = [{"stage": 2, "method": "number_correct",
+              "cut_points": [-(-r // 3), -(-2 * r // 3)]}]
+    for label, third in zip(labels, thirds, strict=True):
+        modules.append({"stage": 2, "difficulty": label,
+                        "item_ids": (third[0::2] if three_stage else third)[:size]})
+        if three_stage:
+            modules.append({"stage": 3, "difficulty": label, "item_ids": third[1::2][:size]})
+    if three_stage:
+        rules.append({"stage": 3, "method": "theta", "cut_points": [-0.5, 0.5]})
+    return modules, rules
+
+
+def _multistage_info(stdout) -> None:
+    instrument = Instrument.objects.filter(code="info-literacy-mst").first()
+    if instrument is None:
+        pool = bank.deliverable_item_ids(domain_codes=["info"])
+        active = bank.active_parameters(item_ids=pool) if pool else None
+        if active is None or not active.item_ids:
+            stdout.write("  no calibrated information-literacy items: skipped the "
+                         "multistage test")
+            return
+        thresholds = np.asarray(active.params.thresholds, dtype=float)
+        location = np.where(np.isfinite(active.params.b), active.params.b,
+                            np.nanmean(np.where(np.isfinite(thresholds), thresholds, np.nan),
+                                       axis=1))
+        order = [int(active.item_ids[k]) for k in np.argsort(location, kind="stable")]
+        modules, rules = mst_design_from_bank(order)
+        instrument = instrument_create(
+            code="info-literacy-mst",
+            name_zh="市民信息素养多阶段测试",
+            name_en="Citizen information literacy (multistage test)",
+            description_zh="先答一组起始题，再根据答对的题数进入难度合适的题组，共约 16 道题。",
+            description_en="A starting set of questions, then sets of questions whose "
+                           "difficulty follows how many you answered right: about 16 "
+                           "questions.",
+            kind="ability", domain_code="info", mode="multistage",
+            settings={"panel_assignment": "round_robin", "time_limit_seconds": 30 * 60},
+        )
+        multistage_panel_create(instrument=instrument, code="a", name="A 卷",
+                                modules=modules, rules=rules)
+    _ensure_campaign(instrument, name_zh="开放练习：信息素养（多阶段）",
+                     name_en="Open practice: information literacy (multistage)")
+    stdout.write(f"  multistage test {instrument.code} in an open practice campaign")
+
+
 def load_demo(*, stdout) -> None:
     _adaptive_info(stdout)
+    _multistage_info(stdout)
     _needs(stdout)

@@ -20,7 +20,13 @@ from django.utils.translation import gettext_lazy
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from assessment import items as bank
-from assessment.models import Campaign, DeliveryMode, Instrument
+from assessment.models import (
+    Campaign,
+    DeliveryMode,
+    Instrument,
+    MultistagePanel,
+    PanelAssignment,
+)
 
 EXPOSURE_CHOICES = [
     ("none", gettext_lazy("No exposure control")),
@@ -45,6 +51,7 @@ INSTRUMENT_ERROR_FIELDS = {
     "settings.min_length": "min_length",
     "settings.se_target": "se_target",
     "settings.rule": "rule",
+    "settings.panel_assignment": "panel_assignment",
     "settings.exposure.method": "exposure_method",
     "settings.exposure.k_params": "exposure_k_params",
     "settings.exposure.k": "exposure_k",
@@ -61,6 +68,7 @@ SETTINGS_FIELDS = frozenset(
         "min_length",
         "se_target",
         "rule",
+        "panel_assignment",
         "exposure_method",
         "exposure_k",
         "exposure_k_params",
@@ -223,6 +231,15 @@ class InstrumentForm(WagtailAdminModelForm):
             "by commas or spaces."
         ),
     )
+    panel_assignment = forms.ChoiceField(
+        label=gettext_lazy("Panel assignment"),
+        choices=PanelAssignment.choices,
+        initial=PanelAssignment.ROUND_ROBIN,
+        required=False,
+        help_text=gettext_lazy(
+            "Multistage tests: how each new session is given one of the panels."
+        ),
+    )
     max_length = forms.IntegerField(
         label=gettext_lazy("Maximum length (items)"),
         required=False,
@@ -327,7 +344,7 @@ class InstrumentForm(WagtailAdminModelForm):
         initial["booklets"] = "\n".join(
             ", ".join(str(i) for i in b) for b in data.get("booklets") or []
         )
-        for key in ("max_length", "min_length", "se_target", "rule"):
+        for key in ("max_length", "min_length", "se_target", "rule", "panel_assignment"):
             if key in data:
                 initial[key] = data[key]
         exposure = data.get("exposure") or {"method": "none"}
@@ -385,6 +402,10 @@ class InstrumentForm(WagtailAdminModelForm):
             out["item_ids"] = data.get("item_ids") or []
         elif mode == DeliveryMode.BOOKLET:
             out["booklets"] = data.get("booklets") or []
+        elif mode == DeliveryMode.MULTISTAGE:
+            out["panel_assignment"] = (
+                data.get("panel_assignment") or PanelAssignment.ROUND_ROBIN
+            )
         elif mode == DeliveryMode.ADAPTIVE:
             if data.get("item_ids"):
                 out["item_ids"] = data["item_ids"]
@@ -499,3 +520,46 @@ class CampaignForm(WagtailAdminModelForm):
         return {key: data.get(key) for key in self.Meta.fields} | {
             "name_en": data.get("name_en") or ""
         }
+
+
+class MultistagePanelForm(WagtailAdminModelForm):
+    """A panel with its modules and routing rules (inline), checked as one design.
+
+    The design check (``panel_design_check``) runs once the panel and every inline
+    row are valid on their own; its errors name the panel, the module (stage and
+    difficulty) or stage, and the field.
+    """
+
+    class Meta:
+        model = MultistagePanel
+        fields = ["instrument", "code", "name", "active"]
+
+    def is_valid(self) -> bool:
+        if not super().is_valid():
+            return False
+        from assessment.services.multistage import panel_design_check
+
+        def rows(name: str, fields: tuple[str, ...]) -> list[dict[str, Any]]:
+            formset = self.formsets[name]
+            return [
+                {f: form.cleaned_data.get(f) for f in fields}
+                for form in formset.forms
+                if form.cleaned_data and not formset._should_delete_form(form)
+            ]
+
+        try:
+            panel_design_check(
+                code=self.cleaned_data["code"],
+                modules=rows("modules", ("stage", "difficulty", "item_ids")),
+                rules=rows("rules", ("stage", "method", "cut_points")),
+            )
+        except ValidationError as exc:
+            for key, messages in exc.message_dict.items():
+                for message in messages:
+                    self.add_error(None, f"{key}: {message}")
+            return False
+        instrument = self.cleaned_data.get("instrument")
+        if instrument is not None and instrument.mode != DeliveryMode.MULTISTAGE:
+            self.add_error("instrument", _("Only a multistage instrument has panels."))
+            return False
+        return True

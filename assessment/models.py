@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 
 
 class InstrumentKind(models.TextChoices):
@@ -22,6 +24,7 @@ class DeliveryMode(models.TextChoices):
     FIXED = "fixed", _("Fixed form")
     BOOKLET = "booklet", _("Booklet rotation")
     ADAPTIVE = "adaptive", _("Adaptive")
+    MULTISTAGE = "multistage", _("Multistage adaptive")
 
 
 class PrecisionRule(models.TextChoices):
@@ -40,7 +43,9 @@ class Instrument(models.Model):
       blueprint's domains), ``max_length`` (30), ``min_length`` (5),
       ``se_target`` (0.3), ``rule`` ("mfi"), ``exposure``
       (``{"method": "randomesque", "k": 5}`` or
-      ``{"method": "sympson_hetter", "k_params": {item_id: K}}``).
+      ``{"method": "sympson_hetter", "k_params": {item_id: K}}``);
+    - multistage: ``panel_assignment`` ("round_robin" or "random"); the panels,
+      their modules and routing rules are rows (:class:`MultistagePanel`).
 
     Every mode: ``time_limit_seconds`` (None = untimed).
     ``blueprint`` maps domain codes to target shares (CAT content balancing).
@@ -237,6 +242,12 @@ class Session(models.Model):
     option_seed = models.BigIntegerField(
         _("option order seed"), default=option_seed_new, editable=False
     )
+    # A multistage session's panel, fixed at start so resume and exposure counts
+    # see it; its route through the panel's modules is in ``plan["route"]``.
+    panel = models.ForeignKey(
+        "MultistagePanel", verbose_name=_("multistage panel"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="sessions",
+    )
 
     class Meta:
         ordering = ["-started_at"]
@@ -328,3 +339,133 @@ class Result(models.Model):
 
     def __str__(self) -> str:
         return f"{self.domain_code}: {self.theta}"
+
+
+# ---------------------------------------------------------------- multistage designs
+
+
+class PanelAssignment(models.TextChoices):
+    ROUND_ROBIN = "round_robin", _("Round robin")
+    RANDOM = "random", _("At random")
+
+
+class ModuleDifficulty(models.TextChoices):
+    """A module's place among its stage's modules, easiest first (routing goes by it)."""
+
+    EASY = "easy", _("Easy")
+    MEDIUM = "medium", _("Medium")
+    HARD = "hard", _("Hard")
+
+
+MODULE_DIFFICULTY_RANK: dict[str, int] = {
+    ModuleDifficulty.EASY: 0, ModuleDifficulty.MEDIUM: 1, ModuleDifficulty.HARD: 2}
+
+
+class RoutingMethod(models.TextChoices):
+    NUMBER_CORRECT = "number_correct", _("Number correct")
+    THETA = "theta", _("Ability estimate (EAP)")
+
+
+class MultistagePanel(ClusterableModel):
+    """One parallel form of a multistage instrument: modules by stage and routing rules.
+
+    Every session is assigned one panel at start (round robin or at random, by the
+    instrument's ``settings["panel_assignment"]``) and takes the panel's stage-1
+    module, then at each later stage the module its routing rule picks.
+    """
+
+    instrument = models.ForeignKey(
+        Instrument, verbose_name=_("instrument"), on_delete=models.CASCADE,
+        related_name="panels", limit_choices_to={"mode": DeliveryMode.MULTISTAGE},
+    )
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    active = models.BooleanField(
+        _("assigned to new sessions"), default=True,
+        help_text=_("An inactive panel keeps its sessions but is given to no new one."),
+    )
+
+    class Meta:
+        ordering = ["instrument", "code"]
+        verbose_name = _("multistage panel")
+        verbose_name_plural = _("multistage panels")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instrument", "code"], name="assessment_panel_code_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument.code} · {self.code}"
+
+
+class MultistageModule(models.Model):
+    """A block of items given together at one stage of a panel, in order."""
+
+    panel = ParentalKey(
+        MultistagePanel, verbose_name=_("panel"), on_delete=models.CASCADE,
+        related_name="modules",
+    )
+    stage = models.PositiveSmallIntegerField(
+        _("stage"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    difficulty = models.CharField(
+        _("difficulty"), max_length=10, choices=ModuleDifficulty.choices,
+        default=ModuleDifficulty.MEDIUM,
+    )
+    item_ids = models.JSONField(
+        _("items"), default=list,
+        help_text=_("Item ids in presentation order, e.g. [12, 7, 30]."),
+    )
+
+    class Meta:
+        ordering = ["panel", "stage", "difficulty"]
+        verbose_name = _("multistage module")
+        verbose_name_plural = _("multistage modules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["panel", "stage", "difficulty"],
+                name="assessment_module_once_per_stage_difficulty",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage}-{self.difficulty}"
+
+
+class MultistageRoutingRule(models.Model):
+    """How a panel chooses the module of ``stage`` from what was answered before it.
+
+    ``cut_points`` are increasing; a value below the first takes the easiest module,
+    at or above the last the hardest. Number correct is the summed score of every
+    item answered so far; ability is the EAP with the active parameter set.
+    """
+
+    panel = ParentalKey(
+        MultistagePanel, verbose_name=_("panel"), on_delete=models.CASCADE,
+        related_name="rules",
+    )
+    stage = models.PositiveSmallIntegerField(
+        _("stage routed to"), validators=[MinValueValidator(2), MaxValueValidator(5)]
+    )
+    method = models.CharField(
+        _("routing by"), max_length=20, choices=RoutingMethod.choices,
+        default=RoutingMethod.NUMBER_CORRECT,
+    )
+    cut_points = models.JSONField(
+        _("cut points"), default=list,
+        help_text=_("Increasing numbers, one fewer than the stage's modules, e.g. [3, 6]."),
+    )
+
+    class Meta:
+        ordering = ["panel", "stage"]
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["panel", "stage"], name="assessment_routing_rule_once_per_stage"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"→ {self.stage}: {self.get_method_display()} {self.cut_points}"

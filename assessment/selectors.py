@@ -98,6 +98,10 @@ def session_max_items(session: Session) -> int | None:
     """Return the most items the session can present."""
     if session.instrument.mode in (DeliveryMode.FIXED, DeliveryMode.BOOKLET):
         return len(session.plan.get("items", []))
+    if session.instrument.mode == DeliveryMode.MULTISTAGE:
+        from assessment.services.multistage import multistage_max_items
+
+        return multistage_max_items(session=session)
     return int((session.instrument.settings or {}).get("max_length", 30))
 
 

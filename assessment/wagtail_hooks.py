@@ -17,14 +17,20 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+)
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from assessment import admin_views
-from assessment.forms import CampaignForm, InstrumentForm
-from assessment.models import Campaign, Instrument
+from assessment.forms import CampaignForm, InstrumentForm, MultistagePanelForm
+from assessment.models import Campaign, Instrument, MultistagePanel
 
 
 def _active_ids(request):
@@ -149,6 +155,7 @@ class InstrumentViewSet(ModelViewSet):
                     FieldPanel("time_limit_minutes"),
                     FieldPanel("item_ids"),
                     FieldPanel("booklets"),
+                    FieldPanel("panel_assignment"),
                 ],
                 heading=_("Delivery"),
             ),
@@ -259,11 +266,53 @@ class CampaignViewSet(ModelViewSet):
     )
 
 
+class MultistagePanelViewSet(ModelViewSet):
+    """Panels of multistage instruments, their modules and routing rules inline."""
+
+    model = MultistagePanel
+    icon = "list-ol"
+    menu_order = 105
+    url_prefix = "delivery/multistage-panels"
+    name = "assessment_multistage_panels"
+    delete_view_class = admin_views.ProtectedDeleteView
+    copy_view_enabled = False
+    list_filter = ["instrument", "active"]
+    search_fields = ["code", "name"]
+    search_backend_name = None
+    ordering = ["instrument", "code"]
+    list_display = ["code", "name", "instrument", "active"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("instrument"),
+            FieldRowPanel([FieldPanel("code"), FieldPanel("name"), FieldPanel("active")]),
+            InlinePanel(
+                "modules",
+                panels=[
+                    FieldRowPanel([FieldPanel("stage"), FieldPanel("difficulty")]),
+                    FieldPanel("item_ids"),
+                ],
+                heading=_("Modules"),
+                label=_("Module"),
+            ),
+            InlinePanel(
+                "rules",
+                panels=[
+                    FieldRowPanel([FieldPanel("stage"), FieldPanel("method")]),
+                    FieldPanel("cut_points"),
+                ],
+                heading=_("Routing rules"),
+                label=_("Routing rule"),
+            ),
+        ],
+        base_form_class=MultistagePanelForm,
+    )
+
+
 class DeliveryViewSetGroup(ViewSetGroup):
     menu_label = _("Delivery")
     menu_icon = "tasks"
     menu_order = 300
-    items = (InstrumentViewSet, CampaignViewSet)
+    items = (InstrumentViewSet, MultistagePanelViewSet, CampaignViewSet)
 
 
 @hooks.register("register_admin_viewset")

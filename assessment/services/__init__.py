@@ -13,7 +13,8 @@ The modules of this package, each importing only those above it:
 ``outcomes``     closing a session: its score and the credit-bank outcome
 ``statistics``   item statistics recounted from closed sessions, in the background
 ``events``       events to a session's connections, after commit
-``selection``    the next item: fixed form, booklet rotation or adaptive engine
+``multistage``   panels, routing between modules and design checks of multistage tests
+``selection``    the next item: fixed form, booklet rotation, multistage route or adaptive engine
 ``sessions``     start, resume, connect (fence), refresh, finish and expire sessions
 ``exposure``     Sympson–Hetter parameters of an adaptive instrument, by simulation
 ``responses``    store an answer once and acknowledge it after commit
@@ -147,3 +148,11 @@ from assessment.services.updates import (  # noqa: E402
 )
 
 __all__ += ["campaign_close", "campaign_update", "instrument_update"]
+
+from assessment.services.multistage import (  # noqa: E402
+    multistage_exposure,
+    multistage_panel_create,
+    panel_design_check,
+)
+
+__all__ += ["multistage_exposure", "multistage_panel_create", "panel_design_check"]

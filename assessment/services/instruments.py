@@ -21,6 +21,7 @@ from assessment.models import (
     Instrument,
     InstrumentKind,
     Invitation,
+    PanelAssignment,
 )
 
 if TYPE_CHECKING:
@@ -113,6 +114,16 @@ def instrument_settings_clean(
         ]
         for k, booklet in enumerate(data["booklets"]):
             _check_deliverable(booklet, field=f"settings.booklets[{k}]")
+    elif mode == DeliveryMode.MULTISTAGE:
+        assignment = data.setdefault("panel_assignment", PanelAssignment.ROUND_ROBIN)
+        if assignment not in PanelAssignment.values:
+            raise ValidationError(
+                {
+                    "settings.panel_assignment": _(
+                        "Panels are assigned round robin or at random."
+                    )
+                }
+            )
     else:
         if data.get("item_ids") is not None:
             data["item_ids"] = _int_list(data["item_ids"], field="settings.item_ids")

@@ -1,4 +1,5 @@
-"""Which item comes next: the fixed form, the booklet, or the adaptive engine."""
+"""Which item comes next: the fixed form, the booklet, the multistage route or the
+adaptive engine."""
 
 from __future__ import annotations
 
@@ -25,6 +26,11 @@ from assessment.services.instruments import (
     DEFAULT_MIN_LENGTH,
     DEFAULT_SE_TARGET,
     _exposure,
+)
+from assessment.services.multistage import (
+    DESIGN_CHANGED,
+    multistage_next_item,
+    multistage_plan,
 )
 from assessment.services.outcomes import _close
 from assessment.services.presentation import presented_payload
@@ -54,6 +60,8 @@ def _plan_for(
         )
         session.booklet = (counter - 1) % len(booklets)
         return {"items": list(booklets[session.booklet])}
+    if instrument.mode == DeliveryMode.MULTISTAGE:
+        return multistage_plan(session, campaign, instrument)
     return {"seed": secrets.randbelow(2**31)}
 
 
@@ -91,7 +99,33 @@ def _advance(session: Session, *, now: datetime) -> None:
                 remaining.pop(0)
         _close(session, status=SessionStatus.FINISHED, reason="form_complete", now=now)
         return
+    if instrument.mode == DeliveryMode.MULTISTAGE:
+        _advance_multistage(session, now=now)
+        return
     _advance_adaptive(session, now=now)
+
+
+def _advance_multistage(session: Session, *, now: datetime) -> None:
+    """Present the route's next item (routing on at a module's end), or close."""
+    skipped: set[int] = set()
+    not_deliverable = bank.not_deliverable_error()
+    while True:
+        item_id = multistage_next_item(session, skip=skipped)
+        if item_id is None:
+            changed = (session.plan or {}).get(DESIGN_CHANGED)
+            _close(
+                session,
+                status=SessionStatus.FINISHED,
+                reason="bank_exhausted" if changed else "route_complete",
+                now=now,
+            )
+            return
+        try:
+            _present(session, item_id, now)
+            return
+        except not_deliverable:
+            logger.warning("Item %s is no longer deliverable; skipped", item_id)
+            skipped.add(item_id)
 
 
 def _adaptive_settings(instrument: Instrument) -> dict[str, Any]:
