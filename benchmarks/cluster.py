@@ -433,7 +433,7 @@ def main() -> None:
     if args.action == "up":
         try:
             up(args.dir, n_asgi=args.asgi, n_workers=args.workers, items=args.items)
-        except BaseException:
+        except (Exception, KeyboardInterrupt):
             print("start-up failed; stopping what was started", file=sys.stderr)
             down(args.dir)
             raise

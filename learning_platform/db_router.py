@@ -207,8 +207,10 @@ class ReplicaRouter:
 
     def db_for_read(self, model, **hints) -> str | None:
         mark = _marked.get()
-        if mark is None or not mark.allowed:
+        if mark is None:
             return None
+        if not mark.allowed:  # rerun after the replica failed under the call
+            return self.primary
         # Read your own writes: inside a transaction on the primary, stay there.
         if connections[self.primary].in_atomic_block:
             return self.primary
