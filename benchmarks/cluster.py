@@ -214,7 +214,8 @@ pidfile = {base}/pgbouncer.pid
     wait_port(port, "pgbouncer", 10)
 
 
-def haproxy_config(port: int, backends: list[int], stats_port: int | None = None) -> str:
+def haproxy_config(port: int, backends: list[int], stats_port: int | None = None,
+                   socket_path: Path | None = None) -> str:
     """HAProxy in front of the ASGI processes: least connections, WebSocket tunnels, checks.
 
     A process that dies is out of rotation after two failed checks 0.5 s apart; a new
@@ -224,8 +225,9 @@ def haproxy_config(port: int, backends: list[int], stats_port: int | None = None
                         for k, p in enumerate(backends))
     stats = (f"\nlisten stats\n    bind 127.0.0.1:{stats_port}\n    stats enable\n"
              f"    stats uri /\n" if stats_port else "")
+    admin = f"\n    stats socket {socket_path} mode 600 level admin" if socket_path else ""
     return f"""global
-    maxconn 20000
+    maxconn 20000{admin}
 
 defaults
     mode http
@@ -256,10 +258,31 @@ backend asgi
 def haproxy_up(base: Path, port: int, backends: list[int], stats_port: int | None = None
                ) -> None:
     cfg = base / "haproxy.cfg"
-    cfg.write_text(haproxy_config(port, backends, stats_port))
+    cfg.write_text(haproxy_config(port, backends, stats_port, base / "haproxy.sock"))
     run(["haproxy", "-c", "-q", "-f", str(cfg)])
     run(["haproxy", "-D", "-f", str(cfg), "-p", str(base / "haproxy.pid")])
     wait_port(port, "haproxy", 10)
+
+
+def haproxy_command(base: Path, command: str) -> str:
+    """One command on HAProxy's runtime API (e.g. ``set server asgi/asgi2 state maint``)."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(str(base / "haproxy.sock"))
+        s.sendall(command.encode() + b"\n")
+        chunks = []
+        while chunk := s.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks).decode()
+
+
+def haproxy_restart(base: Path, state: dict) -> None:
+    """Start HAProxy again with this file's configuration (the old one is stopped)."""
+    _kill_pidfile(base / "haproxy.pid")
+    deadline = time.monotonic() + 10
+    while port_open(state["ports"]["haproxy"]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    asgi = [int(p) for p in state["asgi"]]
+    haproxy_up(base, state["ports"]["haproxy"], asgi, state["ports"]["stats"])
 
 
 # ------------------------------------------------------------------- the application

@@ -106,6 +106,9 @@ def Probe():  # noqa: N802 - a model class
                 db_table = "scale_probe"
                 managed = False
 
+            def __str__(self) -> str:
+                return self.name
+
         yield Probe
 
 
