@@ -227,7 +227,7 @@ def haproxy_config(port: int, backends: list[int], stats_port: int | None = None
              f"    stats uri /\n" if stats_port else "")
     admin = f"\n    stats socket {socket_path} mode 600 level admin" if socket_path else ""
     return f"""global
-    maxconn 20000{admin}
+    maxconn 4000{admin}
 
 defaults
     mode http
@@ -377,6 +377,9 @@ def up(base: Path, *, n_asgi: int = 3, n_workers: int = 2, items: int = 300) -> 
     run([PY, "-c", f"import django; django.setup(); from benchmarks._harness import build_bank; "
                    f"build_bank({items})"], cwd=ROOT, env={**os.environ, **direct})
     step(f"benchmark item bank ({items} items), instrument and campaign")
+    run([PY, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT,
+        env={**os.environ, **direct})
+    step("collectstatic (the manifest that production pages need)")
     env = app_env(ports)
     for port in ports["asgi"]:
         proc = asgi_start(port, env, base / f"asgi-{port}.log")

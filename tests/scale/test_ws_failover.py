@@ -64,7 +64,7 @@ def _holders(ports) -> list[int]:
 
 
 @pytest.fixture
-def proxied(tmp_path):
+def proxied():
     """Two ASGI processes on the test database behind HAProxy; stopped after the test."""
     from benchmarks._harness import build_bank, campaign_id, users_create
 
@@ -74,7 +74,8 @@ def proxied(tmp_path):
     env = {
         "DJANGO_SETTINGS_MODULE": "learning_platform.settings",
         "SECRET_KEY": settings.SECRET_KEY,  # the session's auth hash was made with it
-        "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0",
+        # DEBUG=1: pages use the plain static storage (no collectstatic manifest here)
+        "DEBUG": "1", "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:"
                         f"{db['PORT'] or 5432}/{db['NAME']}",
         "DATABASE_POOL": "0", "LOG_LEVEL": "WARNING",
@@ -89,6 +90,8 @@ def proxied(tmp_path):
         haproxy_up(base, proxy, ports)
         yield {"proxy": proxy, "procs": procs, "who": who, "campaign": campaign_id()}
     finally:
+        for log in sorted(base.glob("asgi-*.log")):  # shown with a failure: the servers' side
+            print(f"--- {log.name}\n{log.read_text()[-3000:]}")
         with contextlib.suppress(OSError, ValueError):
             os.kill(int((base / "haproxy.pid").read_text().split()[0]), signal.SIGTERM)
         for proc in procs.values():
