@@ -244,11 +244,11 @@ async def ws_taker(port: int, who: dict, campaign: int, interval: float, until: 
         await http.close()
 
 
-async def readers(port: int, until: float, stats: dict, n: int = 8) -> None:
+async def readers(port: int, stop: asyncio.Event, stats: dict, n: int = 8) -> None:
     async def one() -> None:
         http = Http(port, {})
         try:
-            while time.monotonic() < until:
+            while not stop.is_set():
                 try:
                     status, _ = await http.request("GET", "/api/v1/survey/rollups")
                     stats["reads"] += 1
@@ -279,52 +279,53 @@ async def faults(args, base: Path, state: dict) -> dict:
                    "resumes": 0, "http_retries": 0, "reads": 0, "read_failures": [],
                    "events": []}
     phase = args.phase
-    until = time.monotonic() + 4 * phase
-    takers = [(http_taker if k % 2 == 0 else ws_taker)(port, who, campaign, args.interval,
-                                                        until, stats)
-              for k, who in enumerate(people)]
+    until = time.monotonic() + 3600  # the takers are stopped when the faults are over
+    takers = [asyncio.create_task((http_taker if k % 2 == 0 else ws_taker)(
+        port, who, campaign, args.interval, until, stats)) for k, who in enumerate(people)]
 
-    async def chaos() -> None:
-        # 1. kill -9 one ASGI process, start it again a phase later
-        await asyncio.sleep(phase)
-        victim_port, victim_pid = sorted(state["asgi"].items())[1]
-        before = len(stats["acks"])
-        os.killpg(victim_pid, signal.SIGKILL)
-        stats["events"].append(f"kill -9 uvicorn :{victim_port} after {before} acks")
-        await asyncio.sleep(phase / 2)
-        proc = await asyncio.to_thread(cluster.asgi_start, int(victim_port),
-                                       cluster.app_env(state["ports"]),
-                                       base / f"asgi-{victim_port}.log")
-        state["asgi"][victim_port] = proc.pid
-        cluster.save_state(base, state)
-        stats["events"].append(f"uvicorn :{victim_port} started again")
-        # 2. stop the replica under readers, start it again
-        await asyncio.sleep(phase / 2)
-        stats["replica_tx_before"] = await asyncio.to_thread(replica_transactions, state)
-        await asyncio.sleep(phase / 4)
-        stats["replica_tx_served"] = (await asyncio.to_thread(replica_transactions, state)
-                                      - stats["replica_tx_before"])
-        reads_before = stats["reads"]
-        await asyncio.to_thread(cluster.pg_ctl, base / "pg" / "replica", "stop")
-        stats["events"].append("replica stopped")
-        await asyncio.sleep(phase / 2)
-        stats["reads_while_down"] = stats["reads"] - reads_before
-        await asyncio.to_thread(cluster.pg_ctl, base / "pg" / "replica", "start",
-                                state["ports"]["replica"])
-        stats["events"].append("replica started again")
+    # 1. kill -9 one ASGI process under load; start it again a phase later
+    await asyncio.sleep(phase)
+    victim_port, victim_pid = sorted(state["asgi"].items())[1]
+    os.killpg(victim_pid, signal.SIGKILL)
+    stats["events"].append(f"kill -9 uvicorn :{victim_port} after {len(stats['acks'])} "
+                           "acknowledged answers")
+    await asyncio.sleep(phase)
+    proc = await asyncio.to_thread(cluster.asgi_start, int(victim_port),
+                                   cluster.app_env(state["ports"]),
+                                   base / f"asgi-{victim_port}.log")
+    state["asgi"][victim_port] = proc.pid
+    cluster.save_state(base, state)
+    stats["events"].append(f"uvicorn :{victim_port} started again")
 
-    async def read_load() -> None:
-        await asyncio.sleep(1.5 * phase)
-        await readers(port, time.monotonic() + 1.5 * phase, stats)
-
-    await asyncio.gather(chaos(), read_load(), *takers)
+    # 2. readers of the public roll-up API; the replica stopped under them, then started
+    stop = asyncio.Event()
+    reading = asyncio.create_task(readers(port, stop, stats))
+    await asyncio.sleep(phase / 4)
+    before = await asyncio.to_thread(replica_transactions, state)
+    await asyncio.sleep(phase / 4)
+    stats["replica_tx_served"] = await asyncio.to_thread(replica_transactions, state) - before
+    reads_before = stats["reads"]
+    await asyncio.to_thread(cluster.pg_ctl, base / "pg" / "replica", "stop")
+    stats["events"].append("replica stopped (pg_ctl stop -m fast)")
+    await asyncio.sleep(phase / 2)
+    stats["reads_while_down"] = stats["reads"] - reads_before
+    await asyncio.to_thread(cluster.pg_ctl, base / "pg" / "replica", "start",
+                            state["ports"]["replica"])
+    stats["events"].append("replica started again")
+    await asyncio.sleep(phase / 4)
+    stop.set()
+    await reading
+    await asyncio.sleep(phase / 2)
+    for task in takers:
+        task.cancel()
+    await asyncio.gather(*takers, return_exceptions=True)
     stored = await sync_to_async(stored_pairs)(stats["sessions"])
     stats["stored"] = len(stored)
     stats["lost"] = len(stats["acks"] - stored)
     return stats
 
 
-def worker_fault(args) -> dict:
+def worker_fault(args, base: Path, state: dict) -> dict:
     """Kill -9 the worker running a job; the other worker retries it."""
     from django_tasks_db.models import DBTaskResult
 
@@ -352,6 +353,11 @@ def worker_fault(args) -> dict:
         if time.monotonic() - killed_at > 120:
             break
         time.sleep(0.2)
+    # the cluster gets its second worker back
+    state["workers"] = [p for p in state["workers"] if cluster.alive(p)]
+    state["workers"].append(cluster.worker_start(cluster.app_env(state["ports"]),
+                                                 base / "worker-restarted.log").pid)
+    cluster.save_state(base, state)
     return {"job": str(result.id), "killed": first, "workers": list(row.worker_ids),
             "status": row.status, "return": row.return_value,
             "seconds_after_kill": time.monotonic() - killed_at, "label": label}
@@ -400,14 +406,13 @@ def main() -> None:
               f"{len(st['read_failures'])} {st['read_failures'][:3]}; transactions the "
               f"replica served in {args.phase / 4:g} s before the stop: "
               f"{st.get('replica_tx_served')}")
-        job = worker_fault(args)
+        job = worker_fault(args, base, state)
         print(f"task worker killed mid-job: job {job['job']} claimed by {job['killed']}, "
               f"claimed by {job['workers']}; status {job['status']} "
               f"({job['seconds_after_kill']:.1f} s after the kill), returned "
               f"{job['return']!r}")
         failed = bool(st["lost"] or st["read_failures"] or st["errors"]
                       or job["status"] != "SUCCESSFUL" or len(job["workers"]) < 2)
-        # the killed worker is not restarted here: `cluster.py down` stops the rest
     sys.exit(1 if failed else 0)
 
 

@@ -65,7 +65,7 @@ def test_the_worker_refuses_a_cache_it_cannot_share():
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env.update({"DEBUG": "1", "DJANGO_SETTINGS_MODULE": "learning_platform.settings"})
     out = subprocess.run([sys.executable, "-m", "learning_platform.task_worker", "--batch"],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode != 0
     assert "needs a cache shared between workers (set REDIS_URL)" in out.stderr
 
@@ -74,6 +74,6 @@ def test_a_bad_lease_stops_the_worker_by_name():
     env = dict(os.environ, DEBUG="1", DJANGO_SETTINGS_MODULE="learning_platform.settings",
                REDIS_URL="redis://127.0.0.1:6379/15", TASK_WORKER_LEASE_SECONDS="soon")
     out = subprocess.run([sys.executable, "-m", "learning_platform.task_worker", "--batch"],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode != 0
     assert "TASK_WORKER_LEASE_SECONDS='soon' is not a number" in out.stderr
