@@ -218,8 +218,10 @@ def haproxy_config(port: int, backends: list[int], stats_port: int | None = None
                    socket_path: Path | None = None) -> str:
     """HAProxy in front of the ASGI processes: least connections, WebSocket tunnels, checks.
 
-    A process that dies is out of rotation after two failed checks 0.5 s apart; a new
-    connection that meets it meanwhile is redispatched to another process.
+    A process that dies is out of rotation after three failed checks 1 s apart; a new
+    connection that meets it meanwhile (refused) is redispatched to another process. A
+    check may take 5 s, and a process marked down keeps its live connections: on a
+    loaded machine a slow health answer must not cut the WebSockets of a live process.
     """
     servers = "\n".join(f"    server asgi{k + 1} 127.0.0.1:{p} check"
                         for k, p in enumerate(backends))
@@ -250,7 +252,8 @@ backend asgi
     option httpchk
     http-check send meth GET uri /api/v1/system/health ver HTTP/1.1 hdr Host 127.0.0.1
     http-check expect status 200
-    default-server inter 500ms fall 2 rise 2 on-marked-down shutdown-sessions
+    timeout check 5s
+    default-server inter 1s fall 3 rise 2
 {servers}
 {stats}"""
 
