@@ -66,9 +66,11 @@ def _holders(ports) -> list[int]:
 @pytest.fixture
 def proxied():
     """Two ASGI processes on the test database behind HAProxy; stopped after the test."""
-    from benchmarks._harness import build_bank, campaign_id, users_create
+    from assessment.models import Instrument
+    from benchmarks._harness import INSTRUMENT, build_bank, campaign_id, users_create
 
-    build_bank(10)
+    if not Instrument.objects.filter(code=INSTRUMENT).exists():
+        build_bank(10)
     who = users_create(1, "ws-failover")[0]
     db = connection.settings_dict
     env = {
