@@ -331,6 +331,12 @@ def worker_fault(args, base: Path, state: dict) -> dict:
 
     from benchmarks.cluster_jobs import slow_probe
 
+    state["workers"] = [p for p in state["workers"] if cluster.alive(p)]
+    while len(state["workers"]) < 2:  # two workers: one to kill, one to retry
+        state["workers"].append(cluster.worker_start(
+            cluster.app_env(state["ports"]), base / "worker-restarted.log").pid)
+        time.sleep(5)
+    cluster.save_state(base, state)
     label = f"probe-{time.strftime('%H%M%S')}"
     result = slow_probe.enqueue(args.job_seconds, label)
     t0 = time.monotonic()
@@ -376,6 +382,8 @@ def main() -> None:
     parser.add_argument("--job-seconds", type=float, default=8.0)
     parser.add_argument("--skip-capacity", action="store_true")
     parser.add_argument("--skip-faults", action="store_true")
+    parser.add_argument("--worker-only", action="store_true",
+                        help="only the task-worker fault (kill -9 mid-job, retried)")
     args = parser.parse_args()
     state = cluster.load_state(args.dir)
     base = args.dir
@@ -388,6 +396,14 @@ def main() -> None:
           f"{len(state['workers'])} task workers; {os.cpu_count()} cores, clients on the "
           f"same machine; load avg {os.getloadavg()[0]:.1f}", flush=True)
     failed = False
+    if args.worker_only:
+        args.skip_capacity = args.skip_faults = True
+        job = worker_fault(args, base, state)
+        print(f"task worker killed mid-job: job {job['job']} claimed by {job['killed']}, "
+              f"claimed by {job['workers']}; status {job['status']} "
+              f"({job['seconds_after_kill']:.1f} s after the kill), returned "
+              f"{job['return']!r}")
+        failed = job["status"] != "SUCCESSFUL" or len(job["workers"]) < 2
     if not args.skip_capacity:
         capacity(args, base, state)
     if not args.skip_faults:
