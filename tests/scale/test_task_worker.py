@@ -7,6 +7,7 @@ re-queued, and that a retried task keeps the history of the workers that claimed
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -77,3 +78,54 @@ def test_a_bad_lease_stops_the_worker_by_name():
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode != 0
     assert "TASK_WORKER_LEASE_SECONDS='soon' is not a number" in out.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="workers share heartbeats in Redis")
+def test_kill_9_of_the_worker_running_a_task_and_the_other_one_retries_it():
+    """Two real workers on the test database; the one running the task is killed."""
+    import signal
+    import time
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("worker processes share the database: PostgreSQL only")
+    db = connection.settings_dict
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="learning_platform.settings", DEBUG="1",
+               DATABASE_URL=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:"
+                            f"{db['PORT'] or 5432}/{db['NAME']}",
+               DATABASE_POOL="0", TASK_WORKER_LEASE_SECONDS="2", LOG_LEVEL="WARNING")
+    workers = [subprocess.Popen(
+        [sys.executable, "-m", "learning_platform.task_worker", "--queue-name", "*",
+         "--no-reload", "--interval", "0.2", "--no-startup-delay", "-v", "0"],
+        cwd=ROOT, env=env, start_new_session=True) for _ in range(2)]
+    try:
+        task = DBTaskResult.objects.create(
+            args_kwargs={"args": [4.0, "retried"], "kwargs": {}},
+            task_path="benchmarks.cluster_jobs.slow_probe", backend_name="default",
+            run_after=timezone.now())
+
+        def wait(what, done, seconds):
+            deadline = time.monotonic() + seconds
+            while True:
+                task.refresh_from_db()
+                if done(task):
+                    return
+                assert time.monotonic() < deadline, f"the task never {what}: {task.status}"
+                time.sleep(0.2)
+
+        wait("started", lambda t: t.status == "RUNNING", 300)  # workers start slowly here
+        first = task.worker_ids[-1]
+        victim = next(w for w in workers if f"-{w.pid}-" in first)
+        os.killpg(victim.pid, signal.SIGKILL)
+        victim.wait(timeout=10)
+        wait("finished", lambda t: t.status in ("SUCCESSFUL", "FAILED"), 60)
+        assert task.status == "SUCCESSFUL" and task.return_value == "retried"
+        assert task.worker_ids[0] == first and len(task.worker_ids) == 2
+        assert task.worker_ids[1] != first  # run again by the surviving worker
+    finally:
+        for worker in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=10)
