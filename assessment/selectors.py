@@ -42,6 +42,7 @@ from assessment.models import (
 )
 from assessment.precision import precision_met
 from learning_platform.accounts.models import User
+from learning_platform.db_router import read_replica
 
 
 def localized(obj: Any, field: str) -> str:
@@ -373,6 +374,7 @@ def campaigns_with_counts(queryset: QuerySet[Campaign]) -> QuerySet[Campaign]:
     )
 
 
+@read_replica()
 def campaign_report(campaign: Campaign, *, days: int = REPORT_DAYS) -> dict[str, Any]:
     """Return a campaign's sessions per day and completion (from the session rows)."""
     sessions = Session.objects.filter(campaign=campaign)

@@ -16,6 +16,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from learning_platform.db_router import read_replica
+
 # How many earlier waves a snapshot keeps for trend charts.
 MAX_EARLIER_WAVES = 6
 # Earlier waves keep only the indicators that trends and "change since last wave" read.
@@ -86,6 +88,7 @@ def rollup_earlier_views(rollup_id: int) -> list:
     return list(reversed(earlier))
 
 
+@read_replica()
 def rollup_snapshot(rollup_id: int | None) -> dict[str, Any]:
     """Return the JSON snapshot of a roll-up and its earlier waves, or raise RollUpMissing."""
     view = rollup_view(rollup_id)

@@ -134,3 +134,47 @@ def env_redis_url(name: str) -> str | None:
     except ValueError:
         raise ImproperlyConfigured(f"{name} has a port that is not a number.") from None
     return raw
+
+
+def env_float(name: str, *, default: float, minimum: float | None = None) -> float:
+    """Return a number variable (seconds, say), at least ``minimum`` when given."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a finite number.")
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={value:g} must be at least {minimum:g}.")
+    return value
+
+
+def env_database_replica(primary: dict[str, Any]) -> dict[str, Any] | None:
+    """The read replica's DATABASES entry from DATABASE_REPLICA_URL, or ``None`` when unset.
+
+    Both the primary and the replica must be PostgreSQL (a streaming replica of it). The
+    replica gets no pool and a short connect timeout, so a replica that is down costs a
+    refused connection, not a wait; in tests it mirrors the primary's test database.
+    """
+    raw = (os.environ.get("DATABASE_REPLICA_URL") or "").strip()
+    if not raw:
+        return None
+    config = env_database("DATABASE_REPLICA_URL", default=raw)
+    postgres = "django.db.backends.postgresql"
+    if config["ENGINE"] != postgres:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL must be a postgres:// URL: a replica is a PostgreSQL "
+            "streaming standby."
+        )
+    if primary.get("ENGINE") != postgres:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL is set but DATABASE_URL is not PostgreSQL: a read "
+            "replica needs a PostgreSQL primary."
+        )
+    timeout = env_int("DATABASE_REPLICA_CONNECT_TIMEOUT", default=2, minimum=1)
+    config.setdefault("OPTIONS", {})["connect_timeout"] = timeout
+    config["TEST"] = {"MIRROR": "default"}
+    return config

@@ -14,6 +14,8 @@ from learning_platform.env import (
     env_bool,
     env_database,
     env_database_pool,
+    env_database_replica,
+    env_float,
     env_int,
     env_list,
     env_redis_url,
@@ -131,6 +133,18 @@ elif DATABASE_POOL := env_database_pool():
     # (behind PgBouncer, say).
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = DATABASE_POOL
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Behind PgBouncer in transaction mode a cursor cannot outlive its transaction.
+if env_bool("DISABLE_SERVER_SIDE_CURSORS", default=False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# A streaming replica for code marked read-only (dashboards, reports, public API reads);
+# learning_platform/db_router.py says when it is used and when reads fall back.
+DATABASE_REPLICA_MAX_LAG = env_float("DATABASE_REPLICA_MAX_LAG", default=5.0, minimum=0)
+DATABASE_REPLICA_CHECK_SECONDS = env_float(
+    "DATABASE_REPLICA_CHECK_SECONDS", default=2.0, minimum=0.1
+)
+if REPLICA := env_database_replica(DATABASES["default"]):
+    DATABASES["replica"] = REPLICA
+    DATABASE_ROUTERS = ["learning_platform.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_redis_url("REDIS_URL")

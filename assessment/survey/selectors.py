@@ -10,6 +10,7 @@ from django.http import Http404
 
 from assessment.survey.models import Job, RollUp, SampleDesign, Stratum
 from assessment.survey.models import RollUpCell as RollUpCellRow
+from learning_platform.db_router import read_replica
 
 
 @dataclass(frozen=True)
@@ -90,11 +91,13 @@ def rollups_published() -> QuerySet[RollUp]:
     return RollUp.objects.filter(published=True).select_related("campaign")
 
 
+@read_replica()
 def rollups_available() -> list[RollUpView]:
     """Finished (published) roll-ups, newest first, without their cells."""
     return [_view(r, cells=False) for r in rollups_published()]
 
 
+@read_replica()
 def rollup_get(rollup_id: int, *, breakdowns: bool = False) -> RollUpView:
     """One published roll-up with its headline cells (district and city, no breakdowns)."""
     try:
@@ -104,6 +107,7 @@ def rollup_get(rollup_id: int, *, breakdowns: bool = False) -> RollUpView:
     return _view(r, cells=True, breakdowns=breakdowns)
 
 
+@read_replica()
 def rollup_previous(rollup_id: int) -> RollUpView | None:
     """The latest published roll-up of an earlier wave of the same campaign kind."""
     r = rollups_published().get(pk=rollup_id)
@@ -116,6 +120,7 @@ def rollup_previous(rollup_id: int) -> RollUpView | None:
     return None if prev is None else _view(prev, cells=True)
 
 
+@read_replica()
 def rollup_cells(
     *, rollup: RollUp, district_code: str | None = None, city: bool = False,
     breakdowns: bool = True,
@@ -132,6 +137,7 @@ def rollup_cells(
     return [_cell_view(c) for c in qs]
 
 
+@read_replica()
 def rollup_needs(
     *, rollup: RollUp, district_code: str | None = None,
 ) -> tuple[list[RollUpCellView], dict[str, dict[str, list[str]]]]:
@@ -197,6 +203,7 @@ def job_payload(job: Job) -> dict:
     }
 
 
+@read_replica()
 def rollup_changes(*, rollup_id: int, district_code: str | None = None) -> list[dict]:
     """Change since the last wave for headline cells, with linking error in its SE.
 

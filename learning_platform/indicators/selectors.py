@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from learning_platform.accounts.roles import Role
 from learning_platform.accounts.selectors import user_roles
+from learning_platform.db_router import read_replica
 from learning_platform.districts.models import District
 from learning_platform.indicators import formulas
 from learning_platform.indicators.models import (
@@ -162,11 +163,13 @@ def submission_rows(submission: Submission) -> list[Row]:
     return rows
 
 
+@read_replica()
 def city_overview(*, year: int) -> list[tuple[District, str]]:
     states = dict(Submission.objects.filter(year=year).values_list("district_id", "status"))
     return [(d, states.get(d.pk, Status.NOT_STARTED)) for d in District.objects.all()]
 
 
+@read_replica()
 def comparison(*, user, codes: list[str] | None = None, years: list[int] | None = None) -> dict:
     """Derived and fed items across the visible districts and years (submitted forms only)."""
     subs = [s for s in submissions_visible_to(user=user).exclude(status__in=HIDDEN_FROM_REVIEWERS)
