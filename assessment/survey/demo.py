@@ -17,13 +17,17 @@ lower by its own improvement to 2025 (:func:`wave_improvements`, 0.03 to 0.15 lo
 few points of attainment rate), passed to the simulation as ``truth_shift``. Both waves use
 ``SEED`` and ``DEMO_RESPONDENTS``, so their samples are drawn alike (common random
 numbers): the change between the two published roll-ups shows the simulated improvement
-instead of two independent samples' noise (about ±5 points a district at 3,000
-respondents a wave). Each published roll-up feeds its year's district filings
-(``indicators_feed``): the 2020 and 2025 attainment rates and satisfaction indices in the
-filings are the published figures.
+instead of two independent samples' noise (a district's change would have an SE of
+about 5.7 points at 2,000 respondents a wave). A real pair of waves is two independent
+samples; the dashboard's SE of a change assumes so, and is therefore conservative here.
+Each published roll-up feeds its year's district filings (``indicators_feed``): the
+2020 and 2025 attainment rates and satisfaction indices in the filings are the published
+figures.
 
-``DEMO_RESPONDENTS`` (3,000) keeps ``demo_setup`` short on SQLite; the management
-command ``simulate_survey --respondents 10000`` simulates the full-size survey.
+``DEMO_RESPONDENTS`` (2,000 a wave, 4,000 in all; one wave of 3,000 before the second
+wave was added) keeps ``demo_setup`` short on SQLite: calibration takes most of a wave's
+time and grows with the respondents. The management command ``simulate_survey
+--respondents 10000`` simulates the full-size survey.
 
 ``simulate_and_store`` is the older array-only simulation (source "simulation"), kept for
 the job tests that need a survey without an item bank.
@@ -44,7 +48,7 @@ AGE_LABELS = ("15-34", "35-59", "60+")
 SEX_LABELS = ("female", "male")
 N_SAMPLE = 12_500
 SEED = 2025
-DEMO_RESPONDENTS = 3_000
+DEMO_RESPONDENTS = 2_000  # a wave
 EARLIER_YEAR = 2020  # the previous five-yearly wave
 WAVES = (EARLIER_YEAR, DEMO_YEAR)  # delivered in this order, so 2025's calibration is the latest
 IMPROVEMENT = (0.03, 0.15)  # range of the districts' true gain in mean θ, 2020 to 2025
