@@ -52,6 +52,9 @@ HUANGPU_2025 = {
 # The 2025 figures scaled for the other filed years: the district's provision grows slowly.
 YEAR_FACTORS = {2020: Decimal("0.90"), 2022: Decimal("0.95"), 2025: Decimal("1")}
 APPROVED_YEAR, SUBMITTED_YEAR, DRAFT_YEAR = 2020, 2022, 2025
+# The text item the organisations app offers its register's summary for (in an open filing
+# whose text the district has not typed): the draft leaves it blank so the offer lands.
+REGISTER_TEXT_ITEM = "learning_teams_status"
 DETAILS = {"other_courses": "黄浦区工人文化宫 180门；区图书馆 130门",
            "senior_district_platform_users": "黄浦终身学习网 9100人",
            "district_platform_users": "黄浦终身学习网 36000人",
@@ -93,8 +96,10 @@ def load_demo(*, stdout) -> None:
         if submission.status not in (Status.NOT_STARTED, Status.DRAFT) or (
                 year == DRAFT_YEAR and submission.status == Status.DRAFT):
             continue
-        check = services.entry_save(submission=submission, user=users["statistician"],
-                                    data=_form(HUANGPU_2025, YEAR_FACTORS[year]),
+        data = _form(HUANGPU_2025, YEAR_FACTORS[year])
+        if year == DRAFT_YEAR:  # left blank for the summary the learning-organisation register offers
+            data.pop(f"v_{REGISTER_TEXT_ITEM}")
+        check = services.entry_save(submission=submission, user=users["statistician"], data=data,
                                     submit=year != DRAFT_YEAR)
         if check.errors or (year != DRAFT_YEAR and check.unconfirmed):
             stdout.write(f"indicators demo: {year} not saved: {check.errors or check.unconfirmed}")
