@@ -43,3 +43,7 @@ def test_demo_figures_grow_a_little_from_year_to_year(districts, make_user):
     assert holdings[0] < holdings[1] < holdings[2] <= holdings[0] * 2
     # shares and figures with decimals (population) are not scaled
     assert value(2020, "teachers_bachelor_share") == value(2025, "teachers_bachelor_share")
+    # the draft leaves the 学习团队 text to the learning-organisation register's offer
+    texts = dict(ItemValue.objects.filter(submission__district=hp, item__code="learning_teams_status")
+                 .values_list("submission__year", "text"))
+    assert texts[2025] == "" and texts[2020].startswith("全区共有")
