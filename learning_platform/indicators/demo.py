@@ -75,16 +75,12 @@ def _form(values: dict[str, str], factor: Decimal = Decimal(1)) -> dict[str, str
     return out
 
 
-def _window_years() -> tuple[int, ...]:
-    """Years whose collection window the demo sets: the filed years before the newest."""
-    return (APPROVED_YEAR, SUBMITTED_YEAR)
-
-
 def load_demo(*, stdout) -> None:
     call_command("load_indicator_framework", stdout=stdout)
     from learning_platform.indicators.target_services import collection_window_set
 
-    for year in _window_years():  # the spring after the data year, as attachment 3's platform runs
+    # the spring after the data year, as attachment 3's platform runs; the draft year has none yet
+    for year in (APPROVED_YEAR, SUBMITTED_YEAR):
         collection_window_set(year=year, opens_on=date(year + 1, 3, 1), closes_on=date(year + 1, 4, 28))
     huangpu = District.objects.filter(code="310101").first()
     users = {u.username: u for u in User.objects.filter(username__in=["statistician", "liaison", "head"])}
