@@ -10,8 +10,24 @@ responses, background answers and redeemed invitation. It freezes the sessions w
 roll-up — then publishes the roll-up so the CMS has a finished report to show. Running it
 again changes nothing.
 
-``DEMO_RESPONDENTS`` (3,000) keeps ``demo_setup`` short on SQLite; the management
-command ``simulate_survey --respondents 10000`` simulates the full-size survey.
+Two waves of the five-yearly survey are delivered, 2020 first, then 2025 (``WAVES``), so
+the dashboard and the reports show a trend and a change between waves. Both waves are the
+same population model (drawn from ``SEED``); in 2020 every district's true mean ability is
+lower by its own improvement to 2025 (:func:`wave_improvements`, 0.03 to 0.15 logits, a
+few points of attainment rate), passed to the simulation as ``truth_shift``. Both waves use
+``SEED`` and ``DEMO_RESPONDENTS``, so their samples are drawn alike (common random
+numbers): the change between the two published roll-ups shows the simulated improvement
+instead of two independent samples' noise (a district's change would have an SE of
+about 5.7 points at 2,000 respondents a wave). A real pair of waves is two independent
+samples; the dashboard's SE of a change assumes so, and is therefore conservative here.
+Each published roll-up feeds its year's district filings (``indicators_feed``): the
+2020 and 2025 attainment rates and satisfaction indices in the filings are the published
+figures.
+
+``DEMO_RESPONDENTS`` (2,000 a wave, 4,000 in all; one wave of 3,000 before the second
+wave was added) keeps ``demo_setup`` short on SQLite: calibration takes most of a wave's
+time and grows with the respondents. The management command ``simulate_survey
+--respondents 10000`` simulates the full-size survey.
 
 ``simulate_and_store`` is the older array-only simulation (source "simulation"), kept for
 the job tests that need a survey without an item bank.
@@ -32,12 +48,18 @@ AGE_LABELS = ("15-34", "35-59", "60+")
 SEX_LABELS = ("female", "male")
 N_SAMPLE = 12_500
 SEED = 2025
-DEMO_RESPONDENTS = 3_000
+DEMO_RESPONDENTS = 2_000  # a wave
+EARLIER_YEAR = 2020  # the previous five-yearly wave
+WAVES = (EARLIER_YEAR, DEMO_YEAR)  # delivered in this order, so 2025's calibration is the latest
+IMPROVEMENT = (0.03, 0.15)  # range of the districts' true gain in mean θ, 2020 to 2025
 
 
 def delivered_campaign(*, year: int = DEMO_YEAR, code: str = DEMO_CODE, name_zh: str | None = None,
-                       name_en: str | None = None):
-    """The survey campaign of ``year`` on the booklet instrument ``code`` (created once)."""
+                       name_en: str | None = None, opens_at=None, closes_at=None):
+    """The survey campaign of ``year`` on the booklet instrument ``code`` (created once).
+
+    It ran from 120 to 30 days ago unless ``opens_at`` and ``closes_at`` say when.
+    """
     from assessment.models import Campaign
     from assessment.services import campaign_create
     from assessment.survey.simulation import instrument_ensure
@@ -50,18 +72,51 @@ def delivered_campaign(*, year: int = DEMO_YEAR, code: str = DEMO_CODE, name_zh:
             instrument=instrument, kind="five_yearly", audience="invited", year=year,
             name_zh=name_zh or f"{year}年市民终身学习素养调查(模拟)",
             name_en=name_en or f"{year} citizen lifelong-learning literacy survey (simulated)",
-            opens_at=now - timedelta(days=120), closes_at=now - timedelta(days=30),
+            opens_at=opens_at or now - timedelta(days=120),
+            closes_at=closes_at or now - timedelta(days=30),
         )
     return campaign
 
 
 def simulate_delivered(campaign, *, n_respondents: int = DEMO_RESPONDENTS, seed: int = SEED,
-                       stdout=None):
+                       truth_shift=None, stdout=None):
     """Deliver a simulated survey to ``campaign`` and freeze it (see the simulation module)."""
     from assessment.survey.simulation import survey_simulate
 
     return survey_simulate(campaign=campaign, n_respondents=n_respondents, seed=seed,
-                           stdout=stdout)
+                           truth_shift=truth_shift, stdout=stdout)
+
+
+def wave_improvements(district_codes: list[str]) -> dict[str, float]:
+    """Each district's true gain in mean ability (θ) from the 2020 wave to the 2025 one.
+
+    A seeded draw from ``IMPROVEMENT``: every district improves, some more than others.
+    At the demo's attainment cut a gain of 0.1 logit is about four points of rate.
+    """
+    rng = np.random.default_rng(EARLIER_YEAR)
+    gains = rng.uniform(*IMPROVEMENT, len(district_codes))
+    return {code: round(float(g), 3) for code, g in zip(district_codes, gains, strict=True)}
+
+
+def _wave_shift(year: int) -> dict[str, float] | None:
+    """The truth shift of wave ``year`` relative to the 2025 population (None for 2025)."""
+    if year == DEMO_YEAR:
+        return None
+    from learning_platform.districts.models import District
+
+    codes = list(District.objects.order_by("sort_order", "code").values_list("code", flat=True))
+    return {code: -gain for code, gain in wave_improvements(codes).items()}
+
+
+def _wave_campaign(year: int):
+    if year == DEMO_YEAR:
+        return delivered_campaign()
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    return delivered_campaign(year=year, opens_at=datetime(year, 9, 1, 9, tzinfo=shanghai),
+                              closes_at=datetime(year, 11, 30, 18, tzinfo=shanghai))
 
 
 def simulate_and_store(campaign, *, n_sample: int = N_SAMPLE, seed: int = SEED,
@@ -167,23 +222,31 @@ def _demo_reviewer():
     return user
 
 
-def load_demo(*, stdout) -> None:
-    from assessment.survey.models import RollUp, SurveyData
-
+def load_demo(*, stdout, n_respondents: int = DEMO_RESPONDENTS) -> None:
+    """Deliver and roll up every wave of ``WAVES`` that is not rolled up yet."""
     if not _bank_ready():
         stdout.write("  survey: the item bank has no published calibrated items: skipped "
                      "(load the item bank's demo first).")
         return
-    campaign = delivered_campaign()
+    for year in WAVES:
+        load_wave(year=year, stdout=stdout, n_respondents=n_respondents)
+
+
+def load_wave(*, year: int, stdout, n_respondents: int = DEMO_RESPONDENTS) -> None:
+    """Deliver the simulated wave of ``year``, run its jobs and publish its roll-up (once)."""
+    from assessment.survey.models import RollUp, SurveyData
+
+    campaign = _wave_campaign(year)
     if RollUp.objects.filter(campaign=campaign, published=True).exists():
-        stdout.write("  survey: the simulated five-yearly survey is already rolled up.")
+        stdout.write(f"  survey: the simulated {year} wave is already rolled up.")
         return
     t0 = time.perf_counter()
     data = SurveyData.objects.filter(campaign=campaign, source="delivery").first()
     if data is None:
-        sim = simulate_delivered(campaign, stdout=stdout)
-        stdout.write(f"  survey: delivered {sim.n_respondents} sessions of {sim.n_sampled} "
-                     f"invited persons ({sim.n_responses} responses) in "
+        sim = simulate_delivered(campaign, n_respondents=n_respondents,
+                                 truth_shift=_wave_shift(year), stdout=stdout)
+        stdout.write(f"  survey: {year} wave delivered {sim.n_respondents} sessions of "
+                     f"{sim.n_sampled} invited persons ({sim.n_responses} responses) in "
                      f"{sim.timings['total']:.0f} s")
         reference = sim.reference_parameters()
     else:  # a run that stopped after freezing: carry on with the jobs
@@ -192,8 +255,8 @@ def load_demo(*, stdout) -> None:
         reference = booklet_plan(booklets=campaign.instrument.settings["booklets"]
                                  ).reference_parameters()
     run_pipeline(campaign, reference=reference, stdout=stdout,
-                 name=f"{DEMO_YEAR}年区级素养汇总(模拟)")
-    stdout.write(f"  survey: demo roll-up published in {time.perf_counter() - t0:.0f} s")
+                 name=f"{year}年区级素养汇总(模拟)")
+    stdout.write(f"  survey: {year} roll-up published in {time.perf_counter() - t0:.0f} s")
 
 
 def _bank_ready() -> bool:

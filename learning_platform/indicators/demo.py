@@ -1,4 +1,13 @@
-"""Demo data: the framework loaded; 黄浦 with 2021 reviewed to the end and 2022 filled and submitted."""
+"""Demo data: the framework loaded and 黄浦's filings in the years the demo survey measured.
+
+黄浦 files 2020 (reviewed to the end: the annual district report is built on it), 2022 (the
+framework's data year, submitted and waiting for first review) and 2025 (a saved draft). The
+district's own figures grow a little from year to year (``YEAR_FACTORS``). The figures the
+platform supplies, 市民信息素养的达标率 and the satisfaction index, are never typed in here:
+the simulated five-yearly survey (``assessment.survey.demo``, waves 2020 and 2025) feeds
+them into each district's filing of the wave's year when its roll-up is published, so a
+filing shows exactly the published rate. 2022 falls between the waves and has none.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +21,7 @@ from learning_platform.districts.models import District
 from learning_platform.indicators import services
 from learning_platform.indicators.models import Status
 
-HUANGPU_2022 = {
+HUANGPU_2025 = {
     "resident_population_10k": "66.20", "population_60_plus_10k": "24.10", "community_colleges": "1",
     "community_schools": "10", "enterprises_above_size": "612",
     "special_budget": "1850", "total_special_budget": "46200",
@@ -40,6 +49,12 @@ HUANGPU_2022 = {
     "total_population_10k": "82.40", "subdistricts": "10", "ce_managers": "8",
     "community_operating_funding": "720",
 }
+# The 2025 figures scaled for the other filed years: the district's provision grows slowly.
+YEAR_FACTORS = {2020: Decimal("0.90"), 2022: Decimal("0.95"), 2025: Decimal("1")}
+APPROVED_YEAR, SUBMITTED_YEAR, DRAFT_YEAR = 2020, 2022, 2025
+# The text item the organisations app offers its register's summary for (in an open filing
+# whose text the district has not typed): the draft leaves it blank so the offer lands.
+REGISTER_TEXT_ITEM = "learning_teams_status"
 DETAILS = {"other_courses": "黄浦区工人文化宫 180门；区图书馆 130门",
            "senior_district_platform_users": "黄浦终身学习网 9100人",
            "district_platform_users": "黄浦终身学习网 36000人",
@@ -64,36 +79,34 @@ def load_demo(*, stdout) -> None:
     call_command("load_indicator_framework", stdout=stdout)
     from learning_platform.indicators.target_services import collection_window_set
 
-    for year in (2021, 2022):  # the spring after the data year, as attachment 3's platform runs
+    # the spring after the data year, as attachment 3's platform runs; the draft year has none yet
+    for year in (APPROVED_YEAR, SUBMITTED_YEAR):
         collection_window_set(year=year, opens_on=date(year + 1, 3, 1), closes_on=date(year + 1, 4, 28))
     huangpu = District.objects.filter(code="310101").first()
     users = {u.username: u for u in User.objects.filter(username__in=["statistician", "liaison", "head"])}
     if huangpu is None or len(users) < 3:
         stdout.write("indicators demo: 黄浦 or its statistician/liaison/head missing; framework only")
         return
-    earlier = services.submission_ensure(district=huangpu, year=2021)
-    if earlier.status in (Status.NOT_STARTED, Status.DRAFT):
-        check = services.entry_save(submission=earlier, user=users["statistician"],
-                                    data=_form(HUANGPU_2022, Decimal("0.92")), submit=True)
-        if check.errors:
-            stdout.write(f"indicators demo: 2021 not saved: {check.errors}")
+    for year in (APPROVED_YEAR, SUBMITTED_YEAR, DRAFT_YEAR):
+        submission = services.submission_ensure(district=huangpu, year=year)
+        if submission.status not in (Status.NOT_STARTED, Status.DRAFT) or (
+                year == DRAFT_YEAR and submission.status == Status.DRAFT):
+            continue
+        data = _form(HUANGPU_2025, YEAR_FACTORS[year])
+        if year == DRAFT_YEAR:  # left blank for the summary the learning-organisation register offers
+            data.pop(f"v_{REGISTER_TEXT_ITEM}")
+        check = services.entry_save(submission=submission, user=users["statistician"], data=data,
+                                    submit=year != DRAFT_YEAR)
+        if check.errors or (year != DRAFT_YEAR and check.unconfirmed):
+            stdout.write(f"indicators demo: {year} not saved: {check.errors or check.unconfirmed}")
             return
-        services.review_decide(submission=earlier, user=users["liaison"], approve=True, comment="数据完整，同意。")
-        services.review_decide(submission=earlier, user=users["head"], approve=True, comment="同意上报。")
-    current = services.submission_ensure(district=huangpu, year=2022)
-    if current.status in (Status.NOT_STARTED, Status.DRAFT):
-        check = services.entry_save(submission=current, user=users["statistician"], data=_form(HUANGPU_2022),
-                                    submit=True)
-        if check.errors or check.unconfirmed:
-            stdout.write(f"indicators demo: 2022 not submitted: {check.errors or check.unconfirmed}")
-            return
-    services.monitoring_value_feed(district_code="310101", year=2022, item_code="info_literacy_rate",
-                                   value=68.4, se=1.9, n=812, suppressed=False,
-                                   source="demo: 市民终身学习需求与能力监测中心 2022 roll-up")
-    services.monitoring_value_feed(district_code="310101", year=2022, item_code="service_satisfaction",
-                                   value=88.1, se=1.2, n=812, suppressed=False,
-                                   source="demo: 市民终身学习服务满意度问卷调查")
-    stdout.write("indicators demo: 黄浦 2021 reviewed, 2022 submitted for first review")
+        if year == APPROVED_YEAR:
+            services.review_decide(submission=submission, user=users["liaison"], approve=True,
+                                   comment="数据完整，同意。")
+            services.review_decide(submission=submission, user=users["head"], approve=True,
+                                   comment="同意上报。")
+    stdout.write(f"indicators demo: 黄浦 {APPROVED_YEAR} reviewed, {SUBMITTED_YEAR} submitted for first "
+                 f"review, {DRAFT_YEAR} saved as a draft; the survey supplies the attainment rates")
     from learning_platform.indicators.field_demo import load_field_demo
 
     load_field_demo(stdout=stdout)

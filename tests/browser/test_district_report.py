@@ -15,10 +15,10 @@ def test_officer_opens_their_section_and_its_pdf(page, live_server, districts, m
                                                  screenshot_dir, tmp_path):
     from cms.models import DistrictMonitoringReportPage
     from learning_platform.indicators import services
-    from learning_platform.indicators.demo import DETAILS, HUANGPU_2022
+    from learning_platform.indicators.demo import DETAILS, HUANGPU_2025
 
     call_command("load_indicator_framework", verbosity=0)
-    form = {f"v_{k}": v for k, v in HUANGPU_2022.items()} | {f"d_{k}": v for k, v in DETAILS.items()}
+    form = {f"v_{k}": v for k, v in HUANGPU_2025.items()} | {f"d_{k}": v for k, v in DETAILS.items()}
     for code, managers in (("310101", "8"), ("310104", "0")):
         district = next(d for d in districts if d.code == code)
         stat = make_user("district_statistician", district=district, username=f"s{code}")

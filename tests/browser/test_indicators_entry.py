@@ -9,7 +9,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_statistician_fills_and_submits(page, phone_page, live_server, districts, make_user, screenshot_dir):
-    from learning_platform.indicators.demo import DETAILS, HUANGPU_2022
+    from learning_platform.indicators.demo import DETAILS, HUANGPU_2025
     from learning_platform.indicators.models import ItemValue, Status, Submission
 
     call_command("load_indicator_framework", verbosity=0)
@@ -26,7 +26,7 @@ def test_statistician_fills_and_submits(page, phone_page, live_server, districts
     page.wait_for_selector("#v_resident_population_10k")
     assert page.locator("h2").first.inner_text() == "基础信息表"
 
-    for code, value in HUANGPU_2022.items():
+    for code, value in HUANGPU_2025.items():
         page.fill(f"#v_{code}", value)
     for code, value in DETAILS.items():
         page.fill(f"input[name=d_{code}]", value)

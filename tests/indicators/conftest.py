@@ -38,8 +38,8 @@ def staff(make_user, hp, xh):
 
 @pytest.fixture
 def full_form():
-    from learning_platform.indicators.demo import DETAILS, HUANGPU_2022
+    from learning_platform.indicators.demo import DETAILS, HUANGPU_2025
 
-    data = {f"v_{k}": v for k, v in HUANGPU_2022.items()}
+    data = {f"v_{k}": v for k, v in HUANGPU_2025.items()}
     data.update({f"d_{k}": v for k, v in DETAILS.items()})
     return data

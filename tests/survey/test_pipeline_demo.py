@@ -175,9 +175,9 @@ def test_delivered_survey_covers_true_district_rates_and_is_frozen(delivered):
     assert rollup.method["replicates"]["n"] == 80 and rollup.method["plausible_values"]["n"] == 10
     with pytest.raises(ValidationError):
         RollUpCell.objects.filter(rollup=rollup).first().save()
-    # the demo finds its survey rolled up and changes nothing
+    # the demo finds its 2025 wave rolled up and changes nothing
     out = io.StringIO()
-    demo.load_demo(stdout=out)
+    demo.load_wave(year=demo.DEMO_YEAR, stdout=out)
     assert "already" in out.getvalue()
     assert Job.objects.filter(status="finished").count() == 4
 

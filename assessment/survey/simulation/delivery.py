@@ -374,6 +374,16 @@ class SimulationResult:
                 f"n_respondents={self.n_respondents}, n_responses={self.n_responses})")
 
 
+def _shift_record(shift, district_codes: Sequence[str]) -> dict[str, float] | None:
+    """The shift as district code -> θ shift, for the frozen data's ``meta``."""
+    if shift is None:
+        return None
+    if isinstance(shift, Mapping):
+        return {c: float(shift.get(c, 0.0)) for c in district_codes}
+    values = np.broadcast_to(np.asarray(shift, dtype=float), (len(district_codes),))
+    return {c: float(v) for c, v in zip(district_codes, values, strict=True)}
+
+
 def _pick(p: np.ndarray, rng: np.random.Generator, n: int) -> np.ndarray:
     p = np.asarray(p, dtype=float)
     return rng.choice(p.size, size=n, p=p / p.sum())
@@ -386,6 +396,7 @@ def survey_simulate(
     seed: int = 2025,
     population_year: int | None = None,
     method: str = "equal",
+    truth_shift: float | Sequence[float] | Mapping[str, float] | None = None,
     stdout=None,
 ) -> SimulationResult:
     """Sample, invite, deliver and freeze a simulated survey of ``campaign``.
@@ -398,14 +409,25 @@ def survey_simulate(
     must be a survey campaign with a booklet instrument and no sample design or sessions
     yet. Everything is written in one
     transaction: a failure leaves the campaign as it was.
+
+    ``truth_shift`` moves the districts' true means after the population model is drawn
+    (θ units; one value, one per district in the districts' order, or a mapping from
+    district code: :meth:`TruthModel.shifted`). Another wave of the same population is
+    simulated with the same ``seed`` and the change between the waves as the shift: the
+    population model is drawn alike, and so are the invited persons, their background
+    and their chance draws (common random numbers), so the difference between the two
+    waves' roll-ups shows the change rather than two samples' noise.
     """
     with transaction.atomic():
         return _simulate(campaign=campaign, n_respondents=n_respondents, seed=seed,
-                         population_year=population_year, method=method, stdout=stdout)
+                         population_year=population_year, method=method,
+                         truth_shift=truth_shift, stdout=stdout)
 
 
 def _simulate(*, campaign: Campaign, n_respondents: int, seed: int,
-              population_year: int | None, method: str, stdout) -> SimulationResult:
+              population_year: int | None, method: str,
+              truth_shift: float | Sequence[float] | Mapping[str, float] | None,
+              stdout) -> SimulationResult:
     from assessment.survey.services import design_create, invitations_issue
 
     t_all, cpu_all = time.perf_counter(), time.process_time()
@@ -450,6 +472,11 @@ def _simulate(*, campaign: Campaign, n_respondents: int, seed: int,
                           .values_list("code", flat=True))
     district_pk = dict(District.objects.values_list("code", "pk"))
     truth = TruthModel.draw(district_codes, rng=rng)
+    if truth_shift is not None:
+        try:
+            truth = truth.shifted(truth_shift)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError({"truth_shift": str(exc)}) from exc
     keys = [k.split("|") for k, _code in codes]
     n = len(keys)
     district = np.array([district_codes.index(k[0]) for k in keys])
@@ -593,6 +620,7 @@ def _simulate(*, campaign: Campaign, n_respondents: int, seed: int,
         meta={"simulation": {
             "n_respondents_target": n_respondents, "n_sampled": n, "n_respondents": n_resp,
             "seed": seed, "district_codes": district_codes, "truth_model": truth.to_dict(),
+            "truth_shift": _shift_record(truth_shift, district_codes),
             "truth_theta_domains": list(truth.domains), "needs_generator": needs_source,
             "parameter_set_id": plan.parameter_set_id, "timings": timings,
         }},

@@ -12,7 +12,7 @@ precision bar is stated in.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -78,6 +78,32 @@ class TruthModel:
         means = common[:, None] + rng.normal(0.0, 0.1, (n_d, n_k))
         return cls(tuple(district_codes), tuple(domains),
                    tuple(tuple(round(float(v), 4) for v in row) for row in means))
+
+    def shifted(self, by: float | Sequence[float] | Mapping[str, float]) -> TruthModel:
+        """The same population with every district's true means moved by ``by`` (θ units).
+
+        ``by`` is one shift for all districts, one per district (in ``district_codes``
+        order) or a mapping from district code to shift (districts it leaves out keep
+        their means); every domain of a district moves alike. An earlier or later wave of
+        a survey is the same population model shifted by the change between the waves.
+        """
+        n_d = len(self.district_codes)
+        if isinstance(by, Mapping):
+            unknown = sorted(set(by) - set(self.district_codes))
+            if unknown:
+                raise ValueError(f"shift: unknown district code(s) {unknown}")
+            shift = np.array([float(by.get(c, 0.0)) for c in self.district_codes])
+        else:
+            shift = np.broadcast_to(np.asarray(by, dtype=float), (n_d,)) if np.ndim(by) == 0 \
+                else np.asarray(by, dtype=float)
+            if shift.shape != (n_d,):
+                raise ValueError(f"shift: expected one value or {n_d} (one per district), "
+                                 f"got {shift.size}")
+        if not np.all(np.isfinite(shift)):
+            raise ValueError("shift: every district's shift must be a finite number")
+        means = np.asarray(self.district_means, dtype=float) + shift[:, None]
+        return replace(self, district_means=tuple(
+            tuple(round(float(v), 4) for v in row) for row in means))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
