@@ -178,8 +178,6 @@ def load_demo(*, stdout=None) -> None:
     author = users.filter(username="author").first()
     researcher = users.filter(username="researcher").first() or users.filter(
         is_superuser=True).first()
-    publisher = users.filter(username="reviewer").first() or users.filter(
-        is_superuser=True).first()
     specs = demo_item_specs()
     created = 0
     existing = set(Item.objects.values_list("code", flat=True))
@@ -187,7 +185,7 @@ def load_demo(*, stdout=None) -> None:
         if spec["code"] in existing:
             continue
         kwargs = {k: v for k, v in spec.items() if not k.startswith("_")}
-        item_create_published(user=author, publisher=publisher, **kwargs)
+        item_create_published(user=author, **kwargs)
         created += 1
     ids = dict(Item.objects.filter(code__in=[s["code"] for s in specs])
                .values_list("code", "pk"))

@@ -189,6 +189,33 @@ register_snippet(ParameterSetViewSet)
 register_snippet(DomainViewSet)
 
 
+@hooks.register("construct_snippet_action_menu")
+def hide_item_publish(menu_items, request, context):
+    """Items are published by the review's last approval, never by the editor's button."""
+    if context.get("model") is Item:
+        menu_items[:] = [m for m in menu_items if m.name != "action-publish"]
+
+
+@hooks.register("before_publish")
+def refuse_unreviewed_item_publish(request, instance):
+    """A direct publish request (a crafted POST) keeps the draft and names the pending step."""
+    if not isinstance(instance, Item):
+        return None
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import redirect
+
+    from .workflows import review_publish_check
+
+    try:
+        review_publish_check(item=instance, revision=instance.get_latest_revision(),
+                             user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("wagtailsnippets_itembank_item:edit", instance.pk)
+    return None
+
+
 @hooks.register("register_admin_urls")
 def register_admin_urls():
     return [
