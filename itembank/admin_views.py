@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from .charts import curves_svg, wright_map_svg
 from .models import Domain, Item, ItemParameter, ItemParameterSet, ReviewStatus
 from .payloads import build_payload
+from .workflows import review_progress
 from .selectors import (
     KEY_BALANCE_ALPHA,
     active_parameters,
@@ -57,6 +58,7 @@ def item_detail(request, pk):
         "item": item, "payload": payload, "curve": curve, "stats": stats,
         "history": [_history_display(row) for row in parameter_history(item.pk)],
         "revision": revision,
+        "review": review_progress(item),
         "page_title": item.code,
     })
 

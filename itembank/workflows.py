@@ -185,8 +185,10 @@ def review_publish_check(*, item: Item, revision, user) -> None:
     if pending:
         raise _refuse(item, _("review step “%(step)s” is not done yet (every step must "
                               "approve it first).") % {"step": step_label(pending[0])})
+    # the revision the first step reviewed, or one made while the steps reviewed it
+    first_reviewed = min(ts.revision_id for ts in done.values())
     last_approval = max(ts.finished_at for ts in done.values())
-    if not approved.created_at <= revision.created_at <= last_approval:
+    if revision.pk < first_reviewed or revision.created_at > last_approval:
         raise _refuse(item, _("this version has not been through the review. Submit it for "
                               "review; the last review step publishes it."))
 
