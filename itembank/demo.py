@@ -199,6 +199,10 @@ def load_demo(*, stdout=None) -> None:
     if not ItemParameterSet.objects.filter(is_active=True).exists():
         parameter_set_activate(parameter_set=pset, approved_by=researcher,
                                comment="演示参数集 demo activation")
+    from .demo_review import review_demo_ensure
+
+    in_review = review_demo_ensure()  # one item waiting at each review step
     if stdout is not None:
         stdout.write(f"itembank: {created} demo items created, {len(ids)} in the bank; "
-                     f"parameter set #{pset.pk} ({'active' if pset.is_active else 'inactive'})\n")
+                     f"parameter set #{pset.pk} ({'active' if pset.is_active else 'inactive'}); "
+                     f"{in_review} items put under review\n")

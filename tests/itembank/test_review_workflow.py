@@ -218,11 +218,12 @@ def test_each_steps_reviewer_sees_the_approval_actions_in_the_editor(make_item, 
     client.force_login(people["fairness"])
     html = client.get(f"/admin/snippets/itembank/item/edit/{item.pk}/",
                       HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert "workflow-action-approve" in html or "approve" in html
+    action = f"/item/workflow/collect_action_data/{item.pk}/"
+    assert action + "approve/" in html and action + "reject/" in html  # with a comment
     assert 'name="action-publish"' not in html
-    client.force_login(people["content"])
+    client.force_login(people["content"])                  # step 1 is done: not theirs now
     html = client.get(f"/admin/snippets/itembank/item/edit/{item.pk}/").content.decode()
-    assert "/workflow/action/approve/" not in html
+    assert action not in html
 
 
 # -- rejection returns it to the author ----------------------------------------------------
@@ -271,3 +272,30 @@ def test_the_item_detail_page_shows_each_step_in_chinese(make_item, people, clie
 def test_review_steps_are_declared_for_every_reviewer_role():
     assert [s.task_name for s in REVIEW_STEPS] == STEP_NAMES
     assert len({s.role for s in REVIEW_STEPS}) == 3
+
+
+# -- the demo --------------------------------------------------------------------------------
+
+
+def test_the_demo_has_an_item_waiting_at_each_step_and_one_sent_back(domains, make_user):
+    from learning_platform.accounts.services import roles_sync
+
+    from itembank.demo_review import review_demo_ensure
+
+    roles_sync()
+    for username, role in [("author", "item_author"), ("reviewer", "item_reviewer"),
+                           ("fairness", "item_fairness_reviewer"),
+                           ("psychometrician", "item_psychometric_reviewer")]:
+        make_user(role, username=username)
+    assert review_demo_ensure() == 4
+    assert review_demo_ensure() == 0                        # a second run changes nothing
+    waiting = {}
+    for item in Item.objects.filter(code__startswith="INFO-REVIEW-").order_by("code"):
+        state = WorkflowState.objects.get(object_id=str(item.pk))
+        waiting[item.code] = (state.status, state.current_task_state.task.name, item.live)
+    assert waiting == {
+        "INFO-REVIEW-001": ("in_progress", "内容审核", False),
+        "INFO-REVIEW-002": ("in_progress", "语言与公平性审核", False),
+        "INFO-REVIEW-003": ("in_progress", "测量学审核", False),
+        "INFO-REVIEW-004": ("needs_changes", "语言与公平性审核", False),
+    }
