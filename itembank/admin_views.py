@@ -19,7 +19,6 @@ from django.views.decorators.http import require_POST
 from .charts import curves_svg, wright_map_svg
 from .models import Domain, Item, ItemParameter, ItemParameterSet, ReviewStatus
 from .payloads import build_payload
-from .workflows import review_progress
 from .selectors import (
     KEY_BALANCE_ALPHA,
     active_parameters,
@@ -27,6 +26,7 @@ from .selectors import (
     parameter_history,
     parameters_to_arrays,
 )
+from .workflows import review_progress
 
 BANDS = [(-np.inf, -1.5), (-1.5, -0.5), (-0.5, 0.5), (0.5, 1.5), (1.5, np.inf)]
 BAND_LABELS = ["< -1.5", "-1.5 – -0.5", "-0.5 – 0.5", "0.5 – 1.5", "≥ 1.5"]

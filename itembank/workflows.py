@@ -65,7 +65,12 @@ def review_workflow_ensure():
     """
     from django.contrib.auth.models import Group
     from django.contrib.contenttypes.models import ContentType
-    from wagtail.models import GroupApprovalTask, Workflow, WorkflowContentType, WorkflowTask
+    from wagtail.models import (
+        GroupApprovalTask,
+        Workflow,
+        WorkflowContentType,
+        WorkflowTask,
+    )
 
     from .models import Item
 

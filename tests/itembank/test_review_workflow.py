@@ -278,9 +278,8 @@ def test_review_steps_are_declared_for_every_reviewer_role():
 
 
 def test_the_demo_has_an_item_waiting_at_each_step_and_one_sent_back(domains, make_user):
-    from learning_platform.accounts.services import roles_sync
-
     from itembank.demo_review import review_demo_ensure
+    from learning_platform.accounts.services import roles_sync
 
     roles_sync()
     for username, role in [("author", "item_author"), ("reviewer", "item_reviewer"),
