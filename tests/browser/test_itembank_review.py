@@ -54,9 +54,9 @@ def test_a_reviewer_approves_their_step_with_a_comment(live_server, page, make_u
         page.get_by_role("button", name="更多动作").click()
     approve.click()
     page.locator(".modal textarea[name=comment]").fill("用语通俗，无地域或年龄偏向。")
-    page.locator(".modal button[type=submit]").click()
+    with page.expect_navigation():
+        page.locator(".modal button[type=submit]").click()
     page.wait_for_load_state("load")
-    page.screenshot(path=str(screenshot_dir / "itembank-review-step.png"), full_page=True)
 
     # then the step is approved with the comment, the item waits at the psychometric review
     done = TaskState.objects.get(task__name="语言与公平性审核", revision__object_id=str(item.pk))
@@ -72,3 +72,4 @@ def test_a_reviewer_approves_their_step_with_a_comment(live_server, page, make_u
     rows = page.locator("table.review-steps tbody tr")
     assert rows.count() == 3
     assert "用语通俗" in rows.nth(1).inner_text()
+    page.screenshot(path=str(screenshot_dir / "itembank-review-progress.png"), full_page=True)
