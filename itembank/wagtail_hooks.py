@@ -18,6 +18,7 @@ from wagtail.admin.ui.tables import (
     UserColumn,
 )
 from wagtail.models import Revision, WorkflowState
+from wagtail.snippets.action_menu import ActionMenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
@@ -189,11 +190,26 @@ register_snippet(ParameterSetViewSet)
 register_snippet(DomainViewSet)
 
 
+class ReviewEvidenceMenuItem(ActionMenuItem):
+    """A link from the editor to what the psychometric review reads: curves and statistics."""
+
+    name = "action-review-evidence"
+    label = _("Curves and statistics")
+    icon_name = "view"
+
+    def get_url(self, parent_context):
+        return reverse("itembank_admin:item_detail", args=[parent_context["instance"].pk])
+
+
 @hooks.register("construct_snippet_action_menu")
-def hide_item_publish(menu_items, request, context):
-    """Items are published by the review's last approval, never by the editor's button."""
-    if context.get("model") is Item:
-        menu_items[:] = [m for m in menu_items if m.name != "action-publish"]
+def item_review_action_menu(menu_items, request, context):
+    """Items are published by the review's last approval, never by the editor's button; the
+    editor links the item's curves and statistics for the review."""
+    if context.get("model") is not Item:
+        return
+    menu_items[:] = [m for m in menu_items if m.name != "action-publish"]
+    if context.get("view") == "edit" and context.get("instance") is not None:
+        menu_items.append(ReviewEvidenceMenuItem(order=900))
 
 
 @hooks.register("before_publish")

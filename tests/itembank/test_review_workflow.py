@@ -158,11 +158,14 @@ def test_publishing_is_refused_by_every_route_until_every_step_is_done(make_item
     assert item.pk not in selectors.deliverable_item_ids()
 
 
-def test_the_api_has_no_route_that_publishes_or_changes_items(client):
+def test_the_api_has_no_route_that_publishes_items(client):
+    """Items change through the API only by imports, which save drafts; none publishes."""
     schema = client.get("/api/v1/openapi.json").json()
     item_routes = {(method, path) for path, ops in schema["paths"].items()
                    for method in ops if "/itembank/items" in path}
-    assert item_routes == {("get", "/api/v1/itembank/items/export")}
+    assert ("get", "/api/v1/itembank/items/export") in item_routes
+    writes = {(m, p) for m, p in item_routes if m != "get"}
+    assert all("import" in p for _m, p in writes), writes
 
 
 def test_after_all_three_approvals_the_item_is_live_with_every_comment(make_item, people):
@@ -298,3 +301,13 @@ def test_the_demo_has_an_item_waiting_at_each_step_and_one_sent_back(domains, ma
         "INFO-REVIEW-003": ("in_progress", "测量学审核", False),
         "INFO-REVIEW-004": ("needs_changes", "语言与公平性审核", False),
     }
+
+
+def test_the_editor_links_the_psychometric_reviewer_to_curves_and_statistics(make_item, people,
+                                                                             client):
+    item = _item_at_step(make_item, people, 2)
+    client.force_login(people["psychometric"])
+    html = client.get(f"/admin/snippets/itembank/item/edit/{item.pk}/",
+                      HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f'href="/admin/itembank/item/{item.pk}/"' in html and "曲线与统计量" in html
+    assert "批准 和发布" in html                              # the last step publishes
