@@ -27,6 +27,7 @@ from .selectors import (
     parameters_to_arrays,
 )
 from .taxonomies import blueprint_reference_coverage, group_by_choices, item_groups
+from .workflows import review_progress
 
 BANDS = [(-np.inf, -1.5), (-1.5, -0.5), (-0.5, 0.5), (0.5, 1.5), (1.5, np.inf)]
 BAND_LABELS = ["< -1.5", "-1.5 – -0.5", "-0.5 – 0.5", "0.5 – 1.5", "≥ 1.5"]
@@ -58,6 +59,7 @@ def item_detail(request, pk):
         "item": item, "payload": payload, "curve": curve, "stats": stats,
         "history": [_history_display(row) for row in parameter_history(item.pk)],
         "revision": revision,
+        "review": review_progress(item),
         "page_title": item.code,
     })
 

@@ -182,8 +182,6 @@ def load_demo(*, stdout=None) -> None:
     author = users.filter(username="author").first()
     researcher = users.filter(username="researcher").first() or users.filter(
         is_superuser=True).first()
-    publisher = users.filter(username="reviewer").first() or users.filter(
-        is_superuser=True).first()
     specs = demo_item_specs()
     created = 0
     existing = set(Item.objects.values_list("code", flat=True))
@@ -191,7 +189,7 @@ def load_demo(*, stdout=None) -> None:
         if spec["code"] in existing:
             continue
         kwargs = {k: v for k, v in spec.items() if not k.startswith("_")}
-        item_create_published(user=author, publisher=publisher, **kwargs)
+        item_create_published(user=author, **kwargs)
         created += 1
     ids = dict(Item.objects.filter(code__in=[s["code"] for s in specs])
                .values_list("code", "pk"))
@@ -205,6 +203,10 @@ def load_demo(*, stdout=None) -> None:
     if not ItemParameterSet.objects.filter(is_active=True).exists():
         parameter_set_activate(parameter_set=pset, approved_by=researcher,
                                comment="演示参数集 demo activation")
+    from .demo_review import review_demo_ensure
+
+    in_review = review_demo_ensure()  # one item waiting at each review step
     if stdout is not None:
         stdout.write(f"itembank: {created} demo items created, {len(ids)} in the bank; "
-                     f"parameter set #{pset.pk} ({'active' if pset.is_active else 'inactive'})\n")
+                     f"parameter set #{pset.pk} ({'active' if pset.is_active else 'inactive'}); "
+                     f"{in_review} items put under review\n")

@@ -321,6 +321,14 @@ class Item(
         context["item"] = self
         return context
 
+    # -- review ------------------------------------------------------------------------
+    def publish(self, revision, user=None, **kwargs):
+        """Publish only what the review let through (see ``itembank.workflows``)."""
+        from .workflows import review_publish_check
+
+        review_publish_check(item=self, revision=revision, user=user)
+        return super().publish(revision, user=user, **kwargs)
+
     # -- validation --------------------------------------------------------------------
     def clean(self) -> None:
         super().clean()

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +27,12 @@ from .models import (
     ReviewStatus,
 )
 from .payloads import validate_item
+from .workflows import (  # review_workflow_ensure is re-exported for the demo and tests
+    REVIEW_WORKFLOW_NAME,  # noqa: F401
+    review_active_state,
+    review_workflow_ensure,
+    step_label,
+)
 
 ITEM_FIELDS = ("kind", "scoring", "stem", "stem_en", "instructions", "instructions_en",
                "language", "target_population", "estimated_seconds", "author_note",
@@ -91,7 +97,14 @@ def item_save_draft(*, item: Item | None = None, code: str | None = None,
 
 @transaction.atomic
 def item_publish(*, item: Item, user=None) -> Item:
-    """Publish the item's latest revision (outside a workflow: administrators, imports)."""
+    """Publish the item's latest revision.
+
+    Items reach citizens through the review workflow, whose last step publishes them;
+    this is the route for code that seeds a bank outside it (demo, fixtures, benchmarks:
+    ``user=None``). Refused, naming the step, while the item is under review or sent back,
+    and for a person publishing a version the review has not approved
+    (``workflows.review_publish_check``).
+    """
     revision = item.latest_revision or item.save_revision(user=user)
     obj = revision.as_object()
     validate_item(obj, list(obj.options.all()))
@@ -100,14 +113,56 @@ def item_publish(*, item: Item, user=None) -> Item:
     return item
 
 
-def item_create_published(*, user=None, publisher=None, **kwargs: Any) -> Item:
-    """Save a draft as ``user`` and publish it as ``publisher`` (default: the same user).
-
-    Authors may not publish, so a demo or import that records the author passes a
-    reviewer or administrator as the publisher.
-    """
+def item_create_published(*, user=None, **kwargs: Any) -> Item:
+    """Seed the bank: save a draft as its author ``user`` and publish it outside the review."""
     item = item_save_draft(user=user, **kwargs)
-    return item_publish(item=item, user=publisher if publisher is not None else user)
+    return item_publish(item=item, user=None)
+
+
+# -- review ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def item_review_submit(*, item: Item, user) -> Item:
+    """Submit the item's latest revision to the review, or resubmit it after changes."""
+    from wagtail.models import WorkflowState
+
+    state = review_active_state(item)
+    if state is not None and state.status == WorkflowState.STATUS_IN_PROGRESS:
+        raise ValidationError({"review": _("%(code)s is already under review (at “%(step)s”).")
+                               % {"code": item.code,
+                                  "step": step_label(state.current_task_state.task.name)}})
+    if state is not None:
+        state.resume(user=user)
+    else:
+        review_workflow_ensure().start(item, user)
+    item.refresh_from_db()
+    return item
+
+
+@transaction.atomic
+def item_review_decide(*, item: Item, user, approve: bool, comment: str = "") -> Item:
+    """Approve the item's current review step, or send it back to the author with a comment.
+
+    Only the step's own role (or a superuser) may decide it; the last approval publishes.
+    """
+    from wagtail.models import WorkflowState
+
+    state = review_active_state(item)
+    if state is None or state.status != WorkflowState.STATUS_IN_PROGRESS:
+        raise ValidationError({"review": _("%(code)s is not waiting for a review step.")
+                               % {"code": item.code}})
+    task_state = state.current_task_state
+    task = task_state.task.specific
+    action = "approve" if approve else "reject"
+    if action not in {name for name, _label, _data in task.get_actions(item, user)}:
+        raise PermissionDenied(_("Only the reviewers of “%(step)s” may decide this step.")
+                               % {"step": step_label(task.name)})
+    comment = (comment or "").strip()
+    if not approve and not comment:
+        raise ValidationError({"comment": _("Say what the author should change.")})
+    task.on_action(task_state, user, action, comment=comment)
+    item.refresh_from_db()
+    return item
 
 
 def item_statistics_update(*, item_id: int, scores, rest_scores, seconds, omitted
@@ -409,38 +464,6 @@ def cut_score_set_from_levels(*, domain: Domain, set_by: str, scale: str,
     row.status, row.reviewed_at = ReviewStatus.APPROVED, timezone.now()
     row.save(update_fields=["status", "reviewed_at"])
     return cut_score_set_activate(cut_score_set=row, activated_by=None)
-
-
-REVIEW_WORKFLOW_NAME = "条目审核 Item review"
-
-
-def review_workflow_ensure():
-    """The item review workflow (one approval task for the item reviewers), assigned to Item."""
-    from django.contrib.auth.models import Group
-    from django.contrib.contenttypes.models import ContentType
-    from wagtail.models import (
-        GroupApprovalTask,
-        Workflow,
-        WorkflowContentType,
-        WorkflowTask,
-    )
-
-    from learning_platform.accounts.roles import Role
-
-    ct = ContentType.objects.get_for_model(Item)
-    existing = WorkflowContentType.objects.filter(content_type=ct).select_related("workflow")
-    if existing.exists():
-        return existing.first().workflow
-    workflow, _c = Workflow.objects.get_or_create(name=REVIEW_WORKFLOW_NAME)
-    task = GroupApprovalTask.objects.filter(name="审题 Reviewer approval").first()
-    if task is None:
-        task = GroupApprovalTask.objects.create(name="审题 Reviewer approval")
-        group, _c = Group.objects.get_or_create(name=Role.ITEM_REVIEWER)
-        task.groups.set([group])
-    if not WorkflowTask.objects.filter(workflow=workflow).exists():
-        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
-    WorkflowContentType.objects.create(content_type=ct, workflow=workflow)
-    return workflow
 
 
 # -- fixed-form assembly ---------------------------------------------------------------

@@ -20,8 +20,9 @@ def strand_domains_ensure() -> None:
 
 
 @transaction.atomic
-def strand_items_ensure(*, author=None, publisher=None) -> int:
-    """Publish every strand item the bank does not hold yet; return how many were created."""
+def strand_items_ensure(*, author=None) -> int:
+    """Seed every strand item the bank does not hold yet (published outside the review);
+    return how many were created."""
     from .services import item_create_published, review_workflow_ensure
 
     strand_domains_ensure()
@@ -31,6 +32,6 @@ def strand_items_ensure(*, author=None, publisher=None) -> int:
     for spec in strand_item_specs():
         if spec["code"] in existing:
             continue
-        item_create_published(user=author, publisher=publisher, **spec)
+        item_create_published(user=author, **spec)
         created += 1
     return created

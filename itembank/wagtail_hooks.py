@@ -20,6 +20,7 @@ from wagtail.admin.ui.tables import (
     UserColumn,
 )
 from wagtail.models import Revision, WorkflowState
+from wagtail.snippets.action_menu import ActionMenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
@@ -196,6 +197,48 @@ register_snippet(ItemViewSet)
 register_snippet(BlueprintViewSet)
 register_snippet(ParameterSetViewSet)
 register_snippet(DomainViewSet)
+
+
+class ReviewEvidenceMenuItem(ActionMenuItem):
+    """A link from the editor to what the psychometric review reads: curves and statistics."""
+
+    name = "action-review-evidence"
+    label = _("Curves and statistics")
+    icon_name = "view"
+
+    def get_url(self, parent_context):
+        return reverse("itembank_admin:item_detail", args=[parent_context["instance"].pk])
+
+
+@hooks.register("construct_snippet_action_menu")
+def item_review_action_menu(menu_items, request, context):
+    """Items are published by the review's last approval, never by the editor's button; the
+    editor links the item's curves and statistics for the review."""
+    if context.get("model") is not Item:
+        return
+    menu_items[:] = [m for m in menu_items if m.name != "action-publish"]
+    if context.get("view") == "edit" and context.get("instance") is not None:
+        menu_items.append(ReviewEvidenceMenuItem(order=900))
+
+
+@hooks.register("before_publish")
+def refuse_unreviewed_item_publish(request, instance):
+    """A direct publish request (a crafted POST) keeps the draft and names the pending step."""
+    if not isinstance(instance, Item):
+        return None
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import redirect
+
+    from .workflows import review_publish_check
+
+    try:
+        review_publish_check(item=instance, revision=instance.get_latest_revision(),
+                             user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("wagtailsnippets_itembank_item:edit", instance.pk)
+    return None
 
 
 @hooks.register("register_admin_urls")

@@ -244,6 +244,8 @@ if env_bool("BEHIND_TLS_PROXY", default=False):
 WAGTAIL_SITE_NAME = "市民终身学习监测平台"
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
 WAGTAIL_I18N_ENABLED = False
+# Items: the last review step publishes without a publish permission of its own.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "itembank.workflows.publish_reviewed_item"
 WAGTAIL_CONTENT_LANGUAGES = [("zh-hans", "简体中文")]
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "csv", "zip", "png", "jpg", "jpeg"]

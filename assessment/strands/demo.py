@@ -97,8 +97,7 @@ def load_demo(*, stdout) -> None:
     from itembank.strands import strand_items_ensure
 
     users = get_user_model().objects
-    created = strand_items_ensure(author=users.filter(username="author").first(),
-                                  publisher=users.filter(username="reviewer").first())
+    created = strand_items_ensure(author=users.filter(username="author").first())
     instruments = strand_instruments_ensure()
     for instrument in instruments.values():
         _campaign(instrument, kind="practice", year=None,

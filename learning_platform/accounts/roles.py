@@ -9,7 +9,10 @@ from django.utils.translation import gettext_lazy as _
 class Role(models.TextChoices):
     CITIZEN = "citizen", _("Citizen")
     ITEM_AUTHOR = "item_author", _("Item author")
-    ITEM_REVIEWER = "item_reviewer", _("Item reviewer")
+    # The item review workflow's three steps, one role each (itembank.workflows).
+    ITEM_REVIEWER = "item_reviewer", _("Content reviewer")
+    ITEM_FAIRNESS_REVIEWER = "item_fairness_reviewer", _("Language and fairness reviewer")
+    ITEM_PSYCHOMETRIC_REVIEWER = "item_psychometric_reviewer", _("Psychometric reviewer")
     RESEARCHER = "researcher", _("Researcher")
     DISTRICT_OFFICER = "district_officer", _("District officer")
     DISTRICT_STATISTICIAN = "district_statistician", _("District statistician")
@@ -33,7 +36,8 @@ DISTRICT_ROLES = frozenset(
 
 # Roles that work in the Wagtail admin.
 ADMIN_ROLES = frozenset(
-    {Role.ITEM_AUTHOR, Role.ITEM_REVIEWER, Role.RESEARCHER, Role.ADMINISTRATOR}
+    {Role.ITEM_AUTHOR, Role.ITEM_REVIEWER, Role.ITEM_FAIRNESS_REVIEWER,
+     Role.ITEM_PSYCHOMETRIC_REVIEWER, Role.RESEARCHER, Role.ADMINISTRATOR}
 )
 
 # The administrator group holds every permission; this marker says so.
@@ -46,6 +50,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CITIZEN: [],
     Role.ITEM_AUTHOR: ["wagtailadmin.access_admin"],
     Role.ITEM_REVIEWER: ["wagtailadmin.access_admin"],
+    Role.ITEM_FAIRNESS_REVIEWER: ["wagtailadmin.access_admin"],
+    Role.ITEM_PSYCHOMETRIC_REVIEWER: ["wagtailadmin.access_admin"],
     Role.RESEARCHER: [
         "wagtailadmin.access_admin",
         "districts.view_district",

@@ -15,7 +15,8 @@ from wagtail.test.utils.form_data import querydict_from_html
 
 from itembank import selectors
 from itembank.models import Item
-from itembank.services import item_publish, item_save_draft
+from itembank.services import item_review_decide, item_review_submit, item_save_draft
+from learning_platform.accounts.services import roles_sync
 
 pytestmark = pytest.mark.django_db
 
@@ -201,7 +202,10 @@ def test_scheduled_item_is_delivered_only_after_publish_scheduled(make_item, mak
     item.go_live_at = go_live
     item.save()
     revision = item.save_revision()
-    item_publish(item=item, user=make_user("item_reviewer"))   # approve: scheduled
+    roles_sync()
+    item_review_submit(item=item, user=make_user("item_author"))
+    for role in ("item_reviewer", "item_fairness_reviewer", "item_psychometric_reviewer"):
+        item_review_decide(item=item, user=make_user(role), approve=True)  # last: scheduled
     item.refresh_from_db()
     revision.refresh_from_db()
     assert not item.live and revision.approved_go_live_at is not None

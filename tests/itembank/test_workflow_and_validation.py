@@ -1,4 +1,5 @@
-"""Review workflow (author submits, reviewer approves or rejects) and per-kind validation."""
+"""Review workflow (author submits; content, language/fairness and psychometric reviewers
+approve in turn or send it back) and per-kind validation."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ from django.utils import translation
 
 from itembank import selectors
 from itembank.models import Item
-from itembank.services import item_save_draft, review_workflow_ensure
+from itembank.services import (
+    item_review_decide,
+    item_review_submit,
+    item_save_draft,
+    review_workflow_ensure,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -18,24 +24,25 @@ def people(make_user):
     from learning_platform.accounts.services import roles_sync
 
     roles_sync()
-    return make_user("item_author"), make_user("item_reviewer")
+    review_workflow_ensure()
+    return (make_user("item_author"), make_user("item_reviewer"),
+            make_user("item_fairness_reviewer"), make_user("item_psychometric_reviewer"))
 
 
-def _submit(item, author):
-    workflow = review_workflow_ensure()
-    workflow.start(item, author)
-    item.refresh_from_db()
-    return item.current_workflow_task_state
+def _approve_all(item, reviewers, comments=("内容准确", "语言无歧义", "难度合适")):
+    for reviewer, comment in zip(reviewers, comments, strict=True):
+        item_review_decide(item=item, user=reviewer, approve=True, comment=comment)
 
 
-def test_approval_publishes_the_submitted_revision(make_item, people):
-    author, reviewer = people
+def test_approval_of_every_step_publishes_the_submitted_revision(make_item, people):
+    author, *reviewers = people
     item = make_item(publish=False)
-    task_state = _submit(item, author)
-    assert task_state is not None
+    item_review_submit(item=item, user=author)
+    task_state = item.current_workflow_task_state
+    assert task_state is not None and task_state.task.name == "内容审核"
     assert item.pk not in selectors.deliverable_item_ids()        # in review: not delivered
-    assert task_state.task.specific.user_can_access_editor(item, reviewer)
-    task_state.task.specific.on_action(task_state, reviewer, "approve", comment="内容准确")
+    assert task_state.task.specific.user_can_access_editor(item, reviewers[0])
+    _approve_all(item, reviewers)
     item.refresh_from_db()
     assert item.live and item.live_revision_id == task_state.revision_id
     assert item.pk in selectors.deliverable_item_ids()
@@ -45,11 +52,12 @@ def test_approval_publishes_the_submitted_revision(make_item, people):
 
 
 def test_rejection_keeps_the_item_undelivered_and_records_the_comment(make_item, people):
-    author, reviewer = people
+    author, content, *_rest = people
     item = make_item(publish=False)
-    task_state = _submit(item, author)
-    task_state.task.specific.on_action(task_state, reviewer, "reject",
-                                       comment="选项B也可能正确，请修改")
+    item_review_submit(item=item, user=author)
+    task_state = item.current_workflow_task_state
+    item_review_decide(item=item, user=content, approve=False,
+                       comment="选项B也可能正确，请修改")
     item.refresh_from_db()
     assert not item.live
     task_state.refresh_from_db()
@@ -59,20 +67,22 @@ def test_rejection_keeps_the_item_undelivered_and_records_the_comment(make_item,
         selectors.items_for_delivery([item.pk])
 
 
-def test_an_author_cannot_publish_but_a_reviewer_can(people):
-    author, reviewer = people
+def test_an_author_cannot_publish_and_no_reviewer_publishes_outside_the_review(people):
+    author, *reviewers = people
     assert author.has_perm("itembank.change_item")
     assert not author.has_perm("itembank.publish_item")
-    assert reviewer.has_perm("itembank.publish_item")
+    for reviewer in reviewers:
+        assert reviewer.has_perm("itembank.change_item")
+        assert not reviewer.has_perm("itembank.publish_item")
 
 
 def test_approved_change_to_a_live_item_replaces_the_delivered_revision(make_item, people):
-    author, reviewer = people
+    author, *reviewers = people
     item = make_item(stem="<p>第一版</p>")
     item_save_draft(item=item, stem="<p>第二版</p>")
     assert "第一版" in selectors.items_for_delivery([item.pk])[0].payload["stem_html"]
-    task_state = _submit(item, author)
-    task_state.task.specific.on_action(task_state, reviewer, "approve", comment="")
+    item_review_submit(item=item, user=author)
+    _approve_all(item, reviewers)
     assert "第二版" in selectors.items_for_delivery([item.pk])[0].payload["stem_html"]
 
 

@@ -18,6 +18,8 @@ MATRIX = {
     Role.CITIZEN: (False, False, False),
     Role.ITEM_AUTHOR: (True, False, False),
     Role.ITEM_REVIEWER: (True, False, False),
+    Role.ITEM_FAIRNESS_REVIEWER: (True, False, False),
+    Role.ITEM_PSYCHOMETRIC_REVIEWER: (True, False, False),
     Role.RESEARCHER: (True, False, True),
     Role.DISTRICT_OFFICER: (False, False, True),
     Role.DISTRICT_STATISTICIAN: (False, True, True),
@@ -28,6 +30,10 @@ MATRIX = {
     Role.EXPERT: (False, False, False),
     Role.ADMINISTRATOR: (True, True, True),
 }
+
+
+def test_the_matrix_covers_every_role():
+    assert set(MATRIX) == set(Role)
 
 
 def test_every_role_has_a_group():

@@ -41,6 +41,8 @@ def _login(client, username):
     (Role.INSTITUTION, "/creditbank/verify/"),
     (Role.ITEM_AUTHOR, "/admin/"),
     (Role.ITEM_REVIEWER, "/admin/"),
+    (Role.ITEM_FAIRNESS_REVIEWER, "/admin/"),
+    (Role.ITEM_PSYCHOMETRIC_REVIEWER, "/admin/"),
     (Role.RESEARCHER, "/admin/"),
     (Role.ADMINISTRATOR, "/admin/"),
     (Role.DISTRICT_OFFICER, "/dashboard/"),

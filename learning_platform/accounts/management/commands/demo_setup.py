@@ -38,7 +38,9 @@ DEMO_USERS = (
     ("admin", Role.ADMINISTRATOR, None, "平台管理员"),
     ("researcher", Role.RESEARCHER, None, "监测中心研究员"),
     ("author", Role.ITEM_AUTHOR, None, "命题员"),
-    ("reviewer", Role.ITEM_REVIEWER, None, "审题员"),
+    ("reviewer", Role.ITEM_REVIEWER, None, "内容审核员"),
+    ("fairness", Role.ITEM_FAIRNESS_REVIEWER, None, "语言与公平性审核员"),
+    ("psychometrician", Role.ITEM_PSYCHOMETRIC_REVIEWER, None, "测量学审核员"),
     ("officer", Role.DISTRICT_OFFICER, "310101", "黄浦区教育局"),
     ("officer_xh", Role.DISTRICT_OFFICER, "310104", "徐汇区教育局"),
     ("statistician", Role.DISTRICT_STATISTICIAN, "310101", "黄浦区统计员"),
@@ -73,7 +75,7 @@ class Command(BaseCommand):
             "(each role lands on its own start page) with:"))
         for username, role, code, _name in DEMO_USERS:
             where = f" ({code})" if code else ""
-            self.stdout.write(f"  {username:<13} {DEMO_PASSWORD}   {Role(role).label}{where}")
+            self.stdout.write(f"  {username:<16} {DEMO_PASSWORD}   {Role(role).label}{where}")
 
     @transaction.atomic
     def _users(self) -> None:
