@@ -35,6 +35,7 @@ def calibrate(
     *,
     weights: np.ndarray | None = None,
     previous: Mapping[str, ItemParameters] | None = None,
+    groups: np.ndarray | None = None,
     progress: Progress = _quiet,
     max_iter: int = 500,
 ) -> CalibrationResult:
@@ -71,7 +72,8 @@ def calibrate(
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                cal.fit(x[keep], sample_weight=None if weights is None else weights[keep])
+                cal.fit(x[keep], sample_weight=None if weights is None else weights[keep],
+                        groups=None if groups is None else np.asarray(groups)[keep])
         except CalibrationCancelled as exc:
             raise Cancelled(f"calibration of {d} cancelled") from exc
         p = cal.item_params_
