@@ -11,6 +11,7 @@ import numpy as np
 
 from assessment.survey.pipeline.base import N_DRAWS, Cancelled, Progress, _quiet
 from psychometrics import ItemParameters, MMLCalibrator, plausible_values
+from psychometrics.survey.background import background_design
 from psychometrics._validation import ConvergenceWarning
 from psychometrics.calibration import CalibrationCancelled
 from psychometrics.linking import link
@@ -146,6 +147,13 @@ def score(
                   if conditioning else None)
     pv, eap, sd, report = {}, {}, {}, {}
     domains = list(responses)
+    # the conditioning design (PCA of the questionnaire, dummies) is the same for every
+    # domain: built once
+    n_persons = next(iter(responses.values())).shape[0] if responses else 0
+    design, _pca = background_design(
+        background, categorical=categorical, n_components=n_components, groups=groups,
+        covariates=covariates, n=n_persons,
+    )
     for k, d in enumerate(domains):
         progress(k / len(domains), f"plausible values: {d}")
         p = params[d]
@@ -158,7 +166,7 @@ def score(
         res = plausible_values(
             responses[d], sub, background, groups=groups, covariates=covariates,
             sample_weight=weights, n_draws=n_draws, rng=rng, categorical=categorical,
-            n_components=n_components,
+            n_components=n_components, design=design,
         )
         pv[d], eap[d], sd[d] = res.values, res.posterior_mean, res.posterior_sd
         m = res.model
