@@ -11,10 +11,10 @@ import numpy as np
 
 from assessment.survey.pipeline.base import N_DRAWS, Cancelled, Progress, _quiet
 from psychometrics import ItemParameters, MMLCalibrator, plausible_values
-from psychometrics.survey.background import background_design
 from psychometrics._validation import ConvergenceWarning
 from psychometrics.calibration import CalibrationCancelled
 from psychometrics.linking import link
+from psychometrics.survey.background import background_design
 
 
 # ---------------------------------------------------------------- calibration
@@ -45,7 +45,10 @@ def calibrate(
     ``responses[d]`` is persons × items with ``nan`` where a booklet did not hold the
     item. With ``previous[d]`` (the last wave's parameters on the reporting scale), the
     new calibration is linked to it through the common items (Stocking–Lord) and the
-    jackknife linking error is reported.
+    jackknife linking error is reported. With ``groups`` (one label per person, e.g.
+    the district) each group gets a normal latent distribution of its own mean and SD
+    (multi-group MML, as PIAAC calibrates by country and language), so the items are
+    not fitted against one normal for a population that is a mixture.
     """
     params: dict[str, ItemParameters] = {}
     report: dict[str, Any] = {}
