@@ -88,3 +88,14 @@ def test_a_bad_education_file_is_refused_naming_line_and_column_and_saves_nothin
     assert "line 4, column level: 'doctorate'" in text
     assert "line 5, column per_100k" in text
     assert not EducationFigure.objects.exists()
+
+
+def test_district_figures_for_some_districts_only_are_refused_naming_the_others(districts):
+    EducationFigure.objects.create(area_code="310101", year=2020, level="tertiary",
+                                   per_100k=40000, source="test")
+    campaign = _survey("age_sex_education")
+    job = job_create(kind="weights", campaign=campaign)
+    assert run_job(str(job.pk)) == "failed"
+    error = Job.objects.get(pk=job.pk).error
+    assert "margin ('district', 'education')" in error
+    assert "310104" in error and "310101" not in error.split("district(s)")[1]
