@@ -99,3 +99,15 @@ def test_district_figures_for_some_districts_only_are_refused_naming_the_others(
     error = Job.objects.get(pk=job.pk).error
     assert "margin ('district', 'education')" in error
     assert "310104" in error and "310101" not in error.split("district(s)")[1]
+
+
+def test_a_respondent_without_education_is_refused_by_name_when_raking_to_it(districts):
+    call_command("load_education_figures", verbosity=0)
+    campaign = _survey("age_sex_education")
+    one = Respondent.objects.filter(campaign=campaign, responded=True).first()
+    one.education = ""
+    one.save(update_fields=["education"])
+    job = job_create(kind="weights", campaign=campaign)
+    assert run_job(str(job.pk)) == "failed"
+    error = Job.objects.get(pk=job.pk).error
+    assert "margin 'education'" in error and "missing for 1 respondent" in error
