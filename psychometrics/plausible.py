@@ -136,6 +136,7 @@ class LatentRegression(BaseEstimator):
         groups: ArrayLike | None = None,
         covariates: ArrayLike | None = None,
         sample_weight: ArrayLike | None = None,
+        design: ArrayLike | None = None,
     ) -> Self:
         """Fit β and σ² (per group with ``groups`` and ``group_variance``) by EM.
 
@@ -152,6 +153,11 @@ class LatentRegression(BaseEstimator):
             (see :func:`background_design`).
         sample_weight : array_like, shape (n_persons,), optional
             Case weights (> 0); normalised to mean 1.
+        design : array_like, shape (n_persons, n_features), optional
+            A design matrix already built by :func:`background_design` from the same
+            ``background``, ``groups`` and ``covariates`` (several domains of one
+            survey share it, so the PCA runs once); ``background`` and
+            ``covariates`` are then not read, ``groups`` still gives the variances.
 
         Returns
         -------
@@ -160,14 +166,19 @@ class LatentRegression(BaseEstimator):
         ll, q = _check_loglik(loglik, nodes)
         n = ll.shape[0]
         w = _check_case_weights(sample_weight, n)
-        x, pca = background_design(
-            background,
-            categorical=self.categorical,
-            n_components=self.n_components,
-            groups=groups,
-            covariates=covariates,
-            n=n,
-        )
+        if design is None:
+            x, pca = background_design(
+                background,
+                categorical=self.categorical,
+                n_components=self.n_components,
+                groups=groups,
+                covariates=covariates,
+                n=n,
+            )
+        else:
+            x, pca = np.asarray(design, dtype=np.float64), None
+            if x.ndim != 2 or not np.isfinite(x).all():
+                raise ValueError(f"design must be a finite 2-D matrix, got shape {x.shape}")
         if x.shape[0] != n:
             raise ValueError(
                 f"background/groups have {x.shape[0]} rows, loglik has {n}"
@@ -504,6 +515,7 @@ def plausible_values(
     n_draws: int = 10,
     n_quadrature: int = 61,
     rng: np.random.Generator | int | None = None,
+    design: ArrayLike | None = None,
     **options: Any,
 ) -> PlausibleValues:
     """Fit a latent regression on one domain and draw plausible values.
@@ -524,6 +536,9 @@ def plausible_values(
     n_quadrature : int, default=61
         Nodes on ±6 (standard normal scale).
     rng : numpy.random.Generator or int, optional
+    design : array_like, shape (n_persons, n_features), optional
+        A design matrix built once by :func:`background_design` (see
+        :meth:`LatentRegression.fit`).
     **options
         Passed to :class:`LatentRegression`.
 
@@ -542,6 +557,7 @@ def plausible_values(
         groups=groups,
         covariates=covariates,
         sample_weight=sample_weight,
+        design=design,
     )
     values = model.sample(n_draws, rng=rng)
     return PlausibleValues(values, model.posterior_mean_, model.posterior_sd_, model)

@@ -36,6 +36,7 @@ from assessment.survey.models import (
     Job,
     JobKind,
     JobStatus,
+    RakingVariables,
     Respondent,
     ScoreSet,
     WeightSet,
@@ -192,13 +193,22 @@ def run_weights(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
         for name, key in (("district", d), ("age_band", a), ("sex", s)):
             margins[name][key] = margins[name].get(key, 0.0) + st.population
     district = np.array([p.district_code for p in people])
-    res = pipeline.compute_weights(
-        district=district, age_band=np.array([p.age_band for p in people]),
-        sex=np.array([p.sex for p in people]), inclusion_probability=np.array(pi),
-        responded=np.array([p.responded for p in people]), margins=margins,
-        n_replicates=int(job.params.get("n_replicates", pipeline.N_REPLICATES)),
-        max_ratio=job.params.get("max_ratio", 8.0), progress=progress,
-    )
+    variables = None
+    if design.raking_variables == RakingVariables.AGE_SEX_EDUCATION:
+        education, margin = _education_margin(design, strata, people)
+        variables = {"education": education}
+        margins.update(margin)
+    try:
+        res = pipeline.compute_weights(
+            district=district, age_band=np.array([p.age_band for p in people]),
+            sex=np.array([p.sex for p in people]), inclusion_probability=np.array(pi),
+            responded=np.array([p.responded for p in people]), margins=margins,
+            variables=variables,
+            n_replicates=int(job.params.get("n_replicates", pipeline.N_REPLICATES)),
+            max_ratio=job.params.get("max_ratio", 8.0), progress=progress,
+        )
+    except ValueError as exc:  # a margin the respondents cannot meet, named by the pipeline
+        raise ValidationError(str(exc)) from exc
     resp = np.array([p.responded for p in people])
     order = np.argsort([p.row for p in people if p.responded])
     pseudo = np.array([p.pseudo_id for p in people])[resp][order]
@@ -210,6 +220,84 @@ def run_weights(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
                     half=res.half[order]),
     )
     return {"weight_set_id": ws.pk, **res.report}
+
+
+# respondents' education (the questionnaire's six levels) on the census's levels
+_CENSUS_LEVEL = {"primary": "primary", "junior_secondary": "lower_secondary",
+                 "senior_secondary": "upper_secondary", "junior_college": "tertiary",
+                 "bachelor": "tertiary", "postgraduate": "tertiary"}
+_OTHER_LEVEL = "other"
+
+
+def _education_margin(design, strata, people) -> tuple[list[str | None], dict]:
+    """The education variable of the sampled persons and its population margin.
+
+    The census publishes persons of each level per 100,000 residents (all ages), by
+    district or only city-wide (area 310000). Everyone of a published level is aged 15
+    or more, so the level's share among the design's population (residents aged 15+)
+    is ``per_100k / 100,000 / ADULT_SHARE``; the levels not published form one "other"
+    cell. With figures for every district the margin is district × education, else it
+    is city-wide. No figures, or figures for some districts only, are refused by name.
+    """
+    from assessment.survey.services.designs import ADULT_SHARE
+    from learning_platform.districts.models import CITY_CODE, EducationFigure
+
+    rows = list(EducationFigure.objects.filter(year__lte=design.population_year)
+                .order_by("area_code", "-year"))
+    latest: dict[str, int] = {}
+    for r in rows:
+        latest.setdefault(r.area_code, r.year)
+    shares: dict[str, dict[str, float]] = {}
+    for r in rows:
+        if r.year == latest[r.area_code]:
+            shares.setdefault(r.area_code, {})[r.level] = r.per_100k / 100_000 / ADULT_SHARE
+    district_codes = sorted({d for d, _a, _s in strata})
+    by_district = [d for d in district_codes if d in shares]
+    if by_district and len(by_district) < len(district_codes):
+        lacking = [d for d in district_codes if d not in shares]
+        raise ValidationError(
+            f"margin ('district', 'education'): no census education figures in or before "
+            f"{design.population_year} for district(s) {', '.join(lacking)}"
+        )
+    if not by_district and CITY_CODE not in shares:
+        raise ValidationError(
+            f"margin 'education': no census education figures in or before "
+            f"{design.population_year}; load them with manage.py load_education_figures"
+        )
+    levels = sorted({lv for s in shares.values() for lv in s})
+
+    def level_of(p) -> str | None:
+        if not p.education:
+            return None  # unknown (non-respondents); a respondent without it is refused
+        lv = _CENSUS_LEVEL.get(p.education)
+        if lv is None:
+            raise ValidationError(f"respondent {p.pseudo_id}: unknown education "
+                                  f"{p.education!r} (expected one of {', '.join(_CENSUS_LEVEL)})")
+        return lv if lv in levels else _OTHER_LEVEL
+
+    education = [level_of(p) for p in people]
+    population: dict[str, float] = {}
+    for (d, _a, _s), st in strata.items():
+        population[d] = population.get(d, 0.0) + st.population
+
+    def cells(area_shares: dict[str, float], total: float, label: str) -> dict[str, float]:
+        out = {lv: total * area_shares[lv] for lv in levels if lv in area_shares}
+        rest = total - sum(out.values())
+        if rest <= 0:
+            raise ValidationError(f"margin {label}: the published levels leave no one for "
+                                  f"the other levels in {total:,.0f} persons")
+        out[_OTHER_LEVEL] = rest
+        return out
+
+    if by_district:
+        margin = {}
+        for d in district_codes:
+            for lv, v in cells(shares[d], population[d],
+                               f"('district', 'education'), district {d}").items():
+                margin[(d, lv)] = v
+        return education, {("district", "education"): margin}
+    return education, {"education": cells(shares[CITY_CODE], sum(population.values()),
+                                            "'education'")}
 
 
 def _run_weights_without_design(job: Job, progress: pipeline.Progress) -> dict[str, Any]:

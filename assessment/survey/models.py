@@ -36,6 +36,13 @@ class AllocationMethod(models.TextChoices):
     MINIMUM = "minimum", _("Proportional with a minimum per district")
 
 
+class RakingVariables(models.TextChoices):
+    """The margins a campaign's weights are raked to, beside the districts'."""
+
+    AGE_SEX = "age_sex", _("Age band and sex")
+    AGE_SEX_EDUCATION = "age_sex_education", _("Age band, sex and education")
+
+
 class SampleDesign(models.Model):
     """The stratified sample of one survey campaign (district × age band × sex)."""
 
@@ -48,6 +55,12 @@ class SampleDesign(models.Model):
     minimum_per_district = models.PositiveIntegerField(_("minimum per district"), default=0)
     population_year = models.PositiveSmallIntegerField(_("population year"))
     age_shares = models.JSONField(_("age-band shares used"), default=dict)
+    raking_variables = models.CharField(
+        _("raking variables"), max_length=30, choices=RakingVariables.choices,
+        default=RakingVariables.AGE_SEX,
+        help_text=_("Margins the weights are raked to besides the district totals; "
+                    "education needs the census education figures of the population year."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",

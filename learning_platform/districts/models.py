@@ -77,3 +77,46 @@ class DistrictYearFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.district} {self.year}"
+
+
+class EducationLevel(models.TextChoices):
+    """Attainment levels of the census tables (受教育程度), highest completed or attended."""
+
+    TERTIARY = "tertiary", _("Junior college or above")
+    UPPER_SECONDARY = "upper_secondary", _("Senior secondary (incl. secondary vocational)")
+    LOWER_SECONDARY = "lower_secondary", _("Junior secondary")
+    PRIMARY = "primary", _("Primary")
+
+
+CITY_CODE = "310000"  # Shanghai as a whole, for figures published only city-wide
+
+
+class EducationFigure(models.Model):
+    """Persons of an education level per 100,000 residents, as the census publishes them.
+
+    ``area_code`` is a district's division code, or ``310000`` where the figure is only
+    published for the whole city. The survey's weights rake to these shares when a
+    campaign's sample design chooses education among its raking variables.
+    """
+
+    area_code = models.CharField(_("area (division code)"), max_length=12)
+    year = models.PositiveSmallIntegerField(_("year"))
+    level = models.CharField(_("education level"), max_length=20, choices=EducationLevel.choices)
+    per_100k = models.PositiveIntegerField(_("persons per 100,000 residents"))
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["area_code", "-year", "level"]
+        verbose_name = _("education figure")
+        verbose_name_plural = _("education figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area_code", "year", "level"], name="education_figure_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(per_100k__lte=100_000), name="education_per_100k_at_most_all"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_code} {self.year} {self.level}: {self.per_100k}/100k"

@@ -253,3 +253,20 @@ def test_variance_shrinkage_must_not_be_negative():
     ll, g, _ = _regression_data(n=400)
     with pytest.raises(ValueError, match="variance_shrinkage must be >= 0"):
         LatentRegression(variance_shrinkage=-1).fit(ll, NODES, groups=g)
+
+
+def test_a_design_built_once_gives_the_same_draws_as_building_it_per_domain():
+    """Several domains share one conditioning design: passing it pre-built (the PCA run
+    once) changes nothing in the fit or the draws; a broken design is refused."""
+    ll, g, _ = _regression_data(seed=3, n=1500)
+    rng = np.random.default_rng(0)
+    background = np.column_stack([rng.integers(0, 3, 1500), rng.normal(0, 1, 1500)])
+    options = dict(categorical=(0,), n_components=0.9)
+    own = LatentRegression(**options).fit(ll, NODES, background=background, groups=g)
+    x, _pca = background_design(background, groups=g, **options)
+    shared = LatentRegression(**options).fit(ll, NODES, design=x, groups=g)
+    np.testing.assert_allclose(shared.coef_, own.coef_)
+    np.testing.assert_allclose(shared.group_sigma_, own.group_sigma_)
+    np.testing.assert_array_equal(own.sample(3, rng=5), shared.sample(3, rng=5))
+    with pytest.raises(ValueError, match="design must be a finite 2-D matrix"):
+        LatentRegression().fit(ll, NODES, design=np.full((1500, 2), np.nan))

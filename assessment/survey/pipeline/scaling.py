@@ -14,6 +14,7 @@ from psychometrics import ItemParameters, MMLCalibrator, plausible_values
 from psychometrics._validation import ConvergenceWarning
 from psychometrics.calibration import CalibrationCancelled
 from psychometrics.linking import link
+from psychometrics.survey.background import background_design
 
 
 # ---------------------------------------------------------------- calibration
@@ -35,6 +36,7 @@ def calibrate(
     *,
     weights: np.ndarray | None = None,
     previous: Mapping[str, ItemParameters] | None = None,
+    groups: np.ndarray | None = None,
     progress: Progress = _quiet,
     max_iter: int = 500,
 ) -> CalibrationResult:
@@ -43,7 +45,10 @@ def calibrate(
     ``responses[d]`` is persons × items with ``nan`` where a booklet did not hold the
     item. With ``previous[d]`` (the last wave's parameters on the reporting scale), the
     new calibration is linked to it through the common items (Stocking–Lord) and the
-    jackknife linking error is reported.
+    jackknife linking error is reported. With ``groups`` (one label per person, e.g.
+    the district) each group gets a normal latent distribution of its own mean and SD
+    (multi-group MML, as PIAAC calibrates by country and language), so the items are
+    not fitted against one normal for a population that is a mixture.
     """
     params: dict[str, ItemParameters] = {}
     report: dict[str, Any] = {}
@@ -71,7 +76,8 @@ def calibrate(
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                cal.fit(x[keep], sample_weight=None if weights is None else weights[keep])
+                cal.fit(x[keep], sample_weight=None if weights is None else weights[keep],
+                        groups=None if groups is None else np.asarray(groups)[keep])
         except CalibrationCancelled as exc:
             raise Cancelled(f"calibration of {d} cancelled") from exc
         p = cal.item_params_
@@ -144,6 +150,13 @@ def score(
                   if conditioning else None)
     pv, eap, sd, report = {}, {}, {}, {}
     domains = list(responses)
+    # the conditioning design (PCA of the questionnaire, dummies) is the same for every
+    # domain: built once
+    n_persons = next(iter(responses.values())).shape[0] if responses else 0
+    design, _pca = background_design(
+        background, categorical=categorical, n_components=n_components, groups=groups,
+        covariates=covariates, n=n_persons,
+    )
     for k, d in enumerate(domains):
         progress(k / len(domains), f"plausible values: {d}")
         p = params[d]
@@ -156,7 +169,7 @@ def score(
         res = plausible_values(
             responses[d], sub, background, groups=groups, covariates=covariates,
             sample_weight=weights, n_draws=n_draws, rng=rng, categorical=categorical,
-            n_components=n_components,
+            n_components=n_components, design=design,
         )
         pv[d], eap[d], sd[d] = res.values, res.posterior_mean, res.posterior_sd
         m = res.model

@@ -9,7 +9,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from assessment.models import Campaign, CampaignKind
-from assessment.survey.models import AllocationMethod, SampleDesign, Stratum
+from assessment.survey.models import (
+    AllocationMethod,
+    RakingVariables,
+    SampleDesign,
+    Stratum,
+)
 from psychometrics.survey import Strata, allocate
 
 # Age bands of the background questionnaire (assessment.background) and the share of
@@ -67,15 +72,23 @@ def design_create(
     minimum_per_district: int = 0,
     population_year: int,
     age_shares: Mapping[str, float] | None = None,
+    raking_variables: str = RakingVariables.AGE_SEX,
     created_by=None,
 ) -> SampleDesign:
-    """Allocate the campaign's sample over district × age band × sex strata."""
+    """Allocate the campaign's sample over district × age band × sex strata.
+
+    ``raking_variables`` chooses the margins the weights are raked to besides the
+    districts': age band and sex (default), or those and education (census figures).
+    """
     if campaign.kind not in (CampaignKind.FIVE_YEARLY, CampaignKind.THEMATIC):
         raise ValidationError({"campaign": _("Only survey campaigns take a sample design.")})
     if hasattr(campaign, "sample_design"):
         raise ValidationError({"campaign": _("This campaign already has a sample design.")})
     if method not in AllocationMethod.values:
         raise ValidationError({"method": _("Unknown allocation method %(m)r.") % {"m": method}})
+    if raking_variables not in RakingVariables.values:
+        raise ValidationError({"raking_variables": _("Unknown raking variables %(v)r.")
+                               % {"v": raking_variables}})
     counts = population_counts(year=population_year, age_shares=age_shares)
     try:
         design = allocate(Strata.from_counts(counts), int(sample_size), method=method,
@@ -85,7 +98,8 @@ def design_create(
     row = SampleDesign.objects.create(
         campaign=campaign, method=method, sample_size=sample_size,
         minimum_per_district=minimum_per_district, population_year=population_year,
-        age_shares=dict(age_shares or AGE_SHARES), created_by=created_by,
+        age_shares=dict(age_shares or AGE_SHARES), raking_variables=raking_variables,
+        created_by=created_by,
     )
     st = design.strata
     Stratum.objects.bulk_create([
