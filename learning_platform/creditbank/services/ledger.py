@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -189,15 +189,19 @@ def credit_correct(
     )
 
 
+def awards_due_to_expire(*, today: date) -> QuerySet[CreditEntry]:
+    """Awards whose validity has run out by ``today`` and that have no expiry entry yet."""
+    return CreditEntry.objects.filter(
+        kind=CreditEntry.Kind.AWARD, expires_on__lte=today
+    ).exclude(adjustments__kind=CreditEntry.Kind.EXPIRY).order_by("account_id", "pk")
+
+
 @transaction.atomic
 def credits_expire(*, today: date | None = None) -> list[CreditEntry]:
     """Append expiry entries for awards whose validity has run out; running twice adds nothing."""
     today = today or timezone.localdate()
     written: list[CreditEntry] = []
-    due = CreditEntry.objects.filter(
-        kind=CreditEntry.Kind.AWARD, expires_on__lte=today
-    ).exclude(adjustments__kind=CreditEntry.Kind.EXPIRY).order_by("account_id", "pk")
-    for award in due:
+    for award in awards_due_to_expire(today=today):
         LearningAccount.objects.select_for_update().get(pk=award.account_id)
         credits, points = _award_remaining(award)
         if not credits and not points:
