@@ -473,11 +473,12 @@ def write_tables(connection, tables: dict[str, pa.Table]) -> None:
 
 def context_from_db(connection, *, today: date) -> Context:
     """Read districts, the citizen group and the bench rules; create the rules if missing."""
+    from django.contrib.auth.models import Group
+
     from learning_platform.accounts.roles import Role
     from learning_platform.creditbank.models import ConversionRule
     from learning_platform.creditbank.services import conversion_rule_save
     from learning_platform.districts.models import District, DistrictYearFigure
-    from django.contrib.auth.models import Group
 
     districts = list(District.objects.order_by("pk"))
     if not districts:

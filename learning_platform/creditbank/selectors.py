@@ -79,8 +79,53 @@ def outcome_get_own(*, user: User | AnonymousUser, outcome_id: int) -> LearningO
     ).get(pk=outcome_id, account__user=user)
 
 
+PROFILE_LEDGER_ENTRIES = 20
+LEDGER_PAGE_MAX = 500
+
+
 def credit_entries_for_account(*, account: LearningAccount) -> QuerySet[CreditEntry]:
     return CreditEntry.objects.filter(account=account).select_related("rule", "outcome")
+
+
+def ledger_page(*, account: LearningAccount, limit: int = PROFILE_LEDGER_ENTRIES,
+                before: int | None = None) -> QuerySet[CreditEntry]:
+    """The account's latest entries, newest first; ``before`` (an entry id) pages back.
+
+    Keyset pagination on ``(created_at, id)`` along the index
+    ``cb_entry_account_latest``: a page costs the same on the first and the
+    hundredth page, and whatever the size of the bank.
+    """
+    entries = credit_entries_for_account(account=account)
+    if before is not None:
+        anchor = CreditEntry.objects.filter(account=account, pk=before).values("created_at").first()
+        if anchor is None:
+            raise ValidationError({"before": _("There is no entry %(id)s in this account.")
+                                   % {"id": before}})
+        entries = entries.filter(Q(created_at__lt=anchor["created_at"])
+                                 | Q(created_at=anchor["created_at"], pk__lt=before))
+    return entries.order_by("-created_at", "-pk")[:limit]
+
+
+def ledger_after(*, account: LearningAccount, after: int | None = None,
+                 limit: int = LEDGER_PAGE_MAX) -> QuerySet[CreditEntry]:
+    """The account's entries oldest first, from the one after ``after`` (an entry id) on.
+
+    Entries are appended, so ids grow with time: keyset pagination on the id.
+    """
+    entries = credit_entries_for_account(account=account)
+    if after is not None:
+        entries = entries.filter(pk__gt=after)
+    return entries.order_by("pk")[:limit]
+
+
+def credits_expiring(*, account: LearningAccount, today: date) -> QuerySet[CreditEntry]:
+    """Awards of the account that still hold credits and will expire, soonest first."""
+    return (
+        credit_entries_for_account(account=account)
+        .filter(kind=CreditEntry.Kind.AWARD, expires_on__gt=today)
+        .exclude(adjustments__kind__in=[CreditEntry.Kind.EXPIRY, CreditEntry.Kind.REVERSAL])
+        .order_by("expires_on", "pk")
+    )
 
 
 def conversion_rules_published() -> QuerySet[ConversionRule]:
@@ -186,6 +231,7 @@ class Profile:
     points_total: int
     credits_expiring: list[CreditEntry]
     suggestions: list[Suggestion] = field(default_factory=list)
+    entries_total: int = 0  # entries in the whole ledger; ``entries`` holds the latest
 
 
 def _is_needs(domain_code: str) -> bool:
@@ -211,16 +257,11 @@ def profile_for_account(*, account: LearningAccount, language: str = "zh-hans") 
     # Needs questionnaires are profiles, not abilities: no line, level or ability advice.
     series = {code: points for code, points in series.items() if not _is_needs(code)}
     latest = [(code, points[-1]) for code, points in sorted(series.items())]
-    entries = list(
-        credit_entries_for_account(account=account).prefetch_related("adjustments")
-        .order_by("-created_at", "-pk")
-    )
-    today = timezone.localdate()
-    expiring = [
-        e for e in entries
-        if e.kind == CreditEntry.Kind.AWARD and e.expires_on and e.expires_on > today
-        and not any(a.kind == CreditEntry.Kind.EXPIRY for a in e.adjustments.all())
-    ]
+    # The page shows the latest entries (the rest are in the ledger API and the download),
+    # so its cost does not grow with the account's history: one index range each.
+    entries = list(ledger_page(account=account, limit=PROFILE_LEDGER_ENTRIES))
+    entries_total = CreditEntry.objects.filter(account=account).count()
+    expiring = list(credits_expiring(account=account, today=timezone.localdate())[:5])
     needs = [o for o in outcomes if o.details.get("needs_topics")]
     profile = Profile(
         account=account,
@@ -230,9 +271,10 @@ def profile_for_account(*, account: LearningAccount, language: str = "zh-hans") 
         outcomes=list(reversed(outcomes)),
         certificates=[o for o in reversed(outcomes) if o.kind != OutcomeKind.ASSESSMENT],
         entries=entries,
+        entries_total=entries_total,
         credits_total=account.credits_balance,
         points_total=account.points_balance,
-        credits_expiring=sorted(expiring, key=lambda e: e.expires_on)[:5],
+        credits_expiring=expiring,
     )
     profile.suggestions = suggestions_for(
         latest=[(code, p.theta, p.level_code) for code, p in latest if "." not in code],

@@ -47,6 +47,7 @@ __all__ = [
     "PLATFORM_SOURCE",
     "RULE_FIELDS",
     "RuleApplication",
+    "awards_due_to_expire",
     "Verification",
     "account_close",
     "account_closure_request",

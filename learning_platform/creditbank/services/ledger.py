@@ -9,7 +9,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -150,10 +151,11 @@ def credits_apply(*, outcome: LearningOutcome) -> list[RuleApplication]:
 
 
 def _award_remaining(award: CreditEntry) -> tuple[Decimal, int]:
-    totals = CreditEntry.objects.filter(Q(pk=award.pk) | Q(corrects=award)).aggregate(
+    """What the award still holds: its own amounts and its adjustments' (one index range)."""
+    totals = CreditEntry.objects.filter(corrects_id=award.pk).aggregate(
         c=Sum("credits"), p=Sum("points")
     )
-    return totals["c"] or Decimal("0"), totals["p"] or 0
+    return award.credits + (totals["c"] or Decimal("0")), award.points + (totals["p"] or 0)
 
 
 @transaction.atomic
@@ -190,28 +192,51 @@ def credit_correct(
 
 
 def awards_due_to_expire(*, today: date) -> QuerySet[CreditEntry]:
-    """Awards whose validity has run out by ``today`` and that have no expiry entry yet."""
-    return CreditEntry.objects.filter(
-        kind=CreditEntry.Kind.AWARD, expires_on__lte=today
-    ).exclude(adjustments__kind=CreditEntry.Kind.EXPIRY).order_by("account_id", "pk")
+    """Awards whose validity has run out by ``today`` and that still hold credits or points.
+
+    An award holds what it gave plus its adjustments (corrections, a reversal); one that
+    is expired or reversed holds nothing and is left out here, in the query, so the daily
+    job touches only the awards it has work for. The awards are read along the partial
+    index ``cb_award_expiry``; each one's adjustments along the index on ``corrects``.
+    """
+    adjustments = CreditEntry.objects.filter(corrects=OuterRef("pk")).order_by().values(
+        "corrects").annotate(c=Sum("credits"), p=Sum("points"))
+    return (
+        CreditEntry.objects.filter(kind=CreditEntry.Kind.AWARD, expires_on__lte=today,
+                                   expires_on__isnull=False)
+        .annotate(
+            remaining_credits=F("credits") + Coalesce(Subquery(adjustments.values("c")),
+                                                      Value(Decimal("0")),
+                                                      output_field=DecimalField()),
+            remaining_points=F("points") + Coalesce(Subquery(adjustments.values("p")), Value(0)),
+        )
+        .exclude(remaining_credits=0, remaining_points=0)
+        .order_by("account_id", "pk")
+    )
 
 
-@transaction.atomic
 def credits_expire(*, today: date | None = None) -> list[CreditEntry]:
-    """Append expiry entries for awards whose validity has run out; running twice adds nothing."""
+    """Append expiry entries for awards whose validity has run out; running twice adds nothing.
+
+    Each award is expired in a transaction of its own under its account's row lock, so
+    the job never holds thousands of accounts at once; what remains is read again under
+    the lock, so a concurrent run (or a correction) cannot expire an award twice.
+    """
     today = today or timezone.localdate()
     written: list[CreditEntry] = []
-    for award in awards_due_to_expire(today=today):
-        LearningAccount.objects.select_for_update().get(pk=award.account_id)
-        credits, points = _award_remaining(award)
-        if not credits and not points:
-            continue
-        written.append(_entry_append(
-            account_id=award.account_id, kind=CreditEntry.Kind.EXPIRY, outcome=award.outcome,
-            rule=award.rule, rule_version=award.rule_version, corrects=award,
-            credits=-credits, points=-points, period_key=award.period_key,
-            reason=_("Expired on %(day)s") % {"day": award.expires_on.isoformat()},
-        ))
+    due = list(awards_due_to_expire(today=today).select_related("rule", "outcome"))
+    for award in due:
+        with transaction.atomic():
+            LearningAccount.objects.select_for_update().get(pk=award.account_id)
+            credits, points = _award_remaining(award)
+            if not credits and not points:
+                continue
+            written.append(_entry_append(
+                account_id=award.account_id, kind=CreditEntry.Kind.EXPIRY, outcome=award.outcome,
+                rule=award.rule, rule_version=award.rule_version, corrects=award,
+                credits=-credits, points=-points, period_key=award.period_key,
+                reason=_("Expired on %(day)s") % {"day": award.expires_on.isoformat()},
+            ))
     return written
 
 
