@@ -231,17 +231,22 @@ class Profile:
     points_total: int
     credits_expiring: list[CreditEntry]
     suggestions: list[Suggestion] = field(default_factory=list)
-    entries_total: int = 0  # entries in the whole ledger; ``entries`` holds the latest
 
 
 def _is_needs(domain_code: str) -> bool:
     return domain_code == "needs" or domain_code.startswith("needs.")
 
 
-def profile_for_account(*, account: LearningAccount, language: str = "zh-hans") -> Profile:
-    """Gather what the profile page shows: results over time, levels, credits, certificates."""
-    # Balances move by F() updates elsewhere; read them fresh.
-    account.refresh_from_db(fields=["credits_balance", "points_balance", "status"])
+def profile_for_account(*, account: LearningAccount, language: str = "zh-hans",
+                        fresh: bool = False) -> Profile:
+    """Gather what the profile page shows: results over time, levels, credits, certificates.
+
+    ``entries`` holds the latest ledger entries only (``ledger_page``). ``fresh``: the
+    caller has just read ``account`` from the database (else its balances are re-read).
+    """
+    if not fresh:
+        # Balances move by F() updates elsewhere; read them fresh.
+        account.refresh_from_db(fields=["credits_balance", "points_balance", "status"])
     outcomes = list(
         account.outcomes.filter(revoked_at__isnull=True).prefetch_related("domain_scores")
         .order_by("achieved_on", "pk")
@@ -260,7 +265,6 @@ def profile_for_account(*, account: LearningAccount, language: str = "zh-hans") 
     # The page shows the latest entries (the rest are in the ledger API and the download),
     # so its cost does not grow with the account's history: one index range each.
     entries = list(ledger_page(account=account, limit=PROFILE_LEDGER_ENTRIES))
-    entries_total = CreditEntry.objects.filter(account=account).count()
     expiring = list(credits_expiring(account=account, today=timezone.localdate())[:5])
     needs = [o for o in outcomes if o.details.get("needs_topics")]
     profile = Profile(
@@ -271,7 +275,6 @@ def profile_for_account(*, account: LearningAccount, language: str = "zh-hans") 
         outcomes=list(reversed(outcomes)),
         certificates=[o for o in reversed(outcomes) if o.kind != OutcomeKind.ASSESSMENT],
         entries=entries,
-        entries_total=entries_total,
         credits_total=account.credits_balance,
         points_total=account.points_balance,
         credits_expiring=expiring,

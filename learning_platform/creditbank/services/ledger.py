@@ -9,8 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -192,27 +191,18 @@ def credit_correct(
 
 
 def awards_due_to_expire(*, today: date) -> QuerySet[CreditEntry]:
-    """Awards whose validity has run out by ``today`` and that still hold credits or points.
+    """Awards whose validity has run out by ``today`` and that have not been expired or reversed.
 
-    An award holds what it gave plus its adjustments (corrections, a reversal); one that
-    is expired or reversed holds nothing and is left out here, in the query, so the daily
-    job touches only the awards it has work for. The awards are read along the partial
-    index ``cb_award_expiry``; each one's adjustments along the index on ``corrects``.
+    An expiry or a reversal takes all that is left of an award, so an award with either
+    has nothing to expire; leaving both out here keeps revoked outcomes' awards from
+    being read again every day. The awards come along the partial index
+    ``cb_award_expiry``, their adjustments along the index on ``corrects``.
     """
-    adjustments = CreditEntry.objects.filter(corrects=OuterRef("pk")).order_by().values(
-        "corrects").annotate(c=Sum("credits"), p=Sum("points"))
-    return (
-        CreditEntry.objects.filter(kind=CreditEntry.Kind.AWARD, expires_on__lte=today,
-                                   expires_on__isnull=False)
-        .annotate(
-            remaining_credits=F("credits") + Coalesce(Subquery(adjustments.values("c")),
-                                                      Value(Decimal("0")),
-                                                      output_field=DecimalField()),
-            remaining_points=F("points") + Coalesce(Subquery(adjustments.values("p")), Value(0)),
-        )
-        .exclude(remaining_credits=0, remaining_points=0)
-        .order_by("account_id", "pk")
-    )
+    return CreditEntry.objects.filter(
+        kind=CreditEntry.Kind.AWARD, expires_on__lte=today
+    ).exclude(
+        adjustments__kind__in=[CreditEntry.Kind.EXPIRY, CreditEntry.Kind.REVERSAL]
+    ).order_by("account_id", "pk")
 
 
 def credits_expire(*, today: date | None = None) -> list[CreditEntry]:
