@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from learning_platform.accounts.roles import Role
@@ -150,12 +150,22 @@ def account_clr(request):
     return response
 
 
+class LedgerQuery(Schema):
+    after: int | None = Field(None, description="Entry id: return the entries after it.")
+    limit: int = Field(selectors.LEDGER_PAGE_MAX, ge=1, le=selectors.LEDGER_PAGE_MAX)
+
+
 @router.get("/credits", response=list[CreditEntryOut], url_name="creditbank_credits",
             operation_id="creditbank_credits")
-def credit_list(request):
-    """Return the caller's credit ledger, oldest first."""
+def credit_list(request, query: Query[LedgerQuery]):
+    """Return the caller's credit ledger, oldest first, a page at a time.
+
+    A page holds up to ``limit`` entries (at most 500); pass the last entry's id as
+    ``after`` for the next page (keyset pagination: every page costs the same).
+    """
     account = selectors.account_for_user(user=request.user)
-    return [entry_out(e) for e in selectors.credit_entries_for_account(account=account)]
+    return [entry_out(e) for e in selectors.ledger_after(account=account, after=query.after,
+                                                          limit=query.limit)]
 
 
 @router.post("/credits/{entry_id}/corrections", response={201: CreditEntryOut},

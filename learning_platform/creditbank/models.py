@@ -41,6 +41,7 @@ class LearningAccount(models.Model):
         null=True,
         blank=True,
         related_name="learning_accounts",
+        db_index=False,  # led by the index cb_account_district_open
     )
     status = models.CharField(
         _("status"), max_length=20, choices=AccountStatus.choices, default=AccountStatus.OPEN
@@ -60,6 +61,11 @@ class LearningAccount(models.Model):
         ordering = ["opened_at"]
         verbose_name = _("learning account")
         verbose_name_plural = _("learning accounts")
+        indexes = [
+            # The district counts (accounts open at a year's end) read this index only.
+            models.Index(fields=["district", "opened_at", "closed_at"],
+                         name="cb_account_district_open"),
+        ]
         permissions = [("view_account_counts", _("Can see account counts per district"))]
 
     def __str__(self) -> str:
@@ -290,6 +296,7 @@ class CreditEntry(models.Model):
     account = models.ForeignKey(
         LearningAccount, verbose_name=_("account"), on_delete=models.PROTECT,
         related_name="credit_entries",
+        db_index=False,  # led by the index cb_entry_account_latest
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     outcome = models.ForeignKey(
@@ -322,6 +329,15 @@ class CreditEntry(models.Model):
         ordering = ["created_at", "pk"]
         verbose_name = _("credit entry")
         verbose_name_plural = _("credit entries")
+        indexes = [
+            # An account's latest entries (the account page, keyset pages of the ledger)
+            # read along the index, newest first; also the cap check (account, rule, period).
+            models.Index(fields=["account", "-created_at", "-id"],
+                         name="cb_entry_account_latest"),
+            # The daily expiry job reads only awards that can expire, by date.
+            models.Index(fields=["expires_on"], name="cb_award_expiry",
+                         condition=models.Q(kind="award", expires_on__isnull=False)),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["outcome", "rule"],

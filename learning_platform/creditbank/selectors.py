@@ -79,8 +79,53 @@ def outcome_get_own(*, user: User | AnonymousUser, outcome_id: int) -> LearningO
     ).get(pk=outcome_id, account__user=user)
 
 
+PROFILE_LEDGER_ENTRIES = 20
+LEDGER_PAGE_MAX = 500
+
+
 def credit_entries_for_account(*, account: LearningAccount) -> QuerySet[CreditEntry]:
     return CreditEntry.objects.filter(account=account).select_related("rule", "outcome")
+
+
+def ledger_page(*, account: LearningAccount, limit: int = PROFILE_LEDGER_ENTRIES,
+                before: int | None = None) -> QuerySet[CreditEntry]:
+    """The account's latest entries, newest first; ``before`` (an entry id) pages back.
+
+    Keyset pagination on ``(created_at, id)`` along the index
+    ``cb_entry_account_latest``: a page costs the same on the first and the
+    hundredth page, and whatever the size of the bank.
+    """
+    entries = credit_entries_for_account(account=account)
+    if before is not None:
+        anchor = CreditEntry.objects.filter(account=account, pk=before).values("created_at").first()
+        if anchor is None:
+            raise ValidationError({"before": _("There is no entry %(id)s in this account.")
+                                   % {"id": before}})
+        entries = entries.filter(Q(created_at__lt=anchor["created_at"])
+                                 | Q(created_at=anchor["created_at"], pk__lt=before))
+    return entries.order_by("-created_at", "-pk")[:limit]
+
+
+def ledger_after(*, account: LearningAccount, after: int | None = None,
+                 limit: int = LEDGER_PAGE_MAX) -> QuerySet[CreditEntry]:
+    """The account's entries oldest first, from the one after ``after`` (an entry id) on.
+
+    Entries are appended, so ids grow with time: keyset pagination on the id.
+    """
+    entries = credit_entries_for_account(account=account)
+    if after is not None:
+        entries = entries.filter(pk__gt=after)
+    return entries.order_by("pk")[:limit]
+
+
+def credits_expiring(*, account: LearningAccount, today: date) -> QuerySet[CreditEntry]:
+    """Awards of the account that still hold credits and will expire, soonest first."""
+    return (
+        credit_entries_for_account(account=account)
+        .filter(kind=CreditEntry.Kind.AWARD, expires_on__gt=today)
+        .exclude(adjustments__kind__in=[CreditEntry.Kind.EXPIRY, CreditEntry.Kind.REVERSAL])
+        .order_by("expires_on", "pk")
+    )
 
 
 def conversion_rules_published() -> QuerySet[ConversionRule]:
@@ -111,6 +156,21 @@ def _counts_scope(user: User | AnonymousUser) -> QuerySet[District]:
     raise PermissionDenied(_("Only district staff and researchers see account counts."))
 
 
+def account_counts_queryset(*, year: int, district_ids: list[int] | None = None) -> QuerySet:
+    """Accounts open at the end of ``year``, grouped by district: rows of ``district_id``, ``n``.
+
+    One pass over the accounts grouped by district (not a join from the districts).
+    """
+    end = timezone.make_aware(datetime(year + 1, 1, 1))
+    accounts = LearningAccount.objects.filter(
+        Q(opened_at__lt=end) & (Q(closed_at__isnull=True) | Q(closed_at__gte=end)),
+        district__isnull=False,
+    )
+    if district_ids is not None:
+        accounts = accounts.filter(district_id__in=district_ids)
+    return accounts.values("district_id").annotate(n=Count("pk")).order_by("district_id")
+
+
 def account_counts_by_district(
     *, user: User | AnonymousUser, year: int | None = None
 ) -> list[DistrictAccountCount]:
@@ -122,15 +182,8 @@ def account_counts_by_district(
     if year < 2000 or year > 2100:
         raise ValidationError({"year": _("The year must be between 2000 and 2100.")})
     districts = list(_counts_scope(user))
-    end = timezone.make_aware(datetime(year + 1, 1, 1))
-    open_at_end = Q(learning_accounts__opened_at__lt=end) & (
-        Q(learning_accounts__closed_at__isnull=True) | Q(learning_accounts__closed_at__gte=end)
-    )
-    counts = dict(
-        District.objects.filter(pk__in=[d.pk for d in districts])
-        .annotate(n=Count("learning_accounts", filter=open_at_end))
-        .values_list("pk", "n")
-    )
+    counts = dict(account_counts_queryset(year=year, district_ids=[d.pk for d in districts])
+                  .values_list("district_id", "n"))
     figures: dict[int, DistrictYearFigure] = {}
     for figure in DistrictYearFigure.objects.filter(
         district__in=districts, year__lte=year
@@ -184,10 +237,16 @@ def _is_needs(domain_code: str) -> bool:
     return domain_code == "needs" or domain_code.startswith("needs.")
 
 
-def profile_for_account(*, account: LearningAccount, language: str = "zh-hans") -> Profile:
-    """Gather what the profile page shows: results over time, levels, credits, certificates."""
-    # Balances move by F() updates elsewhere; read them fresh.
-    account.refresh_from_db(fields=["credits_balance", "points_balance", "status"])
+def profile_for_account(*, account: LearningAccount, language: str = "zh-hans",
+                        fresh: bool = False) -> Profile:
+    """Gather what the profile page shows: results over time, levels, credits, certificates.
+
+    ``entries`` holds the latest ledger entries only (``ledger_page``). ``fresh``: the
+    caller has just read ``account`` from the database (else its balances are re-read).
+    """
+    if not fresh:
+        # Balances move by F() updates elsewhere; read them fresh.
+        account.refresh_from_db(fields=["credits_balance", "points_balance", "status"])
     outcomes = list(
         account.outcomes.filter(revoked_at__isnull=True).prefetch_related("domain_scores")
         .order_by("achieved_on", "pk")
@@ -203,16 +262,10 @@ def profile_for_account(*, account: LearningAccount, language: str = "zh-hans") 
     # Needs questionnaires are profiles, not abilities: no line, level or ability advice.
     series = {code: points for code, points in series.items() if not _is_needs(code)}
     latest = [(code, points[-1]) for code, points in sorted(series.items())]
-    entries = list(
-        credit_entries_for_account(account=account).prefetch_related("adjustments")
-        .order_by("-created_at", "-pk")
-    )
-    today = timezone.localdate()
-    expiring = [
-        e for e in entries
-        if e.kind == CreditEntry.Kind.AWARD and e.expires_on and e.expires_on > today
-        and not any(a.kind == CreditEntry.Kind.EXPIRY for a in e.adjustments.all())
-    ]
+    # The page shows the latest entries (the rest are in the ledger API and the download),
+    # so its cost does not grow with the account's history: one index range each.
+    entries = list(ledger_page(account=account, limit=PROFILE_LEDGER_ENTRIES))
+    expiring = list(credits_expiring(account=account, today=timezone.localdate())[:5])
     needs = [o for o in outcomes if o.details.get("needs_topics")]
     profile = Profile(
         account=account,
@@ -224,7 +277,7 @@ def profile_for_account(*, account: LearningAccount, language: str = "zh-hans") 
         entries=entries,
         credits_total=account.credits_balance,
         points_total=account.points_balance,
-        credits_expiring=sorted(expiring, key=lambda e: e.expires_on)[:5],
+        credits_expiring=expiring,
     )
     profile.suggestions = suggestions_for(
         latest=[(code, p.theta, p.level_code) for code, p in latest if "." not in code],

@@ -44,7 +44,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             "default_district": request.user.district_id,
         })
     language = get_language() or "zh-hans"
-    data = selectors.profile_for_account(account=account, language=language)
+    data = selectors.profile_for_account(account=account, language=language, fresh=True)
     top = {code: [(p.day, p.theta, p.se) for p in points]
            for code, points in data.series.items() if "." not in code}
     chart = results_chart_svg(

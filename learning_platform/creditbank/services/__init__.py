@@ -22,6 +22,7 @@ from learning_platform.creditbank.services.credentials import (
 )
 from learning_platform.creditbank.services.ledger import (
     RuleApplication,
+    awards_due_to_expire,
     credit_correct,
     credits_apply,
     credits_expire,
@@ -46,6 +47,7 @@ __all__ = [
     "PLATFORM_SOURCE",
     "RULE_FIELDS",
     "RuleApplication",
+    "awards_due_to_expire",
     "Verification",
     "account_close",
     "account_closure_request",

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -150,10 +150,11 @@ def credits_apply(*, outcome: LearningOutcome) -> list[RuleApplication]:
 
 
 def _award_remaining(award: CreditEntry) -> tuple[Decimal, int]:
-    totals = CreditEntry.objects.filter(Q(pk=award.pk) | Q(corrects=award)).aggregate(
+    """What the award still holds: its own amounts and its adjustments' (one index range)."""
+    totals = CreditEntry.objects.filter(corrects_id=award.pk).aggregate(
         c=Sum("credits"), p=Sum("points")
     )
-    return totals["c"] or Decimal("0"), totals["p"] or 0
+    return award.credits + (totals["c"] or Decimal("0")), award.points + (totals["p"] or 0)
 
 
 @transaction.atomic
@@ -189,25 +190,43 @@ def credit_correct(
     )
 
 
-@transaction.atomic
+def awards_due_to_expire(*, today: date) -> QuerySet[CreditEntry]:
+    """Awards whose validity has run out by ``today`` and that have not been expired or reversed.
+
+    An expiry or a reversal takes all that is left of an award, so an award with either
+    has nothing to expire; leaving both out here keeps revoked outcomes' awards from
+    being read again every day. The awards come along the partial index
+    ``cb_award_expiry``, their adjustments along the index on ``corrects``.
+    """
+    return CreditEntry.objects.filter(
+        kind=CreditEntry.Kind.AWARD, expires_on__lte=today
+    ).exclude(
+        adjustments__kind__in=[CreditEntry.Kind.EXPIRY, CreditEntry.Kind.REVERSAL]
+    ).order_by("account_id", "pk")
+
+
 def credits_expire(*, today: date | None = None) -> list[CreditEntry]:
-    """Append expiry entries for awards whose validity has run out; running twice adds nothing."""
+    """Append expiry entries for awards whose validity has run out; running twice adds nothing.
+
+    Each award is expired in a transaction of its own under its account's row lock, so
+    the job never holds thousands of accounts at once; what remains is read again under
+    the lock, so a concurrent run (or a correction) cannot expire an award twice.
+    """
     today = today or timezone.localdate()
     written: list[CreditEntry] = []
-    due = CreditEntry.objects.filter(
-        kind=CreditEntry.Kind.AWARD, expires_on__lte=today
-    ).exclude(adjustments__kind=CreditEntry.Kind.EXPIRY).order_by("account_id", "pk")
+    due = list(awards_due_to_expire(today=today).select_related("rule", "outcome"))
     for award in due:
-        LearningAccount.objects.select_for_update().get(pk=award.account_id)
-        credits, points = _award_remaining(award)
-        if not credits and not points:
-            continue
-        written.append(_entry_append(
-            account_id=award.account_id, kind=CreditEntry.Kind.EXPIRY, outcome=award.outcome,
-            rule=award.rule, rule_version=award.rule_version, corrects=award,
-            credits=-credits, points=-points, period_key=award.period_key,
-            reason=_("Expired on %(day)s") % {"day": award.expires_on.isoformat()},
-        ))
+        with transaction.atomic():
+            LearningAccount.objects.select_for_update().get(pk=award.account_id)
+            credits, points = _award_remaining(award)
+            if not credits and not points:
+                continue
+            written.append(_entry_append(
+                account_id=award.account_id, kind=CreditEntry.Kind.EXPIRY, outcome=award.outcome,
+                rule=award.rule, rule_version=award.rule_version, corrects=award,
+                credits=-credits, points=-points, period_key=award.period_key,
+                reason=_("Expired on %(day)s") % {"day": award.expires_on.isoformat()},
+            ))
     return written
 
 
