@@ -265,7 +265,9 @@ def entry_check(*, submission: Submission, data: Mapping[str, Any]) -> EntryChec
                 check.warnings[item.code] = _(
                     "%(item)s: %(value)s is far from last year's %(before)s; please confirm."
                 ) % {"item": label, "value": plain(value), "before": plain(before)}
-    from learning_platform.indicators import datain  # 3.1.1 is the total of its member-unit lines
+    from learning_platform.indicators import (
+        datain,  # 3.1.1 is the total of its member-unit lines
+    )
 
     for code, message in datain.form_conflicts(submission=submission, data=data).items():
         check.errors.setdefault(code, message)

@@ -16,7 +16,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from learning_platform.accounts.roles import Role
 from learning_platform.accounts.selectors import user_roles
 from learning_platform.districts.models import District
-from learning_platform.indicators import field_selectors, monitoring, selectors, services
+from learning_platform.indicators import (
+    field_selectors,
+    monitoring,
+    selectors,
+    services,
+)
 from learning_platform.indicators.models import (
     Document,
     DocumentFile,

@@ -19,7 +19,13 @@ from django.utils.translation import gettext_lazy
 from openpyxl.utils import get_column_letter
 
 from learning_platform.indicators import selectors
-from learning_platform.indicators.datain import PER_UNIT_ITEMS, PartIn, Problem, ValueIn, value_parts
+from learning_platform.indicators.datain import (
+    PER_UNIT_ITEMS,
+    PartIn,
+    Problem,
+    ValueIn,
+    value_parts,
+)
 from learning_platform.indicators.models import ItemKind, Submission
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

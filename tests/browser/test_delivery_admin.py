@@ -14,8 +14,8 @@ def test_researcher_fixes_a_bad_item_list_and_opens_a_campaign(
     live_server,
     page,
     make_user,
-    item_bank,
-    screenshot_dir,  # noqa: F811
+    item_bank,  # noqa: F811
+    screenshot_dir,
 ):
     from assessment.models import Campaign, Instrument
 

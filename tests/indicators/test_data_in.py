@@ -14,7 +14,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
 from learning_platform.indicators import datain, services, xlsx
-from learning_platform.indicators.models import ItemValue, ItemValuePart, ReviewEvent, Status
+from learning_platform.indicators.models import (
+    ItemValue,
+    ItemValuePart,
+    ReviewEvent,
+    Status,
+)
 
 
 @pytest.fixture
