@@ -14,6 +14,21 @@ def pytest_collection_modifyitems(session, config, items):
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_delivery_caches():
+    """Start every test with none of delivery's per-process caches.
+
+    Delivery keeps item revisions, their scorers and adaptive pools per process, keyed by
+    database ids, which a real database never hands out twice (PostgreSQL sequences,
+    SQLite's AUTOINCREMENT). A test's rolled-back transaction rolls the SQLite counter
+    back too, so the next test reuses the ids for other items.
+    """
+    from assessment import items
+
+    items.pool_cache_clear()
+    yield
+
+
 @pytest.fixture
 def districts(db):
     """The 16 districts of Shanghai with their 2020 population."""
