@@ -53,9 +53,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_caught_up(port: int, seconds: float = 20) -> None:
+def _wait_caught_up(replica: int, primary: int, seconds: float = 20) -> None:
+    """Wait until the replica has replayed everything the primary has written so far.
+
+    The replica's own "received = replayed" is not enough: it holds trivially while the
+    newest WAL is still on its way from the primary. The target is the primary's insert
+    position, not its write position: the pair runs with ``synchronous_commit=off``, so a
+    commit record may still sit in the WAL buffers, unsent.
+    """
+    target = pg_sql(primary, "SELECT pg_current_wal_insert_lsn()", DB)
     deadline = time.monotonic() + seconds
-    while not replica_caught_up(port, DB):
+    while not (replica_caught_up(replica, DB) and pg_sql(
+            replica, f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn", DB) == "t"):
         assert time.monotonic() < deadline, "the replica did not catch up"
         time.sleep(0.05)
 
@@ -70,7 +79,7 @@ def pair(django_db_blocker):
         pg_pair_up(base, ports["primary"], ports["replica"], fast=True, databases=(DB,))
         pg_sql(ports["primary"], "CREATE TABLE scale_probe (id bigserial PRIMARY KEY, "
                                  "name text NOT NULL)", DB)
-        _wait_caught_up(ports["replica"])
+        _wait_caught_up(ports["replica"], ports["primary"])
         for alias, port in ((PRIMARY, ports["primary"]), (REPLICA, ports["replica"])):
             settings.DATABASES[alias] = {
                 "ENGINE": "django.db.backends.postgresql", "NAME": DB, "USER": "postgres",
@@ -118,7 +127,7 @@ def replay_paused(pair):
     pg_sql(pair["replica"], "SELECT pg_wal_replay_pause()", DB)
     yield
     pg_sql(pair["replica"], "SELECT pg_wal_replay_resume()", DB)
-    _wait_caught_up(pair["replica"])
+    _wait_caught_up(pair["replica"], pair["primary"])
 
 
 def _names(qs) -> set[str]:
@@ -131,7 +140,7 @@ def test_writes_go_to_the_primary_and_reach_the_replica(pair, Probe):
     assert row._state.db == PRIMARY
     assert pg_sql(pair["primary"], "SELECT name FROM scale_probe WHERE name = 'written'",
                   DB) == "written"
-    _wait_caught_up(pair["replica"])
+    _wait_caught_up(pair["replica"], pair["primary"])
     assert pg_sql(pair["replica"], "SELECT pg_is_in_recovery()", DB) == "t"
     assert pg_sql(pair["replica"], "SELECT count(*) FROM scale_probe WHERE name = 'written'",
                   DB) == "1"
@@ -177,9 +186,9 @@ def test_a_lagging_replica_sends_marked_reads_to_the_primary(pair, Probe, replay
 
 
 def test_a_stopped_replica_costs_no_failed_read_and_is_used_again(pair, Probe):
-    _wait_caught_up(pair["replica"])
+    _wait_caught_up(pair["replica"], pair["primary"])
     Probe.objects.create(name="before-the-stop")
-    _wait_caught_up(pair["replica"])
+    _wait_caught_up(pair["replica"], pair["primary"])
 
     @read_replica()
     def names() -> set[str]:
@@ -198,7 +207,7 @@ def test_a_stopped_replica_costs_no_failed_read_and_is_used_again(pair, Probe):
             assert "before-the-stop" in _names(Probe.objects.all())  # straight to the primary
 
     pg_ctl(pair["base"] / "replica", "start", pair["replica"])
-    _wait_caught_up(pair["replica"])
+    _wait_caught_up(pair["replica"], pair["primary"])
     replica_health_forget()
     with read_replica():
         assert Probe.objects.all().db == REPLICA
