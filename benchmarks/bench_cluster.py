@@ -56,6 +56,7 @@ from benchmarks._harness import (  # noqa: E402
     users_create,
     warm,
 )
+from benchmarks.crash_test import _until_ok, http_taker  # noqa: E402
 
 
 def setup_django(state: dict) -> None:
@@ -127,52 +128,6 @@ def capacity(args, base: Path, state: dict) -> dict[int, int | None]:
 # ------------------------------------------------------------------- faults
 
 
-async def _until_ok(call, stats: dict, until: float):
-    """Retry through a dead process: connection errors and 5xx mean "send it again"."""
-    while True:
-        try:
-            status, body = await call()
-            if status < 500:
-                return status, body
-        except (ConnectionError, OSError):
-            pass
-        stats["http_retries"] += 1
-        if time.monotonic() > until + 60:
-            raise TimeoutError("no answer through the proxy")
-        await asyncio.sleep(0.2 + random.random() * 0.3)
-
-
-async def http_taker(port: int, who: dict, campaign: int, interval: float, until: float,
-                     stats: dict) -> None:
-    http = Http(port, token_headers(who["token"]))
-    try:
-        while time.monotonic() < until:
-            status, body = await _until_ok(lambda: http.request(
-                "POST", f"/api/v1/assessment/campaigns/{campaign}/sessions",
-                {"consent": True}), stats, until)
-            if status not in (200, 201):
-                stats["errors"].append(("start", status, body[:200]))
-                return
-            state = json.loads(body)
-            stats["sessions"].add(state["session_id"])
-            while state["status"] == "in_progress" and time.monotonic() < until:
-                await asyncio.sleep(interval * random.uniform(0.5, 1.5))
-                item = state["item"]
-                out = {"sequence": item["sequence"], "item_id": item["item_id"],
-                       "answer": choose_answer(item)}
-                url = f"/api/v1/assessment/sessions/{state['session_id']}/responses"
-                status, body = await _until_ok(lambda u=url, b=out: http.request("POST", u, b),
-                                               stats, until)
-                if status != 201:
-                    stats["errors"].append(("answer", status, body[:200]))
-                    return
-                reply = json.loads(body)
-                stats["acks"].add((reply["ack"]["session_id"], reply["ack"]["sequence"]))
-                state = reply["session"]
-    finally:
-        await http.close()
-
-
 async def ws_taker(port: int, who: dict, campaign: int, interval: float, until: float,
                    stats: dict) -> None:
     """Answer over the WebSocket; when it breaks, reconnect through the proxy and resume."""
@@ -184,7 +139,7 @@ async def ws_taker(port: int, who: dict, campaign: int, interval: float, until: 
         while time.monotonic() < until:
             status, body = await _until_ok(lambda: http.request(
                 "POST", f"/api/v1/assessment/campaigns/{campaign}/sessions",
-                {"consent": True}), stats, until)
+                {"consent": True}), until=until, stats=stats)
             if status not in (200, 201):
                 stats["errors"].append(("start", status, body[:200]))
                 return

@@ -47,8 +47,12 @@ from benchmarks.bench_load import (  # noqa: E402
 )
 
 
-async def _until_ok(call, *, until: float):
-    """Retry ``call`` through a crash: connection errors and 5xx mean "try again"."""
+async def _until_ok(call, *, until: float, stats: dict | None = None):
+    """Retry ``call`` through a crash: connection errors and 5xx mean "try again".
+
+    With ``stats``, each retry is counted in ``stats["http_retries"]`` (the cluster
+    benchmark reports them).
+    """
     while True:
         try:
             status, body = await call()
@@ -56,6 +60,8 @@ async def _until_ok(call, *, until: float):
                 return status, body
         except (ConnectionError, OSError):
             pass
+        if stats is not None:
+            stats["http_retries"] = stats.get("http_retries", 0) + 1
         if time.monotonic() > until + 60:
             raise TimeoutError("the server did not come back")
         await asyncio.sleep(0.3 + random.random() * 0.3)
@@ -68,7 +74,7 @@ async def http_taker(port: int, who: dict, campaign: int, interval: float, until
         while time.monotonic() < until:
             status, body = await _until_ok(lambda: http.request(
                 "POST", f"/api/v1/assessment/campaigns/{campaign}/sessions",
-                {"consent": True}), until=until)
+                {"consent": True}), until=until, stats=stats)
             if status not in (200, 201):
                 stats["errors"].append(("start", status, body[:200]))
                 return
@@ -81,7 +87,7 @@ async def http_taker(port: int, who: dict, campaign: int, interval: float, until
                             "answer": choose_answer(item)}
                 url = f"/api/v1/assessment/sessions/{state['session_id']}/responses"
                 status, body = await _until_ok(lambda u=url, b=body_out: http.request(
-                    "POST", u, b), until=until)
+                    "POST", u, b), until=until, stats=stats)
                 if status != 201:
                     stats["errors"].append(("answer", status, body[:200]))
                     return
