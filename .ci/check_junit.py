@@ -13,12 +13,19 @@ def main(path: str) -> int:
     skipped_browser = [
         f"{case.get('classname')}::{case.get('name')}"
         for case in cases
-        if case.find("skipped") is not None and "browser" in (case.get("classname") or "")
+        if case.find("skipped") is not None
+        and "browser" in (case.get("classname") or "")
     ]
-    failed = [case for case in cases if case.find("failure") is not None or case.find("error") is not None]
+    failed = [
+        case
+        for case in cases
+        if case.find("failure") is not None or case.find("error") is not None
+    ]
     ran = [case for case in cases if case.find("skipped") is None]
-    print(f"{path}: {len(cases)} collected, {len(ran)} ran, {len(failed)} failed, "
-          f"{len(cases) - len(ran)} skipped ({len(skipped_browser)} browser).")
+    print(
+        f"{path}: {len(cases)} collected, {len(ran)} ran, {len(failed)} failed, "
+        f"{len(cases) - len(ran)} skipped ({len(skipped_browser)} browser)."
+    )
     if not ran:
         print("No test ran: a CI run must execute tests.")
         return 1

@@ -14,7 +14,14 @@ class InstrumentAdmin(admin.ModelAdmin):
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ("name_zh", "kind", "instrument", "audience", "opens_at", "closes_at")
+    list_display = (
+        "name_zh",
+        "kind",
+        "instrument",
+        "audience",
+        "opens_at",
+        "closes_at",
+    )
     list_filter = ("kind", "audience")
     search_fields = ("name_zh", "name_en")
 
@@ -30,12 +37,26 @@ class ResultInline(admin.TabularInline):
     model = Result
     extra = 0
     can_delete = False
-    readonly_fields = ("domain_code", "theta", "se", "level_code", "parameter_set_id", "n_items")
+    readonly_fields = (
+        "domain_code",
+        "theta",
+        "se",
+        "level_code",
+        "parameter_set_id",
+        "n_items",
+    )
 
 
 @admin.register(Session)
 class SessionAdmin(admin.ModelAdmin):
-    list_display = ("pk", "campaign", "status", "n_answered", "started_at", "finished_at")
+    list_display = (
+        "pk",
+        "campaign",
+        "status",
+        "n_answered",
+        "started_at",
+        "finished_at",
+    )
     list_filter = ("status", "campaign")
     inlines = [ResultInline]
 

@@ -58,8 +58,10 @@ def instrument_length(instrument: Instrument) -> str:
     if instrument.mode == DeliveryMode.MULTISTAGE:
         return _("%(k)s panels, %(s)s stages") % {
             "k": instrument.panels.count(),
-            "s": max((m.stage for p in instrument.panels.all() for m in p.modules.all()),
-                     default=0),
+            "s": max(
+                (m.stage for p in instrument.panels.all() for m in p.modules.all()),
+                default=0,
+            ),
         }
     return _("%(min)s–%(max)s items") % {
         "min": data.get("min_length", 5),

@@ -63,8 +63,12 @@ def results_out(session: Session) -> dict[str, Any]:
     }
 
 
-@router.get("/campaigns", response=list[CampaignOut], url_name="assessment_campaigns",
-            operation_id="assessment_campaigns_list")
+@router.get(
+    "/campaigns",
+    response=list[CampaignOut],
+    url_name="assessment_campaigns",
+    operation_id="assessment_campaigns_list",
+)
 def campaigns_list(request: HttpRequest):
     """List the campaigns open now to every signed-in citizen."""
     return [campaign_out(c) for c in selectors.campaigns_listed()]
@@ -77,15 +81,25 @@ def _require_campaign_manager(user, *, kind: str, change: bool = False) -> None:
     from assessment.models import CampaignKind
     from assessment.survey.access import is_researcher
 
-    if user.has_perm("assessment.change_campaign" if change else "assessment.add_campaign"):
+    if user.has_perm(
+        "assessment.change_campaign" if change else "assessment.add_campaign"
+    ):
         return
-    if kind in (CampaignKind.FIVE_YEARLY, CampaignKind.THEMATIC) and is_researcher(user):
+    if kind in (CampaignKind.FIVE_YEARLY, CampaignKind.THEMATIC) and is_researcher(
+        user
+    ):
         return
-    raise PermissionDenied("Only campaign managers (researchers for a survey) may do this.")
+    raise PermissionDenied(
+        "Only campaign managers (researchers for a survey) may do this."
+    )
 
 
-@router.post("/campaigns", response={201: CampaignOut}, url_name="assessment_campaign_create",
-             operation_id="assessment_campaign_create")
+@router.post(
+    "/campaigns",
+    response={201: CampaignOut},
+    url_name="assessment_campaign_create",
+    operation_id="assessment_campaign_create",
+)
 def campaign_create(request: HttpRequest, body: CampaignIn):
     """Open an instrument (by code) for a period to a population: a new campaign."""
     from django.core.exceptions import ValidationError
@@ -95,17 +109,29 @@ def campaign_create(request: HttpRequest, body: CampaignIn):
     _require_campaign_manager(request.user, kind=body.kind)
     instrument = Instrument.objects.filter(code=body.instrument_code).first()
     if instrument is None:
-        raise ValidationError({"instrument_code": f"no instrument with code {body.instrument_code!r}"})
+        raise ValidationError(
+            {"instrument_code": f"no instrument with code {body.instrument_code!r}"}
+        )
     campaign = services.campaign_create(
-        instrument=instrument, name_zh=body.name_zh, name_en=body.name_en, kind=body.kind,
-        audience=body.audience, opens_at=body.opens_at, closes_at=body.closes_at,
-        max_attempts=body.max_attempts, year=body.year,
+        instrument=instrument,
+        name_zh=body.name_zh,
+        name_en=body.name_en,
+        kind=body.kind,
+        audience=body.audience,
+        opens_at=body.opens_at,
+        closes_at=body.closes_at,
+        max_attempts=body.max_attempts,
+        year=body.year,
     )
     return Status(201, campaign_out(campaign))
 
 
-@router.post("/campaigns/{campaign_id}/close", response=CampaignOut,
-             url_name="assessment_campaign_close", operation_id="assessment_campaign_close")
+@router.post(
+    "/campaigns/{campaign_id}/close",
+    response=CampaignOut,
+    url_name="assessment_campaign_close",
+    operation_id="assessment_campaign_close",
+)
 def campaign_close(request: HttpRequest, campaign_id: int):
     """Close the campaign now: no session starts after this (its data can then be frozen)."""
     from django.core.exceptions import PermissionDenied
@@ -119,8 +145,12 @@ def campaign_close(request: HttpRequest, campaign_id: int):
     return campaign_out(services.campaign_close(campaign=campaign))
 
 
-@router.post("/campaigns/{campaign_id}/sessions", response={200: SessionOut, 201: SessionOut},
-             url_name="assessment_session_start", operation_id="assessment_session_start")
+@router.post(
+    "/campaigns/{campaign_id}/sessions",
+    response={200: SessionOut, 201: SessionOut},
+    url_name="assessment_session_start",
+    operation_id="assessment_session_start",
+)
 def session_start(request: HttpRequest, campaign_id: int, body: SessionStartIn):
     """Start a session (201), or return the one in progress to resume it (200).
 
@@ -130,63 +160,101 @@ def session_start(request: HttpRequest, campaign_id: int, body: SessionStartIn):
     """
     campaign = Campaign.objects.select_related("instrument").get(pk=campaign_id)
     session, created = services.session_start(
-        user=request.user, campaign=campaign, background=body.background,
-        consent=body.consent, invitation_code=body.invitation_code,
+        user=request.user,
+        campaign=campaign,
+        background=body.background,
+        consent=body.consent,
+        invitation_code=body.invitation_code,
     )
     return Status(201 if created else 200, selectors.session_payload(session))
 
 
-@router.get("/sessions", response=list[HistoryOut], url_name="assessment_sessions",
-            operation_id="assessment_sessions_list")
+@router.get(
+    "/sessions",
+    response=list[HistoryOut],
+    url_name="assessment_sessions",
+    operation_id="assessment_sessions_list",
+)
 def sessions_list(request: HttpRequest):
     """List the caller's own sessions with their results, newest first."""
     out = []
-    for session in selectors.sessions_visible_to(user=request.user).prefetch_related("results"):
-        out.append({
-            "session_id": str(session.pk),
-            "instrument_name": selectors.localized(session.instrument, "name"),
-            "campaign_name": selectors.localized(session.campaign, "name"),
-            "status": session.status,
-            "started_at": session.started_at,
-            "finished_at": session.finished_at,
-            "results": selectors.results_payload(session),
-        })
+    for session in selectors.sessions_visible_to(user=request.user).prefetch_related(
+        "results"
+    ):
+        out.append(
+            {
+                "session_id": str(session.pk),
+                "instrument_name": selectors.localized(session.instrument, "name"),
+                "campaign_name": selectors.localized(session.campaign, "name"),
+                "status": session.status,
+                "started_at": session.started_at,
+                "finished_at": session.finished_at,
+                "results": selectors.results_payload(session),
+            }
+        )
     return out
 
 
-@router.get("/sessions/{session_id}", response=SessionOut, url_name="assessment_session",
-            operation_id="assessment_session_get")
+@router.get(
+    "/sessions/{session_id}",
+    response=SessionOut,
+    url_name="assessment_session",
+    operation_id="assessment_session_get",
+)
 def session_get(request: HttpRequest, session_id: str):
     """Return the session's state: the item to answer now, progress and time left."""
     session = services.session_refresh(session_id=_uuid(session_id), user=request.user)
     return selectors.session_payload(session)
 
 
-@router.post("/sessions/{session_id}/responses", response={201: AnswerOut},
-             url_name="assessment_response", operation_id="assessment_response_record")
+@router.post(
+    "/sessions/{session_id}/responses",
+    response={201: AnswerOut},
+    url_name="assessment_response",
+    operation_id="assessment_response_record",
+)
 def response_record(request: HttpRequest, session_id: str, body: ResponseIn):
     """Record the answer to the presented item; a resubmission gets the same ack."""
     sid = _uuid(session_id)
     ack = services.response_record(
-        session_id=sid, user=request.user, sequence=body.sequence, item_id=body.item_id,
-        answer=body.answer, client_ts=body.client_ts, epoch=body.connection_epoch,
+        session_id=sid,
+        user=request.user,
+        sequence=body.sequence,
+        item_id=body.item_id,
+        answer=body.answer,
+        client_ts=body.client_ts,
+        epoch=body.connection_epoch,
     )
-    session = ack.session or selectors.session_get_for_user(user=request.user, session_id=sid)
-    return Status(201, {"ack": ack.payload(), "session": selectors.session_payload(session)})
+    session = ack.session or selectors.session_get_for_user(
+        user=request.user, session_id=sid
+    )
+    return Status(
+        201, {"ack": ack.payload(), "session": selectors.session_payload(session)}
+    )
 
 
-@router.post("/sessions/{session_id}/finish", response=SessionResultsOut,
-             url_name="assessment_session_finish", operation_id="assessment_session_finish")
-def session_finish(request: HttpRequest, session_id: str,
-                   connection_epoch: int | None = None):
+@router.post(
+    "/sessions/{session_id}/finish",
+    response=SessionResultsOut,
+    url_name="assessment_session_finish",
+    operation_id="assessment_session_finish",
+)
+def session_finish(
+    request: HttpRequest, session_id: str, connection_epoch: int | None = None
+):
     """End the session now and score what was answered (again: the same results)."""
-    session = services.session_finish(session_id=_uuid(session_id), user=request.user,
-                                      epoch=connection_epoch)
+    session = services.session_finish(
+        session_id=_uuid(session_id), user=request.user, epoch=connection_epoch
+    )
     return results_out(session)
 
 
-@router.get("/sessions/{session_id}/results", response=SessionResultsOut,
-            url_name="assessment_session_results", operation_id="assessment_session_results")
+@router.get(
+    "/sessions/{session_id}/results",
+    response=SessionResultsOut,
+    url_name="assessment_session_results",
+    operation_id="assessment_session_results",
+)
 def session_results(request: HttpRequest, session_id: str):
     """Return a closed session's results with the meaning of each level."""
     session = services.session_refresh(session_id=_uuid(session_id), user=request.user)

@@ -45,7 +45,9 @@ def district_choices() -> list[tuple[str, str]]:
     """Return (code, name) of every district."""
     from learning_platform.districts.models import District
 
-    return [(d.code, d.name_zh) for d in District.objects.order_by("sort_order", "code")]
+    return [
+        (d.code, d.name_zh) for d in District.objects.order_by("sort_order", "code")
+    ]
 
 
 def field_choices() -> dict[str, list[tuple[str, Any]]]:
@@ -78,12 +80,15 @@ def background_clean(data: Any, *, required: bool) -> dict[str, str]:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ValidationError({"background": _("The background answers must be an object.")})
+        raise ValidationError(
+            {"background": _("The background answers must be an object.")}
+        )
     errors: dict[str, list[str]] = {}
     unknown = sorted(set(data) - set(FIELDS))
     if unknown:
         errors["background"] = [
-            _("Unknown background question(s): %(names)s.") % {"names": ", ".join(unknown)}
+            _("Unknown background question(s): %(names)s.")
+            % {"names": ", ".join(unknown)}
         ]
     choices = field_choices()
     labels = field_labels()

@@ -79,23 +79,38 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
                 await self._send_state(await self._call(self._state))
             elif kind == "time":
                 payload = await self._call(self._state)
-                await self.send_json({"type": "time", "seconds_left": payload["seconds_left"],
-                                      "status": payload["status"]})
+                await self.send_json(
+                    {
+                        "type": "time",
+                        "seconds_left": payload["seconds_left"],
+                        "status": payload["status"],
+                    }
+                )
             elif kind == "finish":
                 await self._call(self._finish)
                 await self._send_state(await self._call(self._state))
             else:
-                await self._error("unknown_message", _(
-                    "Unknown message type; send state, answer, time or finish."))
+                await self._error(
+                    "unknown_message",
+                    _("Unknown message type; send state, answer, time or finish."),
+                )
         except ApiError as exc:
-            await self._error(exc.code, exc.message, errors=exc.errors,
-                              sequence=_get(content, "sequence"))
+            await self._error(
+                exc.code,
+                exc.message,
+                errors=exc.errors,
+                sequence=_get(content, "sequence"),
+            )
             if exc.code == "fenced":
                 await self._fenced()
         except ValidationError as exc:
             errors = _validation_errors(exc)
-            await self._error("invalid", "; ".join(e["message"] for e in errors), errors=errors,
-                              sequence=_get(content, "sequence"))
+            await self._error(
+                "invalid",
+                "; ".join(e["message"] for e in errors),
+                errors=errors,
+                sequence=_get(content, "sequence"),
+            )
         except ObjectDoesNotExist:
             await self._error("not_found", _("This test session does not exist."))
 
@@ -116,13 +131,28 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
 
     async def _answer(self, content: dict[str, Any]) -> None:
         sequence, item_id = content.get("sequence"), content.get("item_id")
-        if not isinstance(sequence, int) or not isinstance(item_id, int) or "answer" not in content:
-            raise ValidationError({"answer": _(
-                "An answer needs an integer sequence, an integer item_id and an answer.")})
+        if (
+            not isinstance(sequence, int)
+            or not isinstance(item_id, int)
+            or "answer" not in content
+        ):
+            raise ValidationError(
+                {
+                    "answer": _(
+                        "An answer needs an integer sequence, an integer item_id and an answer."
+                    )
+                }
+            )
         ack = await self._call(
-            services.response_record, session_id=self.session_id, user=self.user,
-            sequence=sequence, item_id=item_id, answer=content["answer"],
-            client_ts=content.get("client_ts"), origin=self.channel_name, epoch=self.epoch,
+            services.response_record,
+            session_id=self.session_id,
+            user=self.user,
+            sequence=sequence,
+            item_id=item_id,
+            answer=content["answer"],
+            client_ts=content.get("client_ts"),
+            origin=self.channel_name,
+            epoch=self.epoch,
         )
         # The service returned, so the answer is committed: acknowledge it.
         await self.send_json({"type": "ack", **ack.payload()})
@@ -147,8 +177,12 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         return payload
 
     def _finish(self) -> None:
-        services.session_finish(session_id=self.session_id, user=self.user,
-                                origin=self.channel_name, epoch=self.epoch)
+        services.session_finish(
+            session_id=self.session_id,
+            user=self.user,
+            origin=self.channel_name,
+            epoch=self.epoch,
+        )
 
     async def _call(self, func, **kwargs):
         language = self.language
@@ -169,19 +203,36 @@ class SessionConsumer(AsyncJsonWebsocketConsumer):
         self.fenced = True
         if first:
             with translation.override(self.language):
-                await self.send_json({"type": "fenced", "code": "fenced", "message": str(_(
-                    "This test was opened in another window or on another device, so "
-                    "this one takes no more answers. Reload the page to continue here."))})
+                await self.send_json(
+                    {
+                        "type": "fenced",
+                        "code": "fenced",
+                        "message": str(
+                            _(
+                                "This test was opened in another window or on another device, so "
+                                "this one takes no more answers. Reload the page to continue here."
+                            )
+                        ),
+                    }
+                )
         group = getattr(self, "group", None)
         if group:
             await self.channel_layer.group_discard(group, self.channel_name)
         await self.close(code=FENCED_CLOSE_CODE)
 
-    async def _error(self, code: str, message: str, *, errors: Any = None,
-                     sequence: Any = None) -> None:
+    async def _error(
+        self, code: str, message: str, *, errors: Any = None, sequence: Any = None
+    ) -> None:
         with translation.override(self.language):
-            await self.send_json({"type": "error", "code": code, "message": str(message),
-                                  "errors": errors or [], "sequence": sequence})
+            await self.send_json(
+                {
+                    "type": "error",
+                    "code": code,
+                    "message": str(message),
+                    "errors": errors or [],
+                    "sequence": sequence,
+                }
+            )
 
 
 def _get(content: Any, key: str) -> Any:
@@ -190,7 +241,9 @@ def _get(content: Any, key: str) -> Any:
 
 def _validation_errors(exc: ValidationError) -> list[dict[str, Any]]:
     if hasattr(exc, "error_dict"):
-        return [{"field": f, "message": m} for f, ms in exc.message_dict.items() for m in ms]
+        return [
+            {"field": f, "message": m} for f, ms in exc.message_dict.items() for m in ms
+        ]
     return [{"field": None, "message": m} for m in exc.messages]
 
 

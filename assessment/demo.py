@@ -17,7 +17,13 @@ from assessment.services import (
     multistage_panel_create,
 )
 
-INFO_AREAS = ["info.data", "info.communication", "info.creation", "info.safety", "info.problem"]
+INFO_AREAS = [
+    "info.data",
+    "info.communication",
+    "info.creation",
+    "info.safety",
+    "info.problem",
+]
 NEEDS_AREAS = ["needs.topics", "needs.modes", "needs.times", "needs.barriers"]
 
 
@@ -25,7 +31,10 @@ def _ensure_campaign(instrument: Instrument, *, name_zh: str, name_en: str) -> C
     campaign = Campaign.objects.filter(instrument=instrument, kind="practice").first()
     if campaign is None:
         campaign = campaign_create(
-            instrument=instrument, name_zh=name_zh, name_en=name_en, kind="practice",
+            instrument=instrument,
+            name_zh=name_zh,
+            name_en=name_en,
+            kind="practice",
             opens_at=timezone.now() - timedelta(days=1),
         )
     return campaign
@@ -36,26 +45,41 @@ def _adaptive_info(stdout) -> None:
     if instrument is None:
         pool = bank.deliverable_item_ids(domain_codes=["info"])
         if not pool:
-            stdout.write("  no published information-literacy items: skipped the adaptive test")
+            stdout.write(
+                "  no published information-literacy items: skipped the adaptive test"
+            )
             return
         present = {item.domain_code for item in bank.items_for_delivery(pool)}
-        blueprint = {area: 1.0 for area in INFO_AREAS
-                     if any(code == area or code.startswith(area + ".") for code in present)}
+        blueprint = {
+            area: 1.0
+            for area in INFO_AREAS
+            if any(code == area or code.startswith(area + ".") for code in present)
+        }
         instrument = instrument_create(
             code="info-literacy-cat",
             name_zh="市民信息素养自适应测试",
             name_en="Citizen information literacy (adaptive test)",
             description_zh="约 15 道题，每道题根据您此前的作答挑选，测量您获取、评估、交流、创作和安全使用数字信息的能力。",
             description_en="About 15 questions, each chosen to suit your answers so far, on "
-                           "finding, judging, sharing, creating and safely using digital "
-                           "information.",
-            kind="ability", domain_code="info", mode="adaptive", blueprint=blueprint,
-            settings={"max_length": 20, "min_length": 8, "se_target": 0.35,
-                      "time_limit_seconds": 30 * 60,
-                      "exposure": {"method": "randomesque", "k": 4}},
+            "finding, judging, sharing, creating and safely using digital "
+            "information.",
+            kind="ability",
+            domain_code="info",
+            mode="adaptive",
+            blueprint=blueprint,
+            settings={
+                "max_length": 20,
+                "min_length": 8,
+                "se_target": 0.35,
+                "time_limit_seconds": 30 * 60,
+                "exposure": {"method": "randomesque", "k": 4},
+            },
         )
-    _ensure_campaign(instrument, name_zh="开放练习：信息素养",
-                     name_en="Open practice: information literacy")
+    _ensure_campaign(
+        instrument,
+        name_zh="开放练习：信息素养",
+        name_en="Open practice: information literacy",
+    )
     stdout.write(f"  adaptive test {instrument.code} in an open practice campaign")
 
 
@@ -63,26 +87,38 @@ def _needs(stdout) -> None:
     instrument = Instrument.objects.filter(code="learning-needs").first()
     if instrument is None:
         ids = bank.deliverable_item_ids(domain_codes=["needs"])
-        items = [i for i in bank.items_for_delivery(ids) if i.kind == "likert"] if ids else []
+        items = (
+            [i for i in bank.items_for_delivery(ids) if i.kind == "likert"]
+            if ids
+            else []
+        )
         if not items:
             stdout.write("  no published needs items: skipped the questionnaire")
             return
         chosen = []
         for area in NEEDS_AREAS:  # a few from every needs area, in area order
-            chosen += [i.item_id for i in items
-                       if i.domain_code == area or i.domain_code.startswith(area + ".")][:4]
+            chosen += [
+                i.item_id
+                for i in items
+                if i.domain_code == area or i.domain_code.startswith(area + ".")
+            ][:4]
         instrument = instrument_create(
             code="learning-needs",
             name_zh="市民学习需求问卷",
             name_en="Citizen learning-needs questionnaire",
             description_zh="告诉我们您想学什么、喜欢怎样学、什么时间方便，以及学习中遇到的困难。",
             description_en="Tell us what you want to learn, how and when you like to learn, "
-                           "and what stands in your way.",
-            kind="questionnaire", domain_code="needs", mode="fixed",
+            "and what stands in your way.",
+            kind="questionnaire",
+            domain_code="needs",
+            mode="fixed",
             settings={"item_ids": chosen or [i.item_id for i in items[:16]]},
         )
-    _ensure_campaign(instrument, name_zh="开放问卷：学习需求",
-                     name_en="Open questionnaire: learning needs")
+    _ensure_campaign(
+        instrument,
+        name_zh="开放问卷：学习需求",
+        name_en="Open questionnaire: learning needs",
+    )
     stdout.write(f"  questionnaire {instrument.code} in an open practice campaign")
 
 
@@ -100,20 +136,32 @@ def mst_design_from_bank(
     three_stage = n >= 36
     r = 6 if three_stage else max(2, n // 5)
     start = n // 2 - r // 2
-    routing = ids_by_difficulty[start:start + r]
+    routing = ids_by_difficulty[start : start + r]
     rest = [i for i in ids_by_difficulty if i not in routing]
     k = len(rest) // 3
-    thirds = [rest[:k], rest[k:2 * k], rest[2 * k:]]
+    thirds = [rest[:k], rest[k : 2 * k], rest[2 * k :]]
     size = 5 if three_stage else min(5, *(len(t) for t in thirds))
     labels = ["easy", "medium", "hard"]
     modules = [{"stage": 1, "difficulty": "medium", "item_ids": routing}]
-    rules = [{"stage": 2, "method": "number_correct",
-              "cut_points": [-(-r // 3), -(-2 * r // 3)]}]
+    rules = [
+        {
+            "stage": 2,
+            "method": "number_correct",
+            "cut_points": [-(-r // 3), -(-2 * r // 3)],
+        }
+    ]
     for label, third in zip(labels, thirds, strict=True):
-        modules.append({"stage": 2, "difficulty": label,
-                        "item_ids": (third[0::2] if three_stage else third)[:size]})
+        modules.append(
+            {
+                "stage": 2,
+                "difficulty": label,
+                "item_ids": (third[0::2] if three_stage else third)[:size],
+            }
+        )
         if three_stage:
-            modules.append({"stage": 3, "difficulty": label, "item_ids": third[1::2][:size]})
+            modules.append(
+                {"stage": 3, "difficulty": label, "item_ids": third[1::2][:size]}
+            )
     if three_stage:
         rules.append({"stage": 3, "method": "theta", "cut_points": [-0.5, 0.5]})
     return modules, rules
@@ -125,13 +173,17 @@ def _multistage_info(stdout) -> None:
         pool = bank.deliverable_item_ids(domain_codes=["info"])
         active = bank.active_parameters(item_ids=pool) if pool else None
         if active is None or not active.item_ids:
-            stdout.write("  no calibrated information-literacy items: skipped the "
-                         "multistage test")
+            stdout.write(
+                "  no calibrated information-literacy items: skipped the "
+                "multistage test"
+            )
             return
         thresholds = np.asarray(active.params.thresholds, dtype=float)
-        location = np.where(np.isfinite(active.params.b), active.params.b,
-                            np.nanmean(np.where(np.isfinite(thresholds), thresholds, np.nan),
-                                       axis=1))
+        location = np.where(
+            np.isfinite(active.params.b),
+            active.params.b,
+            np.nanmean(np.where(np.isfinite(thresholds), thresholds, np.nan), axis=1),
+        )
         order = [int(active.item_ids[k]) for k in np.argsort(location, kind="stable")]
         modules, rules = mst_design_from_bank(order)
         instrument = instrument_create(
@@ -140,15 +192,21 @@ def _multistage_info(stdout) -> None:
             name_en="Citizen information literacy (multistage test)",
             description_zh="先答一组起始题，再根据答对的题数进入难度合适的题组，共约 16 道题。",
             description_en="A starting set of questions, then sets of questions whose "
-                           "difficulty follows how many you answered right: about 16 "
-                           "questions.",
-            kind="ability", domain_code="info", mode="multistage",
+            "difficulty follows how many you answered right: about 16 "
+            "questions.",
+            kind="ability",
+            domain_code="info",
+            mode="multistage",
             settings={"panel_assignment": "round_robin", "time_limit_seconds": 30 * 60},
         )
-        multistage_panel_create(instrument=instrument, code="a", name="A 卷",
-                                modules=modules, rules=rules)
-    _ensure_campaign(instrument, name_zh="开放练习：信息素养（多阶段）",
-                     name_en="Open practice: information literacy (multistage)")
+        multistage_panel_create(
+            instrument=instrument, code="a", name="A 卷", modules=modules, rules=rules
+        )
+    _ensure_campaign(
+        instrument,
+        name_zh="开放练习：信息素养（多阶段）",
+        name_en="Open practice: information literacy (multistage)",
+    )
     stdout.write(f"  multistage test {instrument.code} in an open practice campaign")
 
 

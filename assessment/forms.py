@@ -344,7 +344,13 @@ class InstrumentForm(WagtailAdminModelForm):
         initial["booklets"] = "\n".join(
             ", ".join(str(i) for i in b) for b in data.get("booklets") or []
         )
-        for key in ("max_length", "min_length", "se_target", "rule", "panel_assignment"):
+        for key in (
+            "max_length",
+            "min_length",
+            "se_target",
+            "rule",
+            "panel_assignment",
+        ):
             if key in data:
                 initial[key] = data[key]
         exposure = data.get("exposure") or {"method": "none"}

@@ -47,8 +47,11 @@ def _delivery_items(item_ids: Sequence[int]) -> dict[int, Any]:
     """
     from itembank.models import Item
 
-    live = dict(Item.objects.filter(pk__in=list(item_ids), live=True)
-                .values_list("pk", "live_revision_id"))
+    live = dict(
+        Item.objects.filter(pk__in=list(item_ids), live=True).values_list(
+            "pk", "live_revision_id"
+        )
+    )
     with _LOCK:
         out = {i: _REVISIONS[live[i]] for i in item_ids if live.get(i) in _REVISIONS}
     missing = [i for i in item_ids if i not in out]
@@ -127,7 +130,9 @@ def active_parameters(*, item_ids: Sequence[int] | None = None) -> Any:
     return _active(item_ids=list(item_ids) if item_ids is not None else None)
 
 
-def domain_levels(domain_code: str, *, cut_score_set_id: int | None = None) -> list[Any]:
+def domain_levels(
+    domain_code: str, *, cut_score_set_id: int | None = None
+) -> list[Any]:
     from itembank.selectors import domain_levels as _levels
 
     return list(_levels(domain_code, cut_score_set_id=cut_score_set_id))
@@ -137,7 +142,10 @@ def domain_names() -> dict[str, tuple[str, str]]:
     """Return code -> (Chinese name, English name) of every domain."""
     from itembank.selectors import domain_tree
 
-    return {d["code"]: (d.get("name_zh", d["code"]), d.get("name_en", "")) for d in domain_tree()}
+    return {
+        d["code"]: (d.get("name_zh", d["code"]), d.get("name_en", ""))
+        for d in domain_tree()
+    }
 
 
 def not_deliverable_error() -> type[Exception]:
@@ -146,17 +154,21 @@ def not_deliverable_error() -> type[Exception]:
     return ItemNotDeliverable
 
 
-def level_decision(domain_code: str, theta: float | None, *,
-                   cut_score_set_id: int | None = None) -> Any:
+def level_decision(
+    domain_code: str, theta: float | None, *, cut_score_set_id: int | None = None
+) -> Any:
     """The level ``theta`` reaches and the cut-score version that decided it (item bank's
     ``level_for``: one function for results, outcomes and roll-ups)."""
     from itembank.selectors import level_for as _level_for
 
-    return _level_for(domain_code=domain_code, theta=theta, cut_score_set_id=cut_score_set_id)
+    return _level_for(
+        domain_code=domain_code, theta=theta, cut_score_set_id=cut_score_set_id
+    )
 
 
-def level_for(domain_code: str, theta: float | None, *,
-              cut_score_set_id: int | None = None) -> Any | None:
+def level_for(
+    domain_code: str, theta: float | None, *, cut_score_set_id: int | None = None
+) -> Any | None:
     """Return the level ``theta`` reaches (None without a cut-score set)."""
     return level_decision(domain_code, theta, cut_score_set_id=cut_score_set_id).level
 
@@ -166,8 +178,8 @@ class AdaptivePool:
     """An adaptive instrument's calibrated pool on the active parameter set."""
 
     parameter_set_id: int | None
-    item_ids: tuple[int, ...]          # bank position -> item id
-    domains: tuple[str, ...]           # bank position -> item domain code
+    item_ids: tuple[int, ...]  # bank position -> item id
+    domains: tuple[str, ...]  # bank position -> item domain code
     bank: CATBank
     blueprint: dict[str, float] | None  # content area -> share, for select_next_item
 
@@ -191,13 +203,17 @@ def _area_of(domain_code: str, blueprint: Mapping[str, float]) -> str:
     """Return the blueprint area an item domain falls in (longest matching prefix)."""
     best = ""
     for area in blueprint:
-        if (domain_code == area or domain_code.startswith(area + ".")) and len(area) > len(best):
+        if (domain_code == area or domain_code.startswith(area + ".")) and len(
+            area
+        ) > len(best):
             best = area
     return best or "~other"
 
 
 def adaptive_pool(
-    *, pool_ids: Sequence[int] | None, domain_codes: Sequence[str],
+    *,
+    pool_ids: Sequence[int] | None,
+    domain_codes: Sequence[str],
     blueprint: Mapping[str, float] | None,
     difficulty_range: tuple[float, float] | None = None,
 ) -> AdaptivePool:
@@ -212,8 +228,13 @@ def adaptive_pool(
     a rebuild by every waiting answer exhausted the connection pool (benchmarks/README).
     A new active parameter set is a new key, so it is never served stale.
     """
-    key = (active_set_id(), tuple(pool_ids or ()), tuple(domain_codes),
-           tuple(sorted((blueprint or {}).items())), difficulty_range)
+    key = (
+        active_set_id(),
+        tuple(pool_ids or ()),
+        tuple(domain_codes),
+        tuple(sorted((blueprint or {}).items())),
+        difficulty_range,
+    )
     with _LOCK:
         hit = _CACHE.get(key)
         if hit is not None and time.monotonic() - hit[0] < _TTL_SECONDS:
@@ -221,7 +242,9 @@ def adaptive_pool(
         building = _BUILDING.setdefault(key, threading.Lock())
     if hit is not None:
         if not building.acquire(blocking=False):
-            return hit[1]  # another thread is refreshing it: serve the old pool meanwhile
+            return hit[
+                1
+            ]  # another thread is refreshing it: serve the old pool meanwhile
     elif not building.acquire(timeout=_BUILD_WAIT_SECONDS):
         building = None  # the first build is stuck elsewhere: build one of our own
     try:
@@ -229,8 +252,12 @@ def adaptive_pool(
             hit = _CACHE.get(key)
         if hit is not None and time.monotonic() - hit[0] < _TTL_SECONDS:
             return hit[1]  # built by the thread we waited for
-        pool = _pool_build(pool_ids=pool_ids, domain_codes=domain_codes,
-                           blueprint=blueprint, difficulty_range=difficulty_range)
+        pool = _pool_build(
+            pool_ids=pool_ids,
+            domain_codes=domain_codes,
+            blueprint=blueprint,
+            difficulty_range=difficulty_range,
+        )
         with _LOCK:
             if len(_CACHE) > 32:
                 _CACHE.clear()
@@ -242,10 +269,15 @@ def adaptive_pool(
 
 
 def _pool_build(
-    *, pool_ids: Sequence[int] | None, domain_codes: Sequence[str],
-    blueprint: Mapping[str, float] | None, difficulty_range: tuple[float, float] | None,
+    *,
+    pool_ids: Sequence[int] | None,
+    domain_codes: Sequence[str],
+    blueprint: Mapping[str, float] | None,
+    difficulty_range: tuple[float, float] | None,
 ) -> AdaptivePool:
-    ids = list(pool_ids) if pool_ids else deliverable_item_ids(domain_codes=domain_codes)
+    ids = (
+        list(pool_ids) if pool_ids else deliverable_item_ids(domain_codes=domain_codes)
+    )
     active = active_parameters(item_ids=ids)
     if active.item_ids and difficulty_range is not None:
         low, high = difficulty_range
@@ -264,7 +296,9 @@ def _pool_build(
     if blueprint:
         areas = [_area_of(code, blueprint) for code in domains]
         present = set(areas)
-        targets = {area: float(share) for area, share in blueprint.items() if area in present}
+        targets = {
+            area: float(share) for area, share in blueprint.items() if area in present
+        }
         if not targets or sum(targets.values()) <= 0:
             areas, targets = None, None
     bank = CATBank(active.params, content_areas=areas)

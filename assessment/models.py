@@ -62,11 +62,17 @@ class Instrument(models.Model):
     description_en = models.TextField(_("English description"), blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=InstrumentKind.choices)
     domain_code = models.CharField(_("main domain"), max_length=40)
-    mode = models.CharField(_("delivery mode"), max_length=20, choices=DeliveryMode.choices)
+    mode = models.CharField(
+        _("delivery mode"), max_length=20, choices=DeliveryMode.choices
+    )
     blueprint = models.JSONField(_("blueprint"), default=dict, blank=True)
     item_blueprint = models.ForeignKey(
-        "itembank.Blueprint", verbose_name=_("item-bank blueprint"),
-        on_delete=models.PROTECT, null=True, blank=True, related_name="instruments",
+        "itembank.Blueprint",
+        verbose_name=_("item-bank blueprint"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="instruments",
     )
     settings = models.JSONField(_("delivery settings"), default=dict, blank=True)
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
@@ -74,16 +80,25 @@ class Instrument(models.Model):
     # no credit and no badge. A fixed form or booklet shorter than the minimum
     # counts once every item of it is answered.
     precision_rule = models.CharField(
-        _("precision rule"), max_length=20, choices=PrecisionRule.choices,
+        _("precision rule"),
+        max_length=20,
+        choices=PrecisionRule.choices,
         default=PrecisionRule.MIN_ITEMS,
-        help_text=_("What a session must reach before it gives a level, a credit or a badge."),
+        help_text=_(
+            "What a session must reach before it gives a level, a credit or a badge."
+        ),
     )
     precision_min_items = models.PositiveSmallIntegerField(
-        _("minimum items for a level"), default=5, validators=[MinValueValidator(1)],
-        help_text=_("Items the main domain needs answered (a shorter form: all of it)."),
+        _("minimum items for a level"),
+        default=5,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Items the main domain needs answered (a shorter form: all of it)."
+        ),
     )
     precision_se_target = models.FloatField(
-        _("standard-error target for a level"), default=0.5,
+        _("standard-error target for a level"),
+        default=0.5,
         validators=[MinValueValidator(0.05), MaxValueValidator(2.0)],
         help_text=_("The ability's standard error must be at or below this."),
     )
@@ -121,16 +136,23 @@ class Campaign(models.Model):
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=CampaignKind.choices)
     instrument = models.ForeignKey(
-        Instrument, verbose_name=_("instrument"), on_delete=models.PROTECT,
+        Instrument,
+        verbose_name=_("instrument"),
+        on_delete=models.PROTECT,
         related_name="campaigns",
     )
     audience = models.CharField(
-        _("who may take it"), max_length=20, choices=Audience.choices, default=Audience.PUBLIC
+        _("who may take it"),
+        max_length=20,
+        choices=Audience.choices,
+        default=Audience.PUBLIC,
     )
     opens_at = models.DateTimeField(_("opens at"))
     closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
     max_attempts = models.PositiveIntegerField(
-        _("attempts per person"), null=True, blank=True,
+        _("attempts per person"),
+        null=True,
+        blank=True,
         help_text=_("Empty for no limit."),
     )
     year = models.PositiveSmallIntegerField(_("survey year"), null=True, blank=True)
@@ -144,7 +166,8 @@ class Campaign(models.Model):
         verbose_name_plural = _("campaigns")
         constraints = [
             models.CheckConstraint(
-                condition=Q(closes_at__isnull=True) | Q(closes_at__gt=models.F("opens_at")),
+                condition=Q(closes_at__isnull=True)
+                | Q(closes_at__gt=models.F("opens_at")),
                 name="assessment_campaign_closes_after_opening",
             )
         ]
@@ -160,15 +183,21 @@ class Invitation(models.Model):
     """A sampled respondent's one-time code for an invited campaign."""
 
     campaign = models.ForeignKey(
-        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE,
+        Campaign,
+        verbose_name=_("campaign"),
+        on_delete=models.CASCADE,
         related_name="invitations",
     )
     code = models.CharField(_("one-time code"), max_length=40, unique=True)
     district_code = models.CharField(_("sampled district"), max_length=12, blank=True)
     stratum = models.CharField(_("sampling stratum"), max_length=80, blank=True)
     used_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("used by"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("used by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)
 
@@ -205,22 +234,35 @@ class Session(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
         related_name="assessment_sessions",
     )
     campaign = models.ForeignKey(
-        Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="sessions"
+        Campaign,
+        verbose_name=_("campaign"),
+        on_delete=models.PROTECT,
+        related_name="sessions",
     )
     instrument = models.ForeignKey(
-        Instrument, verbose_name=_("instrument"), on_delete=models.PROTECT,
+        Instrument,
+        verbose_name=_("instrument"),
+        on_delete=models.PROTECT,
         related_name="sessions",
     )
     invitation = models.OneToOneField(
-        Invitation, verbose_name=_("invitation"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="session",
+        Invitation,
+        verbose_name=_("invitation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="session",
     )
     status = models.CharField(
-        _("status"), max_length=20, choices=SessionStatus.choices,
+        _("status"),
+        max_length=20,
+        choices=SessionStatus.choices,
         default=SessionStatus.IN_PROGRESS,
     )
     background = models.JSONField(_("background answers"), default=dict, blank=True)
@@ -245,8 +287,12 @@ class Session(models.Model):
     # A multistage session's panel, fixed at start so resume and exposure counts
     # see it; its route through the panel's modules is in ``plan["route"]``.
     panel = models.ForeignKey(
-        "MultistagePanel", verbose_name=_("multistage panel"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="sessions",
+        "MultistagePanel",
+        verbose_name=_("multistage panel"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sessions",
     )
 
     class Meta:
@@ -270,7 +316,10 @@ class Response(models.Model):
     """One acknowledged answer; (session, sequence) is stored once."""
 
     session = models.ForeignKey(
-        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="responses"
+        Session,
+        verbose_name=_("session"),
+        on_delete=models.CASCADE,
+        related_name="responses",
     )
     sequence = models.PositiveIntegerField(_("sequence number"))
     item_id = models.PositiveIntegerField(_("item"))
@@ -295,7 +344,8 @@ class Response(models.Model):
         verbose_name_plural = _("responses")
         constraints = [
             models.UniqueConstraint(
-                fields=["session", "sequence"], name="assessment_response_once_per_sequence"
+                fields=["session", "sequence"],
+                name="assessment_response_once_per_sequence",
             ),
             models.UniqueConstraint(
                 fields=["session", "item_id"], name="assessment_response_once_per_item"
@@ -310,17 +360,26 @@ class Result(models.Model):
     """Ability (or a questionnaire scale) per domain of a finished session."""
 
     session = models.ForeignKey(
-        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="results"
+        Session,
+        verbose_name=_("session"),
+        on_delete=models.CASCADE,
+        related_name="results",
     )
     domain_code = models.CharField(_("domain"), max_length=40)
     theta = models.FloatField(_("ability"), null=True, blank=True)
     se = models.FloatField(_("standard error"), null=True, blank=True)
     level_code = models.CharField(_("level"), max_length=40, blank=True)
-    parameter_set_id = models.PositiveIntegerField(_("parameter set"), null=True, blank=True)
+    parameter_set_id = models.PositiveIntegerField(
+        _("parameter set"), null=True, blank=True
+    )
     # The cut-score version that gave ``level_code``; a later version never changes it.
     cut_score_set = models.ForeignKey(
-        "itembank.CutScoreSet", verbose_name=_("cut-score set"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "itembank.CutScoreSet",
+        verbose_name=_("cut-score set"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     n_items = models.PositiveIntegerField(_("items scored"), default=0)
     # Questionnaires: share of the highest categories per item and the mean category.
@@ -333,7 +392,8 @@ class Result(models.Model):
         verbose_name_plural = _("results")
         constraints = [
             models.UniqueConstraint(
-                fields=["session", "domain_code"], name="assessment_result_once_per_domain"
+                fields=["session", "domain_code"],
+                name="assessment_result_once_per_domain",
             )
         ]
 
@@ -358,7 +418,10 @@ class ModuleDifficulty(models.TextChoices):
 
 
 MODULE_DIFFICULTY_RANK: dict[str, int] = {
-    ModuleDifficulty.EASY: 0, ModuleDifficulty.MEDIUM: 1, ModuleDifficulty.HARD: 2}
+    ModuleDifficulty.EASY: 0,
+    ModuleDifficulty.MEDIUM: 1,
+    ModuleDifficulty.HARD: 2,
+}
 
 
 class RoutingMethod(models.TextChoices):
@@ -375,13 +438,17 @@ class MultistagePanel(ClusterableModel):
     """
 
     instrument = models.ForeignKey(
-        Instrument, verbose_name=_("instrument"), on_delete=models.CASCADE,
-        related_name="panels", limit_choices_to={"mode": DeliveryMode.MULTISTAGE},
+        Instrument,
+        verbose_name=_("instrument"),
+        on_delete=models.CASCADE,
+        related_name="panels",
+        limit_choices_to={"mode": DeliveryMode.MULTISTAGE},
     )
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=200, blank=True)
     active = models.BooleanField(
-        _("assigned to new sessions"), default=True,
+        _("assigned to new sessions"),
+        default=True,
         help_text=_("An inactive panel keeps its sessions but is given to no new one."),
     )
 
@@ -403,18 +470,23 @@ class MultistageModule(models.Model):
     """A block of items given together at one stage of a panel, in order."""
 
     panel = ParentalKey(
-        MultistagePanel, verbose_name=_("panel"), on_delete=models.CASCADE,
+        MultistagePanel,
+        verbose_name=_("panel"),
+        on_delete=models.CASCADE,
         related_name="modules",
     )
     stage = models.PositiveSmallIntegerField(
         _("stage"), validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
     difficulty = models.CharField(
-        _("difficulty"), max_length=10, choices=ModuleDifficulty.choices,
+        _("difficulty"),
+        max_length=10,
+        choices=ModuleDifficulty.choices,
         default=ModuleDifficulty.MEDIUM,
     )
     item_ids = models.JSONField(
-        _("items"), default=list,
+        _("items"),
+        default=list,
         help_text=_("Item ids in presentation order, e.g. [12, 7, 30]."),
     )
 
@@ -442,19 +514,26 @@ class MultistageRoutingRule(models.Model):
     """
 
     panel = ParentalKey(
-        MultistagePanel, verbose_name=_("panel"), on_delete=models.CASCADE,
+        MultistagePanel,
+        verbose_name=_("panel"),
+        on_delete=models.CASCADE,
         related_name="rules",
     )
     stage = models.PositiveSmallIntegerField(
         _("stage routed to"), validators=[MinValueValidator(2), MaxValueValidator(5)]
     )
     method = models.CharField(
-        _("routing by"), max_length=20, choices=RoutingMethod.choices,
+        _("routing by"),
+        max_length=20,
+        choices=RoutingMethod.choices,
         default=RoutingMethod.NUMBER_CORRECT,
     )
     cut_points = models.JSONField(
-        _("cut points"), default=list,
-        help_text=_("Increasing numbers, one fewer than the stage's modules, e.g. [3, 6]."),
+        _("cut points"),
+        default=list,
+        help_text=_(
+            "Increasing numbers, one fewer than the stage's modules, e.g. [3, 6]."
+        ),
     )
 
     class Meta:

@@ -15,7 +15,9 @@ from typing import Any
 
 from assessment.models import Instrument, InstrumentKind, PrecisionRule, Session
 
-CUT_SHORT = frozenset({"ended_by_user", "time_limit", "campaign_closed", "bank_exhausted"})
+CUT_SHORT = frozenset(
+    {"ended_by_user", "time_limit", "campaign_closed", "bank_exhausted"}
+)
 
 
 def precision_met(*, session: Session, main: Any | None) -> bool:

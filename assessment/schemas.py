@@ -46,7 +46,9 @@ class BackgroundIn(Schema):
 
 
 class SessionStartIn(Schema):
-    consent: bool = Field(..., description="The citizen agreed to the terms of the test.")
+    consent: bool = Field(
+        ..., description="The citizen agreed to the terms of the test."
+    )
     background: dict[str, Any] = Field(default_factory=dict)
     invitation_code: str | None = Field(None, max_length=40)
 
@@ -57,9 +59,11 @@ class ItemOut(Schema):
     revision_id: int
     kind: str
     payload: dict[str, Any] = Field(
-        ..., description="Texts and options of the item, never its key. Choice and ordering "
+        ...,
+        description="Texts and options of the item, never its key. Choice and ordering "
         "options come in this session's order (the same on every resume); answer with "
-        "option ids, never positions.")
+        "option ids, never positions.",
+    )
 
 
 class InstrumentBrief(Schema):
@@ -89,12 +93,14 @@ class ResponseIn(Schema):
     sequence: int = Field(..., ge=1)
     item_id: int
     answer: Any = Field(..., description="An option id, or a list of option ids.")
-    client_ts: str | None = Field(None, max_length=40,
-                                 description="ISO 8601 time on the device.")
+    client_ts: str | None = Field(
+        None, max_length=40, description="ISO 8601 time on the device."
+    )
     connection_epoch: int | None = Field(
-        None, ge=0,
+        None,
+        ge=0,
         description="The connection_epoch this client received when it started or "
-                    "resumed; a newer connection fences it and its answers are refused.",
+        "resumed; a newer connection fences it and its answers are refused.",
     )
 
 

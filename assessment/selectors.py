@@ -79,7 +79,9 @@ def sessions_visible_to(*, user: User) -> QuerySet[Session]:
     """Return the sessions a test-taker may see: their own."""
     if not user.is_authenticated:
         return Session.objects.none()
-    return Session.objects.filter(user_id=user.pk).select_related("instrument", "campaign")
+    return Session.objects.filter(user_id=user.pk).select_related(
+        "instrument", "campaign"
+    )
 
 
 def session_get_for_user(*, user: User, session_id: Any) -> Session:
@@ -134,15 +136,21 @@ def session_payload(session: Session, *, now: datetime | None = None) -> dict[st
     return {
         "session_id": str(session.pk),
         "status": session.status,
-        "instrument": {"code": instrument.code, "name": localized(instrument, "name"),
-                       "kind": instrument.kind, "mode": instrument.mode},
+        "instrument": {
+            "code": instrument.code,
+            "name": localized(instrument, "name"),
+            "kind": instrument.kind,
+            "mode": instrument.mode,
+        },
         "answered": session.n_answered,
         "max_items": session_max_items(session),
         "time_limit_seconds": instrument.time_limit_seconds,
         "seconds_left": None if finished else seconds_left(session, now=now),
         "deadline": session.deadline.isoformat() if session.deadline else None,
         "item": None if finished else item_payload(session.pending),
-        "result_url": reverse("assessment:result", args=[session.pk]) if finished else None,
+        "result_url": reverse("assessment:result", args=[session.pk])
+        if finished
+        else None,
         "connection_epoch": session.connection_epoch,
     }
 
@@ -151,8 +159,11 @@ def _cut_score_label(cut_score_set_id: int | None) -> str:
     """How a page names the cut-score version a level came from ("" without one)."""
     from itembank.models import CutScoreSet
 
-    row = CutScoreSet.objects.select_related("domain").filter(pk=cut_score_set_id).first() \
-        if cut_score_set_id else None
+    row = (
+        CutScoreSet.objects.select_related("domain").filter(pk=cut_score_set_id).first()
+        if cut_score_set_id
+        else None
+    )
     return row.label if row is not None else ""
 
 
@@ -160,7 +171,9 @@ def session_measured(session: Session) -> bool:
     """Whether the closed session met its instrument's precision rule (invariant 9)."""
     results = list(session.results.all())
     top = (session.instrument.domain_code or "").split(".")[0]
-    main = next((r for r in results if r.domain_code == top), results[0] if results else None)
+    main = next(
+        (r for r in results if r.domain_code == top), results[0] if results else None
+    )
     return precision_met(session=session, main=main)
 
 
@@ -177,8 +190,11 @@ def _answer_in_words(result: Result, english: bool) -> str:
     if not options:
         return ""
     option = options[min(len(options) - 1, max(0, int(round(float(mean)))))]
-    text = option.get("text_html_en") if english and option.get("text_html_en") \
+    text = (
+        option.get("text_html_en")
+        if english and option.get("text_html_en")
         else option.get("text_html")
+    )
     return strip_tags(text or "").strip()
 
 
@@ -199,39 +215,64 @@ def results_payload(session: Session) -> list[dict[str, Any]]:
         # new version never changes a past result. A result that missed its precision
         # rule, and a questionnaire, get no level.
         version = result.cut_score_set_id
-        level = bank.level_for(result.domain_code, result.theta, cut_score_set_id=version) \
-            if result.theta is not None and version and measured and not questionnaire \
+        level = (
+            bank.level_for(result.domain_code, result.theta, cut_score_set_id=version)
+            if result.theta is not None and version and measured and not questionnaire
             else None
-        levels = bank.domain_levels(result.domain_code, cut_score_set_id=version) \
-            if level is not None else []
+        )
+        levels = (
+            bank.domain_levels(result.domain_code, cut_score_set_id=version)
+            if level is not None
+            else []
+        )
         attained = next((lv for lv in levels if getattr(lv, "attained", False)), None)
-        out.append({
-            "domain_code": result.domain_code,
-            "domain_name": name_en if english and name_en else name_zh,
-            "theta": result.theta,
-            "se": result.se,
-            "n_items": result.n_items,
-            "parameter_set_id": result.parameter_set_id,
-            "cut_score_set_id": version,
-            "cut_score_version": _cut_score_label(version),
-            "level_code": result.level_code,
-            "level_name": (level.name_en if english and level.name_en else level.name_zh)
-            if level else "",
-            "level_description": (level.description_en if english and level.description_en
-                                  else level.description_zh) if level else "",
-            "suggestion": (level.suggestion_en if english and level.suggestion_en
-                           else level.suggestion_zh) if level else "",
-            "attained": bool(level and attained and level.order >= attained.order),
-            "levels": [
-                {"code": lv.code, "name": lv.name_en if english and lv.name_en else lv.name_zh,
-                 "reached": bool(level and lv.order <= level.order)}
-                for lv in levels
-            ],
-            "profile": result.profile,
-            "measured": measured,
-            "questionnaire": questionnaire,
-            "answer_words": _answer_in_words(result, english) if questionnaire else "",
-        })
+        out.append(
+            {
+                "domain_code": result.domain_code,
+                "domain_name": name_en if english and name_en else name_zh,
+                "theta": result.theta,
+                "se": result.se,
+                "n_items": result.n_items,
+                "parameter_set_id": result.parameter_set_id,
+                "cut_score_set_id": version,
+                "cut_score_version": _cut_score_label(version),
+                "level_code": result.level_code,
+                "level_name": (
+                    level.name_en if english and level.name_en else level.name_zh
+                )
+                if level
+                else "",
+                "level_description": (
+                    level.description_en
+                    if english and level.description_en
+                    else level.description_zh
+                )
+                if level
+                else "",
+                "suggestion": (
+                    level.suggestion_en
+                    if english and level.suggestion_en
+                    else level.suggestion_zh
+                )
+                if level
+                else "",
+                "attained": bool(level and attained and level.order >= attained.order),
+                "levels": [
+                    {
+                        "code": lv.code,
+                        "name": lv.name_en if english and lv.name_en else lv.name_zh,
+                        "reached": bool(level and lv.order <= level.order),
+                    }
+                    for lv in levels
+                ],
+                "profile": result.profile,
+                "measured": measured,
+                "questionnaire": questionnaire,
+                "answer_words": _answer_in_words(result, english)
+                if questionnaire
+                else "",
+            }
+        )
     return out
 
 
@@ -256,12 +297,15 @@ class ResponseMatrix:
     district_codes: list[str]
 
     def __repr__(self) -> str:
-        return (f"ResponseMatrix(n_persons={len(self.session_ids)}, "
-                f"n_items={len(self.item_ids)})")
+        return (
+            f"ResponseMatrix(n_persons={len(self.session_ids)}, "
+            f"n_items={len(self.item_ids)})"
+        )
 
 
-def campaign_response_matrix(*, campaign_id: int, include_in_progress: bool = False
-                             ) -> ResponseMatrix:
+def campaign_response_matrix(
+    *, campaign_id: int, include_in_progress: bool = False
+) -> ResponseMatrix:
     """Return the campaign's scored responses for calibration and survey scoring.
 
     Closed sessions only (finished or expired) unless ``include_in_progress``;
@@ -288,12 +332,17 @@ def campaign_response_matrix(*, campaign_id: int, include_in_progress: bool = Fa
         .order_by()
         .values_list("session_key", "item_id", "score")
     )
-    keys, items, raw_scores = zip(*responses, strict=True) if responses else ((), (), ())
-    rows = np.fromiter(map(row_of.get, keys, repeat(-1)), dtype=np.intp, count=len(keys))
+    keys, items, raw_scores = (
+        zip(*responses, strict=True) if responses else ((), (), ())
+    )
+    rows = np.fromiter(
+        map(row_of.get, keys, repeat(-1)), dtype=np.intp, count=len(keys)
+    )
     # A session closed between the two reads is not in the rows: skip its answers.
     listed = rows >= 0
-    item_ids, cols = np.unique(np.asarray(items, dtype=np.int64)[listed],
-                               return_inverse=True)
+    item_ids, cols = np.unique(
+        np.asarray(items, dtype=np.int64)[listed], return_inverse=True
+    )
     values = np.asarray(raw_scores, dtype=float)[listed]  # None (unscored) is nan
     rows = rows[listed]
     scored = ~np.isnan(values)

@@ -25,9 +25,13 @@ from learning_platform.errors import ApiError
 def campaign_list(request: HttpRequest) -> HttpResponse:
     """List the tests open to everyone."""
     campaigns = list(selectors.campaigns_listed())
-    return render(request, "assessment/index.html", {
-        "campaigns": [_campaign_card(c) for c in campaigns],
-    })
+    return render(
+        request,
+        "assessment/index.html",
+        {
+            "campaigns": [_campaign_card(c) for c in campaigns],
+        },
+    )
 
 
 def _campaign_card(campaign: Campaign) -> dict[str, Any]:
@@ -52,9 +56,14 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
     current = None
     if request.user.is_authenticated:
         current = selectors.session_in_progress(user=request.user, campaign=campaign)
-    return render(request, "assessment/campaign.html", {
-        "card": _campaign_card(campaign), "current": current,
-    })
+    return render(
+        request,
+        "assessment/campaign.html",
+        {
+            "card": _campaign_card(campaign),
+            "current": current,
+        },
+    )
 
 
 @login_required
@@ -71,12 +80,16 @@ def session_begin(request: HttpRequest, campaign_id: int) -> HttpResponse:
         values = {field: request.POST.get(field, "") for field in FIELDS}
         try:
             session, _created = services.session_start(
-                user=request.user, campaign=campaign, background=values,
+                user=request.user,
+                campaign=campaign,
+                background=values,
                 consent=request.POST.get("consent") == "yes",
                 invitation_code=request.POST.get("invitation_code"),
             )
         except ValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+            errors = (
+                exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+            )
         except ApiError as exc:
             errors = {"": [exc.message]}
         else:
@@ -84,20 +97,35 @@ def session_begin(request: HttpRequest, campaign_id: int) -> HttpResponse:
     choices = field_choices()
     labels = field_labels()
     questions = [
-        {"name": field, "label": labels[field], "choices": choices[field],
-         "value": values.get(field, ""),
-         "errors": errors.get(f"background.{field}", [])}
+        {
+            "name": field,
+            "label": labels[field],
+            "choices": choices[field],
+            "value": values.get(field, ""),
+            "errors": errors.get(f"background.{field}", []),
+        }
         for field in FIELDS
     ]
-    return render(request, "assessment/start.html", {
-        "card": _campaign_card(campaign), "questions": questions, "required": required,
-        "invited": bool(services.campaign_invitation_path(campaign)),
-        "questionnaire": campaign.instrument.kind == InstrumentKind.QUESTIONNAIRE,
-        "consent_errors": errors.get("consent", []),
-        "code_errors": errors.get("invitation_code", []),
-        "other_errors": [m for k, ms in errors.items()
-                         if k in ("", "background", "__all__") for m in ms],
-    }, status=422 if errors else 200)
+    return render(
+        request,
+        "assessment/start.html",
+        {
+            "card": _campaign_card(campaign),
+            "questions": questions,
+            "required": required,
+            "invited": bool(services.campaign_invitation_path(campaign)),
+            "questionnaire": campaign.instrument.kind == InstrumentKind.QUESTIONNAIRE,
+            "consent_errors": errors.get("consent", []),
+            "code_errors": errors.get("invitation_code", []),
+            "other_errors": [
+                m
+                for k, ms in errors.items()
+                if k in ("", "background", "__all__")
+                for m in ms
+            ],
+        },
+        status=422 if errors else 200,
+    )
 
 
 def _refreshed(request: HttpRequest, session_id: Any):
@@ -110,30 +138,43 @@ def _refreshed(request: HttpRequest, session_id: Any):
 
 
 @login_required
-def session_page(request: HttpRequest, session_id: Any, error: str = "",
-                 status: int = 200) -> HttpResponse:
+def session_page(
+    request: HttpRequest, session_id: Any, error: str = "", status: int = 200
+) -> HttpResponse:
     """One item at a time, with progress and time left."""
     session = _refreshed(request, session_id)
     if session.status != SessionStatus.IN_PROGRESS:
         return redirect("assessment:result", session_id=session.pk)
     state = selectors.session_payload(session)
-    return render(request, "assessment/item.html", {
-        "session": session, "state": state, "item": state["item"], "error": error,
-        "options": _options(state["item"]),
-        "english": (get_language() or "").startswith("en"),
-    }, status=status)
+    return render(
+        request,
+        "assessment/item.html",
+        {
+            "session": session,
+            "state": state,
+            "item": state["item"],
+            "error": error,
+            "options": _options(state["item"]),
+            "english": (get_language() or "").startswith("en"),
+        },
+        status=status,
+    )
 
 
 def _options(item: dict[str, Any] | None) -> list[dict[str, Any]]:
     if not item:
         return []
-    return [dict(o, value=str(o.get("id")), position=k + 1)
-            for k, o in enumerate(item["payload"].get("options", []))]
+    return [
+        dict(o, value=str(o.get("id")), position=k + 1)
+        for k, o in enumerate(item["payload"].get("options", []))
+    ]
 
 
 def answer_from_form(item: dict[str, Any], data) -> Any:
     """Turn the posted form into the answer the item kind takes."""
-    options = {str(o.get("id")): o.get("id") for o in item["payload"].get("options", [])}
+    options = {
+        str(o.get("id")): o.get("id") for o in item["payload"].get("options", [])
+    }
     kind = item["kind"]
     if kind == "multiple_response":
         return [options.get(v, v) for v in data.getlist("answer")]
@@ -144,8 +185,9 @@ def answer_from_form(item: dict[str, Any], data) -> Any:
             try:
                 ranked.append((int(raw), option_id))
             except ValueError:
-                raise ValidationError({"answer": _("Give every option a place in the order.")}) \
-                    from None
+                raise ValidationError(
+                    {"answer": _("Give every option a place in the order.")}
+                ) from None
         return [option_id for _rank, option_id in sorted(ranked, key=lambda r: r[0])]
     value = data.get("answer")
     if value is None:
@@ -163,7 +205,9 @@ def session_answer(request: HttpRequest, session_id: Any) -> HttpResponse:
         sequence = int(request.POST.get("sequence", ""))
         item_id = int(request.POST.get("item_id", ""))
     except ValueError:
-        return session_page(request, session_id, error=_("The form was incomplete."), status=422)
+        return session_page(
+            request, session_id, error=_("The form was incomplete."), status=422
+        )
     if item is None or item["sequence"] != sequence:
         # A resubmitted form of an answered question: the service decides.
         answer: Any = request.POST.getlist("answer") or request.POST.get("answer")
@@ -171,17 +215,26 @@ def session_answer(request: HttpRequest, session_id: Any) -> HttpResponse:
         try:
             answer = answer_from_form(item, request.POST)
         except ValidationError as exc:
-            return session_page(request, session_id, error=" ".join(exc.messages), status=422)
+            return session_page(
+                request, session_id, error=" ".join(exc.messages), status=422
+            )
     try:
-        services.response_record(session_id=session.pk, user=request.user, sequence=sequence,
-                                 item_id=item_id, answer=answer,
-                                 client_ts=request.POST.get("client_ts"))
+        services.response_record(
+            session_id=session.pk,
+            user=request.user,
+            sequence=sequence,
+            item_id=item_id,
+            answer=answer,
+            client_ts=request.POST.get("client_ts"),
+        )
     except ApiError as exc:
         if exc.code == "already_answered":
             return redirect(session.get_absolute_url())
         return session_page(request, session_id, error=exc.message, status=exc.status)
     except ValidationError as exc:
-        return session_page(request, session_id, error=" ".join(exc.messages), status=422)
+        return session_page(
+            request, session_id, error=" ".join(exc.messages), status=422
+        )
     return redirect(session.get_absolute_url())
 
 
@@ -204,13 +257,19 @@ def result_page(request: HttpRequest, session_id: Any) -> HttpResponse:
         return redirect(session.get_absolute_url())
     results = selectors.results_payload(session)
     instrument = session.instrument
-    return render(request, "assessment/result.html", {
-        "session": session, "results": results,
-        "instrument_name": selectors.localized(instrument, "name"),
-        "questionnaire": instrument.kind == InstrumentKind.QUESTIONNAIRE,
-        "measured": all(r["measured"] for r in results),
-        "rule": instrument.precision_rule, "min_items": instrument.precision_min_items,
-    })
+    return render(
+        request,
+        "assessment/result.html",
+        {
+            "session": session,
+            "results": results,
+            "instrument_name": selectors.localized(instrument, "name"),
+            "questionnaire": instrument.kind == InstrumentKind.QUESTIONNAIRE,
+            "measured": all(r["measured"] for r in results),
+            "rule": instrument.precision_rule,
+            "min_items": instrument.precision_min_items,
+        },
+    )
 
 
 @login_required
@@ -218,12 +277,21 @@ def history(request: HttpRequest) -> HttpResponse:
     """The citizen's own results, newest first."""
     rows = []
     for session in selectors.results_history(user=request.user):
-        rows.append({"session": session,
-                     "instrument_name": selectors.localized(session.instrument, "name"),
-                     "results": selectors.results_payload(session)})
+        rows.append(
+            {
+                "session": session,
+                "instrument_name": selectors.localized(session.instrument, "name"),
+                "results": selectors.results_payload(session),
+            }
+        )
     try:
-        in_progress = list(selectors.sessions_visible_to(user=request.user)
-                           .filter(status=SessionStatus.IN_PROGRESS))
+        in_progress = list(
+            selectors.sessions_visible_to(user=request.user).filter(
+                status=SessionStatus.IN_PROGRESS
+            )
+        )
     except ObjectDoesNotExist:
         in_progress = []
-    return render(request, "assessment/history.html", {"rows": rows, "in_progress": in_progress})
+    return render(
+        request, "assessment/history.html", {"rows": rows, "in_progress": in_progress}
+    )

@@ -284,7 +284,9 @@ class MultistagePanelViewSet(ModelViewSet):
     edit_handler = ObjectList(
         [
             FieldPanel("instrument"),
-            FieldRowPanel([FieldPanel("code"), FieldPanel("name"), FieldPanel("active")]),
+            FieldRowPanel(
+                [FieldPanel("code"), FieldPanel("name"), FieldPanel("active")]
+            ),
             InlinePanel(
                 "modules",
                 panels=[

@@ -38,7 +38,13 @@ if str(ROOT) not in sys.path:
 PY = str(ROOT / ".venv" / "bin" / "python")
 
 INSTRUMENT = "bench-info-cat"
-AREAS = ["info.data", "info.communication", "info.creation", "info.safety", "info.problem"]
+AREAS = [
+    "info.data",
+    "info.communication",
+    "info.creation",
+    "info.safety",
+    "info.problem",
+]
 PASSWORD = "bench-pass-2026"
 # learning_platform.auth tries the session (which checks CSRF) before the bearer token,
 # so a token POST must also pass the CSRF check: a cookie and the same value in a header.
@@ -49,18 +55,21 @@ TIMEOUT = 60.0
 
 # --------------------------------------------------------------------------- the stack
 
+
 def server_env(db: str, redis: str | None = None) -> dict[str, str]:
     """Environment of the server and of this process: production settings on loopback."""
     env = dict(os.environ)
-    env.update({
-        "DATABASE_URL": f"postgres:///{db}",
-        "SECRET_KEY": "bench-delivery-not-secret",
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SETTINGS_MODULE": "learning_platform.settings",
-        # Plain HTTP on loopback: no redirect to HTTPS (the proxy terminates TLS).
-        "SECURE_SSL_REDIRECT": "0",
-    })
+    env.update(
+        {
+            "DATABASE_URL": f"postgres:///{db}",
+            "SECRET_KEY": "bench-delivery-not-secret",
+            "DEBUG": "0",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DJANGO_SETTINGS_MODULE": "learning_platform.settings",
+            # Plain HTTP on loopback: no redirect to HTTPS (the proxy terminates TLS).
+            "SECURE_SSL_REDIRECT": "0",
+        }
+    )
     if redis:
         env["REDIS_URL"] = redis
     else:
@@ -78,8 +87,12 @@ def prepare(db: str, n_items: int = 300, redis: str | None = None) -> None:
     if not database_exists(db):
         subprocess.run(["createdb", db], check=True)
     env = server_env(db, redis)
-    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env,
-                   check=True)
+    subprocess.run(
+        [PY, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     os.environ.update(env)
     import django
 
@@ -113,27 +126,53 @@ def build_bank(n_items: int) -> None:
     ids = []
     for k in range(n_items):
         item = item_create_published(
-            code=f"BENCH-{k:04d}", domain_code=AREAS[k % len(AREAS)], kind="single_choice",
+            code=f"BENCH-{k:04d}",
+            domain_code=AREAS[k % len(AREAS)],
+            kind="single_choice",
             stem=f"<p>基准测试题 {k}</p>",
-            options=[{"option_id": o, "text": f"<p>选项 {o}</p>", "is_key": o == "B"}
-                     for o in "ABCD"],
+            options=[
+                {"option_id": o, "text": f"<p>选项 {o}</p>", "is_key": o == "B"}
+                for o in "ABCD"
+            ],
         )
         ids.append(item.pk)
     approver, _ = get_user_model().objects.get_or_create(username="bench-approver")
     pset = parameter_set_create(
-        name="bench", model="2pl", source="benchmarks/_harness.py",
-        items={i: {"a": float(a), "b": float(b)} for i, a, b in
-               zip(ids, rng.lognormal(0.2, 0.3, n_items), rng.normal(0, 1.2, n_items),
-                   strict=True)})
+        name="bench",
+        model="2pl",
+        source="benchmarks/_harness.py",
+        items={
+            i: {"a": float(a), "b": float(b)}
+            for i, a, b in zip(
+                ids,
+                rng.lognormal(0.2, 0.3, n_items),
+                rng.normal(0, 1.2, n_items),
+                strict=True,
+            )
+        },
+    )
     parameter_set_activate(parameter_set=pset, approved_by=approver)
     instrument = instrument_create(
-        code=INSTRUMENT, name_zh="基准：信息素养自适应", kind="ability", domain_code="info",
-        mode="adaptive", blueprint={a: 1.0 for a in AREAS},
-        settings={"item_ids": ids, "max_length": 20, "min_length": 8, "se_target": 0.3,
-                  "time_limit_seconds": 3600},
+        code=INSTRUMENT,
+        name_zh="基准：信息素养自适应",
+        kind="ability",
+        domain_code="info",
+        mode="adaptive",
+        blueprint={a: 1.0 for a in AREAS},
+        settings={
+            "item_ids": ids,
+            "max_length": 20,
+            "min_length": 8,
+            "se_target": 0.3,
+            "time_limit_seconds": 3600,
+        },
     )
-    campaign_create(instrument=instrument, name_zh="基准", kind="practice",
-                    opens_at=timezone.now() - timedelta(days=1))
+    campaign_create(
+        instrument=instrument,
+        name_zh="基准",
+        kind="practice",
+        opens_at=timezone.now() - timedelta(days=1),
+    )
 
 
 def drop_database(db: str) -> None:
@@ -162,17 +201,45 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, workers: int, db: str, redis: str | None = None,
-                 kind: str = "uvicorn") -> subprocess.Popen:
+def start_server(
+    port: int, workers: int, db: str, redis: str | None = None, kind: str = "uvicorn"
+) -> subprocess.Popen:
     """Serve the ASGI application on loopback in a process group of its own."""
     if kind == "daphne":  # one process; scale out with more processes behind a balancer
-        cmd = [PY, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "-v", "0",
-               "learning_platform.asgi:application"]
+        cmd = [
+            PY,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-v",
+            "0",
+            "learning_platform.asgi:application",
+        ]
     else:
-        cmd = [PY, "-m", "uvicorn", "learning_platform.asgi:application", "--host",
-               "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level",
-               "warning", "--lifespan", "off", "--ws", "websockets-sansio"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=server_env(db, redis), start_new_session=True)
+        cmd = [
+            PY,
+            "-m",
+            "uvicorn",
+            "learning_platform.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--lifespan",
+            "off",
+            "--ws",
+            "websockets-sansio",
+        ]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=server_env(db, redis), start_new_session=True
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         with socket.socket() as s:
@@ -206,8 +273,15 @@ def _raise_interrupt(signum, frame):  # noqa: ARG001
 
 
 @contextlib.contextmanager
-def stack(*, db: str | None, prefix: str, n_items: int = 300, workers: int = 2,
-          redis: str | None = None, kind: str = "uvicorn") -> Iterator[dict]:
+def stack(
+    *,
+    db: str | None,
+    prefix: str,
+    n_items: int = 300,
+    workers: int = 2,
+    redis: str | None = None,
+    kind: str = "uvicorn",
+) -> Iterator[dict]:
     """The database, Redis and server of one benchmark run, cleaned up on any exit.
 
     ``db=None`` makes a fresh ``<prefix>_<timestamp>`` database and drops it on exit;
@@ -219,8 +293,14 @@ def stack(*, db: str | None, prefix: str, n_items: int = 300, workers: int = 2,
         signal.signal(sig, _raise_interrupt)
     temporary = db is None
     name = db or f"{prefix}_{time.strftime('%Y%m%d_%H%M%S')}"
-    box: dict = {"db": name, "server": None, "port": free_port(), "workers": workers,
-                 "redis": redis, "kind": kind}
+    box: dict = {
+        "db": name,
+        "server": None,
+        "port": free_port(),
+        "workers": workers,
+        "redis": redis,
+        "kind": kind,
+    }
     try:
         if redis:
             redis_flush(redis)
@@ -258,7 +338,7 @@ def process_rss(pgid: int) -> dict[int, int]:
             with open(f"/proc/{entry}/stat") as f:
                 stat = f.read()
             # the command may hold spaces and parentheses: fields follow the last ")"
-            fields = stat[stat.rindex(")") + 2:].split()
+            fields = stat[stat.rindex(")") + 2 :].split()
             if int(fields[2]) == pgid:  # state ppid pgrp ...
                 with open(f"/proc/{entry}/statm") as f:
                     out[int(entry)] = int(f.read().split()[1]) * page
@@ -269,6 +349,7 @@ def process_rss(pgid: int) -> dict[int, int]:
 
 # ------------------------------------------------------------------ people and checks
 
+
 def citizen_create(username: str):
     """A citizen and the key of a logged-in session (the ``sessionid`` cookie)."""
     from importlib import import_module
@@ -277,8 +358,9 @@ def citizen_create(username: str):
 
     from learning_platform.accounts.services import user_create
 
-    user = user_create(username=username, password=PASSWORD, roles=["citizen"],
-                       district=None)
+    user = user_create(
+        username=username, password=PASSWORD, roles=["citizen"], district=None
+    )
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store["_auth_user_id"] = str(user.pk)
     store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
@@ -294,7 +376,9 @@ def users_create(n: int, run: str) -> list[dict]:
     out = []
     for k in range(n):
         user, cookie = citizen_create(f"load-{run}-{k}")
-        out.append({"cookie": cookie, "token": api_token_create(user=user, name="load")[1]})
+        out.append(
+            {"cookie": cookie, "token": api_token_create(user=user, name="load")[1]}
+        )
     return out
 
 
@@ -313,7 +397,8 @@ def stored_pairs(session_ids: set[str]) -> set[tuple[str, int]]:
     connection.close()  # the database may have restarted since the set-up
 
     rows = Response.objects.filter(session_id__in=list(session_ids)).values_list(
-        "session_id", "sequence")
+        "session_id", "sequence"
+    )
     return {(str(s), int(q)) for s, q in rows}
 
 
@@ -327,9 +412,13 @@ def ratio(a: float, b: float) -> float:
 
 # -------------------------------------------------------------------------- clients
 
+
 def token_headers(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}", "Cookie": f"csrftoken={CSRF}",
-            "X-CSRFToken": CSRF}
+    return {
+        "Authorization": f"Bearer {token}",
+        "Cookie": f"csrftoken={CSRF}",
+        "X-CSRFToken": CSRF,
+    }
 
 
 class Http:
@@ -353,8 +442,9 @@ class Http:
                 pass
         self.reader = self.writer = None
 
-    async def request(self, method: str, path: str, body: object | None = None
-                      ) -> tuple[int, bytes]:
+    async def request(
+        self, method: str, path: str, body: object | None = None
+    ) -> tuple[int, bytes]:
         """Send one request; a kept-alive connection the server closed is reopened once.
 
         Resending is safe for every request made here: answers are idempotent.
@@ -367,13 +457,18 @@ class Http:
                 raise
             return await self._request(method, path, body)
 
-    async def _request(self, method: str, path: str, body: object | None
-                       ) -> tuple[int, bytes]:
+    async def _request(
+        self, method: str, path: str, body: object | None
+    ) -> tuple[int, bytes]:
         if self.writer is None:
             await self._connect()
         data = json.dumps(body).encode() if body is not None else b""
-        head = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}",
-                f"Content-Length: {len(data)}", "Connection: keep-alive"]
+        head = [
+            f"{method} {path} HTTP/1.1",
+            f"Host: 127.0.0.1:{self.port}",
+            f"Content-Length: {len(data)}",
+            "Connection: keep-alive",
+        ]
         if body is not None:
             head.append("Content-Type: application/json")
         head += [f"{k}: {v}" for k, v in self.headers.items()]
@@ -412,8 +507,14 @@ def choose_answer(item: dict) -> object:
 
 def new_stats() -> dict:
     """What the simulees record: latencies (s), acknowledgements, failures, sessions."""
-    return {"answer": [], "trivial": [], "acks": set(), "errors": [], "sessions": set(),
-            "completed": 0}
+    return {
+        "answer": [],
+        "trivial": [],
+        "acks": set(),
+        "errors": [],
+        "sessions": set(),
+        "completed": 0,
+    }
 
 
 def _fail(stats: dict, where: str, status: int, detail: object) -> None:
@@ -422,13 +523,15 @@ def _fail(stats: dict, where: str, status: int, detail: object) -> None:
 
 async def _pause(interval: float, until: float) -> bool:
     """Think for ``interval`` ± 50 %; False when the run ends meanwhile."""
-    await asyncio.sleep(min(interval * random.uniform(0.5, 1.5),
-                            max(0.0, until - time.monotonic())))
+    await asyncio.sleep(
+        min(interval * random.uniform(0.5, 1.5), max(0.0, until - time.monotonic()))
+    )
     return time.monotonic() < until
 
 
-async def http_simulee(port: int, who: dict, campaign: int, interval: float, until: float,
-                       stats: dict) -> None:
+async def http_simulee(
+    port: int, who: dict, campaign: int, interval: float, until: float, stats: dict
+) -> None:
     """Answer through the HTTP API, then time ``/api/v1/system/health``.
 
     After a failure (error status, broken connection, timeout) the simulee counts it,
@@ -444,8 +547,12 @@ async def http_simulee(port: int, who: dict, campaign: int, interval: float, unt
     try:
         while time.monotonic() < until:
             try:
-                status, body = await call(http, "POST", f"/api/v1/assessment/campaigns/"
-                                          f"{campaign}/sessions", {"consent": True})
+                status, body = await call(
+                    http,
+                    "POST",
+                    f"/api/v1/assessment/campaigns/{campaign}/sessions",
+                    {"consent": True},
+                )
                 if status not in (200, 201):
                     _fail(stats, "start", status, body)
                     await _pause(interval, until)
@@ -458,16 +565,23 @@ async def http_simulee(port: int, who: dict, campaign: int, interval: float, unt
                     item = state["item"]
                     t0 = time.perf_counter()
                     status, body = await call(
-                        http, "POST",
+                        http,
+                        "POST",
                         f"/api/v1/assessment/sessions/{state['session_id']}/responses",
-                        {"sequence": item["sequence"], "item_id": item["item_id"],
-                         "answer": choose_answer(item)})
+                        {
+                            "sequence": item["sequence"],
+                            "item_id": item["item_id"],
+                            "answer": choose_answer(item),
+                        },
+                    )
                     if status != 201:
                         _fail(stats, "answer", status, body)
                         break
                     stats["answer"].append(time.perf_counter() - t0)
                     reply = json.loads(body)
-                    stats["acks"].add((reply["ack"]["session_id"], reply["ack"]["sequence"]))
+                    stats["acks"].add(
+                        (reply["ack"]["session_id"], reply["ack"]["sequence"])
+                    )
                     state = reply["session"]
                     t1 = time.perf_counter()
                     status, _ = await call(trivial, "GET", "/api/v1/system/health")
@@ -477,7 +591,13 @@ async def http_simulee(port: int, who: dict, campaign: int, interval: float, unt
                         _fail(stats, "health", status, "")
                 if state["status"] != "in_progress":
                     stats["completed"] += 1
-            except (ConnectionError, OSError, TimeoutError, ValueError, KeyError) as exc:
+            except (
+                ConnectionError,
+                OSError,
+                TimeoutError,
+                ValueError,
+                KeyError,
+            ) as exc:
                 _fail(stats, "http", 0, repr(exc))
                 await http.close()
                 await trivial.close()
@@ -487,8 +607,9 @@ async def http_simulee(port: int, who: dict, campaign: int, interval: float, unt
         await trivial.close()
 
 
-async def ws_simulee(port: int, who: dict, campaign: int, interval: float, until: float,
-                     stats: dict) -> None:
+async def ws_simulee(
+    port: int, who: dict, campaign: int, interval: float, until: float, stats: dict
+) -> None:
     """Start a session over HTTP, answer over its WebSocket, then ping ``/ws/ping/``.
 
     A failure is counted; the simulee then reconnects and carries on (see
@@ -497,7 +618,10 @@ async def ws_simulee(port: int, who: dict, campaign: int, interval: float, until
     import websockets
 
     http = Http(port, token_headers(who["token"]))
-    headers = {"Cookie": f"sessionid={who['cookie']}", "Origin": f"http://127.0.0.1:{port}"}
+    headers = {
+        "Cookie": f"sessionid={who['cookie']}",
+        "Origin": f"http://127.0.0.1:{port}",
+    }
     base = f"ws://127.0.0.1:{port}"
 
     async def recv(ws) -> dict:
@@ -506,12 +630,18 @@ async def ws_simulee(port: int, who: dict, campaign: int, interval: float, until
     try:
         while time.monotonic() < until:
             try:
-                async with websockets.connect(f"{base}/ws/ping/", additional_headers=headers,
-                                              open_timeout=TIMEOUT) as ping:
+                async with websockets.connect(
+                    f"{base}/ws/ping/", additional_headers=headers, open_timeout=TIMEOUT
+                ) as ping:
                     while time.monotonic() < until:
-                        status, body = await asyncio.wait_for(http.request(
-                            "POST", f"/api/v1/assessment/campaigns/{campaign}/sessions",
-                            {"consent": True}), TIMEOUT)
+                        status, body = await asyncio.wait_for(
+                            http.request(
+                                "POST",
+                                f"/api/v1/assessment/campaigns/{campaign}/sessions",
+                                {"consent": True},
+                            ),
+                            TIMEOUT,
+                        )
                         if status not in (200, 201):
                             _fail(stats, "start", status, body)
                             await _pause(interval, until)
@@ -519,18 +649,26 @@ async def ws_simulee(port: int, who: dict, campaign: int, interval: float, until
                         sid = json.loads(body)["session_id"]
                         stats["sessions"].add(sid)
                         async with websockets.connect(
-                                f"{base}/ws/assessment/sessions/{sid}/",
-                                additional_headers=headers, open_timeout=TIMEOUT) as ws:
+                            f"{base}/ws/assessment/sessions/{sid}/",
+                            additional_headers=headers,
+                            open_timeout=TIMEOUT,
+                        ) as ws:
                             message = await recv(ws)
                             while message["type"] == "state":
                                 if not await _pause(interval, until):
                                     break
                                 item = message["session"]["item"]
                                 t0 = time.perf_counter()
-                                await ws.send(json.dumps({
-                                    "type": "answer", "sequence": item["sequence"],
-                                    "item_id": item["item_id"],
-                                    "answer": choose_answer(item)}))
+                                await ws.send(
+                                    json.dumps(
+                                        {
+                                            "type": "answer",
+                                            "sequence": item["sequence"],
+                                            "item_id": item["item_id"],
+                                            "answer": choose_answer(item),
+                                        }
+                                    )
+                                )
                                 ack = await recv(ws)
                                 if ack["type"] != "ack":
                                     _fail(stats, "answer", 0, ack)
@@ -547,8 +685,14 @@ async def ws_simulee(port: int, who: dict, campaign: int, interval: float, until
                             elif message["type"] != "state":
                                 _fail(stats, "ws", 0, message)
                                 await _pause(interval, until)
-            except (ConnectionError, OSError, TimeoutError, ValueError, KeyError,
-                    websockets.exceptions.WebSocketException) as exc:
+            except (
+                ConnectionError,
+                OSError,
+                TimeoutError,
+                ValueError,
+                KeyError,
+                websockets.exceptions.WebSocketException,
+            ) as exc:
                 _fail(stats, "ws", 0, repr(exc))
                 await http.close()
                 await _pause(interval, until)
@@ -556,13 +700,23 @@ async def ws_simulee(port: int, who: dict, campaign: int, interval: float, until
         await http.close()
 
 
-def simulees(port: int, people: list[dict], campaign: int, interval: float, until: float,
-             stats: dict, http_share: float = 0.5) -> list:
+def simulees(
+    port: int,
+    people: list[dict],
+    campaign: int,
+    interval: float,
+    until: float,
+    stats: dict,
+    http_share: float = 0.5,
+) -> list:
     """Coroutines of the simulees: the first ``http_share`` over HTTP, the rest over WS."""
     n_http = round(len(people) * http_share)
-    return [(http_simulee if k < n_http else ws_simulee)(port, who, campaign, interval, until,
-                                                         stats)
-            for k, who in enumerate(people)]
+    return [
+        (http_simulee if k < n_http else ws_simulee)(
+            port, who, campaign, interval, until, stats
+        )
+        for k, who in enumerate(people)
+    ]
 
 
 async def warm(port: int, workers: int, run: str, seconds: float = 15.0) -> None:
@@ -571,5 +725,6 @@ async def warm(port: int, workers: int, run: str, seconds: float = 15.0) -> None
 
     people = await sync_to_async(users_create)(4 * workers, run)
     campaign = await sync_to_async(campaign_id)()
-    await asyncio.gather(*simulees(port, people, campaign, 0.05,
-                                   time.monotonic() + seconds, new_stats()))
+    await asyncio.gather(
+        *simulees(port, people, campaign, 0.05, time.monotonic() + seconds, new_stats())
+    )

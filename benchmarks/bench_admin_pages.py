@@ -40,7 +40,9 @@ def _setup(db: str | None) -> None:
 
     import django
 
-    warnings.filterwarnings("ignore", message="No directory at")  # static files are not served here
+    warnings.filterwarnings(
+        "ignore", message="No directory at"
+    )  # static files are not served here
 
     django.setup()
 
@@ -62,7 +64,10 @@ def _ensure_demo() -> None:
             return
     except (OperationalError, ProgrammingError):
         pass
-    print("no demo data found: building it (migrate + demo_setup, a few minutes) …", flush=True)
+    print(
+        "no demo data found: building it (migrate + demo_setup, a few minutes) …",
+        flush=True,
+    )
     call_command("migrate", verbosity=0)
     call_command("demo_setup", stdout=open(os.devnull, "w"))  # noqa: SIM115
 
@@ -75,19 +80,35 @@ def _pages() -> list[tuple[str, str, str]]:
     from itembank.models import Item, ItemParameterSet
 
     item = Item.objects.order_by("pk").first()
-    pset = ItemParameterSet.objects.filter(is_active=True).first() or ItemParameterSet.objects.first()
+    pset = (
+        ItemParameterSet.objects.filter(is_active=True).first()
+        or ItemParameterSet.objects.first()
+    )
     pages = [
         ("trivial: login form (GET)", "GET", reverse("login")),
         ("admin home", "GET", reverse("wagtailadmin_home")),
         ("item listing", "GET", reverse("wagtailsnippets_itembank_item:list")),
-        ("item edit", "GET", reverse("wagtailsnippets_itembank_item:edit", args=[item.pk])),
+        (
+            "item edit",
+            "GET",
+            reverse("wagtailsnippets_itembank_item:edit", args=[item.pk]),
+        ),
         ("item detail", "GET", reverse("itembank_admin:item_detail", args=[item.pk])),
         ("item bank overview (Wright map)", "GET", reverse("itembank_admin:overview")),
-        ("parameter-set listing", "GET", reverse("wagtailsnippets_itembank_itemparameterset:list")),
+        (
+            "parameter-set listing",
+            "GET",
+            reverse("wagtailsnippets_itembank_itemparameterset:list"),
+        ),
     ]
     if pset is not None:
-        pages.append(("parameter set detail", "GET",
-                      reverse("itembank_admin:parameter_set", args=[pset.pk])))
+        pages.append(
+            (
+                "parameter set detail",
+                "GET",
+                reverse("itembank_admin:parameter_set", args=[pset.pk]),
+            )
+        )
     report = SurveyReportPage.objects.live().first()
     if report is not None:
         pages.append(("report page", "GET", report.url))
@@ -116,9 +137,14 @@ def _p(values: list[float], q: float) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", default=str(ROOT / "var" / "db.sqlite3"),
-                        help="SQLite demo database when DATABASE_URL is not set")
-    parser.add_argument("-n", type=int, default=15, help="requests per page (default 15)")
+    parser.add_argument(
+        "--db",
+        default=str(ROOT / "var" / "db.sqlite3"),
+        help="SQLite demo database when DATABASE_URL is not set",
+    )
+    parser.add_argument(
+        "-n", type=int, default=15, help="requests per page (default 15)"
+    )
     args = parser.parse_args()
     _setup(args.db)
     _ensure_demo()
@@ -129,12 +155,19 @@ def main() -> int:
     # the login: a POST of the demo researcher's credentials, timed n times
     login_times = []
     # Once per user ever: the first login re-hashes a PBKDF2 password with Argon2id.
-    client.post("/accounts/login/", {"username": "researcher", "password": PASSWORD}, secure=True)
+    client.post(
+        "/accounts/login/",
+        {"username": "researcher", "password": PASSWORD},
+        secure=True,
+    )
     for _ in range(args.n):
         client.logout()
         start = time.perf_counter()
-        response = client.post("/accounts/login/", {"username": "researcher", "password": PASSWORD},
-                               secure=True)
+        response = client.post(
+            "/accounts/login/",
+            {"username": "researcher", "password": PASSWORD},
+            secure=True,
+        )
         login_times.append((time.perf_counter() - start) * 1000)
     if response.status_code not in (200, 302) or "_auth_user_id" not in client.session:
         print(f"login failed: HTTP {response.status_code}")
@@ -178,11 +211,12 @@ def main() -> int:
     worst = 0.0
     for label, status, times in rows:
         p50, p95 = _p(times, 0.5), _p(times, 0.95)
-        print(f"{label:<34} {status:>4} {p50:>8.1f} {p95:>8.1f} {p50 / baseline:>14.1f}")
+        print(
+            f"{label:<34} {status:>4} {p50:>8.1f} {p95:>8.1f} {p50 / baseline:>14.1f}"
+        )
         if "PDF" not in label and not label.startswith("trivial"):
             worst = max(worst, p95)
-    print(f"worst admin p95: {worst:.0f} ms (goal < 500 ms); "
-          f"n={args.n} per page")
+    print(f"worst admin p95: {worst:.0f} ms (goal < 500 ms); n={args.n} per page")
     return 0
 
 

@@ -111,8 +111,11 @@ def _client(cookie: str):
 
 
 def _start(client, campaign: int) -> dict:
-    reply = client.post(f"/api/v1/assessment/campaigns/{campaign}/sessions",
-                        {"consent": True}, content_type="application/json")
+    reply = client.post(
+        f"/api/v1/assessment/campaigns/{campaign}/sessions",
+        {"consent": True},
+        content_type="application/json",
+    )
     assert reply.status_code in (200, 201), reply.content
     return reply.json()
 
@@ -127,8 +130,13 @@ def http_real(people: list, campaign: int, meter: Meter | None) -> None:
                 meter.start()
             reply = client.post(
                 f"/api/v1/assessment/sessions/{state['session_id']}/responses",
-                {"sequence": item["sequence"], "item_id": item["item_id"],
-                 "answer": choose_answer(item)}, content_type="application/json")
+                {
+                    "sequence": item["sequence"],
+                    "item_id": item["item_id"],
+                    "answer": choose_answer(item),
+                },
+                content_type="application/json",
+            )
             if meter:
                 meter.stop()
             assert reply.status_code == 201, reply.content
@@ -150,8 +158,13 @@ def http_bare(people: list, campaign: int, meter: Meter | None, length: int) -> 
                     meter.start()
                 reply = client.post(
                     f"/bare/sessions/{state['session_id']}/responses",
-                    {"sequence": item["sequence"], "item_id": item["item_id"], "answer": "A"},
-                    content_type="application/json")
+                    {
+                        "sequence": item["sequence"],
+                        "item_id": item["item_id"],
+                        "answer": "A",
+                    },
+                    content_type="application/json",
+                )
                 if meter:
                     meter.stop()
                 assert reply.status_code == 200, reply.content
@@ -159,8 +172,11 @@ def http_bare(people: list, campaign: int, meter: Meter | None, length: int) -> 
 
 
 def _headers(cookie: str) -> list[tuple[bytes, bytes]]:
-    return [(b"cookie", f"sessionid={cookie}".encode()), (b"origin", b"http://127.0.0.1"),
-            (b"host", b"127.0.0.1")]
+    return [
+        (b"cookie", f"sessionid={cookie}".encode()),
+        (b"origin", b"http://127.0.0.1"),
+        (b"host", b"127.0.0.1"),
+    ]
 
 
 async def ws_real(people: list, campaign: int, meter: Meter | None) -> None:
@@ -170,9 +186,14 @@ async def ws_real(people: list, campaign: int, meter: Meter | None) -> None:
     from learning_platform.asgi import application
 
     for _user, cookie in people:
-        state = await database_sync_to_async(lambda c=cookie: _start(_client(c), campaign))()
-        ws = WebsocketCommunicator(application, f"/ws/assessment/sessions/{state['session_id']}/",
-                                   headers=_headers(cookie))
+        state = await database_sync_to_async(
+            lambda c=cookie: _start(_client(c), campaign)
+        )()
+        ws = WebsocketCommunicator(
+            application,
+            f"/ws/assessment/sessions/{state['session_id']}/",
+            headers=_headers(cookie),
+        )
         connected, _ = await ws.connect(timeout=30)
         assert connected
         message = await ws.receive_json_from(timeout=30)
@@ -180,8 +201,14 @@ async def ws_real(people: list, campaign: int, meter: Meter | None) -> None:
             item = message["session"]["item"]
             if meter:
                 meter.start()
-            await ws.send_json_to({"type": "answer", "sequence": item["sequence"],
-                                   "item_id": item["item_id"], "answer": choose_answer(item)})
+            await ws.send_json_to(
+                {
+                    "type": "answer",
+                    "sequence": item["sequence"],
+                    "item_id": item["item_id"],
+                    "answer": choose_answer(item),
+                }
+            )
             ack = await ws.receive_json_from(timeout=30)
             assert ack["type"] == "ack", ack
             message = await ws.receive_json_from(timeout=30)
@@ -191,7 +218,9 @@ async def ws_real(people: list, campaign: int, meter: Meter | None) -> None:
         await ws.disconnect()
 
 
-async def ws_bare(people: list, campaign: int, meter: Meter | None, length: int) -> None:
+async def ws_bare(
+    people: list, campaign: int, meter: Meter | None, length: int
+) -> None:
     from channels.auth import AuthMiddlewareStack
     from channels.db import database_sync_to_async
     from channels.routing import URLRouter
@@ -201,20 +230,31 @@ async def ws_bare(people: list, campaign: int, meter: Meter | None, length: int)
 
     from benchmarks._bare_answer import BareConsumer, session_reset
 
-    app = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter([
-        path("ws/bare/<str:session_id>/", BareConsumer.as_asgi())])))
+    app = AllowedHostsOriginValidator(
+        AuthMiddlewareStack(
+            URLRouter([path("ws/bare/<str:session_id>/", BareConsumer.as_asgi())])
+        )
+    )
     for _user, cookie in people:
-        state = await database_sync_to_async(lambda c=cookie: _start(_client(c), campaign))()
+        state = await database_sync_to_async(
+            lambda c=cookie: _start(_client(c), campaign)
+        )()
         item = await database_sync_to_async(session_reset)(state["session_id"])
-        ws = WebsocketCommunicator(app, f"/ws/bare/{state['session_id']}/",
-                                   headers=_headers(cookie))
+        ws = WebsocketCommunicator(
+            app, f"/ws/bare/{state['session_id']}/", headers=_headers(cookie)
+        )
         connected, _ = await ws.connect(timeout=30)
         assert connected
         for _ in range(length):
             if meter:
                 meter.start()
-            await ws.send_json_to({"sequence": item["sequence"], "item_id": item["item_id"],
-                                   "answer": "A"})
+            await ws.send_json_to(
+                {
+                    "sequence": item["sequence"],
+                    "item_id": item["item_id"],
+                    "answer": "A",
+                }
+            )
             ack = await ws.receive_json_from(timeout=30)
             assert ack["type"] == "ack", ack
             item = (await ws.receive_json_from(timeout=30))["item"]
@@ -230,21 +270,37 @@ def bare_items() -> list[dict]:
     from itembank.models import Item
 
     ids = Instrument.objects.get(code=INSTRUMENT).settings["item_ids"]
-    items = [{"id": i.pk, "revision_id": i.latest_revision_id,
-              "payload": {"stem": str(i.stem),
-                          "options": [{"id": o.option_id, "text": str(o.text)}
-                                      for o in i.options.all()]}}
-             for i in Item.objects.filter(pk__in=ids).prefetch_related("options")]
+    items = [
+        {
+            "id": i.pk,
+            "revision_id": i.latest_revision_id,
+            "payload": {
+                "stem": str(i.stem),
+                "options": [
+                    {"id": o.option_id, "text": str(o.text)} for o in i.options.all()
+                ],
+            },
+        }
+        for i in Item.objects.filter(pk__in=ids).prefetch_related("options")
+    ]
     items_set(items)
     return items
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sessions", type=int, default=20,
-                        help="measured sessions per path (default 20)")
-    parser.add_argument("--db", default=None, help="keep this database (default: temporary)")
-    parser.add_argument("--redis", default=None, help="channel layer and cache in this Redis")
+    parser.add_argument(
+        "--sessions",
+        type=int,
+        default=20,
+        help="measured sessions per path (default 20)",
+    )
+    parser.add_argument(
+        "--db", default=None, help="keep this database (default: temporary)"
+    )
+    parser.add_argument(
+        "--redis", default=None, help="channel layer and cache in this Redis"
+    )
     args = parser.parse_args()
 
     db = args.db or f"lp_bench_cost_{uuid.uuid4().hex[:8]}"
@@ -255,7 +311,9 @@ def main() -> None:
         install_counter()
         campaign = campaign_id()
         run = uuid.uuid4().hex[:6]
-        people = [citizen_create(f"cost-{run}-{k}") for k in range(4 * (args.sessions + 2))]
+        people = [
+            citizen_create(f"cost-{run}-{k}") for k in range(4 * (args.sessions + 2))
+        ]
         groups = [people[k::4] for k in range(4)]
         bare_items()
 
@@ -273,19 +331,27 @@ def main() -> None:
         asyncio.run(ws_bare(groups[3][2:], campaign, meters["ws_bare"], length))
 
         out = {name: meter.summary() for name, meter in meters.items()}
-        print(f"Per-answer cost on PostgreSQL, {args.sessions} sessions per path "
-              f"(adaptive, {length} answers a session on average)")
-        print(f"{'path':<10} {'answers':>7} {'queries mean':>13} {'p50':>5} {'max':>5} "
-              f"{'CPU ms mean':>12} {'CPU ms p50':>11} {'wall ms p50':>12}")
+        print(
+            f"Per-answer cost on PostgreSQL, {args.sessions} sessions per path "
+            f"(adaptive, {length} answers a session on average)"
+        )
+        print(
+            f"{'path':<10} {'answers':>7} {'queries mean':>13} {'p50':>5} {'max':>5} "
+            f"{'CPU ms mean':>12} {'CPU ms p50':>11} {'wall ms p50':>12}"
+        )
         for name, s in out.items():
-            print(f"{name:<10} {s['answers']:>7} {s['q_mean']:>13.2f} {s['q_p50']:>5.0f} "
-                  f"{s['q_max']:>5} {s['cpu_ms_mean']:>12.2f} {s['cpu_ms_p50']:>11.2f} "
-                  f"{s['wall_ms_p50']:>12.2f}")
+            print(
+                f"{name:<10} {s['answers']:>7} {s['q_mean']:>13.2f} {s['q_p50']:>5.0f} "
+                f"{s['q_max']:>5} {s['cpu_ms_mean']:>12.2f} {s['cpu_ms_p50']:>11.2f} "
+                f"{s['wall_ms_p50']:>12.2f}"
+            )
         for real, bare in (("http", "http_bare"), ("ws", "ws_bare")):
             r, b = out[real], out[bare]
-            print(f"ratio {real} / bare: queries (p50) {r['q_p50'] / b['q_p50']:.2f}×, "
-                  f"CPU ms (p50) {r['cpu_ms_p50'] / b['cpu_ms_p50']:.2f}×, "
-                  f"CPU ms (mean) {r['cpu_ms_mean'] / b['cpu_ms_mean']:.2f}×")
+            print(
+                f"ratio {real} / bare: queries (p50) {r['q_p50'] / b['q_p50']:.2f}×, "
+                f"CPU ms (p50) {r['cpu_ms_p50'] / b['cpu_ms_p50']:.2f}×, "
+                f"CPU ms (mean) {r['cpu_ms_mean'] / b['cpu_ms_mean']:.2f}×"
+            )
         print(json.dumps(out))
     finally:
         from django.db import connections

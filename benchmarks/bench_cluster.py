@@ -60,10 +60,13 @@ from benchmarks.crash_test import _until_ok, http_taker  # noqa: E402
 
 
 def setup_django(state: dict) -> None:
-    env = cluster.app_env(state["ports"], extra={
-        # this process checks rows directly on the primary, not through the pool
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{state['ports']['primary']}/{cluster.DB}",
-    })
+    env = cluster.app_env(
+        state["ports"],
+        extra={
+            # this process checks rows directly on the primary, not through the pool
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:{state['ports']['primary']}/{cluster.DB}",
+        },
+    )
     os.environ.update(env)
     import django
 
@@ -81,7 +84,9 @@ def rotation(base: Path, state: dict, n: int) -> None:
     time.sleep(1.5)
 
 
-async def level(port: int, n: int, *, interval: float, duration: float, run: str) -> dict:
+async def level(
+    port: int, n: int, *, interval: float, duration: float, run: str
+) -> dict:
     from asgiref.sync import sync_to_async
 
     people = await sync_to_async(users_create)(n, run)
@@ -97,8 +102,10 @@ async def level(port: int, n: int, *, interval: float, duration: float, run: str
 def capacity(args, base: Path, state: dict) -> dict[int, int | None]:
     port = state["ports"]["haproxy"]
     held: dict[int, int | None] = {}
-    print("| ASGI processes | N | answers | failures | lost | answer p50 / p95 / p99 "
-          "| load avg |")
+    print(
+        "| ASGI processes | N | answers | failures | lost | answer p50 / p95 / p99 "
+        "| load avg |"
+    )
     print("|---|---|---|---|---|---|---|")
     for processes in (len(state["asgi"]), 1):
         rotation(base, state, processes)
@@ -106,12 +113,22 @@ def capacity(args, base: Path, state: dict) -> dict[int, int | None]:
         asyncio.run(warm(port, processes, f"{run}-w{processes}", seconds=10))
         held[processes] = None
         for n in args.users:
-            st = asyncio.run(level(port, n, interval=args.interval, duration=args.duration,
-                                   run=f"{run}-{processes}-{n}"))
+            st = asyncio.run(
+                level(
+                    port,
+                    n,
+                    interval=args.interval,
+                    duration=args.duration,
+                    run=f"{run}-{processes}-{n}",
+                )
+            )
             a = [ms(st["answer"], q) for q in (50, 95, 99)]
-            print(f"| {processes} | {n} | {len(st['answer'])} | {len(st['errors'])} "
-                  f"| {st['lost']} | {a[0]:.0f} / {a[1]:.0f} / {a[2]:.0f} ms "
-                  f"| {os.getloadavg()[0]:.1f} |", flush=True)
+            print(
+                f"| {processes} | {n} | {len(st['answer'])} | {len(st['errors'])} "
+                f"| {st['lost']} | {a[0]:.0f} / {a[1]:.0f} / {a[2]:.0f} ms "
+                f"| {os.getloadavg()[0]:.1f} |",
+                flush=True,
+            )
             for error in st["errors"][:2]:
                 print(f"  failure: {error}", flush=True)
             if a[1] < args.p95_target and not st["errors"] and not st["lost"]:
@@ -120,26 +137,38 @@ def capacity(args, base: Path, state: dict) -> dict[int, int | None]:
                 break  # far past the target: larger N only take longer
     rotation(base, state, len(state["asgi"]))
     for processes, n in held.items():
-        print(f"takers held at p95 < {args.p95_target:g} ms with no failure and no loss, "
-              f"{processes} ASGI process{'es' if processes > 1 else ''}: {n}")
+        print(
+            f"takers held at p95 < {args.p95_target:g} ms with no failure and no loss, "
+            f"{processes} ASGI process{'es' if processes > 1 else ''}: {n}"
+        )
     return held
 
 
 # ------------------------------------------------------------------- faults
 
 
-async def ws_taker(port: int, who: dict, campaign: int, interval: float, until: float,
-                   stats: dict) -> None:
+async def ws_taker(
+    port: int, who: dict, campaign: int, interval: float, until: float, stats: dict
+) -> None:
     """Answer over the WebSocket; when it breaks, reconnect through the proxy and resume."""
     import websockets
 
     http = Http(port, token_headers(who["token"]))
-    headers = {"Cookie": f"sessionid={who['cookie']}", "Origin": f"http://127.0.0.1:{port}"}
+    headers = {
+        "Cookie": f"sessionid={who['cookie']}",
+        "Origin": f"http://127.0.0.1:{port}",
+    }
     try:
         while time.monotonic() < until:
-            status, body = await _until_ok(lambda: http.request(
-                "POST", f"/api/v1/assessment/campaigns/{campaign}/sessions",
-                {"consent": True}), until=until, stats=stats)
+            status, body = await _until_ok(
+                lambda: http.request(
+                    "POST",
+                    f"/api/v1/assessment/campaigns/{campaign}/sessions",
+                    {"consent": True},
+                ),
+                until=until,
+                stats=stats,
+            )
             if status not in (200, 201):
                 stats["errors"].append(("start", status, body[:200]))
                 return
@@ -152,17 +181,23 @@ async def ws_taker(port: int, who: dict, campaign: int, interval: float, until: 
             while not finished and time.monotonic() < until + (30 if pending else 0):
                 try:
                     async with websockets.connect(
-                            f"ws://127.0.0.1:{port}/ws/assessment/sessions/{sid}/",
-                            additional_headers=headers, open_timeout=5) as ws:
+                        f"ws://127.0.0.1:{port}/ws/assessment/sessions/{sid}/",
+                        additional_headers=headers,
+                        open_timeout=5,
+                    ) as ws:
                         message = json.loads(await asyncio.wait_for(ws.recv(), 30))
                         if broken:
                             stats["reconnects"] += 1
                             item = (message.get("session") or {}).get("item") or {}
                             if message["type"] == "state" and (
-                                    on_screen is None
-                                    or (item.get("sequence"), item.get("item_id")) == on_screen
-                                    or (pending and item.get("sequence", 0)
-                                        > pending["sequence"])):
+                                on_screen is None
+                                or (item.get("sequence"), item.get("item_id"))
+                                == on_screen
+                                or (
+                                    pending
+                                    and item.get("sequence", 0) > pending["sequence"]
+                                )
+                            ):
                                 stats["resumes"] += 1
                             broken = False
                         while True:
@@ -174,16 +209,22 @@ async def ws_taker(port: int, who: dict, campaign: int, interval: float, until: 
                                 return
                             item = message["session"]["item"]
                             on_screen = (item["sequence"], item["item_id"])
-                            if pending is not None and item["sequence"] > pending["sequence"]:
+                            if (
+                                pending is not None
+                                and item["sequence"] > pending["sequence"]
+                            ):
                                 pending = None  # committed before the break, never acknowledged
                             if pending is None:
                                 if time.monotonic() >= until:
                                     finished = True
                                     break
                                 await asyncio.sleep(interval * random.uniform(0.5, 1.5))
-                                pending = {"type": "answer", "sequence": item["sequence"],
-                                           "item_id": item["item_id"],
-                                           "answer": choose_answer(item)}
+                                pending = {
+                                    "type": "answer",
+                                    "sequence": item["sequence"],
+                                    "item_id": item["item_id"],
+                                    "answer": choose_answer(item),
+                                }
                             await ws.send(json.dumps(pending))
                             ack = json.loads(await asyncio.wait_for(ws.recv(), 30))
                             if ack["type"] != "ack":
@@ -192,7 +233,11 @@ async def ws_taker(port: int, who: dict, campaign: int, interval: float, until: 
                             stats["acks"].add((ack["session_id"], ack["sequence"]))
                             pending = None
                             message = json.loads(await asyncio.wait_for(ws.recv(), 30))
-                except (OSError, TimeoutError, websockets.exceptions.WebSocketException):
+                except (
+                    OSError,
+                    TimeoutError,
+                    websockets.exceptions.WebSocketException,
+                ):
                     broken = True
                     await asyncio.sleep(0.2 + random.random() * 0.3)
     finally:
@@ -220,34 +265,60 @@ async def readers(port: int, stop: asyncio.Event, stats: dict, n: int = 8) -> No
 
 
 def replica_transactions(state: dict) -> int:
-    return int(cluster.pg_sql(state["ports"]["replica"], "SELECT xact_commit FROM "
-                              f"pg_stat_database WHERE datname = '{cluster.DB}'") or 0)
+    return int(
+        cluster.pg_sql(
+            state["ports"]["replica"],
+            f"SELECT xact_commit FROM pg_stat_database WHERE datname = '{cluster.DB}'",
+        )
+        or 0
+    )
 
 
 async def faults(args, base: Path, state: dict) -> dict:
     from asgiref.sync import sync_to_async
 
     port = state["ports"]["haproxy"]
-    people = await sync_to_async(users_create)(args.fault_users, time.strftime("f%H%M%S"))
+    people = await sync_to_async(users_create)(
+        args.fault_users, time.strftime("f%H%M%S")
+    )
     campaign = await sync_to_async(campaign_id)()
-    stats: dict = {"acks": set(), "errors": [], "sessions": set(), "reconnects": 0,
-                   "resumes": 0, "http_retries": 0, "reads": 0, "read_failures": [],
-                   "events": []}
+    stats: dict = {
+        "acks": set(),
+        "errors": [],
+        "sessions": set(),
+        "reconnects": 0,
+        "resumes": 0,
+        "http_retries": 0,
+        "reads": 0,
+        "read_failures": [],
+        "events": [],
+    }
     phase = args.phase
     until = time.monotonic() + 3600  # the takers are stopped when the faults are over
-    takers = [asyncio.create_task((http_taker if k % 2 == 0 else ws_taker)(
-        port, who, campaign, args.interval, until, stats)) for k, who in enumerate(people)]
+    takers = [
+        asyncio.create_task(
+            (http_taker if k % 2 == 0 else ws_taker)(
+                port, who, campaign, args.interval, until, stats
+            )
+        )
+        for k, who in enumerate(people)
+    ]
 
     # 1. kill -9 one ASGI process under load; start it again a phase later
     await asyncio.sleep(phase)
     victim_port, victim_pid = sorted(state["asgi"].items())[1]
     os.killpg(victim_pid, signal.SIGKILL)
-    stats["events"].append(f"kill -9 uvicorn :{victim_port} after {len(stats['acks'])} "
-                           "acknowledged answers")
+    stats["events"].append(
+        f"kill -9 uvicorn :{victim_port} after {len(stats['acks'])} "
+        "acknowledged answers"
+    )
     await asyncio.sleep(phase)
-    proc = await asyncio.to_thread(cluster.asgi_start, int(victim_port),
-                                   cluster.app_env(state["ports"]),
-                                   base / f"asgi-{victim_port}.log")
+    proc = await asyncio.to_thread(
+        cluster.asgi_start,
+        int(victim_port),
+        cluster.app_env(state["ports"]),
+        base / f"asgi-{victim_port}.log",
+    )
     state["asgi"][victim_port] = proc.pid
     cluster.save_state(base, state)
     stats["events"].append(f"uvicorn :{victim_port} started again")
@@ -258,14 +329,17 @@ async def faults(args, base: Path, state: dict) -> dict:
     await asyncio.sleep(phase / 4)
     before = await asyncio.to_thread(replica_transactions, state)
     await asyncio.sleep(phase / 4)
-    stats["replica_tx_served"] = await asyncio.to_thread(replica_transactions, state) - before
+    stats["replica_tx_served"] = (
+        await asyncio.to_thread(replica_transactions, state) - before
+    )
     reads_before = stats["reads"]
     await asyncio.to_thread(cluster.pg_ctl, base / "pg" / "replica", "stop")
     stats["events"].append("replica stopped (pg_ctl stop -m fast)")
     await asyncio.sleep(phase / 2)
     stats["reads_while_down"] = stats["reads"] - reads_before
-    await asyncio.to_thread(cluster.pg_ctl, base / "pg" / "replica", "start",
-                            state["ports"]["replica"])
+    await asyncio.to_thread(
+        cluster.pg_ctl, base / "pg" / "replica", "start", state["ports"]["replica"]
+    )
     stats["events"].append("replica started again")
     await asyncio.sleep(phase / 4)
     stop.set()
@@ -288,8 +362,11 @@ def worker_fault(args, base: Path, state: dict) -> dict:
 
     state["workers"] = [p for p in state["workers"] if cluster.alive(p)]
     while len(state["workers"]) < 2:  # two workers: one to kill, one to retry
-        state["workers"].append(cluster.worker_start(
-            cluster.app_env(state["ports"]), base / "worker-restarted.log").pid)
+        state["workers"].append(
+            cluster.worker_start(
+                cluster.app_env(state["ports"]), base / "worker-restarted.log"
+            ).pid
+        )
         time.sleep(5)
     cluster.save_state(base, state)
     label = f"probe-{time.strftime('%H%M%S')}"
@@ -316,12 +393,21 @@ def worker_fault(args, base: Path, state: dict) -> dict:
         time.sleep(0.2)
     # the cluster gets its second worker back
     state["workers"] = [p for p in state["workers"] if cluster.alive(p)]
-    state["workers"].append(cluster.worker_start(cluster.app_env(state["ports"]),
-                                                 base / "worker-restarted.log").pid)
+    state["workers"].append(
+        cluster.worker_start(
+            cluster.app_env(state["ports"]), base / "worker-restarted.log"
+        ).pid
+    )
     cluster.save_state(base, state)
-    return {"job": str(result.id), "killed": first, "workers": list(row.worker_ids),
-            "status": row.status, "return": row.return_value,
-            "seconds_after_kill": time.monotonic() - killed_at, "label": label}
+    return {
+        "job": str(result.id),
+        "killed": first,
+        "workers": list(row.worker_ids),
+        "status": row.status,
+        "return": row.return_value,
+        "seconds_after_kill": time.monotonic() - killed_at,
+        "label": label,
+    }
 
 
 def main() -> None:
@@ -332,58 +418,86 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=5.0)
     parser.add_argument("--p95-target", type=float, default=200.0)
     parser.add_argument("--fault-users", type=int, default=60)
-    parser.add_argument("--phase", type=float, default=20.0,
-                        help="seconds between fault events (default 20)")
+    parser.add_argument(
+        "--phase",
+        type=float,
+        default=20.0,
+        help="seconds between fault events (default 20)",
+    )
     parser.add_argument("--job-seconds", type=float, default=8.0)
     parser.add_argument("--skip-capacity", action="store_true")
     parser.add_argument("--skip-faults", action="store_true")
-    parser.add_argument("--worker-only", action="store_true",
-                        help="only the task-worker fault (kill -9 mid-job, retried)")
+    parser.add_argument(
+        "--worker-only",
+        action="store_true",
+        help="only the task-worker fault (kill -9 mid-job, retried)",
+    )
     args = parser.parse_args()
     state = cluster.load_state(args.dir)
     base = args.dir
     if not (base / "haproxy.sock").exists():
         cluster.haproxy_restart(base, state)  # a cluster from before the runtime socket
     setup_django(state)
-    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: HAProxy :"
-          f"{state['ports']['haproxy']} → uvicorn × {len(state['asgi'])}, PgBouncer "
-          f"(transaction) → PostgreSQL primary, replica for marked reads, Redis, "
-          f"{len(state['workers'])} task workers; {os.cpu_count()} cores, clients on the "
-          f"same machine; load avg {os.getloadavg()[0]:.1f}", flush=True)
+    print(
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: HAProxy :"
+        f"{state['ports']['haproxy']} → uvicorn × {len(state['asgi'])}, PgBouncer "
+        f"(transaction) → PostgreSQL primary, replica for marked reads, Redis, "
+        f"{len(state['workers'])} task workers; {os.cpu_count()} cores, clients on the "
+        f"same machine; load avg {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
     failed = False
     if args.worker_only:
         args.skip_capacity = args.skip_faults = True
         job = worker_fault(args, base, state)
-        print(f"task worker killed mid-job: job {job['job']} claimed by {job['killed']}, "
-              f"claimed by {job['workers']}; status {job['status']} "
-              f"({job['seconds_after_kill']:.1f} s after the kill), returned "
-              f"{job['return']!r}")
+        print(
+            f"task worker killed mid-job: job {job['job']} claimed by {job['killed']}, "
+            f"claimed by {job['workers']}; status {job['status']} "
+            f"({job['seconds_after_kill']:.1f} s after the kill), returned "
+            f"{job['return']!r}"
+        )
         failed = job["status"] != "SUCCESSFUL" or len(job["workers"]) < 2
     if not args.skip_capacity:
         capacity(args, base, state)
     if not args.skip_faults:
-        print(f"\nfaults under load: {args.fault_users} takers (half HTTP, half WebSocket), "
-              f"one answer every {args.interval:g} s", flush=True)
+        print(
+            f"\nfaults under load: {args.fault_users} takers (half HTTP, half WebSocket), "
+            f"one answer every {args.interval:g} s",
+            flush=True,
+        )
         st = asyncio.run(faults(args, base, state))
         for event in st["events"]:
             print(f"  {event}")
-        print(f"acknowledged answers: {len(st['acks'])}; stored rows for the sessions: "
-              f"{st['stored']}; acknowledged but not stored (must be 0): {st['lost']}")
-        print(f"WebSocket reconnects through HAProxy: {st['reconnects']}; resumed at the "
-              f"item on screen: {st['resumes']}; HTTP answers resent: {st['http_retries']}; "
-              f"taker errors: {len(st['errors'])} {st['errors'][:2]}")
-        print(f"public reads (GET /api/v1/survey/rollups): {st['reads']}, "
-              f"{st.get('reads_while_down', 0)} of them with the replica stopped; failed: "
-              f"{len(st['read_failures'])} {st['read_failures'][:3]}; transactions the "
-              f"replica served in {args.phase / 4:g} s before the stop: "
-              f"{st.get('replica_tx_served')}")
+        print(
+            f"acknowledged answers: {len(st['acks'])}; stored rows for the sessions: "
+            f"{st['stored']}; acknowledged but not stored (must be 0): {st['lost']}"
+        )
+        print(
+            f"WebSocket reconnects through HAProxy: {st['reconnects']}; resumed at the "
+            f"item on screen: {st['resumes']}; HTTP answers resent: {st['http_retries']}; "
+            f"taker errors: {len(st['errors'])} {st['errors'][:2]}"
+        )
+        print(
+            f"public reads (GET /api/v1/survey/rollups): {st['reads']}, "
+            f"{st.get('reads_while_down', 0)} of them with the replica stopped; failed: "
+            f"{len(st['read_failures'])} {st['read_failures'][:3]}; transactions the "
+            f"replica served in {args.phase / 4:g} s before the stop: "
+            f"{st.get('replica_tx_served')}"
+        )
         job = worker_fault(args, base, state)
-        print(f"task worker killed mid-job: job {job['job']} claimed by {job['killed']}, "
-              f"claimed by {job['workers']}; status {job['status']} "
-              f"({job['seconds_after_kill']:.1f} s after the kill), returned "
-              f"{job['return']!r}")
-        failed = bool(st["lost"] or st["read_failures"] or st["errors"]
-                      or job["status"] != "SUCCESSFUL" or len(job["workers"]) < 2)
+        print(
+            f"task worker killed mid-job: job {job['job']} claimed by {job['killed']}, "
+            f"claimed by {job['workers']}; status {job['status']} "
+            f"({job['seconds_after_kill']:.1f} s after the kill), returned "
+            f"{job['return']!r}"
+        )
+        failed = bool(
+            st["lost"]
+            or st["read_failures"]
+            or st["errors"]
+            or job["status"] != "SUCCESSFUL"
+            or len(job["workers"]) < 2
+        )
     sys.exit(1 if failed else 0)
 
 

@@ -63,30 +63,47 @@ def _users_and_sessions(n: int, run: str) -> list[tuple[str, str]]:
     out = []
     for k in range(n):
         user, cookie = citizen_create(f"bench-{run}-{k}")
-        session, _ = session_start(user=user, campaign=campaign, background={}, consent=True)
+        session, _ = session_start(
+            user=user, campaign=campaign, background={}, consent=True
+        )
         out.append((cookie, str(session.pk)))
     return out
 
 
-async def _simulee(port: int, cookie: str, session_id: str, interval: float, until: float,
-                   stats: dict) -> None:
+async def _simulee(
+    port: int, cookie: str, session_id: str, interval: float, until: float, stats: dict
+) -> None:
     import websockets
 
     headers = {"Cookie": f"sessionid={cookie}", "Origin": f"http://127.0.0.1:{port}"}
     base = f"ws://127.0.0.1:{port}"
-    async with websockets.connect(f"{base}/ws/assessment/sessions/{session_id}/",
-                                  additional_headers=headers, max_size=2**20,
-                                  open_timeout=120) as ws, \
-            websockets.connect(f"{base}/ws/ping/", additional_headers=headers,
-                               open_timeout=120) as ping:
+    async with (
+        websockets.connect(
+            f"{base}/ws/assessment/sessions/{session_id}/",
+            additional_headers=headers,
+            max_size=2**20,
+            open_timeout=120,
+        ) as ws,
+        websockets.connect(
+            f"{base}/ws/ping/", additional_headers=headers, open_timeout=120
+        ) as ping,
+    ):
         message = json.loads(await ws.recv())
         while message["type"] == "state" and time.monotonic() < until:
             await asyncio.sleep(interval * random.uniform(0.5, 1.5))
             item = message["session"]["item"]
             answer = choose_answer(item)
             t0 = time.perf_counter()
-            await ws.send(json.dumps({"type": "answer", "sequence": item["sequence"],
-                                      "item_id": item["item_id"], "answer": answer}))
+            await ws.send(
+                json.dumps(
+                    {
+                        "type": "answer",
+                        "sequence": item["sequence"],
+                        "item_id": item["item_id"],
+                        "answer": answer,
+                    }
+                )
+            )
             ack = json.loads(await ws.recv())
             if ack["type"] != "ack":
                 stats["errors"].append(ack)
@@ -116,9 +133,12 @@ async def _run(port: int, n: int, interval: float, duration: float, run: str) ->
     until = time.monotonic() + duration
     outcomes = await asyncio.gather(
         *(_simulee(port, c, s, interval, until, stats) for c, s in pairs),
-        return_exceptions=True)
+        return_exceptions=True,
+    )
     stats["errors"] += [repr(o) for o in outcomes if isinstance(o, BaseException)]
-    lost_acked, unacked = await sync_to_async(_lost)(stats["acks"], [s for _c, s in pairs])
+    lost_acked, unacked = await sync_to_async(_lost)(
+        stats["acks"], [s for _c, s in pairs]
+    )
     stats.update(n=n, lost=lost_acked, unacked=unacked)
     return stats
 
@@ -139,19 +159,26 @@ def main() -> None:
     try:
         # Warm every worker (pool tables, payload and score caches) before measuring.
         asyncio.run(_run(port, 4 * args.workers, 0.05, 15, f"{run}-warm"))
-        print(f"server: uvicorn × {args.workers} workers, PostgreSQL db {args.db}; "
-              f"one answer every {args.interval:g} s ± 50 %, at most {args.duration:g} s; "
-              f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-        print("| users | sessions completed | answers | answers lost | unacknowledged rows "
-              "| answer→next p50 / p95 | ping p50 / p95 | ratio p50 / p95 | errors |")
+        print(
+            f"server: uvicorn × {args.workers} workers, PostgreSQL db {args.db}; "
+            f"one answer every {args.interval:g} s ± 50 %, at most {args.duration:g} s; "
+            f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        )
+        print(
+            "| users | sessions completed | answers | answers lost | unacknowledged rows "
+            "| answer→next p50 / p95 | ping p50 / p95 | ratio p50 / p95 | errors |"
+        )
         print("|---|---|---|---|---|---|---|---|---|")
         for n in args.users:
             st = asyncio.run(_run(port, n, args.interval, args.duration, f"{run}-{n}"))
             a50, a95 = _ms(st["answer"], 50), _ms(st["answer"], 95)
             p50, p95 = _ms(st["ping"], 50), _ms(st["ping"], 95)
-            print(f"| {n} | {st['completed']} / {n} | {len(st['answer'])} | {st['lost']} "
-                  f"| {st['unacked']} | {a50:.1f} / {a95:.1f} ms | {p50:.1f} / {p95:.1f} ms "
-                  f"| {a50 / p50:.1f}× / {a95 / p95:.1f}× | {len(st['errors'])} |", flush=True)
+            print(
+                f"| {n} | {st['completed']} / {n} | {len(st['answer'])} | {st['lost']} "
+                f"| {st['unacked']} | {a50:.1f} / {a95:.1f} ms | {p50:.1f} / {p95:.1f} ms "
+                f"| {a50 / p50:.1f}× / {a95 / p95:.1f}× | {len(st['errors'])} |",
+                flush=True,
+            )
     finally:
         stop_server(server)
 

@@ -39,6 +39,7 @@ CP_NS = "http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1"
 
 # ------------------------------------------------------------------------ the files
 
+
 def normal_xlsx(n: int = 500) -> bytes:
     from openpyxl import Workbook
 
@@ -68,39 +69,58 @@ def _replace_member(data: bytes, member: str, content: bytes) -> bytes:
 
 
 def shared_string_bomb(mb: int) -> bytes:
-    sst = (f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{XLSX_NS}" count="1" '
-           'uniqueCount="1"><si><t>').encode() + b"A" * (mb * MB) + b"</t></si></sst>"
+    sst = (
+        (
+            f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{XLSX_NS}" count="1" '
+            'uniqueCount="1"><si><t>'
+        ).encode()
+        + b"A" * (mb * MB)
+        + b"</t></si></sst>"
+    )
     return _replace_member(normal_xlsx(1), "xl/sharedStrings.xml", sst)
 
 
 def lying_headers(mb: int) -> bytes:
     data = bytearray(shared_string_bomb(mb))
     info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("xl/sharedStrings.xml")
-    data[info.header_offset + 22:info.header_offset + 26] = (100).to_bytes(4, "little")
-    central = bytes(data).rindex(b"PK\x01\x02", 0, bytes(data).rindex(info.filename.encode()))
-    data[central + 24:central + 28] = (100).to_bytes(4, "little")
+    data[info.header_offset + 22 : info.header_offset + 26] = (100).to_bytes(
+        4, "little"
+    )
+    central = bytes(data).rindex(
+        b"PK\x01\x02", 0, bytes(data).rindex(info.filename.encode())
+    )
+    data[central + 24 : central + 28] = (100).to_bytes(4, "little")
     return bytes(data)
 
 
 def _item_xml(code: str) -> bytes:
-    return (f'<?xml version="1.0" encoding="UTF-8"?><qti-assessment-item xmlns="{QTI_NS}" '
-            f'identifier="{code}" data-kind="single_choice" data-domain="info.data">'
-            '<qti-response-declaration identifier="RESPONSE" cardinality="single">'
-            '<qti-correct-response><qti-value>B</qti-value></qti-correct-response>'
-            '</qti-response-declaration><qti-item-body>'
-            '<div class="stem">&lt;p&gt;哪个来源最可靠？&lt;/p&gt;</div>'
-            '<qti-choice-interaction response-identifier="RESPONSE">'
-            '<qti-simple-choice identifier="A">官方网站</qti-simple-choice>'
-            '<qti-simple-choice identifier="B">转发的截图</qti-simple-choice>'
-            '<qti-simple-choice identifier="C">匿名帖子</qti-simple-choice>'
-            '</qti-choice-interaction></qti-item-body></qti-assessment-item>').encode()
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><qti-assessment-item xmlns="{QTI_NS}" '
+        f'identifier="{code}" data-kind="single_choice" data-domain="info.data">'
+        '<qti-response-declaration identifier="RESPONSE" cardinality="single">'
+        "<qti-correct-response><qti-value>B</qti-value></qti-correct-response>"
+        "</qti-response-declaration><qti-item-body>"
+        '<div class="stem">&lt;p&gt;哪个来源最可靠？&lt;/p&gt;</div>'
+        '<qti-choice-interaction response-identifier="RESPONSE">'
+        '<qti-simple-choice identifier="A">官方网站</qti-simple-choice>'
+        '<qti-simple-choice identifier="B">转发的截图</qti-simple-choice>'
+        '<qti-simple-choice identifier="C">匿名帖子</qti-simple-choice>'
+        "</qti-choice-interaction></qti-item-body></qti-assessment-item>"
+    ).encode()
 
 
-def _package(files: dict[str, bytes], hrefs: list[str], manifest_padding: bytes = b"") -> bytes:
-    resources = "".join(f'<resource identifier="r{i}" type="imsqti_item_xmlv3p0" href="{h}"/>'
-                        for i, h in enumerate(hrefs))
-    manifest = (f'<?xml version="1.0"?><manifest xmlns="{CP_NS}">'.encode() + manifest_padding
-                + f"<resources>{resources}</resources></manifest>".encode())
+def _package(
+    files: dict[str, bytes], hrefs: list[str], manifest_padding: bytes = b""
+) -> bytes:
+    resources = "".join(
+        f'<resource identifier="r{i}" type="imsqti_item_xmlv3p0" href="{h}"/>'
+        for i, h in enumerate(hrefs)
+    )
+    manifest = (
+        f'<?xml version="1.0"?><manifest xmlns="{CP_NS}">'.encode()
+        + manifest_padding
+        + f"<resources>{resources}</resources></manifest>".encode()
+    )
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         zf.writestr("imsmanifest.xml", manifest)
@@ -115,8 +135,11 @@ def normal_package(n: int = 500) -> bytes:
 
 
 def huge_manifest(mb: int) -> bytes:
-    return _package({"items/A.xml": _item_xml("A")}, ["items/A.xml"],
-                    b"<!-- " + b"x" * (mb * MB) + b" -->")
+    return _package(
+        {"items/A.xml": _item_xml("A")},
+        ["items/A.xml"],
+        b"<!-- " + b"x" * (mb * MB) + b" -->",
+    )
 
 
 def nested_zip(mb: int) -> bytes:
@@ -139,7 +162,7 @@ def many_entries(n: int = 100_000) -> bytes:
     return buf.getvalue()
 
 
-CASES = {   # name: (kind, builder(mb), baseline?)
+CASES = {  # name: (kind, builder(mb), baseline?)
     "xlsx baseline (500 items)": ("xlsx", lambda mb: normal_xlsx(), True),
     "xlsx shared-string bomb": ("xlsx", shared_string_bomb, False),
     "xlsx bomb, lying headers": ("xlsx", lying_headers, False),
@@ -151,6 +174,7 @@ CASES = {   # name: (kind, builder(mb), baseline?)
 
 
 # ------------------------------------------------------------------------ one case
+
 
 def run_one(kind: str, path: str) -> None:
     import resource
@@ -181,22 +205,38 @@ def run_one(kind: str, path: str) -> None:
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"outcome": outcome, "peak": peak, "rss_growth": (rss - rss0) * 1024}))
+    print(
+        json.dumps(
+            {"outcome": outcome, "peak": peak, "rss_growth": (rss - rss0) * 1024}
+        )
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mb", type=int, default=100, help="inflated size of the bombs")
-    parser.add_argument("--one", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--mb", type=int, default=100, help="inflated size of the bombs"
+    )
+    parser.add_argument(
+        "--one", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
-    env = dict(os.environ, DEBUG="1", DJANGO_SETTINGS_MODULE="learning_platform.settings",
-               LANGUAGE_CODE="en", DATABASE_URL="sqlite:///:memory:")
+    env = dict(
+        os.environ,
+        DEBUG="1",
+        DJANGO_SETTINGS_MODULE="learning_platform.settings",
+        LANGUAGE_CODE="en",
+        DATABASE_URL="sqlite:///:memory:",
+    )
     if args.one:
-        os.environ.update({k: env[k] for k in ("DEBUG", "DJANGO_SETTINGS_MODULE",
-                                                 "DATABASE_URL")})
+        os.environ.update(
+            {k: env[k] for k in ("DEBUG", "DJANGO_SETTINGS_MODULE", "DATABASE_URL")}
+        )
         run_one(*args.one)
         return 0
-    os.environ.update({k: env[k] for k in ("DEBUG", "DJANGO_SETTINGS_MODULE", "DATABASE_URL")})
+    os.environ.update(
+        {k: env[k] for k in ("DEBUG", "DJANGO_SETTINGS_MODULE", "DATABASE_URL")}
+    )
     import django
 
     django.setup()
@@ -204,14 +244,21 @@ def main() -> int:
 
     baseline: dict[str, float] = {}
     worst = 0.0
-    print(f"{'case':28} {'file':>9} {'peak MB':>8} {'RSS+ MB':>8} {'x base':>7}  outcome")
+    print(
+        f"{'case':28} {'file':>9} {'peak MB':>8} {'RSS+ MB':>8} {'x base':>7}  outcome"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for name, (kind, build, is_base) in CASES.items():
             data = build(args.mb)
             path = Path(tmp) / "upload.bin"
             path.write_bytes(data)
-            out = subprocess.run([sys.executable, __file__, "--one", kind, str(path)],
-                                 env=env, capture_output=True, text=True, check=False)
+            out = subprocess.run(
+                [sys.executable, __file__, "--one", kind, str(path)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if out.returncode:
                 print(f"{name}: the subprocess failed\n{out.stderr[-2000:]}")
                 return 1
@@ -221,8 +268,10 @@ def main() -> int:
                 baseline[kind] = peak
             worst = max(worst, peak) if not is_base else worst
             ratio = peak / baseline[kind] if baseline.get(kind) else float("nan")
-            print(f"{name:28} {len(data) / 1024:>7.0f}KB {peak:>8.1f} "
-                  f"{result['rss_growth'] / MB:>8.1f} {ratio:>7.2f}  {result['outcome'][:90]}")
+            print(
+                f"{name:28} {len(data) / 1024:>7.0f}KB {peak:>8.1f} "
+                f"{result['rss_growth'] / MB:>8.1f} {ratio:>7.2f}  {result['outcome'][:90]}"
+            )
     verdict = "PASS" if worst < LIMIT_MB else "FAIL"
     print(f"worst hostile peak {worst:.1f} MB (limit {LIMIT_MB} MB): {verdict}")
     return 0 if worst < LIMIT_MB else 1

@@ -56,12 +56,16 @@ from psychometrics.survey.population import (  # noqa: E402
 
 DOMAINS = ("info", "science", "health")
 CUTS = (-0.5, 0.3, 1.1)  # the attained level starts at the first cut
-SHARES_CSV = ROOT / "learning_platform" / "districts" / "data" / "shanghai_districts.csv"
+SHARES_CSV = (
+    ROOT / "learning_platform" / "districts" / "data" / "shanghai_districts.csv"
+)
 
 
 def census_shares() -> np.ndarray:
     with SHARES_CSV.open(encoding="utf-8") as fh:
-        return np.array([float(r["resident_population_10k"]) for r in csv.DictReader(fh)])
+        return np.array(
+            [float(r["resident_population_10k"]) for r in csv.DictReader(fh)]
+        )
 
 
 def totals(*columns: np.ndarray) -> dict:
@@ -71,8 +75,14 @@ def totals(*columns: np.ndarray) -> dict:
     return {str(k): float(c) for k, c in zip(keys, counts, strict=True)}
 
 
-def run_seed(seed: int, *, size: int, n_sampled: int, true_items: bool = False,
-             calibration_groups: bool = False) -> dict:
+def run_seed(
+    seed: int,
+    *,
+    size: int,
+    n_sampled: int,
+    true_items: bool = False,
+    calibration_groups: bool = False,
+) -> dict:
     rng = np.random.default_rng(seed)
     pop = simulate_finite_population(census_shares(), size=size, n_domains=3, rng=rng)
     survey = draw_stratified_sample(pop, n_sampled=n_sampled, rng=rng)
@@ -86,17 +96,26 @@ def run_seed(seed: int, *, size: int, n_sampled: int, true_items: bool = False,
         "district": totals(pop.district),
         "age_band": totals(pop.age_band),
         "sex": totals(pop.sex),
-        ("district", "education"): totals(np.char.add(pop.district, "|"), pop.education),
+        ("district", "education"): totals(
+            np.char.add(pop.district, "|"), pop.education
+        ),
     }
     education = np.where(resp, pop.education[idx], None)  # unknown for non-respondents
     w = pipeline.compute_weights(
-        district=pop.district[idx], age_band=pop.age_band[idx], sex=pop.sex[idx],
-        inclusion_probability=survey.inclusion_probability, responded=resp,
-        margins=margins, variables={"education": list(education)},
+        district=pop.district[idx],
+        age_band=pop.age_band[idx],
+        sex=pop.sex[idx],
+        inclusion_probability=survey.inclusion_probability,
+        responded=resp,
+        margins=margins,
+        variables={"education": list(education)},
     )
     design_only = pipeline.compute_weights(
-        district=pop.district[idx], age_band=pop.age_band[idx], sex=pop.sex[idx],
-        inclusion_probability=survey.inclusion_probability, responded=resp,
+        district=pop.district[idx],
+        age_band=pop.age_band[idx],
+        sex=pop.sex[idx],
+        inclusion_probability=survey.inclusion_probability,
+        responded=resp,
         margins={k: v for k, v in margins.items() if isinstance(k, str)},
         n_replicates=2,
     )
@@ -111,26 +130,46 @@ def run_seed(seed: int, *, size: int, n_sampled: int, true_items: bool = False,
         prev_b = bank.b + rng.normal(0, 0.06, 120)
         reference[d] = replace(true[d], a=prev_a, b=prev_b)
         mask = booklet_mask(n_resp, rng=rng)
-        responses[d] = simulate_responses(bank, pop.theta[ridx, k], rng=rng, design=mask)
+        responses[d] = simulate_responses(
+            bank, pop.theta[ridx, k], rng=rng, design=mask
+        )
 
-    cal = pipeline.calibrate(responses, ids, previous=reference,
-                             groups=district if calibration_groups else None)
+    cal = pipeline.calibrate(
+        responses,
+        ids,
+        previous=reference,
+        groups=district if calibration_groups else None,
+    )
     occupation = np.unique(pop.occupation[ridx], return_inverse=True)[1]
     edu_code = np.unique(pop.education[ridx], return_inverse=True)[1]
     background = np.column_stack([edu_code, occupation]).astype(float)
     t0, c0 = time.perf_counter(), time.process_time()
     sc = pipeline.score(
-        responses, ids, true if true_items else cal.params, background=background, categorical=(0, 1),
-        groups=district, weights=w.final,
+        responses,
+        ids,
+        true if true_items else cal.params,
+        background=background,
+        categorical=(0, 1),
+        groups=district,
+        weights=w.final,
         conditioning={"age_band": pop.age_band[ridx], "sex": pop.sex[ridx]},
     )
     t_pv, cpu_pv = time.perf_counter() - t0, time.process_time() - c0
-    levels = {d: ProficiencyLevels(d, CUTS, ("L1", "L2", "L3", "L4"), "L2")
-              for d in DOMAINS}
-    cells = pipeline.rollup(sc.pv, weights=w.final, replicates=w.replicates,
-                            district=district, levels=levels)
-    by = {(c["domain_code"], c["district_code"], c["indicator"]): c for c in cells
-          if not c["breakdown"]}
+    levels = {
+        d: ProficiencyLevels(d, CUTS, ("L1", "L2", "L3", "L4"), "L2") for d in DOMAINS
+    }
+    cells = pipeline.rollup(
+        sc.pv,
+        weights=w.final,
+        replicates=w.replicates,
+        district=district,
+        levels=levels,
+    )
+    by = {
+        (c["domain_code"], c["district_code"], c["indicator"]): c
+        for c in cells
+        if not c["breakdown"]
+    }
 
     labels = pop.district_labels
     codes = np.searchsorted(np.array(labels), district)
@@ -142,27 +181,44 @@ def run_seed(seed: int, *, size: int, n_sampled: int, true_items: bool = False,
 
     pop_codes = np.searchsorted(np.array(labels), pop.district)
     pop_n = np.bincount(pop_codes, minlength=n_d)
-    err = {name: {"mean": [], "rate": [], "mean_pop": [], "rate_pop": []} for name in
-           ("project", "oracle", "eap", "project, design-only weights")}
+    err = {
+        name: {"mean": [], "rate": [], "mean_pop": [], "rate_pop": []}
+        for name in ("project", "oracle", "eap", "project, design-only weights")
+    }
     cover_mean, cover_rate = [], []
     resid_sd = pop.residual_sd[ridx]
     for k, d in enumerate(DOMAINS):
-        true_mean = np.bincount(pop_codes, weights=pop.theta[:, k], minlength=n_d) / pop_n
-        true_rate = np.bincount(pop_codes, weights=pop.theta[:, k] >= CUTS[0],
-                                minlength=n_d) / pop_n
+        true_mean = (
+            np.bincount(pop_codes, weights=pop.theta[:, k], minlength=n_d) / pop_n
+        )
+        true_rate = (
+            np.bincount(pop_codes, weights=pop.theta[:, k] >= CUTS[0], minlength=n_d)
+            / pop_n
+        )
         oracle = oracle_plausible_values(
             responses[d], true[d], pop.prior_mean[ridx, k], resid_sd[:, k], rng=rng
         )
         eap = estimate_ability(responses[d], cal.params[d], method="eap").theta
         estimates = {
-            "oracle": (np.mean([wmean(oracle[:, j], w.final) for j in range(10)], 0),
-                       np.mean([wmean(oracle[:, j] >= CUTS[0], w.final)
-                                for j in range(10)], 0)),
+            "oracle": (
+                np.mean([wmean(oracle[:, j], w.final) for j in range(10)], 0),
+                np.mean(
+                    [wmean(oracle[:, j] >= CUTS[0], w.final) for j in range(10)], 0
+                ),
+            ),
             "eap": (wmean(eap, w.final), wmean(eap >= CUTS[0], w.final)),
             "project, design-only weights": (
-                np.mean([wmean(sc.pv[d][:, j], design_only.final) for j in range(10)], 0),
-                np.mean([wmean(sc.pv[d][:, j] >= CUTS[0], design_only.final)
-                         for j in range(10)], 0)),
+                np.mean(
+                    [wmean(sc.pv[d][:, j], design_only.final) for j in range(10)], 0
+                ),
+                np.mean(
+                    [
+                        wmean(sc.pv[d][:, j] >= CUTS[0], design_only.final)
+                        for j in range(10)
+                    ],
+                    0,
+                ),
+            ),
         }
         proj_mean, proj_rate = np.empty(n_d), np.empty(n_d)
         covered_m = covered_r = 0
@@ -185,8 +241,16 @@ def run_seed(seed: int, *, size: int, n_sampled: int, true_items: bool = False,
             err[name]["rate"].extend(r - sample_rate)
             err[name]["mean_pop"].extend(m - true_mean)
             err[name]["rate_pop"].extend(r - true_rate)
-    return {"seed": seed, "n_respondents": n_resp, "err": err, "t_pv": t_pv, "cpu_pv": cpu_pv,
-            "cover_mean": cover_mean, "cover_rate": cover_rate, "n_districts": n_d}
+    return {
+        "seed": seed,
+        "n_respondents": n_resp,
+        "err": err,
+        "t_pv": t_pv,
+        "cpu_pv": cpu_pv,
+        "cover_mean": cover_mean,
+        "cover_rate": cover_rate,
+        "n_districts": n_d,
+    }
 
 
 def rmse(values: list[float]) -> float:
@@ -215,12 +279,18 @@ def main() -> None:
     worst_mean = worst_rate = 10**9
     cpu_times: list[float] = []
     wall_times: list[float] = []
-    print(f"{args.seeds} seeds, population {args.population:,}, sampled {args.sampled:,}; "
-          "3 domains x 16 districts a seed")
+    print(
+        f"{args.seeds} seeds, population {args.population:,}, sampled {args.sampled:,}; "
+        "3 domains x 16 districts a seed"
+    )
     for seed in range(args.first_seed, args.first_seed + args.seeds):
-        res = run_seed(seed, size=args.population, n_sampled=args.sampled,
-                       true_items=args.true_items,
-                       calibration_groups=args.calibration_groups)
+        res = run_seed(
+            seed,
+            size=args.population,
+            n_sampled=args.sampled,
+            true_items=args.true_items,
+            calibration_groups=args.calibration_groups,
+        )
         cpu_times.append(res["cpu_pv"])
         wall_times.append(res["t_pv"])
         for name, e in res["err"].items():
@@ -243,25 +313,33 @@ def main() -> None:
             flush=True,
         )
     floor_m, floor_r = rmse(pooled["oracle"]["mean"]), rmse(pooled["oracle"]["rate"])
-    print("\npooled over seeds, against the respondents' weighted truth | against the "
-          "population")
-    print(f"  {'estimator':<30} {'mean RMSE (x oracle)':<22}{'rate RMSE (x oracle)':<22}"
-          f"{'mean RMSE':>10}{'mean bias':>11}{'rate bias':>11}")
+    print(
+        "\npooled over seeds, against the respondents' weighted truth | against the "
+        "population"
+    )
+    print(
+        f"  {'estimator':<30} {'mean RMSE (x oracle)':<22}{'rate RMSE (x oracle)':<22}"
+        f"{'mean RMSE':>10}{'mean bias':>11}{'rate bias':>11}"
+    )
     for name in ("oracle", "project", "project, design-only weights", "eap"):
         e = pooled[name]
         m, r = rmse(e["mean"]), rmse(e["rate"])
-        print(f"  {name:<30} {m:.4f} ({m / floor_m:4.2f}){'':<8}{r:.4f} ({r / floor_r:4.2f})"
-              f"{'':<8}{rmse(e['mean_pop']):10.4f}{np.mean(e['mean_pop']):+11.4f}"
-              f"{np.mean(e['rate_pop']):+11.4f}")
+        print(
+            f"  {name:<30} {m:.4f} ({m / floor_m:4.2f}){'':<8}{r:.4f} ({r / floor_r:4.2f})"
+            f"{'':<8}{rmse(e['mean_pop']):10.4f}{np.mean(e['mean_pop']):+11.4f}"
+            f"{np.mean(e['rate_pop']):+11.4f}"
+        )
     m, r = rmse(pooled["project"]["mean"]), rmse(pooled["project"]["rate"])
-    print(f"bar: mean <= 1.10 x oracle {'met' if m <= 1.10 * floor_m else 'NOT met'}; "
-          f"rate <= 1.05 x oracle {'met' if r <= 1.05 * floor_r else 'NOT met'}; "
-          f"worst domain x seed covers {worst_mean} means (>= 13) "
-          f"{'met' if worst_mean >= 13 else 'NOT met'}, {worst_rate} rates (>= 14) "
-          f"{'met' if worst_rate >= 14 else 'NOT met'}; PV stage (3 domains) median "
-          f"{np.median(cpu_times):.2f} s CPU, max {max(cpu_times):.2f} s (< 3 s "
-          f"{'met' if max(cpu_times) < 3 else 'NOT met'}); wall median "
-          f"{np.median(wall_times):.2f} s at load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"bar: mean <= 1.10 x oracle {'met' if m <= 1.10 * floor_m else 'NOT met'}; "
+        f"rate <= 1.05 x oracle {'met' if r <= 1.05 * floor_r else 'NOT met'}; "
+        f"worst domain x seed covers {worst_mean} means (>= 13) "
+        f"{'met' if worst_mean >= 13 else 'NOT met'}, {worst_rate} rates (>= 14) "
+        f"{'met' if worst_rate >= 14 else 'NOT met'}; PV stage (3 domains) median "
+        f"{np.median(cpu_times):.2f} s CPU, max {max(cpu_times):.2f} s (< 3 s "
+        f"{'met' if max(cpu_times) < 3 else 'NOT met'}); wall median "
+        f"{np.median(wall_times):.2f} s at load average {os.getloadavg()[0]:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -56,29 +56,53 @@ def run_one(n_sample: int, seed: int) -> dict:
     pi = sim.design.inclusion_probability[sim.stratum]
 
     t0 = time.perf_counter()
-    w = pipeline.compute_weights(district=sim.district, age_band=sim.age_band, sex=sim.sex,
-                                 inclusion_probability=pi, responded=r, margins=margins)
+    w = pipeline.compute_weights(
+        district=sim.district,
+        age_band=sim.age_band,
+        sex=sim.sex,
+        inclusion_probability=pi,
+        responded=r,
+        margins=margins,
+    )
     t["weights + 80 JK2 replicates"] = time.perf_counter() - t0
 
     responses = {d: sim.responses[k][r] for k, d in enumerate(DOMAINS)}
     ids = {d: [f"{d}-{j}" for j in range(x.shape[1])] for d, x in responses.items()}
-    reference = {d: replace(sim.params[k], item_ids=tuple(ids[d])) for k, d in enumerate(DOMAINS)}
+    reference = {
+        d: replace(sim.params[k], item_ids=tuple(ids[d])) for k, d in enumerate(DOMAINS)
+    }
     t0 = time.perf_counter()
     cal = pipeline.calibrate(responses, ids, previous=reference)
     t["calibration (3 domains, linked)"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    sc = pipeline.score(responses, ids, cal.params, background=sim.background[r],
-                        categorical=(0, 1), groups=sim.district[r], weights=w.final,
-                        conditioning={"age_band": sim.age_band[r], "sex": sim.sex[r]})
+    sc = pipeline.score(
+        responses,
+        ids,
+        cal.params,
+        background=sim.background[r],
+        categorical=(0, 1),
+        groups=sim.district[r],
+        weights=w.final,
+        conditioning={"age_band": sim.age_band[r], "sex": sim.sex[r]},
+    )
     t["10 plausible values × 3 domains"] = time.perf_counter() - t0
 
-    levels = {d: ProficiencyLevels(d, CUTS, ("L1", "L2", "L3", "L4"), "L2") for d in DOMAINS}
+    levels = {
+        d: ProficiencyLevels(d, CUTS, ("L1", "L2", "L3", "L4"), "L2") for d in DOMAINS
+    }
     t0 = time.perf_counter()
-    cells = pipeline.rollup(sc.pv, weights=w.final, replicates=w.replicates,
-                            district=sim.district[r], levels=levels,
-                            breakdowns={"age_band": sim.age_band[r], "sex": sim.sex[r]})
-    t["roll-up (16 districts + city × 3 domains, breakdowns)"] = time.perf_counter() - t0
+    cells = pipeline.rollup(
+        sc.pv,
+        weights=w.final,
+        replicates=w.replicates,
+        district=sim.district[r],
+        levels=levels,
+        breakdowns={"age_band": sim.age_band[r], "sex": sim.sex[r]},
+    )
+    t["roll-up (16 districts + city × 3 domains, breakdowns)"] = (
+        time.perf_counter() - t0
+    )
     total = sum(v for k, v in t.items() if k != "simulate")
 
     mean, share = population_truth(sim, CUTS[0], rng=np.random.default_rng(seed + 1))
@@ -92,18 +116,34 @@ def run_one(n_sample: int, seed: int) -> dict:
         s_mean = np.bincount(dr, weights=w.final * th) / tot
         s_share = np.bincount(dr, weights=w.final * (th >= CUTS[0])) / tot
         for dist in range(sim.district_means.size):
-            cm = next(c for c in cells if c["domain_code"] == d and not c["breakdown"]
-                      and c["district_code"] == str(dist) and c["indicator"] == "mean_theta")
-            cs = next(c for c in cells if c["domain_code"] == d and not c["breakdown"]
-                      and c["district_code"] == str(dist) and c["indicator"] == "attainment_rate")
+            cm = next(
+                c
+                for c in cells
+                if c["domain_code"] == d
+                and not c["breakdown"]
+                and c["district_code"] == str(dist)
+                and c["indicator"] == "mean_theta"
+            )
+            cs = next(
+                c
+                for c in cells
+                if c["domain_code"] == d
+                and not c["breakdown"]
+                and c["district_code"] == str(dist)
+                and c["indicator"] == "attainment_rate"
+            )
             err_m.append(cm["estimate"] - s_mean[dist])
             err_s.append(cs["estimate"] / 100 - s_share[dist])
             cover += cs["ci_low"] <= 100 * share[dist, k] <= cs["ci_high"]
     return {
-        "n_sampled": n_sample, "n_respondents": int(r.sum()), "stages": t, "total": total,
+        "n_sampled": n_sample,
+        "n_respondents": int(r.sum()),
+        "stages": t,
+        "total": total,
         "rmse_mean": float(np.sqrt(np.mean(np.square(err_m)))),
         "rmse_share": float(np.sqrt(np.mean(np.square(err_s)))),
-        "coverage": f"{cover}/{3 * sim.district_means.size}", "n_cells": len(cells),
+        "coverage": f"{cover}/{3 * sim.district_means.size}",
+        "n_cells": len(cells),
         "linking_error": {d: v.get("linking_error") for d, v in cal.linking.items()},
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
@@ -119,18 +159,33 @@ def main() -> None:
         print(json.dumps(run_one(args.sizes[0], args.seed)))
         return
     for n in args.sizes:
-        out = subprocess.run([sys.executable, __file__, "--child", "--sizes", str(n),
-                              "--seed", str(args.seed)], capture_output=True, text=True,
-                             check=True)
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                "--sizes",
+                str(n),
+                "--seed",
+                str(args.seed),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         res = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"\n{res['n_sampled']:,} sampled, {res['n_respondents']:,} respondents: "
-              f"{res['total']:.1f} s, peak RSS {res['peak_rss_mib']:.0f} MiB")
+        print(
+            f"\n{res['n_sampled']:,} sampled, {res['n_respondents']:,} respondents: "
+            f"{res['total']:.1f} s, peak RSS {res['peak_rss_mib']:.0f} MiB"
+        )
         for stage, sec in res["stages"].items():
             share = "" if stage == "simulate" else f" ({100 * sec / res['total']:.0f}%)"
             print(f"  {stage:<55} {sec:7.2f} s{share}")
-        print(f"  district-mean RMSE {res['rmse_mean']:.3f} (bar 0.020), share-above-cut RMSE "
-              f"{res['rmse_share']:.3f} (bar 0.013), 95% CI coverage {res['coverage']}, "
-              f"{res['n_cells']} cells, linking error {res['linking_error']}")
+        print(
+            f"  district-mean RMSE {res['rmse_mean']:.3f} (bar 0.020), share-above-cut RMSE "
+            f"{res['rmse_share']:.3f} (bar 0.013), 95% CI coverage {res['coverage']}, "
+            f"{res['n_cells']} cells, linking error {res['linking_error']}"
+        )
 
 
 if __name__ == "__main__":

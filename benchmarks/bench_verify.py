@@ -25,10 +25,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "learning_platform.settings")
 
 def _document(method_chars: int, value_chars: int = 88) -> dict:
     did = "did:key:z" + "2" * method_chars
-    return {"@context": ["https://www.w3.org/ns/credentials/v2"], "id": "urn:uuid:x",
-            "proof": {"type": "DataIntegrityProof", "cryptosuite": "eddsa-jcs-2022",
-                      "verificationMethod": f"{did}#{did[8:]}",
-                      "proofValue": "z" + "3" * value_chars}}
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": "urn:uuid:x",
+        "proof": {
+            "type": "DataIntegrityProof",
+            "cryptosuite": "eddsa-jcs-2022",
+            "verificationMethod": f"{did}#{did[8:]}",
+            "proofValue": "z" + "3" * value_chars,
+        },
+    }
 
 
 def _time(document: dict, repeat: int = 20) -> float:

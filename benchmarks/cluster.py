@@ -49,11 +49,19 @@ PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 DEFAULT_DIR = Path(os.environ.get("LP_CLUSTER_DIR", "/tmp/lp-cluster"))
 DB = "lp"
 
-PORTS = {"primary": 55432, "replica": 55433, "pgbouncer": 56432, "redis": 56379,
-         "haproxy": 58000, "stats": 58404, "asgi": 58001}
+PORTS = {
+    "primary": 55432,
+    "replica": 55433,
+    "pgbouncer": 56432,
+    "redis": 56379,
+    "haproxy": 58000,
+    "stats": 58404,
+    "asgi": 58001,
+}
 
 
 # ------------------------------------------------------------------------- helpers
+
 
 def as_postgres(cmd: list[str]) -> list[str]:
     """PostgreSQL and PgBouncer refuse root: run them as the postgres user then."""
@@ -71,23 +79,30 @@ def port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def wait_port(port: int, what: str, seconds: float = 60, proc: subprocess.Popen | None = None
-              ) -> None:
+def wait_port(
+    port: int, what: str, seconds: float = 60, proc: subprocess.Popen | None = None
+) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if port_open(port):
             return
         if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"{what} exited with {proc.returncode} before listening on {port}")
+            raise RuntimeError(
+                f"{what} exited with {proc.returncode} before listening on {port}"
+            )
         time.sleep(0.1)
-    raise RuntimeError(f"{what} did not listen on 127.0.0.1:{port} within {seconds:g} s")
+    raise RuntimeError(
+        f"{what} did not listen on 127.0.0.1:{port} within {seconds:g} s"
+    )
 
 
 def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
     result = subprocess.run(cmd, capture_output=True, text=True, **kw)
     if result.returncode:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({result.returncode}):\n"
-                           f"{result.stdout[-2000:]}{result.stderr[-2000:]}")
+        raise RuntimeError(
+            f"{' '.join(cmd)} failed ({result.returncode}):\n"
+            f"{result.stdout[-2000:]}{result.stderr[-2000:]}"
+        )
     return result
 
 
@@ -109,9 +124,20 @@ def alive(pid: int | None) -> bool:
 
 # ----------------------------------------------------------------------- PostgreSQL
 
-def pg_ctl(datadir: Path, action: str, port: int | None = None, mode: str = "fast") -> None:
-    cmd = [str(PG_BIN / "pg_ctl"), "-D", str(datadir), "-w", "-t", "60",
-           "-l", str(datadir.parent / f"{datadir.name}.log")]
+
+def pg_ctl(
+    datadir: Path, action: str, port: int | None = None, mode: str = "fast"
+) -> None:
+    cmd = [
+        str(PG_BIN / "pg_ctl"),
+        "-D",
+        str(datadir),
+        "-w",
+        "-t",
+        "60",
+        "-l",
+        str(datadir.parent / f"{datadir.name}.log"),
+    ]
     if action == "start":
         cmd += ["-o", f"-p {port} -k {datadir.parent}", "start"]
     else:
@@ -119,17 +145,34 @@ def pg_ctl(datadir: Path, action: str, port: int | None = None, mode: str = "fas
     run(as_postgres(cmd))
 
 
-def pg_primary_init(datadir: Path, port: int, *, fast: bool = False,
-                    max_connections: int = 200) -> None:
+def pg_primary_init(
+    datadir: Path, port: int, *, fast: bool = False, max_connections: int = 200
+) -> None:
     """``initdb`` a primary with trust on loopback (replication included) and start it."""
     datadir.parent.mkdir(parents=True, exist_ok=True)
     give_to_postgres(datadir.parent)
-    run(as_postgres([str(PG_BIN / "initdb"), "-D", str(datadir), "-U", "postgres",
-                     "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]))
+    run(
+        as_postgres(
+            [
+                str(PG_BIN / "initdb"),
+                "-D",
+                str(datadir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            ]
+        )
+    )
     conf = [
         "listen_addresses = '127.0.0.1'",
         f"max_connections = {max_connections}",
-        "wal_level = replica", "max_wal_senders = 5", "hot_standby = on",
+        "wal_level = replica",
+        "max_wal_senders = 5",
+        "hot_standby = on",
         "shared_buffers = 128MB",
         # a standby's long report query is not cancelled by the primary's vacuum
         "hot_standby_feedback = on",
@@ -143,26 +186,67 @@ def pg_primary_init(datadir: Path, port: int, *, fast: bool = False,
 
 def pg_replica_init(datadir: Path, port: int, primary_port: int) -> None:
     """``pg_basebackup -R`` from the primary into ``datadir`` and start it as a standby."""
-    run(as_postgres([str(PG_BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary_port),
-                     "-U", "postgres", "-D", str(datadir), "-R", "-X", "stream", "-c", "fast",
-                     "--no-sync"]))
+    run(
+        as_postgres(
+            [
+                str(PG_BIN / "pg_basebackup"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(primary_port),
+                "-U",
+                "postgres",
+                "-D",
+                str(datadir),
+                "-R",
+                "-X",
+                "stream",
+                "-c",
+                "fast",
+                "--no-sync",
+            ]
+        )
+    )
     pg_ctl(datadir, "start", port)
 
 
 def pg_sql(port: int, sql: str, db: str = "postgres") -> str:
-    return run(["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-d", db,
-                "-Atqc", sql]).stdout.strip()
+    return run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-U",
+            "postgres",
+            "-d",
+            db,
+            "-Atqc",
+            sql,
+        ]
+    ).stdout.strip()
 
 
-def pg_pair_up(base: Path, primary_port: int, replica_port: int, *, fast: bool = False,
-               databases: tuple[str, ...] = ()) -> dict:
+def pg_pair_up(
+    base: Path,
+    primary_port: int,
+    replica_port: int,
+    *,
+    fast: bool = False,
+    databases: tuple[str, ...] = (),
+) -> dict:
     """A primary and a streaming replica under ``base``; ``databases`` created on the primary."""
     base.mkdir(parents=True, exist_ok=True)
     pg_primary_init(base / "primary", primary_port, fast=fast)
     for name in databases:
         pg_sql(primary_port, f'CREATE DATABASE "{name}"')
     pg_replica_init(base / "replica", replica_port, primary_port)
-    return {"base": str(base), "primary_port": primary_port, "replica_port": replica_port}
+    return {
+        "base": str(base),
+        "primary_port": primary_port,
+        "replica_port": replica_port,
+    }
 
 
 def pg_pair_down(base: Path) -> None:
@@ -170,20 +254,47 @@ def pg_pair_down(base: Path) -> None:
         datadir = base / name
         if (datadir / "postmaster.pid").exists():
             with contextlib.suppress(RuntimeError):
-                pg_ctl(datadir, "stop", mode="immediate" if name == "replica" else "fast")
+                pg_ctl(
+                    datadir, "stop", mode="immediate" if name == "replica" else "fast"
+                )
 
 
 def replica_caught_up(replica_port: int, db: str = "postgres") -> bool:
-    return pg_sql(replica_port, "SELECT pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()",
-                  db) == "t"
+    return (
+        pg_sql(
+            replica_port,
+            "SELECT pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()",
+            db,
+        )
+        == "t"
+    )
 
 
 # ---------------------------------------------------------------- Redis, PgBouncer, HAProxy
 
+
 def redis_up(base: Path, port: int) -> None:
-    run(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--daemonize", "yes", "--dir", str(base),
-         "--pidfile", str(base / "redis.pid"), "--logfile", str(base / "redis.log")])
+    run(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "yes",
+            "--dir",
+            str(base),
+            "--pidfile",
+            str(base / "redis.pid"),
+            "--logfile",
+            str(base / "redis.log"),
+        ]
+    )
     wait_port(port, "redis-server", 10)
 
 
@@ -214,8 +325,12 @@ pidfile = {base}/pgbouncer.pid
     wait_port(port, "pgbouncer", 10)
 
 
-def haproxy_config(port: int, backends: list[int], stats_port: int | None = None,
-                   socket_path: Path | None = None) -> str:
+def haproxy_config(
+    port: int,
+    backends: list[int],
+    stats_port: int | None = None,
+    socket_path: Path | None = None,
+) -> str:
     """HAProxy in front of the ASGI processes: least connections, WebSocket tunnels, checks.
 
     A process that dies is out of rotation after three failed checks 1 s apart; a new
@@ -223,11 +338,18 @@ def haproxy_config(port: int, backends: list[int], stats_port: int | None = None
     check may take 5 s, and a process marked down keeps its live connections: on a
     loaded machine a slow health answer must not cut the WebSockets of a live process.
     """
-    servers = "\n".join(f"    server asgi{k + 1} 127.0.0.1:{p} check"
-                        for k, p in enumerate(backends))
-    stats = (f"\nlisten stats\n    bind 127.0.0.1:{stats_port}\n    stats enable\n"
-             f"    stats uri /\n" if stats_port else "")
-    admin = f"\n    stats socket {socket_path} mode 600 level admin" if socket_path else ""
+    servers = "\n".join(
+        f"    server asgi{k + 1} 127.0.0.1:{p} check" for k, p in enumerate(backends)
+    )
+    stats = (
+        f"\nlisten stats\n    bind 127.0.0.1:{stats_port}\n    stats enable\n"
+        f"    stats uri /\n"
+        if stats_port
+        else ""
+    )
+    admin = (
+        f"\n    stats socket {socket_path} mode 600 level admin" if socket_path else ""
+    )
     return f"""global
     maxconn 4000{admin}
 
@@ -258,8 +380,9 @@ backend asgi
 {stats}"""
 
 
-def haproxy_up(base: Path, port: int, backends: list[int], stats_port: int | None = None
-               ) -> None:
+def haproxy_up(
+    base: Path, port: int, backends: list[int], stats_port: int | None = None
+) -> None:
     cfg = base / "haproxy.cfg"
     cfg.write_text(haproxy_config(port, backends, stats_port, base / "haproxy.sock"))
     run(["haproxy", "-c", "-q", "-f", str(cfg)])
@@ -290,7 +413,10 @@ def haproxy_restart(base: Path, state: dict) -> None:
 
 # ------------------------------------------------------------------- the application
 
-def app_env(ports: dict, *, replica: bool = True, extra: dict | None = None) -> dict[str, str]:
+
+def app_env(
+    ports: dict, *, replica: bool = True, extra: dict | None = None
+) -> dict[str, str]:
     """The application's settings: through PgBouncer, the replica beside it, Redis."""
     env = {
         "DJANGO_SETTINGS_MODULE": "learning_platform.settings",
@@ -307,33 +433,71 @@ def app_env(ports: dict, *, replica: bool = True, extra: dict | None = None) -> 
         "LOG_LEVEL": "WARNING",
     }
     if replica:
-        env.update({
-            "DATABASE_REPLICA_URL": f"postgres://postgres@127.0.0.1:{ports['replica']}/{DB}",
-            "DATABASE_REPLICA_MAX_LAG": "5",
-            "DATABASE_REPLICA_CHECK_SECONDS": "1",
-        })
+        env.update(
+            {
+                "DATABASE_REPLICA_URL": f"postgres://postgres@127.0.0.1:{ports['replica']}/{DB}",
+                "DATABASE_REPLICA_MAX_LAG": "5",
+                "DATABASE_REPLICA_CHECK_SECONDS": "1",
+            }
+        )
     env.update(extra or {})
     return env
 
 
 def asgi_start(port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
     """One uvicorn process (one worker) serving the application, in a session of its own."""
-    cmd = [PY, "-m", "uvicorn", "learning_platform.asgi:application", "--host", "127.0.0.1",
-           "--port", str(port), "--log-level", "warning", "--lifespan", "off",
-           "--ws", "websockets-sansio"]
+    cmd = [
+        PY,
+        "-m",
+        "uvicorn",
+        "learning_platform.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--lifespan",
+        "off",
+        "--ws",
+        "websockets-sansio",
+    ]
     with open(log, "ab") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     wait_port(port, f"uvicorn on {port}", 60, proc)
     return proc
 
 
 def worker_start(env: dict[str, str], log: Path) -> subprocess.Popen:
-    cmd = [PY, "-m", "learning_platform.task_worker", "--queue-name", "*", "--no-reload",
-           "--interval", "0.2", "--no-startup-delay", "-v", "1"]
+    cmd = [
+        PY,
+        "-m",
+        "learning_platform.task_worker",
+        "--queue-name",
+        "*",
+        "--no-reload",
+        "--interval",
+        "0.2",
+        "--no-startup-delay",
+        "-v",
+        "1",
+    ]
     with open(log, "ab") as out:
-        return subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def state_path(base: Path) -> Path:
@@ -353,11 +517,24 @@ def save_state(base: Path, state: dict) -> None:
 
 def up(base: Path, *, n_asgi: int = 3, n_workers: int = 2, items: int = 300) -> dict:
     if state_path(base).exists():
-        raise SystemExit(f"a cluster is already up under {base} (benchmarks/cluster.py down)")
+        raise SystemExit(
+            f"a cluster is already up under {base} (benchmarks/cluster.py down)"
+        )
     ports = dict(PORTS)
     ports["asgi"] = [PORTS["asgi"] + k for k in range(n_asgi)]
-    busy = [p for p in [ports["primary"], ports["replica"], ports["pgbouncer"], ports["redis"],
-                        ports["haproxy"], ports["stats"], *ports["asgi"]] if port_open(p)]
+    busy = [
+        p
+        for p in [
+            ports["primary"],
+            ports["replica"],
+            ports["pgbouncer"],
+            ports["redis"],
+            ports["haproxy"],
+            ports["stats"],
+            *ports["asgi"],
+        ]
+        if port_open(p)
+    ]
     if busy:
         raise SystemExit(f"ports already in use on 127.0.0.1: {busy}")
     base.mkdir(parents=True, exist_ok=True)
@@ -367,21 +544,41 @@ def up(base: Path, *, n_asgi: int = 3, n_workers: int = 2, items: int = 300) -> 
     t0 = time.monotonic()
     step = lambda what: print(f"[{time.monotonic() - t0:5.1f} s] {what}", flush=True)  # noqa: E731
     pg_pair_up(base / "pg", ports["primary"], ports["replica"], databases=(DB,))
-    step(f"PostgreSQL primary :{ports['primary']} and streaming replica :{ports['replica']}")
+    step(
+        f"PostgreSQL primary :{ports['primary']} and streaming replica :{ports['replica']}"
+    )
     redis_up(base, ports["redis"])
     step(f"Redis :{ports['redis']}")
     pgbouncer_up(base, ports["pgbouncer"], ports["primary"])
     step(f"PgBouncer (transaction mode) :{ports['pgbouncer']}")
-    direct = app_env(ports, extra={
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{ports['primary']}/{DB}"})
-    run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT,
-        env={**os.environ, **direct})
+    direct = app_env(
+        ports,
+        extra={
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:{ports['primary']}/{DB}"
+        },
+    )
+    run(
+        [PY, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env={**os.environ, **direct},
+    )
     step("migrated (directly on the primary)")
-    run([PY, "-c", f"import django; django.setup(); from benchmarks._harness import build_bank; "
-                   f"build_bank({items})"], cwd=ROOT, env={**os.environ, **direct})
+    run(
+        [
+            PY,
+            "-c",
+            f"import django; django.setup(); from benchmarks._harness import build_bank; "
+            f"build_bank({items})",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **direct},
+    )
     step(f"benchmark item bank ({items} items), instrument and campaign")
-    run([PY, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT,
-        env={**os.environ, **direct})
+    run(
+        [PY, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env={**os.environ, **direct},
+    )
     step("collectstatic (the manifest that production pages need)")
     env = app_env(ports)
     for port in ports["asgi"]:
@@ -395,7 +592,9 @@ def up(base: Path, *, n_asgi: int = 3, n_workers: int = 2, items: int = 300) -> 
         state["workers"].append(worker_start(env, base / f"worker-{k + 1}.log").pid)
     save_state(base, state)
     step(f"task workers × {n_workers}")
-    print(f"up: http://127.0.0.1:{ports['haproxy']}/  (settings: benchmarks/cluster.py env)")
+    print(
+        f"up: http://127.0.0.1:{ports['haproxy']}/  (settings: benchmarks/cluster.py env)"
+    )
     return state
 
 
@@ -420,7 +619,9 @@ def down(base: Path) -> None:
     if not base.exists():
         print(f"nothing under {base}")
         return
-    state = json.loads(state_path(base).read_text()) if state_path(base).exists() else {}
+    state = (
+        json.loads(state_path(base).read_text()) if state_path(base).exists() else {}
+    )
     _terminate([*state.get("asgi", {}).values(), *state.get("workers", [])])
     for name in ("haproxy.pid", "pgbouncer.pid", "redis.pid"):
         _kill_pidfile(base / name)
@@ -433,18 +634,27 @@ def down(base: Path) -> None:
 def status(base: Path) -> dict:
     state = load_state(base)
     ports = state["ports"]
-    rows = [("HAProxy", ports["haproxy"]), ("PgBouncer", ports["pgbouncer"]),
-            ("PostgreSQL primary", ports["primary"]), ("PostgreSQL replica", ports["replica"]),
-            ("Redis", ports["redis"])]
+    rows = [
+        ("HAProxy", ports["haproxy"]),
+        ("PgBouncer", ports["pgbouncer"]),
+        ("PostgreSQL primary", ports["primary"]),
+        ("PostgreSQL replica", ports["replica"]),
+        ("Redis", ports["redis"]),
+    ]
     for name, port in rows:
         print(f"{name:20} :{port:<6} {'up' if port_open(port) else 'DOWN'}")
     for port, pid in state["asgi"].items():
-        print(f"{'uvicorn':20} :{port:<6} {'up' if port_open(int(port)) else 'DOWN'} (pid {pid})")
+        print(
+            f"{'uvicorn':20} :{port:<6} {'up' if port_open(int(port)) else 'DOWN'} (pid {pid})"
+        )
     for pid in state["workers"]:
         print(f"{'task worker':20} pid {pid:<6} {'up' if alive(pid) else 'DOWN'}")
     if port_open(ports["replica"]):
-        lag = pg_sql(ports["replica"], "SELECT COALESCE(pg_last_wal_receive_lsn() = "
-                     "pg_last_wal_replay_lsn(), false)")
+        lag = pg_sql(
+            ports["replica"],
+            "SELECT COALESCE(pg_last_wal_receive_lsn() = "
+            "pg_last_wal_replay_lsn(), false)",
+        )
         print(f"replica caught up: {lag == 't'}")
     return state
 
@@ -453,8 +663,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("action", choices=["up", "down", "status", "env"])
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR)
-    parser.add_argument("--asgi", type=int, default=3, help="ASGI processes (default 3)")
-    parser.add_argument("--workers", type=int, default=2, help="task workers (default 2)")
+    parser.add_argument(
+        "--asgi", type=int, default=3, help="ASGI processes (default 3)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="task workers (default 2)"
+    )
     parser.add_argument("--items", type=int, default=300)
     args = parser.parse_args()
     if args.asgi < 1 or args.workers < 0:

@@ -67,14 +67,21 @@ async def _until_ok(call, *, until: float, stats: dict | None = None):
         await asyncio.sleep(0.3 + random.random() * 0.3)
 
 
-async def http_taker(port: int, who: dict, campaign: int, interval: float, until: float,
-                     stats: dict) -> None:
+async def http_taker(
+    port: int, who: dict, campaign: int, interval: float, until: float, stats: dict
+) -> None:
     http = Http(port, token_headers(who["token"]))
     try:
         while time.monotonic() < until:
-            status, body = await _until_ok(lambda: http.request(
-                "POST", f"/api/v1/assessment/campaigns/{campaign}/sessions",
-                {"consent": True}), until=until, stats=stats)
+            status, body = await _until_ok(
+                lambda: http.request(
+                    "POST",
+                    f"/api/v1/assessment/campaigns/{campaign}/sessions",
+                    {"consent": True},
+                ),
+                until=until,
+                stats=stats,
+            )
             if status not in (200, 201):
                 stats["errors"].append(("start", status, body[:200]))
                 return
@@ -83,33 +90,50 @@ async def http_taker(port: int, who: dict, campaign: int, interval: float, until
             while state["status"] == "in_progress" and time.monotonic() < until:
                 await asyncio.sleep(interval * random.uniform(0.5, 1.5))
                 item = state["item"]
-                body_out = {"sequence": item["sequence"], "item_id": item["item_id"],
-                            "answer": choose_answer(item)}
+                body_out = {
+                    "sequence": item["sequence"],
+                    "item_id": item["item_id"],
+                    "answer": choose_answer(item),
+                }
                 url = f"/api/v1/assessment/sessions/{state['session_id']}/responses"
-                status, body = await _until_ok(lambda u=url, b=body_out: http.request(
-                    "POST", u, b), until=until, stats=stats)
+                status, body = await _until_ok(
+                    lambda u=url, b=body_out: http.request("POST", u, b),
+                    until=until,
+                    stats=stats,
+                )
                 if status != 201:
                     stats["errors"].append(("answer", status, body[:200]))
                     return
                 reply = json.loads(body)
-                stats["acks"].add((reply["ack"]["session_id"], reply["ack"]["sequence"]))
+                stats["acks"].add(
+                    (reply["ack"]["session_id"], reply["ack"]["sequence"])
+                )
                 state = reply["session"]
     finally:
         await http.close()
 
 
-async def ws_taker(port: int, who: dict, campaign: int, interval: float, until: float,
-                   stats: dict) -> None:
+async def ws_taker(
+    port: int, who: dict, campaign: int, interval: float, until: float, stats: dict
+) -> None:
     """Answer over the WebSocket; after a broken connection, reconnect and resend."""
     import websockets
 
     http = Http(port, token_headers(who["token"]))
-    headers = {"Cookie": f"sessionid={who['cookie']}", "Origin": f"http://127.0.0.1:{port}"}
+    headers = {
+        "Cookie": f"sessionid={who['cookie']}",
+        "Origin": f"http://127.0.0.1:{port}",
+    }
     try:
         while time.monotonic() < until:
-            status, body = await _until_ok(lambda: http.request(
-                "POST", f"/api/v1/assessment/campaigns/{campaign}/sessions",
-                {"consent": True}), until=until)
+            status, body = await _until_ok(
+                lambda: http.request(
+                    "POST",
+                    f"/api/v1/assessment/campaigns/{campaign}/sessions",
+                    {"consent": True},
+                ),
+                until=until,
+            )
             if status not in (200, 201):
                 stats["errors"].append(("start", status, body[:200]))
                 return
@@ -120,8 +144,10 @@ async def ws_taker(port: int, who: dict, campaign: int, interval: float, until: 
             while not finished and time.monotonic() < until:
                 try:
                     async with websockets.connect(
-                            f"ws://127.0.0.1:{port}/ws/assessment/sessions/{sid}/",
-                            additional_headers=headers, open_timeout=5) as ws:
+                        f"ws://127.0.0.1:{port}/ws/assessment/sessions/{sid}/",
+                        additional_headers=headers,
+                        open_timeout=5,
+                    ) as ws:
                         message = json.loads(await ws.recv())
                         while time.monotonic() < until:
                             if message["type"] == "finished":
@@ -133,9 +159,12 @@ async def ws_taker(port: int, who: dict, campaign: int, interval: float, until: 
                             if pending is None:
                                 await asyncio.sleep(interval * random.uniform(0.5, 1.5))
                                 item = message["session"]["item"]
-                                pending = {"type": "answer", "sequence": item["sequence"],
-                                           "item_id": item["item_id"],
-                                           "answer": choose_answer(item)}
+                                pending = {
+                                    "type": "answer",
+                                    "sequence": item["sequence"],
+                                    "item_id": item["item_id"],
+                                    "answer": choose_answer(item),
+                                }
                             await ws.send(json.dumps(pending))
                             ack = json.loads(await ws.recv())
                             if ack["type"] != "ack":
@@ -144,7 +173,11 @@ async def ws_taker(port: int, who: dict, campaign: int, interval: float, until: 
                             stats["acks"].add((ack["session_id"], ack["sequence"]))
                             pending = None
                             message = json.loads(await ws.recv())
-                except (OSError, websockets.exceptions.WebSocketException, TimeoutError):
+                except (
+                    OSError,
+                    websockets.exceptions.WebSocketException,
+                    TimeoutError,
+                ):
                     await asyncio.sleep(0.3 + random.random() * 0.3)
     finally:
         await http.close()
@@ -169,9 +202,12 @@ async def chaos(args, port: int, box: dict, stats: dict) -> None:
         box["server"].wait()
         if args.pg_datadir:
             _pg(args, "crash")
-        print(f"  cycle {cycle + 1}: killed every app process"
-              + (" and PostgreSQL" if args.pg_datadir else "")
-              + f" after {stats['acked_before_crash'][-1]} acknowledged answers", flush=True)
+        print(
+            f"  cycle {cycle + 1}: killed every app process"
+            + (" and PostgreSQL" if args.pg_datadir else "")
+            + f" after {stats['acked_before_crash'][-1]} acknowledged answers",
+            flush=True,
+        )
         await asyncio.sleep(args.down)
         if args.pg_datadir:
             _pg(args, "start")
@@ -183,11 +219,19 @@ async def run(args, port: int, box: dict) -> dict:
 
     people = await sync_to_async(users_create)(args.users, time.strftime("c%H%M%S"))
     campaign = await sync_to_async(campaign_id)()
-    stats: dict = {"acks": set(), "errors": [], "sessions": set(), "acked_before_crash": []}
+    stats: dict = {
+        "acks": set(),
+        "errors": [],
+        "sessions": set(),
+        "acked_before_crash": [],
+    }
     until = time.monotonic() + args.cycles * (args.up + args.down) + args.up
-    takers = [(http_taker if k % 2 == 0 else ws_taker)(port, who, campaign, args.interval,
-                                                        until, stats)
-              for k, who in enumerate(people)]
+    takers = [
+        (http_taker if k % 2 == 0 else ws_taker)(
+            port, who, campaign, args.interval, until, stats
+        )
+        for k, who in enumerate(people)
+    ]
     await asyncio.gather(chaos(args, port, box, stats), *takers)
     stored = await sync_to_async(stored_pairs)(stats["sessions"])
     stats["stored"] = len(stored)
@@ -227,11 +271,15 @@ def main() -> None:
             box["server"].wait(timeout=20)
         except ProcessLookupError:
             pass
-    print(f"takers {args.users} (half HTTP, half WebSocket), {args.cycles} crash cycles, "
-          f"workers {args.workers}")
+    print(
+        f"takers {args.users} (half HTTP, half WebSocket), {args.cycles} crash cycles, "
+        f"workers {args.workers}"
+    )
     print(f"acknowledged before each crash: {stats['acked_before_crash']}")
-    print(f"acknowledged answers: {len(stats['acks'])}; rows stored for the sessions: "
-          f"{stats['stored']}")
+    print(
+        f"acknowledged answers: {len(stats['acks'])}; rows stored for the sessions: "
+        f"{stats['stored']}"
+    )
     print(f"acknowledged but not stored (must be 0): {stats['lost']}")
     print(f"stored without an acknowledgement: {stats['unacked']}")
     print(f"client errors: {len(stats['errors'])} {stats['errors'][:3]}")

@@ -35,10 +35,18 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 CITY_ACCOUNTS = 5_500_000
-OUTCOMES_PER_ACCOUNT = 7.85  # 2 awards each + expiries + reversals + corrections ≈ 20 entries
+OUTCOMES_PER_ACCOUNT = (
+    7.85  # 2 awards each + expiries + reversals + corrections ≈ 20 entries
+)
 HISTORY_DAYS = 7 * 365
-SOURCES = ["上海开放大学", "上海市民终身学习公共服务平台", "上海老年大学", "上海科技馆",
-           "上海图书馆", "上海市职业技能鉴定中心"]
+SOURCES = [
+    "上海开放大学",
+    "上海市民终身学习公共服务平台",
+    "上海老年大学",
+    "上海科技馆",
+    "上海图书馆",
+    "上海市职业技能鉴定中心",
+]
 
 # (kind, share of outcomes, titles, hours)
 KINDS = [
@@ -46,7 +54,12 @@ KINDS = [
     ("course", 0.26, ["非学历社会培训项目", "社区教育课程", "线上微课程"], 24),
     ("venue_learning", 0.16, ["社会场馆学习项目", "博物馆研学", "图书馆阅读推广"], 4),
     ("certificate", 0.12, ["老年教育结业证书", "社区教育结业证书"], 32),
-    ("vocational_certificate", 0.08, ["育婴员职业技能等级证书", "电工职业技能等级证书"], 64),
+    (
+        "vocational_certificate",
+        0.08,
+        ["育婴员职业技能等级证书", "电工职业技能等级证书"],
+        64,
+    ),
     ("degree_credits", 0.04, ["开放大学课程学分"], 48),
 ]
 DOMAINS = ["info", "health", "science"]
@@ -71,27 +84,95 @@ CAP_CREDITS = Decimal("1000.00")
 CAP_POINTS = 100_000
 
 COLUMNS = {
-    "accounts_user": ["id", "password", "last_login", "is_superuser", "username", "first_name",
-                      "last_name", "email", "is_staff", "is_active", "date_joined",
-                      "display_name", "district_id"],
+    "accounts_user": [
+        "id",
+        "password",
+        "last_login",
+        "is_superuser",
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "is_staff",
+        "is_active",
+        "date_joined",
+        "display_name",
+        "district_id",
+    ],
     "accounts_user_groups": ["id", "user_id", "group_id"],
-    "creditbank_learningaccount": ["id", "number", "status", "opened_via", "opened_at",
-                                   "closure_requested_at", "closure_reason", "closed_at",
-                                   "credits_balance", "points_balance", "district_id", "user_id"],
-    "creditbank_learningoutcome": ["id", "kind", "title", "title_en", "achieved_on", "source",
-                                   "source_ref", "evidence_url", "evidence_ref", "domain_code",
-                                   "level_code", "level_name", "hours", "instrument_code",
-                                   "instrument_name", "parameter_set_id", "details",
-                                   "created_at", "revoked_at", "revocation_reason",
-                                   "account_id", "entered_by_id"],
-    "creditbank_outcomedomainscore": ["id", "domain_code", "theta", "se", "level_code",
-                                      "outcome_id"],
-    "creditbank_creditentry": ["id", "kind", "rule_version", "credits", "points", "period_key",
-                               "expires_on", "reason", "created_at", "corrects_id",
-                               "created_by_id", "rule_id", "account_id", "outcome_id"],
-    "creditbank_issuedcredential": ["id", "format", "issued_at", "key_id", "document_sha256",
-                                    "revoked_at", "revocation_reason", "account_id",
-                                    "outcome_id"],
+    "creditbank_learningaccount": [
+        "id",
+        "number",
+        "status",
+        "opened_via",
+        "opened_at",
+        "closure_requested_at",
+        "closure_reason",
+        "closed_at",
+        "credits_balance",
+        "points_balance",
+        "district_id",
+        "user_id",
+    ],
+    "creditbank_learningoutcome": [
+        "id",
+        "kind",
+        "title",
+        "title_en",
+        "achieved_on",
+        "source",
+        "source_ref",
+        "evidence_url",
+        "evidence_ref",
+        "domain_code",
+        "level_code",
+        "level_name",
+        "hours",
+        "instrument_code",
+        "instrument_name",
+        "parameter_set_id",
+        "details",
+        "created_at",
+        "revoked_at",
+        "revocation_reason",
+        "account_id",
+        "entered_by_id",
+    ],
+    "creditbank_outcomedomainscore": [
+        "id",
+        "domain_code",
+        "theta",
+        "se",
+        "level_code",
+        "outcome_id",
+    ],
+    "creditbank_creditentry": [
+        "id",
+        "kind",
+        "rule_version",
+        "credits",
+        "points",
+        "period_key",
+        "expires_on",
+        "reason",
+        "created_at",
+        "corrects_id",
+        "created_by_id",
+        "rule_id",
+        "account_id",
+        "outcome_id",
+    ],
+    "creditbank_issuedcredential": [
+        "id",
+        "format",
+        "issued_at",
+        "key_id",
+        "document_sha256",
+        "revoked_at",
+        "revocation_reason",
+        "account_id",
+        "outcome_id",
+    ],
 }
 TABLES = list(COLUMNS)
 # Tables whose id is a bigserial; the credential id is a UUID.
@@ -108,7 +189,9 @@ class Context:
     citizen_group_id: int
     rule_ids: dict[str, int]
     next_id: dict[str, int]  # table -> first free id
-    first_account_index: int = 0  # accounts already generated (account numbers stay unique)
+    first_account_index: int = (
+        0  # accounts already generated (account numbers stay unique)
+    )
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -134,12 +217,15 @@ def _luhn(bodies: np.ndarray, width: int) -> np.ndarray:
 
 
 def _ts(seconds: np.ndarray) -> pa.Array:
-    return pa.array(seconds.astype("int64"), type=pa.int64()).cast(pa.timestamp("s", tz="UTC"))
+    return pa.array(seconds.astype("int64"), type=pa.int64()).cast(
+        pa.timestamp("s", tz="UTC")
+    )
 
 
 def _ts_nullable(seconds: np.ndarray, valid: np.ndarray) -> pa.Array:
-    return pa.array(seconds.astype("int64"), mask=~valid,
-                    type=pa.int64()).cast(pa.timestamp("s", tz="UTC"))
+    return pa.array(seconds.astype("int64"), mask=~valid, type=pa.int64()).cast(
+        pa.timestamp("s", tz="UTC")
+    )
 
 
 def _text(prefix: str, values: np.ndarray) -> pa.Array:
@@ -152,12 +238,15 @@ def _few(values: np.ndarray, render) -> pa.Array:
     """Strings of values that take few distinct values, each rendered once."""
     distinct, index = np.unique(values, return_inverse=True)
     return pa.array([render(v) for v in distinct], type=pa.string()).take(
-        pa.array(index.astype("int64")))
+        pa.array(index.astype("int64"))
+    )
 
 
 def _money(values: np.ndarray) -> pa.Array:
     """Amounts in half credits as exact decimal text."""
-    return _few(np.round(values * 2).astype(np.int64), lambda halves: f"{halves / 2:.2f}")
+    return _few(
+        np.round(values * 2).astype(np.int64), lambda halves: f"{halves / 2:.2f}"
+    )
 
 
 def _day(days: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
@@ -178,7 +267,9 @@ def _nullable_int(values: np.ndarray, valid: np.ndarray) -> pa.Array:
     return pa.array(values.astype("int64"), mask=~valid, type=pa.int64())
 
 
-def generate_block(ctx: Context, n_accounts: int, rng: np.random.Generator) -> dict[str, pa.Table]:
+def generate_block(
+    ctx: Context, n_accounts: int, rng: np.random.Generator
+) -> dict[str, pa.Table]:
     """Generate the rows of ``n_accounts`` new accounts and everything in them."""
     today = (ctx.today - date(1970, 1, 1)).days
     now_s = today * 86400
@@ -190,26 +281,41 @@ def generate_block(ctx: Context, n_accounts: int, rng: np.random.Generator) -> d
     account_index = ctx.first_account_index + np.arange(n)
     user_id = ids["accounts_user"] + np.arange(n)
     account_id = ids["creditbank_learningaccount"] + np.arange(n)
-    district = ctx.district_ids[rng.choice(len(ctx.district_ids), size=n, p=ctx.district_weights)]
+    district = ctx.district_ids[
+        rng.choice(len(ctx.district_ids), size=n, p=ctx.district_weights)
+    ]
     opened_s = now_s - rng.integers(30 * 86400, HISTORY_DAYS * 86400, size=n)
     joined_s = opened_s - rng.integers(0, 365 * 86400, size=n)
     status_draw = rng.random(n)
     closed = status_draw < 0.01
     closure_requested = (status_draw >= 0.01) & (status_draw < 0.015)
-    closed_s = opened_s + ((now_s - opened_s) * rng.uniform(0.5, 0.99, size=n)).astype(np.int64)
+    closed_s = opened_s + ((now_s - opened_s) * rng.uniform(0.5, 0.99, size=n)).astype(
+        np.int64
+    )
     bodies = 31 * 10**9 + account_index
     numbers = pc.binary_join_element_wise(
-        pc.cast(pa.array(bodies), pa.string()), pc.cast(pa.array(_luhn(bodies, 11)), pa.string()), "")
+        pc.cast(pa.array(bodies), pa.string()),
+        pc.cast(pa.array(_luhn(bodies, 11)), pa.string()),
+        "",
+    )
     out["accounts_user"] = {
-        "id": pa.array(user_id), "password": _const("!bench-unusable", n),
+        "id": pa.array(user_id),
+        "password": _const("!bench-unusable", n),
         "last_login": pa.nulls(n, pa.timestamp("us", tz="UTC")),
-        "is_superuser": _const(False, n), "username": _text("cb", account_index),
-        "first_name": _const("", n), "last_name": _const("", n), "email": _const("", n),
-        "is_staff": _const(False, n), "is_active": _const(True, n), "date_joined": _ts(joined_s),
-        "display_name": _const("", n), "district_id": pa.array(district),
+        "is_superuser": _const(False, n),
+        "username": _text("cb", account_index),
+        "first_name": _const("", n),
+        "last_name": _const("", n),
+        "email": _const("", n),
+        "is_staff": _const(False, n),
+        "is_active": _const(True, n),
+        "date_joined": _ts(joined_s),
+        "display_name": _const("", n),
+        "district_id": pa.array(district),
     }
     out["accounts_user_groups"] = {
-        "id": pa.array(ids["accounts_user_groups"] + np.arange(n)), "user_id": pa.array(user_id),
+        "id": pa.array(ids["accounts_user_groups"] + np.arange(n)),
+        "user_id": pa.array(user_id),
         "group_id": _const(ctx.citizen_group_id, n, pa.int64()),
     }
 
@@ -225,9 +331,19 @@ def generate_block(ctx: Context, n_accounts: int, rng: np.random.Generator) -> d
     o_created_s = o_day * 86400 + rng.integers(3600, 20 * 3600, size=n_out)
     # a closed account took no outcome after its closure
     keep = ~(closed[o_acc] & (o_created_s >= closed_s[o_acc]))
-    o_acc, o_kind, o_day, o_created_s = o_acc[keep], o_kind[keep], o_day[keep], o_created_s[keep]
+    o_acc, o_kind, o_day, o_created_s = (
+        o_acc[keep],
+        o_kind[keep],
+        o_day[keep],
+        o_created_s[keep],
+    )
     order = np.argsort(o_created_s, kind="stable")
-    o_acc, o_kind, o_day, o_created_s = o_acc[order], o_kind[order], o_day[order], o_created_s[order]
+    o_acc, o_kind, o_day, o_created_s = (
+        o_acc[order],
+        o_kind[order],
+        o_day[order],
+        o_created_s[order],
+    )
     n_out = len(o_acc)
     outcome_id = ids["creditbank_learningoutcome"] + np.arange(n_out)
     revoked = (rng.random(n_out) < 0.01) & (o_created_s + 30 * 86400 < now_s)
@@ -246,22 +362,30 @@ def generate_block(ctx: Context, n_accounts: int, rng: np.random.Generator) -> d
     level = rng.integers(0, 4, size=n_out)
     source = np.where(assessment, 1, rng.integers(0, len(SOURCES), size=n_out))
     out["creditbank_learningoutcome"] = {
-        "id": pa.array(outcome_id), "kind": _pick([k[0] for k in KINDS], o_kind),
-        "title": _pick(titles_flat, title_index), "title_en": _const("", n_out),
-        "achieved_on": _day(o_day), "source": _pick(SOURCES, source),
+        "id": pa.array(outcome_id),
+        "kind": _pick([k[0] for k in KINDS], o_kind),
+        "title": _pick(titles_flat, title_index),
+        "title_en": _const("", n_out),
+        "achieved_on": _day(o_day),
+        "source": _pick(SOURCES, source),
         "source_ref": _text("bench:", outcome_id),
         "evidence_url": _const("", n_out),
-        "evidence_ref": pc.if_else(pa.array(assessment), "", _text("证书编号 ", outcome_id)),
+        "evidence_ref": pc.if_else(
+            pa.array(assessment), "", _text("证书编号 ", outcome_id)
+        ),
         "domain_code": _pick(DOMAINS, domain).cast(pa.string()),
-        "level_code": _pick(levels, level), "level_name": _const("", n_out),
+        "level_code": _pick(levels, level),
+        "level_name": _const("", n_out),
         "hours": pa.array(hours, mask=assessment),
         "instrument_code": _pick(["", "BENCH-2026"], assessment.astype(np.int64)),
         "instrument_name": _pick(["", "测评 2026"], assessment.astype(np.int64)),
         "parameter_set_id": pa.nulls(n_out, pa.int64()),
-        "details": _const("{}", n_out), "created_at": _ts(o_created_s),
+        "details": _const("{}", n_out),
+        "created_at": _ts(o_created_s),
         "revoked_at": _ts_nullable(revoked_s, revoked),
         "revocation_reason": _pick(["", "bench: withdrawn"], revoked.astype(np.int64)),
-        "account_id": pa.array(account_id[o_acc]), "entered_by_id": pa.nulls(n_out, pa.int64()),
+        "account_id": pa.array(account_id[o_acc]),
+        "entered_by_id": pa.nulls(n_out, pa.int64()),
     }
     # domain scores: the top domain and one sub-domain of every assessment
     a_idx = np.flatnonzero(assessment)
@@ -270,8 +394,10 @@ def generate_block(ctx: Context, n_accounts: int, rng: np.random.Generator) -> d
 
     out["creditbank_outcomedomainscore"] = {
         "id": pa.array(ids["creditbank_outcomedomainscore"] + np.arange(2 * n_a)),
-        "domain_code": _pick(DOMAINS + [d + ".data" for d in DOMAINS],
-                             np.concatenate([domain[a_idx], domain[a_idx] + len(DOMAINS)])),
+        "domain_code": _pick(
+            DOMAINS + [d + ".data" for d in DOMAINS],
+            np.concatenate([domain[a_idx], domain[a_idx] + len(DOMAINS)]),
+        ),
         "theta": pa.array(np.concatenate([theta, theta - 0.2])),
         "se": pa.array(np.concatenate([np.full(n_a, 0.3), np.full(n_a, 0.4)])),
         "level_code": _pick(levels, np.concatenate([level[a_idx], level[a_idx]])),
@@ -299,8 +425,11 @@ def generate_block(ctx: Context, n_accounts: int, rng: np.random.Generator) -> d
     years = achieved.astype("datetime64[Y]").astype(np.int64) + 1970
     month_no = achieved.astype("datetime64[M]").astype(np.int64) % 12 + 1
     cap = np.array([{"none": 0, "year": 1, "month": 2}[c] for c in rule_cap])[w_rule]
-    period_code = np.where(cap == 1, 10**4 + years,
-                           np.where(cap == 2, 2 * 10**6 + years * 100 + month_no, 0))
+    period_code = np.where(
+        cap == 1,
+        10**4 + years,
+        np.where(cap == 2, 2 * 10**6 + years * 100 + month_no, 0),
+    )
     w_revoked = revoked[w_out]
     # reversals of revoked outcomes' awards (before any expiry: validity is ≥ 12 months)
     r_src = np.flatnonzero(w_revoked)
@@ -311,22 +440,39 @@ def generate_block(ctx: Context, n_accounts: int, rng: np.random.Generator) -> d
     c_src = np.flatnonzero(live & (rng.random(n_w) < 0.01))
     c_src = c_src[w_created[c_src] + 86400 < now_s]
 
-    kind = np.concatenate([np.zeros(n_w, np.int8), np.full(len(r_src), 2, np.int8),
-                           np.full(len(x_src), 3, np.int8), np.full(len(c_src), 1, np.int8)])
-    src = np.concatenate([np.arange(n_w), r_src, x_src, c_src])  # the award each row belongs to
-    credits = np.concatenate([w_credits, -w_credits[r_src], -w_credits[x_src],
-                              np.full(len(c_src), 0.5)])
-    points = np.concatenate([w_points, -w_points[r_src], -w_points[x_src],
-                             np.zeros(len(c_src), np.int64)])
-    created = np.concatenate([
-        w_created, revoked_s[w_out[r_src]] + 1,
-        (expires[x_src] + 1) * 86400 + 2 * 3600 + rng.integers(0, 600, size=len(x_src)),
-        w_created[c_src] + rng.integers(86400, 90 * 86400, size=len(c_src)),
-    ])
+    kind = np.concatenate(
+        [
+            np.zeros(n_w, np.int8),
+            np.full(len(r_src), 2, np.int8),
+            np.full(len(x_src), 3, np.int8),
+            np.full(len(c_src), 1, np.int8),
+        ]
+    )
+    src = np.concatenate(
+        [np.arange(n_w), r_src, x_src, c_src]
+    )  # the award each row belongs to
+    credits = np.concatenate(
+        [w_credits, -w_credits[r_src], -w_credits[x_src], np.full(len(c_src), 0.5)]
+    )
+    points = np.concatenate(
+        [w_points, -w_points[r_src], -w_points[x_src], np.zeros(len(c_src), np.int64)]
+    )
+    created = np.concatenate(
+        [
+            w_created,
+            revoked_s[w_out[r_src]] + 1,
+            (expires[x_src] + 1) * 86400
+            + 2 * 3600
+            + rng.integers(0, 600, size=len(x_src)),
+            w_created[c_src] + rng.integers(86400, 90 * 86400, size=len(c_src)),
+        ]
+    )
     created = np.minimum(created, now_s - 60)
     # drop the corrections of a closed account after its closure? the balance stays consistent
     order = np.argsort(created, kind="stable")
-    kind, src, credits, points, created = (a[order] for a in (kind, src, credits, points, created))
+    kind, src, credits, points, created = (
+        a[order] for a in (kind, src, credits, points, created)
+    )
     n_e = len(kind)
     entry_id = ids["creditbank_creditentry"] + np.arange(n_e)
     # the award's own entry id, for corrects_id
@@ -338,13 +484,18 @@ def generate_block(ctx: Context, n_accounts: int, rng: np.random.Generator) -> d
     e_out = w_out[src]
     e_acc = o_acc[e_out]
     # reasons as codes: -1 none, -2 reversal, -3 correction, else the expiry day
-    reason_code = np.where(kind == 3, expires[src],
-                           np.where(kind == 2, -2, np.where(kind == 1, -3, -1)))
+    reason_code = np.where(
+        kind == 3, expires[src], np.where(kind == 2, -2, np.where(kind == 1, -3, -1))
+    )
 
     def reason(code: int) -> str:
         if code >= 0:
             return "Expired on " + str(np.datetime64(int(code), "D"))
-        return {-1: "", -2: "Outcome revoked: bench: withdrawn", -3: "bench correction"}[code]
+        return {
+            -1: "",
+            -2: "Outcome revoked: bench: withdrawn",
+            -3: "bench correction",
+        }[code]
 
     def period(code: int) -> str:
         if code >= 2 * 10**6:
@@ -355,27 +506,39 @@ def generate_block(ctx: Context, n_accounts: int, rng: np.random.Generator) -> d
         "id": pa.array(entry_id),
         "kind": _pick(["award", "correction", "reversal", "expiry"], kind),
         "rule_version": _const(1, n_e, pa.int64()),
-        "credits": _money(credits), "points": pa.array(points),
+        "credits": _money(credits),
+        "points": pa.array(points),
         "period_key": _few(period_code[src], period),
         "expires_on": _day(expires[src], is_award & has_expiry[src]),
-        "reason": _few(reason_code, reason), "created_at": _ts(created),
+        "reason": _few(reason_code, reason),
+        "created_at": _ts(created),
         "corrects_id": _nullable_int(award_entry_id[src], ~is_award),
         "created_by_id": pa.nulls(n_e, pa.int64()),
-        "rule_id": pa.array(rule_db_id[e_rule]), "account_id": pa.array(account_id[e_acc]),
+        "rule_id": pa.array(rule_db_id[e_rule]),
+        "account_id": pa.array(account_id[e_acc]),
         "outcome_id": pa.array(outcome_id[e_out]),
     }
     credits_balance = np.bincount(e_acc, weights=credits, minlength=n)
     points_balance = np.bincount(e_acc, weights=points, minlength=n).astype(np.int64)
     out["creditbank_learningaccount"] = {
-        "id": pa.array(account_id), "number": pa.array(numbers),
-        "status": _pick(["open", "closed", "closure_requested"],
-                        np.where(closed, 1, np.where(closure_requested, 2, 0))),
-        "opened_via": _pick(["explicit", "first_use"], (rng.random(n) < 0.7).astype(np.int64)),
+        "id": pa.array(account_id),
+        "number": pa.array(numbers),
+        "status": _pick(
+            ["open", "closed", "closure_requested"],
+            np.where(closed, 1, np.where(closure_requested, 2, 0)),
+        ),
+        "opened_via": _pick(
+            ["explicit", "first_use"], (rng.random(n) < 0.7).astype(np.int64)
+        ),
         "opened_at": _ts(opened_s),
-        "closure_requested_at": _ts_nullable(closed_s - 86400 * 3, closed | closure_requested),
-        "closure_reason": _const("", n), "closed_at": _ts_nullable(closed_s, closed),
+        "closure_requested_at": _ts_nullable(
+            closed_s - 86400 * 3, closed | closure_requested
+        ),
+        "closure_reason": _const("", n),
+        "closed_at": _ts_nullable(closed_s, closed),
         "credits_balance": _money(credits_balance),
-        "points_balance": pa.array(points_balance), "district_id": pa.array(district),
+        "points_balance": pa.array(points_balance),
+        "district_id": pa.array(district),
         "user_id": pa.array(user_id),
     }
 
@@ -384,14 +547,25 @@ def generate_block(ctx: Context, n_accounts: int, rng: np.random.Generator) -> d
     clr_acc = np.flatnonzero(rng.random(n) < 0.1)
     clr_acc = clr_acc[~closed[clr_acc]]
     n_c = len(b_idx) + len(clr_acc)
-    issued = np.concatenate([o_created_s[b_idx] + rng.integers(3600, 90 * 86400, size=len(b_idx)),
-                             now_s - rng.integers(86400, 365 * 86400, size=len(clr_acc))])
-    issued = np.maximum(np.minimum(issued, now_s - 60),
-                        np.concatenate([o_created_s[b_idx], opened_s[clr_acc]]))
+    issued = np.concatenate(
+        [
+            o_created_s[b_idx] + rng.integers(3600, 90 * 86400, size=len(b_idx)),
+            now_s - rng.integers(86400, 365 * 86400, size=len(clr_acc)),
+        ]
+    )
+    issued = np.maximum(
+        np.minimum(issued, now_s - 60),
+        np.concatenate([o_created_s[b_idx], opened_s[clr_acc]]),
+    )
     c_acc = np.concatenate([o_acc[b_idx], clr_acc])
-    c_revoked = np.concatenate([revoked[b_idx], np.zeros(len(clr_acc), bool)]) | closed[c_acc]
-    c_revoked_s = np.where(closed[c_acc], closed_s[c_acc],
-                           np.concatenate([revoked_s[b_idx], np.zeros(len(clr_acc), np.int64)]))
+    c_revoked = (
+        np.concatenate([revoked[b_idx], np.zeros(len(clr_acc), bool)]) | closed[c_acc]
+    )
+    c_revoked_s = np.where(
+        closed[c_acc],
+        closed_s[c_acc],
+        np.concatenate([revoked_s[b_idx], np.zeros(len(clr_acc), np.int64)]),
+    )
     # version-4 UUIDs from the generator's own random bits (reproducible per seed)
     words = rng.integers(0, 2**63, size=(n_c, 2), dtype=np.int64)
     hi = (words[:, 0] & ~np.int64(0xF000)) | np.int64(0x4000)
@@ -400,21 +574,25 @@ def generate_block(ctx: Context, n_accounts: int, rng: np.random.Generator) -> d
     raw[:, 0], raw[:, 1] = hi, lo
     # 32 hex digits: PostgreSQL reads them as a uuid, and Django stores them so on SQLite
     hex_digits = raw.tobytes().hex()
-    uuids = [hex_digits[32 * i:32 * i + 32] for i in range(n_c)]
+    uuids = [hex_digits[32 * i : 32 * i + 32] for i in range(n_c)]
     out["creditbank_issuedcredential"] = {
         "id": pa.array(uuids),
         "format": _pick(["ob3", "clr2"], np.repeat([0, 1], [len(b_idx), len(clr_acc)])),
-        "issued_at": _ts(issued), "key_id": _const("did:web:bench#key-1", n_c),
-        "document_sha256": pa.array(np.char.zfill(
-            rng.integers(0, 2**62, size=n_c).astype(str), 64)),
+        "issued_at": _ts(issued),
+        "key_id": _const("did:web:bench#key-1", n_c),
+        "document_sha256": pa.array(
+            np.char.zfill(rng.integers(0, 2**62, size=n_c).astype(str), 64)
+        ),
         "revoked_at": _ts_nullable(c_revoked_s, c_revoked),
-        "revocation_reason": _pick(["", "outcome revoked", "account closed"],
-                                   np.where(closed[c_acc], 2, np.where(c_revoked, 1, 0))),
+        "revocation_reason": _pick(
+            ["", "outcome revoked", "account closed"],
+            np.where(closed[c_acc], 2, np.where(c_revoked, 1, 0)),
+        ),
         "account_id": pa.array(account_id[c_acc]),
-        "outcome_id": _nullable_int(np.concatenate([outcome_id[b_idx],
-                                                    np.zeros(len(clr_acc), np.int64)]),
-                                    np.concatenate([np.ones(len(b_idx), bool),
-                                                    np.zeros(len(clr_acc), bool)])),
+        "outcome_id": _nullable_int(
+            np.concatenate([outcome_id[b_idx], np.zeros(len(clr_acc), np.int64)]),
+            np.concatenate([np.ones(len(b_idx), bool), np.zeros(len(clr_acc), bool)]),
+        ),
     }
 
     tables = {}
@@ -442,8 +620,10 @@ def _python_rows(table: pa.Table) -> list[tuple]:
     for name in table.column_names:
         values = table.column(name).to_pylist()
         if pa.types.is_timestamp(table.schema.field(name).type):
-            values = [v.astimezone(UTC).replace(tzinfo=None).isoformat(" ") if v else None
-                      for v in values]
+            values = [
+                v.astimezone(UTC).replace(tzinfo=None).isoformat(" ") if v else None
+                for v in values
+            ]
         elif pa.types.is_date(table.schema.field(name).type):
             values = [v.isoformat() if v else None for v in values]
         elif name in ("credits", "credits_balance"):
@@ -461,14 +641,18 @@ def write_tables(connection, tables: dict[str, pa.Table]) -> None:
             columns = ", ".join(COLUMNS[table])
             if connection.vendor == "postgresql":
                 raw = cursor.cursor
-                with raw.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)") as copy:
+                with raw.copy(
+                    f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)"
+                ) as copy:
                     payload = _csv(data)
                     for start in range(0, len(payload), 1 << 22):
-                        copy.write(payload[start:start + (1 << 22)])
+                        copy.write(payload[start : start + (1 << 22)])
             else:
                 marks = ", ".join(["%s"] * len(COLUMNS[table]))
-                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})",
-                                   _python_rows(data))
+                cursor.executemany(
+                    f"INSERT INTO {table} ({columns}) VALUES ({marks})",
+                    _python_rows(data),
+                )
 
 
 def context_from_db(connection, *, today: date) -> Context:
@@ -489,16 +673,31 @@ def context_from_db(connection, *, today: date) -> Context:
     weights = np.array([population.get(d.pk, 0) or 1.0 for d in districts])
     for code, kind, credits, points, cap, months in RULES:
         if not ConversionRule.objects.filter(code=code).exists():
-            conversion_rule_save(code=code, changed_by=None, comment="bench", data={
-                "name": code, "outcome_kind": kind, "credits": Decimal(credits), "points": points,
-                "cap_period": cap,
-                "cap_credits": CAP_CREDITS if cap != "none" else None,
-                "cap_points": CAP_POINTS if cap != "none" else None,
-                "valid_months": months,
-            })
-    rule_ids = dict(ConversionRule.objects.filter(code__in=[r[0] for r in RULES])
-                    .values_list("code", "pk"))
-    versions = set(ConversionRule.objects.filter(code__in=rule_ids).values_list("version", flat=True))
+            conversion_rule_save(
+                code=code,
+                changed_by=None,
+                comment="bench",
+                data={
+                    "name": code,
+                    "outcome_kind": kind,
+                    "credits": Decimal(credits),
+                    "points": points,
+                    "cap_period": cap,
+                    "cap_credits": CAP_CREDITS if cap != "none" else None,
+                    "cap_points": CAP_POINTS if cap != "none" else None,
+                    "valid_months": months,
+                },
+            )
+    rule_ids = dict(
+        ConversionRule.objects.filter(code__in=[r[0] for r in RULES]).values_list(
+            "code", "pk"
+        )
+    )
+    versions = set(
+        ConversionRule.objects.filter(code__in=rule_ids).values_list(
+            "version", flat=True
+        )
+    )
     if versions != {1}:
         raise RuntimeError(f"The bench rules must be at version 1, found {versions}")
     group, _created = Group.objects.get_or_create(name=Role.CITIZEN)
@@ -509,10 +708,15 @@ def context_from_db(connection, *, today: date) -> Context:
             next_id[table] = cursor.fetchone()[0] + 1
         cursor.execute("SELECT COUNT(*) FROM creditbank_learningaccount")
         existing = cursor.fetchone()[0]
-    return Context(today=today, district_ids=np.array([d.pk for d in districts], dtype=np.int64),
-                   district_weights=weights / weights.sum(), citizen_group_id=group.pk,
-                   rule_ids=rule_ids, next_id=next_id,
-                   first_account_index=existing + 10**8)  # clear of numbers other code made
+    return Context(
+        today=today,
+        district_ids=np.array([d.pk for d in districts], dtype=np.int64),
+        district_weights=weights / weights.sum(),
+        citizen_group_id=group.pk,
+        rule_ids=rule_ids,
+        next_id=next_id,
+        first_account_index=existing + 10**8,
+    )  # clear of numbers other code made
 
 
 def _reset_sequences(connection) -> None:
@@ -520,30 +724,47 @@ def _reset_sequences(connection) -> None:
         return
     with connection.cursor() as cursor:
         for table in SERIAL_TABLES:
-            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                           f"COALESCE((SELECT MAX(id) FROM {table}), 1))")
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {table}), 1))"
+            )
 
 
-def _constraints_and_indexes(connection) -> tuple[list[tuple[str, str, str]], list[str]]:
+def _constraints_and_indexes(
+    connection,
+) -> tuple[list[tuple[str, str, str]], list[str]]:
     """Foreign keys and unique constraints (not primary keys), and plain indexes, of the tables."""
     with connection.cursor() as cursor:
-        cursor.execute("""
+        cursor.execute(
+            """
             SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
             FROM pg_constraint c WHERE c.conrelid::regclass::text = ANY(%s)
-              AND c.contype IN ('f', 'u') ORDER BY c.contype""", [TABLES])
+              AND c.contype IN ('f', 'u') ORDER BY c.contype""",
+            [TABLES],
+        )
         constraints = cursor.fetchall()
-        cursor.execute("""
+        cursor.execute(
+            """
             SELECT i.indexname, i.indexdef FROM pg_indexes i
             WHERE i.tablename = ANY(%s) AND i.schemaname = 'public'
               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)""",
-                       [TABLES])
+            [TABLES],
+        )
         indexes = cursor.fetchall()
     return constraints, indexes
 
 
-def load(connection, *, scale: float | None = None, accounts: int | None = None,
-         today: date, seed: int = 2026, block: int = 50_000, progress=None,
-         rebuild_indexes: bool | None = None) -> Context:
+def load(
+    connection,
+    *,
+    scale: float | None = None,
+    accounts: int | None = None,
+    today: date,
+    seed: int = 2026,
+    block: int = 50_000,
+    progress=None,
+    rebuild_indexes: bool | None = None,
+) -> Context:
     """Fill the credit bank with ``scale`` × the city (or ``accounts`` accounts).
 
     On PostgreSQL the tables' indexes and foreign keys are dropped during the load and
@@ -579,7 +800,9 @@ def load(connection, *, scale: float | None = None, accounts: int | None = None,
             for _name, definition in indexes:
                 cursor.execute(definition)
             for table, name, definition in reversed(constraints):
-                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+                cursor.execute(
+                    f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+                )
     _reset_sequences(connection)
     return ctx
 
@@ -658,5 +881,3 @@ def today_local() -> date:
     from django.utils import timezone
 
     return timezone.localdate()
-
-

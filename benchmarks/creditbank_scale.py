@@ -50,22 +50,28 @@ RATIO_BUDGET = 1.5
 
 def env_for(db: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "DATABASE_URL": f"postgres://postgres@{HOST}:5432/{db}",
-        "SECRET_KEY": "bench-creditbank-not-secret",
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
-        "DJANGO_SETTINGS_MODULE": "learning_platform.settings",
-        "SECURE_SSL_REDIRECT": "0",
-        "LOG_LEVEL": "WARNING",
-    })
+    env.update(
+        {
+            "DATABASE_URL": f"postgres://postgres@{HOST}:5432/{db}",
+            "SECRET_KEY": "bench-creditbank-not-secret",
+            "DEBUG": "0",
+            "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+            "DJANGO_SETTINGS_MODULE": "learning_platform.settings",
+            "SECURE_SSL_REDIRECT": "0",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     env.pop("REDIS_URL", None)
     return env
 
 
 def psql(sql: str, db: str = "postgres") -> str:
-    return subprocess.run(["psql", "-h", HOST, "-U", "postgres", "-d", db, "-tAq", "-c", sql],
-                          check=True, capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        ["psql", "-h", HOST, "-U", "postgres", "-d", db, "-tAq", "-c", sql],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
 
 
 def db_exists(db: str) -> bool:
@@ -84,7 +90,9 @@ def template(name: str) -> None:
     psql(f'CREATE DATABASE "{name}"')
     try:
         for command in (["migrate", "-v0"], ["load_districts", "-v0"]):
-            subprocess.run([PY, "manage.py", *command], cwd=ROOT, env=env_for(name), check=True)
+            subprocess.run(
+                [PY, "manage.py", *command], cwd=ROOT, env=env_for(name), check=True
+            )
     except BaseException:
         drop(name)
         raise
@@ -117,7 +125,9 @@ def _explain(label: str, queryset_or_sql, params=None) -> str:
 
     if isinstance(queryset_or_sql, str):
         with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + queryset_or_sql, params or [])
+            cursor.execute(
+                "EXPLAIN (ANALYZE, BUFFERS) " + queryset_or_sql, params or []
+            )
             plan = "\n".join(row[0] for row in cursor.fetchall())
     else:
         plan = queryset_or_sql.explain(analyze=True, buffers=True)
@@ -135,7 +145,11 @@ def _time_requests(client, users, url: str, *, check=None) -> dict:
         with CaptureQueriesContext(connection) as captured:
             start = time.perf_counter()
             response = client.get(url, secure=True)
-            body = response.getvalue() if hasattr(response, "getvalue") else response.content
+            body = (
+                response.getvalue()
+                if hasattr(response, "getvalue")
+                else response.content
+            )
             elapsed = (time.perf_counter() - start) * 1000
         if response.status_code != 200:
             raise SystemExit(f"{url} for {user.username}: HTTP {response.status_code}")
@@ -144,9 +158,15 @@ def _time_requests(client, users, url: str, *, check=None) -> dict:
         times.append(elapsed)
         queries.append(len(captured))
         sizes.append(len(body))
-    return {"p50": _pct(times, 0.5), "p95": _pct(times, 0.95), "max": max(times),
-            "n": len(times), "queries_max": max(queries), "queries_min": min(queries),
-            "bytes_median": statistics.median(sizes)}
+    return {
+        "p50": _pct(times, 0.5),
+        "p95": _pct(times, 0.95),
+        "max": max(times),
+        "n": len(times),
+        "queries_max": max(queries),
+        "queries_min": min(queries),
+        "bytes_median": statistics.median(sizes),
+    }
 
 
 def _sample_users(n: int, seed: int):
@@ -154,14 +174,22 @@ def _sample_users(n: int, seed: int):
     from learning_platform.accounts.models import User
     from learning_platform.creditbank.models import LearningAccount
 
-    bounds = LearningAccount.objects.filter(user__username__startswith="cb").order_by("pk")
-    low, high = bounds.values_list("pk", flat=True).first(), bounds.values_list("pk", flat=True).last()
+    bounds = LearningAccount.objects.filter(user__username__startswith="cb").order_by(
+        "pk"
+    )
+    low, high = (
+        bounds.values_list("pk", flat=True).first(),
+        bounds.values_list("pk", flat=True).last(),
+    )
     rng = random.Random(seed)
     picked: list[int] = []
     while len(picked) < n:
         ids = [rng.randint(low, high) for _ in range(n * 2)]
-        picked.extend(LearningAccount.objects.filter(pk__in=ids, status="open")
-                      .values_list("user_id", flat=True)[: n - len(picked)])
+        picked.extend(
+            LearningAccount.objects.filter(pk__in=ids, status="open").values_list(
+                "user_id", flat=True
+            )[: n - len(picked)]
+        )
     return list(User.objects.filter(pk__in=picked))
 
 
@@ -183,30 +211,42 @@ def child(args) -> None:
         started = time.perf_counter()
 
         def progress(done, total, ctx):
-            print(f"  {done:,}/{total:,} accounts, {ctx.counts.get('creditbank_creditentry', 0):,} "
-                  f"ledger entries, {time.perf_counter() - started:.0f} s", flush=True)
+            print(
+                f"  {done:,}/{total:,} accounts, {ctx.counts.get('creditbank_creditentry', 0):,} "
+                f"ledger entries, {time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
 
-        ctx = gen.load(connection, scale=args.scale, today=today, seed=args.seed,
-                       progress=progress)
+        ctx = gen.load(
+            connection, scale=args.scale, today=today, seed=args.seed, progress=progress
+        )
         loaded = time.perf_counter() - started
         gen.vacuum_analyze(connection)
         result["load_s"] = loaded
         result["load_and_vacuum_s"] = time.perf_counter() - started
         result["rows"] = ctx.counts
-        print(f"loaded {sum(ctx.counts.values()):,} rows in {loaded:.0f} s "
-              f"({result['load_and_vacuum_s']:.0f} s with VACUUM ANALYZE): {ctx.counts}", flush=True)
+        print(
+            f"loaded {sum(ctx.counts.values()):,} rows in {loaded:.0f} s "
+            f"({result['load_and_vacuum_s']:.0f} s with VACUUM ANALYZE): {ctx.counts}",
+            flush=True,
+        )
         if args.check:
             problems = gen.consistency_problems(connection, today=today)
             print(f"consistency: {problems or 'all checks hold'}", flush=True)
             result["consistency"] = problems
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database())), "
-                       "(SELECT COUNT(*) FROM creditbank_learningaccount), "
-                       "(SELECT COUNT(*) FROM creditbank_creditentry)")
+        cursor.execute(
+            "SELECT pg_size_pretty(pg_database_size(current_database())), "
+            "(SELECT COUNT(*) FROM creditbank_learningaccount), "
+            "(SELECT COUNT(*) FROM creditbank_creditentry)"
+        )
         size, accounts, entries = cursor.fetchone()
     result.update(db_size=size, accounts=accounts, entries=entries)
-    print(f"database {settings.DATABASES['default']['NAME']}: {size}, {accounts:,} accounts, "
-          f"{entries:,} ledger entries", flush=True)
+    print(
+        f"database {settings.DATABASES['default']['NAME']}: {size}, {accounts:,} accounts, "
+        f"{entries:,} ledger entries",
+        flush=True,
+    )
 
     # --- pages and API, each citizen once
     users = _sample_users(args.samples + 10, args.seed)
@@ -223,24 +263,40 @@ def child(args) -> None:
     for label, url in rows.items():
         stats = _time_requests(client, users, url)
         result["requests"][label] = stats
-        print(f"{label:26s} p50 {stats['p50']:7.1f} ms  p95 {stats['p95']:7.1f} ms  "
-              f"max {stats['max']:7.1f} ms  queries {stats['queries_min']}–{stats['queries_max']}",
-              flush=True)
+        print(
+            f"{label:26s} p50 {stats['p50']:7.1f} ms  p95 {stats['p95']:7.1f} ms  "
+            f"max {stats['max']:7.1f} ms  queries {stats['queries_min']}–{stats['queries_max']}",
+            flush=True,
+        )
 
     # --- EXPLAIN of the account page's queries, for one sampled account
     account = LearningAccount.objects.get(user=users[0])
-    print(f"\nthe plans below are for account {account.pk} "
-          f"({account.credit_entries.count()} ledger entries)", flush=True)
-    _explain("account page: latest ledger entries",
-             selectors.credit_entries_for_account(account=account).order_by("-created_at", "-pk")[:20])
-    _explain("account page: outcomes with their scores",
-             account.outcomes.filter(revoked_at__isnull=True).order_by("achieved_on", "pk"))
-    _explain("data download: the whole ledger of the account",
-             selectors.credit_entries_for_account(account=account).order_by("pk"))
+    print(
+        f"\nthe plans below are for account {account.pk} "
+        f"({account.credit_entries.count()} ledger entries)",
+        flush=True,
+    )
+    _explain(
+        "account page: latest ledger entries",
+        selectors.credit_entries_for_account(account=account).order_by(
+            "-created_at", "-pk"
+        )[:20],
+    )
+    _explain(
+        "account page: outcomes with their scores",
+        account.outcomes.filter(revoked_at__isnull=True).order_by("achieved_on", "pk"),
+    )
+    _explain(
+        "data download: the whole ledger of the account",
+        selectors.credit_entries_for_account(account=account).order_by("pk"),
+    )
 
     # --- district counts (feed 市民在学分银行的开户数)
-    admin = user_create(username=f"bench-admin-{os.getpid()}", password="bench-Pass-2026",
-                        roles=["administrator"])
+    admin = user_create(
+        username=f"bench-admin-{os.getpid()}",
+        password="bench-Pass-2026",
+        roles=["administrator"],
+    )
     times = []
     for _ in range(args.repeats):
         start = time.perf_counter()
@@ -248,8 +304,11 @@ def child(args) -> None:
         times.append((time.perf_counter() - start) * 1000)
     result["district_counts_ms"] = statistics.median(times)
     result["district_counts_total"] = sum(r.accounts for r in counts)
-    print(f"\ndistrict counts ({len(counts)} districts, {result['district_counts_total']:,} accounts "
-          f"open): median {result['district_counts_ms']:.0f} ms of {args.repeats}", flush=True)
+    print(
+        f"\ndistrict counts ({len(counts)} districts, {result['district_counts_total']:,} accounts "
+        f"open): median {result['district_counts_ms']:.0f} ms of {args.repeats}",
+        flush=True,
+    )
     _explain("district counts", selectors.account_counts_queryset(year=today.year))
 
     # --- the daily expiry job, rolled back so the next measurement sees the same bank
@@ -261,42 +320,81 @@ def child(args) -> None:
         written = services.credits_expire(today=today)
         elapsed = time.perf_counter() - start
         transaction.set_rollback(True)
-    result["expiry"] = {"seconds": elapsed, "entries": len(written),
-                        "ms_per_entry": elapsed * 1000 / max(1, len(written))}
-    print(f"\nexpiry job for {today}: {len(written):,} expiry entries in {elapsed:.2f} s "
-          f"({result['expiry']['ms_per_entry']:.2f} ms each; rolled back)", flush=True)
+    result["expiry"] = {
+        "seconds": elapsed,
+        "entries": len(written),
+        "ms_per_entry": elapsed * 1000 / max(1, len(written)),
+    }
+    print(
+        f"\nexpiry job for {today}: {len(written):,} expiry entries in {elapsed:.2f} s "
+        f"({result['expiry']['ms_per_entry']:.2f} ms each; rolled back)",
+        flush=True,
+    )
     assert CreditEntry.objects.count() == before
 
     # --- appends with concurrent writers
-    institution = user_create(username=f"bench-inst-{os.getpid()}", password="bench-Pass-2026",
-                              roles=["institution"], display_name="基准测试机构")
+    institution = user_create(
+        username=f"bench-inst-{os.getpid()}",
+        password="bench-Pass-2026",
+        roles=["institution"],
+        display_name="基准测试机构",
+    )
     result["appends"] = {}
     for writers in args.writers:
         first = CreditEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
         start_at = time.time() + 3
-        procs = [subprocess.Popen(
-            [PY, __file__, "--writer", "--db", args.db, "--seconds", str(args.append_seconds),
-             "--start-at", str(start_at), "--institution", str(institution.pk),
-             "--seed", str(args.seed + 1000 * writers + i)],
-            env=env_for(args.db), stdout=subprocess.PIPE, text=True) for i in range(writers)]
+        procs = [
+            subprocess.Popen(
+                [
+                    PY,
+                    __file__,
+                    "--writer",
+                    "--db",
+                    args.db,
+                    "--seconds",
+                    str(args.append_seconds),
+                    "--start-at",
+                    str(start_at),
+                    "--institution",
+                    str(institution.pk),
+                    "--seed",
+                    str(args.seed + 1000 * writers + i),
+                ],
+                env=env_for(args.db),
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for i in range(writers)
+        ]
         outs = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
         appended = CreditEntry.objects.filter(pk__gt=first).count()
         wall = max(o["seconds"] for o in outs)
         latencies = sorted(x for o in outs for x in o["latencies_ms"])
         result["appends"][writers] = {
-            "entries": appended, "outcomes": sum(o["outcomes"] for o in outs), "seconds": wall,
-            "entries_per_s": appended / wall, "outcome_p95_ms": _pct(latencies, 0.95),
+            "entries": appended,
+            "outcomes": sum(o["outcomes"] for o in outs),
+            "seconds": wall,
+            "entries_per_s": appended / wall,
+            "outcome_p95_ms": _pct(latencies, 0.95),
             "errors": sum(o["errors"] for o in outs),
         }
         a = result["appends"][writers]
-        print(f"appends, {writers} writer(s): {a['entries']:,} ledger entries ({a['outcomes']:,} "
-              f"outcomes) in {wall:.1f} s = {a['entries_per_s']:.0f} entries/s; one outcome_enter "
-              f"p95 {a['outcome_p95_ms']:.1f} ms; {a['errors']} errors", flush=True)
+        print(
+            f"appends, {writers} writer(s): {a['entries']:,} ledger entries ({a['outcomes']:,} "
+            f"outcomes) in {wall:.1f} s = {a['entries_per_s']:.0f} entries/s; one outcome_enter "
+            f"p95 {a['outcome_p95_ms']:.1f} ms; {a['errors']} errors",
+            flush=True,
+        )
     sample = CreditEntry.objects.filter(pk__gt=first).order_by("pk").first()
     if sample is not None:
-        _explain("append: cap check of one award (entries of the account, rule and period)",
-                 CreditEntry.objects.filter(account_id=sample.account_id, rule_id=sample.rule_id,
-                                            period_key=sample.period_key).exclude(kind="expiry"))
+        _explain(
+            "append: cap check of one award (entries of the account, rule and period)",
+            CreditEntry.objects.filter(
+                account_id=sample.account_id,
+                rule_id=sample.rule_id,
+                period_key=sample.period_key,
+            ).exclude(kind="expiry"),
+        )
     print("RESULT " + json.dumps(result, default=str), flush=True)
 
 
@@ -311,14 +409,24 @@ def writer(args) -> None:
 
     institution = User.objects.get(pk=args.institution)
     rng = random.Random(args.seed)
-    bounds = LearningAccount.objects.filter(user__username__startswith="cb").order_by("pk")
+    bounds = LearningAccount.objects.filter(user__username__startswith="cb").order_by(
+        "pk"
+    )
     low = bounds.values_list("pk", flat=True).first()
     high = bounds.values_list("pk", flat=True).last()
-    numbers = list(LearningAccount.objects.filter(
-        pk__in=[rng.randint(low, high) for _ in range(5000)], status="open"
-    ).values_list("number", flat=True))
+    numbers = list(
+        LearningAccount.objects.filter(
+            pk__in=[rng.randint(low, high) for _ in range(5000)], status="open"
+        ).values_list("number", flat=True)
+    )
     connection.close()
-    kinds = ["course", "venue_learning", "certificate", "vocational_certificate", "degree_credits"]
+    kinds = [
+        "course",
+        "venue_learning",
+        "certificate",
+        "vocational_certificate",
+        "degree_credits",
+    ]
     while time.time() < args.start_at:
         time.sleep(0.01)
     start = time.perf_counter()
@@ -328,18 +436,29 @@ def writer(args) -> None:
         t = time.perf_counter()
         try:
             outcome_enter(
-                entered_by=institution, account_number=rng.choice(numbers),
-                kind=rng.choice(kinds), title="基准测试课程",
+                entered_by=institution,
+                account_number=rng.choice(numbers),
+                kind=rng.choice(kinds),
+                title="基准测试课程",
                 achieved_on=date.today() - timedelta(days=rng.randint(0, 900)),
-                source_ref=f"bench-writer:{args.seed}:{i}", evidence_ref=f"证书编号 W{args.seed}-{i}",
+                source_ref=f"bench-writer:{args.seed}:{i}",
+                evidence_ref=f"证书编号 W{args.seed}-{i}",
             )
         except Exception as exc:  # noqa: BLE001 - counted and reported
             errors += 1
             if errors < 3:
                 print(f"writer error: {exc!r}", file=sys.stderr)
         latencies.append((time.perf_counter() - t) * 1000)
-    print(json.dumps({"outcomes": i - errors, "errors": errors,
-                      "seconds": time.perf_counter() - start, "latencies_ms": latencies}))
+    print(
+        json.dumps(
+            {
+                "outcomes": i - errors,
+                "errors": errors,
+                "seconds": time.perf_counter() - start,
+                "latencies_ms": latencies,
+            }
+        )
+    )
 
 
 # --------------------------------------------------------------------------- the parent
@@ -347,15 +466,27 @@ def writer(args) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scales", type=float, nargs="+", default=[0.01, 0.1],
-                        help="fractions of the city; the first is the baseline of the ratios")
-    parser.add_argument("--samples", type=int, default=200, help="citizens per request row")
+    parser.add_argument(
+        "--scales",
+        type=float,
+        nargs="+",
+        default=[0.01, 0.1],
+        help="fractions of the city; the first is the baseline of the ratios",
+    )
+    parser.add_argument(
+        "--samples", type=int, default=200, help="citizens per request row"
+    )
     parser.add_argument("--writers", type=int, nargs="+", default=[1, 4])
     parser.add_argument("--append-seconds", type=float, default=15.0)
-    parser.add_argument("--repeats", type=int, default=5, help="runs of the district counts")
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="runs of the district counts"
+    )
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--check", action="store_true",
-                        help="run the consistency checks on the generated rows (slow at 0.1)")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="run the consistency checks on the generated rows (slow at 0.1)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     # internal
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -376,8 +507,12 @@ def main() -> int:
     tpl = f"{PREFIX}_template"
     template(tpl)
     # production settings serve hashed static names from the manifest
-    subprocess.run([PY, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT,
-                   env=env_for(tpl), check=True)
+    subprocess.run(
+        [PY, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env_for(tpl),
+        check=True,
+    )
     results = []
     databases = [tpl]
     try:
@@ -388,14 +523,30 @@ def main() -> int:
                 drop(db)
                 psql(f'CREATE DATABASE "{db}" TEMPLATE "{tpl}"')
             print(f"\n===== scale {scale:g}: database {db}", flush=True)
-            command = [PY, __file__, "--child", "--db", db, "--scale", str(scale),
-                       "--samples", str(args.samples), "--repeats", str(args.repeats),
-                       "--append-seconds", str(args.append_seconds), "--seed", str(args.seed),
-                       "--writers", *map(str, args.writers)]
+            command = [
+                PY,
+                __file__,
+                "--child",
+                "--db",
+                db,
+                "--scale",
+                str(scale),
+                "--samples",
+                str(args.samples),
+                "--repeats",
+                str(args.repeats),
+                "--append-seconds",
+                str(args.append_seconds),
+                "--seed",
+                str(args.seed),
+                "--writers",
+                *map(str, args.writers),
+            ]
             if args.check:
                 command.append("--check")
-            proc = subprocess.Popen(command, env=env_for(db), stdout=subprocess.PIPE, text=True,
-                                    cwd=ROOT)
+            proc = subprocess.Popen(
+                command, env=env_for(db), stdout=subprocess.PIPE, text=True, cwd=ROOT
+            )
             result = None
             for line in proc.stdout:
                 if line.startswith("RESULT "):
@@ -417,21 +568,34 @@ def main() -> int:
 def report(results: list[dict]) -> None:
     base = results[0]
     print("\n===== summary (ratio: each scale against the first, measured in this run)")
-    header = " | ".join(f"{r['scale']:g} ({r['accounts']:,} accounts, {r['entries']:,} entries)"
-                        for r in results)
+    header = " | ".join(
+        f"{r['scale']:g} ({r['accounts']:,} accounts, {r['entries']:,} entries)"
+        for r in results
+    )
     print(f"| measure | {header} | ratio |")
 
     def row(label, values, fmt="{:.1f}"):
         ratio = values[-1] / values[0] if values[0] else float("nan")
-        print(f"| {label} | " + " | ".join(fmt.format(v) for v in values) + f" | {ratio:.2f}× |")
+        print(
+            f"| {label} | "
+            + " | ".join(fmt.format(v) for v in values)
+            + f" | {ratio:.2f}× |"
+        )
 
     for label in base["requests"]:
         row(f"{label} p95 ms", [r["requests"][label]["p95"] for r in results])
         row(f"{label} p50 ms", [r["requests"][label]["p50"] for r in results])
-        row(f"{label} queries", [r["requests"][label]["queries_max"] for r in results], "{:.0f}")
+        row(
+            f"{label} queries",
+            [r["requests"][label]["queries_max"] for r in results],
+            "{:.0f}",
+        )
     for writers in base["appends"]:
-        row(f"ledger appends/s, {writers} writer(s)",
-            [r["appends"][writers]["entries_per_s"] for r in results], "{:.0f}")
+        row(
+            f"ledger appends/s, {writers} writer(s)",
+            [r["appends"][writers]["entries_per_s"] for r in results],
+            "{:.0f}",
+        )
     row("expiry job s", [r["expiry"]["seconds"] for r in results], "{:.2f}")
     row("expiry entries written", [r["expiry"]["entries"] for r in results], "{:.0f}")
     row("expiry ms per entry", [r["expiry"]["ms_per_entry"] for r in results], "{:.2f}")
@@ -439,10 +603,12 @@ def report(results: list[dict]) -> None:
     page = [r["requests"]["account page"]["p95"] for r in results]
     ok_budget = page[-1] < PAGE_BUDGET_MS
     ok_ratio = page[-1] <= RATIO_BUDGET * page[0]
-    print(f"\naccount page p95 at {results[-1]['scale']:g}: {page[-1]:.1f} ms "
-          f"(budget {PAGE_BUDGET_MS:.0f} ms: {'met' if ok_budget else 'NOT met'}); "
-          f"{page[-1] / page[0]:.2f}× the {base['scale']:g} figure "
-          f"(budget {RATIO_BUDGET}×: {'met' if ok_ratio else 'NOT met'})")
+    print(
+        f"\naccount page p95 at {results[-1]['scale']:g}: {page[-1]:.1f} ms "
+        f"(budget {PAGE_BUDGET_MS:.0f} ms: {'met' if ok_budget else 'NOT met'}); "
+        f"{page[-1] / page[0]:.2f}× the {base['scale']:g} figure "
+        f"(budget {RATIO_BUDGET}×: {'met' if ok_ratio else 'NOT met'})"
+    )
 
 
 if __name__ == "__main__":

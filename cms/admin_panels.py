@@ -37,8 +37,13 @@ class AttentionPanel(Component):
         self.more_url = more_url
 
     def get_context_data(self, parent_context=None):
-        return {"heading": self.heading, "rows": self.rows, "total": self.total,
-                "more_url": self.more_url, "empty": self.empty_text}
+        return {
+            "heading": self.heading,
+            "rows": self.rows,
+            "total": self.total,
+            "more_url": self.more_url,
+            "empty": self.empty_text,
+        }
 
 
 class ItemsInReviewPanel(AttentionPanel):
@@ -76,17 +81,31 @@ def items_in_review_panel(user) -> AttentionPanel | None:
 
     if not user.has_perm("itembank.change_item"):
         return None
-    states = (WorkflowState.objects.active()
-              .filter(base_content_type__app_label="itembank", base_content_type__model="item")
-              .select_related("current_task_state__task").order_by("-created_at"))
+    states = (
+        WorkflowState.objects.active()
+        .filter(
+            base_content_type__app_label="itembank", base_content_type__model="item"
+        )
+        .select_related("current_task_state__task")
+        .order_by("-created_at")
+    )
     total = states.count()
     ids = {int(s.object_id): s for s in states[:LIMIT]}
     items = {i.pk: i for i in Item.objects.filter(pk__in=ids)}
-    rows = [{"text": items[pk].code, "url": _url("wagtailsnippets_itembank_item:edit", pk),
-             "note": str(state.current_task_state.task) if state.current_task_state else ""}
-            for pk, state in ids.items() if pk in items]
-    return ItemsInReviewPanel(rows=rows, total=total,
-                              more_url=_url("wagtailsnippets_itembank_item:list"))
+    rows = [
+        {
+            "text": items[pk].code,
+            "url": _url("wagtailsnippets_itembank_item:edit", pk),
+            "note": str(state.current_task_state.task)
+            if state.current_task_state
+            else "",
+        }
+        for pk, state in ids.items()
+        if pk in items
+    ]
+    return ItemsInReviewPanel(
+        rows=rows, total=total, more_url=_url("wagtailsnippets_itembank_item:list")
+    )
 
 
 def parameter_sets_panel(user) -> AttentionPanel | None:
@@ -94,28 +113,47 @@ def parameter_sets_panel(user) -> AttentionPanel | None:
 
     if not user.has_perm("itembank.view_itemparameterset"):
         return None
-    pending = ItemParameterSet.objects.filter(is_active=False, approved_by__isnull=True,
-                                              is_demo=False)
-    rows = [{"text": p.name, "url": _url("itembank_admin:parameter_set", p.pk),
-             "note": timezone.localtime(p.created_at).strftime("%Y-%m-%d %H:%M")}
-            for p in pending[:LIMIT]]
-    return ParameterSetsPanel(rows=rows, total=pending.count(),
-                              more_url=_url("wagtailsnippets_itembank_itemparameterset:list"))
+    pending = ItemParameterSet.objects.filter(
+        is_active=False, approved_by__isnull=True, is_demo=False
+    )
+    rows = [
+        {
+            "text": p.name,
+            "url": _url("itembank_admin:parameter_set", p.pk),
+            "note": timezone.localtime(p.created_at).strftime("%Y-%m-%d %H:%M"),
+        }
+        for p in pending[:LIMIT]
+    ]
+    return ParameterSetsPanel(
+        rows=rows,
+        total=pending.count(),
+        more_url=_url("wagtailsnippets_itembank_itemparameterset:list"),
+    )
 
 
 def jobs_panel(user) -> AttentionPanel | None:
     from assessment.survey.models import Job, JobStatus
 
-    if not (user.is_superuser or user.has_perm("survey.view_job")
-            or user.groups.filter(name__icontains="research").exists()):
+    if not (
+        user.is_superuser
+        or user.has_perm("survey.view_job")
+        or user.groups.filter(name__icontains="research").exists()
+    ):
         return None
-    running = Job.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).select_related(
-        "campaign")
-    rows = [{"text": f"{j.get_kind_display()} · {j.campaign.name_zh}",
-             "url": _url("survey_admin:index"),
-             "note": f"{j.get_status_display()} {j.progress * 100:.0f}%"}
-            for j in running[:LIMIT]]
-    return JobsPanel(rows=rows, total=running.count(), more_url=_url("survey_admin:index"))
+    running = Job.objects.filter(
+        status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+    ).select_related("campaign")
+    rows = [
+        {
+            "text": f"{j.get_kind_display()} · {j.campaign.name_zh}",
+            "url": _url("survey_admin:index"),
+            "note": f"{j.get_status_display()} {j.progress * 100:.0f}%",
+        }
+        for j in running[:LIMIT]
+    ]
+    return JobsPanel(
+        rows=rows, total=running.count(), more_url=_url("survey_admin:index")
+    )
 
 
 def campaigns_panel(user) -> AttentionPanel | None:
@@ -124,18 +162,32 @@ def campaigns_panel(user) -> AttentionPanel | None:
     if not (user.is_superuser or user.has_perm("assessment.view_campaign")):
         return None
     now = timezone.now()
-    open_ = Campaign.objects.filter(opens_at__lte=now).filter(
-        Q(closes_at__isnull=True) | Q(closes_at__gt=now)).order_by("-opens_at")
-    rows = [{"text": c.name_zh, "url": _url("assessment_campaigns:edit", c.pk),
-             "note": c.get_kind_display()}
-            for c in open_[:LIMIT]]
-    return CampaignsPanel(rows=rows, total=open_.count(),
-                          more_url=_url("assessment_campaigns:index"))
+    open_ = (
+        Campaign.objects.filter(opens_at__lte=now)
+        .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
+        .order_by("-opens_at")
+    )
+    rows = [
+        {
+            "text": c.name_zh,
+            "url": _url("assessment_campaigns:edit", c.pk),
+            "note": c.get_kind_display(),
+        }
+        for c in open_[:LIMIT]
+    ]
+    return CampaignsPanel(
+        rows=rows, total=open_.count(), more_url=_url("assessment_campaigns:index")
+    )
 
 
 def homepage_panels_add(request, panels: list) -> None:
     """Add the attention panels the user may see, in front of Wagtail's own."""
-    for build in (items_in_review_panel, parameter_sets_panel, jobs_panel, campaigns_panel):
+    for build in (
+        items_in_review_panel,
+        parameter_sets_panel,
+        jobs_panel,
+        campaigns_panel,
+    ):
         panel = build(request.user)
         if panel is not None:
             panels.append(panel)

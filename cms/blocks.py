@@ -35,7 +35,10 @@ def district_choices() -> list[tuple[str, str]]:
     from learning_platform.districts.models import District
 
     # The blank choice ChoiceBlock adds for an optional field means the whole city.
-    return [(d.code, f"{d.name_zh} {d.code}") for d in District.objects.order_by("sort_order", "code")]
+    return [
+        (d.code, f"{d.name_zh} {d.code}")
+        for d in District.objects.order_by("sort_order", "code")
+    ]
 
 
 RATE_INDICATORS = [
@@ -67,7 +70,10 @@ class FigureBlock(blocks.StructBlock):
         context["block_id"] = (parent_context or {}).get("block_id")
         try:
             if figures is None:
-                raise FiguresUnavailable(error or _("This report has no roll-up figures yet; choose a roll-up."))
+                raise FiguresUnavailable(
+                    error
+                    or _("This report has no roll-up figures yet; choose a roll-up.")
+                )
             context.update(self.build(figures, value))
             context["source"] = figures.source_text
         except FiguresUnavailable as exc:
@@ -88,15 +94,27 @@ class ChartBlock(FigureBlock):
 
 
 class HeadlineFigureBlock(FigureBlock):
-    domain = blocks.ChoiceBlock(choices=domain_choices, default="info", label=gettext_lazy("domain"))
-    indicator = blocks.ChoiceBlock(choices=RATE_INDICATORS, default="attainment_rate",
-                                   label=gettext_lazy("indicator"))
-    district = blocks.ChoiceBlock(choices=district_choices, required=False, label=gettext_lazy("district"))
-    label = blocks.CharBlock(required=False, label=gettext_lazy("label"),
-                             help_text=gettext_lazy("Leave blank to name the domain and indicator."))
+    domain = blocks.ChoiceBlock(
+        choices=domain_choices, default="info", label=gettext_lazy("domain")
+    )
+    indicator = blocks.ChoiceBlock(
+        choices=RATE_INDICATORS,
+        default="attainment_rate",
+        label=gettext_lazy("indicator"),
+    )
+    district = blocks.ChoiceBlock(
+        choices=district_choices, required=False, label=gettext_lazy("district")
+    )
+    label = blocks.CharBlock(
+        required=False,
+        label=gettext_lazy("label"),
+        help_text=gettext_lazy("Leave blank to name the domain and indicator."),
+    )
 
     def build(self, figures, value):
-        figure = figures.cell(value["domain"], value["indicator"], value.get("district") or None)
+        figure = figures.cell(
+            value["domain"], value["indicator"], value.get("district") or None
+        )
         return {
             "figure": figure,
             "change": figures.change(figure),
@@ -111,9 +129,14 @@ class HeadlineFigureBlock(FigureBlock):
 
 
 class DistrictTableBlock(FigureBlock):
-    domain = blocks.ChoiceBlock(choices=domain_choices, default="info", label=gettext_lazy("domain"))
-    indicator = blocks.ChoiceBlock(choices=RATE_INDICATORS, default="attainment_rate",
-                                   label=gettext_lazy("indicator"))
+    domain = blocks.ChoiceBlock(
+        choices=domain_choices, default="info", label=gettext_lazy("domain")
+    )
+    indicator = blocks.ChoiceBlock(
+        choices=RATE_INDICATORS,
+        default="attainment_rate",
+        label=gettext_lazy("indicator"),
+    )
 
     def build(self, figures, value):
         rows = []
@@ -122,9 +145,16 @@ class DistrictTableBlock(FigureBlock):
             city = figures.cell(domain, indicator, None)
         except FiguresUnavailable:
             city = None
-        for figure in ([city] if city else []) + figures.district_figures(domain, indicator):
-            rows.append({"figure": figure, "change": figures.change(figure),
-                         "compared": figures.compared_with_city(figure)})
+        for figure in ([city] if city else []) + figures.district_figures(
+            domain, indicator
+        ):
+            rows.append(
+                {
+                    "figure": figure,
+                    "change": figures.change(figure),
+                    "compared": figures.compared_with_city(figure),
+                }
+            )
         return {
             "rows": rows,
             "caption": f"{domain_name(domain)} · {indicator_name(indicator)}",
@@ -137,8 +167,15 @@ class DistrictTableBlock(FigureBlock):
         label = gettext_lazy("District table")
 
 
-def district_bars_chart(figures: Figures, domain: str, indicator: str, *, slug: str = "chart",
-                        highlight: str | None = None, with_city: bool = True) -> Chart:
+def district_bars_chart(
+    figures: Figures,
+    domain: str,
+    indicator: str,
+    *,
+    slug: str = "chart",
+    highlight: str | None = None,
+    with_city: bool = True,
+) -> Chart:
     rows = figures.district_figures(domain, indicator)
     unit = _unit(indicator)
     city = None
@@ -148,38 +185,81 @@ def district_bars_chart(figures: Figures, domain: str, indicator: str, *, slug: 
         except FiguresUnavailable:
             city = None
     bars = [
-        Bar(label=f.district_name, value=f.estimate, low=f.ci_low, high=f.ci_high,
+        Bar(
+            label=f.district_name,
+            value=f.estimate,
+            low=f.ci_low,
+            high=f.ci_high,
             note=_("suppressed (n = %(n)s)") % {"n": f.n} if f.suppressed else "",
-            highlight=f.district_code == highlight)
+            highlight=f.district_code == highlight,
+        )
         for f in rows
     ]
     title = _("%(domain)s: %(indicator)s by district, with 95%% intervals") % {
-        "domain": domain_name(domain), "indicator": indicator_name(indicator)}
-    desc = _("Horizontal bars, one per district; whiskers show the 95%% confidence interval.") % {}
+        "domain": domain_name(domain),
+        "indicator": indicator_name(indicator),
+    }
+    desc = (
+        _(
+            "Horizontal bars, one per district; whiskers show the 95%% confidence interval."
+        )
+        % {}
+    )
     if city is not None and city.estimate is not None:
-        desc += " " + _("Dashed line: whole city %(value)s.") % {"value": city.formatted()}
+        desc += " " + _("Dashed line: whole city %(value)s.") % {
+            "value": city.formatted()
+        }
     chart = Chart(
-        slug=slug, title=title, source=figures.source_text, description=desc,
-        columns=[_("District"), _("Estimate"), _("SE"), _("95% CI low"), _("95% CI high"), "n",
-                 _("Suppressed")],
-        rows=[[f.district_name, _fmt(f.estimate, indicator), _fmt(f.se, indicator),
-               _fmt(f.ci_low, indicator), _fmt(f.ci_high, indicator), str(f.n),
-               _("yes") if f.suppressed else ""] for f in rows],
+        slug=slug,
+        title=title,
+        source=figures.source_text,
+        description=desc,
+        columns=[
+            _("District"),
+            _("Estimate"),
+            _("SE"),
+            _("95% CI low"),
+            _("95% CI high"),
+            "n",
+            _("Suppressed"),
+        ],
+        rows=[
+            [
+                f.district_name,
+                _fmt(f.estimate, indicator),
+                _fmt(f.se, indicator),
+                _fmt(f.ci_low, indicator),
+                _fmt(f.ci_high, indicator),
+                str(f.n),
+                _("yes") if f.suppressed else "",
+            ]
+            for f in rows
+        ],
     )
     return bar_chart(
-        chart, bars, unit=unit, max_value=100.0 if unit == "%" else None,
+        chart,
+        bars,
+        unit=unit,
+        max_value=100.0 if unit == "%" else None,
         reference=city.estimate if city is not None else None,
         reference_label=_("City") if city is not None else "",
     )
 
 
 class DistrictBarsBlock(ChartBlock):
-    domain = blocks.ChoiceBlock(choices=domain_choices, default="info", label=gettext_lazy("domain"))
-    indicator = blocks.ChoiceBlock(choices=RATE_INDICATORS, default="attainment_rate",
-                                   label=gettext_lazy("indicator"))
+    domain = blocks.ChoiceBlock(
+        choices=domain_choices, default="info", label=gettext_lazy("domain")
+    )
+    indicator = blocks.ChoiceBlock(
+        choices=RATE_INDICATORS,
+        default="attainment_rate",
+        label=gettext_lazy("indicator"),
+    )
 
     def chart(self, figures, value, slug="chart"):
-        return district_bars_chart(figures, value["domain"], value["indicator"], slug=slug)
+        return district_bars_chart(
+            figures, value["domain"], value["indicator"], slug=slug
+        )
 
     class Meta:
         template = "cms/blocks/chart.html"
@@ -187,39 +267,86 @@ class DistrictBarsBlock(ChartBlock):
         label = gettext_lazy("Chart: districts with error bars")
 
 
-def share_chart(figures: Figures, domain: str, indicator: str, district: str | None, *,
-                slug: str, kind: str) -> Chart:
+def share_chart(
+    figures: Figures,
+    domain: str,
+    indicator: str,
+    district: str | None,
+    *,
+    slug: str,
+    kind: str,
+) -> Chart:
     shares = figures.categories(domain, indicator, district)
     if kind == "needs":
         # A profile reads as a ranking: most wanted first, withheld options last.
-        shares = sorted(shares, key=lambda f: (f.estimate is None, -(f.estimate or 0.0)))
-    where = figures.district_names.get(district, district) if district else _("Whole city")
+        shares = sorted(
+            shares, key=lambda f: (f.estimate is None, -(f.estimate or 0.0))
+        )
+    where = (
+        figures.district_names.get(district, district) if district else _("Whole city")
+    )
     bars = [
-        Bar(label=figures.category_name(domain, f.category), value=f.estimate, low=f.ci_low,
-            high=f.ci_high, note=_("suppressed (n = %(n)s)") % {"n": f.n} if f.suppressed else "")
+        Bar(
+            label=figures.category_name(domain, f.category),
+            value=f.estimate,
+            low=f.ci_low,
+            high=f.ci_high,
+            note=_("suppressed (n = %(n)s)") % {"n": f.n} if f.suppressed else "",
+        )
         for f in shares
     ]
-    title = (_("%(where)s: %(domain)s, share at each level") if kind == "levels"
-             else _("%(where)s: %(domain)s, needs profile")) % {"where": where, "domain": domain_name(domain)}
+    title = (
+        _("%(where)s: %(domain)s, share at each level")
+        if kind == "levels"
+        else _("%(where)s: %(domain)s, needs profile")
+    ) % {"where": where, "domain": domain_name(domain)}
     chart = Chart(
-        slug=slug, title=title, source=figures.source_text,
+        slug=slug,
+        title=title,
+        source=figures.source_text,
         description=_("Horizontal bars of percentages with 95%% intervals.") % {},
-        columns=[_("Category"), _("Share (%)"), _("SE"), _("95% CI low"), _("95% CI high"), "n",
-                 _("Suppressed")],
-        rows=[[figures.category_name(domain, f.category), _fmt(f.estimate, indicator),
-               _fmt(f.se, indicator), _fmt(f.ci_low, indicator), _fmt(f.ci_high, indicator),
-               str(f.n), _("yes") if f.suppressed else ""] for f in shares],
+        columns=[
+            _("Category"),
+            _("Share (%)"),
+            _("SE"),
+            _("95% CI low"),
+            _("95% CI high"),
+            "n",
+            _("Suppressed"),
+        ],
+        rows=[
+            [
+                figures.category_name(domain, f.category),
+                _fmt(f.estimate, indicator),
+                _fmt(f.se, indicator),
+                _fmt(f.ci_low, indicator),
+                _fmt(f.ci_high, indicator),
+                str(f.n),
+                _("yes") if f.suppressed else "",
+            ]
+            for f in shares
+        ],
     )
     return bar_chart(chart, bars, unit="%", max_value=100.0)
 
 
 class LevelDistributionBlock(ChartBlock):
-    domain = blocks.ChoiceBlock(choices=domain_choices, default="info", label=gettext_lazy("domain"))
-    district = blocks.ChoiceBlock(choices=district_choices, required=False, label=gettext_lazy("district"))
+    domain = blocks.ChoiceBlock(
+        choices=domain_choices, default="info", label=gettext_lazy("domain")
+    )
+    district = blocks.ChoiceBlock(
+        choices=district_choices, required=False, label=gettext_lazy("district")
+    )
 
     def chart(self, figures, value, slug="chart"):
-        return share_chart(figures, value["domain"], "level_share", value.get("district") or None,
-                           slug=slug, kind="levels")
+        return share_chart(
+            figures,
+            value["domain"],
+            "level_share",
+            value.get("district") or None,
+            slug=slug,
+            kind="levels",
+        )
 
     class Meta:
         template = "cms/blocks/chart.html"
@@ -228,13 +355,24 @@ class LevelDistributionBlock(ChartBlock):
 
 
 class NeedsProfileBlock(ChartBlock):
-    domain = blocks.ChoiceBlock(choices=needs_domain_choices, default="needs.topics",
-                                label=gettext_lazy("needs area"))
-    district = blocks.ChoiceBlock(choices=district_choices, required=False, label=gettext_lazy("district"))
+    domain = blocks.ChoiceBlock(
+        choices=needs_domain_choices,
+        default="needs.topics",
+        label=gettext_lazy("needs area"),
+    )
+    district = blocks.ChoiceBlock(
+        choices=district_choices, required=False, label=gettext_lazy("district")
+    )
 
     def chart(self, figures, value, slug="chart"):
-        return share_chart(figures, value["domain"], "needs_share", value.get("district") or None,
-                           slug=slug, kind="needs")
+        return share_chart(
+            figures,
+            value["domain"],
+            "needs_share",
+            value.get("district") or None,
+            slug=slug,
+            kind="needs",
+        )
 
     class Meta:
         template = "cms/blocks/chart.html"
@@ -242,39 +380,89 @@ class NeedsProfileBlock(ChartBlock):
         label = gettext_lazy("Chart: needs profile")
 
 
-def trend_chart(figures: Figures, domain: str, indicator: str, district: str | None, *,
-                slug: str = "chart") -> Chart:
+def trend_chart(
+    figures: Figures,
+    domain: str,
+    indicator: str,
+    district: str | None,
+    *,
+    slug: str = "chart",
+) -> Chart:
     points = figures.trend(domain, indicator, district)
-    where = figures.district_names.get(district, district) if district else _("Whole city")
+    where = (
+        figures.district_names.get(district, district) if district else _("Whole city")
+    )
     title = _("%(where)s: %(domain)s %(indicator)s across waves") % {
-        "where": where, "domain": domain_name(domain), "indicator": indicator_name(indicator)}
+        "where": where,
+        "domain": domain_name(domain),
+        "indicator": indicator_name(indicator),
+    }
     chart = Chart(
-        slug=slug, title=title, source=figures.source_text,
-        description=_("Points per survey wave joined by a line; whiskers show 95%% intervals.") % {},
-        columns=[_("Year"), _("Estimate"), _("SE"), _("95% CI low"), _("95% CI high"), "n",
-                 _("Suppressed")],
-        rows=[[str(year), _fmt(f.estimate, indicator) if f else "", _fmt(f.se, indicator) if f else "",
-               _fmt(f.ci_low, indicator) if f else "", _fmt(f.ci_high, indicator) if f else "",
-               str(f.n) if f else "", _("yes") if f and f.suppressed else ""]
-              for year, f in points],
+        slug=slug,
+        title=title,
+        source=figures.source_text,
+        description=_(
+            "Points per survey wave joined by a line; whiskers show 95%% intervals."
+        )
+        % {},
+        columns=[
+            _("Year"),
+            _("Estimate"),
+            _("SE"),
+            _("95% CI low"),
+            _("95% CI high"),
+            "n",
+            _("Suppressed"),
+        ],
+        rows=[
+            [
+                str(year),
+                _fmt(f.estimate, indicator) if f else "",
+                _fmt(f.se, indicator) if f else "",
+                _fmt(f.ci_low, indicator) if f else "",
+                _fmt(f.ci_high, indicator) if f else "",
+                str(f.n) if f else "",
+                _("yes") if f and f.suppressed else "",
+            ]
+            for year, f in points
+        ],
     )
     return line_chart(
         chart,
-        [(year, f.estimate if f else None, f.ci_low if f else None, f.ci_high if f else None)
-         for year, f in points],
+        [
+            (
+                year,
+                f.estimate if f else None,
+                f.ci_low if f else None,
+                f.ci_high if f else None,
+            )
+            for year, f in points
+        ],
         unit=_unit(indicator),
     )
 
 
 class TrendBlock(ChartBlock):
-    domain = blocks.ChoiceBlock(choices=domain_choices, default="info", label=gettext_lazy("domain"))
-    indicator = blocks.ChoiceBlock(choices=RATE_INDICATORS, default="attainment_rate",
-                                   label=gettext_lazy("indicator"))
-    district = blocks.ChoiceBlock(choices=district_choices, required=False, label=gettext_lazy("district"))
+    domain = blocks.ChoiceBlock(
+        choices=domain_choices, default="info", label=gettext_lazy("domain")
+    )
+    indicator = blocks.ChoiceBlock(
+        choices=RATE_INDICATORS,
+        default="attainment_rate",
+        label=gettext_lazy("indicator"),
+    )
+    district = blocks.ChoiceBlock(
+        choices=district_choices, required=False, label=gettext_lazy("district")
+    )
 
     def chart(self, figures, value, slug="chart"):
-        return trend_chart(figures, value["domain"], value["indicator"],
-                           value.get("district") or None, slug=slug)
+        return trend_chart(
+            figures,
+            value["domain"],
+            value["indicator"],
+            value.get("district") or None,
+            slug=slug,
+        )
 
     class Meta:
         template = "cms/blocks/chart.html"
@@ -288,8 +476,10 @@ class MethodologyBlock(FigureBlock):
     def build(self, figures, value):
         from cms.methods import methods_describe
 
-        methods = methods_describe(figures.rollup.get("method") or {},
-                                   parameter_set_id=figures.rollup.get("parameter_set_id"))
+        methods = methods_describe(
+            figures.rollup.get("method") or {},
+            parameter_set_id=figures.rollup.get("parameter_set_id"),
+        )
         return {"methods": methods, "rollup": figures.rollup}
 
     class Meta:
@@ -320,5 +510,7 @@ class ReportStreamBlock(blocks.StreamBlock):
     trend = TrendBlock()
     needs_profile = NeedsProfileBlock()
     methodology = MethodologyBlock()
-    rich_text = blocks.RichTextBlock(label=gettext_lazy("Text"), template="cms/blocks/rich_text.html")
+    rich_text = blocks.RichTextBlock(
+        label=gettext_lazy("Text"), template="cms/blocks/rich_text.html"
+    )
     image = ImageBlock()

@@ -29,10 +29,10 @@ PALETTE_TEXT = [INK, INK, INK, "#ffffff", "#ffffff"]
 @dataclass(frozen=True)
 class Bar:
     label: str
-    value: float | None          # None: suppressed or missing, drawn as a note, never a bar
+    value: float | None  # None: suppressed or missing, drawn as a note, never a bar
     low: float | None = None
     high: float | None = None
-    note: str = ""               # e.g. "suppressed (n < 30)"
+    note: str = ""  # e.g. "suppressed (n < 30)"
     highlight: bool = False
 
 
@@ -81,7 +81,11 @@ def _nice_max(values: list[float], floor: float) -> float:
     top = max([floor, *values]) if values else floor
     for step in (1, 2, 5, 10, 20, 25, 50, 100):
         if top <= step * 5:
-            return float(step * 5) if top > step * 4 else float(step * max(1, -(-top // step)))
+            return (
+                float(step * 5)
+                if top > step * 4
+                else float(step * max(1, -(-top // step)))
+            )
     return float(top)
 
 
@@ -90,12 +94,21 @@ def text_width(text: str, *, size: float = 15.0) -> float:
     return sum(size if ord(ch) >= 0x2E80 else size * 0.58 for ch in text)
 
 
-def bar_chart(chart: Chart, bars: list[Bar], *, unit: str = "%", max_value: float | None = None,
-              reference: float | None = None, reference_label: str = "") -> Chart:
+def bar_chart(
+    chart: Chart,
+    bars: list[Bar],
+    *,
+    unit: str = "%",
+    max_value: float | None = None,
+    reference: float | None = None,
+    reference_label: str = "",
+) -> Chart:
     """Draw horizontal bars with 95% interval whiskers; a row without a value shows its note."""
     right, row_h, top = 76, 30, 18
     # Wide enough for the longest label (a fixed 130 px clipped "智能手机与数字生活").
-    label_w = int(min(320, max(130, 16 + max((text_width(b.label) for b in bars), default=0))))
+    label_w = int(
+        min(320, max(130, 16 + max((text_width(b.label) for b in bars), default=0)))
+    )
     width = 640 + max(0, label_w - 130)
     plot_w = width - label_w - right
     values = [v for b in bars for v in (b.value, b.high) if v is not None]
@@ -106,64 +119,106 @@ def bar_chart(chart: Chart, bars: list[Bar], *, unit: str = "%", max_value: floa
     for i in range(5 + 1):
         gv = vmax * i / 5
         gx = x(gv)
-        out.append(f'<line x1="{gx:.1f}" y1="{top - 4}" x2="{gx:.1f}" y2="{height - 28}" stroke="{GRID}"/>')
+        out.append(
+            f'<line x1="{gx:.1f}" y1="{top - 4}" x2="{gx:.1f}" y2="{height - 28}" stroke="{GRID}"/>'
+        )
         label = f"{gv:.0f}{unit}" if vmax >= 5 else f"{gv:.1f}{unit}"
-        out.append(f'<text x="{gx:.1f}" y="{height - 12}" text-anchor="middle" fill="{MUTED}">{escape(label)}</text>')
+        out.append(
+            f'<text x="{gx:.1f}" y="{height - 12}" text-anchor="middle" fill="{MUTED}">{escape(label)}</text>'
+        )
     for i, bar in enumerate(bars):
         y = top + i * row_h
         weight = ' font-weight="700"' if bar.highlight else ""
-        out.append(f'<text x="{label_w - 8}" y="{y + 19}" text-anchor="end" fill="{INK}"{weight}>{escape(bar.label)}</text>')
+        out.append(
+            f'<text x="{label_w - 8}" y="{y + 19}" text-anchor="end" fill="{INK}"{weight}>{escape(bar.label)}</text>'
+        )
         if bar.value is None:
-            out.append(f'<rect x="{label_w}" y="{y + 5}" width="{plot_w}" height="18" fill="none" stroke="{SUPPRESSED}" stroke-dasharray="4 3"/>')
-            out.append(f'<text x="{label_w + 8}" y="{y + 19}" fill="{MUTED}">{escape(bar.note or "—")}</text>')
+            out.append(
+                f'<rect x="{label_w}" y="{y + 5}" width="{plot_w}" height="18" fill="none" stroke="{SUPPRESSED}" stroke-dasharray="4 3"/>'
+            )
+            out.append(
+                f'<text x="{label_w + 8}" y="{y + 19}" fill="{MUTED}">{escape(bar.note or "—")}</text>'
+            )
             continue
         colour = "#08519c" if bar.highlight else BAR
-        out.append(f'<rect x="{label_w}" y="{y + 5}" width="{x(bar.value) - label_w:.1f}" height="18" fill="{colour}" opacity="0.85"/>')
+        out.append(
+            f'<rect x="{label_w}" y="{y + 5}" width="{x(bar.value) - label_w:.1f}" height="18" fill="{colour}" opacity="0.85"/>'
+        )
         if bar.low is not None and bar.high is not None:
             x1, x2, cy = x(bar.low), x(bar.high), y + 14
-            out.append(f'<line x1="{x1:.1f}" y1="{cy}" x2="{x2:.1f}" y2="{cy}" stroke="{INK}" stroke-width="1.5"/>')
+            out.append(
+                f'<line x1="{x1:.1f}" y1="{cy}" x2="{x2:.1f}" y2="{cy}" stroke="{INK}" stroke-width="1.5"/>'
+            )
             for xx in (x1, x2):
-                out.append(f'<line x1="{xx:.1f}" y1="{cy - 6}" x2="{xx:.1f}" y2="{cy + 6}" stroke="{INK}" stroke-width="1.5"/>')
+                out.append(
+                    f'<line x1="{xx:.1f}" y1="{cy - 6}" x2="{xx:.1f}" y2="{cy + 6}" stroke="{INK}" stroke-width="1.5"/>'
+                )
         text_x = x(bar.high if bar.high is not None else bar.value) + 6
         value = f"{bar.value:.1f}{unit}" if unit else f"{bar.value:.2f}"
-        out.append(f'<text x="{text_x:.1f}" y="{y + 19}" fill="{INK}">{escape(value)}</text>')
+        out.append(
+            f'<text x="{text_x:.1f}" y="{y + 19}" fill="{INK}">{escape(value)}</text>'
+        )
     if reference is not None:
         rx = x(reference)
-        out.append(f'<line x1="{rx:.1f}" y1="{top - 8}" x2="{rx:.1f}" y2="{height - 28}" stroke="#b3261e" stroke-dasharray="5 3" stroke-width="1.5"/>')
-        out.append(f'<text x="{rx + 4:.1f}" y="{top - 2}" fill="#b3261e" font-size="11">{escape(reference_label)}</text>')
+        out.append(
+            f'<line x1="{rx:.1f}" y1="{top - 8}" x2="{rx:.1f}" y2="{height - 28}" stroke="#b3261e" stroke-dasharray="5 3" stroke-width="1.5"/>'
+        )
+        out.append(
+            f'<text x="{rx + 4:.1f}" y="{top - 2}" fill="#b3261e" font-size="11">{escape(reference_label)}</text>'
+        )
     out.append("</svg>")
     chart.svg = "\n".join(out)
     return chart
 
 
-def line_chart(chart: Chart, points: list[tuple[int, float | None, float | None, float | None]],
-               *, unit: str = "%") -> Chart:
+def line_chart(
+    chart: Chart,
+    points: list[tuple[int, float | None, float | None, float | None]],
+    *,
+    unit: str = "%",
+) -> Chart:
     """Draw one series across waves: (year, value, low, high); missing waves leave a gap."""
     width, height, left, right, top, bottom = 640, 280, 56, 24, 20, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for _y, v, lo, hi in points for v in (v, hi) if v is not None]
     vmax = _nice_max(values, 1.0)
     n = max(1, len(points) - 1)
-    xs = [left + plot_w * (i / n if len(points) > 1 else 0.5) for i in range(len(points))]
+    xs = [
+        left + plot_w * (i / n if len(points) > 1 else 0.5) for i in range(len(points))
+    ]
     y = lambda v: top + plot_h * (1 - max(0.0, min(v, vmax)) / vmax)  # noqa: E731
     out = _svg_open(chart, width, height)
     for i in range(6):
         gv = vmax * i / 5
-        out.append(f'<line x1="{left}" y1="{y(gv):.1f}" x2="{width - right}" y2="{y(gv):.1f}" stroke="{GRID}"/>')
-        out.append(f'<text x="{left - 6}" y="{y(gv) + 4:.1f}" text-anchor="end" fill="{MUTED}">{gv:.0f}{escape(unit)}</text>')
+        out.append(
+            f'<line x1="{left}" y1="{y(gv):.1f}" x2="{width - right}" y2="{y(gv):.1f}" stroke="{GRID}"/>'
+        )
+        out.append(
+            f'<text x="{left - 6}" y="{y(gv) + 4:.1f}" text-anchor="end" fill="{MUTED}">{gv:.0f}{escape(unit)}</text>'
+        )
     path: list[str] = []
     for (year, value, low, high), px in zip(points, xs, strict=True):
-        out.append(f'<text x="{px:.1f}" y="{height - 14}" text-anchor="middle" fill="{MUTED}">{year}</text>')
+        out.append(
+            f'<text x="{px:.1f}" y="{height - 14}" text-anchor="middle" fill="{MUTED}">{year}</text>'
+        )
         if value is None:
-            out.append(f'<text x="{px:.1f}" y="{top + plot_h / 2:.1f}" text-anchor="middle" fill="{MUTED}">—</text>')
+            out.append(
+                f'<text x="{px:.1f}" y="{top + plot_h / 2:.1f}" text-anchor="middle" fill="{MUTED}">—</text>'
+            )
             path.append("")
             continue
         if low is not None and high is not None:
-            out.append(f'<line x1="{px:.1f}" y1="{y(low):.1f}" x2="{px:.1f}" y2="{y(high):.1f}" stroke="{INK}" stroke-width="1.5"/>')
+            out.append(
+                f'<line x1="{px:.1f}" y1="{y(low):.1f}" x2="{px:.1f}" y2="{y(high):.1f}" stroke="{INK}" stroke-width="1.5"/>'
+            )
             for yy in (y(low), y(high)):
-                out.append(f'<line x1="{px - 5:.1f}" y1="{yy:.1f}" x2="{px + 5:.1f}" y2="{yy:.1f}" stroke="{INK}"/>')
+                out.append(
+                    f'<line x1="{px - 5:.1f}" y1="{yy:.1f}" x2="{px + 5:.1f}" y2="{yy:.1f}" stroke="{INK}"/>'
+                )
         out.append(f'<circle cx="{px:.1f}" cy="{y(value):.1f}" r="5" fill="{BAR}"/>')
-        out.append(f'<text x="{px + 8:.1f}" y="{y(value) - 8:.1f}" fill="{INK}">{value:.1f}{escape(unit)}</text>')
+        out.append(
+            f'<text x="{px + 8:.1f}" y="{y(value) - 8:.1f}" fill="{INK}">{value:.1f}{escape(unit)}</text>'
+        )
         path.append(f"{px:.1f},{y(value):.1f}")
     segment: list[str] = []
     for p in [*path, ""]:
@@ -171,7 +226,9 @@ def line_chart(chart: Chart, points: list[tuple[int, float | None, float | None,
             segment.append(p)
             continue
         if len(segment) > 1:
-            out.append(f'<polyline points="{" ".join(segment)}" fill="none" stroke="{BAR}" stroke-width="2"/>')
+            out.append(
+                f'<polyline points="{" ".join(segment)}" fill="none" stroke="{BAR}" stroke-width="2"/>'
+            )
         segment = []
     out.append("</svg>")
     chart.svg = "\n".join(out)
@@ -206,8 +263,13 @@ def colour_step(value: float, low: float, high: float) -> int:
     return max(0, min(len(PALETTE) - 1, int(share * len(PALETTE))))
 
 
-def tile_grid(chart: Chart, tiles: list[tuple[str, str, float | None, str]], *,
-              highlight: str | None = None, unit: str = "%") -> Chart:
+def tile_grid(
+    chart: Chart,
+    tiles: list[tuple[str, str, float | None, str]],
+    *,
+    highlight: str | None = None,
+    unit: str = "%",
+) -> Chart:
     """Draw the districts as tiles coloured by value; each tile also prints its value.
 
     ``tiles`` are (district code, name, value or None, note); unknown codes go to a spare row.
@@ -237,19 +299,33 @@ def tile_grid(chart: Chart, tiles: list[tuple[str, str, float | None, str]], *,
             fill, ink = PALETTE[step], PALETTE_TEXT[step]
         stroke = ' stroke="#f0a500" stroke-width="4"' if code == highlight else ""
         out.append(f'<g class="tile" data-district="{escape(code)}">')
-        out.append(f'<rect x="{x0}" y="{y0}" width="{size}" height="{size}" rx="8" fill="{fill}"{stroke}/>')
-        out.append(f'<text x="{x0 + size / 2}" y="{y0 + 44}" text-anchor="middle" fill="{ink}" font-size="16" font-weight="700">{escape(name)}</text>')
+        out.append(
+            f'<rect x="{x0}" y="{y0}" width="{size}" height="{size}" rx="8" fill="{fill}"{stroke}/>'
+        )
+        out.append(
+            f'<text x="{x0 + size / 2}" y="{y0 + 44}" text-anchor="middle" fill="{ink}" font-size="16" font-weight="700">{escape(name)}</text>'
+        )
         shown = f"{value:.1f}{unit}" if value is not None else (note or "—")
         size_attr = "16" if value is not None else "11"
-        out.append(f'<text x="{x0 + size / 2}" y="{y0 + 74}" text-anchor="middle" fill="{ink}" font-size="{size_attr}">{escape(shown)}</text>')
+        out.append(
+            f'<text x="{x0 + size / 2}" y="{y0 + 74}" text-anchor="middle" fill="{ink}" font-size="{size_attr}">{escape(shown)}</text>'
+        )
         out.append("</g>")
     ly = height - legend_h + 8
     for i, colour in enumerate(PALETTE):
         lo = low + (high - low) * i / len(PALETTE)
-        out.append(f'<rect x="{pad + i * 80}" y="{ly}" width="22" height="16" fill="{colour}"/>')
-        out.append(f'<text x="{pad + i * 80 + 28}" y="{ly + 13}" fill="{MUTED}" font-size="11">≥{lo:.0f}{escape(unit)}</text>')
-    out.append(f'<rect x="{pad + 5 * 80}" y="{ly}" width="22" height="16" fill="{SUPPRESSED}"/>')
-    out.append(f'<text x="{pad + 5 * 80 + 28}" y="{ly + 13}" fill="{MUTED}" font-size="11">—</text>')
+        out.append(
+            f'<rect x="{pad + i * 80}" y="{ly}" width="22" height="16" fill="{colour}"/>'
+        )
+        out.append(
+            f'<text x="{pad + i * 80 + 28}" y="{ly + 13}" fill="{MUTED}" font-size="11">≥{lo:.0f}{escape(unit)}</text>'
+        )
+    out.append(
+        f'<rect x="{pad + 5 * 80}" y="{ly}" width="22" height="16" fill="{SUPPRESSED}"/>'
+    )
+    out.append(
+        f'<text x="{pad + 5 * 80 + 28}" y="{ly + 13}" fill="{MUTED}" font-size="11">—</text>'
+    )
     out.append("</svg>")
     chart.svg = "\n".join(out)
     return chart

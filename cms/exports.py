@@ -35,7 +35,11 @@ def _stored_pdf_name(page, revision_id: int, language: str) -> str | None:
     """
     from wagtail.models import Revision
 
-    created = Revision.objects.filter(pk=revision_id).values_list("created_at", flat=True).first()
+    created = (
+        Revision.objects.filter(pk=revision_id)
+        .values_list("created_at", flat=True)
+        .first()
+    )
     if created is None:
         return None
     stamp = created.strftime("%Y%m%dT%H%M%S%f")
@@ -103,12 +107,19 @@ def report_pdf(*, page, request: HttpRequest | None = None) -> bytes:
     figures = page.figures
     sections = []
     for block in page.body:
-        context = {"figures": figures, "figures_error": page.figures_error(), "block_id": block.id,
-                   "page": page, "for_print": True}
+        context = {
+            "figures": figures,
+            "figures_error": page.figures_error(),
+            "block_id": block.id,
+            "page": page,
+            "for_print": True,
+        }
         item = {"html": block.render(context=context), "png": None, "chart": None}
         if figures is not None and hasattr(block.block, "chart"):
             try:
-                chart = block.block.chart(figures, block.value, slug=f"c-{block.id[:8]}")
+                chart = block.block.chart(
+                    figures, block.value, slug=f"c-{block.id[:8]}"
+                )
             except Exception:  # noqa: BLE001 - the block's own HTML already says why
                 chart = None
             if chart is not None:

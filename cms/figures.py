@@ -113,8 +113,10 @@ class Figure:
         if self.suppressed or self.ci_low is None or self.ci_high is None:
             return "—"
         unit = "%" if self.is_percent else ""
-        return f"{self.ci_low:.1f}–{self.ci_high:.1f}{unit}" if self.is_percent else (
-            f"{self.ci_low:.2f}–{self.ci_high:.2f}"
+        return (
+            f"{self.ci_low:.1f}–{self.ci_high:.1f}{unit}"
+            if self.is_percent
+            else (f"{self.ci_low:.2f}–{self.ci_high:.2f}")
         )
 
 
@@ -131,7 +133,11 @@ class Change:
     def formatted(self, percent: bool) -> str:
         sign = "+" if self.difference > 0 else ""
         unit = " pp" if percent else ""
-        return f"{sign}{self.difference:.1f}{unit}" if percent else f"{sign}{self.difference:.2f}"
+        return (
+            f"{sign}{self.difference:.1f}{unit}"
+            if percent
+            else f"{sign}{self.difference:.2f}"
+        )
 
 
 def _cell_to_figure(cell: dict[str, Any], names: dict[str, str]) -> Figure:
@@ -159,7 +165,9 @@ class Figures:
 
     def __init__(self, snapshot: dict[str, Any]):
         if not snapshot or "rollup" not in snapshot:
-            raise FiguresUnavailable(_("This report has no roll-up figures yet; choose a roll-up."))
+            raise FiguresUnavailable(
+                _("This report has no roll-up figures yet; choose a roll-up.")
+            )
         self.snapshot = snapshot
         self.rollup: dict[str, Any] = snapshot["rollup"]
         english = (get_language() or "zh-hans").startswith("en")
@@ -169,7 +177,9 @@ class Figures:
             for d in snapshot.get("districts", [])
         }
         self._cells = snapshot.get("cells", [])
-        self.level_names: dict[str, dict[str, list[str]]] = snapshot.get("level_names", {})
+        self.level_names: dict[str, dict[str, list[str]]] = snapshot.get(
+            "level_names", {}
+        )
 
     # -- source -------------------------------------------------------------
     @property
@@ -211,7 +221,8 @@ class Figures:
 
     def has(self, domain: str, indicator: str) -> bool:
         return any(
-            c["domain_code"] == domain and c["indicator"] == indicator for c in self._cells
+            c["domain_code"] == domain and c["indicator"] == indicator
+            for c in self._cells
         )
 
     def require(self, domain: str, indicator: str) -> None:
@@ -221,19 +232,36 @@ class Figures:
                 % {"id": self.rollup["id"], "indicator": indicator, "domain": domain}
             )
 
-    def cell(self, domain: str, indicator: str, district: str | None = None,
-             category: str | None = None) -> Figure:
+    def cell(
+        self,
+        domain: str,
+        indicator: str,
+        district: str | None = None,
+        category: str | None = None,
+    ) -> Figure:
         found = self._match(self._cells, domain, indicator, district, category)
         if found is None:
-            where = self.district_names.get(district, district) if district else _("Whole city")
+            where = (
+                self.district_names.get(district, district)
+                if district
+                else _("Whole city")
+            )
             raise FiguresUnavailable(
-                _("Roll-up #%(id)s holds no “%(indicator)s” for domain “%(domain)s” (%(where)s).")
-                % {"id": self.rollup["id"], "indicator": indicator, "domain": domain, "where": where}
+                _(
+                    "Roll-up #%(id)s holds no “%(indicator)s” for domain “%(domain)s” (%(where)s)."
+                )
+                % {
+                    "id": self.rollup["id"],
+                    "indicator": indicator,
+                    "domain": domain,
+                    "where": where,
+                }
             )
         return _cell_to_figure(found, self.district_names)
 
-    def district_figures(self, domain: str, indicator: str,
-                         category: str | None = None) -> list[Figure]:
+    def district_figures(
+        self, domain: str, indicator: str, category: str | None = None
+    ) -> list[Figure]:
         """Return one figure per district in district order (those the roll-up holds)."""
         self.require(domain, indicator)
         rows = []
@@ -243,13 +271,17 @@ class Figures:
                 rows.append(_cell_to_figure(found, self.district_names))
         return rows
 
-    def categories(self, domain: str, indicator: str, district: str | None = None) -> list[Figure]:
+    def categories(
+        self, domain: str, indicator: str, district: str | None = None
+    ) -> list[Figure]:
         self.require(domain, indicator)
         return [
             _cell_to_figure(c, self.district_names)
             for c in self._cells
-            if c["domain_code"] == domain and c["indicator"] == indicator
-            and c.get("district_code") == district and c.get("category") is not None
+            if c["domain_code"] == domain
+            and c["indicator"] == indicator
+            and c.get("district_code") == district
+            and c.get("category") is not None
         ]
 
     def category_name(self, domain: str, category: str | None) -> str:
@@ -274,8 +306,13 @@ class Figures:
         if not earlier or figure.suppressed or figure.estimate is None:
             return None
         prev_wave = earlier[-1]
-        prev = self._match(prev_wave.get("cells", []), figure.domain_code, figure.indicator,
-                           figure.district_code, figure.category)
+        prev = self._match(
+            prev_wave.get("cells", []),
+            figure.domain_code,
+            figure.indicator,
+            figure.district_code,
+            figure.category,
+        )
         if prev is None or prev.get("suppressed") or prev.get("estimate") is None:
             return None
         diff = figure.estimate - prev["estimate"]
@@ -283,8 +320,16 @@ class Figures:
         if figure.se is not None and prev.get("se") is not None:
             # The scales of two waves are linked through common items; that link's error
             # (carried into the cell's units by the roll-up) adds to both sampling errors.
-            now = self._match(self._cells, figure.domain_code, figure.indicator,
-                              figure.district_code, figure.category) or {}
+            now = (
+                self._match(
+                    self._cells,
+                    figure.domain_code,
+                    figure.indicator,
+                    figure.district_code,
+                    figure.category,
+                )
+                or {}
+            )
             link = now.get("linking_error") or 0.0
             se = math.sqrt(figure.se**2 + prev["se"] ** 2 + link**2)
         return Change(
@@ -295,12 +340,16 @@ class Figures:
             significant=bool(se and abs(diff) > Z95 * se),
         )
 
-    def trend(self, domain: str, indicator: str, district: str | None = None) -> list[tuple[int, Figure | None]]:
+    def trend(
+        self, domain: str, indicator: str, district: str | None = None
+    ) -> list[tuple[int, Figure | None]]:
         """Return (year, figure or None) for each wave, oldest first."""
         self.require(domain, indicator)
         points: list[tuple[int, Figure | None]] = []
         for wave in self.waves():
-            found = self._match(wave.get("cells", []), domain, indicator, district, None)
+            found = self._match(
+                wave.get("cells", []), domain, indicator, district, None
+            )
             figure = _cell_to_figure(found, self.district_names) if found else None
             points.append((int(wave.get("year") or 0), figure))
         return points
@@ -310,7 +359,9 @@ class Figures:
         if figure.suppressed or figure.estimate is None or figure.district_code is None:
             return ""
         try:
-            city = self.cell(figure.domain_code, figure.indicator, None, figure.category)
+            city = self.cell(
+                figure.domain_code, figure.indicator, None, figure.category
+            )
         except FiguresUnavailable:
             return ""
         if city.estimate is None:

@@ -39,9 +39,11 @@ class EnglishContent:
 
 def english_panel(*fields: str) -> MultiFieldPanel:
     """The admin panel of a page's English versions, folded below the Chinese fields."""
-    return MultiFieldPanel([FieldPanel(f) for f in fields], heading=_("English version"),
-                           classname="collapsed")
-
+    return MultiFieldPanel(
+        [FieldPanel(f) for f in fields],
+        heading=_("English version"),
+        classname="collapsed",
+    )
 
 
 class HomePage(Page, EnglishContent):
@@ -59,8 +61,12 @@ class HomePage(Page, EnglishContent):
     intro_en = models.CharField(_("introduction (English)"), max_length=300, blank=True)
     body_en = RichTextField(_("body (English)"), blank=True)
 
-    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body"),
-                      english_panel("title_en", "intro_en", "body_en")]
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("body"),
+        english_panel("title_en", "intro_en", "body_en"),
+    ]
     max_count = 1
 
     class Meta:
@@ -74,7 +80,12 @@ class HomePage(Page, EnglishContent):
         context["latest_reports"] = reports_latest()
         context["report_index"] = ReportIndexPage.objects.live().public().first()
         context["dashboard"] = DistrictDashboardPage.objects.live().public().first()
-        context["district_report"] = DistrictMonitoringReportPage.objects.live().public().order_by("-year").first()
+        context["district_report"] = (
+            DistrictMonitoringReportPage.objects.live()
+            .public()
+            .order_by("-year")
+            .first()
+        )
         return context
 
 
@@ -84,15 +95,20 @@ class InstrumentPage(Page, EnglishContent):
     title_en = title_en_field()
 
     instrument_code = models.CharField(
-        _("instrument code"), max_length=64,
+        _("instrument code"),
+        max_length=64,
         help_text=_("Code of the instrument in delivery; the start button opens it."),
     )
     summary = models.CharField(_("summary"), max_length=300)
     measures = RichTextField(_("what it measures"), blank=True)
-    duration_minutes = models.PositiveSmallIntegerField(_("minutes it takes"), default=20)
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("minutes it takes"), default=20
+    )
     is_open = models.BooleanField(_("open for citizens"), default=True)
     start_url = models.CharField(
-        _("start address"), max_length=300, blank=True,
+        _("start address"),
+        max_length=300,
+        blank=True,
         help_text=_("Leave blank to start the instrument by its code in delivery."),
     )
     summary_en = models.CharField(_("summary (English)"), max_length=300, blank=True)
@@ -131,8 +147,11 @@ class ReportIndexPage(Page, EnglishContent):
     intro = models.CharField(_("introduction"), max_length=300, blank=True)
     intro_en = models.CharField(_("introduction (English)"), max_length=300, blank=True)
 
-    content_panels = [*Page.content_panels, FieldPanel("intro"),
-                      english_panel("title_en", "intro_en")]
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        english_panel("title_en", "intro_en"),
+    ]
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["cms.SurveyReportPage", "cms.DistrictMonitoringReportPage"]
 
@@ -177,9 +196,13 @@ class RollUpPageForm(WagtailAdminPageForm):
 
             old = self.fields["rollup_id"]
             self.fields["rollup_id"] = forms.TypedChoiceField(
-                label=old.label, help_text=old.help_text, required=old.required,
-                coerce=int, empty_value=None,
-                choices=[("", "—")] + [(str(i), label) for i, label in rollup_choices()],
+                label=old.label,
+                help_text=old.help_text,
+                required=old.required,
+                coerce=int,
+                empty_value=None,
+                choices=[("", "—")]
+                + [(str(i), label) for i, label in rollup_choices()],
             )
 
 
@@ -188,23 +211,33 @@ class SurveyReportPage(Page, EnglishContent):
 
     title_en = title_en_field()
 
-    topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices,
-                             default=Topic.INFORMATION)
+    topic = models.CharField(
+        _("topic"), max_length=20, choices=Topic.choices, default=Topic.INFORMATION
+    )
     summary = models.CharField(_("summary"), max_length=400, blank=True)
     summary_en = models.CharField(_("summary (English)"), max_length=400, blank=True)
     rollup_id = models.PositiveIntegerField(
-        _("roll-up"), null=True, blank=True,
+        _("roll-up"),
+        null=True,
+        blank=True,
         help_text=_("The survey roll-up every figure in this report comes from."),
     )
     refresh_figures = models.BooleanField(
-        _("take the figures again"), default=False,
-        help_text=_("Tick after the roll-up was recalculated to copy its current figures into "
-                    "this revision. Otherwise the figures stay as first taken."),
+        _("take the figures again"),
+        default=False,
+        help_text=_(
+            "Tick after the roll-up was recalculated to copy its current figures into "
+            "this revision. Otherwise the figures stay as first taken."
+        ),
     )
-    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True, editable=False)
+    year = models.PositiveSmallIntegerField(
+        _("year"), null=True, blank=True, editable=False
+    )
     # The frozen figures: part of every revision's content, so publishing a revision
     # publishes exactly the numbers it was reviewed with.
-    rollup_snapshot = models.JSONField(_("figures"), default=dict, blank=True, editable=False)
+    rollup_snapshot = models.JSONField(
+        _("figures"), default=dict, blank=True, editable=False
+    )
     body = StreamField(ReportStreamBlock(), blank=True, verbose_name=_("body"))
 
     base_form_class = RollUpPageForm
@@ -214,9 +247,13 @@ class SurveyReportPage(Page, EnglishContent):
         FieldPanel("topic"),
         MultiFieldPanel(
             [
-                HelpPanel(content=_("Figures are copied from the roll-up when it is first chosen "
-                                    "and kept in the revision; a published report never changes "
-                                    "when the survey recalculates.")),
+                HelpPanel(
+                    content=_(
+                        "Figures are copied from the roll-up when it is first chosen "
+                        "and kept in the revision; a published report never changes "
+                        "when the survey recalculates."
+                    )
+                ),
                 FieldPanel("rollup_id"),
                 FieldPanel("refresh_figures"),
             ],
@@ -274,12 +311,18 @@ class SurveyReportPage(Page, EnglishContent):
             return ""
         if self.rollup_id is None:
             return gettext("This report has no roll-up figures yet; choose a roll-up.")
-        return gettext("The figures of roll-up #%(id)s have not been taken yet.") % {"id": self.rollup_id}
+        return gettext("The figures of roll-up #%(id)s have not been taken yet.") % {
+            "id": self.rollup_id
+        }
 
     def get_context(self, request, *args, **kwargs):
         from cms.selectors import RollUpMissing
 
-        if getattr(request, "is_preview", False) and self.rollup_id and self.snapshot_stale():
+        if (
+            getattr(request, "is_preview", False)
+            and self.rollup_id
+            and self.snapshot_stale()
+        ):
             # A preview shows what saving would freeze; only saving a revision keeps it.
             try:
                 self.figures_take()
@@ -303,11 +346,14 @@ class DistrictDashboardPage(Page, EnglishContent):
 
     intro = models.CharField(_("introduction"), max_length=300, blank=True)
     rollup_id = models.PositiveIntegerField(
-        _("roll-up"), null=True, blank=True,
+        _("roll-up"),
+        null=True,
+        blank=True,
         help_text=_("Leave blank to show the newest finished roll-up."),
     )
     meaning = RichTextField(
-        _("what it means"), blank=True,
+        _("what it means"),
+        blank=True,
         help_text=_("How to read the attainment rate and its interval."),
     )
     intro_en = models.CharField(_("introduction (English)"), max_length=300, blank=True)
@@ -315,7 +361,10 @@ class DistrictDashboardPage(Page, EnglishContent):
 
     base_form_class = RollUpPageForm
     content_panels = [
-        *Page.content_panels, FieldPanel("intro"), FieldPanel("rollup_id"), FieldPanel("meaning"),
+        *Page.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("rollup_id"),
+        FieldPanel("meaning"),
         english_panel("title_en", "intro_en", "meaning_en"),
     ]
     parent_page_types = ["cms.HomePage"]
@@ -333,7 +382,9 @@ class DistrictDashboardPage(Page, EnglishContent):
         context.update(dashboard_context(page=self, request=request))
         from cms.district_report import dashboard_report_flags
 
-        context["report_flags"] = dashboard_report_flags(district_code=context.get("district"))
+        context["report_flags"] = dashboard_report_flags(
+            district_code=context.get("district")
+        )
         return TemplateResponse(request, self.get_template(request), context)
 
 
@@ -342,26 +393,36 @@ class DistrictMonitoringReportPage(Page):
     filings and the survey figures supplied into them, frozen in each revision like a survey report."""
 
     year = models.PositiveSmallIntegerField(
-        _("data year"), help_text=_("The data year whose approved district filings the report reads."),
+        _("data year"),
+        help_text=_("The data year whose approved district filings the report reads."),
     )
     summary = models.CharField(_("summary"), max_length=400, blank=True)
     refresh_figures = models.BooleanField(
-        _("take the figures again"), default=False,
-        help_text=_("Tick after more filings were approved to copy the current figures into this "
-                    "revision. Otherwise the figures stay as first taken."),
+        _("take the figures again"),
+        default=False,
+        help_text=_(
+            "Tick after more filings were approved to copy the current figures into this "
+            "revision. Otherwise the figures stay as first taken."
+        ),
     )
     # The frozen figures: part of every revision's content, so publishing a revision
     # publishes exactly the numbers it was reviewed with.
-    figures_snapshot = models.JSONField(_("figures"), default=dict, blank=True, editable=False)
+    figures_snapshot = models.JSONField(
+        _("figures"), default=dict, blank=True, editable=False
+    )
 
     content_panels = [
         *Page.content_panels,
         FieldPanel("summary"),
         MultiFieldPanel(
             [
-                HelpPanel(content=_("Figures are copied from the approved filings when the year is first "
-                                    "chosen and kept in the revision; a published report never changes "
-                                    "when a filing changes later.")),
+                HelpPanel(
+                    content=_(
+                        "Figures are copied from the approved filings when the year is first "
+                        "chosen and kept in the revision; a published report never changes "
+                        "when a filing changes later."
+                    )
+                ),
                 FieldPanel("year"),
                 FieldPanel("refresh_figures"),
             ],
@@ -384,8 +445,14 @@ class DistrictMonitoringReportPage(Page):
         if self.pk:
             others = others.exclude(pk=self.pk)
         if self.year and others.exists():
-            raise ValidationError({"year": gettext("There is already a district monitoring report for %(year)s.")
-                                   % {"year": self.year}})
+            raise ValidationError(
+                {
+                    "year": gettext(
+                        "There is already a district monitoring report for %(year)s."
+                    )
+                    % {"year": self.year}
+                }
+            )
         if self.year:
             try:
                 framework_for_year(year=self.year)
@@ -393,7 +460,10 @@ class DistrictMonitoringReportPage(Page):
                 raise ValidationError({"year": exc.messages}) from exc
 
     def snapshot_stale(self) -> bool:
-        return self.refresh_figures or (self.figures_snapshot or {}).get("year") != self.year
+        return (
+            self.refresh_figures
+            or (self.figures_snapshot or {}).get("year") != self.year
+        )
 
     def figures_take(self) -> None:
         """Copy the year's figures into this page (before saving a revision)."""
@@ -416,5 +486,7 @@ class DistrictMonitoringReportPage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["figures"] = self.figures_snapshot or None
         if self.figures_snapshot:
-            context["report"] = report_sections(self.figures_snapshot, own=_user_district_code(request))
+            context["report"] = report_sections(
+                self.figures_snapshot, own=_user_district_code(request)
+            )
         return context

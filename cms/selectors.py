@@ -32,7 +32,9 @@ class RollUpMissing(Exception):
         if rollup_id is None:
             message = _("No roll-up is chosen.")
         else:
-            message = _("Roll-up #%(id)s does not exist or is not finished.") % {"id": rollup_id}
+            message = _("Roll-up #%(id)s does not exist or is not finished.") % {
+                "id": rollup_id
+            }
         super().__init__(message)
 
 
@@ -102,12 +104,25 @@ def _cell_dict(cell) -> dict[str, Any]:
     data = asdict(cell) if is_dataclass(cell) else dict(cell)
     if data.get("suppressed"):
         # A suppressed cell is stored without any figure, so no later template can show one.
-        data.update(estimate=None, se=None, ci_low=None, ci_high=None, linking_error=None)
+        data.update(
+            estimate=None, se=None, ci_low=None, ci_high=None, linking_error=None
+        )
     return {
         key: data.get(key)
-        for key in ("district_code", "domain_code", "indicator", "category", "estimate", "se",
-                    "ci_low", "ci_high", "n", "suppressed", "suppression_reason",
-                    "linking_error")
+        for key in (
+            "district_code",
+            "domain_code",
+            "indicator",
+            "category",
+            "estimate",
+            "se",
+            "ci_low",
+            "ci_high",
+            "n",
+            "suppressed",
+            "suppression_reason",
+            "linking_error",
+        )
     }
 
 
@@ -118,7 +133,9 @@ def _rollup_dict(view) -> dict[str, Any]:
         "name": view.name,
         "campaign_name": view.campaign_name,
         "year": view.year,
-        "created_at": created.isoformat() if hasattr(created, "isoformat") else str(created),
+        "created_at": created.isoformat()
+        if hasattr(created, "isoformat")
+        else str(created),
         "parameter_set_id": view.parameter_set_id,
         "method": dict(view.method or {}),
         "provenance": dict(getattr(view, "provenance", None) or {}),
@@ -128,7 +145,11 @@ def _rollup_dict(view) -> dict[str, Any]:
 def _districts() -> list[dict[str, str]]:
     from learning_platform.districts.models import District
 
-    return list(District.objects.order_by("sort_order", "code").values("code", "name_zh", "name_en"))
+    return list(
+        District.objects.order_by("sort_order", "code").values(
+            "code", "name_zh", "name_en"
+        )
+    )
 
 
 def _level_names(domains: list[str]) -> dict[str, dict[str, list[str]]]:
@@ -140,11 +161,16 @@ def _level_names(domains: list[str]) -> dict[str, dict[str, list[str]]]:
     names: dict[str, dict[str, list[str]]] = {}
     for domain in domains:
         try:
-            with transaction.atomic():  # a savepoint, so a failed read cannot spoil the caller's
+            with (
+                transaction.atomic()
+            ):  # a savepoint, so a failed read cannot spoil the caller's
                 levels = domain_levels(domain)
         except Exception:  # noqa: BLE001 - a domain without levels just shows codes
             continue
-        names[domain] = {lvl.code: [lvl.name_zh or lvl.code, lvl.name_en or lvl.code] for lvl in levels}
+        names[domain] = {
+            lvl.code: [lvl.name_zh or lvl.code, lvl.name_en or lvl.code]
+            for lvl in levels
+        }
     return names
 
 
@@ -152,13 +178,17 @@ def _needs_option_names(view) -> dict[str, dict[str, list[str]]]:
     """Names of the needs questionnaire's options the roll-up recorded (for needs profiles)."""
     names = (view.method or {}).get("needs_options") or {}
     return {
-        str(domain): {str(code): [str(pair[0]), str(pair[-1])] for code, pair in options.items()}
+        str(domain): {
+            str(code): [str(pair[0]), str(pair[-1])] for code, pair in options.items()
+        }
         for domain, options in names.items()
         if isinstance(options, dict)
     }
 
 
-def _names_with_needs(names: dict[str, dict[str, list[str]]], view) -> dict[str, dict[str, list[str]]]:
+def _names_with_needs(
+    names: dict[str, dict[str, list[str]]], view
+) -> dict[str, dict[str, list[str]]]:
     """Add the needs options' names where the item bank names no levels for the domain."""
     for domain, options in _needs_option_names(view).items():
         if not names.get(domain):
@@ -176,7 +206,9 @@ def snapshot_from_views(view, earlier: list) -> dict[str, Any]:
         "waves": [
             {
                 **{k: v for k, v in _rollup_dict(w).items() if k != "method"},
-                "cells": [_cell_dict(c) for c in w.cells if c.indicator in WAVE_INDICATORS],
+                "cells": [
+                    _cell_dict(c) for c in w.cells if c.indicator in WAVE_INDICATORS
+                ],
             }
             for w in earlier
         ],
@@ -201,8 +233,9 @@ def instrument_start_url(code: str) -> str:
 
         now = timezone.now()
         campaign = (
-            Campaign.objects.filter(instrument__code=code, audience=Audience.PUBLIC,
-                                    opens_at__lte=now)
+            Campaign.objects.filter(
+                instrument__code=code, audience=Audience.PUBLIC, opens_at__lte=now
+            )
             .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
             .order_by("-opens_at")
         )
@@ -221,7 +254,9 @@ def instrument_start_url(code: str) -> str:
 def reports_latest(*, limit: int = 3):
     from cms.models import SurveyReportPage
 
-    return SurveyReportPage.objects.live().public().order_by("-first_published_at")[:limit]
+    return (
+        SurveyReportPage.objects.live().public().order_by("-first_published_at")[:limit]
+    )
 
 
 def instruments_open():

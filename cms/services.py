@@ -29,7 +29,10 @@ def home_site_ensure() -> HomePage:
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
         Site.objects.create(
-            hostname="localhost", port=80, root_page=home, is_default_site=True,
+            hostname="localhost",
+            port=80,
+            root_page=home,
+            is_default_site=True,
             site_name=SITE_NAME,
         )
     elif site.root_page_id != home.pk:
@@ -60,9 +63,13 @@ def report_workflow_ensure():
         task = GroupApprovalTask.objects.create(name="报告审核")
     groups = Group.objects.filter(name__in=[Role.RESEARCHER, Role.ADMINISTRATOR])
     task.groups.add(*groups)
-    WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
+    WorkflowTask.objects.get_or_create(
+        workflow=workflow, task=task, defaults={"sort_order": 0}
+    )
     for index in ReportIndexPage.objects.all():
-        WorkflowPage.objects.update_or_create(page=index, defaults={"workflow": workflow})
+        WorkflowPage.objects.update_or_create(
+            page=index, defaults={"workflow": workflow}
+        )
     return workflow
 
 
@@ -77,8 +84,12 @@ def page_permissions_ensure() -> None:
     home = home_site_ensure()
     group, _created = Group.objects.get_or_create(name=Role.RESEARCHER)
     for codename in ("add_page", "change_page", "publish_page"):
-        permission = Permission.objects.get(content_type__app_label="wagtailcore", codename=codename)
-        GroupPagePermission.objects.get_or_create(group=group, page=home, permission=permission)
+        permission = Permission.objects.get(
+            content_type__app_label="wagtailcore", codename=codename
+        )
+        GroupPagePermission.objects.get_or_create(
+            group=group, page=home, permission=permission
+        )
 
 
 def report_rollup_set(*, page, rollup_id: int, user=None, refresh: bool = False):
@@ -106,7 +117,8 @@ def report_pdf_schedule(*, page_id: int) -> None:
             report_pdf_prepare_task.enqueue(page_id)
         except Exception:  # the report is published; its first download draws the PDF
             logging.getLogger(__name__).warning(
-                "Could not schedule the PDF of report %s", page_id, exc_info=True)
+                "Could not schedule the PDF of report %s", page_id, exc_info=True
+            )
 
     transaction.on_commit(enqueue)
 
@@ -121,5 +133,8 @@ def report_signals_connect() -> None:
 
     from cms.models import SurveyReportPage
 
-    page_published.connect(_report_published, sender=SurveyReportPage,
-                           dispatch_uid="cms-report-pdf-prepare")
+    page_published.connect(
+        _report_published,
+        sender=SurveyReportPage,
+        dispatch_uid="cms-report-pdf-prepare",
+    )

@@ -44,7 +44,9 @@ def _download(chart: Chart, fmt: str, filename: str) -> HttpResponse:
     elif fmt == "png":
         body = exports.chart_png(chart)
     elif fmt == "csv":
-        body = "\ufeff" + chart.csv_text()  # BOM so spreadsheet programs read the Chinese
+        body = (
+            "\ufeff" + chart.csv_text()
+        )  # BOM so spreadsheet programs read the Chinese
     else:
         raise Http404("Unknown format.")
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
@@ -52,7 +54,9 @@ def _download(chart: Chart, fmt: str, filename: str) -> HttpResponse:
     return response
 
 
-def report_chart(request: HttpRequest, page_id: int, block_id: str, fmt: str) -> HttpResponse:
+def report_chart(
+    request: HttpRequest, page_id: int, block_id: str, fmt: str
+) -> HttpResponse:
     """Download one chart of a report as SVG, PNG or its data as CSV."""
     page = report_for_request(request=request, page_id=page_id)
     figures = page.figures
@@ -97,10 +101,14 @@ def _user_district_code(request: HttpRequest) -> str | None:
     district_id = user_acting_district_id(user=request.user)
     if district_id is None:
         return None
-    return District.objects.filter(pk=district_id).values_list("code", flat=True).first()
+    return (
+        District.objects.filter(pk=district_id).values_list("code", flat=True).first()
+    )
 
 
-def _dashboard_choice(figures: Figures, request: HttpRequest) -> tuple[str, str | None, list[str]]:
+def _dashboard_choice(
+    figures: Figures, request: HttpRequest
+) -> tuple[str, str | None, list[str]]:
     domains = [d for d in figures.domains() if figures.has(d, "attainment_rate")]
     if not domains:
         raise FiguresUnavailable(_("This roll-up holds no attainment rates."))
@@ -118,26 +126,45 @@ def _dashboard_choice(figures: Figures, request: HttpRequest) -> tuple[str, str 
     return domain, district, domains
 
 
-def dashboard_chart_build(figures: Figures, kind: str, domain: str, district: str | None) -> Chart:
+def dashboard_chart_build(
+    figures: Figures, kind: str, domain: str, district: str | None
+) -> Chart:
     if kind == "bars":
-        return district_bars_chart(figures, domain, "attainment_rate", slug="dash-bars",
-                                   highlight=district)
+        return district_bars_chart(
+            figures, domain, "attainment_rate", slug="dash-bars", highlight=district
+        )
     if kind == "trend":
-        return trend_chart(figures, domain, "attainment_rate", district, slug="dash-trend")
+        return trend_chart(
+            figures, domain, "attainment_rate", district, slug="dash-trend"
+        )
     if kind == "tiles":
         rows = figures.district_figures(domain, "attainment_rate")
         chart = Chart(
-            slug="dash-tiles", source=figures.source_text,
-            title=_("%(domain)s attainment rate by district") % {"domain": domain_name(domain)},
-            description=_("Districts placed roughly as on the map, darker for a higher rate; "
-                          "grey tiles are suppressed."),
+            slug="dash-tiles",
+            source=figures.source_text,
+            title=_("%(domain)s attainment rate by district")
+            % {"domain": domain_name(domain)},
+            description=_(
+                "Districts placed roughly as on the map, darker for a higher rate; "
+                "grey tiles are suppressed."
+            ),
             columns=[_("District"), _("Attainment rate (%)"), _("95% CI"), "n"],
-            rows=[[f.district_name, f.formatted(), f.interval_text, str(f.n)] for f in rows],
+            rows=[
+                [f.district_name, f.formatted(), f.interval_text, str(f.n)]
+                for f in rows
+            ],
         )
         return tile_grid(
             chart,
-            [(f.district_code or "", f.district_name, f.estimate,
-              _("suppressed") if f.suppressed else "") for f in rows],
+            [
+                (
+                    f.district_code or "",
+                    f.district_name,
+                    f.estimate,
+                    _("suppressed") if f.suppressed else "",
+                )
+                for f in rows
+            ],
             highlight=district,
         )
     raise Http404("Unknown chart.")
@@ -148,8 +175,12 @@ def dashboard_context(*, page: DistrictDashboardPage, request: HttpRequest) -> d
         figures = dashboard_figures(page)
         domain, district, domains = _dashboard_choice(figures, request)
     except (RollUpMissing, FiguresUnavailable) as exc:
-        return {"error": str(exc), "organisations": _organisations_section(
-            request.GET.get("district") or _user_district_code(request))}
+        return {
+            "error": str(exc),
+            "organisations": _organisations_section(
+                request.GET.get("district") or _user_district_code(request)
+            ),
+        }
     own = _user_district_code(request)
     order: list[str | None] = [None, *figures.district_order]
     if own in order:  # a district officer sees their own district first, then the city
@@ -163,21 +194,31 @@ def dashboard_context(*, page: DistrictDashboardPage, request: HttpRequest) -> d
                 figure = figures.cell(d, "attainment_rate", code)
             except FiguresUnavailable:
                 figure = None
-            cells.append({"figure": figure, "change": figures.change(figure) if figure else None})
+            cells.append(
+                {"figure": figure, "change": figures.change(figure) if figure else None}
+            )
         name = figures.district_names.get(code, code) if code else _("Whole city")
-        table.append({"code": code, "name": name, "cells": cells, "own": code == own and own})
+        table.append(
+            {"code": code, "name": name, "cells": cells, "own": code == own and own}
+        )
     focus_rows = []
     for d in domains:
         try:
             figure = figures.cell(d, "attainment_rate", district)
         except FiguresUnavailable:
             continue
-        focus_rows.append({
-            "domain": domain_name(d), "figure": figure, "change": figures.change(figure),
-            "compared": figures.compared_with_city(figure),
-        })
-    charts = {kind: dashboard_chart_build(figures, kind, domain, district)
-              for kind in ("tiles", "bars", "trend")}
+        focus_rows.append(
+            {
+                "domain": domain_name(d),
+                "figure": figure,
+                "change": figures.change(figure),
+                "compared": figures.compared_with_city(figure),
+            }
+        )
+    charts = {
+        kind: dashboard_chart_build(figures, kind, domain, district)
+        for kind in ("tiles", "bars", "trend")
+    }
     for chart in charts.values():
         chart.source = figures.source_text
     return {
@@ -186,9 +227,13 @@ def dashboard_context(*, page: DistrictDashboardPage, request: HttpRequest) -> d
         "domain_label": domain_name(domain),
         "domains": [(d, domain_name(d)) for d in domains],
         "district": district,
-        "district_name": figures.district_names.get(district, "") if district else _("Whole city"),
+        "district_name": figures.district_names.get(district, "")
+        if district
+        else _("Whole city"),
         "own_district": own,
-        "districts": [(c, figures.district_names.get(c, c)) for c in figures.district_order],
+        "districts": [
+            (c, figures.district_names.get(c, c)) for c in figures.district_order
+        ],
         "table": table,
         "focus_rows": focus_rows,
         "charts": charts,
@@ -203,7 +248,9 @@ def _organisations_section(district_code: str | None) -> dict:
     return dashboard_section(district_code=district_code or None)
 
 
-def dashboard_chart(request: HttpRequest, page_id: int, kind: str, fmt: str) -> HttpResponse:
+def dashboard_chart(
+    request: HttpRequest, page_id: int, kind: str, fmt: str
+) -> HttpResponse:
     """Download a dashboard chart as SVG, PNG or CSV."""
     page = DistrictDashboardPage.objects.live().public().filter(pk=page_id).first()
     if page is None:
@@ -224,10 +271,15 @@ def district_report_pdf(request: HttpRequest, page_id: int, code: str) -> HttpRe
     from cms.district_report import district_pdf
     from cms.models import DistrictMonitoringReportPage
 
-    page = DistrictMonitoringReportPage.objects.live().public().filter(pk=page_id).first()
+    page = (
+        DistrictMonitoringReportPage.objects.live().public().filter(pk=page_id).first()
+    )
     if page is None:
         raise Http404("No such report.")
-    if not any(d["code"] == code and d["filed"] for d in page.figures_snapshot.get("districts", [])):
+    if not any(
+        d["code"] == code and d["filed"]
+        for d in page.figures_snapshot.get("districts", [])
+    ):
         raise Http404("No such district in this report.")
     key = f"cms:district-report-pdf:{page.pk}:{page.live_revision_id}:{code}:{get_language()}"
     pdf = cache.get(key)

@@ -20,7 +20,10 @@ class ReportPdfButton(PageMenuItem):
 def _report_buttons(page, user):
     from cms.models import SurveyReportPage
 
-    if page.specific_class is SurveyReportPage and page.permissions_for_user(user).can_edit():
+    if (
+        page.specific_class is SurveyReportPage
+        and page.permissions_for_user(user).can_edit()
+    ):
         yield ReportPdfButton(page=page, priority=66)
 
 

@@ -48,20 +48,33 @@ def item_detail(request, pk):
     active = active_parameters(item_ids=[item.pk])
     curve = None
     if active.item_ids:
-        curve = mark_safe(curves_svg(  # noqa: S308 - built from numbers and escaped text
-            active.params,
-            title=_("Item characteristic and information curves of %(code)s") % {"code": item.code},
-            description=_("Solid line: expected score share by ability; dashed line: "
-                          "information. Parameter set %(id)s.") % {"id": active.parameter_set_id},
-        ))
+        curve = mark_safe(
+            curves_svg(  # noqa: S308 - built from numbers and escaped text
+                active.params,
+                title=_("Item characteristic and information curves of %(code)s")
+                % {"code": item.code},
+                description=_(
+                    "Solid line: expected score share by ability; dashed line: "
+                    "information. Parameter set %(id)s."
+                )
+                % {"id": active.parameter_set_id},
+            )
+        )
     stats = getattr(item, "statistics", None) if hasattr(item, "statistics") else None
-    return TemplateResponse(request, "itembank/admin/item_detail.html", {
-        "item": item, "payload": payload, "curve": curve, "stats": stats,
-        "history": [_history_display(row) for row in parameter_history(item.pk)],
-        "revision": revision,
-        "review": review_progress(item),
-        "page_title": item.code,
-    })
+    return TemplateResponse(
+        request,
+        "itembank/admin/item_detail.html",
+        {
+            "item": item,
+            "payload": payload,
+            "curve": curve,
+            "stats": stats,
+            "history": [_history_display(row) for row in parameter_history(item.pk)],
+            "revision": revision,
+            "review": review_progress(item),
+            "page_title": item.code,
+        },
+    )
 
 
 def _three(value) -> str:
@@ -80,7 +93,9 @@ def _history_display(row: dict) -> dict:
     }
 
 
-def _campaign_abilities(chosen: str | None) -> tuple[list[float], dict | None, list[dict]]:
+def _campaign_abilities(
+    chosen: str | None,
+) -> tuple[list[float], dict | None, list[dict]]:
     """Thetas of one campaign's results for the Wright map, and the campaigns to choose from.
 
     The default is the campaign with the most respondents (the survey), not the latest one,
@@ -92,23 +107,35 @@ def _campaign_abilities(chosen: str | None) -> tuple[list[float], dict | None, l
         result_model = apps.get_model("assessment", "Result")
     except LookupError:
         return [], None, []
-    qs = result_model.objects.filter(theta__isnull=False, domain_code__startswith="info")
+    qs = result_model.objects.filter(
+        theta__isnull=False, domain_code__startswith="info"
+    )
     campaigns = [
-        {"id": row["session__campaign_id"], "name": row["session__campaign__name_zh"],
-         "n": row["n"]}
+        {
+            "id": row["session__campaign_id"],
+            "name": row["session__campaign__name_zh"],
+            "n": row["n"],
+        }
         for row in qs.values("session__campaign_id", "session__campaign__name_zh")
-        .annotate(n=Count("pk")).order_by("-n", "-session__campaign_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "-session__campaign_id")
     ]
     if not campaigns:
         return [], None, []
-    current = next((c for c in campaigns if str(c["id"]) == (chosen or "")), campaigns[0])
-    values = list(qs.filter(session__campaign_id=current["id"])
-                  .values_list("theta", flat=True)[:20000])
+    current = next(
+        (c for c in campaigns if str(c["id"]) == (chosen or "")), campaigns[0]
+    )
+    values = list(
+        qs.filter(session__campaign_id=current["id"]).values_list("theta", flat=True)[
+            :20000
+        ]
+    )
     return values, current, campaigns
 
 
-def _wright_groups(choice: str, items: list[tuple[int, int]],
-                   b_by_item: dict) -> tuple[str, list | None, list[dict]]:
+def _wright_groups(
+    choice: str, items: list[tuple[int, int]], b_by_item: dict
+) -> tuple[str, list | None, list[dict]]:
     """Return the valid grouping, the Wright map's item groups and their summary rows.
 
     Only calibrated items (with a b in the active set) are placed; an unknown choice falls
@@ -124,18 +151,31 @@ def _wright_groups(choice: str, items: list[tuple[int, int]],
     rows = []
     for g in groups:
         bs = [float(b_by_item[i]) for i in g.item_ids]
-        rows.append({"header": g.header, "label": g.label, "n": len(bs),
-                     "b_mean": sum(bs) / len(bs) if bs else None,
-                     "b_min": min(bs) if bs else None, "b_max": max(bs) if bs else None})
+        rows.append(
+            {
+                "header": g.header,
+                "label": g.label,
+                "n": len(bs),
+                "b_mean": sum(bs) / len(bs) if bs else None,
+                "b_min": min(bs) if bs else None,
+                "b_max": max(bs) if bs else None,
+            }
+        )
     return choice, groups, rows
 
 
 def bank_overview(request):
     _require(request, "itembank.view_item")
     active = active_parameters()
-    b_by_item = dict(zip(active.item_ids, active.params.b, strict=True)) if active.item_ids else {}
-    domains = list(Domain.objects.filter(parent__isnull=False) | Domain.objects.filter(
-        children__isnull=True))
+    b_by_item = (
+        dict(zip(active.item_ids, active.params.b, strict=True))
+        if active.item_ids
+        else {}
+    )
+    domains = list(
+        Domain.objects.filter(parent__isnull=False)
+        | Domain.objects.filter(children__isnull=True)
+    )
     domains = sorted(set(domains), key=lambda d: (d.sort_order, d.code))
     items = list(Item.objects.filter(live=True).values_list("pk", "domain_id"))
     rows = []
@@ -149,59 +189,117 @@ def bank_overview(request):
             for k, (lo, hi) in enumerate(BANDS):
                 if lo <= b < hi:
                     counts[k] += 1
-        rows.append({"domain": d, "total": len(ids), "counts": counts,
-                     "uncalibrated": sum(1 for pk in ids if pk not in b_by_item),
-                     "thin": [c < 2 for c in counts]})
+        rows.append(
+            {
+                "domain": d,
+                "total": len(ids),
+                "counts": counts,
+                "uncalibrated": sum(1 for pk in ids if pk not in b_by_item),
+                "thin": [c < 2 for c in counts],
+            }
+        )
     abilities, campaign, campaigns = _campaign_abilities(request.GET.get("campaign"))
     note = ""
     if not abilities:
         abilities = list(np.random.default_rng(0).normal(0, 1, 2000))
-        note = _("No survey results yet: a standard-normal reference distribution is shown.")
-    group_by, groups, group_rows = _wright_groups(request.GET.get("group", ""), items,
-                                                   b_by_item)
-    wright = mark_safe(wright_map_svg(  # noqa: S308
-        [b for b in b_by_item.values()], abilities,
-        title=_("Wright map"),
-        description=_("Ability distribution of respondents (left) and item difficulties of "
-                      "the active parameter set (right) on one scale."),
-        ability_label=_("Respondents"), item_label=_("Items"),
-        groups=None if groups is None else [
-            (g.header, g.label, [b_by_item[i] for i in g.item_ids if i in b_by_item])
-            for g in groups]))
+        note = _(
+            "No survey results yet: a standard-normal reference distribution is shown."
+        )
+    group_by, groups, group_rows = _wright_groups(
+        request.GET.get("group", ""), items, b_by_item
+    )
+    wright = mark_safe(
+        wright_map_svg(  # noqa: S308
+            [b for b in b_by_item.values()],
+            abilities,
+            title=_("Wright map"),
+            description=_(
+                "Ability distribution of respondents (left) and item difficulties of "
+                "the active parameter set (right) on one scale."
+            ),
+            ability_label=_("Respondents"),
+            item_label=_("Items"),
+            groups=None
+            if groups is None
+            else [
+                (
+                    g.header,
+                    g.label,
+                    [b_by_item[i] for i in g.item_ids if i in b_by_item],
+                )
+                for g in groups
+            ],
+        )
+    )
     kinds = dict(Item.Kind.choices)
-    key_balance = [{"row": r, "kind": kinds.get(r.kind, r.kind),
-                    "p": f"{r.p_value:.3f}" if r.p_value is not None else "—",
-                    "share": round(100 * r.modal_share)} for r in key_position_balance()]
-    return TemplateResponse(request, "itembank/admin/overview.html", {
-        "rows": rows, "bands": BAND_LABELS, "wright": wright, "note": note,
-        "campaign": campaign, "campaigns": campaigns, "active": active,
-        "group_by": group_by, "group_choices": group_by_choices(), "group_rows": group_rows,
-        "page_title": _("Item bank overview"),
-        "key_balance": key_balance, "key_alpha": KEY_BALANCE_ALPHA,
-    })
+    key_balance = [
+        {
+            "row": r,
+            "kind": kinds.get(r.kind, r.kind),
+            "p": f"{r.p_value:.3f}" if r.p_value is not None else "—",
+            "share": round(100 * r.modal_share),
+        }
+        for r in key_position_balance()
+    ]
+    return TemplateResponse(
+        request,
+        "itembank/admin/overview.html",
+        {
+            "rows": rows,
+            "bands": BAND_LABELS,
+            "wright": wright,
+            "note": note,
+            "campaign": campaign,
+            "campaigns": campaigns,
+            "active": active,
+            "group_by": group_by,
+            "group_choices": group_by_choices(),
+            "group_rows": group_rows,
+            "page_title": _("Item bank overview"),
+            "key_balance": key_balance,
+            "key_alpha": KEY_BALANCE_ALPHA,
+        },
+    )
 
 
 def parameter_set_detail(request, pk):
     _require(request, "itembank.view_itemparameterset")
     pset = get_object_or_404(ItemParameterSet, pk=pk)
-    params = list(ItemParameter.objects.filter(parameter_set=pset).select_related("item"))
+    params = list(
+        ItemParameter.objects.filter(parameter_set=pset).select_related("item")
+    )
     for p in params:
         p.thresholds_display = ", ".join(_three(v) for v in (p.thresholds or []))
     evidence = pset.evidence or {}
     flagged = {str(i) for i in evidence.get("flagged", [])}
-    rows = [{"p": p, "fit": p.fit or {}, "flags": [FLAG_LABELS.get(f, f) for f in
-                                                   (p.fit or {}).get("flags", [])],
-             "flagged": str(p.item_id) in flagged,
-             "dif": _dif_summary((p.fit or {}).get("dif") or {})} for p in params]
+    rows = [
+        {
+            "p": p,
+            "fit": p.fit or {},
+            "flags": [FLAG_LABELS.get(f, f) for f in (p.fit or {}).get("flags", [])],
+            "flagged": str(p.item_id) in flagged,
+            "dif": _dif_summary((p.fit or {}).get("dif") or {}),
+        }
+        for p in params
+    ]
     rows.sort(key=lambda r: (not r["flagged"], r["p"].item.code))
-    return TemplateResponse(request, "itembank/admin/parameter_set.html", {
-        "pset": pset, "rows": rows, "params": params, "activations": pset.activations.all(),
-        "can_activate": request.user.has_perm("itembank.activate_parameterset"),
-        "in_review": pset.status == ReviewStatus.IN_REVIEW,
-        "n_flagged": len(flagged), "domains": evidence.get("domains", {}),
-        "rules": evidence.get("rules", {}),
-        "page_title": pset.name, "valid": _valid(params),
-    })
+    return TemplateResponse(
+        request,
+        "itembank/admin/parameter_set.html",
+        {
+            "pset": pset,
+            "rows": rows,
+            "params": params,
+            "activations": pset.activations.all(),
+            "can_activate": request.user.has_perm("itembank.activate_parameterset"),
+            "in_review": pset.status == ReviewStatus.IN_REVIEW,
+            "n_flagged": len(flagged),
+            "domains": evidence.get("domains", {}),
+            "rules": evidence.get("rules", {}),
+            "page_title": pset.name,
+            "valid": _valid(params),
+        },
+    )
 
 
 # Flag codes of the calibration evidence (assessment.survey.pipeline.evidence).
@@ -213,14 +311,23 @@ FLAG_LABELS = {
     "dif_district_group": gettext_lazy("DIF by district group (class C)"),
     "drift": gettext_lazy("Drifted from the previous wave (> 0.5 logit)"),
 }
-GROUP_LABELS = {"sex": gettext_lazy("Sex"), "age_band": gettext_lazy("Age band"),
-                "district_group": gettext_lazy("District group")}
+GROUP_LABELS = {
+    "sex": gettext_lazy("Sex"),
+    "age_band": gettext_lazy("Age band"),
+    "district_group": gettext_lazy("District group"),
+}
 
 
 def _dif_summary(dif: dict) -> list[dict]:
     """One line per grouping: the worst ETS (MH) and Jodoin–Gierl (logistic) class."""
-    return [{"group": GROUP_LABELS.get(name, name), "mh": v.get("mh_class", ""),
-             "logistic": v.get("logistic_class", "")} for name, v in sorted(dif.items())]
+    return [
+        {
+            "group": GROUP_LABELS.get(name, name),
+            "mh": v.get("mh_class", ""),
+            "logistic": v.get("logistic_class", ""),
+        }
+        for name, v in sorted(dif.items())
+    ]
 
 
 @require_POST
@@ -231,13 +338,19 @@ def parameter_set_review_view(request, pk):
     pset = get_object_or_404(ItemParameterSet, pk=pk)
     approve = request.POST.get("decision") == "approve"
     try:
-        parameter_set_review(parameter_set=pset, reviewer=request.user, approve=approve,
-                             comment=request.POST.get("comment", ""))
+        parameter_set_review(
+            parameter_set=pset,
+            reviewer=request.user,
+            approve=approve,
+            comment=request.POST.get("comment", ""),
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("Parameter set approved.") if approve
-                         else _("Parameter set rejected."))
+        messages.success(
+            request,
+            _("Parameter set approved.") if approve else _("Parameter set rejected."),
+        )
     return redirect("itembank_admin:parameter_set", pk=pk)
 
 
@@ -262,7 +375,9 @@ def parameter_set_activate_view(request, pk):
         messages.error(request, _("Say why this set is approved (comment required)."))
         return redirect("itembank_admin:parameter_set", pk=pk)
     try:
-        parameter_set_activate(parameter_set=pset, approved_by=request.user, comment=comment)
+        parameter_set_activate(
+            parameter_set=pset, approved_by=request.user, comment=comment
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -277,12 +392,21 @@ def cut_score_sets(request):
 
     _require(request, "itembank.view_itemparameterset")
     rows = []
-    for c in CutScoreSet.objects.select_related("domain", "reviewed_by", "activated_by"):
-        rows.append({"set": c, "levels": domain_levels(c.domain.code, cut_score_set_id=c.pk)})
-    return TemplateResponse(request, "itembank/admin/cut_score_sets.html", {
-        "rows": rows, "can_review": request.user.has_perm("itembank.activate_parameterset"),
-        "page_title": _("Cut-score sets"),
-    })
+    for c in CutScoreSet.objects.select_related(
+        "domain", "reviewed_by", "activated_by"
+    ):
+        rows.append(
+            {"set": c, "levels": domain_levels(c.domain.code, cut_score_set_id=c.pk)}
+        )
+    return TemplateResponse(
+        request,
+        "itembank/admin/cut_score_sets.html",
+        {
+            "rows": rows,
+            "can_review": request.user.has_perm("itembank.activate_parameterset"),
+            "page_title": _("Cut-score sets"),
+        },
+    )
 
 
 @require_POST
@@ -298,13 +422,18 @@ def cut_score_set_decide(request, pk):
         if decision == "activate":
             cut_score_set_activate(cut_score_set=row, activated_by=request.user)
         else:
-            cut_score_set_review(cut_score_set=row, reviewer=request.user,
-                                 approve=decision == "approve",
-                                 comment=request.POST.get("comment", ""))
+            cut_score_set_review(
+                cut_score_set=row,
+                reviewer=request.user,
+                approve=decision == "approve",
+                comment=request.POST.get("comment", ""),
+            )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("Cut-score set %(set)s updated.") % {"set": row.label})
+        messages.success(
+            request, _("Cut-score set %(set)s updated.") % {"set": row.label}
+        )
     return redirect("itembank_admin:cut_score_sets")
 
 
@@ -322,19 +451,33 @@ def import_items(request):
 
             try:
                 created = import_package(
-                    upload.read(), user=request.user,
-                    default_domain=request.POST.get("default_domain") or None)
+                    upload.read(),
+                    user=request.user,
+                    default_domain=request.POST.get("default_domain") or None,
+                )
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
             else:
-                messages.success(request, _("%(n)d QTI items imported as drafts.")
-                                 % {"n": len(created)})
+                messages.success(
+                    request,
+                    _("%(n)d QTI items imported as drafts.") % {"n": len(created)},
+                )
         else:
-            report = items_import(data=upload.read(), filename=upload.name, user=request.user,
-                                  import_valid_rows=bool(request.POST.get("import_valid_rows")))
-    return TemplateResponse(request, "itembank/admin/import.html", {
-        "report": report, "page_title": _("Import items"),
-        "domains": Domain.objects.order_by("code")})
+            report = items_import(
+                data=upload.read(),
+                filename=upload.name,
+                user=request.user,
+                import_valid_rows=bool(request.POST.get("import_valid_rows")),
+            )
+    return TemplateResponse(
+        request,
+        "itembank/admin/import.html",
+        {
+            "report": report,
+            "page_title": _("Import items"),
+            "domains": Domain.objects.order_by("code"),
+        },
+    )
 
 
 def import_template(request, fmt):
@@ -344,8 +487,12 @@ def import_template(request, fmt):
 
     _require(request, "itembank.add_item")
     if fmt == "xlsx":
-        response = HttpResponse(template_xlsx(), content_type=(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+        response = HttpResponse(
+            template_xlsx(),
+            content_type=(
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            ),
+        )
     else:
         response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="items-template.{fmt}"'
@@ -363,19 +510,25 @@ def export_items(request, fmt):
     if fmt not in ("csv", "xlsx"):
         raise Http404
     try:
-        items = items_for_export(domain_code=request.GET.get("domain") or None,
-                                 kind=request.GET.get("kind") or None,
-                                 live_only=request.GET.get("live") == "1")
+        items = items_for_export(
+            domain_code=request.GET.get("domain") or None,
+            kind=request.GET.get("kind") or None,
+            live_only=request.GET.get("live") == "1",
+        )
     except ValidationError as exc:
-        return HttpResponse(" ".join(exc.messages), status=400,
-                            content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            " ".join(exc.messages), status=400, content_type="text/plain; charset=utf-8"
+        )
     with_keys = can_see_keys(request.user)
     if fmt == "xlsx":
-        response = HttpResponse(items_xlsx(items, with_keys=with_keys),
-                                content_type=XLSX_CONTENT_TYPE)
+        response = HttpResponse(
+            items_xlsx(items, with_keys=with_keys), content_type=XLSX_CONTENT_TYPE
+        )
     else:
-        response = HttpResponse(items_csv(items, with_keys=with_keys),
-                                content_type="text/csv; charset=utf-8")
+        response = HttpResponse(
+            items_csv(items, with_keys=with_keys),
+            content_type="text/csv; charset=utf-8",
+        )
     response["Content-Disposition"] = f'attachment; filename="items.{fmt}"'
     return response
 
@@ -390,7 +543,9 @@ def export_qti(request):
     items = Item.objects.select_related("domain").prefetch_related("options")
     if request.GET.get("domain"):
         code = request.GET["domain"]
-        items = items.filter(domain__code=code) | items.filter(domain__code__startswith=code + ".")
+        items = items.filter(domain__code=code) | items.filter(
+            domain__code__startswith=code + "."
+        )
     response = HttpResponse(export_package(items), content_type="application/zip")
     response["Content-Disposition"] = 'attachment; filename="items-qti3.zip"'
     return response
@@ -405,8 +560,9 @@ def _float_param(request, name, default, errors):
     except ValueError:
         value = float("nan")
     if not np.isfinite(value):
-        errors.append(_("%(name)s: “%(value)s” is not a number.") % {"name": name,
-                                                                    "value": raw})
+        errors.append(
+            _("%(name)s: “%(value)s” is not a number.") % {"name": name, "value": raw}
+        )
         return default
     return value
 
@@ -427,51 +583,100 @@ def blueprint_assemble(request, pk):
         if seed_raw.isdigit():
             seed = int(seed_raw)
         else:
-            errors.append(_("seed: “%(value)s” is not a whole number >= 0.") % {"value": seed_raw})
+            errors.append(
+                _("seed: “%(value)s” is not a whole number >= 0.") % {"value": seed_raw}
+            )
     pset = active_parameter_set()
     rows, counts = [], []
     if not errors:
         try:
-            ids = form_assemble(blueprint=blueprint, target_theta=target_theta, seed=seed)
+            ids = form_assemble(
+                blueprint=blueprint, target_theta=target_theta, seed=seed
+            )
             targets = blueprint_targets(blueprint)
         except ValidationError as exc:
             errors.extend(exc.messages)
         else:
             items = Item.objects.select_related("domain__parent__parent").in_bulk(ids)
-            params = {p.item_id: p for p in ItemParameter.objects.filter(
-                parameter_set=pset, item_id__in=ids)} if pset else {}
+            params = (
+                {
+                    p.item_id: p
+                    for p in ItemParameter.objects.filter(
+                        parameter_set=pset, item_id__in=ids
+                    )
+                }
+                if pset
+                else {}
+            )
             for pos, item_id in enumerate(ids, start=1):
                 item = items[item_id]
                 param = params.get(item_id)
-                rows.append({"pos": pos, "item": item, "domain": domain_label(item.domain),
-                             "b": param.b if param else None, "a": param.a if param else None})
+                rows.append(
+                    {
+                        "pos": pos,
+                        "item": item,
+                        "domain": domain_label(item.domain),
+                        "b": param.b if param else None,
+                        "a": param.a if param else None,
+                    }
+                )
             from .selectors import domain_subtrees
 
             subtrees = domain_subtrees(list(targets))
-            domains = {d.code: d for d in Domain.objects.filter(code__in=list(targets))
-                       .select_related("parent__parent")}
+            domains = {
+                d.code: d
+                for d in Domain.objects.filter(code__in=list(targets)).select_related(
+                    "parent__parent"
+                )
+            }
             for code, target in targets.items():
-                chosen = [r for r in rows if r["item"].domain_id in subtrees.get(code, ())]
+                chosen = [
+                    r for r in rows if r["item"].domain_id in subtrees.get(code, ())
+                ]
                 bs = [r["b"] for r in chosen if r["b"] is not None]
-                counts.append({"code": code, "label": domain_label(domains[code]),
-                               "target": target, "chosen": len(chosen),
-                               "b_min": min(bs) if bs else None,
-                               "b_max": max(bs) if bs else None})
-    coverage = blueprint_reference_coverage(
-        blueprint=blueprint, item_domains={r["item"].pk: r["item"].domain_id for r in rows}
-    ) if rows else []
-    return TemplateResponse(request, "itembank/admin/blueprint_assemble.html", {
-        "blueprint": blueprint, "rows": rows, "counts": counts, "errors": errors,
-        "coverage": coverage,
-        "pset": pset, "target_theta": target_theta, "seed": seed_raw,
-        "page_title": _("Assemble a form: %(name)s") % {"name": blueprint.name_zh},
-    })
+                counts.append(
+                    {
+                        "code": code,
+                        "label": domain_label(domains[code]),
+                        "target": target,
+                        "chosen": len(chosen),
+                        "b_min": min(bs) if bs else None,
+                        "b_max": max(bs) if bs else None,
+                    }
+                )
+    coverage = (
+        blueprint_reference_coverage(
+            blueprint=blueprint,
+            item_domains={r["item"].pk: r["item"].domain_id for r in rows},
+        )
+        if rows
+        else []
+    )
+    return TemplateResponse(
+        request,
+        "itembank/admin/blueprint_assemble.html",
+        {
+            "blueprint": blueprint,
+            "rows": rows,
+            "counts": counts,
+            "errors": errors,
+            "coverage": coverage,
+            "pset": pset,
+            "target_theta": target_theta,
+            "seed": seed_raw,
+            "page_title": _("Assemble a form: %(name)s") % {"name": blueprint.name_zh},
+        },
+    )
 
 
 urlpatterns = [
     path("blueprint/<int:pk>/assemble/", blueprint_assemble, name="blueprint_assemble"),
     path("cut-score-sets/", cut_score_sets, name="cut_score_sets"),
-    path("cut-score-sets/<int:pk>/decide/", cut_score_set_decide, name="cut_score_set_decide"),
+    path(
+        "cut-score-sets/<int:pk>/decide/",
+        cut_score_set_decide,
+        name="cut_score_set_decide",
+    ),
     path("export/qti/", export_qti, name="export_qti"),
     path("export/items.<str:fmt>", export_items, name="export_items"),
     path("import/", import_items, name="import"),
@@ -479,8 +684,14 @@ urlpatterns = [
     path("item/<int:pk>/", item_detail, name="item_detail"),
     path("overview/", bank_overview, name="overview"),
     path("parameter-set/<int:pk>/", parameter_set_detail, name="parameter_set"),
-    path("parameter-set/<int:pk>/review/", parameter_set_review_view,
-         name="parameter_set_review"),
-    path("parameter-set/<int:pk>/activate/", parameter_set_activate_view,
-         name="parameter_set_activate"),
+    path(
+        "parameter-set/<int:pk>/review/",
+        parameter_set_review_view,
+        name="parameter_set_review",
+    ),
+    path(
+        "parameter-set/<int:pk>/activate/",
+        parameter_set_activate_view,
+        name="parameter_set_activate",
+    ),
 ]

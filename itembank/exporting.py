@@ -26,15 +26,19 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 
 
 def can_see_keys(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.has_perm(KEY_PERMISSION))
+    return bool(
+        user is not None and user.is_authenticated and user.has_perm(KEY_PERMISSION)
+    )
 
 
 def _key(item: Item, options: list) -> str:
     if item.kind == Item.Kind.LIKERT:
         return ""
     if item.kind == Item.Kind.ORDERED:
-        ordered = sorted((o for o in options if o.key_position is not None),
-                         key=lambda o: o.key_position)
+        ordered = sorted(
+            (o for o in options if o.key_position is not None),
+            key=lambda o: o.key_position,
+        )
         return ">".join(o.option_id for o in ordered)
     return ";".join(o.option_id for o in options if o.is_key)
 
@@ -96,7 +100,7 @@ def items_xlsx(items: Iterable[Item], *, with_keys: bool) -> bytes:
         cells = []
         for column in COLUMNS:
             cell = WriteOnlyCell(ws, row[column])
-            cell.data_type = "s"   # text, never a formula ("=…" stays text)
+            cell.data_type = "s"  # text, never a formula ("=…" stays text)
             cells.append(cell)
         ws.append(cells)
     buf = io.BytesIO()

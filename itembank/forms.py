@@ -26,7 +26,9 @@ def _sanitise_form(form, fields) -> None:
     for name in fields:
         if isinstance(data.get(name), str):
             data[name] = sanitise_rich_text(data[name])
-            if getattr(form, "instance", None) is not None and hasattr(form.instance, name):
+            if getattr(form, "instance", None) is not None and hasattr(
+                form.instance, name
+            ):
                 setattr(form.instance, name, data[name])
 
 
@@ -43,16 +45,24 @@ class ItemAdminForm(WagtailAdminModelForm):
             data = getattr(form, "cleaned_data", None) or {}
             if not data or data.get("DELETE"):
                 continue
-            options.append(SimpleNamespace(
-                option_id=data.get("option_id", ""), text=data.get("text", ""),
-                text_en=data.get("text_en", ""), alt=data.get("alt", ""),
-                image_id=getattr(data.get("image"), "pk", None),
-                is_key=bool(data.get("is_key")), key_position=data.get("key_position")))
+            options.append(
+                SimpleNamespace(
+                    option_id=data.get("option_id", ""),
+                    text=data.get("text", ""),
+                    text_en=data.get("text_en", ""),
+                    alt=data.get("alt", ""),
+                    image_id=getattr(data.get("image"), "pk", None),
+                    is_key=bool(data.get("is_key")),
+                    key_position=data.get("key_position"),
+                )
+            )
         item = SimpleNamespace(
-            kind=cleaned.get("kind"), scoring=cleaned.get("scoring"),
-            stem=cleaned.get("stem", ""), stem_image_id=getattr(cleaned.get("stem_image"), "pk",
-                                                                   None),
-            stem_image_alt=cleaned.get("stem_image_alt", ""))
+            kind=cleaned.get("kind"),
+            scoring=cleaned.get("scoring"),
+            stem=cleaned.get("stem", ""),
+            stem_image_id=getattr(cleaned.get("stem_image"), "pk", None),
+            stem_image_alt=cleaned.get("stem_image_alt", ""),
+        )
         for field, messages in item_errors(item, options).items():
             for message in messages:
                 if field == "options":

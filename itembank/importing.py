@@ -39,16 +39,47 @@ from .models import Domain, Item
 from .payloads import item_errors
 from .qti.export import is_identifier
 
-COLUMNS = ["code", "domain", "kind", "scoring", "stem", "stem_en", "options", "options_en",
-           "key", "language", "target_population", "estimated_seconds", "option_ids",
-           "instructions", "instructions_en", "tags"]
+COLUMNS = [
+    "code",
+    "domain",
+    "kind",
+    "scoring",
+    "stem",
+    "stem_en",
+    "options",
+    "options_en",
+    "key",
+    "language",
+    "target_population",
+    "estimated_seconds",
+    "option_ids",
+    "instructions",
+    "instructions_en",
+    "tags",
+]
 REQUIRED = ["code", "domain", "kind", "stem", "options"]
-EXAMPLE = ["INFO-DATA-900", "info.data", "single_choice", "", "哪个来源最可靠？",
-           "Which source is most reliable?", "官方网站|转发的截图|匿名帖子",
-           "Official website|Forwarded screenshot|Anonymous post", "A", "zh-hans", "all", "60",
-           "", "请选择一个答案。", "Choose one answer.", "来源;可信度"]
+EXAMPLE = [
+    "INFO-DATA-900",
+    "info.data",
+    "single_choice",
+    "",
+    "哪个来源最可靠？",
+    "Which source is most reliable?",
+    "官方网站|转发的截图|匿名帖子",
+    "Official website|Forwarded screenshot|Anonymous post",
+    "A",
+    "zh-hans",
+    "all",
+    "60",
+    "",
+    "请选择一个答案。",
+    "Choose one answer.",
+    "来源;可信度",
+]
 # A workbook of a few thousand items inflates to a few MB; nothing legitimate needs more.
-XLSX_LIMITS = ArchiveLimits(max_entries=100, max_total_bytes=16 * MB, max_member_bytes=16 * MB)
+XLSX_LIMITS = ArchiveLimits(
+    max_entries=100, max_total_bytes=16 * MB, max_member_bytes=16 * MB
+)
 _PIPE = re.compile(r"(?<!\\)\|")
 
 
@@ -69,7 +100,10 @@ class RowError:
 
     def __str__(self) -> str:
         return _("line %(line)d, column %(col)s: %(msg)s") % {
-            "line": self.line, "col": self.column, "msg": self.message}
+            "line": self.line,
+            "col": self.column,
+            "msg": self.message,
+        }
 
 
 @dataclass
@@ -102,8 +136,10 @@ def template_xlsx() -> bytes:
 
 def _rows_csv(data: bytes) -> list[dict]:
     text = data.decode("utf-8-sig")
-    return [{k: (csv_unguard_cell(v) if isinstance(v, str) else v) for k, v in row.items()}
-            for row in csv.DictReader(io.StringIO(text))]
+    return [
+        {k: (csv_unguard_cell(v) if isinstance(v, str) else v) for k, v in row.items()}
+        for row in csv.DictReader(io.StringIO(text))
+    ]
 
 
 class UploadRefused(ValueError):
@@ -120,11 +156,14 @@ def _xml_events(archive: BoundedZip, name: str):
         with archive.open(name) as stream:
             yield from iterparse(stream, events=("end",), forbid_dtd=True)
     except DefusedXmlException as exc:
-        raise UploadRefused(_("%(name)s: refused hostile XML (%(e)s).")
-                            % {"name": name, "e": type(exc).__name__}) from exc
+        raise UploadRefused(
+            _("%(name)s: refused hostile XML (%(e)s).")
+            % {"name": name, "e": type(exc).__name__}
+        ) from exc
     except ParseError as exc:
-        raise UploadRefused(_("%(name)s: not well-formed XML (%(e)s).")
-                            % {"name": name, "e": exc}) from exc
+        raise UploadRefused(
+            _("%(name)s: not well-formed XML (%(e)s).") % {"name": name, "e": exc}
+        ) from exc
 
 
 def _column_index(ref: str) -> int | None:
@@ -139,21 +178,32 @@ def _column_index(ref: str) -> int | None:
 
 def _first_sheet_path(archive: BoundedZip) -> str:
     if "xl/workbook.xml" not in archive.names:
-        raise UploadRefused(_("The workbook has no xl/workbook.xml; it is not an XLSX file."))
-    rel_ids = [el.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")
-               or el.get("{http://purl.oclc.org/ooxml/officeDocument/relationships}id")
-               for _e, el in _xml_events(archive, "xl/workbook.xml") if _local(el.tag) == "sheet"]
+        raise UploadRefused(
+            _("The workbook has no xl/workbook.xml; it is not an XLSX file.")
+        )
+    rel_ids = [
+        el.get(
+            "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+        )
+        or el.get("{http://purl.oclc.org/ooxml/officeDocument/relationships}id")
+        for _e, el in _xml_events(archive, "xl/workbook.xml")
+        if _local(el.tag) == "sheet"
+    ]
     if not rel_ids:
         raise UploadRefused(_("The workbook has no sheets."))
     targets = {}
     if "xl/_rels/workbook.xml.rels" in archive.names:
-        targets = {el.get("Id"): el.get("Target") or ""
-                   for _e, el in _xml_events(archive, "xl/_rels/workbook.xml.rels")
-                   if _local(el.tag) == "Relationship"}
+        targets = {
+            el.get("Id"): el.get("Target") or ""
+            for _e, el in _xml_events(archive, "xl/_rels/workbook.xml.rels")
+            if _local(el.tag) == "Relationship"
+        }
     target = targets.get(rel_ids[0]) or "worksheets/sheet1.xml"
     path = target.lstrip("/") if target.startswith("/") else "xl/" + target
     if path not in archive.names:
-        raise UploadRefused(_("The workbook's first sheet %(p)s is missing.") % {"p": path})
+        raise UploadRefused(
+            _("The workbook's first sheet %(p)s is missing.") % {"p": path}
+        )
     return path
 
 
@@ -163,8 +213,13 @@ def _shared_strings(archive: BoundedZip) -> list[str]:
     strings: list[str] = []
     for _event, el in _xml_events(archive, "xl/sharedStrings.xml"):
         if _local(el.tag) == "si":
-            strings.append("".join(t.text or "" for t in el.iter()
-                                   if _local(t.tag) == "t" and t is not None))
+            strings.append(
+                "".join(
+                    t.text or ""
+                    for t in el.iter()
+                    if _local(t.tag) == "t" and t is not None
+                )
+            )
             el.clear()
     return strings
 
@@ -178,8 +233,10 @@ def _cell_value(cell, strings: list[str]) -> str:
         try:
             return strings[int(value)]
         except (ValueError, IndexError) as exc:
-            raise UploadRefused(_("Cell %(ref)s refers to a missing shared string.")
-                                % {"ref": cell.get("r", "?")}) from exc
+            raise UploadRefused(
+                _("Cell %(ref)s refers to a missing shared string.")
+                % {"ref": cell.get("r", "?")}
+            ) from exc
     if kind == "n" and value.endswith(".0") and value[:-2].lstrip("-").isdigit():
         return value[:-2]
     return value
@@ -205,8 +262,10 @@ def _rows_xlsx(data: bytes) -> list[dict]:
                 col = _column_index(cell.get("r", ""))
                 col = len(values) if col is None else col
                 if col > len(COLUMNS) + 50:
-                    raise UploadRefused(_("Cell %(ref)s is beyond the template's columns.")
-                                        % {"ref": cell.get("r")})
+                    raise UploadRefused(
+                        _("Cell %(ref)s is beyond the template's columns.")
+                        % {"ref": cell.get("r")}
+                    )
                 values.extend([""] * (col + 1 - len(values)))
                 values[col] = _cell_value(cell, strings)
             el.clear()
@@ -216,23 +275,31 @@ def _rows_xlsx(data: bytes) -> list[dict]:
     if not rows:
         return []
     header = [str(h or "").strip() for h in rows[0]]
-    return [{h: v for h, v in zip(header, row, strict=False)}
-            for row in rows[1:] if any(v not in (None, "") for v in row)]
+    return [
+        {h: v for h, v in zip(header, row, strict=False)}
+        for row in rows[1:]
+        if any(v not in (None, "") for v in row)
+    ]
 
 
-def _parse_row(line: int, row: dict, domains: dict, seen: set) -> tuple[dict | None,
-                                                                         list[RowError]]:
+def _parse_row(
+    line: int, row: dict, domains: dict, seen: set
+) -> tuple[dict | None, list[RowError]]:
     errors: list[RowError] = []
     get = {k: (row.get(k) or "").strip() for k in COLUMNS}
     for col in REQUIRED:
         if not get[col]:
             errors.append(RowError(line, col, _("is required")))
     code = get["code"]
-    if code and (code.lower() in seen or Item.objects.filter(code__iexact=code).exists()):
+    if code and (
+        code.lower() in seen or Item.objects.filter(code__iexact=code).exists()
+    ):
         errors.append(RowError(line, "code", _("“%(c)s” already exists") % {"c": code}))
     seen.add(code.lower())
     if get["domain"] and get["domain"] not in domains:
-        errors.append(RowError(line, "domain", _("unknown domain “%(d)s”") % {"d": get["domain"]}))
+        errors.append(
+            RowError(line, "domain", _("unknown domain “%(d)s”") % {"d": get["domain"]})
+        )
     kind = get["kind"]
     if kind and kind not in Item.Kind.values:
         errors.append(RowError(line, "kind", _("unknown kind “%(k)s”") % {"k": kind}))
@@ -250,79 +317,141 @@ def _parse_row(line: int, row: dict, domains: dict, seen: set) -> tuple[dict | N
     if get["option_ids"]:
         ids = [t.strip() for t in get["option_ids"].split("|")]
         if len(ids) != len(texts):
-            return None, [RowError(line, "option_ids", _(
-                "%(n)d ids for %(m)d options") % {"n": len(ids), "m": len(texts)})]
+            return None, [
+                RowError(
+                    line,
+                    "option_ids",
+                    _("%(n)d ids for %(m)d options") % {"n": len(ids), "m": len(texts)},
+                )
+            ]
         if any(not i or len(i) > 8 for i in ids):
-            return None, [RowError(line, "option_ids", _("an id is empty or longer than 8"))]
+            return None, [
+                RowError(line, "option_ids", _("an id is empty or longer than 8"))
+            ]
         invalid = [i for i in ids if not is_identifier(i)]
         if invalid:
-            return None, [RowError(line, "option_ids", _(
-                "not valid identifiers (an id starts with a letter or “_” and holds only "
-                "letters, digits, “-”, “_” and “.”): %(ids)s") % {"ids": ", ".join(invalid)})]
+            return None, [
+                RowError(
+                    line,
+                    "option_ids",
+                    _(
+                        "not valid identifiers (an id starts with a letter or “_” and holds only "
+                        "letters, digits, “-”, “_” and “.”): %(ids)s"
+                    )
+                    % {"ids": ", ".join(invalid)},
+                )
+            ]
     key = get["key"]
     options = []
     for i, text in enumerate(texts):
-        options.append({"option_id": ids[i], "text": sanitise_rich_text(text),
-                        "text_en": sanitise_rich_text(texts_en[i] if i < len(texts_en) else "")})
+        options.append(
+            {
+                "option_id": ids[i],
+                "text": sanitise_rich_text(text),
+                "text_en": sanitise_rich_text(texts_en[i] if i < len(texts_en) else ""),
+            }
+        )
     if kind == "ordered":
         order = [k.strip() for k in key.split(">") if k.strip()]
         bad = [k for k in order if k not in ids]
         if bad:
-            return None, [RowError(line, "key", _("not option ids: %(b)s") % {"b": ", ".join(bad)})]
+            return None, [
+                RowError(
+                    line, "key", _("not option ids: %(b)s") % {"b": ", ".join(bad)}
+                )
+            ]
         for o in options:
-            o["key_position"] = order.index(o["option_id"]) + 1 if o["option_id"] in order else None
+            o["key_position"] = (
+                order.index(o["option_id"]) + 1 if o["option_id"] in order else None
+            )
     elif key:
         keys = [k.strip() for k in key.replace(",", ";").split(";") if k.strip()]
         bad = [k for k in keys if k not in ids]
         if bad:
-            return None, [RowError(line, "key", _("not option ids: %(b)s") % {"b": ", ".join(bad)})]
+            return None, [
+                RowError(
+                    line, "key", _("not option ids: %(b)s") % {"b": ", ".join(bad)}
+                )
+            ]
         for o in options:
             o["is_key"] = o["option_id"] in keys
-    stem = sanitise_rich_text(get["stem"] if get["stem"].startswith("<")
-                              else f"<p>{get['stem']}</p>")
-    stem_en = sanitise_rich_text(get["stem_en"] if get["stem_en"].startswith("<")
-                                 or not get["stem_en"] else f"<p>{get['stem_en']}</p>")
-    probe = SimpleNamespace(kind=kind, scoring=get["scoring"] or "all_or_nothing",
-                            stem=stem, stem_image_id=None, stem_image_alt="")
-    probe_opts = [SimpleNamespace(image_id=None, alt="", is_key=o.get("is_key", False),
-                                  key_position=o.get("key_position"), **{
-                                      k: v for k, v in o.items()
-                                      if k in ("option_id", "text", "text_en")})
-                  for o in options]
+    stem = sanitise_rich_text(
+        get["stem"] if get["stem"].startswith("<") else f"<p>{get['stem']}</p>"
+    )
+    stem_en = sanitise_rich_text(
+        get["stem_en"]
+        if get["stem_en"].startswith("<") or not get["stem_en"]
+        else f"<p>{get['stem_en']}</p>"
+    )
+    probe = SimpleNamespace(
+        kind=kind,
+        scoring=get["scoring"] or "all_or_nothing",
+        stem=stem,
+        stem_image_id=None,
+        stem_image_alt="",
+    )
+    probe_opts = [
+        SimpleNamespace(
+            image_id=None,
+            alt="",
+            is_key=o.get("is_key", False),
+            key_position=o.get("key_position"),
+            **{k: v for k, v in o.items() if k in ("option_id", "text", "text_en")},
+        )
+        for o in options
+    ]
     for fld, messages in item_errors(probe, probe_opts).items():
         for m in messages:
             column = fld
-            if fld == "options" and any(w in m for w in ("correct", "key", "正确", "答案")):
+            if fld == "options" and any(
+                w in m for w in ("correct", "key", "正确", "答案")
+            ):
                 column = "key"
             errors.append(RowError(line, column, m))
     if errors:
         return None, errors
     return {
-        "code": code, "domain_code": get["domain"], "kind": kind,
+        "code": code,
+        "domain_code": get["domain"],
+        "kind": kind,
         "scoring": get["scoring"] or "all_or_nothing",
-        "stem": stem, "stem_en": stem_en,
+        "stem": stem,
+        "stem_en": stem_en,
         "language": get["language"] or "zh-hans",
         "target_population": get["target_population"] or "all",
-        "estimated_seconds": int(seconds), "options": options,
-        "instructions": get["instructions"], "instructions_en": get["instructions_en"],
+        "estimated_seconds": int(seconds),
+        "options": options,
+        "instructions": get["instructions"],
+        "instructions_en": get["instructions_en"],
         "tags": [t.strip() for t in get["tags"].split(";") if t.strip()],
     }, []
 
 
-def items_import(*, data: bytes, filename: str, user=None, import_valid_rows: bool = False
-                 ) -> ImportReport:
+def items_import(
+    *, data: bytes, filename: str, user=None, import_valid_rows: bool = False
+) -> ImportReport:
     """Validate every row, then save all rows as drafts (or none, if any row is bad)."""
     from .services import item_save_draft
 
     report = ImportReport()
     try:
-        rows = _rows_xlsx(data) if filename.lower().endswith(".xlsx") else _rows_csv(data)
+        rows = (
+            _rows_xlsx(data) if filename.lower().endswith(".xlsx") else _rows_csv(data)
+        )
     except UploadRefused as exc:
         report.errors.append(RowError(1, "-", str(exc)))
         return report
-    except (UnicodeDecodeError, csv.Error, OSError, ValueError, KeyError,
-            zipfile.BadZipFile) as exc:
-        report.errors.append(RowError(1, "-", _("the file cannot be read: %(e)s") % {"e": exc}))
+    except (
+        UnicodeDecodeError,
+        csv.Error,
+        OSError,
+        ValueError,
+        KeyError,
+        zipfile.BadZipFile,
+    ) as exc:
+        report.errors.append(
+            RowError(1, "-", _("the file cannot be read: %(e)s") % {"e": exc})
+        )
         return report
     if rows:
         missing = [c for c in REQUIRED if c not in rows[0]]
@@ -343,7 +472,7 @@ def items_import(*, data: bytes, filename: str, user=None, import_valid_rows: bo
         for spec in good:
             try:
                 item_save_draft(user=user, **spec)
-            except ValidationError as exc:   # pragma: no cover - validated above
+            except ValidationError as exc:  # pragma: no cover - validated above
                 raise ValidationError(exc.messages) from exc
             report.created.append(spec["code"])
     report.imported = True

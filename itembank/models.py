@@ -43,23 +43,43 @@ class Domain(models.Model):
         NEEDS = "needs", _("Needs and satisfaction")
 
     # dotted (info.data): a SlugField refused every subdomain's own code on the edit form
-    code = models.CharField(_("code"), max_length=64, unique=True, validators=[RegexValidator(
-        r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$",
-        _("Lower-case letters, digits, “-” and “_”, in parts joined by dots (info.data)."))])
+    code = models.CharField(
+        _("code"),
+        max_length=64,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$",
+                _(
+                    "Lower-case letters, digits, “-” and “_”, in parts joined by dots (info.data)."
+                ),
+            )
+        ],
+    )
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
         verbose_name=_("parent"),
     )
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.ABILITY)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=Kind.choices, default=Kind.ABILITY
+    )
     name_zh = models.CharField(_("name (Chinese)"), max_length=120)
     name_en = models.CharField(_("name (English)"), max_length=120, blank=True)
     description_zh = models.TextField(_("description (Chinese)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     sort_order = models.PositiveIntegerField(_("order"), default=0)
     reference_competences = models.ManyToManyField(
-        "ReferenceCompetence", blank=True, related_name="domains",
+        "ReferenceCompetence",
+        blank=True,
+        related_name="domains",
         verbose_name=_("reference competences"),
-        help_text=_("The DigComp / DLGF competences (or whole areas) this domain measures."),
+        help_text=_(
+            "The DigComp / DLGF competences (or whole areas) this domain measures."
+        ),
     )
 
     class Meta:
@@ -74,7 +94,9 @@ class Domain(models.Model):
         node, seen = self.parent, {self.pk}
         while node is not None:
             if node.pk in seen:
-                raise ValidationError({"parent": _("A domain cannot be its own ancestor.")})
+                raise ValidationError(
+                    {"parent": _("A domain cannot be its own ancestor.")}
+                )
             seen.add(node.pk)
             node = node.parent
 
@@ -82,15 +104,26 @@ class Domain(models.Model):
 class ProficiencyLevel(models.Model):
     """A proficiency level of a domain: the lowest theta (cut score) that reaches it."""
 
-    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="levels",
-                               verbose_name=_("domain"))
+    domain = models.ForeignKey(
+        Domain,
+        on_delete=models.CASCADE,
+        related_name="levels",
+        verbose_name=_("domain"),
+    )
     order = models.PositiveSmallIntegerField(_("order"))
     code = models.SlugField(_("code"), max_length=32)
-    min_theta = models.FloatField(_("cut score (theta)"), null=True, blank=True,
-                                  help_text=_("Empty for the lowest level."))
+    min_theta = models.FloatField(
+        _("cut score (theta)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty for the lowest level."),
+    )
     attained = models.BooleanField(
-        _("attainment threshold"), default=False,
-        help_text=_("The level at and above which a citizen counts as attained (达标)."),
+        _("attainment threshold"),
+        default=False,
+        help_text=_(
+            "The level at and above which a citizen counts as attained (达标)."
+        ),
     )
     name_zh = models.CharField(_("name (Chinese)"), max_length=60)
     name_en = models.CharField(_("name (English)"), max_length=60, blank=True)
@@ -102,10 +135,17 @@ class ProficiencyLevel(models.Model):
     class Meta:
         ordering = ["domain", "order"]
         constraints = [
-            models.UniqueConstraint(fields=["domain", "order"], name="itembank_level_order_unique"),
-            models.UniqueConstraint(fields=["domain", "code"], name="itembank_level_code_unique"),
-            models.UniqueConstraint(fields=["domain"], condition=models.Q(attained=True),
-                                    name="itembank_level_one_attained"),
+            models.UniqueConstraint(
+                fields=["domain", "order"], name="itembank_level_order_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["domain", "code"], name="itembank_level_code_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["domain"],
+                condition=models.Q(attained=True),
+                name="itembank_level_one_attained",
+            ),
         ]
         verbose_name = _("proficiency level")
         verbose_name_plural = _("proficiency levels")
@@ -134,42 +174,76 @@ class CutScoreSet(models.Model):
     descriptions are the domain's :class:`ProficiencyLevel` rows of the same code.
     """
 
-    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="cut_score_sets",
-                               verbose_name=_("domain"))
+    domain = models.ForeignKey(
+        Domain,
+        on_delete=models.PROTECT,
+        related_name="cut_score_sets",
+        verbose_name=_("domain"),
+    )
     version = models.PositiveIntegerField(_("version"))
     levels = models.JSONField(_("levels and cut scores"), default=list)
     scale = models.CharField(
-        _("scale"), max_length=200,
-        help_text=_("The reporting scale the cut scores are on, e.g. the parameter set "
-                    "whose theta metric they use."))
+        _("scale"),
+        max_length=200,
+        help_text=_(
+            "The reporting scale the cut scores are on, e.g. the parameter set "
+            "whose theta metric they use."
+        ),
+    )
     method = models.CharField(_("standard-setting method"), max_length=200, blank=True)
-    set_by = models.CharField(_("set by"), max_length=200,
-                              help_text=_("The panel or person who set the cut scores."))
+    set_by = models.CharField(
+        _("set by"),
+        max_length=200,
+        help_text=_("The panel or person who set the cut scores."),
+    )
     set_on = models.DateField(_("set on"))
     note = models.TextField(_("note"), blank=True)
-    status = models.CharField(_("review status"), max_length=16, choices=ReviewStatus.choices,
-                              default=ReviewStatus.IN_REVIEW)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+",
-                                    verbose_name=_("reviewed by"))
+    status = models.CharField(
+        _("review status"),
+        max_length=16,
+        choices=ReviewStatus.choices,
+        default=ReviewStatus.IN_REVIEW,
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_comment = models.TextField(_("review comment"), blank=True)
     is_active = models.BooleanField(_("active"), default=False)
-    activated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                     on_delete=models.SET_NULL, related_name="+",
-                                     verbose_name=_("activated by"))
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("activated by"),
+    )
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["domain", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["domain", "version"],
-                                    name="itembank_cut_score_version_unique"),
-            models.UniqueConstraint(fields=["domain"], condition=models.Q(is_active=True),
-                                    name="itembank_one_active_cut_score_set"),
+            models.UniqueConstraint(
+                fields=["domain", "version"], name="itembank_cut_score_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["domain"],
+                condition=models.Q(is_active=True),
+                name="itembank_one_active_cut_score_set",
+            ),
         ]
         verbose_name = _("cut-score set")
         verbose_name_plural = _("cut-score sets")
@@ -181,12 +255,15 @@ class CutScoreSet(models.Model):
     def label(self) -> str:
         """How pages name the version, e.g. ``info 第3版``."""
         return _("%(domain)s cut scores, version %(version)s") % {
-            "domain": self.domain.name_zh or self.domain.code, "version": self.version}
+            "domain": self.domain.name_zh or self.domain.code,
+            "version": self.version,
+        }
 
 
 class ItemTag(TaggedItemBase):
-    content_object = ParentalKey("itembank.Item", related_name="tagged_items",
-                                 on_delete=models.CASCADE)
+    content_object = ParentalKey(
+        "itembank.Item", related_name="tagged_items", on_delete=models.CASCADE
+    )
 
 
 class Item(
@@ -222,61 +299,113 @@ class Item(
         ELDERLY = "elderly", _("Older adults (60+)")
         WORKERS = "workers", _("Employees")
 
-    code = models.SlugField(_("code"), max_length=40, unique=True,
-                            help_text=_("A stable identifier, e.g. INFO-DATA-001."))
-    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices,
-                            default=Kind.SINGLE_CHOICE)
-    scoring = models.CharField(_("scoring"), max_length=16, choices=Scoring.choices,
-                               default=Scoring.ALL_OR_NOTHING,
-                               help_text=_("Multiple-response items only."))
-    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="items",
-                               verbose_name=_("domain"))
-    stem = RichTextField(_("stem"), features=["bold", "italic", "ol", "ul", "link", "image"])
-    stem_en = RichTextField(_("stem (English)"), blank=True,
-                            features=["bold", "italic", "ol", "ul", "link", "image"])
-    stem_image = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("stem image"),
+    code = models.SlugField(
+        _("code"),
+        max_length=40,
+        unique=True,
+        help_text=_("A stable identifier, e.g. INFO-DATA-001."),
     )
-    stem_image_alt = models.CharField(_("stem image alt text"), max_length=255, blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=24, choices=Kind.choices, default=Kind.SINGLE_CHOICE
+    )
+    scoring = models.CharField(
+        _("scoring"),
+        max_length=16,
+        choices=Scoring.choices,
+        default=Scoring.ALL_OR_NOTHING,
+        help_text=_("Multiple-response items only."),
+    )
+    domain = models.ForeignKey(
+        Domain, on_delete=models.PROTECT, related_name="items", verbose_name=_("domain")
+    )
+    stem = RichTextField(
+        _("stem"), features=["bold", "italic", "ol", "ul", "link", "image"]
+    )
+    stem_en = RichTextField(
+        _("stem (English)"),
+        blank=True,
+        features=["bold", "italic", "ol", "ul", "link", "image"],
+    )
+    stem_image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("stem image"),
+    )
+    stem_image_alt = models.CharField(
+        _("stem image alt text"), max_length=255, blank=True
+    )
     instructions = models.CharField(_("instructions"), max_length=255, blank=True)
-    instructions_en = models.CharField(_("instructions (English)"), max_length=255, blank=True)
-    language = models.CharField(_("language"), max_length=8, choices=Language.choices,
-                                default=Language.ZH_HANS)
-    target_population = models.CharField(_("target population"), max_length=16,
-                                         choices=Population.choices, default=Population.ALL)
-    estimated_seconds = models.PositiveIntegerField(_("estimated time (seconds)"), default=60)
+    instructions_en = models.CharField(
+        _("instructions (English)"), max_length=255, blank=True
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=Language.choices, default=Language.ZH_HANS
+    )
+    target_population = models.CharField(
+        _("target population"),
+        max_length=16,
+        choices=Population.choices,
+        default=Population.ALL,
+    )
+    estimated_seconds = models.PositiveIntegerField(
+        _("estimated time (seconds)"), default=60
+    )
     tags = ClusterTaggableManager(through=ItemTag, blank=True, verbose_name=_("tags"))
-    author_note = models.TextField(_("author's note"), blank=True,
-                                   help_text=_("Internal; never shown to test-takers."))
+    author_note = models.TextField(
+        _("author's note"),
+        blank=True,
+        help_text=_("Internal; never shown to test-takers."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     workflow_states = GenericRelation(
-        "wagtailcore.WorkflowState", content_type_field="base_content_type",
-        object_id_field="object_id", related_query_name="itembank_item",
+        "wagtailcore.WorkflowState",
+        content_type_field="base_content_type",
+        object_id_field="object_id",
+        related_query_name="itembank_item",
         for_concrete_model=False,
     )
     revisions = GenericRelation(
-        "wagtailcore.Revision", content_type_field="base_content_type",
-        object_id_field="object_id", related_query_name="itembank_item",
+        "wagtailcore.Revision",
+        content_type_field="base_content_type",
+        object_id_field="object_id",
+        related_query_name="itembank_item",
         for_concrete_model=False,
     )
 
     panels = [
         # A plain text input: Wagtail's slug widget lower-cases the code as it is typed.
-        MultiFieldPanel([FieldPanel("code", widget=forms.TextInput), FieldPanel("kind"), FieldPanel("scoring"),
-                         FieldPanel("domain")], heading=_("Identity")),
+        MultiFieldPanel(
+            [
+                FieldPanel("code", widget=forms.TextInput),
+                FieldPanel("kind"),
+                FieldPanel("scoring"),
+                FieldPanel("domain"),
+            ],
+            heading=_("Identity"),
+        ),
         FieldPanel("stem"),
         FieldPanel("stem_en"),
-        MultiFieldPanel([FieldPanel("stem_image"), FieldPanel("stem_image_alt")],
-                        heading=_("Stem image")),
+        MultiFieldPanel(
+            [FieldPanel("stem_image"), FieldPanel("stem_image_alt")],
+            heading=_("Stem image"),
+        ),
         FieldPanel("instructions"),
         FieldPanel("instructions_en"),
         InlinePanel("options", label=_("Options"), min_num=0),
-        MultiFieldPanel([FieldPanel("language"), FieldPanel("target_population"),
-                         FieldPanel("estimated_seconds"), FieldPanel("tags")],
-                        heading=_("Metadata")),
+        MultiFieldPanel(
+            [
+                FieldPanel("language"),
+                FieldPanel("target_population"),
+                FieldPanel("estimated_seconds"),
+                FieldPanel("tags"),
+            ],
+            heading=_("Metadata"),
+        ),
         FieldPanel("author_note"),
     ]
 
@@ -296,15 +425,22 @@ class Item(
         ordering = ["code"]
         verbose_name = _("item")
         verbose_name_plural = _("items")
-        permissions = [("activate_parameterset", "Can activate an item parameter set"),
-                       ("view_item_key", "Can see answer keys (exports)")]
+        permissions = [
+            ("activate_parameterset", "Can activate an item parameter set"),
+            ("view_item_key", "Can see answer keys (exports)"),
+        ]
         # Codes keep the author's case (INFO-DATA-UX1) but two codes differing only in case
         # would be read as the same item by anyone, so uniqueness ignores case.
-        constraints = [models.UniqueConstraint(
-            Lower("code"), name="itembank_item_code_unique_ci",
-            violation_error_message=_("An item with this code already exists (codes are compared "
-                                      "without regard to case)."),
-        )]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("code"),
+                name="itembank_item_code_unique_ci",
+                violation_error_message=_(
+                    "An item with this code already exists (codes are compared "
+                    "without regard to case)."
+                ),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.code
@@ -340,23 +476,43 @@ class ItemOption(Orderable):
     """An option of an item. ``is_key``/``key_position``/``score`` never leave the server."""
 
     item = ParentalKey(Item, on_delete=models.CASCADE, related_name="options")
-    option_id = models.CharField(_("option id"), max_length=8,
-                                 help_text=_("Shown to the scorer only, e.g. A, B, C."))
+    option_id = models.CharField(
+        _("option id"),
+        max_length=8,
+        help_text=_("Shown to the scorer only, e.g. A, B, C."),
+    )
     text = RichTextField(_("text"), blank=True, features=["bold", "italic"])
-    text_en = RichTextField(_("text (English)"), blank=True, features=["bold", "italic"])
-    image = models.ForeignKey("wagtailimages.Image", null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+",
-                              verbose_name=_("image"))
+    text_en = RichTextField(
+        _("text (English)"), blank=True, features=["bold", "italic"]
+    )
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("image"),
+    )
     alt = models.CharField(_("image alt text"), max_length=255, blank=True)
     is_key = models.BooleanField(_("correct"), default=False)
     key_position = models.PositiveSmallIntegerField(
-        _("correct position"), null=True, blank=True,
-        help_text=_("Ordering items: the option's place (1, 2, …) in the correct order."),
+        _("correct position"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Ordering items: the option's place (1, 2, …) in the correct order."
+        ),
     )
 
-    panels = [FieldPanel("option_id"), FieldPanel("text"), FieldPanel("text_en"),
-              FieldPanel("image"), FieldPanel("alt"), FieldPanel("is_key"),
-              FieldPanel("key_position")]
+    panels = [
+        FieldPanel("option_id"),
+        FieldPanel("text"),
+        FieldPanel("text_en"),
+        FieldPanel("image"),
+        FieldPanel("alt"),
+        FieldPanel("is_key"),
+        FieldPanel("key_position"),
+    ]
 
     class Meta(Orderable.Meta):
         verbose_name = _("option")
@@ -370,22 +526,40 @@ class ItemParameterSet(models.Model):
     """One calibration run's parameters. Exactly one set at most is active."""
 
     name = models.CharField(_("name"), max_length=200)
-    model = models.CharField(_("model"), max_length=16,
-                             help_text=_("2pl, 3pl, grm, gpcm, rasch or mixed"))
-    source = models.CharField(_("source"), max_length=200,
-                              help_text=_("Calibration run or data the parameters came from."))
+    model = models.CharField(
+        _("model"), max_length=16, help_text=_("2pl, 3pl, grm, gpcm, rasch or mixed")
+    )
+    source = models.CharField(
+        _("source"),
+        max_length=200,
+        help_text=_("Calibration run or data the parameters came from."),
+    )
     data_note = models.TextField(_("data"), blank=True)
     is_demo = models.BooleanField(_("demonstration set"), default=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     is_active = models.BooleanField(_("active"), default=False)
     activated_at = models.DateTimeField(null=True, blank=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     approval_comment = models.TextField(blank=True)
-    status = models.CharField(_("review status"), max_length=16, choices=ReviewStatus.choices,
-                              default=ReviewStatus.IN_REVIEW)
+    status = models.CharField(
+        _("review status"),
+        max_length=16,
+        choices=ReviewStatus.choices,
+        default=ReviewStatus.IN_REVIEW,
+    )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     # The calibration's evidence for the reviewer: fit, DIF, linking and drift, and
     # the ids of the items they flag (see itembank.services.parameter_set_evidence_store).
@@ -393,9 +567,13 @@ class ItemParameterSet(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        constraints = [models.UniqueConstraint(fields=["is_active"],
-                                               condition=models.Q(is_active=True),
-                                               name="itembank_one_active_parameter_set")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=models.Q(is_active=True),
+                name="itembank_one_active_parameter_set",
+            )
+        ]
         verbose_name = _("item parameter set")
         verbose_name_plural = _("item parameter sets")
 
@@ -406,12 +584,19 @@ class ItemParameterSet(models.Model):
 class ParameterSetActivation(models.Model):
     """History of activations: which set became active, who approved it and why."""
 
-    parameter_set = models.ForeignKey(ItemParameterSet, on_delete=models.PROTECT,
-                                      related_name="activations")
-    previous = models.ForeignKey(ItemParameterSet, null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="+")
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    parameter_set = models.ForeignKey(
+        ItemParameterSet, on_delete=models.PROTECT, related_name="activations"
+    )
+    previous = models.ForeignKey(
+        ItemParameterSet,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     comment = models.TextField(blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
@@ -423,8 +608,9 @@ class ParameterSetActivation(models.Model):
 
 
 class ItemParameter(models.Model):
-    parameter_set = models.ForeignKey(ItemParameterSet, on_delete=models.CASCADE,
-                                      related_name="parameters")
+    parameter_set = models.ForeignKey(
+        ItemParameterSet, on_delete=models.CASCADE, related_name="parameters"
+    )
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="parameters")
     model = models.CharField(max_length=8)
     a = models.FloatField(default=1.0)
@@ -436,15 +622,20 @@ class ItemParameter(models.Model):
 
     class Meta:
         ordering = ["parameter_set", "item"]
-        constraints = [models.UniqueConstraint(fields=["parameter_set", "item"],
-                                               name="itembank_parameter_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parameter_set", "item"], name="itembank_parameter_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.item_id} in {self.parameter_set_id}"
 
 
 class ItemStatistics(models.Model):
-    item = models.OneToOneField(Item, on_delete=models.CASCADE, related_name="statistics")
+    item = models.OneToOneField(
+        Item, on_delete=models.CASCADE, related_name="statistics"
+    )
     exposure_count = models.PositiveIntegerField(default=0)
     p_value = models.FloatField(null=True, blank=True)
     item_rest_correlation = models.FloatField(null=True, blank=True)
@@ -471,8 +662,11 @@ class Blueprint(models.Model):
     name_zh = models.CharField(_("name (Chinese)"), max_length=120)
     name_en = models.CharField(_("name (English)"), max_length=120, blank=True)
     length = models.PositiveSmallIntegerField(_("length (items)"), default=20)
-    content = models.JSONField(_("content"), default=dict, help_text=_(
-        "domain code -> count (integer) or proportion (0..1)"))
+    content = models.JSONField(
+        _("content"),
+        default=dict,
+        help_text=_("domain code -> count (integer) or proportion (0..1)"),
+    )
     difficulty_min = models.FloatField(_("lowest difficulty (b)"), default=-2.5)
     difficulty_max = models.FloatField(_("highest difficulty (b)"), default=2.5)
 
@@ -488,9 +682,12 @@ class Blueprint(models.Model):
         from .selectors import blueprint_errors
 
         super().clean()
-        errors = blueprint_errors(content=self.content, length=self.length,
-                                  difficulty_min=self.difficulty_min,
-                                  difficulty_max=self.difficulty_max)
+        errors = blueprint_errors(
+            content=self.content,
+            length=self.length,
+            difficulty_min=self.difficulty_min,
+            difficulty_max=self.difficulty_max,
+        )
         if errors:
             raise ValidationError(errors)
 
@@ -523,8 +720,9 @@ class ReferenceFramework(models.Model):
     class Meta:
         ordering = ["code", "year", "version"]
         constraints = [
-            models.UniqueConstraint(fields=["code", "version"],
-                                    name="itembank_refframework_version_unique"),
+            models.UniqueConstraint(
+                fields=["code", "version"], name="itembank_refframework_version_unique"
+            ),
         ]
         verbose_name = _("reference framework")
         verbose_name_plural = _("reference frameworks")
@@ -551,11 +749,21 @@ class ReferenceCompetence(models.Model):
         AREA = "area", _("Competence area")
         COMPETENCE = "competence", _("Competence")
 
-    framework = models.ForeignKey(ReferenceFramework, on_delete=models.CASCADE,
-                                  related_name="competences", verbose_name=_("framework"))
+    framework = models.ForeignKey(
+        ReferenceFramework,
+        on_delete=models.CASCADE,
+        related_name="competences",
+        verbose_name=_("framework"),
+    )
     ref_id = models.CharField(_("reference id"), max_length=16)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE,
-                               related_name="children", verbose_name=_("competence area"))
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+        verbose_name=_("competence area"),
+    )
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     name_zh = models.CharField(_("name (Chinese)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)
@@ -564,10 +772,16 @@ class ReferenceCompetence(models.Model):
     objects = ReferenceCompetenceManager()
 
     class Meta:
-        ordering = ["framework__code", "framework__year", "framework__version", "sort_order"]
+        ordering = [
+            "framework__code",
+            "framework__year",
+            "framework__version",
+            "sort_order",
+        ]
         constraints = [
-            models.UniqueConstraint(fields=["framework", "ref_id"],
-                                    name="itembank_refcompetence_id_unique"),
+            models.UniqueConstraint(
+                fields=["framework", "ref_id"], name="itembank_refcompetence_id_unique"
+            ),
         ]
         verbose_name = _("reference competence")
         verbose_name_plural = _("reference competences")

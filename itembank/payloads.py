@@ -34,29 +34,49 @@ def item_errors(item: Any, options: Sequence[Any]) -> dict[str, list[str]]:
 
     kind = item.kind
     if kind not in KINDS:
-        add("kind", _("Unknown item kind “%(kind)s”; choose one of %(kinds)s.")
-            % {"kind": kind, "kinds": ", ".join(KINDS)})
+        add(
+            "kind",
+            _("Unknown item kind “%(kind)s”; choose one of %(kinds)s.")
+            % {"kind": kind, "kinds": ", ".join(KINDS)},
+        )
         return errors
     n = len(options)
     ids = [str(o.option_id).strip() for o in options]
     if n < 2:
-        add("options", _("The item has %(n)d option(s); it needs at least 2.") % {"n": n})
+        add(
+            "options",
+            _("The item has %(n)d option(s); it needs at least 2.") % {"n": n},
+        )
     for pos, (o, oid) in enumerate(zip(options, ids, strict=True), start=1):
         if not oid:
             add("options", _("Option %(pos)d has no id.") % {"pos": pos})
         elif not OPTION_ID.fullmatch(oid):
-            add("options", _("Option id “%(id)s” is not valid: it starts with a letter or "
-                             "“_” and holds only letters, digits, “-”, “_” and “.” "
-                             "(e.g. A, T, L1).") % {"id": oid})
+            add(
+                "options",
+                _(
+                    "Option id “%(id)s” is not valid: it starts with a letter or "
+                    "“_” and holds only letters, digits, “-”, “_” and “.” "
+                    "(e.g. A, T, L1)."
+                )
+                % {"id": oid},
+            )
         if not (_plain(o.text) or getattr(o, "image_id", None)):
-            add("options", _("Option %(id)s has neither text nor an image.")
-                % {"id": oid or pos})
+            add(
+                "options",
+                _("Option %(id)s has neither text nor an image.") % {"id": oid or pos},
+            )
         if getattr(o, "image_id", None) and not (o.alt or "").strip():
-            add("options", _("Option %(id)s has an image without alt text.") % {"id": oid})
+            add(
+                "options",
+                _("Option %(id)s has an image without alt text.") % {"id": oid},
+            )
     dupes = sorted({i for i in ids if i and ids.count(i) > 1})
     if dupes:
-        add("options", _("Option ids must be unique; repeated: %(ids)s.")
-            % {"ids": ", ".join(dupes)})
+        add(
+            "options",
+            _("Option ids must be unique; repeated: %(ids)s.")
+            % {"ids": ", ".join(dupes)},
+        )
     if not _plain(item.stem) and not getattr(item, "stem_image_id", None):
         add("stem", _("The stem is empty."))
     if getattr(item, "stem_image_id", None) and not (item.stem_image_alt or "").strip():
@@ -66,28 +86,50 @@ def item_errors(item: Any, options: Sequence[Any]) -> dict[str, list[str]]:
     positions = [o.key_position for o in options if o.key_position is not None]
     if kind in ("single_choice", "true_false"):
         if len(keys) != 1:
-            add("options", _("A %(kind)s item needs exactly one correct option; it has %(n)d.")
-                % {"kind": _kind_label(kind), "n": len(keys)})
+            add(
+                "options",
+                _("A %(kind)s item needs exactly one correct option; it has %(n)d.")
+                % {"kind": _kind_label(kind), "n": len(keys)},
+            )
         if kind == "true_false" and n != 2:
-            add("options", _("A true/false item has exactly 2 options; it has %(n)d.")
-                % {"n": n})
+            add(
+                "options",
+                _("A true/false item has exactly 2 options; it has %(n)d.") % {"n": n},
+            )
     elif kind == "multiple_response":
         if not keys:
-            add("options", _("A multiple-response item needs at least one correct option."))
+            add(
+                "options",
+                _("A multiple-response item needs at least one correct option."),
+            )
         if item.scoring not in ("all_or_nothing", "partial"):
             add("scoring", _("Choose all-or-nothing or partial-credit scoring."))
     elif kind == "ordered":
         if keys:
-            add("options", _("An ordering item has no “correct” option; give each option "
-                             "its correct position instead."))
+            add(
+                "options",
+                _(
+                    "An ordering item has no “correct” option; give each option "
+                    "its correct position instead."
+                ),
+            )
         if len(positions) != n or sorted(positions) != list(range(1, n + 1)):
-            add("options", _("An ordering item needs every option's correct position, "
-                             "1 to %(n)d, each once.") % {"n": n})
+            add(
+                "options",
+                _(
+                    "An ordering item needs every option's correct position, "
+                    "1 to %(n)d, each once."
+                )
+                % {"n": n},
+            )
     elif kind == "likert":
         if keys or positions:
             add("options", _("A Likert item has no key; clear the correct marks."))
         if not LIKERT_MIN <= n <= LIKERT_MAX:
-            add("options", _("A Likert item has 4 to 7 categories; it has %(n)d.") % {"n": n})
+            add(
+                "options",
+                _("A Likert item has 4 to 7 categories; it has %(n)d.") % {"n": n},
+            )
     if kind != "ordered" and kind != "likert" and positions:
         add("options", _("Only ordering items take correct positions."))
     return errors
@@ -171,12 +213,19 @@ def score_answer(item: Any, options: Sequence[Any], answer: Any) -> int:
         raise ValidationError({"answer": _("An answer is required.")})
     if kind in ("single_choice", "true_false", "likert"):
         if isinstance(answer, list | tuple | dict):
-            raise ValidationError({"answer": _("This item takes one option id, not a list.")})
+            raise ValidationError(
+                {"answer": _("This item takes one option id, not a list.")}
+            )
         value = str(answer)
         if value not in ids:
-            raise ValidationError({"answer": _("“%(a)s” is not an option of this item; "
-                                               "options are %(ids)s.")
-                                   % {"a": value, "ids": ", ".join(ids)}})
+            raise ValidationError(
+                {
+                    "answer": _(
+                        "“%(a)s” is not an option of this item; options are %(ids)s."
+                    )
+                    % {"a": value, "ids": ", ".join(ids)}
+                }
+            )
         if kind == "likert":
             return ids.index(value)
         return int(next(o for o in options if str(o.option_id) == value).is_key)
@@ -185,8 +234,12 @@ def score_answer(item: Any, options: Sequence[Any], answer: Any) -> int:
     chosen = [str(a) for a in answer]
     unknown = [a for a in chosen if a not in ids]
     if unknown:
-        raise ValidationError({"answer": _("Not options of this item: %(bad)s.")
-                               % {"bad": ", ".join(unknown)}})
+        raise ValidationError(
+            {
+                "answer": _("Not options of this item: %(bad)s.")
+                % {"bad": ", ".join(unknown)}
+            }
+        )
     if len(set(chosen)) != len(chosen):
         raise ValidationError({"answer": _("An option is given more than once.")})
     if kind == "multiple_response":
@@ -197,6 +250,10 @@ def score_answer(item: Any, options: Sequence[Any], answer: Any) -> int:
         return int(picked == keys)
     # ordered: every option once; one point per neighbouring pair in the right order
     if len(chosen) != len(ids):
-        raise ValidationError({"answer": _("Put all %(n)d options in order.") % {"n": len(ids)}})
+        raise ValidationError(
+            {"answer": _("Put all %(n)d options in order.") % {"n": len(ids)}}
+        )
     rank = {str(o.option_id): o.key_position for o in options}
-    return sum(1 for x, y in zip(chosen, chosen[1:], strict=False) if rank[y] == rank[x] + 1)
+    return sum(
+        1 for x, y in zip(chosen, chosen[1:], strict=False) if rank[y] == rank[x] + 1
+    )

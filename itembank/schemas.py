@@ -65,7 +65,6 @@ class CutScoreSetOut(Schema):
     activated_at: datetime | None
 
 
-
 class ReferenceCompetenceOut(Schema):
     ref_id: str
     name_zh: str

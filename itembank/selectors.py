@@ -80,8 +80,9 @@ def items_for_delivery(item_ids: Sequence[int]) -> list[DeliveryItem]:
     ids = [int(i) for i in item_ids]
     rows = {
         it.pk: it
-        for it in Item.objects.filter(pk__in=ids, live=True, live_revision__isnull=False)
-        .select_related("live_revision", "domain")
+        for it in Item.objects.filter(
+            pk__in=ids, live=True, live_revision__isnull=False
+        ).select_related("live_revision", "domain")
     }
     out = []
     domain_codes = dict(Domain.objects.values_list("pk", "code"))
@@ -90,14 +91,16 @@ def items_for_delivery(item_ids: Sequence[int]) -> list[DeliveryItem]:
         if item is None:
             raise ItemNotDeliverable(item_id)
         obj, options = _revision_object(item.live_revision)
-        out.append(DeliveryItem(
-            item_id=item_id,
-            revision_id=item.live_revision_id,
-            kind=obj.kind,
-            domain_code=domain_codes.get(obj.domain_id, item.domain.code),
-            n_categories=n_categories(obj, options),
-            payload=build_payload(obj, options),
-        ))
+        out.append(
+            DeliveryItem(
+                item_id=item_id,
+                revision_id=item.live_revision_id,
+                kind=obj.kind,
+                domain_code=domain_codes.get(obj.domain_id, item.domain.code),
+                n_categories=n_categories(obj, options),
+                payload=build_payload(obj, options),
+            )
+        )
     return out
 
 
@@ -109,7 +112,9 @@ def _domain_q(domain_codes: Sequence[str], prefix: str = "domain__code") -> Q:
 
 
 def deliverable_item_ids(
-    *, domain_codes: Sequence[str] | None = None, kinds: Sequence[str] | None = None,
+    *,
+    domain_codes: Sequence[str] | None = None,
+    kinds: Sequence[str] | None = None,
     language: str = "zh-hans",
 ) -> list[int]:
     qs = Item.objects.filter(live=True, live_revision__isnull=False, language=language)
@@ -126,11 +131,15 @@ def item_answer_scorer(*, revision_id: int) -> Callable[[Any], int]:
     A revision never changes, so a caller may keep the scorer for as long as it likes
     (delivery keeps one per revision and process, and scores without a query).
     """
-    revision = (Revision.objects.select_related("base_content_type")
-                .filter(pk=revision_id).first())
+    revision = (
+        Revision.objects.select_related("base_content_type")
+        .filter(pk=revision_id)
+        .first()
+    )
     if revision is None or revision.base_content_type.model_class() is not Item:
-        raise ValidationError({"revision_id": _("Unknown item revision %(id)s.")
-                               % {"id": revision_id}})
+        raise ValidationError(
+            {"revision_id": _("Unknown item revision %(id)s.") % {"id": revision_id}}
+        )
     obj, options = _revision_object(revision)
     return partial(score_answer, obj, options)
 
@@ -151,8 +160,14 @@ def parameters_to_arrays(rows: Sequence[ItemParameter]) -> ItemParameters:
         a.append(p.a)
         c.append(p.c)
         thr.append([p.b] if p.model in ("rasch", "2pl", "3pl") else list(p.thresholds))
-    return ItemParameters(models=tuple(models), a=np.array(a), b=None, c=np.array(c),
-                          thresholds=thr, item_ids=tuple(str(p.item_id) for p in rows))
+    return ItemParameters(
+        models=tuple(models),
+        a=np.array(a),
+        b=None,
+        c=np.array(c),
+        thresholds=thr,
+        item_ids=tuple(str(p.item_id) for p in rows),
+    )
 
 
 def active_parameters(*, item_ids: Sequence[int] | None = None) -> ActiveParameters:
@@ -163,11 +178,17 @@ def active_parameters(*, item_ids: Sequence[int] | None = None) -> ActiveParamet
     if item_ids is not None:
         qs = qs.filter(item_id__in=[int(i) for i in item_ids])
     rows = {p.item_id: p for p in qs}
-    order = [int(i) for i in item_ids if int(i) in rows] if item_ids is not None else sorted(rows)
+    order = (
+        [int(i) for i in item_ids if int(i) in rows]
+        if item_ids is not None
+        else sorted(rows)
+    )
     order = list(dict.fromkeys(order))
     if not order:
         return ActiveParameters(pset.pk, [], None)
-    return ActiveParameters(pset.pk, order, parameters_to_arrays([rows[i] for i in order]))
+    return ActiveParameters(
+        pset.pk, order, parameters_to_arrays([rows[i] for i in order])
+    )
 
 
 # -- levels: one versioned cut-score set per domain decides every level -------------------
@@ -194,22 +215,34 @@ def cut_score_set_active(domain_code: str) -> CutScoreSet | None:
 
 
 def _described(cut_set: CutScoreSet, domain_code: str) -> list[Level]:
-    names = {lv.code: lv for lv in ProficiencyLevel.objects.filter(domain_id=cut_set.domain_id)}
+    names = {
+        lv.code: lv
+        for lv in ProficiencyLevel.objects.filter(domain_id=cut_set.domain_id)
+    }
     out = []
     for order, spec in enumerate(cut_set.levels, start=1):
         d = names.get(spec["code"])
-        out.append(Level(
-            order, spec["code"], spec.get("min_theta"),
-            d.name_zh if d else spec.get("name_zh", spec["code"]),
-            d.name_en if d else spec.get("name_en", ""),
-            d.description_zh if d else "", d.description_en if d else "",
-            d.suggestion_zh if d else "", d.suggestion_en if d else "",
-            bool(spec.get("attained")), domain_code or cut_set.domain.code,
-        ))
+        out.append(
+            Level(
+                order,
+                spec["code"],
+                spec.get("min_theta"),
+                d.name_zh if d else spec.get("name_zh", spec["code"]),
+                d.name_en if d else spec.get("name_en", ""),
+                d.description_zh if d else "",
+                d.description_en if d else "",
+                d.suggestion_zh if d else "",
+                d.suggestion_en if d else "",
+                bool(spec.get("attained")),
+                domain_code or cut_set.domain.code,
+            )
+        )
     return out
 
 
-def level_display_name(domain_code: str, level_code: str, *, english: bool = False) -> str:
+def level_display_name(
+    domain_code: str, level_code: str, *, english: bool = False
+) -> str:
     """The name of a level code, from the domain's or its nearest ancestor's levels.
 
     Names do not depend on a cut-score version, so a past result keeps its level's name
@@ -224,26 +257,36 @@ def level_display_name(domain_code: str, level_code: str, *, english: bool = Fal
     return ""
 
 
-def domain_levels(domain_code: str, *, cut_score_set_id: int | None = None) -> list[Level]:
+def domain_levels(
+    domain_code: str, *, cut_score_set_id: int | None = None
+) -> list[Level]:
     """Levels of the domain with the cut scores of one version (default: the active one).
 
     Names, descriptions and suggestions come from the domain's proficiency levels; the
     cut scores only ever from a :class:`CutScoreSet`. Empty without a cut-score set.
     """
-    cut_set = (CutScoreSet.objects.select_related("domain").filter(pk=cut_score_set_id).first()
-               if cut_score_set_id else cut_score_set_active(domain_code))
+    cut_set = (
+        CutScoreSet.objects.select_related("domain").filter(pk=cut_score_set_id).first()
+        if cut_score_set_id
+        else cut_score_set_active(domain_code)
+    )
     if cut_set is None:
         return []
     return _described(cut_set, cut_set.domain.code)
 
 
-def proficiency_levels(cut_set: CutScoreSet, domain_code: str | None = None) -> ProficiencyLevels:
+def proficiency_levels(
+    cut_set: CutScoreSet, domain_code: str | None = None
+) -> ProficiencyLevels:
     """The engine's view of a cut-score set (cuts, labels, attained level)."""
     levels = list(cut_set.levels)
     attained = next((lv["code"] for lv in levels if lv.get("attained")), None)
-    return ProficiencyLevels(domain_code or cut_set.domain.code,
-                             tuple(float(lv["min_theta"]) for lv in levels[1:]),
-                             tuple(lv["code"] for lv in levels), attained)
+    return ProficiencyLevels(
+        domain_code or cut_set.domain.code,
+        tuple(float(lv["min_theta"]) for lv in levels[1:]),
+        tuple(lv["code"] for lv in levels),
+        attained,
+    )
 
 
 def level_index(levels: ProficiencyLevels, theta: float) -> int:
@@ -255,11 +298,15 @@ def level_index(levels: ProficiencyLevels, theta: float) -> int:
     return int(levels.classify([float(theta)])[0])
 
 
-def level_for(*, domain_code: str, theta: float | None,
-              cut_score_set_id: int | None = None) -> LevelDecision:
+def level_for(
+    *, domain_code: str, theta: float | None, cut_score_set_id: int | None = None
+) -> LevelDecision:
     """The level ``theta`` reaches under one cut-score version (default: the active one)."""
-    cut_set = (CutScoreSet.objects.select_related("domain").filter(pk=cut_score_set_id).first()
-               if cut_score_set_id else cut_score_set_active(domain_code))
+    cut_set = (
+        CutScoreSet.objects.select_related("domain").filter(pk=cut_score_set_id).first()
+        if cut_score_set_id
+        else cut_score_set_active(domain_code)
+    )
     if cut_set is None:
         return LevelDecision(None, None, None)
     if theta is None:
@@ -269,8 +316,9 @@ def level_for(*, domain_code: str, theta: float | None,
     return LevelDecision(levels[index], cut_set.pk, cut_set.version)
 
 
-def cut_score_sets_for_rollup(domains: Sequence[str]) -> tuple[
-        dict[str, ProficiencyLevels], dict[str, dict[str, Any]]]:
+def cut_score_sets_for_rollup(
+    domains: Sequence[str],
+) -> tuple[dict[str, ProficiencyLevels], dict[str, dict[str, Any]]]:
     """The active, approved cut-score set of every domain, for a roll-up.
 
     Raises ``ValidationError`` naming every domain without one: a roll-up never falls
@@ -283,14 +331,25 @@ def cut_score_sets_for_rollup(domains: Sequence[str]) -> tuple[
             missing.append(d)
             continue
         out[d] = proficiency_levels(cut_set, d)
-        used[d] = {"source": "cut_score_set", "cut_score_set_id": cut_set.pk,
-                   "domain": cut_set.domain.code, "version": cut_set.version,
-                   "cuts": list(out[d].cuts), "labels": list(out[d].labels),
-                   "attained": out[d].attained}
+        used[d] = {
+            "source": "cut_score_set",
+            "cut_score_set_id": cut_set.pk,
+            "domain": cut_set.domain.code,
+            "version": cut_set.version,
+            "cuts": list(out[d].cuts),
+            "labels": list(out[d].labels),
+            "attained": out[d].attained,
+        }
     if missing:
-        raise ValidationError({"cut_scores": _(
-            "No active cut-score set for domain(s) %(domains)s; set, approve and activate "
-            "one in the item bank first.") % {"domains": ", ".join(missing)}})
+        raise ValidationError(
+            {
+                "cut_scores": _(
+                    "No active cut-score set for domain(s) %(domains)s; set, approve and activate "
+                    "one in the item bank first."
+                )
+                % {"domains": ", ".join(missing)}
+            }
+        )
     return out, used
 
 
@@ -303,8 +362,13 @@ def parameter_set_is_approved(parameter_set: ItemParameterSet) -> bool:
 
 def domain_tree() -> list[dict]:
     return [
-        {"code": d.code, "name_zh": d.name_zh, "name_en": d.name_en,
-         "parent_code": d.parent.code if d.parent_id else None, "kind": d.kind}
+        {
+            "code": d.code,
+            "name_zh": d.name_zh,
+            "name_en": d.name_en,
+            "parent_code": d.parent.code if d.parent_id else None,
+            "kind": d.kind,
+        }
         for d in Domain.objects.select_related("parent").order_by("sort_order", "code")
     ]
 
@@ -318,13 +382,24 @@ def _flag_labels(codes: Sequence[str]) -> list[str]:
 def parameter_history(item_id: int) -> list[dict]:
     """Every parameter set that holds this item, newest first."""
     return [
-        {"set_id": p.parameter_set_id, "set_name": p.parameter_set.name, "model": p.model,
-         "a": p.a, "b": p.b, "c": p.c, "thresholds": p.thresholds, "se": p.se, "fit": p.fit,
-         "active": p.parameter_set.is_active, "created_at": p.parameter_set.created_at,
-         "status": p.parameter_set.get_status_display(),
-         "flags": _flag_labels((p.fit or {}).get("flags", []))}
+        {
+            "set_id": p.parameter_set_id,
+            "set_name": p.parameter_set.name,
+            "model": p.model,
+            "a": p.a,
+            "b": p.b,
+            "c": p.c,
+            "thresholds": p.thresholds,
+            "se": p.se,
+            "fit": p.fit,
+            "active": p.parameter_set.is_active,
+            "created_at": p.parameter_set.created_at,
+            "status": p.parameter_set.get_status_display(),
+            "flags": _flag_labels((p.fit or {}).get("flags", [])),
+        }
         for p in ItemParameter.objects.filter(item_id=item_id)
-        .select_related("parameter_set").order_by("-parameter_set__created_at", "-pk")
+        .select_related("parameter_set")
+        .order_by("-parameter_set__created_at", "-pk")
     ]
 
 
@@ -347,18 +422,27 @@ def _content_and_length(blueprint: Any, length: int | None) -> tuple[dict, int |
 
 
 def _is_number(value: Any) -> bool:
-    return (isinstance(value, int | float) and not isinstance(value, bool)
-            and bool(np.isfinite(value)))
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and bool(np.isfinite(value))
+    )
 
 
-def _blueprint_value_errors(content: Mapping, length: int | None, *, weights: bool = False
-                            ) -> list[str]:
+def _blueprint_value_errors(
+    content: Mapping, length: int | None, *, weights: bool = False
+) -> list[str]:
     """Problems of the shares themselves (no database needed)."""
     if not content:
-        return [_("The content is empty: give each domain code a count or a proportion.")]
+        return [
+            _("The content is empty: give each domain code a count or a proportion.")
+        ]
     bad = [str(k) for k, v in content.items() if not _is_number(v) or v < 0]
     if bad:
-        return [_("Not a count or proportion >= 0 for: %(codes)s.") % {"codes": ", ".join(bad)}]
+        return [
+            _("Not a count or proportion >= 0 for: %(codes)s.")
+            % {"codes": ", ".join(bad)}
+        ]
     values = [float(v) for v in content.values()]
     total = sum(values)
     if weights:
@@ -369,10 +453,20 @@ def _blueprint_value_errors(content: Mapping, length: int | None, *, weights: bo
     if all(v <= 1 for v in values) and abs(total - 1) <= _SUM_TOLERANCE:
         return []
     if whole:
-        return [_("The counts sum to %(total)s but the length is %(length)s; make them equal, "
-                  "or give proportions that sum to 1.") % {"total": int(total), "length": length}]
-    return [_("The proportions sum to %(total)s; they must sum to 1 (or give whole counts "
-              "that sum to the length %(length)s).") % {"total": f"{total:g}", "length": length}]
+        return [
+            _(
+                "The counts sum to %(total)s but the length is %(length)s; make them equal, "
+                "or give proportions that sum to 1."
+            )
+            % {"total": int(total), "length": length}
+        ]
+    return [
+        _(
+            "The proportions sum to %(total)s; they must sum to 1 (or give whole counts "
+            "that sum to the length %(length)s)."
+        )
+        % {"total": f"{total:g}", "length": length}
+    ]
 
 
 def _largest_remainder(weights: dict[str, float], length: int) -> dict[str, int]:
@@ -384,7 +478,9 @@ def _largest_remainder(weights: dict[str, float], length: int) -> dict[str, int]
     left = length - sum(counts.values())
     order = list(weights)
     # largest fractional part first; ties go to the larger share, then to the earlier code
-    ranked = sorted(order, key=lambda k: (-(quotas[k] - counts[k]), -weights[k], order.index(k)))
+    ranked = sorted(
+        order, key=lambda k: (-(quotas[k] - counts[k]), -weights[k], order.index(k))
+    )
     for k in ranked[:left]:
         counts[k] += 1
     return counts
@@ -404,9 +500,14 @@ def blueprint_targets(blueprint: Any, length: int | None = None) -> dict[str, in
     """
     content, target_length = _content_and_length(blueprint, length)
     if target_length is None:
-        raise ValidationError({"length": _("Give the form length for a plain mapping.")})
-    if isinstance(target_length, bool) or int(target_length) != target_length \
-            or target_length < 0:
+        raise ValidationError(
+            {"length": _("Give the form length for a plain mapping.")}
+        )
+    if (
+        isinstance(target_length, bool)
+        or int(target_length) != target_length
+        or target_length < 0
+    ):
         raise ValidationError({"length": _("The length must be a whole number >= 0.")})
     if isinstance(blueprint, Mapping):
         # a plain mapping (an instrument's CAT blueprint) holds relative weights
@@ -416,8 +517,9 @@ def blueprint_targets(blueprint: Any, length: int | None = None) -> dict[str, in
     if errors:
         raise ValidationError({"content": errors})
     # counts that sum to the length come back unchanged: their quotas are whole numbers
-    return _largest_remainder({str(k): float(v) for k, v in content.items()},
-                              int(target_length))
+    return _largest_remainder(
+        {str(k): float(v) for k, v in content.items()}, int(target_length)
+    )
 
 
 def domain_subtrees(codes: Sequence[str]) -> dict[str, set[int]]:
@@ -452,58 +554,84 @@ def domain_label(domain: Domain) -> str:
     return "/".join(reversed(names))
 
 
-def blueprint_errors(*, content: Any, length: Any, difficulty_min: Any = None,
-                     difficulty_max: Any = None) -> dict[str, list[str]]:
+def blueprint_errors(
+    *, content: Any, length: Any, difficulty_min: Any = None, difficulty_max: Any = None
+) -> dict[str, list[str]]:
     """Return every problem of a blueprint by field (the admin form and services use it)."""
     errors: dict[str, list[str]] = {}
     if not isinstance(length, int) or isinstance(length, bool) or length < 1:
-        errors.setdefault("length", []).append(_("The length must be a whole number >= 1."))
+        errors.setdefault("length", []).append(
+            _("The length must be a whole number >= 1.")
+        )
         length = None
-    if (difficulty_min is not None and difficulty_max is not None
-            and not difficulty_min < difficulty_max):
+    if (
+        difficulty_min is not None
+        and difficulty_max is not None
+        and not difficulty_min < difficulty_max
+    ):
         errors.setdefault("difficulty_max", []).append(
             _("The highest difficulty must be above the lowest (%(lo)s).")
-            % {"lo": difficulty_min})
+            % {"lo": difficulty_min}
+        )
     if not isinstance(content, Mapping):
         errors.setdefault("content", []).append(
-            _("The content must map domain codes to counts or proportions, e.g. "
-              "{\"info.data\": 0.5, \"info.safety\": 0.5}."))
+            _(
+                "The content must map domain codes to counts or proportions, e.g. "
+                '{"info.data": 0.5, "info.safety": 0.5}.'
+            )
+        )
         return errors
     messages = _blueprint_value_errors(content, length)
     codes = [str(c) for c in content]
     domains = {d.code: d for d in Domain.objects.filter(code__in=codes)}
     unknown = [c for c in codes if c not in domains]
     if unknown:
-        messages.append(_("Unknown domain code(s): %(codes)s.") % {"codes": ", ".join(unknown)})
-    needs = [c for c in codes if c in domains and domains[c].kind != Domain.Kind.ABILITY]
+        messages.append(
+            _("Unknown domain code(s): %(codes)s.") % {"codes": ", ".join(unknown)}
+        )
+    needs = [
+        c for c in codes if c in domains and domains[c].kind != Domain.Kind.ABILITY
+    ]
     if needs:
-        messages.append(_("Not ability domains (blueprints assemble ability tests): "
-                          "%(codes)s.") % {"codes": ", ".join(needs)})
+        messages.append(
+            _("Not ability domains (blueprints assemble ability tests): %(codes)s.")
+            % {"codes": ", ".join(needs)}
+        )
     subtrees = domain_subtrees([c for c in codes if c in domains])
     for code in subtrees:
         for other in subtrees:
             if other != code and domains[other].pk in subtrees[code]:
-                messages.append(_("“%(a)s” lies inside “%(b)s”: its items already count "
-                                  "towards “%(b)s”; list only one of them.")
-                                % {"a": other, "b": code})
+                messages.append(
+                    _(
+                        "“%(a)s” lies inside “%(b)s”: its items already count "
+                        "towards “%(b)s”; list only one of them."
+                    )
+                    % {"a": other, "b": code}
+                )
     if messages:
         errors.setdefault("content", []).extend(messages)
     return errors
 
 
-def items_for_export(*, domain_code: str | None = None, kind: str | None = None,
-                     live_only: bool = False):
+def items_for_export(
+    *, domain_code: str | None = None, kind: str | None = None, live_only: bool = False
+):
     """Items to export, by domain (with its subdomains), kind and published state."""
     qs = Item.objects.select_related("domain").prefetch_related("options", "tags")
     if domain_code:
         if not Domain.objects.filter(code=domain_code).exists():
-            raise ValidationError({"domain": _("Unknown domain “%(c)s”.") % {"c": domain_code}})
+            raise ValidationError(
+                {"domain": _("Unknown domain “%(c)s”.") % {"c": domain_code}}
+            )
         qs = qs.filter(domain_id__in=domain_subtrees([domain_code])[domain_code])
     if kind:
         if kind not in Item.Kind.values:
-            raise ValidationError({"kind": _("Unknown item kind “%(kind)s”; choose one of "
-                                             "%(kinds)s.") % {"kind": kind,
-                                                              "kinds": ", ".join(Item.Kind.values)}})
+            raise ValidationError(
+                {
+                    "kind": _("Unknown item kind “%(kind)s”; choose one of %(kinds)s.")
+                    % {"kind": kind, "kinds": ", ".join(Item.Kind.values)}
+                }
+            )
         qs = qs.filter(kind=kind)
     if live_only:
         qs = qs.filter(live=True)
@@ -512,9 +640,9 @@ def items_for_export(*, domain_code: str | None = None, kind: str | None = None,
 
 # Key-position lint (invariant 10) -------------------------------------------------
 
-KEY_BALANCE_ALPHA = 0.01        # chi-square p below this: the positions are unbalanced
+KEY_BALANCE_ALPHA = 0.01  # chi-square p below this: the positions are unbalanced
 KEY_BALANCE_MIN_EXPECTED = 5.0  # judge a group only when each position expects 5 keys
-KEY_ORDER_MAX_SHARE = 0.25      # ordering items stored in their key order, at most
+KEY_ORDER_MAX_SHARE = 0.25  # ordering items stored in their key order, at most
 
 
 @dataclass(frozen=True)
@@ -544,7 +672,9 @@ class KeyBalance:
         return self.p_value is not None or self.kind == "ordered"
 
 
-def _key_positions(kind: str, rows: Sequence[tuple[str, bool, int | None]]) -> list[int]:
+def _key_positions(
+    kind: str, rows: Sequence[tuple[str, bool, int | None]]
+) -> list[int]:
     if kind in ("single_choice", "true_false"):
         keyed = [k + 1 for k, (_oid, is_key, _pos) in enumerate(rows) if is_key]
         return keyed if len(keyed) == 1 else []
@@ -556,8 +686,9 @@ def _key_positions(kind: str, rows: Sequence[tuple[str, bool, int | None]]) -> l
     return []
 
 
-def key_position_balance(*, language: str | None = None, live_only: bool = True
-                         ) -> list[KeyBalance]:
+def key_position_balance(
+    *, language: str | None = None, live_only: bool = True
+) -> list[KeyBalance]:
     """Balance of key positions per item kind and number of options (Likert: no key).
 
     Reads the items' saved options in their stored order (the order an author sees
@@ -574,15 +705,18 @@ def key_position_balance(*, language: str | None = None, live_only: bool = True
     if language:
         qs = qs.filter(item__language=language)
     by_item: dict[int, tuple[str, list[tuple[str, bool, int | None]]]] = {}
-    for item_id, kind, oid, is_key, pos in qs.order_by("item_id", "sort_order", "pk").values_list(
-            "item_id", "item__kind", "option_id", "is_key", "key_position"):
+    for item_id, kind, oid, is_key, pos in qs.order_by(
+        "item_id", "sort_order", "pk"
+    ).values_list("item_id", "item__kind", "option_id", "is_key", "key_position"):
         by_item.setdefault(item_id, (kind, []))[1].append((oid, is_key, pos))
     groups: dict[tuple[str, int], dict[str, Any]] = {}
     for kind, rows in by_item.values():
         n = len(rows)
         if n < 2:
             continue
-        group = groups.setdefault((kind, n), {"items": 0, "counts": [0] * n, "in_key": 0})
+        group = groups.setdefault(
+            (kind, n), {"items": 0, "counts": [0] * n, "in_key": 0}
+        )
         group["items"] += 1
         for position in _key_positions(kind, rows):
             if 1 <= position <= n:
@@ -599,10 +733,19 @@ def key_position_balance(*, language: str | None = None, live_only: bool = True
         modal = max(range(n), key=lambda k: counts[k])
         in_key = group["in_key"]
         flagged = (p_value is not None and p_value < KEY_BALANCE_ALPHA) or (
-            kind == "ordered" and in_key > KEY_ORDER_MAX_SHARE * group["items"])
-        out.append(KeyBalance(
-            kind=kind, n_options=n, n_items=group["items"], counts=tuple(counts),
-            modal_position=modal + 1, modal_share=counts[modal] / total if total else 0.0,
-            p_value=p_value, in_key_order=in_key, flagged=bool(flagged),
-        ))
+            kind == "ordered" and in_key > KEY_ORDER_MAX_SHARE * group["items"]
+        )
+        out.append(
+            KeyBalance(
+                kind=kind,
+                n_options=n,
+                n_items=group["items"],
+                counts=tuple(counts),
+                modal_position=modal + 1,
+                modal_share=counts[modal] / total if total else 0.0,
+                p_value=p_value,
+                in_key_order=in_key,
+                flagged=bool(flagged),
+            )
+        )
     return out

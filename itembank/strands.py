@@ -14,8 +14,13 @@ def strand_domains_ensure() -> None:
     for order, (code, parent, kind, zh, en) in enumerate(STRAND_DOMAINS):
         Domain.objects.update_or_create(
             code=code,
-            defaults={"parent": Domain.objects.get(code=parent) if parent else None,
-                      "kind": kind, "name_zh": zh, "name_en": en, "sort_order": start + order},
+            defaults={
+                "parent": Domain.objects.get(code=parent) if parent else None,
+                "kind": kind,
+                "name_zh": zh,
+                "name_en": en,
+                "sort_order": start + order,
+            },
         )
 
 

@@ -32,15 +32,23 @@ from .models import Blueprint, Domain, Item, ItemParameter, ItemParameterSet
 
 class ItemFilterSet(WagtailFilterSet):
     domain = django_filters.ModelChoiceFilter(
-        label=_("Domain"), queryset=Domain.objects.all(), method="filter_domain")
+        label=_("Domain"), queryset=Domain.objects.all(), method="filter_domain"
+    )
     status = django_filters.ChoiceFilter(
-        label=_("Status"), method="filter_status",
-        choices=[("live", _("Published")), ("draft", _("Draft only")),
-                 ("changes", _("Published with unpublished changes")),
-                 ("in_review", _("In review"))])
+        label=_("Status"),
+        method="filter_status",
+        choices=[
+            ("live", _("Published")),
+            ("draft", _("Draft only")),
+            ("changes", _("Published with unpublished changes")),
+            ("in_review", _("In review")),
+        ],
+    )
     has_parameters = django_filters.ChoiceFilter(
-        label=_("Parameters"), method="filter_parameters",
-        choices=[("yes", _("In the active set")), ("no", _("Not in the active set"))])
+        label=_("Parameters"),
+        method="filter_parameters",
+        choices=[("yes", _("In the active set")), ("no", _("Not in the active set"))],
+    )
 
     class Meta:
         model = Item
@@ -50,7 +58,8 @@ class ItemFilterSet(WagtailFilterSet):
         if not value:
             return queryset
         return queryset.filter(domain__code__in=[value.code]) | queryset.filter(
-            domain__code__startswith=value.code + ".")
+            domain__code__startswith=value.code + "."
+        )
 
     def filter_status(self, queryset, name, value):
         if value == "live":
@@ -64,7 +73,9 @@ class ItemFilterSet(WagtailFilterSet):
         return queryset
 
     def filter_parameters(self, queryset, name, value):
-        ids = ItemParameter.objects.filter(parameter_set__is_active=True).values("item_id")
+        ids = ItemParameter.objects.filter(parameter_set__is_active=True).values(
+            "item_id"
+        )
         if value == "yes":
             return queryset.filter(pk__in=ids)
         if value == "no":
@@ -74,9 +85,11 @@ class ItemFilterSet(WagtailFilterSet):
 
 class DetailColumn(Column):
     def get_value(self, instance):
-        return format_html('<a href="{}">{}</a>',
-                           reverse("itembank_admin:item_detail", args=[instance.pk]),
-                           _("Preview, curve and statistics"))
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("itembank_admin:item_detail", args=[instance.pk]),
+            _("Preview, curve and statistics"),
+        )
 
 
 class YesNoColumn(Column):
@@ -91,14 +104,20 @@ class ItemIndexView(IndexView):
     """The item listing; its CSV/XLSX download writes the import template's columns."""
 
     def get_base_queryset(self):
-        return super().get_base_queryset().select_related("domain").prefetch_related(
-            "options", "tags")
+        return (
+            super()
+            .get_base_queryset()
+            .select_related("domain")
+            .prefetch_related("options", "tags")
+        )
 
     def paginate_queryset(self, queryset, page_size):
         """Fill each listed item's scheduled revision and active workflow states from one query
         each: the status column and the row buttons read them, and Wagtail would otherwise ask
         for them once per row (as ``prefetch_workflow_states`` does for pages)."""
-        paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
+        paginator, page, object_list, is_paginated = super().paginate_queryset(
+            queryset, page_size
+        )
         items = list(object_list)
         scheduled: dict[str, Revision] = {}
         states: dict[str, list[WorkflowState]] = {}
@@ -106,14 +125,20 @@ class ItemIndexView(IndexView):
             content_type = items[0].get_base_content_type()
             ids = [str(item.pk) for item in items]
             revisions = Revision.objects.filter(
-                base_content_type=content_type, object_id__in=ids,
+                base_content_type=content_type,
+                object_id__in=ids,
                 approved_go_live_at__isnull=False,
             ).order_by("id")  # as ``revisions.filter(...).first()`` picks
             for revision in revisions:
                 scheduled.setdefault(revision.object_id, revision)
-            active = WorkflowState.objects.active().filter(
-                base_content_type=content_type, object_id__in=ids,
-            ).select_related("current_task_state__task")
+            active = (
+                WorkflowState.objects.active()
+                .filter(
+                    base_content_type=content_type,
+                    object_id__in=ids,
+                )
+                .select_related("current_task_state__task")
+            )
             for state in active:
                 states.setdefault(state.object_id, []).append(state)
         for item in items:
@@ -134,10 +159,14 @@ class ItemViewSet(SnippetViewSet):
     add_to_admin_menu = True
     filterset_class = ItemFilterSet
     search_fields = ["code", "stem", "stem_en"]
-    search_backend_name = None   # plain ORM search, so it combines with every filter
-    list_display = ["code", Column("kind", accessor="get_kind_display", label=_("kind")),
-                    "domain", LiveStatusTagColumn(label=_("Status")),
-                    DetailColumn("detail", label=_("Detail"))]
+    search_backend_name = None  # plain ORM search, so it combines with every filter
+    list_display = [
+        "code",
+        Column("kind", accessor="get_kind_display", label=_("kind")),
+        "domain",
+        LiveStatusTagColumn(label=_("Status")),
+        DetailColumn("detail", label=_("Detail")),
+    ]
     index_view_class = ItemIndexView
     # the filtered listing downloads as CSV/XLSX that the import page takes back
     list_export = COLUMNS
@@ -152,7 +181,8 @@ class ParameterSetViewSet(SnippetViewSet):
     menu_label = _("Parameter sets")
     add_to_admin_menu = False
     list_display = [
-        "name", "model",
+        "name",
+        "model",
         Column("status", label=_("Status"), accessor="get_status_display"),
         YesNoColumn("is_active", label=_("active")),
         YesNoColumn("is_demo", label=_("demonstration set")),
@@ -167,18 +197,25 @@ class DomainViewSet(SnippetViewSet):
     list_display = ["code", "name_zh", "name_en", "parent", "kind"]
     # the mapping to DigComp / DLGF competences as checkboxes (itembank.taxonomies)
     panels = [
-        FieldPanel("code"), FieldPanel("parent"), FieldPanel("kind"),
-        FieldPanel("name_zh"), FieldPanel("name_en"),
-        FieldPanel("description_zh"), FieldPanel("description_en"), FieldPanel("sort_order"),
+        FieldPanel("code"),
+        FieldPanel("parent"),
+        FieldPanel("kind"),
+        FieldPanel("name_zh"),
+        FieldPanel("name_en"),
+        FieldPanel("description_zh"),
+        FieldPanel("description_en"),
+        FieldPanel("sort_order"),
         FieldPanel("reference_competences", widget=forms.CheckboxSelectMultiple),
     ]
 
 
 class AssembleColumn(Column):
     def get_value(self, instance):
-        return format_html('<a href="{}">{}</a>',
-                           reverse("itembank_admin:blueprint_assemble", args=[instance.pk]),
-                           _("Assemble a form"))
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("itembank_admin:blueprint_assemble", args=[instance.pk]),
+            _("Assemble a form"),
+        )
 
 
 class BlueprintViewSet(SnippetViewSet):
@@ -188,8 +225,14 @@ class BlueprintViewSet(SnippetViewSet):
     icon = "list-ul"
     menu_label = _("Blueprints")
     add_to_admin_menu = False
-    list_display = ["code", "name_zh", "length", "difficulty_min", "difficulty_max",
-                    AssembleColumn("assemble", label=_("Preview"))]
+    list_display = [
+        "code",
+        "name_zh",
+        "length",
+        "difficulty_min",
+        "difficulty_max",
+        AssembleColumn("assemble", label=_("Preview")),
+    ]
     search_fields = ["code", "name_zh", "name_en"]
 
 
@@ -207,7 +250,9 @@ class ReviewEvidenceMenuItem(ActionMenuItem):
     icon_name = "view"
 
     def get_url(self, parent_context):
-        return reverse("itembank_admin:item_detail", args=[parent_context["instance"].pk])
+        return reverse(
+            "itembank_admin:item_detail", args=[parent_context["instance"].pk]
+        )
 
 
 @hooks.register("construct_snippet_action_menu")
@@ -233,8 +278,9 @@ def refuse_unreviewed_item_publish(request, instance):
     from .workflows import review_publish_check
 
     try:
-        review_publish_check(item=instance, revision=instance.get_latest_revision(),
-                             user=request.user)
+        review_publish_check(
+            item=instance, revision=instance.get_latest_revision(), user=request.user
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("wagtailsnippets_itembank_item:edit", instance.pk)
@@ -244,23 +290,37 @@ def refuse_unreviewed_item_publish(request, instance):
 @hooks.register("register_admin_urls")
 def register_admin_urls():
     return [
-        path("itembank/", (admin_views.urlpatterns, "itembank_admin", "itembank_admin")),
+        path(
+            "itembank/", (admin_views.urlpatterns, "itembank_admin", "itembank_admin")
+        ),
     ]
 
 
 @hooks.register("register_admin_menu_item")
 def register_overview_menu_item():
-    return MenuItem(_("Item bank overview"), reverse("itembank_admin:overview"),
-                    icon_name="view", order=211)
+    return MenuItem(
+        _("Item bank overview"),
+        reverse("itembank_admin:overview"),
+        icon_name="view",
+        order=211,
+    )
 
 
 @hooks.register("register_admin_menu_item")
 def register_import_menu_item():
-    return MenuItem(_("Import items"), reverse("itembank_admin:import"),
-                    icon_name="upload", order=212)
+    return MenuItem(
+        _("Import items"),
+        reverse("itembank_admin:import"),
+        icon_name="upload",
+        order=212,
+    )
 
 
 @hooks.register("register_admin_menu_item")
 def register_cut_scores_menu_item():
-    return MenuItem(_("Cut-score sets"), reverse("itembank_admin:cut_score_sets"),
-                    icon_name="order", order=213)
+    return MenuItem(
+        _("Cut-score sets"),
+        reverse("itembank_admin:cut_score_sets"),
+        icon_name="order",
+        order=213,
+    )

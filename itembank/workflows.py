@@ -42,9 +42,16 @@ class ReviewStep:
 
 REVIEW_STEPS: tuple[ReviewStep, ...] = (
     ReviewStep("内容审核", Role.ITEM_REVIEWER, gettext_lazy("Content review")),
-    ReviewStep("语言与公平性审核", Role.ITEM_FAIRNESS_REVIEWER,
-               gettext_lazy("Language and fairness review")),
-    ReviewStep("测量学审核", Role.ITEM_PSYCHOMETRIC_REVIEWER, gettext_lazy("Psychometric review")),
+    ReviewStep(
+        "语言与公平性审核",
+        Role.ITEM_FAIRNESS_REVIEWER,
+        gettext_lazy("Language and fairness review"),
+    ),
+    ReviewStep(
+        "测量学审核",
+        Role.ITEM_PSYCHOMETRIC_REVIEWER,
+        gettext_lazy("Psychometric review"),
+    ),
 )
 _LABELS = {s.task_name: s.label for s in REVIEW_STEPS}
 
@@ -75,14 +82,21 @@ def review_workflow_ensure():
     from .models import Item
 
     ct = ContentType.objects.get_for_model(Item)
-    assigned = WorkflowContentType.objects.filter(content_type=ct).select_related("workflow").first()
+    assigned = (
+        WorkflowContentType.objects.filter(content_type=ct)
+        .select_related("workflow")
+        .first()
+    )
     if assigned is not None:
         workflow = assigned.workflow
     else:
         workflow, _c = Workflow.objects.get_or_create(name=REVIEW_WORKFLOW_NAME)
         WorkflowContentType.objects.create(content_type=ct, workflow=workflow)
-    names = list(WorkflowTask.objects.filter(workflow=workflow).order_by("sort_order")
-                 .values_list("task__name", flat=True))
+    names = list(
+        WorkflowTask.objects.filter(workflow=workflow)
+        .order_by("sort_order")
+        .values_list("task__name", flat=True)
+    )
     if names and names != [LEGACY_TASK_NAME]:
         return workflow  # configured in the admin: leave it
     for order, step in enumerate(REVIEW_STEPS):
@@ -96,8 +110,9 @@ def review_workflow_ensure():
             task = GroupApprovalTask.objects.create(name=step.task_name)
         group, _c = Group.objects.get_or_create(name=step.role)
         task.groups.set([group])
-        WorkflowTask.objects.update_or_create(workflow=workflow, task=task,
-                                              defaults={"sort_order": order})
+        WorkflowTask.objects.update_or_create(
+            workflow=workflow, task=task, defaults={"sort_order": order}
+        )
     return workflow
 
 
@@ -108,9 +123,12 @@ def review_active_state(item: Item):
     """The item's review in progress or sent back for changes, if any."""
     from wagtail.models import WorkflowState
 
-    return (WorkflowState.objects.active()
-            .filter(base_content_type=item.get_base_content_type(), object_id=str(item.pk))
-            .select_related("current_task_state__task", "workflow").first())
+    return (
+        WorkflowState.objects.active()
+        .filter(base_content_type=item.get_base_content_type(), object_id=str(item.pk))
+        .select_related("current_task_state__task", "workflow")
+        .first()
+    )
 
 
 def review_progress(item: Item) -> dict[str, Any]:
@@ -122,36 +140,65 @@ def review_progress(item: Item) -> dict[str, Any]:
     """
     from wagtail.models import TaskState, WorkflowState
 
-    state = (WorkflowState.objects
-             .filter(base_content_type=item.get_base_content_type(), object_id=str(item.pk))
-             .select_related("workflow", "current_task_state__task")
-             .order_by("-created_at", "-pk").first())
+    state = (
+        WorkflowState.objects.filter(
+            base_content_type=item.get_base_content_type(), object_id=str(item.pk)
+        )
+        .select_related("workflow", "current_task_state__task")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
     if state is None:
-        return {"status": None, "status_label": _("Not submitted for review"),
-                "current_step": None, "steps": []}
-    finished = {ts.task_id: ts for ts in
-                TaskState.objects.filter(workflow_state=state)
-                .select_related("finished_by").order_by("started_at", "pk")}
+        return {
+            "status": None,
+            "status_label": _("Not submitted for review"),
+            "current_step": None,
+            "steps": [],
+        }
+    finished = {
+        ts.task_id: ts
+        for ts in TaskState.objects.filter(workflow_state=state)
+        .select_related("finished_by")
+        .order_by("started_at", "pk")
+    }
     labels = dict(TaskState.STATUS_CHOICES)
     steps = []
     for task in state.workflow.tasks.order_by("workflow_tasks__sort_order"):
         ts = finished.get(task.pk)
-        steps.append({
-            "name": task.name, "label": step_label(task.name),
-            "status": ts.status if ts else "not_started",
-            "status_label": str(labels[ts.status]) if ts else _("Not started"),
-            "by": ts.finished_by if ts else None, "at": ts.finished_at if ts else None,
-            "comment": ts.comment if ts else "",
-        })
-    current = state.current_task_state.task.name if (
-        state.current_task_state and state.status == WorkflowState.STATUS_IN_PROGRESS) else None
-    return {"status": state.status, "status_label": str(state.get_status_display()),
-            "current_step": step_label(current) if current else None, "steps": steps}
+        steps.append(
+            {
+                "name": task.name,
+                "label": step_label(task.name),
+                "status": ts.status if ts else "not_started",
+                "status_label": str(labels[ts.status]) if ts else _("Not started"),
+                "by": ts.finished_by if ts else None,
+                "at": ts.finished_at if ts else None,
+                "comment": ts.comment if ts else "",
+            }
+        )
+    current = (
+        state.current_task_state.task.name
+        if (
+            state.current_task_state
+            and state.status == WorkflowState.STATUS_IN_PROGRESS
+        )
+        else None
+    )
+    return {
+        "status": state.status,
+        "status_label": str(state.get_status_display()),
+        "current_step": step_label(current) if current else None,
+        "steps": steps,
+    }
 
 
 def _refuse(item: Item, message: str) -> ValidationError:
-    return ValidationError({"review": _("Publishing %(code)s refused: %(reason)s")
-                            % {"code": item.code, "reason": message}})
+    return ValidationError(
+        {
+            "review": _("Publishing %(code)s refused: %(reason)s")
+            % {"code": item.code, "reason": message}
+        }
+    )
 
 
 def review_publish_check(*, item: Item, revision, user) -> None:
@@ -168,34 +215,72 @@ def review_publish_check(*, item: Item, revision, user) -> None:
     if active is not None:
         if active.status == WorkflowState.STATUS_NEEDS_CHANGES:
             task = active.current_task_state.task if active.current_task_state else None
-            raise _refuse(item, _("“%(step)s” sent it back to the author for changes; it must "
-                                  "pass every review step again.")
-                          % {"step": step_label(task.name) if task else "?"})
+            raise _refuse(
+                item,
+                _(
+                    "“%(step)s” sent it back to the author for changes; it must "
+                    "pass every review step again."
+                )
+                % {"step": step_label(task.name) if task else "?"},
+            )
         task = active.current_task_state.task if active.current_task_state else None
-        raise _refuse(item, _("review step “%(step)s” is not done yet (every step must "
-                              "approve it first).")
-                      % {"step": step_label(task.name) if task else "?"})
+        raise _refuse(
+            item,
+            _(
+                "review step “%(step)s” is not done yet (every step must "
+                "approve it first)."
+            )
+            % {"step": step_label(task.name) if task else "?"},
+        )
     if user is None:
         return
-    approved = (WorkflowState.objects
-                .filter(base_content_type=item.get_base_content_type(), object_id=str(item.pk))
-                .select_related("workflow").order_by("-created_at", "-pk").first())
+    approved = (
+        WorkflowState.objects.filter(
+            base_content_type=item.get_base_content_type(), object_id=str(item.pk)
+        )
+        .select_related("workflow")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
     if approved is None or approved.status != WorkflowState.STATUS_APPROVED:
-        raise _refuse(item, _("this version has not been through the review. Submit it for "
-                              "review; the last review step publishes it."))
-    done = {ts.task_id: ts for ts in TaskState.objects.filter(
-        workflow_state=approved, status=TaskState.STATUS_APPROVED)}
-    pending = [t.name for t in approved.workflow.tasks.order_by("workflow_tasks__sort_order")
-               if t.pk not in done]
+        raise _refuse(
+            item,
+            _(
+                "this version has not been through the review. Submit it for "
+                "review; the last review step publishes it."
+            ),
+        )
+    done = {
+        ts.task_id: ts
+        for ts in TaskState.objects.filter(
+            workflow_state=approved, status=TaskState.STATUS_APPROVED
+        )
+    }
+    pending = [
+        t.name
+        for t in approved.workflow.tasks.order_by("workflow_tasks__sort_order")
+        if t.pk not in done
+    ]
     if pending:
-        raise _refuse(item, _("review step “%(step)s” is not done yet (every step must "
-                              "approve it first).") % {"step": step_label(pending[0])})
+        raise _refuse(
+            item,
+            _(
+                "review step “%(step)s” is not done yet (every step must "
+                "approve it first)."
+            )
+            % {"step": step_label(pending[0])},
+        )
     # the revision the first step reviewed, or one made while the steps reviewed it
     first_reviewed = min(ts.revision_id for ts in done.values())
     last_approval = max(ts.finished_at for ts in done.values())
     if revision.pk < first_reviewed or revision.created_at > last_approval:
-        raise _refuse(item, _("this version has not been through the review. Submit it for "
-                              "review; the last review step publishes it."))
+        raise _refuse(
+            item,
+            _(
+                "this version has not been through the review. Submit it for "
+                "review; the last review step publishes it."
+            ),
+        )
 
 
 def publish_reviewed_item(workflow_state, user=None) -> None:

@@ -32,10 +32,16 @@ ERROR_SCHEMA = {
     "properties": {
         "code": {"type": "string"},
         "message": {"type": "string"},
-        "errors": {"type": "array", "items": {"type": "object", "properties": {
-            "field": {"type": ["string", "null"]},
-            "message": {"type": "string"},
-        }}},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": ["string", "null"]},
+                    "message": {"type": "string"},
+                },
+            },
+        },
     },
     "required": ["code", "message", "errors"],
 }
@@ -47,7 +53,9 @@ class PlatformAPI(NinjaAPI):
     """The platform's NinjaAPI, whose schema declares every error and who may call what."""
 
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):  # type: ignore[override]
-        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema = super().get_openapi_schema(
+            path_prefix=path_prefix, path_params=path_params
+        )
         components = schema.setdefault("components", {})
         components.setdefault("schemas", {})["Error"] = ERROR_SCHEMA
         error_ref = {"$ref": "#/components/schemas/Error"}
@@ -69,10 +77,13 @@ class PlatformAPI(NinjaAPI):
                 responses = {str(k): v for k, v in operation["responses"].items()}
                 operation["responses"] = responses
                 for status, description in statuses.items():
-                    responses.setdefault(status, {
-                        "description": description,
-                        "content": {"application/json": {"schema": error_ref}},
-                    })
+                    responses.setdefault(
+                        status,
+                        {
+                            "description": description,
+                            "content": {"application/json": {"schema": error_ref}},
+                        },
+                    )
         return schema
 
 
@@ -124,7 +135,10 @@ _mount()
 def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     """Any path under /api/v1/ that no route takes: the API's JSON error, with 404."""
     return JsonResponse(
-        {"code": "not_found", "message": gettext("No API endpoint at %(path)s.")
-         % {"path": request.path}, "errors": []},
+        {
+            "code": "not_found",
+            "message": gettext("No API endpoint at %(path)s.") % {"path": request.path},
+            "errors": [],
+        },
         status=404,
     )

@@ -22,11 +22,17 @@ class TokenAuth(HttpBearer):
         api_token = api_token_find(raw_key=token)
         if api_token is None:
             return None
-        missing = token_scopes_required(method=request.method or "GET",
-                                        path=request.path_info) - api_token.scope_set
+        missing = (
+            token_scopes_required(
+                method=request.method or "GET", path=request.path_info
+            )
+            - api_token.scope_set
+        )
         if missing:
-            raise PermissionDenied(_("This token lacks the scopes %(scopes)s.")
-                                   % {"scopes": ", ".join(sorted(missing))})
+            raise PermissionDenied(
+                _("This token lacks the scopes %(scopes)s.")
+                % {"scopes": ", ".join(sorted(missing))}
+            )
         request.user = api_token.user
         request.api_token = api_token  # type: ignore[attr-defined]
         return api_token.user

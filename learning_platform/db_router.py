@@ -90,7 +90,9 @@ def _max_lag() -> float:
 
 
 def _check_seconds() -> float:
-    return float(getattr(settings, "DATABASE_REPLICA_CHECK_SECONDS", DEFAULT_CHECK_SECONDS))
+    return float(
+        getattr(settings, "DATABASE_REPLICA_CHECK_SECONDS", DEFAULT_CHECK_SECONDS)
+    )
 
 
 def replica_health(alias: str = REPLICA, *, fresh: bool = False) -> ReplicaHealth:
@@ -109,8 +111,12 @@ def replica_health(alias: str = REPLICA, *, fresh: bool = False) -> ReplicaHealt
         state = ReplicaHealth(False, None, now, f"unreachable: {exc}".strip()[:200])
     else:
         limit = _max_lag()
-        state = ReplicaHealth(lag <= limit, lag, now,
-                              "" if lag <= limit else f"lags {lag:.1f} s > {limit:g} s")
+        state = ReplicaHealth(
+            lag <= limit,
+            lag,
+            now,
+            "" if lag <= limit else f"lags {lag:.1f} s > {limit:g} s",
+        )
     with _health_lock:
         before = _health.get(alias)
         _health[alias] = state
@@ -118,8 +124,11 @@ def replica_health(alias: str = REPLICA, *, fresh: bool = False) -> ReplicaHealt
         if state.usable:
             log.info("read replica %r in use (lag %.1f s)", alias, state.lag or 0.0)
         else:
-            log.warning("read replica %r skipped, reads go to the primary: %s", alias,
-                        state.reason)
+            log.warning(
+                "read replica %r skipped, reads go to the primary: %s",
+                alias,
+                state.reason,
+            )
     return state
 
 
@@ -158,14 +167,19 @@ class read_replica:  # noqa: N801 - used like contextlib's lower-case context ma
     def __exit__(self, exc_type, exc, tb) -> None:
         token, mark = self._tokens.pop()
         _marked.reset(token)
-        if mark.used and exc_type is not None and issubclass(
-                exc_type, (OperationalError, InterfaceError)):
+        if (
+            mark.used
+            and exc_type is not None
+            and issubclass(exc_type, (OperationalError, InterfaceError))
+        ):
             replica_mark_down(mark.used, f"{exc_type.__name__}: {exc}"[:200])
 
     def __call__(self, func: F) -> F:
         if inspect.iscoroutinefunction(func):
-            raise TypeError(f"read_replica() marks synchronous code; {func.__qualname__} is "
-                            "a coroutine function (wrap the sync_to_async part instead).")
+            raise TypeError(
+                f"read_replica() marks synchronous code; {func.__qualname__} is "
+                "a coroutine function (wrap the sync_to_async part instead)."
+            )
 
         @functools.wraps(func)
         def marked(*args: Any, **kwargs: Any) -> Any:

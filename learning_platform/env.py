@@ -71,7 +71,9 @@ def env_database(name: str, *, default: str) -> dict[str, Any]:
         try:
             urlparse(raw).port  # noqa: B018 - raises on a non-numeric port
         except ValueError:
-            raise ImproperlyConfigured(f"{name} has a port that is not a number.") from None
+            raise ImproperlyConfigured(
+                f"{name} has a port that is not a number."
+            ) from None
     try:
         config = dj_database_url.parse(raw, conn_max_age=0)
     except ValueError as exc:

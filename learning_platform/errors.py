@@ -23,7 +23,9 @@ from learning_platform.jsonbounds import JsonInputError
 class ApiError(Exception):
     """An error a service raises with its own stable code and HTTP status."""
 
-    def __init__(self, code: str, message: str, *, status: int = 400, errors: Any = None):
+    def __init__(
+        self, code: str, message: str, *, status: int = 400, errors: Any = None
+    ):
         super().__init__(message)
         self.code = code
         self.message = message
@@ -32,10 +34,17 @@ class ApiError(Exception):
 
 
 def _respond(
-    api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str, errors: Any = None
+    api: NinjaAPI,
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    errors: Any = None,
 ) -> HttpResponse:
     return api.create_response(
-        request, {"code": code, "message": str(message), "errors": errors or []}, status=status
+        request,
+        {"code": code, "message": str(message), "errors": errors or []},
+        status=status,
     )
 
 
@@ -62,7 +71,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ValidationError)
     def validation_error(request, exc: ValidationError):
         errors = _validation_errors(exc)
-        message = "; ".join(e["message"] for e in errors) or _("The request is not valid.")
+        message = "; ".join(e["message"] for e in errors) or _(
+            "The request is not valid."
+        )
         return _respond(api, request, 422, "invalid", message, errors)
 
     @api.exception_handler(NinjaValidationError)
@@ -81,7 +92,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def authentication_error(request, exc):
-        return _respond(api, request, 401, "not_authenticated", _("Sign in to use this."))
+        return _respond(
+            api, request, 401, "not_authenticated", _("Sign in to use this.")
+        )
 
     @api.exception_handler(PermissionDenied)
     def permission_denied(request, exc):
@@ -100,15 +113,26 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
-        codes = {400: "bad_request", 403: "forbidden", 405: "method_not_allowed",
-                 409: "conflict", 429: "too_many_requests"}
-        return _respond(api, request, exc.status_code, codes.get(exc.status_code, "error"),
-                        str(exc))
+        codes = {
+            400: "bad_request",
+            403: "forbidden",
+            405: "method_not_allowed",
+            409: "conflict",
+            429: "too_many_requests",
+        }
+        return _respond(
+            api, request, exc.status_code, codes.get(exc.status_code, "error"), str(exc)
+        )
 
     @api.exception_handler(RequestDataTooBig)
     def too_large(request, exc):
-        return _respond(api, request, 413, "too_large",
-                        _("The request body is larger than the platform accepts."))
+        return _respond(
+            api,
+            request,
+            413,
+            "too_large",
+            _("The request body is larger than the platform accepts."),
+        )
 
     @api.exception_handler(JsonInputError)
     def json_input(request, exc):

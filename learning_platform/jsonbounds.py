@@ -44,8 +44,9 @@ def check_json_value(value: Any, *, max_depth: int = MAX_JSON_DEPTH) -> None:
         node, depth, path = stack.pop()
         if isinstance(node, str):
             if _has_lone_surrogate(node):
-                raise JsonInputError(f"text at {path or 'the top level'} holds a lone "
-                                     "UTF-16 surrogate")
+                raise JsonInputError(
+                    f"text at {path or 'the top level'} holds a lone UTF-16 surrogate"
+                )
             continue
         if isinstance(node, dict | list):
             if depth > max_depth:
@@ -54,13 +55,20 @@ def check_json_value(value: Any, *, max_depth: int = MAX_JSON_DEPTH) -> None:
                 for key, child in node.items():
                     child_path = f"{path}.{key}" if path else str(key)
                     if _has_lone_surrogate(key):
-                        raise JsonInputError(f"a key at {path or 'the top level'} holds a "
-                                             "lone UTF-16 surrogate")
+                        raise JsonInputError(
+                            f"a key at {path or 'the top level'} holds a "
+                            "lone UTF-16 surrogate"
+                        )
                     stack.append((child, depth + 1, child_path))
             else:
                 for position, child in enumerate(node):
-                    stack.append((child, depth + 1, f"{path}.{position}" if path
-                                  else str(position)))
+                    stack.append(
+                        (
+                            child,
+                            depth + 1,
+                            f"{path}.{position}" if path else str(position),
+                        )
+                    )
 
 
 def loads_bounded(raw: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:

@@ -31,8 +31,12 @@ def BoundedDecimal(  # noqa: N802 - a type factory, used like a type
     top = decimal_max(max_digits, decimal_places)
     return Annotated[
         Decimal,
-        Field(max_digits=max_digits, decimal_places=decimal_places,
-              ge=-top if ge is None else ge, le=top),
+        Field(
+            max_digits=max_digits,
+            decimal_places=decimal_places,
+            ge=-top if ge is None else ge,
+            le=top,
+        ),
     ]
 
 
@@ -40,33 +44,56 @@ BoundedInt = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX)]
 
 
 def decimal_check(
-    value: Any, *, field: str, max_digits: int, decimal_places: int,
+    value: Any,
+    *,
+    field: str,
+    max_digits: int,
+    decimal_places: int,
     minimum: Decimal | None = None,
 ) -> Decimal:
     """Return the value as a Decimal that fits the field; ValidationError naming it otherwise."""
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise ValidationError({field: _("%(value)s is not a number.") % {"value": value}}) from None
+        raise ValidationError(
+            {field: _("%(value)s is not a number.") % {"value": value}}
+        ) from None
     if not number.is_finite():
-        raise ValidationError({field: _("%(value)s is not a number.") % {"value": value}})
+        raise ValidationError(
+            {field: _("%(value)s is not a number.") % {"value": value}}
+        )
     top = decimal_max(max_digits, decimal_places)
     low = -top if minimum is None else minimum
     if number > top or number < low:
-        raise ValidationError({field: _("%(value)s is outside the range %(low)s to %(high)s.")
-                               % {"value": number, "low": low, "high": top}})
+        raise ValidationError(
+            {
+                field: _("%(value)s is outside the range %(low)s to %(high)s.")
+                % {"value": number, "low": low, "high": top}
+            }
+        )
     if number != number.quantize(Decimal(10) ** -decimal_places):
-        raise ValidationError({field: _("%(value)s has more than %(places)d decimal places.")
-                               % {"value": number, "places": decimal_places}})
+        raise ValidationError(
+            {
+                field: _("%(value)s has more than %(places)d decimal places.")
+                % {"value": number, "places": decimal_places}
+            }
+        )
     return number.quantize(Decimal(10) ** -decimal_places)
 
 
-def int_check(value: Any, *, field: str, minimum: int = INT32_MIN,
-              maximum: int = INT32_MAX) -> int:
+def int_check(
+    value: Any, *, field: str, minimum: int = INT32_MIN, maximum: int = INT32_MAX
+) -> int:
     """Return the value if it is a whole number within the range; ValidationError otherwise."""
     if not isinstance(value, int) or isinstance(value, bool):
-        raise ValidationError({field: _("%(value)s is not a whole number.") % {"value": value}})
+        raise ValidationError(
+            {field: _("%(value)s is not a whole number.") % {"value": value}}
+        )
     if not minimum <= value <= maximum:
-        raise ValidationError({field: _("%(value)s is outside the range %(low)s to %(high)s.")
-                               % {"value": value, "low": minimum, "high": maximum}})
+        raise ValidationError(
+            {
+                field: _("%(value)s is outside the range %(low)s to %(high)s.")
+                % {"value": value, "low": minimum, "high": maximum}
+            }
+        )
     return value

@@ -24,8 +24,10 @@ class PrivateFileSystemStorage(FileSystemStorage):
     """A file system storage with no public URL: files leave only through checked views."""
 
     def url(self, name: str | None) -> str:
-        raise ValueError("Private files have no public URL; serve them through a view "
-                         "that checks access.")
+        raise ValueError(
+            "Private files have no public URL; serve them through a view "
+            "that checks access."
+        )
 
 
 def private_storage() -> Storage:
@@ -33,8 +35,9 @@ def private_storage() -> Storage:
     return storages["private"]
 
 
-def private_file_response(file: FieldFile, *, filename: str,
-                          as_attachment: bool = True) -> HttpResponse:
+def private_file_response(
+    file: FieldFile, *, filename: str, as_attachment: bool = True
+) -> HttpResponse:
     """Answer with a private file, after the caller has checked access."""
     prefix = getattr(settings, "PRIVATE_FILES_ACCEL_PREFIX", "")
     if prefix:

@@ -168,16 +168,16 @@ else:
 
 TASKS = {
     "default": {
-        "BACKEND": env_str(
-            "TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"
-        ),
+        "BACKEND": env_str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
         "QUEUES": ["default", "calibration"],
     }
 }
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -242,7 +242,9 @@ if env_bool("BEHIND_TLS_PROXY", default=False):
 
 # Wagtail
 WAGTAIL_SITE_NAME = "市民终身学习监测平台"
-WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
+WAGTAILADMIN_BASE_URL = env_str(
+    "WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000"
+)
 WAGTAIL_I18N_ENABLED = False
 # Items: the last review step publishes without a publish permission of its own.
 WAGTAIL_FINISH_WORKFLOW_ACTION = "itembank.workflows.publish_reviewed_item"
@@ -266,9 +268,13 @@ SUPPRESSION_THRESHOLD = env_int("SUPPRESSION_THRESHOLD", default=30, minimum=1)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    },
     # Passwords, tokens and answers never reach a log line.
-    "filters": {"redact": {"()": "learning_platform.security.logfilter.RedactingFilter"}},
+    "filters": {
+        "redact": {"()": "learning_platform.security.logfilter.RedactingFilter"}
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",

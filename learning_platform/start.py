@@ -29,7 +29,9 @@ def _dashboard_url() -> str | None:
 def _district_report_url() -> str | None:
     from cms.models import DistrictMonitoringReportPage
 
-    page = DistrictMonitoringReportPage.objects.live().public().order_by("-year").first()
+    page = (
+        DistrictMonitoringReportPage.objects.live().public().order_by("-year").first()
+    )
     return page.url if page is not None else None
 
 
@@ -91,26 +93,66 @@ def header_links(*, user: Any) -> list[dict[str, str]]:
             links.append({"url": dashboard, "label": str(_("District dashboard"))})
     if roles & set(FILING_ROLES):
         links.append({"url": _filing_url(user), "label": str(_("This year's filing"))})
-    if roles & ({Role.DISTRICT_OFFICER, Role.RESEARCHER, Role.ADMINISTRATOR} | set(FILING_ROLES)):
-        links.append({"url": reverse("indicators:index"), "label": str(_("District indicators"))})
+    if roles & (
+        {Role.DISTRICT_OFFICER, Role.RESEARCHER, Role.ADMINISTRATOR} | set(FILING_ROLES)
+    ):
+        links.append(
+            {"url": reverse("indicators:index"), "label": str(_("District indicators"))}
+        )
         report = _district_report_url()
         if report:
             links.append({"url": report, "label": str(_("District monitoring report"))})
-    if roles & ({Role.ORGANISATION, Role.EXPERT, Role.DISTRICT_OFFICER, Role.RESEARCHER} | set(FILING_ROLES)):
-        links.append({"url": reverse("organisations:register_list"), "label": str(_("Learning organisations"))})
-    if roles & {Role.ORGANISATION, Role.DISTRICT_LIAISON, Role.DISTRICT_HEAD, Role.RESEARCHER,
-                 Role.ADMINISTRATOR}:
-        links.append({"url": reverse("organisations:monitoring_index"),
-                      "label": str(_("Learning organisation monitoring"))})
-    if roles & {Role.EXPERT, Role.RESEARCHER, Role.ADMINISTRATOR, Role.DISTRICT_OFFICER} | set(FILING_ROLES):
-        links.append({"url": reverse("indicators:field_index"), "label": str(_("Field monitoring"))})
+    if roles & (
+        {Role.ORGANISATION, Role.EXPERT, Role.DISTRICT_OFFICER, Role.RESEARCHER}
+        | set(FILING_ROLES)
+    ):
+        links.append(
+            {
+                "url": reverse("organisations:register_list"),
+                "label": str(_("Learning organisations")),
+            }
+        )
+    if roles & {
+        Role.ORGANISATION,
+        Role.DISTRICT_LIAISON,
+        Role.DISTRICT_HEAD,
+        Role.RESEARCHER,
+        Role.ADMINISTRATOR,
+    }:
+        links.append(
+            {
+                "url": reverse("organisations:monitoring_index"),
+                "label": str(_("Learning organisation monitoring")),
+            }
+        )
+    if roles & {
+        Role.EXPERT,
+        Role.RESEARCHER,
+        Role.ADMINISTRATOR,
+        Role.DISTRICT_OFFICER,
+    } | set(FILING_ROLES):
+        links.append(
+            {
+                "url": reverse("indicators:field_index"),
+                "label": str(_("Field monitoring")),
+            }
+        )
     if Role.INSTITUTION in roles:
-        links.append({"url": reverse("creditbank:verify"), "label": str(_("Verify a record"))})
+        links.append(
+            {"url": reverse("creditbank:verify"), "label": str(_("Verify a record"))}
+        )
     if Role.EXPERT in roles:
-        links.append({"url": reverse("organisations:rating_queue"), "label": str(_("My rating queue"))})
+        links.append(
+            {
+                "url": reverse("organisations:rating_queue"),
+                "label": str(_("My rating queue")),
+            }
+        )
     links.append({"url": reverse("assessment:index"), "label": str(_("Tests"))})
     links.append({"url": reverse("assessment:history"), "label": str(_("My results"))})
-    links.append({"url": reverse("creditbank:profile"), "label": str(_("My learning account"))})
+    links.append(
+        {"url": reverse("creditbank:profile"), "label": str(_("My learning account"))}
+    )
     return links
 
 

@@ -15,8 +15,13 @@ class HealthOut(Schema):
     database: str
 
 
-@router.get("/health", response=HealthOut, auth=public, url_name="health",
-            operation_id="system_health")
+@router.get(
+    "/health",
+    response=HealthOut,
+    auth=public,
+    url_name="health",
+    operation_id="system_health",
+)
 def health(request):
     """Report that the web process can reach its database."""
     with connection.cursor() as cursor:

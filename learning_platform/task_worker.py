@@ -36,7 +36,9 @@ DEFAULT_LEASE_SECONDS = 30.0
 def lease_seconds() -> float:
     from learning_platform.env import env_float
 
-    return env_float("TASK_WORKER_LEASE_SECONDS", default=DEFAULT_LEASE_SECONDS, minimum=1)
+    return env_float(
+        "TASK_WORKER_LEASE_SECONDS", default=DEFAULT_LEASE_SECONDS, minimum=1
+    )
 
 
 def heartbeat_key(worker_id: str) -> str:
@@ -68,7 +70,8 @@ def tasks_requeue_orphans() -> list[str]:
     now = timezone.now()
     requeued = []
     running = DBTaskResult.objects.filter(
-        status=TaskResultStatus.RUNNING, started_at__lt=now - timedelta(seconds=lease_seconds())
+        status=TaskResultStatus.RUNNING,
+        started_at__lt=now - timedelta(seconds=lease_seconds()),
     ).only("pk", "worker_ids")
     for result in running:
         workers = list(result.worker_ids or [])
@@ -80,7 +83,9 @@ def tasks_requeue_orphans() -> list[str]:
             pk=result.pk, status=TaskResultStatus.RUNNING, worker_ids=workers
         ).update(status=TaskResultStatus.READY, started_at=None)
         if n:
-            log.warning("task %s: worker %s stopped beating; re-queued", result.pk, workers[-1])
+            log.warning(
+                "task %s: worker %s stopped beating; re-queued", result.pk, workers[-1]
+            )
             requeued.append(str(result.pk))
     return requeued
 

@@ -18,7 +18,9 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     # Without a ?next= the login goes to the role's start page.
-    path("accounts/login/", auth_views.LoginView.as_view(next_page="start"), name="login"),
+    path(
+        "accounts/login/", auth_views.LoginView.as_view(next_page="start"), name="login"
+    ),
     path("start/", start.start, name="start"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Each app's own pages and downloads, under a prefix of its own.

@@ -81,5 +81,7 @@ class BaseEstimator:
                 same = False
             if not same:
                 text = repr(value)
-                changed.append(f"{key}={text if len(text) <= 40 else text[:37] + '...'}")
+                changed.append(
+                    f"{key}={text if len(text) <= 40 else text[:37] + '...'}"
+                )
         return f"{type(self).__name__}({', '.join(changed)})"

@@ -43,24 +43,38 @@ Weights = Literal["linear", "quadratic"] | None
 __all__ = ["RaterAgreement", "cohen_kappa", "confusion_matrix", "rater_agreement"]
 
 
-def _check_scores(a: ArrayLike, b: ArrayLike, max_score: int) -> tuple[np.ndarray, np.ndarray]:
-    if isinstance(max_score, bool) or not isinstance(max_score, (int, np.integer)) or max_score < 1:
-        raise ValueError(f"max_score must be an integer of at least 1, got {max_score!r}")
+def _check_scores(
+    a: ArrayLike, b: ArrayLike, max_score: int
+) -> tuple[np.ndarray, np.ndarray]:
+    if (
+        isinstance(max_score, bool)
+        or not isinstance(max_score, (int, np.integer))
+        or max_score < 1
+    ):
+        raise ValueError(
+            f"max_score must be an integer of at least 1, got {max_score!r}"
+        )
     out = []
     for name, values in (("rater 1", a), ("rater 2", b)):
         arr = np.asarray(values, dtype=float).ravel()
         for i, v in enumerate(arr):
             if not np.isfinite(v) or v != np.floor(v):
-                raise ValueError(f"{name}, score {i}: {float(v)!r} is not a whole number")
+                raise ValueError(
+                    f"{name}, score {i}: {float(v)!r} is not a whole number"
+                )
             if v < 0 or v > max_score:
-                raise ValueError(f"{name}, score {i}: {int(v)} is outside 0..{max_score}")
+                raise ValueError(
+                    f"{name}, score {i}: {int(v)} is outside 0..{max_score}"
+                )
         out.append(arr.astype(int))
     if out[0].shape != out[1].shape:
         raise ValueError(
             f"the raters scored different numbers of objects: {out[0].size} and {out[1].size}"
         )
     if out[0].size == 0:
-        raise ValueError("no pairs of scores: kappa needs at least one object rated twice")
+        raise ValueError(
+            "no pairs of scores: kappa needs at least one object rated twice"
+        )
     return out[0], out[1]
 
 
@@ -84,7 +98,9 @@ def _weight_matrix(k: int, weights: Weights) -> FloatArray:
     raise ValueError(f"weights must be None, 'linear' or 'quadratic', got {weights!r}")
 
 
-def cohen_kappa(a: ArrayLike, b: ArrayLike, *, max_score: int, weights: Weights = None) -> float:
+def cohen_kappa(
+    a: ArrayLike, b: ArrayLike, *, max_score: int, weights: Weights = None
+) -> float:
     """Cohen's kappa of two raters' scores on the rubric ``0..max_score``.
 
     Parameters
@@ -156,6 +172,10 @@ def rater_agreement(a: ArrayLike, b: ArrayLike, *, max_score: int) -> RaterAgree
     if np.isnan(kappas[2]):
         reason = "both raters gave every object the same score"
     return RaterAgreement(
-        n=int(x.size), exact=float(np.mean(x == y)), kappa=kappas[0],
-        kappa_linear=kappas[1], kappa_quadratic=kappas[2], undefined_reason=reason,
+        n=int(x.size),
+        exact=float(np.mean(x == y)),
+        kappa=kappas[0],
+        kappa_linear=kappas[1],
+        kappa_quadratic=kappas[2],
+        undefined_reason=reason,
     )

@@ -178,7 +178,9 @@ class LatentRegression(BaseEstimator):
         else:
             x, pca = np.asarray(design, dtype=np.float64), None
             if x.ndim != 2 or not np.isfinite(x).all():
-                raise ValueError(f"design must be a finite 2-D matrix, got shape {x.shape}")
+                raise ValueError(
+                    f"design must be a finite 2-D matrix, got shape {x.shape}"
+                )
         if x.shape[0] != n:
             raise ValueError(
                 f"background/groups have {x.shape[0]} rows, loglik has {n}"

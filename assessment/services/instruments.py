@@ -331,7 +331,9 @@ def instrument_create(
         language=language,
     )
     precision_apply(
-        instrument, rule=precision_rule, min_items=precision_min_items,
+        instrument,
+        rule=precision_rule,
+        min_items=precision_min_items,
         se_target=precision_se_target,
     )
     instrument.full_clean()

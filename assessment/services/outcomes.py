@@ -51,9 +51,13 @@ def _record_outcome(session: Session) -> None:
         # Too short to give a level: no credit, no badge, the account's latest level stays.
         return
     # The result's own level, under the cut-score version it recorded (never recomputed).
-    level = bank.level_for(main.domain_code, main.theta,
-                           cut_score_set_id=main.cut_score_set_id) \
-        if main.cut_score_set_id else None
+    level = (
+        bank.level_for(
+            main.domain_code, main.theta, cut_score_set_id=main.cut_score_set_id
+        )
+        if main.cut_score_set_id
+        else None
+    )
     instrument = session.instrument
     try:
         with transaction.atomic():

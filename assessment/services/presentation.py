@@ -45,7 +45,9 @@ def option_order(*, seed: int, item: Any) -> list[dict[str, Any]]:
     shown = options
     for _draw in range(_DRAWS):
         shown = [options[k] for k in rng.permutation(len(options))]
-        if item.kind != "ordered" or not _is_key_order(item, [str(o["id"]) for o in shown]):
+        if item.kind != "ordered" or not _is_key_order(
+            item, [str(o["id"]) for o in shown]
+        ):
             return shown
     # Drew the key every time (p = (1/n!)^32): one rotation of it is never the key.
     return shown[1:] + shown[:1]

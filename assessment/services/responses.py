@@ -134,8 +134,15 @@ def response_record(
     with bank.active_set_read_once():
         _warm_pool(session_id=session_id, user=user)
         ack, refusal, session = _record_locked(
-            session_id=session_id, user=user, sequence=sequence, item_id=item_id,
-            answer=answer, client_ts=client_ts, now=now, epoch=epoch)
+            session_id=session_id,
+            user=user,
+            sequence=sequence,
+            item_id=item_id,
+            answer=answer,
+            client_ts=client_ts,
+            now=now,
+            epoch=epoch,
+        )
     if refusal is not None:
         raise refusal
     if ack.duplicate:
@@ -145,8 +152,15 @@ def response_record(
 
 
 def _record_locked(
-    *, session_id: Any, user: User, sequence: int, item_id: int, answer: Any,
-    client_ts: Any, now: datetime | None, epoch: int | None,
+    *,
+    session_id: Any,
+    user: User,
+    sequence: int,
+    item_id: int,
+    answer: Any,
+    client_ts: Any,
+    now: datetime | None,
+    epoch: int | None,
 ) -> tuple[Ack | None, ApiError | None, Session]:
     """Lock the session and store the answer; return (ack, refusal, session)."""
     with transaction.atomic():

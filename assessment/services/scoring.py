@@ -60,8 +60,11 @@ def session_score(*, session: Session) -> list[Result]:
                 method="eap",
             )
             theta, se = float(estimate.theta[0]), float(estimate.se[0])
-        decision = None if questionnaire or theta is None else bank.level_decision(
-            domain_code, theta)
+        decision = (
+            None
+            if questionnaire or theta is None
+            else bank.level_decision(domain_code, theta)
+        )
         level = decision.level if decision else None
         profile: dict[str, Any] = {}
         if questionnaire:
@@ -83,7 +86,9 @@ def session_score(*, session: Session) -> list[Result]:
                 profile=profile,
             )
         )
-    if not questionnaire and not precision_met(session=session, main=_main_of(session, results)):
+    if not questionnaire and not precision_met(
+        session=session, main=_main_of(session, results)
+    ):
         # Too short to measure: the scores stay for statistics, no level is given.
         for result in results:
             result.level_code = ""

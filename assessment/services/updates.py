@@ -44,9 +44,8 @@ def _keep_exposure_provenance(
     """
     new = settings.get("exposure") or {}
     old = old or {}
-    if (
-        new.get("method") == old.get("method") == "sympson_hetter"
-        and _same_k(new.get("k_params"), old.get("k_params"))
+    if new.get("method") == old.get("method") == "sympson_hetter" and _same_k(
+        new.get("k_params"), old.get("k_params")
     ):
         settings = {**settings, "exposure": {**old, **new}}
     return settings
@@ -109,7 +108,9 @@ def instrument_update(
         instrument_settings_clean(mode=mode, settings=settings),
     )
     precision_apply(
-        locked, rule=precision_rule, min_items=precision_min_items,
+        locked,
+        rule=precision_rule,
+        min_items=precision_min_items,
         se_target=precision_se_target,
     )
     locked.full_clean()
@@ -127,13 +128,25 @@ def campaign_close(*, campaign: Campaign, now: datetime | None = None) -> Campai
     now = now or timezone.now()
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if locked.closes_at is not None and locked.closes_at <= now:
-        raise ValidationError({"closes_at": _(
-            "The campaign already closed at %(at)s."
-        ) % {"at": timezone.localtime(locked.closes_at).strftime("%Y-%m-%d %H:%M")}})
+        raise ValidationError(
+            {
+                "closes_at": _("The campaign already closed at %(at)s.")
+                % {
+                    "at": timezone.localtime(locked.closes_at).strftime(
+                        "%Y-%m-%d %H:%M"
+                    )
+                }
+            }
+        )
     if locked.opens_at >= now:
-        raise ValidationError({"opens_at": _(
-            "The campaign has not opened yet (it opens at %(at)s): change its dates instead."
-        ) % {"at": timezone.localtime(locked.opens_at).strftime("%Y-%m-%d %H:%M")}})
+        raise ValidationError(
+            {
+                "opens_at": _(
+                    "The campaign has not opened yet (it opens at %(at)s): change its dates instead."
+                )
+                % {"at": timezone.localtime(locked.opens_at).strftime("%Y-%m-%d %H:%M")}
+            }
+        )
     locked.closes_at = now
     locked.full_clean()
     locked.save(update_fields=["closes_at"])

@@ -27,12 +27,19 @@ def _campaign(instrument, *, kind: str, year: int | None, name_zh: str, name_en:
     from assessment.models import Campaign
     from assessment.services import campaign_create
 
-    campaign = Campaign.objects.filter(instrument=instrument, kind=kind, year=year).first()
+    campaign = Campaign.objects.filter(
+        instrument=instrument, kind=kind, year=year
+    ).first()
     if campaign is None:
         campaign = campaign_create(
-            instrument=instrument, name_zh=name_zh, name_en=name_en, kind=kind, year=year,
+            instrument=instrument,
+            name_zh=name_zh,
+            name_en=name_en,
+            kind=kind,
+            year=year,
             audience="public" if kind == "practice" else "invited",
-            opens_at=timezone.now() - timedelta(days=1 if kind == "practice" else 100))
+            opens_at=timezone.now() - timedelta(days=1 if kind == "practice" else 100),
+        )
     return campaign
 
 
@@ -50,21 +57,41 @@ def _simulate(instruments, user_row, year: int) -> int:
     for slug, instrument in instruments.items():
         n = min(users.size, N_ORG if slug in ORG_SLUGS else N_MAIN)
         chosen = rng.choice(users, size=n, replace=False)
-        campaign = _campaign(instrument, kind="five_yearly", year=year,
-                             name_zh=f"{year}年{instrument.name_zh}（随调查样本，模拟）",
-                             name_en=f"{year} {instrument.name_en} (survey sample, simulated)")
-        items = list(Item.objects.filter(pk__in=instrument.settings["item_ids"])
-                     .select_related("domain").prefetch_related("options").order_by("pk"))
-        engagement = np.array([effect[user_row[int(u)][1]] for u in chosen]) + rng.normal(0, 1, n)
+        campaign = _campaign(
+            instrument,
+            kind="five_yearly",
+            year=year,
+            name_zh=f"{year}年{instrument.name_zh}（随调查样本，模拟）",
+            name_en=f"{year} {instrument.name_en} (survey sample, simulated)",
+        )
+        items = list(
+            Item.objects.filter(pk__in=instrument.settings["item_ids"])
+            .select_related("domain")
+            .prefetch_related("options")
+            .order_by("pk")
+        )
+        engagement = np.array(
+            [effect[user_row[int(u)][1]] for u in chosen]
+        ) + rng.normal(0, 1, n)
         sessions, responses = [], []
         for p, user_id in enumerate(chosen):
-            finished = now - timedelta(days=40, seconds=int(rng.integers(0, 86_400 * 30)))
+            finished = now - timedelta(
+                days=40, seconds=int(rng.integers(0, 86_400 * 30))
+            )
             session = Session(
-                id=uuid.uuid4(), user_id=int(user_id), campaign_id=campaign.pk,
-                instrument_id=instrument.pk, status=SessionStatus.FINISHED,
-                consented_at=finished - timedelta(minutes=5), started_at=finished - timedelta(minutes=5),
-                finished_at=finished, plan={"items": [i.pk for i in items]}, pending={},
-                n_answered=len(items), stop_reason="form_complete")
+                id=uuid.uuid4(),
+                user_id=int(user_id),
+                campaign_id=campaign.pk,
+                instrument_id=instrument.pk,
+                status=SessionStatus.FINISHED,
+                consented_at=finished - timedelta(minutes=5),
+                started_at=finished - timedelta(minutes=5),
+                finished_at=finished,
+                plan={"items": [i.pk for i in items]},
+                pending={},
+                n_answered=len(items),
+                stop_reason="form_complete",
+            )
             sessions.append(session)
             for seq, item in enumerate(items, start=1):
                 options = [o.option_id for o in item.options.all()]
@@ -72,10 +99,19 @@ def _simulate(instruments, user_row, year: int) -> int:
                 # ordered categories from a latent engagement: cuts spread over ±1.5
                 latent = engagement[p] + rng.normal(0, 0.8) + 0.3
                 code = int(np.searchsorted(np.linspace(-1.5, 1.5, k - 1), latent))
-                responses.append(Response(
-                    session_id=session.id, sequence=seq, item_id=item.pk,
-                    revision_id=item.live_revision_id, domain_code=item.domain.code,
-                    answer=str(options[code]), score=code, seconds=8.0, server_ts=finished))
+                responses.append(
+                    Response(
+                        session_id=session.id,
+                        sequence=seq,
+                        item_id=item.pk,
+                        revision_id=item.live_revision_id,
+                        domain_code=item.domain.code,
+                        answer=str(options[code]),
+                        score=code,
+                        seconds=8.0,
+                        server_ts=finished,
+                    )
+                )
         Session.objects.bulk_create(sessions, batch_size=500)
         Response.objects.bulk_create(responses, batch_size=2000)
         written += len(sessions)
@@ -100,18 +136,31 @@ def load_demo(*, stdout) -> None:
     created = strand_items_ensure(author=users.filter(username="author").first())
     instruments = strand_instruments_ensure()
     for instrument in instruments.values():
-        _campaign(instrument, kind="practice", year=None,
-                  name_zh=f"开放问卷：{instrument.name_zh}", name_en=f"Open questionnaire: {instrument.name_en}")
-    stdout.write(f"  strands: {created} items published, {len(instruments)} questionnaires open")
+        _campaign(
+            instrument,
+            kind="practice",
+            year=None,
+            name_zh=f"开放问卷：{instrument.name_zh}",
+            name_en=f"Open questionnaire: {instrument.name_en}",
+        )
+    stdout.write(
+        f"  strands: {created} items published, {len(instruments)} questionnaires open"
+    )
     try:
         rollup = _published_rollup(DEMO_YEAR)
     except Exception:  # noqa: BLE001 - the survey demo did not run: questionnaires only
         stdout.write("  strands: no published survey roll-up: no simulated answers")
         return
-    if not Session.objects.filter(instrument__code__in=STRAND_SLUGS, campaign__year=DEMO_YEAR).exists():
+    if not Session.objects.filter(
+        instrument__code__in=STRAND_SLUGS, campaign__year=DEMO_YEAR
+    ).exists():
         user_row, _final, _rw = _weights(rollup)
         n = _simulate(instruments, user_row, DEMO_YEAR)
-        stdout.write(f"  strands: simulated {n} questionnaire sessions of survey respondents")
+        stdout.write(
+            f"  strands: simulated {n} questionnaire sessions of survey respondents"
+        )
     report = strand_values_supply(year=DEMO_YEAR)
-    stdout.write(f"  strands: {report.supplied} monitoring-point figures supplied for {DEMO_YEAR} "
-                 f"({report.withheld} withheld){'; ' + '; '.join(report.errors[:3]) if report.errors else ''}")
+    stdout.write(
+        f"  strands: {report.supplied} monitoring-point figures supplied for {DEMO_YEAR} "
+        f"({report.withheld} withheld){'; ' + '; '.join(report.errors[:3]) if report.errors else ''}"
+    )

@@ -42,20 +42,37 @@ def strand_instruments_ensure() -> dict[str, Instrument]:
     from itembank.strand_content import STRAND_INSTRUMENTS
 
     out = {}
-    for slug, (name_zh, name_en, desc_zh, desc_en, domains) in STRAND_INSTRUMENTS.items():
+    for slug, (
+        name_zh,
+        name_en,
+        desc_zh,
+        desc_en,
+        domains,
+    ) in STRAND_INSTRUMENTS.items():
         instrument = Instrument.objects.filter(code=slug).first()
         if instrument is None:
             item_ids: list[int] = []
             for domain in domains:
                 item_ids += bank.deliverable_item_ids(domain_codes=[domain])
             if not item_ids:
-                raise ValidationError({"instrument": _(
-                    "The item bank has no published items for the questionnaire %(slug)s.")
-                    % {"slug": slug}})
+                raise ValidationError(
+                    {
+                        "instrument": _(
+                            "The item bank has no published items for the questionnaire %(slug)s."
+                        )
+                        % {"slug": slug}
+                    }
+                )
             instrument = instrument_create(
-                code=slug, name_zh=name_zh, name_en=name_en, description_zh=desc_zh,
-                description_en=desc_en, kind="questionnaire", domain_code="strand",
-                mode="fixed", settings={"item_ids": item_ids},
+                code=slug,
+                name_zh=name_zh,
+                name_en=name_en,
+                description_zh=desc_zh,
+                description_en=desc_en,
+                kind="questionnaire",
+                domain_code="strand",
+                mode="fixed",
+                settings={"item_ids": item_ids},
             )
         out[slug] = instrument
     return out
@@ -65,7 +82,9 @@ def strand_instruments_ensure() -> dict[str, Instrument]:
 class StrandFeedReport:
     year: int
     rollup_id: int
-    respondents: dict[str, int] = field(default_factory=dict)  # instrument -> n answered
+    respondents: dict[str, int] = field(
+        default_factory=dict
+    )  # instrument -> n answered
     supplied: int = 0
     withheld: int = 0
     errors: list[str] = field(default_factory=list)
@@ -74,11 +93,22 @@ class StrandFeedReport:
 def _published_rollup(year: int):
     from assessment.survey.models import RollUp
 
-    rollup = (RollUp.objects.filter(year=year, published=True)
-              .select_related("campaign", "weight_set").order_by("-published_at", "-pk").first())
+    rollup = (
+        RollUp.objects.filter(year=year, published=True)
+        .select_related("campaign", "weight_set")
+        .order_by("-published_at", "-pk")
+        .first()
+    )
     if rollup is None:
-        raise ValidationError({"year": _("No published survey roll-up for %(year)s: the strand "
-                                         "questionnaires take its weights.") % {"year": year}})
+        raise ValidationError(
+            {
+                "year": _(
+                    "No published survey roll-up for %(year)s: the strand "
+                    "questionnaires take its weights."
+                )
+                % {"year": year}
+            }
+        )
     return rollup
 
 
@@ -88,22 +118,38 @@ def _weights(rollup):
 
     arrays = unpack_arrays(rollup.weight_set.arrays)
     if "replicates" not in arrays or "pseudo_id" not in arrays:
-        raise ValidationError({"weight_set": _("The roll-up's weight set has no replicate weights.")})
+        raise ValidationError(
+            {"weight_set": _("The roll-up's weight set has no replicate weights.")}
+        )
     row_of = {str(p): k for k, p in enumerate(arrays["pseudo_id"])}
-    respondents = dict(Respondent.objects.filter(campaign=rollup.campaign).exclude(session_id="")
-                       .values_list("session_id", "pseudo_id"))
+    respondents = dict(
+        Respondent.objects.filter(campaign=rollup.campaign)
+        .exclude(session_id="")
+        .values_list("session_id", "pseudo_id")
+    )
     keys = list(respondents)
     users: dict = {}
     for start in range(0, len(keys), CHUNK):
-        users.update(Session.objects.filter(pk__in=keys[start:start + CHUNK]).values_list("pk", "user_id"))
-    district = dict(Respondent.objects.filter(campaign=rollup.campaign)
-                    .values_list("pseudo_id", "district_code"))
+        users.update(
+            Session.objects.filter(pk__in=keys[start : start + CHUNK]).values_list(
+                "pk", "user_id"
+            )
+        )
+    district = dict(
+        Respondent.objects.filter(campaign=rollup.campaign).values_list(
+            "pseudo_id", "district_code"
+        )
+    )
     user_row: dict[int, tuple[int, str]] = {}
     for session_id, pseudo in respondents.items():
         user = users.get(session_id) or users.get(_uuid(session_id))
         if user is not None and pseudo in row_of:
             user_row[user] = (row_of[pseudo], district[pseudo])
-    return user_row, np.asarray(arrays["final"], float), np.asarray(arrays["replicates"], float)
+    return (
+        user_row,
+        np.asarray(arrays["final"], float),
+        np.asarray(arrays["replicates"], float),
+    )
 
 
 def _uuid(value: str):
@@ -117,9 +163,12 @@ def _uuid(value: str):
 
 def _answers(year: int, user_row: dict[int, tuple[int, str]]):
     """{instrument slug: {user: {item id: score}}} of the latest closed session per citizen."""
-    sessions = (Session.objects.filter(instrument__code__in=STRAND_SLUGS, campaign__year=year)
-                .exclude(status=SessionStatus.IN_PROGRESS)
-                .order_by("finished_at").values_list("pk", "user_id", "instrument__code"))
+    sessions = (
+        Session.objects.filter(instrument__code__in=STRAND_SLUGS, campaign__year=year)
+        .exclude(status=SessionStatus.IN_PROGRESS)
+        .order_by("finished_at")
+        .values_list("pk", "user_id", "instrument__code")
+    )
     latest: dict[tuple[str, int], object] = {}
     for pk, user, slug in sessions.iterator(chunk_size=5000):
         if user in user_row:  # a survey respondent: carries their survey weight
@@ -127,10 +176,14 @@ def _answers(year: int, user_row: dict[int, tuple[int, str]]):
     by_session = {pk: key for key, pk in latest.items()}
     ids = list(by_session)
     out: dict[str, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
-    for start in range(0, len(ids), CHUNK):  # keep each IN list under the database's limit
-        for session_id, item_id, score in (Response.objects.filter(session_id__in=ids[start:start + CHUNK])
-                                           .exclude(score=None)
-                                           .values_list("session_id", "item_id", "score")):
+    for start in range(
+        0, len(ids), CHUNK
+    ):  # keep each IN list under the database's limit
+        for session_id, item_id, score in (
+            Response.objects.filter(session_id__in=ids[start : start + CHUNK])
+            .exclude(score=None)
+            .values_list("session_id", "item_id", "score")
+        ):
             slug, user = by_session[session_id]
             out[slug][user][item_id] = score
     return out
@@ -140,11 +193,16 @@ def _item_ids(measure: Measure) -> list[int]:
     from itembank.models import Item
     from itembank.strand_content import strand_item_code
 
-    ids = dict(Item.objects.filter(domain__code=measure.domain).values_list("code", "pk"))
+    ids = dict(
+        Item.objects.filter(domain__code=measure.domain).values_list("code", "pk")
+    )
     if measure.items is None:
         return [ids[c] for c in sorted(ids)]
-    return [ids[strand_item_code(measure.domain, k)] for k in measure.items
-            if strand_item_code(measure.domain, k) in ids]
+    return [
+        ids[strand_item_code(measure.domain, k)]
+        for k in measure.items
+        if strand_item_code(measure.domain, k) in ids
+    ]
 
 
 def _person_values(measure: Measure, answers: np.ndarray) -> np.ndarray:
@@ -158,11 +216,15 @@ def _person_values(measure: Measure, answers: np.ndarray) -> np.ndarray:
 def _source_line(rollup, slug: str, n_replicates: int) -> str:
     instrument = Instrument.objects.filter(code=slug).first()
     name = instrument.name_zh if instrument else slug
-    return (f"监测中心：{name}（{rollup.year}年），按{rollup.campaign.name_zh}区级汇总#{rollup.pk}"
-            f"的最终权重与{n_replicates}个JK2重复权重加权")
+    return (
+        f"监测中心：{name}（{rollup.year}年），按{rollup.campaign.name_zh}区级汇总#{rollup.pk}"
+        f"的最终权重与{n_replicates}个JK2重复权重加权"
+    )
 
 
-def strand_values_supply(*, year: int, threshold: int | None = None) -> StrandFeedReport:
+def strand_values_supply(
+    *, year: int, threshold: int | None = None
+) -> StrandFeedReport:
     """Compute every strand measure per district for ``year`` and supply it to the
     monitoring points it feeds; a district under the suppression threshold is withheld.
 
@@ -183,12 +245,17 @@ def strand_values_supply(*, year: int, threshold: int | None = None) -> StrandFe
             continue
         users = sorted(answers)
         item_ids = _item_ids(measure)
-        matrix = np.array([[answers[u].get(i, np.nan) for i in item_ids] for u in users], float)
+        matrix = np.array(
+            [[answers[u].get(i, np.nan) for i in item_ids] for u in users], float
+        )
         values = _person_values(measure, matrix)
         rows = np.array([user_row[u][0] for u in users])
         districts = np.array([user_row[u][1] for u in users])
-        estimate = (estimate_strand_mean if measure.rule == "mean" else estimate_strand_proportion)(
-            values, final[rows], replicates[rows], groups=districts)
+        estimate = (
+            estimate_strand_mean
+            if measure.rule == "mean"
+            else estimate_strand_proportion
+        )(values, final[rows], replicates[rows], groups=districts)
         source = _source_line(rollup, measure.instrument, replicates.shape[1])
         for g, district_code in enumerate(estimate.groups):
             n = int(estimate.n[g])
@@ -199,11 +266,20 @@ def strand_values_supply(*, year: int, threshold: int | None = None) -> StrandFe
                 try:
                     with transaction.atomic():
                         point_value_supply(
-                            district_code=str(district_code), year=year,
-                            indicator_code=indicator_code, point=point, measure=measure.code,
-                            label_zh=measure.label_zh, label_en=measure.label_en,
-                            unit=measure.unit, n=n, suppressed=withheld, source=source,
-                            value=None if withheld else round(float(estimate.estimate[g]), 2),
+                            district_code=str(district_code),
+                            year=year,
+                            indicator_code=indicator_code,
+                            point=point,
+                            measure=measure.code,
+                            label_zh=measure.label_zh,
+                            label_en=measure.label_en,
+                            unit=measure.unit,
+                            n=n,
+                            suppressed=withheld,
+                            source=source,
+                            value=None
+                            if withheld
+                            else round(float(estimate.estimate[g]), 2),
                             se=None if withheld else float(estimate.se[g]),
                             ci_low=None if withheld else float(estimate.ci_low[g]),
                             ci_high=None if withheld else float(estimate.ci_high[g]),
@@ -212,6 +288,8 @@ def strand_values_supply(*, year: int, threshold: int | None = None) -> StrandFe
                     report.supplied += 1
                     report.withheld += int(withheld)
                 except ValidationError as exc:
-                    report.errors.append(f"{district_code} {indicator_code} {measure.code}: "
-                                         f"{'; '.join(exc.messages)}")
+                    report.errors.append(
+                        f"{district_code} {indicator_code} {measure.code}: "
+                        f"{'; '.join(exc.messages)}"
+                    )
     return report

@@ -80,14 +80,16 @@ class CutScoresIn(Schema):
     domain_code: str = Field(..., max_length=40)
     cuts: list[float] = Field(..., min_length=1, max_length=20)
     labels: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
-        ..., min_length=2, max_length=21)
+        ..., min_length=2, max_length=21
+    )
     attained: str = Field(..., max_length=40)
     note: str = Field("", max_length=2000)
 
 
 def _published(rollup_id: int) -> RollUp:
-    return get_object_or_404(RollUp.objects.select_related("campaign"), pk=rollup_id,
-                             published=True)
+    return get_object_or_404(
+        RollUp.objects.select_related("campaign"), pk=rollup_id, published=True
+    )
 
 
 def _out(r: RollUp, cells) -> dict:
@@ -126,8 +128,12 @@ def rollup_district(request: HttpRequest, rollup_id: int, code: str):
     return _out(r, cells)
 
 
-@router.get("/rollups/{rollup_id}/needs", response=NeedsOut, url_name="survey_rollup_needs",
-            operation_id="survey_rollup_needs")
+@router.get(
+    "/rollups/{rollup_id}/needs",
+    response=NeedsOut,
+    url_name="survey_rollup_needs",
+    operation_id="survey_rollup_needs",
+)
 def rollup_needs(request: HttpRequest, rollup_id: int, district: str | None = None):
     """Needs profiles and satisfaction index: the city plus a district, for its officers and researchers.
 
@@ -144,8 +150,13 @@ def rollup_needs(request: HttpRequest, rollup_id: int, district: str | None = No
     cells, names = selectors.rollup_needs(rollup=r, district_code=code)
     if code is not None and not any(c.district_code == code for c in cells):
         raise Http404("no such district roll-up")
-    return {"rollup_id": r.pk, "year": r.year, "district_code": code, "option_names": names,
-            "cells": [c.__dict__ for c in cells]}
+    return {
+        "rollup_id": r.pk,
+        "year": r.year,
+        "district_code": code,
+        "option_names": names,
+        "cells": [c.__dict__ for c in cells],
+    }
 
 
 @router.get("/rollups/{rollup_id}/changes", auth=public)
@@ -153,8 +164,9 @@ def rollup_changes(request: HttpRequest, rollup_id: int):
     """Change since the last wave (city; plus the caller's district or all for researchers)."""
     _published(rollup_id)
     scope = access.visible_districts(request.user)
-    rows = selectors.rollup_changes(rollup_id=rollup_id,
-                                    district_code=None if scope == "*" else (scope or ""))
+    rows = selectors.rollup_changes(
+        rollup_id=rollup_id, district_code=None if scope == "*" else (scope or "")
+    )
     return rows
 
 
@@ -165,10 +177,13 @@ def design_detail(request: HttpRequest, campaign_id: int):
     design = getattr(campaign, "sample_design", None)
     if design is None:
         raise Http404("the campaign has no sample design")
-    return {"method": design.method, "sample_size": design.sample_size,
-            "minimum_per_district": design.minimum_per_district,
-            "population_year": design.population_year,
-            "strata": selectors.design_progress(design=design)}
+    return {
+        "method": design.method,
+        "sample_size": design.sample_size,
+        "minimum_per_district": design.minimum_per_district,
+        "population_year": design.population_year,
+        "strata": selectors.design_progress(design=design),
+    }
 
 
 @router.post("/campaigns/{campaign_id}/design", response={201: dict})
@@ -176,12 +191,18 @@ def design_create(request: HttpRequest, campaign_id: int, data: DesignIn):
     access.require_researcher(request.user)
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     design = services.design_create(
-        campaign=campaign, method=data.method, sample_size=data.sample_size,
+        campaign=campaign,
+        method=data.method,
+        sample_size=data.sample_size,
         minimum_per_district=data.minimum_per_district,
-        population_year=data.population_year, created_by=request.user,
+        population_year=data.population_year,
+        created_by=request.user,
     )
-    return 201, {"id": design.pk, "n_strata": design.strata.count(),
-                 "sample_size": design.sample_size}
+    return 201, {
+        "id": design.pk,
+        "n_strata": design.strata.count(),
+        "sample_size": design.sample_size,
+    }
 
 
 @router.post("/campaigns/{campaign_id}/invitations")
@@ -197,14 +218,24 @@ def invitations_issue(request: HttpRequest, campaign_id: int):
 
 
 def _data_out(data: SurveyData) -> dict:
-    return {"id": data.pk, "campaign_id": data.campaign_id, "version": data.version,
-            "source": data.source, "created_at": data.created_at,
-            "frozen_by": data.frozen_by.username if data.frozen_by_id else None,
-            "domains": list(data.meta.get("domains", [])), "provenance": data.provenance}
+    return {
+        "id": data.pk,
+        "campaign_id": data.campaign_id,
+        "version": data.version,
+        "source": data.source,
+        "created_at": data.created_at,
+        "frozen_by": data.frozen_by.username if data.frozen_by_id else None,
+        "domains": list(data.meta.get("domains", [])),
+        "provenance": data.provenance,
+    }
 
 
-@router.get("/campaigns/{campaign_id}/freeze", response=FreezePreviewOut,
-            url_name="survey_freeze_preview", operation_id="survey_freeze_preview")
+@router.get(
+    "/campaigns/{campaign_id}/freeze",
+    response=FreezePreviewOut,
+    url_name="survey_freeze_preview",
+    operation_id="survey_freeze_preview",
+)
 def freeze_preview(request: HttpRequest, campaign_id: int):
     """What a freeze would take now (counts) and, if it would be refused, why."""
     access.require_researcher(request.user)
@@ -212,8 +243,12 @@ def freeze_preview(request: HttpRequest, campaign_id: int):
     return selectors.freeze_preview(campaign=campaign)
 
 
-@router.post("/campaigns/{campaign_id}/freeze", response={201: SurveyDataOut},
-             url_name="survey_freeze", operation_id="survey_freeze")
+@router.post(
+    "/campaigns/{campaign_id}/freeze",
+    response={201: SurveyDataOut},
+    url_name="survey_freeze",
+    operation_id="survey_freeze",
+)
 def freeze(request: HttpRequest, campaign_id: int, new_version: bool = False):
     """Freeze the closed campaign's completed sessions into survey data (a new version).
 
@@ -222,30 +257,44 @@ def freeze(request: HttpRequest, campaign_id: int, new_version: bool = False):
     """
     access.require_researcher(request.user)
     campaign = get_object_or_404(Campaign, pk=campaign_id)
-    frozen = services.survey_data_freeze(campaign=campaign, frozen_by=request.user,
-                                         new_version=new_version)
+    frozen = services.survey_data_freeze(
+        campaign=campaign, frozen_by=request.user, new_version=new_version
+    )
     return Status(201, _data_out(frozen))
 
 
-@router.get("/campaigns/{campaign_id}/data", response=list[SurveyDataOut],
-            url_name="survey_data_versions", operation_id="survey_data_versions")
+@router.get(
+    "/campaigns/{campaign_id}/data",
+    response=list[SurveyDataOut],
+    url_name="survey_data_versions",
+    operation_id="survey_data_versions",
+)
 def data_versions(request: HttpRequest, campaign_id: int):
     """The campaign's frozen survey data versions, newest first (provenance, no microdata)."""
     access.require_researcher(request.user)
     campaign = get_object_or_404(Campaign, pk=campaign_id)
-    rows = (SurveyData.objects.filter(campaign=campaign).select_related("frozen_by")
-            .defer("arrays").order_by("-version"))
+    rows = (
+        SurveyData.objects.filter(campaign=campaign)
+        .select_related("frozen_by")
+        .defer("arrays")
+        .order_by("-version")
+    )
     return [_data_out(d) for d in rows]
 
 
-@router.post("/campaigns/{campaign_id}/jobs", response={202: JobOut},
-             url_name="survey_job_start", operation_id="survey_job_start")
+@router.post(
+    "/campaigns/{campaign_id}/jobs",
+    response={202: JobOut},
+    url_name="survey_job_start",
+    operation_id="survey_job_start",
+)
 def job_start(request: HttpRequest, campaign_id: int, data: JobStartIn):
     """Start a job (weights, calibrate, score, rollup) of the campaign in the background."""
     access.require_researcher(request.user)
     campaign = get_object_or_404(Campaign, pk=campaign_id)
-    job = services.job_start(kind=data.kind, campaign=campaign, created_by=request.user,
-                             params=data.params)
+    job = services.job_start(
+        kind=data.kind, campaign=campaign, created_by=request.user, params=data.params
+    )
     job.refresh_from_db()
     return Status(202, _job_out(job))
 
@@ -254,8 +303,12 @@ def _job_out(job: Job) -> dict:
     return {**selectors.job_payload(job), "status_label": str(job.get_status_display())}
 
 
-@router.get("/jobs/{job_id}", response=JobOut, url_name="survey_job",
-            operation_id="survey_job_get")
+@router.get(
+    "/jobs/{job_id}",
+    response=JobOut,
+    url_name="survey_job",
+    operation_id="survey_job_get",
+)
 def job_detail(request: HttpRequest, job_id: str):
     """A job's state and progress as stored (the jobs page polls it without a shared
     channel layer); a job whose worker died is failed here first."""
@@ -268,16 +321,24 @@ def job_detail(request: HttpRequest, job_id: str):
     return _job_out(job)
 
 
-@router.post("/jobs/{job_id}/cancel", response=JobOut, url_name="survey_job_cancel",
-             operation_id="survey_job_cancel")
+@router.post(
+    "/jobs/{job_id}/cancel",
+    response=JobOut,
+    url_name="survey_job_cancel",
+    operation_id="survey_job_cancel",
+)
 def job_cancel(request: HttpRequest, job_id: str):
     access.require_researcher(request.user)
     job = get_object_or_404(Job, pk=_uuid(job_id))
     return _job_out(services.job_cancel(job=job))
 
 
-@router.post("/rollups/{rollup_id}/publish", response=PublishOut,
-             url_name="survey_rollup_publish", operation_id="survey_rollup_publish")
+@router.post(
+    "/rollups/{rollup_id}/publish",
+    response=PublishOut,
+    url_name="survey_rollup_publish",
+    operation_id="survey_rollup_publish",
+)
 def rollup_publish(request: HttpRequest, rollup_id: int):
     """Publish a roll-up (approved parameters only; it never changes after) and supply
     each district's rates to its filing for the survey year."""
@@ -285,30 +346,52 @@ def rollup_publish(request: HttpRequest, rollup_id: int):
     rollup = get_object_or_404(RollUp, pk=rollup_id)
     rollup = services.rollup_publish(rollup=rollup)
     feed = services.indicators_feed(rollup=rollup)
-    return {"rollup_id": rollup.pk, "published": rollup.published,
-            "published_at": rollup.published_at, "fed": feed["fed"], "errors": feed["errors"]}
+    return {
+        "rollup_id": rollup.pk,
+        "published": rollup.published,
+        "published_at": rollup.published_at,
+        "fed": feed["fed"],
+        "errors": feed["errors"],
+    }
 
 
-@router.post("/calibrations/{calibration_id}/approve", response={200: dict},
-             url_name="survey_calibration_approve", operation_id="survey_calibration_approve")
+@router.post(
+    "/calibrations/{calibration_id}/approve",
+    response={200: dict},
+    url_name="survey_calibration_approve",
+    operation_id="survey_calibration_approve",
+)
 def calibration_approve(request: HttpRequest, calibration_id: int, data: ApproveIn):
     """Approve a calibration's parameters (through its item-bank parameter set if any)."""
     access.require_researcher(request.user)
     cal = get_object_or_404(Calibration, pk=calibration_id)
-    cal = services.calibration_approve(calibration=cal, approved_by=request.user,
-                                       comment=data.comment)
-    return {"id": cal.pk, "parameter_set_id": cal.parameter_set_id,
-            "approved_at": cal.approved_at.isoformat() if cal.approved_at else None}
+    cal = services.calibration_approve(
+        calibration=cal, approved_by=request.user, comment=data.comment
+    )
+    return {
+        "id": cal.pk,
+        "parameter_set_id": cal.parameter_set_id,
+        "approved_at": cal.approved_at.isoformat() if cal.approved_at else None,
+    }
 
 
 @router.post("/cut-scores", response={201: dict})
 def cut_scores(request: HttpRequest, data: CutScoresIn):
     access.require_researcher(request.user)
-    row = services.cut_scores_set(domain_code=data.domain_code, cuts=data.cuts,
-                                  labels=data.labels, attained=data.attained, note=data.note,
-                                  created_by=request.user)
-    return 201, {"domain_code": row.domain.code, "version": row.version, "id": row.pk,
-                 "status": row.status}
+    row = services.cut_scores_set(
+        domain_code=data.domain_code,
+        cuts=data.cuts,
+        labels=data.labels,
+        attained=data.attained,
+        note=data.note,
+        created_by=request.user,
+    )
+    return 201, {
+        "domain_code": row.domain.code,
+        "version": row.version,
+        "id": row.pk,
+        "status": row.status,
+    }
 
 
 @router.get("/campaigns/{campaign_id}/export")
@@ -317,8 +400,12 @@ def export(request: HttpRequest, campaign_id: int, format: str = "csv"):  # noqa
     access.require_researcher(request.user)
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     if format not in exports.FORMATS:
-        raise ValidationError({"format": f"unknown format {format!r}; use one of "
-                                         f"{', '.join(exports.FORMATS)}"})
+        raise ValidationError(
+            {
+                "format": f"unknown format {format!r}; use one of "
+                f"{', '.join(exports.FORMATS)}"
+            }
+        )
     try:
         f = exports.respondent_file(campaign=campaign)
     except LookupError as exc:
@@ -326,7 +413,8 @@ def export(request: HttpRequest, campaign_id: int, format: str = "csv"):  # noqa
     body = exports.render(f, format)
     resp = HttpResponse(body, content_type=exports.CONTENT_TYPES[format])
     resp["Content-Disposition"] = (
-        f'attachment; filename="survey-{campaign.pk}-respondents.{exports.EXTENSIONS[format]}"')
+        f'attachment; filename="survey-{campaign.pk}-respondents.{exports.EXTENSIONS[format]}"'
+    )
     return resp
 
 

@@ -26,11 +26,19 @@ class JobProgressConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         await self.accept()
-        allowed = user is not None and user.is_authenticated and await database_sync_to_async(
-            access.is_researcher)(user)
+        allowed = (
+            user is not None
+            and user.is_authenticated
+            and await database_sync_to_async(access.is_researcher)(user)
+        )
         if not allowed:
-            await self.send_json({"type": "error", "code": "forbidden",
-                                  "message": "Only researchers follow survey jobs."})
+            await self.send_json(
+                {
+                    "type": "error",
+                    "code": "forbidden",
+                    "message": "Only researchers follow survey jobs.",
+                }
+            )
             await self.close(code=FORBIDDEN_CLOSE_CODE)
             return
         self.job_id = self.scope["url_route"]["kwargs"].get("job_id")
@@ -55,15 +63,26 @@ class JobProgressConsumer(AsyncJsonWebsocketConsumer):
         if not getattr(self, "group", None):
             return
         if not isinstance(content, dict) or content.get("type") != "cancel":
-            await self.send_json({"type": "error", "code": "bad_message",
-                                  "message": "Send {\"type\": \"cancel\"}."})
+            await self.send_json(
+                {
+                    "type": "error",
+                    "code": "bad_message",
+                    "message": 'Send {"type": "cancel"}.',
+                }
+            )
             return
         job_id = content.get("job_id") or self.job_id
         try:
             payload = await database_sync_to_async(self._cancel)(str(job_id))
         except (Job.DoesNotExist, ValidationError, ValueError) as exc:
-            message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else "no such job"
-            await self.send_json({"type": "error", "code": "cancel_refused", "message": message})
+            message = (
+                "; ".join(exc.messages)
+                if isinstance(exc, ValidationError)
+                else "no such job"
+            )
+            await self.send_json(
+                {"type": "error", "code": "cancel_refused", "message": message}
+            )
             return
         await self.send_json({"type": "job", "job": payload})
 

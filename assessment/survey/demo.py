@@ -50,12 +50,22 @@ N_SAMPLE = 12_500
 SEED = 2025
 DEMO_RESPONDENTS = 2_000  # a wave
 EARLIER_YEAR = 2020  # the previous five-yearly wave
-WAVES = (EARLIER_YEAR, DEMO_YEAR)  # delivered in this order, so 2025's calibration is the latest
+WAVES = (
+    EARLIER_YEAR,
+    DEMO_YEAR,
+)  # delivered in this order, so 2025's calibration is the latest
 IMPROVEMENT = (0.03, 0.15)  # range of the districts' true gain in mean θ, 2020 to 2025
 
 
-def delivered_campaign(*, year: int = DEMO_YEAR, code: str = DEMO_CODE, name_zh: str | None = None,
-                       name_en: str | None = None, opens_at=None, closes_at=None):
+def delivered_campaign(
+    *,
+    year: int = DEMO_YEAR,
+    code: str = DEMO_CODE,
+    name_zh: str | None = None,
+    name_en: str | None = None,
+    opens_at=None,
+    closes_at=None,
+):
     """The survey campaign of ``year`` on the booklet instrument ``code`` (created once).
 
     It ran from 120 to 30 days ago unless ``opens_at`` and ``closes_at`` say when.
@@ -69,22 +79,37 @@ def delivered_campaign(*, year: int = DEMO_YEAR, code: str = DEMO_CODE, name_zh:
     if campaign is None:
         now = timezone.now()
         campaign = campaign_create(
-            instrument=instrument, kind="five_yearly", audience="invited", year=year,
+            instrument=instrument,
+            kind="five_yearly",
+            audience="invited",
+            year=year,
             name_zh=name_zh or f"{year}年市民终身学习素养调查(模拟)",
-            name_en=name_en or f"{year} citizen lifelong-learning literacy survey (simulated)",
+            name_en=name_en
+            or f"{year} citizen lifelong-learning literacy survey (simulated)",
             opens_at=opens_at or now - timedelta(days=120),
             closes_at=closes_at or now - timedelta(days=30),
         )
     return campaign
 
 
-def simulate_delivered(campaign, *, n_respondents: int = DEMO_RESPONDENTS, seed: int = SEED,
-                       truth_shift=None, stdout=None):
+def simulate_delivered(
+    campaign,
+    *,
+    n_respondents: int = DEMO_RESPONDENTS,
+    seed: int = SEED,
+    truth_shift=None,
+    stdout=None,
+):
     """Deliver a simulated survey to ``campaign`` and freeze it (see the simulation module)."""
     from assessment.survey.simulation import survey_simulate
 
-    return survey_simulate(campaign=campaign, n_respondents=n_respondents, seed=seed,
-                           truth_shift=truth_shift, stdout=stdout)
+    return survey_simulate(
+        campaign=campaign,
+        n_respondents=n_respondents,
+        seed=seed,
+        truth_shift=truth_shift,
+        stdout=stdout,
+    )
 
 
 def wave_improvements(district_codes: list[str]) -> dict[str, float]:
@@ -95,7 +120,9 @@ def wave_improvements(district_codes: list[str]) -> dict[str, float]:
     """
     rng = np.random.default_rng(EARLIER_YEAR)
     gains = rng.uniform(*IMPROVEMENT, len(district_codes))
-    return {code: round(float(g), 3) for code, g in zip(district_codes, gains, strict=True)}
+    return {
+        code: round(float(g), 3) for code, g in zip(district_codes, gains, strict=True)
+    }
 
 
 def _wave_shift(year: int) -> dict[str, float] | None:
@@ -104,7 +131,9 @@ def _wave_shift(year: int) -> dict[str, float] | None:
         return None
     from learning_platform.districts.models import District
 
-    codes = list(District.objects.order_by("sort_order", "code").values_list("code", flat=True))
+    codes = list(
+        District.objects.order_by("sort_order", "code").values_list("code", flat=True)
+    )
     return {code: -gain for code, gain in wave_improvements(codes).items()}
 
 
@@ -115,12 +144,20 @@ def _wave_campaign(year: int):
     from zoneinfo import ZoneInfo
 
     shanghai = ZoneInfo("Asia/Shanghai")
-    return delivered_campaign(year=year, opens_at=datetime(year, 9, 1, 9, tzinfo=shanghai),
-                              closes_at=datetime(year, 11, 30, 18, tzinfo=shanghai))
+    return delivered_campaign(
+        year=year,
+        opens_at=datetime(year, 9, 1, 9, tzinfo=shanghai),
+        closes_at=datetime(year, 11, 30, 18, tzinfo=shanghai),
+    )
 
 
-def simulate_and_store(campaign, *, n_sample: int = N_SAMPLE, seed: int = SEED,
-                       district_codes: list[str] | None = None):
+def simulate_and_store(
+    campaign,
+    *,
+    n_sample: int = N_SAMPLE,
+    seed: int = SEED,
+    district_codes: list[str] | None = None,
+):
     """Simulate the survey, store design, respondents and responses; return the simulation."""
     from assessment.survey.services import (
         EDUCATION_ORDER,
@@ -130,39 +167,69 @@ def simulate_and_store(campaign, *, n_sample: int = N_SAMPLE, seed: int = SEED,
     from learning_platform.districts.models import District
     from psychometrics.survey.simulate import simulate_survey
 
-    codes = district_codes or list(District.objects.order_by("sort_order", "code")
-                                   .values_list("code", flat=True))
+    codes = district_codes or list(
+        District.objects.order_by("sort_order", "code").values_list("code", flat=True)
+    )
     if len(codes) < 2:
-        raise ValueError("the survey demo needs the districts loaded (manage.py load_districts)")
-    sim = simulate_survey(n_sample, n_districts=len(codes), rng=np.random.default_rng(seed))
+        raise ValueError(
+            "the survey demo needs the districts loaded (manage.py load_districts)"
+        )
+    sim = simulate_survey(
+        n_sample, n_districts=len(codes), rng=np.random.default_rng(seed)
+    )
 
     def labels(d, a, s):
         return codes[int(d)], AGE_LABELS[int(a)], SEX_LABELS[int(s)]
 
     if not hasattr(campaign, "sample_design"):
-        design_from_allocation(campaign=campaign, design=sim.design, method="minimum",
-                               minimum_per_district=n_sample // (2 * len(codes)),
-                               population_year=DEMO_YEAR, labels=labels)
+        design_from_allocation(
+            campaign=campaign,
+            design=sim.design,
+            method="minimum",
+            minimum_per_district=n_sample // (2 * len(codes)),
+            population_year=DEMO_YEAR,
+            labels=labels,
+        )
     educ = sim.background[:, 0]
     sampled = [
-        {"district_code": codes[int(d)], "age_band": AGE_LABELS[int(a)],
-         "sex": SEX_LABELS[int(s)], "responded": bool(r),
-         "education": "" if np.isnan(e) else EDUCATION_ORDER[int(e)]}
-        for d, a, s, r, e in zip(sim.district, sim.age_band, sim.sex, sim.responded, educ,
-                                 strict=True)
+        {
+            "district_code": codes[int(d)],
+            "age_band": AGE_LABELS[int(a)],
+            "sex": SEX_LABELS[int(s)],
+            "responded": bool(r),
+            "education": "" if np.isnan(e) else EDUCATION_ORDER[int(e)],
+        }
+        for d, a, s, r, e in zip(
+            sim.district, sim.age_band, sim.sex, sim.responded, educ, strict=True
+        )
     ]
     r = sim.responded
     survey_data_store(
-        campaign=campaign, source="simulation", sampled=sampled,
+        campaign=campaign,
+        source="simulation",
+        sampled=sampled,
         responses={d: sim.responses[k][r] for k, d in enumerate(DOMAINS)},
-        item_ids={d: [f"{d}-{j + 1:02d}" for j in range(sim.responses[k].shape[1])]
-                  for k, d in enumerate(DOMAINS)},
+        item_ids={
+            d: [f"{d}-{j + 1:02d}" for j in range(sim.responses[k].shape[1])]
+            for k, d in enumerate(DOMAINS)
+        },
         background=sim.background[r],
-        background_columns=["education", "employed", "internet_hours", "reading",
-                            "noise", "self_rated_skill"],
+        background_columns=[
+            "education",
+            "employed",
+            "internet_hours",
+            "reading",
+            "noise",
+            "self_rated_skill",
+        ],
         categorical=(0, 1),
-        extra_arrays={"truth_theta": sim.theta[r], "truth_district_means": sim.district_means},
-        meta={"simulation": {"n_sample": n_sample, "seed": seed, "district_codes": codes}},
+        extra_arrays={
+            "truth_theta": sim.theta[r],
+            "truth_district_means": sim.district_means,
+        },
+        meta={
+            "simulation": {"n_sample": n_sample, "seed": seed, "district_codes": codes}
+        },
     )
     return sim
 
@@ -179,8 +246,14 @@ def reference_parameters(sim) -> dict:
     return out
 
 
-def run_pipeline(campaign, *, reference: dict | None = None, publish: bool = True,
-                 stdout=None, name: str | None = None) -> dict:
+def run_pipeline(
+    campaign,
+    *,
+    reference: dict | None = None,
+    publish: bool = True,
+    stdout=None,
+    name: str | None = None,
+) -> dict:
     """Run weights, calibration, scoring and roll-up jobs in this process, in order."""
     from assessment.survey.jobs import run_job
     from assessment.survey.models import Job
@@ -201,15 +274,21 @@ def run_pipeline(campaign, *, reference: dict | None = None, publish: bool = Tru
         if status != "finished":
             raise RuntimeError(f"survey demo: {kind} job {status}: {job.error}")
         results[kind] = job.result
-        if kind == "calibrate":  # the demo's reviewer approves the calibration as offered
+        if (
+            kind == "calibrate"
+        ):  # the demo's reviewer approves the calibration as offered
             from assessment.survey.models import Calibration
             from assessment.survey.services import calibration_approve
 
             calibration_approve(
                 calibration=Calibration.objects.get(pk=job.result["calibration_id"]),
-                approved_by=_demo_reviewer(), comment="演示：按校准结果批准 demo approval")
+                approved_by=_demo_reviewer(),
+                comment="演示：按校准结果批准 demo approval",
+            )
         if stdout is not None:
-            stdout.write(f"  survey: {kind} finished in {time.perf_counter() - t0:.1f} s")
+            stdout.write(
+                f"  survey: {kind} finished in {time.perf_counter() - t0:.1f} s"
+            )
     return results
 
 
@@ -218,15 +297,18 @@ def _demo_reviewer():
     from django.contrib.auth import get_user_model
 
     user, _c = get_user_model().objects.get_or_create(
-        username="demo-reviewer", defaults={"first_name": "演示审核人"})
+        username="demo-reviewer", defaults={"first_name": "演示审核人"}
+    )
     return user
 
 
 def load_demo(*, stdout, n_respondents: int = DEMO_RESPONDENTS) -> None:
     """Deliver and roll up every wave of ``WAVES`` that is not rolled up yet."""
     if not _bank_ready():
-        stdout.write("  survey: the item bank has no published calibrated items: skipped "
-                     "(load the item bank's demo first).")
+        stdout.write(
+            "  survey: the item bank has no published calibrated items: skipped "
+            "(load the item bank's demo first)."
+        )
         return
     for year in WAVES:
         load_wave(year=year, stdout=stdout, n_respondents=n_respondents)
@@ -243,23 +325,36 @@ def load_wave(*, year: int, stdout, n_respondents: int = DEMO_RESPONDENTS) -> No
     t0 = time.perf_counter()
     data = SurveyData.objects.filter(campaign=campaign, source="delivery").first()
     if data is None:
-        sim = simulate_delivered(campaign, n_respondents=n_respondents,
-                                 truth_shift=_wave_shift(year), stdout=stdout)
-        stdout.write(f"  survey: {year} wave delivered {sim.n_respondents} sessions of "
-                     f"{sim.n_sampled} invited persons ({sim.n_responses} responses) in "
-                     f"{sim.timings['total']:.0f} s")
+        sim = simulate_delivered(
+            campaign,
+            n_respondents=n_respondents,
+            truth_shift=_wave_shift(year),
+            stdout=stdout,
+        )
+        stdout.write(
+            f"  survey: {year} wave delivered {sim.n_respondents} sessions of "
+            f"{sim.n_sampled} invited persons ({sim.n_responses} responses) in "
+            f"{sim.timings['total']:.0f} s"
+        )
         reference = sim.reference_parameters()
     else:  # a run that stopped after freezing: carry on with the jobs
         from assessment.survey.simulation import booklet_plan
 
-        reference = booklet_plan(booklets=campaign.instrument.settings["booklets"]
-                                 ).reference_parameters()
-    run_pipeline(campaign, reference=reference, stdout=stdout,
-                 name=f"{year}年区级素养汇总(模拟)")
-    stdout.write(f"  survey: {year} roll-up published in {time.perf_counter() - t0:.0f} s")
+        reference = booklet_plan(
+            booklets=campaign.instrument.settings["booklets"]
+        ).reference_parameters()
+    run_pipeline(
+        campaign, reference=reference, stdout=stdout, name=f"{year}年区级素养汇总(模拟)"
+    )
+    stdout.write(
+        f"  survey: {year} roll-up published in {time.perf_counter() - t0:.0f} s"
+    )
 
 
 def _bank_ready() -> bool:
     from assessment import items as bank
 
-    return bool(bank.deliverable_item_ids(domain_codes=["health"])) and bank.active_set_id() is not None
+    return (
+        bool(bank.deliverable_item_ids(domain_codes=["health"]))
+        and bank.active_set_id() is not None
+    )

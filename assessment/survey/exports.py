@@ -37,8 +37,9 @@ class RespondentFile:
     rows: list[list]  # values; coded columns hold integer codes
 
 
-def respondent_file(*, campaign, weight_set: WeightSet | None = None,
-                    score_set: ScoreSet | None = None) -> RespondentFile:
+def respondent_file(
+    *, campaign, weight_set: WeightSet | None = None, score_set: ScoreSet | None = None
+) -> RespondentFile:
     """Build the respondent file of a campaign from its latest (or given) weights and scores."""
     ws = weight_set or WeightSet.objects.filter(campaign=campaign).first()
     if ws is None:
@@ -46,12 +47,19 @@ def respondent_file(*, campaign, weight_set: WeightSet | None = None,
     w = unpack_arrays(ws.arrays)
     ss = score_set or ScoreSet.objects.filter(campaign=campaign).first()
     scores = unpack_arrays(ss.arrays) if ss is not None else {}
-    people = {r.pseudo_id: r for r in Respondent.objects.filter(campaign=campaign, responded=True)}
+    people = {
+        r.pseudo_id: r
+        for r in Respondent.objects.filter(campaign=campaign, responded=True)
+    }
     pseudo = [str(p) for p in w["pseudo_id"]]
     if scores and [str(p) for p in scores["pseudo_id"]] != pseudo:
         scores = {}  # scores of another respondent set are not joined
-    coded = {"district_code": "District (division code)", "age_band": "Age band",
-             "sex": "Sex", "education": "Highest education"}
+    coded = {
+        "district_code": "District (division code)",
+        "age_band": "Age band",
+        "sex": "Sex",
+        "education": "Highest education",
+    }
     value_labels: dict[str, dict[int, str]] = {}
     codes_of: dict[str, dict[str, int]] = {}
     for col in coded:
@@ -59,8 +67,11 @@ def respondent_file(*, campaign, weight_set: WeightSet | None = None,
         codes_of[col] = {v: k + 1 for k, v in enumerate(values)}
         value_labels[col] = {k + 1: (v or "missing") for k, v in enumerate(values)}
     columns = ["pseudo_id", *coded, "weight_final"]
-    labels = {"pseudo_id": "Pseudonymous respondent id", **coded,
-              "weight_final": "Final weight (base, non-response, raked, trimmed)"}
+    labels = {
+        "pseudo_id": "Pseudonymous respondent id",
+        **coded,
+        "weight_final": "Final weight (base, non-response, raked, trimmed)",
+    }
     rep = w["replicates"]
     for r in range(rep.shape[1]):
         columns.append(f"repwt{r + 1}")
@@ -76,8 +87,12 @@ def respondent_file(*, campaign, weight_set: WeightSet | None = None,
     rows = []
     for i, pid in enumerate(pseudo):
         p = people[pid]
-        row: list = [pid, *(codes_of[c][getattr(p, c) or ""] for c in coded),
-                     float(w["final"][i]), *(float(x) for x in rep[i])]
+        row: list = [
+            pid,
+            *(codes_of[c][getattr(p, c) or ""] for c in coded),
+            float(w["final"][i]),
+            *(float(x) for x in rep[i]),
+        ]
         for d in domains:
             row += [float(x) for x in scores[f"pv_{d}"][i]]
             row += [float(scores[f"eap_{d}"][i]), float(scores[f"sd_{d}"][i])]
@@ -97,12 +112,16 @@ def _codebook_rows(f: RespondentFile) -> list[list[str]]:
 def render(f: RespondentFile, fmt: str) -> bytes:
     """Return the file in ``fmt`` (csv → zip of data and codebook, xlsx, sav, dta)."""
     if fmt not in FORMATS:
-        raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+        raise ValueError(
+            f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}"
+        )
     if fmt == "csv":
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-            for name, rows in (("respondents.csv", [f.columns, *f.rows]),
-                               ("codebook.csv", _codebook_rows(f))):
+            for name, rows in (
+                ("respondents.csv", [f.columns, *f.rows]),
+                ("codebook.csv", _codebook_rows(f)),
+            ):
                 s = io.StringIO()
                 csv.writer(s).writerows(csv_safe_row(r) for r in rows)
                 z.writestr(name, s.getvalue().encode("utf-8-sig"))
@@ -131,11 +150,13 @@ def render(f: RespondentFile, fmt: str) -> bytes:
     os.close(fd)
     try:
         if fmt == "sav":
-            pyreadstat.write_sav(df, path, column_labels=f.labels,
-                                 variable_value_labels=f.value_labels)
+            pyreadstat.write_sav(
+                df, path, column_labels=f.labels, variable_value_labels=f.value_labels
+            )
         else:
-            pyreadstat.write_dta(df, path, column_labels=f.labels,
-                                 variable_value_labels=f.value_labels)
+            pyreadstat.write_dta(
+                df, path, column_labels=f.labels, variable_value_labels=f.value_labels
+            )
         with open(path, "rb") as fh:
             return fh.read()
     finally:

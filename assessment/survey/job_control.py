@@ -52,7 +52,8 @@ def lease_seconds() -> float:
         value = float(raw)
     except (TypeError, ValueError) as exc:
         raise ImproperlyConfigured(
-            f"SURVEY_JOB_LEASE_SECONDS={raw!r} is not a number of seconds") from exc
+            f"SURVEY_JOB_LEASE_SECONDS={raw!r} is not a number of seconds"
+        ) from exc
     if not value > 0:
         raise ImproperlyConfigured(f"SURVEY_JOB_LEASE_SECONDS={raw!r} must be above 0")
     return value
@@ -81,40 +82,62 @@ def _push(job_id) -> None:
 def job_claim(*, job_id, owner: str) -> bool:
     """Take a queued job for ``owner``; False when another worker has it or it has ended."""
     now = timezone.now()
-    n = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED, cancel_requested=False).update(
-        status=JobStatus.RUNNING, lease_owner=owner[:120], heartbeat_at=now,
-        lease_expires_at=now + timedelta(seconds=lease_seconds()), started_at=now,
-        progress=0.0, stage="started",
+    n = Job.objects.filter(
+        pk=job_id, status=JobStatus.QUEUED, cancel_requested=False
+    ).update(
+        status=JobStatus.RUNNING,
+        lease_owner=owner[:120],
+        heartbeat_at=now,
+        lease_expires_at=now + timedelta(seconds=lease_seconds()),
+        started_at=now,
+        progress=0.0,
+        stage="started",
     )
     return n == 1
 
 
-def job_heartbeat(*, job_id, owner: str, progress: float | None = None,
-                  stage: str | None = None) -> bool:
+def job_heartbeat(
+    *, job_id, owner: str, progress: float | None = None, stage: str | None = None
+) -> bool:
     """Renew ``owner``'s lease (and store progress); False when the lease is lost."""
     now = timezone.now()
-    fields: dict[str, Any] = {"heartbeat_at": now,
-                              "lease_expires_at": now + timedelta(seconds=lease_seconds())}
+    fields: dict[str, Any] = {
+        "heartbeat_at": now,
+        "lease_expires_at": now + timedelta(seconds=lease_seconds()),
+    }
     if progress is not None:
         fields["progress"] = float(progress)
     if stage is not None:
         fields["stage"] = stage[:200]
-    n = Job.objects.filter(pk=job_id, lease_owner=owner[:120],
-                           status=JobStatus.RUNNING).update(**fields)
+    n = Job.objects.filter(
+        pk=job_id, lease_owner=owner[:120], status=JobStatus.RUNNING
+    ).update(**fields)
     return n == 1
 
 
-def job_finish(*, job_id, owner: str, status: str, result: dict | None = None,
-               error: str = "", progress: float | None = None) -> bool:
+def job_finish(
+    *,
+    job_id,
+    owner: str,
+    status: str,
+    result: dict | None = None,
+    error: str = "",
+    progress: float | None = None,
+) -> bool:
     """Record the end of ``owner``'s run; False (nothing written) when it lost the lease."""
     fields: dict[str, Any] = {
-        "status": status, "result": result or {}, "error": error,
-        "finished_at": timezone.now(), "lease_expires_at": None, "stage": str(status),
+        "status": status,
+        "result": result or {},
+        "error": error,
+        "finished_at": timezone.now(),
+        "lease_expires_at": None,
+        "stage": str(status),
     }
     if progress is not None:
         fields["progress"] = float(progress)
-    n = Job.objects.filter(pk=job_id, lease_owner=owner[:120],
-                           status=JobStatus.RUNNING).update(**fields)
+    n = Job.objects.filter(
+        pk=job_id, lease_owner=owner[:120], status=JobStatus.RUNNING
+    ).update(**fields)
     if n:
         _push(job_id)
     return n == 1
@@ -124,12 +147,17 @@ def _stale(now) -> Q:
     # A running job without a lease is from before leases existed: stale after one lease.
     return Q(status=JobStatus.RUNNING) & (
         Q(lease_expires_at__lt=now)
-        | Q(lease_expires_at__isnull=True,
-            started_at__lt=now - timedelta(seconds=lease_seconds()))
-        | Q(lease_expires_at__isnull=True, started_at__isnull=True))
+        | Q(
+            lease_expires_at__isnull=True,
+            started_at__lt=now - timedelta(seconds=lease_seconds()),
+        )
+        | Q(lease_expires_at__isnull=True, started_at__isnull=True)
+    )
 
 
-def job_expire_stale(*, campaign=None, kind: str | None = None, job_ids=None) -> list[str]:
+def job_expire_stale(
+    *, campaign=None, kind: str | None = None, job_ids=None
+) -> list[str]:
     """End every running job whose worker stopped renewing its lease; return their ids.
 
     A job whose cancel was asked for ends cancelled, any other failed with a message
@@ -145,22 +173,40 @@ def job_expire_stale(*, campaign=None, kind: str | None = None, job_ids=None) ->
         qs = qs.filter(pk__in=list(job_ids))
     ended = []
     for job in qs.only("pk", "lease_owner", "heartbeat_at", "cancel_requested"):
-        last = timezone.localtime(job.heartbeat_at).strftime("%Y-%m-%d %H:%M:%S") \
-            if job.heartbeat_at else "—"
+        last = (
+            timezone.localtime(job.heartbeat_at).strftime("%Y-%m-%d %H:%M:%S")
+            if job.heartbeat_at
+            else "—"
+        )
         if job.cancel_requested:
             status, stage, error = JobStatus.CANCELLED, "cancelled", ""
         else:
             status, stage = JobStatus.FAILED, "failed"
-            with translation.override(settings.LANGUAGE_CODE):  # stored: the site's language
-                error = _("The worker running this job stopped (last heartbeat %(t)s); "
-                          "the job can be run again.") % {"t": last}
+            with translation.override(
+                settings.LANGUAGE_CODE
+            ):  # stored: the site's language
+                error = _(
+                    "The worker running this job stopped (last heartbeat %(t)s); "
+                    "the job can be run again."
+                ) % {"t": last}
         # Conditional on the same owner and a still-expired lease: a worker that renewed
         # in the meantime keeps its job.
-        n = Job.objects.filter(_stale(now), pk=job.pk, lease_owner=job.lease_owner).update(
-            status=status, stage=stage, error=error, finished_at=now, lease_expires_at=None)
+        n = Job.objects.filter(
+            _stale(now), pk=job.pk, lease_owner=job.lease_owner
+        ).update(
+            status=status,
+            stage=stage,
+            error=error,
+            finished_at=now,
+            lease_expires_at=None,
+        )
         if n:
-            log.warning("survey job %s: lease of %s expired; marked %s",
-                        job.pk, job.lease_owner or "?", status)
+            log.warning(
+                "survey job %s: lease of %s expired; marked %s",
+                job.pk,
+                job.lease_owner or "?",
+                status,
+            )
             ended.append(str(job.pk))
             _push(job.pk)
     return ended
@@ -174,7 +220,8 @@ def job_cancel(*, job: Job) -> Job:
         raise ValidationError(_("The job has already ended."))
     Job.objects.filter(pk=job.pk).update(cancel_requested=True)
     Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
-        status=JobStatus.CANCELLED, finished_at=timezone.now(), stage="cancelled")
+        status=JobStatus.CANCELLED, finished_at=timezone.now(), stage="cancelled"
+    )
     job_expire_stale(job_ids=[job.pk])  # no live worker: it ends cancelled now
     job.refresh_from_db()
     _push(job.pk)
@@ -216,4 +263,6 @@ def live_mode() -> str:
     from channels.layers import InMemoryChannelLayer, get_channel_layer
 
     layer = get_channel_layer()
-    return "poll" if layer is None or isinstance(layer, InMemoryChannelLayer) else "push"
+    return (
+        "poll" if layer is None or isinstance(layer, InMemoryChannelLayer) else "push"
+    )

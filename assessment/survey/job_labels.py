@@ -38,7 +38,9 @@ def _fixed() -> dict[str, str]:
         "base weights": _("base weights"),
         "raking": _("raking to the population margins"),
         "weights done": _("weights done"),
-        "raking respondents to the population": _("raking respondents to the population"),
+        "raking respondents to the population": _(
+            "raking respondents to the population"
+        ),
         "plausible values done": _("plausible values done"),
         "roll-up: needs and satisfaction": _("roll-up: needs and satisfaction"),
         "roll-up done": _("roll-up done"),
@@ -47,21 +49,40 @@ def _fixed() -> dict[str, str]:
 
 
 _PATTERNS = (
-    (re.compile(r"^calibrating (?P<d>[\w-]+): EM step (?P<n>\d+)$"),
-     lambda m: _("calibrating %(domain)s: EM step %(n)s") % {"domain": _domain(m["d"]),
-                                                            "n": m["n"]}),
-    (re.compile(r"^calibrated (?P<d>[\w-]+)$"),
-     lambda m: _("calibrated %(domain)s") % {"domain": _domain(m["d"])}),
-    (re.compile(r"^evidence for (?P<d>[\w-]+): fit$"),
-     lambda m: _("item fit for %(domain)s") % {"domain": _domain(m["d"])}),
-    (re.compile(r"^evidence for (?P<d>[\w-]+): DIF$"),
-     lambda m: _("differential item functioning for %(domain)s") % {"domain": _domain(m["d"])}),
-    (re.compile(r"^plausible values: (?P<d>[\w-]+)$"),
-     lambda m: _("plausible values: %(domain)s") % {"domain": _domain(m["d"])}),
-    (re.compile(r"^roll-up: (?P<d>[\w-]+)$"),
-     lambda m: _("roll-up: %(domain)s") % {"domain": _domain(m["d"])}),
-    (re.compile(r"^(?P<n>\d+) JK2 replicates$"),
-     lambda m: _("%(n)s JK2 replicate weights") % {"n": m["n"]}),
+    (
+        re.compile(r"^calibrating (?P<d>[\w-]+): EM step (?P<n>\d+)$"),
+        lambda m: (
+            _("calibrating %(domain)s: EM step %(n)s")
+            % {"domain": _domain(m["d"]), "n": m["n"]}
+        ),
+    ),
+    (
+        re.compile(r"^calibrated (?P<d>[\w-]+)$"),
+        lambda m: _("calibrated %(domain)s") % {"domain": _domain(m["d"])},
+    ),
+    (
+        re.compile(r"^evidence for (?P<d>[\w-]+): fit$"),
+        lambda m: _("item fit for %(domain)s") % {"domain": _domain(m["d"])},
+    ),
+    (
+        re.compile(r"^evidence for (?P<d>[\w-]+): DIF$"),
+        lambda m: (
+            _("differential item functioning for %(domain)s")
+            % {"domain": _domain(m["d"])}
+        ),
+    ),
+    (
+        re.compile(r"^plausible values: (?P<d>[\w-]+)$"),
+        lambda m: _("plausible values: %(domain)s") % {"domain": _domain(m["d"])},
+    ),
+    (
+        re.compile(r"^roll-up: (?P<d>[\w-]+)$"),
+        lambda m: _("roll-up: %(domain)s") % {"domain": _domain(m["d"])},
+    ),
+    (
+        re.compile(r"^(?P<n>\d+) JK2 replicates$"),
+        lambda m: _("%(n)s JK2 replicate weights") % {"n": m["n"]},
+    ),
 )
 
 

@@ -47,22 +47,35 @@ class SampleDesign(models.Model):
     """The stratified sample of one survey campaign (district × age band × sex)."""
 
     campaign = models.OneToOneField(
-        "assessment.Campaign", verbose_name=_("campaign"), on_delete=models.PROTECT,
+        "assessment.Campaign",
+        verbose_name=_("campaign"),
+        on_delete=models.PROTECT,
         related_name="sample_design",
     )
-    method = models.CharField(_("allocation"), max_length=20, choices=AllocationMethod.choices)
+    method = models.CharField(
+        _("allocation"), max_length=20, choices=AllocationMethod.choices
+    )
     sample_size = models.PositiveIntegerField(_("sample size"))
-    minimum_per_district = models.PositiveIntegerField(_("minimum per district"), default=0)
+    minimum_per_district = models.PositiveIntegerField(
+        _("minimum per district"), default=0
+    )
     population_year = models.PositiveSmallIntegerField(_("population year"))
     age_shares = models.JSONField(_("age-band shares used"), default=dict)
     raking_variables = models.CharField(
-        _("raking variables"), max_length=30, choices=RakingVariables.choices,
+        _("raking variables"),
+        max_length=30,
+        choices=RakingVariables.choices,
         default=RakingVariables.AGE_SEX,
-        help_text=_("Margins the weights are raked to besides the district totals; "
-                    "education needs the census education figures of the population year."),
+        help_text=_(
+            "Margins the weights are raked to besides the district totals; "
+            "education needs the census education figures of the population year."
+        ),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -76,7 +89,9 @@ class SampleDesign(models.Model):
 
 
 class Stratum(models.Model):
-    design = models.ForeignKey(SampleDesign, on_delete=models.CASCADE, related_name="strata")
+    design = models.ForeignKey(
+        SampleDesign, on_delete=models.CASCADE, related_name="strata"
+    )
     district_code = models.CharField(_("district"), max_length=12)
     age_band = models.CharField(_("age band"), max_length=20)
     sex = models.CharField(_("sex"), max_length=10)
@@ -104,7 +119,9 @@ class Stratum(models.Model):
 class SurveyInvitation(models.Model):
     """A sampled person's one-time code; only its keyed hash is stored."""
 
-    stratum = models.ForeignKey(Stratum, on_delete=models.CASCADE, related_name="invitations")
+    stratum = models.ForeignKey(
+        Stratum, on_delete=models.CASCADE, related_name="invitations"
+    )
     code_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     redeemed_at = models.DateTimeField(null=True, blank=True)
@@ -137,7 +154,9 @@ class SurveyData(models.Model):
     """
 
     campaign = models.ForeignKey(
-        "assessment.Campaign", on_delete=models.CASCADE, related_name="survey_data_versions"
+        "assessment.Campaign",
+        on_delete=models.CASCADE,
+        related_name="survey_data_versions",
     )
     version = models.PositiveIntegerField(_("version"), default=1)
     source = models.CharField(max_length=20, choices=DataSource.choices)
@@ -145,8 +164,12 @@ class SurveyData(models.Model):
     arrays = models.BinaryField()
     provenance = models.JSONField(_("provenance"), default=dict, blank=True)
     frozen_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("frozen by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("frozen by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("frozen at"), auto_now_add=True)
 
@@ -155,7 +178,9 @@ class SurveyData(models.Model):
         verbose_name = _("survey data")
         verbose_name_plural = _("survey data")
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "version"], name="survey_data_version")
+            models.UniqueConstraint(
+                fields=["campaign", "version"], name="survey_data_version"
+            )
         ]
 
     def __str__(self) -> str:
@@ -163,7 +188,9 @@ class SurveyData(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk and SurveyData.objects.filter(pk=self.pk).exists():
-            raise ValidationError(_("Frozen survey data never changes: freeze a new version."))
+            raise ValidationError(
+                _("Frozen survey data never changes: freeze a new version.")
+            )
         super().save(*args, **kwargs)
 
 
@@ -171,7 +198,9 @@ class Respondent(models.Model):
     """One sampled person of a survey campaign, by pseudonymous id only."""
 
     campaign = models.ForeignKey(
-        "assessment.Campaign", on_delete=models.CASCADE, related_name="survey_respondents"
+        "assessment.Campaign",
+        on_delete=models.CASCADE,
+        related_name="survey_respondents",
     )
     pseudo_id = models.CharField(_("pseudonymous id"), max_length=20)
     row = models.PositiveIntegerField(_("row in the response matrix"), null=True)
@@ -185,9 +214,13 @@ class Respondent(models.Model):
     class Meta:
         ordering = ["campaign", "pseudo_id"]
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "pseudo_id"], name="survey_pseudo_unique")
+            models.UniqueConstraint(
+                fields=["campaign", "pseudo_id"], name="survey_pseudo_unique"
+            )
         ]
-        indexes = [models.Index(fields=["campaign", "district_code", "age_band", "sex"])]
+        indexes = [
+            models.Index(fields=["campaign", "district_code", "age_band", "sex"])
+        ]
 
     def __str__(self) -> str:
         return self.pseudo_id
@@ -201,7 +234,9 @@ class WeightSet(models.Model):
     """
 
     campaign = models.ForeignKey(
-        "assessment.Campaign", on_delete=models.CASCADE, related_name="survey_weight_sets"
+        "assessment.Campaign",
+        on_delete=models.CASCADE,
+        related_name="survey_weight_sets",
     )
     n_replicates = models.PositiveSmallIntegerField(default=80)
     report = models.JSONField(default=dict)
@@ -257,10 +292,15 @@ class Job(models.Model):
     # on every progress step and by a heartbeat thread; a lease that expired means the
     # worker died and the job is failed (``job_control.job_expire_stale``).
     lease_owner = models.CharField(_("lease owner"), max_length=120, blank=True)
-    lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
+    lease_expires_at = models.DateTimeField(
+        _("lease expires at"), null=True, blank=True
+    )
     heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -273,28 +313,45 @@ class Job(models.Model):
         verbose_name_plural = _("survey jobs")
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.campaign} · {self.get_status_display()}"
+        return (
+            f"{self.get_kind_display()} · {self.campaign} · {self.get_status_display()}"
+        )
 
     @property
     def done(self) -> bool:
-        return self.status in (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELLED)
+        return self.status in (
+            JobStatus.FINISHED,
+            JobStatus.FAILED,
+            JobStatus.CANCELLED,
+        )
 
 
 class Calibration(models.Model):
     """Item parameters a calibration job estimated, per domain (for review)."""
 
     campaign = models.ForeignKey(
-        "assessment.Campaign", on_delete=models.CASCADE, related_name="survey_calibrations"
+        "assessment.Campaign",
+        on_delete=models.CASCADE,
+        related_name="survey_calibrations",
     )
-    job = models.OneToOneField(Job, on_delete=models.SET_NULL, null=True, related_name="+")
-    domains = models.JSONField(default=dict)  # domain -> {"models", "item_ids", "a", ...}
+    job = models.OneToOneField(
+        Job, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    domains = models.JSONField(
+        default=dict
+    )  # domain -> {"models", "item_ids", "a", ...}
     report = models.JSONField(default=dict)
     parameter_set_id = models.PositiveIntegerField(null=True, blank=True)
     # Review of a calibration whose items are not the bank's (no parameter set): a
     # bank-backed calibration is approved through its item-bank parameter set.
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                    null=True, blank=True, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -311,7 +368,9 @@ class ScoreSet(models.Model):
     """
 
     campaign = models.ForeignKey(
-        "assessment.Campaign", on_delete=models.CASCADE, related_name="survey_score_sets"
+        "assessment.Campaign",
+        on_delete=models.CASCADE,
+        related_name="survey_score_sets",
     )
     calibration = models.ForeignKey(Calibration, on_delete=models.PROTECT, null=True)
     n_draws = models.PositiveSmallIntegerField(default=10)
@@ -340,9 +399,12 @@ class RollUp(models.Model):
     method = models.JSONField(default=dict)
     provenance = models.JSONField(default=dict)
     # The cut-score version of each domain the roll-up's levels and rates used.
-    cut_score_sets = models.ManyToManyField("itembank.CutScoreSet", blank=True,
-                                            related_name="+",
-                                            verbose_name=_("cut-score sets"))
+    cut_score_sets = models.ManyToManyField(
+        "itembank.CutScoreSet",
+        blank=True,
+        related_name="+",
+        verbose_name=_("cut-score sets"),
+    )
     published = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -372,7 +434,9 @@ class RollUpCell(models.Model):
     domain_code = models.CharField(max_length=40)
     indicator = models.CharField(max_length=30)
     category = models.CharField(max_length=40, blank=True)
-    breakdown = models.CharField(max_length=20, blank=True)  # "", age_band, sex, education
+    breakdown = models.CharField(
+        max_length=20, blank=True
+    )  # "", age_band, sex, education
     breakdown_value = models.CharField(max_length=40, blank=True)
     estimate = models.FloatField(null=True)
     se = models.FloatField(null=True)

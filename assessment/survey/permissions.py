@@ -8,9 +8,16 @@ from learning_platform.accounts.roles import Role
 
 ROLE_PERMISSIONS = {
     Role.RESEARCHER: [
-        "survey.view_sampledesign", "survey.add_sampledesign",
-        "survey.view_job", "survey.add_job", "survey.change_job",
-        "survey.view_respondent", "survey.view_weightset", "survey.view_scoreset",
-        "survey.view_rollup", "survey.add_cutscoreset", "survey.view_cutscoreset",
+        "survey.view_sampledesign",
+        "survey.add_sampledesign",
+        "survey.view_job",
+        "survey.add_job",
+        "survey.change_job",
+        "survey.view_respondent",
+        "survey.view_weightset",
+        "survey.view_scoreset",
+        "survey.view_rollup",
+        "survey.add_cutscoreset",
+        "survey.view_cutscoreset",
     ],
 }

@@ -28,7 +28,9 @@ class RollUpCell:
     suppression_reason: str
     breakdown: str = ""  # "" or "age_band" | "sex" | "education"
     breakdown_value: str = ""
-    linking_error: float | None = None  # in the cell's units; None when unlinked or withheld
+    linking_error: float | None = (
+        None  # in the cell's units; None when unlinked or withheld
+    )
 
 
 RollUpCellView = RollUpCell
@@ -122,7 +124,10 @@ def rollup_previous(rollup_id: int) -> RollUpView | None:
 
 @read_replica()
 def rollup_cells(
-    *, rollup: RollUp, district_code: str | None = None, city: bool = False,
+    *,
+    rollup: RollUp,
+    district_code: str | None = None,
+    city: bool = False,
     breakdowns: bool = True,
 ) -> list[RollUpCellView]:
     """Cells of one roll-up, optionally only one district's and/or the city's."""
@@ -139,7 +144,9 @@ def rollup_cells(
 
 @read_replica()
 def rollup_needs(
-    *, rollup: RollUp, district_code: str | None = None,
+    *,
+    rollup: RollUp,
+    district_code: str | None = None,
 ) -> tuple[list[RollUpCellView], dict[str, dict[str, list[str]]]]:
     """Needs-profile and satisfaction cells of the city (and one district), with option names."""
     qs = rollup.cells.filter(breakdown="", domain_code__startswith="needs.")
@@ -171,9 +178,15 @@ def design_progress(*, design: SampleDesign) -> list[dict]:
         responded = done.get(k, 0)
         out.append(
             {
-                "stratum": s.key, "district_code": s.district_code, "age_band": s.age_band,
-                "sex": s.sex, "population": s.population, "allocation": s.allocation,
-                "invited": s.issued, "redeemed": s.redeemed, "responded": responded,
+                "stratum": s.key,
+                "district_code": s.district_code,
+                "age_band": s.age_band,
+                "sex": s.sex,
+                "population": s.population,
+                "allocation": s.allocation,
+                "invited": s.issued,
+                "redeemed": s.redeemed,
+                "responded": responded,
                 "response_rate": (responded / s.allocation) if s.allocation else None,
             }
         )
@@ -195,10 +208,15 @@ def job_payload(job: Job) -> dict:
     from assessment.survey.job_labels import stage_label, status_label
 
     return {
-        "id": str(job.pk), "kind": job.kind, "status": job.status,
-        "status_label": status_label(job.status), "stage_label": stage_label(job.stage),
-        "progress": round(float(job.progress), 4), "stage": job.stage,
-        "cancel_requested": job.cancel_requested, "error": job.error,
+        "id": str(job.pk),
+        "kind": job.kind,
+        "status": job.status,
+        "status_label": status_label(job.status),
+        "stage_label": stage_label(job.stage),
+        "progress": round(float(job.progress), 4),
+        "stage": job.stage,
+        "cancel_requested": job.cancel_requested,
+        "error": job.error,
         "result": job.result if job.done else {},
     }
 
@@ -220,13 +238,21 @@ def rollup_changes(*, rollup_id: int, district_code: str | None = None) -> list[
     if prev is None:
         return []
     link = (r.method or {}).get("linking_error") or {}
-    before = {(c.district_code, c.domain_code, c.indicator, c.category): c for c in prev.cells}
+    before = {
+        (c.district_code, c.domain_code, c.indicator, c.category): c for c in prev.cells
+    }
     out = []
     for c in rollup_get(rollup_id).cells:
         if district_code is not None and c.district_code not in (None, district_code):
             continue
         b = before.get((c.district_code, c.domain_code, c.indicator, c.category))
-        if b is None or c.suppressed or b.suppressed or c.estimate is None or b.estimate is None:
+        if (
+            b is None
+            or c.suppressed
+            or b.suppressed
+            or c.estimate is None
+            or b.estimate is None
+        ):
             continue
         if c.linking_error is not None:
             le = float(c.linking_error)
@@ -235,12 +261,21 @@ def rollup_changes(*, rollup_id: int, district_code: str | None = None) -> list[
         else:
             le = 0.0
         se = change_se(c.se or 0.0, b.se or 0.0, le)
-        out.append({"district_code": c.district_code, "domain_code": c.domain_code,
-                    "indicator": c.indicator, "category": c.category,
-                    "previous_rollup_id": prev.id, "previous_year": prev.year,
-                    "change": c.estimate - b.estimate, "se": se,
-                    "ci_low": c.estimate - b.estimate - 1.96 * se,
-                    "ci_high": c.estimate - b.estimate + 1.96 * se, "linking_error": le})
+        out.append(
+            {
+                "district_code": c.district_code,
+                "domain_code": c.domain_code,
+                "indicator": c.indicator,
+                "category": c.category,
+                "previous_rollup_id": prev.id,
+                "previous_year": prev.year,
+                "change": c.estimate - b.estimate,
+                "se": se,
+                "ci_low": c.estimate - b.estimate - 1.96 * se,
+                "ci_high": c.estimate - b.estimate + 1.96 * se,
+                "linking_error": le,
+            }
+        )
     return out
 
 
@@ -263,14 +298,16 @@ def freeze_preview(*, campaign) -> dict:
     non_respondents = 0
     if design is not None:
         allocated = design.strata.aggregate(n=Sum("allocation"))["n"] or 0
-        redeemed = SurveyInvitation.objects.filter(stratum__design=design,
-                                                   redeemed_at__isnull=False).count()
+        redeemed = SurveyInvitation.objects.filter(
+            stratum__design=design, redeemed_at__isnull=False
+        ).count()
         non_respondents = max(allocated - redeemed, 0)
     latest = SurveyData.objects.filter(campaign=campaign).order_by("-version").first()
     return {
         "sessions": n_completed,
         "responses": Response.objects.filter(session__in=completed.values("pk")).count()
-        if n_completed else 0,
+        if n_completed
+        else 0,
         "in_progress": sessions.filter(status=SessionStatus.IN_PROGRESS).count(),
         "non_respondents": non_respondents,
         "latest_version": latest.version if latest else None,
@@ -294,11 +331,22 @@ def calibration_review(*, campaign) -> dict | None:
         from itembank.models import ItemParameterSet
 
         pset = ItemParameterSet.objects.filter(pk=cal.parameter_set_id).first()
-        return {"calibration": cal, "approved": bool(pset and pset.status == "approved"),
-                "status": pset.get_status_display() if pset else "",
-                "name": pset.name if pset else "",
-                "url": reverse("itembank_admin:parameter_set", args=[pset.pk]) if pset else "",
-                "n_flagged": len((pset.evidence or {}).get("flagged", [])) if pset else 0}
+        return {
+            "calibration": cal,
+            "approved": bool(pset and pset.status == "approved"),
+            "status": pset.get_status_display() if pset else "",
+            "name": pset.name if pset else "",
+            "url": reverse("itembank_admin:parameter_set", args=[pset.pk])
+            if pset
+            else "",
+            "n_flagged": len((pset.evidence or {}).get("flagged", [])) if pset else 0,
+        }
     ev = (cal.report or {}).get("evidence") or {}
-    return {"calibration": cal, "approved": cal.approved_at is not None, "status": "",
-            "name": "", "url": "", "n_flagged": len(ev.get("flagged", []))}
+    return {
+        "calibration": cal,
+        "approved": cal.approved_at is not None,
+        "status": "",
+        "name": "",
+        "url": "",
+        "n_flagged": len(ev.get("flagged", [])),
+    }

@@ -25,24 +25,34 @@ def survey_index(request: HttpRequest) -> HttpResponse:
 
     job_expire_stale()  # jobs whose worker died show as failed, not running for ever
     campaigns = Campaign.objects.filter(
-        kind__in=[CampaignKind.FIVE_YEARLY, CampaignKind.THEMATIC]).order_by("-year", "-pk")
+        kind__in=[CampaignKind.FIVE_YEARLY, CampaignKind.THEMATIC]
+    ).order_by("-year", "-pk")
     rows = []
     for c in campaigns:
         design = getattr(c, "sample_design", None)
         progress = selectors.design_progress(design=design) if design else []
-        rows.append({
-            "campaign": c, "design": design,
-            "n_sampled": sum(p["allocation"] for p in progress),
-            "n_responded": sum(p["responded"] for p in progress),
-            "jobs": list(selectors.jobs_recent(campaign_id=c.pk, limit=8)),
-            "rollups": list(RollUp.objects.filter(campaign=c)),
-            "has_data": c.survey_data_versions.exists(),
-            "freeze": selectors.freeze_preview(campaign=c),
-            "calibration": selectors.calibration_review(campaign=c),
-        })
-    return render(request, "survey/admin_index.html", {
-        "rows": rows, "kinds": JobKind.choices, "live": live_mode(),
-    })
+        rows.append(
+            {
+                "campaign": c,
+                "design": design,
+                "n_sampled": sum(p["allocation"] for p in progress),
+                "n_responded": sum(p["responded"] for p in progress),
+                "jobs": list(selectors.jobs_recent(campaign_id=c.pk, limit=8)),
+                "rollups": list(RollUp.objects.filter(campaign=c)),
+                "has_data": c.survey_data_versions.exists(),
+                "freeze": selectors.freeze_preview(campaign=c),
+                "calibration": selectors.calibration_review(campaign=c),
+            }
+        )
+    return render(
+        request,
+        "survey/admin_index.html",
+        {
+            "rows": rows,
+            "kinds": JobKind.choices,
+            "live": live_mode(),
+        },
+    )
 
 
 @require_POST
@@ -50,9 +60,15 @@ def job_start(request: HttpRequest, campaign_id: int) -> HttpResponse:
     _researcher(request)
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     kind = request.POST.get("kind", "")
-    params = {"publish": True} if kind == JobKind.ROLLUP and request.POST.get("publish") else {}
+    params = (
+        {"publish": True}
+        if kind == JobKind.ROLLUP and request.POST.get("publish")
+        else {}
+    )
     try:
-        services.job_start(kind=kind, campaign=campaign, created_by=request.user, params=params)
+        services.job_start(
+            kind=kind, campaign=campaign, created_by=request.user, params=params
+        )
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
     else:
@@ -67,15 +83,25 @@ def survey_freeze(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=campaign_id)
     try:
         data = services.survey_data_freeze(
-            campaign=campaign, frozen_by=request.user,
-            new_version=request.POST.get("new_version") == "1")
+            campaign=campaign,
+            frozen_by=request.user,
+            new_version=request.POST.get("new_version") == "1",
+        )
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
     else:
-        messages.success(request, _(
-            "Survey data version %(version)s frozen: %(sessions)s sessions, %(responses)s "
-            "responses.") % {"version": data.version, "sessions": data.provenance["sessions"],
-                             "responses": data.provenance["responses"]})
+        messages.success(
+            request,
+            _(
+                "Survey data version %(version)s frozen: %(sessions)s sessions, %(responses)s "
+                "responses."
+            )
+            % {
+                "version": data.version,
+                "sessions": data.provenance["sessions"],
+                "responses": data.provenance["responses"],
+            },
+        )
     return redirect("survey_admin:index")
 
 
@@ -100,6 +126,9 @@ def rollup_publish(request: HttpRequest, rollup_id: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
     else:
-        messages.success(request, _("Roll-up published; %(n)s district figures sent to the "
-                                    "indicators.") % {"n": feed["fed"]})
+        messages.success(
+            request,
+            _("Roll-up published; %(n)s district figures sent to the indicators.")
+            % {"n": feed["fed"]},
+        )
     return redirect("survey_admin:index")

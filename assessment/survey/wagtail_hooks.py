@@ -24,12 +24,17 @@ def register_survey_admin_urls():
         path("campaigns/<int:campaign_id>/jobs/", views.job_start, name="job_start"),
         path("campaigns/<int:campaign_id>/freeze/", views.survey_freeze, name="freeze"),
         path("jobs/<uuid:job_id>/cancel/", views.job_cancel, name="job_cancel"),
-        path("rollups/<int:rollup_id>/publish/", views.rollup_publish, name="rollup_publish"),
+        path(
+            "rollups/<int:rollup_id>/publish/",
+            views.rollup_publish,
+            name="rollup_publish",
+        ),
     ]
     return [path("survey/", include((urls, "survey_admin"), namespace="survey_admin"))]
 
 
 @hooks.register("register_admin_menu_item")
 def register_survey_menu_item():
-    return ResearcherMenuItem(_("Survey jobs"), reverse("survey_admin:index"),
-                              icon_name="table", order=850)
+    return ResearcherMenuItem(
+        _("Survey jobs"), reverse("survey_admin:index"), icon_name="table", order=850
+    )

@@ -22,9 +22,18 @@ from .importer import (
     parse_package,
 )
 
-__all__ = ["IMAGE_MAX_BYTES", "ITEM_MAX_BYTES", "MANIFEST_MAX_BYTES", "QTI_LIMITS",
-           "export_package", "import_package", "is_identifier", "item_xml", "manifest_xml",
-           "parse_package"]
+__all__ = [
+    "IMAGE_MAX_BYTES",
+    "ITEM_MAX_BYTES",
+    "MANIFEST_MAX_BYTES",
+    "QTI_LIMITS",
+    "export_package",
+    "import_package",
+    "is_identifier",
+    "item_xml",
+    "manifest_xml",
+    "parse_package",
+]
 
 
 def _save_images(files: dict[str, tuple[str, bytes, str]], user) -> dict[str, int]:
@@ -34,8 +43,11 @@ def _save_images(files: dict[str, tuple[str, bytes, str]], user) -> dict[str, in
     model = get_image_model()
     saved = {}
     for token, (name, data, title) in files.items():
-        image = model(title=title, file=ImageFile(_named_bytes(data, name), name=name),
-                      uploaded_by_user=user if getattr(user, "is_authenticated", False) else None)
+        image = model(
+            title=title,
+            file=ImageFile(_named_bytes(data, name), name=name),
+            uploaded_by_user=user if getattr(user, "is_authenticated", False) else None,
+        )
         image.save()
         saved[token] = image.pk
     return saved
@@ -58,7 +70,9 @@ def _resolve(value, ids: dict[str, int]):
     return value
 
 
-def import_package(data: bytes, *, user=None, default_domain: str | None = None) -> list[Item]:
+def import_package(
+    data: bytes, *, user=None, default_domain: str | None = None
+) -> list[Item]:
     """Import every item of a package as a draft; all or nothing.
 
     Items without the project's ``data-domain`` (another tool's package) go to
@@ -75,8 +89,13 @@ def import_package(data: bytes, *, user=None, default_domain: str | None = None)
     for spec in specs:
         if not spec.get("domain_code"):
             if not default_domain:
-                raise _fail(spec["_href"], _("the item names no domain of this item bank; "
-                                             "choose the domain to import it into."))
+                raise _fail(
+                    spec["_href"],
+                    _(
+                        "the item names no domain of this item bank; "
+                        "choose the domain to import it into."
+                    ),
+                )
             spec["domain_code"] = default_domain
     created = []
     with transaction.atomic():
@@ -96,6 +115,8 @@ def import_package(data: bytes, *, user=None, default_domain: str | None = None)
             try:
                 created.append(item_save_draft(user=user, **spec))
             except ValidationError as exc:
-                raise ValidationError(_("Item %(code)s (%(h)s): %(e)s") % {
-                    "code": spec["code"], "h": href, "e": " ".join(exc.messages)}) from exc
+                raise ValidationError(
+                    _("Item %(code)s (%(h)s): %(e)s")
+                    % {"code": spec["code"], "h": href, "e": " ".join(exc.messages)}
+                ) from exc
     return created

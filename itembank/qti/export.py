@@ -102,7 +102,9 @@ class _Images:
                 with image.file.open("rb") as fh:
                     data = fh.read()
             except (OSError, ValueError):
-                logger.warning("QTI export: image %s has no readable file; left out", image_id)
+                logger.warning(
+                    "QTI export: image %s has no readable file; left out", image_id
+                )
             else:
                 path = f"images/{image_id}-{name}"
                 self.files[path] = data
@@ -110,10 +112,19 @@ class _Images:
         return path
 
 
-def _decl(parent: Element, tag: str, identifier: str, cardinality: str, base_type: str,
-          default: str | None = None) -> Element:
-    el = SubElement(parent, tag, {"identifier": identifier, "cardinality": cardinality,
-                                     "base-type": base_type})
+def _decl(
+    parent: Element,
+    tag: str,
+    identifier: str,
+    cardinality: str,
+    base_type: str,
+    default: str | None = None,
+) -> Element:
+    el = SubElement(
+        parent,
+        tag,
+        {"identifier": identifier, "cardinality": cardinality, "base-type": base_type},
+    )
     if default is not None:
         SubElement(SubElement(el, "qti-default-value"), "qti-value").text = default
     return el
@@ -150,15 +161,34 @@ def item_xml(item: Item, images: _Images | None = None) -> tuple[bytes, list[str
 
     options = list(item.options.all())
     kind = item.kind
-    cardinality = {"multiple_response": "multiple", "ordered": "ordered"}.get(kind, "single")
-    root = Element("qti-assessment-item", {
-        "xmlns": NS, "identifier": item_identifier(item), "title": item.code, "adaptive": "false",
-        "time-dependent": "false", XML_LANG: item.language, "tool-name": TOOL_NAME,
-        "data-kind": kind, "data-domain": item.domain.code, "data-scoring": item.scoring})
+    cardinality = {"multiple_response": "multiple", "ordered": "ordered"}.get(
+        kind, "single"
+    )
+    root = Element(
+        "qti-assessment-item",
+        {
+            "xmlns": NS,
+            "identifier": item_identifier(item),
+            "title": item.code,
+            "adaptive": "false",
+            "time-dependent": "false",
+            XML_LANG: item.language,
+            "tool-name": TOOL_NAME,
+            "data-kind": kind,
+            "data-domain": item.domain.code,
+            "data-scoring": item.scoring,
+        },
+    )
 
-    decl = _decl(root, "qti-response-declaration", "RESPONSE", cardinality, "identifier")
-    key_order = [o.option_id for o in sorted((o for o in options if o.key_position),
-                                             key=lambda o: o.key_position)]
+    decl = _decl(
+        root, "qti-response-declaration", "RESPONSE", cardinality, "identifier"
+    )
+    key_order = [
+        o.option_id
+        for o in sorted(
+            (o for o in options if o.key_position), key=lambda o: o.key_position
+        )
+    ]
     partial = kind == "multiple_response" and item.scoring == "partial"
     if kind == "ordered":
         correct = SubElement(decl, "qti-correct-response")
@@ -170,11 +200,16 @@ def item_xml(item: Item, images: _Images | None = None) -> tuple[bytes, list[str
             if o.is_key:
                 SubElement(correct, "qti-value").text = o.option_id
     if partial or kind == "likert":
-        mapping = SubElement(decl, "qti-mapping", {"lower-bound": "0", "default-value": "0"})
+        mapping = SubElement(
+            decl, "qti-mapping", {"lower-bound": "0", "default-value": "0"}
+        )
         for pos, o in enumerate(options):
             value = pos if kind == "likert" else (1 if o.is_key else -1)
-            SubElement(mapping, "qti-map-entry", {"map-key": o.option_id,
-                                                     "mapped-value": str(value)})
+            SubElement(
+                mapping,
+                "qti-map-entry",
+                {"map-key": o.option_id, "mapped-value": str(value)},
+            )
 
     if kind == "likert":
         max_score = len(options) - 1
@@ -185,7 +220,9 @@ def item_xml(item: Item, images: _Images | None = None) -> tuple[bytes, list[str
     else:
         max_score = 1
     _decl(root, "qti-outcome-declaration", "SCORE", "single", "float", "0")
-    _decl(root, "qti-outcome-declaration", "MAXSCORE", "single", "float", str(max_score))
+    _decl(
+        root, "qti-outcome-declaration", "MAXSCORE", "single", "float", str(max_score)
+    )
 
     body = SubElement(root, "qti-item-body")
     stem = SubElement(body, "div", {"class": "stem"})
@@ -193,14 +230,19 @@ def item_xml(item: Item, images: _Images | None = None) -> tuple[bytes, list[str
     if item.stem_image_id:
         src = image_src(item.stem_image_id)
         if src:
-            SubElement(SubElement(stem, "p", {"class": "stem-image"}), "img", {
-                "src": src, "alt": item.stem_image_alt or ""})
+            SubElement(
+                SubElement(stem, "p", {"class": "stem-image"}),
+                "img",
+                {"src": src, "alt": item.stem_image_alt or ""},
+            )
     if item.stem_en and item.language != "en":
         stem_en = SubElement(body, "div", {"class": "stem-en", XML_LANG: "en"})
         rich_text_to_qti(item.stem_en, stem_en, image_src=image_src)
 
-    attrs = {"response-identifier": "RESPONSE",
-             "shuffle": "true" if kind in SHUFFLED_KINDS else "false"}
+    attrs = {
+        "response-identifier": "RESPONSE",
+        "shuffle": "true" if kind in SHUFFLED_KINDS else "false",
+    }
     if kind == "ordered":
         tag = "qti-order-interaction"
     else:
@@ -212,7 +254,9 @@ def item_xml(item: Item, images: _Images | None = None) -> tuple[bytes, list[str
     if item.instructions:
         SubElement(interaction, "qti-prompt").text = item.instructions
     for o in options:
-        choice = SubElement(interaction, "qti-simple-choice", {"identifier": o.option_id})
+        choice = SubElement(
+            interaction, "qti-simple-choice", {"identifier": o.option_id}
+        )
         if o.text_en:
             choice.set("data-text-en", o.text_en)
         if o.image_id:
@@ -225,7 +269,9 @@ def item_xml(item: Item, images: _Images | None = None) -> tuple[bytes, list[str
     if kind == "ordered":
         _ordered_pair_rules(rp, key_order)
     else:
-        rp.set("template", MAP_RESPONSE if partial or kind == "likert" else MATCH_CORRECT)
+        rp.set(
+            "template", MAP_RESPONSE if partial or kind == "likert" else MATCH_CORRECT
+        )
     return _XML_DECL + tostring(root, encoding="utf-8"), used
 
 
@@ -238,8 +284,11 @@ def manifest_xml(resources: list[tuple[str, str, list[str]]]) -> bytes:
     SubElement(manifest, "organizations")
     listed = SubElement(manifest, "resources")
     for identifier, href, image_paths in resources:
-        res = SubElement(listed, "resource", {
-            "identifier": identifier, "type": "imsqti_item_xmlv3p0", "href": href})
+        res = SubElement(
+            listed,
+            "resource",
+            {"identifier": identifier, "type": "imsqti_item_xmlv3p0", "href": href},
+        )
         SubElement(res, "file", {"href": href})
         for path in image_paths:
             SubElement(res, "file", {"href": path})

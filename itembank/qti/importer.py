@@ -52,14 +52,18 @@ from .export import is_identifier
 from .xhtml import XML_LANG, local, plain_text, q, qti_to_rich_text
 
 # One small XML file per item, plus the images the items use.
-QTI_LIMITS = ArchiveLimits(max_entries=5000, max_total_bytes=64 * MB, max_member_bytes=5 * MB)
+QTI_LIMITS = ArchiveLimits(
+    max_entries=5000, max_total_bytes=64 * MB, max_member_bytes=5 * MB
+)
 MANIFEST_MAX_BYTES = 2 * MB
 ITEM_MAX_BYTES = 1 * MB
 IMAGE_MAX_BYTES = 5 * MB
 IMAGE_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "gif", "webp"})
 ITEM_TYPES = frozenset({"imsqti_item_xmlv3p0"})
-QTI2_NAMESPACES = ("http://www.imsglobal.org/xsd/imsqti_v2p1",
-                   "http://www.imsglobal.org/xsd/imsqti_v2p2")
+QTI2_NAMESPACES = (
+    "http://www.imsglobal.org/xsd/imsqti_v2p1",
+    "http://www.imsglobal.org/xsd/imsqti_v2p2",
+)
 SUPPORTED = frozenset({"qti-choice-interaction", "qti-order-interaction"})
 INSTRUCTIONS_MAX = 255
 OPTION_ID_MAX = 8
@@ -69,11 +73,14 @@ def _parse(data: bytes, name: str):
     try:
         return fromstring(data, forbid_dtd=True)
     except DefusedXmlException as exc:
-        raise ValidationError(_("%(name)s: refused hostile XML (%(e)s).")
-                              % {"name": name, "e": type(exc).__name__}) from exc
+        raise ValidationError(
+            _("%(name)s: refused hostile XML (%(e)s).")
+            % {"name": name, "e": type(exc).__name__}
+        ) from exc
     except Exception as exc:  # noqa: BLE001 - any parse error is the file's fault
-        raise ValidationError(_("%(name)s: not well-formed XML (%(e)s).")
-                              % {"name": name, "e": exc}) from exc
+        raise ValidationError(
+            _("%(name)s: not well-formed XML (%(e)s).") % {"name": name, "e": exc}
+        ) from exc
 
 
 def _fail(href: str, message: str) -> ValidationError:
@@ -86,20 +93,29 @@ class _PackageImages:
     def __init__(self, archive: BoundedZip) -> None:
         self.archive = archive
         self.by_path: dict[str, str] = {}
-        self.files: dict[str, tuple[str, bytes, str]] = {}   # token -> (name, data, title)
+        self.files: dict[
+            str, tuple[str, bytes, str]
+        ] = {}  # token -> (name, data, title)
 
     def token(self, href: str, src: str, alt: str) -> str:
         if not src or ":" in src.split("/", 1)[0] or src.startswith("/"):
-            raise _fail(href, _("the image “%(s)s” is not inside the package.") % {"s": src})
+            raise _fail(
+                href, _("the image “%(s)s” is not inside the package.") % {"s": src}
+            )
         path = posixpath.normpath(posixpath.join(posixpath.dirname(href), src))
         if path.startswith("../") or path not in self.archive.names:
-            raise _fail(href, _("the image “%(s)s” is not inside the package.") % {"s": src})
+            raise _fail(
+                href, _("the image “%(s)s” is not inside the package.") % {"s": src}
+            )
         if path in self.by_path:
             return self.by_path[path]
         name = posixpath.basename(path)
         if name.rsplit(".", 1)[-1].lower() not in IMAGE_EXTENSIONS:
-            raise _fail(href, _("the image “%(s)s” is not a PNG, JPEG, GIF or WebP file.")
-                        % {"s": src})
+            raise _fail(
+                href,
+                _("the image “%(s)s” is not a PNG, JPEG, GIF or WebP file.")
+                % {"s": src},
+            )
         data = self.archive.read(path, max_bytes=IMAGE_MAX_BYTES)
         try:
             from PIL import Image as PILImage
@@ -107,8 +123,9 @@ class _PackageImages:
             with PILImage.open(io.BytesIO(data)) as probe:
                 probe.verify()
         except Exception as exc:  # noqa: BLE001 - Pillow raises many kinds
-            raise _fail(href, _("the image “%(s)s” cannot be read as an image.")
-                        % {"s": src}) from exc
+            raise _fail(
+                href, _("the image “%(s)s” cannot be read as an image.") % {"s": src}
+            ) from exc
         token = f"qti-image-{len(self.files)}"
         self.by_path[path] = token
         self.files[token] = (name, data, (alt or name)[:255])
@@ -129,8 +146,10 @@ def parse_package(data: bytes) -> list[dict]:
         archive = BoundedZip(data, QTI_LIMITS)
         if "imsmanifest.xml" not in archive.names:
             raise ValidationError(_("The package has no imsmanifest.xml."))
-        manifest = _parse(archive.read("imsmanifest.xml", max_bytes=MANIFEST_MAX_BYTES),
-                          "imsmanifest.xml")
+        manifest = _parse(
+            archive.read("imsmanifest.xml", max_bytes=MANIFEST_MAX_BYTES),
+            "imsmanifest.xml",
+        )
         images = _PackageImages(archive)
         specs = []
         for res in manifest.iter():
@@ -138,13 +157,19 @@ def parse_package(data: bytes) -> list[dict]:
                 continue
             if res.get("type") not in ITEM_TYPES:
                 if (res.get("type") or "").startswith("imsqti_item_xmlv2"):
-                    raise ValidationError(_("imsmanifest.xml: %(h)s is a QTI 2.x item; only "
-                                            "QTI 3.0 items are read.") % {"h": res.get("href")})
+                    raise ValidationError(
+                        _(
+                            "imsmanifest.xml: %(h)s is a QTI 2.x item; only "
+                            "QTI 3.0 items are read."
+                        )
+                        % {"h": res.get("href")}
+                    )
                 continue
             href = res.get("href")
             if not href or href not in archive.names:
-                raise ValidationError(_("imsmanifest.xml names a missing file %(h)s.")
-                                      % {"h": href})
+                raise ValidationError(
+                    _("imsmanifest.xml names a missing file %(h)s.") % {"h": href}
+                )
             root = _parse(archive.read(href, max_bytes=ITEM_MAX_BYTES), href)
             specs.append(_item_spec(root, href, images))
     except ArchiveRefused as exc:
@@ -169,8 +194,14 @@ def _stem_parts(body, interaction, language: str):
     for child in body:
         if child is interaction:
             continue
-        target = stem_en if (language != "en" and (child.get(XML_LANG) or "")
-                             .lower().startswith("en")) else stem
+        target = (
+            stem_en
+            if (
+                language != "en"
+                and (child.get(XML_LANG) or "").lower().startswith("en")
+            )
+            else stem
+        )
         target.append(child)
     # Text directly in the body, before the first element (not valid QTI, but read).
     return ((body.text or "").strip(), stem), ("", stem_en)
@@ -189,14 +220,22 @@ def _find_interaction(body, href: str):
     found = [el for el in body.iter() if local(el.tag).endswith("-interaction")]
     unsupported = [local(el.tag) for el in found if local(el.tag) not in SUPPORTED]
     if unsupported:
-        raise _fail(href, _("%(i)s is not supported; the item bank reads "
-                            "qti-choice-interaction and qti-order-interaction only.")
-                    % {"i": ", ".join(sorted(set(unsupported)))})
+        raise _fail(
+            href,
+            _(
+                "%(i)s is not supported; the item bank reads "
+                "qti-choice-interaction and qti-order-interaction only."
+            )
+            % {"i": ", ".join(sorted(set(unsupported)))},
+        )
     if not found:
         raise _fail(href, _("no choice or order interaction."))
     if len(found) > 1:
-        raise _fail(href, _("the item has %(n)d interactions; the item bank reads items "
-                            "with one.") % {"n": len(found)})
+        raise _fail(
+            href,
+            _("the item has %(n)d interactions; the item bank reads items with one.")
+            % {"n": len(found)},
+        )
     return found[0]
 
 
@@ -211,8 +250,9 @@ def _item_spec(root, href: str, images: _PackageImages) -> dict:
     if root.tag.startswith(tuple(f"{{{ns}}}" for ns in QTI2_NAMESPACES)):
         raise _fail(href, _("a QTI 2.x item; only QTI 3.0 items are read."))
     if root.tag != q("qti-assessment-item"):
-        raise ValidationError(_("%(h)s: the root element is not qti-assessment-item.")
-                              % {"h": href})
+        raise ValidationError(
+            _("%(h)s: the root element is not qti-assessment-item.") % {"h": href}
+        )
     code = root.get("identifier")
     if not code:
         raise ValidationError(_("%(h)s: the item has no identifier.") % {"h": href})
@@ -221,13 +261,24 @@ def _item_spec(root, href: str, images: _PackageImages) -> dict:
         raise ValidationError(_("%(h)s: the item has no qti-item-body.") % {"h": href})
     interaction = _find_interaction(body, href)
     response_id = interaction.get("response-identifier") or "RESPONSE"
-    decl = next((d for d in root.findall(q("qti-response-declaration"))
-                 if d.get("identifier") == response_id), None)
+    decl = next(
+        (
+            d
+            for d in root.findall(q("qti-response-declaration"))
+            if d.get("identifier") == response_id
+        ),
+        None,
+    )
     if decl is None:
-        raise _fail(href, _("no qti-response-declaration for “%(r)s”.") % {"r": response_id})
+        raise _fail(
+            href, _("no qti-response-declaration for “%(r)s”.") % {"r": response_id}
+        )
     correct_el = decl.find(q("qti-correct-response"))
-    correct = ([(v.text or "").strip() for v in correct_el.findall(q("qti-value"))]
-               if correct_el is not None else [])
+    correct = (
+        [(v.text or "").strip() for v in correct_el.findall(q("qti-value"))]
+        if correct_el is not None
+        else []
+    )
     has_mapping = decl.find(q("qti-mapping")) is not None
     cardinality = decl.get("cardinality") or "single"
     choices = interaction.findall(q("qti-simple-choice"))
@@ -240,19 +291,35 @@ def _item_spec(root, href: str, images: _PackageImages) -> dict:
     elif cardinality == "multiple":
         kind = "multiple_response"
     elif cardinality == "single" and correct:
-        kind = "true_false" if hint == "true_false" and len(choices) == 2 else "single_choice"
+        kind = (
+            "true_false"
+            if hint == "true_false" and len(choices) == 2
+            else "single_choice"
+        )
     elif cardinality == "single":
         if not 4 <= len(choices) <= 7:
-            raise _fail(href, _("a choice without a correct response is read as a Likert "
-                                "scale, which has 4 to 7 categories; this one has %(n)d.")
-                        % {"n": len(choices)})
+            raise _fail(
+                href,
+                _(
+                    "a choice without a correct response is read as a Likert "
+                    "scale, which has 4 to 7 categories; this one has %(n)d."
+                )
+                % {"n": len(choices)},
+            )
         kind = "likert"
     else:
-        raise _fail(href, _("a choice interaction of cardinality “%(c)s” is not supported.")
-                    % {"c": cardinality})
+        raise _fail(
+            href,
+            _("a choice interaction of cardinality “%(c)s” is not supported.")
+            % {"c": cardinality},
+        )
     scoring = root.get("data-scoring")
     if scoring not in Item.Scoring.values:
-        scoring = "partial" if kind == "multiple_response" and has_mapping else "all_or_nothing"
+        scoring = (
+            "partial"
+            if kind == "multiple_response" and has_mapping
+            else "all_or_nothing"
+        )
 
     def image(src: str, alt: str) -> str:
         return images.token(href, src, alt)
@@ -274,10 +341,16 @@ def _item_spec(root, href: str, images: _PackageImages) -> dict:
     correct = [id_map.get(c, c) for c in correct]
     options = []
     for choice in choices:
-        o = {"option_id": id_map[choice.get("identifier") or ""],
-             "text_en": sanitise_rich_text(choice.get("data-text-en", ""))}
+        o = {
+            "option_id": id_map[choice.get("identifier") or ""],
+            "text_en": sanitise_rich_text(choice.get("data-text-en", "")),
+        }
         elements = list(choice)
-        if elements and local(elements[0].tag) == "img" and not (choice.text or "").strip():
+        if (
+            elements
+            and local(elements[0].tag) == "img"
+            and not (choice.text or "").strip()
+        ):
             # A leading image is the option's image (the platform shows it above the text).
             img = elements.pop(0)
             o["image"] = image(img.get("src") or "", img.get("alt") or "")
@@ -286,28 +359,44 @@ def _item_spec(root, href: str, images: _PackageImages) -> dict:
         else:
             o["text"] = qti_to_rich_text((choice.text or "", elements), image=image)
         if kind == "ordered":
-            o["key_position"] = (correct.index(o["option_id"]) + 1
-                                 if o["option_id"] in correct else None)
+            o["key_position"] = (
+                correct.index(o["option_id"]) + 1 if o["option_id"] in correct else None
+            )
         elif kind != "likert":
             o["is_key"] = o["option_id"] in correct
         options.append(o)
 
-    return {"code": code, "domain_code": root.get("data-domain"), "kind": kind,
-            "scoring": scoring, "stem": stem, "stem_en": stem_en, "language": language,
-            "instructions": instructions, **stem_image,
-            "instructions_en": (interaction.get("data-prompt-en") or "")[:INSTRUCTIONS_MAX],
-            "options": options, "_href": href}
+    return {
+        "code": code,
+        "domain_code": root.get("data-domain"),
+        "kind": kind,
+        "scoring": scoring,
+        "stem": stem,
+        "stem_en": stem_en,
+        "language": language,
+        "instructions": instructions,
+        **stem_image,
+        "instructions_en": (interaction.get("data-prompt-en") or "")[:INSTRUCTIONS_MAX],
+        "options": options,
+        "_href": href,
+    }
 
 
 def _take_stem_image(body, href: str, images: _PackageImages) -> dict:
     """Detach the project's own stem image (``<p class="stem-image">``) for its field."""
     for parent in body.iter():
         for child in list(parent):
-            if (local(child.tag) == "p" and "stem-image" in (child.get("class") or "").split()
-                    and child.find(q("img")) is not None):
+            if (
+                local(child.tag) == "p"
+                and "stem-image" in (child.get("class") or "").split()
+                and child.find(q("img")) is not None
+            ):
                 img = child.find(q("img"))
                 parent.remove(child)
-                return {"stem_image": images.token(href, img.get("src") or "",
-                                                   img.get("alt") or ""),
-                        "stem_image_alt": img.get("alt") or ""}
+                return {
+                    "stem_image": images.token(
+                        href, img.get("src") or "", img.get("alt") or ""
+                    ),
+                    "stem_image_alt": img.get("alt") or "",
+                }
     return {}

@@ -28,8 +28,27 @@ NS = "http://www.imsglobal.org/xsd/imsqtiasi_v3p0"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 # Tags of the rich-text allow-list that QTI 3.0 has under the same name.
-SAME_NAME = frozenset({"p", "br", "b", "strong", "i", "em", "sub", "sup", "ol", "ul", "li",
-                       "h2", "h3", "h4", "blockquote", "code", "hr"})
+SAME_NAME = frozenset(
+    {
+        "p",
+        "br",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "sub",
+        "sup",
+        "ol",
+        "ul",
+        "li",
+        "h2",
+        "h3",
+        "h4",
+        "blockquote",
+        "code",
+        "hr",
+    }
+)
 VOID = frozenset({"br", "hr", "img", "embed"})
 # QTI 3.0 has no <u>: its shared CSS vocabulary underlines with this class.
 UNDERLINE_CLASS = "qti-underline"
@@ -44,6 +63,7 @@ def local(tag: str) -> str:
 
 
 # --- export --------------------------------------------------------------------------
+
 
 class _Node:
     __slots__ = ("tag", "attrs", "children")
@@ -93,8 +113,9 @@ def _append_text(parent: Element, text: str) -> None:
 ImageResolver = Callable[[int], str]
 
 
-def rich_text_to_qti(stored_html: str | None, parent: Element, *,
-                     image_src: ImageResolver) -> None:
+def rich_text_to_qti(
+    stored_html: str | None, parent: Element, *, image_src: ImageResolver
+) -> None:
     """Append ``stored_html`` to ``parent`` as QTI XHTML elements and text."""
     builder = _Builder()
     builder.feed(sanitise_rich_text(stored_html))
@@ -117,7 +138,7 @@ def _emit(children, parent: Element, image_src: ImageResolver) -> None:
             scheme = href.split(":", 1)[0].lower() if ":" in href else ""
             if href and scheme in URL_SCHEMES:
                 el = SubElement(parent, "a", {"href": href})
-            else:   # a Wagtail page or document link: its URL belongs to this site only
+            else:  # a Wagtail page or document link: its URL belongs to this site only
                 el = SubElement(parent, "span")
         elif tag == "embed":
             if attrs.get("embedtype") == "image" and attrs.get("id", "").isdigit():
@@ -125,7 +146,7 @@ def _emit(children, parent: Element, image_src: ImageResolver) -> None:
                 if src:
                     SubElement(parent, "img", {"src": src, "alt": attrs.get("alt", "")})
             continue
-        else:   # not on the allow-list (the sanitiser has removed it already)
+        else:  # not on the allow-list (the sanitiser has removed it already)
             el = parent
         _emit(child.children, el, image_src)
 
@@ -157,8 +178,10 @@ def _serialise(el: Element, out: list[str], image: ImageStore) -> None:
         return
     if tag == "img":
         ref = image(el.get("src") or "", el.get("alt") or "")
-        out.append(f'<embed embedtype="image" id="{html.escape(ref)}" format="fullwidth" '
-                   f'alt="{html.escape(el.get("alt") or "")}"/>')
+        out.append(
+            f'<embed embedtype="image" id="{html.escape(ref)}" format="fullwidth" '
+            f'alt="{html.escape(el.get("alt") or "")}"/>'
+        )
         return
     if tag == "span" and UNDERLINE_CLASS in (el.get("class") or "").split():
         tag = "u"

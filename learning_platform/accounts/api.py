@@ -35,8 +35,11 @@ def token_create(request, payload: TokenIn):
     with another token neither outlives it nor holds a scope it lacks.
     """
     token, raw_key = api_token_create(
-        user=request.auth, name=payload.name, expires_at=payload.expires_at,
-        scopes=payload.scopes, parent=getattr(request, "api_token", None),
+        user=request.auth,
+        name=payload.name,
+        expires_at=payload.expires_at,
+        scopes=payload.scopes,
+        parent=getattr(request, "api_token", None),
     )
     return Status(
         201,

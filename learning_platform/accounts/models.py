@@ -63,11 +63,17 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     scopes = models.CharField(
-        _("scopes"), max_length=100, default=ALL_TOKEN_SCOPES,
+        _("scopes"),
+        max_length=100,
+        default=ALL_TOKEN_SCOPES,
         help_text=_("Space-separated: read, write, survey, creditbank."),
     )
     parent = models.ForeignKey(
-        "self", verbose_name=_("minted by"), on_delete=models.SET_NULL, null=True, blank=True,
+        "self",
+        verbose_name=_("minted by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="children",
         help_text=_("The token that created this one, if a token did."),
     )

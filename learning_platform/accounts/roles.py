@@ -11,8 +11,14 @@ class Role(models.TextChoices):
     ITEM_AUTHOR = "item_author", _("Item author")
     # The item review workflow's three steps, one role each (itembank.workflows).
     ITEM_REVIEWER = "item_reviewer", _("Content reviewer")
-    ITEM_FAIRNESS_REVIEWER = "item_fairness_reviewer", _("Language and fairness reviewer")
-    ITEM_PSYCHOMETRIC_REVIEWER = "item_psychometric_reviewer", _("Psychometric reviewer")
+    ITEM_FAIRNESS_REVIEWER = (
+        "item_fairness_reviewer",
+        _("Language and fairness reviewer"),
+    )
+    ITEM_PSYCHOMETRIC_REVIEWER = (
+        "item_psychometric_reviewer",
+        _("Psychometric reviewer"),
+    )
     RESEARCHER = "researcher", _("Researcher")
     DISTRICT_OFFICER = "district_officer", _("District officer")
     DISTRICT_STATISTICIAN = "district_statistician", _("District statistician")
@@ -36,8 +42,14 @@ DISTRICT_ROLES = frozenset(
 
 # Roles that work in the Wagtail admin.
 ADMIN_ROLES = frozenset(
-    {Role.ITEM_AUTHOR, Role.ITEM_REVIEWER, Role.ITEM_FAIRNESS_REVIEWER,
-     Role.ITEM_PSYCHOMETRIC_REVIEWER, Role.RESEARCHER, Role.ADMINISTRATOR}
+    {
+        Role.ITEM_AUTHOR,
+        Role.ITEM_REVIEWER,
+        Role.ITEM_FAIRNESS_REVIEWER,
+        Role.ITEM_PSYCHOMETRIC_REVIEWER,
+        Role.RESEARCHER,
+        Role.ADMINISTRATOR,
+    }
 )
 
 # The administrator group holds every permission; this marker says so.

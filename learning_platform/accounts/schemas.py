@@ -17,11 +17,15 @@ class MeOut(Schema):
 class TokenIn(Schema):
     name: str = Field(..., min_length=1, max_length=100)
     expires_at: datetime | None = Field(
-        None, description="At most 732 days ahead; by default 90 days (never past the "
-                          "expiry of a token that creates this one).")
+        None,
+        description="At most 732 days ahead; by default 90 days (never past the "
+        "expiry of a token that creates this one).",
+    )
     scopes: list[Literal["read", "write", "survey", "creditbank"]] | None = Field(
-        None, max_length=4,
-        description="By default every scope of the caller (a token: its own scopes).")
+        None,
+        max_length=4,
+        description="By default every scope of the caller (a token: its own scopes).",
+    )
 
 
 class TokenOut(Schema):

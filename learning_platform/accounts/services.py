@@ -33,7 +33,9 @@ PROJECT_PACKAGES = {"learning_platform", "itembank", "assessment", "cms"}
 
 def role_permissions() -> dict[str, set[str]]:
     """Return every role's permissions, merged from each app's ``permissions`` module."""
-    merged: dict[str, set[str]] = {role: set(perms) for role, perms in ROLE_PERMISSIONS.items()}
+    merged: dict[str, set[str]] = {
+        role: set(perms) for role, perms in ROLE_PERMISSIONS.items()
+    }
     for config in apps.get_app_configs():
         if config.name.split(".")[0] not in PROJECT_PACKAGES:
             continue
@@ -84,7 +86,9 @@ def user_create(
     district: District | None = None,
 ) -> User:
     """Create a user with roles; a district role without a district is refused."""
-    user = User(username=username, email=email, display_name=display_name, district=district)
+    user = User(
+        username=username, email=email, display_name=display_name, district=district
+    )
     if password:
         user.set_password(password)
     else:
@@ -97,7 +101,9 @@ def user_create(
 
 
 @transaction.atomic
-def user_role_assign(*, user: User, role: str, district: District | None = None) -> User:
+def user_role_assign(
+    *, user: User, role: str, district: District | None = None
+) -> User:
     """Give a user a role; district roles bind the user to one district."""
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role “%(role)s”.") % {"role": role}})
@@ -105,8 +111,10 @@ def user_role_assign(*, user: User, role: str, district: District | None = None)
         user.district = district
     if role in DISTRICT_ROLES and user.district_id is None:
         raise ValidationError(
-            {"district": _("The role “%(role)s” acts for one district; choose it.")
-             % {"role": Role(role).label}}
+            {
+                "district": _("The role “%(role)s” acts for one district; choose it.")
+                % {"role": Role(role).label}
+            }
         )
     group, _created = Group.objects.get_or_create(name=role)
     user.groups.add(group)
@@ -132,8 +140,12 @@ def _hash_key(raw_key: str) -> str:
 
 @transaction.atomic
 def api_token_create(
-    *, user: User, name: str, expires_at: datetime | None = None,
-    scopes: list[str] | None = None, parent: ApiToken | None = None,
+    *,
+    user: User,
+    name: str,
+    expires_at: datetime | None = None,
+    scopes: list[str] | None = None,
+    parent: ApiToken | None = None,
 ) -> tuple[ApiToken, str]:
     """Create a token and return it with its secret, which is shown only this once.
 
@@ -158,31 +170,49 @@ def api_token_create(
             expires_at = timezone.make_aware(expires_at)
         expires_at = expires_at.astimezone(UTC)
         if expires_at <= now:
-            raise ValidationError({"expires_at": _("The expiry time must lie in the future.")})
+            raise ValidationError(
+                {"expires_at": _("The expiry time must lie in the future.")}
+            )
         if expires_at > now + timedelta(days=TOKEN_MAX_DAYS):
             raise ValidationError(
-                {"expires_at": _("A token may be valid for at most %(days)d days.")
-                 % {"days": TOKEN_MAX_DAYS}}
+                {
+                    "expires_at": _("A token may be valid for at most %(days)d days.")
+                    % {"days": TOKEN_MAX_DAYS}
+                }
             )
         if expires_at > latest:
             raise ValidationError(
-                {"expires_at": _("A token cannot outlive the token that creates it "
-                                 "(which expires at %(when)s).")
-                 % {"when": latest.isoformat(timespec="seconds")}}
+                {
+                    "expires_at": _(
+                        "A token cannot outlive the token that creates it "
+                        "(which expires at %(when)s)."
+                    )
+                    % {"when": latest.isoformat(timespec="seconds")}
+                }
             )
     allowed = parent.scope_set if parent is not None else frozenset(TokenScope.values)
     wanted = frozenset(scopes) if scopes is not None else allowed
     unknown = sorted(wanted - set(TokenScope.values))
     if unknown:
-        raise ValidationError({"scopes": _("Unknown scopes: %(scopes)s.")
-                               % {"scopes": ", ".join(unknown)}})
+        raise ValidationError(
+            {
+                "scopes": _("Unknown scopes: %(scopes)s.")
+                % {"scopes": ", ".join(unknown)}
+            }
+        )
     if not wanted:
         raise ValidationError({"scopes": _("A token needs at least one scope.")})
     broader = sorted(wanted - allowed)
     if broader:
-        raise ValidationError({"scopes": _("A token cannot grant scopes the token that creates "
-                                           "it lacks: %(scopes)s.")
-                               % {"scopes": ", ".join(broader)}})
+        raise ValidationError(
+            {
+                "scopes": _(
+                    "A token cannot grant scopes the token that creates "
+                    "it lacks: %(scopes)s."
+                )
+                % {"scopes": ", ".join(broader)}
+            }
+        )
     raw_key = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
@@ -201,7 +231,9 @@ def api_token_find(*, raw_key: str) -> ApiToken | None:
     now = timezone.now()
     token = (
         ApiToken.objects.select_related("user")
-        .filter(key_hash=_hash_key(raw_key), revoked_at__isnull=True, user__is_active=True)
+        .filter(
+            key_hash=_hash_key(raw_key), revoked_at__isnull=True, user__is_active=True
+        )
         .first()
     )
     if token is None or (token.expires_at is not None and token.expires_at <= now):
@@ -218,8 +250,11 @@ def api_token_authenticate(*, raw_key: str) -> User | None:
 
 def token_scopes_required(*, method: str, path: str) -> frozenset[str]:
     """Return the scopes a token needs for a request."""
-    needed = {TokenScope.READ if method.upper() in ("GET", "HEAD", "OPTIONS")
-              else TokenScope.WRITE}
+    needed = {
+        TokenScope.READ
+        if method.upper() in ("GET", "HEAD", "OPTIONS")
+        else TokenScope.WRITE
+    }
     if path.startswith("/api/v1/survey/"):
         needed.add(TokenScope.SURVEY)
     if path.startswith("/api/v1/creditbank/"):
@@ -229,6 +264,8 @@ def token_scopes_required(*, method: str, path: str) -> frozenset[str]:
 
 def api_token_revoke(*, token: ApiToken) -> ApiToken:
     """Revoke a token; revoking twice keeps the first time."""
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
     token.refresh_from_db()
     return token

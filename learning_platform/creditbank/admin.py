@@ -36,8 +36,18 @@ class ConversionRuleForm(forms.ModelForm):
 @admin.register(ConversionRule)
 class ConversionRuleAdmin(admin.ModelAdmin):
     form = ConversionRuleForm
-    list_display = ["code", "name", "outcome_kind", "domain_code", "credits", "points",
-                    "cap_period", "valid_months", "active", "version"]
+    list_display = [
+        "code",
+        "name",
+        "outcome_kind",
+        "domain_code",
+        "credits",
+        "points",
+        "cap_period",
+        "valid_months",
+        "active",
+        "version",
+    ]
     list_filter = ["outcome_kind", "active", "cap_period"]
     search_fields = ["code", "name", "name_en"]
     readonly_fields = ["version", "history"]
@@ -48,20 +58,31 @@ class ConversionRuleAdmin(admin.ModelAdmin):
     @admin.display(description=_("History"))
     def history(self, obj: ConversionRule) -> str:
         rows = format_html_join(
-            "", "<tr><td>v{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            "",
+            "<tr><td>v{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
             (
-                (v.version, v.changed_at.strftime("%Y-%m-%d %H:%M"), v.changed_by or "—",
-                 v.comment, json.dumps(v.data, ensure_ascii=False))
+                (
+                    v.version,
+                    v.changed_at.strftime("%Y-%m-%d %H:%M"),
+                    v.changed_by or "—",
+                    v.comment,
+                    json.dumps(v.data, ensure_ascii=False),
+                )
                 for v in obj.versions.select_related("changed_by").order_by("-version")
             ),
         )
         return format_html("<table>{}</table>", rows)
 
     def save_model(self, request, obj, form, change) -> None:
-        data = {field: form.cleaned_data[field] for field in services.RULE_FIELDS
-                if field in form.cleaned_data}
+        data = {
+            field: form.cleaned_data[field]
+            for field in services.RULE_FIELDS
+            if field in form.cleaned_data
+        }
         saved = services.conversion_rule_save(
-            code=obj.code, data=data, changed_by=request.user,
+            code=obj.code,
+            data=data,
+            changed_by=request.user,
             comment=form.cleaned_data.get("change_comment", ""),
         )
         obj.pk, obj.version = saved.pk, saved.version
@@ -77,13 +98,23 @@ def close_accounts(modeladmin, request, queryset) -> None:
     for account in queryset.exclude(status=AccountStatus.CLOSED):
         services.account_close(account=account, closed_by=request.user)
         closed += 1
-    modeladmin.message_user(request, _("%(n)d accounts closed.") % {"n": closed}, messages.SUCCESS)
+    modeladmin.message_user(
+        request, _("%(n)d accounts closed.") % {"n": closed}, messages.SUCCESS
+    )
 
 
 @admin.register(LearningAccount)
 class LearningAccountAdmin(admin.ModelAdmin):
-    list_display = ["number", "user", "district", "status", "opened_at", "closure_requested_at",
-                    "credits_balance", "points_balance"]
+    list_display = [
+        "number",
+        "user",
+        "district",
+        "status",
+        "opened_at",
+        "closure_requested_at",
+        "credits_balance",
+        "points_balance",
+    ]
     list_filter = ["status", "district", "opened_via"]
     search_fields = ["number", "user__username", "user__display_name"]
     readonly_fields = [f.name for f in LearningAccount._meta.fields]
@@ -111,21 +142,36 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(LearningOutcome)
 class LearningOutcomeAdmin(ReadOnlyAdmin):
-    list_display = ["title", "account", "kind", "achieved_on", "source", "level_code",
-                    "revoked_at"]
+    list_display = [
+        "title",
+        "account",
+        "kind",
+        "achieved_on",
+        "source",
+        "level_code",
+        "revoked_at",
+    ]
     list_filter = ["kind", "revoked_at"]
     search_fields = ["title", "account__number", "source", "source_ref", "evidence_ref"]
     readonly_fields = [f.name for f in LearningOutcome._meta.fields]
 
 
-
 @admin.register(CreditEntry)
 class CreditEntryAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "account", "kind", "credits", "points", "rule",
-                    "rule_version", "period_key", "expires_on", "reason"]
+    list_display = [
+        "created_at",
+        "account",
+        "kind",
+        "credits",
+        "points",
+        "rule",
+        "rule_version",
+        "period_key",
+        "expires_on",
+        "reason",
+    ]
     list_filter = ["kind", "rule"]
     search_fields = ["account__number", "reason"]
-
 
 
 @admin.register(IssuedCredential)

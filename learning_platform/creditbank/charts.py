@@ -105,6 +105,10 @@ def results_chart_svg(
 def legend(series_codes: list[str], names: dict[str, str]) -> list[dict[str, str]]:
     """Return the colour and name of each line, in the chart's order."""
     return [
-        {"code": code, "name": names.get(code, code), "colour": PALETTE[i % len(PALETTE)]}
+        {
+            "code": code,
+            "name": names.get(code, code),
+            "colour": PALETTE[i % len(PALETTE)],
+        }
         for i, code in enumerate(sorted(series_codes))
     ]

@@ -18,7 +18,9 @@ VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 CLR_CONTEXT = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
 ISSUER_NAME = "上海市终身教育学分银行 · 市民终身学习监测平台"
-ISSUER_NAME_EN = "Shanghai lifelong-education credit bank · citizen learning monitoring platform"
+ISSUER_NAME_EN = (
+    "Shanghai lifelong-education credit bank · citizen learning monitoring platform"
+)
 
 ACHIEVEMENT_TYPES = {
     OutcomeKind.ASSESSMENT: "Assessment",
@@ -31,8 +33,11 @@ ACHIEVEMENT_TYPES = {
 
 
 def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment.utcoffset() is not None and \
-        moment.utcoffset().total_seconds() == 0 else moment.isoformat(timespec="seconds")
+    return (
+        moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if moment.utcoffset() is not None and moment.utcoffset().total_seconds() == 0
+        else moment.isoformat(timespec="seconds")
+    )
 
 
 def issuer_profile(*, did: str, base_url: str) -> dict[str, Any]:
@@ -50,46 +55,71 @@ def subject_identifiers(account: LearningAccount) -> list[dict[str, Any]]:
     # A fresh salt per credential, so two credentials cannot be linked by their hash.
     salt = secrets.token_hex(8)
     digest = hashlib.sha256((account.number + salt).encode()).hexdigest()
-    name = account.user.display_name or account.user.get_full_name() or account.user.username
+    name = (
+        account.user.display_name
+        or account.user.get_full_name()
+        or account.user.username
+    )
     return [
-        {"type": "IdentityObject", "identityType": "name", "hashed": False,
-         "identityHash": name},
-        {"type": "IdentityObject", "identityType": "accountId", "hashed": True,
-         "identityHash": f"sha256${digest}", "salt": salt},
+        {
+            "type": "IdentityObject",
+            "identityType": "name",
+            "hashed": False,
+            "identityHash": name,
+        },
+        {
+            "type": "IdentityObject",
+            "identityType": "accountId",
+            "hashed": True,
+            "identityHash": f"sha256${digest}",
+            "salt": salt,
+        },
     ]
 
 
 def status_entry(*, credential_id: str, base_url: str) -> dict[str, Any]:
     return {
-        "id": base_url.rstrip("/") + f"/api/v1/creditbank/credentials/{credential_id}/status",
+        "id": base_url.rstrip("/")
+        + f"/api/v1/creditbank/credentials/{credential_id}/status",
         "type": "1EdTechRevocationList",
     }
 
 
 def achievement(outcome: LearningOutcome, *, base_url: str) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "id": base_url.rstrip("/") + f"/creditbank/achievements/{outcome.kind}/"
+        "id": base_url.rstrip("/")
+        + f"/creditbank/achievements/{outcome.kind}/"
         + (outcome.instrument_code or outcome.domain_code or str(outcome.pk)),
         "type": ["Achievement"],
         "achievementType": ACHIEVEMENT_TYPES[OutcomeKind(outcome.kind)],
         "name": outcome.title,
         "description": outcome.title_en or outcome.title,
         "criteria": {"narrative": _criteria(outcome)},
-        "creator": {"type": ["Profile"], "id": "urn:creditbank:source:" + _slug(outcome.source),
-                    "name": outcome.source},
+        "creator": {
+            "type": ["Profile"],
+            "id": "urn:creditbank:source:" + _slug(outcome.source),
+            "name": outcome.source,
+        },
     }
     scores = list(outcome.domain_scores.all())
     if scores or outcome.level_code:
         descriptions = [
-            {"id": f"urn:creditbank:result:{s.domain_code}", "type": ["ResultDescription"],
-             "name": s.domain_code, "resultType": "ScaledScore"}
+            {
+                "id": f"urn:creditbank:result:{s.domain_code}",
+                "type": ["ResultDescription"],
+                "name": s.domain_code,
+                "resultType": "ScaledScore",
+            }
             for s in scores
         ]
         if outcome.level_code:
             descriptions.append(
-                {"id": "urn:creditbank:result:level", "type": ["ResultDescription"],
-                 "name": outcome.level_name or outcome.level_code,
-                 "resultType": "PerformanceLevel"}
+                {
+                    "id": "urn:creditbank:result:level",
+                    "type": ["ResultDescription"],
+                    "name": outcome.level_name or outcome.level_code,
+                    "resultType": "PerformanceLevel",
+                }
             )
         data["resultDescription"] = descriptions
     return data
@@ -110,19 +140,38 @@ def _criteria(outcome: LearningOutcome) -> str:
 
 def results(outcome: LearningOutcome) -> list[dict[str, Any]]:
     items = [
-        {"type": ["Result"], "resultDescription": f"urn:creditbank:result:{s.domain_code}",
-         "value": f"{s.theta:.2f}" + (f" ± {s.se:.2f}" if s.se is not None else ""),
-         **({"achievedLevel": f"urn:creditbank:level:{s.level_code}"} if s.level_code else {})}
+        {
+            "type": ["Result"],
+            "resultDescription": f"urn:creditbank:result:{s.domain_code}",
+            "value": f"{s.theta:.2f}" + (f" ± {s.se:.2f}" if s.se is not None else ""),
+            **(
+                {"achievedLevel": f"urn:creditbank:level:{s.level_code}"}
+                if s.level_code
+                else {}
+            ),
+        }
         for s in outcome.domain_scores.all()
     ]
     if outcome.level_code:
-        items.append({"type": ["Result"], "resultDescription": "urn:creditbank:result:level",
-                      "value": outcome.level_name or outcome.level_code})
+        items.append(
+            {
+                "type": ["Result"],
+                "resultDescription": "urn:creditbank:result:level",
+                "value": outcome.level_name or outcome.level_code,
+            }
+        )
     return items
 
 
-def badge_document(*, outcome: LearningOutcome, credential_id: str, issued_at: datetime,
-                   did: str, base_url: str, credits: Decimal) -> dict[str, Any]:
+def badge_document(
+    *,
+    outcome: LearningOutcome,
+    credential_id: str,
+    issued_at: datetime,
+    did: str,
+    base_url: str,
+    credits: Decimal,
+) -> dict[str, Any]:
     """Return an unsigned OpenBadgeCredential for one outcome."""
     subject: dict[str, Any] = {
         "type": ["AchievementSubject"],
@@ -136,8 +185,10 @@ def badge_document(*, outcome: LearningOutcome, credential_id: str, issued_at: d
     if credits:
         subject["creditsEarned"] = float(credits)
     if outcome.evidence_url or outcome.evidence_ref:
-        evidence: dict[str, Any] = {"type": ["Evidence"],
-                                    "name": outcome.evidence_ref or outcome.title}
+        evidence: dict[str, Any] = {
+            "type": ["Evidence"],
+            "name": outcome.evidence_ref or outcome.title,
+        }
         if outcome.evidence_url:
             evidence["id"] = outcome.evidence_url
         evidence_list = [evidence]
@@ -151,16 +202,26 @@ def badge_document(*, outcome: LearningOutcome, credential_id: str, issued_at: d
         "validFrom": _iso(issued_at),
         "name": outcome.title,
         "credentialSubject": subject,
-        "credentialStatus": status_entry(credential_id=credential_id, base_url=base_url),
+        "credentialStatus": status_entry(
+            credential_id=credential_id, base_url=base_url
+        ),
     }
     if evidence_list:
         document["evidence"] = evidence_list
     return document
 
 
-def clr_document(*, account: LearningAccount, credential_id: str, issued_at: datetime,
-                 did: str, base_url: str, badges: list[dict[str, Any]],
-                 outcomes: list[LearningOutcome], total_credits: Decimal) -> dict[str, Any]:
+def clr_document(
+    *,
+    account: LearningAccount,
+    credential_id: str,
+    issued_at: datetime,
+    did: str,
+    base_url: str,
+    badges: list[dict[str, Any]],
+    outcomes: list[LearningOutcome],
+    total_credits: Decimal,
+) -> dict[str, Any]:
     """Return an unsigned ClrCredential holding the signed badges of every outcome."""
     name = account.user.display_name or account.user.username
     subject: dict[str, Any] = {
@@ -178,5 +239,7 @@ def clr_document(*, account: LearningAccount, credential_id: str, issued_at: dat
         "name": f"{name}的终身学习档案",
         "description": f"学分银行账户 {account.number}；累计学分 {total_credits}",
         "credentialSubject": subject,
-        "credentialStatus": status_entry(credential_id=credential_id, base_url=base_url),
+        "credentialStatus": status_entry(
+            credential_id=credential_id, base_url=base_url
+        ),
     }

@@ -44,11 +44,18 @@ class LearningAccount(models.Model):
         db_index=False,  # led by the index cb_account_district_open
     )
     status = models.CharField(
-        _("status"), max_length=20, choices=AccountStatus.choices, default=AccountStatus.OPEN
+        _("status"),
+        max_length=20,
+        choices=AccountStatus.choices,
+        default=AccountStatus.OPEN,
     )
-    opened_via = models.CharField(_("opened via"), max_length=12, choices=OpenedVia.choices)
+    opened_via = models.CharField(
+        _("opened via"), max_length=12, choices=OpenedVia.choices
+    )
     opened_at = models.DateTimeField(_("opened at"))
-    closure_requested_at = models.DateTimeField(_("closure requested at"), null=True, blank=True)
+    closure_requested_at = models.DateTimeField(
+        _("closure requested at"), null=True, blank=True
+    )
     closure_reason = models.TextField(_("reason for closure"), blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # Denormalised balances, changed only by F() updates in the ledger service.
@@ -63,10 +70,14 @@ class LearningAccount(models.Model):
         verbose_name_plural = _("learning accounts")
         indexes = [
             # The district counts (accounts open at a year's end) read this index only.
-            models.Index(fields=["district", "opened_at", "closed_at"],
-                         name="cb_account_district_open"),
+            models.Index(
+                fields=["district", "opened_at", "closed_at"],
+                name="cb_account_district_open",
+            ),
         ]
-        permissions = [("view_account_counts", _("Can see account counts per district"))]
+        permissions = [
+            ("view_account_counts", _("Can see account counts per district"))
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -112,7 +123,9 @@ class LearningOutcome(models.Model):
     )
     evidence_url = models.URLField(_("evidence URL"), blank=True)
     evidence_ref = models.CharField(
-        _("evidence reference"), max_length=200, blank=True,
+        _("evidence reference"),
+        max_length=200,
+        blank=True,
         help_text=_("Certificate number, transcript reference or similar."),
     )
     domain_code = models.CharField(_("domain"), max_length=40, blank=True)
@@ -124,7 +137,9 @@ class LearningOutcome(models.Model):
     # Assessment results from this platform.
     instrument_code = models.CharField(_("instrument code"), max_length=60, blank=True)
     instrument_name = models.CharField(_("instrument name"), max_length=200, blank=True)
-    parameter_set_id = models.PositiveIntegerField(_("parameter set"), null=True, blank=True)
+    parameter_set_id = models.PositiveIntegerField(
+        _("parameter set"), null=True, blank=True
+    )
     details = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
@@ -194,29 +209,47 @@ class ConversionRule(models.Model):
     code = models.SlugField(_("code"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
-    outcome_kind = models.CharField(_("outcome kind"), max_length=24, choices=OutcomeKind.choices)
+    outcome_kind = models.CharField(
+        _("outcome kind"), max_length=24, choices=OutcomeKind.choices
+    )
     domain_code = models.CharField(
         _("domain"), max_length=40, blank=True, help_text=_("Blank: any domain.")
     )
     level_codes = models.JSONField(
-        _("levels"), default=list, blank=True,
+        _("levels"),
+        default=list,
+        blank=True,
         help_text=_("Level codes that earn credit; empty: any level."),
     )
     credits = models.DecimalField(
-        _("credits"), max_digits=7, decimal_places=2, default=0,
+        _("credits"),
+        max_digits=7,
+        decimal_places=2,
+        default=0,
         validators=[MinValueValidator(0)],
     )
     points = models.PositiveIntegerField(_("learning points"), default=0)
     cap_period = models.CharField(
-        _("cap period"), max_length=8, choices=RulePeriod.choices, default=RulePeriod.NONE
+        _("cap period"),
+        max_length=8,
+        choices=RulePeriod.choices,
+        default=RulePeriod.NONE,
     )
     cap_credits = models.DecimalField(
-        _("credit cap per period"), max_digits=7, decimal_places=2, null=True, blank=True,
+        _("credit cap per period"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0)],
     )
-    cap_points = models.PositiveIntegerField(_("point cap per period"), null=True, blank=True)
+    cap_points = models.PositiveIntegerField(
+        _("point cap per period"), null=True, blank=True
+    )
     valid_months = models.PositiveSmallIntegerField(
-        _("months until credits expire"), null=True, blank=True,
+        _("months until credits expire"),
+        null=True,
+        blank=True,
         help_text=_("Blank: credits do not expire."),
     )
     valid_from = models.DateField(_("applies to outcomes from"), null=True, blank=True)
@@ -230,7 +263,8 @@ class ConversionRule(models.Model):
         verbose_name_plural = _("conversion rules")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(credits__gte=0), name="creditbank_rule_credits_nonnegative",
+                condition=models.Q(credits__gte=0),
+                name="creditbank_rule_credits_nonnegative",
                 violation_error_message=_("Credits must not be negative."),
             ),
         ]
@@ -243,7 +277,10 @@ class ConversionRuleVersion(models.Model):
     """A rule as it stood after one change: the rule's history."""
 
     rule = models.ForeignKey(
-        ConversionRule, verbose_name=_("rule"), on_delete=models.CASCADE, related_name="versions"
+        ConversionRule,
+        verbose_name=_("rule"),
+        on_delete=models.CASCADE,
+        related_name="versions",
     )
     version = models.PositiveIntegerField(_("version"))
     data = models.JSONField(_("rule data"))
@@ -263,7 +300,9 @@ class ConversionRuleVersion(models.Model):
         verbose_name = _("conversion rule version")
         verbose_name_plural = _("conversion rule versions")
         constraints = [
-            models.UniqueConstraint(fields=["rule", "version"], name="creditbank_rule_version_unique"),
+            models.UniqueConstraint(
+                fields=["rule", "version"], name="creditbank_rule_version_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -274,10 +313,14 @@ class AppendOnlyQuerySet(models.QuerySet):
     """A queryset that refuses bulk updates and deletes."""
 
     def update(self, **kwargs):
-        raise AppendOnlyError("The credit ledger is append-only; write a correction entry.")
+        raise AppendOnlyError(
+            "The credit ledger is append-only; write a correction entry."
+        )
 
     def delete(self):
-        raise AppendOnlyError("The credit ledger is append-only; write a correction entry.")
+        raise AppendOnlyError(
+            "The credit ledger is append-only; write a correction entry."
+        )
 
 
 class CreditEntry(models.Model):
@@ -294,32 +337,52 @@ class CreditEntry(models.Model):
         EXPIRY = "expiry", _("Expiry")
 
     account = models.ForeignKey(
-        LearningAccount, verbose_name=_("account"), on_delete=models.PROTECT,
+        LearningAccount,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
         related_name="credit_entries",
         db_index=False,  # led by the index cb_entry_account_latest
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     outcome = models.ForeignKey(
-        LearningOutcome, verbose_name=_("outcome"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="credit_entries",
+        LearningOutcome,
+        verbose_name=_("outcome"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_entries",
     )
     rule = models.ForeignKey(
-        ConversionRule, verbose_name=_("rule"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="credit_entries",
+        ConversionRule,
+        verbose_name=_("rule"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_entries",
     )
     rule_version = models.PositiveIntegerField(_("rule version"), null=True, blank=True)
     corrects = models.ForeignKey(
-        "self", verbose_name=_("corrects"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="adjustments",
+        "self",
+        verbose_name=_("corrects"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="adjustments",
     )
-    credits = models.DecimalField(_("credits"), max_digits=9, decimal_places=2, default=0)
+    credits = models.DecimalField(
+        _("credits"), max_digits=9, decimal_places=2, default=0
+    )
     points = models.IntegerField(_("learning points"), default=0)
     period_key = models.CharField(_("cap period"), max_length=10, blank=True)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -332,11 +395,15 @@ class CreditEntry(models.Model):
         indexes = [
             # An account's latest entries (the account page, keyset pages of the ledger)
             # read along the index, newest first; also the cap check (account, rule, period).
-            models.Index(fields=["account", "-created_at", "-id"],
-                         name="cb_entry_account_latest"),
+            models.Index(
+                fields=["account", "-created_at", "-id"], name="cb_entry_account_latest"
+            ),
             # The daily expiry job reads only awards that can expire, by date.
-            models.Index(fields=["expires_on"], name="cb_award_expiry",
-                         condition=models.Q(kind="award", expires_on__isnull=False)),
+            models.Index(
+                fields=["expires_on"],
+                name="cb_award_expiry",
+                condition=models.Q(kind="award", expires_on__isnull=False),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -352,11 +419,15 @@ class CreditEntry(models.Model):
     def save(self, *args, **kwargs):
         # Appending is the only write the ledger allows.
         if self.pk is not None and not self._state.adding:
-            raise AppendOnlyError("The credit ledger is append-only; write a correction entry.")
+            raise AppendOnlyError(
+                "The credit ledger is append-only; write a correction entry."
+            )
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise AppendOnlyError("The credit ledger is append-only; write a correction entry.")
+        raise AppendOnlyError(
+            "The credit ledger is append-only; write a correction entry."
+        )
 
 
 class IssuedCredential(models.Model):
@@ -368,19 +439,27 @@ class IssuedCredential(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     account = models.ForeignKey(
-        LearningAccount, verbose_name=_("account"), on_delete=models.PROTECT,
+        LearningAccount,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
         related_name="credentials",
     )
     outcome = models.ForeignKey(
-        LearningOutcome, verbose_name=_("outcome"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="credentials",
+        LearningOutcome,
+        verbose_name=_("outcome"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credentials",
     )
     format = models.CharField(_("format"), max_length=4, choices=Format.choices)
     issued_at = models.DateTimeField(_("issued at"))
     key_id = models.CharField(_("signing key"), max_length=120)
     document_sha256 = models.CharField(_("document hash"), max_length=64)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-    revocation_reason = models.CharField(_("reason for revocation"), max_length=300, blank=True)
+    revocation_reason = models.CharField(
+        _("reason for revocation"), max_length=300, blank=True
+    )
 
     class Meta:
         ordering = ["-issued_at"]

@@ -12,7 +12,10 @@ ROLE_PERMISSIONS = {
         "creditbank.view_learningoutcome",
         "creditbank.view_conversionrule",
     ],
-    Role.RESEARCHER: ["creditbank.view_conversionrule", "creditbank.view_account_counts"],
+    Role.RESEARCHER: [
+        "creditbank.view_conversionrule",
+        "creditbank.view_account_counts",
+    ],
     Role.DISTRICT_OFFICER: ["creditbank.view_account_counts"],
     Role.DISTRICT_STATISTICIAN: ["creditbank.view_account_counts"],
     Role.DISTRICT_LIAISON: ["creditbank.view_account_counts"],

@@ -17,7 +17,9 @@ EntryCredits = BoundedDecimal(9, 2)
 
 
 class AccountOpenIn(Schema):
-    district_code: str | None = Field(None, max_length=12, description="Division code of the district of residence.")
+    district_code: str | None = Field(
+        None, max_length=12, description="Division code of the district of residence."
+    )
 
 
 class ClosureIn(Schema):

@@ -65,18 +65,26 @@ def outcomes_visible_to(*, user: User | AnonymousUser) -> QuerySet[LearningOutco
     return outcomes.filter(condition)
 
 
-def outcome_get_for_user(*, user: User | AnonymousUser, outcome_id: int) -> LearningOutcome:
+def outcome_get_for_user(
+    *, user: User | AnonymousUser, outcome_id: int
+) -> LearningOutcome:
     """Return one outcome the user may read, or raise ``LearningOutcome.DoesNotExist``."""
-    return outcomes_visible_to(user=user).prefetch_related("domain_scores").get(pk=outcome_id)
+    return (
+        outcomes_visible_to(user=user)
+        .prefetch_related("domain_scores")
+        .get(pk=outcome_id)
+    )
 
 
 def outcome_get_own(*, user: User | AnonymousUser, outcome_id: int) -> LearningOutcome:
     """Return one outcome in the user's own account (for exports only the holder may make)."""
     if not user.is_authenticated:
         raise LearningOutcome.DoesNotExist
-    return LearningOutcome.objects.select_related("account", "account__user").prefetch_related(
-        "domain_scores"
-    ).get(pk=outcome_id, account__user=user)
+    return (
+        LearningOutcome.objects.select_related("account", "account__user")
+        .prefetch_related("domain_scores")
+        .get(pk=outcome_id, account__user=user)
+    )
 
 
 PROFILE_LEDGER_ENTRIES = 20
@@ -87,8 +95,12 @@ def credit_entries_for_account(*, account: LearningAccount) -> QuerySet[CreditEn
     return CreditEntry.objects.filter(account=account).select_related("rule", "outcome")
 
 
-def ledger_page(*, account: LearningAccount, limit: int = PROFILE_LEDGER_ENTRIES,
-                before: int | None = None) -> QuerySet[CreditEntry]:
+def ledger_page(
+    *,
+    account: LearningAccount,
+    limit: int = PROFILE_LEDGER_ENTRIES,
+    before: int | None = None,
+) -> QuerySet[CreditEntry]:
     """The account's latest entries, newest first; ``before`` (an entry id) pages back.
 
     Keyset pagination on ``(created_at, id)`` along the index
@@ -97,17 +109,28 @@ def ledger_page(*, account: LearningAccount, limit: int = PROFILE_LEDGER_ENTRIES
     """
     entries = credit_entries_for_account(account=account)
     if before is not None:
-        anchor = CreditEntry.objects.filter(account=account, pk=before).values("created_at").first()
+        anchor = (
+            CreditEntry.objects.filter(account=account, pk=before)
+            .values("created_at")
+            .first()
+        )
         if anchor is None:
-            raise ValidationError({"before": _("There is no entry %(id)s in this account.")
-                                   % {"id": before}})
-        entries = entries.filter(Q(created_at__lt=anchor["created_at"])
-                                 | Q(created_at=anchor["created_at"], pk__lt=before))
+            raise ValidationError(
+                {
+                    "before": _("There is no entry %(id)s in this account.")
+                    % {"id": before}
+                }
+            )
+        entries = entries.filter(
+            Q(created_at__lt=anchor["created_at"])
+            | Q(created_at=anchor["created_at"], pk__lt=before)
+        )
     return entries.order_by("-created_at", "-pk")[:limit]
 
 
-def ledger_after(*, account: LearningAccount, after: int | None = None,
-                 limit: int = LEDGER_PAGE_MAX) -> QuerySet[CreditEntry]:
+def ledger_after(
+    *, account: LearningAccount, after: int | None = None, limit: int = LEDGER_PAGE_MAX
+) -> QuerySet[CreditEntry]:
     """The account's entries oldest first, from the one after ``after`` (an entry id) on.
 
     Entries are appended, so ids grow with time: keyset pagination on the id.
@@ -123,7 +146,9 @@ def credits_expiring(*, account: LearningAccount, today: date) -> QuerySet[Credi
     return (
         credit_entries_for_account(account=account)
         .filter(kind=CreditEntry.Kind.AWARD, expires_on__gt=today)
-        .exclude(adjustments__kind__in=[CreditEntry.Kind.EXPIRY, CreditEntry.Kind.REVERSAL])
+        .exclude(
+            adjustments__kind__in=[CreditEntry.Kind.EXPIRY, CreditEntry.Kind.REVERSAL]
+        )
         .order_by("expires_on", "pk")
     )
 
@@ -144,7 +169,9 @@ class DistrictAccountCount:
     accounts: int
     resident_population: int | None
     population_year: int | None
-    share_percent: Decimal | None  # 学分银行开户数占比 (%), accounts ÷ resident population × 100
+    share_percent: (
+        Decimal | None
+    )  # 学分银行开户数占比 (%), accounts ÷ resident population × 100
 
 
 def _counts_scope(user: User | AnonymousUser) -> QuerySet[District]:
@@ -156,7 +183,9 @@ def _counts_scope(user: User | AnonymousUser) -> QuerySet[District]:
     raise PermissionDenied(_("Only district staff and researchers see account counts."))
 
 
-def account_counts_queryset(*, year: int, district_ids: list[int] | None = None) -> QuerySet:
+def account_counts_queryset(
+    *, year: int, district_ids: list[int] | None = None
+) -> QuerySet:
     """Accounts open at the end of ``year``, grouped by district: rows of ``district_id``, ``n``.
 
     One pass over the accounts grouped by district (not a join from the districts).
@@ -168,7 +197,9 @@ def account_counts_queryset(*, year: int, district_ids: list[int] | None = None)
     )
     if district_ids is not None:
         accounts = accounts.filter(district_id__in=district_ids)
-    return accounts.values("district_id").annotate(n=Count("pk")).order_by("district_id")
+    return (
+        accounts.values("district_id").annotate(n=Count("pk")).order_by("district_id")
+    )
 
 
 def account_counts_by_district(
@@ -182,8 +213,11 @@ def account_counts_by_district(
     if year < 2000 or year > 2100:
         raise ValidationError({"year": _("The year must be between 2000 and 2100.")})
     districts = list(_counts_scope(user))
-    counts = dict(account_counts_queryset(year=year, district_ids=[d.pk for d in districts])
-                  .values_list("district_id", "n"))
+    counts = dict(
+        account_counts_queryset(
+            year=year, district_ids=[d.pk for d in districts]
+        ).values_list("district_id", "n")
+    )
     figures: dict[int, DistrictYearFigure] = {}
     for figure in DistrictYearFigure.objects.filter(
         district__in=districts, year__lte=year
@@ -198,11 +232,17 @@ def account_counts_by_district(
             share = (Decimal(counts.get(district.pk, 0)) * 100 / population).quantize(
                 Decimal("0.0001"), rounding=ROUND_HALF_UP
             )
-        rows.append(DistrictAccountCount(
-            district_code=district.code, district_name=district.name_zh, year=year,
-            accounts=counts.get(district.pk, 0), resident_population=population,
-            population_year=figure.year if figure else None, share_percent=share,
-        ))
+        rows.append(
+            DistrictAccountCount(
+                district_code=district.code,
+                district_name=district.name_zh,
+                year=year,
+                accounts=counts.get(district.pk, 0),
+                resident_population=population,
+                population_year=figure.year if figure else None,
+                share_percent=share,
+            )
+        )
     return rows
 
 
@@ -237,8 +277,9 @@ def _is_needs(domain_code: str) -> bool:
     return domain_code == "needs" or domain_code.startswith("needs.")
 
 
-def profile_for_account(*, account: LearningAccount, language: str = "zh-hans",
-                        fresh: bool = False) -> Profile:
+def profile_for_account(
+    *, account: LearningAccount, language: str = "zh-hans", fresh: bool = False
+) -> Profile:
     """Gather what the profile page shows: results over time, levels, credits, certificates.
 
     ``entries`` holds the latest ledger entries only (``ledger_page``). ``fresh``: the
@@ -248,17 +289,23 @@ def profile_for_account(*, account: LearningAccount, language: str = "zh-hans",
         # Balances move by F() updates elsewhere; read them fresh.
         account.refresh_from_db(fields=["credits_balance", "points_balance", "status"])
     outcomes = list(
-        account.outcomes.filter(revoked_at__isnull=True).prefetch_related("domain_scores")
+        account.outcomes.filter(revoked_at__isnull=True)
+        .prefetch_related("domain_scores")
         .order_by("achieved_on", "pk")
     )
     series: dict[str, list[ScorePoint]] = {}
     for outcome in outcomes:
         for score in outcome.domain_scores.all():
             # Top-level domains make the chart; sub-domains stay in the table.
-            series.setdefault(score.domain_code, []).append(ScorePoint(
-                outcome.achieved_on, score.theta, score.se, score.level_code,
-                outcome.instrument_name or outcome.title,
-            ))
+            series.setdefault(score.domain_code, []).append(
+                ScorePoint(
+                    outcome.achieved_on,
+                    score.theta,
+                    score.se,
+                    score.level_code,
+                    outcome.instrument_name or outcome.title,
+                )
+            )
     # Needs questionnaires are profiles, not abilities: no line, level or ability advice.
     series = {code: points for code, points in series.items() if not _is_needs(code)}
     latest = [(code, points[-1]) for code, points in sorted(series.items())]
@@ -273,7 +320,9 @@ def profile_for_account(*, account: LearningAccount, language: str = "zh-hans",
         domain_names={code: domain_name(code, language=language) for code in series},
         latest=latest,
         outcomes=list(reversed(outcomes)),
-        certificates=[o for o in reversed(outcomes) if o.kind != OutcomeKind.ASSESSMENT],
+        certificates=[
+            o for o in reversed(outcomes) if o.kind != OutcomeKind.ASSESSMENT
+        ],
         entries=entries,
         credits_total=account.credits_balance,
         points_total=account.points_balance,
@@ -301,12 +350,18 @@ def _iso(value: Any) -> Any:
 def account_data_export(*, account: LearningAccount) -> dict[str, Any]:
     """Return everything the platform holds in the user's account, as JSON-ready data."""
     user = account.user
-    outcomes = account.outcomes.prefetch_related("domain_scores").order_by("achieved_on", "pk")
+    outcomes = account.outcomes.prefetch_related("domain_scores").order_by(
+        "achieved_on", "pk"
+    )
     return {
         "format": "creditbank-account-export/1",
         "exported_at": timezone.now().isoformat(),
-        "user": {"username": user.username, "display_name": user.display_name,
-                 "email": user.email, "date_joined": _iso(user.date_joined)},
+        "user": {
+            "username": user.username,
+            "display_name": user.display_name,
+            "email": user.email,
+            "date_joined": _iso(user.date_joined),
+        },
         "account": {
             "number": account.number,
             "district": account.district.code if account.district else None,
@@ -321,43 +376,76 @@ def account_data_export(*, account: LearningAccount) -> dict[str, Any]:
         },
         "outcomes": [
             {
-                "id": o.pk, "kind": o.kind, "title": o.title, "title_en": o.title_en,
-                "achieved_on": _iso(o.achieved_on), "source": o.source,
-                "source_ref": o.source_ref, "evidence_url": o.evidence_url,
-                "evidence_ref": o.evidence_ref, "domain_code": o.domain_code,
-                "level_code": o.level_code, "level_name": o.level_name,
-                "hours": _iso(o.hours), "instrument_code": o.instrument_code,
-                "instrument_name": o.instrument_name, "parameter_set_id": o.parameter_set_id,
-                "details": o.details, "created_at": _iso(o.created_at),
-                "revoked_at": _iso(o.revoked_at), "revocation_reason": o.revocation_reason,
+                "id": o.pk,
+                "kind": o.kind,
+                "title": o.title,
+                "title_en": o.title_en,
+                "achieved_on": _iso(o.achieved_on),
+                "source": o.source,
+                "source_ref": o.source_ref,
+                "evidence_url": o.evidence_url,
+                "evidence_ref": o.evidence_ref,
+                "domain_code": o.domain_code,
+                "level_code": o.level_code,
+                "level_name": o.level_name,
+                "hours": _iso(o.hours),
+                "instrument_code": o.instrument_code,
+                "instrument_name": o.instrument_name,
+                "parameter_set_id": o.parameter_set_id,
+                "details": o.details,
+                "created_at": _iso(o.created_at),
+                "revoked_at": _iso(o.revoked_at),
+                "revocation_reason": o.revocation_reason,
                 "domain_scores": [
-                    {"domain_code": s.domain_code, "theta": s.theta, "se": s.se,
-                     "level_code": s.level_code}
+                    {
+                        "domain_code": s.domain_code,
+                        "theta": s.theta,
+                        "se": s.se,
+                        "level_code": s.level_code,
+                    }
                     for s in o.domain_scores.all()
                 ],
             }
             for o in outcomes
         ],
         "credit_entries": [
-            {"id": e.pk, "kind": e.kind, "outcome_id": e.outcome_id,
-             "rule": e.rule.code if e.rule else None, "rule_version": e.rule_version,
-             "corrects_id": e.corrects_id, "credits": _iso(e.credits), "points": e.points,
-             "period": e.period_key, "expires_on": _iso(e.expires_on), "reason": e.reason,
-             "created_at": _iso(e.created_at)}
+            {
+                "id": e.pk,
+                "kind": e.kind,
+                "outcome_id": e.outcome_id,
+                "rule": e.rule.code if e.rule else None,
+                "rule_version": e.rule_version,
+                "corrects_id": e.corrects_id,
+                "credits": _iso(e.credits),
+                "points": e.points,
+                "period": e.period_key,
+                "expires_on": _iso(e.expires_on),
+                "reason": e.reason,
+                "created_at": _iso(e.created_at),
+            }
             for e in credit_entries_for_account(account=account).order_by("pk")
         ],
         "credentials": [
-            {"id": str(c.id), "format": c.format, "outcome_id": c.outcome_id,
-             "issued_at": _iso(c.issued_at), "revoked_at": _iso(c.revoked_at),
-             "revocation_reason": c.revocation_reason}
-            for c in IssuedCredential.objects.filter(account=account).order_by("issued_at")
+            {
+                "id": str(c.id),
+                "format": c.format,
+                "outcome_id": c.outcome_id,
+                "issued_at": _iso(c.issued_at),
+                "revoked_at": _iso(c.revoked_at),
+                "revocation_reason": c.revocation_reason,
+            }
+            for c in IssuedCredential.objects.filter(account=account).order_by(
+                "issued_at"
+            )
         ],
     }
 
 
 def credential_status(*, credential_id: str) -> IssuedCredential:
     """Return an issued credential by id (public: its status reveals no personal data)."""
-    return IssuedCredential.objects.select_related("account", "outcome").get(pk=credential_id)
+    return IssuedCredential.objects.select_related("account", "outcome").get(
+        pk=credential_id
+    )
 
 
 def account_summary_totals(*, account: LearningAccount) -> dict[str, Any]:
@@ -365,8 +453,11 @@ def account_summary_totals(*, account: LearningAccount) -> dict[str, Any]:
         outcomes=Count("pk", filter=Q(revoked_at__isnull=True)),
         hours=Sum("hours", filter=Q(revoked_at__isnull=True)),
     )
-    return {"outcomes": totals["outcomes"] or 0, "hours": totals["hours"] or Decimal("0"),
-            "closed": account.status == AccountStatus.CLOSED}
+    return {
+        "outcomes": totals["outcomes"] or 0,
+        "hours": totals["hours"] or Decimal("0"),
+        "closed": account.status == AccountStatus.CLOSED,
+    }
 
 
 def level_name(*, domain_code: str, level_code: str, language: str = "zh-hans") -> str:

@@ -151,11 +151,18 @@ def _jcs(value: Any) -> str:
     if isinstance(value, dict):
         for key in value:
             if not isinstance(key, str):
-                raise TypeError(f"JSON object keys must be strings, not {type(key).__name__}")
+                raise TypeError(
+                    f"JSON object keys must be strings, not {type(key).__name__}"
+                )
         # RFC 8785 orders keys by their UTF-16 code units.
         keys = sorted(value, key=lambda k: k.encode("utf-16-be"))
-        return "{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + _jcs(value[k])
-                              for k in keys) + "}"
+        return (
+            "{"
+            + ",".join(
+                json.dumps(k, ensure_ascii=False) + ":" + _jcs(value[k]) for k in keys
+            )
+            + "}"
+        )
     raise TypeError(f"{type(value).__name__} is not a JSON value")
 
 
@@ -218,7 +225,9 @@ def parse_private_key(raw: str, *, name: str = ENV_VAR) -> Ed25519PrivateKey:
             f"{name} is not an Ed25519 private key in PEM or base64 ({exc})."
         ) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise ImproperlyConfigured(f"{name} holds a {type(key).__name__}, not an Ed25519 key.")
+        raise ImproperlyConfigured(
+            f"{name} holds a {type(key).__name__}, not an Ed25519 key."
+        )
     return key
 
 
@@ -244,7 +253,9 @@ def signing_key() -> SigningKey:
             handle.write(pem)
         logger.warning(
             "%s is not set: generated a development signing key in %s. Set %s in production.",
-            ENV_VAR, path, ENV_VAR,
+            ENV_VAR,
+            path,
+            ENV_VAR,
         )
     return SigningKey(key, str(path))
 
@@ -259,8 +270,12 @@ def _hash_data(document: dict[str, Any], proof_config: dict[str, Any]) -> bytes:
     )
 
 
-def proof_add(document: dict[str, Any], *, key: SigningKey | None = None,
-              created: datetime | None = None) -> dict[str, Any]:
+def proof_add(
+    document: dict[str, Any],
+    *,
+    key: SigningKey | None = None,
+    created: datetime | None = None,
+) -> dict[str, Any]:
     """Return a copy of the document with an ``eddsa-jcs-2022`` Data Integrity proof.
 
     The proof is a one-element array, as the formal Open Badges 3.0 schema requires;
@@ -293,8 +308,10 @@ def proof_limits_errors(document: Any) -> list[dict[str, str]]:
     proof = document.get("proof")
     proofs = proof if isinstance(proof, list) else [proof]
     errors = []
-    limits = (("verificationMethod", MAX_VERIFICATION_METHOD_CHARS),
-              ("proofValue", MAX_PROOF_VALUE_CHARS))
+    limits = (
+        ("verificationMethod", MAX_VERIFICATION_METHOD_CHARS),
+        ("proofValue", MAX_PROOF_VALUE_CHARS),
+    )
     for position, item in enumerate(proofs):
         if not isinstance(item, dict):
             continue
@@ -302,8 +319,12 @@ def proof_limits_errors(document: Any) -> list[dict[str, str]]:
         for name, limit in limits:
             value = item.get(name)
             if isinstance(value, str) and len(value) > limit:
-                errors.append({"field": f"{prefix}.{name}",
-                               "message": f"longer than {limit} characters"})
+                errors.append(
+                    {
+                        "field": f"{prefix}.{name}",
+                        "message": f"longer than {limit} characters",
+                    }
+                )
     return errors
 
 
@@ -323,12 +344,23 @@ def proof_verify(document: Any) -> ProofCheck:
         proof = proof[0]
     if not isinstance(proof, dict):
         return ProofCheck(False, _("The document carries no proof."))
-    if proof.get("type") != "DataIntegrityProof" or proof.get("cryptosuite") != CRYPTOSUITE:
-        return ProofCheck(False, _("The proof is not an eddsa-jcs-2022 Data Integrity proof."))
+    if (
+        proof.get("type") != "DataIntegrityProof"
+        or proof.get("cryptosuite") != CRYPTOSUITE
+    ):
+        return ProofCheck(
+            False, _("The proof is not an eddsa-jcs-2022 Data Integrity proof.")
+        )
     method = proof.get("verificationMethod")
     value = proof.get("proofValue")
-    if not isinstance(method, str) or not isinstance(value, str) or not value.startswith("z"):
-        return ProofCheck(False, _("The proof has no verification method or proof value."))
+    if (
+        not isinstance(method, str)
+        or not isinstance(value, str)
+        or not value.startswith("z")
+    ):
+        return ProofCheck(
+            False, _("The proof has no verification method or proof value.")
+        )
     try:
         public = public_key_from_verification_method(method)
         signature = base58btc_decode(value[1:])
@@ -337,8 +369,14 @@ def proof_verify(document: Any) -> ProofCheck:
         proof_config["@context"] = unsecured.get("@context")
         public.verify(signature, _hash_data(unsecured, proof_config))
     except InvalidSignature:
-        return ProofCheck(False, _("The signature does not match the document."), method)
+        return ProofCheck(
+            False, _("The signature does not match the document."), method
+        )
     except (ValueError, TypeError):
         # The parser's own text is English and technical; the page says what is wrong in words.
-        return ProofCheck(False, _("The proof cannot be read: its key or signature is malformed."), method)
+        return ProofCheck(
+            False,
+            _("The proof cannot be read: its key or signature is malformed."),
+            method,
+        )
     return ProofCheck(True, "", method)

@@ -31,28 +31,44 @@ DOMAIN_NAMES = {
 # (below the mean, at or above it), Chinese and English.
 BUILT_IN = {
     "info": (
-        ("从智能手机的基本操作、网上办事和辨别虚假信息学起，可参加社区学校的“数字伙伴”课程。",
-         "Start with smartphone basics, online services and spotting false information."),
-        ("可以学习数据分析、数字内容创作等进阶课程，并带动家人朋友一起提升数字能力。",
-         "Try advanced courses in data analysis and digital content creation."),
+        (
+            "从智能手机的基本操作、网上办事和辨别虚假信息学起，可参加社区学校的“数字伙伴”课程。",
+            "Start with smartphone basics, online services and spotting false information.",
+        ),
+        (
+            "可以学习数据分析、数字内容创作等进阶课程，并带动家人朋友一起提升数字能力。",
+            "Try advanced courses in data analysis and digital content creation.",
+        ),
     ),
     "science": (
-        ("建议观看上海学习网的科普微课，并参观科技馆、自然博物馆的社会场馆学习项目。",
-         "Watch the learning network's science micro-courses and visit science museums."),
-        ("可参加科学探究类的社区课程或志愿讲解，把科学知识用到生活中。",
-         "Join inquiry-based community courses or volunteer as a science guide."),
+        (
+            "建议观看上海学习网的科普微课，并参观科技馆、自然博物馆的社会场馆学习项目。",
+            "Watch the learning network's science micro-courses and visit science museums.",
+        ),
+        (
+            "可参加科学探究类的社区课程或志愿讲解，把科学知识用到生活中。",
+            "Join inquiry-based community courses or volunteer as a science guide.",
+        ),
     ),
     "health": (
-        ("建议学习慢性病预防、合理用药和急救常识等健康课程。",
-         "Take health courses on preventing chronic illness, medicines and first aid."),
-        ("可以进一步学习营养、运动与心理健康，参与社区健康讲座。",
-         "Go further with nutrition, exercise and mental-health courses."),
+        (
+            "建议学习慢性病预防、合理用药和急救常识等健康课程。",
+            "Take health courses on preventing chronic illness, medicines and first aid.",
+        ),
+        (
+            "可以进一步学习营养、运动与心理健康，参与社区健康讲座。",
+            "Go further with nutrition, exercise and mental-health courses.",
+        ),
     ),
     "learning": (
-        ("建议制定每周学习计划，从短小的微课开始，养成持续学习的习惯。",
-         "Make a weekly learning plan and start with short micro-courses."),
-        ("可以尝试自主选题的项目式学习，或加入社区学习团队。",
-         "Try self-directed project learning or join a community learning team."),
+        (
+            "建议制定每周学习计划，从短小的微课开始，养成持续学习的习惯。",
+            "Make a weekly learning plan and start with short micro-courses.",
+        ),
+        (
+            "可以尝试自主选题的项目式学习，或加入社区学习团队。",
+            "Try self-directed project learning or join a community learning team.",
+        ),
     ),
 }
 
@@ -72,7 +88,9 @@ def domain_name(code: str, *, language: str = "zh-hans") -> str:
     return names[1] if language.startswith("en") else names[0]
 
 
-def _item_bank_suggestion(domain_code: str, level_code: str, language: str) -> str | None:
+def _item_bank_suggestion(
+    domain_code: str, level_code: str, language: str
+) -> str | None:
     try:
         from itembank.selectors import domain_levels
     except ImportError:
@@ -83,13 +101,20 @@ def _item_bank_suggestion(domain_code: str, level_code: str, language: str) -> s
         return None
     for level in levels:
         if getattr(level, "code", None) == level_code:
-            text = level.suggestion_en if language.startswith("en") else level.suggestion_zh
+            text = (
+                level.suggestion_en
+                if language.startswith("en")
+                else level.suggestion_zh
+            )
             return text or None
     return None
 
 
 def suggestions_for(
-    *, latest: list[tuple[str, float, str]], needs_topics: list[str], language: str = "zh-hans"
+    *,
+    latest: list[tuple[str, float, str]],
+    needs_topics: list[str],
+    language: str = "zh-hans",
 ) -> list[Suggestion]:
     """Return one suggestion per domain of the latest results, then the wished-for topics."""
     english = language.startswith("en")
@@ -100,12 +125,19 @@ def suggestions_for(
             below, above = BUILT_IN[code]
             text = (below if theta < 0 else above)[1 if english else 0]
         if text:
-            out.append(Suggestion(code, domain_name(code, language=language), level_code, text))
+            out.append(
+                Suggestion(code, domain_name(code, language=language), level_code, text)
+            )
     topics = [str(t) for t in needs_topics if str(t).strip()][:5]
     if topics:
         joined = ", ".join(topics) if english else "、".join(topics)
-        text = (f"You said you would like to learn about {joined}: search for them on the "
-                "Shanghai learning network." if english else
-                f"你在学习需求问卷中关注：{joined}。可在上海学习网搜索相关课程。")
-        out.append(Suggestion("needs", domain_name("needs", language=language), "", text))
+        text = (
+            f"You said you would like to learn about {joined}: search for them on the "
+            "Shanghai learning network."
+            if english
+            else f"你在学习需求问卷中关注：{joined}。可在上海学习网搜索相关课程。"
+        )
+        out.append(
+            Suggestion("needs", domain_name("needs", language=language), "", text)
+        )
     return out

@@ -28,7 +28,9 @@ MAX_VERIFY_BYTES = 2_000_000
 
 
 def _download(document: dict, filename: str) -> JsonResponse:
-    response = JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response = JsonResponse(
+        document, json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -39,32 +41,49 @@ def profile(request: HttpRequest) -> HttpResponse:
     try:
         account = selectors.account_for_user(user=request.user)
     except LearningAccount.DoesNotExist:
-        return render(request, "creditbank/open.html", {
-            "districts": District.objects.all(),
-            "default_district": request.user.district_id,
-        })
+        return render(
+            request,
+            "creditbank/open.html",
+            {
+                "districts": District.objects.all(),
+                "default_district": request.user.district_id,
+            },
+        )
     language = get_language() or "zh-hans"
     data = selectors.profile_for_account(account=account, language=language, fresh=True)
-    top = {code: [(p.day, p.theta, p.se) for p in points]
-           for code, points in data.series.items() if "." not in code}
+    top = {
+        code: [(p.day, p.theta, p.se) for p in points]
+        for code, points in data.series.items()
+        if "." not in code
+    }
     chart = results_chart_svg(
-        top, data.domain_names, title=_("Results over time per domain"),
+        top,
+        data.domain_names,
+        title=_("Results over time per domain"),
         axis_label=_("ability (θ)"),
     )
-    return render(request, "creditbank/profile.html", {
-        "account": account,
-        "profile": data,
-        "chart": chart,
-        "legend": legend(list(top), data.domain_names),
-        "levels": [
-            {"name": data.domain_names.get(code, code), "day": point.day,
-             "level": selectors.level_name(domain_code=code, level_code=point.level_code,
-                                           language=language)}
-            for code, point in data.latest
-        ],
-        "closed": account.status == AccountStatus.CLOSED,
-        "closure_requested": account.status == AccountStatus.CLOSURE_REQUESTED,
-    })
+    return render(
+        request,
+        "creditbank/profile.html",
+        {
+            "account": account,
+            "profile": data,
+            "chart": chart,
+            "legend": legend(list(top), data.domain_names),
+            "levels": [
+                {
+                    "name": data.domain_names.get(code, code),
+                    "day": point.day,
+                    "level": selectors.level_name(
+                        domain_code=code, level_code=point.level_code, language=language
+                    ),
+                }
+                for code, point in data.latest
+            ],
+            "closed": account.status == AccountStatus.CLOSED,
+            "closure_requested": account.status == AccountStatus.CLOSURE_REQUESTED,
+        },
+    )
 
 
 @login_required
@@ -85,15 +104,23 @@ def account_open(request: HttpRequest) -> HttpResponse:
 def closure_request(request: HttpRequest) -> HttpResponse:
     try:
         account = selectors.account_for_user(user=request.user)
-        services.account_closure_request(account=account,
-                                         reason=request.POST.get("reason", ""))
+        services.account_closure_request(
+            account=account, reason=request.POST.get("reason", "")
+        )
     except LearningAccount.DoesNotExist:
         raise Http404 from None
     except (ValidationError, ApiError) as exc:
-        messages.error(request, getattr(exc, "message", None) or "; ".join(exc.messages))
+        messages.error(
+            request, getattr(exc, "message", None) or "; ".join(exc.messages)
+        )
         return redirect("creditbank:profile")
-    messages.success(request, _("Your request to close the account is recorded. "
-                                "An administrator will complete it."))
+    messages.success(
+        request,
+        _(
+            "Your request to close the account is recorded. "
+            "An administrator will complete it."
+        ),
+    )
     return redirect("creditbank:profile")
 
 
@@ -103,16 +130,19 @@ def data_download(request: HttpRequest) -> HttpResponse:
         account = selectors.account_for_user(user=request.user)
     except LearningAccount.DoesNotExist:
         raise Http404 from None
-    return _download(selectors.account_data_export(account=account),
-                     f"learning-account-{account.number}.json")
+    return _download(
+        selectors.account_data_export(account=account),
+        f"learning-account-{account.number}.json",
+    )
 
 
 @login_required
 def clr_download(request: HttpRequest) -> HttpResponse:
     try:
         account = selectors.account_for_user(user=request.user)
-        document = services.credential_issue_clr(account=account,
-                                                 base_url=request.build_absolute_uri("/"))
+        document = services.credential_issue_clr(
+            account=account, base_url=request.build_absolute_uri("/")
+        )
     except LearningAccount.DoesNotExist:
         raise Http404 from None
     except ApiError as exc:
@@ -125,8 +155,9 @@ def clr_download(request: HttpRequest) -> HttpResponse:
 def badge_download(request: HttpRequest, outcome_id: int) -> HttpResponse:
     try:
         outcome = selectors.outcome_get_own(user=request.user, outcome_id=outcome_id)
-        document = services.credential_issue_badge(outcome=outcome,
-                                                   base_url=request.build_absolute_uri("/"))
+        document = services.credential_issue_badge(
+            outcome=outcome, base_url=request.build_absolute_uri("/")
+        )
     except LearningOutcome.DoesNotExist:
         raise Http404 from None
     except ApiError as exc:
@@ -147,9 +178,15 @@ def district_counts(request: HttpRequest) -> HttpResponse:
     except ValidationError:
         year = timezone.localdate().year
         rows = selectors.account_counts_by_district(user=request.user, year=year)
-    return render(request, "creditbank/district_counts.html", {
-        "rows": rows, "year": year, "data_item": selectors.DATA_ITEM_ACCOUNT_SHARE,
-    })
+    return render(
+        request,
+        "creditbank/district_counts.html",
+        {
+            "rows": rows,
+            "year": year,
+            "data_item": selectors.DATA_ITEM_ACCOUNT_SHARE,
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -173,20 +210,30 @@ def verify(request: HttpRequest) -> HttpResponse:
             except UnicodeDecodeError:
                 error = _("This file is not UTF-8 text, so it cannot be a credential.")
             except JsonInputError:
-                error = _("This document nests too deeply or holds broken characters, so "
-                          "it cannot be a credential.")
+                error = _(
+                    "This document nests too deeply or holds broken characters, so "
+                    "it cannot be a credential."
+                )
             except ValueError as exc:
                 # The parser's message is English; give the position in words instead.
-                error = _("This is not a JSON document (the text stops making sense at line %(line)s, "
-                          "column %(column)s). Paste the whole credential file.") % {
-                    "line": getattr(exc, "lineno", 1), "column": getattr(exc, "colno", 1)}
+                error = _(
+                    "This is not a JSON document (the text stops making sense at line %(line)s, "
+                    "column %(column)s). Paste the whole credential file."
+                ) % {
+                    "line": getattr(exc, "lineno", 1),
+                    "column": getattr(exc, "colno", 1),
+                }
             else:
                 too_long = proof_limits_errors(document)
                 if too_long:
-                    error = _("The proof holds values too long to be read: %(fields)s") % {
-                        "fields": ", ".join(e["field"] for e in too_long)}
+                    error = _(
+                        "The proof holds values too long to be read: %(fields)s"
+                    ) % {"fields": ", ".join(e["field"] for e in too_long)}
                 else:
                     result = services.credential_verify(document)
-    return render(request, "creditbank/verify.html",
-                  {"result": result, "error": error, "text": text if not result else ""},
-                  status=400 if error else 200)
+    return render(
+        request,
+        "creditbank/verify.html",
+        {"result": result, "error": error, "text": text if not result else ""},
+        status=400 if error else 200,
+    )

@@ -10,5 +10,10 @@ class DistrictAdmin(admin.ModelAdmin):
 
 @admin.register(DistrictYearFigure)
 class DistrictYearFigureAdmin(admin.ModelAdmin):
-    list_display = ("district", "year", "resident_population_10k", "population_60_plus_10k")
+    list_display = (
+        "district",
+        "year",
+        "resident_population_10k",
+        "population_60_plus_10k",
+    )
     list_filter = ("year", "district")

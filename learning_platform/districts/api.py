@@ -21,15 +21,25 @@ def _district_out(district: District) -> dict:
     }
 
 
-@router.get("/", response=list[DistrictOut], auth=public, url_name="district_list",
-            operation_id="district_list")
+@router.get(
+    "/",
+    response=list[DistrictOut],
+    auth=public,
+    url_name="district_list",
+    operation_id="district_list",
+)
 def list_districts(request):
     """List the districts with their latest resident population (10,000s)."""
     return [_district_out(d) for d in district_list().prefetch_related("figures")]
 
 
-@router.get("/{code}", response=DistrictOut, auth=public, url_name="district_detail",
-            operation_id="district_detail")
+@router.get(
+    "/{code}",
+    response=DistrictOut,
+    auth=public,
+    url_name="district_detail",
+    operation_id="district_detail",
+)
 def get_district(request, code: str):
     """Return one district by its division code."""
     return _district_out(district_get(code=code))

@@ -37,14 +37,21 @@ class DistrictYearFigure(models.Model):
     """
 
     district = models.ForeignKey(
-        District, verbose_name=_("district"), on_delete=models.CASCADE, related_name="figures"
+        District,
+        verbose_name=_("district"),
+        on_delete=models.CASCADE,
+        related_name="figures",
     )
     year = models.PositiveSmallIntegerField(_("year"))
     resident_population_10k = models.DecimalField(
         _("resident population (10,000)"), max_digits=10, decimal_places=2
     )
     population_60_plus_10k = models.DecimalField(
-        _("population aged 60+ (10,000)"), max_digits=10, decimal_places=2, null=True, blank=True
+        _("population aged 60+ (10,000)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
     )
     community_colleges = models.PositiveIntegerField(
         _("community colleges"), null=True, blank=True
@@ -68,7 +75,9 @@ class DistrictYearFigure(models.Model):
         verbose_name = _("district year figure")
         verbose_name_plural = _("district year figures")
         constraints = [
-            models.UniqueConstraint(fields=["district", "year"], name="district_year_unique"),
+            models.UniqueConstraint(
+                fields=["district", "year"], name="district_year_unique"
+            ),
             models.CheckConstraint(
                 condition=models.Q(resident_population_10k__gt=0),
                 name="district_population_positive",
@@ -83,7 +92,10 @@ class EducationLevel(models.TextChoices):
     """Attainment levels of the census tables (受教育程度), highest completed or attended."""
 
     TERTIARY = "tertiary", _("Junior college or above")
-    UPPER_SECONDARY = "upper_secondary", _("Senior secondary (incl. secondary vocational)")
+    UPPER_SECONDARY = (
+        "upper_secondary",
+        _("Senior secondary (incl. secondary vocational)"),
+    )
     LOWER_SECONDARY = "lower_secondary", _("Junior secondary")
     PRIMARY = "primary", _("Primary")
 
@@ -101,7 +113,9 @@ class EducationFigure(models.Model):
 
     area_code = models.CharField(_("area (division code)"), max_length=12)
     year = models.PositiveSmallIntegerField(_("year"))
-    level = models.CharField(_("education level"), max_length=20, choices=EducationLevel.choices)
+    level = models.CharField(
+        _("education level"), max_length=20, choices=EducationLevel.choices
+    )
     per_100k = models.PositiveIntegerField(_("persons per 100,000 residents"))
     source = models.CharField(_("source"), max_length=300, blank=True)
 
@@ -114,7 +128,8 @@ class EducationFigure(models.Model):
                 fields=["area_code", "year", "level"], name="education_figure_unique"
             ),
             models.CheckConstraint(
-                condition=models.Q(per_100k__lte=100_000), name="education_per_100k_at_most_all"
+                condition=models.Q(per_100k__lte=100_000),
+                name="education_per_100k_at_most_all",
             ),
         ]
 

@@ -17,7 +17,9 @@ def district_get(*, code: str) -> District:
     return District.objects.get(code=code)
 
 
-def district_figure_latest(*, district: District, year: int | None = None) -> DistrictYearFigure:
+def district_figure_latest(
+    *, district: District, year: int | None = None
+) -> DistrictYearFigure:
     """Return the district's figures for a year, or the latest at or before it."""
     figures = DistrictYearFigure.objects.filter(district=district)
     if year is not None:

@@ -37,7 +37,9 @@ def _parse_rows(path: Path) -> list[dict[str, str]]:
         reader = csv.DictReader(handle)
         missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
-            raise ValidationError(f"{path.name}: missing column(s) {', '.join(missing)}.")
+            raise ValidationError(
+                f"{path.name}: missing column(s) {', '.join(missing)}."
+            )
         rows = []
         for line, row in enumerate(reader, start=2):
             for column in REQUIRED_COLUMNS:
@@ -76,7 +78,9 @@ def districts_load_csv(*, path: Path, year: int, source: str = "") -> LoadReport
             code=row["code"].strip(), defaults=values
         )
         changed = was_created
-        if not was_created and any(getattr(district, k) != v for k, v in values.items()):
+        if not was_created and any(
+            getattr(district, k) != v for k, v in values.items()
+        ):
             for key, value in values.items():
                 setattr(district, key, value)
             district.save()
@@ -106,7 +110,9 @@ EDUCATION_COLUMNS = ("area_code", "level", "per_100k")
 
 
 @transaction.atomic
-def education_figures_load_csv(*, path: Path, year: int, source: str = "") -> LoadReport:
+def education_figures_load_csv(
+    *, path: Path, year: int, source: str = ""
+) -> LoadReport:
     """Create or update the census education figures of a year from a CSV file.
 
     Columns: ``area_code`` (a district's division code, or 310000 for the whole city),
@@ -122,40 +128,54 @@ def education_figures_load_csv(*, path: Path, year: int, source: str = "") -> Lo
         reader = csv.DictReader(handle)
         missing = [c for c in EDUCATION_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
-            raise ValidationError(f"{path.name}: missing column(s) {', '.join(missing)}.")
+            raise ValidationError(
+                f"{path.name}: missing column(s) {', '.join(missing)}."
+            )
         seen: set[tuple[str, str]] = set()
         totals: dict[str, int] = {}
         for line, row in enumerate(reader, start=2):
             area = (row.get("area_code") or "").strip()
             level = (row.get("level") or "").strip()
             if area not in known:
-                errors.append(f"{path.name} line {line}, column area_code: {area!r} is neither "
-                              f"a loaded district nor the city ({CITY_CODE}).")
+                errors.append(
+                    f"{path.name} line {line}, column area_code: {area!r} is neither "
+                    f"a loaded district nor the city ({CITY_CODE})."
+                )
             if level not in EducationLevel.values:
-                errors.append(f"{path.name} line {line}, column level: {level!r} is not one of "
-                              f"{', '.join(EducationLevel.values)}.")
+                errors.append(
+                    f"{path.name} line {line}, column level: {level!r} is not one of "
+                    f"{', '.join(EducationLevel.values)}."
+                )
             try:
                 value = int((row.get("per_100k") or "").strip())
                 if not 0 < value <= 100_000:
                     raise ValueError
             except ValueError:
-                errors.append(f"{path.name} line {line}, column per_100k: "
-                              f"{row.get('per_100k')!r} is not a whole number in 1..100000.")
+                errors.append(
+                    f"{path.name} line {line}, column per_100k: "
+                    f"{row.get('per_100k')!r} is not a whole number in 1..100000."
+                )
                 continue
             if (area, level) in seen:
                 errors.append(f"{path.name} line {line}: {area}/{level} appears twice.")
             seen.add((area, level))
             totals[area] = totals.get(area, 0) + value
             if totals[area] > 100_000:
-                errors.append(f"{path.name} line {line}: the levels of {area} add up to more "
-                              "than 100,000 per 100,000.")
-            rows.append((area, level, value, (row.get("source") or "").strip() or source))
+                errors.append(
+                    f"{path.name} line {line}: the levels of {area} add up to more "
+                    "than 100,000 per 100,000."
+                )
+            rows.append(
+                (area, level, value, (row.get("source") or "").strip() or source)
+            )
     if errors:
         raise ValidationError(errors)
     created = updated = unchanged = 0
     for area, level, value, row_source in rows:
         figure, was_created = EducationFigure.objects.get_or_create(
-            area_code=area, year=year, level=level,
+            area_code=area,
+            year=year,
+            level=level,
             defaults={"per_100k": value, "source": row_source[:300]},
         )
         if was_created:

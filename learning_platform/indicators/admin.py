@@ -55,7 +55,15 @@ class ReviewEventAdmin(ReadOnly):
 
 @admin.register(Target)
 class TargetAdmin(ReadOnly):
-    list_display = ["code", "name_zh", "comparison", "threshold", "unit", "source_zh", "version"]
+    list_display = [
+        "code",
+        "name_zh",
+        "comparison",
+        "threshold",
+        "unit",
+        "source_zh",
+        "version",
+    ]
     list_filter = ["version"]
 
 

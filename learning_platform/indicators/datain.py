@@ -75,7 +75,11 @@ class Problem:
     field: str | None = None
 
     def __str__(self) -> str:
-        return _("%(where)s: %(problem)s") % {"where": self.where, "problem": self.message} if self.where else self.message
+        return (
+            _("%(where)s: %(problem)s") % {"where": self.where, "problem": self.message}
+            if self.where
+            else self.message
+        )
 
 
 class DataInRefused(ValidationError):
@@ -130,13 +134,22 @@ def value_check(item: DataItem, raw: Any) -> tuple[Decimal | None, str, str]:
     if item.value_type == ValueType.TEXT:
         text = "" if raw is None else str(raw).strip()
         if len(text) > TEXT_MAX_CHARS:
-            return None, "", _("%(item)s: the text is longer than %(n)s characters.") % {
-                "item": label, "n": TEXT_MAX_CHARS}
+            return (
+                None,
+                "",
+                _("%(item)s: the text is longer than %(n)s characters.")
+                % {"item": label, "n": TEXT_MAX_CHARS},
+            )
         return None, text, ""
     try:
         value = _number(raw)
     except (InvalidOperation, ValueError, TypeError):
-        return None, "", _("%(item)s: “%(raw)s” is not a number.") % {"item": label, "raw": _shown(raw)}
+        return (
+            None,
+            "",
+            _("%(item)s: “%(raw)s” is not a number.")
+            % {"item": label, "raw": _shown(raw)},
+        )
     if value is None:
         return None, "", ""
     error = ""
@@ -146,24 +159,35 @@ def value_check(item: DataItem, raw: Any) -> tuple[Decimal | None, str, str]:
         error = _("%(item)s: a count must be a whole number.") % {"item": label}
     elif item.value_type == ValueType.PERCENT and value > 100:
         error = _("%(item)s: a percentage cannot exceed 100.") % {"item": label}
-    elif item.kind == ItemKind.BASE and item.code == "resident_population_10k" and value == 0:
-        error = _("%(item)s: the resident population must be greater than 0.") % {"item": label}
+    elif (
+        item.kind == ItemKind.BASE
+        and item.code == "resident_population_10k"
+        and value == 0
+    ):
+        error = _("%(item)s: the resident population must be greater than 0.") % {
+            "item": label
+        }
     elif abs(value) >= TOO_LARGE:
         error = _("%(item)s: the number is too large.") % {"item": label}
     else:
-        value = value.quantize(Decimal("0.0001"))  # the stored precision, as the form rounds
+        value = value.quantize(
+            Decimal("0.0001")
+        )  # the stored precision, as the form rounds
     return value, "", error
 
 
 def supplied_refusal(item: DataItem) -> str:
     """The message that refuses a change to a platform-supplied value, naming the item."""
     return _("%(item)s is supplied by the platform and cannot be edited here.") % {
-        "item": f"{item.name_zh}（{item.code}）"}
+        "item": f"{item.name_zh}（{item.code}）"
+    }
 
 
 @dataclass
 class _Checked:
-    values: dict[str, tuple[Decimal | None, str, str | None]] = field(default_factory=dict)
+    values: dict[str, tuple[Decimal | None, str, str | None]] = field(
+        default_factory=dict
+    )
     parts: dict[str, list[ItemValuePart]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
@@ -172,42 +196,65 @@ def _parts_sum(lines: Iterable[ItemValuePart]) -> tuple[Decimal, Decimal | None]
     lines = list(lines)
     amount = sum((p.amount for p in lines), Decimal(0))
     totals = [p.total_amount for p in lines]
-    total = sum(totals, Decimal(0)) if lines and all(t is not None for t in totals) else None
+    total = (
+        sum(totals, Decimal(0))
+        if lines and all(t is not None for t in totals)
+        else None
+    )
     return amount, total
 
 
-def _check_parts(items: dict[str, DataItem], code: str, parts: list[PartIn], out: _Checked) -> None:
+def _check_parts(
+    items: dict[str, DataItem], code: str, parts: list[PartIn], out: _Checked
+) -> None:
     item = items.get(code)
     if item is None:
         return
     if len(parts) > MAX_PARTS:
-        out.problems.append(Problem("", _("More than %(n)s member-unit lines.") % {"n": MAX_PARTS}))
+        out.problems.append(
+            Problem("", _("More than %(n)s member-unit lines.") % {"n": MAX_PARTS})
+        )
         return
     lines: list[ItemValuePart] = []
     seen: dict[str, str] = {}
     for part in parts:
         unit = str(part.unit_name or "").strip()
         projects = str(part.projects or "").strip()
-        blank = not unit and not projects and part.amount in (None, "") and part.total_amount in (None, "")
+        blank = (
+            not unit
+            and not projects
+            and part.amount in (None, "")
+            and part.total_amount in (None, "")
+        )
         if blank:
             continue
         errors = []
         if not unit:
             errors.append(_("the member unit is missing."))
         elif len(unit) > UNIT_MAX_CHARS:
-            errors.append(_("the member unit's name is longer than %(n)s characters.") % {"n": UNIT_MAX_CHARS})
+            errors.append(
+                _("the member unit's name is longer than %(n)s characters.")
+                % {"n": UNIT_MAX_CHARS}
+            )
         elif unit in seen:
-            errors.append(_("the member unit “%(unit)s” is listed twice (also at %(first)s).") % {
-                "unit": unit[:40], "first": seen[unit]})
+            errors.append(
+                _("the member unit “%(unit)s” is listed twice (also at %(first)s).")
+                % {"unit": unit[:40], "first": seen[unit]}
+            )
         if not projects:
             errors.append(_("name the special projects of the budget."))
         elif len(projects) > PROJECTS_MAX_CHARS:
-            errors.append(_("the project names are longer than %(n)s characters.") % {"n": PROJECTS_MAX_CHARS})
+            errors.append(
+                _("the project names are longer than %(n)s characters.")
+                % {"n": PROJECTS_MAX_CHARS}
+            )
         amount, _t, error = value_check(item, part.amount)
         if error:
             errors.append(error)
         elif amount is None:
-            errors.append(_("%(item)s: the amount is missing.") % {"item": item.name_zh})
+            errors.append(
+                _("%(item)s: the amount is missing.") % {"item": item.name_zh}
+            )
         total = None
         total_item = items.get(PER_UNIT_ITEMS[code])
         if total_item is not None:
@@ -215,47 +262,93 @@ def _check_parts(items: dict[str, DataItem], code: str, parts: list[PartIn], out
             if error:
                 errors.append(error)
             elif total is not None and amount is not None and total < amount:
-                errors.append(_("the unit's budget for the learning city (%(amount)s) exceeds its total special budget (%(total)s).") % {
-                    "amount": services.plain(amount), "total": services.plain(total)})
+                errors.append(
+                    _(
+                        "the unit's budget for the learning city (%(amount)s) exceeds its total special budget (%(total)s)."
+                    )
+                    % {"amount": services.plain(amount), "total": services.plain(total)}
+                )
         if unit:
             seen.setdefault(unit, part.where)
         for error in errors:
             out.problems.append(Problem(part.where, error, part.field))
         if not errors:
-            lines.append(ItemValuePart(item=item, unit_name=unit, projects=projects, amount=amount,
-                                       total_amount=total, sort=len(lines)))
+            lines.append(
+                ItemValuePart(
+                    item=item,
+                    unit_name=unit,
+                    projects=projects,
+                    amount=amount,
+                    total_amount=total,
+                    sort=len(lines),
+                )
+            )
     out.parts[code] = lines
 
 
-def values_check(*, submission: Submission, values: list[ValueIn],
-                 parts: dict[str, list[PartIn]] | None = None) -> _Checked:
+def values_check(
+    *,
+    submission: Submission,
+    values: list[ValueIn],
+    parts: dict[str, list[PartIn]] | None = None,
+) -> _Checked:
     """Check a batch: codes, kinds, duplicates, types, ranges and per-unit totals."""
     items = {i.code: i for i in submission.version.items.all()}
     out = _Checked()
     if len(values) > MAX_VALUES:
-        out.problems.append(Problem("", _("More than %(n)s values in one batch.") % {"n": MAX_VALUES}))
+        out.problems.append(
+            Problem("", _("More than %(n)s values in one batch.") % {"n": MAX_VALUES})
+        )
         return out
     first_seen: dict[str, str] = {}
     for entry in values:
         code = str(entry.code or "").strip()
         if not code:
-            out.problems.append(Problem(entry.where_code or entry.where, _("the data item code is missing."), entry.field))
+            out.problems.append(
+                Problem(
+                    entry.where_code or entry.where,
+                    _("the data item code is missing."),
+                    entry.field,
+                )
+            )
             continue
         item = items.get(code)
         if item is None:
-            out.problems.append(Problem(entry.where_code or entry.where, _("“%(code)s” is not a data item of the %(year)s framework.") % {
-                "code": code[:60], "year": submission.version.year}, entry.field))
+            out.problems.append(
+                Problem(
+                    entry.where_code or entry.where,
+                    _("“%(code)s” is not a data item of the %(year)s framework.")
+                    % {"code": code[:60], "year": submission.version.year},
+                    entry.field,
+                )
+            )
             continue
         if item.kind == ItemKind.FED:
-            out.problems.append(Problem(entry.where_code or entry.where, supplied_refusal(item), entry.field))
+            out.problems.append(
+                Problem(
+                    entry.where_code or entry.where, supplied_refusal(item), entry.field
+                )
+            )
             continue
         if item.kind == ItemKind.DERIVED:
-            out.problems.append(Problem(entry.where_code or entry.where, _("%(item)s is computed by its formula and cannot be entered.") % {
-                "item": item.name_zh}, entry.field))
+            out.problems.append(
+                Problem(
+                    entry.where_code or entry.where,
+                    _("%(item)s is computed by its formula and cannot be entered.")
+                    % {"item": item.name_zh},
+                    entry.field,
+                )
+            )
             continue
         if code in first_seen:
-            out.problems.append(Problem(entry.where_code or entry.where, _("%(item)s appears twice (also at %(first)s).") % {
-                "item": item.name_zh, "first": first_seen[code]}, entry.field))
+            out.problems.append(
+                Problem(
+                    entry.where_code or entry.where,
+                    _("%(item)s appears twice (also at %(first)s).")
+                    % {"item": item.name_zh, "first": first_seen[code]},
+                    entry.field,
+                )
+            )
             continue
         first_seen[code] = entry.where_code or entry.where
         value, text, error = value_check(item, entry.value)
@@ -266,9 +359,14 @@ def values_check(*, submission: Submission, values: list[ValueIn],
         if note is not None:
             note = str(note).strip()
             if len(note) > NOTE_MAX_CHARS:
-                out.problems.append(Problem(entry.where_note or entry.where, _(
-                    "%(item)s: the note is longer than %(n)s characters.") % {
-                    "item": item.name_zh, "n": NOTE_MAX_CHARS}, entry.field))
+                out.problems.append(
+                    Problem(
+                        entry.where_note or entry.where,
+                        _("%(item)s: the note is longer than %(n)s characters.")
+                        % {"item": item.name_zh, "n": NOTE_MAX_CHARS},
+                        entry.field,
+                    )
+                )
                 continue
         out.values[code] = (value, text, note)
     for code, lines in (parts or {}).items():
@@ -285,7 +383,9 @@ def values_check(*, submission: Submission, values: list[ValueIn],
             if _parts_sum(lines)[1] is not None:
                 pairs.append((total_code, _parts_sum(lines)[1]))
         else:
-            stored = list(ItemValuePart.objects.filter(submission=submission, item=items[code]))
+            stored = list(
+                ItemValuePart.objects.filter(submission=submission, item=items[code])
+            )
             if not stored:
                 continue
             pairs = [(code, _parts_sum(stored)[0])]
@@ -295,10 +395,20 @@ def values_check(*, submission: Submission, values: list[ValueIn],
             given = out.values.get(target)
             if given is not None and given[0] is not None and given[0] != total:
                 entry = next((v for v in values if str(v.code).strip() == target), None)
-                out.problems.append(Problem(entry.where if entry else "", _(
-                    "%(item)s is the total of the member-unit lines (%(total)s), not %(value)s; change the lines instead."
-                ) % {"item": items[target].name_zh, "total": services.plain(total),
-                     "value": services.plain(given[0])}, entry.field if entry else None))
+                out.problems.append(
+                    Problem(
+                        entry.where if entry else "",
+                        _(
+                            "%(item)s is the total of the member-unit lines (%(total)s), not %(value)s; change the lines instead."
+                        )
+                        % {
+                            "item": items[target].name_zh,
+                            "total": services.plain(total),
+                            "value": services.plain(given[0]),
+                        },
+                        entry.field if entry else None,
+                    )
+                )
             else:
                 note = given[2] if given else None
                 out.values[target] = (total, "", note)
@@ -310,11 +420,18 @@ def form_conflicts(*, submission: Submission, data) -> dict[str, str]:
     errors: dict[str, str] = {}
     if submission.pk is None:
         return errors
-    items = {i.code: i for i in submission.version.items.filter(code__in=list(PER_UNIT_ITEMS) + list(PER_UNIT_ITEMS.values()))}
+    items = {
+        i.code: i
+        for i in submission.version.items.filter(
+            code__in=list(PER_UNIT_ITEMS) + list(PER_UNIT_ITEMS.values())
+        )
+    }
     for code, total_code in PER_UNIT_ITEMS.items():
         if code not in items:
             continue
-        stored = list(ItemValuePart.objects.filter(submission=submission, item=items[code]))
+        stored = list(
+            ItemValuePart.objects.filter(submission=submission, item=items[code])
+        )
         if not stored:
             continue
         amount, total = _parts_sum(stored)
@@ -329,8 +446,11 @@ def form_conflicts(*, submission: Submission, data) -> dict[str, str]:
             if typed != expected:
                 errors[target] = _(
                     "%(item)s is the total of the member-unit lines (%(total)s), not %(value)s; change the lines instead."
-                ) % {"item": items[target].name_zh, "total": services.plain(expected),
-                     "value": raw[:40] or "—"}
+                ) % {
+                    "item": items[target].name_zh,
+                    "total": services.plain(expected),
+                    "value": raw[:40] or "—",
+                }
     return errors
 
 
@@ -341,13 +461,21 @@ def filing_editable_check(*, user, submission: Submission) -> None:
     """Raise unless the user may change the filing's values now (the form's own rules)."""
     services._require_district_role(user, submission, Role.DISTRICT_STATISTICIAN)
     if submission.status not in EDITABLE_STATES:
-        raise FilingNotEditable(_("This form has been submitted and can no longer be edited."))
+        raise FilingNotEditable(
+            _("This form has been submitted and can no longer be edited.")
+        )
 
 
 @transaction.atomic
-def values_import(*, submission: Submission, user, values: list[ValueIn],
-                  parts: dict[str, list[PartIn]] | None = None, origin: str,
-                  problems: list[Problem] | None = None) -> DataInResult:
+def values_import(
+    *,
+    submission: Submission,
+    user,
+    values: list[ValueIn],
+    parts: dict[str, list[PartIn]] | None = None,
+    origin: str,
+    problems: list[Problem] | None = None,
+) -> DataInResult:
     """Check every value, then save them all as a draft of the filing, or nothing.
 
     ``parts`` replaces the member-unit lines of the items it names (an empty list clears
@@ -360,8 +488,16 @@ def values_import(*, submission: Submission, user, values: list[ValueIn],
     all_problems = list(problems or []) + checked.problems
     if all_problems:
         raise DataInRefused(all_problems)
-    items = {i.code: i for i in submission.version.items.filter(code__in=list(checked.values))}
-    stored = {v.item_id: v for v in ItemValue.objects.filter(submission=submission, item__in=items.values())}
+    items = {
+        i.code: i
+        for i in submission.version.items.filter(code__in=list(checked.values))
+    }
+    stored = {
+        v.item_id: v
+        for v in ItemValue.objects.filter(
+            submission=submission, item__in=items.values()
+        )
+    }
     for code, (value, text, note) in checked.values.items():
         item = items[code]
         before = stored.get(item.pk)
@@ -369,8 +505,12 @@ def values_import(*, submission: Submission, user, values: list[ValueIn],
         if note is not None:
             defaults["detail"] = note
         # A confirmed unusual value stays confirmed while it does not change.
-        defaults["confirmed_unusual"] = bool(before and before.confirmed_unusual and before.value == value)
-        ItemValue.objects.update_or_create(submission=submission, item=item, defaults=defaults)
+        defaults["confirmed_unusual"] = bool(
+            before and before.confirmed_unusual and before.value == value
+        )
+        ItemValue.objects.update_or_create(
+            submission=submission, item=item, defaults=defaults
+        )
     part_count = None
     for code, lines in checked.parts.items():
         item = submission.version.items.get(code=code)
@@ -382,11 +522,20 @@ def values_import(*, submission: Submission, user, values: list[ValueIn],
     old = submission.status
     submission.status = Status.DRAFT
     submission.save(update_fields=["status", "updated_at"])
-    services._record(submission, action=ReviewAction.SAVE_DRAFT, old=old, actor=user, comment=origin)
-    return DataInResult(submission=submission, saved=sorted(checked.values), parts=part_count)
+    services._record(
+        submission, action=ReviewAction.SAVE_DRAFT, old=old, actor=user, comment=origin
+    )
+    return DataInResult(
+        submission=submission, saved=sorted(checked.values), parts=part_count
+    )
 
 
-def value_parts(*, submission: Submission, code: str = "special_budget") -> list[ItemValuePart]:
+def value_parts(
+    *, submission: Submission, code: str = "special_budget"
+) -> list[ItemValuePart]:
     """The member-unit lines of an item, in their order."""
-    return list(ItemValuePart.objects.filter(submission=submission, item__code=code,
-                                             item__version=submission.version_id))
+    return list(
+        ItemValuePart.objects.filter(
+            submission=submission, item__code=code, item__version=submission.version_id
+        )
+    )

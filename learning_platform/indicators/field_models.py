@@ -26,19 +26,34 @@ class SiteType(models.TextChoices):
 class FieldSite(models.Model):
     """A place a district offers for a field visit (entering sites is how a district volunteers)."""
 
-    district = models.ForeignKey("districts.District", on_delete=models.CASCADE,
-                                 related_name="field_sites", verbose_name=_("district"))
+    district = models.ForeignKey(
+        "districts.District",
+        on_delete=models.CASCADE,
+        related_name="field_sites",
+        verbose_name=_("district"),
+    )
     name = models.CharField(_("site name"), max_length=200)
-    site_type = models.CharField(_("site type"), max_length=20, choices=SiteType.choices)
+    site_type = models.CharField(
+        _("site type"), max_length=20, choices=SiteType.choices
+    )
     address = models.CharField(_("address"), max_length=300)
     active = models.BooleanField(_("offered for the draw"), default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["district__sort_order", "pk"]
-        constraints = [models.UniqueConstraint(fields=["district", "name"], name="field_site_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "name"], name="field_site_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -53,17 +68,26 @@ class FieldYear(models.Model):
     sites_per_district = models.PositiveSmallIntegerField(default=3)
     # The frame the draw read (district codes and site ids in order), so it can be re-run.
     frame = models.JSONField(default=dict, blank=True)
-    drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="+")
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     drawn_at = models.DateTimeField(null=True, blank=True)
     visits_started_at = models.DateTimeField(null=True, blank=True)
-    campaign_id = models.PositiveIntegerField(null=True, blank=True)  # assessment.Campaign
+    campaign_id = models.PositiveIntegerField(
+        null=True, blank=True
+    )  # assessment.Campaign
 
     class Meta:
         ordering = ["-year"]
         constraints = [
-            models.CheckConstraint(condition=Q(sites_per_district__gte=2, sites_per_district__lte=3),
-                                   name="field_year_sites_2_to_3"),
+            models.CheckConstraint(
+                condition=Q(sites_per_district__gte=2, sites_per_district__lte=3),
+                name="field_year_sites_2_to_3",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -73,31 +97,50 @@ class FieldYear(models.Model):
 class FieldDistrict(models.Model):
     """A sampled district of a year, with its sub-report's feedback and the district's answer."""
 
-    field_year = models.ForeignKey(FieldYear, on_delete=models.CASCADE, related_name="districts")
-    district = models.ForeignKey("districts.District", on_delete=models.PROTECT, related_name="+")
+    field_year = models.ForeignKey(
+        FieldYear, on_delete=models.CASCADE, related_name="districts"
+    )
+    district = models.ForeignKey(
+        "districts.District", on_delete=models.PROTECT, related_name="+"
+    )
     order = models.PositiveSmallIntegerField(default=0)
     selection_probability = models.FloatField()
     visit_date = models.DateField(_("visit date"), null=True, blank=True)
     feedback = models.TextField(_("feedback"), blank=True)
     feedback_approved_at = models.DateTimeField(null=True, blank=True)
-    feedback_approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                             on_delete=models.SET_NULL, related_name="+")
+    feedback_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     response = models.TextField(_("district's response"), blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                        on_delete=models.SET_NULL, related_name="+")
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["field_year", "order"]
-        constraints = [models.UniqueConstraint(fields=["field_year", "district"],
-                                               name="field_district_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["field_year", "district"], name="field_district_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.field_year} {self.district}"
 
 
 class FieldSampledSite(models.Model):
-    field_district = models.ForeignKey(FieldDistrict, on_delete=models.CASCADE, related_name="sites")
+    field_district = models.ForeignKey(
+        FieldDistrict, on_delete=models.CASCADE, related_name="sites"
+    )
     site = models.ForeignKey(FieldSite, on_delete=models.PROTECT, related_name="+")
     order = models.PositiveSmallIntegerField(default=0)
     # district probability × site probability; the questionnaire's weight is its inverse
@@ -105,8 +148,11 @@ class FieldSampledSite(models.Model):
 
     class Meta:
         ordering = ["field_district", "order"]
-        constraints = [models.UniqueConstraint(fields=["field_district", "site"],
-                                               name="field_sampled_site_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["field_district", "site"], name="field_sampled_site_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.site)
@@ -117,16 +163,26 @@ class FieldSampledSite(models.Model):
 
 
 class FieldPanelMember(models.Model):
-    field_year = models.ForeignKey(FieldYear, on_delete=models.CASCADE, related_name="panel")
+    field_year = models.ForeignKey(
+        FieldYear, on_delete=models.CASCADE, related_name="panel"
+    )
     name = models.CharField(_("name"), max_length=100)
     organisation = models.CharField(_("organisation"), max_length=200)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("user account"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("user account"),
+    )
     is_lead = models.BooleanField(_("panel lead"), default=False)
 
     class Meta:
         ordering = ["field_year", "-is_lead", "pk"]
-        constraints = [models.UniqueConstraint(fields=["field_year", "user"], name="field_panel_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["field_year", "user"], name="field_panel_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -135,10 +191,18 @@ class FieldPanelMember(models.Model):
 class FieldRating(models.Model):
     """One expert's rating (rubric 1–5) and comment on one monitoring point of one district."""
 
-    member = models.ForeignKey(FieldPanelMember, on_delete=models.CASCADE, related_name="ratings")
-    field_district = models.ForeignKey(FieldDistrict, on_delete=models.CASCADE, related_name="ratings")
-    indicator = models.ForeignKey("indicators.Indicator", on_delete=models.PROTECT, related_name="+")
-    point = models.PositiveSmallIntegerField()  # 1-based position in the indicator's monitoring points
+    member = models.ForeignKey(
+        FieldPanelMember, on_delete=models.CASCADE, related_name="ratings"
+    )
+    field_district = models.ForeignKey(
+        FieldDistrict, on_delete=models.CASCADE, related_name="ratings"
+    )
+    indicator = models.ForeignKey(
+        "indicators.Indicator", on_delete=models.PROTECT, related_name="+"
+    )
+    point = (
+        models.PositiveSmallIntegerField()
+    )  # 1-based position in the indicator's monitoring points
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
     comment = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -146,10 +210,14 @@ class FieldRating(models.Model):
     class Meta:
         ordering = ["field_district", "indicator__sort", "point"]
         constraints = [
-            models.UniqueConstraint(fields=["member", "field_district", "indicator", "point"],
-                                    name="field_rating_unique"),
-            models.CheckConstraint(condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
-                                   name="field_rating_1_to_5"),
+            models.UniqueConstraint(
+                fields=["member", "field_district", "indicator", "point"],
+                name="field_rating_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                name="field_rating_1_to_5",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -43,12 +43,23 @@ def field_index(request: HttpRequest) -> HttpResponse:
     districts = [] if city else list(selectors.districts_visible_to(user=user))
     if not (city or memberships or districts):
         raise Http404
-    rated = [(m, list(m.field_year.districts.select_related("district"))) for m in memberships]
-    return render(request, "indicators/field/index.html", {
-        "city": city, "years": FieldYear.objects.all() if city else [], "rated": rated,
-        "districts": districts, "reports": fsel.sub_reports_for_district_user(user=user),
-        "next_year": timezone.now().year, "all_districts": District.objects.all() if city else [],
-    })
+    rated = [
+        (m, list(m.field_year.districts.select_related("district")))
+        for m in memberships
+    ]
+    return render(
+        request,
+        "indicators/field/index.html",
+        {
+            "city": city,
+            "years": FieldYear.objects.all() if city else [],
+            "rated": rated,
+            "districts": districts,
+            "reports": fsel.sub_reports_for_district_user(user=user),
+            "next_year": timezone.now().year,
+            "all_districts": District.objects.all() if city else [],
+        },
+    )
 
 
 @login_required
@@ -62,15 +73,23 @@ def field_sites(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("action") == "withdraw":
-                site = FieldSite.objects.filter(district=district, pk=request.POST.get("site") or 0).first()
+                site = FieldSite.objects.filter(
+                    district=district, pk=request.POST.get("site") or 0
+                ).first()
                 if site is None:
                     raise Http404
                 fsvc.field_site_withdraw(user=request.user, site=site)
-                messages.success(request, _("The site is no longer offered for the draw."))
+                messages.success(
+                    request, _("The site is no longer offered for the draw.")
+                )
             else:
-                fsvc.field_site_add(user=request.user, district=district, name=request.POST.get("name", ""),
-                                    site_type=request.POST.get("site_type", ""),
-                                    address=request.POST.get("address", ""))
+                fsvc.field_site_add(
+                    user=request.user,
+                    district=district,
+                    name=request.POST.get("name", ""),
+                    site_type=request.POST.get("site_type", ""),
+                    address=request.POST.get("address", ""),
+                )
                 messages.success(request, _("Site added."))
             return redirect("indicators:field_sites", code=code)
         except ValidationError as exc:
@@ -78,21 +97,35 @@ def field_sites(request: HttpRequest, code: str) -> HttpResponse:
         except PermissionDenied as exc:
             raise Http404 from exc
     editable = fsvc._may_edit_sites(request.user, district)
-    return render(request, "indicators/field/sites.html", {
-        "district": district, "sites": fsel.sites_of(district=district), "types": SiteType.choices,
-        "errors": errors, "values": request.POST if errors else {}, "editable": editable,
-        "min_sites": fsvc.MIN_SITES,
-    }, status=400 if errors else 200)
+    return render(
+        request,
+        "indicators/field/sites.html",
+        {
+            "district": district,
+            "sites": fsel.sites_of(district=district),
+            "types": SiteType.choices,
+            "errors": errors,
+            "values": request.POST if errors else {},
+            "editable": editable,
+            "min_sites": fsvc.MIN_SITES,
+        },
+        status=400 if errors else 200,
+    )
 
 
 def _year_context(field_year: FieldYear | None, year: int) -> dict:
-    districts = list(field_year.districts.select_related("district")) if field_year else []
+    districts = (
+        list(field_year.districts.select_related("district")) if field_year else []
+    )
     return {
-        "field_year": field_year, "year": year, "districts": districts,
+        "field_year": field_year,
+        "year": year,
+        "districts": districts,
         "site_rows": fsel.site_rows(field_year=field_year) if field_year else [],
         "panel": list(field_year.panel.select_related("user")) if field_year else [],
         "started": fsvc.field_year_has_started(field_year) if field_year else False,
-        "frame": fsvc.draw_frame(), "delivery": fsvc.satisfaction_backend() is not None,
+        "frame": fsvc.draw_frame(),
+        "delivery": fsvc.satisfaction_backend() is not None,
     }
 
 
@@ -111,13 +144,25 @@ def field_year(request: HttpRequest, year: int) -> HttpResponse:
             if action == "draw":
                 raw_seed = (request.POST.get("seed") or "").strip()
                 if raw_seed and not raw_seed.isdigit():
-                    raise ValidationError({"seed": _("The seed must be a whole number, or empty for a new one.")})
+                    raise ValidationError(
+                        {
+                            "seed": _(
+                                "The seed must be a whole number, or empty for a new one."
+                            )
+                        }
+                    )
                 raw_k = request.POST.get("sites_per_district") or "3"
                 field_year = fsvc.field_year_draw(
-                    user=request.user, year=year, seed=int(raw_seed) if raw_seed else None,
-                    sites_per_district=int(raw_k) if raw_k.isdigit() else 0)
-                messages.success(request, _("The districts and sites were drawn with seed %(seed)s.")
-                                 % {"seed": field_year.seed})
+                    user=request.user,
+                    year=year,
+                    seed=int(raw_seed) if raw_seed else None,
+                    sites_per_district=int(raw_k) if raw_k.isdigit() else 0,
+                )
+                messages.success(
+                    request,
+                    _("The districts and sites were drawn with seed %(seed)s.")
+                    % {"seed": field_year.seed},
+                )
             elif field_year is None:
                 raise ValidationError({"year": _("Draw the districts first.")})
             elif action == "start":
@@ -126,16 +171,33 @@ def field_year(request: HttpRequest, year: int) -> HttpResponse:
             elif action == "campaign":
                 raw = request.POST.get("per_site") or "30"
                 codes = fsvc.field_satisfaction_campaign_create(
-                    user=request.user, field_year=field_year, per_site=int(raw) if raw.isdigit() else 0)
-                messages.success(request, _("The satisfaction campaign is open. Hand the codes below to the "
-                                            "survey team now: they are shown only once."))
+                    user=request.user,
+                    field_year=field_year,
+                    per_site=int(raw) if raw.isdigit() else 0,
+                )
+                messages.success(
+                    request,
+                    _(
+                        "The satisfaction campaign is open. Hand the codes below to the "
+                        "survey team now: they are shown only once."
+                    ),
+                )
             elif action == "panel":
-                member_user = get_user_model().objects.filter(
-                    username=(request.POST.get("username") or "").strip()).first()
-                fsvc.field_panel_member_add(user=request.user, field_year=field_year,
-                                            name=request.POST.get("name", ""),
-                                            organisation=request.POST.get("organisation", ""),
-                                            member_user=member_user, is_lead=bool(request.POST.get("is_lead")))
+                member_user = (
+                    get_user_model()
+                    .objects.filter(
+                        username=(request.POST.get("username") or "").strip()
+                    )
+                    .first()
+                )
+                fsvc.field_panel_member_add(
+                    user=request.user,
+                    field_year=field_year,
+                    name=request.POST.get("name", ""),
+                    organisation=request.POST.get("organisation", ""),
+                    member_user=member_user,
+                    is_lead=bool(request.POST.get("is_lead")),
+                )
                 messages.success(request, _("Panel member added."))
             else:
                 raise ValidationError({"action": _("Unknown action.")})
@@ -147,8 +209,12 @@ def field_year(request: HttpRequest, year: int) -> HttpResponse:
             return redirect("indicators:field_year", year=year)
         field_year = FieldYear.objects.filter(year=year).first()
     context = _year_context(field_year, year)
-    context.update({"errors": errors, "codes": codes, "values": request.POST if errors else {}})
-    return render(request, "indicators/field/year.html", context, status=400 if errors else 200)
+    context.update(
+        {"errors": errors, "codes": codes, "values": request.POST if errors else {}}
+    )
+    return render(
+        request, "indicators/field/year.html", context, status=400 if errors else 200
+    )
 
 
 @login_required
@@ -163,32 +229,56 @@ def field_rate(request: HttpRequest, year: int, code: str) -> HttpResponse:
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            n = fsvc.field_ratings_save(member=member, field_district=field_district, data=request.POST)
-            messages.success(request, _("Your ratings were saved (%(n)s monitoring points).") % {"n": n})
+            n = fsvc.field_ratings_save(
+                member=member, field_district=field_district, data=request.POST
+            )
+            messages.success(
+                request,
+                _("Your ratings were saved (%(n)s monitoring points).") % {"n": n},
+            )
             return redirect("indicators:field_rate", year=year, code=code)
         except ValidationError as exc:
             errors = _errors(exc)
-            messages.error(request, _("Nothing was saved: please correct the points marked below."))
-    rows = fsel.rating_form_rows(member=member, field_district=field_district,
-                                 posted=request.POST if errors else None)
+            messages.error(
+                request, _("Nothing was saved: please correct the points marked below.")
+            )
+    rows = fsel.rating_form_rows(
+        member=member,
+        field_district=field_district,
+        posted=request.POST if errors else None,
+    )
     keys = {row["key"] for row in rows}
     for row in rows:
         row["error"] = errors.get(row["key"], "")
     for key, text in errors.items():
         if key not in keys:
             messages.error(request, text)
-    return render(request, "indicators/field/rate.html", {
-        "member": member, "fd": field_district, "rows": rows, "scale": fsvc.RATING_SCALE,
-        "errors": errors}, status=400 if errors else 200)
+    return render(
+        request,
+        "indicators/field/rate.html",
+        {
+            "member": member,
+            "fd": field_district,
+            "rows": rows,
+            "scale": fsvc.RATING_SCALE,
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
 
 
 def _report_context(request, fd: FieldDistrict) -> dict:
     sub, filing = fsel.filing_rows(field_district=fd)
     return {
-        "fd": fd, "city": fsel.is_city(request.user), "summary": fsel.panel_summary(field_district=fd),
-        "satisfaction": fsel.satisfaction_result(field_district=fd), "submission": sub, "filing": filing,
+        "fd": fd,
+        "city": fsel.is_city(request.user),
+        "summary": fsel.panel_summary(field_district=fd),
+        "satisfaction": fsel.satisfaction_result(field_district=fd),
+        "submission": sub,
+        "filing": filing,
         "sites": list(fd.sites.select_related("site")),
-        "is_district": request.user.district_id == fd.district_id and not fsel.is_city(request.user),
+        "is_district": request.user.district_id == fd.district_id
+        and not fsel.is_city(request.user),
     }
 
 
@@ -209,16 +299,31 @@ def field_report(request: HttpRequest, year: int, code: str) -> HttpResponse:
                 try:
                     visit = date.fromisoformat(raw_date) if raw_date else None
                 except ValueError:
-                    raise ValidationError({"visit_date": _("Enter the visit date as YYYY-MM-DD.")}) from None
-                fsvc.field_feedback_save(user=request.user, field_district=fd,
-                                         text=request.POST.get("feedback", ""), approve=action == "approve",
-                                         visit_date=visit)
-                messages.success(request, _("Feedback approved and released to the district.")
-                                 if action == "approve" else _("Feedback saved."))
+                    raise ValidationError(
+                        {"visit_date": _("Enter the visit date as YYYY-MM-DD.")}
+                    ) from None
+                fsvc.field_feedback_save(
+                    user=request.user,
+                    field_district=fd,
+                    text=request.POST.get("feedback", ""),
+                    approve=action == "approve",
+                    visit_date=visit,
+                )
+                messages.success(
+                    request,
+                    _("Feedback approved and released to the district.")
+                    if action == "approve"
+                    else _("Feedback saved."),
+                )
             elif action == "acknowledge":
-                fsvc.field_feedback_acknowledge(user=request.user, field_district=fd,
-                                                response=request.POST.get("response", ""))
-                messages.success(request, _("Thank you: your acknowledgement was recorded."))
+                fsvc.field_feedback_acknowledge(
+                    user=request.user,
+                    field_district=fd,
+                    response=request.POST.get("response", ""),
+                )
+                messages.success(
+                    request, _("Thank you: your acknowledgement was recorded.")
+                )
             else:
                 raise ValidationError({"action": _("Unknown action.")})
             return redirect("indicators:field_report", year=year, code=code)
@@ -230,7 +335,9 @@ def field_report(request: HttpRequest, year: int, code: str) -> HttpResponse:
             raise Http404 from exc
     context = _report_context(request, fd)
     context["errors"] = errors
-    return render(request, "indicators/field/report.html", context, status=400 if errors else 200)
+    return render(
+        request, "indicators/field/report.html", context, status=400 if errors else 200
+    )
 
 
 @login_required
@@ -239,10 +346,16 @@ def field_report_pdf(request: HttpRequest, year: int, code: str) -> HttpResponse
         fd = fsel.sub_report_get_for_user(user=request.user, year=year, code=code)
     except FieldDistrict.DoesNotExist as exc:
         raise Http404 from exc
-    html = render_to_string("indicators/field/report_pdf.html", _report_context(request, fd), request=request)
+    html = render_to_string(
+        "indicators/field/report_pdf.html",
+        _report_context(request, fd),
+        request=request,
+    )
     from weasyprint import HTML
 
     pdf = HTML(string=html).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="field-report-{code}-{year}.pdf"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="field-report-{code}-{year}.pdf"'
+    )
     return response

@@ -58,7 +58,9 @@ def tokenize(text: str) -> list[tuple[str, str]]:
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if not match or match.end() == pos:
-            raise FormulaError(f"Unexpected character {text[pos:].strip()[:1]!r} at {pos} in {text!r}")
+            raise FormulaError(
+                f"Unexpected character {text[pos:].strip()[:1]!r} at {pos} in {text!r}"
+            )
         number, name, op = match.groups()
         if number is not None:
             tokens.append(("num", number))

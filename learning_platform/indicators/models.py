@@ -30,11 +30,14 @@ class FrameworkVersion(models.Model):
 
 
 class Indicator(models.Model):
-    version = models.ForeignKey(FrameworkVersion, on_delete=models.CASCADE, related_name="indicators")
+    version = models.ForeignKey(
+        FrameworkVersion, on_delete=models.CASCADE, related_name="indicators"
+    )
     code = models.CharField(max_length=12)
     level = models.PositiveSmallIntegerField()
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE,
-                               related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
     name_zh = models.CharField(max_length=300)
     name_en = models.CharField(max_length=300, blank=True)
     target_zh = models.CharField(_("monitored units"), max_length=200, blank=True)
@@ -44,7 +47,11 @@ class Indicator(models.Model):
 
     class Meta:
         ordering = ["version", "sort"]
-        constraints = [models.UniqueConstraint(fields=["version", "code"], name="indicator_code_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "code"], name="indicator_code_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name_zh}"
@@ -65,12 +72,19 @@ class ValueType(models.TextChoices):
 
 
 class DataItem(models.Model):
-    version = models.ForeignKey(FrameworkVersion, on_delete=models.CASCADE, related_name="items")
+    version = models.ForeignKey(
+        FrameworkVersion, on_delete=models.CASCADE, related_name="items"
+    )
     code = models.CharField(max_length=60)
     kind = models.CharField(max_length=10, choices=ItemKind.choices)
     value_type = models.CharField(max_length=10, choices=ValueType.choices)
-    indicator = models.ForeignKey(Indicator, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="items")
+    indicator = models.ForeignKey(
+        Indicator,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="items",
+    )
     parent_code = models.CharField(max_length=60, blank=True)
     name_zh = models.CharField(max_length=300)
     name_en = models.CharField(max_length=300, blank=True)
@@ -79,7 +93,9 @@ class DataItem(models.Model):
     responsible_unit = models.CharField(max_length=200, blank=True)
     note = models.TextField(blank=True)
     formula = models.CharField(max_length=500, blank=True)
-    source = models.CharField(max_length=40, blank=True)  # monitoring_centre | credit_bank
+    source = models.CharField(
+        max_length=40, blank=True
+    )  # monitoring_centre | credit_bank
     detail_label = models.CharField(max_length=60, blank=True)
     implied_by_formula = models.BooleanField(default=False)
     district_figure = models.CharField(max_length=60, blank=True)
@@ -87,7 +103,9 @@ class DataItem(models.Model):
 
     class Meta:
         ordering = ["version", "sort"]
-        constraints = [models.UniqueConstraint(fields=["version", "code"], name="item_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "code"], name="item_code_unique")
+        ]
 
     def __str__(self) -> str:
         return self.name_zh
@@ -101,10 +119,10 @@ class DataItem(models.Model):
 
 
 class Status(models.TextChoices):
-    NOT_STARTED = "not_started", _("Not filled in")       # 未填报
-    DRAFT = "draft", _("Filling in")                       # 填报
-    FIRST_REVIEW = "first_review", _("First review")       # 初审
-    SECOND_REVIEW = "second_review", _("Second review")    # 复审
+    NOT_STARTED = "not_started", _("Not filled in")  # 未填报
+    DRAFT = "draft", _("Filling in")  # 填报
+    FIRST_REVIEW = "first_review", _("First review")  # 初审
+    SECOND_REVIEW = "second_review", _("Second review")  # 复审
     LETTER = "letter", _("Second review – confirmation letter")  # 复审-确认函
     DONE = "done", _("Completed")
 
@@ -112,43 +130,70 @@ class Status(models.TextChoices):
 class Submission(models.Model):
     """One district's data for one data year under one framework edition."""
 
-    district = models.ForeignKey("districts.District", on_delete=models.CASCADE,
-                                 related_name="indicator_submissions")
-    version = models.ForeignKey(FrameworkVersion, on_delete=models.PROTECT, related_name="submissions")
+    district = models.ForeignKey(
+        "districts.District",
+        on_delete=models.CASCADE,
+        related_name="indicator_submissions",
+    )
+    version = models.ForeignKey(
+        FrameworkVersion, on_delete=models.PROTECT, related_name="submissions"
+    )
     year = models.PositiveSmallIntegerField(_("data year"))
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
-    confirmation_letter = models.FileField(upload_to="indicators/letters/", blank=True,
-                                           storage=private_storage)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.NOT_STARTED
+    )
+    confirmation_letter = models.FileField(
+        upload_to="indicators/letters/", blank=True, storage=private_storage
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["district__sort_order", "-year"]
-        constraints = [models.UniqueConstraint(fields=["district", "year"], name="submission_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "year"], name="submission_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.district} {self.year}"
 
 
 class ItemValue(models.Model):
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="values")
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="values"
+    )
     item = models.ForeignKey(DataItem, on_delete=models.CASCADE, related_name="values")
     value = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
     text = models.TextField(blank=True)
     detail = models.CharField(max_length=500, blank=True)
     confirmed_unusual = models.BooleanField(default=False)
-    source = models.CharField(max_length=200, blank=True)  # empty = typed by the statistician
+    source = models.CharField(
+        max_length=200, blank=True
+    )  # empty = typed by the statistician
     se = models.FloatField(null=True, blank=True)
     # 95% interval of a figure the platform supplies (e.g. the attainment rate).
-    ci_low = models.FloatField(_("lower limit of the 95 per cent interval"), null=True, blank=True)
-    ci_high = models.FloatField(_("upper limit of the 95 per cent interval"), null=True, blank=True)
+    ci_low = models.FloatField(
+        _("lower limit of the 95 per cent interval"), null=True, blank=True
+    )
+    ci_high = models.FloatField(
+        _("upper limit of the 95 per cent interval"), null=True, blank=True
+    )
     n = models.IntegerField(null=True, blank=True)
     suppressed = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["submission", "item"], name="value_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "item"], name="value_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.submission} {self.item.code}"
@@ -163,12 +208,15 @@ class ReviewAction(models.TextChoices):
 
 
 class ReviewEvent(models.Model):
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="events")
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="events"
+    )
     action = models.CharField(max_length=20)
     from_status = models.CharField(max_length=20)
     to_status = models.CharField(max_length=20)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     comment = models.TextField(blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
@@ -200,31 +248,41 @@ def _label(choices: type[models.TextChoices], value: str) -> str:
 
 
 class DocumentType(models.TextChoices):
-    WORK_FILE = "work_file", _("Work file")          # 工作文件
+    WORK_FILE = "work_file", _("Work file")  # 工作文件
     CHRONICLE = "chronicle", _("Chronicle of events")  # 大事记
-    MINUTES = "minutes", _("Meeting minutes")        # 会议纪要
-    PUBLICITY = "publicity", _("Publicity report")   # 宣传报道
-    PUBLICATION = "publication", _("Publication")    # 成果出版
+    MINUTES = "minutes", _("Meeting minutes")  # 会议纪要
+    PUBLICITY = "publicity", _("Publicity report")  # 宣传报道
+    PUBLICATION = "publication", _("Publication")  # 成果出版
 
 
 class Document(models.Model):
-    district = models.ForeignKey("districts.District", on_delete=models.CASCADE,
-                                 related_name="indicator_documents")
+    district = models.ForeignKey(
+        "districts.District",
+        on_delete=models.CASCADE,
+        related_name="indicator_documents",
+    )
     doc_type = models.CharField(max_length=20, choices=DocumentType.choices)
     title = models.CharField(max_length=200)
     year = models.PositiveSmallIntegerField()
     occurred_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
     summary = models.TextField(blank=True)
-    category = models.CharField(max_length=60, blank=True)  # the form's “文档类型/类型” field
+    category = models.CharField(
+        max_length=60, blank=True
+    )  # the form's “文档类型/类型” field
     agenda = models.TextField(blank=True)
     minutes = models.TextField(blank=True)
-    indicator_l1 = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
-    indicator_l2 = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    indicator_l1 = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="+"
+    )
+    indicator_l2 = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="+"
+    )
     tags = models.JSONField(default=list, blank=True)
     related = models.ManyToManyField("self", blank=True, symmetrical=False)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -236,7 +294,9 @@ class Document(models.Model):
 
 
 class DocumentFile(models.Model):
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="files")
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="files"
+    )
     primary = models.BooleanField(default=True)
     file = models.FileField(upload_to="indicators/documents/", storage=private_storage)
     original_name = models.CharField(max_length=200)
@@ -257,7 +317,9 @@ class Comparison(models.TextChoices):
 class Target(models.Model):
     """A threshold a seed document sets for a district, loaded from ``data/targets_*.json``."""
 
-    version = models.ForeignKey(FrameworkVersion, on_delete=models.CASCADE, related_name="targets")
+    version = models.ForeignKey(
+        FrameworkVersion, on_delete=models.CASCADE, related_name="targets"
+    )
     code = models.CharField(max_length=60)
     name_zh = models.CharField(max_length=200)
     name_en = models.CharField(max_length=200, blank=True)
@@ -274,7 +336,11 @@ class Target(models.Model):
 
     class Meta:
         ordering = ["version", "sort"]
-        constraints = [models.UniqueConstraint(fields=["version", "code"], name="target_code_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "code"], name="target_code_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name_zh
@@ -291,8 +357,12 @@ class CollectionWindow(models.Model):
     class Meta:
         ordering = ["-year"]
         verbose_name = _("collection window")
-        constraints = [models.CheckConstraint(condition=models.Q(closes_on__gte=models.F("opens_on")),
-                                              name="window_closes_after_opening")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes_on__gte=models.F("opens_on")),
+                name="window_closes_after_opening",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.year}: {self.opens_on} – {self.closes_on}"
@@ -305,19 +375,26 @@ class ItemValuePart(models.Model):
     budget) adds up to the denominator item when every line gives it.
     """
 
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="value_parts")
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="value_parts"
+    )
     item = models.ForeignKey(DataItem, on_delete=models.CASCADE, related_name="+")
     sort = models.PositiveSmallIntegerField(default=0)
     unit_name = models.CharField(_("member unit"), max_length=100)
     projects = models.CharField(_("project names"), max_length=500)
     amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=4)
-    total_amount = models.DecimalField(_("the unit's total"), max_digits=18, decimal_places=4,
-                                       null=True, blank=True)
+    total_amount = models.DecimalField(
+        _("the unit's total"), max_digits=18, decimal_places=4, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["submission", "item", "sort", "pk"]
-        constraints = [models.UniqueConstraint(fields=["submission", "item", "unit_name"],
-                                               name="value_part_unit_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "item", "unit_name"],
+                name="value_part_unit_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.submission} {self.unit_name}"
@@ -333,17 +410,27 @@ class PointValue(models.Model):
     source and 95 % interval.
     """
 
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="point_values")
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="point_values")
-    point = models.PositiveSmallIntegerField(_("monitoring point"), null=True, blank=True)
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="point_values"
+    )
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="point_values"
+    )
+    point = models.PositiveSmallIntegerField(
+        _("monitoring point"), null=True, blank=True
+    )
     measure = models.CharField(_("measure"), max_length=60)
     label_zh = models.CharField(_("label (Chinese)"), max_length=200)
     label_en = models.CharField(_("label (English)"), max_length=200, blank=True)
     unit = models.CharField(_("unit"), max_length=30, blank=True)
     value = models.FloatField(_("value"), null=True, blank=True)
     se = models.FloatField(_("standard error"), null=True, blank=True)
-    ci_low = models.FloatField(_("lower limit of the 95 per cent interval"), null=True, blank=True)
-    ci_high = models.FloatField(_("upper limit of the 95 per cent interval"), null=True, blank=True)
+    ci_low = models.FloatField(
+        _("lower limit of the 95 per cent interval"), null=True, blank=True
+    )
+    ci_high = models.FloatField(
+        _("upper limit of the 95 per cent interval"), null=True, blank=True
+    )
     n = models.IntegerField(_("respondents"), null=True, blank=True)
     suppressed = models.BooleanField(_("withheld"), default=False)
     source = models.CharField(_("source"), max_length=300)
@@ -352,8 +439,11 @@ class PointValue(models.Model):
 
     class Meta:
         ordering = ["indicator__sort", "point", "sort", "measure"]
-        constraints = [models.UniqueConstraint(fields=["submission", "indicator", "measure"],
-                                               name="point_value_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "indicator", "measure"], name="point_value_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.submission} {self.indicator.code} {self.measure}"

@@ -28,20 +28,40 @@ def _finite(name: str, value: float | None) -> float | None:
         return None
     value = float(value)
     if not math.isfinite(value):
-        label = {"value": _("The value"), "se": _("The standard error"),
-                 "ci_low": _("The lower limit of the interval"),
-                 "ci_high": _("The upper limit of the interval")}[name]
-        raise ValidationError({name: _("%(label)s of a supplied figure is not a finite number.")
-                               % {"label": label}})
+        label = {
+            "value": _("The value"),
+            "se": _("The standard error"),
+            "ci_low": _("The lower limit of the interval"),
+            "ci_high": _("The upper limit of the interval"),
+        }[name]
+        raise ValidationError(
+            {
+                name: _("%(label)s of a supplied figure is not a finite number.")
+                % {"label": label}
+            }
+        )
     return value
 
 
 @transaction.atomic
 def point_value_supply(
-    *, district_code: str, year: int, indicator_code: str, point: int | None, measure: str,
-    label_zh: str, label_en: str = "", unit: str = "", value: float | None,
-    se: float | None = None, ci_low: float | None = None, ci_high: float | None = None,
-    n: int | None = None, suppressed: bool = False, source: str, sort: int = 0,
+    *,
+    district_code: str,
+    year: int,
+    indicator_code: str,
+    point: int | None,
+    measure: str,
+    label_zh: str,
+    label_en: str = "",
+    unit: str = "",
+    value: float | None,
+    se: float | None = None,
+    ci_low: float | None = None,
+    ci_high: float | None = None,
+    n: int | None = None,
+    suppressed: bool = False,
+    source: str,
+    sort: int = 0,
 ) -> PointValue:
     """Store a supplied figure of a monitoring point in the district's filing for ``year``.
 
@@ -50,15 +70,29 @@ def point_value_supply(
     """
     district = District.objects.filter(code=district_code).first()
     if district is None:
-        raise ValidationError({"district_code": _("Unknown district %(code)s.") % {"code": district_code}})
+        raise ValidationError(
+            {"district_code": _("Unknown district %(code)s.") % {"code": district_code}}
+        )
     submission = submission_ensure(district=district, year=year)
-    indicator = Indicator.objects.filter(version=submission.version, code=indicator_code).first()
+    indicator = Indicator.objects.filter(
+        version=submission.version, code=indicator_code
+    ).first()
     if indicator is None:
-        raise ValidationError({"indicator_code": _("Indicator %(code)s is not in the framework of %(year)s.")
-                               % {"code": indicator_code, "year": submission.version.year}})
+        raise ValidationError(
+            {
+                "indicator_code": _(
+                    "Indicator %(code)s is not in the framework of %(year)s."
+                )
+                % {"code": indicator_code, "year": submission.version.year}
+            }
+        )
     if point is not None and not 0 <= point < len(indicator.monitoring_points or []):
-        raise ValidationError({"point": _("Indicator %(code)s has no monitoring point %(point)s.")
-                               % {"code": indicator_code, "point": point + 1}})
+        raise ValidationError(
+            {
+                "point": _("Indicator %(code)s has no monitoring point %(point)s.")
+                % {"code": indicator_code, "point": point + 1}
+            }
+        )
     if not source:
         raise ValidationError({"source": _("A supplied figure needs its source.")})
     value, se = _finite("value", value), _finite("se", se)
@@ -66,11 +100,23 @@ def point_value_supply(
     if suppressed:
         value = se = ci_low = ci_high = None
     row, _c = PointValue.objects.update_or_create(
-        submission=submission, indicator=indicator, measure=measure,
-        defaults={"point": point, "label_zh": label_zh[:200], "label_en": label_en[:200],
-                  "unit": unit[:30], "value": value, "se": se, "ci_low": ci_low,
-                  "ci_high": ci_high, "n": n, "suppressed": suppressed,
-                  "source": source[:300], "sort": sort},
+        submission=submission,
+        indicator=indicator,
+        measure=measure,
+        defaults={
+            "point": point,
+            "label_zh": label_zh[:200],
+            "label_en": label_en[:200],
+            "unit": unit[:30],
+            "value": value,
+            "se": se,
+            "ci_low": ci_low,
+            "ci_high": ci_high,
+            "n": n,
+            "suppressed": suppressed,
+            "source": source[:300],
+            "sort": sort,
+        },
     )
     return row
 
@@ -89,11 +135,16 @@ def point_groups(submission: Submission) -> list[PointGroup]:
     """Return the submission's supplied monitoring-point figures, by indicator and point."""
     groups: dict[tuple[int, int | None], PointGroup] = {}
     for row in submission.point_values.select_related("indicator").order_by(
-            "indicator__sort", "point", "sort", "measure"):
+        "indicator__sort", "point", "sort", "measure"
+    ):
         key = (row.indicator_id, row.point)
         if key not in groups:
             points = row.indicator.monitoring_points or []
-            text = points[row.point] if row.point is not None and row.point < len(points) else ""
+            text = (
+                points[row.point]
+                if row.point is not None and row.point < len(points)
+                else ""
+            )
             groups[key] = PointGroup(row.indicator, row.point, text, [])
         groups[key].values.append(row)
     return list(groups.values())
@@ -112,11 +163,20 @@ def point_context(submission: Submission) -> list[dict]:
     """The supplied monitoring-point figures as the filing's partial template reads them."""
     out = []
     for group in point_groups(submission):
-        out.append({
-            "indicator": group.indicator, "point": None if group.point is None else group.point + 1,
-            "point_text": group.point_text,
-            "values": [{"row": v, "label": v.display_label,
+        out.append(
+            {
+                "indicator": group.indicator,
+                "point": None if group.point is None else group.point + 1,
+                "point_text": group.point_text,
+                "values": [
+                    {
+                        "row": v,
+                        "label": v.display_label,
                         "value": None if v.value is None else f"{v.value:.1f}",
-                        "interval": point_interval(v)} for v in group.values],
-        })
+                        "interval": point_interval(v),
+                    }
+                    for v in group.values
+                ],
+            }
+        )
     return out

@@ -25,8 +25,12 @@ from learning_platform.indicators.models import (
 )
 
 CITY_ROLES = {Role.RESEARCHER, Role.ADMINISTRATOR}
-DISTRICT_STAFF = {Role.DISTRICT_STATISTICIAN, Role.DISTRICT_LIAISON, Role.DISTRICT_HEAD,
-                  Role.DISTRICT_OFFICER}
+DISTRICT_STAFF = {
+    Role.DISTRICT_STATISTICIAN,
+    Role.DISTRICT_LIAISON,
+    Role.DISTRICT_HEAD,
+    Role.DISTRICT_OFFICER,
+}
 # The draft is the statistician's own: other roles see a form only once it is submitted.
 HIDDEN_FROM_REVIEWERS = (Status.NOT_STARTED, Status.DRAFT)
 
@@ -52,32 +56,43 @@ def values_visible(*, user, submission: Submission) -> bool:
     roles = set(user_roles(user=user))
     if submission.status not in HIDDEN_FROM_REVIEWERS:
         return True
-    return Role.DISTRICT_STATISTICIAN in roles and user.district_id == submission.district_id
+    return (
+        Role.DISTRICT_STATISTICIAN in roles
+        and user.district_id == submission.district_id
+    )
 
 
 def submissions_visible_to(*, user: AnonymousUser) -> QuerySet[Submission]:
-    return Submission.objects.filter(district__in=districts_visible_to(user=user)).select_related(
-        "district", "version")
+    return Submission.objects.filter(
+        district__in=districts_visible_to(user=user)
+    ).select_related("district", "version")
 
 
 def submission_get_for_user(*, user, district_code: str, year: int) -> Submission:
-    return submissions_visible_to(user=user).get(district__code=district_code, year=year)
+    return submissions_visible_to(user=user).get(
+        district__code=district_code, year=year
+    )
 
 
 def documents_visible_to(*, user) -> QuerySet[Document]:
-    return Document.objects.filter(district__in=districts_visible_to(user=user)).select_related(
-        "district", "indicator_l1", "indicator_l2").prefetch_related("files", "related")
+    return (
+        Document.objects.filter(district__in=districts_visible_to(user=user))
+        .select_related("district", "indicator_l1", "indicator_l2")
+        .prefetch_related("files", "related")
+    )
 
 
 @dataclass(frozen=True)
 class Computed:
     item: DataItem
     value: Decimal | None
-    reason: str = ""           # why not computable
+    reason: str = ""  # why not computable
     missing: tuple[str, ...] = ()
 
 
-def compute(*, version: FrameworkVersion, values: dict[str, Decimal | None]) -> dict[str, Computed]:
+def compute(
+    *, version: FrameworkVersion, values: dict[str, Decimal | None]
+) -> dict[str, Computed]:
     """Evaluate every derived item from input values (by code); never a wrong number."""
     items = {i.code: i for i in version.items.all()}
     out: dict[str, Computed] = {}
@@ -103,12 +118,18 @@ def compute(*, version: FrameworkVersion, values: dict[str, Decimal | None]) -> 
             result = Computed(item, value.quantize(Decimal("0.0001")))
         except formulas.NotComputable as exc:
             if exc.missing:
-                names = "、".join(items[m].name_zh if m in items else m for m in exc.missing)
+                names = "、".join(
+                    items[m].name_zh if m in items else m for m in exc.missing
+                )
                 result = Computed(item, None, f"缺少数据：{names}", exc.missing)
             else:
-                reason = re.sub(r"[A-Za-z_][A-Za-z0-9_]*",
-                                lambda m: items[m.group(0)].name_zh if m.group(0) in items else m.group(0),
-                                exc.reason.replace("division by zero: ", ""))
+                reason = re.sub(
+                    r"[A-Za-z_][A-Za-z0-9_]*",
+                    lambda m: (
+                        items[m.group(0)].name_zh if m.group(0) in items else m.group(0)
+                    ),
+                    exc.reason.replace("division by zero: ", ""),
+                )
                 if not reason.startswith("除数为零"):
                     reason = f"除数为零：{reason}"
                 result = Computed(item, None, reason)
@@ -137,52 +158,81 @@ class Row:
     n: int | None
     suppressed: bool
     confirmed: bool
-    ci_low: float | None = None   # the supplied figure's own 95 % interval, when it has one
+    ci_low: float | None = (
+        None  # the supplied figure's own 95 % interval, when it has one
+    )
     ci_high: float | None = None
 
 
 def submission_rows(submission: Submission) -> list[Row]:
     stored = {v.item.code: v for v in submission.values.select_related("item")}
-    computed = compute(version=submission.version, values={k: v.value for k, v in stored.items()})
+    computed = compute(
+        version=submission.version, values={k: v.value for k, v in stored.items()}
+    )
     rows = []
     for item in submission.version.items.select_related("indicator"):
         v = stored.get(item.code)
         c = computed.get(item.code)
-        reason = c.reason if c else ("" if v and (v.value is not None or v.text) else "")
+        reason = (
+            c.reason if c else ("" if v and (v.value is not None or v.text) else "")
+        )
         if item.kind == ItemKind.FED and v is not None and v.suppressed:
             reason = "样本量不足，不公布数值"
         elif item.kind == ItemKind.FED and v is None:
             reason = "尚未由平台提供"
-        rows.append(Row(
-            item=item, value=c.value if c else (v.value if v else None), text=v.text if v else "",
-            detail=v.detail if v else "", source=v.source if v else "", reason=reason,
-            se=v.se if v else None, n=v.n if v else None, suppressed=v.suppressed if v else False,
-            confirmed=v.confirmed_unusual if v else False,
-            ci_low=v.ci_low if v else None, ci_high=v.ci_high if v else None,
-        ))
+        rows.append(
+            Row(
+                item=item,
+                value=c.value if c else (v.value if v else None),
+                text=v.text if v else "",
+                detail=v.detail if v else "",
+                source=v.source if v else "",
+                reason=reason,
+                se=v.se if v else None,
+                n=v.n if v else None,
+                suppressed=v.suppressed if v else False,
+                confirmed=v.confirmed_unusual if v else False,
+                ci_low=v.ci_low if v else None,
+                ci_high=v.ci_high if v else None,
+            )
+        )
     return rows
 
 
 @read_replica()
 def city_overview(*, year: int) -> list[tuple[District, str]]:
-    states = dict(Submission.objects.filter(year=year).values_list("district_id", "status"))
+    states = dict(
+        Submission.objects.filter(year=year).values_list("district_id", "status")
+    )
     return [(d, states.get(d.pk, Status.NOT_STARTED)) for d in District.objects.all()]
 
 
 @read_replica()
-def comparison(*, user, codes: list[str] | None = None, years: list[int] | None = None) -> dict:
+def comparison(
+    *, user, codes: list[str] | None = None, years: list[int] | None = None
+) -> dict:
     """Derived and fed items across the visible districts and years (submitted forms only)."""
-    subs = [s for s in submissions_visible_to(user=user).exclude(status__in=HIDDEN_FROM_REVIEWERS)
-            if not years or s.year in years]
+    subs = [
+        s
+        for s in submissions_visible_to(user=user).exclude(
+            status__in=HIDDEN_FROM_REVIEWERS
+        )
+        if not years or s.year in years
+    ]
     if not subs:
         return {"columns": [], "rows": []}
     versions = {s.version_id: s.version for s in subs}
     newest = max(versions.values(), key=lambda v: v.year)
-    items = [i for i in newest.items.filter(kind__in=[ItemKind.DERIVED, ItemKind.FED])
-             if not codes or i.code in codes]
+    items = [
+        i
+        for i in newest.items.filter(kind__in=[ItemKind.DERIVED, ItemKind.FED])
+        if not codes or i.code in codes
+    ]
     columns = [(s.district, s.year) for s in subs]
     table = []
-    computed = {s.pk: compute(version=s.version, values=submission_values(s)) for s in subs}
+    computed = {
+        s.pk: compute(version=s.version, values=submission_values(s)) for s in subs
+    }
     stored = {s.pk: submission_values(s) for s in subs}
     for item in items:
         cells = []
@@ -205,13 +255,18 @@ def source_text(source: str) -> str:
     """Say in the reader's language where a platform-supplied value comes from."""
     match = _ROLLUP_SOURCE.search(source or "")
     if match and match.group("name"):
-        return _("Monitoring centre sample survey: %(name)s") % {"name": match.group("name")}
+        return _("Monitoring centre sample survey: %(name)s") % {
+            "name": match.group("name")
+        }
     if match:
-        return _("Monitoring centre sample survey no. %(pk)s") % {"pk": match.group("pk")}
+        return _("Monitoring centre sample survey no. %(pk)s") % {
+            "pk": match.group("pk")
+        }
     match = _CREDIT_SOURCE.search(source or "")
     if match:
         return _("Credit-bank learning accounts open at the end of %(year)s") % {
-            "year": match.group("year")}
+            "year": match.group("year")
+        }
     if not source or source == "platform":
         return _("the platform")
     return source

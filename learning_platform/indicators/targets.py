@@ -38,7 +38,7 @@ class TargetSpec:
 @dataclass(frozen=True)
 class TargetResult:
     target: TargetSpec
-    status: str                    # met | missed | no_data
+    status: str  # met | missed | no_data
     value: Decimal | None = None
     previous: Decimal | None = None
     missing: tuple[str, ...] = ()
@@ -47,7 +47,9 @@ class TargetResult:
         return f"<TargetResult {self.target.code}: {self.status} value={self.value}>"
 
 
-def _value(spec: TargetSpec, values: Mapping[str, Decimal | None]) -> tuple[Decimal | None, tuple[str, ...]]:
+def _value(
+    spec: TargetSpec, values: Mapping[str, Decimal | None]
+) -> tuple[Decimal | None, tuple[str, ...]]:
     def lookup(code: str) -> Decimal:
         value = values.get(code)
         if value is None:
@@ -55,16 +57,24 @@ def _value(spec: TargetSpec, values: Mapping[str, Decimal | None]) -> tuple[Deci
         return Decimal(value)
 
     try:
-        return formulas.evaluate(formulas.parse(spec.formula), lookup).quantize(Decimal("0.0001")), ()
+        return formulas.evaluate(formulas.parse(spec.formula), lookup).quantize(
+            Decimal("0.0001")
+        ), ()
     except formulas.NotComputable as exc:
         return None, exc.missing
 
 
-def target_evaluate(spec: TargetSpec, values: Mapping[str, Decimal | None], *,
-                    previous: Mapping[str, Decimal | None] | None = None) -> TargetResult:
+def target_evaluate(
+    spec: TargetSpec,
+    values: Mapping[str, Decimal | None],
+    *,
+    previous: Mapping[str, Decimal | None] | None = None,
+) -> TargetResult:
     """Evaluate one target on one district-year's values (and last year's, for growth)."""
     if spec.comparison not in COMPARISONS:
-        raise ValueError(f"Unknown comparison {spec.comparison!r} in target {spec.code}")
+        raise ValueError(
+            f"Unknown comparison {spec.comparison!r} in target {spec.code}"
+        )
     value, missing = _value(spec, values)
     if value is None:
         return TargetResult(spec, NO_DATA, missing=missing)
@@ -76,12 +86,16 @@ def target_evaluate(spec: TargetSpec, values: Mapping[str, Decimal | None], *,
     return TargetResult(spec, MET if value >= before else MISSED, value, before)
 
 
-def targets_evaluate(specs: Iterable[TargetSpec], values_by_key: Mapping[tuple[str, int], Mapping[str, Decimal | None]]
-                     ) -> dict[tuple[str, int], list[TargetResult]]:
+def targets_evaluate(
+    specs: Iterable[TargetSpec],
+    values_by_key: Mapping[tuple[str, int], Mapping[str, Decimal | None]],
+) -> dict[tuple[str, int], list[TargetResult]]:
     """Evaluate every target for every (district code, year) given; last year comes from the same map."""
     specs = list(specs)
     return {
-        (district, year): [target_evaluate(s, values, previous=values_by_key.get((district, year - 1)))
-                           for s in specs]
+        (district, year): [
+            target_evaluate(s, values, previous=values_by_key.get((district, year - 1)))
+            for s in specs
+        ]
         for (district, year), values in values_by_key.items()
     }

@@ -18,12 +18,18 @@ from learning_platform.indicators.models import Submission
 PART_ROWS_BLANK = 3  # empty lines the form offers below the stored ones
 
 
-def _submission(request: HttpRequest, code: str, year: int, *, create: bool) -> Submission:
+def _submission(
+    request: HttpRequest, code: str, year: int, *, create: bool
+) -> Submission:
     from learning_platform.indicators.views import _district
 
     district = _district(request, code)
     submission = Submission.objects.filter(district=district, year=year).first()
-    if submission is None and create and Role.DISTRICT_STATISTICIAN in user_roles(user=request.user):
+    if (
+        submission is None
+        and create
+        and Role.DISTRICT_STATISTICIAN in user_roles(user=request.user)
+    ):
         try:
             submission = services.submission_ensure(district=district, year=year)
         except Exception as exc:  # no framework covers the year
@@ -47,9 +53,14 @@ def form_extra(request: HttpRequest, submission: Submission, *, editable: bool) 
         "datain_lines": lines,
         "datain_blank_lines": range(len(lines), len(lines) + PART_ROWS_BLANK),
         "datain_locked": locked,
-        "datain_template": selectors.values_visible(user=request.user, submission=submission),
+        "datain_template": selectors.values_visible(
+            user=request.user, submission=submission
+        ),
         "datain_editable": editable,
-        "datain_limits": {"mb": xlsx.MAX_UPLOAD_BYTES // (1024 * 1024), "rows": xlsx.MAX_ROWS},
+        "datain_limits": {
+            "mb": xlsx.MAX_UPLOAD_BYTES // (1024 * 1024),
+            "rows": xlsx.MAX_ROWS,
+        },
     }
 
 
@@ -59,15 +70,23 @@ def template_download(request: HttpRequest, code: str, year: int) -> HttpRespons
     submission = _submission(request, code, year, create=True)
     if not selectors.values_visible(user=request.user, submission=submission):
         raise Http404
-    response = HttpResponse(xlsx.template_build(submission=submission), content_type=xlsx.CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{xlsx.template_filename(submission)}"'
+    response = HttpResponse(
+        xlsx.template_build(submission=submission), content_type=xlsx.CONTENT_TYPE
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{xlsx.template_filename(submission)}"'
+    )
     return response
 
 
-def _refused(request, submission: Submission, problems: list[str], lines=None) -> HttpResponse:
+def _refused(
+    request, submission: Submission, problems: list[str], lines=None
+) -> HttpResponse:
     from learning_platform.indicators.views import _form_context
 
-    messages.error(request, _("Nothing was saved: please correct the fields marked below."))
+    messages.error(
+        request, _("Nothing was saved: please correct the fields marked below.")
+    )
     context = _form_context(request, submission)
     context["datain_problems"] = problems
     if lines is not None:  # show what was typed, not the stored lines
@@ -85,24 +104,46 @@ def values_upload(request: HttpRequest, code: str, year: int) -> HttpResponse:
     try:
         datain.filing_editable_check(user=request.user, submission=submission)
         if upload is None:
-            return _refused(request, submission, [_("Choose the filled-in template (.xlsx) to upload.")])
+            return _refused(
+                request,
+                submission,
+                [_("Choose the filled-in template (.xlsx) to upload.")],
+            )
         if upload.size > xlsx.MAX_UPLOAD_BYTES:
-            return _refused(request, submission, [
-                _("The file is larger than %(mb)s MB.") % {"mb": xlsx.MAX_UPLOAD_BYTES // (1024 * 1024)}])
+            return _refused(
+                request,
+                submission,
+                [
+                    _("The file is larger than %(mb)s MB.")
+                    % {"mb": xlsx.MAX_UPLOAD_BYTES // (1024 * 1024)}
+                ],
+            )
         try:
-            values, parts, problems = xlsx.workbook_read(upload.read(), submission=submission)
+            values, parts, problems = xlsx.workbook_read(
+                upload.read(), submission=submission
+            )
         except xlsx.NotAWorkbook as exc:
-            return _refused(request, submission, [str(datain.Problem(upload.name[:80], str(exc)))])
+            return _refused(
+                request, submission, [str(datain.Problem(upload.name[:80], str(exc)))]
+            )
         result = datain.values_import(
-            submission=submission, user=request.user, values=values, parts=parts, problems=problems,
-            origin=_("Imported from the file %(name)s") % {"name": upload.name[:100]})
+            submission=submission,
+            user=request.user,
+            values=values,
+            parts=parts,
+            problems=problems,
+            origin=_("Imported from the file %(name)s") % {"name": upload.name[:100]},
+        )
     except datain.DataInRefused as exc:
         submission.refresh_from_db()
         return _refused(request, submission, [str(p) for p in exc.problems])
     except PermissionDenied:
         raise
-    messages.success(request, _("%(n)s values imported from %(name)s and saved as a draft.") % {
-        "n": len(result.saved), "name": upload.name[:100]})
+    messages.success(
+        request,
+        _("%(n)s values imported from %(name)s and saved as a draft.")
+        % {"n": len(result.saved), "name": upload.name[:100]},
+    )
     return redirect("indicators:form", code=code, year=year)
 
 
@@ -111,20 +152,35 @@ def values_upload(request: HttpRequest, code: str, year: int) -> HttpResponse:
 def member_units_save(request: HttpRequest, code: str, year: int) -> HttpResponse:
     """Save 3.1.1's member-unit lines; their totals become the item's values."""
     submission = _submission(request, code, year, create=True)
-    indexes = sorted({int(k.split("_")[-1]) for k in request.POST if k.startswith("mu_unit_")
-                      and k.split("_")[-1].isdigit()})[: datain.MAX_PARTS + 1]
+    indexes = sorted(
+        {
+            int(k.split("_")[-1])
+            for k in request.POST
+            if k.startswith("mu_unit_") and k.split("_")[-1].isdigit()
+        }
+    )[: datain.MAX_PARTS + 1]
     lines = [
-        datain.PartIn(unit_name=request.POST.get(f"mu_unit_{i}", ""), projects=request.POST.get(f"mu_projects_{i}", ""),
-                      amount=request.POST.get(f"mu_amount_{i}", ""), total_amount=request.POST.get(f"mu_total_{i}", ""),
-                      where=_("Member unit line %(n)s") % {"n": n})
+        datain.PartIn(
+            unit_name=request.POST.get(f"mu_unit_{i}", ""),
+            projects=request.POST.get(f"mu_projects_{i}", ""),
+            amount=request.POST.get(f"mu_amount_{i}", ""),
+            total_amount=request.POST.get(f"mu_total_{i}", ""),
+            where=_("Member unit line %(n)s") % {"n": n},
+        )
         for n, i in enumerate(indexes, start=1)
     ]
     try:
-        datain.values_import(submission=submission, user=request.user, values=[],
-                             parts={"special_budget": lines}, origin=_("Member-unit lines of 3.1.1 saved"))
+        datain.values_import(
+            submission=submission,
+            user=request.user,
+            values=[],
+            parts={"special_budget": lines},
+            origin=_("Member-unit lines of 3.1.1 saved"),
+        )
     except datain.DataInRefused as exc:
         submission.refresh_from_db()
-        return _refused(request, submission, [str(p) for p in exc.problems], lines=lines)
+        return _refused(
+            request, submission, [str(p) for p in exc.problems], lines=lines
+        )
     messages.success(request, _("Member-unit lines saved."))
     return redirect("indicators:form", code=code, year=year)
-

@@ -15,11 +15,19 @@ class CityOverviewItem(MenuItem):
 
 @hooks.register("register_admin_menu_item")
 def register_city_overview():
-    return CityOverviewItem(_("District indicators"), reverse("indicators:index"), icon_name="table",
-                            order=900)
+    return CityOverviewItem(
+        _("District indicators"),
+        reverse("indicators:index"),
+        icon_name="table",
+        order=900,
+    )
 
 
 @hooks.register("register_admin_menu_item")
 def register_field_monitoring():
-    return CityOverviewItem(_("Field monitoring"), reverse("indicators:field_index"), icon_name="site",
-                            order=901)
+    return CityOverviewItem(
+        _("Field monitoring"),
+        reverse("indicators:field_index"),
+        icon_name="site",
+        order=901,
+    )

@@ -17,10 +17,16 @@ from learning_platform.private_files import private_storage
 
 class OrganisationKind(models.TextChoices):
     # The four kinds of seed 003, attachments 1–4.
-    AGENCY = "agency", _("Learning agency (public institution)")        # 学习型机关（事业单位）
-    ENTERPRISE = "enterprise", _("Learning enterprise or institution")  # 学习型企事业单位
-    COMMUNITY = "community", _("Learning community")                    # 学习型社区
-    FAMILY = "family", _("Learning family")                             # 学习型家庭
+    AGENCY = (
+        "agency",
+        _("Learning agency (public institution)"),
+    )  # 学习型机关（事业单位）
+    ENTERPRISE = (
+        "enterprise",
+        _("Learning enterprise or institution"),
+    )  # 学习型企事业单位
+    COMMUNITY = "community", _("Learning community")  # 学习型社区
+    FAMILY = "family", _("Learning family")  # 学习型家庭
 
 
 class EvidenceKind(models.TextChoices):
@@ -51,7 +57,9 @@ class IndicatorSet(models.Model):
     class Meta:
         ordering = ["kind", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "version"], name="org_indicator_set_unique"),
+            models.UniqueConstraint(
+                fields=["kind", "version"], name="org_indicator_set_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -61,7 +69,9 @@ class IndicatorSet(models.Model):
 class SetIndicator(models.Model):
     """A first-level indicator (一级指标) of a set."""
 
-    indicator_set = models.ForeignKey(IndicatorSet, on_delete=models.CASCADE, related_name="indicators")
+    indicator_set = models.ForeignKey(
+        IndicatorSet, on_delete=models.CASCADE, related_name="indicators"
+    )
     code = models.CharField(max_length=12)
     name_zh = models.CharField(max_length=100)
     name_en = models.CharField(max_length=200, blank=True)
@@ -70,7 +80,9 @@ class SetIndicator(models.Model):
     class Meta:
         ordering = ["indicator_set", "sort"]
         constraints = [
-            models.UniqueConstraint(fields=["indicator_set", "code"], name="org_set_indicator_unique"),
+            models.UniqueConstraint(
+                fields=["indicator_set", "code"], name="org_set_indicator_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -80,15 +92,21 @@ class SetIndicator(models.Model):
 class SetItem(models.Model):
     """An indicator item (指标项), verbatim from the seed, with how it is evidenced."""
 
-    indicator = models.ForeignKey(SetIndicator, on_delete=models.CASCADE, related_name="items")
+    indicator = models.ForeignKey(
+        SetIndicator, on_delete=models.CASCADE, related_name="items"
+    )
     code = models.CharField(max_length=12)
     text_zh = models.TextField()
     text_en = models.TextField(blank=True)
-    evidence = models.CharField(max_length=20, choices=EvidenceKind.choices, default=EvidenceKind.DOCUMENT)
+    evidence = models.CharField(
+        max_length=20, choices=EvidenceKind.choices, default=EvidenceKind.DOCUMENT
+    )
     # For ``number`` items: the quantity measured, its unit and the threshold it must meet.
     measure = models.CharField(max_length=60, blank=True)
     unit_zh = models.CharField(max_length=30, blank=True)
-    threshold = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    threshold = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True
+    )
     comparison = models.CharField(max_length=3, choices=Comparison.choices, blank=True)
     # For ``questionnaire`` items: the instrument slug whose result evidences the item.
     instrument_slug = models.SlugField(max_length=80, blank=True)
@@ -98,7 +116,9 @@ class SetItem(models.Model):
     class Meta:
         ordering = ["indicator__indicator_set", "sort"]
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "code"], name="org_set_item_unique"),
+            models.UniqueConstraint(
+                fields=["indicator", "code"], name="org_set_item_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -107,10 +127,10 @@ class SetItem(models.Model):
 
 class Tier(models.TextChoices):
     # Seed 003's tiered cultivation: registered → selected (500–800) → model (100–200) → 标兵.
-    REGISTERED = "registered", _("Registered")   # 登记
-    SELECTED = "selected", _("Selected")         # 培育
-    MODEL = "model", _("Model")                  # 示范
-    EXEMPLAR = "exemplar", _("Exemplar")         # 标兵
+    REGISTERED = "registered", _("Registered")  # 登记
+    SELECTED = "selected", _("Selected")  # 培育
+    MODEL = "model", _("Model")  # 示范
+    EXEMPLAR = "exemplar", _("Exemplar")  # 标兵
 
 
 TIER_ORDER = [Tier.REGISTERED, Tier.SELECTED, Tier.MODEL, Tier.EXEMPLAR]
@@ -121,8 +141,12 @@ class Organisation(models.Model):
 
     kind = models.CharField(_("kind"), max_length=20, choices=OrganisationKind.choices)
     name = models.CharField(_("name"), max_length=120)
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="organisations",
-                                 verbose_name=_("district"))
+    district = models.ForeignKey(
+        District,
+        on_delete=models.PROTECT,
+        related_name="organisations",
+        verbose_name=_("district"),
+    )
     street = models.CharField(_("street or town"), max_length=60, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=60, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
@@ -131,17 +155,25 @@ class Organisation(models.Model):
     residents = models.PositiveIntegerField(_("residents"), null=True, blank=True)
     # Families: the number of members.
     members = models.PositiveSmallIntegerField(_("members"), null=True, blank=True)
-    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, default=Tier.REGISTERED)
+    tier = models.CharField(
+        _("tier"), max_length=20, choices=Tier.choices, default=Tier.REGISTERED
+    )
     slug = models.SlugField(max_length=80, unique=True)
-    users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="organisations",
-                                   verbose_name=_("users who maintain it"))
+    users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="organisations",
+        verbose_name=_("users who maintain it"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["district__code", "kind", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["district", "kind", "name"], name="organisation_unique_name"),
+            models.UniqueConstraint(
+                fields=["district", "kind", "name"], name="organisation_unique_name"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -151,13 +183,20 @@ class Organisation(models.Model):
 class TierChange(models.Model):
     """The history of an organisation's tier: every decision with its evidence."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="tier_changes")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="tier_changes"
+    )
     from_tier = models.CharField(max_length=20, choices=Tier.choices, blank=True)
     to_tier = models.CharField(max_length=20, choices=Tier.choices)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     evidence = models.TextField(_("evidence"), blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     decided_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -167,28 +206,32 @@ class TierChange(models.Model):
         return f"{self.organisation}: {self.from_tier or '—'} → {self.to_tier}"
 
 
-
 class OrganisationEvent(models.Model):
     """The register's history: who created, edited or imported an organisation, and what changed."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="events")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="events"
+    )
     action = models.CharField(max_length=20)
     changes = models.JSONField(default=dict, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["organisation", "at"]
 
-
-# ---------------------------------------------------------------------------------------------
-# Annual sampled monitoring (年度抽样监测)
-# ---------------------------------------------------------------------------------------------
+    # ---------------------------------------------------------------------------------------------
+    # Annual sampled monitoring (年度抽样监测)
+    # ---------------------------------------------------------------------------------------------
 
     def __str__(self) -> str:
         return f"{self.organisation}: {self.action}"
-
 
 
 class MonitoringYear(models.Model):
@@ -200,8 +243,13 @@ class MonitoringYear(models.Model):
     # The allocation as drawn: [{"district": code, "kind": kind, "population": N_h, "sample": n_h}, ...]
     allocation = models.JSONField(default=list, blank=True)
     drawn_at = models.DateTimeField(null=True, blank=True)
-    drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="+")
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     opens_on = models.DateField(_("opens on"), null=True, blank=True)
     closes_on = models.DateField(_("closes on"), null=True, blank=True)
     # Two raters' scores further apart than this go to a third rater.
@@ -217,20 +265,25 @@ class MonitoringYear(models.Model):
 class SampledOrganisation(models.Model):
     """An organisation drawn into a year's sample, with its design weight (N_h / n_h)."""
 
-    monitoring_year = models.ForeignKey(MonitoringYear, on_delete=models.CASCADE, related_name="sampled")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="samplings")
+    monitoring_year = models.ForeignKey(
+        MonitoringYear, on_delete=models.CASCADE, related_name="sampled"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="samplings"
+    )
     stratum = models.CharField(max_length=40)  # "<district code>:<kind>"
     weight = models.FloatField()
 
     class Meta:
         ordering = ["monitoring_year", "stratum", "organisation"]
         constraints = [
-            models.UniqueConstraint(fields=["monitoring_year", "organisation"], name="sampled_org_unique"),
+            models.UniqueConstraint(
+                fields=["monitoring_year", "organisation"], name="sampled_org_unique"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.monitoring_year}: {self.organisation}"
-
 
 
 class AssessmentStatus(models.TextChoices):
@@ -246,10 +299,17 @@ class AssessmentStatus(models.TextChoices):
 class SelfAssessment(models.Model):
     """A sampled organisation's self-assessment for a year against its kind's indicator set."""
 
-    sampled = models.OneToOneField(SampledOrganisation, on_delete=models.CASCADE, related_name="assessment")
-    indicator_set = models.ForeignKey(IndicatorSet, on_delete=models.PROTECT, related_name="assessments")
-    status = models.CharField(max_length=20, choices=AssessmentStatus.choices,
-                              default=AssessmentStatus.NOT_STARTED)
+    sampled = models.OneToOneField(
+        SampledOrganisation, on_delete=models.CASCADE, related_name="assessment"
+    )
+    indicator_set = models.ForeignKey(
+        IndicatorSet, on_delete=models.PROTECT, related_name="assessments"
+    )
+    status = models.CharField(
+        max_length=20,
+        choices=AssessmentStatus.choices,
+        default=AssessmentStatus.NOT_STARTED,
+    )
     submitted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -260,43 +320,57 @@ class SelfAssessment(models.Model):
         return f"{self.sampled}"
 
 
-
 class ItemEvidence(models.Model):
     """One item of a self-assessment: the organisation's statement, number and evidence, and the
     score it earns (computed for numbers and questionnaires, agreed by raters for the rest)."""
 
-    assessment = models.ForeignKey(SelfAssessment, on_delete=models.CASCADE, related_name="evidence")
+    assessment = models.ForeignKey(
+        SelfAssessment, on_delete=models.CASCADE, related_name="evidence"
+    )
     item = models.ForeignKey(SetItem, on_delete=models.PROTECT, related_name="+")
     statement = models.TextField(_("statement"), blank=True)
-    number = models.DecimalField(_("value"), max_digits=14, decimal_places=2, null=True, blank=True)
+    number = models.DecimalField(
+        _("value"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     # For per-resident rules: the amount divided by the resident population (stored as computed).
-    computed = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    computed = models.DecimalField(
+        max_digits=14, decimal_places=4, null=True, blank=True
+    )
     meets_threshold = models.BooleanField(null=True)
-    document = models.FileField(upload_to="organisations/evidence/%Y/", blank=True,
-                                storage=private_storage)
+    document = models.FileField(
+        upload_to="organisations/evidence/%Y/", blank=True, storage=private_storage
+    )
     score = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["assessment", "item__sort"]
         constraints = [
-            models.UniqueConstraint(fields=["assessment", "item"], name="item_evidence_unique"),
+            models.UniqueConstraint(
+                fields=["assessment", "item"], name="item_evidence_unique"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.assessment}: {self.item_id}"
 
 
-
 class AssessmentEvent(models.Model):
     """The review chain of a self-assessment, as for the district filing."""
 
-    assessment = models.ForeignKey(SelfAssessment, on_delete=models.CASCADE, related_name="events")
+    assessment = models.ForeignKey(
+        SelfAssessment, on_delete=models.CASCADE, related_name="events"
+    )
     action = models.CharField(max_length=20)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
     comment = models.TextField(blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -306,32 +380,40 @@ class AssessmentEvent(models.Model):
         return f"{self.assessment}: {self.action}"
 
 
-
 class RaterAssignment(models.Model):
     """An expert rater assigned to a submission; round 1 and 2 are the two raters, round 3 the
     third rater called in on a disagreement."""
 
-    assessment = models.ForeignKey(SelfAssessment, on_delete=models.CASCADE, related_name="raters")
-    rater = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assessment = models.ForeignKey(
+        SelfAssessment, on_delete=models.CASCADE, related_name="raters"
+    )
+    rater = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     round = models.PositiveSmallIntegerField()
     submitted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["assessment", "round"]
         constraints = [
-            models.UniqueConstraint(fields=["assessment", "round"], name="rater_round_unique"),
-            models.UniqueConstraint(fields=["assessment", "rater"], name="rater_once_per_assessment"),
+            models.UniqueConstraint(
+                fields=["assessment", "round"], name="rater_round_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["assessment", "rater"], name="rater_once_per_assessment"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.assessment} · round {self.round}"
 
 
-
 class Rating(models.Model):
     """One rater's score on one qualitative item, on the item's rubric (0 … max_score)."""
 
-    assignment = models.ForeignKey(RaterAssignment, on_delete=models.CASCADE, related_name="ratings")
+    assignment = models.ForeignKey(
+        RaterAssignment, on_delete=models.CASCADE, related_name="ratings"
+    )
     item = models.ForeignKey(SetItem, on_delete=models.PROTECT, related_name="+")
     score = models.PositiveSmallIntegerField()
     comment = models.TextField(blank=True)
@@ -339,17 +421,17 @@ class Rating(models.Model):
     class Meta:
         ordering = ["assignment", "item__sort"]
         constraints = [
-            models.UniqueConstraint(fields=["assignment", "item"], name="rating_unique"),
+            models.UniqueConstraint(
+                fields=["assignment", "item"], name="rating_unique"
+            ),
         ]
 
-
-# ---------------------------------------------------------------------------------------------
-# One space per organisation (一组织一空间)
-# ---------------------------------------------------------------------------------------------
+    # ---------------------------------------------------------------------------------------------
+    # One space per organisation (一组织一空间)
+    # ---------------------------------------------------------------------------------------------
 
     def __str__(self) -> str:
         return f"{self.assignment}: {self.item_id} = {self.score}"
-
 
 
 class EntryKind(models.TextChoices):
@@ -369,20 +451,38 @@ class EntryStatus(models.TextChoices):
 class SpaceEntry(models.Model):
     """A record in an organisation's space; public only once the district approves it."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="entries")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="entries"
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=EntryKind.choices)
     title = models.CharField(_("title"), max_length=120)
     body = models.TextField(_("description"), blank=True)
     happened_on = models.DateField(_("date"), null=True, blank=True)
-    file = models.FileField(_("file"), upload_to="organisations/space/%Y/", blank=True,
-                            storage=private_storage)  # served by a view that checks approval
+    file = models.FileField(
+        _("file"),
+        upload_to="organisations/space/%Y/",
+        blank=True,
+        storage=private_storage,
+    )  # served by a view that checks approval
     alt_text = models.CharField(_("alternative text"), max_length=200, blank=True)
-    status = models.CharField(max_length=20, choices=EntryStatus.choices, default=EntryStatus.DRAFT)
+    status = models.CharField(
+        max_length=20, choices=EntryStatus.choices, default=EntryStatus.DRAFT
+    )
     review_comment = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
 

@@ -19,7 +19,10 @@ EDITABLE = (AssessmentStatus.NOT_STARTED, AssessmentStatus.DRAFT)
 
 # state -> (role that owns it, next state on approval)
 REVIEW_STEPS: dict[str, tuple[str, str]] = {
-    AssessmentStatus.FIRST_REVIEW: (Role.DISTRICT_LIAISON, AssessmentStatus.SECOND_REVIEW),
+    AssessmentStatus.FIRST_REVIEW: (
+        Role.DISTRICT_LIAISON,
+        AssessmentStatus.SECOND_REVIEW,
+    ),
     AssessmentStatus.SECOND_REVIEW: (Role.DISTRICT_HEAD, AssessmentStatus.DONE),
 }
 

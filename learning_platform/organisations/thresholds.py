@@ -52,11 +52,19 @@ def per_resident(amount: Decimal, residents: int | None) -> Decimal:
     """Return ``amount / residents`` to four places; refuse a missing or zero population."""
     if not residents or residents <= 0:
         raise MissingResidents("the resident population is missing or zero")
-    return (Decimal(amount) / Decimal(residents)).quantize(COMPUTED_PLACES, rounding=ROUND_HALF_UP)
+    return (Decimal(amount) / Decimal(residents)).quantize(
+        COMPUTED_PLACES, rounding=ROUND_HALF_UP
+    )
 
 
-def evaluate(*, measure: str, number: Decimal, threshold: Decimal | None, comparison: str,
-             residents: int | None = None) -> ThresholdResult:
+def evaluate(
+    *,
+    measure: str,
+    number: Decimal,
+    threshold: Decimal | None,
+    comparison: str,
+    residents: int | None = None,
+) -> ThresholdResult:
     """Compute the compared value of a number item and check it against its threshold."""
     if measure in PER_RESIDENT_MEASURES:
         computed = per_resident(number, residents)

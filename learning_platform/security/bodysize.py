@@ -25,7 +25,9 @@ def body_limit(request: HttpRequest) -> int | None:
     """Return the largest body this request may carry, or None when unlimited."""
     content_type = request.META.get("CONTENT_TYPE", "")
     if content_type.startswith("multipart/form-data"):
-        return int(getattr(settings, "MAX_UPLOAD_BODY_BYTES", DEFAULT_MAX_UPLOAD_BODY_BYTES))
+        return int(
+            getattr(settings, "MAX_UPLOAD_BODY_BYTES", DEFAULT_MAX_UPLOAD_BODY_BYTES)
+        )
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     return None if limit is None else int(limit)
 
@@ -34,8 +36,9 @@ def too_large_response(request: HttpRequest, limit: int) -> HttpResponse:
     """Return the 413 answer: the error JSON on the API, plain text elsewhere."""
     message = _("The request body is larger than %(limit)d bytes.") % {"limit": limit}
     if request.path_info.startswith("/api/"):
-        body = json.dumps({"code": "too_large", "message": message, "errors": []},
-                          ensure_ascii=False)
+        body = json.dumps(
+            {"code": "too_large", "message": message, "errors": []}, ensure_ascii=False
+        )
         return HttpResponse(body, status=413, content_type="application/json")
     return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
 

@@ -18,14 +18,24 @@ import json
 import re
 import secrets
 
-WAGTAIL_INITIALISERS = frozenset({
-    "ImageChooser", "DocumentChooser", "PageChooser", "SnippetChooser", "TaskChooser",
-    "Chooser", "initDateChooser", "initTimeChooser", "initDateTimeChooser",
-})
+WAGTAIL_INITIALISERS = frozenset(
+    {
+        "ImageChooser",
+        "DocumentChooser",
+        "PageChooser",
+        "SnippetChooser",
+        "TaskChooser",
+        "Chooser",
+        "initDateChooser",
+        "initTimeChooser",
+        "initDateTimeChooser",
+    }
+)
 _CALL = re.compile(r"\s*(?:new\s+)?([A-Za-z_$][\w$]*)\((.*)\);?\s*", re.S)
 _PANEL = re.compile(
     r"\s*\(function\(\)\s*\{\s*var panel = new (?:InlinePanel|MultipleChooserPanel)"
-    r"\(JSON\.parse\(\"(?:[^\"\\\n]|\\.)*\"\)\);\s*\}\)\(\);\s*")
+    r"\(JSON\.parse\(\"(?:[^\"\\\n]|\\.)*\"\)\);\s*\}\)\(\);\s*"
+)
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
 
 POLICY = (
@@ -55,6 +65,7 @@ def is_known_initialiser(body: str) -> bool:
 
 def nonce_known_initialisers(html: str, nonce: str) -> str:
     """Add ``nonce`` to the bare ``<script>`` tags that are known Wagtail initialisers."""
+
     def repl(m: re.Match) -> str:
         if is_known_initialiser(m.group(1)):
             return f'<script nonce="{nonce}">{m.group(1)}</script>'

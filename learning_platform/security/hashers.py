@@ -12,7 +12,7 @@ from django.contrib.auth.hashers import Argon2PasswordHasher
 
 
 class Argon2idOWASPHasher(Argon2PasswordHasher):
-    algorithm = "argon2"   # same algorithm name: hashes stay readable by Django's hasher
+    algorithm = "argon2"  # same algorithm name: hashes stay readable by Django's hasher
     time_cost = 2
     memory_cost = 19 * 1024  # KiB
     parallelism = 1

@@ -14,11 +14,31 @@ import re
 
 import nh3
 
-RICH_TEXT_TAGS = frozenset({
-    "p", "br", "b", "strong", "i", "em", "u", "sub", "sup", "ol", "ul", "li", "a", "embed",
-    "h2", "h3", "h4", "blockquote", "code", "hr",
-})
-_BLOCK_KEY = {"data-block-key"}   # Draftail's stable block ids
+RICH_TEXT_TAGS = frozenset(
+    {
+        "p",
+        "br",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "sub",
+        "sup",
+        "ol",
+        "ul",
+        "li",
+        "a",
+        "embed",
+        "h2",
+        "h3",
+        "h4",
+        "blockquote",
+        "code",
+        "hr",
+    }
+)
+_BLOCK_KEY = {"data-block-key"}  # Draftail's stable block ids
 RICH_TEXT_ATTRIBUTES = {
     "a": {"href", "linktype", "id"},
     "embed": {"embedtype", "id", "format", "alt", "url"},
@@ -39,9 +59,14 @@ def sanitise_rich_text(html: str | None) -> str:
     """Return ``html`` with only allow-listed tags, attributes and URL schemes."""
     if not html:
         return ""
-    clean = nh3.clean(html, tags=set(RICH_TEXT_TAGS), attributes={
-        k: set(v) for k, v in RICH_TEXT_ATTRIBUTES.items()},
-        url_schemes=set(URL_SCHEMES), link_rel=None, strip_comments=True)
+    clean = nh3.clean(
+        html,
+        tags=set(RICH_TEXT_TAGS),
+        attributes={k: set(v) for k, v in RICH_TEXT_ATTRIBUTES.items()},
+        url_schemes=set(URL_SCHEMES),
+        link_rel=None,
+        strip_comments=True,
+    )
     return _EMBED.sub(r"<embed\1/>", clean)
 
 
@@ -53,6 +78,11 @@ def sanitise_html_output(html: str | None) -> str:
     """
     if not html:
         return ""
-    return nh3.clean(html, tags=set(OUTPUT_TAGS), attributes={
-        k: set(v) for k, v in OUTPUT_ATTRIBUTES.items()},
-        url_schemes=set(URL_SCHEMES), link_rel="noopener noreferrer", strip_comments=True)
+    return nh3.clean(
+        html,
+        tags=set(OUTPUT_TAGS),
+        attributes={k: set(v) for k, v in OUTPUT_ATTRIBUTES.items()},
+        url_schemes=set(URL_SCHEMES),
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )

@@ -20,7 +20,9 @@ SECRET_NAMES = (
 )
 _PATTERNS = [
     # Authorization: Bearer <token> / Token <token> / Basic <credentials>
-    re.compile(r"(?P<key>\b(?:Bearer|Token|Basic)\s+)(?P<value>[A-Za-z0-9._~+/=-]{6,})"),
+    re.compile(
+        r"(?P<key>\b(?:Bearer|Token|Basic)\s+)(?P<value>[A-Za-z0-9._~+/=-]{6,})"
+    ),
     # "password": "x" / 'token': 'x' / "answer": ["A", "B"] (JSON and Python reprs)
     re.compile(
         rf"""(?P<key>["']?(?:{SECRET_NAMES})["']?\s*[:=]\s*)"""

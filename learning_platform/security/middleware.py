@@ -28,12 +28,16 @@ DEFAULT_CSP_EXEMPT_PREFIXES = ("/api/v1/docs",)
 DEFAULT_CSP = csp.POLICY
 # Wagtail's own inline initialisers are given the nonce on these paths (see csp.py).
 WAGTAIL_ADMIN_PREFIX = "/admin/"
-DEFAULT_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+DEFAULT_PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+)
 
 TOO_MANY_LOGINS = (
     "登录尝试次数过多，请稍后再试。 Too many sign-in attempts; please try again later."
 )
-TOO_MANY_TOKENS = "API 令牌验证失败次数过多，请稍后再试。 Too many failed API tokens; try later."
+TOO_MANY_TOKENS = (
+    "API 令牌验证失败次数过多，请稍后再试。 Too many failed API tokens; try later."
+)
 
 
 def _view_name(request: HttpRequest) -> str | None:
@@ -94,7 +98,11 @@ class SecurityMiddleware:
     ) -> None:
         per_user, per_address = login_limiters()
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and response.status_code in (301, 302, 303):
+        if (
+            user is not None
+            and user.is_authenticated
+            and response.status_code in (301, 302, 303)
+        ):
             per_user.reset(keys[0])
         elif response.status_code == 200:
             # The form came back: the password did not match.
@@ -110,16 +118,22 @@ class SecurityMiddleware:
             )
             response = HttpResponse(body, status=429, content_type="application/json")
         else:
-            response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
+            response = HttpResponse(
+                message, status=429, content_type="text/plain; charset=utf-8"
+            )
         response["Retry-After"] = _retry_after(window)
         return response
 
     @staticmethod
     def _headers(request: HttpRequest, response: HttpResponse) -> None:
         policy = getattr(settings, "CONTENT_SECURITY_POLICY", DEFAULT_CSP)
-        exempt = tuple(getattr(settings, "CSP_EXEMPT_PREFIXES", DEFAULT_CSP_EXEMPT_PREFIXES))
-        if policy and "Content-Security-Policy" not in response and not request.path_info.startswith(
-            exempt
+        exempt = tuple(
+            getattr(settings, "CSP_EXEMPT_PREFIXES", DEFAULT_CSP_EXEMPT_PREFIXES)
+        )
+        if (
+            policy
+            and "Content-Security-Policy" not in response
+            and not request.path_info.startswith(exempt)
         ):
             nonce = getattr(request, "csp_nonce", "") or csp.new_nonce()
             response["Content-Security-Policy"] = policy.replace("{nonce}", nonce)
@@ -133,6 +147,8 @@ class SecurityMiddleware:
                 response.content = csp.nonce_known_initialisers(
                     response.content.decode(charset), nonce
                 ).encode(charset)
-        permissions = getattr(settings, "PERMISSIONS_POLICY", DEFAULT_PERMISSIONS_POLICY)
+        permissions = getattr(
+            settings, "PERMISSIONS_POLICY", DEFAULT_PERMISSIONS_POLICY
+        )
         if permissions and "Permissions-Policy" not in response:
             response["Permissions-Policy"] = permissions

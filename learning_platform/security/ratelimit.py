@@ -30,7 +30,9 @@ def normalised_key(value: str) -> str:
     raw text would count the two apart. Case-folding groups more spellings than the
     case-sensitive login does, which only makes the limit stricter.
     """
-    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold()).strip()
+    return unicodedata.normalize(
+        "NFKC", unicodedata.normalize("NFKC", value).casefold()
+    ).strip()
 
 
 def _digest(value: str) -> str:

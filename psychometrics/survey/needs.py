@@ -46,17 +46,56 @@ TOP_TWO = 3
 
 # Option codes of the needs questionnaire (the item bank's needs.* items, in order).
 NEEDS_AREAS: dict[str, tuple[str, ...]] = {
-    "topics": ("digital_life", "health", "calligraphy_painting", "music_dance",
-               "foreign_languages", "job_skills", "parenting", "everyday_law",
-               "money_fraud", "history_culture"),
-    "modes": ("online_video", "in_person", "live_online", "groups_clubs", "visits",
-              "reading_groups", "phone_micro", "volunteering"),
-    "times": ("weekday_day", "weekday_evening", "weekend_morning", "weekend_afternoon",
-              "holidays", "lunch_break"),
-    "barriers": ("busy_work", "care_duties", "venue_far", "cannot_find_courses",
-                 "too_expensive", "online_skills", "health", "no_companions"),
-    "satisfaction": ("community_school", "senior_college", "library", "learning_network",
-                     "venue_convenience", "course_information", "guidance", "overall"),
+    "topics": (
+        "digital_life",
+        "health",
+        "calligraphy_painting",
+        "music_dance",
+        "foreign_languages",
+        "job_skills",
+        "parenting",
+        "everyday_law",
+        "money_fraud",
+        "history_culture",
+    ),
+    "modes": (
+        "online_video",
+        "in_person",
+        "live_online",
+        "groups_clubs",
+        "visits",
+        "reading_groups",
+        "phone_micro",
+        "volunteering",
+    ),
+    "times": (
+        "weekday_day",
+        "weekday_evening",
+        "weekend_morning",
+        "weekend_afternoon",
+        "holidays",
+        "lunch_break",
+    ),
+    "barriers": (
+        "busy_work",
+        "care_duties",
+        "venue_far",
+        "cannot_find_courses",
+        "too_expensive",
+        "online_skills",
+        "health",
+        "no_companions",
+    ),
+    "satisfaction": (
+        "community_school",
+        "senior_college",
+        "library",
+        "learning_network",
+        "venue_convenience",
+        "course_information",
+        "guidance",
+        "overall",
+    ),
 }
 SATISFACTION_AREA = "satisfaction"
 
@@ -117,7 +156,9 @@ def _prepare(
         factor, rw = 1.0, np.asarray(replicate_weights, dtype=np.float64)
     rw = check_weights(rw, "replicate_weights", n=n, allow_zero=True)
     if rw.ndim != 2:
-        raise ValueError(f"replicate_weights must be (n, n_replicates), got shape {rw.shape}")
+        raise ValueError(
+            f"replicate_weights must be (n, n_replicates), got shape {rw.shape}"
+        )
     if groups is None:
         codes, labels = np.zeros(n, dtype=np.intp), ["all"]
     else:
@@ -127,14 +168,24 @@ def _prepare(
     if include_total and groups is not None:
         labels = [*labels, "all"]
         counts = np.append(counts, int(answered_any.sum()))
-    return _Inputs(np.zeros((n, 1)), np.column_stack([w, rw]), codes, labels, counts,
-                   factor, rw.shape[1], n_groups)
+    return _Inputs(
+        np.zeros((n, 1)),
+        np.column_stack([w, rw]),
+        codes,
+        labels,
+        counts,
+        factor,
+        rw.shape[1],
+        n_groups,
+    )
 
 
 def _ratios(inp: _Inputs, num: FloatArray, den: FloatArray) -> FloatArray:
     """Return Σw·num / Σw·den per group, column and weight: shape (G, 1, K, C)."""
     k = num.shape[1]
-    s = group_weighted_sums(np.column_stack([den, num]), inp.codes, inp.n_groups, inp.weights)
+    s = group_weighted_sums(
+        np.column_stack([den, num]), inp.codes, inp.n_groups, inp.weights
+    )
     if len(inp.labels) > inp.n_groups:
         s = np.concatenate([s, s.sum(axis=0, keepdims=True)], axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -186,7 +237,9 @@ def estimate_needs_shares(
     if not 0 < min_code < n_points:
         raise ValueError(f"min_code must be in 1..{n_points - 1}, got {min_code}")
     answered = ~np.isnan(a)
-    inp = _prepare(n, weights, replicate_weights, groups, include_total, answered.any(axis=1))
+    inp = _prepare(
+        n, weights, replicate_weights, groups, include_total, answered.any(axis=1)
+    )
     chosen = np.where(answered, a >= min_code, False).astype(np.float64)
     theta = 100.0 * _ratios(inp, chosen, answered.astype(np.float64))
     return _finish("needs shares", inp, theta, interval, confidence, cols)
@@ -211,7 +264,9 @@ def estimate_satisfaction_index(
     score = satisfaction_scores(answers, n_points=n_points)
     has = ~np.isnan(score)
     inp = _prepare(score.size, weights, replicate_weights, groups, include_total, has)
-    theta = _ratios(inp, np.where(has, score, 0.0)[:, None], has.astype(np.float64)[:, None])
+    theta = _ratios(
+        inp, np.where(has, score, 0.0)[:, None], has.astype(np.float64)[:, None]
+    )
     return _finish("satisfaction index", inp, theta[:, :, 0, :], interval, confidence)
 
 
@@ -298,7 +353,9 @@ def simulate_needs(
     for area, opts in NEEDS_AREAS.items():
         k = len(opts)
         if area == SATISFACTION_AREA:
-            d_eff = np.repeat(rng.normal(0.0, district_sd, (len(d_labels), 1)), k, axis=1)
+            d_eff = np.repeat(
+                rng.normal(0.0, district_sd, (len(d_labels), 1)), k, axis=1
+            )
             a_eff = np.zeros((len(a_labels), k))
             base = rng.normal(0.8, 0.3, k)
         else:
@@ -327,16 +384,20 @@ def needs_arrays_from(
     for key, x in arrays.items():
         if not key.startswith("needs_") or key.endswith("_options"):
             continue
-        area = key[len("needs_"):]
+        area = key[len("needs_") :]
         a = np.asarray(x, dtype=np.float64)
         if a.ndim != 2:
-            raise ValueError(f"{key} must be (respondents, options), got shape {a.shape}")
+            raise ValueError(
+                f"{key} must be (respondents, options), got shape {a.shape}"
+            )
         opts = arrays.get(f"{key}_options")
         if opts is None:
             known = NEEDS_AREAS.get(area, ())
             opts = known if len(known) == a.shape[1] else tuple(range(a.shape[1]))
         opts = tuple(str(o) for o in np.asarray(opts).tolist())
         if len(opts) != a.shape[1]:
-            raise ValueError(f"{key} has {a.shape[1]} columns but {len(opts)} option codes")
+            raise ValueError(
+                f"{key} has {a.shape[1]} columns but {len(opts)} option codes"
+            )
         out[area] = (a, opts)
     return out

@@ -60,11 +60,15 @@ class OrganisationSample:
         return self.population / self.allocation
 
     def __repr__(self) -> str:
-        return (f"OrganisationSample(n={self.selected.size}, N={int(self.population.sum())}, "
-                f"strata={len(self.strata)}, seed={self.seed})")
+        return (
+            f"OrganisationSample(n={self.selected.size}, N={int(self.population.sum())}, "
+            f"strata={len(self.strata)}, seed={self.seed})"
+        )
 
 
-def allocate_with_floor(population: Sequence[int] | IntArray, n: int, *, floor: int = 1) -> IntArray:
+def allocate_with_floor(
+    population: Sequence[int] | IntArray, n: int, *, floor: int = 1
+) -> IntArray:
     """Allocate ``n`` over strata in proportion to ``population`` with a floor per stratum.
 
     A stratum whose proportional share falls below ``min(floor, N_h)`` is raised to it and
@@ -88,7 +92,9 @@ def allocate_with_floor(population: Sequence[int] | IntArray, n: int, *, floor: 
     if pop.ndim != 1 or pop.size == 0:
         raise ValueError("population must be a non-empty 1-D array of stratum sizes")
     if (pop <= 0).any():
-        raise ValueError(f"stratum {int(np.argmax(pop <= 0))} is empty: give only non-empty strata")
+        raise ValueError(
+            f"stratum {int(np.argmax(pop <= 0))} is empty: give only non-empty strata"
+        )
     if floor < 0:
         raise ValueError(f"floor must be >= 0, got {floor}")
     total = int(pop.sum())
@@ -148,6 +154,11 @@ def draw_organisation_sample(
     h = frame[selected]
     weights = population[h] / allocation[h]
     return OrganisationSample(
-        strata=keys, population=population, allocation=allocation, selected=selected,
-        weights=weights.astype(np.float64), stratum_of_selected=h, seed=seed,
+        strata=keys,
+        population=population,
+        allocation=allocation,
+        selected=selected,
+        weights=weights.astype(np.float64),
+        stratum_of_selected=h,
+        seed=seed,
     )

@@ -153,15 +153,21 @@ def poststratify(
         if arr.ndim != 1 or arr.size != n:
             raise ValueError(f"groups[{v!r}] has shape {arr.shape}; expected ({n},)")
     if n < 2:
-        raise ValueError(f"{n} respondent(s): at least two are needed to weight and replicate")
+        raise ValueError(
+            f"{n} respondent(s): at least two are needed to weight and replicate"
+        )
     pop: dict[tuple[str, ...], float] = {}
     for key, count in population.items():
         k = tuple(str(x) for x in (key if isinstance(key, tuple) else (key,)))
         if len(k) != len(vars_):
-            raise ValueError(f"population key {key!r} does not match variables {list(vars_)}")
+            raise ValueError(
+                f"population key {key!r} does not match variables {list(vars_)}"
+            )
         c = float(count)
         if not np.isfinite(c) or c < 0:
-            raise ValueError(f"population of cell {key!r} is {count!r}; expected a count >= 0")
+            raise ValueError(
+                f"population of cell {key!r} is {count!r}; expected a count >= 0"
+            )
         pop[k] = pop.get(k, 0.0) + c
     total = sum(pop.values())
     if total <= 0:
@@ -171,8 +177,10 @@ def poststratify(
         spec = (m,) if isinstance(m, str) else tuple(m)
         bad = [v for v in spec if v not in vars_]
         if bad or not spec:
-            raise ValueError(f"margin {m!r} uses {bad[0] if bad else 'nothing'!r}, "
-                             f"not one of {list(vars_)}")
+            raise ValueError(
+                f"margin {m!r} uses {bad[0] if bad else 'nothing'!r}, "
+                f"not one of {list(vars_)}"
+            )
         specs.append(spec)
     rake_margins = []
     for spec in specs:
@@ -182,7 +190,9 @@ def poststratify(
             lab = _label([key[i] for i in idx])
             totals[lab] = totals.get(lab, 0.0) + c
         totals = {k: c for k, c in totals.items() if c > 0}
-        values = np.array([_label(t) for t in zip(*(cols[v] for v in spec), strict=True)])
+        values = np.array(
+            [_label(t) for t in zip(*(cols[v] for v in spec), strict=True)]
+        )
         present, counts = np.unique(values, return_counts=True)
         have = dict(zip(present.tolist(), counts.tolist(), strict=True))
         stray = [lab for lab in have if lab not in totals]
@@ -191,10 +201,14 @@ def poststratify(
                 f"margin {_name(spec)}: {have[stray[0]]} respondent(s) in {_cell(spec, stray[0])} "
                 "but the population has nobody there; correct their answers or the figures"
             )
-        empty = sorted((lab for lab in totals if lab not in have), key=lambda x: -totals[x])
+        empty = sorted(
+            (lab for lab in totals if lab not in have), key=lambda x: -totals[x]
+        )
         if empty:
-            listed = "; ".join(f"{_cell(spec, lab)} (population {totals[lab]:,.0f})"
-                               for lab in empty[:5])
+            listed = "; ".join(
+                f"{_cell(spec, lab)} (population {totals[lab]:,.0f})"
+                for lab in empty[:5]
+            )
             more = f" and {len(empty) - 5} more" if len(empty) > 5 else ""
             raise EmptyCellError(
                 f"margin {_name(spec)}: no respondents in {listed}{more}; collapse these "
@@ -202,19 +216,35 @@ def poststratify(
             )
         rake_margins.append(Margin(_name(spec), values, totals))
     start = np.full(n, total / n)
-    options: dict[str, object] = {"max_ratio": max_ratio, "max_iter": max_iter, "tol": tol}
+    options: dict[str, object] = {
+        "max_ratio": max_ratio,
+        "max_iter": max_iter,
+        "tol": tol,
+    }
     full = rake(start, rake_margins, **options)  # type: ignore[arg-type]
     ps = tuple(pseudo_strata) if pseudo_strata is not None else vars_
     for v in ps:
         if v not in vars_:
-            raise ValueError(f"pseudo-stratum variable {v!r} is not one of {list(vars_)}")
+            raise ValueError(
+                f"pseudo-stratum variable {v!r} is not one of {list(vars_)}"
+            )
     strata = np.array([_label(t) for t in zip(*(cols[v] for v in ps), strict=True)])
     reps = jk2_replicate_weights(
-        start, strata, n_replicates=n_replicates, margins=rake_margins,
-        rake_options=options, rng=rng,
+        start,
+        strata,
+        n_replicates=n_replicates,
+        margins=rake_margins,
+        rake_options=options,
+        rng=rng,
     )
-    return PostStratification(full.weights, reps, start, tuple(m.name for m in rake_margins),
-                              full.report, float(total))
+    return PostStratification(
+        full.weights,
+        reps,
+        start,
+        tuple(m.name for m in rake_margins),
+        full.report,
+        float(total),
+    )
 
 
 def _cell(spec: tuple[str, ...], label: str) -> str:

@@ -131,10 +131,14 @@ def _estimate(
     if y.ndim != 1:
         raise ValueError(f"person values must be 1-D, got shape {y.shape}")
     if np.isinf(y).any():
-        raise ValueError(f"person value {int(np.argwhere(np.isinf(y))[0, 0])} is infinite")
+        raise ValueError(
+            f"person value {int(np.argwhere(np.isinf(y))[0, 0])} is infinite"
+        )
     has = ~np.isnan(y)
     inp = _prepare(y.size, weights, replicate_weights, groups, include_total, has)
-    theta = _ratios(inp, np.where(has, y, 0.0)[:, None], has.astype(np.float64)[:, None])
+    theta = _ratios(
+        inp, np.where(has, y, 0.0)[:, None], has.astype(np.float64)[:, None]
+    )
     return _finish(statistic, inp, scale * theta[:, :, 0, :], interval, confidence)
 
 
@@ -172,8 +176,17 @@ def estimate_strand_proportion(
     if bad.any():
         i = int(np.argwhere(bad)[0, 0])
         raise ValueError(f"person value {y[i]!r} of respondent {i} is not in [0, 1]")
-    return _estimate("strand percentage", y, weights, replicate_weights, groups,
-                     include_total, 100.0, interval, confidence)
+    return _estimate(
+        "strand percentage",
+        y,
+        weights,
+        replicate_weights,
+        groups,
+        include_total,
+        100.0,
+        interval,
+        confidence,
+    )
 
 
 def estimate_strand_mean(
@@ -190,5 +203,14 @@ def estimate_strand_mean(
 
     See :func:`estimate_strand_proportion` for the parameters.
     """
-    return _estimate("strand mean", person_values, weights, replicate_weights, groups,
-                     include_total, 1.0, interval, confidence)
+    return _estimate(
+        "strand mean",
+        person_values,
+        weights,
+        replicate_weights,
+        groups,
+        include_total,
+        1.0,
+        interval,
+        confidence,
+    )

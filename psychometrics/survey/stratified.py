@@ -59,8 +59,10 @@ class StratifiedEstimate:
     single_unit_strata: int
 
     def __repr__(self) -> str:
-        return (f"StratifiedEstimate(estimate={self.estimate:.4g}, se={self.se:.4g}, "
-                f"n={self.n}, n_strata={self.n_strata})")
+        return (
+            f"StratifiedEstimate(estimate={self.estimate:.4g}, se={self.se:.4g}, "
+            f"n={self.n}, n_strata={self.n_strata})"
+        )
 
 
 def stratified_ratio(
@@ -92,7 +94,9 @@ def stratified_ratio(
     x_arr = as_float_vector(x, "x", n=n)
     w = as_float_vector(weights, "weights", n=n)
     if (w <= 0).any():
-        raise ValueError(f"weights must be positive; position {int(np.argmax(w <= 0))} is not")
+        raise ValueError(
+            f"weights must be positive; position {int(np.argmax(w <= 0))} is not"
+        )
     labels = list(strata)
     if len(labels) != n:
         raise ValueError(f"strata has {len(labels)} entries, expected {n}")
@@ -114,15 +118,19 @@ def stratified_ratio(
         n_h = int(mask.sum())
         big_n = float(population_sizes[label])
         if big_n < n_h:
-            raise ValueError(f"stratum {label!r}: population size {big_n:g} is below its "
-                             f"sample size {n_h}")
+            raise ValueError(
+                f"stratum {label!r}: population size {big_n:g} is below its "
+                f"sample size {n_h}"
+            )
         if n_h < 2:
             single += 1
             continue
         z_h = z[mask]
         fpc = 1.0 - n_h / big_n
         variance += fpc * n_h / (n_h - 1) * float(np.sum((z_h - z_h.mean()) ** 2))
-    return StratifiedEstimate(r_hat, float(np.sqrt(max(variance, 0.0))), n, len(order), single)
+    return StratifiedEstimate(
+        r_hat, float(np.sqrt(max(variance, 0.0))), n, len(order), single
+    )
 
 
 def stratified_proportion(
@@ -139,6 +147,13 @@ def stratified_proportion(
     y_arr = as_float_vector(y, "y")
     bad = ~np.isin(y_arr, (0.0, 1.0))
     if bad.any():
-        raise ValueError(f"y must be 0 or 1; position {int(np.argmax(bad))} is {y_arr[bad][0]:g}")
-    return stratified_ratio(y_arr, np.ones_like(y_arr), strata=strata, weights=weights,
-                            population_sizes=population_sizes)
+        raise ValueError(
+            f"y must be 0 or 1; position {int(np.argmax(bad))} is {y_arr[bad][0]:g}"
+        )
+    return stratified_ratio(
+        y_arr,
+        np.ones_like(y_arr),
+        strata=strata,
+        weights=weights,
+        population_sizes=population_sizes,
+    )

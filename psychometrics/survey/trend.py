@@ -47,8 +47,11 @@ def change_se(se_now: float, se_before: float, linking_error: float = 0.0) -> fl
     ``linking_error`` is in the units of the statistic (see :func:`share_linking_error`
     for percentages).
     """
-    for name, v in (("se_now", se_now), ("se_before", se_before),
-                    ("linking_error", linking_error)):
+    for name, v in (
+        ("se_now", se_now),
+        ("se_before", se_before),
+        ("linking_error", linking_error),
+    ):
         if not np.isfinite(v) or v < 0:
             raise ValueError(f"{name} must be a finite number >= 0, got {v!r}")
     return float(np.sqrt(se_now**2 + se_before**2 + linking_error**2))
@@ -122,10 +125,16 @@ def share_linking_error(
         raise ValueError(f"values must be finite, shape (n,) or (n, M); got {y.shape}")
     w = check_weights(weights, "weights", n=y.shape[0])
     if not np.isfinite(linking_error) or linking_error < 0:
-        raise ValueError(f"linking_error must be a finite number >= 0, got {linking_error!r}")
+        raise ValueError(
+            f"linking_error must be a finite number >= 0, got {linking_error!r}"
+        )
     if (cut is None) == (cuts is None):
-        raise ValueError("give exactly one of cut (at or above) and cuts (a level's band)")
-    lo, hi = (float(cut), np.inf) if cut is not None else (float(cuts[0]), float(cuts[1]))
+        raise ValueError(
+            "give exactly one of cut (at or above) and cuts (a level's band)"
+        )
+    lo, hi = (
+        (float(cut), np.inf) if cut is not None else (float(cuts[0]), float(cuts[1]))
+    )
     if not lo < hi:
         raise ValueError(f"the band [{lo}, {hi}) is empty")
     if method not in ("shift", "delta"):
@@ -146,8 +155,12 @@ def share_linking_error(
         diff = np.zeros(n_g)
         for k in range(y.shape[1]):
             col = y[:, k]
-            moved = w * (_between(col, lo - le, hi - le) - _between(col, lo + le, hi + le))
-            per = np.bincount(codes, weights=moved, minlength=len(members))[: len(members)]
+            moved = w * (
+                _between(col, lo - le, hi - le) - _between(col, lo + le, hi + le)
+            )
+            per = np.bincount(codes, weights=moved, minlength=len(members))[
+                : len(members)
+            ]
             if include_total and groups is not None:
                 per[-1] = moved.sum()
             diff += np.abs(per / tot) / 2
@@ -155,7 +168,9 @@ def share_linking_error(
     out = np.zeros(len(labels))
     for g, m in enumerate(members):
         yy, ww = y[m], w[m]
-        errs = [abs(_kde(yy[:, k], ww, lo) - _kde(yy[:, k], ww, hi)) * le
-                for k in range(yy.shape[1])]
+        errs = [
+            abs(_kde(yy[:, k], ww, lo) - _kde(yy[:, k], ww, hi)) * le
+            for k in range(yy.shape[1])
+        ]
         out[g] = scale * float(np.mean(errs))
     return tuple(labels), out

@@ -27,8 +27,11 @@ HTTP_ANSWER_BUDGET = 10
 
 
 def _statements(ctx) -> list[str]:
-    return [q["sql"] for q in ctx.captured_queries
-            if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+    return [
+        q["sql"]
+        for q in ctx.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+    ]
 
 
 def _post(client, url, data):
@@ -36,18 +39,26 @@ def _post(client, url, data):
 
 
 def _answer(client, sid, item):
-    return _post(client, f"/api/v1/assessment/sessions/{sid}/responses",
-                 {"sequence": item["sequence"], "item_id": item["item_id"], "answer": "A"})
+    return _post(
+        client,
+        f"/api/v1/assessment/sessions/{sid}/responses",
+        {"sequence": item["sequence"], "item_id": item["item_id"], "answer": "A"},
+    )
 
 
 def _start(client, campaign):
-    reply = _post(client, f"/api/v1/assessment/campaigns/{campaign.pk}/sessions",
-                  {"consent": True, "background": {}})
+    reply = _post(
+        client,
+        f"/api/v1/assessment/campaigns/{campaign.pk}/sessions",
+        {"consent": True, "background": {}},
+    )
     assert reply.status_code == 201, reply.content
     return reply.json()
 
 
-def test_an_adaptive_answer_stays_within_the_query_budget(client, make_user, adaptive_campaign):
+def test_an_adaptive_answer_stays_within_the_query_budget(
+    client, make_user, adaptive_campaign
+):
     items.pool_cache_clear()
     client.force_login(make_user())
     # A first session warms the pool and the scorers of the items it met.
@@ -76,8 +87,9 @@ def test_an_adaptive_answer_stays_within_the_query_budget(client, make_user, ada
     assert max(counts) <= HTTP_ANSWER_BUDGET, counts
 
 
-def test_the_scorer_is_read_once_per_revision_and_scores_every_answer(adaptive_campaign,
-                                                                    item_bank):
+def test_the_scorer_is_read_once_per_revision_and_scores_every_answer(
+    adaptive_campaign, item_bank
+):
     items.pool_cache_clear()
     item_id = item_bank.ids[0]
     revision_id = items.item_for_delivery(item_id).revision_id

@@ -18,10 +18,16 @@ def test_demo_is_safe_to_run_twice(item_bank):
     load_demo(stdout=out)
     load_demo(stdout=out)
     assert set(Instrument.objects.values_list("code", "mode")) == {
-        ("info-literacy-cat", "adaptive"), ("info-literacy-mst", "multistage"),
-        ("learning-needs", "fixed")}
+        ("info-literacy-cat", "adaptive"),
+        ("info-literacy-mst", "multistage"),
+        ("learning-needs", "fixed"),
+    }
     assert Campaign.objects.count() == 3
     assert {c.kind for c in campaigns_listed()} == {"practice"}
     cat = Instrument.objects.get(code="info-literacy-cat")
-    assert set(cat.blueprint) == {"info.data", "info.communication", "info.safety",
-                                  "info.problem"}
+    assert set(cat.blueprint) == {
+        "info.data",
+        "info.communication",
+        "info.safety",
+        "info.problem",
+    }

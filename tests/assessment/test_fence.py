@@ -16,16 +16,22 @@ from tests.assessment.test_consumers import _connect, _cookie, _start
 
 def _answer_args(session):
     session.refresh_from_db()
-    return {"session_id": session.pk, "sequence": session.pending["sequence"],
-            "item_id": session.pending["item_id"], "answer": "B"}
+    return {
+        "session_id": session.pk,
+        "sequence": session.pending["sequence"],
+        "item_id": session.pending["item_id"],
+        "answer": "B",
+    }
 
 
 @pytest.mark.django_db
-def test_an_answer_with_an_older_epoch_is_refused_and_stores_nothing(make_user,
-                                                                     fixed_campaign):
+def test_an_answer_with_an_older_epoch_is_refused_and_stores_nothing(
+    make_user, fixed_campaign
+):
     user = make_user()
-    session, _ = services.session_start(user=user, campaign=fixed_campaign, background={},
-                                        consent=True)
+    session, _ = services.session_start(
+        user=user, campaign=fixed_campaign, background={}, consent=True
+    )
     old = session.connection_epoch
     newer = services.session_connect(session_id=session.pk, user=user).connection_epoch
     assert newer == old + 1
@@ -53,15 +59,19 @@ def test_http_resume_fences_the_earlier_http_client(client, make_user, fixed_cam
     item = first["item"]
     answer = {"sequence": item["sequence"], "item_id": item["item_id"], "answer": "B"}
     answer_url = f"/api/v1/assessment/sessions/{first['session_id']}/responses"
-    stale = client.post(answer_url, content_type="application/json",
-                        data=json.dumps({**answer,
-                                         "connection_epoch": first["connection_epoch"]}))
+    stale = client.post(
+        answer_url,
+        content_type="application/json",
+        data=json.dumps({**answer, "connection_epoch": first["connection_epoch"]}),
+    )
     assert stale.status_code == 409 and stale.json()["code"] == "fenced"
     assert stale.json()["message"]
     assert not Response.objects.exists()
-    fresh = client.post(answer_url, content_type="application/json",
-                        data=json.dumps({**answer,
-                                         "connection_epoch": second["connection_epoch"]}))
+    fresh = client.post(
+        answer_url,
+        content_type="application/json",
+        data=json.dumps({**answer, "connection_epoch": second["connection_epoch"]}),
+    )
     assert fresh.status_code == 201
     finish_url = f"/api/v1/assessment/sessions/{first['session_id']}/finish"
     refused = client.post(f"{finish_url}?connection_epoch={first['connection_epoch']}")
@@ -92,9 +102,14 @@ async def test_a_second_websocket_fences_the_first(make_user, fixed_campaign):
     closed = await old.receive_output()
     assert closed == {"type": "websocket.close", "code": 4409}
     # the new one answers normally
-    await new.send_json_to({"type": "answer", "sequence": 1, "item_id": i1, "answer": "B"})
+    await new.send_json_to(
+        {"type": "answer", "sequence": 1, "item_id": i1, "answer": "B"}
+    )
     assert (await _until(new, "ack"))["sequence"] == 1
-    assert await database_sync_to_async(Response.objects.filter(session_id=sid).count)() == 1
+    assert (
+        await database_sync_to_async(Response.objects.filter(session_id=sid).count)()
+        == 1
+    )
     await new.disconnect()
 
 
@@ -107,14 +122,19 @@ async def test_an_answer_racing_the_fence_is_refused(make_user, fixed_campaign):
     sid = await database_sync_to_async(_start)(user, fixed_campaign)
     old = await _connect(sid, await database_sync_to_async(_cookie)(user))
     await old.receive_json_from()
-    await database_sync_to_async(
-        Session.objects.filter(pk=sid).update)(connection_epoch=F("connection_epoch") + 1)
-    await old.send_json_to({"type": "answer", "sequence": 1, "item_id": i1, "answer": "B"})
+    await database_sync_to_async(Session.objects.filter(pk=sid).update)(
+        connection_epoch=F("connection_epoch") + 1
+    )
+    await old.send_json_to(
+        {"type": "answer", "sequence": 1, "item_id": i1, "answer": "B"}
+    )
     error = await old.receive_json_from()
     assert error["type"] == "error" and error["code"] == "fenced" and error["message"]
     assert (await old.receive_json_from())["type"] == "fenced"
     assert (await old.receive_output())["type"] == "websocket.close"
-    assert not await database_sync_to_async(Response.objects.filter(session_id=sid).exists)()
+    assert not await database_sync_to_async(
+        Response.objects.filter(session_id=sid).exists
+    )()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -128,9 +148,11 @@ async def test_http_resume_fences_an_open_websocket(make_user, fixed_campaign):
     await ws.receive_json_from()
     client = AsyncClient()
     client.cookies["sessionid"] = cookie
-    r = await client.post(f"/api/v1/assessment/campaigns/{fixed_campaign.pk}/sessions",
-                          data=json.dumps({"consent": True, "background": {}}),
-                          content_type="application/json")
+    r = await client.post(
+        f"/api/v1/assessment/campaigns/{fixed_campaign.pk}/sessions",
+        data=json.dumps({"consent": True, "background": {}}),
+        content_type="application/json",
+    )
     assert r.status_code == 200 and r.json()["session_id"] == sid
     assert (await _until(ws, "fenced"))["code"] == "fenced"
     assert (await ws.receive_output())["type"] == "websocket.close"

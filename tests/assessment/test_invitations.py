@@ -23,23 +23,40 @@ def survey_campaign(fixed_campaign, districts):
     fixed_campaign.kind = "five_yearly"
     fixed_campaign.audience = "invited"
     fixed_campaign.save()
-    design = SampleDesign.objects.create(campaign=fixed_campaign, method="proportional",
-                                         sample_size=3, population_year=2020)
-    Stratum.objects.create(design=design, district_code="310101", age_band="35-44",
-                           sex="female", population=1000, allocation=3,
-                           inclusion_probability=0.003)
+    design = SampleDesign.objects.create(
+        campaign=fixed_campaign,
+        method="proportional",
+        sample_size=3,
+        population_year=2020,
+    )
+    Stratum.objects.create(
+        design=design,
+        district_code="310101",
+        age_band="35-44",
+        sex="female",
+        population=1000,
+        allocation=3,
+        inclusion_probability=0.003,
+    )
     fixed_campaign.codes = [code for _stratum, code in invitations_issue(design=design)]
     return fixed_campaign
 
 
 def _start(user, campaign, code=None):
-    return services.session_start(user=user, campaign=campaign, background=BACKGROUND,
-                                  consent=True, invitation_code=code)
+    return services.session_start(
+        user=user,
+        campaign=campaign,
+        background=BACKGROUND,
+        consent=True,
+        invitation_code=code,
+    )
 
 
 def _nothing_stored(campaign):
-    return (not Session.objects.filter(campaign=campaign).exists()
-            and not SurveyInvitation.objects.filter(redeemed_at__isnull=False).exists())
+    return (
+        not Session.objects.filter(campaign=campaign).exists()
+        and not SurveyInvitation.objects.filter(redeemed_at__isnull=False).exists()
+    )
 
 
 def test_survey_campaign_needs_a_code(make_user, survey_campaign):
@@ -103,7 +120,9 @@ def test_api_refuses_missing_unknown_and_used_codes(client, make_user, survey_ca
     for code in (None, "", "UNKNOWN123"):
         r = start(make_user(), code)
         assert r.status_code == 422, r.content
-        assert any(e.get("field") == "invitation_code" for e in r.json()["errors"]), r.json()
+        assert any(e.get("field") == "invitation_code" for e in r.json()["errors"]), (
+            r.json()
+        )
     assert _nothing_stored(survey_campaign)
     owner = make_user()
     assert start(owner, survey_campaign.codes[1]).status_code == 201
@@ -113,16 +132,23 @@ def test_api_refuses_missing_unknown_and_used_codes(client, make_user, survey_ca
     assert Session.objects.filter(campaign=survey_campaign).count() == 1
 
 
-def test_landing_page_asks_for_the_code_and_refuses_a_bad_one(client, make_user,
-                                                                survey_campaign):
+def test_landing_page_asks_for_the_code_and_refuses_a_bad_one(
+    client, make_user, survey_campaign
+):
     client.force_login(make_user())
     url = f"/assessment/c/{survey_campaign.pk}/start/"
     form = client.get(url).content.decode()
     assert 'name="invitation_code"' in form
-    refused = client.post(url, {**BACKGROUND, "consent": "yes", "invitation_code": "BAD"})
+    refused = client.post(
+        url, {**BACKGROUND, "consent": "yes", "invitation_code": "BAD"}
+    )
     assert refused.status_code == 422 and refused.context["code_errors"]
     assert _nothing_stored(survey_campaign)
-    started = client.post(url, {**BACKGROUND, "consent": "yes",
-                                "invitation_code": survey_campaign.codes[2]})
+    started = client.post(
+        url,
+        {**BACKGROUND, "consent": "yes", "invitation_code": survey_campaign.codes[2]},
+    )
     session = Session.objects.get(campaign=survey_campaign)
-    assert started.status_code == 302 and started["Location"] == session.get_absolute_url()
+    assert (
+        started.status_code == 302 and started["Location"] == session.get_absolute_url()
+    )

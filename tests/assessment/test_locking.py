@@ -16,8 +16,10 @@ from tests.assessment.fixtures import BACKGROUND
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="row locks are PostgreSQL's; SQLite locks the database"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="row locks are PostgreSQL's; SQLite locks the database",
+    ),
 ]
 
 
@@ -27,8 +29,9 @@ def _locking_sql(ctx) -> list[str]:
 
 def test_an_answer_locks_only_the_session_row(make_user, districts, adaptive_campaign):
     user = make_user()
-    session, _ = services.session_start(user=user, campaign=adaptive_campaign,
-                                        background=BACKGROUND, consent=True)
+    session, _ = services.session_start(
+        user=user, campaign=adaptive_campaign, background=BACKGROUND, consent=True
+    )
     with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
         _locked_session(session_id=session.pk, user=user)
     (sql,) = _locking_sql(ctx)
@@ -36,13 +39,20 @@ def test_an_answer_locks_only_the_session_row(make_user, districts, adaptive_cam
 
 
 def test_no_lock_taken_while_starting_and_answering_spreads_over_a_join(
-        make_user, districts, adaptive_campaign, item_bank):
+    make_user, districts, adaptive_campaign, item_bank
+):
     user = make_user()
     with CaptureQueriesContext(connection) as ctx:
-        session, _ = services.session_start(user=user, campaign=adaptive_campaign,
-                                            background=BACKGROUND, consent=True)
-        services.response_record(session_id=session.pk, user=user, sequence=1,
-                                 item_id=session.pending["item_id"], answer="A")
+        session, _ = services.session_start(
+            user=user, campaign=adaptive_campaign, background=BACKGROUND, consent=True
+        )
+        services.response_record(
+            session_id=session.pk,
+            user=user,
+            sequence=1,
+            item_id=session.pending["item_id"],
+            answer="A",
+        )
     locking = _locking_sql(ctx)
     assert len(locking) >= 2
     for sql in locking:

@@ -451,7 +451,9 @@ def test_a_module_removed_mid_route_ends_the_session_as_cut_short(make_user, ite
     """Editing a panel under a running session ends it, judged by the precision rule."""
     _instrument_, campaign = _instrument(item_bank)
     user = make_user()
-    session, _ = session_start(user=user, campaign=campaign, background={}, consent=True)
+    session, _ = session_start(
+        user=user, campaign=campaign, background={}, consent=True
+    )
     session = _answer(session, correct=True, user=user)
     MultistageModule.objects.filter(pk=session.plan["route"][-1]).delete()
     session = _answer(session, correct=True, user=user)

@@ -99,7 +99,9 @@ def test_a_panel_needs_a_multistage_instrument(researcher, item_bank, fixed_camp
     assert not MultistagePanel.objects.exists()
 
 
-def test_the_instrument_page_lists_panels_with_their_exposure(researcher, item_bank, make_user):
+def test_the_instrument_page_lists_panels_with_their_exposure(
+    researcher, item_bank, make_user
+):
     from assessment.services import session_start
     from tests.assessment.test_multistage import _instrument
 

@@ -46,7 +46,9 @@ def _run(n: int) -> tuple[list, list[threading.Thread]]:
     return out, threads
 
 
-def test_an_expired_pool_is_refreshed_by_one_thread_while_the_others_use_the_old(slow_build):
+def test_an_expired_pool_is_refreshed_by_one_thread_while_the_others_use_the_old(
+    slow_build,
+):
     calls, release = slow_build
     release.set()
     old = _ask()
@@ -81,7 +83,9 @@ def test_the_first_build_is_shared_by_the_threads_that_wait_for_it(slow_build):
 
 
 @pytest.mark.django_db
-def test_a_refresh_builds_only_the_payloads_of_changed_revisions(item_bank, monkeypatch):
+def test_a_refresh_builds_only_the_payloads_of_changed_revisions(
+    item_bank, monkeypatch
+):
     built: list[int] = []
     real = items.items_for_delivery
 

@@ -17,24 +17,38 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def long_campaign(item_bank):
     instrument = services.instrument_create(
-        code="info-long", name_zh="信息素养测试", kind="ability", domain_code="info",
-        mode="fixed", settings={"item_ids": item_bank.ids[:10]},
+        code="info-long",
+        name_zh="信息素养测试",
+        kind="ability",
+        domain_code="info",
+        mode="fixed",
+        settings={"item_ids": item_bank.ids[:10]},
     )
-    return services.campaign_create(instrument=instrument, name_zh="练习", kind="practice",
-                                    opens_at=timezone.now() - timedelta(days=1))
+    return services.campaign_create(
+        instrument=instrument,
+        name_zh="练习",
+        kind="practice",
+        opens_at=timezone.now() - timedelta(days=1),
+    )
 
 
 def _start(user, campaign):
-    session, _created = services.session_start(user=user, campaign=campaign, background={},
-                                               consent=True)
+    session, _created = services.session_start(
+        user=user, campaign=campaign, background={}, consent=True
+    )
     return session
 
 
 def _answer(session, user, answer="B"):
     session.refresh_from_db()
     item = session.pending
-    services.response_record(session_id=session.pk, user=user, sequence=item["sequence"],
-                             item_id=item["item_id"], answer=answer)
+    services.response_record(
+        session_id=session.pk,
+        user=user,
+        sequence=item["sequence"],
+        item_id=item["item_id"],
+        answer=answer,
+    )
 
 
 def _account_state(user):
@@ -60,8 +74,9 @@ def test_the_default_rule_is_five_items_in_the_main_domain(long_campaign):
     assert instrument.precision_min_items == 5
 
 
-def test_one_question_then_finish_gives_no_level_credit_or_badge(make_user, long_campaign,
-                                                                  client):
+def test_one_question_then_finish_gives_no_level_credit_or_badge(
+    make_user, long_campaign, client
+):
     user = make_user()
     # A complete earlier test gives the account its latest level.
     first = _start(user, long_campaign)
@@ -92,7 +107,9 @@ def test_one_question_then_finish_gives_no_level_credit_or_badge(make_user, long
     assert "参数集" not in text and "parameter set" not in text.lower()
 
 
-def test_a_citizen_who_never_had_a_result_gets_no_account_entry(make_user, long_campaign):
+def test_a_citizen_who_never_had_a_result_gets_no_account_entry(
+    make_user, long_campaign
+):
     user = make_user()
     session = _start(user, long_campaign)
     _answer(session, user)
@@ -114,7 +131,9 @@ def test_enough_items_before_finishing_count(make_user, long_campaign):
     assert selectors.results_payload(session)[0]["level_name"]
 
 
-def test_a_form_shorter_than_the_minimum_counts_when_complete(make_user, fixed_campaign):
+def test_a_form_shorter_than_the_minimum_counts_when_complete(
+    make_user, fixed_campaign
+):
     user = make_user()
     session = _start(user, fixed_campaign)  # three items
     for _k in range(3):
@@ -144,10 +163,18 @@ def test_an_se_target_rule_judges_the_standard_error(make_user, long_campaign):
 def test_the_admin_form_sets_the_rule_and_refuses_a_bad_target(item_bank):
     from assessment.forms import InstrumentForm
 
-    data = {"code": "info-x", "name_zh": "测", "kind": "ability", "domain_code": "info",
-            "mode": "fixed", "language": "zh-hans", "item_ids": str(item_bank.ids[0]),
-            "precision_rule": "se_target", "precision_min_items": "5",
-            "precision_se_target": "-1"}
+    data = {
+        "code": "info-x",
+        "name_zh": "测",
+        "kind": "ability",
+        "domain_code": "info",
+        "mode": "fixed",
+        "language": "zh-hans",
+        "item_ids": str(item_bank.ids[0]),
+        "precision_rule": "se_target",
+        "precision_min_items": "5",
+        "precision_se_target": "-1",
+    }
     form = InstrumentForm(data=data)
     assert not form.is_valid()
     assert "precision_se_target" in form.errors
@@ -155,15 +182,27 @@ def test_the_admin_form_sets_the_rule_and_refuses_a_bad_target(item_bank):
     form = InstrumentForm(data=data)
     assert form.is_valid(), form.errors
     instrument = services.instrument_create(**form.service_kwargs())
-    assert instrument.precision_rule == "se_target" and instrument.precision_se_target == 0.4
+    assert (
+        instrument.precision_rule == "se_target"
+        and instrument.precision_se_target == 0.4
+    )
 
 
 def test_a_questionnaire_reports_its_areas_in_words(make_user, item_bank, client):
     instrument = services.instrument_create(
-        code="needs", name_zh="需求问卷", kind="questionnaire", domain_code="needs",
-        mode="fixed", settings={"item_ids": item_bank.needs_ids[:2]})
-    campaign = services.campaign_create(instrument=instrument, name_zh="需求", kind="practice",
-                                        opens_at=timezone.now() - timedelta(days=1))
+        code="needs",
+        name_zh="需求问卷",
+        kind="questionnaire",
+        domain_code="needs",
+        mode="fixed",
+        settings={"item_ids": item_bank.needs_ids[:2]},
+    )
+    campaign = services.campaign_create(
+        instrument=instrument,
+        name_zh="需求",
+        kind="practice",
+        opens_at=timezone.now() - timedelta(days=1),
+    )
     user = make_user()
     session = _start(user, campaign)
     _answer(session, user, answer="L2")

@@ -31,25 +31,57 @@ def mixed_items(db):
     bank.pool_cache_clear()
     ids = {}
     ids["ordered"] = item_create_published(
-        code="ORD-1", domain_code=info.code, kind="ordered", stem="<p>排序</p>",
-        options=[{"option_id": o, "text": f"<p>步骤 {o}</p>",
-                  "key_position": ORDER_KEY.index(o) + 1} for o in "ABCDE"]).pk
+        code="ORD-1",
+        domain_code=info.code,
+        kind="ordered",
+        stem="<p>排序</p>",
+        options=[
+            {
+                "option_id": o,
+                "text": f"<p>步骤 {o}</p>",
+                "key_position": ORDER_KEY.index(o) + 1,
+            }
+            for o in "ABCDE"
+        ],
+    ).pk
     ids["single_choice"] = item_create_published(
-        code="SC-1", domain_code=info.code, kind="single_choice", stem="<p>单选</p>",
-        options=[{"option_id": o, "text": f"<p>选项 {o}</p>", "is_key": o == "C"}
-                 for o in "ABCDE"]).pk
+        code="SC-1",
+        domain_code=info.code,
+        kind="single_choice",
+        stem="<p>单选</p>",
+        options=[
+            {"option_id": o, "text": f"<p>选项 {o}</p>", "is_key": o == "C"}
+            for o in "ABCDE"
+        ],
+    ).pk
     ids["multiple_response"] = item_create_published(
-        code="MR-1", domain_code=info.code, kind="multiple_response", stem="<p>多选</p>",
+        code="MR-1",
+        domain_code=info.code,
+        kind="multiple_response",
+        stem="<p>多选</p>",
         scoring="all_or_nothing",
-        options=[{"option_id": o, "text": f"<p>选项 {o}</p>", "is_key": o in "AD"}
-                 for o in "ABCDE"]).pk
+        options=[
+            {"option_id": o, "text": f"<p>选项 {o}</p>", "is_key": o in "AD"}
+            for o in "ABCDE"
+        ],
+    ).pk
     ids["true_false"] = item_create_published(
-        code="TF-1", domain_code=info.code, kind="true_false", stem="<p>判断</p>",
-        options=[{"option_id": "T", "text": "<p>正确</p>", "is_key": False},
-                 {"option_id": "F", "text": "<p>错误</p>", "is_key": True}]).pk
+        code="TF-1",
+        domain_code=info.code,
+        kind="true_false",
+        stem="<p>判断</p>",
+        options=[
+            {"option_id": "T", "text": "<p>正确</p>", "is_key": False},
+            {"option_id": "F", "text": "<p>错误</p>", "is_key": True},
+        ],
+    ).pk
     ids["likert"] = item_create_published(
-        code="LK-1", domain_code=needs.code, kind="likert", stem="<p>量表</p>",
-        options=[{"option_id": f"L{k}", "text": f"<p>{k}</p>"} for k in range(1, 6)]).pk
+        code="LK-1",
+        domain_code=needs.code,
+        kind="likert",
+        stem="<p>量表</p>",
+        options=[{"option_id": f"L{k}", "text": f"<p>{k}</p>"} for k in range(1, 6)],
+    ).pk
     yield ids
     bank.pool_cache_clear()
 
@@ -58,17 +90,36 @@ def mixed_items(db):
 def mixed_campaign(mixed_items):
     from assessment.services import campaign_create, instrument_create
 
-    order = [mixed_items[k] for k in
-             ("ordered", "single_choice", "multiple_response", "true_false", "likert")]
-    instrument = instrument_create(code="mixed", name_zh="混合卷", kind="ability",
-                                   domain_code="info", mode="fixed",
-                                   settings={"item_ids": order})
-    return campaign_create(instrument=instrument, name_zh="练习", kind="practice",
-                           opens_at=timezone.now() - timedelta(days=1))
+    order = [
+        mixed_items[k]
+        for k in (
+            "ordered",
+            "single_choice",
+            "multiple_response",
+            "true_false",
+            "likert",
+        )
+    ]
+    instrument = instrument_create(
+        code="mixed",
+        name_zh="混合卷",
+        kind="ability",
+        domain_code="info",
+        mode="fixed",
+        settings={"item_ids": order},
+    )
+    return campaign_create(
+        instrument=instrument,
+        name_zh="练习",
+        kind="practice",
+        opens_at=timezone.now() - timedelta(days=1),
+    )
 
 
 def _start(user, campaign):
-    return services.session_start(user=user, campaign=campaign, background={}, consent=True)
+    return services.session_start(
+        user=user, campaign=campaign, background={}, consent=True
+    )
 
 
 def _shown(session) -> list[str]:
@@ -79,8 +130,12 @@ def _shown(session) -> list[str]:
 def _answer(session, user, answer):
     session.refresh_from_db()
     return services.response_record(
-        session_id=session.pk, user=user, sequence=session.pending["sequence"],
-        item_id=session.pending["item_id"], answer=answer)
+        session_id=session.pk,
+        user=user,
+        sequence=session.pending["sequence"],
+        item_id=session.pending["item_id"],
+        answer=answer,
+    )
 
 
 def test_ordering_item_is_never_delivered_in_key_order(mixed_items):
@@ -103,10 +158,12 @@ def test_choice_options_are_shuffled_and_scales_keep_their_order(mixed_items):
     assert firsts("single_choice") == set("ABCDE")
     assert firsts("multiple_response") == set("ABCDE")
     assert firsts("true_false") == {"T"}  # "true" first: the label carries the meaning
-    assert firsts("likert") == {"L1"}     # an ordered scale is never shuffled
+    assert firsts("likert") == {"L1"}  # an ordered scale is never shuffled
 
 
-def test_the_order_is_drawn_per_session_and_restored_on_resume(make_user, mixed_campaign):
+def test_the_order_is_drawn_per_session_and_restored_on_resume(
+    make_user, mixed_campaign
+):
     orders = set()
     for k in range(12):
         user = make_user(username=f"taker{k}")
@@ -127,8 +184,9 @@ def test_the_order_is_drawn_per_session_and_restored_on_resume(make_user, mixed_
     assert len(orders) > 1  # sessions do not all see one order
 
 
-def test_scoring_maps_the_shown_order_back_and_the_order_is_recorded(make_user, mixed_campaign,
-                                                                      mixed_items):
+def test_scoring_maps_the_shown_order_back_and_the_order_is_recorded(
+    make_user, mixed_campaign, mixed_items
+):
     user = make_user()
     session, _ = _start(user, mixed_campaign)
     shown = _shown(session)
@@ -142,7 +200,9 @@ def test_scoring_maps_the_shown_order_back_and_the_order_is_recorded(make_user, 
     other = make_user(username="second")
     session2, _ = _start(other, mixed_campaign)
     _answer(session2, other, ORDER_KEY)  # the key in option ids, whatever was shown
-    assert Response.objects.get(session=session2, sequence=1).score == len(ORDER_KEY) - 1
+    assert (
+        Response.objects.get(session=session2, sequence=1).score == len(ORDER_KEY) - 1
+    )
     shown_sc = _shown(session2)
     _answer(session2, other, "C")
     sc = Response.objects.get(session=session2, sequence=2)
@@ -158,7 +218,9 @@ def test_scoring_maps_the_shown_order_back_and_the_order_is_recorded(make_user, 
     assert session2.status == SessionStatus.FINISHED
 
 
-def test_stored_responses_without_an_order_still_score_as_before(make_user, mixed_campaign):
+def test_stored_responses_without_an_order_still_score_as_before(
+    make_user, mixed_campaign
+):
     """Answers stored before shuffling (no presented order: null) rescore to the same score."""
     from itembank.selectors import item_answer_score
 
@@ -168,7 +230,11 @@ def test_stored_responses_without_an_order_still_score_as_before(make_user, mixe
     row = Response.objects.get(session=session, sequence=1)
     Response.objects.filter(pk=row.pk).update(presented_order=None)
     row.refresh_from_db()
-    assert item_answer_score(revision_id=row.revision_id, answer=row.answer) == row.score == 4
+    assert (
+        item_answer_score(revision_id=row.revision_id, answer=row.answer)
+        == row.score
+        == 4
+    )
     assert item_answer_score(revision_id=row.revision_id, answer=list("ABCDE")) == 0
 
 
@@ -180,16 +246,26 @@ def test_no_key_and_no_seed_reach_the_client(make_user, mixed_campaign):
         if session.status != SessionStatus.IN_PROGRESS:
             break
         text = json.dumps(session_payload(session))
-        for secret in ("is_key", "key_position", "option_seed", str(session.option_seed)):
+        for secret in (
+            "is_key",
+            "key_position",
+            "option_seed",
+            str(session.option_seed),
+        ):
             assert secret not in text
         kind = session.pending["kind"]
-        answer = {"ordered": ORDER_KEY, "multiple_response": ["A"], "true_false": "T",
-                  "likert": "L1"}.get(kind, "A")
+        answer = {
+            "ordered": ORDER_KEY,
+            "multiple_response": ["A"],
+            "true_false": "T",
+            "likert": "L1",
+        }.get(kind, "A")
         _answer(session, user, answer)
 
 
-def test_the_no_javascript_form_preselects_the_shown_order_not_the_key(client, make_user,
-                                                                       mixed_campaign):
+def test_the_no_javascript_form_preselects_the_shown_order_not_the_key(
+    client, make_user, mixed_campaign
+):
     user = make_user()
     client.force_login(user)
     session, _ = _start(user, mixed_campaign)

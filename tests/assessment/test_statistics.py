@@ -18,13 +18,19 @@ pytestmark = pytest.mark.django_db
 def _answer(session, user, answer, at):
     session.refresh_from_db()
     item = session.pending
-    return services.response_record(session_id=session.pk, user=user,
-                                    sequence=item["sequence"], item_id=item["item_id"],
-                                    answer=answer, now=at)
+    return services.response_record(
+        session_id=session.pk,
+        user=user,
+        sequence=item["sequence"],
+        item_id=item["item_id"],
+        answer=answer,
+        now=at,
+    )
 
 
 def test_finished_sessions_update_exposure_p_value_omit_rate_and_mean_time(
-        make_user, fixed_campaign, item_bank, django_capture_on_commit_callbacks):
+    make_user, fixed_campaign, item_bank, django_capture_on_commit_callbacks
+):
     # given: a three-item fixed form; two citizens answer everything, the third
     # answers the first item wrongly and ends the test while the second is on screen
     first, second, third = item_bank.ids[:3]
@@ -32,18 +38,22 @@ def test_finished_sessions_update_exposure_p_value_omit_rate_and_mean_time(
     with django_capture_on_commit_callbacks(execute=True):
         for user_n, answers in enumerate([[KEY, KEY, KEY], [KEY, KEY, KEY], ["A"]]):
             user = make_user()
-            session, _ = services.session_start(user=user, campaign=fixed_campaign,
-                                                background={}, consent=True, now=t0)
+            session, _ = services.session_start(
+                user=user, campaign=fixed_campaign, background={}, consent=True, now=t0
+            )
             at = t0
             for k, answer in enumerate(answers):
                 at = at + timedelta(seconds=10 * (k + 1) + user_n)
                 _answer(session, user, answer, at)
             if len(answers) < 3:
-                services.session_finish(session_id=session.pk, user=user,
-                                        now=at + timedelta(seconds=5))
+                services.session_finish(
+                    session_id=session.pk, user=user, now=at + timedelta(seconds=5)
+                )
     # then
-    stats = {s.item_id: s for s in ItemStatistics.objects.filter(item_id__in=[first, second,
-                                                                               third])}
+    stats = {
+        s.item_id: s
+        for s in ItemStatistics.objects.filter(item_id__in=[first, second, third])
+    }
     assert stats[first].exposure_count == 3
     assert stats[first].p_value == pytest.approx(2 / 3)
     assert stats[first].omit_rate == pytest.approx(0.0)
@@ -60,12 +70,14 @@ def test_finished_sessions_update_exposure_p_value_omit_rate_and_mean_time(
 
 
 def test_statistics_wait_for_commit_and_ignore_sessions_in_progress(
-        make_user, fixed_campaign, item_bank, django_capture_on_commit_callbacks):
+    make_user, fixed_campaign, item_bank, django_capture_on_commit_callbacks
+):
     first = item_bank.ids[0]
     user = make_user()
     with django_capture_on_commit_callbacks(execute=True):
-        session, _ = services.session_start(user=user, campaign=fixed_campaign,
-                                            background={}, consent=True)
+        session, _ = services.session_start(
+            user=user, campaign=fixed_campaign, background={}, consent=True
+        )
         _answer(session, user, KEY, timezone.now())
     # an answer in a session still in progress counts for nothing yet
     assert not ItemStatistics.objects.filter(item_id=first).exists()
@@ -77,21 +89,31 @@ def test_statistics_wait_for_commit_and_ignore_sessions_in_progress(
     for callback in callbacks:
         callback()
     assert ItemStatistics.objects.get(item_id=first).exposure_count == 1
-    assert Session.objects.get(pk=session.pk).plan["left_unanswered"] == item_bank.ids[1]
+    assert (
+        Session.objects.get(pk=session.pk).plan["left_unanswered"] == item_bank.ids[1]
+    )
 
 
-def test_recount_is_idempotent(make_user, fixed_campaign, item_bank,
-                               django_capture_on_commit_callbacks):
+def test_recount_is_idempotent(
+    make_user, fixed_campaign, item_bank, django_capture_on_commit_callbacks
+):
     user = make_user()
     with django_capture_on_commit_callbacks(execute=True):
-        session, _ = services.session_start(user=user, campaign=fixed_campaign,
-                                            background={}, consent=True)
+        session, _ = services.session_start(
+            user=user, campaign=fixed_campaign, background={}, consent=True
+        )
         for _k in range(3):
             _answer(session, user, KEY, timezone.now())
-    before = list(ItemStatistics.objects.order_by("item_id").values_list(
-        "item_id", "exposure_count", "p_value", "omit_rate"))
+    before = list(
+        ItemStatistics.objects.order_by("item_id").values_list(
+            "item_id", "exposure_count", "p_value", "omit_rate"
+        )
+    )
     assert len(before) == 3
     assert services.item_statistics_refresh(item_ids=item_bank.ids[:3]) == 3
-    after = list(ItemStatistics.objects.order_by("item_id").values_list(
-        "item_id", "exposure_count", "p_value", "omit_rate"))
+    after = list(
+        ItemStatistics.objects.order_by("item_id").values_list(
+            "item_id", "exposure_count", "p_value", "omit_rate"
+        )
+    )
     assert after == before

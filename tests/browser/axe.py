@@ -10,12 +10,19 @@ _AXE = Axe()
 
 def serious_violations(page) -> list[str]:
     """Run axe-core on the page as it is now; describe each serious or critical violation."""
-    results = _AXE.run(page, options={"runOnly": {"type": "tag", "values": WCAG21_AA},
-                                      "resultTypes": ["violations"]})
+    results = _AXE.run(
+        page,
+        options={
+            "runOnly": {"type": "tag", "values": WCAG21_AA},
+            "resultTypes": ["violations"],
+        },
+    )
     out = []
     for violation in results.response["violations"]:
         if violation.get("impact") in ("serious", "critical"):
             targets = [node["target"] for node in violation["nodes"][:3]]
-            out.append(f"{page.url}: {violation['id']} ({violation['impact']}): "
-                       f"{violation['help']} at {targets}")
+            out.append(
+                f"{page.url}: {violation['id']} ({violation['impact']}): "
+                f"{violation['help']} at {targets}"
+            )
     return out

@@ -19,12 +19,16 @@ document.addEventListener('securitypolicyviolation', e => window.__cspViolations
 def _violations(page):
     # Wagtail's upgrade notice fetches releases.wagtail.org; the policy blocks that
     # call home on purpose, and nothing of the editor depends on it.
-    return [v for v in page.evaluate("window.__cspViolations")
-            if "releases.wagtail.org" not in v]
+    return [
+        v
+        for v in page.evaluate("window.__cspViolations")
+        if "releases.wagtail.org" not in v
+    ]
 
 
 def test_wagtail_admin_works_under_the_policy_and_stored_scripts_stay_inert(
-        live_server, page, make_user, home_site):
+    live_server, page, make_user, home_site
+):
     from itembank.demo import domains_ensure
     from itembank.models import Item
     from itembank.services import item_create_published
@@ -36,10 +40,15 @@ def test_wagtail_admin_works_under_the_policy_and_stored_scripts_stay_inert(
     user.is_superuser = user.is_staff = True
     user.save()
     item = item_create_published(
-        code="CSP-1", domain_code="info.safety", kind="single_choice",
+        code="CSP-1",
+        domain_code="info.safety",
+        kind="single_choice",
         stem="<p>题干</p>",
-        options=[{"option_id": "A", "text": "甲", "is_key": True},
-                 {"option_id": "B", "text": "乙"}])
+        options=[
+            {"option_id": "A", "text": "甲", "is_key": True},
+            {"option_id": "B", "text": "乙"},
+        ],
+    )
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.add_init_script(WATCH)
@@ -63,13 +72,15 @@ def test_wagtail_admin_works_under_the_policy_and_stored_scripts_stay_inert(
     before = int(total.input_value())
     page.locator("#id_options-ADD").click()
     page.wait_for_function(
-        f"document.querySelector('#id_options-TOTAL_FORMS').value == '{before + 1}'")
+        f"document.querySelector('#id_options-TOTAL_FORMS').value == '{before + 1}'"
+    )
     assert _violations(page) == []
 
     # The item detail page with a payload stored before sanitising existed (straight
     # into the row; the editor itself cannot store it): nothing runs.
     Item.objects.filter(pk=item.pk).update(
-        stem='<p>题干<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script></p>')
+        stem='<p>题干<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script></p>'
+    )
     page.goto(live_server.url + f"/admin/itembank/item/{item.pk}/")
     assert page.locator(".citizen-preview").is_visible()
     assert page.evaluate("window.__pwned === undefined")

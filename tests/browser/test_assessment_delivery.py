@@ -36,8 +36,16 @@ def asgi_server(transactional_db):
     from learning_platform.asgi import application
 
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off", ws="websockets"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            application,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            ws="websockets",
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
@@ -51,7 +59,11 @@ def asgi_server(transactional_db):
 
 
 def test_adaptive_test_on_a_phone_with_a_reload(
-    phone_page, asgi_server, adaptive_campaign, make_user, screenshot_dir  # noqa: F811
+    phone_page,
+    asgi_server,
+    adaptive_campaign,
+    make_user,
+    screenshot_dir,  # noqa: F811
 ):
     from django.test import Client
 
@@ -61,8 +73,15 @@ def test_adaptive_test_on_a_phone_with_a_reload(
     client = Client()
     client.force_login(user)
     page = phone_page
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": asgi_server}])
+    page.context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": client.cookies["sessionid"].value,
+                "url": asgi_server,
+            }
+        ]
+    )
     page.goto(f"{asgi_server}/assessment/c/{adaptive_campaign.pk}/")
     page.get_by_role("link", name=re.compile("开始|Start")).click()
     page.get_by_label(re.compile("我同意|I agree")).check()
@@ -98,12 +117,16 @@ def test_adaptive_test_on_a_phone_with_a_reload(
     session = Session.objects.get(user=user)
     assert Response.objects.filter(session=session).count() == 3
     timer_before = page.locator("#timer").inner_text()
-    page.screenshot(path=str(screenshot_dir / "assessment_phone_item.png"), full_page=True)
+    page.screenshot(
+        path=str(screenshot_dir / "assessment_phone_item.png"), full_page=True
+    )
 
     page.reload()
     page.wait_for_selector("#delivery[data-connected='1']")
     assert re.search(r"\b4\b", page.locator("#progress").inner_text())
-    assert page.locator("#timer").inner_text() <= timer_before  # the clock did not restart
+    assert (
+        page.locator("#timer").inner_text() <= timer_before
+    )  # the clock did not restart
     # keyboard: the options are real radio buttons reachable by Tab and Space
     page.locator("input[name=answer]").first.focus()
     page.keyboard.press("ArrowDown")
@@ -118,14 +141,20 @@ def test_adaptive_test_on_a_phone_with_a_reload(
     page.wait_for_selector("#level-name")
     assert page.locator("#level-name").inner_text() == "熟练"
     assert page.get_by_text(re.compile("下一步学什么|What to learn next")).count() >= 1
-    page.screenshot(path=str(screenshot_dir / "assessment_phone_result.png"), full_page=True)
+    page.screenshot(
+        path=str(screenshot_dir / "assessment_phone_result.png"), full_page=True
+    )
     session.refresh_from_db()
     assert session.status == "finished" and session.n_answered == n - 1 == 8
     assert Response.objects.filter(session=session).count() == 8
 
 
 def test_an_ordering_item_starts_shuffled_and_scores_through_the_ids_on_a_phone(
-    phone_page, asgi_server, ordering_campaign, make_user, screenshot_dir  # noqa: F811
+    phone_page,
+    asgi_server,
+    ordering_campaign,
+    make_user,
+    screenshot_dir,  # noqa: F811
 ):
     """The page shows the options in the session's order (never the key), keeps it
     across a reload, and the order the citizen sets is scored by option id."""
@@ -137,8 +166,15 @@ def test_an_ordering_item_starts_shuffled_and_scores_through_the_ids_on_a_phone(
     client = Client()
     client.force_login(user)
     page = phone_page
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": asgi_server}])
+    page.context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": client.cookies["sessionid"].value,
+                "url": asgi_server,
+            }
+        ]
+    )
     page.goto(f"{asgi_server}/assessment/c/{ordering_campaign.pk}/start/")
     page.get_by_label(re.compile("我同意|I agree")).check()
     page.get_by_role("button", name=re.compile("开始测试|Start the test")).click()
@@ -151,7 +187,7 @@ def test_an_ordering_item_starts_shuffled_and_scores_through_the_ids_on_a_phone(
         out = []
         for k in range(selects.count()):
             select = selects.nth(k)
-            name = select.get_attribute("name")[len("rank_"):]
+            name = select.get_attribute("name")[len("rank_") :]
             assert select.input_value() == str(k + 1)  # pre-selected: the order shown
             out.append(name)
         return out
@@ -163,7 +199,9 @@ def test_an_ordering_item_starts_shuffled_and_scores_through_the_ids_on_a_phone(
     assert shown() == first  # the same order after a reload
     for rank, option in enumerate(ORDER_KEY, start=1):
         page.locator(f"select[name=rank_{option}]").select_option(str(rank))
-    page.screenshot(path=str(screenshot_dir / "assessment_phone_ordering.png"), full_page=True)
+    page.screenshot(
+        path=str(screenshot_dir / "assessment_phone_ordering.png"), full_page=True
+    )
     page.locator("#submit").click()
     # wait in the page (the test database is shared with the server): question 2 appears
     sequence = page.locator("input[name=sequence]")

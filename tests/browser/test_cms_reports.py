@@ -24,8 +24,12 @@ def published(_home_site, districts):
     home = _home_site
     index = ReportIndexPage(title="监测报告", slug="reports")
     home.add_child(instance=index)
-    report = SurveyReportPage(title="2025 年市民信息素养监测报告", slug="r2025", live=False,
-                              body=json.dumps(REPORT_BODY))
+    report = SurveyReportPage(
+        title="2025 年市民信息素养监测报告",
+        slug="r2025",
+        live=False,
+        body=json.dumps(REPORT_BODY),
+    )
     index.add_child(instance=report)
     report_rollup_set(page=report, rollup_id=rollup.pk).publish()
     dashboard = DistrictDashboardPage(title="各区看板", slug="dashboard")
@@ -34,11 +38,15 @@ def published(_home_site, districts):
     return {"report": "/reports/r2025/", "dashboard": "/dashboard/"}
 
 
-def test_published_report_at_phone_and_desktop_width(live_server, page, phone_page,
-                                                     screenshot_dir, published):
+def test_published_report_at_phone_and_desktop_width(
+    live_server, page, phone_page, screenshot_dir, published
+):
     for browser_page, width in ((page, "desktop"), (phone_page, "phone")):
         browser_page.goto(live_server.url + published["report"])
-        assert browser_page.locator("h1").first.inner_text() == "2025 年市民信息素养监测报告"
+        assert (
+            browser_page.locator("h1").first.inner_text()
+            == "2025 年市民信息素养监测报告"
+        )
         headline = browser_page.locator(".headline-value").first
         assert headline.inner_text() == "60.0%"
         charts = browser_page.locator("figure.chart-figure svg[role=img]")
@@ -50,20 +58,26 @@ def test_published_report_at_phone_and_desktop_width(live_server, page, phone_pa
         # the data table opens without JavaScript-dependent widgets
         browser_page.locator("details.chart-data summary").first.click()
         assert browser_page.locator("details.chart-data table").first.is_visible()
-        browser_page.screenshot(path=str(screenshot_dir / f"cms-report-{width}.png"), full_page=True)
+        browser_page.screenshot(
+            path=str(screenshot_dir / f"cms-report-{width}.png"), full_page=True
+        )
     # the PNG download is served as an image
     href = page.locator(".downloads a").first.get_attribute("href")
     response = page.request.get(live_server.url + href)
     assert response.ok and response.headers["content-type"] == "image/png"
 
 
-def test_dashboard_shows_an_officer_their_district_first(live_server, page, phone_page,
-                                                         screenshot_dir, published, make_user,
-                                                         districts):
+def test_dashboard_shows_an_officer_their_district_first(
+    live_server, page, phone_page, screenshot_dir, published, make_user, districts
+):
     huangpu = next(d for d in districts if d.code == "310101")
-    make_user(Role.DISTRICT_OFFICER, district=huangpu, username="hp", password="Officer-2026!")
+    make_user(
+        Role.DISTRICT_OFFICER, district=huangpu, username="hp", password="Officer-2026!"
+    )
     for browser_page, width in ((page, "desktop"), (phone_page, "phone")):
-        browser_page.goto(live_server.url + "/accounts/login/?next=" + published["dashboard"])
+        browser_page.goto(
+            live_server.url + "/accounts/login/?next=" + published["dashboard"]
+        )
         browser_page.fill("input[name=username]", "hp")
         browser_page.fill("input[name=password]", "Officer-2026!")
         browser_page.click("main button[type=submit]")
@@ -72,5 +86,6 @@ def test_dashboard_shows_an_officer_their_district_first(live_server, page, phon
         first_row = browser_page.locator("table.dashboard-table tbody tr").first
         assert first_row.get_attribute("data-district") == "310101"
         assert browser_page.locator("svg g.tile").count() == 16
-        browser_page.screenshot(path=str(screenshot_dir / f"cms-dashboard-{width}.png"),
-                                full_page=True)
+        browser_page.screenshot(
+            path=str(screenshot_dir / f"cms-dashboard-{width}.png"), full_page=True
+        )

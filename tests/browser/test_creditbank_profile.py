@@ -23,7 +23,9 @@ def signing_key_env(monkeypatch):
     from learning_platform.creditbank.signing import signing_key
 
     raw = Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+        serialization.Encoding.Raw,
+        serialization.PrivateFormat.Raw,
+        serialization.NoEncryption(),
     )
     monkeypatch.setenv("CREDITBANK_SIGNING_KEY", base64.b64encode(raw).decode())
     signing_key.cache_clear()
@@ -40,29 +42,61 @@ def citizen_with_record(districts, make_user):
     )
 
     huangpu = next(d for d in districts if d.code == "310101")
-    citizen = make_user(Role.CITIZEN, username="zhang", password="Citizen-2026!",
-                        display_name="张市民", district=huangpu)
-    institution = make_user(Role.INSTITUTION, username="shou", display_name="上海开放大学")
+    citizen = make_user(
+        Role.CITIZEN,
+        username="zhang",
+        password="Citizen-2026!",
+        display_name="张市民",
+        district=huangpu,
+    )
+    institution = make_user(
+        Role.INSTITUTION, username="shou", display_name="上海开放大学"
+    )
     conversion_rule_save(
-        code="info", data={"name": "信息素养达标", "outcome_kind": "assessment",
-                           "domain_code": "info", "credits": Decimal("1"), "points": 10},
+        code="info",
+        data={
+            "name": "信息素养达标",
+            "outcome_kind": "assessment",
+            "domain_code": "info",
+            "credits": Decimal("1"),
+            "points": 10,
+        },
         changed_by=None,
     )
-    for n, (day, info, health) in enumerate([((2024, 5, 1), -0.9, -0.2),
-                                             ((2025, 5, 1), -0.1, 0.3),
-                                             ((2026, 5, 1), 0.7, 0.5)]):
+    for n, (day, info, health) in enumerate(
+        [
+            ((2024, 5, 1), -0.9, -0.2),
+            ((2025, 5, 1), -0.1, 0.3),
+            ((2026, 5, 1), 0.7, 0.5),
+        ]
+    ):
         outcome_record_assessment(
-            user=citizen, source_ref=f"assessment-session:b{n}", instrument_code="LL",
-            instrument_name=f"终身学习能力测评 {day[0]}", completed_at=datetime(*day, 9, tzinfo=TZ),
-            level_code="L2", level_name="基本达标",
-            domain_scores=[{"domain_code": "info", "theta": info, "se": 0.3, "level_code": "L2"},
-                           {"domain_code": "health", "theta": health, "se": 0.35,
-                            "level_code": "L2"}],
+            user=citizen,
+            source_ref=f"assessment-session:b{n}",
+            instrument_code="LL",
+            instrument_name=f"终身学习能力测评 {day[0]}",
+            completed_at=datetime(*day, 9, tzinfo=TZ),
+            level_code="L2",
+            level_name="基本达标",
+            domain_scores=[
+                {"domain_code": "info", "theta": info, "se": 0.3, "level_code": "L2"},
+                {
+                    "domain_code": "health",
+                    "theta": health,
+                    "se": 0.35,
+                    "level_code": "L2",
+                },
+            ],
             parameter_set_id=1,
         )
-    outcome_enter(entered_by=institution, account_number=citizen.learning_account.number,
-                  kind="vocational_certificate", title="育婴员（五级）职业技能等级证书",
-                  achieved_on="2025-03-17", evidence_ref="3101250317000123")
+    outcome_enter(
+        entered_by=institution,
+        account_number=citizen.learning_account.number,
+        kind="vocational_certificate",
+        title="育婴员（五级）职业技能等级证书",
+        achieved_on="2025-03-17",
+        evidence_ref="3101250317000123",
+    )
     return citizen
 
 
@@ -74,8 +108,9 @@ def sign_in(page, live_server, next_url):
     page.wait_for_url(f"{live_server.url}{next_url}")
 
 
-def test_profile_on_a_phone(live_server, phone_page, citizen_with_record, screenshot_dir,
-                            tmp_path):
+def test_profile_on_a_phone(
+    live_server, phone_page, citizen_with_record, screenshot_dir, tmp_path
+):
     page = phone_page
     sign_in(page, live_server, "/creditbank/")
     # the chart: two domains, three results each, drawn on the server
@@ -88,10 +123,14 @@ def test_profile_on_a_phone(live_server, phone_page, citizen_with_record, screen
     # nothing wider than the phone
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.locator("[data-testid=credits]").inner_text() == "3.00"
-    assert "育婴员" in page.locator("#cb-outcomes + ul, .cb-outcomes").first.inner_text()
+    assert (
+        "育婴员" in page.locator("#cb-outcomes + ul, .cb-outcomes").first.inner_text()
+    )
     assert page.locator(".cb-suggestions li").count() >= 2
     assert page.locator(".cb-levels tbody tr").count() == 2
-    page.screenshot(path=str(screenshot_dir / "creditbank-profile-phone.png"), full_page=True)
+    page.screenshot(
+        path=str(screenshot_dir / "creditbank-profile-phone.png"), full_page=True
+    )
 
     # download the whole record and check it at the public verification page
     with page.expect_download() as download_info:

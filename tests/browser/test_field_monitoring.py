@@ -13,14 +13,18 @@ PASSWORD = "Field-2026!x"
 
 def _login(page, live_server, username: str, next_url: str) -> None:
     page.context.clear_cookies()
-    page.context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": live_server.url}])
+    page.context.add_cookies(
+        [{"name": "django_language", "value": "zh-hans", "url": live_server.url}]
+    )
     page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
 
 
-def test_draw_rate_and_open_the_sub_report(page, live_server, districts, make_user, screenshot_dir):
+def test_draw_rate_and_open_the_sub_report(
+    page, live_server, districts, make_user, screenshot_dir
+):
     from django.utils import timezone
 
     from learning_platform.indicators import field_services as fsvc
@@ -31,8 +35,13 @@ def test_draw_rate_and_open_the_sub_report(page, live_server, districts, make_us
     expert = make_user("expert", username="zhuanjia", password=PASSWORD)
     for d in districts[:5]:
         for i in range(3):
-            fsvc.field_site_add(user=researcher, district=d, name=f"{d.name_zh}监测点{i}",
-                                site_type="street_town", address=f"{d.name_zh}某路{i}号")
+            fsvc.field_site_add(
+                user=researcher,
+                district=d,
+                name=f"{d.name_zh}监测点{i}",
+                site_type="street_town",
+                address=f"{d.name_zh}某路{i}号",
+            )
     year = timezone.now().year
 
     # the researcher finds field monitoring from the indicators' city overview and draws the year
@@ -52,7 +61,12 @@ def test_draw_rate_and_open_the_sub_report(page, live_server, districts, make_us
     page.wait_for_selector("text=专家已加入专家组")
     page.screenshot(path=str(screenshot_dir / "field-year.png"), full_page=False)
     sampled = field_year.districts.select_related("district").first()
-    officer = make_user("district_officer", district=sampled.district, username="quguan", password=PASSWORD)
+    officer = make_user(
+        "district_officer",
+        district=sampled.district,
+        username="quguan",
+        password=PASSWORD,
+    )
 
     # the expert rates: a rating outside the rubric is refused with a clear error, then saved
     _login(page, live_server, "zhuanjia", "/indicators/field/")
@@ -68,8 +82,12 @@ def test_draw_rate_and_open_the_sub_report(page, live_server, districts, make_us
     assert FieldRating.objects.get(member__user=expert).rating == 4
 
     # the centre releases the feedback; the officer opens their sub-report from the indicators page
-    fsvc.field_feedback_save(user=researcher, field_district=sampled, approve=True,
-                             text="建议进一步完善会议决策记录制度。")
+    fsvc.field_feedback_save(
+        user=researcher,
+        field_district=sampled,
+        approve=True,
+        text="建议进一步完善会议决策记录制度。",
+    )
     _login(page, live_server, "quguan", "/indicators/")
     page.click(f"text={year}年实地监测分报告：{sampled.district.name_zh}")
     page.wait_for_selector("text=建议进一步完善会议决策记录制度")

@@ -9,15 +9,24 @@ from django.core.management import call_command
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_statistician_imports_the_template(page, live_server, districts, make_user, screenshot_dir, tmp_path):
+def test_statistician_imports_the_template(
+    page, live_server, districts, make_user, screenshot_dir, tmp_path
+):
     from openpyxl import load_workbook
 
     from learning_platform.indicators.models import ItemValue, Submission
 
     call_command("load_indicator_framework", verbosity=0)
     huangpu = next(d for d in districts if d.code == "310101")
-    make_user("district_statistician", district=huangpu, username="tongji", password="Stat-2026!x")
-    page.context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": live_server.url}])
+    make_user(
+        "district_statistician",
+        district=huangpu,
+        username="tongji",
+        password="Stat-2026!x",
+    )
+    page.context.add_cookies(
+        [{"name": "django_language", "value": "zh-hans", "url": live_server.url}]
+    )
 
     # given: signed in from the login form, on the year's filing
     page.goto(f"{live_server.url}/accounts/login/?next=/indicators/")
@@ -53,7 +62,9 @@ def test_statistician_imports_the_template(page, live_server, districts, make_us
     assert f"第{bad_row}行D列（数值）" in errors and "“七十”不是数字" in errors
     assert "未保存任何数据" in errors
     assert not ItemValue.objects.exists()
-    page.screenshot(path=str(screenshot_dir / "indicators-data-in-error.png"), full_page=False)
+    page.screenshot(
+        path=str(screenshot_dir / "indicators-data-in-error.png"), full_page=False
+    )
 
     # when: the row is fixed and the file uploaded again
     rows["teachers_bachelor_share"][3].value = 71.5
@@ -69,6 +80,8 @@ def test_statistician_imports_the_template(page, live_server, districts, make_us
     assert page.get_attribute("#v_special_budget", "readonly") is not None
     assert page.input_value("input[name=mu_unit_0]") == "区文化旅游局"
     assert page.inner_text("[data-testid=status]") == "填报"
-    assert "从文件 filled.xlsx 导入" in page.inner_text("body")  # recorded in the history like a manual save
+    assert "从文件 filled.xlsx 导入" in page.inner_text(
+        "body"
+    )  # recorded in the history like a manual save
     submission = Submission.objects.get(district=huangpu, year=2022)
     assert submission.values.get(item__code="teachers_bachelor_share").value == 71.5

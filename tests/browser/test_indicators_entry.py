@@ -8,16 +8,28 @@ from django.core.management import call_command
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_statistician_fills_and_submits(page, phone_page, live_server, districts, make_user, screenshot_dir):
+def test_statistician_fills_and_submits(
+    page, phone_page, live_server, districts, make_user, screenshot_dir
+):
     from learning_platform.indicators.demo import DETAILS, HUANGPU_2025
     from learning_platform.indicators.models import ItemValue, Status, Submission
 
     call_command("load_indicator_framework", verbosity=0)
     huangpu = next(d for d in districts if d.code == "310101")
-    make_user("district_statistician", district=huangpu, username="tongji", password="Stat-2026!x")
+    make_user(
+        "district_statistician",
+        district=huangpu,
+        username="tongji",
+        password="Stat-2026!x",
+    )
 
-    for p in (page, phone_page):  # Chinese first, whatever the browser's Accept-Language
-        p.context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": live_server.url}])
+    for p in (
+        page,
+        phone_page,
+    ):  # Chinese first, whatever the browser's Accept-Language
+        p.context.add_cookies(
+            [{"name": "django_language", "value": "zh-hans", "url": live_server.url}]
+        )
     page.goto(f"{live_server.url}/accounts/login/?next=/indicators/")
     page.fill("#id_username", "tongji")
     page.fill("#id_password", "Stat-2026!x")
@@ -35,7 +47,9 @@ def test_statistician_fills_and_submits(page, phone_page, live_server, districts
     page.wait_for_selector("#error-summary")
     assert "百分比不能超过100" in page.inner_text("#error-summary")
     assert page.get_attribute("#v_teachers_bachelor_share", "aria-invalid") == "true"
-    assert page.input_value("#v_library_area") == "31000"  # what was typed is still there
+    assert (
+        page.input_value("#v_library_area") == "31000"
+    )  # what was typed is still there
     assert not ItemValue.objects.exists()
 
     page.fill("#v_teachers_bachelor_share", "71.5")
@@ -43,7 +57,9 @@ def test_statistician_fills_and_submits(page, phone_page, live_server, districts
     page.wait_for_selector("text=草稿已保存")
     assert page.inner_text("[data-testid=status]") == "填报"
     assert page.input_value("#v_teachers_bachelor_share") == "71.5"
-    page.screenshot(path=str(screenshot_dir / "indicators-entry-draft.png"), full_page=False)
+    page.screenshot(
+        path=str(screenshot_dir / "indicators-entry-draft.png"), full_page=False
+    )
 
     page.click("button[value=submit]")
     page.wait_for_selector("text=已提交，等待初审")
@@ -57,10 +73,14 @@ def test_statistician_fills_and_submits(page, phone_page, live_server, districts
 
     # the phone layout shows the same read-only form
     phone_context_page = phone_page
-    phone_context_page.goto(f"{live_server.url}/accounts/login/?next=/indicators/310101/2022/")
+    phone_context_page.goto(
+        f"{live_server.url}/accounts/login/?next=/indicators/310101/2022/"
+    )
     phone_context_page.fill("#id_username", "tongji")
     phone_context_page.fill("#id_password", "Stat-2026!x")
     phone_context_page.click("main button[type=submit]")
     phone_context_page.wait_for_selector("[data-testid=status]")
     assert phone_context_page.inner_text("[data-testid=status]") == "初审"
-    phone_context_page.screenshot(path=str(screenshot_dir / "indicators-entry-phone.png"))
+    phone_context_page.screenshot(
+        path=str(screenshot_dir / "indicators-entry-phone.png")
+    )

@@ -22,13 +22,19 @@ def test_item_preview_and_curve_render(live_server, page, make_user, screenshot_
     domains_ensure()
     user = make_user(Role.RESEARCHER, username="researcher", password="Research-2026!")
     item = item_create_published(
-        code="INFO-SAFETY-900", domain_code="info.safety", kind="single_choice",
+        code="INFO-SAFETY-900",
+        domain_code="info.safety",
+        kind="single_choice",
         stem="<p>收到“医保卡异常”的短信，应该怎么做？</p>",
-        options=[{"option_id": "A", "text": "点击链接验证", "is_key": False},
-                 {"option_id": "B", "text": "通过官方电话核实", "is_key": True},
-                 {"option_id": "C", "text": "转发给亲友"}])
-    pset = parameter_set_create(name="run", model="2pl", source="test",
-                                items={item.pk: {"a": 1.4, "b": -0.3}})
+        options=[
+            {"option_id": "A", "text": "点击链接验证", "is_key": False},
+            {"option_id": "B", "text": "通过官方电话核实", "is_key": True},
+            {"option_id": "C", "text": "转发给亲友"},
+        ],
+    )
+    pset = parameter_set_create(
+        name="run", model="2pl", source="test", items={item.pk: {"a": 1.4, "b": -0.3}}
+    )
     parameter_set_activate(parameter_set=pset, approved_by=user, comment="ok")
 
     page.goto(live_server.url + f"/admin/login/?next=/admin/itembank/item/{item.pk}/")
@@ -50,7 +56,9 @@ def test_item_preview_and_curve_render(live_server, page, make_user, screenshot_
     icc = page.locator("svg.item-curves polyline.icc")
     assert len(icc.get_attribute("points").split()) == 81
     assert "INFO-SAFETY-900" in page.locator("svg.item-curves title").text_content()
-    page.screenshot(path=str(screenshot_dir / "itembank-item-detail.png"), full_page=True)
+    page.screenshot(
+        path=str(screenshot_dir / "itembank-item-detail.png"), full_page=True
+    )
 
     page.goto(live_server.url + "/admin/itembank/overview/")
     assert page.locator("svg.wright-map").is_visible()

@@ -12,8 +12,9 @@ from learning_platform.accounts.roles import Role
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_blueprint_is_validated_and_a_form_previewed(live_server, page, make_user,
-                                                     screenshot_dir):
+def test_blueprint_is_validated_and_a_form_previewed(
+    live_server, page, make_user, screenshot_dir
+):
     from itembank.demo import domains_ensure
     from itembank.models import Blueprint
     from itembank.services import (
@@ -27,13 +28,21 @@ def test_blueprint_is_validated_and_a_form_previewed(live_server, page, make_use
     domains_ensure()
     user = make_user(Role.RESEARCHER, username="researcher", password="Research-2026!")
     params = {}
-    for domain, bs in (("info.safety", [-1.5, -0.5, 0.5, 1.5]), ("science", [-1.0, 0.0, 1.0])):
+    for domain, bs in (
+        ("info.safety", [-1.5, -0.5, 0.5, 1.5]),
+        ("science", [-1.0, 0.0, 1.0]),
+    ):
         for k, b in enumerate(bs):
             item = item_create_published(
-                code=f"{domain.upper().replace('.', '-')}-9{k}", domain_code=domain,
-                kind="single_choice", stem=f"<p>题干 {domain} {k}</p>",
-                options=[{"option_id": "A", "text": "甲", "is_key": True},
-                         {"option_id": "B", "text": "乙"}])
+                code=f"{domain.upper().replace('.', '-')}-9{k}",
+                domain_code=domain,
+                kind="single_choice",
+                stem=f"<p>题干 {domain} {k}</p>",
+                options=[
+                    {"option_id": "A", "text": "甲", "is_key": True},
+                    {"option_id": "B", "text": "乙"},
+                ],
+            )
             params[item.pk] = {"a": 1.2, "b": b}
     pset = parameter_set_create(name="run", model="2pl", source="test", items=params)
     parameter_set_activate(parameter_set=pset, approved_by=user, comment="ok")
@@ -51,7 +60,9 @@ def test_blueprint_is_validated_and_a_form_previewed(live_server, page, make_use
     page.fill("textarea[name=content]", json.dumps({"info.safety": 3, "astrology": 2}))
     with page.expect_navigation():
         page.locator("#w-editor-form").evaluate("form => form.requestSubmit()")
-    assert "astrology" in page.locator(".w-field:has(textarea[name=content])").inner_text()
+    assert (
+        "astrology" in page.locator(".w-field:has(textarea[name=content])").inner_text()
+    )
     assert not Blueprint.objects.exists()
 
     page.fill("textarea[name=content]", json.dumps({"info.safety": 3, "science": 2}))
@@ -64,5 +75,6 @@ def test_blueprint_is_validated_and_a_form_previewed(live_server, page, make_use
     assert rows.count() == 5
     counts = page.locator("table.domain-counts").inner_text()
     assert "info.safety" in counts and "science" in counts
-    page.screenshot(path=str(screenshot_dir / "itembank-blueprint-assemble.png"),
-                    full_page=True)
+    page.screenshot(
+        path=str(screenshot_dir / "itembank-blueprint-assemble.png"), full_page=True
+    )

@@ -11,8 +11,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "Review-2026!x"
 
 
-def test_a_reviewer_approves_their_step_with_a_comment(live_server, page, make_user,
-                                                       screenshot_dir):
+def test_a_reviewer_approves_their_step_with_a_comment(
+    live_server, page, make_user, screenshot_dir
+):
     from wagtail.models import TaskState
 
     from itembank.demo import domains_ensure
@@ -32,14 +33,20 @@ def test_a_reviewer_approves_their_step_with_a_comment(live_server, page, make_u
     author = make_user("item_author")
     make_user("item_fairness_reviewer", username="fairness", password=PASSWORD)
     item = item_save_draft(
-        code="INFO-SAFETY-950", domain_code="info.safety", kind="single_choice",
+        code="INFO-SAFETY-950",
+        domain_code="info.safety",
+        kind="single_choice",
         stem="<p>陌生来电自称“客服”，要求提供验证码，应该怎么做？</p>",
-        options=[{"option_id": "A", "text": "提供验证码", "is_key": False},
-                 {"option_id": "B", "text": "挂断并通过官方渠道核实", "is_key": True}],
-        user=author)
+        options=[
+            {"option_id": "A", "text": "提供验证码", "is_key": False},
+            {"option_id": "B", "text": "挂断并通过官方渠道核实", "is_key": True},
+        ],
+        user=author,
+    )
     item_review_submit(item=item, user=author)
-    item_review_decide(item=item, user=make_user("item_reviewer"), approve=True,
-                       comment="内容准确")
+    item_review_decide(
+        item=item, user=make_user("item_reviewer"), approve=True, comment="内容准确"
+    )
 
     # when the language/fairness reviewer approves with a comment in the editor
     edit = f"/admin/snippets/itembank/item/edit/{item.pk}/"
@@ -59,7 +66,9 @@ def test_a_reviewer_approves_their_step_with_a_comment(live_server, page, make_u
     page.wait_for_load_state("load")
 
     # then the step is approved with the comment, the item waits at the psychometric review
-    done = TaskState.objects.get(task__name="语言与公平性审核", revision__object_id=str(item.pk))
+    done = TaskState.objects.get(
+        task__name="语言与公平性审核", revision__object_id=str(item.pk)
+    )
     assert done.status == "approved" and done.comment == "用语通俗，无地域或年龄偏向。"
     item = Item.objects.get(pk=item.pk)
     assert item.current_workflow_task.name == "测量学审核"
@@ -72,4 +81,6 @@ def test_a_reviewer_approves_their_step_with_a_comment(live_server, page, make_u
     rows = page.locator("table.review-steps tbody tr")
     assert rows.count() == 3
     assert "用语通俗" in rows.nth(1).inner_text()
-    page.screenshot(path=str(screenshot_dir / "itembank-review-progress.png"), full_page=True)
+    page.screenshot(
+        path=str(screenshot_dir / "itembank-review-progress.png"), full_page=True
+    )

@@ -10,7 +10,9 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_photo_added_approved_then_public(page, live_server, districts, make_user, tmp_path):
+def test_photo_added_approved_then_public(
+    page, live_server, districts, make_user, tmp_path
+):
     from PIL import Image
 
     from learning_platform.organisations.models import (
@@ -21,14 +23,20 @@ def test_photo_added_approved_then_public(page, live_server, districts, make_use
 
     huangpu = next(d for d in districts if d.code == "310101")
     orguser = make_user("organisation", username="orguser", password="Org-2026!x")
-    make_user("district_officer", district=huangpu, username="officer", password="Off-2026!x")
-    org = Organisation.objects.create(kind="community", name="外滩社区", district=huangpu, slug="waitan")
+    make_user(
+        "district_officer", district=huangpu, username="officer", password="Off-2026!x"
+    )
+    org = Organisation.objects.create(
+        kind="community", name="外滩社区", district=huangpu, slug="waitan"
+    )
     org.users.add(orguser)
     photo = tmp_path / "reading.png"
     buf = io.BytesIO()
     Image.new("RGB", (8, 8), (10, 120, 200)).save(buf, format="PNG")
     photo.write_bytes(buf.getvalue())
-    page.context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": live_server.url}])
+    page.context.add_cookies(
+        [{"name": "django_language", "value": "zh-hans", "url": live_server.url}]
+    )
 
     def sign_in(username, password, next_url):
         page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
@@ -58,7 +66,9 @@ def test_photo_added_approved_then_public(page, live_server, districts, make_use
     assert response.status == 404
 
     # when: the district officer approves it
-    page.context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": live_server.url}])
+    page.context.add_cookies(
+        [{"name": "django_language", "value": "zh-hans", "url": live_server.url}]
+    )
     sign_in("officer", "Off-2026!x", "/organisations/space/review/")
     page.wait_for_selector("text=社区读书会现场")
     page.click("button[value=approve]")

@@ -28,7 +28,9 @@ PASSWORD = "Journey-2026!x"
 
 def _sign_in(page, base: str, username: str) -> None:
     """Open the home page, click 登录 in the header and sign in."""
-    page.context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": base}])
+    page.context.add_cookies(
+        [{"name": "django_language", "value": "zh-hans", "url": base}]
+    )
     page.goto(base + "/")
     page.locator("header.site-header").get_by_role("link", name="登录").click()
     page.wait_for_selector("#id_username")
@@ -38,10 +40,17 @@ def _sign_in(page, base: str, username: str) -> None:
     page.wait_for_load_state("load")
 
 
-def test_officer_lands_on_their_districts_dashboard(live_server, page, published,  # noqa: F811
-                                                     make_user, districts):
+def test_officer_lands_on_their_districts_dashboard(
+    live_server,
+    page,
+    published,  # noqa: F811
+    make_user,
+    districts,
+):
     huangpu = next(d for d in districts if d.code == "310101")
-    make_user(Role.DISTRICT_OFFICER, district=huangpu, username="officer", password=PASSWORD)
+    make_user(
+        Role.DISTRICT_OFFICER, district=huangpu, username="officer", password=PASSWORD
+    )
     _sign_in(page, live_server.url, "officer")
     page.wait_for_url(live_server.url + published["dashboard"])
     focus = page.locator("#focus")
@@ -66,12 +75,16 @@ def filing(districts):
     call_command("load_indicator_framework", verbosity=0)
     from learning_platform.indicators.models import FrameworkVersion
 
-    return next(d for d in districts if d.code == "310101"), FrameworkVersion.objects.first()
+    return next(
+        d for d in districts if d.code == "310101"
+    ), FrameworkVersion.objects.first()
 
 
 def test_statistician_lands_on_this_years_filing(live_server, page, filing, make_user):
     huangpu, version = filing
-    make_user(Role.DISTRICT_STATISTICIAN, district=huangpu, username="stat", password=PASSWORD)
+    make_user(
+        Role.DISTRICT_STATISTICIAN, district=huangpu, username="stat", password=PASSWORD
+    )
     _sign_in(page, live_server.url, "stat")
     page.wait_for_url(f"{live_server.url}/indicators/310101/{version.data_year}/")
     assert "待您处理" in page.inner_text("#waiting")
@@ -85,10 +98,13 @@ def test_statistician_lands_on_this_years_filing(live_server, page, filing, make
     assert serious_violations(page) == []
 
 
-def test_liaison_and_head_land_on_the_filing_with_nothing_waiting(live_server, page, filing,
-                                                                  make_user):
+def test_liaison_and_head_land_on_the_filing_with_nothing_waiting(
+    live_server, page, filing, make_user
+):
     huangpu, version = filing
-    make_user(Role.DISTRICT_LIAISON, district=huangpu, username="liaison", password=PASSWORD)
+    make_user(
+        Role.DISTRICT_LIAISON, district=huangpu, username="liaison", password=PASSWORD
+    )
     _sign_in(page, live_server.url, "liaison")
     page.wait_for_url(f"{live_server.url}/indicators/310101/{version.data_year}/")
     assert "没有待您处理" in page.inner_text("#waiting")
@@ -99,7 +115,9 @@ def test_researcher_lands_in_the_admin(live_server, page, make_user):
     make_user(Role.RESEARCHER, username="researcher", password=PASSWORD)
     _sign_in(page, live_server.url, "researcher")
     page.wait_for_url(live_server.url + "/admin/")
-    assert page.locator(".w-sidebar, #wagtail-sidebar, [data-side-panel-toggle], aside").count()
+    assert page.locator(
+        ".w-sidebar, #wagtail-sidebar, [data-side-panel-toggle], aside"
+    ).count()
 
 
 @pytest.fixture
@@ -107,15 +125,26 @@ def practice(item_bank):  # noqa: F811
     from assessment.services import campaign_create, instrument_create
 
     instrument = instrument_create(
-        code="info-journey", name_zh="信息素养测试", kind="ability", domain_code="info",
-        mode="fixed", settings={"item_ids": item_bank.ids[:10]},
+        code="info-journey",
+        name_zh="信息素养测试",
+        kind="ability",
+        domain_code="info",
+        mode="fixed",
+        settings={"item_ids": item_bank.ids[:10]},
     )
-    return campaign_create(instrument=instrument, name_zh="公开练习", kind="practice",
-                           opens_at=timezone.now() - timedelta(days=1))
+    return campaign_create(
+        instrument=instrument,
+        name_zh="公开练习",
+        kind="practice",
+        opens_at=timezone.now() - timedelta(days=1),
+    )
 
 
 def test_citizen_ends_a_test_after_one_question_and_gets_no_level(
-    asgi_server, phone_page, practice, make_user  # noqa: F811
+    asgi_server,
+    phone_page,
+    practice,
+    make_user,  # noqa: F811
 ):
     from learning_platform.creditbank.models import LearningOutcome
 
@@ -155,7 +184,9 @@ def test_citizen_ends_a_test_after_one_question_and_gets_no_level(
     assert violations == []
 
 
-def test_the_other_roles_land_on_their_start_pages(live_server, browser, filing, make_user):
+def test_the_other_roles_land_on_their_start_pages(
+    live_server, browser, filing, make_user
+):
     huangpu, version = filing
     landing = {
         Role.DISTRICT_HEAD: f"/indicators/310101/{version.data_year}/",

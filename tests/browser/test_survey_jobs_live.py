@@ -26,13 +26,17 @@ def site(tmp_path):
     site.stop()
 
 
-def test_progress_of_a_job_run_by_a_separate_worker_reaches_the_page(site, page,
-                                                                     screenshot_dir):
-    seeded = site.python(SEED_SURVEY.format(year=2025, n_sample=4000) + """
+def test_progress_of_a_job_run_by_a_separate_worker_reaches_the_page(
+    site, page, screenshot_dir
+):
+    seeded = site.python(
+        SEED_SURVEY.format(year=2025, n_sample=4000)
+        + """
 from learning_platform.accounts.services import user_create
 
 user_create(username="researcher", password="Research-2026!", roles=["researcher"])
-""")
+"""
+    )
     campaign_id = seeded["campaign_id"]
     site.worker("worker")
     url = site.server()
@@ -65,8 +69,11 @@ user_create(username="researcher", password="Research-2026!", roles=["researcher
             break
         time.sleep(0.2)
     page.screenshot(path=str(screenshot_dir / "survey-jobs-live.png"), full_page=True)
-    assert row.locator(".job-status").inner_text() == "已完成", (seen, statuses,
-                                                               site.tail("worker"))
+    assert row.locator(".job-status").inner_text() == "已完成", (
+        seen,
+        statuses,
+        site.tail("worker"),
+    )
     assert page.evaluate("window.__samePage") is True  # no reload: the page polled
     assert seen[-1] == "100%"
     middle = [p for p in seen if p not in ("0%", "100%")]
@@ -75,8 +82,10 @@ user_create(username="researcher", password="Research-2026!", roles=["researcher
     assert row.locator(".job-stage").inner_text() == "完成"
     # the calibration's stages, in Chinese: its EM steps (when a poll lands on one) or
     # the reviewer's evidence computed after them
-    assert any(re.search(r"正在校准.*EM 第 \d+ 步|项目拟合检验|项目功能差异", s)
-               for s in stages), stages
+    assert any(
+        re.search(r"正在校准.*EM 第 \d+ 步|项目拟合检验|项目功能差异", s)
+        for s in stages
+    ), stages
     for raw in ("running", "finished", "queued", "calibrating"):
         assert raw not in section.inner_text()
     assert site.job(job_id)["status"] == "finished"

@@ -26,12 +26,28 @@ def snapshot(rollups):
 
 
 REPORT_BODY = [
-    {"type": "headline", "value": {"domain": "info", "indicator": "attainment_rate",
-                                   "district": "", "label": ""}},
-    {"type": "district_table", "value": {"domain": "info", "indicator": "attainment_rate"}},
-    {"type": "district_bars", "value": {"domain": "info", "indicator": "attainment_rate"}},
+    {
+        "type": "headline",
+        "value": {
+            "domain": "info",
+            "indicator": "attainment_rate",
+            "district": "",
+            "label": "",
+        },
+    },
+    {
+        "type": "district_table",
+        "value": {"domain": "info", "indicator": "attainment_rate"},
+    },
+    {
+        "type": "district_bars",
+        "value": {"domain": "info", "indicator": "attainment_rate"},
+    },
     {"type": "level_distribution", "value": {"domain": "info", "district": ""}},
-    {"type": "trend", "value": {"domain": "info", "indicator": "attainment_rate", "district": ""}},
+    {
+        "type": "trend",
+        "value": {"domain": "info", "indicator": "attainment_rate", "district": ""},
+    },
     {"type": "needs_profile", "value": {"domain": "needs.topics", "district": ""}},
     {"type": "methodology", "value": {"notes": "<p>加权方法说明</p>"}},
     {"type": "rich_text", "value": "<p>报告正文</p>"},
@@ -54,13 +70,25 @@ def make_report(report_index, snapshot):
 
     from cms.models import SurveyReportPage
 
-    def _make(*, body=None, title="2025 年市民信息素养监测报告", slug="report-2025", data=None,
-              publish=True, parent=None):
+    def _make(
+        *,
+        body=None,
+        title="2025 年市民信息素养监测报告",
+        slug="report-2025",
+        data=None,
+        publish=True,
+        parent=None,
+    ):
         data = snapshot if data is None else data
         page = SurveyReportPage(
-            title=title, slug=slug, summary="信息素养达标率", topic="information",
-            rollup_id=data["rollup"]["id"] if data else None, rollup_snapshot=data,
-            year=data["rollup"]["year"] if data else None, live=False,
+            title=title,
+            slug=slug,
+            summary="信息素养达标率",
+            topic="information",
+            rollup_id=data["rollup"]["id"] if data else None,
+            rollup_snapshot=data,
+            year=data["rollup"]["year"] if data else None,
+            live=False,
             body=json.dumps(REPORT_BODY if body is None else body),
         )
         (parent or report_index).add_child(instance=page)
@@ -71,4 +99,3 @@ def make_report(report_index, snapshot):
         return page
 
     return _make
-

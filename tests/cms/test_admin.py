@@ -23,16 +23,31 @@ def researcher(client, make_user, rollups):
 
 
 def _form(rollup_id, **extra):
-    return nested_form_data({
-        "title": "2025 年报告", "slug": "admin-report", "summary": "摘要", "topic": "information",
-        "rollup_id": rollup_id, "refresh_figures": "",
-        "body": streamfield([
-            ("headline", {"domain": "info", "indicator": "attainment_rate", "district": "",
-                          "label": ""}),
-            ("rich_text", rich_text("<p>正文</p>")),
-        ]),
-        **extra,
-    })
+    return nested_form_data(
+        {
+            "title": "2025 年报告",
+            "slug": "admin-report",
+            "summary": "摘要",
+            "topic": "information",
+            "rollup_id": rollup_id,
+            "refresh_figures": "",
+            "body": streamfield(
+                [
+                    (
+                        "headline",
+                        {
+                            "domain": "info",
+                            "indicator": "attainment_rate",
+                            "district": "",
+                            "label": "",
+                        },
+                    ),
+                    ("rich_text", rich_text("<p>正文</p>")),
+                ]
+            ),
+            **extra,
+        }
+    )
 
 
 def test_editor_offers_finished_rollups(client, researcher, report_index):
@@ -42,10 +57,15 @@ def test_editor_offers_finished_rollups(client, researcher, report_index):
     assert 'name="rollup_id"' in html and "2025 信息素养专项调查汇总" in html
 
 
-def test_saving_a_draft_freezes_the_chosen_rollup(client, researcher, report_index, rollups):
+def test_saving_a_draft_freezes_the_chosen_rollup(
+    client, researcher, report_index, rollups
+):
     from cms.models import SurveyReportPage
 
-    response = client.post(f"/admin/pages/add/cms/surveyreportpage/{report_index.pk}/", _form(rollups.new.pk))
+    response = client.post(
+        f"/admin/pages/add/cms/surveyreportpage/{report_index.pk}/",
+        _form(rollups.new.pk),
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     page = SurveyReportPage.objects.get(slug="admin-report")
     content = page.get_latest_revision().content
@@ -54,19 +74,27 @@ def test_saving_a_draft_freezes_the_chosen_rollup(client, researcher, report_ind
     assert not page.live
 
 
-def test_editor_refuses_an_unknown_rollup_and_saves_nothing(client, researcher, report_index):
+def test_editor_refuses_an_unknown_rollup_and_saves_nothing(
+    client, researcher, report_index
+):
     from cms.models import SurveyReportPage
 
-    response = client.post(f"/admin/pages/add/cms/surveyreportpage/{report_index.pk}/", _form(999_999))
+    response = client.post(
+        f"/admin/pages/add/cms/surveyreportpage/{report_index.pk}/", _form(999_999)
+    )
     assert response.status_code == 200  # the form comes back with the error
     assert not SurveyReportPage.objects.filter(slug="admin-report").exists()
 
 
-def test_editor_can_fetch_the_draft_pdf_and_others_cannot(client, researcher, report_index,
-                                                          make_user, rollups):
+def test_editor_can_fetch_the_draft_pdf_and_others_cannot(
+    client, researcher, report_index, make_user, rollups
+):
     from cms.models import SurveyReportPage
 
-    client.post(f"/admin/pages/add/cms/surveyreportpage/{report_index.pk}/", _form(rollups.new.pk))
+    client.post(
+        f"/admin/pages/add/cms/surveyreportpage/{report_index.pk}/",
+        _form(rollups.new.pk),
+    )
     page = SurveyReportPage.objects.get(slug="admin-report")
     response = client.get(f"/reports/{page.pk}/pdf/?draft=1")
     assert response.status_code == 200 and response.content.startswith(b"%PDF-")
@@ -74,19 +102,29 @@ def test_editor_can_fetch_the_draft_pdf_and_others_cannot(client, researcher, re
     assert client.get(f"/reports/{page.pk}/pdf/?draft=1").status_code == 404
 
 
-def test_preview_shows_the_figures_saving_would_freeze(client, researcher, report_index,
-                                                       rollups):
+def test_preview_shows_the_figures_saving_would_freeze(
+    client, researcher, report_index, rollups
+):
     response = client.post(
-        f"/admin/pages/add/cms/surveyreportpage/{report_index.pk}/preview/", _form(rollups.new.pk))
+        f"/admin/pages/add/cms/surveyreportpage/{report_index.pk}/preview/",
+        _form(rollups.new.pk),
+    )
     assert response.json()["is_valid"]
-    html = client.get(f"/admin/pages/add/cms/surveyreportpage/{report_index.pk}/preview/").content.decode()
+    html = client.get(
+        f"/admin/pages/add/cms/surveyreportpage/{report_index.pk}/preview/"
+    ).content.decode()
     assert "60.0%" in html
 
 
-def test_report_editor_has_a_draft_pdf_button(client, researcher, report_index, rollups):
+def test_report_editor_has_a_draft_pdf_button(
+    client, researcher, report_index, rollups
+):
     from cms.models import SurveyReportPage
 
-    client.post(f"/admin/pages/add/cms/surveyreportpage/{report_index.pk}/", _form(rollups.new.pk))
+    client.post(
+        f"/admin/pages/add/cms/surveyreportpage/{report_index.pk}/",
+        _form(rollups.new.pk),
+    )
     page = SurveyReportPage.objects.get(slug="admin-report")
     html = client.get(f"/admin/pages/{page.pk}/edit/").content.decode()
     assert f"/reports/{page.pk}/pdf/?draft=1" in html

@@ -40,11 +40,13 @@ def test_demo_without_rollups_makes_no_report(home_site, districts):
 def test_demo_report_keeps_only_blocks_the_rollup_holds():
     from cms.demo import demo_report_body
 
-    snapshot = {"cells": [
-        {"domain_code": "info", "indicator": "attainment_rate"},
-        {"domain_code": "info", "indicator": "level_share"},
-        {"domain_code": "health", "indicator": "attainment_rate"},
-    ]}
+    snapshot = {
+        "cells": [
+            {"domain_code": "info", "indicator": "attainment_rate"},
+            {"domain_code": "info", "indicator": "level_share"},
+            {"domain_code": "health", "indicator": "attainment_rate"},
+        ]
+    }
     types = [b["type"] for b in demo_report_body(snapshot)]
     assert "needs_profile" not in types
     assert types.count("district_table") == 2 and "level_distribution" in types

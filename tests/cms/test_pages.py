@@ -25,9 +25,14 @@ def dashboard(home_site, rollups):
 def instrument(home_site):
     from cms.models import InstrumentPage
 
-    page = InstrumentPage(title="市民信息素养测评", slug="info-test", instrument_code="INFO-2025",
-                          summary="信息素养自测", measures="<p>信息与数据素养</p>",
-                          duration_minutes=25)
+    page = InstrumentPage(
+        title="市民信息素养测评",
+        slug="info-test",
+        instrument_code="INFO-2025",
+        summary="信息素养自测",
+        measures="<p>信息与数据素养</p>",
+        duration_minutes=25,
+    )
     home_site.add_child(instance=page)
     return page
 
@@ -49,7 +54,9 @@ def test_instrument_page_starts_by_code_or_by_field(client, instrument):
     assert 'href="/assessment/custom/"' in client.get(instrument.url).content.decode()
 
 
-def test_report_index_filters_by_year_and_topic(client, report_index, make_report, snapshot):
+def test_report_index_filters_by_year_and_topic(
+    client, report_index, make_report, snapshot
+):
     import copy
 
     make_report()
@@ -78,7 +85,9 @@ def test_dashboard_shows_all_districts_by_domain(client, dashboard):
     assert "2025 信息素养专项调查汇总" in html  # source named
 
 
-def test_district_officer_sees_their_district_first(client, dashboard, make_user, districts):
+def test_district_officer_sees_their_district_first(
+    client, dashboard, make_user, districts
+):
     xuhui = next(d for d in districts if d.code == "310104")
     officer = make_user(Role.DISTRICT_OFFICER, district=xuhui, username="xh")
     client.force_login(officer)
@@ -93,8 +102,15 @@ def test_district_officer_sees_their_district_first(client, dashboard, make_user
 
 def test_dashboard_chart_downloads(client, dashboard):
     for kind in ("tiles", "bars", "trend"):
-        assert client.get(f"/reports/dashboard/{dashboard.pk}/{kind}.svg?district=310101").status_code == 200
-    csv_text = client.get(f"/reports/dashboard/{dashboard.pk}/tiles.csv").content.decode("utf-8-sig")
+        assert (
+            client.get(
+                f"/reports/dashboard/{dashboard.pk}/{kind}.svg?district=310101"
+            ).status_code
+            == 200
+        )
+    csv_text = client.get(
+        f"/reports/dashboard/{dashboard.pk}/tiles.csv"
+    ).content.decode("utf-8-sig")
     assert "黄浦区" in csv_text
     assert client.get(f"/reports/dashboard/{dashboard.pk}/pie.svg").status_code == 404
     png = client.get(f"/reports/dashboard/{dashboard.pk}/trend.png?district=310101")
@@ -117,24 +133,44 @@ def test_start_button_opens_the_instruments_open_practice_campaign(client, instr
 
     from assessment.models import Campaign, Instrument
 
-    tool = Instrument.objects.create(code="INFO-2025", name_zh="信息素养测评", kind="ability",
-                                     domain_code="info", mode="fixed")
+    tool = Instrument.objects.create(
+        code="INFO-2025",
+        name_zh="信息素养测评",
+        kind="ability",
+        domain_code="info",
+        mode="fixed",
+    )
     now = timezone.now()
-    Campaign.objects.create(name_zh="已结束", kind="practice", instrument=tool,
-                            opens_at=now - timedelta(days=30), closes_at=now - timedelta(days=1))
-    open_one = Campaign.objects.create(name_zh="开放练习", kind="practice", instrument=tool,
-                                       opens_at=now - timedelta(days=2))
+    Campaign.objects.create(
+        name_zh="已结束",
+        kind="practice",
+        instrument=tool,
+        opens_at=now - timedelta(days=30),
+        closes_at=now - timedelta(days=1),
+    )
+    open_one = Campaign.objects.create(
+        name_zh="开放练习",
+        kind="practice",
+        instrument=tool,
+        opens_at=now - timedelta(days=2),
+    )
     html = client.get(instrument.url).content.decode()
     assert f'href="/assessment/c/{open_one.pk}/"' in html
 
 
-def test_dashboard_and_downloads_show_no_figure_for_a_suppressed_district(client, dashboard):
+def test_dashboard_and_downloads_show_no_figure_for_a_suppressed_district(
+    client, dashboard
+):
     html = client.get(dashboard.url + "?district=310151").content.decode()
-    row = re.search(r'<tr class="[^"]*" data-district="310151">(.*?)</tr>', html, re.S).group(1)
+    row = re.search(
+        r'<tr class="[^"]*" data-district="310151">(.*?)</tr>', html, re.S
+    ).group(1)
     assert re.search(r"\d+\.\d", row) is None
     focus = re.search(r'<ul class="focus-figures">.*?</ul>', html, re.S).group(0)
     assert re.search(r"\d+\.\d+%", focus) is None
-    tiles_csv = client.get(f"/reports/dashboard/{dashboard.pk}/tiles.csv").content.decode("utf-8-sig")
+    tiles_csv = client.get(
+        f"/reports/dashboard/{dashboard.pk}/tiles.csv"
+    ).content.decode("utf-8-sig")
     chongming = next(line for line in tiles_csv.splitlines() if line.startswith("崇明"))
     assert re.search(r"\d+\.\d", chongming) is None
 
@@ -148,8 +184,9 @@ def test_dashboard_in_english(client, dashboard):
     assert "Huangpu" in html
 
 
-def test_pages_show_their_english_versions_in_the_english_interface(client, instrument,
-                                                                     make_report):
+def test_pages_show_their_english_versions_in_the_english_interface(
+    client, instrument, make_report
+):
     """Content fields that have an English version show it in English; Chinese stays the
     default, and a page without an English version falls back to its Chinese text."""
     from django.conf import settings
@@ -166,7 +203,10 @@ def test_pages_show_their_english_versions_in_the_english_interface(client, inst
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     en = client.get(instrument.url).content.decode()
     assert "<h1>Citizen information literacy test</h1>" in en
-    assert "A self-test of information literacy" in en and "Information and data literacy" in en
+    assert (
+        "A self-test of information literacy" in en
+        and "Information and data literacy" in en
+    )
     assert "信息素养自测" not in en
     home = client.get("/").content.decode()
     assert "Citizen information literacy test" in home

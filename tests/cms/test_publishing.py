@@ -23,8 +23,9 @@ def draft_report(report_index, rollups):
     from cms.models import SurveyReportPage
     from cms.services import report_rollup_set
 
-    page = SurveyReportPage(title="2025 年报告", slug="r2025", live=False,
-                            body=json.dumps(REPORT_BODY))
+    page = SurveyReportPage(
+        title="2025 年报告", slug="r2025", live=False, body=json.dumps(REPORT_BODY)
+    )
     report_index.add_child(instance=page)
     report_rollup_set(page=page, rollup_id=rollups.new.pk)
     return page
@@ -38,8 +39,9 @@ def test_publishing_freezes_the_figures(client, draft_report, rollups):
     draft_report.refresh_from_db()
     assert CITY_2025 in client.get(draft_report.url).content.decode()
     # when the survey recalculates (a published roll-up never changes: a new one, now 63.0%)
-    recalculated = rollup_make(year=2025, shift=3.0, campaign=rollups.new.campaign,
-                               name="2025 重新计算")
+    recalculated = rollup_make(
+        year=2025, shift=3.0, campaign=rollups.new.campaign, name="2025 重新计算"
+    )
     # then the published report still shows the figures it was reviewed with
     html = client.get(draft_report.url).content.decode()
     assert CITY_2025 in html and RECALCULATED not in html
@@ -67,7 +69,10 @@ def test_a_new_rollup_means_a_new_revision(draft_report, rollups):
     assert second.pk != first.pk
     assert first.content["rollup_snapshot"]["rollup"]["id"] == rollups.new.pk
     assert second.content["rollup_snapshot"]["rollup"]["id"] == wave_2026.pk
-    assert [w["year"] for w in second.content["rollup_snapshot"]["waves"]] == [2020, 2025]
+    assert [w["year"] for w in second.content["rollup_snapshot"]["waves"]] == [
+        2020,
+        2025,
+    ]
     assert second.as_object().year == 2026
 
 
@@ -75,13 +80,20 @@ def test_taking_the_figures_again_is_a_new_revision(draft_report, rollups):
     from cms.services import report_rollup_set
 
     first = draft_report.get_latest_revision()
-    second = report_rollup_set(page=draft_report, rollup_id=rollups.new.pk, refresh=True)
+    second = report_rollup_set(
+        page=draft_report, rollup_id=rollups.new.pk, refresh=True
+    )
     assert second.pk != first.pk
-    assert second.content["rollup_snapshot"]["taken_at"] > first.content["rollup_snapshot"]["taken_at"]
+    assert (
+        second.content["rollup_snapshot"]["taken_at"]
+        > first.content["rollup_snapshot"]["taken_at"]
+    )
     assert second.content["refresh_figures"] is False
 
 
-def test_a_missing_or_unpublished_rollup_is_refused_and_nothing_is_lost(draft_report, rollups):
+def test_a_missing_or_unpublished_rollup_is_refused_and_nothing_is_lost(
+    draft_report, rollups
+):
     from django.core.exceptions import ValidationError
 
     from cms.services import report_rollup_set

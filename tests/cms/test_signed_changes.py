@@ -16,5 +16,7 @@ def test_a_rise_a_fall_and_no_change_read_as_such():
 
 
 def test_the_filter_renders_in_a_template():
-    html = Template("{% load cms_numbers %}{{ d|signed:1 }}").render(Context({"d": 5.3}))
+    html = Template("{% load cms_numbers %}{{ d|signed:1 }}").render(
+        Context({"d": 5.3})
+    )
     assert html == "+5.3"

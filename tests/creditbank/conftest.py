@@ -30,7 +30,9 @@ def signing_key_env(monkeypatch):
 
     key = Ed25519PrivateKey.generate()
     raw = key.private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+        serialization.Encoding.Raw,
+        serialization.PrivateFormat.Raw,
+        serialization.NoEncryption(),
     )
     monkeypatch.setenv("CREDITBANK_SIGNING_KEY", base64.b64encode(raw).decode())
     signing_key.cache_clear()
@@ -70,8 +72,9 @@ def record(citizen):
 
     counter = {"n": 0}
 
-    def _record(user=None, *, theta=0.5, level="L3", day=(2026, 3, 10), domain="info",
-                ref=None):
+    def _record(
+        user=None, *, theta=0.5, level="L3", day=(2026, 3, 10), domain="info", ref=None
+    ):
         counter["n"] += 1
         return outcome_record_assessment(
             user=user or citizen,
@@ -83,8 +86,12 @@ def record(citizen):
             level_name="达标",
             domain_scores=[
                 {"domain_code": domain, "theta": theta, "se": 0.3, "level_code": level},
-                {"domain_code": f"{domain}.data", "theta": theta - 0.2, "se": 0.4,
-                 "level_code": level},
+                {
+                    "domain_code": f"{domain}.data",
+                    "theta": theta - 0.2,
+                    "se": 0.4,
+                    "level_code": level,
+                },
             ],
             parameter_set_id=7,
         )
@@ -98,9 +105,17 @@ def info_rule(admin_user):
 
     return conversion_rule_save(
         code="info-attained",
-        data={"name": "信息素养测评达标", "outcome_kind": "assessment", "domain_code": "info",
-              "level_codes": ["L3", "L4"], "credits": Decimal("1.00"), "points": 10,
-              "cap_period": "year", "cap_credits": Decimal("2.00"), "cap_points": 25,
-              "valid_months": 24},
+        data={
+            "name": "信息素养测评达标",
+            "outcome_kind": "assessment",
+            "domain_code": "info",
+            "level_codes": ["L3", "L4"],
+            "credits": Decimal("1.00"),
+            "points": 10,
+            "cap_period": "year",
+            "cap_credits": Decimal("2.00"),
+            "cap_points": 25,
+            "valid_months": 24,
+        },
         changed_by=admin_user,
     )

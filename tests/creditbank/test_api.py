@@ -25,8 +25,14 @@ def post(client, url, data):
 
 
 def test_anonymous_gets_401_on_private_routes(client):
-    for url in ["/account", "/outcomes", "/credits", "/account/data", "/account/clr",
-                "/district-counts"]:
+    for url in [
+        "/account",
+        "/outcomes",
+        "/credits",
+        "/account/data",
+        "/account/clr",
+        "/district-counts",
+    ]:
         response = client.get(API + url)
         assert response.status_code == 401, url
 
@@ -49,20 +55,28 @@ def test_unknown_district_is_refused(citizen):
     assert not LearningAccount.objects.exists()
 
 
-def test_citizen_cannot_read_anothers_outcome_by_changing_the_id(citizen, other_citizen, record):
+def test_citizen_cannot_read_anothers_outcome_by_changing_the_id(
+    citizen, other_citizen, record
+):
     mine = record()
     theirs = record(other_citizen)
     client = login(citizen)
     assert client.get(f"{API}/outcomes/{mine.pk}").status_code == 200
-    for url in [f"/outcomes/{theirs.pk}", f"/outcomes/{theirs.pk}/badge",
-                "/outcomes/999999", "/outcomes/999999/badge"]:
+    for url in [
+        f"/outcomes/{theirs.pk}",
+        f"/outcomes/{theirs.pk}/badge",
+        "/outcomes/999999",
+        "/outcomes/999999/badge",
+    ]:
         response = client.get(API + url)
         assert response.status_code == 404, url
         assert response.json()["code"] == "not_found"
     assert [o["id"] for o in client.get(f"{API}/outcomes").json()] == [mine.pk]
 
 
-def test_credits_and_data_are_the_callers_own(citizen, other_citizen, record, info_rule):
+def test_credits_and_data_are_the_callers_own(
+    citizen, other_citizen, record, info_rule
+):
     record()
     record(other_citizen)
     entries = login(citizen).get(f"{API}/credits").json()
@@ -77,11 +91,18 @@ def test_credits_and_data_are_the_callers_own(citizen, other_citizen, record, in
     assert body["user"]["username"] == "alice"
 
 
-def test_full_download_has_every_outcome_entry_and_credential(citizen, record, info_rule,
-                                                               institution):
+def test_full_download_has_every_outcome_entry_and_credential(
+    citizen, record, info_rule, institution
+):
     record()
-    outcome_enter(entered_by=institution, account_number=citizen.learning_account.number,
-                  kind="course", title="摄影", achieved_on="2025-01-01", evidence_ref="x")
+    outcome_enter(
+        entered_by=institution,
+        account_number=citizen.learning_account.number,
+        kind="course",
+        title="摄影",
+        achieved_on="2025-01-01",
+        evidence_ref="x",
+    )
     client = login(citizen)
     client.get(f"{API}/account/clr")
     body = client.get(f"{API}/account/data").json()
@@ -95,10 +116,18 @@ def test_institution_sees_only_what_it_entered(citizen, institution, make_user, 
     other_institution = make_user("institution", username="museum")
     account = account_open(user=citizen)
     client = login(institution)
-    response = post(client, f"{API}/outcomes", {
-        "account_number": account.number, "kind": "course", "title": "书法",
-        "achieved_on": "2025-04-01", "evidence_ref": "SH-1", "hours": "12",
-    })
+    response = post(
+        client,
+        f"{API}/outcomes",
+        {
+            "account_number": account.number,
+            "kind": "course",
+            "title": "书法",
+            "achieved_on": "2025-04-01",
+            "evidence_ref": "SH-1",
+            "hours": "12",
+        },
+    )
     assert response.status_code == 201, response.content
     entered = response.json()["id"]
     assert [o["id"] for o in client.get(f"{API}/outcomes").json()] == [entered]
@@ -112,33 +141,64 @@ def test_institution_sees_only_what_it_entered(citizen, institution, make_user, 
 
 def test_citizen_cannot_enter_outcomes(citizen):
     account = account_open(user=citizen)
-    response = post(login(citizen), f"{API}/outcomes", {
-        "account_number": account.number, "kind": "course", "title": "x",
-        "achieved_on": "2025-04-01", "evidence_ref": "1"})
+    response = post(
+        login(citizen),
+        f"{API}/outcomes",
+        {
+            "account_number": account.number,
+            "kind": "course",
+            "title": "x",
+            "achieved_on": "2025-04-01",
+            "evidence_ref": "1",
+        },
+    )
     assert response.status_code == 403
     assert not LearningOutcome.objects.exists()
 
 
 def test_institution_bad_input_is_422_naming_the_field(citizen, institution):
     account = account_open(user=citizen)
-    response = post(login(institution), f"{API}/outcomes", {
-        "account_number": account.number, "kind": "course", "title": "x",
-        "achieved_on": "2025-04-01"})
+    response = post(
+        login(institution),
+        f"{API}/outcomes",
+        {
+            "account_number": account.number,
+            "kind": "course",
+            "title": "x",
+            "achieved_on": "2025-04-01",
+        },
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "evidence"
-    response = post(login(institution), f"{API}/outcomes", {
-        "account_number": account.number, "kind": "course", "title": "x",
-        "achieved_on": "not a date", "evidence_ref": "1"})
+    response = post(
+        login(institution),
+        f"{API}/outcomes",
+        {
+            "account_number": account.number,
+            "kind": "course",
+            "title": "x",
+            "achieved_on": "not a date",
+            "evidence_ref": "1",
+        },
+    )
     assert response.status_code == 422
     assert "achieved_on" in response.json()["message"]
 
 
 def test_import_route_reports_each_bad_row(citizen, institution):
     account = account_open(user=citizen)
-    row = {"account_number": account.number, "kind": "course", "title": "x",
-           "achieved_on": "2025-04-01", "evidence_ref": "1"}
-    response = post(login(institution), f"{API}/outcomes/import",
-                    {"rows": [row, {**row, "achieved_on": "yesterday"}]})
+    row = {
+        "account_number": account.number,
+        "kind": "course",
+        "title": "x",
+        "achieved_on": "2025-04-01",
+        "evidence_ref": "1",
+    }
+    response = post(
+        login(institution),
+        f"{API}/outcomes/import",
+        {"rows": [row, {**row, "achieved_on": "yesterday"}]},
+    )
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["row 2"]
     assert not LearningOutcome.objects.exists()
@@ -148,12 +208,19 @@ def test_import_route_reports_each_bad_row(citizen, institution):
 
 def test_only_the_entering_institution_revokes(citizen, institution, make_user):
     account = account_open(user=citizen)
-    outcome = outcome_enter(entered_by=institution, account_number=account.number,
-                            kind="course", title="x", achieved_on="2025-01-01",
-                            evidence_ref="1")
+    outcome = outcome_enter(
+        entered_by=institution,
+        account_number=account.number,
+        kind="course",
+        title="x",
+        achieved_on="2025-01-01",
+        evidence_ref="1",
+    )
     url = f"{API}/outcomes/{outcome.pk}/revoke"
     assert post(login(citizen), url, {"reason": "不要了"}).status_code == 403
-    assert post(login(make_user("institution")), url, {"reason": "x"}).status_code == 404
+    assert (
+        post(login(make_user("institution")), url, {"reason": "x"}).status_code == 404
+    )
     response = post(login(institution), url, {"reason": "录入错误"})
     assert response.status_code == 200 and response.json()["revoked_at"]
 
@@ -176,9 +243,15 @@ def test_badge_export_and_public_verification(citizen, record, client):
     assert response.status_code == 200
     assert response.json()["status"] == "valid"
     badge["name"] = "changed"
-    assert anonymous.post(f"{API}/verify", badge,
-                          content_type="application/json").json()["status"] == "tampered"
-    response = anonymous.post(f"{API}/verify", "{not json", content_type="application/json")
+    assert (
+        anonymous.post(f"{API}/verify", badge, content_type="application/json").json()[
+            "status"
+        ]
+        == "tampered"
+    )
+    response = anonymous.post(
+        f"{API}/verify", "{not json", content_type="application/json"
+    )
     assert response.status_code == 400 and response.json()["code"] == "invalid_json"
 
 
@@ -212,17 +285,30 @@ def test_district_officer_sees_only_own_district_counts(
     population = row["resident_population"]
     assert population > 100000
     assert Decimal(row["share_percent"]) == (Decimal(2) * 100 / population).quantize(
-        Decimal("0.0001"))
+        Decimal("0.0001")
+    )
     # nothing about who holds the accounts
-    assert set(row) == {"district_code", "district_name", "year", "accounts",
-                        "resident_population", "population_year", "share_percent", "data_item"}
+    assert set(row) == {
+        "district_code",
+        "district_name",
+        "year",
+        "accounts",
+        "resident_population",
+        "population_year",
+        "share_percent",
+        "data_item",
+    }
 
 
-def test_researcher_sees_every_district_and_citizens_none(districts, make_user, citizen):
+def test_researcher_sees_every_district_and_citizens_none(
+    districts, make_user, citizen
+):
     rows = login(make_user("researcher")).get(f"{API}/district-counts").json()
     assert len(rows) == 16
     assert login(citizen).get(f"{API}/district-counts").status_code == 403
-    assert login(make_user("institution")).get(f"{API}/district-counts").status_code == 403
+    assert (
+        login(make_user("institution")).get(f"{API}/district-counts").status_code == 403
+    )
 
 
 def test_bad_year_is_refused(districts, make_user):
@@ -242,7 +328,8 @@ def test_openapi_lists_every_creditbank_route_with_its_security(client):
     schema = client.get("/api/v1/openapi.json").json()
     operations = {
         op["operationId"]: op
-        for path, item in schema["paths"].items() if path.startswith(API)
+        for path, item in schema["paths"].items()
+        if path.startswith(API)
         for op in item.values()
     }
     public = {"creditbank_rules", "creditbank_verify", "creditbank_credential_status"}
@@ -253,8 +340,9 @@ def test_openapi_lists_every_creditbank_route_with_its_security(client):
         if operation_id in public:
             assert not op.get("security"), operation_id
         else:
-            assert {"SessionAuth", "TokenAuth"} <= {k for s in op["security"] for k in s}, \
-                operation_id
+            assert {"SessionAuth", "TokenAuth"} <= {
+                k for s in op["security"] for k in s
+            }, operation_id
 
 
 def test_token_client_reads_own_account(citizen, record):

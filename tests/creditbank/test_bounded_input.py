@@ -18,9 +18,16 @@ VERIFY = "/api/v1/creditbank/verify"
 
 def _huge_did_document(length: int) -> dict:
     did = "did:key:z" + "2" * length
-    return {"@context": ["https://www.w3.org/ns/credentials/v2"], "id": "urn:uuid:x",
-            "proof": {"type": "DataIntegrityProof", "cryptosuite": "eddsa-jcs-2022",
-                      "verificationMethod": f"{did}#{did[8:]}", "proofValue": "z" + "3" * 88}}
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": "urn:uuid:x",
+        "proof": {
+            "type": "DataIntegrityProof",
+            "cryptosuite": "eddsa-jcs-2022",
+            "verificationMethod": f"{did}#{did[8:]}",
+            "proofValue": "z" + "3" * 88,
+        },
+    }
 
 
 def test_base58_decoding_refuses_overlong_text_before_decoding():
@@ -30,7 +37,9 @@ def test_base58_decoding_refuses_overlong_text_before_decoding():
     # A character outside the alphabet at the very end is not even reached.
     with pytest.raises(ValueError, match="longer than"):
         signing.base58btc_decode("2" * 1_000_000 + "0")
-    assert signing.base58btc_decode(signing.base58btc_encode(b"\0\x01abc")) == b"\0\x01abc"
+    assert (
+        signing.base58btc_decode(signing.base58btc_encode(b"\0\x01abc")) == b"\0\x01abc"
+    )
 
 
 def test_decoding_work_is_bounded_by_the_input_size(monkeypatch):
@@ -57,10 +66,12 @@ def test_decoding_work_is_bounded_by_the_input_size(monkeypatch):
 @pytest.mark.django_db
 def test_verify_refuses_a_huge_did_key_with_422_naming_the_field(client, monkeypatch):
     calls = []
-    monkeypatch.setattr(signing, "base58btc_decode",
-                        lambda *a, **k: calls.append(a) or b"")
-    response = client.post(VERIFY, json.dumps(_huge_did_document(160_000)),
-                           content_type="application/json")
+    monkeypatch.setattr(
+        signing, "base58btc_decode", lambda *a, **k: calls.append(a) or b""
+    )
+    response = client.post(
+        VERIFY, json.dumps(_huge_did_document(160_000)), content_type="application/json"
+    )
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "invalid_input"
@@ -69,19 +80,24 @@ def test_verify_refuses_a_huge_did_key_with_422_naming_the_field(client, monkeyp
 
 
 @pytest.mark.django_db
-def test_a_real_credential_still_verifies_through_the_api(client, citizen, record, info_rule):
+def test_a_real_credential_still_verifies_through_the_api(
+    client, citizen, record, info_rule
+):
     badge = credential_issue_badge(outcome=record(), base_url=BASE)
     response = client.post(VERIFY, json.dumps(badge), content_type="application/json")
     assert response.status_code == 200 and response.json()["status"] == "valid"
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("body", [
-    "[" * 100_000 + "]" * 100_000,
-    '{"a":' * 500 + "1" + "}" * 500,
-    '{"proof": "\\ud800"}',
-    '{"\\udfff": 1}',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        '{"a":' * 500 + "1" + "}" * 500,
+        '{"proof": "\\ud800"}',
+        '{"\\udfff": 1}',
+    ],
+)
 def test_verify_answers_deep_nesting_and_lone_surrogates_with_4xx(client, body):
     response = client.post(VERIFY, body, content_type="application/json")
     assert 400 <= response.status_code < 500
@@ -89,7 +105,9 @@ def test_verify_answers_deep_nesting_and_lone_surrogates_with_4xx(client, body):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("body", ["[" * 100_000 + "]" * 100_000, '{"proof": "\\ud800"}'])
+@pytest.mark.parametrize(
+    "body", ["[" * 100_000 + "]" * 100_000, '{"proof": "\\ud800"}']
+)
 def test_verify_page_answers_deep_nesting_and_lone_surrogates_with_400(client, body):
     response = client.post("/creditbank/verify/", {"document": body})
     assert response.status_code == 400
@@ -122,12 +140,16 @@ def test_the_service_refuses_a_correction_that_would_overflow_the_balance(
 ):
     award = CreditEntry.objects.get(outcome=record())
     LearningAccount.objects.filter(pk=award.account_id).update(
-        credits_balance="99999999.00")
+        credits_balance="99999999.00"
+    )
     with pytest.raises(ValidationError) as excinfo:
-        credit_correct(entry=award, credits="9999999.99", reason="x", corrected_by=admin_user)
+        credit_correct(
+            entry=award, credits="9999999.99", reason="x", corrected_by=admin_user
+        )
     assert "credits" in excinfo.value.message_dict
     with pytest.raises(ValidationError) as excinfo:
-        credit_correct(entry=award, credits="1", points=2**40, reason="x",
-                       corrected_by=admin_user)
+        credit_correct(
+            entry=award, credits="1", points=2**40, reason="x", corrected_by=admin_user
+        )
     assert "points" in excinfo.value.message_dict
     assert CreditEntry.objects.count() == 1

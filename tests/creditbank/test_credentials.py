@@ -42,10 +42,15 @@ def test_badge_is_an_open_badges_3_credential_and_verifies(citizen, record, info
     assert subject["type"] == ["AchievementSubject"]
     assert subject["achievement"]["achievementType"] == "Assessment"
     assert subject["creditsEarned"] == 1.0
-    assert {r["resultDescription"] for r in subject["result"]} >= {"urn:creditbank:result:info"}
+    assert {r["resultDescription"] for r in subject["result"]} >= {
+        "urn:creditbank:result:info"
+    }
     assert badge["issuer"]["id"].startswith("did:key:z6Mk")
     proof = badge["proof"][0]
-    assert proof["type"] == "DataIntegrityProof" and proof["cryptosuite"] == "eddsa-jcs-2022"
+    assert (
+        proof["type"] == "DataIntegrityProof"
+        and proof["cryptosuite"] == "eddsa-jcs-2022"
+    )
     result = credential_verify(json.loads(json.dumps(badge)))
     assert result.status == "valid", result.message
     assert IssuedCredential.objects.get(pk=result.credential_id).outcome == outcome
@@ -59,7 +64,9 @@ def test_badge_is_an_open_badges_3_credential_and_verifies(citizen, record, info
         lambda d: d.update(name="博士学位"),
         lambda d: d["credentialSubject"].update(creditsEarned=100.0),
         lambda d: d["proof"][0].update(created="2001-01-01T00:00:00Z"),
-        lambda d: d["proof"][0].update(proofValue=d["proof"][0]["proofValue"][:-2] + "11"),
+        lambda d: d["proof"][0].update(
+            proofValue=d["proof"][0]["proofValue"][:-2] + "11"
+        ),
         lambda d: d.pop("proof"),
         lambda d: d["proof"][0].update(verificationMethod="did:key:zNotAKey"),
     ],
@@ -112,9 +119,14 @@ def test_closing_the_account_revokes_its_credentials(citizen, record):
 def test_clr_holds_a_signed_badge_per_outcome(citizen, record, institution, info_rule):
     record(day=(2025, 3, 1))
     account = account_open(user=citizen)
-    outcome_enter(entered_by=institution, account_number=account.number, kind="certificate",
-                  title="老年大学结业证书", achieved_on="2025-07-01",
-                  evidence_url="https://example.org/cert/1")
+    outcome_enter(
+        entered_by=institution,
+        account_number=account.number,
+        kind="certificate",
+        title="老年大学结业证书",
+        achieved_on="2025-07-01",
+        evidence_url="https://example.org/cert/1",
+    )
     clr = credential_issue_clr(account=account, base_url=BASE)
     assert clr["type"] == ["VerifiableCredential", "ClrCredential"]
     assert any("clr/v2p0" in c for c in clr["@context"])
@@ -148,28 +160,44 @@ def test_garbage_is_tampered_not_an_error(document):
 
 def test_key_from_environment_as_pem(monkeypatch, tmp_path, settings):
     key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
     monkeypatch.setenv("CREDITBANK_SIGNING_KEY", pem)
     signing.signing_key.cache_clear()
     loaded = signing.signing_key()
     assert loaded.source == "environment"
     assert loaded.public_bytes == key.public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
 
 
 def test_key_from_environment_as_base64_der(monkeypatch):
     key = Ed25519PrivateKey.generate()
-    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    der = key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
     monkeypatch.setenv("CREDITBANK_SIGNING_KEY", base64.b64encode(der).decode())
     signing.signing_key.cache_clear()
     assert signing.signing_key().did == signing.did_key_from_public(
-        key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+        key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+    )
 
 
-@pytest.mark.parametrize("raw", ["not a key", base64.b64encode(b"short").decode(),
-                                 "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "not a key",
+        base64.b64encode(b"short").decode(),
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
+    ],
+)
 def test_bad_key_stops_with_the_variable_named(monkeypatch, raw):
     monkeypatch.setenv("CREDITBANK_SIGNING_KEY", raw)
     signing.signing_key.cache_clear()
@@ -196,9 +224,17 @@ def test_base58_round_trip_and_known_value():
 @pytest.mark.parametrize(
     "value, expected",
     [
-        (1.0, "1"), (0.5, "0.5"), (1e21, "1e+21"), (1e20, "100000000000000000000"),
-        (1e-7, "1e-7"), (0.000001, "0.000001"), (-0.25, "-0.25"), (123.456, "123.456"),
-        (1.5e-10, "1.5e-10"), (5e-324, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e+308"),
+        (1.0, "1"),
+        (0.5, "0.5"),
+        (1e21, "1e+21"),
+        (1e20, "100000000000000000000"),
+        (1e-7, "1e-7"),
+        (0.000001, "0.000001"),
+        (-0.25, "-0.25"),
+        (123.456, "123.456"),
+        (1.5e-10, "1.5e-10"),
+        (5e-324, "5e-324"),
+        (1.7976931348623157e308, "1.7976931348623157e+308"),
     ],
 )
 def test_jcs_numbers_follow_ecmascript(value, expected):
@@ -213,14 +249,24 @@ def test_jcs_orders_keys_and_keeps_unicode():
 
 @given(st.floats(allow_nan=False, allow_infinity=False))
 def test_jcs_numbers_round_trip(value):
-    assert float(signing.canonical_json(value)) == value or (value == 0 and math.copysign(1, value))
+    assert float(signing.canonical_json(value)) == value or (
+        value == 0 and math.copysign(1, value)
+    )
 
 
 @pytest.mark.django_db
 def test_badge_has_the_fields_open_badges_3_requires(citizen, record):
     badge = credential_issue_badge(outcome=record(), base_url=BASE)
-    assert {"@context", "id", "type", "name", "credentialSubject", "issuer", "validFrom",
-            "proof"} <= set(badge)
+    assert {
+        "@context",
+        "id",
+        "type",
+        "name",
+        "credentialSubject",
+        "issuer",
+        "validFrom",
+        "proof",
+    } <= set(badge)
     achievement = badge["credentialSubject"]["achievement"]
     assert {"id", "type", "name", "description", "criteria"} <= set(achievement)
     for identity in badge["credentialSubject"]["identifier"]:
@@ -229,7 +275,9 @@ def test_badge_has_the_fields_open_badges_3_requires(citizen, record):
     import hashlib
 
     number = citizen.learning_account.number
-    assert hashed["identityHash"] == "sha256$" + hashlib.sha256(
-        (number + hashed["salt"]).encode()).hexdigest()
+    assert (
+        hashed["identityHash"]
+        == "sha256$" + hashlib.sha256((number + hashed["salt"]).encode()).hexdigest()
+    )
     for description in achievement["resultDescription"]:
         assert {"id", "type", "name", "resultType"} <= set(description)

@@ -73,7 +73,11 @@ def test_cap_per_year_limits_credits_and_points(citizen, record, info_rule):
     # then the third award is cut to what is left under the caps, the fourth earns nothing
     fourth = record(day=(2026, 4, 5))
     awards = list(CreditEntry.objects.order_by("pk").values_list("credits", "points"))
-    assert awards == [(Decimal("1.00"), 10), (Decimal("1.00"), 10), (Decimal("0.00"), 5)]
+    assert awards == [
+        (Decimal("1.00"), 10),
+        (Decimal("1.00"), 10),
+        (Decimal("0.00"), 5),
+    ]
     assert not CreditEntry.objects.filter(outcome=fourth).exists()
     assert balances(citizen) == (Decimal("2.00"), 25)
     # and a new year starts with a fresh cap
@@ -83,8 +87,14 @@ def test_cap_per_year_limits_credits_and_points(citizen, record, info_rule):
 
 def test_monthly_cap(citizen, record, admin_user):
     conversion_rule_save(
-        code="monthly", data={"name": "月度", "outcome_kind": "assessment", "credits": "0.5",
-                              "cap_period": "month", "cap_credits": "0.5"},
+        code="monthly",
+        data={
+            "name": "月度",
+            "outcome_kind": "assessment",
+            "credits": "0.5",
+            "cap_period": "month",
+            "cap_credits": "0.5",
+        },
         changed_by=admin_user,
     )
     record(day=(2026, 5, 1))
@@ -97,7 +107,11 @@ def test_expiry_writes_a_negative_entry_once(citizen, record, info_rule):
     record(day=(2024, 1, 10))
     assert credits_expire(today=date(2026, 1, 9)) == []
     [expiry] = credits_expire(today=date(2026, 1, 10))
-    assert (expiry.kind, expiry.credits, expiry.points) == ("expiry", Decimal("-1.00"), -10)
+    assert (expiry.kind, expiry.credits, expiry.points) == (
+        "expiry",
+        Decimal("-1.00"),
+        -10,
+    )
     assert credits_expire(today=date(2027, 1, 1)) == []
     assert balances(citizen) == (0, 0)
 
@@ -105,7 +119,9 @@ def test_expiry_writes_a_negative_entry_once(citizen, record, info_rule):
 def test_expiry_takes_corrections_into_account(citizen, record, info_rule, admin_user):
     outcome = record(day=(2024, 1, 10))
     award = CreditEntry.objects.get(outcome=outcome)
-    credit_correct(entry=award, credits="-0.25", points=-3, reason="复核", corrected_by=admin_user)
+    credit_correct(
+        entry=award, credits="-0.25", points=-3, reason="复核", corrected_by=admin_user
+    )
     [expiry] = credits_expire(today=date(2026, 6, 1))
     assert (expiry.credits, expiry.points) == (Decimal("-0.75"), -7)
     assert balances(citizen) == (0, 0)
@@ -116,13 +132,21 @@ def test_expiry_does_not_free_room_under_the_cap(citizen, record, info_rule):
     record(day=(2026, 2, 5))
     credits_expire(today=date(2030, 1, 1))
     record(day=(2026, 3, 5))
-    assert CreditEntry.objects.filter(kind="award").aggregate(c=Sum("credits"))["c"] == 2
+    assert (
+        CreditEntry.objects.filter(kind="award").aggregate(c=Sum("credits"))["c"] == 2
+    )
 
 
 def test_rules_outside_their_dates_do_not_apply(citizen, record, admin_user):
     conversion_rule_save(
-        code="dated", data={"name": "限期", "outcome_kind": "assessment", "credits": "1",
-                            "valid_from": date(2026, 6, 1), "valid_to": date(2026, 12, 31)},
+        code="dated",
+        data={
+            "name": "限期",
+            "outcome_kind": "assessment",
+            "credits": "1",
+            "valid_from": date(2026, 6, 1),
+            "valid_to": date(2026, 12, 31),
+        },
         changed_by=admin_user,
     )
     record(day=(2026, 5, 31))
@@ -132,21 +156,33 @@ def test_rules_outside_their_dates_do_not_apply(citizen, record, admin_user):
 
 
 def test_inactive_rule_does_not_apply(citizen, record, info_rule, admin_user):
-    conversion_rule_save(code=info_rule.code, data={"active": False}, changed_by=admin_user)
+    conversion_rule_save(
+        code=info_rule.code, data={"active": False}, changed_by=admin_user
+    )
     record()
     assert not CreditEntry.objects.exists()
 
 
 def test_institution_outcome_rule(citizen, institution, admin_user):
     conversion_rule_save(
-        code="vocational", data={"name": "职业技能证书", "outcome_kind": "vocational_certificate",
-                                 "credits": "4", "points": 40},
+        code="vocational",
+        data={
+            "name": "职业技能证书",
+            "outcome_kind": "vocational_certificate",
+            "credits": "4",
+            "points": 40,
+        },
         changed_by=admin_user,
     )
     account = account_open(user=citizen)
-    outcome_enter(entered_by=institution, account_number=account.number,
-                  kind="vocational_certificate", title="育婴员", achieved_on="2025-01-01",
-                  evidence_ref="C-1")
+    outcome_enter(
+        entered_by=institution,
+        account_number=account.number,
+        kind="vocational_certificate",
+        title="育婴员",
+        achieved_on="2025-01-01",
+        evidence_ref="C-1",
+    )
     assert balances(citizen) == (Decimal("4.00"), 40)
 
 
@@ -154,18 +190,25 @@ def test_rule_changes_keep_history_and_new_awards_use_the_new_version(
     citizen, record, info_rule, admin_user
 ):
     first = record(day=(2026, 1, 1))
-    rule = conversion_rule_save(code=info_rule.code, data={"credits": Decimal("1.50")},
-                                changed_by=admin_user, comment="2026 标准调整")
+    rule = conversion_rule_save(
+        code=info_rule.code,
+        data={"credits": Decimal("1.50")},
+        changed_by=admin_user,
+        comment="2026 标准调整",
+    )
     assert rule.version == 2
     versions = list(ConversionRuleVersion.objects.filter(rule=rule).order_by("version"))
     assert [v.data["credits"] for v in versions] == ["1.00", "1.50"]
-    assert versions[1].comment == "2026 标准调整" and versions[1].changed_by == admin_user
+    assert (
+        versions[1].comment == "2026 标准调整" and versions[1].changed_by == admin_user
+    )
     second = record(day=(2026, 2, 1))
     assert CreditEntry.objects.get(outcome=first).rule_version == 1
     assert CreditEntry.objects.get(outcome=second).rule_version == 2
     # saving the same data again adds no version
-    conversion_rule_save(code=info_rule.code, data={"credits": Decimal("1.50")},
-                         changed_by=admin_user)
+    conversion_rule_save(
+        code=info_rule.code, data={"credits": Decimal("1.50")}, changed_by=admin_user
+    )
     assert ConversionRuleVersion.objects.filter(rule=rule).count() == 2
 
 
@@ -181,7 +224,9 @@ def test_rule_changes_keep_history_and_new_awards_use_the_new_version(
         ({"colour": "red"}, "colour"),
     ],
 )
-def test_bad_rule_data_is_refused_and_the_rule_is_unchanged(info_rule, admin_user, data, field):
+def test_bad_rule_data_is_refused_and_the_rule_is_unchanged(
+    info_rule, admin_user, data, field
+):
     with pytest.raises(ValidationError) as excinfo:
         conversion_rule_save(code=info_rule.code, data=data, changed_by=admin_user)
     assert field in excinfo.value.message_dict
@@ -189,11 +234,13 @@ def test_bad_rule_data_is_refused_and_the_rule_is_unchanged(info_rule, admin_use
     assert info_rule.version == 1 and info_rule.credits == Decimal("1.00")
 
 
-def test_correction_is_a_new_entry_and_the_award_is_unchanged(citizen, record, info_rule,
-                                                             admin_user):
+def test_correction_is_a_new_entry_and_the_award_is_unchanged(
+    citizen, record, info_rule, admin_user
+):
     award = CreditEntry.objects.get(outcome=record())
-    correction = credit_correct(entry=award, credits="0.5", points=0, reason="补录学时",
-                                corrected_by=admin_user)
+    correction = credit_correct(
+        entry=award, credits="0.5", points=0, reason="补录学时", corrected_by=admin_user
+    )
     assert correction.pk != award.pk and correction.corrects == award
     award.refresh_from_db()
     assert award.credits == Decimal("1.00")
@@ -209,7 +256,9 @@ def test_correction_is_a_new_entry_and_the_award_is_unchanged(citizen, record, i
         ({"credits": "1", "reason": " "}, "reason"),
     ],
 )
-def test_bad_corrections_are_refused(citizen, record, info_rule, admin_user, kwargs, field):
+def test_bad_corrections_are_refused(
+    citizen, record, info_rule, admin_user, kwargs, field
+):
     award = CreditEntry.objects.get(outcome=record())
     with pytest.raises(ValidationError) as excinfo:
         credit_correct(entry=award, corrected_by=admin_user, **kwargs)
@@ -219,12 +268,18 @@ def test_bad_corrections_are_refused(citizen, record, info_rule, admin_user, kwa
 
 def test_only_awards_can_be_corrected(citizen, record, info_rule, admin_user):
     award = CreditEntry.objects.get(outcome=record())
-    correction = credit_correct(entry=award, credits="1", reason="x", corrected_by=admin_user)
+    correction = credit_correct(
+        entry=award, credits="1", reason="x", corrected_by=admin_user
+    )
     with pytest.raises(ValidationError, match="Only an award"):
-        credit_correct(entry=correction, credits="1", reason="x", corrected_by=admin_user)
+        credit_correct(
+            entry=correction, credits="1", reason="x", corrected_by=admin_user
+        )
 
 
-def test_revoking_an_outcome_reverses_its_credits(citizen, record, info_rule, admin_user):
+def test_revoking_an_outcome_reverses_its_credits(
+    citizen, record, info_rule, admin_user
+):
     outcome = record()
     outcome_revoke(outcome=outcome, revoked_by=admin_user, reason="重复登记")
     kinds = list(CreditEntry.objects.order_by("pk").values_list("kind", "credits"))
@@ -253,12 +308,16 @@ def test_ledger_entries_cannot_be_changed_in_the_database(citizen, record, info_
     entry = CreditEntry.objects.get(outcome=record())
     with pytest.raises(DatabaseError, match="append-only"):
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("UPDATE creditbank_creditentry SET credits = 99 WHERE id = %s",
-                           [entry.pk])
+            cursor.execute(
+                "UPDATE creditbank_creditentry SET credits = 99 WHERE id = %s",
+                [entry.pk],
+            )
     if connection.vendor == "postgresql":
         with pytest.raises(DatabaseError, match="append-only"):
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("DELETE FROM creditbank_creditentry WHERE id = %s", [entry.pk])
+                cursor.execute(
+                    "DELETE FROM creditbank_creditentry WHERE id = %s", [entry.pk]
+                )
     assert CreditEntry.objects.get(pk=entry.pk).credits == Decimal("1.00")
 
 

@@ -34,7 +34,9 @@ BASE = "https://learn.example.org/"
 
 
 def _validator(relative: str):
-    return jsonschema_rs.validator_for(json.loads((STANDARDS / relative).read_text("utf-8")))
+    return jsonschema_rs.validator_for(
+        json.loads((STANDARDS / relative).read_text("utf-8"))
+    )
 
 
 OB_FORMAL = "ob3/ob_v3p0_achievementcredential_schema.formal.json"
@@ -43,14 +45,19 @@ CLR_JSONLD = "clr2/clr_v2p0_clrcredential_schema.jsonld.json"
 
 
 def _errors(relative: str, document: dict) -> list[str]:
-    return [f"{list(e.instance_path)}: {e.message}"
-            for e in _validator(relative).iter_errors(document)]
+    return [
+        f"{list(e.instance_path)}: {e.message}"
+        for e in _validator(relative).iter_errors(document)
+    ]
 
 
 @pytest.mark.django_db
 def test_badge_validates_against_the_formal_and_json_ld_open_badges_schemas(
-        citizen, record, info_rule):
-    badge = json.loads(json.dumps(credential_issue_badge(outcome=record(), base_url=BASE)))
+    citizen, record, info_rule
+):
+    badge = json.loads(
+        json.dumps(credential_issue_badge(outcome=record(), base_url=BASE))
+    )
     assert _errors(OB_FORMAL, badge) == []
     assert _errors(OB_JSONLD, badge) == []
     assert isinstance(badge["proof"], list) and len(badge["proof"]) == 1
@@ -62,12 +69,18 @@ def test_badge_validates_against_the_formal_and_json_ld_open_badges_schemas(
 
 @pytest.mark.django_db
 def test_clr_and_its_badges_validate_against_the_official_schemas(
-        citizen, record, institution, info_rule):
+    citizen, record, institution, info_rule
+):
     record(day=(2025, 3, 1))
     account = account_open(user=citizen)
-    outcome_enter(entered_by=institution, account_number=account.number, kind="certificate",
-                  title="老年大学结业证书", achieved_on="2025-07-01",
-                  evidence_url="https://example.org/cert/1")
+    outcome_enter(
+        entered_by=institution,
+        account_number=account.number,
+        kind="certificate",
+        title="老年大学结业证书",
+        achieved_on="2025-07-01",
+        evidence_url="https://example.org/cert/1",
+    )
     clr = json.loads(json.dumps(credential_issue_clr(account=account, base_url=BASE)))
     assert _errors(CLR_JSONLD, clr) == []
     assert isinstance(clr["proof"], list)
@@ -83,7 +96,9 @@ def test_verifier_accepts_both_proof_shapes(citizen, record, info_rule):
     check reads both shapes, and refuses two proofs (one proof set is all this platform signs)."""
     from learning_platform.creditbank import signing
 
-    badge = json.loads(json.dumps(credential_issue_badge(outcome=record(), base_url=BASE)))
+    badge = json.loads(
+        json.dumps(credential_issue_badge(outcome=record(), base_url=BASE))
+    )
     assert credential_verify(badge).status == "valid"
     assert signing.proof_verify(badge).ok
     single = copy.deepcopy(badge)

@@ -39,21 +39,29 @@ def test_generated_rows_hold_what_the_services_guarantee(bank, today):
     entries = counts["creditbank_creditentry"]
     assert 15 * 120 < entries < 26 * 120  # about 20 ledger entries an account
     assert counts["creditbank_learningoutcome"] > 5 * 120
-    assert counts["creditbank_outcomedomainscore"] > 0 and counts["creditbank_issuedcredential"] > 0
+    assert (
+        counts["creditbank_outcomedomainscore"] > 0
+        and counts["creditbank_issuedcredential"] > 0
+    )
     assert CreditEntry.objects.count() == entries
     kinds = set(CreditEntry.objects.values_list("kind", flat=True).distinct())
     assert kinds == {"award", "expiry", "reversal", "correction"}
     assert gen.consistency_problems(connection, today=today) == {}
     # account numbers carry their check digit, as the services' numbers do
-    assert all(services.account_number_valid(n)
-               for n in LearningAccount.objects.values_list("number", flat=True))
+    assert all(
+        services.account_number_valid(n)
+        for n in LearningAccount.objects.values_list("number", flat=True)
+    )
 
 
 def test_consistency_checks_can_fail(bank, today):
     account = LearningAccount.objects.filter(credits_balance__gt=0).first()
-    LearningAccount.objects.filter(pk=account.pk).update(credits_balance=Decimal("0.01"))
+    LearningAccount.objects.filter(pk=account.pk).update(
+        credits_balance=Decimal("0.01")
+    )
     assert gen.consistency_problems(connection, today=today) == {
-        "balance differs from the ledger": 1}
+        "balance differs from the ledger": 1
+    }
 
 
 def test_a_second_load_continues_the_ids_and_numbers(bank, districts, today):
@@ -65,7 +73,8 @@ def test_a_second_load_continues_the_ids_and_numbers(bank, districts, today):
 
 def test_the_daily_job_expires_exactly_what_the_generator_left_for_today(bank, today):
     due_today = CreditEntry.objects.filter(
-        kind="award", expires_on=today, outcome__revoked_at__isnull=True).count()
+        kind="award", expires_on=today, outcome__revoked_at__isnull=True
+    ).count()
     due = services.awards_due_to_expire(today=today)
     assert due.count() == due_today
     written = services.credits_expire(today=today)
@@ -90,8 +99,15 @@ def _queries(client, user, url):
     return len(captured)
 
 
-@pytest.mark.parametrize("url", ["/creditbank/", "/api/v1/creditbank/account",
-                                 "/api/v1/creditbank/credits", "/creditbank/my-data.json"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/creditbank/",
+        "/api/v1/creditbank/account",
+        "/api/v1/creditbank/credits",
+        "/creditbank/my-data.json",
+    ],
+)
 def test_queries_per_request_do_not_grow_with_the_bank(client, districts, today, url):
     gen.load(connection, accounts=5, today=today, seed=1)
     user = LearningAccount.objects.order_by("pk").first().user
@@ -101,8 +117,9 @@ def test_queries_per_request_do_not_grow_with_the_bank(client, districts, today,
     assert _queries(client, user, url) == small
 
 
-def test_account_page_queries_do_not_grow_with_the_accounts_own_ledger(client, citizen, record,
-                                                                       info_rule, admin_user):
+def test_account_page_queries_do_not_grow_with_the_accounts_own_ledger(
+    client, citizen, record, info_rule, admin_user
+):
     client.force_login(citizen)
     record()
     client.get("/creditbank/")
@@ -110,33 +127,51 @@ def test_account_page_queries_do_not_grow_with_the_accounts_own_ledger(client, c
         assert client.get("/creditbank/").status_code == 200
     award = CreditEntry.objects.get(kind="award")
     for i in range(30):
-        services.credit_correct(entry=award, credits=Decimal("0.5"), reason=f"fix {i}",
-                                corrected_by=admin_user)
+        services.credit_correct(
+            entry=award,
+            credits=Decimal("0.5"),
+            reason=f"fix {i}",
+            corrected_by=admin_user,
+        )
     with CaptureQueriesContext(connection) as second:
         response = client.get("/creditbank/")
     assert len(second) == len(first)
     # the page lists the latest 20 entries, newest first
     assert response.content.decode().count("fix ") == 20
-    assert "fix 29" in response.content.decode() and "fix 9<" not in response.content.decode()
+    assert (
+        "fix 29" in response.content.decode()
+        and "fix 9<" not in response.content.decode()
+    )
 
 
-def test_ledger_pages_cover_the_ledger_once(client, citizen, record, info_rule, admin_user):
+def test_ledger_pages_cover_the_ledger_once(
+    client, citizen, record, info_rule, admin_user
+):
     record()
     award = CreditEntry.objects.get(kind="award")
     for i in range(6):
-        services.credit_correct(entry=award, credits=Decimal("0.5"), reason=f"fix {i}",
-                                corrected_by=admin_user)
+        services.credit_correct(
+            entry=award,
+            credits=Decimal("0.5"),
+            reason=f"fix {i}",
+            corrected_by=admin_user,
+        )
     client.force_login(citizen)
     ids, after = [], None
     while True:
-        url = "/api/v1/creditbank/credits?limit=3" + (f"&after={after}" if after else "")
+        url = "/api/v1/creditbank/credits?limit=3" + (
+            f"&after={after}" if after else ""
+        )
         page = client.get(url).json()
         if not page:
             break
         ids += [e["id"] for e in page]
         after = page[-1]["id"]
-    assert ids == list(CreditEntry.objects.filter(account__user=citizen)
-                       .order_by("pk").values_list("pk", flat=True))
+    assert ids == list(
+        CreditEntry.objects.filter(account__user=citizen)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     assert client.get("/api/v1/creditbank/credits?limit=0").status_code == 422
     assert client.get("/api/v1/creditbank/credits?limit=501").status_code == 422
     # newest first, paging back
@@ -146,8 +181,9 @@ def test_ledger_pages_cover_the_ledger_once(client, citizen, record, info_rule, 
     assert [e.pk for e in newest + older] == sorted(ids, reverse=True)
 
 
-def test_paging_back_from_an_entry_of_another_account_is_refused(citizen, other_citizen,
-                                                                record, info_rule):
+def test_paging_back_from_an_entry_of_another_account_is_refused(
+    citizen, other_citizen, record, info_rule
+):
     from django.core.exceptions import ValidationError
 
     record()

@@ -36,7 +36,9 @@ def test_counts_follow_opening_and_closing_dates(make_user, huangpu):
     opened(make_user("citizen"), huangpu, datetime(2025, 12, 31, 23, 0, tzinfo=TZ))
     opened(make_user("citizen"), huangpu, datetime(2026, 1, 1, 0, 30, tzinfo=TZ))
     account_close(account=a)
-    LearningAccount.objects.filter(pk=a.pk).update(closed_at=datetime(2025, 7, 1, tzinfo=TZ))
+    LearningAccount.objects.filter(pk=a.pk).update(
+        closed_at=datetime(2025, 7, 1, tzinfo=TZ)
+    )
 
     def count(year):
         rows = account_counts_by_district(user=researcher, year=year)
@@ -50,23 +52,35 @@ def test_counts_follow_opening_and_closing_dates(make_user, huangpu):
 
 def test_share_uses_the_latest_population_at_or_before_the_year(make_user, huangpu):
     DistrictYearFigure.objects.update_or_create(
-        district=huangpu, year=2025, defaults={"resident_population_10k": Decimal("50.00")})
+        district=huangpu,
+        year=2025,
+        defaults={"resident_population_10k": Decimal("50.00")},
+    )
     researcher = make_user("researcher")
     for _ in range(3):
         opened(make_user("citizen"), huangpu, datetime(2025, 3, 1, tzinfo=TZ))
-    row = next(r for r in account_counts_by_district(user=researcher, year=2025)
-               if r.district_code == "310101")
+    row = next(
+        r
+        for r in account_counts_by_district(user=researcher, year=2025)
+        if r.district_code == "310101"
+    )
     assert row.resident_population == 500000 and row.population_year == 2025
     assert row.share_percent == Decimal("0.0006")  # 3 / 500,000 × 100
-    earlier = next(r for r in account_counts_by_district(user=researcher, year=2024)
-                   if r.district_code == "310101")
+    earlier = next(
+        r
+        for r in account_counts_by_district(user=researcher, year=2024)
+        if r.district_code == "310101"
+    )
     assert earlier.population_year != 2025
 
 
 def test_district_without_population_has_no_share(make_user, huangpu):
     DistrictYearFigure.objects.filter(district=huangpu).delete()
-    row = next(r for r in account_counts_by_district(user=make_user("researcher"), year=2026)
-               if r.district_code == "310101")
+    row = next(
+        r
+        for r in account_counts_by_district(user=make_user("researcher"), year=2026)
+        if r.district_code == "310101"
+    )
     assert row.share_percent is None and row.resident_population is None
 
 
@@ -87,11 +101,16 @@ def test_profile_series_and_expiring_credits(citizen, record, info_rule):
 
 
 def test_suggestions_split_at_the_mean_and_name_needs_topics():
-    low = suggestions_for(latest=[("health", -1.0, "")], needs_topics=[], language="zh-hans")
-    high = suggestions_for(latest=[("health", 1.0, "")], needs_topics=[], language="zh-hans")
+    low = suggestions_for(
+        latest=[("health", -1.0, "")], needs_topics=[], language="zh-hans"
+    )
+    high = suggestions_for(
+        latest=[("health", 1.0, "")], needs_topics=[], language="zh-hans"
+    )
     assert low[0].text != high[0].text
-    english = suggestions_for(latest=[("science", 0.2, "")], needs_topics=["摄影", "理财"],
-                              language="en")
+    english = suggestions_for(
+        latest=[("science", 0.2, "")], needs_topics=["摄影", "理财"], language="en"
+    )
     assert english[0].domain_name == "Science literacy"
     assert "摄影, 理财" in english[1].text
     assert suggestions_for(latest=[("unknown", 0.0, "")], needs_topics=[]) == []

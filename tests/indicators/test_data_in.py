@@ -30,14 +30,29 @@ def sub(framework, hp):
 @pytest.fixture
 def supplied(sub):
     return services.platform_value_supply(
-        district_code="310101", year=2022, item_code="info_literacy_rate", value=62.4, se=1.5, n=820,
-        suppressed=False, source="survey roll-up #7 (2022 信息素养监测)", ci_low=59.4, ci_high=65.4)
+        district_code="310101",
+        year=2022,
+        item_code="info_literacy_rate",
+        value=62.4,
+        se=1.5,
+        n=820,
+        suppressed=False,
+        source="survey roll-up #7 (2022 信息素养监测)",
+        ci_low=59.4,
+        ci_high=65.4,
+    )
 
 
 def _snapshot(sub):
     return (
-        sorted((v.item.code, v.value, v.text, v.detail) for v in sub.values.select_related("item")),
-        sorted((p.unit_name, p.amount) for p in ItemValuePart.objects.filter(submission=sub)),
+        sorted(
+            (v.item.code, v.value, v.text, v.detail)
+            for v in sub.values.select_related("item")
+        ),
+        sorted(
+            (p.unit_name, p.amount)
+            for p in ItemValuePart.objects.filter(submission=sub)
+        ),
         ReviewEvent.objects.filter(submission=sub).count(),
     )
 
@@ -66,14 +81,22 @@ def _row_of(book: Workbook, code: str) -> int:
 
 def _import(sub, user, data: bytes):
     values, parts, problems = xlsx.workbook_read(data, submission=sub)
-    return datain.values_import(submission=sub, user=user, values=values, parts=parts, problems=problems,
-                                origin="test")
+    return datain.values_import(
+        submission=sub,
+        user=user,
+        values=values,
+        parts=parts,
+        problems=problems,
+        origin="test",
+    )
 
 
 # --- the template ---------------------------------------------------------------------
 
 
-def test_template_lists_the_items_to_enter_with_current_values(sub, staff, full_form, supplied):
+def test_template_lists_the_items_to_enter_with_current_values(
+    sub, staff, full_form, supplied
+):
     services.entry_save(submission=sub, user=staff["stat"], data=full_form)
     book = _template(sub)
     sheet = book[str(xlsx.VALUES_SHEET)]
@@ -99,40 +122,69 @@ def test_template_lists_the_items_to_enter_with_current_values(sub, staff, full_
 
 def test_a_valid_file_saves_every_value_as_a_draft_with_an_event(sub, staff):
     book = _template(sub)
-    _fill(book, {"library_area": 31000, "college_courses": "420", "teachers_bachelor_share": 71.5,
-                 "learning_teams_status": "学习团队640个"})
+    _fill(
+        book,
+        {
+            "library_area": 31000,
+            "college_courses": "420",
+            "teachers_bachelor_share": 71.5,
+            "learning_teams_status": "学习团队640个",
+        },
+    )
     result = _import(sub, staff["stat"], _bytes(book))
     sub.refresh_from_db()
     assert sub.status == Status.DRAFT
-    assert ItemValue.objects.get(submission=sub, item__code="library_area").value == Decimal("31000")
-    assert ItemValue.objects.get(submission=sub, item__code="teachers_bachelor_share").value == Decimal("71.5")
-    assert ItemValue.objects.get(submission=sub, item__code="learning_teams_status").text == "学习团队640个"
+    assert ItemValue.objects.get(
+        submission=sub, item__code="library_area"
+    ).value == Decimal("31000")
+    assert ItemValue.objects.get(
+        submission=sub, item__code="teachers_bachelor_share"
+    ).value == Decimal("71.5")
+    assert (
+        ItemValue.objects.get(submission=sub, item__code="learning_teams_status").text
+        == "学习团队640个"
+    )
     assert "library_area" in result.saved
     event = sub.events.get()
-    assert event.action == "save_draft" and event.actor == staff["stat"] and event.to_status == Status.DRAFT
+    assert (
+        event.action == "save_draft"
+        and event.actor == staff["stat"]
+        and event.to_status == Status.DRAFT
+    )
 
 
 # --- bad files: named, nothing saved -------------------------------------------------
 
 
-@pytest.mark.parametrize("code, raw, column, fragment", [
-    ("senior_teams", -3, "D", "不能为负数"),
-    ("teachers_bachelor_share", 100.5, "D", "不能超过100"),
-    ("college_courses", 12.5, "D", "必须是整数"),
-    ("library_area", "abc", "D", "不是数字"),
-    ("library_area", 1e14, "D", "过大"),
-])
-def test_a_bad_row_is_named_and_nothing_from_the_file_is_saved(sub, staff, full_form, code, raw, column, fragment):
+@pytest.mark.parametrize(
+    "code, raw, column, fragment",
+    [
+        ("senior_teams", -3, "D", "不能为负数"),
+        ("teachers_bachelor_share", 100.5, "D", "不能超过100"),
+        ("college_courses", 12.5, "D", "必须是整数"),
+        ("library_area", "abc", "D", "不是数字"),
+        ("library_area", 1e14, "D", "过大"),
+    ],
+)
+def test_a_bad_row_is_named_and_nothing_from_the_file_is_saved(
+    sub, staff, full_form, code, raw, column, fragment
+):
     services.entry_save(submission=sub, user=staff["stat"], data=full_form)
     before = _snapshot(sub)
     book = _template(sub)
-    _fill(book, {code: raw, "special_budget": 9999, "school_building_area": 1})  # valid changes too
+    _fill(
+        book, {code: raw, "special_budget": 9999, "school_building_area": 1}
+    )  # valid changes too
     row = _row_of(book, code)
     with pytest.raises(datain.DataInRefused) as refused:
         _import(sub, staff["stat"], _bytes(book))
     messages = [str(p) for p in refused.value.problems]
     assert len(messages) == 1
-    assert f"第{row}行" in messages[0] and f"{column}列" in messages[0] and fragment in messages[0]
+    assert (
+        f"第{row}行" in messages[0]
+        and f"{column}列" in messages[0]
+        and fragment in messages[0]
+    )
     assert _snapshot(sub) == before
 
 
@@ -149,9 +201,17 @@ def test_unknown_duplicate_supplied_and_computed_codes_are_each_named(sub, staff
     with pytest.raises(datain.DataInRefused) as refused:
         _import(sub, staff["stat"], _bytes(book))
     messages = [str(p) for p in refused.value.problems]
-    assert any(f"第{n - 4}行" in m and "A列" in m and "no_such_item" in m and "不是" in m for m in messages)
-    assert any(f"第{n - 3}行" in m and f"第{first}行" in m and "重复" in m for m in messages)
-    assert any(f"第{n - 2}行" in m and "市民信息素养的达标率" in m and "平台提供" in m for m in messages)
+    assert any(
+        f"第{n - 4}行" in m and "A列" in m and "no_such_item" in m and "不是" in m
+        for m in messages
+    )
+    assert any(
+        f"第{n - 3}行" in m and f"第{first}行" in m and "重复" in m for m in messages
+    )
+    assert any(
+        f"第{n - 2}行" in m and "市民信息素养的达标率" in m and "平台提供" in m
+        for m in messages
+    )
     assert any(f"第{n - 1}行" in m and "计算" in m for m in messages)
     assert any(f"第{n}行" in m and "缺少数据项代码" in m for m in messages)
     assert not sub.values.exists() and not sub.events.exists()
@@ -165,7 +225,9 @@ def test_header_mismatch_and_extra_columns_are_named(sub, staff):
     with pytest.raises(datain.DataInRefused) as refused:
         _import(sub, staff["stat"], _bytes(book))
     messages = [str(p) for p in refused.value.problems]
-    assert any("第1行" in m and "D列" in m and "金额" in m and "数值" in m for m in messages)
+    assert any(
+        "第1行" in m and "D列" in m and "金额" in m and "数值" in m for m in messages
+    )
     assert not sub.values.exists()
     sheet["D1"] = "数值"
     with pytest.raises(datain.DataInRefused) as refused:
@@ -179,7 +241,9 @@ def test_a_moved_row_whose_name_does_not_match_its_code_is_refused(sub, staff):
     book[str(xlsx.VALUES_SHEET)].cell(row=row, column=2).value = "体育场馆总建筑面积"
     with pytest.raises(datain.DataInRefused) as refused:
         _import(sub, staff["stat"], _bytes(book))
-    assert f"第{row}行" in str(refused.value.problems[0]) and "不符" in str(refused.value.problems[0])
+    assert f"第{row}行" in str(refused.value.problems[0]) and "不符" in str(
+        refused.value.problems[0]
+    )
 
 
 def _bomb() -> bytes:
@@ -191,13 +255,18 @@ def _bomb() -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("data, fragment", [
-    (b"%PDF-1.4 not a workbook", "不是 Excel 工作簿"),
-    (b"PK\x03\x04 broken", "不是 Excel 工作簿"),
-    (b"PK\x03\x04" + b"0" * (3 * 1024 * 1024), "大于"),
-    (_bomb(), "解压"),
-])
-def test_files_that_are_not_workbooks_or_are_bombs_are_refused_before_parsing(sub, data, fragment):
+@pytest.mark.parametrize(
+    "data, fragment",
+    [
+        (b"%PDF-1.4 not a workbook", "不是 Excel 工作簿"),
+        (b"PK\x03\x04 broken", "不是 Excel 工作簿"),
+        (b"PK\x03\x04" + b"0" * (3 * 1024 * 1024), "大于"),
+        (_bomb(), "解压"),
+    ],
+)
+def test_files_that_are_not_workbooks_or_are_bombs_are_refused_before_parsing(
+    sub, data, fragment
+):
     with pytest.raises(xlsx.NotAWorkbook) as refused:
         xlsx.workbook_read(data, submission=sub)
     assert fragment in str(refused.value)
@@ -232,7 +301,9 @@ def test_only_the_statistician_of_an_editable_filing_imports(sub, staff, full_fo
 # --- the pages --------------------------------------------------------------------
 
 
-def test_upload_page_shows_the_named_error_then_saves_the_fixed_file(client, sub, staff):
+def test_upload_page_shows_the_named_error_then_saves_the_fixed_file(
+    client, sub, staff
+):
     client.force_login(staff["stat"])
     client.cookies["django_language"] = "zh-hans"
     response = client.get("/indicators/310101/2022/template.xlsx")
@@ -240,17 +311,25 @@ def test_upload_page_shows_the_named_error_then_saves_the_fixed_file(client, sub
     book = load_workbook(io.BytesIO(response.content))
     _fill(book, {"library_area": "三万", "library_holdings": 3120000})
     row = _row_of(book, "library_area")
-    upload = SimpleUploadedFile("filled.xlsx", _bytes(book), content_type=xlsx.CONTENT_TYPE)
+    upload = SimpleUploadedFile(
+        "filled.xlsx", _bytes(book), content_type=xlsx.CONTENT_TYPE
+    )
     response = client.post("/indicators/310101/2022/import/", {"xlsx": upload})
     assert response.status_code == 400
     page = response.content.decode()
     assert f"第{row}行" in page and "“三万”不是数字" in page
     assert not sub.values.exists()
     _fill(book, {"library_area": 31000})
-    upload = SimpleUploadedFile("filled.xlsx", _bytes(book), content_type=xlsx.CONTENT_TYPE)
-    response = client.post("/indicators/310101/2022/import/", {"xlsx": upload}, follow=True)
+    upload = SimpleUploadedFile(
+        "filled.xlsx", _bytes(book), content_type=xlsx.CONTENT_TYPE
+    )
+    response = client.post(
+        "/indicators/310101/2022/import/", {"xlsx": upload}, follow=True
+    )
     assert response.status_code == 200
-    assert ItemValue.objects.get(submission=sub, item__code="library_area").value == Decimal("31000")
+    assert ItemValue.objects.get(
+        submission=sub, item__code="library_area"
+    ).value == Decimal("31000")
     assert "已保存为草稿" in response.content.decode()
 
 
@@ -258,47 +337,71 @@ def test_other_districts_cannot_reach_the_template_or_the_upload(client, sub, st
     client.force_login(staff["stat_xh"])
     assert client.get("/indicators/310101/2022/template.xlsx").status_code == 404
     upload = SimpleUploadedFile("f.xlsx", _bytes(_template(sub)))
-    assert client.post("/indicators/310101/2022/import/", {"xlsx": upload}).status_code == 404
+    assert (
+        client.post("/indicators/310101/2022/import/", {"xlsx": upload}).status_code
+        == 404
+    )
     assert not sub.values.exists()
 
 
 # --- platform-supplied values: form, XLSX, API ----------------------------------------
 
 
-def test_supplied_values_are_read_only_in_the_form_with_source_and_interval(client, sub, staff, supplied):
+def test_supplied_values_are_read_only_in_the_form_with_source_and_interval(
+    client, sub, staff, supplied
+):
     client.force_login(staff["stat"])
     client.cookies["django_language"] = "zh-hans"
     page = client.get("/indicators/310101/2022/").content.decode()
     assert 'name="v_info_literacy_rate"' not in page
     assert "59.4" in page and "65.4" in page and "2022 信息素养监测" in page
     # a forged field is refused by name and nothing is saved
-    response = client.post("/indicators/310101/2022/", {"action": "save", "v_info_literacy_rate": "99"})
+    response = client.post(
+        "/indicators/310101/2022/", {"action": "save", "v_info_literacy_rate": "99"}
+    )
     assert response.status_code == 400
     assert "市民信息素养的达标率" in response.content.decode()
-    assert ItemValue.objects.get(submission=sub, item__code="info_literacy_rate").value == Decimal("62.4")
+    assert ItemValue.objects.get(
+        submission=sub, item__code="info_literacy_rate"
+    ).value == Decimal("62.4")
 
 
 def test_supplied_values_cannot_be_imported_from_xlsx(sub, staff, supplied):
     book = _template(sub)
-    book[str(xlsx.VALUES_SHEET)].append(["info_literacy_rate", "市民信息素养的达标率(%)", "%", 99, None])
+    book[str(xlsx.VALUES_SHEET)].append(
+        ["info_literacy_rate", "市民信息素养的达标率(%)", "%", 99, None]
+    )
     with pytest.raises(datain.DataInRefused) as refused:
         _import(sub, staff["stat"], _bytes(book))
     assert "市民信息素养的达标率" in str(refused.value.problems[0])
-    assert ItemValue.objects.get(submission=sub, item__code="info_literacy_rate").value == Decimal("62.4")
+    assert ItemValue.objects.get(
+        submission=sub, item__code="info_literacy_rate"
+    ).value == Decimal("62.4")
 
 
 def test_supplied_values_cannot_be_sent_through_the_api(client, sub, staff, supplied):
     client.force_login(staff["stat"])
     client.cookies["django_language"] = "zh-hans"
-    response = client.post("/api/v1/indicators/submissions/310101/2022/values",
-                           data=json.dumps({"values": [{"code": "library_area", "value": 1},
-                                                       {"code": "credit_bank_accounts", "value": 5}]}),
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/indicators/submissions/310101/2022/values",
+        data=json.dumps(
+            {
+                "values": [
+                    {"code": "library_area", "value": 1},
+                    {"code": "credit_bank_accounts", "value": 5},
+                ]
+            }
+        ),
+        content_type="application/json",
+    )
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "invalid"
     assert body["errors"][0]["field"] == "values.1.value"
-    assert "市民在学分银行的开户数" in body["errors"][0]["message"] and "第2项" in body["errors"][0]["message"]
+    assert (
+        "市民在学分银行的开户数" in body["errors"][0]["message"]
+        and "第2项" in body["errors"][0]["message"]
+    )
     assert not sub.values.exclude(item__code="info_literacy_rate").exists()
 
 
@@ -306,20 +409,32 @@ def test_supplied_values_cannot_be_sent_through_the_api(client, sub, staff, supp
 
 
 def _post(client, code, year, body):
-    return client.post(f"/api/v1/indicators/submissions/{code}/{year}/values", data=json.dumps({"values": body}),
-                       content_type="application/json")
+    return client.post(
+        f"/api/v1/indicators/submissions/{code}/{year}/values",
+        data=json.dumps({"values": body}),
+        content_type="application/json",
+    )
 
 
 def test_api_saves_values_as_a_draft(client, framework, hp, staff):
     client.force_login(staff["stat"])
-    response = _post(client, "310101", 2022, [
-        {"code": "library_area", "value": 31000},
-        {"code": "other_courses", "value": "310", "note": "区图书馆 130门"},
-        {"code": "learning_teams_status", "value": "640个团队"},
-    ])
+    response = _post(
+        client,
+        "310101",
+        2022,
+        [
+            {"code": "library_area", "value": 31000},
+            {"code": "other_courses", "value": "310", "note": "区图书馆 130门"},
+            {"code": "learning_teams_status", "value": "640个团队"},
+        ],
+    )
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "draft"
-    assert sorted(response.json()["saved"]) == ["learning_teams_status", "library_area", "other_courses"]
+    assert sorted(response.json()["saved"]) == [
+        "learning_teams_status",
+        "library_area",
+        "other_courses",
+    ]
     value = ItemValue.objects.get(submission__district=hp, item__code="other_courses")
     assert value.value == Decimal("310") and value.detail == "区图书馆 130门"
     # the values read back through the submission API
@@ -329,8 +444,15 @@ def test_api_saves_values_as_a_draft(client, framework, hp, staff):
 
 def test_api_is_all_or_nothing(client, sub, staff):
     client.force_login(staff["stat"])
-    response = _post(client, "310101", 2022, [{"code": "library_area", "value": 31000},
-                                              {"code": "teachers_bachelor_share", "value": 120}])
+    response = _post(
+        client,
+        "310101",
+        2022,
+        [
+            {"code": "library_area", "value": 31000},
+            {"code": "teachers_bachelor_share", "value": 120},
+        ],
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "values.1.value"
     assert not sub.values.exists() and not sub.events.exists()
@@ -338,16 +460,36 @@ def test_api_is_all_or_nothing(client, sub, staff):
 
 def test_api_forbidden_district_answers_404(client, sub, staff):
     client.force_login(staff["stat_xh"])
-    assert _post(client, "310101", 2022, [{"code": "library_area", "value": 1}]).status_code == 404
-    assert client.get("/api/v1/indicators/submissions/310101/2022/template.xlsx").status_code == 404
+    assert (
+        _post(
+            client, "310101", 2022, [{"code": "library_area", "value": 1}]
+        ).status_code
+        == 404
+    )
+    assert (
+        client.get(
+            "/api/v1/indicators/submissions/310101/2022/template.xlsx"
+        ).status_code
+        == 404
+    )
     client.force_login(staff["citizen"])
-    assert _post(client, "310101", 2022, [{"code": "library_area", "value": 1}]).status_code == 404
+    assert (
+        _post(
+            client, "310101", 2022, [{"code": "library_area", "value": 1}]
+        ).status_code
+        == 404
+    )
     assert not sub.values.exists()
 
 
 def test_api_refuses_reviewers_and_submitted_filings(client, sub, staff, full_form):
     client.force_login(staff["liaison"])
-    assert _post(client, "310101", 2022, [{"code": "library_area", "value": 1}]).status_code == 403
+    assert (
+        _post(
+            client, "310101", 2022, [{"code": "library_area", "value": 1}]
+        ).status_code
+        == 403
+    )
     services.entry_save(submission=sub, user=staff["stat"], data=full_form, submit=True)
     client.force_login(staff["stat"])
     response = _post(client, "310101", 2022, [{"code": "library_area", "value": 1}])
@@ -358,7 +500,9 @@ def test_api_template_is_the_xlsx(client, sub, staff):
     client.force_login(staff["stat"])
     response = client.get("/api/v1/indicators/submissions/310101/2022/template.xlsx")
     assert response.status_code == 200 and response["Content-Type"] == xlsx.CONTENT_TYPE
-    assert str(xlsx.VALUES_SHEET) in load_workbook(io.BytesIO(response.content)).sheetnames
+    assert (
+        str(xlsx.VALUES_SHEET) in load_workbook(io.BytesIO(response.content)).sheetnames
+    )
 
 
 # --- 3.1.1 per member unit -------------------------------------------------------------
@@ -373,30 +517,51 @@ def _parts_sheet(book: Workbook, lines):
 def test_member_unit_lines_make_the_items_values(sub, staff):
     book = _template(sub)
     _fill(book, {"special_budget": None, "total_special_budget": None})
-    _parts_sheet(book, [["区文化旅游局", "市民文化艺术节", 1200, 30000],
-                        ["区科委", "科普讲座进社区；科技周", 650.5, 16200]])
+    _parts_sheet(
+        book,
+        [
+            ["区文化旅游局", "市民文化艺术节", 1200, 30000],
+            ["区科委", "科普讲座进社区；科技周", 650.5, 16200],
+        ],
+    )
     _import(sub, staff["stat"], _bytes(book))
     values = {v.item.code: v.value for v in sub.values.select_related("item")}
     assert values["special_budget"] == Decimal("1850.5")
     assert values["total_special_budget"] == Decimal("46200")
     lines = datain.value_parts(submission=sub)
-    assert [(p.unit_name, p.projects) for p in lines] == [("区文化旅游局", "市民文化艺术节"),
-                                                          ("区科委", "科普讲座进社区；科技周")]
+    assert [(p.unit_name, p.projects) for p in lines] == [
+        ("区文化旅游局", "市民文化艺术节"),
+        ("区科委", "科普讲座进社区；科技周"),
+    ]
     # the share is computed from the totals
     from learning_platform.indicators import selectors
 
-    share = next(r for r in selectors.submission_rows(sub) if r.item.code == "special_budget_share")
+    share = next(
+        r
+        for r in selectors.submission_rows(sub)
+        if r.item.code == "special_budget_share"
+    )
     assert share.value == Decimal("4.0054")
     # the template carries the lines back, and the item's row points to them
     again = _template(sub)
-    assert [c.value for c in again[str(xlsx.PARTS_SHEET)][2]] == ["区文化旅游局", "市民文化艺术节", 1200, 30000]
+    assert [c.value for c in again[str(xlsx.PARTS_SHEET)][2]] == [
+        "区文化旅游局",
+        "市民文化艺术节",
+        1200,
+        30000,
+    ]
 
 
 def test_member_unit_lines_are_validated(sub, staff):
     book = _template(sub)
-    _parts_sheet(book, [["区文化旅游局", "", 1200, 30000],
-                        ["区文化旅游局", "科技周", 100, 50],
-                        [None, "某项目", "abc", None]])
+    _parts_sheet(
+        book,
+        [
+            ["区文化旅游局", "", 1200, 30000],
+            ["区文化旅游局", "科技周", 100, 50],
+            [None, "某项目", "abc", None],
+        ],
+    )
     with pytest.raises(datain.DataInRefused) as refused:
         _import(sub, staff["stat"], _bytes(book))
     messages = [str(p) for p in refused.value.problems]
@@ -414,39 +579,86 @@ def test_a_typed_total_must_match_the_lines(sub, staff, client):
     _parts_sheet(book, [["区文化旅游局", "市民文化艺术节", 1200, None]])
     with pytest.raises(datain.DataInRefused) as refused:
         _import(sub, staff["stat"], _bytes(book))
-    assert "1200" in str(refused.value.problems[0]) and "2000" in str(refused.value.problems[0])
+    assert "1200" in str(refused.value.problems[0]) and "2000" in str(
+        refused.value.problems[0]
+    )
     # with the lines stored, the API may not set the item apart from them either
-    datain.values_import(submission=sub, user=staff["stat"], values=[],
-                         parts={"special_budget": [datain.PartIn("区文化旅游局", "市民文化艺术节", 1200)]},
-                         origin="test")
+    datain.values_import(
+        submission=sub,
+        user=staff["stat"],
+        values=[],
+        parts={
+            "special_budget": [datain.PartIn("区文化旅游局", "市民文化艺术节", 1200)]
+        },
+        origin="test",
+    )
     client.force_login(staff["stat"])
-    assert _post(client, "310101", 2022, [{"code": "special_budget", "value": 5}]).status_code == 422
-    assert _post(client, "310101", 2022, [{"code": "special_budget", "value": 1200}]).status_code == 200
+    assert (
+        _post(
+            client, "310101", 2022, [{"code": "special_budget", "value": 5}]
+        ).status_code
+        == 422
+    )
+    assert (
+        _post(
+            client, "310101", 2022, [{"code": "special_budget", "value": 1200}]
+        ).status_code
+        == 200
+    )
 
 
 def test_member_units_in_the_form(client, sub, staff, full_form):
     client.force_login(staff["stat"])
     client.cookies["django_language"] = "zh-hans"
-    response = client.post("/indicators/310101/2022/member-units/", {
-        "mu_unit_0": "区文化旅游局", "mu_projects_0": "市民文化艺术节", "mu_amount_0": "1200", "mu_total_0": "30000",
-        "mu_unit_1": "区科委", "mu_projects_1": "科技周", "mu_amount_1": "650", "mu_total_1": "16200",
-        "mu_unit_2": "", "mu_projects_2": "", "mu_amount_2": "", "mu_total_2": ""}, follow=True)
+    response = client.post(
+        "/indicators/310101/2022/member-units/",
+        {
+            "mu_unit_0": "区文化旅游局",
+            "mu_projects_0": "市民文化艺术节",
+            "mu_amount_0": "1200",
+            "mu_total_0": "30000",
+            "mu_unit_1": "区科委",
+            "mu_projects_1": "科技周",
+            "mu_amount_1": "650",
+            "mu_total_1": "16200",
+            "mu_unit_2": "",
+            "mu_projects_2": "",
+            "mu_amount_2": "",
+            "mu_total_2": "",
+        },
+        follow=True,
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert 'value="区科委"' in page
-    assert ItemValue.objects.get(submission=sub, item__code="special_budget").value == Decimal("1850")
+    assert ItemValue.objects.get(
+        submission=sub, item__code="special_budget"
+    ).value == Decimal("1850")
     # the form shows the item's total read-only and refuses a different typed total
     assert 'name="v_special_budget" value="1850" readonly' in page
-    response = client.post("/indicators/310101/2022/", dict(full_form, action="save", v_special_budget="9999"))
+    response = client.post(
+        "/indicators/310101/2022/",
+        dict(full_form, action="save", v_special_budget="9999"),
+    )
     assert response.status_code == 400
     assert "成员单位" in response.content.decode()
     response = client.post("/indicators/310101/2022/", dict(full_form, action="save"))
     assert response.status_code == 302
     # a bad line is named and keeps what was typed
-    response = client.post("/indicators/310101/2022/member-units/", {
-        "mu_unit_0": "区文化旅游局", "mu_projects_0": "市民文化艺术节", "mu_amount_0": "-5", "mu_total_0": ""})
+    response = client.post(
+        "/indicators/310101/2022/member-units/",
+        {
+            "mu_unit_0": "区文化旅游局",
+            "mu_projects_0": "市民文化艺术节",
+            "mu_amount_0": "-5",
+            "mu_total_0": "",
+        },
+    )
     assert response.status_code == 400
-    assert "成员单位第1行" in response.content.decode() and "不能为负数" in response.content.decode()
+    assert (
+        "成员单位第1行" in response.content.decode()
+        and "不能为负数" in response.content.decode()
+    )
     assert len(datain.value_parts(submission=sub)) == 2
 
 
@@ -454,15 +666,34 @@ def test_api_member_units_make_the_items_values_and_are_validated(client, sub, s
     client.force_login(staff["stat"])
     client.cookies["django_language"] = "zh-hans"
     url = "/api/v1/indicators/submissions/310101/2022/values"
-    bad = {"values": [], "member_units": [{"unit_name": "区科委", "projects": "", "amount": 10}]}
+    bad = {
+        "values": [],
+        "member_units": [{"unit_name": "区科委", "projects": "", "amount": 10}],
+    }
     response = client.post(url, data=json.dumps(bad), content_type="application/json")
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "member_units.0"
     assert "成员单位第1行" in response.json()["errors"][0]["message"]
-    good = {"values": [{"code": "library_area", "value": 31000}], "member_units": [
-        {"unit_name": "区科委", "projects": "科技周", "amount": 650, "total_amount": 16200},
-        {"unit_name": "区文化旅游局", "projects": "市民文化艺术节", "amount": "1200", "total_amount": 30000}]}
+    good = {
+        "values": [{"code": "library_area", "value": 31000}],
+        "member_units": [
+            {
+                "unit_name": "区科委",
+                "projects": "科技周",
+                "amount": 650,
+                "total_amount": 16200,
+            },
+            {
+                "unit_name": "区文化旅游局",
+                "projects": "市民文化艺术节",
+                "amount": "1200",
+                "total_amount": 30000,
+            },
+        ],
+    }
     response = client.post(url, data=json.dumps(good), content_type="application/json")
     assert response.status_code == 200, response.content
     values = {v.item.code: v.value for v in sub.values.select_related("item")}
-    assert values["special_budget"] == Decimal("1850") and values["total_special_budget"] == Decimal("46200")
+    assert values["special_budget"] == Decimal("1850") and values[
+        "total_special_budget"
+    ] == Decimal("46200")

@@ -19,10 +19,12 @@ from tests.indicators.test_documents_views import PDF, fields, indicators, pdf  
 pytestmark = pytest.mark.django_db
 
 
-def test_a_document_is_stored_outside_media_and_not_served_from_it(client, framework, staff,
-                                                                  hp, indicators):  # noqa: F811
-    doc = services.document_save(user=staff["stat"], district=hp, fields=fields(indicators),
-                                 main_file=pdf())
+def test_a_document_is_stored_outside_media_and_not_served_from_it(
+    client, framework, staff, hp, indicators
+):  # noqa: F811
+    doc = services.document_save(
+        user=staff["stat"], district=hp, fields=fields(indicators), main_file=pdf()
+    )
     row = doc.files.get()
     stored = Path(row.file.path).resolve()
     assert not stored.is_relative_to(Path(settings.MEDIA_ROOT).resolve())
@@ -45,11 +47,16 @@ def test_a_document_is_stored_outside_media_and_not_served_from_it(client, frame
     assert b"".join(response.streaming_content) == PDF
 
 
-def test_in_production_the_checked_route_hands_the_file_to_nginx(client, settings, framework,
-                                                                 staff, hp, indicators):  # noqa: F811
+def test_in_production_the_checked_route_hands_the_file_to_nginx(
+    client, settings, framework, staff, hp, indicators
+):  # noqa: F811
     settings.PRIVATE_FILES_ACCEL_PREFIX = "/protected/"
-    doc = services.document_save(user=staff["stat"], district=hp, fields=fields(indicators),
-                                 main_file=pdf("年报.pdf"))
+    doc = services.document_save(
+        user=staff["stat"],
+        district=hp,
+        fields=fields(indicators),
+        main_file=pdf("年报.pdf"),
+    )
     row = doc.files.get()
     client.force_login(staff["stat"])
     response = client.get(reverse("indicators:document_file", args=[row.pk]))
@@ -60,16 +67,19 @@ def test_in_production_the_checked_route_hands_the_file_to_nginx(client, setting
     assert "attachment" in response["Content-Disposition"]
 
 
-def test_the_migration_moves_existing_files_out_of_media(framework, staff, hp,
-                                                         indicators):  # noqa: F811
+def test_the_migration_moves_existing_files_out_of_media(
+    framework, staff, hp, indicators
+):  # noqa: F811
     import importlib
 
     from django.apps import apps
 
     migration = importlib.import_module(
-        "learning_platform.indicators.migrations.0003_private_storage_for_documents_and_letters")
-    doc = services.document_save(user=staff["stat"], district=hp, fields=fields(indicators),
-                                 main_file=pdf())
+        "learning_platform.indicators.migrations.0003_private_storage_for_documents_and_letters"
+    )
+    doc = services.document_save(
+        user=staff["stat"], district=hp, fields=fields(indicators), main_file=pdf()
+    )
     row = doc.files.get()
     # given: the file where the old code kept it, under MEDIA_ROOT
     private = storages["private"]

@@ -43,7 +43,9 @@ def _edit_data(client, item):
     html = client.get(f"/admin/snippets/itembank/item/edit/{item.pk}/").content.decode()
     data = querydict_from_html(html, form_id="w-editor-form")
     for name in [k for k in data if k.endswith("is_key")]:
-        data[name] = "on"   # a ticked checkbox without a value attribute: browsers send "on"
+        data[name] = (
+            "on"  # a ticked checkbox without a value attribute: browsers send "on"
+        )
     return data
 
 
@@ -53,10 +55,17 @@ def _post(client, item, data):
 
 def _snapshot(item):
     item.refresh_from_db()
-    return (item.revisions.count(), item.latest_revision_id, item.has_unpublished_changes,
-            list(item.options.values_list("option_id", "is_key", "key_position", "alt",
-                                          "image_id")),
-            item.stem_image_id)
+    return (
+        item.revisions.count(),
+        item.latest_revision_id,
+        item.has_unpublished_changes,
+        list(
+            item.options.values_list(
+                "option_id", "is_key", "key_position", "alt", "image_id"
+            )
+        ),
+        item.stem_image_id,
+    )
 
 
 def _options_panel_errors(html):
@@ -72,7 +81,9 @@ def _field_errors(html, name):
     widget = soup.find(attrs={"name": name})
     assert widget is not None, name
     wrapper = widget.find_parent(class_="w-field")
-    return " ".join(e.get_text(" ", strip=True) for e in wrapper.select(".error-message"))
+    return " ".join(
+        e.get_text(" ", strip=True) for e in wrapper.select(".error-message")
+    )
 
 
 def test_a_valid_edit_is_saved_as_a_draft_revision(editor, make_item):
@@ -86,11 +97,13 @@ def test_a_valid_edit_is_saved_as_a_draft_revision(editor, make_item):
     assert item.revisions.count() == before + 1 and item.has_unpublished_changes
 
 
-def test_two_keys_on_a_single_choice_item_are_refused_and_nothing_is_saved(editor, make_item):
-    item = make_item()                     # key B
+def test_two_keys_on_a_single_choice_item_are_refused_and_nothing_is_saved(
+    editor, make_item
+):
+    item = make_item()  # key B
     before = _snapshot(item)
     data = _edit_data(editor, item)
-    data["options-0-is_key"] = "on"        # A as well
+    data["options-0-is_key"] = "on"  # A as well
     response = _post(editor, item, data)
     assert response.status_code == 200
     html = response.content.decode()
@@ -105,7 +118,9 @@ def test_a_likert_item_with_a_key_is_refused(editor, make_item):
     data["options-2-is_key"] = "on"
     response = _post(editor, item, data)
     assert response.status_code == 200
-    assert "A Likert item has no key" in _options_panel_errors(response.content.decode())
+    assert "A Likert item has no key" in _options_panel_errors(
+        response.content.decode()
+    )
     assert _snapshot(item) == before
 
 
@@ -136,7 +151,10 @@ def test_an_empty_stem_is_reported_on_the_stem_field(editor, make_item):
 
 # -- images -----------------------------------------------------------------------------
 
-def test_a_stem_image_without_alt_text_is_refused_on_its_field(editor, make_item, image):
+
+def test_a_stem_image_without_alt_text_is_refused_on_its_field(
+    editor, make_item, image
+):
     item = make_item()
     before = _snapshot(item)
     data = _edit_data(editor, item)
@@ -144,7 +162,9 @@ def test_a_stem_image_without_alt_text_is_refused_on_its_field(editor, make_item
     data["stem_image_alt"] = "  "
     response = _post(editor, item, data)
     assert response.status_code == 200
-    assert "needs alt text" in _field_errors(response.content.decode(), "stem_image_alt")
+    assert "needs alt text" in _field_errors(
+        response.content.decode(), "stem_image_alt"
+    )
     assert _snapshot(item) == before
 
     data["stem_image_alt"] = "2024 年上海市民上网时长柱状图"
@@ -153,8 +173,9 @@ def test_a_stem_image_without_alt_text_is_refused_on_its_field(editor, make_item
     assert draft.stem_image_id == image.pk
 
 
-def test_an_option_image_without_alt_text_is_refused_in_the_edit_view(editor, make_item,
-                                                                       image):
+def test_an_option_image_without_alt_text_is_refused_in_the_edit_view(
+    editor, make_item, image
+):
     item = make_item()
     before = _snapshot(item)
     data = _edit_data(editor, item)
@@ -162,32 +183,52 @@ def test_an_option_image_without_alt_text_is_refused_in_the_edit_view(editor, ma
     response = _post(editor, item, data)
     assert response.status_code == 200
     assert "Option A has an image without alt text" in _options_panel_errors(
-        response.content.decode())
+        response.content.decode()
+    )
     assert _snapshot(item) == before
 
 
-def test_images_with_alt_text_reach_the_payload_and_an_image_may_replace_text(make_item,
-                                                                            image):
-    options = [{"option_id": "A", "text": "", "image": image, "alt": "红色警示图标",
-                "is_key": True},
-               {"option_id": "B", "text": "文字选项"}]
+def test_images_with_alt_text_reach_the_payload_and_an_image_may_replace_text(
+    make_item, image
+):
+    options = [
+        {
+            "option_id": "A",
+            "text": "",
+            "image": image,
+            "alt": "红色警示图标",
+            "is_key": True,
+        },
+        {"option_id": "B", "text": "文字选项"},
+    ]
     item = make_item(stem_image=image, stem_image_alt="钓鱼短信截图", options=options)
     [delivered] = selectors.items_for_delivery([item.pk])
     payload = delivered.payload
     assert payload["stem_image_alt"] == "钓鱼短信截图"
     assert payload["stem_image_url"].endswith((".png", ".jpg", ".gif"))
     first = payload["options"][0]
-    assert first["alt"] == "红色警示图标" and first["image_url"] and first["text_html"] == ""
+    assert (
+        first["alt"] == "红色警示图标"
+        and first["image_url"]
+        and first["text_html"] == ""
+    )
     assert "is_key" not in first
 
 
 def test_the_service_refuses_images_without_alt_text(domains, image):
     with translation.override("en"), pytest.raises(ValidationError) as exc:
-        item_save_draft(code="IMG-1", domain_code="info.data", kind="single_choice",
-                        stem="<p>哪个？</p>", stem_image=image, stem_image_alt="",
-                        options=[{"option_id": "A", "text": "", "image": image,
-                                  "is_key": True},
-                                 {"option_id": "B", "text": "b"}])
+        item_save_draft(
+            code="IMG-1",
+            domain_code="info.data",
+            kind="single_choice",
+            stem="<p>哪个？</p>",
+            stem_image=image,
+            stem_image_alt="",
+            options=[
+                {"option_id": "A", "text": "", "image": image, "is_key": True},
+                {"option_id": "B", "text": "b"},
+            ],
+        )
     errors = exc.value.message_dict
     assert "The stem image needs alt text." in errors["stem_image_alt"]
     assert "Option A has an image without alt text." in errors["options"]
@@ -195,6 +236,7 @@ def test_the_service_refuses_images_without_alt_text(domains, image):
 
 
 # -- scheduled publishing ---------------------------------------------------------------
+
 
 def test_scheduled_item_is_delivered_only_after_publish_scheduled(make_item, make_user):
     item = make_item(publish=False)
@@ -204,13 +246,19 @@ def test_scheduled_item_is_delivered_only_after_publish_scheduled(make_item, mak
     revision = item.save_revision()
     roles_sync()
     item_review_submit(item=item, user=make_user("item_author"))
-    for role in ("item_reviewer", "item_fairness_reviewer", "item_psychometric_reviewer"):
-        item_review_decide(item=item, user=make_user(role), approve=True)  # last: scheduled
+    for role in (
+        "item_reviewer",
+        "item_fairness_reviewer",
+        "item_psychometric_reviewer",
+    ):
+        item_review_decide(
+            item=item, user=make_user(role), approve=True
+        )  # last: scheduled
     item.refresh_from_db()
     revision.refresh_from_db()
     assert not item.live and revision.approved_go_live_at is not None
     assert timezone.now() < go_live
-    call_command("publish_scheduled", verbosity=0)            # not yet due
+    call_command("publish_scheduled", verbosity=0)  # not yet due
     item.refresh_from_db()
     assert not item.live
     with pytest.raises(selectors.ItemNotDeliverable):

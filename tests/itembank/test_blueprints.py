@@ -18,21 +18,38 @@ pytestmark = pytest.mark.django_db
 
 
 def _bp(content, length=10, lo=-2.5, hi=2.5, code="bp"):
-    return Blueprint(code=code, name_zh="测试蓝图", length=length, content=content,
-                     difficulty_min=lo, difficulty_max=hi)
+    return Blueprint(
+        code=code,
+        name_zh="测试蓝图",
+        length=length,
+        content=content,
+        difficulty_min=lo,
+        difficulty_max=hi,
+    )
 
 
 # -- targets (pure) --------------------------------------------------------------------
 
+
 def test_proportions_become_counts_by_largest_remainder():
     # quotas 3.333.., 3.333.., 3.333.. -> 4, 3, 3: the tie goes to the earlier code
-    assert blueprint_targets(_bp({"a": 1 / 3, "b": 1 / 3, "c": 1 / 3})) == {"a": 4, "b": 3,
-                                                                             "c": 3}
+    assert blueprint_targets(_bp({"a": 1 / 3, "b": 1 / 3, "c": 1 / 3})) == {
+        "a": 4,
+        "b": 3,
+        "c": 3,
+    }
     # quotas 4.5, 3.5, 2.0 at length 10 -> ties broken by the larger share
-    assert blueprint_targets(_bp({"x": 0.45, "y": 0.35, "z": 0.2})) == {"x": 5, "y": 3, "z": 2}
+    assert blueprint_targets(_bp({"x": 0.45, "y": 0.35, "z": 0.2})) == {
+        "x": 5,
+        "y": 3,
+        "z": 2,
+    }
     # quotas 1.4, 1.4, 7.2 (remainders .4, .4, .2) -> one extra for the first .4
-    assert blueprint_targets(_bp({"p": 0.14, "q": 0.14, "r": 0.72})) == {"p": 2, "q": 1,
-                                                                         "r": 7}
+    assert blueprint_targets(_bp({"p": 0.14, "q": 0.14, "r": 0.72})) == {
+        "p": 2,
+        "q": 1,
+        "r": 7,
+    }
 
 
 @pytest.mark.parametrize("length", [1, 7, 13, 20, 41])
@@ -47,25 +64,31 @@ def test_counts_are_returned_as_given_and_scaled_for_another_length():
     assert blueprint_targets(bp) == {"a": 3, "b": 5, "c": 2}
     assert blueprint_targets(bp, length=20) == {"a": 6, "b": 10, "c": 4}
     assert blueprint_targets(_bp({"a": 1}, length=1)) == {"a": 1}
-    assert blueprint_targets(_bp({"a": 1.0}, length=8)) == {"a": 8}   # a proportion of 1
+    assert blueprint_targets(_bp({"a": 1.0}, length=8)) == {"a": 8}  # a proportion of 1
 
 
 def test_a_plain_mapping_is_a_set_of_weights():
     shares = {"info.data": 1.0, "info.safety": 1.0, "info.problem": 2.0}
-    assert blueprint_targets(shares, length=8) == {"info.data": 2, "info.safety": 2,
-                                                   "info.problem": 4}
+    assert blueprint_targets(shares, length=8) == {
+        "info.data": 2,
+        "info.safety": 2,
+        "info.problem": 4,
+    }
     with pytest.raises(ValidationError, match="length"):
         blueprint_targets(shares)
 
 
-@pytest.mark.parametrize(("content", "length", "message"), [
-    ({"a": 0.5, "b": 0.4}, 10, "sum to 0.9"),
-    ({"a": 3, "b": 5}, 10, "counts sum to 8 but the length is 10"),
-    ({"a": -0.5, "b": 1.5}, 10, "for: a"),
-    ({"a": "half", "b": 0.5}, 10, "for: a"),
-    ({"a": True}, 1, "for: a"),
-    ({}, 10, "empty"),
-])
+@pytest.mark.parametrize(
+    ("content", "length", "message"),
+    [
+        ({"a": 0.5, "b": 0.4}, 10, "sum to 0.9"),
+        ({"a": 3, "b": 5}, 10, "counts sum to 8 but the length is 10"),
+        ({"a": -0.5, "b": 1.5}, 10, "for: a"),
+        ({"a": "half", "b": 0.5}, 10, "for: a"),
+        ({"a": True}, 1, "for: a"),
+        ({}, 10, "empty"),
+    ],
+)
 def test_bad_shares_are_refused_with_the_reason(content, length, message):
     with translation.override("en"), pytest.raises(ValidationError) as exc:
         blueprint_targets(_bp(content, length=length))
@@ -75,18 +98,34 @@ def test_bad_shares_are_refused_with_the_reason(content, length, message):
 def test_validation_names_unknown_overlapping_and_needs_domains(domains):
     with translation.override("en"):
         errors = blueprint_errors(
-            content={"info": 0.25, "info.safety": 0.25, "astrology": 0.25, "needs.topics": 0.25},
-            length=8, difficulty_min=1.0, difficulty_max=-1.0)
+            content={
+                "info": 0.25,
+                "info.safety": 0.25,
+                "astrology": 0.25,
+                "needs.topics": 0.25,
+            },
+            length=8,
+            difficulty_min=1.0,
+            difficulty_max=-1.0,
+        )
     text = " ".join(errors["content"])
     assert "Unknown domain code(s): astrology." in text
     assert "“info.safety” lies inside “info”" in text
     assert "needs.topics" in text
     assert "difficulty_max" in errors
-    assert blueprint_errors(content={"info.data": 5, "science": 5}, length=10,
-                            difficulty_min=-2, difficulty_max=2) == {}
+    assert (
+        blueprint_errors(
+            content={"info.data": 5, "science": 5},
+            length=10,
+            difficulty_min=-2,
+            difficulty_max=2,
+        )
+        == {}
+    )
 
 
 # -- assembly ----------------------------------------------------------------------------
+
 
 @pytest.fixture
 def bank(make_item, make_user):
@@ -98,8 +137,11 @@ def bank(make_item, make_user):
         it = make_item(code=f"DATA-{k}", domain_code="info.data")
         items[it.pk], bs[it.pk] = {"a": 1.2, "b": b}, b
     for k, b in enumerate([-0.5, 0.0, 0.5]):
-        it = make_item(code=f"SAFE-{k}", domain_code="info.safety",
-                       kind="true_false" if k == 0 else "single_choice")
+        it = make_item(
+            code=f"SAFE-{k}",
+            domain_code="info.safety",
+            kind="true_false" if k == 0 else "single_choice",
+        )
         items[it.pk], bs[it.pk] = {"a": 1.0, "b": b}, b
     for k, b in enumerate([-2.0, -1.0, 0.0, 0.3, 1.0, 2.0]):
         it = make_item(code=f"SCI-{k}", domain_code="science")
@@ -110,8 +152,9 @@ def bank(make_item, make_user):
     likert = make_item(code="L-1", kind="likert", domain_code="needs.topics")
     items[likert.pk] = {"model": "grm", "a": 1.0, "thresholds": [-1, 0, 1]}
     pset = parameter_set_create(name="bank", model="2pl", source="test", items=items)
-    parameter_set_activate(parameter_set=pset, approved_by=make_user("researcher"),
-                           comment="test")
+    parameter_set_activate(
+        parameter_set=pset, approved_by=make_user("researcher"), comment="test"
+    )
     return {"pset": pset, "b": bs, "draft": draft.pk}
 
 
@@ -126,11 +169,13 @@ def test_assembly_meets_the_counts_and_the_range(bank):
     ids = form_assemble(blueprint=bp)
     assert len(ids) == len(set(ids)) == 8
     domains = _domain_of(ids)
-    assert sum(d.startswith("info") for d in domains.values()) == 4   # subdomains count
+    assert sum(d.startswith("info") for d in domains.values()) == 4  # subdomains count
     assert sum(d == "science" for d in domains.values()) == 4
     assert all(-2.5 <= bank["b"][i] <= 2.5 for i in ids)
     assert bank["draft"] not in ids
-    assert [bank["b"][i] for i in ids] == sorted(bank["b"][i] for i in ids)   # easiest first
+    assert [bank["b"][i] for i in ids] == sorted(
+        bank["b"][i] for i in ids
+    )  # easiest first
 
 
 def test_assembly_spreads_difficulty_over_the_range(bank):
@@ -165,18 +210,25 @@ def test_a_thin_domain_is_named_with_what_the_bank_has(bank):
     with translation.override("en"), pytest.raises(ValidationError) as exc:
         form_assemble(blueprint=bp)
     text = " ".join(exc.value.messages)
-    assert ("信息素养/安全 (info.safety): needs 5 items, bank has 3 published with parameters "
-            "in [-2.5, 2.5].") in text
-    assert "info.data" not in text   # 7 calibrated in range: enough
-    with translation.override("en"), pytest.raises(ValidationError, match="needs 8 items, "
-                                                   "bank has 7"):
+    assert (
+        "信息素养/安全 (info.safety): needs 5 items, bank has 3 published with parameters "
+        "in [-2.5, 2.5]."
+    ) in text
+    assert "info.data" not in text  # 7 calibrated in range: enough
+    with (
+        translation.override("en"),
+        pytest.raises(ValidationError, match="needs 8 items, bank has 7"),
+    ):
         form_assemble(blueprint=_bp({"info.data": 8}, length=8))
 
 
 def test_assembly_uses_the_parameter_set_it_is_given(bank, make_item):
     other = parameter_set_create(
-        name="other", model="2pl", source="t",
-        items={i: {"a": 1.0, "b": 3.0} for i in bank["b"]})   # everything out of range
+        name="other",
+        model="2pl",
+        source="t",
+        items={i: {"a": 1.0, "b": 3.0} for i in bank["b"]},
+    )  # everything out of range
     with pytest.raises(ValidationError):
         form_assemble(blueprint=_bp({"science": 2}, length=2), parameter_set=other)
     assert len(form_assemble(blueprint=_bp({"science": 2}, length=2))) == 2
@@ -189,8 +241,10 @@ def test_without_parameters_items_are_drawn_per_domain(make_item):
     ids = form_assemble(blueprint=_bp({"health": 3}, length=3), seed=1)
     assert len(set(ids)) == 3
     assert form_assemble(blueprint=_bp({"health": 3}, length=3), seed=1) == ids
-    with translation.override("en"), pytest.raises(ValidationError,
-                                                   match="needs 5 items, bank has 4 published"):
+    with (
+        translation.override("en"),
+        pytest.raises(ValidationError, match="needs 5 items, bank has 4 published"),
+    ):
         form_assemble(blueprint=_bp({"health": 5}, length=5))
 
 
@@ -200,6 +254,7 @@ def test_an_invalid_blueprint_is_refused_before_assembly(domains):
 
 
 # -- admin -------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def researcher_client(client, make_user):
@@ -214,32 +269,59 @@ def researcher_client(client, make_user):
 def _post_blueprint(client, content, **extra):
     import json
 
-    data = {"code": "form-a", "name_zh": "信息素养 A 卷", "name_en": "Form A", "length": 10,
-            "content": json.dumps(content), "difficulty_min": -2.5, "difficulty_max": 2.5}
+    data = {
+        "code": "form-a",
+        "name_zh": "信息素养 A 卷",
+        "name_en": "Form A",
+        "length": 10,
+        "content": json.dumps(content),
+        "difficulty_min": -2.5,
+        "difficulty_max": 2.5,
+    }
     data.update(extra)
     return client.post("/admin/snippets/itembank/blueprint/add/", data)
 
 
-@pytest.mark.parametrize(("content", "extra", "message"), [
-    ({"info.data": 0.5, "info.safety": 0.4}, {}, "sum to 0.9"),
-    ({"info.data": 3, "info.safety": 5}, {}, "counts sum to 8 but the length is 10"),
-    ({"info.data": 0.5, "astrology": 0.5}, {}, "Unknown domain code(s): astrology."),
-    ({"info": 0.5, "info.safety": 0.5}, {}, "lies inside"),
-    ({"info.data": 1.0}, {"difficulty_min": 1, "difficulty_max": 0}, "must be above"),
-])
-def test_admin_refuses_a_bad_blueprint_and_names_the_problem(researcher_client, domains,
-                                                             content, extra, message):
+@pytest.mark.parametrize(
+    ("content", "extra", "message"),
+    [
+        ({"info.data": 0.5, "info.safety": 0.4}, {}, "sum to 0.9"),
+        (
+            {"info.data": 3, "info.safety": 5},
+            {},
+            "counts sum to 8 but the length is 10",
+        ),
+        (
+            {"info.data": 0.5, "astrology": 0.5},
+            {},
+            "Unknown domain code(s): astrology.",
+        ),
+        ({"info": 0.5, "info.safety": 0.5}, {}, "lies inside"),
+        (
+            {"info.data": 1.0},
+            {"difficulty_min": 1, "difficulty_max": 0},
+            "must be above",
+        ),
+    ],
+)
+def test_admin_refuses_a_bad_blueprint_and_names_the_problem(
+    researcher_client, domains, content, extra, message
+):
     response = _post_blueprint(researcher_client, content, **extra)
-    assert response.status_code == 200   # the form again, with the errors
+    assert response.status_code == 200  # the form again, with the errors
     assert message in response.content.decode()
     assert not Blueprint.objects.exists()
 
 
 def test_admin_saves_a_good_blueprint_and_previews_a_form(researcher_client, bank):
-    response = _post_blueprint(researcher_client, {"info": 0.5, "science": 0.5}, length=6)
+    response = _post_blueprint(
+        researcher_client, {"info": 0.5, "science": 0.5}, length=6
+    )
     assert response.status_code == 302
     bp = Blueprint.objects.get(code="form-a")
-    listing = researcher_client.get("/admin/snippets/itembank/blueprint/").content.decode()
+    listing = researcher_client.get(
+        "/admin/snippets/itembank/blueprint/"
+    ).content.decode()
     url = f"/admin/itembank/blueprint/{bp.pk}/assemble/"
     assert url in listing
     html = researcher_client.get(url + "?seed=3&target_theta=0.5").content.decode()
@@ -257,4 +339,7 @@ def test_admin_saves_a_good_blueprint_and_previews_a_form(researcher_client, ban
 def test_citizens_cannot_preview_a_blueprint(client, make_user, domains):
     bp = Blueprint.objects.create(code="x", name_zh="x", length=1, content={"info": 1})
     client.force_login(make_user("citizen"))
-    assert client.get(f"/admin/itembank/blueprint/{bp.pk}/assemble/").status_code in (302, 403)
+    assert client.get(f"/admin/itembank/blueprint/{bp.pk}/assemble/").status_code in (
+        302,
+        403,
+    )

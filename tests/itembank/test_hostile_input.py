@@ -35,8 +35,20 @@ def _csv(*rows):
 
 
 def _row(code, stem="哪个来源最可靠？", options="官方网站|转发截图|匿名帖子"):
-    return [code, "info.data", "single_choice", "", stem, "", options, "", "A", "zh-hans",
-            "all", "60"]
+    return [
+        code,
+        "info.data",
+        "single_choice",
+        "",
+        stem,
+        "",
+        options,
+        "",
+        "A",
+        "zh-hans",
+        "all",
+        "60",
+    ]
 
 
 def _assert_inert(html: str):
@@ -56,21 +68,32 @@ def researcher(client, make_user):
 
 # --- stored XSS -------------------------------------------------------------------------
 
+
 def test_csv_import_stores_options_and_stem_without_script(domains):
-    report = items_import(data=_csv(_row("XSS-1", stem=f"<p>题干{SCRIPT}</p>",
-                                         options=f"安全{PAYLOAD}|B|C")),
-                          filename="items.csv")
+    report = items_import(
+        data=_csv(
+            _row("XSS-1", stem=f"<p>题干{SCRIPT}</p>", options=f"安全{PAYLOAD}|B|C")
+        ),
+        filename="items.csv",
+    )
     assert report.imported, report.errors
     item = Item.objects.get(code="XSS-1")
     first = item.options.first()
-    assert first.text == "安全" and "script" not in item.stem and item.stem == "<p>题干</p>"
+    assert (
+        first.text == "安全"
+        and "script" not in item.stem
+        and item.stem == "<p>题干</p>"
+    )
     payload = build_payload(item, list(item.options.all()))
-    _assert_inert(payload["stem_html"] + "".join(o["text_html"] for o in payload["options"]))
+    _assert_inert(
+        payload["stem_html"] + "".join(o["text_html"] for o in payload["options"])
+    )
 
 
 def test_an_option_that_is_only_a_payload_is_reported_not_stored(domains):
-    report = items_import(data=_csv(_row("XSS-2", options=f"{PAYLOAD}|B|C")),
-                          filename="items.csv")
+    report = items_import(
+        data=_csv(_row("XSS-2", options=f"{PAYLOAD}|B|C")), filename="items.csv"
+    )
     assert not report.imported and not Item.objects.exists()
     assert any(e.line == 2 and e.column == "options" for e in report.errors)
 
@@ -81,8 +104,12 @@ def test_qti_import_sanitises_stem_and_options(make_item):
     with zipfile.ZipFile(io.BytesIO(package)) as zf:
         files = {n: zf.read(n) for n in zf.namelist()}
     xml = files["items/Q-XSS.xml"].decode()
-    xml = xml.replace("<p>题干", '<p onclick="alert(1)">题干<script>alert(1)</script>', 1)
-    xml = xml.replace(">选项A<", '>选项A<a href="javascript:alert(1)" onmouseover="x()">!</a><', 1)
+    xml = xml.replace(
+        "<p>题干", '<p onclick="alert(1)">题干<script>alert(1)</script>', 1
+    )
+    xml = xml.replace(
+        ">选项A<", '>选项A<a href="javascript:alert(1)" onmouseover="x()">!</a><', 1
+    )
     assert "onclick" in xml and "javascript:" in xml
     files["items/Q-XSS.xml"] = xml.encode()
     buf = io.BytesIO()
@@ -98,14 +125,25 @@ def test_qti_import_sanitises_stem_and_options(make_item):
 def test_service_path_sanitises_rich_text_and_keeps_wagtail_markup(domains):
     from itembank.services import item_save_draft
 
-    stem = ('<p data-block-key="k1">看图<a href="javascript:alert(1)">链接</a>'
-            '<a linktype="page" id="3">页</a></p>'
-            '<embed embedtype="image" id="7" format="left" alt="图"/>')
-    item = item_save_draft(code="SVC-1", domain_code="info.data", kind="single_choice",
-                           stem=stem, options=[
-                               {"option_id": "A", "text": "<b>是</b><i onmouseover=x>!</i>",
-                                "is_key": True},
-                               {"option_id": "B", "text": "否"}])
+    stem = (
+        '<p data-block-key="k1">看图<a href="javascript:alert(1)">链接</a>'
+        '<a linktype="page" id="3">页</a></p>'
+        '<embed embedtype="image" id="7" format="left" alt="图"/>'
+    )
+    item = item_save_draft(
+        code="SVC-1",
+        domain_code="info.data",
+        kind="single_choice",
+        stem=stem,
+        options=[
+            {
+                "option_id": "A",
+                "text": "<b>是</b><i onmouseover=x>!</i>",
+                "is_key": True,
+            },
+            {"option_id": "B", "text": "否"},
+        ],
+    )
     assert "javascript" not in item.stem
     assert '<a linktype="page" id="3">页</a>' in item.stem
     assert '<embed embedtype="image" id="7" format="left" alt="图"/>' in item.stem
@@ -127,8 +165,14 @@ def test_admin_pages_render_a_stored_payload_inert(researcher, make_item):
 
 
 def test_admin_csv_upload_then_item_page_is_inert(researcher, domains):
-    response = researcher.post("/admin/itembank/import/", {"file": SimpleUploadedFile(
-        "items.csv", _csv(_row("XSS-3", options=f"好{PAYLOAD}|B|C")))})
+    response = researcher.post(
+        "/admin/itembank/import/",
+        {
+            "file": SimpleUploadedFile(
+                "items.csv", _csv(_row("XSS-3", options=f"好{PAYLOAD}|B|C"))
+            )
+        },
+    )
     assert response.status_code == 200
     item = Item.objects.get(code="XSS-3")
     page = researcher.get(f"/admin/itembank/item/{item.pk}/")
@@ -137,6 +181,7 @@ def test_admin_csv_upload_then_item_page_is_inert(researcher, domains):
 
 
 # --- zip bombs and oversized members ----------------------------------------------------
+
 
 def _xlsx_with(member: str, data: bytes) -> bytes:
     """The import template with one member replaced."""
@@ -152,15 +197,17 @@ def _xlsx_with(member: str, data: bytes) -> bytes:
 
 def _shared_string_bomb(mb: int) -> bytes:
     big = b"A" * (mb * 1024 * 1024)
-    return _xlsx_with("xl/sharedStrings.xml",
-                      b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.'
-                      b'openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
-                      b"<si><t>" + big + b"</t></si></sst>")
+    return _xlsx_with(
+        "xl/sharedStrings.xml",
+        b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.'
+        b'openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
+        b"<si><t>" + big + b"</t></si></sst>",
+    )
 
 
 def test_xlsx_shared_string_bomb_is_refused_under_a_memory_cap(domains):
     bomb = _shared_string_bomb(100)
-    assert len(bomb) < 200_000        # 100 MB of text in a file the 5 MB cap lets through
+    assert len(bomb) < 200_000  # 100 MB of text in a file the 5 MB cap lets through
     tracemalloc.start()
     try:
         with translation.override("en"):
@@ -177,10 +224,16 @@ def test_xlsx_whose_headers_lie_about_sizes_is_stopped_while_inflating(domains):
     bomb = bytearray(_shared_string_bomb(40))
     info = zipfile.ZipFile(io.BytesIO(bytes(bomb))).getinfo("xl/sharedStrings.xml")
     # Declare an uncompressed size of 100 bytes, in the local and the central header.
-    bomb[info.header_offset + 22:info.header_offset + 26] = (100).to_bytes(4, "little")
-    central = bytes(bomb).rindex(b"PK\x01\x02", 0, bytes(bomb).rindex(info.filename.encode()))
-    bomb[central + 24:central + 28] = (100).to_bytes(4, "little")
-    assert zipfile.ZipFile(io.BytesIO(bytes(bomb))).getinfo(info.filename).file_size == 100
+    bomb[info.header_offset + 22 : info.header_offset + 26] = (100).to_bytes(
+        4, "little"
+    )
+    central = bytes(bomb).rindex(
+        b"PK\x01\x02", 0, bytes(bomb).rindex(info.filename.encode())
+    )
+    bomb[central + 24 : central + 28] = (100).to_bytes(4, "little")
+    assert (
+        zipfile.ZipFile(io.BytesIO(bytes(bomb))).getinfo(info.filename).file_size == 100
+    )
     tracemalloc.start()
     try:
         report = items_import(data=bytes(bomb), filename="liar.xlsx")
@@ -208,12 +261,16 @@ def test_huge_qti_manifest_is_refused(domains):
     buf = io.BytesIO()
     padding = b"<!-- " + b"x" * (20 * 1024 * 1024) + b" -->"
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("imsmanifest.xml", b'<?xml version="1.0"?><manifest>' + padding
-                    + b"</manifest>")
+        zf.writestr(
+            "imsmanifest.xml",
+            b'<?xml version="1.0"?><manifest>' + padding + b"</manifest>",
+        )
     tracemalloc.start()
     try:
-        with translation.override("en"), pytest.raises(ValidationError,
-                                                       match="imsmanifest.xml inflates"):
+        with (
+            translation.override("en"),
+            pytest.raises(ValidationError, match="imsmanifest.xml inflates"),
+        ):
             import_package(buf.getvalue())
         _c, peak = tracemalloc.get_traced_memory()
     finally:
@@ -227,12 +284,18 @@ def test_huge_qti_manifest_is_refused(domains):
 SHEET = "xl/worksheets/sheet1.xml"
 MALFORMED_XLSX = {
     "malformed sheet": (SHEET, b"<worksheet><sheetData><row>", "not well-formed"),
-    "no sheets": ("xl/workbook.xml",
-                  b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                  b"<sheets/></workbook>", "no sheets"),
-    "dtd in shared strings": ("xl/sharedStrings.xml",
-                              b'<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY a "b">]>'
-                              b"<sst><si><t>&a;</t></si></sst>", "hostile XML"),
+    "no sheets": (
+        "xl/workbook.xml",
+        b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b"<sheets/></workbook>",
+        "no sheets",
+    ),
+    "dtd in shared strings": (
+        "xl/sharedStrings.xml",
+        b'<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY a "b">]>'
+        b"<sst><si><t>&a;</t></si></sst>",
+        "hostile XML",
+    ),
 }
 
 
@@ -243,9 +306,12 @@ def test_malformed_xlsx_gets_a_form_error_naming_the_problem(researcher, domains
     with translation.override("en"):
         report = items_import(data=upload, filename="bad.xlsx")
     assert not report.imported and message in report.errors[0].message
-    with translation.override("en"):   # the middleware's activation ends with the block
-        response = researcher.post("/admin/itembank/import/", {
-            "file": SimpleUploadedFile("bad.xlsx", upload)}, HTTP_ACCEPT_LANGUAGE="en")
+    with translation.override("en"):  # the middleware's activation ends with the block
+        response = researcher.post(
+            "/admin/itembank/import/",
+            {"file": SimpleUploadedFile("bad.xlsx", upload)},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
     assert response.status_code == 200 and "import-errors" in response.content.decode()
     assert not Item.objects.exists()
 
@@ -258,8 +324,11 @@ def _package_without_body(make_item):
         for name in src.namelist():
             data = src.read(name)
             if name == "items/NB-1.xml":
-                start, end = data.index(b"<qti-item-body"), data.index(b"</qti-item-body>")
-                data = data[:start] + data[end + len(b"</qti-item-body>"):]
+                start, end = (
+                    data.index(b"<qti-item-body"),
+                    data.index(b"</qti-item-body>"),
+                )
+                data = data[:start] + data[end + len(b"</qti-item-body>") :]
             zf.writestr(name, data)
     Item.objects.all().delete()
     return buf.getvalue()
@@ -267,12 +336,17 @@ def _package_without_body(make_item):
 
 def test_qti_item_without_body_is_refused_by_name(researcher, make_item):
     package = _package_without_body(make_item)
-    with translation.override("en"), pytest.raises(ValidationError,
-                                                   match="NB-1.xml: the item has no qti-item"):
+    with (
+        translation.override("en"),
+        pytest.raises(ValidationError, match="NB-1.xml: the item has no qti-item"),
+    ):
         import_package(package)
     with translation.override("en"):
-        response = researcher.post("/admin/itembank/import/", {
-            "file": SimpleUploadedFile("p.zip", package)}, HTTP_ACCEPT_LANGUAGE="en")
+        response = researcher.post(
+            "/admin/itembank/import/",
+            {"file": SimpleUploadedFile("p.zip", package)},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
     assert response.status_code == 200
     assert "qti-item-body" in response.content.decode()
     assert not Item.objects.exists()

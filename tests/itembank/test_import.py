@@ -13,8 +13,20 @@ from itembank.models import Item
 
 pytestmark = pytest.mark.django_db
 
-GOOD = ["IMP-1", "info.data", "single_choice", "", "哪个来源最可靠？", "Which?",
-        "官方网站|转发截图|匿名帖子", "", "A", "zh-hans", "all", "60"]
+GOOD = [
+    "IMP-1",
+    "info.data",
+    "single_choice",
+    "",
+    "哪个来源最可靠？",
+    "Which?",
+    "官方网站|转发截图|匿名帖子",
+    "",
+    "A",
+    "zh-hans",
+    "all",
+    "60",
+]
 
 
 def _csv(*rows):
@@ -31,8 +43,20 @@ def _bad_rows():
     two_keys[0], two_keys[8] = "IMP-2", "A;B"
     bad_domain = list(GOOD)
     bad_domain[0], bad_domain[1] = "IMP-3", "astrology"
-    likert_key = ["IMP-4", "needs.topics", "likert", "", "兴趣？", "", "1|2|3|4", "", "B",
-                  "", "", ""]
+    likert_key = [
+        "IMP-4",
+        "needs.topics",
+        "likert",
+        "",
+        "兴趣？",
+        "",
+        "1|2|3|4",
+        "",
+        "B",
+        "",
+        "",
+        "",
+    ]
     return two_keys, bad_domain, likert_key
 
 
@@ -46,16 +70,19 @@ def test_errors_are_reported_by_line_and_column_and_nothing_is_saved(domains):
     assert (5, "key") in where
     assert not any(e.line == 2 for e in report.errors)
     with translation.override("en"):
-        assert "line 4, column domain" in str(next(e for e in report.errors if e.line == 4))
+        assert "line 4, column domain" in str(
+            next(e for e in report.errors if e.line == 4)
+        )
     assert "第 4 行，domain 列" in str(next(e for e in report.errors if e.line == 4))
 
 
 def test_valid_rows_can_be_imported_on_request(domains):
-    report = items_import(data=_csv(GOOD, *_bad_rows()), filename="items.csv",
-                          import_valid_rows=True)
+    report = items_import(
+        data=_csv(GOOD, *_bad_rows()), filename="items.csv", import_valid_rows=True
+    )
     assert report.imported and report.created == ["IMP-1"]
     item = Item.objects.get(code="IMP-1")
-    assert not item.live          # imported items are drafts awaiting review
+    assert not item.live  # imported items are drafts awaiting review
     assert [o.is_key for o in item.options.all()] == [True, False, False]
 
 
@@ -84,8 +111,10 @@ def test_import_page_reports_errors_and_serves_templates(domains, client, make_u
     assert client.get("/admin/itembank/import/").status_code == 200
     assert client.get("/admin/itembank/import/template.xlsx").status_code == 200
     two_keys = _bad_rows()[0]
-    response = client.post("/admin/itembank/import/", {
-        "file": SimpleUploadedFile("items.csv", _csv(GOOD, two_keys))})
+    response = client.post(
+        "/admin/itembank/import/",
+        {"file": SimpleUploadedFile("items.csv", _csv(GOOD, two_keys))},
+    )
     html = response.content.decode()
     assert response.status_code == 200 and "import-errors" in html
     assert Item.objects.count() == 0

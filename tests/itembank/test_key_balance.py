@@ -22,9 +22,13 @@ def test_a_bank_keyed_mostly_on_one_position_is_flagged(make_item):
     for k in range(24):  # 18 of 24 keyed A, the rest spread: "always pick A" wins
         make_item(options=choice_options(key="A" if k < 18 else "BCD"[k % 3]))
     for k in range(12):  # true/false: 11 of 12 keyed "true"
-        make_item(kind="true_false", options=[
-            {"option_id": "T", "text": "正确", "is_key": k != 0},
-            {"option_id": "F", "text": "错误", "is_key": k == 0}])
+        make_item(
+            kind="true_false",
+            options=[
+                {"option_id": "T", "text": "正确", "is_key": k != 0},
+                {"option_id": "F", "text": "错误", "is_key": k == 0},
+            ],
+        )
     for _k in range(3):  # ordering items stored in their key order
         make_item(kind="ordered")
     make_item(kind="likert")  # no key: not checked
@@ -47,8 +51,13 @@ def test_a_bank_keyed_mostly_on_one_position_is_flagged(make_item):
 def test_a_balanced_bank_passes_and_small_groups_are_not_judged(make_item):
     for k in range(20):
         make_item(options=choice_options(key="ABCD"[k % 4]))
-    make_item(kind="ordered", options=[{"option_id": o, "text": o, "key_position": p}
-                                       for o, p in zip("ABCD", (3, 1, 4, 2), strict=True)])
+    make_item(
+        kind="ordered",
+        options=[
+            {"option_id": o, "text": o, "key_position": p}
+            for o, p in zip("ABCD", (3, 1, 4, 2), strict=True)
+        ],
+    )
     rows = _by_kind(key_position_balance())
     assert rows[("single_choice", 4)].counts == (5, 5, 5, 5)
     assert not rows[("single_choice", 4)].flagged
@@ -95,7 +104,6 @@ def test_the_demo_bank_specs_spread_their_keys_and_stay_correct():
         if spec["kind"] == "single_choice":
             (right,) = [o["text"] for o in spec["options"] if o["is_key"]]
             assert keyed[spec["stem_en"]] == right
-
 
 
 def test_the_bank_overview_shows_the_lint_to_researchers(make_item, client, make_user):

@@ -26,7 +26,7 @@ NS = "http://www.imsglobal.org/xsd/imsqtiasi_v3p0"
 def root_collection(db):
     from wagtail.models import Collection
 
-    if not Collection.objects.exists():   # created by Wagtail's migrations
+    if not Collection.objects.exists():  # created by Wagtail's migrations
         Collection.add_root(name="Root")
 
 
@@ -45,8 +45,9 @@ def _zip(files: dict[str, bytes]) -> bytes:
 
 
 def _foreign_files() -> dict[str, bytes]:
-    files = {str(p.relative_to(FIXTURES)): p.read_bytes()
-             for p in FIXTURES.rglob("*.xml")}
+    files = {
+        str(p.relative_to(FIXTURES)): p.read_bytes() for p in FIXTURES.rglob("*.xml")
+    }
     files["items/images/chart.png"] = _png()
     return files
 
@@ -55,9 +56,12 @@ def test_the_hand_written_items_are_standard_and_carry_no_project_attributes():
     etree = pytest.importorskip("lxml.etree")
     schemas = Path(__file__).resolve().parents[1] / "standards" / "qti3"
     parser = etree.XMLParser(no_network=True, resolve_entities=False)
-    item_xsd = etree.XMLSchema(etree.parse(str(schemas / "imsqti_asiv3p0p1_v1p0.xsd"), parser))
-    cp_xsd = etree.XMLSchema(etree.parse(str(schemas / "imsqtiv3p0_imscpv1p2_v1p0.xsd"),
-                                         parser))
+    item_xsd = etree.XMLSchema(
+        etree.parse(str(schemas / "imsqti_asiv3p0p1_v1p0.xsd"), parser)
+    )
+    cp_xsd = etree.XMLSchema(
+        etree.parse(str(schemas / "imsqtiv3p0_imscpv1p2_v1p0.xsd"), parser)
+    )
     for name, data in _foreign_files().items():
         if not name.endswith(".xml"):
             continue
@@ -68,17 +72,31 @@ def test_the_hand_written_items_are_standard_and_carry_no_project_attributes():
 
 def test_a_foreign_package_imports_faithfully(domains, root_collection):
     # when
-    items = {i.code: i for i in import_package(_zip(_foreign_files()),
-                                               default_domain="needs.topics")}
+    items = {
+        i.code: i
+        for i in import_package(_zip(_foreign_files()), default_domain="needs.topics")
+    }
     # then: the kinds come from the interactions and declarations alone
-    choice, order, likert = items["foreign-choice"], items["foreign-order"], \
-        items["foreign-likert"]
-    assert (choice.kind, order.kind, likert.kind) == ("single_choice", "ordered", "likert")
+    choice, order, likert = (
+        items["foreign-choice"],
+        items["foreign-order"],
+        items["foreign-likert"],
+    )
+    assert (choice.kind, order.kind, likert.kind) == (
+        "single_choice",
+        "ordered",
+        "likert",
+    )
     assert {i.domain.code for i in items.values()} == {"needs.topics"}
 
     # the stem is the body's XHTML, kept as markup; the image is restored and embedded
-    assert "<strong>转发次数</strong>" in choice.stem and "<em>最可靠</em>" in choice.stem
-    assert '<embed embedtype="image"' in choice.stem and 'alt="转发次数柱状图"' in choice.stem
+    assert (
+        "<strong>转发次数</strong>" in choice.stem and "<em>最可靠</em>" in choice.stem
+    )
+    assert (
+        '<embed embedtype="image"' in choice.stem
+        and 'alt="转发次数柱状图"' in choice.stem
+    )
     from wagtail.images import get_image_model
 
     image = get_image_model().objects.get()
@@ -93,12 +111,23 @@ def test_a_foreign_package_imports_faithfully(domains, root_collection):
     assert order.stem == "<p>Put the steps of an online search in order.</p>"
     assert order.language == "en" and order.instructions == ""
     texts = {o.text: o.key_position for o in order.options.all()}
-    assert texts == {"Open a search engine": 1, "Type the key words": 2,
-                     "Compare the results": 3, "Save the best page": 4}
+    assert texts == {
+        "Open a search engine": 1,
+        "Type the key words": 2,
+        "Compare the results": 3,
+        "Save the best page": 4,
+    }
     opts = list(order.options.all())
     by_text = {o.text: o.option_id for o in opts}
-    right = [by_text[t] for t in ("Open a search engine", "Type the key words",
-                                  "Compare the results", "Save the best page")]
+    right = [
+        by_text[t]
+        for t in (
+            "Open a search engine",
+            "Type the key words",
+            "Compare the results",
+            "Save the best page",
+        )
+    ]
     assert score_answer(order, opts, right) == 3
 
     # Likert: categories in document order, the English block as the English stem
@@ -114,9 +143,19 @@ def test_a_foreign_item_round_trips_through_the_export(domains, root_collection)
     imported = import_package(_zip(_foreign_files()), default_domain="needs.topics")
 
     def snapshot(item):
-        return (item.kind, item.scoring, item.domain.code, item.stem, item.stem_en,
-                item.language, item.instructions,
-                [(o.option_id, o.text, o.is_key, o.key_position) for o in item.options.all()])
+        return (
+            item.kind,
+            item.scoring,
+            item.domain.code,
+            item.stem,
+            item.stem_en,
+            item.language,
+            item.instructions,
+            [
+                (o.option_id, o.text, o.is_key, o.key_position)
+                for o in item.options.all()
+            ],
+        )
 
     before = {i.code: snapshot(i) for i in imported}
     package = export_package(Item.objects.filter(pk__in=[i.pk for i in imported]))
@@ -128,53 +167,82 @@ def test_a_foreign_item_round_trips_through_the_export(domains, root_collection)
     # the stems embed the restored image under a new id
     for code in again:
         if code == "foreign-choice":
-            assert again[code][3].count("<embed") == before[code][3].count("<embed") == 1
+            assert (
+                again[code][3].count("<embed") == before[code][3].count("<embed") == 1
+            )
             again[code] = again[code][:3] + (before[code][3],) + again[code][4:]
     assert again == before
 
 
 def _item(body: str, decl: str = "") -> bytes:
-    return (f'<qti-assessment-item xmlns="{NS}" identifier="odd" title="odd" '
-            f'time-dependent="false">{decl}<qti-item-body>{body}</qti-item-body>'
-            '</qti-assessment-item>').encode()
+    return (
+        f'<qti-assessment-item xmlns="{NS}" identifier="odd" title="odd" '
+        f'time-dependent="false">{decl}<qti-item-body>{body}</qti-item-body>'
+        "</qti-assessment-item>"
+    ).encode()
 
 
 def _package_of(item: bytes) -> bytes:
-    manifest = (b'<manifest xmlns="http://www.imsglobal.org/xsd/imscp_v1p1" identifier="M">'
-                b'<resources><resource identifier="r" type="imsqti_item_xmlv3p0" '
-                b'href="odd.xml"><file href="odd.xml"/></resource></resources></manifest>')
+    manifest = (
+        b'<manifest xmlns="http://www.imsglobal.org/xsd/imscp_v1p1" identifier="M">'
+        b'<resources><resource identifier="r" type="imsqti_item_xmlv3p0" '
+        b'href="odd.xml"><file href="odd.xml"/></resource></resources></manifest>'
+    )
     return _zip({"imsmanifest.xml": manifest, "odd.xml": item})
 
 
 UNSUPPORTED = {
-    "text entry": (_item('<p>答：<qti-text-entry-interaction response-identifier="R"/></p>'),
-                   "qti-text-entry-interaction is not supported"),
-    "extended text": (_item('<qti-extended-text-interaction response-identifier="R"/>'),
-                      "qti-extended-text-interaction is not supported"),
-    "match": (_item('<qti-match-interaction response-identifier="R"/>'),
-              "qti-match-interaction is not supported"),
-    "two interactions": (_item(
-        '<qti-choice-interaction response-identifier="R1"><qti-simple-choice identifier="a">'
-        'a</qti-simple-choice></qti-choice-interaction><qti-order-interaction '
-        'response-identifier="R2"/>'), "2 interactions"),
-    "Likert of 3": (_item(
-        '<qti-choice-interaction response-identifier="RESPONSE">'
-        + "".join(f'<qti-simple-choice identifier="c{i}">{i}</qti-simple-choice>'
-                  for i in range(3)) + "</qti-choice-interaction>",
-        '<qti-response-declaration identifier="RESPONSE" cardinality="single" '
-        'base-type="identifier"/>'), "4 to 7 categories"),
-    "image outside": (_item(
-        '<p><img src="https://example.org/x.png" alt="x"/></p><qti-choice-interaction '
-        'response-identifier="RESPONSE"><qti-simple-choice identifier="a">a</qti-simple-choice>'
-        '<qti-simple-choice identifier="b">b</qti-simple-choice></qti-choice-interaction>',
-        '<qti-response-declaration identifier="RESPONSE" cardinality="single" '
-        'base-type="identifier"><qti-correct-response><qti-value>a</qti-value>'
-        '</qti-correct-response></qti-response-declaration>'), "not inside the package"),
+    "text entry": (
+        _item('<p>答：<qti-text-entry-interaction response-identifier="R"/></p>'),
+        "qti-text-entry-interaction is not supported",
+    ),
+    "extended text": (
+        _item('<qti-extended-text-interaction response-identifier="R"/>'),
+        "qti-extended-text-interaction is not supported",
+    ),
+    "match": (
+        _item('<qti-match-interaction response-identifier="R"/>'),
+        "qti-match-interaction is not supported",
+    ),
+    "two interactions": (
+        _item(
+            '<qti-choice-interaction response-identifier="R1"><qti-simple-choice identifier="a">'
+            "a</qti-simple-choice></qti-choice-interaction><qti-order-interaction "
+            'response-identifier="R2"/>'
+        ),
+        "2 interactions",
+    ),
+    "Likert of 3": (
+        _item(
+            '<qti-choice-interaction response-identifier="RESPONSE">'
+            + "".join(
+                f'<qti-simple-choice identifier="c{i}">{i}</qti-simple-choice>'
+                for i in range(3)
+            )
+            + "</qti-choice-interaction>",
+            '<qti-response-declaration identifier="RESPONSE" cardinality="single" '
+            'base-type="identifier"/>',
+        ),
+        "4 to 7 categories",
+    ),
+    "image outside": (
+        _item(
+            '<p><img src="https://example.org/x.png" alt="x"/></p><qti-choice-interaction '
+            'response-identifier="RESPONSE"><qti-simple-choice identifier="a">a</qti-simple-choice>'
+            '<qti-simple-choice identifier="b">b</qti-simple-choice></qti-choice-interaction>',
+            '<qti-response-declaration identifier="RESPONSE" cardinality="single" '
+            'base-type="identifier"><qti-correct-response><qti-value>a</qti-value>'
+            "</qti-correct-response></qti-response-declaration>",
+        ),
+        "not inside the package",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(UNSUPPORTED))
-def test_unsupported_content_is_refused_naming_the_file_and_the_interaction(domains, case):
+def test_unsupported_content_is_refused_naming_the_file_and_the_interaction(
+    domains, case
+):
     item, message = UNSUPPORTED[case]
     with translation.override("en"), pytest.raises(ValidationError) as exc:
         import_package(_package_of(item), default_domain="info.data")
@@ -183,8 +251,10 @@ def test_unsupported_content_is_refused_naming_the_file_and_the_interaction(doma
 
 
 def test_an_item_without_a_domain_needs_one_chosen(domains):
-    with translation.override("en"), pytest.raises(ValidationError,
-                                                   match="items/choice.xml: .*domain"):
+    with (
+        translation.override("en"),
+        pytest.raises(ValidationError, match="items/choice.xml: .*domain"),
+    ):
         import_package(_zip(_foreign_files()))
     assert not Item.objects.exists()
 
@@ -200,8 +270,10 @@ def test_an_image_over_the_cap_is_refused(domains, monkeypatch):
 def test_a_file_that_is_not_an_image_is_refused(domains):
     files = _foreign_files()
     files["items/images/chart.png"] = b"<svg onload=alert(1)/>"
-    with translation.override("en"), pytest.raises(ValidationError,
-                                                   match="cannot be read as an image"):
+    with (
+        translation.override("en"),
+        pytest.raises(ValidationError, match="cannot be read as an image"),
+    ):
         parse_package(_zip(files))
 
 
@@ -211,18 +283,22 @@ def test_an_interaction_nested_in_a_block_is_read_and_kept_out_of_the_stem(domai
         'max-choices="1"><qti-simple-choice identifier="a">官网</qti-simple-choice>'
         '<qti-simple-choice identifier="b">传言</qti-simple-choice></qti-choice-interaction>'
         '<qti-feedback-block outcome-identifier="FB" identifier="x"><p>答案是官网</p>'
-        '</qti-feedback-block></div>',
+        "</qti-feedback-block></div>",
         '<qti-response-declaration identifier="R" cardinality="single" base-type="identifier">'
-        '<qti-correct-response><qti-value>a</qti-value></qti-correct-response>'
-        '</qti-response-declaration>')
+        "<qti-correct-response><qti-value>a</qti-value></qti-correct-response>"
+        "</qti-response-declaration>",
+    )
     spec = parse_package(_package_of(item))[0]
     assert spec["stem"] == "<p>哪个是<em>官方</em>来源？</p>"
     assert [(o["option_id"], o["text"], o["is_key"]) for o in spec["options"]] == [
-        ("a", "官网", True), ("b", "传言", False)]
+        ("a", "官网", True),
+        ("b", "传言", False),
+    ]
 
 
-def test_the_admin_imports_a_foreign_package_into_the_chosen_domain(domains, root_collection,
-                                                                    client, make_user):
+def test_the_admin_imports_a_foreign_package_into_the_chosen_domain(
+    domains, root_collection, client, make_user
+):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from learning_platform.accounts.services import roles_sync
@@ -231,9 +307,15 @@ def test_the_admin_imports_a_foreign_package_into_the_chosen_domain(domains, roo
     client.force_login(make_user("researcher"))
     page = client.get("/admin/itembank/import/").content.decode()
     assert 'name="default_domain"' in page and 'value="needs.topics"' in page
-    client.post("/admin/itembank/import/", {
-        "file": SimpleUploadedFile("foreign.zip", _zip(_foreign_files())),
-        "default_domain": "needs.topics"})
+    client.post(
+        "/admin/itembank/import/",
+        {
+            "file": SimpleUploadedFile("foreign.zip", _zip(_foreign_files())),
+            "default_domain": "needs.topics",
+        },
+    )
     assert sorted(Item.objects.values_list("code", "domain__code")) == [
-        ("foreign-choice", "needs.topics"), ("foreign-likert", "needs.topics"),
-        ("foreign-order", "needs.topics")]
+        ("foreign-choice", "needs.topics"),
+        ("foreign-likert", "needs.topics"),
+        ("foreign-order", "needs.topics"),
+    ]

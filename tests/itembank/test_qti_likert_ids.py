@@ -16,10 +16,14 @@ from itembank.qti import is_identifier
 pytestmark = pytest.mark.django_db
 
 items_migration = importlib.import_module("itembank.migrations.0007_likert_option_ids")
-answers_migration = importlib.import_module("assessment.migrations.0008_likert_answer_ids")
+answers_migration = importlib.import_module(
+    "assessment.migrations.0008_likert_answer_ids"
+)
 
 
-def test_likert_ids_are_renamed_everywhere_and_answers_score_the_same(make_item, make_user):
+def test_likert_ids_are_renamed_everywhere_and_answers_score_the_same(
+    make_item, make_user
+):
     from assessment import items as bank
     from assessment.models import Campaign, Instrument, Response, Session
 
@@ -36,21 +40,47 @@ def test_likert_ids_are_renamed_everywhere_and_answers_score_the_same(make_item,
     choice = make_item(kind="single_choice")
     revision_id = likert.live_revision_id
     score_before = bank.item_answer_score(revision_id=revision_id, answer="2")
-    instrument = Instrument.objects.create(code="q", name_zh="问卷", kind="needs",
-                                           domain_code="needs", mode="fixed")
-    campaign = Campaign.objects.create(instrument=instrument, name_zh="c", kind="thematic",
-                                       opens_at=timezone.now())
+    instrument = Instrument.objects.create(
+        code="q", name_zh="问卷", kind="needs", domain_code="needs", mode="fixed"
+    )
+    campaign = Campaign.objects.create(
+        instrument=instrument, name_zh="c", kind="thematic", opens_at=timezone.now()
+    )
     now = timezone.now()
     session = Session.objects.create(
-        user=make_user(), campaign=campaign, instrument=instrument, consented_at=now,
-        started_at=now, pending={"item_id": likert.pk, "kind": "likert", "payload": {
-            "options": [{"id": str(i), "text_html": "x"} for i in range(1, 5)]}})
+        user=make_user(),
+        campaign=campaign,
+        instrument=instrument,
+        consented_at=now,
+        started_at=now,
+        pending={
+            "item_id": likert.pk,
+            "kind": "likert",
+            "payload": {
+                "options": [{"id": str(i), "text_html": "x"} for i in range(1, 5)]
+            },
+        },
+    )
     answered = Response.objects.create(
-        session=session, sequence=1, item_id=likert.pk, revision_id=revision_id, answer="2",
-        presented_order=["1", "2", "3", "4"], score=score_before, server_ts=now)
+        session=session,
+        sequence=1,
+        item_id=likert.pk,
+        revision_id=revision_id,
+        answer="2",
+        presented_order=["1", "2", "3", "4"],
+        score=score_before,
+        server_ts=now,
+    )
     other = Response.objects.create(
-        session=session, sequence=2, item_id=choice.pk, revision_id=choice.live_revision_id,
-        answer="A", presented_order=["B", "A", "C", "D"], score=0, server_ts=now)
+        session=session,
+        sequence=2,
+        item_id=choice.pk,
+        revision_id=choice.live_revision_id,
+        answer="A",
+        presented_order=["B", "A", "C", "D"],
+        score=0,
+        server_ts=now,
+    )
 
     # when
     items_migration.forwards(apps, None)
@@ -70,7 +100,11 @@ def test_likert_ids_are_renamed_everywhere_and_answers_score_the_same(make_item,
     assert answered.answer == "L2" and answered.presented_order == ids
     assert (other.answer, other.presented_order) == ("A", ["B", "A", "C", "D"])
     assert [o["id"] for o in session.pending["payload"]["options"]] == ids
-    assert bank.item_answer_score(revision_id=revision_id, answer="L2") == score_before == 1
+    assert (
+        bank.item_answer_score(revision_id=revision_id, answer="L2")
+        == score_before
+        == 1
+    )
     assert [o.option_id for o in choice.options.all()] == ["A", "B", "C", "D"]
     assert all(is_identifier(i) for i in ids)
 
@@ -80,7 +114,9 @@ def test_the_demo_banks_use_valid_ids():
     from itembank.strand_content import strand_item_specs
 
     for spec in [*item_specs(), *strand_item_specs()]:
-        bad = [o["option_id"] for o in spec["options"] if not is_identifier(o["option_id"])]
+        bad = [
+            o["option_id"] for o in spec["options"] if not is_identifier(o["option_id"])
+        ]
         assert not bad, (spec["code"], bad)
 
 
@@ -95,13 +131,32 @@ def test_a_spreadsheet_with_digit_led_option_ids_is_refused(domains):
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
-    writer.writerow(["LK-9", "needs.topics", "likert", "", "兴趣？", "", "很少|有时|经常|总是",
-                     "", "", "zh-hans", "all", "15", "1|2|3|4", "", "", ""])
+    writer.writerow(
+        [
+            "LK-9",
+            "needs.topics",
+            "likert",
+            "",
+            "兴趣？",
+            "",
+            "很少|有时|经常|总是",
+            "",
+            "",
+            "zh-hans",
+            "all",
+            "15",
+            "1|2|3|4",
+            "",
+            "",
+            "",
+        ]
+    )
     with translation.override("en"):
         report = items_import(data=out.getvalue().encode(), filename="x.csv")
     assert not report.imported
     assert [(e.column, "1, 2, 3, 4" in e.message) for e in report.errors] == [
-        ("option_ids", True)]
+        ("option_ids", True)
+    ]
 
 
 def test_a_new_item_cannot_take_an_id_that_is_not_an_identifier(domains):
@@ -110,8 +165,17 @@ def test_a_new_item_cannot_take_an_id_that_is_not_an_identifier(domains):
 
     from itembank.services import item_save_draft
 
-    with translation.override("en"), pytest.raises(ValidationError, match="“1” is not valid"):
-        item_save_draft(code="LK-NEW", domain_code="needs.topics", kind="likert",
-                        stem="<p>兴趣？</p>", options=[{"option_id": str(i), "text": t} for i, t
-                                                      in enumerate("甲乙丙丁", 1)])
+    with (
+        translation.override("en"),
+        pytest.raises(ValidationError, match="“1” is not valid"),
+    ):
+        item_save_draft(
+            code="LK-NEW",
+            domain_code="needs.topics",
+            kind="likert",
+            stem="<p>兴趣？</p>",
+            options=[
+                {"option_id": str(i), "text": t} for i, t in enumerate("甲乙丙丁", 1)
+            ],
+        )
     assert not Item.objects.exists()

@@ -44,7 +44,7 @@ def image(db):
     from wagtail.images.tests.utils import get_test_image_file
     from wagtail.models import Collection
 
-    if not Collection.objects.exists():   # created by Wagtail's migrations
+    if not Collection.objects.exists():  # created by Wagtail's migrations
         Collection.add_root(name="Root")
     return get_image_model().objects.create(title="图表", file=get_test_image_file())
 
@@ -65,27 +65,39 @@ def package_schema():
 
 
 def _assert_valid(schema, data: bytes, name: str) -> None:
-    doc = etree.fromstring(data, etree.XMLParser(no_network=True, resolve_entities=False))
+    doc = etree.fromstring(
+        data, etree.XMLParser(no_network=True, resolve_entities=False)
+    )
     if not schema.validate(doc):
         errors = "\n".join(f"{e.line}: {e.message}" for e in schema.error_log)
         pytest.fail(f"{name} does not validate:\n{errors}")
 
 
 def _package(make_item, image):
-    items = [make_item(kind=k, code=f"V-{k.upper().replace('_', '-')}",
-                       stem=f'<p data-block-key="a1">题干 <b>粗</b> <u>下划线</u> '
-                            f'<a href="https://example.org/x">链接</a> '
-                            f'<a linktype="page" id="3">页面</a></p>'
-                            f'<ul><li>一</li><li>二</li></ul>'
-                            f'<embed embedtype="image" id="{image.pk}" format="left" alt="图"/>',
-                       stem_en="<p>Stem <i>en</i></p>", instructions="请选择。",
-                       instructions_en="Choose.")
-             for k in KINDS]
-    items.append(make_item(kind="multiple_response", code="V-MR-PARTIAL", scoring="partial"))
+    items = [
+        make_item(
+            kind=k,
+            code=f"V-{k.upper().replace('_', '-')}",
+            stem=f'<p data-block-key="a1">题干 <b>粗</b> <u>下划线</u> '
+            f'<a href="https://example.org/x">链接</a> '
+            f'<a linktype="page" id="3">页面</a></p>'
+            f"<ul><li>一</li><li>二</li></ul>"
+            f'<embed embedtype="image" id="{image.pk}" format="left" alt="图"/>',
+            stem_en="<p>Stem <i>en</i></p>",
+            instructions="请选择。",
+            instructions_en="Choose.",
+        )
+        for k in KINDS
+    ]
+    items.append(
+        make_item(kind="multiple_response", code="V-MR-PARTIAL", scoring="partial")
+    )
     return export_package(items)
 
 
-def test_every_item_kind_validates_against_the_qti3_item_xsd(make_item, image, item_schema):
+def test_every_item_kind_validates_against_the_qti3_item_xsd(
+    make_item, image, item_schema
+):
     with zipfile.ZipFile(io.BytesIO(_package(make_item, image))) as zf:
         names = [n for n in zf.namelist() if n.startswith("items/")]
         assert len(names) == len(KINDS) + 1
@@ -93,8 +105,9 @@ def test_every_item_kind_validates_against_the_qti3_item_xsd(make_item, image, i
             _assert_valid(item_schema, zf.read(name), name)
 
 
-def test_the_manifest_validates_against_the_qti3_content_package_xsd(make_item, image,
-                                                                      package_schema):
+def test_the_manifest_validates_against_the_qti3_content_package_xsd(
+    make_item, image, package_schema
+):
     with zipfile.ZipFile(io.BytesIO(_package(make_item, image))) as zf:
         _assert_valid(package_schema, zf.read("imsmanifest.xml"), "imsmanifest.xml")
 
@@ -102,13 +115,16 @@ def test_the_manifest_validates_against_the_qti3_content_package_xsd(make_item, 
 def test_the_schemas_reject_what_the_issue_found(item_schema, package_schema):
     """The validators can fail: a digit-led choice id and a bare manifest are refused."""
     ns = "http://www.imsglobal.org/xsd/imsqtiasi_v3p0"
-    bad_item = (f'<qti-assessment-item xmlns="{ns}" identifier="X" title="X" '
-                'time-dependent="false"><qti-item-body><qti-choice-interaction '
-                'response-identifier="RESPONSE" max-choices="1"><qti-simple-choice '
-                'identifier="1">a</qti-simple-choice></qti-choice-interaction>'
-                '</qti-item-body></qti-assessment-item>').encode()
+    bad_item = (
+        f'<qti-assessment-item xmlns="{ns}" identifier="X" title="X" '
+        'time-dependent="false"><qti-item-body><qti-choice-interaction '
+        'response-identifier="RESPONSE" max-choices="1"><qti-simple-choice '
+        'identifier="1">a</qti-simple-choice></qti-choice-interaction>'
+        "</qti-item-body></qti-assessment-item>"
+    ).encode()
     assert not item_schema.validate(etree.fromstring(bad_item))
-    bare = (b'<manifest xmlns="http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1" '
-            b'identifier="M"><resources/></manifest>')
+    bare = (
+        b'<manifest xmlns="http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1" '
+        b'identifier="M"><resources/></manifest>'
+    )
     assert not package_schema.validate(etree.fromstring(bare))
-

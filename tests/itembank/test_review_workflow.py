@@ -57,7 +57,9 @@ def people(make_user):
 def _superuser():
     from django.contrib.auth import get_user_model
 
-    return get_user_model().objects.create_superuser("root", "root@example.org", "pw-Root-2468")
+    return get_user_model().objects.create_superuser(
+        "root", "root@example.org", "pw-Root-2468"
+    )
 
 
 def _item_at_step(make_item, people, step: int, **fields):
@@ -65,7 +67,9 @@ def _item_at_step(make_item, people, step: int, **fields):
     item = make_item(publish=False, **fields)
     item_review_submit(item=item, user=people["author"])
     for who in ["content", "fairness", "psychometric"][:step]:
-        item_review_decide(item=item, user=people[who], approve=True, comment=f"{who} 通过")
+        item_review_decide(
+            item=item, user=people[who], approve=True, comment=f"{who} 通过"
+        )
     item.refresh_from_db()
     return item
 
@@ -81,21 +85,36 @@ def _refusal(call) -> str:
 
 def test_the_item_workflow_has_three_steps_each_for_a_role_of_its_own(people):
     workflow = review_workflow_ensure()
-    assert WorkflowContentType.objects.get(
-        content_type=ContentType.objects.get_for_model(Item)).workflow == workflow
+    assert (
+        WorkflowContentType.objects.get(
+            content_type=ContentType.objects.get_for_model(Item)
+        ).workflow
+        == workflow
+    )
     tasks = [t.specific for t in workflow.tasks.order_by("workflow_tasks__sort_order")]
     assert [t.name for t in tasks] == STEP_NAMES
     groups = [[g.name for g in t.groups.all()] for t in tasks]
-    assert groups == [["item_reviewer"], ["item_fairness_reviewer"],
-                      ["item_psychometric_reviewer"]]
+    assert groups == [
+        ["item_reviewer"],
+        ["item_fairness_reviewer"],
+        ["item_psychometric_reviewer"],
+    ]
     assert all(isinstance(t, GroupApprovalTask) for t in tasks)
 
 
 def test_ensuring_the_workflow_twice_changes_nothing(people):
     first = review_workflow_ensure()
-    counts = (Workflow.objects.count(), Task.objects.count(), WorkflowTask.objects.count())
+    counts = (
+        Workflow.objects.count(),
+        Task.objects.count(),
+        WorkflowTask.objects.count(),
+    )
     assert review_workflow_ensure() == first
-    assert (Workflow.objects.count(), Task.objects.count(), WorkflowTask.objects.count()) == counts
+    assert (
+        Workflow.objects.count(),
+        Task.objects.count(),
+        WorkflowTask.objects.count(),
+    ) == counts
 
 
 def test_the_one_step_workflow_grows_into_three_steps_keeping_its_task(people):
@@ -107,8 +126,9 @@ def test_the_one_step_workflow_grows_into_three_steps_keeping_its_task(people):
     legacy = GroupApprovalTask.objects.create(name=LEGACY_TASK_NAME)
     legacy.groups.set([Group.objects.get(name="item_reviewer")])
     WorkflowTask.objects.create(workflow=workflow, task=legacy, sort_order=0)
-    WorkflowContentType.objects.create(content_type=ContentType.objects.get_for_model(Item),
-                                       workflow=workflow)
+    WorkflowContentType.objects.create(
+        content_type=ContentType.objects.get_for_model(Item), workflow=workflow
+    )
     # when
     assert review_workflow_ensure() == workflow
     # then its task is the content review, followed by the two new steps
@@ -130,8 +150,9 @@ def test_a_workflow_reconfigured_in_the_admin_is_left_alone(people, make_item):
 
 
 @pytest.mark.parametrize("step", [0, 1, 2])
-def test_publishing_is_refused_by_every_route_until_every_step_is_done(make_item, people,
-                                                                        client, step):
+def test_publishing_is_refused_by_every_route_until_every_step_is_done(
+    make_item, people, client, step
+):
     item = _item_at_step(make_item, people, step)
     pending = STEP_NAMES[step]
     assert item.current_workflow_task.name == pending
@@ -147,7 +168,7 @@ def test_publishing_is_refused_by_every_route_until_every_step_is_done(make_item
     client.force_login(people["admin"])
     url = f"/admin/snippets/itembank/item/edit/{item.pk}/"
     html = client.get(url).content.decode()
-    assert 'name="action-publish"' not in html            # no publish button at all
+    assert 'name="action-publish"' not in html  # no publish button at all
     data = querydict_from_html(html, form_id="w-editor-form")
     data["action-publish"] = "action-publish"
     response = client.post(url, data, follow=True, HTTP_ACCEPT_LANGUAGE="zh-hans")
@@ -161,14 +182,20 @@ def test_publishing_is_refused_by_every_route_until_every_step_is_done(make_item
 def test_the_api_has_no_route_that_publishes_items(client):
     """Items change through the API only by imports, which save drafts; none publishes."""
     schema = client.get("/api/v1/openapi.json").json()
-    item_routes = {(method, path) for path, ops in schema["paths"].items()
-                   for method in ops if "/itembank/items" in path}
+    item_routes = {
+        (method, path)
+        for path, ops in schema["paths"].items()
+        for method in ops
+        if "/itembank/items" in path
+    }
     assert ("get", "/api/v1/itembank/items/export") in item_routes
     writes = {(m, p) for m, p in item_routes if m != "get"}
     assert all("import" in p for _m, p in writes), writes
 
 
-def test_after_all_three_approvals_the_item_is_live_with_every_comment(make_item, people):
+def test_after_all_three_approvals_the_item_is_live_with_every_comment(
+    make_item, people
+):
     item = _item_at_step(make_item, people, 3)
     assert item.live and item.pk in selectors.deliverable_item_ids()
     state = WorkflowState.objects.get(object_id=str(item.pk))
@@ -178,12 +205,20 @@ def test_after_all_three_approvals_the_item_is_live_with_every_comment(make_item
     assert [s["name"] for s in progress["steps"]] == STEP_NAMES
     assert [s["status"] for s in progress["steps"]] == ["approved"] * 3
     assert [s["comment"] for s in progress["steps"]] == [
-        "content 通过", "fairness 通过", "psychometric 通过"]
+        "content 通过",
+        "fairness 通过",
+        "psychometric 通过",
+    ]
     assert [s["by"] for s in progress["steps"]] == [
-        people["content"], people["fairness"], people["psychometric"]]
+        people["content"],
+        people["fairness"],
+        people["psychometric"],
+    ]
 
 
-def test_a_person_cannot_publish_an_item_that_never_went_through_review(make_item, people):
+def test_a_person_cannot_publish_an_item_that_never_went_through_review(
+    make_item, people
+):
     item = make_item(publish=False)
     for who in ("admin", "researcher"):
         message = _refusal(lambda who=who: item_publish(item=item, user=people[who]))
@@ -202,29 +237,42 @@ def test_a_change_after_approval_needs_a_new_review(make_item, people):
 # -- each step by its own role --------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("step", "wrong"), [
-    (0, "fairness"), (0, "psychometric"), (0, "author"),
-    (1, "content"), (1, "psychometric"), (1, "researcher"),
-    (2, "content"), (2, "fairness"),
-])
+@pytest.mark.parametrize(
+    ("step", "wrong"),
+    [
+        (0, "fairness"),
+        (0, "psychometric"),
+        (0, "author"),
+        (1, "content"),
+        (1, "psychometric"),
+        (1, "researcher"),
+        (2, "content"),
+        (2, "fairness"),
+    ],
+)
 def test_only_the_steps_own_role_may_decide_it(make_item, people, step, wrong):
     item = _item_at_step(make_item, people, step)
-    with translation.override("zh-hans"), pytest.raises(PermissionDenied,
-                                                        match=STEP_NAMES[step]):
+    with (
+        translation.override("zh-hans"),
+        pytest.raises(PermissionDenied, match=STEP_NAMES[step]),
+    ):
         item_review_decide(item=item, user=people[wrong], approve=True)
     item.refresh_from_db()
     assert item.current_workflow_task.name == STEP_NAMES[step] and not item.live
 
 
-def test_each_steps_reviewer_sees_the_approval_actions_in_the_editor(make_item, people, client):
+def test_each_steps_reviewer_sees_the_approval_actions_in_the_editor(
+    make_item, people, client
+):
     item = _item_at_step(make_item, people, 1)
     client.force_login(people["fairness"])
-    html = client.get(f"/admin/snippets/itembank/item/edit/{item.pk}/",
-                      HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    html = client.get(
+        f"/admin/snippets/itembank/item/edit/{item.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
     action = f"/item/workflow/collect_action_data/{item.pk}/"
     assert action + "approve/" in html and action + "reject/" in html  # with a comment
     assert 'name="action-publish"' not in html
-    client.force_login(people["content"])                  # step 1 is done: not theirs now
+    client.force_login(people["content"])  # step 1 is done: not theirs now
     html = client.get(f"/admin/snippets/itembank/item/edit/{item.pk}/").content.decode()
     assert action not in html
 
@@ -235,9 +283,15 @@ def test_each_steps_reviewer_sees_the_approval_actions_in_the_editor(make_item, 
 def test_a_rejection_returns_the_item_to_its_author_who_resubmits(make_item, people):
     item = _item_at_step(make_item, people, 1)
     with pytest.raises(ValidationError):
-        item_review_decide(item=item, user=people["fairness"], approve=False, comment=" ")
-    item_review_decide(item=item, user=people["fairness"], approve=False,
-                       comment="“老年人”一词请改为“老年朋友”")
+        item_review_decide(
+            item=item, user=people["fairness"], approve=False, comment=" "
+        )
+    item_review_decide(
+        item=item,
+        user=people["fairness"],
+        approve=False,
+        comment="“老年人”一词请改为“老年朋友”",
+    )
     state = WorkflowState.objects.get(object_id=str(item.pk))
     assert state.status == WorkflowState.STATUS_NEEDS_CHANGES
     message = _refusal(lambda: item_publish(item=item))
@@ -251,7 +305,9 @@ def test_a_rejection_returns_the_item_to_its_author_who_resubmits(make_item, peo
     item_review_decide(item=item, user=people["psychometric"], approve=True)
     item.refresh_from_db()
     assert item.live
-    assert "改过的题干" in selectors.items_for_delivery([item.pk])[0].payload["stem_html"]
+    assert (
+        "改过的题干" in selectors.items_for_delivery([item.pk])[0].payload["stem_html"]
+    )
 
 
 def test_submitting_an_item_already_in_review_is_refused(make_item, people):
@@ -263,12 +319,15 @@ def test_submitting_an_item_already_in_review_is_refused(make_item, people):
 def test_the_item_detail_page_shows_each_step_in_chinese(make_item, people, client):
     item = _item_at_step(make_item, people, 2)
     client.force_login(people["psychometric"])
-    html = client.get(f"/admin/itembank/item/{item.pk}/",
-                      HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    html = client.get(
+        f"/admin/itembank/item/{item.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
     for name in STEP_NAMES:
         assert name in html
     assert "content 通过" in html and "fairness 通过" in html
-    table = html[html.index("review-steps"):html.index("</table>", html.index("review-steps"))]
+    table = html[
+        html.index("review-steps") : html.index("</table>", html.index("review-steps"))
+    ]
     assert table.count("<td>通过</td>") == 2 and "进行中" in table, table
 
 
@@ -280,21 +339,30 @@ def test_review_steps_are_declared_for_every_reviewer_role():
 # -- the demo --------------------------------------------------------------------------------
 
 
-def test_the_demo_has_an_item_waiting_at_each_step_and_one_sent_back(domains, make_user):
+def test_the_demo_has_an_item_waiting_at_each_step_and_one_sent_back(
+    domains, make_user
+):
     from itembank.demo_review import review_demo_ensure
     from learning_platform.accounts.services import roles_sync
 
     roles_sync()
-    for username, role in [("author", "item_author"), ("reviewer", "item_reviewer"),
-                           ("fairness", "item_fairness_reviewer"),
-                           ("psychometrician", "item_psychometric_reviewer")]:
+    for username, role in [
+        ("author", "item_author"),
+        ("reviewer", "item_reviewer"),
+        ("fairness", "item_fairness_reviewer"),
+        ("psychometrician", "item_psychometric_reviewer"),
+    ]:
         make_user(role, username=username)
     assert review_demo_ensure() == 4
-    assert review_demo_ensure() == 0                        # a second run changes nothing
+    assert review_demo_ensure() == 0  # a second run changes nothing
     waiting = {}
     for item in Item.objects.filter(code__startswith="INFO-REVIEW-").order_by("code"):
         state = WorkflowState.objects.get(object_id=str(item.pk))
-        waiting[item.code] = (state.status, state.current_task_state.task.name, item.live)
+        waiting[item.code] = (
+            state.status,
+            state.current_task_state.task.name,
+            item.live,
+        )
     assert waiting == {
         "INFO-REVIEW-001": ("in_progress", "内容审核", False),
         "INFO-REVIEW-002": ("in_progress", "语言与公平性审核", False),
@@ -303,11 +371,13 @@ def test_the_demo_has_an_item_waiting_at_each_step_and_one_sent_back(domains, ma
     }
 
 
-def test_the_editor_links_the_psychometric_reviewer_to_curves_and_statistics(make_item, people,
-                                                                             client):
+def test_the_editor_links_the_psychometric_reviewer_to_curves_and_statistics(
+    make_item, people, client
+):
     item = _item_at_step(make_item, people, 2)
     client.force_login(people["psychometric"])
-    html = client.get(f"/admin/snippets/itembank/item/edit/{item.pk}/",
-                      HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    html = client.get(
+        f"/admin/snippets/itembank/item/edit/{item.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
     assert f'href="/admin/itembank/item/{item.pk}/"' in html and "曲线与统计量" in html
-    assert "批准 和发布" in html                              # the last step publishes
+    assert "批准 和发布" in html  # the last step publishes

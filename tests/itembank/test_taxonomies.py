@@ -44,14 +44,19 @@ def _write(tmp_path: Path, doc: dict, name: str = "framework.json") -> Path:
 
 
 def _ids(framework: ReferenceFramework, level: str) -> list[str]:
-    return list(framework.competences.filter(level=level).order_by("sort_order")
-                .values_list("ref_id", flat=True))
+    return list(
+        framework.competences.filter(level=level)
+        .order_by("sort_order")
+        .values_list("ref_id", flat=True)
+    )
 
 
 @pytest.fixture
 def loaded(db):
     reference_frameworks_load_kept()
-    return reference_framework_get(key="digcomp:2.2"), reference_framework_get(key="dlgf:2018")
+    return reference_framework_get(key="digcomp:2.2"), reference_framework_get(
+        key="dlgf:2018"
+    )
 
 
 # -- the kept files -------------------------------------------------------------------------
@@ -60,19 +65,45 @@ def loaded(db):
 def test_digcomp_2_2_has_its_5_areas_and_21_competences(loaded):
     digcomp, _dlgf = loaded
     assert (digcomp.short_name, digcomp.year, digcomp.publisher) == (
-        "DigComp", 2022, "European Commission, Joint Research Centre (JRC)")
+        "DigComp",
+        2022,
+        "European Commission, Joint Research Centre (JRC)",
+    )
     assert "JRC128415" in digcomp.citation and "EUR 31006 EN" in digcomp.citation
     assert "CC BY 4.0" in digcomp.licence
     assert _ids(digcomp, "area") == ["1", "2", "3", "4", "5"]
     competences = _ids(digcomp, "competence")
     assert len(competences) == 21
-    assert competences == ["1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6",
-                           "3.1", "3.2", "3.3", "3.4", "4.1", "4.2", "4.3", "4.4",
-                           "5.1", "5.2", "5.3", "5.4"]
+    assert competences == [
+        "1.1",
+        "1.2",
+        "1.3",
+        "2.1",
+        "2.2",
+        "2.3",
+        "2.4",
+        "2.5",
+        "2.6",
+        "3.1",
+        "3.2",
+        "3.3",
+        "3.4",
+        "4.1",
+        "4.2",
+        "4.3",
+        "4.4",
+        "5.1",
+        "5.2",
+        "5.3",
+        "5.4",
+    ]
     names = dict(digcomp.competences.values_list("ref_id", "name_en"))
     assert names["1"] == "Information and data literacy"
     assert names["5"] == "Problem solving"
-    assert names["1.1"] == "Browsing, searching and filtering data, information and digital content"
+    assert (
+        names["1.1"]
+        == "Browsing, searching and filtering data, information and digital content"
+    )
     assert names["2.5"] == "Netiquette"
     assert names["5.4"] == "Identifying digital competence gaps"
     # every competence sits under the area its id names, and every row has a Chinese name
@@ -93,9 +124,14 @@ def test_dlgf_has_areas_0_to_6_and_26_competences(loaded):
     assert names["0.1"] == "Physical operations of digital devices"
     assert names["0.2"] == "Software operations in digital devices"
     assert names["5.5"] == "Computational thinking"
-    assert names["6.1"] == "Operating specialized digital technologies for a particular field"
-    assert names["6.2"] == ("Interpreting and manipulating data, information and digital "
-                            "content for a particular field")
+    assert (
+        names["6.1"]
+        == "Operating specialized digital technologies for a particular field"
+    )
+    assert names["6.2"] == (
+        "Interpreting and manipulating data, information and digital "
+        "content for a particular field"
+    )
     # the DLGF's additions to DigComp are exactly 0.1, 0.2, 5.5, 6.1 and 6.2
     digcomp_ids = set(_ids(_digcomp, "competence"))
     assert sorted(set(competences) - digcomp_ids) == ["0.1", "0.2", "5.5", "6.1", "6.2"]
@@ -106,11 +142,16 @@ def test_dlgf_has_areas_0_to_6_and_26_competences(loaded):
 
 def test_loading_again_writes_nothing(loaded):
     digcomp, dlgf = loaded
-    before = list(ReferenceCompetence.objects.order_by("pk").values_list("pk", "ref_id"))
+    before = list(
+        ReferenceCompetence.objects.order_by("pk").values_list("pk", "ref_id")
+    )
     results = reference_frameworks_load_kept()
     assert [written for _fw, written in results] == [False, False]
     assert [fw.pk for fw, _w in results] == [digcomp.pk, dlgf.pk]
-    assert list(ReferenceCompetence.objects.order_by("pk").values_list("pk", "ref_id")) == before
+    assert (
+        list(ReferenceCompetence.objects.order_by("pk").values_list("pk", "ref_id"))
+        == before
+    )
     assert ReferenceFramework.objects.count() == 2
 
 
@@ -139,14 +180,20 @@ def test_a_new_version_is_added_next_to_the_old(loaded, tmp_path):
     old = ReferenceCompetence.objects.get(framework=digcomp, ref_id="1.1")
     assert old.name_en.startswith("Browsing, searching and filtering")
     assert list(old.domains.values_list("code", flat=True)) == ["info.data"]
-    assert framework.competences.get(ref_id="1.1").name_en == "Browsing and searching (changed)"
+    assert (
+        framework.competences.get(ref_id="1.1").name_en
+        == "Browsing and searching (changed)"
+    )
 
 
 def test_a_mapped_version_is_not_rewritten(loaded, tmp_path):
     domain_references_set(domain=_domain("info.data"), refs={"digcomp:2.2": ["1.1"]})
     doc = _doc()
     doc["areas"][0]["name_zh"] = "改过的名称"
-    with translation.override("en"), pytest.raises(ValidationError, match="new 'version'"):
+    with (
+        translation.override("en"),
+        pytest.raises(ValidationError, match="new 'version'"),
+    ):
         reference_framework_load(path=_write(tmp_path, doc, "digcomp_fixed.json"))
     assert loaded[0].competences.get(ref_id="1").name_zh == "信息与数据素养"
 
@@ -197,23 +244,42 @@ def _break(doc: dict, how: str) -> dict:
     return doc
 
 
-@pytest.mark.parametrize(("how", "message"), [
-    ("no_version", "framework.json: the framework has no 'version'."),
-    ("no_areas", "framework.json: the framework has no 'areas'."),
-    ("bad_year", "framework.json: the framework has no valid 'year'."),
-    ("area_id", "framework.json, area 'two': the ref_id must be a number"),
-    ("duplicate_area", "framework.json, area '2': the ref_id is listed twice."),
-    ("competence_elsewhere", "framework.json, competence '3.9': it is listed under area '2'."),
-    ("competence_id", "framework.json, competence '2-3': the ref_id must look like '2.1'."),
-    ("duplicate_competence", "framework.json, competence '2.2': the ref_id is listed twice."),
-    ("no_name_zh", "framework.json, competence '2.3': has no 'name_zh'."),
-    ("no_competences", "framework.json, area '2': has no 'competences'."),
-    ("bad_code", "framework.json: the framework code 'Dig Comp' is not a slug."),
-    ("newline_id", "framework.json, competence '2.3\\n': the ref_id must look like '2.1'."),
-    ("long_name", "framework.json, area '2': the 'name_en' is longer than 200 characters."),
-])
-def test_a_bad_file_is_refused_naming_the_entry_and_nothing_is_saved(db, tmp_path, how,
-                                                                       message):
+@pytest.mark.parametrize(
+    ("how", "message"),
+    [
+        ("no_version", "framework.json: the framework has no 'version'."),
+        ("no_areas", "framework.json: the framework has no 'areas'."),
+        ("bad_year", "framework.json: the framework has no valid 'year'."),
+        ("area_id", "framework.json, area 'two': the ref_id must be a number"),
+        ("duplicate_area", "framework.json, area '2': the ref_id is listed twice."),
+        (
+            "competence_elsewhere",
+            "framework.json, competence '3.9': it is listed under area '2'.",
+        ),
+        (
+            "competence_id",
+            "framework.json, competence '2-3': the ref_id must look like '2.1'.",
+        ),
+        (
+            "duplicate_competence",
+            "framework.json, competence '2.2': the ref_id is listed twice.",
+        ),
+        ("no_name_zh", "framework.json, competence '2.3': has no 'name_zh'."),
+        ("no_competences", "framework.json, area '2': has no 'competences'."),
+        ("bad_code", "framework.json: the framework code 'Dig Comp' is not a slug."),
+        (
+            "newline_id",
+            "framework.json, competence '2.3\\n': the ref_id must look like '2.1'.",
+        ),
+        (
+            "long_name",
+            "framework.json, area '2': the 'name_en' is longer than 200 characters.",
+        ),
+    ],
+)
+def test_a_bad_file_is_refused_naming_the_entry_and_nothing_is_saved(
+    db, tmp_path, how, message
+):
     path = _write(tmp_path, _break(_doc(), how))
     with pytest.raises(ValidationError) as exc:
         reference_framework_load(path=path)
@@ -225,7 +291,9 @@ def test_a_bad_file_is_refused_naming_the_entry_and_nothing_is_saved(db, tmp_pat
 def test_a_file_that_is_not_json_is_refused_by_name(db, tmp_path):
     path = tmp_path / "broken.json"
     path.write_text("{ not json", encoding="utf-8")
-    with pytest.raises(ValidationError, match=r"broken\.json: not a readable JSON file"):
+    with pytest.raises(
+        ValidationError, match=r"broken\.json: not a readable JSON file"
+    ):
         reference_framework_load(path=path)
     with pytest.raises(CommandError, match=r"broken\.json"):
         call_command("load_reference_taxonomies", str(path))
@@ -248,9 +316,13 @@ def test_the_demo_maps_the_information_domains_and_leaves_the_others_unmapped(lo
     demo_domains_map()  # idempotent
     data = _domain("info.data")
     assert sorted(str(c) for c in data.reference_competences.all()) == [
-        "DLGF 2018 1.1 浏览、搜索和过滤数据、信息和数字内容", "DLGF 2018 1.2 评估数据、信息和数字内容",
-        "DLGF 2018 1.3 管理数据、信息和数字内容", "DigComp 2.2 1.1 浏览、搜索和过滤数据、信息和数字内容",
-        "DigComp 2.2 1.2 评估数据、信息和数字内容", "DigComp 2.2 1.3 管理数据、信息和数字内容"]
+        "DLGF 2018 1.1 浏览、搜索和过滤数据、信息和数字内容",
+        "DLGF 2018 1.2 评估数据、信息和数字内容",
+        "DLGF 2018 1.3 管理数据、信息和数字内容",
+        "DigComp 2.2 1.1 浏览、搜索和过滤数据、信息和数字内容",
+        "DigComp 2.2 1.2 评估数据、信息和数字内容",
+        "DigComp 2.2 1.3 管理数据、信息和数字内容",
+    ]
     assert _domain("info.communication").reference_competences.count() == 12
     for code in ("science", "health", "learning", "needs.topics"):
         assert not _domain(code).reference_competences.exists(), code
@@ -258,11 +330,16 @@ def test_the_demo_maps_the_information_domains_and_leaves_the_others_unmapped(lo
 
 def test_mapping_replaces_one_framework_and_refuses_unknown_ids(loaded):
     domain = _domain("info.safety")
-    domain_references_set(domain=domain, refs={"digcomp:2.2": ["4.1"], "dlgf:2018": ["0.1"]})
+    domain_references_set(
+        domain=domain, refs={"digcomp:2.2": ["4.1"], "dlgf:2018": ["0.1"]}
+    )
     domain_references_set(domain=domain, refs={"digcomp:2.2": ["4.2", "4"]})
-    assert sorted((c.framework.code, c.ref_id) for c in domain.reference_competences.all()) == [
-        ("digcomp", "4"), ("digcomp", "4.2"), ("dlgf", "0.1")]
-    with pytest.raises(ValidationError, match=r"info.safety: digcomp:2.2 has no competence \['9.9'\]"):
+    assert sorted(
+        (c.framework.code, c.ref_id) for c in domain.reference_competences.all()
+    ) == [("digcomp", "4"), ("digcomp", "4.2"), ("dlgf", "0.1")]
+    with pytest.raises(
+        ValidationError, match=r"info.safety: digcomp:2.2 has no competence \['9.9'\]"
+    ):
         domain_references_set(domain=domain, refs={"digcomp:2.2": ["4.1", "9.9"]})
     with pytest.raises(ValidationError, match="no reference framework 'digcomp:9'"):
         domain_references_set(domain=domain, refs={"digcomp:9": ["4.1"]})
@@ -282,10 +359,17 @@ def test_the_domain_edit_page_maps_competences(loaded, client, make_user):
     assert 'type="checkbox" name="reference_competences"' in html
     assert "DLGF 2018 6 职业相关胜任力" in html
     dlgf_55 = ReferenceCompetence.objects.get(framework__code="dlgf", ref_id="5.5")
-    data = {"code": domain.code, "kind": domain.kind, "name_zh": domain.name_zh,
-            "name_en": domain.name_en, "parent": domain.parent_id, "description_zh": "",
-            "description_en": "", "sort_order": domain.sort_order,
-            "reference_competences": [dlgf_55.pk]}
+    data = {
+        "code": domain.code,
+        "kind": domain.kind,
+        "name_zh": domain.name_zh,
+        "name_en": domain.name_en,
+        "parent": domain.parent_id,
+        "description_zh": "",
+        "description_en": "",
+        "sort_order": domain.sort_order,
+        "reference_competences": [dlgf_55.pk],
+    }
     response = client.post(url, data)
     assert response.status_code == 302, response.context["form"].errors
     assert list(domain.reference_competences.all()) == [dlgf_55]
@@ -303,13 +387,23 @@ def calibrated_bank(loaded, make_item, make_user):
 
     demo_domains_map()
     items = {}
-    for n, (code, b) in enumerate([("info.data", -1.0), ("info.data", 0.2),
-                                   ("info.safety", 0.5), ("info.problem", 1.2),
-                                   ("science", 0.0)]):
+    for n, (code, b) in enumerate(
+        [
+            ("info.data", -1.0),
+            ("info.data", 0.2),
+            ("info.safety", 0.5),
+            ("info.problem", 1.2),
+            ("science", 0.0),
+        ]
+    ):
         items[n] = make_item(code=f"TAX-{n}", domain_code=code)
         items[n].b = b
-    pset = parameter_set_create(name="tax", model="2pl", source="t",
-                                items={i.pk: {"a": 1.0, "b": i.b} for i in items.values()})
+    pset = parameter_set_create(
+        name="tax",
+        model="2pl",
+        source="t",
+        items={i.pk: {"a": 1.0, "b": i.b} for i in items.values()},
+    )
     parameter_set_activate(parameter_set=pset, approved_by=make_user("researcher"))
     return items
 
@@ -323,26 +417,45 @@ def test_items_group_by_areas_with_empty_areas_and_the_unmapped(calibrated_bank)
     assert counts == {"0": 0, "1": 2, "2": 0, "3": 0, "4": 1, "5": 1, "6": 0, "–": 1}
     assert groups[0].label == "0 设备与软件操作"
     by_domain = item_groups(group_by="domain", item_domains=item_domains)
-    assert [g.key for g in by_domain] == ["info.data", "info.safety", "info.problem", "science"]
+    assert [g.key for g in by_domain] == [
+        "info.data",
+        "info.safety",
+        "info.problem",
+        "science",
+    ]
     assert item_groups(group_by="", item_domains=item_domains) is None
     with pytest.raises(ValidationError):
         item_groups(group_by="areas:nope:1", item_domains=item_domains)
 
 
-def test_the_wright_map_groups_by_a_framework_s_areas(calibrated_bank, client, make_user):
+def test_the_wright_map_groups_by_a_framework_s_areas(
+    calibrated_bank, client, make_user
+):
     from learning_platform.accounts.services import roles_sync
 
     roles_sync()
     client.force_login(make_user("researcher"))
     plain = client.get("/admin/itembank/overview/").content.decode()
     assert 'value="areas:dlgf:2018"' in plain and "group-header" not in plain
-    html = client.get("/admin/itembank/overview/?group=areas:dlgf:2018").content.decode()
+    html = client.get(
+        "/admin/itembank/overview/?group=areas:dlgf:2018"
+    ).content.decode()
     svg = re.search(r'<svg[^>]*class="wright-map".*?</svg>', html, re.S).group(0)
     headers = re.findall(r'class="group-header"[^>]*><title>(.*?)</title>', svg)
-    assert headers == ["0 设备与软件操作", "1 信息与数据素养", "2 交流与协作", "3 数字内容创作",
-                       "4 安全", "5 问题解决", "6 职业相关胜任力", "未映射"]
+    assert headers == [
+        "0 设备与软件操作",
+        "1 信息与数据素养",
+        "2 交流与协作",
+        "3 数字内容创作",
+        "4 安全",
+        "5 问题解决",
+        "6 职业相关胜任力",
+        "未映射",
+    ]
     assert 'value="areas:dlgf:2018" selected' in html
-    table = re.search(r'<table class="listing wright-groups">.*?</table>', html, re.S).group(0)
+    table = re.search(
+        r'<table class="listing wright-groups">.*?</table>', html, re.S
+    ).group(0)
     assert "<th>0 设备与软件操作</th><td>0</td>" in table
     assert "<th>1 信息与数据素养</th><td>2</td>" in table
     by_domain = client.get("/admin/itembank/overview/?group=domain").content.decode()
@@ -351,8 +464,9 @@ def test_the_wright_map_groups_by_a_framework_s_areas(calibrated_bank, client, m
     assert client.get("/admin/itembank/overview/?group=areas:x:1").status_code == 200
 
 
-def test_the_overview_query_count_does_not_grow_with_the_items(calibrated_bank, client,
-                                                               make_user, make_item):
+def test_the_overview_query_count_does_not_grow_with_the_items(
+    calibrated_bank, client, make_user, make_item
+):
     from learning_platform.accounts.services import roles_sync
 
     roles_sync()
@@ -371,22 +485,38 @@ def test_the_overview_query_count_does_not_grow_with_the_items(calibrated_bank, 
 def test_blueprint_coverage_per_reference_area(calibrated_bank, client, make_user):
     from learning_platform.accounts.services import roles_sync
 
-    blueprint = Blueprint.objects.create(code="tax", name_zh="覆盖测试", length=4,
-                                         content={"info.data": 2, "info.safety": 1,
-                                                  "info.problem": 1})
+    blueprint = Blueprint.objects.create(
+        code="tax",
+        name_zh="覆盖测试",
+        length=4,
+        content={"info.data": 2, "info.safety": 1, "info.problem": 1},
+    )
     item_domains = {i.pk: i.domain_id for i in list(calibrated_bank.values())[:4]}
-    coverage = {c["framework"].key: c["rows"] for c in
-                blueprint_reference_coverage(blueprint=blueprint, item_domains=item_domains)}
+    coverage = {
+        c["framework"].key: c["rows"]
+        for c in blueprint_reference_coverage(
+            blueprint=blueprint, item_domains=item_domains
+        )
+    }
     dlgf = {r["header"]: r for r in coverage["dlgf:2018"]}
     assert dlgf["1"]["codes"] == ["info.data"] and dlgf["1"]["target"] == 2
     assert dlgf["1"]["chosen"] == 2 and dlgf["1"]["share"] == 50
     assert dlgf["0"]["chosen"] == 0 and dlgf["0"]["codes"] == []
     assert dlgf["6"]["chosen"] == 0
-    assert {r["header"] for r in coverage["digcomp:2.2"]} == {"1", "2", "3", "4", "5", "–"}
+    assert {r["header"] for r in coverage["digcomp:2.2"]} == {
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+        "–",
+    }
     # the preview page shows it
     roles_sync()
     client.force_login(make_user("researcher"))
-    html = client.get(f"/admin/itembank/blueprint/{blueprint.pk}/assemble/").content.decode()
+    html = client.get(
+        f"/admin/itembank/blueprint/{blueprint.pk}/assemble/"
+    ).content.decode()
     assert 'class="listing reference-coverage"' in html
     assert "DLGF 2018" in html and "6 职业相关胜任力" in html
 
@@ -394,7 +524,9 @@ def test_blueprint_coverage_per_reference_area(calibrated_bank, client, make_use
 # -- API ------------------------------------------------------------------------------------
 
 
-def test_the_api_lists_the_taxonomies_with_their_mapped_domains(loaded, client, make_user):
+def test_the_api_lists_the_taxonomies_with_their_mapped_domains(
+    loaded, client, make_user
+):
     from learning_platform.accounts.services import roles_sync
 
     _domain("info")
@@ -414,4 +546,5 @@ def test_the_api_lists_the_taxonomies_with_their_mapped_domains(loaded, client, 
     assert dlgf["areas"][6]["competences"][0]["domain_codes"] == []
     schema = client.get("/api/v1/openapi.json").json()
     assert schema["paths"]["/api/v1/itembank/taxonomies"]["get"]["operationId"] == (
-        "itembank_taxonomy_list")
+        "itembank_taxonomy_list"
+    )

@@ -20,7 +20,10 @@ def test_openapi_schema_lists_every_mounted_router(client):
     assert "/api/v1/districts/" in paths
     assert "/api/v1/accounts/me" in paths
     operation_ids = [
-        op["operationId"] for item in paths.values() for op in item.values() if "operationId" in op
+        op["operationId"]
+        for item in paths.values()
+        for op in item.values()
+        if "operationId" in op
     ]
     assert len(operation_ids) == len(set(operation_ids))
     assert {"TokenAuth", "SessionAuth"} <= set(schema["components"]["securitySchemes"])
@@ -81,8 +84,16 @@ def test_token_authentication_and_revocation(client, make_user):
     user = make_user("researcher")
     token, raw_key = api_token_create(user=user, name="notebook")
     headers = {"Authorization": f"Bearer {raw_key}"}
-    assert client.get("/api/v1/accounts/me", headers=headers).json()["username"] == user.username
-    assert client.get("/api/v1/accounts/me", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert (
+        client.get("/api/v1/accounts/me", headers=headers).json()["username"]
+        == user.username
+    )
+    assert (
+        client.get(
+            "/api/v1/accounts/me", headers={"Authorization": "Bearer nope"}
+        ).status_code
+        == 401
+    )
     api_token_revoke(token=token)
     assert client.get("/api/v1/accounts/me", headers=headers).status_code == 401
 
@@ -102,7 +113,9 @@ def test_token_creation_returns_the_secret_once(client, make_user):
 def test_invalid_body_names_the_field(client, make_user):
     client.force_login(make_user())
     response = client.post(
-        "/api/v1/accounts/tokens", {"expires_at": "soon"}, content_type="application/json"
+        "/api/v1/accounts/tokens",
+        {"expires_at": "soon"},
+        content_type="application/json",
     )
     assert response.status_code == 422
     body = response.json()
@@ -112,14 +125,23 @@ def test_invalid_body_names_the_field(client, make_user):
     assert any(f.endswith("expires_at") for f in fields)
 
 
-@pytest.mark.parametrize("expires_at, fragment", [
-    ("2001-01-01T00:00:00+00:00", "future"),
-    ("6807-11-28T19:02:45-21:46", "at most"),
-])
-def test_token_expiry_out_of_range_is_refused_by_field(client, make_user, expires_at, fragment):
+@pytest.mark.parametrize(
+    "expires_at, fragment",
+    [
+        ("2001-01-01T00:00:00+00:00", "future"),
+        ("6807-11-28T19:02:45-21:46", "at most"),
+    ],
+)
+def test_token_expiry_out_of_range_is_refused_by_field(
+    client, make_user, expires_at, fragment
+):
     client.force_login(make_user())
-    response = client.post("/api/v1/accounts/tokens", {"name": "cli", "expires_at": expires_at},
-                           content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        "/api/v1/accounts/tokens",
+        {"name": "cli", "expires_at": expires_at},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "invalid" and body["errors"][0]["field"] == "expires_at"
@@ -128,10 +150,15 @@ def test_token_expiry_out_of_range_is_refused_by_field(client, make_user, expire
 
 def test_token_expiry_is_stored_in_utc(client, make_user):
     client.force_login(make_user())
-    response = client.post("/api/v1/accounts/tokens",
-                           {"name": "cli", "expires_at": "2027-06-01T12:00:00+08:00"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/accounts/tokens",
+        {"name": "cli", "expires_at": "2027-06-01T12:00:00+08:00"},
+        content_type="application/json",
+    )
     assert response.status_code == 201, response.content
     from learning_platform.accounts.models import ApiToken
 
-    assert ApiToken.objects.get(name="cli").expires_at.isoformat() == "2027-06-01T04:00:00+00:00"
+    assert (
+        ApiToken.objects.get(name="cli").expires_at.isoformat()
+        == "2027-06-01T04:00:00+00:00"
+    )

@@ -23,12 +23,18 @@ async def test_http_request_through_asgi():
 
 async def test_websocket_round_trip():
     communicator = WebsocketCommunicator(
-        application, "/ws/ping/", headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")]
+        application,
+        "/ws/ping/",
+        headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")],
     )
     connected, _ = await communicator.connect()
     assert connected
     await communicator.send_json_to({"echo": "你好"})
-    assert await communicator.receive_json_from() == {"type": "pong", "echo": "你好", "user": None}
+    assert await communicator.receive_json_from() == {
+        "type": "pong",
+        "echo": "你好",
+        "user": None,
+    }
     await communicator.disconnect()
 
 

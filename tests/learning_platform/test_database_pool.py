@@ -17,9 +17,11 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     # settings only: asking for connection.pool here would build the pool on the
     # development database's name before the test database exists
-    pytest.mark.skipif(connection.vendor != "postgresql"
-                       or not connection.settings_dict.get("OPTIONS", {}).get("pool"),
-                       reason="the connection pool is PostgreSQL's"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql"
+        or not connection.settings_dict.get("OPTIONS", {}).get("pool"),
+        reason="the connection pool is PostgreSQL's",
+    ),
 ]
 
 

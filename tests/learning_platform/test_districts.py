@@ -41,7 +41,10 @@ def test_load_updates_a_changed_population(tmp_path):
         encoding="utf-8",
     )
     call_command("load_districts", csv=path)
-    assert DistrictYearFigure.objects.get(district__code="310101").resident_population_10k == 70
+    assert (
+        DistrictYearFigure.objects.get(district__code="310101").resident_population_10k
+        == 70
+    )
 
 
 def test_bad_csv_names_line_and_column_and_loads_nothing(tmp_path):
@@ -56,7 +59,10 @@ def test_bad_csv_names_line_and_column_and_loads_nothing(tmp_path):
     with pytest.raises(CommandError) as info:
         call_command("load_districts", csv=path)
     message = str(info.value)
-    assert "bad.csv line 3, column resident_population_10k: '-3' is not a positive number" in message
+    assert (
+        "bad.csv line 3, column resident_population_10k: '-3' is not a positive number"
+        in message
+    )
     assert "bad.csv line 4, column name_zh: empty" in message
     assert District.objects.count() == 0
 

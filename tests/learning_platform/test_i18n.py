@@ -27,4 +27,8 @@ def test_login_page_in_english_when_asked(client):
 def test_api_errors_are_translated(client):
     response = client.get("/api/v1/accounts/me", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 401
-    assert response.json() == {"code": "not_authenticated", "message": "请先登录。", "errors": []}
+    assert response.json() == {
+        "code": "not_authenticated",
+        "message": "请先登录。",
+        "errors": [],
+    }

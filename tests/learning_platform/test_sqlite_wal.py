@@ -24,8 +24,16 @@ def _own_connections(django_db_blocker):
 def _open(path) -> DatabaseWrapper:
     config = env_database("LP_TEST_UNSET_DATABASE_URL", default=f"sqlite:///{path}")
     config.setdefault("OPTIONS", {}).update(sqlite_options())
-    config.update({"TIME_ZONE": None, "CONN_HEALTH_CHECKS": False, "AUTOCOMMIT": True,
-                   "ATOMIC_REQUESTS": False, "CONN_MAX_AGE": 0, "TEST": {}})
+    config.update(
+        {
+            "TIME_ZONE": None,
+            "CONN_HEALTH_CHECKS": False,
+            "AUTOCOMMIT": True,
+            "ATOMIC_REQUESTS": False,
+            "CONN_MAX_AGE": 0,
+            "TEST": {},
+        }
+    )
     return DatabaseWrapper(config, alias="wal-check")
 
 

@@ -36,24 +36,28 @@ def _login(client, username):
     return client.post(reverse("login"), {"username": username, "password": PASSWORD})
 
 
-@pytest.mark.parametrize(("role", "where"), [
-    (Role.CITIZEN, "/"),
-    (Role.INSTITUTION, "/creditbank/verify/"),
-    (Role.ITEM_AUTHOR, "/admin/"),
-    (Role.ITEM_REVIEWER, "/admin/"),
-    (Role.ITEM_FAIRNESS_REVIEWER, "/admin/"),
-    (Role.ITEM_PSYCHOMETRIC_REVIEWER, "/admin/"),
-    (Role.RESEARCHER, "/admin/"),
-    (Role.ADMINISTRATOR, "/admin/"),
-    (Role.DISTRICT_OFFICER, "/dashboard/"),
-    (Role.DISTRICT_STATISTICIAN, "/indicators/310101/{year}/"),
-    (Role.DISTRICT_LIAISON, "/indicators/310101/{year}/"),
-    (Role.DISTRICT_HEAD, "/indicators/310101/{year}/"),
-    (Role.ORGANISATION, "/organisations/"),
-    (Role.EXPERT, "/organisations/rating/"),
-])
-def test_login_form_sends_each_role_to_its_start_page(client, make_user, districts, dashboard,
-                                                      framework, role, where):
+@pytest.mark.parametrize(
+    ("role", "where"),
+    [
+        (Role.CITIZEN, "/"),
+        (Role.INSTITUTION, "/creditbank/verify/"),
+        (Role.ITEM_AUTHOR, "/admin/"),
+        (Role.ITEM_REVIEWER, "/admin/"),
+        (Role.ITEM_FAIRNESS_REVIEWER, "/admin/"),
+        (Role.ITEM_PSYCHOMETRIC_REVIEWER, "/admin/"),
+        (Role.RESEARCHER, "/admin/"),
+        (Role.ADMINISTRATOR, "/admin/"),
+        (Role.DISTRICT_OFFICER, "/dashboard/"),
+        (Role.DISTRICT_STATISTICIAN, "/indicators/310101/{year}/"),
+        (Role.DISTRICT_LIAISON, "/indicators/310101/{year}/"),
+        (Role.DISTRICT_HEAD, "/indicators/310101/{year}/"),
+        (Role.ORGANISATION, "/organisations/"),
+        (Role.EXPERT, "/organisations/rating/"),
+    ],
+)
+def test_login_form_sends_each_role_to_its_start_page(
+    client, make_user, districts, dashboard, framework, role, where
+):
     huangpu = next(d for d in districts if d.code == "310101")
     make_user(role, district=huangpu, username="u", password=PASSWORD)
     response = _login(client, "u")
@@ -65,12 +69,16 @@ def test_login_form_sends_each_role_to_its_start_page(client, make_user, distric
 
 def test_an_explicit_next_still_wins(client, make_user):
     make_user(username="u", password=PASSWORD)
-    response = client.post(reverse("login") + "?next=/assessment/",
-                           {"username": "u", "password": PASSWORD, "next": "/assessment/"})
+    response = client.post(
+        reverse("login") + "?next=/assessment/",
+        {"username": "u", "password": PASSWORD, "next": "/assessment/"},
+    )
     assert response.url == "/assessment/"
 
 
-def test_the_header_links_each_roles_areas(client, make_user, districts, dashboard, framework):
+def test_the_header_links_each_roles_areas(
+    client, make_user, districts, dashboard, framework
+):
     huangpu = next(d for d in districts if d.code == "310101")
     make_user(Role.DISTRICT_OFFICER, district=huangpu, username="o", password=PASSWORD)
     client.force_login(make_user(Role.DISTRICT_OFFICER, district=huangpu))
@@ -90,7 +98,9 @@ def test_unknown_api_path_answers_the_json_error(client, make_user):
         assert response.status_code == 404
         assert response["Content-Type"].startswith("application/json")
         body = response.json()
-        assert set(body) == {"code", "message", "errors"} and body["code"] == "not_found"
+        assert (
+            set(body) == {"code", "message", "errors"} and body["code"] == "not_found"
+        )
     # the API's own routes still answer
     assert client.get("/api/v1/system/health").status_code == 200
 
@@ -123,7 +133,10 @@ def test_a_refused_form_explains_itself_in_chinese(make_user):
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
-    response = client.post(reverse("login"), {"username": "x", "password": "y"},
-                           HTTP_ACCEPT_LANGUAGE="zh-hans")
+    response = client.post(
+        reverse("login"),
+        {"username": "x", "password": "y"},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
     assert response.status_code == 403
     assert "表单已失效" in response.content.decode()

@@ -35,12 +35,27 @@ def setup(hp, make_user):
     officer = make_user("district_officer", district=hp, username="officer")
     indicator_set = make_set()
     year = make_year()
-    assessment = make_assessment(district=hp, indicator_set=indicator_set, monitoring_year=year)
-    one = services.rater_assign(assessment=assessment, rater=first, round=1, actor=researcher)
-    two = services.rater_assign(assessment=assessment, rater=second, round=2, actor=researcher)
-    return {"researcher": researcher, "first": first, "second": second, "outsider": outsider,
-            "officer": officer, "assessment": assessment, "one": one, "two": two,
-            "items": rated_item_ids(indicator_set), "year": year}
+    assessment = make_assessment(
+        district=hp, indicator_set=indicator_set, monitoring_year=year
+    )
+    one = services.rater_assign(
+        assessment=assessment, rater=first, round=1, actor=researcher
+    )
+    two = services.rater_assign(
+        assessment=assessment, rater=second, round=2, actor=researcher
+    )
+    return {
+        "researcher": researcher,
+        "first": first,
+        "second": second,
+        "outsider": outsider,
+        "officer": officer,
+        "assessment": assessment,
+        "one": one,
+        "two": two,
+        "items": rated_item_ids(indicator_set),
+        "year": year,
+    }
 
 
 def _client(user) -> Client:
@@ -50,8 +65,11 @@ def _client(user) -> Client:
 
 
 def _put(client, assignment_id, body):
-    return client.put(f"{API}/assignments/{assignment_id}", data=json.dumps(body),
-                      content_type="application/json")
+    return client.put(
+        f"{API}/assignments/{assignment_id}",
+        data=json.dumps(body),
+        content_type="application/json",
+    )
 
 
 # ------------------------------------------------------------------ blindness
@@ -60,15 +78,19 @@ def _put(client, assignment_id, body):
 def test_a_rater_cannot_see_the_other_raters_score_before_submitting(setup):
     """Rater 1 has submitted distinctive scores and comments; rater 2 finds none of them."""
     a, b, c = setup["items"]
-    services.ratings_save(assignment=setup["one"], user=setup["first"], submit=True,
-                          scores={a: 4, b: 0, c: 4},
-                          comments={a: "第一位专家的秘密评语", b: "", c: ""})
+    services.ratings_save(
+        assignment=setup["one"],
+        user=setup["first"],
+        submit=True,
+        scores={a: 4, b: 0, c: 4},
+        comments={a: "第一位专家的秘密评语", b: "", c: ""},
+    )
     client = _client(setup["second"])
     page = client.get(f"/organisations/rating/{setup['two'].pk}/")
     assert page.status_code == 200
     text = page.content.decode()
     assert "第一位专家的秘密评语" not in text
-    assert 'selected' not in text  # nothing preselected: rater 2 has no score yet
+    assert "selected" not in text  # nothing preselected: rater 2 has no score yet
     # the other rater's assignment is missing, in the pages and in the API
     assert client.get(f"/organisations/rating/{setup['one'].pk}/").status_code == 404
     assert client.get(f"{API}/assignments/{setup['one'].pk}").status_code == 404
@@ -79,29 +101,56 @@ def test_a_rater_cannot_see_the_other_raters_score_before_submitting(setup):
     assert [row["id"] for row in listing] == [setup["two"].pk]
     # the researchers' view of the scores is closed to raters
     assert client.get(f"{API}/assessments/{setup['assessment'].pk}").status_code == 404
-    assert client.get(f"/organisations/rating/assign/{setup['year'].year}/").status_code == 403
+    assert (
+        client.get(f"/organisations/rating/assign/{setup['year'].year}/").status_code
+        == 403
+    )
 
 
 def test_rater_sees_own_draft_only(setup):
     a, b, c = setup["items"]
-    services.ratings_save(assignment=setup["two"], user=setup["second"], scores={a: 2},
-                          comments={a: "我的草稿"})
-    services.ratings_save(assignment=setup["one"], user=setup["first"], scores={a: 4},
-                          comments={a: "别人的草稿"})
+    services.ratings_save(
+        assignment=setup["two"],
+        user=setup["second"],
+        scores={a: 2},
+        comments={a: "我的草稿"},
+    )
+    services.ratings_save(
+        assignment=setup["one"],
+        user=setup["first"],
+        scores={a: 4},
+        comments={a: "别人的草稿"},
+    )
     detail = _client(setup["second"]).get(f"{API}/assignments/{setup['two'].pk}").json()
-    assert detail["items"][0]["score"] == 2 and detail["items"][0]["comment"] == "我的草稿"
-    page = _client(setup["second"]).get(f"/organisations/rating/{setup['two'].pk}/").content.decode()
+    assert (
+        detail["items"][0]["score"] == 2 and detail["items"][0]["comment"] == "我的草稿"
+    )
+    page = (
+        _client(setup["second"])
+        .get(f"/organisations/rating/{setup['two'].pk}/")
+        .content.decode()
+    )
     assert "我的草稿" in page and "别人的草稿" not in page
 
 
-def test_a_researcher_who_is_also_a_rater_is_blind_until_submitting(setup, make_user, hp):
+def test_a_researcher_who_is_also_a_rater_is_blind_until_submitting(
+    setup, make_user, hp
+):
     """City users read every score, except on an assessment they rate and have not submitted."""
     both = make_user("researcher", "expert", username="both")
     a, b, c = setup["items"]
-    services.ratings_save(assignment=setup["one"], user=setup["first"], submit=True,
-                          scores=dict.fromkeys(setup["items"], 1))
-    services.ratings_save(assignment=setup["two"], user=setup["second"], submit=True,
-                          scores={a: 4, b: 1, c: 1})
+    services.ratings_save(
+        assignment=setup["one"],
+        user=setup["first"],
+        submit=True,
+        scores=dict.fromkeys(setup["items"], 1),
+    )
+    services.ratings_save(
+        assignment=setup["two"],
+        user=setup["second"],
+        submit=True,
+        scores={a: 4, b: 1, c: 1},
+    )
     third = RaterAssignment.objects.get(assessment=setup["assessment"], round=3)
     third.rater = both
     third.save()
@@ -117,7 +166,11 @@ def test_a_researcher_who_is_also_a_rater_is_blind_until_submitting(setup, make_
 def test_researchers_read_submitted_scores_but_not_drafts(setup):
     a, _b, _c = setup["items"]
     services.ratings_save(assignment=setup["one"], user=setup["first"], scores={a: 2})
-    body = _client(setup["researcher"]).get(f"{API}/assessments/{setup['assessment'].pk}").json()
+    body = (
+        _client(setup["researcher"])
+        .get(f"{API}/assessments/{setup['assessment'].pk}")
+        .json()
+    )
     assert body["items"][0]["scores"] == {"1": None, "2": None, "3": None}
 
 
@@ -130,8 +183,18 @@ def test_only_the_rater_opens_an_assignment(setup, who):
     one = setup["one"].pk
     assert client.get(f"/organisations/rating/{one}/").status_code == 404
     assert client.get(f"{API}/assignments/{one}").status_code == 404
-    assert _put(client, one, {"ratings": [{"item_id": setup["items"][0], "score": 1}]}).status_code == 404
-    assert client.get(f"/organisations/rating/{one}/evidence/{setup['items'][0]}/").status_code == 404
+    assert (
+        _put(
+            client, one, {"ratings": [{"item_id": setup["items"][0], "score": 1}]}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.get(
+            f"/organisations/rating/{one}/evidence/{setup['items'][0]}/"
+        ).status_code
+        == 404
+    )
     assert Rating.objects.count() == 0
 
 
@@ -156,11 +219,26 @@ def test_researcher_pages_and_operations_are_closed_to_others(setup):
         client = _client(setup[who])
         assert client.get(f"/organisations/rating/agreement/{year}/").status_code == 403
         assert client.get(f"{API}/years/{year}/agreement").status_code == 403
-        assert client.post(f"{API}/years/{year}/assign-random", data={"seed": 1},
-                           content_type="application/json").status_code == 403
-        assert client.post(f"{API}/raters", content_type="application/json", data={
-            "assessment_id": setup["assessment"].pk, "rater_id": setup["outsider"].pk,
-            "round": 1}).status_code == 403
+        assert (
+            client.post(
+                f"{API}/years/{year}/assign-random",
+                data={"seed": 1},
+                content_type="application/json",
+            ).status_code
+            == 403
+        )
+        assert (
+            client.post(
+                f"{API}/raters",
+                content_type="application/json",
+                data={
+                    "assessment_id": setup["assessment"].pk,
+                    "rater_id": setup["outsider"].pk,
+                    "round": 1,
+                },
+            ).status_code
+            == 403
+        )
     researcher = _client(setup["researcher"])
     assert researcher.get(f"/organisations/rating/agreement/{year}/").status_code == 200
     assert researcher.get(f"/organisations/rating/assign/{year}/").status_code == 200
@@ -169,7 +247,10 @@ def test_researcher_pages_and_operations_are_closed_to_others(setup):
 
 def test_experts_start_on_their_rating_queue(setup):
     assert start_url(user=setup["first"]) == "/organisations/rating/"
-    assert any(link["url"] == "/organisations/rating/" for link in header_links(user=setup["first"]))
+    assert any(
+        link["url"] == "/organisations/rating/"
+        for link in header_links(user=setup["first"])
+    )
     assert start_url(user=setup["researcher"]) != "/organisations/rating/"
 
 
@@ -179,14 +260,19 @@ def test_experts_start_on_their_rating_queue(setup):
 def test_api_refuses_bad_scores_with_a_clear_error(setup):
     client = _client(setup["first"])
     a, b, _c = setup["items"]
-    response = _put(client, setup["one"].pk, {"ratings": [{"item_id": a, "score": 3},
-                                                          {"item_id": b, "score": 7}]})
+    response = _put(
+        client,
+        setup["one"].pk,
+        {"ratings": [{"item_id": a, "score": 3}, {"item_id": b, "score": 7}]},
+    )
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "invalid"
     assert body["errors"][0]["field"] == f"score_{b}"
     assert "0–4" in body["message"]
-    response = _put(client, setup["one"].pk, {"ratings": [{"item_id": a, "score": 2.5}]})
+    response = _put(
+        client, setup["one"].pk, {"ratings": [{"item_id": a, "score": 2.5}]}
+    )
     assert response.status_code == 422 and "2.5" in response.json()["message"]
     assert Rating.objects.count() == 0
 
@@ -194,9 +280,17 @@ def test_api_refuses_bad_scores_with_a_clear_error(setup):
 def test_page_refuses_bad_scores_in_chinese_and_keeps_the_input(setup):
     client = _client(setup["first"])
     a, b, c = setup["items"]
-    response = client.post(f"/organisations/rating/{setup['one'].pk}/", {
-        f"score_{a}": "3", f"score_{b}": "9", f"score_{c}": "", f"comment_{a}": "保留的评语",
-        "submit": "1"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    response = client.post(
+        f"/organisations/rating/{setup['one'].pk}/",
+        {
+            f"score_{a}": "3",
+            f"score_{b}": "9",
+            f"score_{c}": "",
+            f"comment_{a}": "保留的评语",
+            "submit": "1",
+        },
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
     assert response.status_code == 400
     text = response.content.decode()
     assert "保留的评语" in text
@@ -211,39 +305,70 @@ def test_page_saves_a_draft_and_submits(setup):
     response = client.post(url, {f"score_{a}": "3", "save": "1"})
     assert response.status_code == 302
     assert Rating.objects.get().score == 3
-    response = client.post(url, {f"score_{a}": "3", f"score_{b}": "2", f"score_{c}": "1",
-                                 "submit": "1"})
+    response = client.post(
+        url, {f"score_{a}": "3", f"score_{b}": "2", f"score_{c}": "1", "submit": "1"}
+    )
     assert response.status_code == 302
     setup["one"].refresh_from_db()
     assert setup["one"].submitted_at is not None
 
 
 def test_assign_page_random_and_manual(setup, hp):
-    make_assessment(district=hp, indicator_set=setup["assessment"].indicator_set,
-                    monitoring_year=setup["year"])
+    make_assessment(
+        district=hp,
+        indicator_set=setup["assessment"].indicator_set,
+        monitoring_year=setup["year"],
+    )
     client = _client(setup["researcher"])
     url = f"/organisations/rating/assign/{setup['year'].year}/"
     assert client.post(url, {"action": "random", "seed": "x"}).status_code == 400
     assert client.post(url, {"action": "random", "seed": "5"}).status_code == 302
     assert RaterAssignment.objects.count() == 4
-    response = client.post(url, {"action": "manual", "assessment": setup["assessment"].pk,
-                                 "round": "2", "rater": setup["first"].pk})
+    response = client.post(
+        url,
+        {
+            "action": "manual",
+            "assessment": setup["assessment"].pk,
+            "round": "2",
+            "rater": setup["first"].pk,
+        },
+    )
     assert response.status_code == 400  # first already rates round 1
-    response = client.post(url, {"action": "manual", "assessment": setup["assessment"].pk,
-                                 "round": "2", "rater": setup["outsider"].pk})
+    response = client.post(
+        url,
+        {
+            "action": "manual",
+            "assessment": setup["assessment"].pk,
+            "round": "2",
+            "rater": setup["outsider"].pk,
+        },
+    )
     assert response.status_code == 302
-    assert RaterAssignment.objects.get(assessment=setup["assessment"], round=2).rater == setup["outsider"]
+    assert (
+        RaterAssignment.objects.get(assessment=setup["assessment"], round=2).rater
+        == setup["outsider"]
+    )
 
 
 def test_agreement_page_shows_the_chinese_table(setup):
     a, b, c = setup["items"]
-    services.ratings_save(assignment=setup["one"], user=setup["first"], submit=True,
-                          scores={a: 0, b: 2, c: 4})
-    services.ratings_save(assignment=setup["two"], user=setup["second"], submit=True,
-                          scores={a: 1, b: 2, c: 1})
+    services.ratings_save(
+        assignment=setup["one"],
+        user=setup["first"],
+        submit=True,
+        scores={a: 0, b: 2, c: 4},
+    )
+    services.ratings_save(
+        assignment=setup["two"],
+        user=setup["second"],
+        submit=True,
+        scores={a: 1, b: 2, c: 1},
+    )
     client = _client(setup["researcher"])
-    text = client.get(f"/organisations/rating/agreement/{setup['year'].year}/",
-                      HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    text = client.get(
+        f"/organisations/rating/agreement/{setup['year'].year}/",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    ).content.decode()
     assert "加权" in text and "学习型社区指标（2023）" in text
     api = client.get(f"{API}/years/{setup['year'].year}/agreement").json()
     assert api[0]["n"] == 3 and api[0]["items_to_third_rater"] == 1
@@ -263,6 +388,10 @@ def test_the_rater_downloads_the_evidence_document_and_nobody_else(setup):
     assert b"".join(response.streaming_content) == b"%PDF-1.4 evidence"
     for who in ("second", "outsider", "researcher"):
         assert _client(setup[who]).get(url).status_code == 404
-    page = _client(setup["first"]).get(f"/organisations/rating/{setup['one'].pk}/").content.decode()
+    page = (
+        _client(setup["first"])
+        .get(f"/organisations/rating/{setup['one'].pk}/")
+        .content.decode()
+    )
     assert url in page
     evidence.document.delete()

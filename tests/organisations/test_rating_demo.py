@@ -19,16 +19,22 @@ def test_rating_demo_rates_most_submissions_and_runs_twice(districts, make_user)
     indicator_set = make_set()
     year = make_year()
     for district in districts[:8]:
-        make_assessment(district=district, indicator_set=indicator_set, monitoring_year=year)
+        make_assessment(
+            district=district, indicator_set=indicator_set, monitoring_year=year
+        )
     out = io.StringIO()
     load_rating_demo(monitoring_year=year, stdout=out)
     assert "rating rounds submitted" in out.getvalue()
     assert RaterAssignment.objects.filter(round__in=(1, 2)).count() == 16
     assert RaterAssignment.objects.filter(submitted_at__isnull=False).exists()
     assert ItemEvidence.objects.filter(score__isnull=False).exists()
-    before = list(RaterAssignment.objects.order_by("pk").values_list("pk", "submitted_at"))
+    before = list(
+        RaterAssignment.objects.order_by("pk").values_list("pk", "submitted_at")
+    )
     load_rating_demo(monitoring_year=year, stdout=io.StringIO())
-    after = list(RaterAssignment.objects.order_by("pk").values_list("pk", "submitted_at"))
+    after = list(
+        RaterAssignment.objects.order_by("pk").values_list("pk", "submitted_at")
+    )
     assert after == before
     [row] = sel.agreement_report(monitoring_year=year)
     assert row.n > 0 and row.agreement is not None

@@ -50,22 +50,32 @@ def people(make_user):
 def world(hp, people):
     indicator_set = make_set()
     year = make_year(threshold=1)
-    assessment = make_assessment(district=hp, indicator_set=indicator_set, monitoring_year=year)
-    return {"set": indicator_set, "year": year, "assessment": assessment,
-            "items": rated_item_ids(indicator_set)}
+    assessment = make_assessment(
+        district=hp, indicator_set=indicator_set, monitoring_year=year
+    )
+    return {
+        "set": indicator_set,
+        "year": year,
+        "assessment": assessment,
+        "items": rated_item_ids(indicator_set),
+    }
 
 
 def _two_raters(world, people):
     e = people["experts"]
-    one = services.rater_assign(assessment=world["assessment"], rater=e[0], round=1,
-                                actor=people["researcher"])
-    two = services.rater_assign(assessment=world["assessment"], rater=e[1], round=2,
-                                actor=people["researcher"])
+    one = services.rater_assign(
+        assessment=world["assessment"], rater=e[0], round=1, actor=people["researcher"]
+    )
+    two = services.rater_assign(
+        assessment=world["assessment"], rater=e[1], round=2, actor=people["researcher"]
+    )
     return one, two
 
 
 def _submit(assignment, user, scores):
-    return services.ratings_save(assignment=assignment, user=user, scores=scores, submit=True)
+    return services.ratings_save(
+        assignment=assignment, user=user, scores=scores, submit=True
+    )
 
 
 # ------------------------------------------------------------------ assignment
@@ -74,60 +84,98 @@ def _submit(assignment, user, scores):
 def test_two_distinct_raters_are_required(world, people):
     """The same expert cannot take both rounds of one submission."""
     e = people["experts"]
-    services.rater_assign(assessment=world["assessment"], rater=e[0], round=1,
-                          actor=people["researcher"])
+    services.rater_assign(
+        assessment=world["assessment"], rater=e[0], round=1, actor=people["researcher"]
+    )
     with pytest.raises(ValidationError, match="different people"):
-        services.rater_assign(assessment=world["assessment"], rater=e[0], round=2,
-                              actor=people["researcher"])
+        services.rater_assign(
+            assessment=world["assessment"],
+            rater=e[0],
+            round=2,
+            actor=people["researcher"],
+        )
     assert RaterAssignment.objects.count() == 1
 
 
 def test_no_rater_rates_their_own_organisation(hp, world, people, make_user):
     """An expert who maintains the organisation is refused, by hand and by the random draw."""
     insider = make_user("expert", username="insider")
-    own = make_assessment(district=hp, indicator_set=world["set"], monitoring_year=world["year"],
-                          users=[insider])
+    own = make_assessment(
+        district=hp,
+        indicator_set=world["set"],
+        monitoring_year=world["year"],
+        users=[insider],
+    )
     with pytest.raises(ValidationError, match="belongs to"):
-        services.rater_assign(assessment=own, rater=insider, round=1, actor=people["researcher"])
+        services.rater_assign(
+            assessment=own, rater=insider, round=1, actor=people["researcher"]
+        )
     for seed in range(5):
         RaterAssignment.objects.all().delete()
-        services.raters_assign_randomly(monitoring_year=world["year"], seed=seed,
-                                        actor=people["researcher"])
-        assert not RaterAssignment.objects.filter(assessment=own, rater=insider).exists()
+        services.raters_assign_randomly(
+            monitoring_year=world["year"], seed=seed, actor=people["researcher"]
+        )
+        assert not RaterAssignment.objects.filter(
+            assessment=own, rater=insider
+        ).exists()
 
 
 def test_only_experts_and_only_submitted_assessments(hp, world, people):
     with pytest.raises(ValidationError, match="not an active expert rater"):
-        services.rater_assign(assessment=world["assessment"], rater=people["citizen"], round=1,
-                              actor=people["researcher"])
-    draft = make_assessment(district=hp, indicator_set=world["set"], monitoring_year=world["year"],
-                            status=AssessmentStatus.DRAFT)
+        services.rater_assign(
+            assessment=world["assessment"],
+            rater=people["citizen"],
+            round=1,
+            actor=people["researcher"],
+        )
+    draft = make_assessment(
+        district=hp,
+        indicator_set=world["set"],
+        monitoring_year=world["year"],
+        status=AssessmentStatus.DRAFT,
+    )
     with pytest.raises(ValidationError, match="has not submitted"):
-        services.rater_assign(assessment=draft, rater=people["experts"][0], round=1,
-                              actor=people["researcher"])
+        services.rater_assign(
+            assessment=draft,
+            rater=people["experts"][0],
+            round=1,
+            actor=people["researcher"],
+        )
     with pytest.raises(ValidationError, match="round must be"):
-        services.rater_assign(assessment=world["assessment"], rater=people["experts"][0], round=4,
-                              actor=people["researcher"])
+        services.rater_assign(
+            assessment=world["assessment"],
+            rater=people["experts"][0],
+            round=4,
+            actor=people["researcher"],
+        )
 
 
 def test_only_researchers_assign(world, people):
     with pytest.raises(PermissionDenied):
-        services.rater_assign(assessment=world["assessment"], rater=people["experts"][0], round=1,
-                              actor=people["experts"][1])
+        services.rater_assign(
+            assessment=world["assessment"],
+            rater=people["experts"][0],
+            round=1,
+            actor=people["experts"][1],
+        )
     with pytest.raises(PermissionDenied):
-        services.raters_assign_randomly(monitoring_year=world["year"], seed=1,
-                                        actor=people["citizen"])
+        services.raters_assign_randomly(
+            monitoring_year=world["year"], seed=1, actor=people["citizen"]
+        )
 
 
 def test_random_assignment_is_balanced_and_reproducible(hp, world, people):
     """Six submissions × two rounds over four experts: loads 3 each; the seed fixes who."""
     for _ in range(5):
-        make_assessment(district=hp, indicator_set=world["set"], monitoring_year=world["year"])
+        make_assessment(
+            district=hp, indicator_set=world["set"], monitoring_year=world["year"]
+        )
 
     def draw(seed):
         RaterAssignment.objects.all().delete()
-        made = services.raters_assign_randomly(monitoring_year=world["year"], seed=seed,
-                                               actor=people["researcher"])
+        made = services.raters_assign_randomly(
+            monitoring_year=world["year"], seed=seed, actor=people["researcher"]
+        )
         return [(a.assessment_id, a.round, a.rater_id) for a in made]
 
     first = draw(11)
@@ -146,16 +194,22 @@ def test_random_assignment_saves_nothing_without_enough_experts(hp, world, peopl
         expert.is_active = False
         expert.save()
     with pytest.raises(ValidationError, match="no eligible expert left for round 2"):
-        services.raters_assign_randomly(monitoring_year=world["year"], seed=1,
-                                        actor=people["researcher"])
+        services.raters_assign_randomly(
+            monitoring_year=world["year"], seed=1, actor=people["researcher"]
+        )
     assert RaterAssignment.objects.count() == 0
 
 
 def test_random_assignment_keeps_existing_raters(world, people):
-    services.rater_assign(assessment=world["assessment"], rater=people["experts"][3], round=1,
-                          actor=people["researcher"])
-    made = services.raters_assign_randomly(monitoring_year=world["year"], seed=3,
-                                           actor=people["researcher"])
+    services.rater_assign(
+        assessment=world["assessment"],
+        rater=people["experts"][3],
+        round=1,
+        actor=people["researcher"],
+    )
+    made = services.raters_assign_randomly(
+        monitoring_year=world["year"], seed=3, actor=people["researcher"]
+    )
     assert [a.round for a in made] == [2]
     assert made[0].rater_id != people["experts"][3].pk
 
@@ -165,15 +219,24 @@ def test_random_assignment_keeps_existing_raters(world, people):
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [(5, "outside the rubric 0–4"), (-1, "outside the rubric"), ("2.5", "not a whole number"),
-     (2.5, "not a whole number"), ("abc", "not a whole number"), (True, "not a whole number")],
+    [
+        (5, "outside the rubric 0–4"),
+        (-1, "outside the rubric"),
+        ("2.5", "not a whole number"),
+        (2.5, "not a whole number"),
+        ("abc", "not a whole number"),
+        (True, "not a whole number"),
+    ],
 )
 def test_bad_scores_are_refused_and_nothing_is_saved(world, people, value, message):
     one, _two = _two_raters(world, people)
     items = world["items"]
     with pytest.raises(ValidationError) as caught:
-        services.ratings_save(assignment=one, user=people["experts"][0],
-                              scores={items[0]: 3, items[1]: value})
+        services.ratings_save(
+            assignment=one,
+            user=people["experts"][0],
+            scores={items[0]: 3, items[1]: value},
+        )
     assert message in " ".join(caught.value.messages)
     assert f"score_{items[1]}" in caught.value.message_dict
     assert Rating.objects.count() == 0
@@ -184,48 +247,73 @@ def test_submitting_needs_every_item_and_then_freezes(world, people):
     items = world["items"]
     with pytest.raises(ValidationError, match="give a score before submitting"):
         _submit(one, people["experts"][0], {items[0]: 3})
-    services.ratings_save(assignment=one, user=people["experts"][0], scores={items[0]: 3, items[1]: 2})
+    services.ratings_save(
+        assignment=one, user=people["experts"][0], scores={items[0]: 3, items[1]: 2}
+    )
     _submit(one, people["experts"][0], {items[2]: 4})  # earlier draft scores count
     with pytest.raises(ValidationError, match="already submitted"):
-        services.ratings_save(assignment=one, user=people["experts"][0], scores={items[0]: 1})
+        services.ratings_save(
+            assignment=one, user=people["experts"][0], scores={items[0]: 1}
+        )
 
 
 def test_a_rater_cannot_write_into_another_raters_assignment(world, people):
     one, _two = _two_raters(world, people)
     with pytest.raises(RaterAssignment.DoesNotExist):
-        services.ratings_save(assignment=one, user=people["experts"][1],
-                              scores={world["items"][0]: 1})
+        services.ratings_save(
+            assignment=one, user=people["experts"][1], scores={world["items"][0]: 1}
+        )
 
 
 def test_items_outside_the_round_are_refused(world, people):
     one, _two = _two_raters(world, people)
     document_item = 10**6
     with pytest.raises(ValidationError, match="not rated in this round"):
-        services.ratings_save(assignment=one, user=people["experts"][0], scores={document_item: 1})
+        services.ratings_save(
+            assignment=one, user=people["experts"][0], scores={document_item: 1}
+        )
 
 
 # ------------------------------------------------------------------ settling
 
 
-def test_agreeing_items_get_the_mean_and_disagreement_calls_a_third_rater(world, people):
+def test_agreeing_items_get_the_mean_and_disagreement_calls_a_third_rater(
+    world, people
+):
     """Threshold 1: |3−4| = 1 agrees (mean 3.5), |0−2| = 2 and |4−1| = 3 go to a third rater."""
     one, two = _two_raters(world, people)
     a, b, c = world["items"]
     _submit(one, people["experts"][0], {a: 3, b: 0, c: 4})
-    assert ItemEvidence.objects.get(assessment=world["assessment"], item_id=a).score is None
+    assert (
+        ItemEvidence.objects.get(assessment=world["assessment"], item_id=a).score
+        is None
+    )
     _submit(two, people["experts"][1], {a: 4, b: 2, c: 1})
-    scores = dict(ItemEvidence.objects.filter(assessment=world["assessment"])
-                  .values_list("item_id", "score"))
+    scores = dict(
+        ItemEvidence.objects.filter(assessment=world["assessment"]).values_list(
+            "item_id", "score"
+        )
+    )
     assert scores[a] == 3.5 and scores[b] is None and scores[c] is None
     third = RaterAssignment.objects.get(assessment=world["assessment"], round=3)
     assert third.rater_id not in {people["experts"][0].pk, people["experts"][1].pk}
     assert [i.pk for i in sel.assignment_items(assignment=third)] == [b, c]
-    assert sel.rating_state(assessment=world["assessment"]) == sel.RatingState.THIRD_RATING
+    assert (
+        sel.rating_state(assessment=world["assessment"]) == sel.RatingState.THIRD_RATING
+    )
     # the third rater's score is final on the disputed items; the agreed item keeps its mean
     _submit(third, third.rater, {b: 1, c: 2})
-    scores = dict(ItemEvidence.objects.filter(assessment=world["assessment"])
-                  .values_list("item_id", "score"))
-    assert scores == {a: 3.5, b: 1.0, c: 2.0, **{k: v for k, v in scores.items() if k not in (a, b, c)}}
+    scores = dict(
+        ItemEvidence.objects.filter(assessment=world["assessment"]).values_list(
+            "item_id", "score"
+        )
+    )
+    assert scores == {
+        a: 3.5,
+        b: 1.0,
+        c: 2.0,
+        **{k: v for k, v in scores.items() if k not in (a, b, c)},
+    }
     assert sel.rating_state(assessment=world["assessment"]) == sel.RatingState.DONE
 
 
@@ -235,12 +323,19 @@ def test_no_third_rater_within_the_threshold(world, people):
     _submit(one, people["experts"][0], {a: 0, b: 2, c: 4})
     _submit(two, people["experts"][1], {a: 1, b: 2, c: 3})
     assert not RaterAssignment.objects.filter(round=3).exists()
-    scores = dict(ItemEvidence.objects.filter(assessment=world["assessment"], item_id__in=[a, b, c])
-                  .values_list("item_id", "score"))
+    scores = dict(
+        ItemEvidence.objects.filter(
+            assessment=world["assessment"], item_id__in=[a, b, c]
+        ).values_list("item_id", "score")
+    )
     assert scores == {a: 0.5, b: 2.0, c: 3.5}
     with pytest.raises(ValidationError, match="needs no third rater"):
-        services.rater_assign(assessment=world["assessment"], rater=people["experts"][2], round=3,
-                              actor=people["researcher"])
+        services.rater_assign(
+            assessment=world["assessment"],
+            rater=people["experts"][2],
+            round=3,
+            actor=people["researcher"],
+        )
 
 
 def test_a_stricter_threshold_sends_more_to_the_third_rater(world, people):
@@ -253,7 +348,9 @@ def test_a_stricter_threshold_sends_more_to_the_third_rater(world, people):
     assert sel.disputed_item_ids(assessment=world["assessment"]) == [a]
 
 
-def test_without_anyone_left_the_submission_is_flagged_for_the_researcher(world, people):
+def test_without_anyone_left_the_submission_is_flagged_for_the_researcher(
+    world, people
+):
     for expert in people["experts"][2:]:
         expert.is_active = False
         expert.save()
@@ -262,21 +359,33 @@ def test_without_anyone_left_the_submission_is_flagged_for_the_researcher(world,
     _submit(one, people["experts"][0], {a: 0, b: 0, c: 0})
     _submit(two, people["experts"][1], {a: 4, b: 0, c: 0})
     assert not RaterAssignment.objects.filter(round=3).exists()
-    assert sel.rating_state(assessment=world["assessment"]) == sel.RatingState.NEEDS_THIRD
+    assert (
+        sel.rating_state(assessment=world["assessment"]) == sel.RatingState.NEEDS_THIRD
+    )
     people["experts"][3].is_active = True
     people["experts"][3].save()
-    third = services.rater_assign(assessment=world["assessment"], rater=people["experts"][3],
-                                  round=3, actor=people["researcher"])
+    third = services.rater_assign(
+        assessment=world["assessment"],
+        rater=people["experts"][3],
+        round=3,
+        actor=people["researcher"],
+    )
     _submit(third, people["experts"][3], {a: 2})
-    assert ItemEvidence.objects.get(assessment=world["assessment"], item_id=a).score == 2.0
+    assert (
+        ItemEvidence.objects.get(assessment=world["assessment"], item_id=a).score == 2.0
+    )
 
 
 def test_a_submitted_round_cannot_be_reassigned(world, people):
     one, _two = _two_raters(world, people)
     _submit(one, people["experts"][0], dict.fromkeys(world["items"], 2))
     with pytest.raises(ValidationError, match="already submitted"):
-        services.rater_assign(assessment=world["assessment"], rater=people["experts"][2], round=1,
-                              actor=people["researcher"])
+        services.rater_assign(
+            assessment=world["assessment"],
+            rater=people["experts"][2],
+            round=1,
+            actor=people["researcher"],
+        )
 
 
 def test_agreement_report_counts_pairs_and_third_raters(hp, world, people):
@@ -291,4 +400,5 @@ def test_agreement_report_counts_pairs_and_third_raters(hp, world, people):
     from psychometrics.agreement import cohen_kappa
 
     assert row.agreement.kappa_quadratic == pytest.approx(
-        cohen_kappa([0, 2, 4], [0, 3, 1], max_score=4, weights="quadratic"))
+        cohen_kappa([0, 2, 4], [0, 3, 1], max_score=4, weights="quadratic")
+    )

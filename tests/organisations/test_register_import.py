@@ -40,7 +40,18 @@ def _errors(result) -> list[str]:
 
 
 GOOD = [
-    ["南京东路街道", "学习型社区", "黄浦区", "南京东路街道", "张老师", "021-63200000", "njdl@example.cn", 52000, "", "org_hp"],
+    [
+        "南京东路街道",
+        "学习型社区",
+        "黄浦区",
+        "南京东路街道",
+        "张老师",
+        "021-63200000",
+        "njdl@example.cn",
+        52000,
+        "",
+        "org_hp",
+    ],
     ["黄浦区税务局", "学习型机关（事业单位）", "310101", "", "", "", "", "", "", ""],
     ["陈家", "family", "黄浦区", "外滩街道", "", "", "", "", 4, ""],
 ]
@@ -51,17 +62,26 @@ def test_the_template_has_the_header_and_an_example_that_imports(people):
     rows = list(book.worksheets[0].iter_rows(values_only=True))
     assert list(rows[0]) == HEADER
     assert "填写说明" in book.sheetnames
-    result = organisations_import_xlsx(user=people["officer"], data=import_template_xlsx(), filename="t.xlsx")
-    assert result.errors == [] and [o.name for o in result.created] == ["五里桥街道学习型社区"]
+    result = organisations_import_xlsx(
+        user=people["officer"], data=import_template_xlsx(), filename="t.xlsx"
+    )
+    assert result.errors == [] and [o.name for o in result.created] == [
+        "五里桥街道学习型社区"
+    ]
 
 
 def test_good_rows_are_all_registered_with_their_history(people, hp):
-    result = organisations_import_xlsx(user=people["stat"], data=_xlsx(GOOD), filename="名单.xlsx")
+    result = organisations_import_xlsx(
+        user=people["stat"], data=_xlsx(GOOD), filename="名单.xlsx"
+    )
     assert result.errors == []
     assert sorted(o.kind for o in result.created) == ["agency", "community", "family"]
     community = Organisation.objects.get(name="南京东路街道")
     assert (community.district, community.residents, list(community.users.all())) == (
-        hp, 52000, [people["org_user"]])
+        hp,
+        52000,
+        [people["org_user"]],
+    )
     assert Organisation.objects.get(name="陈家").members == 4
     assert OrganisationEvent.objects.filter(action="import").count() == 3
 
@@ -74,7 +94,9 @@ def test_one_bad_row_is_named_and_nothing_is_saved(people):
         ["徐汇某街道", "学习型社区", "徐汇区", "", "", "", "", "", "", ""],
         ["南京东路街道", "学习型社区", "黄浦区", "", "", "", "", "", "", ""],
     ]
-    result = organisations_import_xlsx(user=people["stat"], data=_xlsx(rows), filename="名单.xlsx")
+    result = organisations_import_xlsx(
+        user=people["stat"], data=_xlsx(rows), filename="名单.xlsx"
+    )
     messages = _errors(result)
     assert result.created == []
     assert "第 5 行「组织名称」列：此项必填。" in messages
@@ -88,20 +110,30 @@ def test_one_bad_row_is_named_and_nothing_is_saved(people):
 
 def test_an_already_registered_organisation_is_a_row_error(people, orgs):
     rows = [["五里桥街道", "学习型社区", "黄浦区", "", "", "", "", "", "", ""]]
-    result = organisations_import_xlsx(user=people["officer"], data=_xlsx(rows), filename="x.xlsx")
+    result = organisations_import_xlsx(
+        user=people["officer"], data=_xlsx(rows), filename="x.xlsx"
+    )
     assert _errors(result) == ["第 2 行「组织名称」列：本区已登记同类型同名的组织。"]
     assert Organisation.objects.count() == 3
 
 
-@pytest.mark.parametrize("header, expected", [
-    (["组织名称", "类型"], "表头缺少 “所属区” 列"),
-    (HEADER + ["备注"], "表头有无法识别的列 “备注”"),
-    (HEADER[:3] + ["组织名称"], "表头中 “组织名称” 列重复"),
-])
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        (["组织名称", "类型"], "表头缺少 “所属区” 列"),
+        (HEADER + ["备注"], "表头有无法识别的列 “备注”"),
+        (HEADER[:3] + ["组织名称"], "表头中 “组织名称” 列重复"),
+    ],
+)
 def test_the_header_row_is_checked(people, header, expected):
-    result = organisations_import_xlsx(user=people["officer"], data=_xlsx([GOOD[0][:len(header)]], header),
-                                       filename="x.xlsx")
-    assert len(result.errors) == 1 and expected.replace(" ", "") in _errors(result)[0].replace(" ", "")
+    result = organisations_import_xlsx(
+        user=people["officer"],
+        data=_xlsx([GOOD[0][: len(header)]], header),
+        filename="x.xlsx",
+    )
+    assert len(result.errors) == 1 and expected.replace(" ", "") in _errors(result)[
+        0
+    ].replace(" ", "")
     assert not Organisation.objects.exists()
 
 
@@ -113,42 +145,58 @@ def _zip_bomb() -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("data, filename, expected", [
-    (b"name,kind\n", "x.csv", ".xlsx"),
-    (b"", "x.xlsx", "空"),
-    (b"not a zip at all", "x.xlsx", "XLSX"),
-    (b"x" * (2 * 1024 * 1024 + 1), "x.xlsx", "2 MB"),
-    (None, "x.xlsx", "XLSX"),
-])
+@pytest.mark.parametrize(
+    "data, filename, expected",
+    [
+        (b"name,kind\n", "x.csv", ".xlsx"),
+        (b"", "x.xlsx", "空"),
+        (b"not a zip at all", "x.xlsx", "XLSX"),
+        (b"x" * (2 * 1024 * 1024 + 1), "x.xlsx", "2 MB"),
+        (None, "x.xlsx", "XLSX"),
+    ],
+)
 def test_hostile_or_broken_files_are_refused(people, data, filename, expected):
-    result = organisations_import_xlsx(user=people["officer"], data=_zip_bomb() if data is None else data,
-                                       filename=filename)
+    result = organisations_import_xlsx(
+        user=people["officer"],
+        data=_zip_bomb() if data is None else data,
+        filename=filename,
+    )
     assert result.created == [] and expected in _errors(result)[0]
 
 
 def test_too_many_rows_are_refused(people):
     rows = [[f"家庭{n}", "学习型家庭", "黄浦区"] for n in range(IMPORT_MAX_ROWS + 1)]
-    result = organisations_import_xlsx(user=people["officer"], data=_xlsx(rows), filename="x.xlsx")
+    result = organisations_import_xlsx(
+        user=people["officer"], data=_xlsx(rows), filename="x.xlsx"
+    )
     assert f"超过 {IMPORT_MAX_ROWS} 行" in _errors(result)[0]
     assert not Organisation.objects.exists()
 
 
 def test_only_register_keepers_import(people):
     with pytest.raises(PermissionDenied):
-        organisations_import_xlsx(user=people["org_user"], data=_xlsx(GOOD), filename="x.xlsx")
+        organisations_import_xlsx(
+            user=people["org_user"], data=_xlsx(GOOD), filename="x.xlsx"
+        )
 
 
 def test_the_import_page_lists_row_errors_and_saves_nothing(client, people):
     client.force_login(people["stat"])
     assert client.get("/organisations/register/import/").status_code == 200
     template = client.get("/organisations/register/import/template.xlsx")
-    assert template.status_code == 200 and template["Content-Type"].startswith("application/vnd.openxml")
+    assert template.status_code == 200 and template["Content-Type"].startswith(
+        "application/vnd.openxml"
+    )
     bad = GOOD + [["", "学习型社区", "黄浦区"]]
     upload = io.BytesIO(_xlsx(bad))
     upload.name = "名单.xlsx"
     response = client.post("/organisations/register/import/", {"file": upload})
     text = response.content.decode()
-    assert response.status_code == 400 and "未导入任何数据" in text and "第 5 行「组织名称」列" in text
+    assert (
+        response.status_code == 400
+        and "未导入任何数据" in text
+        and "第 5 行「组织名称」列" in text
+    )
     assert not Organisation.objects.exists()
     upload = io.BytesIO(_xlsx(GOOD))
     upload.name = "名单.xlsx"

@@ -45,14 +45,20 @@ R2 = [0, 0, 1, 0, 1, 1, 1, 2, 2, 2]
 
 def test_confusion_matrix_of_the_hand_worked_example():
     """The count matrix has rater 1 in rows and rater 2 in columns."""
-    assert confusion_matrix(R1, R2, max_score=2).tolist() == [[2, 1, 0], [1, 3, 1], [0, 0, 2]]
+    assert confusion_matrix(R1, R2, max_score=2).tolist() == [
+        [2, 1, 0],
+        [1, 3, 1],
+        [0, 0, 2],
+    ]
 
 
 def test_hand_worked_kappas():
     """Unweighted 7/13, linear 0.625 and quadratic 8/11, as computed by hand above."""
     assert cohen_kappa(R1, R2, max_score=2) == pytest.approx(7 / 13)
     assert cohen_kappa(R1, R2, max_score=2, weights="linear") == pytest.approx(0.625)
-    assert cohen_kappa(R1, R2, max_score=2, weights="quadratic") == pytest.approx(8 / 11)
+    assert cohen_kappa(R1, R2, max_score=2, weights="quadratic") == pytest.approx(
+        8 / 11
+    )
     result = rater_agreement(R1, R2, max_score=2)
     assert result.n == 10 and result.exact == pytest.approx(0.7)
     assert result.kappa_quadratic == pytest.approx(8 / 11)
@@ -75,13 +81,17 @@ def test_matches_scikit_learn_on_random_scores(weights, seed):
 
 def test_perfect_and_chance_agreement():
     """Identical scores give 1; a rater who always says the same gives 0."""
-    assert cohen_kappa([0, 1, 2, 3], [0, 1, 2, 3], max_score=3, weights="quadratic") == 1.0
+    assert (
+        cohen_kappa([0, 1, 2, 3], [0, 1, 2, 3], max_score=3, weights="quadratic") == 1.0
+    )
     assert cohen_kappa([0, 1, 2, 3], [2, 2, 2, 2], max_score=3) == pytest.approx(0.0)
 
 
 def test_all_in_one_category_is_not_computable():
     """Both raters using one same category: kappa is 0/0, returned as nan with a reason."""
-    assert math.isnan(cohen_kappa([2, 2, 2], [2, 2, 2], max_score=4, weights="quadratic"))
+    assert math.isnan(
+        cohen_kappa([2, 2, 2], [2, 2, 2], max_score=4, weights="quadratic")
+    )
     result = rater_agreement([2, 2, 2], [2, 2, 2], max_score=4)
     assert result.exact == 1.0 and math.isnan(result.kappa_quadratic)
     assert result.undefined_reason

@@ -43,14 +43,20 @@ def test_satisfaction_index_is_the_weighted_mean_of_items_rescaled_to_100():
     e = estimate_satisfaction_index(ANSWERS, W, REPS)
     assert e.estimate[0] == pytest.approx(np.average(scores, weights=W))
     reps = [np.average(scores, weights=REPS[:, r]) for r in range(2)]
-    assert e.se[0] == pytest.approx(np.sqrt(sum((r - e.estimate[0]) ** 2 for r in reps)))
+    assert e.se[0] == pytest.approx(
+        np.sqrt(sum((r - e.estimate[0]) ** 2 for r in reps))
+    )
     assert e.ci_low[0] < e.estimate[0] < e.ci_high[0]
 
 
 def test_respondents_without_any_satisfaction_answer_are_left_out():
     answers = np.vstack([ANSWERS, [NAN, NAN]])
-    e = estimate_satisfaction_index(answers, np.append(W, 100.0), np.vstack([REPS, [100, 100]]))
-    assert e.estimate[0] == pytest.approx(np.average(satisfaction_scores(ANSWERS), weights=W))
+    e = estimate_satisfaction_index(
+        answers, np.append(W, 100.0), np.vstack([REPS, [100, 100]])
+    )
+    assert e.estimate[0] == pytest.approx(
+        np.average(satisfaction_scores(ANSWERS), weights=W)
+    )
     assert e.n.tolist() == [4]
 
 
@@ -82,16 +88,25 @@ def test_simulated_needs_estimates_cover_the_truth():
     sim = simulate_needs(district, age, rng=rng)
     w = rng.uniform(50, 150, n)
     rw = jk2_replicate_weights(w, district, n_replicates=40, rng=rng).weights
-    sat = estimate_satisfaction_index(sim.answers["satisfaction"], w, rw, groups=district)
-    topics = estimate_needs_shares(sim.answers["topics"], w, rw, groups=district,
-                                   options=NEEDS_AREAS["topics"])
+    sat = estimate_satisfaction_index(
+        sim.answers["satisfaction"], w, rw, groups=district
+    )
+    topics = estimate_needs_shares(
+        sim.answers["topics"], w, rw, groups=district, options=NEEDS_AREAS["topics"]
+    )
     hits, total = 0, 0
     for g, label in enumerate(sat.groups):
         m = district == label
         true_sat = np.average(sim.expected_satisfaction[m], weights=w[m])
         hits += sat.ci_low[g] <= true_sat <= sat.ci_high[g]
-        true_topics = 100 * np.average(sim.expected_choice["topics"][m], weights=w[m], axis=0)
-        hits += int(((topics.ci_low[g] <= true_topics) & (true_topics <= topics.ci_high[g])).sum())
+        true_topics = 100 * np.average(
+            sim.expected_choice["topics"][m], weights=w[m], axis=0
+        )
+        hits += int(
+            (
+                (topics.ci_low[g] <= true_topics) & (true_topics <= topics.ci_high[g])
+            ).sum()
+        )
         total += 1 + true_topics.size
     assert hits >= 0.88 * total
     # districts differ in satisfaction (a district effect is simulated)
@@ -108,6 +123,12 @@ def test_stored_arrays_round_trip():
     x, opts = back["barriers"]
     assert x.shape == (int(keep.sum()), len(NEEDS_AREAS["barriers"]))
     assert opts == NEEDS_AREAS["barriers"]
-    with pytest.raises(ValueError, match="needs_times has 6 columns but 2 option codes"):
-        needs_arrays_from({"needs_times": arrays["needs_times"],
-                           "needs_times_options": np.array(["a", "b"])})
+    with pytest.raises(
+        ValueError, match="needs_times has 6 columns but 2 option codes"
+    ):
+        needs_arrays_from(
+            {
+                "needs_times": arrays["needs_times"],
+                "needs_times_options": np.array(["a", "b"]),
+            }
+        )

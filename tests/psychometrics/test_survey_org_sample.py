@@ -10,8 +10,14 @@ from psychometrics.survey import allocate_with_floor, draw_organisation_sample
 
 def _frame() -> list[str]:
     # 3 districts × 2 kinds with very unequal strata; one stratum of a single unit.
-    sizes = {"A:community": 120, "A:family": 40, "B:community": 30, "B:family": 6,
-             "C:community": 1, "C:family": 3}
+    sizes = {
+        "A:community": 120,
+        "A:family": 40,
+        "B:community": 30,
+        "B:family": 6,
+        "C:community": 1,
+        "C:family": 3,
+    }
     frame = [label for label, n in sizes.items() for _ in range(n)]
     rng = np.random.default_rng(0)
     return [frame[i] for i in rng.permutation(len(frame))]
@@ -47,7 +53,9 @@ def test_allocation_is_proportional_with_a_floor_and_capped():
     assert (alloc[[0, 1, 2, 3, 5]] >= 2).all()
     assert alloc[0] > alloc[1] > alloc[3]
     # without a binding floor it is plain proportional allocation
-    np.testing.assert_array_equal(allocate_with_floor([50, 30, 20], 10, floor=1), [5, 3, 2])
+    np.testing.assert_array_equal(
+        allocate_with_floor([50, 30, 20], 10, floor=1), [5, 3, 2]
+    )
     # a census takes everyone
     np.testing.assert_array_equal(allocate_with_floor([3, 2], 5, floor=2), [3, 2])
 

@@ -51,7 +51,9 @@ def test_weights_add_up_to_every_margin_and_so_do_the_replicates():
         got = _sums(res.weights, g[v])
         assert got == pytest.approx(want, rel=1e-6)
         for r in range(res.replicates.n_replicates):
-            assert _sums(res.replicates.weights[:, r], g[v]) == pytest.approx(want, rel=1e-4)
+            assert _sums(res.replicates.weights[:, r], g[v]) == pytest.approx(
+                want, rel=1e-4
+            )
     assert res.report.converged
     assert res.margins == ("district", "age_band", "sex")
 
@@ -60,8 +62,13 @@ def test_two_way_margins():
     rng = np.random.default_rng(1)
     g = _volunteers(1500, rng)
     pop = _population()
-    res = poststratify(g, pop, margins=[("district", "age_band"), ("district", "sex")],
-                       n_replicates=10, rng=rng)
+    res = poststratify(
+        g,
+        pop,
+        margins=[("district", "age_band"), ("district", "sex")],
+        n_replicates=10,
+        rng=rng,
+    )
     assert res.margins == ("district×age_band", "district×sex")
     for (d, a, _s), _c in pop.items():
         sel = (g["district"] == d) & (g["age_band"] == a)
@@ -74,24 +81,34 @@ def test_a_margin_cell_without_respondents_is_named():
     g = _volunteers(300, rng)
     keep = g["district"] != "d3"
     g = {k: v[keep] for k, v in g.items()}
-    with pytest.raises(EmptyCellError, match=r"margin district: no respondents in "
-                                             r"district='d3' \(population 37,800\)"):
+    with pytest.raises(
+        EmptyCellError,
+        match=r"margin district: no respondents in "
+        r"district='d3' \(population 37,800\)",
+    ):
         poststratify(g, _population(), rng=rng)
     # a two-way cell: nobody aged 60+ in d2
     g = _volunteers(600, rng)
     keep = ~((g["district"] == "d2") & (g["age_band"] == "60+"))
     g = {k: v[keep] for k, v in g.items()}
     with pytest.raises(EmptyCellError, match=r"district='d2', age_band='60\+'"):
-        poststratify(g, _population(), margins=[("district", "age_band"), "sex"], rng=rng)
+        poststratify(
+            g, _population(), margins=[("district", "age_band"), "sex"], rng=rng
+        )
 
 
 def test_respondents_outside_the_population_are_refused():
-    g = {"district": np.array(["d1", "d2", "d9"] * 10), "age_band": np.array(["15-34"] * 30),
-         "sex": np.array(["female"] * 30)}
+    g = {
+        "district": np.array(["d1", "d2", "d9"] * 10),
+        "age_band": np.array(["15-34"] * 30),
+        "sex": np.array(["female"] * 30),
+    }
     with pytest.raises(EmptyCellError, match=r"respondent\(s\) in district='d9'"):
         poststratify(g, _population())
     with pytest.raises(ValueError, match="groups has no 'sex'"):
-        poststratify({"district": g["district"], "age_band": g["age_band"]}, _population())
+        poststratify(
+            {"district": g["district"], "age_band": g["age_band"]}, _population()
+        )
 
 
 def test_raking_removes_the_volunteer_bias_and_replicate_ses_are_honest():
@@ -100,13 +117,18 @@ def test_raking_removes_the_volunteer_bias_and_replicate_ses_are_honest():
     pop = _population()
     effect = {"15-34": 1.0, "35-59": 0.0, "60+": -1.0}
     d_eff = {"d1": 0.3, "d2": 0.0, "d3": -0.4}
-    truth = sum(c * (effect[a] + d_eff[d]) for (d, a, _s), c in pop.items()) / sum(pop.values())
+    truth = sum(c * (effect[a] + d_eff[d]) for (d, a, _s), c in pop.items()) / sum(
+        pop.values()
+    )
     rng = np.random.default_rng(3)
     est, se, naive = [], [], []
     for _ in range(60):
         g = _volunteers(800, rng)
-        y = (np.array([effect[a] for a in g["age_band"]])
-             + np.array([d_eff[d] for d in g["district"]]) + rng.normal(0, 1, 800))
+        y = (
+            np.array([effect[a] for a in g["age_band"]])
+            + np.array([d_eff[d] for d in g["district"]])
+            + rng.normal(0, 1, 800)
+        )
         res = poststratify(g, pop, n_replicates=40, rng=rng)
         e = estimate_mean(y, res.weights, res.replicates)
         est.append(e.estimate[0])

@@ -28,8 +28,9 @@ HOURS = np.array([2.0, 4.0, 0.5, np.nan, 7.5, 2.0])
 
 def test_proportion_matches_the_hand_computation():
     """District percentages and JK2 SEs equal the arithmetic written out below."""
-    est = estimate_strand_proportion(TOOK_PART, W, RW, groups=DISTRICT, include_total=True,
-                                     interval="normal")
+    est = estimate_strand_proportion(
+        TOOK_PART, W, RW, groups=DISTRICT, include_total=True, interval="normal"
+    )
     # A (0, 1, 2): full (1·1 + 2·0 + 1·1) / (1 + 2 + 1) = 2/4; replicate 1 (2·1 + 0 + 1·1) / 3;
     # replicate 2 is the full sample.
     a_full, a_r1, a_r2 = 100 * 2 / 4, 100 * 3 / 3, 100 * 2 / 4
@@ -67,7 +68,9 @@ def test_person_values():
     answers = np.array([[0, 2, np.nan], [3, 3, 1], [np.nan, np.nan, np.nan]])
     np.testing.assert_allclose(share_at_or_above(answers, 2), [0.5, 2 / 3, np.nan])
     np.testing.assert_allclose(any_at_or_above(answers, 3), [0.0, 1.0, np.nan])
-    np.testing.assert_allclose(mapped_mean(answers, [0, 1, 10, 100]), [5.0, 67.0, np.nan])
+    np.testing.assert_allclose(
+        mapped_mean(answers, [0, 1, 10, 100]), [5.0, 67.0, np.nan]
+    )
 
 
 def test_bad_inputs_are_named():

@@ -120,7 +120,9 @@ def test_an_empty_cell_is_never_the_protection():
 
 def test_a_cell_alone_in_its_row_cannot_be_protected():
     with pytest.raises(ValueError, match=r"cannot protect cell \(0, 0\)"):
-        suppress_cells(np.array([[3, 0, 0], [40, 50, 60]]), threshold=5, column_totals=False)
+        suppress_cells(
+            np.array([[3, 0, 0], [40, 50, 60]]), threshold=5, column_totals=False
+        )
 
 
 def test_a_bridge_is_closed_through_another_component_when_no_cell_joins_its_sides():
@@ -135,7 +137,11 @@ def test_a_bridge_is_closed_through_another_component_when_no_cell_joins_its_sid
 def test_aggregates_determined_by_subtraction_are_found():
     # atoms a, b, c; published: a+b+c (city), a+b (district 1); withheld: c (district 2)
     cov = np.array([[1, 1, 1], [1, 1, 0], [0, 0, 1]])
-    assert determined_aggregates(cov, [False, False, True]).tolist() == [False, False, True]
+    assert determined_aggregates(cov, [False, False, True]).tolist() == [
+        False,
+        False,
+        True,
+    ]
     assert not determined_aggregates(cov, [False, True, True]).any()
     with pytest.raises(ValueError, match="coverage must be"):
         determined_aggregates(cov, [True, False])

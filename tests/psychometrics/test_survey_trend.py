@@ -24,7 +24,9 @@ def test_shift_method_on_a_hand_worked_case():
     _, band = share_linking_error(y, np.ones(5), linking_error=0.25, cuts=(-0.75, 0.25))
     assert band == pytest.approx([0.0])
     # weights: score 0 weighs 3 → up 5/7, down 2/7 → (5 − 2) / 7 / 2 = 21.43 points
-    _, wtd = share_linking_error(y, np.array([1, 1, 3, 1, 1.0]), linking_error=0.25, cut=0.0)
+    _, wtd = share_linking_error(
+        y, np.array([1, 1, 3, 1, 1.0]), linking_error=0.25, cut=0.0
+    )
     assert wtd == pytest.approx([100 * 3 / 14])
 
 
@@ -33,23 +35,27 @@ def test_delta_method_matches_the_normal_density_at_the_cut():
     rng = np.random.default_rng(0)
     y = rng.normal(0, 1, (40_000, 2))
     want = 100 * stats.norm.pdf(0.5) * 0.05
-    _, delta = share_linking_error(y, np.ones(40_000), linking_error=0.05, cut=0.5,
-                                   method="delta")
+    _, delta = share_linking_error(
+        y, np.ones(40_000), linking_error=0.05, cut=0.5, method="delta"
+    )
     _, shift = share_linking_error(y, np.ones(40_000), linking_error=0.05, cut=0.5)
     assert delta == pytest.approx([want], rel=0.03)
     assert shift == pytest.approx([want], rel=0.08)
     # a level between two cuts: the density difference at its ends
-    _, level = share_linking_error(y, np.ones(40_000), linking_error=0.05, cuts=(-1.0, 0.5),
-                                   method="delta")
+    _, level = share_linking_error(
+        y, np.ones(40_000), linking_error=0.05, cuts=(-1.0, 0.5), method="delta"
+    )
     assert level == pytest.approx(
-        [100 * abs(stats.norm.pdf(-1.0) - stats.norm.pdf(0.5)) * 0.05], rel=0.05)
+        [100 * abs(stats.norm.pdf(-1.0) - stats.norm.pdf(0.5)) * 0.05], rel=0.05
+    )
 
 
 def test_groups_and_total_and_zero_linking_error():
     y = np.array([-1.0, -0.5, 0.0, 0.5, 1.0, 0.1])
     g = np.array(["a", "a", "a", "b", "b", "b"])
-    labels, err = share_linking_error(y, np.ones(6), linking_error=0.25, cut=0.0, groups=g,
-                                      include_total=True)
+    labels, err = share_linking_error(
+        y, np.ones(6), linking_error=0.25, cut=0.0, groups=g, include_total=True
+    )
     assert labels == ("a", "b", "all")
     # a: up counts 0 (1/3), down none (0) → 16.67; b: up and down both 3/3 and 2/3 → 16.67
     assert err == pytest.approx([100 / 6, 100 / 6, 100 * (4 / 6 - 2 / 6) / 2])

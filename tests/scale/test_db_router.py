@@ -42,7 +42,9 @@ from learning_platform.db_router import (
 ROOT = Path(__file__).resolve().parents[2]
 PRIMARY, REPLICA, DB = "pair_primary", "pair_replica", "routertest"
 
-POSTGRES_ONLY = "PostgreSQL only: needs initdb and pg_basebackup (PostgreSQL 15 server binaries)"
+POSTGRES_ONLY = (
+    "PostgreSQL only: needs initdb and pg_basebackup (PostgreSQL 15 server binaries)"
+)
 
 
 def _free_port() -> int:
@@ -63,8 +65,13 @@ def _wait_caught_up(replica: int, primary: int, seconds: float = 20) -> None:
     """
     target = pg_sql(primary, "SELECT pg_current_wal_insert_lsn()", DB)
     deadline = time.monotonic() + seconds
-    while not (replica_caught_up(replica, DB) and pg_sql(
-            replica, f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn", DB) == "t"):
+    while not (
+        replica_caught_up(replica, DB)
+        and pg_sql(
+            replica, f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn", DB
+        )
+        == "t"
+    ):
         assert time.monotonic() < deadline, "the replica did not catch up"
         time.sleep(0.05)
 
@@ -77,19 +84,31 @@ def pair(django_db_blocker):
     ports = {"primary": _free_port(), "replica": _free_port()}
     try:
         pg_pair_up(base, ports["primary"], ports["replica"], fast=True, databases=(DB,))
-        pg_sql(ports["primary"], "CREATE TABLE scale_probe (id bigserial PRIMARY KEY, "
-                                 "name text NOT NULL)", DB)
+        pg_sql(
+            ports["primary"],
+            "CREATE TABLE scale_probe (id bigserial PRIMARY KEY, name text NOT NULL)",
+            DB,
+        )
         _wait_caught_up(ports["replica"], ports["primary"])
         for alias, port in ((PRIMARY, ports["primary"]), (REPLICA, ports["replica"])):
             settings.DATABASES[alias] = {
-                "ENGINE": "django.db.backends.postgresql", "NAME": DB, "USER": "postgres",
-                "HOST": "127.0.0.1", "PORT": port, "OPTIONS": {"connect_timeout": 2},
+                "ENGINE": "django.db.backends.postgresql",
+                "NAME": DB,
+                "USER": "postgres",
+                "HOST": "127.0.0.1",
+                "PORT": port,
+                "OPTIONS": {"connect_timeout": 2},
             }
         connections.configure_settings(settings.DATABASES)
         router = ReplicaRouter(primary=PRIMARY, replica=REPLICA)
-        with django_db_blocker.unblock(), override_settings(
-                DATABASE_ROUTERS=[router], DATABASE_REPLICA_MAX_LAG=3600,
-                DATABASE_REPLICA_CHECK_SECONDS=0.2):
+        with (
+            django_db_blocker.unblock(),
+            override_settings(
+                DATABASE_ROUTERS=[router],
+                DATABASE_REPLICA_MAX_LAG=3600,
+                DATABASE_REPLICA_CHECK_SECONDS=0.2,
+            ),
+        ):
             yield {"base": base, **ports}
             for alias in (PRIMARY, REPLICA):
                 connections[alias].close()
@@ -138,16 +157,27 @@ def test_writes_go_to_the_primary_and_reach_the_replica(pair, Probe):
     with read_replica():  # even inside a mark: the replica is read-only
         row = Probe.objects.create(name="written")
     assert row._state.db == PRIMARY
-    assert pg_sql(pair["primary"], "SELECT name FROM scale_probe WHERE name = 'written'",
-                  DB) == "written"
+    assert (
+        pg_sql(
+            pair["primary"], "SELECT name FROM scale_probe WHERE name = 'written'", DB
+        )
+        == "written"
+    )
     _wait_caught_up(pair["replica"], pair["primary"])
     assert pg_sql(pair["replica"], "SELECT pg_is_in_recovery()", DB) == "t"
-    assert pg_sql(pair["replica"], "SELECT count(*) FROM scale_probe WHERE name = 'written'",
-                  DB) == "1"
+    assert (
+        pg_sql(
+            pair["replica"],
+            "SELECT count(*) FROM scale_probe WHERE name = 'written'",
+            DB,
+        )
+        == "1"
+    )
 
 
-def test_marked_reads_go_to_the_replica_and_others_to_the_primary(pair, Probe,
-                                                                 replay_paused):
+def test_marked_reads_go_to_the_replica_and_others_to_the_primary(
+    pair, Probe, replay_paused
+):
     replica_health_forget()
     Probe.objects.create(name="only-on-primary")  # the paused replica never replays it
     assert Probe.objects.db_manager(PRIMARY).filter(name="only-on-primary").exists()
@@ -166,14 +196,18 @@ def test_marked_reads_go_to_the_replica_and_others_to_the_primary(pair, Probe,
     assert "only-on-primary" not in report()
 
 
-def test_a_marked_read_inside_a_transaction_reads_its_own_write(pair, Probe, replay_paused):
+def test_a_marked_read_inside_a_transaction_reads_its_own_write(
+    pair, Probe, replay_paused
+):
     replica_health_forget()
     with transaction.atomic(using=PRIMARY), read_replica():
         Probe.objects.create(name="in-transaction")
         assert "in-transaction" in _names(Probe.objects.all())
 
 
-def test_a_lagging_replica_sends_marked_reads_to_the_primary(pair, Probe, replay_paused):
+def test_a_lagging_replica_sends_marked_reads_to_the_primary(
+    pair, Probe, replay_paused
+):
     Probe.objects.create(name="after-the-pause")
     with override_settings(DATABASE_REPLICA_MAX_LAG=0.5):
         replica_health_forget()
@@ -204,7 +238,9 @@ def test_a_stopped_replica_costs_no_failed_read_and_is_used_again(pair, Probe):
         assert "before-the-stop" in names()
         assert not replica_health(REPLICA).usable
         with read_replica():
-            assert "before-the-stop" in _names(Probe.objects.all())  # straight to the primary
+            assert "before-the-stop" in _names(
+                Probe.objects.all()
+            )  # straight to the primary
 
     pg_ctl(pair["base"] / "replica", "start", pair["replica"])
     _wait_caught_up(pair["replica"], pair["primary"])
@@ -218,11 +254,20 @@ def test_a_stopped_replica_costs_no_failed_read_and_is_used_again(pair, Probe):
 
 def _settings(env: dict[str, str]) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE")}
-    clean.update({"DEBUG": "1", "DJANGO_SETTINGS_MODULE": "learning_platform.settings", **env})
-    code = ("import learning_platform.settings as s; "
-            "print(sorted(s.DATABASES), getattr(s, 'DATABASE_ROUTERS', []))")
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean,
-                          capture_output=True, text=True)
+    clean.update(
+        {"DEBUG": "1", "DJANGO_SETTINGS_MODULE": "learning_platform.settings", **env}
+    )
+    code = (
+        "import learning_platform.settings as s; "
+        "print(sorted(s.DATABASES), getattr(s, 'DATABASE_ROUTERS', []))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+    )
 
 
 PG = "postgres://postgres@127.0.0.1:5432/lp"
@@ -235,24 +280,48 @@ def test_without_a_replica_url_nothing_changes():
 
 
 def test_a_replica_url_adds_the_alias_and_the_router():
-    out = _settings({"DATABASE_URL": PG, "DATABASE_REPLICA_URL": PG.replace("5432", "5433")})
+    out = _settings(
+        {"DATABASE_URL": PG, "DATABASE_REPLICA_URL": PG.replace("5432", "5433")}
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == (
-        "['default', 'replica'] ['learning_platform.db_router.ReplicaRouter']")
+        "['default', 'replica'] ['learning_platform.db_router.ReplicaRouter']"
+    )
 
 
-@pytest.mark.parametrize(("env", "message"), [
-    ({"DATABASE_REPLICA_MAX_LAG": "soon"}, "DATABASE_REPLICA_MAX_LAG='soon' is not a number"),
-    ({"DATABASE_REPLICA_MAX_LAG": "-1"}, "DATABASE_REPLICA_MAX_LAG=-1 must be at least 0"),
-    ({"DATABASE_REPLICA_CHECK_SECONDS": "0"}, "DATABASE_REPLICA_CHECK_SECONDS=0 must be at least"),
-    ({"DATABASE_REPLICA_URL": "mysql://h/lp"}, "DATABASE_REPLICA_URL must be a URL"),
-    ({"DATABASE_REPLICA_URL": "sqlite:////tmp/x.sqlite3"},
-     "DATABASE_REPLICA_URL must be a postgres:// URL"),
-    ({"DATABASE_URL": "sqlite:////tmp/x.sqlite3", "DATABASE_REPLICA_URL": PG},
-     "DATABASE_URL is not PostgreSQL"),
-    ({"DATABASE_REPLICA_URL": PG, "DATABASE_REPLICA_CONNECT_TIMEOUT": "x"},
-     "DATABASE_REPLICA_CONNECT_TIMEOUT='x' is not a whole number"),
-])
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"DATABASE_REPLICA_MAX_LAG": "soon"},
+            "DATABASE_REPLICA_MAX_LAG='soon' is not a number",
+        ),
+        (
+            {"DATABASE_REPLICA_MAX_LAG": "-1"},
+            "DATABASE_REPLICA_MAX_LAG=-1 must be at least 0",
+        ),
+        (
+            {"DATABASE_REPLICA_CHECK_SECONDS": "0"},
+            "DATABASE_REPLICA_CHECK_SECONDS=0 must be at least",
+        ),
+        (
+            {"DATABASE_REPLICA_URL": "mysql://h/lp"},
+            "DATABASE_REPLICA_URL must be a URL",
+        ),
+        (
+            {"DATABASE_REPLICA_URL": "sqlite:////tmp/x.sqlite3"},
+            "DATABASE_REPLICA_URL must be a postgres:// URL",
+        ),
+        (
+            {"DATABASE_URL": "sqlite:////tmp/x.sqlite3", "DATABASE_REPLICA_URL": PG},
+            "DATABASE_URL is not PostgreSQL",
+        ),
+        (
+            {"DATABASE_REPLICA_URL": PG, "DATABASE_REPLICA_CONNECT_TIMEOUT": "x"},
+            "DATABASE_REPLICA_CONNECT_TIMEOUT='x' is not a whole number",
+        ),
+    ],
+)
 def test_bad_replica_settings_stop_start_up_by_name(env, message):
     out = _settings({"DATABASE_URL": PG, **env})
     assert out.returncode != 0

@@ -33,10 +33,14 @@ from benchmarks.cluster import asgi_start, haproxy_up
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql",
-                       reason="server processes share the database: PostgreSQL only"),
-    pytest.mark.skipif(shutil.which("haproxy") is None,
-                       reason="HAProxy is not installed (apt-get install haproxy)"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="server processes share the database: PostgreSQL only",
+    ),
+    pytest.mark.skipif(
+        shutil.which("haproxy") is None,
+        reason="HAProxy is not installed (apt-get install haproxy)",
+    ),
 ]
 
 
@@ -50,8 +54,12 @@ def _free_port() -> int:
 
 def _established(port: int) -> int:
     """Established TCP connections to ``127.0.0.1:port`` (the process listening there)."""
-    out = subprocess.run(["ss", "-tnH", "state", "established", f"( sport = :{port} )"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["ss", "-tnH", "state", "established", f"( sport = :{port} )"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return len([line for line in out.splitlines() if line.strip()])
 
 
@@ -77,10 +85,13 @@ def proxied():
         "DJANGO_SETTINGS_MODULE": "learning_platform.settings",
         "SECRET_KEY": settings.SECRET_KEY,  # the session's auth hash was made with it
         # DEBUG=1: pages use the plain static storage (no collectstatic manifest here)
-        "DEBUG": "1", "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0",
+        "DEBUG": "1",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:"
-                        f"{db['PORT'] or 5432}/{db['NAME']}",
-        "DATABASE_POOL": "0", "LOG_LEVEL": "WARNING",
+        f"{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_POOL": "0",
+        "LOG_LEVEL": "WARNING",
     }
     base = Path(tempfile.mkdtemp(prefix="lp-haproxy-"))
     ports = [_free_port(), _free_port()]
@@ -92,7 +103,9 @@ def proxied():
         haproxy_up(base, proxy, ports)
         yield {"proxy": proxy, "procs": procs, "who": who, "campaign": campaign_id()}
     finally:
-        for log in sorted(base.glob("asgi-*.log")):  # shown with a failure: the servers' side
+        for log in sorted(
+            base.glob("asgi-*.log")
+        ):  # shown with a failure: the servers' side
             print(f"--- {log.name}\n{log.read_text()[-3000:]}")
         with contextlib.suppress(OSError, ValueError):
             os.kill(int((base / "haproxy.pid").read_text().split()[0]), signal.SIGTERM)
@@ -109,7 +122,10 @@ async def _session_start(port: int, who: dict, campaign: int) -> str:
     http = Http(port, token_headers(who["token"]))
     try:
         status, body = await http.request(
-            "POST", f"/api/v1/assessment/campaigns/{campaign}/sessions", {"consent": True})
+            "POST",
+            f"/api/v1/assessment/campaigns/{campaign}/sessions",
+            {"consent": True},
+        )
     finally:
         await http.close()
     assert status in (200, 201), body
@@ -120,12 +136,18 @@ async def _connect(port: int, who: dict, sid: str, seconds: float = 20.0):
     """Open the session WebSocket through the proxy, retrying while a backend is down."""
     import websockets
 
-    headers = {"Cookie": f"sessionid={who['cookie']}", "Origin": f"http://127.0.0.1:{port}"}
+    headers = {
+        "Cookie": f"sessionid={who['cookie']}",
+        "Origin": f"http://127.0.0.1:{port}",
+    }
     deadline = time.monotonic() + seconds
     while True:
         try:
-            ws = await websockets.connect(f"ws://127.0.0.1:{port}/ws/assessment/sessions/{sid}/",
-                                          additional_headers=headers, open_timeout=5)
+            ws = await websockets.connect(
+                f"ws://127.0.0.1:{port}/ws/assessment/sessions/{sid}/",
+                additional_headers=headers,
+                open_timeout=5,
+            )
             first = json.loads(await asyncio.wait_for(ws.recv(), 10))
             return ws, first
         except (OSError, TimeoutError, websockets.exceptions.WebSocketException):
@@ -137,8 +159,16 @@ async def _connect(port: int, who: dict, sid: str, seconds: float = 20.0):
 async def _answer(ws, state: dict) -> tuple[dict, dict]:
     item = state["session"]["item"]
     options = item["payload"].get("options") or [{"id": 0}]
-    await ws.send(json.dumps({"type": "answer", "sequence": item["sequence"],
-                              "item_id": item["item_id"], "answer": options[0]["id"]}))
+    await ws.send(
+        json.dumps(
+            {
+                "type": "answer",
+                "sequence": item["sequence"],
+                "item_id": item["item_id"],
+                "answer": options[0]["id"],
+            }
+        )
+    )
     ack = json.loads(await asyncio.wait_for(ws.recv(), 10))
     following = json.loads(await asyncio.wait_for(ws.recv(), 10))
     return ack, following
@@ -148,10 +178,14 @@ def _stored(sid: str) -> set[int]:
     from assessment.models import Response
 
     connection.close()
-    return set(Response.objects.filter(session_id=sid).values_list("sequence", flat=True))
+    return set(
+        Response.objects.filter(session_id=sid).values_list("sequence", flat=True)
+    )
 
 
-async def test_the_websocket_resumes_through_haproxy_after_its_process_is_killed(proxied):
+async def test_the_websocket_resumes_through_haproxy_after_its_process_is_killed(
+    proxied,
+):
     import websockets
     from asgiref.sync import sync_to_async
 
@@ -180,8 +214,10 @@ async def test_the_websocket_resumes_through_haproxy_after_its_process_is_killed
         assert resumed["type"] == "state", resumed
         assert resumed["session"]["session_id"] == sid
         item = resumed["session"]["item"]
-        assert (item["sequence"], item["item_id"]) == (on_screen["sequence"],
-                                                       on_screen["item_id"])
+        assert (item["sequence"], item["item_id"]) == (
+            on_screen["sequence"],
+            on_screen["item_id"],
+        )
         assert _holders(proxied["procs"]) not in ([], holders)
         ack2, _ = await _answer(ws, resumed)
         assert ack2["type"] == "ack" and ack2["sequence"] == on_screen["sequence"]

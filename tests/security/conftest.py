@@ -57,10 +57,21 @@ def _campaign(code: str, mode: str, settings: dict, **instrument: Any):
 
     from assessment.services import campaign_create, instrument_create
 
-    made = instrument_create(code=code, name_zh=f"安全测试 {code}", kind="ability",
-                             domain_code="info", mode=mode, settings=settings, **instrument)
-    return campaign_create(instrument=made, name_zh=f"安全测试 {code}", kind="practice",
-                           opens_at=timezone.now() - timedelta(days=1))
+    made = instrument_create(
+        code=code,
+        name_zh=f"安全测试 {code}",
+        kind="ability",
+        domain_code="info",
+        mode=mode,
+        settings=settings,
+        **instrument,
+    )
+    return campaign_create(
+        instrument=made,
+        name_zh=f"安全测试 {code}",
+        kind="practice",
+        opens_at=timezone.now() - timedelta(days=1),
+    )
 
 
 @pytest.fixture
@@ -80,10 +91,20 @@ def booklet_campaign(item_bank):  # noqa: F811
 def adaptive_campaign(item_bank):  # noqa: F811
     """An adaptive test over the whole calibrated bank."""
     return _campaign(
-        "sec-cat", "adaptive",
-        {"max_length": 8, "min_length": 3, "se_target": 0.2, "time_limit_seconds": 1800},
-        blueprint={"info.data": 1, "info.communication": 1, "info.safety": 1,
-                   "info.problem": 1},
+        "sec-cat",
+        "adaptive",
+        {
+            "max_length": 8,
+            "min_length": 3,
+            "se_target": 0.2,
+            "time_limit_seconds": 1800,
+        },
+        blueprint={
+            "info.data": 1,
+            "info.communication": 1,
+            "info.safety": 1,
+            "info.problem": 1,
+        },
     )
 
 
@@ -105,7 +126,10 @@ def actors(make_user, districts) -> dict[str, Any]:
             users[name] = None
             continue
         users[name] = make_user(
-            *roles, district=by_code[code] if code else None, username=name, password=PASSWORD
+            *roles,
+            district=by_code[code] if code else None,
+            username=name,
+            password=PASSWORD,
         )
     return users
 
@@ -115,15 +139,20 @@ def _finished_outcome(user, campaign, bank) -> Any:
     from assessment import services
     from assessment.models import Session, SessionStatus
 
-    session, _ = services.session_start(user=user, campaign=campaign, background={}, consent=True)
+    session, _ = services.session_start(
+        user=user, campaign=campaign, background={}, consent=True
+    )
     while True:
         session = Session.objects.get(pk=session.pk)
         if session.status != SessionStatus.IN_PROGRESS:
             return session
         item = session.pending
         services.response_record(
-            session_id=session.pk, user=user, sequence=item["sequence"],
-            item_id=item["item_id"], answer=bank.keys.get(item["item_id"], 0),
+            session_id=session.pk,
+            user=user,
+            sequence=item["sequence"],
+            item_id=item["item_id"],
+            answer=bank.keys.get(item["item_id"], 0),
         )
 
 
@@ -155,8 +184,11 @@ def world(actors, fixed_campaign, adaptive_campaign, item_bank, home_site) -> Wo
     from learning_platform.organisations.models import Organisation
 
     objects["org_id"] = Organisation.objects.create(
-        kind="community", name="安全测试社区", district=District.objects.get(code=DISTRICT_A),
-        slug="security-org-a").pk
+        kind="community",
+        name="安全测试社区",
+        district=District.objects.get(code=DISTRICT_A),
+        slug="security-org-a",
+    ).pk
     outcome = LearningOutcome.objects.filter(account__user=citizen).first()
     if outcome is not None:
         objects["outcome_id"] = outcome.pk
@@ -173,4 +205,6 @@ def world(actors, fixed_campaign, adaptive_campaign, item_bank, home_site) -> Wo
     from tests.organisations.rating_fixtures import rating_world_objects
 
     objects.update(rating_world_objects(actors))  # the expert actor's rating assignment
-    return World(users=actors, objects={k: v for k, v in objects.items() if v is not None})
+    return World(
+        users=actors, objects={k: v for k, v in objects.items() if v is not None}
+    )

@@ -20,15 +20,51 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Names that must not appear as keys of anything sent to a test-taker.
-FORBIDDEN_KEYS = frozenset({
-    "key", "keys", "answer_key", "correct", "is_correct", "correct_option", "correct_options",
-    "correct_answer", "scoring", "scoring_rule", "score_map", "points", "weight", "weights",
-    "a", "b", "c", "d", "thresholds", "parameters", "params", "item_params",
-    "discrimination", "difficulty", "guessing", "slope", "intercept",
-    "exposure", "exposure_rate", "p_value", "pvalue", "item_rest", "item_rest_correlation",
-    "omit_rate", "statistics", "stats", "info", "information", "parameter_set",
-    "sympson_hetter", "k_params",
-})
+FORBIDDEN_KEYS = frozenset(
+    {
+        "key",
+        "keys",
+        "answer_key",
+        "correct",
+        "is_correct",
+        "correct_option",
+        "correct_options",
+        "correct_answer",
+        "scoring",
+        "scoring_rule",
+        "score_map",
+        "points",
+        "weight",
+        "weights",
+        "a",
+        "b",
+        "c",
+        "d",
+        "thresholds",
+        "parameters",
+        "params",
+        "item_params",
+        "discrimination",
+        "difficulty",
+        "guessing",
+        "slope",
+        "intercept",
+        "exposure",
+        "exposure_rate",
+        "p_value",
+        "pvalue",
+        "item_rest",
+        "item_rest_correlation",
+        "omit_rate",
+        "statistics",
+        "stats",
+        "info",
+        "information",
+        "parameter_set",
+        "sympson_hetter",
+        "k_params",
+    }
+)
 # Markers of a key or score inside HTML.
 HTML_MARKERS = re.compile(
     r"""data-(?:correct|key|answer-key|score|points)\b|\bis[_-]correct\b|\bcorrect-answer\b|"""
@@ -80,22 +116,29 @@ def _as_text_and_data(payload: Any) -> tuple[str, Any]:
 def _views(text: str) -> list[str]:
     """The text as sent, HTML-unescaped, and with JSON escapes undone (json_script)."""
     unescaped = html.unescape(text)
-    decoded = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), unescaped)
+    decoded = re.sub(
+        r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), unescaped
+    )
     decoded = decoded.replace('\\"', '"').replace("\\/", "/")
     return list(dict.fromkeys([text, unescaped, decoded]))
 
 
 def _embedded_json(text: str) -> Iterator[Any]:
     """Yield JSON blocks embedded in an HTML page (``json_script`` and data attributes)."""
-    for match in re.finditer(r"<script[^>]*type=[\"']application/json[\"'][^>]*>(.*?)</script>",
-                             text, re.DOTALL | re.IGNORECASE):
+    for match in re.finditer(
+        r"<script[^>]*type=[\"']application/json[\"'][^>]*>(.*?)</script>",
+        text,
+        re.DOTALL | re.IGNORECASE,
+    ):
         try:
             yield json.loads(match.group(1))
         except ValueError:
             continue
 
 
-def leak_scan(payload: Any, secrets: Secrets, *, presented: Iterable[int] = ()) -> list[str]:
+def leak_scan(
+    payload: Any, secrets: Secrets, *, presented: Iterable[int] = ()
+) -> list[str]:
     """Return a finding per leak in ``payload`` (empty when nothing leaks)."""
     text, data = _as_text_and_data(payload)
     findings: list[str] = []
@@ -103,7 +146,10 @@ def leak_scan(payload: Any, secrets: Secrets, *, presented: Iterable[int] = ()) 
     structures.extend(_embedded_json(text))
     for structure in structures:
         for key, where in _walk_keys(structure):
-            if key.lower() in FORBIDDEN_KEYS and key.lower() not in secrets.allowed_keys:
+            if (
+                key.lower() in FORBIDDEN_KEYS
+                and key.lower() not in secrets.allowed_keys
+            ):
                 findings.append(f"forbidden key {key!r} at {where}")
     views = _views(text)
     for view in views:

@@ -53,8 +53,12 @@ def _clients(world) -> dict[str, Client]:
 def _request(client: Client, method: str, url: str, body=None):
     if method == "GET":
         return client.get(url)
-    return client.generic(method, url, data=json.dumps(body if body is not None else {}),
-                          content_type="application/json")
+    return client.generic(
+        method,
+        url,
+        data=json.dumps(body if body is not None else {}),
+        content_type="application/json",
+    )
 
 
 def _api_outcomes(world) -> list[Outcome]:
@@ -85,8 +89,16 @@ def _api_outcomes(world) -> list[Outcome]:
                 missing_status = _request(
                     client, op.method, fill(op.template, missing) + suffix, body
                 ).status_code
-            out.append(Outcome(actor, op.method, op.template, url, response.status_code,
-                               missing_status))
+            out.append(
+                Outcome(
+                    actor,
+                    op.method,
+                    op.template,
+                    url,
+                    response.status_code,
+                    missing_status,
+                )
+            )
     return out
 
 
@@ -94,18 +106,28 @@ def _page_outcomes(world) -> list[Outcome]:
     clients = _clients(world)
     out = []
     for pattern in page_patterns():
-        if pattern.params and pattern.template.startswith(PARAMETERLESS_ONLY_PREFIXES) \
-                and not NIGHTLY:
+        if (
+            pattern.params
+            and pattern.template.startswith(PARAMETERLESS_ONLY_PREFIXES)
+            and not NIGHTLY
+        ):
             continue
         missing = {name: missing_value(name, conv) for name, conv in pattern.params}
-        real = {name: world.objects.get(name, missing[name]) for name, _ in pattern.params}
+        real = {
+            name: world.objects.get(name, missing[name]) for name, _ in pattern.params
+        }
         has_object = any(name in world.objects for name, _ in pattern.params)
         for actor, client in clients.items():
             url = fill(pattern.template, real)
             status = client.get(url).status_code
-            missing_status = client.get(fill(pattern.template, missing)).status_code \
-                if has_object else None
-            out.append(Outcome(actor, "GET", pattern.template, url, status, missing_status))
+            missing_status = (
+                client.get(fill(pattern.template, missing)).status_code
+                if has_object
+                else None
+            )
+            out.append(
+                Outcome(actor, "GET", pattern.template, url, status, missing_status)
+            )
     return out
 
 
@@ -120,8 +142,11 @@ def _check(outcomes: list[Outcome]) -> list[str]:
                 f"{o.actor:15} {o.method} {o.url}: {o.status} but only "
                 f"{sorted(allowed) or 'nobody'} may succeed ({why})"
             )
-        elif (o.actor not in allowed and o.missing_status is not None
-              and o.missing_status != o.status):
+        elif (
+            o.actor not in allowed
+            and o.missing_status is not None
+            and o.missing_status != o.status
+        ):
             problems.append(
                 f"{o.actor:15} {o.method} {o.url}: forbidden answers {o.status}, "
                 f"missing answers {o.missing_status}"
@@ -160,5 +185,7 @@ def test_policy_refuses_routes_without_a_rule():
     """A route nobody wrote a rule for may not succeed for anyone."""
     allowed, _why = allowed_for("GET", "/api/v1/brand-new/secret")
     assert allowed == frozenset()
-    allowed, _why = allowed_for("GET", "/api/v1/indicators/districts/{district_code}/data")
+    allowed, _why = allowed_for(
+        "GET", "/api/v1/indicators/districts/{district_code}/data"
+    )
     assert "officer_a" in allowed and "officer_b" not in allowed

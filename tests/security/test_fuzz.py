@@ -36,7 +36,8 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_applica
 # holds, an attained level that is not among the labels), which JSON Schema
 # cannot express; ranges, lengths and enums are all in the schema.
 schema.config.checks.positive_data_acceptance.expected_statuses = [
-    *schema.config.checks.positive_data_acceptance.expected_statuses, "422",
+    *schema.config.checks.positive_data_acceptance.expected_statuses,
+    "422",
 ]
 
 
@@ -69,8 +70,12 @@ def tokens(make_user, districts) -> dict[str, str | None]:
         if not roles:
             out[name] = None
             continue
-        user = make_user(*roles, district=by_code[code] if code else None,
-                         username=f"fuzz-{name}", password=PASSWORD)
+        user = make_user(
+            *roles,
+            district=by_code[code] if code else None,
+            username=f"fuzz-{name}",
+            password=PASSWORD,
+        )
         out[name] = api_token_create(user=user, name="fuzz")[1]
     return out
 
@@ -78,8 +83,12 @@ def tokens(make_user, districts) -> dict[str, str | None]:
 @pytest.mark.django_db
 @schema.parametrize()
 @schema.given(actor=st.sampled_from(sorted(ACTORS)))
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=not NIGHTLY,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=not NIGHTLY,
+    suppress_health_check=list(HealthCheck),
+)
 def test_api_never_fails_and_answers_within_its_schema(case, actor, tokens):
     # A CSRF cookie and header as a browser sends them; bearer tokens need none, and
     # tests/security/test_token_auth.py checks that.

@@ -20,8 +20,11 @@ ANSWER_SENTINEL = "ANSWER-SENTINEL-7f3a"
 @pytest.fixture
 def console():
     """Capture what the configured console handler writes (filters included)."""
-    handlers = [h for h in logging.getLogger().handlers
-                if isinstance(h, logging.StreamHandler) and h.get_name() == "console"]
+    handlers = [
+        h
+        for h in logging.getLogger().handlers
+        if isinstance(h, logging.StreamHandler) and h.get_name() == "console"
+    ]
     assert handlers, "LOGGING has no console handler on the root logger"
     handler = handlers[0]
     assert any(isinstance(f, RedactingFilter) for f in handler.filters)
@@ -36,15 +39,18 @@ def console():
         logging.getLogger().setLevel(old_level)
 
 
-@pytest.mark.parametrize("text, secret", [
-    ('{"username": "a", "password": "hunter2-x"}', "hunter2-x"),
-    ("password=hunter2-x&next=/", "hunter2-x"),
-    ("Authorization: Bearer abcDEF123456789", "abcDEF123456789"),
-    ("GET /api/v1/x?token=tok-999999&y=1", "tok-999999"),
-    ("{'answer': ['A', 'C'], 'sequence': 3}", "'C'"),
-    ('{"answer": "B-secret"}', "B-secret"),
-    ("csrfmiddlewaretoken=zzzz9999 sessionid=qqqq8888", "qqqq8888"),
-])
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ('{"username": "a", "password": "hunter2-x"}', "hunter2-x"),
+        ("password=hunter2-x&next=/", "hunter2-x"),
+        ("Authorization: Bearer abcDEF123456789", "abcDEF123456789"),
+        ("GET /api/v1/x?token=tok-999999&y=1", "tok-999999"),
+        ("{'answer': ['A', 'C'], 'sequence': 3}", "'C'"),
+        ('{"answer": "B-secret"}', "B-secret"),
+        ("csrfmiddlewaretoken=zzzz9999 sessionid=qqqq8888", "qqqq8888"),
+    ],
+)
 def test_redact_removes_values_of_secret_fields(text, secret):
     cleaned = redact(text)
     assert secret not in cleaned and REDACTED in cleaned
@@ -66,15 +72,18 @@ def test_tracebacks_are_redacted_too(console):
     assert "tb-secret-1" not in output and "tb-token-2" not in output
 
 
-def test_real_requests_log_no_password_token_or_answer(console, make_user, fixed_campaign,
-                                                       item_bank):
+def test_real_requests_log_no_password_token_or_answer(
+    console, make_user, fixed_campaign, item_bank
+):
     from learning_platform.accounts.services import api_token_create
 
     user = make_user("citizen", username="logcheck", password=PASSWORD)
     _token, raw = api_token_create(user=user, name="phone")
     anonymous = Client()
     # A failed and a successful sign-in.
-    anonymous.post("/accounts/login/", {"username": "logcheck", "password": "wrong-" + PASSWORD})
+    anonymous.post(
+        "/accounts/login/", {"username": "logcheck", "password": "wrong-" + PASSWORD}
+    )
     anonymous.post("/accounts/login/", {"username": "logcheck", "password": PASSWORD})
     # A bad token in the query string and in the header, then a good one.
     anonymous.get(f"/api/v1/accounts/me?token={raw}")
@@ -82,7 +91,8 @@ def test_real_requests_log_no_password_token_or_answer(console, make_user, fixed
     auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
     start = anonymous.post(
         f"/api/v1/assessment/campaigns/{fixed_campaign.pk}/sessions",
-        data=json.dumps({"consent": True, "background": {}}), content_type="application/json",
+        data=json.dumps({"consent": True, "background": {}}),
+        content_type="application/json",
         **auth,
     )
     assert start.status_code == 201, start.content
@@ -91,9 +101,18 @@ def test_real_requests_log_no_password_token_or_answer(console, make_user, fixed
     item = state["item"]
     # An answer that is not an option (refused, logged as a 4xx) and a real one.
     for answer in (ANSWER_SENTINEL, "B"):
-        anonymous.post(url, data=json.dumps({"sequence": item["sequence"],
-                                             "item_id": item["item_id"], "answer": answer}),
-                       content_type="application/json", **auth)
+        anonymous.post(
+            url,
+            data=json.dumps(
+                {
+                    "sequence": item["sequence"],
+                    "item_id": item["item_id"],
+                    "answer": answer,
+                }
+            ),
+            content_type="application/json",
+            **auth,
+        )
     # A page that does not exist, with secrets in the query string.
     anonymous.get(f"/no-such-page/?password={PASSWORD}&answer={ANSWER_SENTINEL}")
     output = console.getvalue()

@@ -34,7 +34,10 @@ def test_the_limit_is_per_username_and_address(make_user):
         _login(Client(REMOTE_ADDR="10.0.0.1"), "alice", "wrong")
     # Another user from the same address, and the same user elsewhere, still get in.
     assert _login(Client(REMOTE_ADDR="10.0.0.1"), "bob", PASSWORD).status_code == 302
-    assert _login(Client(REMOTE_ADDR="10.0.0.2"), "ALICE ", PASSWORD).status_code in (200, 302)
+    assert _login(Client(REMOTE_ADDR="10.0.0.2"), "ALICE ", PASSWORD).status_code in (
+        200,
+        302,
+    )
     assert _login(Client(REMOTE_ADDR="10.0.0.2"), "alice", PASSWORD).status_code == 302
     assert _login(Client(REMOTE_ADDR="10.0.0.1"), "alice", PASSWORD).status_code == 429
 
@@ -77,21 +80,31 @@ def test_failed_api_tokens_are_limited_per_address(make_user):
     _token, raw = api_token_create(user=user, name="phone")
     guesser = Client(REMOTE_ADDR="10.1.1.1")
     for n in range(4):
-        response = guesser.get("/api/v1/accounts/me", HTTP_AUTHORIZATION=f"Bearer guess-{n}")
+        response = guesser.get(
+            "/api/v1/accounts/me", HTTP_AUTHORIZATION=f"Bearer guess-{n}"
+        )
         assert response.status_code == 401
     refused = guesser.get("/api/v1/accounts/me", HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert refused.status_code == 429
     assert refused.json()["code"] == "too_many_requests"
     # The token's owner from elsewhere is unaffected.
     other = Client(REMOTE_ADDR="10.1.1.2")
-    assert other.get("/api/v1/accounts/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
+    assert (
+        other.get("/api/v1/accounts/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code
+        == 200
+    )
 
 
 @override_settings(LOGIN_RATE_LIMIT=(5, 900))
-@pytest.mark.parametrize("url", ["/accounts/login/", "/admin/login/", "/django-admin/login/"])
-@pytest.mark.parametrize("spelling", ["ｒｅｖｉｅｗｅｒ", "ＲＥＶＩＥＷＥＲ", "ｒｅｖｉｅｗｅｒ "])
-def test_a_locked_username_stays_locked_in_any_spelling_that_signs_in(make_user, url,
-                                                                      spelling):
+@pytest.mark.parametrize(
+    "url", ["/accounts/login/", "/admin/login/", "/django-admin/login/"]
+)
+@pytest.mark.parametrize(
+    "spelling", ["ｒｅｖｉｅｗｅｒ", "ＲＥＶＩＥＷＥＲ", "ｒｅｖｉｅｗｅｒ "]
+)
+def test_a_locked_username_stays_locked_in_any_spelling_that_signs_in(
+    make_user, url, spelling
+):
     """Full-width and other NFKC-equivalent spellings share the lock-out."""
     user = make_user("researcher", username="reviewer", password=PASSWORD)
     user.is_staff = True

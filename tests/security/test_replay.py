@@ -29,18 +29,27 @@ THREADS_FINISH = 20
 
 
 def _start(user, campaign) -> Session:
-    session, _ = services.session_start(user=user, campaign=campaign, background={},
-                                        consent=True)
+    session, _ = services.session_start(
+        user=user, campaign=campaign, background={}, consent=True
+    )
     return session
 
 
-def _answer(session: Session, user, answer: Any, *, sequence: int | None = None,
-            item_id: int | None = None):
+def _answer(
+    session: Session,
+    user,
+    answer: Any,
+    *,
+    sequence: int | None = None,
+    item_id: int | None = None,
+):
     pending = Session.objects.get(pk=session.pk).pending
     return services.response_record(
-        session_id=session.pk, user=user,
+        session_id=session.pk,
+        user=user,
         sequence=sequence if sequence is not None else pending["sequence"],
-        item_id=item_id if item_id is not None else pending["item_id"], answer=answer,
+        item_id=item_id if item_id is not None else pending["item_id"],
+        answer=answer,
     )
 
 
@@ -63,11 +72,17 @@ def _concurrently(n: int, work: Callable[[int], Any]) -> list[Any]:
                     results[k] = work(k)
                     return
                 except OperationalError as exc:
-                    if not retry or "locked" not in str(exc) or time.monotonic() > deadline:
+                    if (
+                        not retry
+                        or "locked" not in str(exc)
+                        or time.monotonic() > deadline
+                    ):
                         raise
                     close_old_connections()
                     attempt += 1
-                    time.sleep(random.uniform(0.005, min(0.25, 0.01 * 2 ** min(attempt, 5))))
+                    time.sleep(
+                        random.uniform(0.005, min(0.25, 0.01 * 2 ** min(attempt, 5)))
+                    )
         except Exception as exc:  # noqa: BLE001 - reported to the test
             results[k] = exc
         finally:
@@ -85,40 +100,59 @@ def _concurrently(n: int, work: Callable[[int], Any]) -> list[Any]:
 
 
 @pytest.mark.django_db
-def test_the_same_answer_ten_times_in_sequence_stores_one_row(make_user, fixed_campaign):
+def test_the_same_answer_ten_times_in_sequence_stores_one_row(
+    make_user, fixed_campaign
+):
     user = make_user()
     session = _start(user, fixed_campaign)
     pending = session.pending
-    acks = [services.response_record(session_id=session.pk, user=user,
-                                     sequence=pending["sequence"], item_id=pending["item_id"],
-                                     answer="B").payload() for _ in range(10)]
+    acks = [
+        services.response_record(
+            session_id=session.pk,
+            user=user,
+            sequence=pending["sequence"],
+            item_id=pending["item_id"],
+            answer="B",
+        ).payload()
+        for _ in range(10)
+    ]
     assert all(ack == acks[0] for ack in acks)
     assert Response.objects.filter(session=session).count() == 1
     assert Session.objects.get(pk=session.pk).n_answered == 1
 
 
 @pytest.mark.django_db
-def test_the_same_answer_ten_times_over_http_gets_identical_acks(make_user, fixed_campaign):
+def test_the_same_answer_ten_times_over_http_gets_identical_acks(
+    make_user, fixed_campaign
+):
     user = make_user()
     session = _start(user, fixed_campaign)
     client = Client()
     client.force_login(user)
-    body = json.dumps({"sequence": 1, "item_id": session.pending["item_id"], "answer": "B"})
+    body = json.dumps(
+        {"sequence": 1, "item_id": session.pending["item_id"], "answer": "B"}
+    )
     url = f"/api/v1/assessment/sessions/{session.pk}/responses"
-    answers = [client.post(url, data=body, content_type="application/json") for _ in range(10)]
+    answers = [
+        client.post(url, data=body, content_type="application/json") for _ in range(10)
+    ]
     assert {a.status_code for a in answers} == {201}
     assert len({json.dumps(a.json()["ack"], sort_keys=True) for a in answers}) == 1
     assert Response.objects.filter(session=session).count() == 1
 
 
 @pytest.mark.django_db
-def test_the_same_sequence_with_a_different_answer_is_refused(make_user, fixed_campaign):
+def test_the_same_sequence_with_a_different_answer_is_refused(
+    make_user, fixed_campaign
+):
     user = make_user()
     session = _start(user, fixed_campaign)
     first = session.pending
     _answer(session, user, "B")
     with pytest.raises(ApiError) as refused:
-        _answer(session, user, "C", sequence=first["sequence"], item_id=first["item_id"])
+        _answer(
+            session, user, "C", sequence=first["sequence"], item_id=first["item_id"]
+        )
     assert refused.value.code == "already_answered" and refused.value.status == 409
     stored = Response.objects.get(session=session, sequence=first["sequence"])
     assert stored.answer == "B"
@@ -134,20 +168,27 @@ def test_stale_and_out_of_order_submissions_are_refused(make_user, fixed_campaig
     second = dict(Session.objects.get(pk=session.pk).pending)
     # the old tab still shows question 1 and answers it differently
     with pytest.raises(ApiError) as stale:
-        _answer(session, user, "A", sequence=first["sequence"], item_id=first["item_id"])
+        _answer(
+            session, user, "A", sequence=first["sequence"], item_id=first["item_id"]
+        )
     assert stale.value.code == "already_answered"
     # the back button re-sends the very same answer: acknowledged, nothing changes
-    again = _answer(session, user, "B", sequence=first["sequence"], item_id=first["item_id"])
+    again = _answer(
+        session, user, "B", sequence=first["sequence"], item_id=first["item_id"]
+    )
     assert again.duplicate
     # question 2's item submitted as question 1, and a question from the future
-    for sequence, item_id in ((first["sequence"], second["item_id"]),
-                              (second["sequence"] + 1, second["item_id"]),
-                              (second["sequence"], first["item_id"])):
+    for sequence, item_id in (
+        (first["sequence"], second["item_id"]),
+        (second["sequence"] + 1, second["item_id"]),
+        (second["sequence"], first["item_id"]),
+    ):
         with pytest.raises(ApiError) as wrong:
             _answer(session, user, "B", sequence=sequence, item_id=item_id)
         assert wrong.value.code in {"item_not_presented", "already_answered"}
-    assert list(Response.objects.filter(session=session).values_list("sequence", "answer")) == [
-        (1, "B")]
+    assert list(
+        Response.objects.filter(session=session).values_list("sequence", "answer")
+    ) == [(1, "B")]
     assert Session.objects.get(pk=session.pk).pending["sequence"] == second["sequence"]
 
 
@@ -158,18 +199,24 @@ def test_anything_after_finishing_is_refused(make_user, fixed_campaign):
     pending = dict(session.pending)
     _answer(session, user, "B")
     finished = services.session_finish(session_id=session.pk, user=user)
-    results_before = list(Result.objects.filter(session=session).values_list("pk", "theta"))
+    results_before = list(
+        Result.objects.filter(session=session).values_list("pk", "theta")
+    )
     following = Session.objects.get(pk=session.pk)
     assert finished.status == SessionStatus.FINISHED
-    for sequence, item_id, answer in ((pending["sequence"], pending["item_id"], "C"),
-                                      (2, following.plan["items"][1], "B")):
+    for sequence, item_id, answer in (
+        (pending["sequence"], pending["item_id"], "C"),
+        (2, following.plan["items"][1], "B"),
+    ):
         with pytest.raises(ApiError) as refused:
             _answer(session, user, answer, sequence=sequence, item_id=item_id)
         assert refused.value.code in {"session_finished", "already_answered"}
     # finishing again returns the same results, recomputing nothing
     services.session_finish(session_id=session.pk, user=user)
-    assert list(Result.objects.filter(session=session).values_list("pk", "theta")) == \
-        results_before
+    assert (
+        list(Result.objects.filter(session=session).values_list("pk", "theta"))
+        == results_before
+    )
     assert Response.objects.filter(session=session).count() == 1
 
 
@@ -182,10 +229,18 @@ def credit_rule(make_user):
 
     return conversion_rule_save(
         code="security-any-level",
-        data={"name": "任何等级", "outcome_kind": "assessment", "domain_code": "info",
-              "level_codes": ["L1", "L2", "L3"], "credits": Decimal("1.00"), "points": 10,
-              "cap_period": "year", "cap_credits": Decimal("20.00"), "cap_points": 200,
-              "valid_months": 24},
+        data={
+            "name": "任何等级",
+            "outcome_kind": "assessment",
+            "domain_code": "info",
+            "level_codes": ["L1", "L2", "L3"],
+            "credits": Decimal("1.00"),
+            "points": 10,
+            "cap_period": "year",
+            "cap_credits": Decimal("20.00"),
+            "cap_points": 200,
+            "valid_months": 24,
+        },
         changed_by=make_user("administrator"),
     )
 
@@ -197,9 +252,13 @@ def test_ten_concurrent_identical_answers_store_one_row(make_user, fixed_campaig
     pending = dict(session.pending)
 
     def submit(_k):
-        return services.response_record(session_id=session.pk, user=user,
-                                        sequence=pending["sequence"],
-                                        item_id=pending["item_id"], answer="B").payload()
+        return services.response_record(
+            session_id=session.pk,
+            user=user,
+            sequence=pending["sequence"],
+            item_id=pending["item_id"],
+            answer="B",
+        ).payload()
 
     results = _concurrently(THREADS_ANSWER, submit)
     errors = [r for r in results if isinstance(r, Exception)]
@@ -220,9 +279,17 @@ def test_concurrent_different_answers_keep_exactly_one(make_user, fixed_campaign
         def submit(k):
             answer = answers[k]
             try:
-                return ("ok", answer, services.response_record(
-                    session_id=session.pk, user=user, sequence=pending["sequence"],
-                    item_id=pending["item_id"], answer=answer).payload())
+                return (
+                    "ok",
+                    answer,
+                    services.response_record(
+                        session_id=session.pk,
+                        user=user,
+                        sequence=pending["sequence"],
+                        item_id=pending["item_id"],
+                        answer=answer,
+                    ).payload(),
+                )
             except ApiError as exc:
                 return ("refused", answer, exc.code)
 
@@ -239,7 +306,8 @@ def test_concurrent_different_answers_keep_exactly_one(make_user, fixed_campaign
 
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_finishes_give_one_score_and_one_outcome(
-        make_user, fixed_campaign, item_bank, credit_rule):
+    make_user, fixed_campaign, item_bank, credit_rule
+):
     from learning_platform.creditbank.models import CreditEntry, LearningOutcome
 
     # Two answers must give a result that counts (invariant 9), so the rule asks for two.
@@ -270,7 +338,8 @@ def test_twenty_concurrent_finishes_give_one_score_and_one_outcome(
 
 @pytest.mark.django_db(transaction=True)
 def test_answers_racing_a_finish_are_either_stored_before_it_or_refused(
-        make_user, fixed_campaign):
+    make_user, fixed_campaign
+):
     user = make_user()
     session = _start(user, fixed_campaign)
     pending = dict(session.pending)
@@ -283,8 +352,12 @@ def test_answers_racing_a_finish_are_either_stored_before_it_or_refused(
                     services.session_finish(session_id=session.pk, user=user)
                     return ("finish", None)
                 ack = services.response_record(
-                    session_id=session.pk, user=user, sequence=pending["sequence"],
-                    item_id=pending["item_id"], answer="B")
+                    session_id=session.pk,
+                    user=user,
+                    sequence=pending["sequence"],
+                    item_id=pending["item_id"],
+                    answer="B",
+                )
                 return ("ack", ack.payload())
             except ApiError as exc:
                 return ("refused", exc.code)
@@ -297,8 +370,11 @@ def test_answers_racing_a_finish_are_either_stored_before_it_or_refused(
     stored = Response.objects.filter(session=session)
     # an acknowledged answer is stored; a refused one is not
     assert stored.count() == (1 if acked else 0)
-    assert all(r[1] in {"session_finished", "already_answered"} for r in results
-               if r[0] == "refused")
+    assert all(
+        r[1] in {"session_finished", "already_answered"}
+        for r in results
+        if r[0] == "refused"
+    )
     session.refresh_from_db()
     assert session.status == SessionStatus.FINISHED
     if acked:

@@ -16,22 +16,33 @@ def test_a_bearer_token_post_needs_no_csrf_cookie(make_user):
     user = make_user("citizen")
     _token, raw = api_token_create(user=user, name="script")
     client = Client(enforce_csrf_checks=True)  # as a real server does
-    response = client.post("/api/v1/accounts/tokens", data=json.dumps({"name": "second"}),
-                           content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    response = client.post(
+        "/api/v1/accounts/tokens",
+        data=json.dumps({"name": "second"}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
     assert response.status_code == 201, response.content
 
 
 def test_a_session_post_without_csrf_is_still_refused(make_user):
     client = Client(enforce_csrf_checks=True)
     client.force_login(make_user("citizen"))
-    response = client.post("/api/v1/accounts/tokens", data=json.dumps({"name": "x"}),
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/accounts/tokens",
+        data=json.dumps({"name": "x"}),
+        content_type="application/json",
+    )
     assert response.status_code == 403
 
 
 def _mint(raw: str, payload: dict):
-    return Client().post("/api/v1/accounts/tokens", data=json.dumps(payload),
-                         content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return Client().post(
+        "/api/v1/accounts/tokens",
+        data=json.dumps(payload),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
 
 
 def test_a_token_about_to_expire_cannot_mint_a_longer_lived_one(make_user):
@@ -77,18 +88,25 @@ def test_a_token_cannot_mint_broader_scopes_and_its_scopes_are_enforced(make_use
     user = make_user("citizen")
     _reader, read_only = api_token_create(user=user, name="reader", scopes=["read"])
     # Reading is allowed; writing (minting a token is a write) is not.
-    assert Client().get("/api/v1/accounts/me",
-                        HTTP_AUTHORIZATION=f"Bearer {read_only}").status_code == 200
+    assert (
+        Client()
+        .get("/api/v1/accounts/me", HTTP_AUTHORIZATION=f"Bearer {read_only}")
+        .status_code
+        == 200
+    )
     assert _mint(read_only, {"name": "x"}).status_code == 403
     # A read+write token cannot grant the credit-bank scope it lacks.
-    _writer, writer = api_token_create(user=user, name="writer", scopes=["read", "write"])
+    _writer, writer = api_token_create(
+        user=user, name="writer", scopes=["read", "write"]
+    )
     response = _mint(writer, {"name": "wider", "scopes": ["read", "creditbank"]})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "scopes"
     assert _mint(writer, {"name": "narrower", "scopes": ["read"]}).status_code == 201
     # Without the creditbank scope the credit-bank API is closed to the token.
-    response = Client().get("/api/v1/creditbank/account",
-                            HTTP_AUTHORIZATION=f"Bearer {writer}")
+    response = Client().get(
+        "/api/v1/creditbank/account", HTTP_AUTHORIZATION=f"Bearer {writer}"
+    )
     assert response.status_code == 403
 
 

@@ -28,14 +28,24 @@ def make_campaign(*, year: int = 2025, code: str = "survey-test"):
 
     instrument, _ = Instrument.objects.get_or_create(
         code=code,
-        defaults={"name_zh": "市民素养调查", "name_en": "Citizen literacy survey",
-                  "kind": "ability", "domain_code": "info", "mode": "booklet",
-                  "settings": {"booklets": [[1, 2], [2, 3]]}},
+        defaults={
+            "name_zh": "市民素养调查",
+            "name_en": "Citizen literacy survey",
+            "kind": "ability",
+            "domain_code": "info",
+            "mode": "booklet",
+            "settings": {"booklets": [[1, 2], [2, 3]]},
+        },
     )
     return Campaign.objects.create(
-        name_zh=f"{year}年市民终身学习素养调查", name_en=f"{year} survey", kind="five_yearly",
-        instrument=instrument, audience="invited", opens_at=timezone.now() - timedelta(days=30),
-        closes_at=timezone.now() - timedelta(days=1), year=year,
+        name_zh=f"{year}年市民终身学习素养调查",
+        name_en=f"{year} survey",
+        kind="five_yearly",
+        instrument=instrument,
+        audience="invited",
+        opens_at=timezone.now() - timedelta(days=30),
+        closes_at=timezone.now() - timedelta(days=1),
+        year=year,
     )
 
 
@@ -44,8 +54,13 @@ def campaign(db):
     return make_campaign()
 
 
-def small_survey(*, n_sample: int = 2400, year: int = 2025, code: str = "survey-small",
-                 run: tuple[str, ...] = ()):
+def small_survey(
+    *,
+    n_sample: int = 2400,
+    year: int = 2025,
+    code: str = "survey-small",
+    run: tuple[str, ...] = (),
+):
     """An array-only simulated survey of ``n_sample`` persons for a new campaign; optionally run jobs.
 
     No item bank and no sessions: the simulation is written straight into the survey
@@ -65,7 +80,11 @@ def small_survey(*, n_sample: int = 2400, year: int = 2025, code: str = "survey-
         from assessment.survey.services import job_create
 
         for kind in run:
-            params = {"reference_parameters": demo.reference_parameters(sim)} if kind == "calibrate" else {}
+            params = (
+                {"reference_parameters": demo.reference_parameters(sim)}
+                if kind == "calibrate"
+                else {}
+            )
             if kind == "rollup":
                 params = {"publish": True}
             job = job_create(kind=kind, campaign=campaign, params=params)
@@ -75,13 +94,18 @@ def small_survey(*, n_sample: int = 2400, year: int = 2025, code: str = "survey-
                 from assessment.survey.models import Calibration
                 from assessment.survey.services import calibration_approve
 
-                calibration_approve(calibration=Calibration.objects.get(
-                    pk=results[kind]["calibration_id"]), approved_by=None)
+                calibration_approve(
+                    calibration=Calibration.objects.get(
+                        pk=results[kind]["calibration_id"]
+                    ),
+                    approved_by=None,
+                )
     return campaign, sim, results
 
 
-def delivered_survey(*, n_respondents: int = DELIVERED_RESPONDENTS, seed: int = 11,
-                     run_jobs: bool = True):
+def delivered_survey(
+    *, n_respondents: int = DELIVERED_RESPONDENTS, seed: int = 11, run_jobs: bool = True
+):
     """A survey delivered through sessions and frozen; optionally run through the jobs.
 
     Loads the districts, the item bank's demo and the indicator framework (so the
@@ -105,7 +129,11 @@ def delivered_survey(*, n_respondents: int = DELIVERED_RESPONDENTS, seed: int = 
     load_demo()
     campaign = demo.delivered_campaign()
     sim = demo.simulate_delivered(campaign, n_respondents=n_respondents, seed=seed)
-    results = demo.run_pipeline(campaign, reference=sim.reference_parameters()) if run_jobs else {}
+    results = (
+        demo.run_pipeline(campaign, reference=sim.reference_parameters())
+        if run_jobs
+        else {}
+    )
     return campaign, sim, results
 
 

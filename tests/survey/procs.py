@@ -29,15 +29,20 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _base_env(db: Path, lease: float) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE", "TASKS_BACKEND")}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "learning_platform.settings",
-        "DATABASE_URL": f"sqlite:///{db}",
-        "DEBUG": "1",
-        "SURVEY_JOB_LEASE_SECONDS": str(lease),
-        "PYTHONUNBUFFERED": "1",
-    })
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE", "TASKS_BACKEND")
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "learning_platform.settings",
+            "DATABASE_URL": f"sqlite:///{db}",
+            "DEBUG": "1",
+            "SURVEY_JOB_LEASE_SECONDS": str(lease),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env
 
 
@@ -48,8 +53,13 @@ def migrated_template() -> Path:
     db = folder / "template.sqlite3"
     env = _base_env(db, 60)
     for args in (["migrate", "--noinput", "-v", "0"], ["load_districts", "-v", "0"]):
-        subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True,
-                       timeout=600)
+        subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            timeout=600,
+        )
     return db
 
 
@@ -67,33 +77,69 @@ class ProcSite:
     # ------------------------------------------------------------ processes
     def python(self, code: str, timeout: float = 600) -> dict:
         """Run ``code`` with Django set up; it assigns ``out`` (a dict), returned as JSON."""
-        script = "import django, json\ndjango.setup()\nout = {}\n" + textwrap.dedent(code) + \
-            "\nprint('@@' + json.dumps(out, default=str))\n"
-        done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=self.env,
-                              capture_output=True, text=True, timeout=timeout)
+        script = (
+            "import django, json\ndjango.setup()\nout = {}\n"
+            + textwrap.dedent(code)
+            + "\nprint('@@' + json.dumps(out, default=str))\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         if done.returncode != 0:
-            raise AssertionError(f"script failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+            raise AssertionError(
+                f"script failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+            )
         line = [x for x in done.stdout.splitlines() if x.startswith("@@")][-1]
         return json.loads(line[2:])
 
     def manage(self, *args: str, timeout: float = 120) -> str:
-        done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env,
-                              capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         if done.returncode != 0:
-            raise AssertionError(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+            raise AssertionError(
+                f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}"
+            )
         return done.stdout
 
     def start(self, *args: str, name: str) -> subprocess.Popen:
         log = open(self.folder / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env,
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         proc.log_path = self.folder / f"{name}.log"  # type: ignore[attr-defined]
         self.procs.append(proc)
         return proc
 
     def worker(self, name: str) -> subprocess.Popen:
-        return self.start("db_worker", "--queue-name", "*", "--no-reload", "--interval", "0.2",
-                          "--no-startup-delay", "--worker-id", name, "-v", "1", name=name)
+        return self.start(
+            "db_worker",
+            "--queue-name",
+            "*",
+            "--no-reload",
+            "--interval",
+            "0.2",
+            "--no-startup-delay",
+            "--worker-id",
+            name,
+            "-v",
+            "1",
+            name=name,
+        )
 
     def server(self) -> str:
         with socket.socket() as s:
@@ -131,8 +177,9 @@ class ProcSite:
         con = sqlite3.connect(self.db, timeout=20)
         try:
             con.row_factory = sqlite3.Row
-            row = con.execute("SELECT * FROM survey_job WHERE id = ?",
-                              (uuid.UUID(job_id).hex,)).fetchone()
+            row = con.execute(
+                "SELECT * FROM survey_job WHERE id = ?", (uuid.UUID(job_id).hex,)
+            ).fetchone()
             return dict(row) if row is not None else {}
         finally:
             con.close()
@@ -144,9 +191,13 @@ class ProcSite:
             if row and predicate(row):
                 return row
             if time.monotonic() > until:
-                raise AssertionError(f"job {job_id} never {what}; last {row}\n"
-                                     + "\n".join(self.tail(p.log_path.stem)  # type: ignore
-                                                 for p in self.procs))
+                raise AssertionError(
+                    f"job {job_id} never {what}; last {row}\n"
+                    + "\n".join(
+                        self.tail(p.log_path.stem)  # type: ignore
+                        for p in self.procs
+                    )
+                )
             time.sleep(0.1)
 
 

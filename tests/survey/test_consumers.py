@@ -65,7 +65,9 @@ async def _until_done(ws, limit: float = 120.0) -> list[dict]:
                 return seen
 
 
-async def test_progress_is_pushed_and_a_running_job_can_be_cancelled(districts, make_user):
+async def test_progress_is_pushed_and_a_running_job_can_be_cancelled(
+    districts, make_user
+):
     campaign, sim, _ = await database_sync_to_async(small_survey)(n_sample=4000)
     researcher = await database_sync_to_async(make_user)("researcher")
     cookie = await database_sync_to_async(_cookie)(researcher)
@@ -101,7 +103,9 @@ async def test_progress_is_pushed_and_a_running_job_can_be_cancelled(districts, 
     assert saved.cancel_requested and saved.status == "cancelled"
     from assessment.survey.models import Calibration
 
-    assert not await database_sync_to_async(Calibration.objects.filter(campaign=campaign).exists)()
+    assert not await database_sync_to_async(
+        Calibration.objects.filter(campaign=campaign).exists
+    )()
     # cancelling an ended job is refused with a message
     await ws.send_json_to({"type": "cancel"})
     msg = await ws.receive_json_from()
@@ -111,7 +115,9 @@ async def test_progress_is_pushed_and_a_running_job_can_be_cancelled(districts, 
 
 async def test_only_researchers_may_follow_jobs(districts, make_user):
     huangpu = districts[0]
-    officer = await database_sync_to_async(make_user)("district_officer", district=huangpu)
+    officer = await database_sync_to_async(make_user)(
+        "district_officer", district=huangpu
+    )
     for cookie in (None, await database_sync_to_async(_cookie)(officer)):
         ws = await _connect("/ws/survey/jobs/", cookie)
         msg = await ws.receive_json_from()

@@ -36,30 +36,57 @@ RESPONSE_SHARE = 0.6
 
 
 def _post(client: Client, url: str, data=None):
-    return client.post(API + url, data=json.dumps(data or {}), content_type="application/json")
+    return client.post(
+        API + url, data=json.dumps(data or {}), content_type="application/json"
+    )
 
 
 def _ok(response, status=200):
-    assert response.status_code == status, (response.status_code, response.content[:600])
+    assert response.status_code == status, (
+        response.status_code,
+        response.content[:600],
+    )
     return response.json()
 
 
-def _take(client: Client, campaign_id: int, code: str, background: dict, theta: float,
-          bank, rng) -> int:
+def _take(
+    client: Client,
+    campaign_id: int,
+    code: str,
+    background: dict,
+    theta: float,
+    bank,
+    rng,
+) -> int:
     """One citizen's session over HTTP: start with the code, answer every item, finish."""
-    state = _ok(_post(client, f"/assessment/campaigns/{campaign_id}/sessions",
-                      {"consent": True, "background": background, "invitation_code": code}),
-                201)
+    state = _ok(
+        _post(
+            client,
+            f"/assessment/campaigns/{campaign_id}/sessions",
+            {"consent": True, "background": background, "invitation_code": code},
+        ),
+        201,
+    )
     sid, answered = state["session_id"], 0
     while state["status"] == "in_progress" and state.get("item"):
         item = state["item"]
         i = item["item_id"]
         p = 1.0 / (1.0 + np.exp(-bank.a[i] * (theta - bank.b[i])))
         answer = bank.keys[i] if rng.random() < p else "A"
-        state = _ok(_post(client, f"/assessment/sessions/{sid}/responses",
-                          {"sequence": item["sequence"], "item_id": i, "answer": answer,
-                           "client_ts": timezone.now().isoformat(),
-                           "connection_epoch": state.get("connection_epoch")}), 201)["session"]
+        state = _ok(
+            _post(
+                client,
+                f"/assessment/sessions/{sid}/responses",
+                {
+                    "sequence": item["sequence"],
+                    "item_id": i,
+                    "answer": answer,
+                    "client_ts": timezone.now().isoformat(),
+                    "connection_epoch": state.get("connection_epoch"),
+                },
+            ),
+            201,
+        )["session"]
         answered += 1
     if state["status"] == "in_progress":
         _ok(_post(client, f"/assessment/sessions/{sid}/finish"))
@@ -67,16 +94,25 @@ def _take(client: Client, campaign_id: int, code: str, background: dict, theta: 
 
 
 def _run_job(client: Client, campaign_id: int, kind: str, capture, params=None) -> dict:
-    with capture(execute=True):  # the job is enqueued on commit (immediate backend in tests)
-        started = _ok(_post(client, f"/survey/campaigns/{campaign_id}/jobs",
-                            {"kind": kind, "params": params or {}}), 202)
+    with capture(
+        execute=True
+    ):  # the job is enqueued on commit (immediate backend in tests)
+        started = _ok(
+            _post(
+                client,
+                f"/survey/campaigns/{campaign_id}/jobs",
+                {"kind": kind, "params": params or {}},
+            ),
+            202,
+        )
     job = _ok(client.get(f"{API}/survey/jobs/{started['id']}"))
     assert job["status"] == "finished", job["error"]
     return job["result"]
 
 
 def test_campaign_delivered_closed_frozen_and_rolled_up_through_the_api(
-        districts, make_user, item_bank, django_capture_on_commit_callbacks):  # noqa: F811
+    districts, make_user, item_bank, django_capture_on_commit_callbacks
+):  # noqa: F811
     call_command("load_indicator_framework", stdout=io.StringIO())
     rng = np.random.default_rng(16)
     researcher = Client()
@@ -86,29 +122,70 @@ def test_campaign_delivered_closed_frozen_and_rolled_up_through_the_api(
     from assessment.services import instrument_create
 
     ids = item_bank.ids
-    instrument_create(code="survey-cycle", name_zh="市民信息素养调查", kind="ability",
-                      domain_code="info", mode="booklet",
-                      settings={"booklets": [ids[:14], ids[6:]]})
+    instrument_create(
+        code="survey-cycle",
+        name_zh="市民信息素养调查",
+        kind="ability",
+        domain_code="info",
+        mode="booklet",
+        settings={"booklets": [ids[:14], ids[6:]]},
+    )
     now = timezone.now()
-    created = _ok(_post(researcher, "/assessment/campaigns", {
-        "instrument_code": "survey-cycle", "name_zh": f"{YEAR}年市民信息素养调查",
-        "kind": "five_yearly", "audience": "invited", "year": YEAR,
-        "opens_at": (now - timedelta(days=1)).isoformat(),
-        "closes_at": (now + timedelta(days=30)).isoformat()}), 201)
+    created = _ok(
+        _post(
+            researcher,
+            "/assessment/campaigns",
+            {
+                "instrument_code": "survey-cycle",
+                "name_zh": f"{YEAR}年市民信息素养调查",
+                "kind": "five_yearly",
+                "audience": "invited",
+                "year": YEAR,
+                "opens_at": (now - timedelta(days=1)).isoformat(),
+                "closes_at": (now + timedelta(days=30)).isoformat(),
+            },
+        ),
+        201,
+    )
     cid = created["id"]
     # a citizen may not create one; an unknown instrument is named
     citizen = Client()
     citizen.force_login(make_user())
-    assert _post(citizen, "/assessment/campaigns", {
-        "instrument_code": "survey-cycle", "name_zh": "x", "kind": "five_yearly",
-        "opens_at": now.isoformat()}).status_code == 403
-    bad = _post(researcher, "/assessment/campaigns", {
-        "instrument_code": "nope", "name_zh": "x", "kind": "five_yearly",
-        "opens_at": now.isoformat()})
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "instrument_code"
+    assert (
+        _post(
+            citizen,
+            "/assessment/campaigns",
+            {
+                "instrument_code": "survey-cycle",
+                "name_zh": "x",
+                "kind": "five_yearly",
+                "opens_at": now.isoformat(),
+            },
+        ).status_code
+        == 403
+    )
+    bad = _post(
+        researcher,
+        "/assessment/campaigns",
+        {
+            "instrument_code": "nope",
+            "name_zh": "x",
+            "kind": "five_yearly",
+            "opens_at": now.isoformat(),
+        },
+    )
+    assert (
+        bad.status_code == 422 and bad.json()["errors"][0]["field"] == "instrument_code"
+    )
 
-    _ok(_post(researcher, f"/survey/campaigns/{cid}/design", {
-        "method": "equal", "sample_size": 320, "population_year": 2020}), 201)
+    _ok(
+        _post(
+            researcher,
+            f"/survey/campaigns/{cid}/design",
+            {"method": "equal", "sample_size": 320, "population_year": 2020},
+        ),
+        201,
+    )
     codes = _ok(_post(researcher, f"/survey/campaigns/{cid}/invitations"))["codes"]
     assert len(codes) >= 320
 
@@ -129,21 +206,40 @@ def test_campaign_delivered_closed_frozen_and_rolled_up_through_the_api(
         user = make_user(username=f"citizen-{k:04d}")
         client = Client()
         client.force_login(user)
-        n_answers += _take(client, cid, entry["code"], {
-            "district_code": district, "age_band": band, "sex": sex,
-            "education": ("senior_secondary", "bachelor", "junior_college")[k % 3],
-            "occupation": ("office", "retired", "professional")[k % 3],
-        }, float(rng.normal(0.2, 1.0)), item_bank, rng)
+        n_answers += _take(
+            client,
+            cid,
+            entry["code"],
+            {
+                "district_code": district,
+                "age_band": band,
+                "sex": sex,
+                "education": ("senior_secondary", "bachelor", "junior_college")[k % 3],
+                "occupation": ("office", "retired", "professional")[k % 3],
+            },
+            float(rng.normal(0.2, 1.0)),
+            item_bank,
+            rng,
+        )
     assert len(takers) >= 200
-    assert Session.objects.filter(campaign_id=cid, status="finished").count() == len(takers)
-    assert n_answers == Response.objects.filter(session__campaign_id=cid).count() == 14 * len(takers)
+    assert Session.objects.filter(campaign_id=cid, status="finished").count() == len(
+        takers
+    )
+    assert (
+        n_answers
+        == Response.objects.filter(session__campaign_id=cid).count()
+        == 14 * len(takers)
+    )
 
     # close, then freeze through the API
     closed = _ok(_post(researcher, f"/assessment/campaigns/{cid}/close"))
     assert closed["closes_at"] is not None
     preview = _ok(researcher.get(f"{API}/survey/campaigns/{cid}/freeze"))
     assert (preview["sessions"], preview["responses"]) == (len(takers), n_answers)
-    assert preview["non_respondents"] == len(codes) - len(takers) and preview["refusal"] is None
+    assert (
+        preview["non_respondents"] == len(codes) - len(takers)
+        and preview["refusal"] is None
+    )
     frozen = _ok(_post(researcher, f"/survey/campaigns/{cid}/freeze"), 201)
     assert frozen["version"] == 1 and frozen["frozen_by"] == "researcher-16"
     assert frozen["provenance"]["sessions"] == len(takers)
@@ -158,16 +254,27 @@ def test_campaign_delivered_closed_frozen_and_rolled_up_through_the_api(
     cal = _run_job(researcher, cid, "calibrate", django_capture_on_commit_callbacks)
     assert list(cal["converged"]) == ["info"] and cal["parameter_set_id"]
     # scoring on parameters nobody has reviewed is refused, naming the set
-    refused = _post(researcher, f"/survey/campaigns/{cid}/jobs", {"kind": "score",
-                                                                   "params": {}})
+    refused = _post(
+        researcher, f"/survey/campaigns/{cid}/jobs", {"kind": "score", "params": {}}
+    )
     assert refused.status_code == 422 and "批准" in refused.json()["message"]
-    approved = _ok(_post(researcher, f"/survey/calibrations/{cal['calibration_id']}/approve",
-                         {"comment": "fit and DIF reviewed"}))
+    approved = _ok(
+        _post(
+            researcher,
+            f"/survey/calibrations/{cal['calibration_id']}/approve",
+            {"comment": "fit and DIF reviewed"},
+        )
+    )
     assert approved["approved_at"]
     scores = _run_job(researcher, cid, "score", django_capture_on_commit_callbacks)
     assert scores["score_set_id"]
-    rolled = _run_job(researcher, cid, "rollup", django_capture_on_commit_callbacks,
-                      {"name": f"{YEAR}年区级信息素养汇总"})
+    rolled = _run_job(
+        researcher,
+        cid,
+        "rollup",
+        django_capture_on_commit_callbacks,
+        {"name": f"{YEAR}年区级信息素养汇总"},
+    )
     rid = rolled["rollup_id"]
     assert not rolled["published"]
     # not public before publication
@@ -175,25 +282,37 @@ def test_campaign_delivered_closed_frozen_and_rolled_up_through_the_api(
 
     published = _ok(_post(researcher, f"/survey/rollups/{rid}/publish"))
     assert published["published"] and published["errors"] == [], published
-    district_cells = RollUpCell.objects.filter(rollup_id=rid, breakdown="", domain_code="info",
-                                               indicator="attainment_rate").exclude(
-        district_code="")
+    district_cells = RollUpCell.objects.filter(
+        rollup_id=rid, breakdown="", domain_code="info", indicator="attainment_rate"
+    ).exclude(district_code="")
     assert published["fed"] == district_cells.count() == 16
     again = _post(researcher, f"/survey/rollups/{rid}/publish")
     assert again.status_code == 422
     city = _ok(Client().get(f"{API}/survey/rollups/{rid}"))
-    rate = next(c for c in city["cells"] if c["indicator"] == "attainment_rate"
-                and c["domain_code"] == "info" and c["district_code"] in ("", None)
-                and not c["breakdown"])
-    assert 0 < rate["estimate"] < 100 and rate["ci_low"] < rate["estimate"] < rate["ci_high"]
-    assert RollUp.objects.get(pk=rid).provenance["score_set_id"] == scores["score_set_id"]
+    rate = next(
+        c
+        for c in city["cells"]
+        if c["indicator"] == "attainment_rate"
+        and c["domain_code"] == "info"
+        and c["district_code"] in ("", None)
+        and not c["breakdown"]
+    )
+    assert (
+        0 < rate["estimate"] < 100
+        and rate["ci_low"] < rate["estimate"] < rate["ci_high"]
+    )
+    assert (
+        RollUp.objects.get(pk=rid).provenance["score_set_id"] == scores["score_set_id"]
+    )
     # each district's filing for the survey year holds the published rate and interval
     from learning_platform.indicators.models import ItemValue
 
     for cell in district_cells:
-        value = ItemValue.objects.get(item__code="info_literacy_rate",
-                                      submission__district__code=cell.district_code,
-                                      submission__year=YEAR)
+        value = ItemValue.objects.get(
+            item__code="info_literacy_rate",
+            submission__district__code=cell.district_code,
+            submission__year=YEAR,
+        )
         assert f"区级汇总#{rid}" in value.source
         if not cell.suppressed:
             assert float(value.value) == pytest.approx(round(cell.estimate, 2))
@@ -201,6 +320,8 @@ def test_campaign_delivered_closed_frozen_and_rolled_up_through_the_api(
             assert value.ci_high == pytest.approx(cell.ci_high)
 
     # a job can be cancelled through the API while queued (nothing enqueued here)
-    queued = _ok(_post(researcher, f"/survey/campaigns/{cid}/jobs", {"kind": "weights"}), 202)
+    queued = _ok(
+        _post(researcher, f"/survey/campaigns/{cid}/jobs", {"kind": "weights"}), 202
+    )
     cancelled = _ok(_post(researcher, f"/survey/jobs/{queued['id']}/cancel"))
     assert cancelled["status"] == "cancelled"

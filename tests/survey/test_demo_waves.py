@@ -16,8 +16,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 # Smaller than the demo's 3,000 a wave to keep the test short; every district keeps about
 # 55 respondents a wave, above the suppression threshold of 30.
 N_RESPONDENTS = 900
-FED_ITEMS = {"info_literacy_rate": ("info", "attainment_rate"),
-             "service_satisfaction": ("needs.satisfaction", "satisfaction_index")}
+FED_ITEMS = {
+    "info_literacy_rate": ("info", "attainment_rate"),
+    "service_satisfaction": ("needs.satisfaction", "satisfaction_index"),
+}
 
 
 @pytest.fixture
@@ -26,8 +28,11 @@ def demo_waves(districts, make_user):
     from learning_platform.indicators.demo import load_demo as indicators_demo
 
     huangpu = next(d for d in districts if d.code == "310101")
-    for role, name in [("district_statistician", "statistician"), ("district_liaison", "liaison"),
-                       ("district_head", "head")]:
+    for role, name in [
+        ("district_statistician", "statistician"),
+        ("district_liaison", "liaison"),
+        ("district_head", "head"),
+    ]:
         make_user(role, district=huangpu, username=name)
     bank.pool_cache_clear()
     bank_demo()
@@ -39,11 +44,17 @@ def demo_waves(districts, make_user):
 
 
 def _district_cells(rollup: RollUp, domain: str, indicator: str) -> dict[str, object]:
-    return {c.district_code: c for c in rollup.cells.filter(
-        breakdown="", category="", domain_code=domain, indicator=indicator).exclude(district_code="")}
+    return {
+        c.district_code: c
+        for c in rollup.cells.filter(
+            breakdown="", category="", domain_code=domain, indicator=indicator
+        ).exclude(district_code="")
+    }
 
 
-def test_waves_move_plausibly_and_filings_carry_the_published_rates(demo_waves, districts):
+def test_waves_move_plausibly_and_filings_carry_the_published_rates(
+    demo_waves, districts
+):
     from cms.figures import Figures
     from cms.selectors import rollup_latest_id, rollup_snapshot
     from learning_platform.indicators.models import ItemValue, Status, Submission
@@ -67,7 +78,9 @@ def test_waves_move_plausibly_and_filings_carry_the_published_rates(demo_waves, 
     assert later["truth_shift"] is None
     for k, code in enumerate(later["district_codes"]):
         assert earlier["truth_model"]["district_means"][k] == pytest.approx(
-            [m - gains[code] for m in later["truth_model"]["district_means"][k]], abs=1e-3)
+            [m - gains[code] for m in later["truth_model"]["district_means"][k]],
+            abs=1e-3,
+        )
     # each district's change is a few points, mostly up as simulated, and not all alike
     change = {code: rates[2025][code] - rates[2020][code] for code in codes}
     assert all(abs(d) < 10 for d in change.values()), change
@@ -76,19 +89,29 @@ def test_waves_move_plausibly_and_filings_carry_the_published_rates(demo_waves, 
     assert 0.5 < sum(change.values()) / len(change) < 7, change
 
     # every supplied figure in a filing is the published roll-up figure of its year
-    fed = ItemValue.objects.filter(item__code__in=FED_ITEMS).select_related("item", "submission__district")
+    fed = ItemValue.objects.filter(item__code__in=FED_ITEMS).select_related(
+        "item", "submission__district"
+    )
     assert fed.count() == 2 * 2 * len(codes)  # two items, two waves, every district
     for value in fed:
         domain, indicator = FED_ITEMS[value.item.code]
         cell = _district_cells(rollups[value.submission.year], domain, indicator)[
-            value.submission.district.code]
-        assert float(value.value) == round(cell.estimate, 2), (value.item.code, value.submission)
+            value.submission.district.code
+        ]
+        assert float(value.value) == round(cell.estimate, 2), (
+            value.item.code,
+            value.submission,
+        )
         assert value.n == cell.n and value.ci_low == cell.ci_low
         assert f"#{rollups[value.submission.year].pk}" in value.source
     # 黄浦's approved filing is a wave year; the year between the waves has no rate
-    huangpu = dict(Submission.objects.filter(district__code="310101").values_list("year", "status"))
+    huangpu = dict(
+        Submission.objects.filter(district__code="310101").values_list("year", "status")
+    )
     assert huangpu[2020] == Status.LETTER and huangpu[2022] == Status.FIRST_REVIEW
-    assert not ItemValue.objects.filter(submission__year=2022, item__code__in=FED_ITEMS).exists()
+    assert not ItemValue.objects.filter(
+        submission__year=2022, item__code__in=FED_ITEMS
+    ).exists()
 
     # the dashboard's figures show 黄浦's change since 2020
     figures = Figures(rollup_snapshot(rollup_latest_id()))
@@ -111,7 +134,9 @@ def test_waves_move_plausibly_and_filings_carry_the_published_rates(demo_waves, 
 
     campaign = demo.delivered_campaign(year=2030)
     with pytest.raises(ValidationError, match="999999"):
-        survey_simulate(campaign=campaign, n_respondents=200, truth_shift={"999999": 0.1})
+        survey_simulate(
+            campaign=campaign, n_respondents=200, truth_shift={"999999": 0.1}
+        )
     assert not SampleDesign.objects.filter(campaign=campaign).exists()
     assert not Session.objects.filter(campaign=campaign).exists()
 
@@ -126,9 +151,12 @@ def test_truth_shift_moves_every_domain_of_a_district_and_checks_its_input():
     moved = np.asarray(truth.shifted({"B": -0.2}).district_means)
     assert moved[1] == pytest.approx(means[1] - 0.2, abs=1e-4)
     assert (moved[[0, 2]] == means[[0, 2]]).all()
-    assert np.asarray(truth.shifted(0.1).district_means) == pytest.approx(means + 0.1, abs=1e-4)
-    assert np.asarray(truth.shifted([0.1, 0.0, -0.1]).district_means)[:, 0] == pytest.approx(
-        means[:, 0] + [0.1, 0.0, -0.1], abs=1e-4)
+    assert np.asarray(truth.shifted(0.1).district_means) == pytest.approx(
+        means + 0.1, abs=1e-4
+    )
+    assert np.asarray(truth.shifted([0.1, 0.0, -0.1]).district_means)[
+        :, 0
+    ] == pytest.approx(means[:, 0] + [0.1, 0.0, -0.1], abs=1e-4)
     # the population's other effects stay as they were
     assert truth.shifted(0.1).age_effect == truth.age_effect
     with pytest.raises(ValueError, match="unknown district"):

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.django_db
 
 def _issue(*, year: int = 2025, code: str = "survey-test", size: int = 320):
     campaign = make_campaign(year=year, code=code)
-    design = services.design_create(campaign=campaign, method="equal", sample_size=size,
-                                    population_year=2020)
+    design = services.design_create(
+        campaign=campaign, method="equal", sample_size=size, population_year=2020
+    )
     return campaign, [c for _key, c in services.invitations_issue(design=design)]
 
 
@@ -37,8 +38,10 @@ def _n_redeemed() -> int:
 def test_a_batch_is_redeemed_with_one_lookup_and_one_update(issued):
     campaign, codes = issued
     # codes as typed: some in lower case, with spaces around
-    batch = [(f" {c.lower()} " if i % 3 == 0 else c, f"session-{i}")
-             for i, c in enumerate(codes[:60])]
+    batch = [
+        (f" {c.lower()} " if i % 3 == 0 else c, f"session-{i}")
+        for i, c in enumerate(codes[:60])
+    ]
     with CaptureQueriesContext(connection) as ctx:
         n = services.invitations_redeem(campaign=campaign, codes_with_sessions=batch)
     assert n == 60
@@ -55,7 +58,9 @@ def test_a_batch_is_redeemed_with_one_lookup_and_one_update(issued):
     assert services.invitations_redeem(campaign=campaign, codes_with_sessions=[]) == 0
 
 
-@pytest.mark.parametrize("case", ["unknown", "used", "twice", "other campaign", "empty"])
+@pytest.mark.parametrize(
+    "case", ["unknown", "used", "twice", "other campaign", "empty"]
+)
 def test_a_bad_code_refuses_the_whole_batch_and_is_named(issued, case):
     campaign, codes = issued
     services.invitation_redeem(campaign=campaign, code=codes[0], session_id="earlier")
@@ -72,13 +77,16 @@ def test_a_bad_code_refuses_the_whole_batch_and_is_named(issued, case):
     else:
         bad = ""
     with pytest.raises(ValidationError) as exc:
-        services.invitations_redeem(campaign=campaign,
-                                    codes_with_sessions=[*good[:3], (bad, "s-bad"), *good[3:]])
+        services.invitations_redeem(
+            campaign=campaign,
+            codes_with_sessions=[*good[:3], (bad, "s-bad"), *good[3:]],
+        )
     messages = exc.value.message_dict["code"]
     assert len(messages) == 1
     assert "not valid or has been used" in messages[0]
     assert messages[0] == (f"{bad}: " if bad else "") + (
-        "This invitation code is not valid or has been used.")
+        "This invitation code is not valid or has been used."
+    )
     # nothing changed: only the code redeemed before the batch is used
     assert _n_redeemed() == 1
     assert _invitation(codes[0]).session_id == "earlier"
@@ -88,8 +96,10 @@ def test_many_bad_codes_are_named_up_to_ten(issued):
     campaign, codes = issued
     bad = [f"BAD{i:07d}" for i in range(13)]
     with pytest.raises(ValidationError) as exc:
-        services.invitations_redeem(campaign=campaign, codes_with_sessions=[
-            (codes[0], "s0"), *((c, "s") for c in bad)])
+        services.invitations_redeem(
+            campaign=campaign,
+            codes_with_sessions=[(codes[0], "s0"), *((c, "s") for c in bad)],
+        )
     messages = exc.value.message_dict["code"]
     assert [m.split(":")[0] for m in messages[:10]] == bad[:10]
     assert messages[10] == "… (+3)"

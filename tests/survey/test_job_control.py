@@ -38,7 +38,9 @@ def _short_lease(settings):
 
 
 def _expire(job: Job) -> None:
-    Job.objects.filter(pk=job.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    Job.objects.filter(pk=job.pk).update(
+        lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
 
 
 def test_only_one_worker_claims_a_job(campaign):
@@ -86,7 +88,9 @@ def test_reporter_stops_on_cancel_and_on_a_lost_lease(campaign):
     job.refresh_from_db()
     reporter = Reporter(job, owner="host:1:a", every=0)
     reporter(0.1, "base weights")
-    assert job_cancel(job=job).status == "running"  # a live worker stops at its next step
+    assert (
+        job_cancel(job=job).status == "running"
+    )  # a live worker stops at its next step
     with pytest.raises(pipeline.Cancelled):
         reporter(0.2, "raking")
     other = job_create(kind="score", campaign=campaign)
@@ -145,14 +149,20 @@ def test_status_and_stage_read_in_chinese():
     assert stage_label("something new") == "处理中"
 
 
-def test_progress_endpoint_reads_the_row_and_fails_a_dead_workers_job(campaign, make_user):
+def test_progress_endpoint_reads_the_row_and_fails_a_dead_workers_job(
+    campaign, make_user
+):
     researcher = make_user(Role.RESEARCHER)
     client = Client()
     client.force_login(researcher)
     job = job_create(kind="calibrate", campaign=campaign)
     job_claim(job_id=job.pk, owner="host:1:a")
-    job_heartbeat(job_id=job.pk, owner="host:1:a", progress=0.37,
-                  stage="calibrating info: EM step 3")
+    job_heartbeat(
+        job_id=job.pk,
+        owner="host:1:a",
+        progress=0.37,
+        stage="calibrating info: EM step 3",
+    )
     body = client.get(f"/api/v1/survey/jobs/{job.pk}").json()
     assert body["status"] == "running" and body["status_label"] == "运行中"
     assert body["progress"] == 0.37 and "EM 第 3 步" in body["stage_label"]
@@ -166,21 +176,28 @@ def test_progress_endpoint_reads_the_row_and_fails_a_dead_workers_job(campaign, 
 def in_memory_layer(settings):
     from channels.layers import channel_layers
 
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    }
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
 
 
-def test_jobs_page_shows_no_raw_codes_and_polls_without_a_shared_layer(campaign, make_user,
-                                                                       in_memory_layer):
+def test_jobs_page_shows_no_raw_codes_and_polls_without_a_shared_layer(
+    campaign, make_user, in_memory_layer
+):
     researcher = make_user(Role.RESEARCHER)
     client = Client()
     client.force_login(researcher)
     running = job_create(kind="calibrate", campaign=campaign)
     job_claim(job_id=running.pk, owner="host:1:a")
-    job_heartbeat(job_id=running.pk, owner="host:1:a", progress=0.5,
-                  stage="calibrating info: EM step 30")
+    job_heartbeat(
+        job_id=running.pk,
+        owner="host:1:a",
+        progress=0.5,
+        stage="calibrating info: EM step 30",
+    )
     done = job_create(kind="weights", campaign=campaign)
     job_claim(job_id=done.pk, owner="host:1:a")
     job_finish(job_id=done.pk, owner="host:1:a", status="finished", progress=1.0)
@@ -196,12 +213,17 @@ def test_jobs_page_shows_no_raw_codes_and_polls_without_a_shared_layer(campaign,
 def test_live_mode_polls_with_the_in_memory_layer_and_pushes_with_redis(settings):
     from channels.layers import channel_layers
 
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    }
     channel_layers.backends.clear()
     assert job_control.live_mode() == "poll"
-    settings.CHANNEL_LAYERS = {"default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": ["redis://127.0.0.1:6379/15"]}}}
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:6379/15"]},
+        }
+    }
     channel_layers.backends.clear()
     try:
         assert job_control.live_mode() == "push"

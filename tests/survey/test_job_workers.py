@@ -40,23 +40,37 @@ def _start(site: ProcSite, campaign_id: int, kind: str, twice: bool = False) -> 
     """)["job_id"]
 
 
-def test_kill_9_of_the_worker_fails_the_job_within_the_lease_and_a_rerun_completes(site):
-    campaign_id = site.python(SEED_SURVEY.format(year=2025, n_sample=4000))["campaign_id"]
+def test_kill_9_of_the_worker_fails_the_job_within_the_lease_and_a_rerun_completes(
+    site,
+):
+    campaign_id = site.python(SEED_SURVEY.format(year=2025, n_sample=4000))[
+        "campaign_id"
+    ]
     workers = [site.worker("worker-a"), site.worker("worker-b")]
     site.start("survey_jobs_sweep", "--every", "0.5", name="sweep")
 
     job_id = _start(site, campaign_id, "calibrate")
-    row = site.wait_job(job_id, lambda r: r["status"] == "running" and r["progress"] > 0,
-                        timeout=120, what="made progress")
+    row = site.wait_job(
+        job_id,
+        lambda r: r["status"] == "running" and r["progress"] > 0,
+        timeout=120,
+        what="made progress",
+    )
     pid = owner_pid(row["lease_owner"])
-    victim = next(p for p in workers if p.pid == pid)  # the claim names the worker's pid
+    victim = next(
+        p for p in workers if p.pid == pid
+    )  # the claim names the worker's pid
     survivor = next(p for p in workers if p.pid != pid)
     os.kill(victim.pid, signal.SIGKILL)
     killed_at = time.monotonic()
     victim.wait(timeout=10)
 
-    row = site.wait_job(job_id, lambda r: r["status"] != "running", timeout=LEASE + 10,
-                        what="ended after the kill")
+    row = site.wait_job(
+        job_id,
+        lambda r: r["status"] != "running",
+        timeout=LEASE + 10,
+        what="ended after the kill",
+    )
     took = time.monotonic() - killed_at
     print(f"kill -9 -> failed in {took:.2f} s (lease {LEASE:g} s, sweep every 0.5 s)")
     assert row["status"] == "failed", row
@@ -65,8 +79,12 @@ def test_kill_9_of_the_worker_fails_the_job_within_the_lease_and_a_rerun_complet
     assert took <= LEASE + 1.5, f"failed {took:.1f} s after the kill; lease {LEASE} s"
 
     rerun = _start(site, campaign_id, "calibrate")  # no longer refused as "running"
-    row = site.wait_job(rerun, lambda r: r["status"] in ("finished", "failed", "cancelled"),
-                        timeout=300, what="ended")
+    row = site.wait_job(
+        rerun,
+        lambda r: r["status"] in ("finished", "failed", "cancelled"),
+        timeout=300,
+        what="ended",
+    )
     assert row["status"] == "finished", row["error"]
     assert owner_pid(row["lease_owner"]) == survivor.pid
     assert site.job(job_id)["status"] == "failed"  # the dead run stays failed
@@ -74,12 +92,15 @@ def test_kill_9_of_the_worker_fails_the_job_within_the_lease_and_a_rerun_complet
 
 
 def test_two_workers_never_run_the_same_job(site):
-    campaign_id = site.python(SEED_SURVEY.format(year=2024, n_sample=1500))["campaign_id"]
+    campaign_id = site.python(SEED_SURVEY.format(year=2024, n_sample=1500))[
+        "campaign_id"
+    ]
     site.worker("worker-a")
     site.worker("worker-b")
     job_id = _start(site, campaign_id, "weights", twice=True)
-    row = site.wait_job(job_id, lambda r: r["status"] == "finished", timeout=120,
-                        what="finished")
+    row = site.wait_job(
+        job_id, lambda r: r["status"] == "finished", timeout=120, what="finished"
+    )
     out = site.python(f"""
         import time
         from django_tasks_db.models import DBTaskResult

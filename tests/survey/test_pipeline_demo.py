@@ -69,26 +69,37 @@ def test_simulated_survey_is_stored_as_delivered_sessions(delivered):
     # every respondent answers two blocks of every ability domain (30 information items)
     tops = [r.domain_code.split(".")[0] for r in rows]
     assert {d: tops.count(d) for d in simulation.ABILITY_DOMAINS} == {
-        d: 2 * n for d, n in simulation.ITEMS_PER_BLOCK.items()}
+        d: 2 * n for d, n in simulation.ITEMS_PER_BLOCK.items()
+    }
     assert tops.count("info") >= 20
     assert all(a.server_ts < b.server_ts for a, b in zip(rows, rows[1:], strict=False))
-    assert first.started_at < rows[0].server_ts and rows[-1].server_ts == first.finished_at
-    assert Response.objects.filter(session__campaign=campaign).count() == sim.n_responses
-    assert sim.n_responses == sum(len(booklets[b]) for b in sessions.values_list("booklet",
-                                                                                 flat=True))
+    assert (
+        first.started_at < rows[0].server_ts and rows[-1].server_ts == first.finished_at
+    )
+    assert (
+        Response.objects.filter(session__campaign=campaign).count() == sim.n_responses
+    )
+    assert sim.n_responses == sum(
+        len(booklets[b]) for b in sessions.values_list("booklet", flat=True)
+    )
     # answers are stored as delivery stores them, and score as the item bank scores them
     for r in Response.objects.filter(session__campaign=campaign).order_by("?")[:200]:
-        assert r.score == bank.item_answer_score(revision_id=r.revision_id, answer=r.answer)
+        assert r.score == bank.item_answer_score(
+            revision_id=r.revision_id, answer=r.answer
+        )
         assert r.client_ts <= r.server_ts
     # a result per main domain, scored with the active parameter set
-    assert set(Result.objects.filter(session=first).values_list("domain_code", flat=True)) == {
-        "info", "science", "health", "needs"}
+    assert set(
+        Result.objects.filter(session=first).values_list("domain_code", flat=True)
+    ) == {"info", "science", "health", "needs"}
     # one redeemed invitation per session; the rest are the non-respondents
-    redeemed = SurveyInvitation.objects.filter(stratum__design__campaign=campaign,
-                                               redeemed_at__isnull=False)
+    redeemed = SurveyInvitation.objects.filter(
+        stratum__design__campaign=campaign, redeemed_at__isnull=False
+    )
     assert redeemed.count() == sim.n_respondents
     assert set(redeemed.values_list("session_id", flat=True)) == {
-        str(pk) for pk in sessions.values_list("pk", flat=True)}
+        str(pk) for pk in sessions.values_list("pk", flat=True)
+    }
     assert Respondent.objects.filter(campaign=campaign).count() == sim.n_sampled
     arrays = unpack_arrays(data.arrays)
     assert data.meta["domains"] == ["info", "science", "health"]
@@ -112,7 +123,8 @@ def test_simulated_survey_is_stored_as_delivered_sessions(delivered):
 
 
 def test_simulated_survey_recounts_item_statistics_after_commit(
-        demo_bank, django_capture_on_commit_callbacks):
+    demo_bank, django_capture_on_commit_callbacks
+):
     """The bulk-written sessions schedule the item bank's statistics recount, so the item
     page shows the survey's statistics instead of "no responses yet"."""
     from itembank.models import ItemStatistics
@@ -126,7 +138,9 @@ def test_simulated_survey_recounts_item_statistics_after_commit(
     assert stats.exposure_count == presented.filter(item_id=item_id).count() > 0
     assert sim.n_respondents >= 100
     booklet_items = {i for b in campaign.instrument.settings["booklets"] for i in b}
-    assert ItemStatistics.objects.filter(item_id__in=booklet_items).count() == len(booklet_items)
+    assert ItemStatistics.objects.filter(item_id__in=booklet_items).count() == len(
+        booklet_items
+    )
 
 
 def test_delivered_survey_covers_true_district_rates_and_is_frozen(delivered):
@@ -144,13 +158,21 @@ def test_delivered_survey_covers_true_district_rates_and_is_frozen(delivered):
     view = selectors.rollup_get(rollup.pk)
     cut = rollup.provenance["cut_scores"]["info"]
     attained_cut = cut["cuts"][cut["labels"].index(cut["attained"]) - 1]
-    _, share = simulation.true_district_figures(campaign, domain="info", cut=attained_cut)
+    _, share = simulation.true_district_figures(
+        campaign, domain="info", cut=attained_cut
+    )
     codes = services.survey_data_latest(campaign).meta["simulation"]["district_codes"]
     assert len(codes) == 16
     inside, errors = 0, []
     for code in codes:
-        cell = next(c for c in view.cells if c.district_code == code and c.domain_code == "info"
-                    and c.indicator == "attainment_rate" and not c.breakdown)
+        cell = next(
+            c
+            for c in view.cells
+            if c.district_code == code
+            and c.domain_code == "info"
+            and c.indicator == "attainment_rate"
+            and not c.breakdown
+        )
         truth = 100 * share[code]
         inside += cell.ci_low <= truth <= cell.ci_high
         errors.append(round(cell.estimate - truth, 1))
@@ -172,7 +194,10 @@ def test_delivered_survey_covers_true_district_rates_and_is_frozen(delivered):
     # provenance recorded and frozen
     prov = rollup.provenance
     assert prov["score_set_id"] and prov["weight_set_id"] and prov["code_version"]
-    assert rollup.method["replicates"]["n"] == 80 and rollup.method["plausible_values"]["n"] == 10
+    assert (
+        rollup.method["replicates"]["n"] == 80
+        and rollup.method["plausible_values"]["n"] == 10
+    )
     with pytest.raises(ValidationError):
         RollUpCell.objects.filter(rollup=rollup).first().save()
     # the demo finds its 2025 wave rolled up and changes nothing

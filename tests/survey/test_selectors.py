@@ -22,18 +22,50 @@ pytestmark = pytest.mark.django_db
 def _rollup(campaign, *, published=True, name="r"):
     import numpy as np
 
-    ws = WeightSet.objects.create(campaign=campaign, arrays=pack_arrays(final=np.ones(2)))
+    ws = WeightSet.objects.create(
+        campaign=campaign, arrays=pack_arrays(final=np.ones(2))
+    )
     ss = ScoreSet.objects.create(campaign=campaign, arrays=pack_arrays(x=np.ones(2)))
-    r = RollUp.objects.create(name=name, campaign=campaign, year=campaign.year, score_set=ss,
-                              weight_set=ws, method={"pv": 10})
-    RollUpCell.objects.create(rollup=r, district_code="310101", domain_code="info",
-                              indicator="attainment_rate", estimate=61.5, se=2.0, ci_low=57.5,
-                              ci_high=65.5, n=600)
-    RollUpCell.objects.create(rollup=r, district_code="310104", domain_code="info",
-                              indicator="attainment_rate", estimate=12.0, se=2.0, n=12,
-                              suppressed=True, suppression_reason="primary")
-    RollUpCell.objects.create(rollup=r, domain_code="info", indicator="attainment_rate",
-                              estimate=60.0, se=1.0, ci_low=58.0, ci_high=62.0, n=9000)
+    r = RollUp.objects.create(
+        name=name,
+        campaign=campaign,
+        year=campaign.year,
+        score_set=ss,
+        weight_set=ws,
+        method={"pv": 10},
+    )
+    RollUpCell.objects.create(
+        rollup=r,
+        district_code="310101",
+        domain_code="info",
+        indicator="attainment_rate",
+        estimate=61.5,
+        se=2.0,
+        ci_low=57.5,
+        ci_high=65.5,
+        n=600,
+    )
+    RollUpCell.objects.create(
+        rollup=r,
+        district_code="310104",
+        domain_code="info",
+        indicator="attainment_rate",
+        estimate=12.0,
+        se=2.0,
+        n=12,
+        suppressed=True,
+        suppression_reason="primary",
+    )
+    RollUpCell.objects.create(
+        rollup=r,
+        domain_code="info",
+        indicator="attainment_rate",
+        estimate=60.0,
+        se=1.0,
+        ci_low=58.0,
+        ci_high=62.0,
+        n=9000,
+    )
     if published:
         r.published = True
         r.save()
@@ -63,7 +95,9 @@ def test_previous_wave_and_frozen_rollup():
     with pytest.raises(ValidationError):
         new.save()
     with pytest.raises(ValidationError):
-        RollUpCell.objects.create(rollup=new, domain_code="info", indicator="mean_theta", n=1)
+        RollUpCell.objects.create(
+            rollup=new, domain_code="info", indicator="mean_theta", n=1
+        )
     assert RollUp.objects.get(pk=new.pk).name == "2025"
 
 
@@ -75,8 +109,15 @@ def test_change_since_last_wave_adds_the_linking_error(make_user, districts):
     RollUp.objects.filter(pk=new.pk).update(method={"linking_error": {"info": 0.0}})
     for r, est in ((old, 0.10), (new, 0.25)):
         RollUp.objects.filter(pk=r.pk).update(published=False)
-        RollUpCell.objects.create(rollup=r, district_code="310101", domain_code="info",
-                                  indicator="mean_theta", estimate=est, se=0.03, n=600)
+        RollUpCell.objects.create(
+            rollup=r,
+            district_code="310101",
+            domain_code="info",
+            indicator="mean_theta",
+            estimate=est,
+            se=0.03,
+            n=600,
+        )
         RollUp.objects.filter(pk=r.pk).update(published=True)
     RollUp.objects.filter(pk=new.pk).update(method={"linking_error": {"info": 0.04}})
     rows = selectors.rollup_changes(rollup_id=new.pk, district_code="310101")
@@ -85,7 +126,9 @@ def test_change_since_last_wave_adds_the_linking_error(make_user, districts):
     assert mean["se"] == pytest.approx((0.03**2 + 0.03**2 + 0.04**2) ** 0.5)
     # the suppressed district has no change; officers of another district see only the city
     assert not any(x["district_code"] == "310104" for x in rows)
-    officer = make_user("district_officer", district=next(d for d in districts if d.code == "310104"))
+    officer = make_user(
+        "district_officer", district=next(d for d in districts if d.code == "310104")
+    )
     c = Client()
     c.force_login(officer)
     seen = c.get(f"/api/v1/survey/rollups/{new.pk}/changes").json()
@@ -97,9 +140,15 @@ def test_change_in_a_percentage_adds_its_own_linking_error():
     share: SE(Δ) = √(4 + 2.25 + 1.44) = 2.773; a cell without one falls back to 0."""
     old = _rollup(make_campaign(year=2020, code="p2020"), name="2020")
     new = _rollup(make_campaign(year=2025, code="p2025"), name="2025")
-    RollUpCell.objects.filter(rollup=old, district_code="310101").update(estimate=58.0, se=1.5)
-    RollUpCell.objects.filter(rollup=old, district_code="").update(estimate=59.0, se=1.0)
-    RollUpCell.objects.filter(rollup=new, district_code="310101").update(linking_error=1.2)
+    RollUpCell.objects.filter(rollup=old, district_code="310101").update(
+        estimate=58.0, se=1.5
+    )
+    RollUpCell.objects.filter(rollup=old, district_code="").update(
+        estimate=59.0, se=1.0
+    )
+    RollUpCell.objects.filter(rollup=new, district_code="310101").update(
+        linking_error=1.2
+    )
     RollUp.objects.filter(pk=new.pk).update(method={"linking_error": {"info": 0.05}})
     rows = {x["district_code"]: x for x in selectors.rollup_changes(rollup_id=new.pk)}
     assert rows["310101"]["change"] == pytest.approx(3.5)

@@ -38,8 +38,21 @@ def test_services_package_reexports_every_public_name():
 
     for name in services.__all__:
         assert hasattr(services, name), name
-    for name in ("design_create", "invitations_issue", "invitation_redeem", "invitations_redeem",
-                 "survey_data_store", "survey_data_from_delivery", "survey_arrays",
-                 "cut_scores_set", "levels_for", "rollup_publish", "indicators_feed",
-                 "job_start", "job_create", "job_cancel", "population_counts"):
+    for name in (
+        "design_create",
+        "invitations_issue",
+        "invitation_redeem",
+        "invitations_redeem",
+        "survey_data_store",
+        "survey_data_from_delivery",
+        "survey_arrays",
+        "cut_scores_set",
+        "levels_for",
+        "rollup_publish",
+        "indicators_feed",
+        "job_start",
+        "job_create",
+        "job_cancel",
+        "population_counts",
+    ):
         assert callable(getattr(services, name)), name

@@ -22,17 +22,28 @@ from tests.survey.conftest import make_campaign, small_survey
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("method,minimum", [("proportional", 0), ("equal", 0), ("minimum", 400)])
-def test_design_allocates_the_sample_over_district_age_sex_strata(districts, method, minimum):
+@pytest.mark.parametrize(
+    "method,minimum", [("proportional", 0), ("equal", 0), ("minimum", 400)]
+)
+def test_design_allocates_the_sample_over_district_age_sex_strata(
+    districts, method, minimum
+):
     campaign = make_campaign()
-    design = services.design_create(campaign=campaign, method=method, sample_size=10_000,
-                                    minimum_per_district=minimum, population_year=2020)
+    design = services.design_create(
+        campaign=campaign,
+        method=method,
+        sample_size=10_000,
+        minimum_per_district=minimum,
+        population_year=2020,
+    )
     strata = list(design.strata.all())
     assert len(strata) == 16 * 7 * 2
     assert sum(s.allocation for s in strata) == 10_000
     by_district: dict[str, int] = {}
     for s in strata:
-        by_district[s.district_code] = by_district.get(s.district_code, 0) + s.allocation
+        by_district[s.district_code] = (
+            by_district.get(s.district_code, 0) + s.allocation
+        )
         assert s.inclusion_probability == pytest.approx(s.allocation / s.population)
     if method == "equal":
         assert max(by_district.values()) - min(by_district.values()) <= 1
@@ -45,30 +56,45 @@ def test_design_allocates_the_sample_over_district_age_sex_strata(districts, met
 def test_bad_design_input_is_refused_and_saves_nothing(districts):
     campaign = make_campaign()
     with pytest.raises(ValidationError, match="sample size"):
-        services.design_create(campaign=campaign, method="proportional", sample_size=0,
-                               population_year=2020)
+        services.design_create(
+            campaign=campaign,
+            method="proportional",
+            sample_size=0,
+            population_year=2020,
+        )
     with pytest.raises(ValidationError, match="Unknown allocation"):
-        services.design_create(campaign=campaign, method="cluster", sample_size=100,
-                               population_year=2020)
+        services.design_create(
+            campaign=campaign, method="cluster", sample_size=100, population_year=2020
+        )
     with pytest.raises(ValidationError, match="minimum"):
-        services.design_create(campaign=campaign, method="minimum", sample_size=1000,
-                               minimum_per_district=100, population_year=2020)
+        services.design_create(
+            campaign=campaign,
+            method="minimum",
+            sample_size=1000,
+            minimum_per_district=100,
+            population_year=2020,
+        )
     with pytest.raises(ValidationError, match="No population figures"):
-        services.design_create(campaign=campaign, method="equal", sample_size=1000,
-                               population_year=1990)
+        services.design_create(
+            campaign=campaign, method="equal", sample_size=1000, population_year=1990
+        )
     assert not SampleDesign.objects.exists()
 
 
 def test_invitation_codes_are_hashed_and_work_once(districts):
     campaign = make_campaign()
-    design = services.design_create(campaign=campaign, method="equal", sample_size=320,
-                                    population_year=2020)
+    design = services.design_create(
+        campaign=campaign, method="equal", sample_size=320, population_year=2020
+    )
     codes = services.invitations_issue(design=design)
     assert len(codes) == 320
     stratum_key, code = codes[0]
     stored = set(SurveyInvitation.objects.values_list("code_hash", flat=True))
     assert code not in stored and all(len(h) == 64 for h in stored)
-    assert services.invitation_redeem(campaign=campaign, code=code.lower()).key == stratum_key
+    assert (
+        services.invitation_redeem(campaign=campaign, code=code.lower()).key
+        == stratum_key
+    )
     with pytest.raises(ValidationError, match="not valid or has been used"):
         services.invitation_redeem(campaign=campaign, code=code)
     with pytest.raises(ValidationError, match="not valid"):
@@ -100,26 +126,46 @@ def test_weights_job_rakes_to_the_population_margins(districts):
     assert ws.report["n_respondents"] == int(sim.responded.sum())
 
 
-def test_bad_survey_data_is_refused_naming_the_problem_and_keeps_what_was_stored(districts):
+def test_bad_survey_data_is_refused_naming_the_problem_and_keeps_what_was_stored(
+    districts,
+):
     campaign, sim, _ = small_survey()
     before = SurveyData.objects.get(campaign=campaign).arrays
     n_before = Respondent.objects.filter(campaign=campaign).count()
     with pytest.raises(ValidationError) as err:
         services.survey_data_store(
-            campaign=campaign, source="simulation",
-            sampled=[{"district_code": "310101", "age_band": "15-34", "sex": "female",
-                      "responded": True}],
-            responses={"info": np.zeros((2, 3))}, item_ids={"info": [1, 2, 3]},
-            background=np.zeros((1, 2)), background_columns=["a", "b"],
+            campaign=campaign,
+            source="simulation",
+            sampled=[
+                {
+                    "district_code": "310101",
+                    "age_band": "15-34",
+                    "sex": "female",
+                    "responded": True,
+                }
+            ],
+            responses={"info": np.zeros((2, 3))},
+            item_ids={"info": [1, 2, 3]},
+            background=np.zeros((1, 2)),
+            background_columns=["a", "b"],
         )
     assert "responses['info'] has shape (2, 3)" in str(err.value)
     with pytest.raises(ValidationError, match="not in the campaign's design"):
         services.survey_data_store(
-            campaign=campaign, source="simulation",
-            sampled=[{"district_code": "999999", "age_band": "15-34", "sex": "female",
-                      "responded": True}],
-            responses={"info": np.zeros((1, 3))}, item_ids={"info": [1, 2, 3]},
-            background=np.zeros((1, 2)), background_columns=["a", "b"],
+            campaign=campaign,
+            source="simulation",
+            sampled=[
+                {
+                    "district_code": "999999",
+                    "age_band": "15-34",
+                    "sex": "female",
+                    "responded": True,
+                }
+            ],
+            responses={"info": np.zeros((1, 3))},
+            item_ids={"info": [1, 2, 3]},
+            background=np.zeros((1, 2)),
+            background_columns=["a", "b"],
         )
     assert bytes(SurveyData.objects.get(campaign=campaign).arrays) == bytes(before)
     assert Respondent.objects.filter(campaign=campaign).count() == n_before
@@ -140,19 +186,31 @@ def test_cut_scores_are_versioned_and_checked(make_user):
 
     Domain.objects.create(code="info", name_zh="信息素养", kind="ability")
     reviewer = make_user()
-    first = services.cut_scores_set(domain_code="info", cuts=[-1, 0, 1],
-                                    labels=["L1", "L2", "L3", "L4"], attained="L2")
-    second = services.cut_scores_set(domain_code="info", cuts=[-0.8, 0.1, 1],
-                                     labels=["L1", "L2", "L3", "L4"], attained="L3")
+    first = services.cut_scores_set(
+        domain_code="info",
+        cuts=[-1, 0, 1],
+        labels=["L1", "L2", "L3", "L4"],
+        attained="L2",
+    )
+    second = services.cut_scores_set(
+        domain_code="info",
+        cuts=[-0.8, 0.1, 1],
+        labels=["L1", "L2", "L3", "L4"],
+        attained="L3",
+    )
     assert (first.version, second.version) == (1, 2)
     with pytest.raises(ValidationError, match="No active cut-score set.*info"):
         services.levels_for(["info"])  # versions in review level nothing
     cut_score_set_review(cut_score_set=second, reviewer=reviewer, approve=True)
     cut_score_set_activate(cut_score_set=second, activated_by=reviewer)
     levels, used = services.levels_for(["info"])
-    assert levels["info"].attained_cut == pytest.approx(0.1) and used["info"]["version"] == 2
+    assert (
+        levels["info"].attained_cut == pytest.approx(0.1)
+        and used["info"]["version"] == 2
+    )
     with pytest.raises(ValidationError, match="increasing"):
-        services.cut_scores_set(domain_code="info", cuts=[1, 0], labels=["a", "b", "c"],
-                                attained="b")
+        services.cut_scores_set(
+            domain_code="info", cuts=[1, 0], labels=["a", "b", "c"], attained="b"
+        )
     first.refresh_from_db()
     assert [lv["min_theta"] for lv in first.levels] == [None, -1, 0, 1]

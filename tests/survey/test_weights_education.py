@@ -29,14 +29,18 @@ def _survey(raking: str):
     # a respondent who did not answer the education question cannot be raked on it;
     # the questionnaire makes it required for the weights, so the test fills the gaps
     Respondent.objects.filter(campaign=campaign, responded=True, education="").update(
-        education="senior_secondary")
+        education="senior_secondary"
+    )
     return campaign
 
 
 def test_the_weights_job_rakes_to_the_census_education_share_when_the_design_chooses_it(
-        districts):
+    districts,
+):
     call_command("load_education_figures", verbosity=0)
-    figure = EducationFigure.objects.get(area_code="310000", year=2020, level="tertiary")
+    figure = EducationFigure.objects.get(
+        area_code="310000", year=2020, level="tertiary"
+    )
     assert figure.per_100k == 33872 and "第七次全国人口普查" in figure.source
     campaign = _survey("age_sex_education")
     job = job_create(kind="weights", campaign=campaign)
@@ -45,15 +49,21 @@ def test_the_weights_job_rakes_to_the_census_education_share_when_the_design_cho
     assert "education" in ws.report["margins"]
     w = unpack_arrays(ws.arrays)
     people = {r.pseudo_id: r for r in Respondent.objects.filter(campaign=campaign)}
-    tertiary = sum(wt for pid, wt in zip(w["pseudo_id"], w["final"], strict=True)
-                   if people[str(pid)].education in TERTIARY)
+    tertiary = sum(
+        wt
+        for pid, wt in zip(w["pseudo_id"], w["final"], strict=True)
+        if people[str(pid)].education in TERTIARY
+    )
     share = tertiary / w["final"].sum()
     assert share == pytest.approx(33872 / 100_000 / ADULT_SHARE, rel=1e-5)
     # every replicate is raked to it too
     for r in range(0, w["replicates"].shape[1], 7):
         col = w["replicates"][:, r]
-        t = sum(c for pid, c in zip(w["pseudo_id"], col, strict=True)
-                if people[str(pid)].education in TERTIARY)
+        t = sum(
+            c
+            for pid, c in zip(w["pseudo_id"], col, strict=True)
+            if people[str(pid)].education in TERTIARY
+        )
         assert t / col.sum() == pytest.approx(share, rel=1e-3)
 
 
@@ -76,11 +86,14 @@ def test_education_raking_without_census_figures_is_refused_by_name(districts):
 
 
 def test_a_bad_education_file_is_refused_naming_line_and_column_and_saves_nothing(
-        districts, tmp_path):
+    districts, tmp_path
+):
     bad = tmp_path / "edu.csv"
-    bad.write_text("area_code,level,per_100k\n310000,tertiary,33872\n"
-                   "999999,primary,12000\n310101,doctorate,5\n310104,primary,-3\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "area_code,level,per_100k\n310000,tertiary,33872\n"
+        "999999,primary,12000\n310101,doctorate,5\n310104,primary,-3\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ValidationError) as err:
         education_figures_load_csv(path=bad, year=2020)
     text = " ".join(err.value.messages)
@@ -90,9 +103,12 @@ def test_a_bad_education_file_is_refused_naming_line_and_column_and_saves_nothin
     assert not EducationFigure.objects.exists()
 
 
-def test_district_figures_for_some_districts_only_are_refused_naming_the_others(districts):
-    EducationFigure.objects.create(area_code="310101", year=2020, level="tertiary",
-                                   per_100k=40000, source="test")
+def test_district_figures_for_some_districts_only_are_refused_naming_the_others(
+    districts,
+):
+    EducationFigure.objects.create(
+        area_code="310101", year=2020, level="tertiary", per_100k=40000, source="test"
+    )
     campaign = _survey("age_sex_education")
     job = job_create(kind="weights", campaign=campaign)
     assert run_job(str(job.pk)) == "failed"

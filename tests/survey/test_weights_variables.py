@@ -24,8 +24,13 @@ def population(seed: int = 3, n_pop: int = 60_000):
     sex = rng.choice(["F", "M"], size=n_pop)
     level = {"primary": -0.6, "secondary": 0.0, "tertiary": 0.7}
     y = np.array([level[e] for e in education]) + rng.normal(0, 0.7, n_pop)
-    return {"district": district, "education": education, "age_band": age_band,
-            "sex": sex, "y": y}
+    return {
+        "district": district,
+        "education": education,
+        "age_band": age_band,
+        "sex": sex,
+        "y": y,
+    }
 
 
 def totals(pop, *names):
@@ -50,10 +55,15 @@ def draw(pop, seed: int = 4, n: int = 6_000):
 
 def weights(pop, idx, responded, edu, margins, **kw):
     return compute_weights(
-        district=pop["district"][idx], age_band=pop["age_band"][idx], sex=pop["sex"][idx],
+        district=pop["district"][idx],
+        age_band=pop["age_band"][idx],
+        sex=pop["sex"][idx],
         inclusion_probability=np.full(idx.size, idx.size / pop["y"].size),
-        responded=responded, margins=margins, variables={"education": list(edu)},
-        n_replicates=8, **kw,
+        responded=responded,
+        margins=margins,
+        variables={"education": list(edu)},
+        n_replicates=8,
+        **kw,
     )
 
 
@@ -64,8 +74,10 @@ def test_raking_to_education_removes_the_bias_of_education_driven_nonresponse():
     truth = pop["y"].mean()
     y = pop["y"][idx][responded]
     design_only = {n: totals(pop, n) for n in ("district", "age_band", "sex")}
-    with_edu = {**design_only, ("district", "education"): totals(pop, "district",
-                                                                 "education")}
+    with_edu = {
+        **design_only,
+        ("district", "education"): totals(pop, "district", "education"),
+    }
     w0 = weights(pop, idx, responded, edu, design_only).final
     w1 = weights(pop, idx, responded, edu, with_edu).final
     bias0 = np.average(y, weights=w0) - truth
@@ -81,17 +93,25 @@ def test_every_margin_holds_in_the_full_sample_and_in_every_replicate():
         "district": totals(pop, "district"),
         "sex": totals(pop, "sex"),
         "education": totals(pop, "education"),
-        ("district", "education"): {f"{d}|{e}": t for (d, e), t in
-                                    totals(pop, "district", "education").items()},
+        ("district", "education"): {
+            f"{d}|{e}": t for (d, e), t in totals(pop, "district", "education").items()
+        },
     }
-    res = weights(pop, idx, responded, edu, margins, nonresponse_cells=("district", "sex"))
+    res = weights(
+        pop, idx, responded, edu, margins, nonresponse_cells=("district", "sex")
+    )
     resp_edu = np.array([e for e in edu[responded]])
     resp_d = pop["district"][idx][responded]
     for (d, e), total in totals(pop, "district", "education").items():
         cell = (resp_d == d) & (resp_edu == e)
         assert res.final[cell].sum() == pytest.approx(total, rel=1e-6)
         np.testing.assert_allclose(res.replicates[cell].sum(axis=0), total, rtol=1e-4)
-    assert res.report["margins"] == ["district", "sex", "education", "district×education"]
+    assert res.report["margins"] == [
+        "district",
+        "sex",
+        "education",
+        "district×education",
+    ]
     assert res.report["nonresponse_cells"] == ["district", "sex"]
     assert res.report["raking"]["converged"] and res.report["replicates"]["converged"]
 
@@ -102,9 +122,13 @@ def test_the_design_only_call_is_unchanged():
     idx, responded, _ = draw(pop, n=3_000)
     margins = {n: totals(pop, n) for n in ("district", "age_band", "sex")}
     res = compute_weights(
-        district=pop["district"][idx], age_band=pop["age_band"][idx], sex=pop["sex"][idx],
-        inclusion_probability=np.full(idx.size, 0.15), responded=responded,
-        margins=margins, n_replicates=8,
+        district=pop["district"][idx],
+        age_band=pop["age_band"][idx],
+        sex=pop["sex"][idx],
+        inclusion_probability=np.full(idx.size, 0.15),
+        responded=responded,
+        margins=margins,
+        n_replicates=8,
     )
     for name in ("district", "age_band", "sex"):
         for cat, total in margins[name].items():
@@ -116,23 +140,47 @@ def test_the_design_only_call_is_unchanged():
 @pytest.mark.parametrize(
     "change, message",
     [
-        (lambda m, v: m.update(occupation={"x": 1.0}), "no variable 'occupation' was given"),
-        (lambda m, v: m["education"].update(doctorate=500.0), "'doctorate' has no respondents"),
-        (lambda m, v: m["education"].update(tertiary=m["education"]["tertiary"] + 9e3),
-         "margin totals do not match"),
-        (lambda m, v: m["education"].pop("primary"), "'primary' has no population total"),
+        (
+            lambda m, v: m.update(occupation={"x": 1.0}),
+            "no variable 'occupation' was given",
+        ),
+        (
+            lambda m, v: m["education"].update(doctorate=500.0),
+            "'doctorate' has no respondents",
+        ),
+        (
+            lambda m, v: m["education"].update(
+                tertiary=m["education"]["tertiary"] + 9e3
+            ),
+            "margin totals do not match",
+        ),
+        (
+            lambda m, v: m["education"].pop("primary"),
+            "'primary' has no population total",
+        ),
         (lambda m, v: m["education"].update(primary=-3), "must be a positive number"),
-        (lambda m, v: v.__setitem__(np.flatnonzero(v != None)[0], None),  # noqa: E711
-         "'education' is missing for 1 respondent"),
+        (
+            lambda m, v: v.__setitem__(np.flatnonzero(v != None)[0], None),  # noqa: E711
+            "'education' is missing for 1 respondent",
+        ),
     ],
-    ids=["unknown-variable", "empty-cell", "totals-disagree", "uncovered-category",
-         "negative-total", "respondent-missing"],
+    ids=[
+        "unknown-variable",
+        "empty-cell",
+        "totals-disagree",
+        "uncovered-category",
+        "negative-total",
+        "respondent-missing",
+    ],
 )
 def test_bad_margins_are_refused_by_name(change, message):
     pop = population(n_pop=20_000)
     idx, responded, edu = draw(pop, n=3_000)
     edu[np.flatnonzero(responded)[0]] = edu[np.flatnonzero(responded)[0]]  # stays known
-    margins = {"district": totals(pop, "district"), "education": totals(pop, "education")}
+    margins = {
+        "district": totals(pop, "district"),
+        "education": totals(pop, "education"),
+    }
     variables = np.where(responded, edu, None)
     change(margins, variables)
     with pytest.raises(ValueError, match=message):
@@ -142,9 +190,23 @@ def test_bad_margins_are_refused_by_name(change, message):
 def test_nonresponse_cells_need_variables_known_for_everyone_sampled():
     pop = population(n_pop=20_000)
     idx, responded, edu = draw(pop, n=3_000)
-    with pytest.raises(ValueError, match="'education' is missing for .* sampled person"):
-        weights(pop, idx, responded, edu, {"district": totals(pop, "district")},
-                nonresponse_cells=("district", "education"))
+    with pytest.raises(
+        ValueError, match="'education' is missing for .* sampled person"
+    ):
+        weights(
+            pop,
+            idx,
+            responded,
+            edu,
+            {"district": totals(pop, "district")},
+            nonresponse_cells=("district", "education"),
+        )
     with pytest.raises(ValueError, match="no variable 'income'"):
-        weights(pop, idx, responded, edu, {"district": totals(pop, "district")},
-                nonresponse_cells=("income",))
+        weights(
+            pop,
+            idx,
+            responded,
+            edu,
+            {"district": totals(pop, "district")},
+            nonresponse_cells=("income",),
+        )

@@ -18,11 +18,23 @@ def _practice_campaign(code: str):
     from assessment.models import Campaign, Instrument
 
     instrument, _ = Instrument.objects.get_or_create(
-        code=code, defaults={"name_zh": "信息素养练习", "kind": "ability", "domain_code": "info",
-                             "mode": "fixed", "settings": {}})
+        code=code,
+        defaults={
+            "name_zh": "信息素养练习",
+            "kind": "ability",
+            "domain_code": "info",
+            "mode": "fixed",
+            "settings": {},
+        },
+    )
     return Campaign.objects.create(
-        name_zh="开放练习", kind="practice", instrument=instrument, audience="public",
-        opens_at=timezone.now() - timedelta(days=30), year=2025)
+        name_zh="开放练习",
+        kind="practice",
+        instrument=instrument,
+        audience="public",
+        opens_at=timezone.now() - timedelta(days=30),
+        year=2025,
+    )
 
 
 def _store(campaign, district_codes, rng, n=1400):
@@ -30,15 +42,24 @@ def _store(campaign, district_codes, rng, n=1400):
     bands = list(services.AGE_SHARES)
     p_age = np.array([0.3, 0.25, 0.15, 0.1, 0.1, 0.06, 0.04])
     p_d = np.linspace(2.0, 0.5, len(district_codes))
-    sampled = [{"district_code": str(rng.choice(district_codes, p=p_d / p_d.sum())),
-                "age_band": str(rng.choice(bands, p=p_age)),
-                "sex": str(rng.choice(["female", "male"])), "responded": True}
-               for _ in range(n)]
+    sampled = [
+        {
+            "district_code": str(rng.choice(district_codes, p=p_d / p_d.sum())),
+            "age_band": str(rng.choice(bands, p=p_age)),
+            "sex": str(rng.choice(["female", "male"])),
+            "responded": True,
+        }
+        for _ in range(n)
+    ]
     services.survey_data_store(
-        campaign=campaign, source="delivery", sampled=sampled,
+        campaign=campaign,
+        source="delivery",
+        sampled=sampled,
         responses={"info": (rng.random((n, 6)) < 0.6).astype(float)},
-        item_ids={"info": [f"i{j}" for j in range(6)]}, background=np.zeros((n, 1)),
-        background_columns=["x"])
+        item_ids={"info": [f"i{j}" for j in range(6)]},
+        background=np.zeros((n, 1)),
+        background_columns=["x"],
+    )
     return sampled
 
 
@@ -82,7 +103,9 @@ def test_open_practice_is_raked_to_the_population_margins(districts):
 def test_a_district_without_respondents_fails_the_job_naming_it(districts):
     campaign = _practice_campaign("practice-b")
     codes = [d.code for d in districts]
-    _store(campaign, [c for c in codes if c != "310151"], np.random.default_rng(2), n=800)
+    _store(
+        campaign, [c for c in codes if c != "310151"], np.random.default_rng(2), n=800
+    )
     status, job = _weights_job(campaign)
     assert status == "failed"
     assert "no respondents in district='310151'" in job.error

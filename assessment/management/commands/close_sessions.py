@@ -10,7 +10,9 @@ class Command(BaseCommand):
     help = __doc__
 
     def add_arguments(self, parser):
-        parser.add_argument("--campaign", type=int, help="Also close this ended campaign's sessions.")
+        parser.add_argument(
+            "--campaign", type=int, help="Also close this ended campaign's sessions."
+        )
 
     def handle(self, *args, **options):
         campaign = None

@@ -32,14 +32,17 @@ SX2_ALPHA = 0.01
 DRIFT_LOGITS = 0.5
 MIN_BOOKLET = 100
 # Shanghai's seven central urban districts (中心城区); the other nine are suburban.
-CENTRAL_DISTRICTS = frozenset({"310101", "310104", "310105", "310106", "310107", "310109",
-                               "310110"})
+CENTRAL_DISTRICTS = frozenset(
+    {"310101", "310104", "310105", "310106", "310107", "310109", "310110"}
+)
 
 
 def district_group(codes: Sequence[str]) -> np.ndarray:
     """``central`` for a central urban district, ``suburban`` otherwise."""
-    return np.array(["central" if str(c) in CENTRAL_DISTRICTS else "suburban" for c in codes],
-                    dtype=object)
+    return np.array(
+        ["central" if str(c) in CENTRAL_DISTRICTS else "suburban" for c in codes],
+        dtype=object,
+    )
 
 
 def _num(v: Any) -> float | None:
@@ -59,8 +62,9 @@ def _sx2_by_booklet(x: np.ndarray, p: ItemParameters) -> dict[str, dict[str, Any
     """S-X² of every item in the largest booklet (missingness pattern) that holds it."""
     out: dict[str, dict[str, Any]] = {}
     administered = ~np.isnan(x)
-    patterns, inverse, counts = np.unique(administered, axis=0, return_inverse=True,
-                                          return_counts=True)
+    patterns, inverse, counts = np.unique(
+        administered, axis=0, return_inverse=True, return_counts=True
+    )
     for k in np.argsort(-counts):
         cols = np.flatnonzero(patterns[k])
         if counts[k] < MIN_BOOKLET or cols.size < 3:
@@ -75,13 +79,18 @@ def _sx2_by_booklet(x: np.ndarray, p: ItemParameters) -> dict[str, dict[str, Any
         for pos, j in enumerate(cols):
             iid = p.item_ids[j]
             if iid not in out:
-                out[iid] = {"s_x2": _num(res.s_x2[pos]), "df": int(res.df[pos]),
-                            "p_value": _num(res.p_value[pos]), "n_booklet": int(counts[k])}
+                out[iid] = {
+                    "s_x2": _num(res.s_x2[pos]),
+                    "df": int(res.df[pos]),
+                    "p_value": _num(res.p_value[pos]),
+                    "n_booklet": int(counts[k]),
+                }
     return out
 
 
-def _dif(x: np.ndarray, p: ItemParameters, groups: Mapping[str, np.ndarray]
-         ) -> dict[str, dict[str, dict[str, Any]]]:
+def _dif(
+    x: np.ndarray, p: ItemParameters, groups: Mapping[str, np.ndarray]
+) -> dict[str, dict[str, dict[str, Any]]]:
     """item id -> grouping -> {"mh": {focal: class}, "logistic": {focal: class}, ...}."""
     dich = np.flatnonzero(np.asarray(p.n_categories) == 2)
     out: dict[str, dict[str, dict[str, Any]]] = {}
@@ -101,13 +110,17 @@ def _dif(x: np.ndarray, p: ItemParameters, groups: Mapping[str, np.ndarray]
             for focal, res in results.items():
                 classes = res.ets_class if method == "mh" else res.jodoin_gierl_class
                 for pos, iid in enumerate(ids):
-                    entry = out.setdefault(iid, {}).setdefault(name, {"mh": {}, "logistic": {}})
+                    entry = out.setdefault(iid, {}).setdefault(
+                        name, {"mh": {}, "logistic": {}}
+                    )
                     entry[method][focal] = classes[pos]
                     if method == "mh":
                         entry.setdefault("mh_delta", {})[focal] = _num(res.delta[pos])
                         entry.setdefault("mh_p", {})[focal] = _num(res.p_value[pos])
                     else:
-                        entry.setdefault("logistic_p", {})[focal] = _num(res.p_total[pos])
+                        entry.setdefault("logistic_p", {})[focal] = _num(
+                            res.p_total[pos]
+                        )
     return out
 
 
@@ -144,7 +157,11 @@ def calibration_evidence(
         fit = item_fit(xk, p, theta)
         sx2 = _sx2_by_booklet(xk, p)
         progress((k + 0.5) / max(len(ds), 1), f"evidence for {d}: DIF")
-        dif = _dif(xk, p, {name: np.asarray(g, dtype=object)[keep] for name, g in groups.items()})
+        dif = _dif(
+            xk,
+            p,
+            {name: np.asarray(g, dtype=object)[keep] for name, g in groups.items()},
+        )
         drift: dict[str, float] = {}
         prev = (previous or {}).get(d)
         link = dict((linking or {}).get(d) or {})
@@ -156,12 +173,19 @@ def calibration_evidence(
                     drift[iid] = float(new_loc[iid] - old_loc[iid])
         drifted = sorted(i for i, v in drift.items() if abs(v) > DRIFT_LOGITS)
         for j, iid in enumerate(p.item_ids):
-            f = {"infit": _num(fit.infit[j]), "outfit": _num(fit.outfit[j]),
-                 "infit_zstd": _num(fit.infit_zstd[j]), "outfit_zstd": _num(fit.outfit_zstd[j]),
-                 "n": int(fit.n[j]), **sx2.get(iid, {"s_x2": None, "df": None, "p_value": None})}
+            f = {
+                "infit": _num(fit.infit[j]),
+                "outfit": _num(fit.outfit[j]),
+                "infit_zstd": _num(fit.infit_zstd[j]),
+                "outfit_zstd": _num(fit.outfit_zstd[j]),
+                "n": int(fit.n[j]),
+                **sx2.get(iid, {"s_x2": None, "df": None, "p_value": None}),
+            }
             flags = []
             lo, hi = FIT_RANGE
-            if any(v is not None and not lo <= v <= hi for v in (f["infit"], f["outfit"])):
+            if any(
+                v is not None and not lo <= v <= hi for v in (f["infit"], f["outfit"])
+            ):
                 flags.append("misfit")
             if f["p_value"] is not None and f["p_value"] < SX2_ALPHA:
                 flags.append("sx2")
@@ -173,20 +197,32 @@ def calibration_evidence(
                     flags.append(f"dif_{name}")
             if iid in drifted:
                 flags.append("drift")
-            items[iid] = {"domain": d, "fit": f, "dif": item_dif,
-                          "drift": drift.get(iid), "flags": flags}
-        domains[d] = {"n_persons": int(keep.sum()), "n_items": p.n_items,
-                      "linking_error": _num(link.get("linking_error")),
-                      "linking_method": link.get("method"),
-                      "n_common": len(link.get("common_item_ids") or []),
-                      "linking_note": link.get("error", ""),
-                      "drifted": drifted}
+            items[iid] = {
+                "domain": d,
+                "fit": f,
+                "dif": item_dif,
+                "drift": drift.get(iid),
+                "flags": flags,
+            }
+        domains[d] = {
+            "n_persons": int(keep.sum()),
+            "n_items": p.n_items,
+            "linking_error": _num(link.get("linking_error")),
+            "linking_method": link.get("method"),
+            "n_common": len(link.get("common_item_ids") or []),
+            "linking_note": link.get("error", ""),
+            "drifted": drifted,
+        }
     progress(1.0, "evidence done")
     return {
-        "rules": {"fit_range": list(FIT_RANGE), "sx2_alpha": SX2_ALPHA,
-                  "dif": "ETS class C (Mantel–Haenszel) or Jodoin–Gierl class C (logistic)",
-                  "drift_logits": DRIFT_LOGITS,
-                  "district_group": "central = the seven central urban districts"},
-        "items": items, "domains": domains,
+        "rules": {
+            "fit_range": list(FIT_RANGE),
+            "sx2_alpha": SX2_ALPHA,
+            "dif": "ETS class C (Mantel–Haenszel) or Jodoin–Gierl class C (logistic)",
+            "drift_logits": DRIFT_LOGITS,
+            "district_group": "central = the seven central urban districts",
+        },
+        "items": items,
+        "domains": domains,
         "flagged": sorted((i for i, v in items.items() if v["flags"]), key=str),
     }

@@ -27,11 +27,19 @@ from psychometrics.survey.trend import share_linking_error
 
 def _cell(district, domain, indicator, category, est, n, *, breakdown="", value=""):
     return {
-        "district_code": district, "domain_code": domain, "indicator": indicator,
-        "category": category, "breakdown": breakdown, "breakdown_value": value,
-        "estimate": float(est["estimate"]), "se": float(est["se"]),
-        "ci_low": float(est["ci_low"]), "ci_high": float(est["ci_high"]), "n": int(n),
-        "suppressed": False, "suppression_reason": "",
+        "district_code": district,
+        "domain_code": domain,
+        "indicator": indicator,
+        "category": category,
+        "breakdown": breakdown,
+        "breakdown_value": value,
+        "estimate": float(est["estimate"]),
+        "se": float(est["se"]),
+        "ci_low": float(est["ci_low"]),
+        "ci_high": float(est["ci_high"]),
+        "n": int(n),
+        "suppressed": False,
+        "suppression_reason": "",
     }
 
 
@@ -66,7 +74,9 @@ def _group_cells(
     ests = {
         "mean_theta": estimate_mean(y, weights, rw, **kw),
         "sd_theta": estimate_sd(y, weights, rw, **kw),
-        "attainment_rate": estimate_percentage(y, weights, rw, cut=lv.attained_cut, **kw),
+        "attainment_rate": estimate_percentage(
+            y, weights, rw, cut=lv.attained_cut, **kw
+        ),
         "level_share": estimate_level_percentages(
             y, weights, rw, cuts=lv.cuts, level_labels=[str(x) for x in lv.labels], **kw
         ),
@@ -82,15 +92,29 @@ def _group_cells(
                 dist = "" if label == "all" and len(e.groups) > 1 else label
                 val = ""
             category = str(rec.get("level", ""))
-            cell = _cell(dist, domain, name, category, rec, rec["n"],
-                         breakdown=breakdown, value=val)
+            cell = _cell(
+                dist,
+                domain,
+                name,
+                category,
+                rec,
+                rec["n"],
+                breakdown=breakdown,
+                value=val,
+            )
             cell["linking_error"] = le(name, str(rec["group"]), category)
             out.append(cell)
     return out
 
 
-def _cell_linking_errors(y, weights, groups, lv: ProficiencyLevels, include_total: bool,
-                         linking_error: float | None):
+def _cell_linking_errors(
+    y,
+    weights,
+    groups,
+    lv: ProficiencyLevels,
+    include_total: bool,
+    linking_error: float | None,
+):
     """Return ``f(indicator, group label, category) -> linking error or None``."""
     if linking_error is None:
         return lambda name, group, category: None
@@ -102,7 +126,9 @@ def _cell_linking_errors(y, weights, groups, lv: ProficiencyLevels, include_tota
         table[("attainment_rate:", str(g))] = float(v)
     bounds = [-np.inf, *lv.cuts, np.inf]
     for k, code in enumerate(lv.labels):
-        labels, band = share_linking_error(y, weights, cuts=(bounds[k], bounds[k + 1]), **kw)
+        labels, band = share_linking_error(
+            y, weights, cuts=(bounds[k], bounds[k + 1]), **kw
+        )
         for g, v in zip(labels, band, strict=True):
             table[(f"level_share:{str(code)}", str(g))] = float(v)
 
@@ -141,18 +167,40 @@ def needs_cells(
     out: list[dict[str, Any]] = []
     kw = {"groups": district, "include_total": True}
     for area, (answers, options) in needs.items():
-        ests = [("needs_share", estimate_needs_shares(answers, weights, rw,
-                                                      options=list(options), **kw))]
+        ests = [
+            (
+                "needs_share",
+                estimate_needs_shares(
+                    answers, weights, rw, options=list(options), **kw
+                ),
+            )
+        ]
         if area == satisfaction_area:
-            ests.append(("satisfaction_index",
-                         estimate_satisfaction_index(answers, weights, rw, **kw)))
+            ests.append(
+                (
+                    "satisfaction_index",
+                    estimate_satisfaction_index(answers, weights, rw, **kw),
+                )
+            )
         for name, e in ests:
             for rec in _records(e):
                 if not (np.isfinite(rec["estimate"]) and np.isfinite(rec["se"])):
                     continue
-                g = "" if rec["group"] == "all" and len(e.groups) > 1 else str(rec["group"])
-                out.append(_cell(g, f"needs.{area}", name, str(rec.get("level", "")), rec,
-                                 rec["n"]))
+                g = (
+                    ""
+                    if rec["group"] == "all" and len(e.groups) > 1
+                    else str(rec["group"])
+                )
+                out.append(
+                    _cell(
+                        g,
+                        f"needs.{area}",
+                        name,
+                        str(rec.get("level", "")),
+                        rec,
+                        rec["n"],
+                    )
+                )
     return out
 
 
@@ -194,14 +242,20 @@ def rollup(
         y = pv[d]
         progress(k / len(domains), f"roll-up: {d}")
         le = (linking_errors or {}).get(d)
-        cells.extend(_group_cells(y, weights, rw, district, d, lv, include_total=True,
-                                  linking_error=le))
+        cells.extend(
+            _group_cells(
+                y, weights, rw, district, d, lv, include_total=True, linking_error=le
+            )
+        )
         for bname, bvals in (breakdowns or {}).items():
             b = np.asarray(bvals).astype(str)
             combo = np.char.add(np.char.add(district, "#"), b)
             for groups in (combo, b):
-                cells.extend(_group_cells(y, weights, rw, groups, d, lv, breakdown=bname,
-                                          linking_error=le))
+                cells.extend(
+                    _group_cells(
+                        y, weights, rw, groups, d, lv, breakdown=bname, linking_error=le
+                    )
+                )
     apply_suppression(cells, threshold, atoms_of(district, breakdowns))
     if needs:
         progress(0.95, "roll-up: needs and satisfaction")
@@ -209,8 +263,12 @@ def rollup(
         # modules reach only some respondents), so a small module never hides the
         # district's ability figures, and its own cells are protected among themselves.
         for area, (answers, options) in needs.items():
-            part = needs_cells({area: (answers, options)}, weights=weights, replicates=rw,
-                               district=district)
+            part = needs_cells(
+                {area: (answers, options)},
+                weights=weights,
+                replicates=rw,
+                district=district,
+            )
             answered = ~np.isnan(np.asarray(answers, dtype=np.float64)).all(axis=1)
             apply_suppression(part, threshold, atoms_of(district[answered], None))
             cells.extend(part)

@@ -58,26 +58,36 @@ def calibrate(
         x = np.asarray(responses[d], dtype=np.float64)
         ids = [str(i) for i in item_ids[d]]
         if x.ndim != 2 or x.shape[1] != len(ids):
-            raise ValueError(f"domain {d!r}: responses {x.shape} do not match {len(ids)} items")
+            raise ValueError(
+                f"domain {d!r}: responses {x.shape} do not match {len(ids)} items"
+            )
         keep = ~np.isnan(x).all(axis=1)
         start, span = k / len(domains), 1 / len(domains)
 
         def callback(it: int, ll: float, *, _s=start, _d=d, _w=span) -> bool:
             try:
-                progress(_s + _w * min(it / 60, 0.95), f"calibrating {_d}: EM step {it}")
+                progress(
+                    _s + _w * min(it / 60, 0.95), f"calibrating {_d}: EM step {it}"
+                )
             except Cancelled:
                 return False
             return True
 
         cal = MMLCalibrator(
-            _models_for(x[keep]), item_ids=ids, max_iter=max_iter, callback=callback,
+            _models_for(x[keep]),
+            item_ids=ids,
+            max_iter=max_iter,
+            callback=callback,
             standard_errors="xpd",
         )
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                cal.fit(x[keep], sample_weight=None if weights is None else weights[keep],
-                        groups=None if groups is None else np.asarray(groups)[keep])
+                cal.fit(
+                    x[keep],
+                    sample_weight=None if weights is None else weights[keep],
+                    groups=None if groups is None else np.asarray(groups)[keep],
+                )
         except CalibrationCancelled as exc:
             raise Cancelled(f"calibration of {d} cancelled") from exc
         p = cal.item_params_
@@ -93,9 +103,14 @@ def calibrate(
         params[d] = p
         se = cal.standard_errors_
         report[d] = {
-            "n_persons": int(keep.sum()), "n_items": len(ids), "n_iter": int(cal.n_iter_),
-            "converged": bool(cal.converged_), "log_likelihood": float(cal.log_likelihood_),
-            "se": None if se is None else {
+            "n_persons": int(keep.sum()),
+            "n_items": len(ids),
+            "n_iter": int(cal.n_iter_),
+            "converged": bool(cal.converged_),
+            "log_likelihood": float(cal.log_likelihood_),
+            "se": None
+            if se is None
+            else {
                 "a": [None if np.isnan(v) else float(v) for v in se.a],
                 "b": [None if np.isnan(v) else float(v) for v in se.b],
             },
@@ -146,16 +161,23 @@ def score(
     rng = np.random.default_rng(seed)
     # age band, sex, ... enter as dummies beside the background's principal components,
     # so no design contrast is lost to the PCA (as PIAAC conditions)
-    covariates = (np.column_stack([np.asarray(v).astype(str) for v in conditioning.values()])
-                  if conditioning else None)
+    covariates = (
+        np.column_stack([np.asarray(v).astype(str) for v in conditioning.values()])
+        if conditioning
+        else None
+    )
     pv, eap, sd, report = {}, {}, {}, {}
     domains = list(responses)
     # the conditioning design (PCA of the questionnaire, dummies) is the same for every
     # domain: built once
     n_persons = next(iter(responses.values())).shape[0] if responses else 0
     design, _pca = background_design(
-        background, categorical=categorical, n_components=n_components, groups=groups,
-        covariates=covariates, n=n_persons,
+        background,
+        categorical=categorical,
+        n_components=n_components,
+        groups=groups,
+        covariates=covariates,
+        n=n_persons,
     )
     for k, d in enumerate(domains):
         progress(k / len(domains), f"plausible values: {d}")
@@ -167,17 +189,36 @@ def score(
             raise ValueError(f"domain {d!r}: items {missing[:5]} have no parameters")
         sub = p.subset([pos[i] for i in ids])
         res = plausible_values(
-            responses[d], sub, background, groups=groups, covariates=covariates,
-            sample_weight=weights, n_draws=n_draws, rng=rng, categorical=categorical,
-            n_components=n_components, design=design,
+            responses[d],
+            sub,
+            background,
+            groups=groups,
+            covariates=covariates,
+            sample_weight=weights,
+            n_draws=n_draws,
+            rng=rng,
+            categorical=categorical,
+            n_components=n_components,
+            design=design,
         )
         pv[d], eap[d], sd[d] = res.values, res.posterior_mean, res.posterior_sd
         m = res.model
-        report[d] = {"sigma": float(m.sigma_), "n_features": int(m.coef_.size),
-                     "group_sigma": (None if m.group_sigma_ is None else
-                                     dict(zip(m.group_labels_.tolist(),
-                                              m.group_sigma_.round(4).tolist(),
-                                              strict=True))),
-                     "n_iter": int(m.n_iter_), "converged": bool(m.converged_)}
+        report[d] = {
+            "sigma": float(m.sigma_),
+            "n_features": int(m.coef_.size),
+            "group_sigma": (
+                None
+                if m.group_sigma_ is None
+                else dict(
+                    zip(
+                        m.group_labels_.tolist(),
+                        m.group_sigma_.round(4).tolist(),
+                        strict=True,
+                    )
+                )
+            ),
+            "n_iter": int(m.n_iter_),
+            "converged": bool(m.converged_),
+        }
     progress(1.0, "plausible values done")
     return ScoreResult(pv, eap, sd, report)

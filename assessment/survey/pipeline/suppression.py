@@ -24,18 +24,24 @@ class Atoms:
     values: dict[str, np.ndarray]
 
 
-def atoms_of(district: np.ndarray, breakdowns: Mapping[str, np.ndarray] | None) -> Atoms:
+def atoms_of(
+    district: np.ndarray, breakdowns: Mapping[str, np.ndarray] | None
+) -> Atoms:
     """Atoms of a roll-up's respondents (labels as the roll-up's cells spell them)."""
     cols = [np.asarray(district).astype(str)]
     names = list(breakdowns or {})
     cols += [np.asarray(breakdowns[b]).astype(str) for b in names]
     if cols[0].size == 0:
-        return Atoms(np.array([], dtype=str), {b: np.array([], dtype=str) for b in names})
+        return Atoms(
+            np.array([], dtype=str), {b: np.array([], dtype=str) for b in names}
+        )
     uniq = np.unique(np.stack(cols, axis=1), axis=0)
     return Atoms(uniq[:, 0], {b: uniq[:, 1 + i] for i, b in enumerate(names)})
 
 
-def apply_suppression(cells: list[dict[str, Any]], threshold: int, atoms: Atoms) -> None:
+def apply_suppression(
+    cells: list[dict[str, Any]], threshold: int, atoms: Atoms
+) -> None:
     """Mark cells withheld; the same decision applies to every indicator of a group.
 
     Groups are districts, the city, and each breakdown's district × category and city
@@ -59,23 +65,36 @@ def apply_suppression(cells: list[dict[str, Any]], threshold: int, atoms: Atoms)
         col = np.array([[n_of.get((dc, "", ""), 0)] for dc in districts])
         if (col < threshold).any():
             try:
-                s = suppress_cells(col, threshold=threshold, row_totals=False,
-                                   column_totals=True)
-                initial |= {(dc, "", "") for i, dc in enumerate(districts) if s.mask[i, 0]}
+                s = suppress_cells(
+                    col, threshold=threshold, row_totals=False, column_totals=True
+                )
+                initial |= {
+                    (dc, "", "") for i, dc in enumerate(districts) if s.mask[i, 0]
+                }
             except ValueError:
                 pass  # left to the check over everything published below
     for bname in sorted({k[1] for k in n_of if k[1]}):
         cats = sorted({k[2] for k in n_of if k[1] == bname})
-        table = np.array([[n_of.get((dc, bname, v), 0) for v in cats] for dc in districts])
+        table = np.array(
+            [[n_of.get((dc, bname, v), 0) for v in cats] for dc in districts]
+        )
         if table.size == 0 or not ((table > 0) & (table < threshold)).any():
             continue
         try:
-            s = suppress_cells(table, threshold=threshold, row_totals=True,
-                               column_totals=len(districts) > 1)
+            s = suppress_cells(
+                table,
+                threshold=threshold,
+                row_totals=True,
+                column_totals=len(districts) > 1,
+            )
         except ValueError:
             continue  # an unprotectable table: the check below withholds its totals too
-        initial |= {(dc, bname, v) for i, dc in enumerate(districts)
-                    for j, v in enumerate(cats) if s.mask[i, j] and table[i, j] > 0}
+        initial |= {
+            (dc, bname, v)
+            for i, dc in enumerate(districts)
+            for j, v in enumerate(cats)
+            if s.mask[i, j] and table[i, j] > 0
+        }
     keys = sorted(n_of)
     coverage = np.ones((len(keys), atoms.district.size), dtype=bool)
     for g, (dc, bname, v) in enumerate(keys):
@@ -84,7 +103,9 @@ def apply_suppression(cells: list[dict[str, Any]], threshold: int, atoms: Atoms)
         if bname:
             coverage[g] &= atoms.values[bname] == v
     reason = protect_aggregates(
-        coverage, np.array([n_of[k] for k in keys]), threshold=threshold,
+        coverage,
+        np.array([n_of[k] for k in keys]),
+        threshold=threshold,
         withheld=np.array([k in initial for k in keys]),
     )
     decision = {k: str(r) for k, r in zip(keys, reason, strict=True) if r}

@@ -38,7 +38,9 @@ class WeightsResult:
 
 
 def stratum_labels(district: Sequence, age_band: Sequence, sex: Sequence) -> np.ndarray:
-    return np.array([f"{d}|{a}|{s}" for d, a, s in zip(district, age_band, sex, strict=True)])
+    return np.array(
+        [f"{d}|{a}|{s}" for d, a, s in zip(district, age_band, sex, strict=True)]
+    )
 
 
 MarginKey = str | tuple[str, ...]
@@ -67,10 +69,13 @@ def _frame_variables(
         if name in values:
             raise ValueError(f"variable {name!r} is a design variable; give it once")
         if len(raw) != n:
-            raise ValueError(f"variable {name!r} has {len(raw)} entries, district has {n}")
+            raise ValueError(
+                f"variable {name!r} has {len(raw)} entries, district has {n}"
+            )
         miss = np.array([_is_missing(v) for v in raw], dtype=bool)
-        values[name] = np.array(["" if m else str(v).strip() for v, m in zip(raw, miss,
-                                                                            strict=True)])
+        values[name] = np.array(
+            ["" if m else str(v).strip() for v, m in zip(raw, miss, strict=True)]
+        )
         missing[name] = miss
     return values, missing
 
@@ -78,7 +83,9 @@ def _frame_variables(
 def _margin_label(key: MarginKey) -> tuple[str, tuple[str, ...]]:
     names = (key,) if isinstance(key, str) else tuple(key)
     if not names or not all(isinstance(k, str) and k for k in names):
-        raise ValueError(f"margin {key!r}: name it by a variable or a tuple of variables")
+        raise ValueError(
+            f"margin {key!r}: name it by a variable or a tuple of variables"
+        )
     return "×".join(names), names
 
 
@@ -106,23 +113,34 @@ def _build_margins(
                     f"margin {label!r}: variable {name!r} is missing for {gaps.size} "
                     f"respondent(s), the first at sampled position {int(gaps[0])}"
                 )
-        cells = np.array(["|".join(parts) for parts in zip(
-            *(values[name][resp] for name in names), strict=True)])
+        cells = np.array(
+            [
+                "|".join(parts)
+                for parts in zip(*(values[name][resp] for name in names), strict=True)
+            ]
+        )
         flat: dict[str, float] = {}
         for cell, total in totals.items():
             parts = (cell,) if isinstance(cell, str | int) else tuple(cell)  # type: ignore[arg-type]
-            if len(parts) != len(names) and not (len(names) > 1 and isinstance(cell, str)):
-                raise ValueError(f"margin {label!r}: cell {cell!r} does not name "
-                                 f"{len(names)} categories")
+            if len(parts) != len(names) and not (
+                len(names) > 1 and isinstance(cell, str)
+            ):
+                raise ValueError(
+                    f"margin {label!r}: cell {cell!r} does not name "
+                    f"{len(names)} categories"
+                )
             text = "|".join(str(p) for p in parts)
             try:
                 value = float(total)
             except (TypeError, ValueError):
-                raise ValueError(f"margin {label!r}, cell {text!r}: total {total!r} "
-                                 "is not a number") from None
+                raise ValueError(
+                    f"margin {label!r}, cell {text!r}: total {total!r} is not a number"
+                ) from None
             if not np.isfinite(value) or value <= 0:
-                raise ValueError(f"margin {label!r}, cell {text!r}: total {total!r} "
-                                 "must be a positive number")
+                raise ValueError(
+                    f"margin {label!r}, cell {text!r}: total {total!r} "
+                    "must be a positive number"
+                )
             flat[text] = value
         out.append(Margin(label, cells, flat))
     return out
@@ -158,12 +176,17 @@ def compute_weights(
     population total and margins whose grand totals disagree raise ``ValueError``
     naming the margin and the cell.
     """
-    district, age_band, sex = (np.asarray(x).astype(str) for x in (district, age_band, sex))
+    district, age_band, sex = (
+        np.asarray(x).astype(str) for x in (district, age_band, sex)
+    )
     responded = np.asarray(responded, dtype=bool)
     n = district.size
-    for name, arr in (("age_band", age_band), ("sex", sex),
-                      ("inclusion_probability", inclusion_probability),
-                      ("responded", responded)):
+    for name, arr in (
+        ("age_band", age_band),
+        ("sex", sex),
+        ("inclusion_probability", inclusion_probability),
+        ("responded", responded),
+    ):
         if len(arr) != n:
             raise ValueError(f"{name} has {len(arr)} entries, district has {n}")
     if not responded.any():
@@ -182,9 +205,13 @@ def compute_weights(
                 "known for everyone sampled"
             )
     strata = stratum_labels(district, age_band, sex)
-    cells = (strata if nr_names == FRAME else
-             np.array(["|".join(p) for p in zip(*(values[k] for k in nr_names),
-                                                strict=True)]))
+    cells = (
+        strata
+        if nr_names == FRAME
+        else np.array(
+            ["|".join(p) for p in zip(*(values[k] for k in nr_names), strict=True)]
+        )
+    )
     progress(0.0, "base weights")
     base = base_weights(inclusion_probability)
     nr = nonresponse_adjust(base, responded, cells)
@@ -197,8 +224,13 @@ def compute_weights(
         raked = rake(nr[resp], rake_margins, **options)
         progress(0.3, f"{n_replicates} JK2 replicates")
         reps = jk2_replicate_weights(
-            base, strata, n_replicates=n_replicates, margins=rake_margins,
-            rake_options=options, rng=np.random.default_rng(seed), responded=responded,
+            base,
+            strata,
+            n_replicates=n_replicates,
+            margins=rake_margins,
+            rake_options=options,
+            rng=np.random.default_rng(seed),
+            responded=responded,
             nonresponse_classes=cells,
         )
     progress(1.0, "weights done")
@@ -218,20 +250,27 @@ def compute_weights(
             "max_ratio": max_ratio,
         },
         "replicates": {
-            "method": "JK2", "n_replicates": reps.n_replicates, "n_zones": reps.n_zones,
+            "method": "JK2",
+            "n_replicates": reps.n_replicates,
+            "n_zones": reps.n_zones,
             "re_raked": rep is not None,
             "converged": None if rep is None else rep.converged,
             "max_discrepancy": None if rep is None else rep.max_discrepancy,
         },
         "weight_summary": {
-            "min": float(final.min()), "median": float(np.median(final)),
-            "max": float(final.max()), "sum": float(final.sum()),
-            "design_effect_kish": float(resp.sum() * (final**2).sum() / final.sum() ** 2),
+            "min": float(final.min()),
+            "median": float(np.median(final)),
+            "max": float(final.max()),
+            "sum": float(final.sum()),
+            "design_effect_kish": float(
+                resp.sum() * (final**2).sum() / final.sum() ** 2
+            ),
         },
         "warnings": [str(w.message) for w in caught],
     }
-    return WeightsResult(base, nr, final, reps.weights.astype(np.float32), reps.zone,
-                         reps.half, report)
+    return WeightsResult(
+        base, nr, final, reps.weights.astype(np.float32), reps.zone, reps.half, report
+    )
 
 
 def compute_poststratified_weights(
@@ -255,38 +294,60 @@ def compute_poststratified_weights(
     :class:`~psychometrics.survey.EmptyCellError` naming it. Every array has one entry
     per respondent.
     """
-    district, age_band, sex = (np.asarray(x).astype(str) for x in (district, age_band, sex))
+    district, age_band, sex = (
+        np.asarray(x).astype(str) for x in (district, age_band, sex)
+    )
     progress(0.0, "raking respondents to the population")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         res = poststratify(
-            {"district": district, "age_band": age_band, "sex": sex}, population,
-            margins=margins, n_replicates=n_replicates, max_ratio=max_ratio,
+            {"district": district, "age_band": age_band, "sex": sex},
+            population,
+            margins=margins,
+            n_replicates=n_replicates,
+            max_ratio=max_ratio,
             rng=np.random.default_rng(seed),
         )
     progress(1.0, "weights done")
     reps, final, n = res.replicates, res.weights, int(district.size)
     report = {
         "method": "poststratification",
-        "n_sampled": n, "n_respondents": n, "response_rate": None,
+        "n_sampled": n,
+        "n_respondents": n,
+        "response_rate": None,
         "margins": list(res.margins),
         "raking": {
-            "iterations": res.report.iterations, "max_discrepancy": res.report.max_discrepancy,
-            "converged": res.report.converged, "n_trimmed": res.report.n_trimmed,
+            "iterations": res.report.iterations,
+            "max_discrepancy": res.report.max_discrepancy,
+            "converged": res.report.converged,
+            "n_trimmed": res.report.n_trimmed,
             "max_ratio": max_ratio,
         },
         "replicates": {
             "method": "JK2 over pseudo-strata district × age band × sex",
-            "n_replicates": reps.n_replicates, "n_zones": reps.n_zones, "re_raked": True,
+            "n_replicates": reps.n_replicates,
+            "n_zones": reps.n_zones,
+            "re_raked": True,
             "converged": None if reps.report is None else reps.report.converged,
-            "max_discrepancy": None if reps.report is None else reps.report.max_discrepancy,
+            "max_discrepancy": None
+            if reps.report is None
+            else reps.report.max_discrepancy,
         },
         "weight_summary": {
-            "min": float(final.min()), "median": float(np.median(final)),
-            "max": float(final.max()), "sum": float(final.sum()),
+            "min": float(final.min()),
+            "median": float(np.median(final)),
+            "max": float(final.max()),
+            "sum": float(final.sum()),
             "design_effect_kish": float(n * (final**2).sum() / final.sum() ** 2),
         },
         "warnings": [str(w.message) for w in caught],
     }
-    return WeightsResult(res.start, res.start, final, reps.weights.astype(np.float32),
-                         reps.zone, reps.half, report)
+    return WeightsResult(
+        res.start,
+        res.start,
+        final,
+        reps.weights.astype(np.float32),
+        reps.zone,
+        reps.half,
+        report,
+    )

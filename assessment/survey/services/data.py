@@ -60,25 +60,41 @@ def survey_data_store(
     errors = []
     for d, x in responses.items():
         if x.ndim != 2 or x.shape[0] != n_resp:
-            errors.append(f"responses[{d!r}] has shape {x.shape}; expected ({n_resp}, items)")
+            errors.append(
+                f"responses[{d!r}] has shape {x.shape}; expected ({n_resp}, items)"
+            )
         elif x.shape[1] != len(item_ids.get(d, ())):
-            errors.append(f"responses[{d!r}] has {x.shape[1]} columns, {len(item_ids.get(d, ()))} item ids")
+            errors.append(
+                f"responses[{d!r}] has {x.shape[1]} columns, {len(item_ids.get(d, ()))} item ids"
+            )
     if background.shape != (n_resp, len(background_columns)):
-        errors.append(f"background has shape {background.shape}; expected "
-                      f"({n_resp}, {len(background_columns)})")
+        errors.append(
+            f"background has shape {background.shape}; expected "
+            f"({n_resp}, {len(background_columns)})"
+        )
     design = getattr(campaign, "sample_design", None)
     strata = set()
     if design is not None:
         strata = {(s.district_code, s.age_band, s.sex) for s in design.strata.all()}
     for i, p in enumerate(sampled):
-        key = (str(p.get("district_code", "")), str(p.get("age_band", "")), str(p.get("sex", "")))
+        key = (
+            str(p.get("district_code", "")),
+            str(p.get("age_band", "")),
+            str(p.get("sex", "")),
+        )
         if strata and key not in strata:
-            errors.append(f"sampled person {i}: stratum {key} is not in the campaign's design")
+            errors.append(
+                f"sampled person {i}: stratum {key} is not in the campaign's design"
+            )
             break
     if errors:
         raise ValidationError(errors)
-    arrays = {f"responses_{d}": np.asarray(x, dtype=np.float32) for d, x in responses.items()}
-    arrays.update({f"items_{d}": np.asarray([str(i) for i in ids]) for d, ids in item_ids.items()})
+    arrays = {
+        f"responses_{d}": np.asarray(x, dtype=np.float32) for d, x in responses.items()
+    }
+    arrays.update(
+        {f"items_{d}": np.asarray([str(i) for i in ids]) for d, ids in item_ids.items()}
+    )
     arrays["background"] = np.asarray(background, dtype=np.float64)
     arrays.update(extra_arrays or {})
     Respondent.objects.filter(campaign=campaign).delete()
@@ -88,22 +104,43 @@ def survey_data_store(
     rows, r = [], 0
     for i, p in enumerate(sampled):
         responded = bool(p.get("responded"))
-        rows.append(Respondent(
-            campaign=campaign, pseudo_id=pseudo[i], row=r if responded else None,
-            session_id=str(p.get("session_id", "")), district_code=str(p["district_code"]),
-            age_band=str(p["age_band"]), sex=str(p["sex"]),
-            education=str(p.get("education", "")), responded=responded,
-        ))
+        rows.append(
+            Respondent(
+                campaign=campaign,
+                pseudo_id=pseudo[i],
+                row=r if responded else None,
+                session_id=str(p.get("session_id", "")),
+                district_code=str(p["district_code"]),
+                age_band=str(p["age_band"]),
+                sex=str(p["sex"]),
+                education=str(p.get("education", "")),
+                responded=responded,
+            )
+        )
         r += responded
     Respondent.objects.bulk_create(rows, batch_size=5000)
-    last = (SurveyData.objects.select_for_update().filter(campaign=campaign)
-            .order_by("-version").first())
+    last = (
+        SurveyData.objects.select_for_update()
+        .filter(campaign=campaign)
+        .order_by("-version")
+        .first()
+    )
     return SurveyData.objects.create(
-        campaign=campaign, version=(last.version + 1) if last else 1, source=source,
-        arrays=pack_arrays(**arrays), frozen_by=frozen_by,
-        provenance={**dict(provenance or {}), "version": (last.version + 1) if last else 1},
-        meta={"domains": list(responses), "background_columns": list(background_columns),
-              "categorical": [int(c) for c in categorical], **dict(meta or {})},
+        campaign=campaign,
+        version=(last.version + 1) if last else 1,
+        source=source,
+        arrays=pack_arrays(**arrays),
+        frozen_by=frozen_by,
+        provenance={
+            **dict(provenance or {}),
+            "version": (last.version + 1) if last else 1,
+        },
+        meta={
+            "domains": list(responses),
+            "background_columns": list(background_columns),
+            "categorical": [int(c) for c in categorical],
+            **dict(meta or {}),
+        },
     )
 
 
@@ -113,7 +150,9 @@ def _domain_kinds() -> dict[str, str]:
         from itembank.selectors import domain_tree
     except ImportError:
         return {}
-    return {d["code"]: d.get("kind", "") for d in domain_tree() if not d.get("parent_code")}
+    return {
+        d["code"]: d.get("kind", "") for d in domain_tree() if not d.get("parent_code")
+    }
 
 
 def _response_matrix_pg(campaign: Campaign, *, item_ids: Sequence[int]):
@@ -127,16 +166,20 @@ def _response_matrix_pg(campaign: Campaign, *, item_ids: Sequence[int]):
     from assessment.selectors import ResponseMatrix
 
     sessions = list(
-        Session.objects.filter(campaign=campaign).exclude(status=SessionStatus.IN_PROGRESS)
-        .order_by("started_at", "pk").values_list("pk", "background")
+        Session.objects.filter(campaign=campaign)
+        .exclude(status=SessionStatus.IN_PROGRESS)
+        .order_by("started_at", "pk")
+        .values_list("pk", "background")
     )
     row_of = {str(pk): k for k, (pk, _bg) in enumerate(sessions)}
     columns = np.asarray(item_ids, dtype=np.int64)
     scores = np.full((len(sessions), len(columns)), np.nan)
-    sql = (f"SELECT r.session_id::text, array_agg(r.item_id), array_agg(r.score) "
-           f"FROM {Response._meta.db_table} r JOIN {Session._meta.db_table} s "
-           f"ON s.id = r.session_id WHERE s.campaign_id = %s AND s.status <> %s "
-           f"GROUP BY r.session_id")
+    sql = (
+        f"SELECT r.session_id::text, array_agg(r.item_id), array_agg(r.score) "
+        f"FROM {Response._meta.db_table} r JOIN {Session._meta.db_table} s "
+        f"ON s.id = r.session_id WHERE s.campaign_id = %s AND s.status <> %s "
+        f"GROUP BY r.session_id"
+    )
     rows, lengths, items, values = [], [], [], []
     with connection.cursor() as cursor:
         cursor.execute(sql, [campaign.pk, SessionStatus.IN_PROGRESS])
@@ -156,8 +199,10 @@ def _response_matrix_pg(campaign: Campaign, *, item_ids: Sequence[int]):
         scores[r[scored], c[scored]] = v[scored]
     background = [dict(bg or {}) for _pk, bg in sessions]
     return ResponseMatrix(
-        session_ids=[str(pk) for pk, _bg in sessions], item_ids=[int(i) for i in columns],
-        scores=scores, background=background,
+        session_ids=[str(pk) for pk, _bg in sessions],
+        item_ids=[int(i) for i in columns],
+        scores=scores,
+        background=background,
         district_codes=[bg.get("district_code", "") for bg in background],
     )
 
@@ -201,7 +246,8 @@ def survey_data_from_delivery(
     for item, code, revision, n in (
         Response.objects.filter(session__campaign=campaign)
         .exclude(session__status=SessionStatus.IN_PROGRESS)
-        .values_list("item_id", "domain_code", "revision_id").annotate(n=models.Count("pk"))
+        .values_list("item_id", "domain_code", "revision_id")
+        .annotate(n=models.Count("pk"))
         .order_by()
     ):
         domain_of.setdefault(item, code)
@@ -213,9 +259,14 @@ def survey_data_from_delivery(
     if not mat.session_ids:
         raise ValidationError({"campaign": _("No finished sessions to read yet.")})
     # the revision most of an item's responses were delivered as
-    revision_of = {i: max(rv, key=lambda r, rv=rv: (rv[r], r)) for i, rv in revisions.items()}
-    mixed = {str(i): {str(r): n for r, n in sorted(rv.items())}
-             for i, rv in revisions.items() if len(rv) > 1}
+    revision_of = {
+        i: max(rv, key=lambda r, rv=rv: (rv[r], r)) for i, rv in revisions.items()
+    }
+    mixed = {
+        str(i): {str(r): n for r, n in sorted(rv.items())}
+        for i, rv in revisions.items()
+        if len(rv) > 1
+    }
     kinds = _domain_kinds()
     by_domain: dict[str, list[int]] = {}
     needs_by_domain: dict[str, list[int]] = {}
@@ -227,12 +278,15 @@ def survey_data_from_delivery(
         else:
             by_domain.setdefault(top, []).append(j)
     if not by_domain:
-        raise ValidationError({"campaign": _("The delivered sessions hold no ability items.")})
+        raise ValidationError(
+            {"campaign": _("The delivered sessions hold no ability items.")}
+        )
     responses = {d: mat.scores[:, cols] for d, cols in by_domain.items()}
     item_ids = {d: [mat.item_ids[j] for j in cols] for d, cols in by_domain.items()}
     extra: dict[str, np.ndarray] = {
-        f"revisions_{d}": np.asarray([revision_of.get(mat.item_ids[j], 0) for j in cols],
-                                     dtype=np.int64)
+        f"revisions_{d}": np.asarray(
+            [revision_of.get(mat.item_ids[j], 0) for j in cols], dtype=np.int64
+        )
         for d, cols in by_domain.items()
     }
     try:
@@ -246,49 +300,88 @@ def survey_data_from_delivery(
         ids = [str(mat.item_ids[j]) for j in cols]
         known = NEEDS_AREAS.get(area, ())
         extra[f"needs_{area}"] = mat.scores[:, cols].astype(np.float32)
-        extra[f"needs_{area}_options"] = np.asarray(known if len(known) == len(ids) else ids)
+        extra[f"needs_{area}_options"] = np.asarray(
+            known if len(known) == len(ids) else ids
+        )
         needs_items[area] = ids
     for name, values in (session_arrays or {}).items():
         missing = [sid for sid in mat.session_ids if sid not in values]
         if missing:
-            raise ValidationError({"session_arrays": (
-                f"{name}: no value for {len(missing)} delivered session(s), "
-                f"e.g. {missing[0]}")})
+            raise ValidationError(
+                {
+                    "session_arrays": (
+                        f"{name}: no value for {len(missing)} delivered session(s), "
+                        f"e.g. {missing[0]}"
+                    )
+                }
+            )
         extra[name] = np.asarray([values[sid] for sid in mat.session_ids])
     extra.update(extra_arrays or {})
     sampled, bg = [], []
     occupations: dict[str, int] = {}
     for sid, b in zip(mat.session_ids, mat.background, strict=True):
-        sampled.append({**{k: b.get(k, "") for k in ("district_code", "age_band", "sex",
-                                                     "education")},
-                        "responded": True, "session_id": sid})
+        sampled.append(
+            {
+                **{
+                    k: b.get(k, "")
+                    for k in ("district_code", "age_band", "sex", "education")
+                },
+                "responded": True,
+                "session_id": sid,
+            }
+        )
         edu = b.get("education", "")
         occ = b.get("occupation", "")
-        bg.append([
-            float(EDUCATION_ORDER.index(edu)) if edu in EDUCATION_ORDER else np.nan,
-            float(occupations.setdefault(occ, len(occupations))) if occ else np.nan,
-            float(list(AGE_SHARES).index(b["age_band"])) if b.get("age_band") in AGE_SHARES else np.nan,
-            1.0 if b.get("sex") == "female" else 0.0,
-        ])
+        bg.append(
+            [
+                float(EDUCATION_ORDER.index(edu)) if edu in EDUCATION_ORDER else np.nan,
+                float(occupations.setdefault(occ, len(occupations))) if occ else np.nan,
+                float(list(AGE_SHARES).index(b["age_band"]))
+                if b.get("age_band") in AGE_SHARES
+                else np.nan,
+                1.0 if b.get("sex") == "female" else 0.0,
+            ]
+        )
     # Without a sample design (open practice, a thematic survey anyone may take) there
     # are no invitations and so no known non-respondents: the weights job then rakes
     # the respondents to the population margins instead.
-    used_by_stratum = dict(
-        SurveyInvitation.objects.filter(stratum__design=design, redeemed_at__isnull=False)
-        .values_list("stratum_id").annotate(n=models.Count("pk"))
-    ) if design is not None else {}
+    used_by_stratum = (
+        dict(
+            SurveyInvitation.objects.filter(
+                stratum__design=design, redeemed_at__isnull=False
+            )
+            .values_list("stratum_id")
+            .annotate(n=models.Count("pk"))
+        )
+        if design is not None
+        else {}
+    )
     for s in design.strata.all() if design is not None else ():
         missing = max(s.allocation - used_by_stratum.get(s.pk, 0), 0)
-        sampled += [{"district_code": s.district_code, "age_band": s.age_band, "sex": s.sex,
-                     "responded": False}] * missing
+        sampled += [
+            {
+                "district_code": s.district_code,
+                "age_band": s.age_band,
+                "sex": s.sex,
+                "responded": False,
+            }
+        ] * missing
     return survey_data_store(
-        campaign=campaign, source=DataSource.DELIVERY, sampled=sampled, responses=responses,
-        item_ids=item_ids, background=np.asarray(bg, dtype=np.float64),
+        campaign=campaign,
+        source=DataSource.DELIVERY,
+        sampled=sampled,
+        responses=responses,
+        item_ids=item_ids,
+        background=np.asarray(bg, dtype=np.float64),
         background_columns=["education", "occupation", "age_band", "female"],
-        categorical=(1,), extra_arrays=extra,
-        meta={**({"needs_items": needs_items} if needs_items else {}),
-              **({"mixed_revisions": mixed} if mixed else {}),
-              "occupation_codes": list(occupations), **dict(meta or {})},
+        categorical=(1,),
+        extra_arrays=extra,
+        meta={
+            **({"needs_items": needs_items} if needs_items else {}),
+            **({"mixed_revisions": mixed} if mixed else {}),
+            "occupation_codes": list(occupations),
+            **dict(meta or {}),
+        },
         frozen_by=frozen_by,
         provenance={
             "sessions": len(mat.session_ids),
@@ -303,7 +396,9 @@ def survey_data_from_delivery(
     )
 
 
-def freeze_refusal(campaign: Campaign, *, now=None, new_version: bool = False) -> str | None:
+def freeze_refusal(
+    campaign: Campaign, *, now=None, new_version: bool = False
+) -> str | None:
     """Why ``campaign`` cannot be frozen now (a sentence for the researcher), or None.
 
     Refused: a campaign that is still open (no closing time, or one still ahead), one
@@ -314,21 +409,31 @@ def freeze_refusal(campaign: Campaign, *, now=None, new_version: bool = False) -
 
     now = now or timezone.now()
     if campaign.closes_at is None:
-        return _("The campaign is still open (it has no closing time): close it before "
-                 "freezing its data.")
+        return _(
+            "The campaign is still open (it has no closing time): close it before "
+            "freezing its data."
+        )
     if campaign.closes_at > now:
-        return _("The campaign is still open until %(at)s: close it before freezing its "
-                 "data.") % {"at": timezone.localtime(campaign.closes_at).strftime("%Y-%m-%d %H:%M")}
-    if not (Session.objects.filter(campaign=campaign)
-            .exclude(status=SessionStatus.IN_PROGRESS).exists()):
+        return _(
+            "The campaign is still open until %(at)s: close it before freezing its "
+            "data."
+        ) % {"at": timezone.localtime(campaign.closes_at).strftime("%Y-%m-%d %H:%M")}
+    if not (
+        Session.objects.filter(campaign=campaign)
+        .exclude(status=SessionStatus.IN_PROGRESS)
+        .exists()
+    ):
         return _("The campaign has no completed sessions to freeze.")
     last = SurveyData.objects.filter(campaign=campaign).order_by("-version").first()
     if last is not None and not new_version:
-        return _("The campaign's data is already frozen (version %(version)s, %(at)s). "
-                 "Freeze it again as a new version to include later changes; version "
-                 "%(version)s stays as it is.") % {
+        return _(
+            "The campaign's data is already frozen (version %(version)s, %(at)s). "
+            "Freeze it again as a new version to include later changes; version "
+            "%(version)s stays as it is."
+        ) % {
             "version": last.version,
-            "at": timezone.localtime(last.created_at).strftime("%Y-%m-%d %H:%M")}
+            "at": timezone.localtime(last.created_at).strftime("%Y-%m-%d %H:%M"),
+        }
     return None
 
 
@@ -363,11 +468,15 @@ def survey_data_freeze(
         reason = freeze_refusal(locked, now=now, new_version=new_version)
         if reason:
             raise ValidationError({"campaign": reason})
-        in_progress = Session.objects.filter(campaign=locked,
-                                             status=SessionStatus.IN_PROGRESS).count()
+        in_progress = Session.objects.filter(
+            campaign=locked, status=SessionStatus.IN_PROGRESS
+        ).count()
         data = survey_data_from_delivery(
-            campaign=locked, session_arrays=session_arrays, extra_arrays=extra_arrays,
-            meta=meta, frozen_by=frozen_by,
+            campaign=locked,
+            session_arrays=session_arrays,
+            extra_arrays=extra_arrays,
+            meta=meta,
+            frozen_by=frozen_by,
             provenance={
                 "in_progress_left_out": in_progress,
                 "frozen_at": now.isoformat(),
@@ -378,7 +487,8 @@ def survey_data_freeze(
         )
         seconds = round(time.perf_counter() - started, 3)
         SurveyData.objects.filter(pk=data.pk).update(
-            provenance={**data.provenance, "seconds": seconds})
+            provenance={**data.provenance, "seconds": seconds}
+        )
         data.provenance["seconds"] = seconds
     return data
 

@@ -19,8 +19,9 @@ from assessment.survey.models import SampleDesign, Stratum, SurveyInvitation
 
 def _code_hash(code: str) -> str:
     key = settings.SECRET_KEY.encode()
-    return hmac.new(key, b"survey-invitation:" + code.strip().upper().encode(),
-                    hashlib.sha256).hexdigest()
+    return hmac.new(
+        key, b"survey-invitation:" + code.strip().upper().encode(), hashlib.sha256
+    ).hexdigest()
 
 
 @transaction.atomic
@@ -31,7 +32,9 @@ def invitations_issue(*, design: SampleDesign) -> list[tuple[str, str]]:
     copy: hand it to the field team.
     """
     if SurveyInvitation.objects.filter(stratum__design=design).exists():
-        raise ValidationError({"design": _("Invitations for this design were already issued.")})
+        raise ValidationError(
+            {"design": _("Invitations for this design were already issued.")}
+        )
     out: list[tuple[str, str]] = []
     rows = []
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -45,12 +48,19 @@ def invitations_issue(*, design: SampleDesign) -> list[tuple[str, str]]:
 
 
 @transaction.atomic
-def invitation_redeem(*, campaign: Campaign, code: str, session_id: str = "") -> Stratum:
+def invitation_redeem(
+    *, campaign: Campaign, code: str, session_id: str = ""
+) -> Stratum:
     """Mark a one-time code used (by the session it opened); refuse unknown or used codes."""
-    inv = (SurveyInvitation.objects.select_for_update()
-           .filter(code_hash=_code_hash(code or ""), stratum__design__campaign=campaign).first())
+    inv = (
+        SurveyInvitation.objects.select_for_update()
+        .filter(code_hash=_code_hash(code or ""), stratum__design__campaign=campaign)
+        .first()
+    )
     if inv is None or inv.redeemed_at is not None:
-        raise ValidationError({"code": _("This invitation code is not valid or has been used.")})
+        raise ValidationError(
+            {"code": _("This invitation code is not valid or has been used.")}
+        )
     inv.redeemed_at = timezone.now()
     inv.session_id = session_id
     inv.save(update_fields=["redeemed_at", "session_id"])
@@ -58,8 +68,9 @@ def invitation_redeem(*, campaign: Campaign, code: str, session_id: str = "") ->
 
 
 @transaction.atomic
-def invitations_redeem(*, campaign: Campaign,
-                       codes_with_sessions: Sequence[tuple[str, str]]) -> int:
+def invitations_redeem(
+    *, campaign: Campaign, codes_with_sessions: Sequence[tuple[str, str]]
+) -> int:
     """Redeem many one-time codes at once, each by the session it opened.
 
     As :func:`invitation_redeem`, for a batch: one query looks the codes up (rows locked
@@ -68,17 +79,23 @@ def invitations_redeem(*, campaign: Campaign,
     ``invitation_redeem`` gives, naming the code(s); nothing is changed. Returns the
     number of codes redeemed.
     """
-    pairs = [(str(code or ""), str(session_id or "")) for code, session_id in codes_with_sessions]
+    pairs = [
+        (str(code or ""), str(session_id or ""))
+        for code, session_id in codes_with_sessions
+    ]
     if not pairs:
         return 0
     hashes = [_code_hash(code) for code, _sid in pairs]
     found: dict[str, SurveyInvitation] = {}
     unique = list(dict.fromkeys(hashes))
     # one query (per 20,000 codes: SQLite and PostgreSQL take that many parameters)
-    locked = (SurveyInvitation.objects.select_for_update(of=("self",))
-              .filter(stratum__design__campaign=campaign).order_by("pk"))
+    locked = (
+        SurveyInvitation.objects.select_for_update(of=("self",))
+        .filter(stratum__design__campaign=campaign)
+        .order_by("pk")
+    )
     for lo in range(0, len(unique), 20_000):
-        for inv in locked.filter(code_hash__in=unique[lo:lo + 20_000]):
+        for inv in locked.filter(code_hash__in=unique[lo : lo + 20_000]):
             found[inv.code_hash] = inv
     bad, seen = [], set()
     for (code, _sid), h in zip(pairs, hashes, strict=True):
@@ -98,5 +115,7 @@ def invitations_redeem(*, campaign: Campaign,
         inv = found[h]
         inv.redeemed_at, inv.session_id = now, session_id
         rows.append(inv)
-    SurveyInvitation.objects.bulk_update(rows, ["redeemed_at", "session_id"], batch_size=2000)
+    SurveyInvitation.objects.bulk_update(
+        rows, ["redeemed_at", "session_id"], batch_size=2000
+    )
     return len(rows)

@@ -14,8 +14,13 @@ from assessment.survey.models import Job, JobKind, JobStatus
 from assessment.survey.services.review import job_review_precheck
 
 
-def job_start(*, kind: str, campaign: Campaign, created_by=None,
-              params: Mapping[str, Any] | None = None) -> Job:
+def job_start(
+    *,
+    kind: str,
+    campaign: Campaign,
+    created_by=None,
+    params: Mapping[str, Any] | None = None,
+) -> Job:
     """Create a job and enqueue it (the immediate backend runs it before returning)."""
     from assessment.survey.tasks import run_survey_job
 
@@ -24,21 +29,32 @@ def job_start(*, kind: str, campaign: Campaign, created_by=None,
     return job
 
 
-def job_create(*, kind: str, campaign: Campaign, created_by=None,
-               params: Mapping[str, Any] | None = None) -> Job:
+def job_create(
+    *,
+    kind: str,
+    campaign: Campaign,
+    created_by=None,
+    params: Mapping[str, Any] | None = None,
+) -> Job:
     """Create a queued job (``jobs.run_job`` runs it; ``job_start`` also enqueues it)."""
     if kind not in JobKind.values:
         raise ValidationError({"kind": _("Unknown job kind %(k)r.") % {"k": kind}})
     from assessment.survey.job_control import job_expire_stale
 
-    job_expire_stale(campaign=campaign, kind=kind)  # a dead worker's job no longer blocks
-    running = Job.objects.filter(campaign=campaign, kind=kind,
-                                 status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+    job_expire_stale(
+        campaign=campaign, kind=kind
+    )  # a dead worker's job no longer blocks
+    running = Job.objects.filter(
+        campaign=campaign, kind=kind, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+    )
     if running.exists():
-        raise ValidationError({"kind": _("A job of this kind is already running for this campaign.")})
+        raise ValidationError(
+            {"kind": _("A job of this kind is already running for this campaign.")}
+        )
     job_review_precheck(kind=kind, campaign=campaign, params=params or {})
-    return Job.objects.create(kind=kind, campaign=campaign, created_by=created_by,
-                              params=dict(params or {}))
+    return Job.objects.create(
+        kind=kind, campaign=campaign, created_by=created_by, params=dict(params or {})
+    )
 
 
 def _enqueue(job: Job, task) -> None:

@@ -19,22 +19,31 @@ def rollup_publish(*, rollup: RollUp) -> RollUp:
     if rollup.published:
         raise ValidationError(_("This roll-up is already published."))
     rollup_require_approved(rollup=rollup)
-    RollUp.objects.filter(pk=rollup.pk).update(published=True, published_at=timezone.now())
+    RollUp.objects.filter(pk=rollup.pk).update(
+        published=True, published_at=timezone.now()
+    )
     rollup.refresh_from_db()
     return rollup
 
 
-ATTAINMENT_ITEM = "info_literacy_rate"  # 市民信息素养的达标率(%) in the district framework
+ATTAINMENT_ITEM = (
+    "info_literacy_rate"  # 市民信息素养的达标率(%) in the district framework
+)
 SATISFACTION_ITEM = "service_satisfaction"  # 城区终身学习服务满意度调查数据(%)
 
 
 def _source_line(rollup: RollUp, domain_code: str) -> str:
     """The Chinese source line of a supplied figure: survey, roll-up, cut-score version."""
     cut = (rollup.provenance.get("cut_scores") or {}).get(domain_code) or {}
-    version = (f"，{cut.get('domain', domain_code)}划界分数第{cut['version']}版"
-               if cut.get("version") else "")
-    return (f"监测中心：{rollup.campaign.name_zh}，区级汇总#{rollup.pk}（{rollup.name}）"
-            f"{version}")
+    version = (
+        f"，{cut.get('domain', domain_code)}划界分数第{cut['version']}版"
+        if cut.get("version")
+        else ""
+    )
+    return (
+        f"监测中心：{rollup.campaign.name_zh}，区级汇总#{rollup.pk}（{rollup.name}）"
+        f"{version}"
+    )
 
 
 def indicators_feed(*, rollup: RollUp) -> dict[str, Any]:
@@ -46,16 +55,30 @@ def indicators_feed(*, rollup: RollUp) -> dict[str, Any]:
     roll-up has no needs questionnaire).
     """
     if not rollup.published:
-        raise ValidationError(_("Only a published roll-up feeds the district indicators."))
+        raise ValidationError(
+            _("Only a published roll-up feeds the district indicators.")
+        )
     from learning_platform.indicators.services import platform_value_supply
 
-    cells = RollUpCell.objects.filter(rollup=rollup, breakdown="").exclude(district_code="")
-    out = _feed(platform_value_supply, rollup, ATTAINMENT_ITEM, _source_line(rollup, "info"),
-                cells.filter(indicator="attainment_rate", domain_code="info"))
+    cells = RollUpCell.objects.filter(rollup=rollup, breakdown="").exclude(
+        district_code=""
+    )
+    out = _feed(
+        platform_value_supply,
+        rollup,
+        ATTAINMENT_ITEM,
+        _source_line(rollup, "info"),
+        cells.filter(indicator="attainment_rate", domain_code="info"),
+    )
     sat = cells.filter(indicator="satisfaction_index", domain_code="needs.satisfaction")
     if sat.exists():
-        out["satisfaction"] = _feed(platform_value_supply, rollup, SATISFACTION_ITEM,
-                                    _source_line(rollup, "needs.satisfaction"), sat)
+        out["satisfaction"] = _feed(
+            platform_value_supply,
+            rollup,
+            SATISFACTION_ITEM,
+            _source_line(rollup, "needs.satisfaction"),
+            sat,
+        )
     return out
 
 
@@ -65,12 +88,16 @@ def _feed(feed, rollup: RollUp, item_code: str, source: str, cells) -> dict[str,
         try:
             with transaction.atomic():
                 feed(
-                    district_code=cell.district_code, year=rollup.year, item_code=item_code,
+                    district_code=cell.district_code,
+                    year=rollup.year,
+                    item_code=item_code,
                     value=None if cell.suppressed else round(cell.estimate, 2),
-                    se=None if cell.suppressed else cell.se, n=cell.n,
+                    se=None if cell.suppressed else cell.se,
+                    n=cell.n,
                     ci_low=None if cell.suppressed else cell.ci_low,
                     ci_high=None if cell.suppressed else cell.ci_high,
-                    suppressed=cell.suppressed, source=source,
+                    suppressed=cell.suppressed,
+                    source=source,
                 )
             fed += 1
         except ValidationError as exc:

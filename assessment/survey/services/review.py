@@ -29,27 +29,44 @@ def calibration_require_approved(*, calibration: Calibration | None, what: str) 
     """Refuse ``what`` (scoring, roll-up, publication) on parameters not approved in review."""
     what = _(what)
     if calibration is None:
-        raise ValidationError({"calibration": _("%(what)s refused: there is no calibration.")
-                               % {"what": what}})
+        raise ValidationError(
+            {
+                "calibration": _("%(what)s refused: there is no calibration.")
+                % {"what": what}
+            }
+        )
     if calibration.parameter_set_id:
         from itembank.services import parameter_set_require_approved
 
-        parameter_set_require_approved(parameter_set_id=calibration.parameter_set_id, what=what)
+        parameter_set_require_approved(
+            parameter_set_id=calibration.parameter_set_id, what=what
+        )
         return
     if calibration.approved_at is None:
-        raise ValidationError({"calibration": _(
-            "%(what)s refused: calibration #%(id)s has not been approved. Review and approve "
-            "it first.") % {"what": what, "id": calibration.pk}})
+        raise ValidationError(
+            {
+                "calibration": _(
+                    "%(what)s refused: calibration #%(id)s has not been approved. Review and approve "
+                    "it first."
+                )
+                % {"what": what, "id": calibration.pk}
+            }
+        )
 
 
 @transaction.atomic
-def calibration_evidence_store(*, calibration: Calibration, evidence: Mapping[str, Any] | None
-                               ) -> None:
+def calibration_evidence_store(
+    *, calibration: Calibration, evidence: Mapping[str, Any] | None
+) -> None:
     """Keep a calibration's review evidence; fit values go to the items' parameter rows."""
     if evidence is None:
-        evidence = {"error": "the respondents do not match the response matrix; no evidence"}
-    report = {**calibration.report, "evidence": {k: v for k, v in evidence.items()
-                                                 if k != "items"}}
+        evidence = {
+            "error": "the respondents do not match the response matrix; no evidence"
+        }
+    report = {
+        **calibration.report,
+        "evidence": {k: v for k, v in evidence.items() if k != "items"},
+    }
     Calibration.objects.filter(pk=calibration.pk).update(report=report)
     if not calibration.parameter_set_id:
         report["evidence"] = dict(evidence)
@@ -63,14 +80,22 @@ def calibration_evidence_store(*, calibration: Calibration, evidence: Mapping[st
     item_fit = {}
     for iid, entry in items.items():
         try:
-            item_fit[int(iid)] = {**entry["fit"], "flags": entry["flags"],
-                                  "dif": entry["dif"], "drift": entry["drift"]}
+            item_fit[int(iid)] = {
+                **entry["fit"],
+                "flags": entry["flags"],
+                "dif": entry["dif"],
+                "drift": entry["drift"],
+            }
         except (TypeError, ValueError):
             continue
-    parameter_set_evidence_store(parameter_set=pset, evidence=evidence, item_fit=item_fit)
+    parameter_set_evidence_store(
+        parameter_set=pset, evidence=evidence, item_fit=item_fit
+    )
 
 
-def job_review_precheck(*, kind: str, campaign: Campaign, params: Mapping[str, Any]) -> None:
+def job_review_precheck(
+    *, kind: str, campaign: Campaign, params: Mapping[str, Any]
+) -> None:
     """Refuse a scoring or roll-up job up front when its parameters are not approved.
 
     The job itself checks again when it runs (the set it finds then is the one it uses).
@@ -90,19 +115,27 @@ def job_review_precheck(*, kind: str, campaign: Campaign, params: Mapping[str, A
 
 
 @transaction.atomic
-def calibration_approve(*, calibration: Calibration, approved_by, comment: str = "") -> Calibration:
+def calibration_approve(
+    *, calibration: Calibration, approved_by, comment: str = ""
+) -> Calibration:
     """Approve a calibration's parameters: through its item-bank parameter set if it has one."""
     if calibration.parameter_set_id:
         from itembank.models import ItemParameterSet
         from itembank.services import parameter_set_review
 
         pset = ItemParameterSet.objects.get(pk=calibration.parameter_set_id)
-        parameter_set_review(parameter_set=pset, reviewer=approved_by, approve=True,
-                             comment=comment)
+        parameter_set_review(
+            parameter_set=pset, reviewer=approved_by, approve=True, comment=comment
+        )
     elif calibration.approved_at is not None:
-        raise ValidationError({"calibration": _("Calibration #%(id)s is already approved.")
-                               % {"id": calibration.pk}})
-    Calibration.objects.filter(pk=calibration.pk).update(approved_at=timezone.now(),
-                                                         approved_by=approved_by)
+        raise ValidationError(
+            {
+                "calibration": _("Calibration #%(id)s is already approved.")
+                % {"id": calibration.pk}
+            }
+        )
+    Calibration.objects.filter(pk=calibration.pk).update(
+        approved_at=timezone.now(), approved_by=approved_by
+    )
     calibration.refresh_from_db()
     return calibration

@@ -103,8 +103,13 @@ N_BLOCKS = 3  # per domain; booklet j holds blocks j and j+1 (mod 3) of every do
 # roll-up withholds a district's whole group of cells when any of its cells (a rotated
 # module answered by a third) falls under the suppression threshold.
 NEEDS_CORE = ("needs.topics", "needs.satisfaction")
-SURVEY_NEEDS_AREAS = ("needs.topics", "needs.modes", "needs.times", "needs.barriers",
-                      "needs.satisfaction")
+SURVEY_NEEDS_AREAS = (
+    "needs.topics",
+    "needs.modes",
+    "needs.times",
+    "needs.barriers",
+    "needs.satisfaction",
+)
 CHUNK = 1000  # respondents per bulk write
 
 
@@ -151,9 +156,17 @@ def _answers_by_score(item) -> tuple[tuple[Any, ...], ...]:
             by_score.setdefault(score(answer), []).append(answer)
     else:
         key: list[str] | None = None
-        for r in range(1, len(ids) + 1):  # smallest subsets first: the key is found early
-            key = next((list(c) for c in itertools.combinations(ids, r) if score(list(c)) == 1),
-                       None)
+        for r in range(
+            1, len(ids) + 1
+        ):  # smallest subsets first: the key is found early
+            key = next(
+                (
+                    list(c)
+                    for c in itertools.combinations(ids, r)
+                    if score(list(c)) == 1
+                ),
+                None,
+            )
             if key is not None:
                 break
         if key is not None:
@@ -163,18 +176,25 @@ def _answers_by_score(item) -> tuple[tuple[Any, ...], ...]:
             near += [sorted([*key, x]) for x in ids if x not in key]
             by_score[0] = [a for a in near if score(a) == 0]
     if sorted(by_score) != [0, 1] or not all(by_score.values()):
-        raise ValidationError({"items": f"item {item.item_id}: cannot find a right and a wrong "
-                                        f"answer (scores {sorted(by_score)})"})
+        raise ValidationError(
+            {
+                "items": f"item {item.item_id}: cannot find a right and a wrong "
+                f"answer (scores {sorted(by_score)})"
+            }
+        )
     return tuple(tuple(by_score[s]) for s in (0, 1))
 
 
 _PLANS: dict[tuple, BookletPlan] = {}
 
 
-def booklet_plan(*, items_per_block: Mapping[str, int] | None = None,
-                 needs_areas: Sequence[str] = SURVEY_NEEDS_AREAS,
-                 booklets: Sequence[Sequence[int]] | None = None,
-                 rotate_needs: bool = False) -> BookletPlan:
+def booklet_plan(
+    *,
+    items_per_block: Mapping[str, int] | None = None,
+    needs_areas: Sequence[str] = SURVEY_NEEDS_AREAS,
+    booklets: Sequence[Sequence[int]] | None = None,
+    rotate_needs: bool = False,
+) -> BookletPlan:
     """Three rotated booklets over the ability domains, then the needs questionnaire.
 
     The needs section holds every needs area in every booklet; with ``rotate_needs`` only
@@ -190,26 +210,43 @@ def booklet_plan(*, items_per_block: Mapping[str, int] | None = None,
         ability: dict[str, list[int]] = {}
         for domain in ABILITY_DOMAINS:
             ids = bank.deliverable_item_ids(domain_codes=[domain])
-            delivered = [i for i in bank.items_for_delivery(ids) if i.kind in DICHOTOMOUS_KINDS]
+            delivered = [
+                i for i in bank.items_for_delivery(ids) if i.kind in DICHOTOMOUS_KINDS
+            ]
             active = bank.active_parameters(item_ids=[i.item_id for i in delivered])
             if active.params is None:
-                raise ValidationError({"items": f"no active parameters for domain {domain!r}"})
+                raise ValidationError(
+                    {"items": f"no active parameters for domain {domain!r}"}
+                )
             models = dict(zip(active.item_ids, active.params.models, strict=True))
-            usable = [i for i in delivered if models.get(i.item_id) in ("2pl", "rasch", "3pl")]
+            usable = [
+                i for i in delivered if models.get(i.item_id) in ("2pl", "rasch", "3pl")
+            ]
             need = N_BLOCKS * per_block[domain]
             if len(usable) < need:
-                raise ValidationError({"items": (
-                    f"domain {domain!r} has {len(usable)} published calibrated dichotomous "
-                    f"items; the booklets need {need} (load the item bank's demo)")})
+                raise ValidationError(
+                    {
+                        "items": (
+                            f"domain {domain!r} has {len(usable)} published calibrated dichotomous "
+                            f"items; the booklets need {need} (load the item bank's demo)"
+                        )
+                    }
+                )
             by_area: dict[str, list[int]] = {}
             for i in usable:
                 by_area.setdefault(i.domain_code, []).append(i.item_id)
             # round-robin over the areas so every block covers the domain's content
-            order = [x for group in itertools.zip_longest(*by_area.values()) for x in group
-                     if x is not None]
+            order = [
+                x
+                for group in itertools.zip_longest(*by_area.values())
+                for x in group
+                if x is not None
+            ]
             ability[domain] = order[:need]
         needs = {a: bank.deliverable_item_ids(domain_codes=[a]) for a in needs_areas}
-        core = [a for a in needs_areas if (a in NEEDS_CORE or not rotate_needs) and needs[a]]
+        core = [
+            a for a in needs_areas if (a in NEEDS_CORE or not rotate_needs) and needs[a]
+        ]
         rotated = [a for a in needs_areas if a not in core and needs[a]]
         booklets = []
         for j in range(N_BLOCKS):
@@ -217,9 +254,11 @@ def booklet_plan(*, items_per_block: Mapping[str, int] | None = None,
             for domain, ids in ability.items():
                 b = per_block[domain]
                 for block in (j, (j + 1) % N_BLOCKS):
-                    book += ids[block * b:(block + 1) * b]
+                    book += ids[block * b : (block + 1) * b]
             # the needs questionnaire: its core areas for everyone, one rotated module each
-            areas = core[:1] + ([rotated[j % len(rotated)]] if rotated else []) + core[1:]
+            areas = (
+                core[:1] + ([rotated[j % len(rotated)]] if rotated else []) + core[1:]
+            )
             for a in areas:
                 book += needs[a]
             booklets.append(book)
@@ -228,8 +267,12 @@ def booklet_plan(*, items_per_block: Mapping[str, int] | None = None,
     try:
         revisions = tuple(bank.item_for_delivery(i).revision_id for i in all_ids)
     except bank.not_deliverable_error() as exc:
-        raise ValidationError({"items": f"item {getattr(exc, 'item_id', exc)} of the booklets "
-                                        "is no longer published"}) from exc
+        raise ValidationError(
+            {
+                "items": f"item {getattr(exc, 'item_id', exc)} of the booklets "
+                "is no longer published"
+            }
+        ) from exc
     cache_key = (tuple(tuple(b) for b in booklets), bank.active_set_id(), revisions)
     if cache_key in _PLANS:
         return _PLANS[cache_key]
@@ -237,7 +280,9 @@ def booklet_plan(*, items_per_block: Mapping[str, int] | None = None,
     active = bank.active_parameters(item_ids=all_ids)
     if active.params is None or set(active.item_ids) != set(all_ids):
         missing = sorted(set(all_ids) - set(active.item_ids))
-        raise ValidationError({"items": f"items {missing[:10]} have no active parameters"})
+        raise ValidationError(
+            {"items": f"items {missing[:10]} have no active parameters"}
+        )
     pos = {int(i): k for k, i in enumerate(active.item_ids)}
     items: dict[int, SurveyItem] = {}
     ability_ids: dict[str, list[int]] = {}
@@ -245,17 +290,31 @@ def booklet_plan(*, items_per_block: Mapping[str, int] | None = None,
     for i in all_ids:
         it = delivered[i]
         top = it.domain_code.split(".")[0]
-        items[i] = SurveyItem(i, it.revision_id, it.domain_code, it.kind, _answers_by_score(it),
-                              12.0 if it.kind == "likert" else 50.0)
+        items[i] = SurveyItem(
+            i,
+            it.revision_id,
+            it.domain_code,
+            it.kind,
+            _answers_by_score(it),
+            12.0 if it.kind == "likert" else 50.0,
+        )
         if it.kind == "likert":
             needs.append(i)
         else:
             ability_ids.setdefault(top, []).append(i)
-    params = {d: active.params.subset([pos[i] for i in ids]) for d, ids in ability_ids.items()}
+    params = {
+        d: active.params.subset([pos[i] for i in ids]) for d, ids in ability_ids.items()
+    }
     if needs:
         params["needs"] = active.params.subset([pos[i] for i in needs])
-    plan = BookletPlan([list(b) for b in booklets], items, ability_ids, needs, params,
-                       active.parameter_set_id)
+    plan = BookletPlan(
+        [list(b) for b in booklets],
+        items,
+        ability_ids,
+        needs,
+        params,
+        active.parameter_set_id,
+    )
     _PLANS.clear()  # one plan is enough: it is rebuilt when the bank's active set changes
     _PLANS[cache_key] = plan
     return plan
@@ -275,16 +334,23 @@ def instrument_ensure(*, code: str, plan: BookletPlan | None = None) -> Instrume
         name_en="Five-yearly citizen literacy survey (simulated)",
         description_zh="信息、科学、健康三个素养领域的轮换题本,另附学习需求与满意度问卷;模拟数据。",
         description_en="Rotated booklets over information, science and health literacy, "
-                       "followed by the learning-needs and satisfaction questionnaire; "
-                       "simulated data.",
-        kind="ability", domain_code="info", mode="booklet",
+        "followed by the learning-needs and satisfaction questionnaire; "
+        "simulated data.",
+        kind="ability",
+        domain_code="info",
+        mode="booklet",
         settings={"booklets": plan.booklets},
     )
 
 
 # ---------------------------------------------------------------- the needs questionnaire
-def simulate_needs_likert(plan: BookletPlan, *, age: np.ndarray, education: np.ndarray,
-                          rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def simulate_needs_likert(
+    plan: BookletPlan,
+    *,
+    age: np.ndarray,
+    education: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Likert answers (category codes) to the needs items, from a latent need per area.
 
     The need of area ``a`` is η_a ~ N(m_a(age, education), 1): younger and more educated
@@ -301,14 +367,23 @@ def simulate_needs_likert(plan: BookletPlan, *, age: np.ndarray, education: np.n
     area_of = np.array([areas.index(plan.items[i].domain_code) for i in ids])
     young = 0.25 - 0.12 * age  # bands 0..6
     edu = 0.15 * (education - 2.5)
-    eta = np.column_stack([young + edu + (0.2 if "satisfaction" in a else 0.0)
-                           + rng.normal(size=age.size) for a in areas])
+    eta = np.column_stack(
+        [
+            young
+            + edu
+            + (0.2 if "satisfaction" in a else 0.0)
+            + rng.normal(size=age.size)
+            for a in areas
+        ]
+    )
     p = plan.params["needs"]
     codes = np.empty((age.size, len(ids)))
     for j in range(len(ids)):
         probs = category_probabilities(p.subset([j]), eta[:, area_of[j]])[0]  # (n, K)
         cum = probs.cumsum(axis=1)
-        codes[:, j] = (rng.random((age.size, 1)) > cum).sum(axis=1).clip(0, probs.shape[1] - 1)
+        codes[:, j] = (
+            (rng.random((age.size, 1)) > cum).sum(axis=1).clip(0, probs.shape[1] - 1)
+        )
     return codes, eta, areas
 
 
@@ -321,9 +396,14 @@ def _needs_generator() -> Callable | None:
     return simulate_needs
 
 
-def needs_answers(plan: BookletPlan, *, district: Sequence[str], age: np.ndarray,
-                  education: np.ndarray, rng: np.random.Generator
-                  ) -> tuple[np.ndarray, dict[str, np.ndarray], str]:
+def needs_answers(
+    plan: BookletPlan,
+    *,
+    district: Sequence[str],
+    age: np.ndarray,
+    education: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, dict[str, np.ndarray], str]:
     """Codes 0..4 per respondent and needs item of the plan, the truth, and its source.
 
     :func:`psychometrics.survey.simulate_needs` (district and age-band profiles) answers
@@ -342,17 +422,30 @@ def needs_answers(plan: BookletPlan, *, district: Sequence[str], age: np.ndarray
         from psychometrics.survey import NEEDS_AREAS
 
         if all(len(NEEDS_AREAS.get(a, ())) == len(cols) for a, cols in by_area.items()):
-            sim = generator(np.asarray(district), np.asarray(AGE_BANDS)[age],
-                            item_nonresponse=0.0, rng=rng)
+            sim = generator(
+                np.asarray(district),
+                np.asarray(AGE_BANDS)[age],
+                item_nonresponse=0.0,
+                rng=rng,
+            )
             codes = np.empty((n, len(ids)))
             truth: dict[str, np.ndarray] = {
-                "truth_satisfaction": np.asarray(sim.expected_satisfaction)}
+                "truth_satisfaction": np.asarray(sim.expected_satisfaction)
+            }
             for area, cols in by_area.items():
                 codes[:, cols] = sim.answers[area]
-                truth[f"truth_needs_choice_{area}"] = np.asarray(sim.expected_choice[area])
+                truth[f"truth_needs_choice_{area}"] = np.asarray(
+                    sim.expected_choice[area]
+                )
             return codes, truth, "psychometrics.survey.simulate_needs"
-    codes, eta, areas = simulate_needs_likert(plan, age=age, education=education, rng=rng)
-    return codes, {"truth_needs_eta": eta}, "assessment.survey.simulation.delivery.simulate_needs_likert"
+    codes, eta, areas = simulate_needs_likert(
+        plan, age=age, education=education, rng=rng
+    )
+    return (
+        codes,
+        {"truth_needs_eta": eta},
+        "assessment.survey.simulation.delivery.simulate_needs_likert",
+    )
 
 
 # ---------------------------------------------------------------- the simulation
@@ -370,8 +463,10 @@ class SimulationResult:
         return self.plan.reference_parameters()
 
     def __repr__(self) -> str:
-        return (f"SimulationResult(campaign={self.campaign.pk}, n_sampled={self.n_sampled}, "
-                f"n_respondents={self.n_respondents}, n_responses={self.n_responses})")
+        return (
+            f"SimulationResult(campaign={self.campaign.pk}, n_sampled={self.n_sampled}, "
+            f"n_respondents={self.n_respondents}, n_responses={self.n_responses})"
+        )
 
 
 def _shift_record(shift, district_codes: Sequence[str]) -> dict[str, float] | None:
@@ -419,15 +514,27 @@ def survey_simulate(
     waves' roll-ups shows the change rather than two samples' noise.
     """
     with transaction.atomic():
-        return _simulate(campaign=campaign, n_respondents=n_respondents, seed=seed,
-                         population_year=population_year, method=method,
-                         truth_shift=truth_shift, stdout=stdout)
+        return _simulate(
+            campaign=campaign,
+            n_respondents=n_respondents,
+            seed=seed,
+            population_year=population_year,
+            method=method,
+            truth_shift=truth_shift,
+            stdout=stdout,
+        )
 
 
-def _simulate(*, campaign: Campaign, n_respondents: int, seed: int,
-              population_year: int | None, method: str,
-              truth_shift: float | Sequence[float] | Mapping[str, float] | None,
-              stdout) -> SimulationResult:
+def _simulate(
+    *,
+    campaign: Campaign,
+    n_respondents: int,
+    seed: int,
+    population_year: int | None,
+    method: str,
+    truth_shift: float | Sequence[float] | Mapping[str, float] | None,
+    stdout,
+) -> SimulationResult:
     from assessment.survey.services import design_create, invitations_issue
 
     t_all, cpu_all = time.perf_counter(), time.process_time()
@@ -440,8 +547,9 @@ def _simulate(*, campaign: Campaign, n_respondents: int, seed: int,
         used = time.process_time() - cpu[0]
         cpu[0] = time.process_time()
         if stdout is not None:
-            stdout.write(f"  survey simulation: {name} {timings[name]:.1f} s "
-                         f"(CPU {used:.1f} s)")
+            stdout.write(
+                f"  survey simulation: {name} {timings[name]:.1f} s (CPU {used:.1f} s)"
+            )
         return time.perf_counter()
 
     if n_respondents < 100:
@@ -452,24 +560,33 @@ def _simulate(*, campaign: Campaign, n_respondents: int, seed: int,
         raise ValidationError({"campaign": "this campaign already has sessions"})
     instrument = campaign.instrument
     if instrument.mode != "booklet" or not (instrument.settings or {}).get("booklets"):
-        raise ValidationError({"campaign": "the campaign's instrument must deliver booklets"})
+        raise ValidationError(
+            {"campaign": "the campaign's instrument must deliver booklets"}
+        )
     rng = np.random.default_rng(seed)
     t0 = time.perf_counter()
     plan = booklet_plan(booklets=instrument.settings["booklets"])
     year = population_year or campaign.year or timezone.now().year
-    mean_rate = float(np.dot(RESPONSE_RATE, list(AGE_SHARES.values())) / sum(AGE_SHARES.values()))
+    mean_rate = float(
+        np.dot(RESPONSE_RATE, list(AGE_SHARES.values())) / sum(AGE_SHARES.values())
+    )
     n_sample = int(round(n_respondents / mean_rate))
-    design = design_create(campaign=campaign, method=method, sample_size=n_sample,
-                           minimum_per_district=n_sample // 32 if method == "minimum" else 0,
-                           population_year=year)
+    design = design_create(
+        campaign=campaign,
+        method=method,
+        sample_size=n_sample,
+        minimum_per_district=n_sample // 32 if method == "minimum" else 0,
+        population_year=year,
+    )
     codes = invitations_issue(design=design)
     t0 = lap("design and invitations", t0)
 
     # ---- the invited persons and the truth
     from learning_platform.districts.models import District
 
-    district_codes = list(District.objects.order_by("sort_order", "code")
-                          .values_list("code", flat=True))
+    district_codes = list(
+        District.objects.order_by("sort_order", "code").values_list("code", flat=True)
+    )
     district_pk = dict(District.objects.values_list("code", "pk"))
     truth = TruthModel.draw(district_codes, rng=rng)
     if truth_shift is not None:
@@ -492,7 +609,9 @@ def _simulate(*, campaign: Campaign, n_respondents: int, seed: int,
     responded = rng.random(n) < np.asarray(RESPONSE_RATE)[age]
     # The field team follows up an allocated stratum until someone in it responds, so no
     # weighting class is left without respondents.
-    stratum = np.array([f"{d}|{a}|{s}" for d, a, s in zip(district, age, sex, strict=True)])
+    stratum = np.array(
+        [f"{d}|{a}|{s}" for d, a, s in zip(district, age, sex, strict=True)]
+    )
     for label in np.unique(stratum):
         where = np.flatnonzero(stratum == label)
         if not responded[where].any():
@@ -503,14 +622,18 @@ def _simulate(*, campaign: Campaign, n_respondents: int, seed: int,
 
     # ---- answers
     booklets = plan.booklets
-    counter0 = Campaign.objects.values_list("rotation_counter", flat=True).get(pk=campaign.pk)
+    counter0 = Campaign.objects.values_list("rotation_counter", flat=True).get(
+        pk=campaign.pk
+    )
     booklet_of = (counter0 + np.arange(n_resp)) % len(booklets)
     scores: dict[int, np.ndarray] = {}
     from psychometrics import category_probabilities
 
     for d, ids in plan.ability_ids.items():
         k = truth.domains.index(d)
-        probs = category_probabilities(plan.params[d], theta[resp, k])[:, :, 1]  # (items, n)
+        probs = category_probabilities(plan.params[d], theta[resp, k])[
+            :, :, 1
+        ]  # (items, n)
         x = (rng.random(probs.shape) < probs).astype(np.int16)
         for j, i in enumerate(ids):
             scores[i] = x[j]
@@ -518,8 +641,12 @@ def _simulate(*, campaign: Campaign, n_respondents: int, seed: int,
     needs_source = ""
     if plan.needs_ids:
         codes_needs, needs_truth, needs_source = needs_answers(
-            plan, district=[district_codes[d] for d in district[resp]], age=age[resp],
-            education=education[resp], rng=rng)
+            plan,
+            district=[district_codes[d] for d in district[resp]],
+            age=age[resp],
+            education=education[resp],
+            rng=rng,
+        )
         for j, i in enumerate(plan.needs_ids):
             scores[i] = codes_needs[:, j].astype(np.int16)
     t0 = lap("persons and answers drawn", t0)
@@ -539,24 +666,58 @@ def _simulate(*, campaign: Campaign, n_respondents: int, seed: int,
     levels = levels_by_domain(plan)
     truth_rows: dict[str, int] = {}  # session id -> respondent index
     n_responses = 0
-    writer = RowWriter(Response, ("session", "sequence", "item_id", "revision_id",
-                                  "domain_code", "answer", "score", "seconds", "client_ts",
-                                  "server_ts"), prepared=("client_ts", "server_ts"))
-    results_writer = RowWriter(Result, ("session", "domain_code", "theta", "se", "level_code",
-                                        "parameter_set_id", "n_items", "profile",
-                                        "created_at"))
+    writer = RowWriter(
+        Response,
+        (
+            "session",
+            "sequence",
+            "item_id",
+            "revision_id",
+            "domain_code",
+            "answer",
+            "score",
+            "seconds",
+            "client_ts",
+            "server_ts",
+        ),
+        prepared=("client_ts", "server_ts"),
+    )
+    results_writer = RowWriter(
+        Result,
+        (
+            "session",
+            "domain_code",
+            "theta",
+            "se",
+            "level_code",
+            "parameter_set_id",
+            "n_items",
+            "profile",
+            "created_at",
+        ),
+    )
     with transaction.atomic():
         for lo in range(0, n_resp, CHUNK):
             chunk = range(lo, min(lo + CHUNK, n_resp))
-            users = User.objects.bulk_create([
-                User(username=f"survey-sim-{campaign.pk}-{r + 1:06d}", password=unusable,
-                     is_active=False, display_name=f"模拟受访者 {r + 1}",
-                     district_id=district_pk[district_codes[district[resp[r]]]])
-                for r in chunk
-            ], batch_size=CHUNK)
+            users = User.objects.bulk_create(
+                [
+                    User(
+                        username=f"survey-sim-{campaign.pk}-{r + 1:06d}",
+                        password=unusable,
+                        is_active=False,
+                        display_name=f"模拟受访者 {r + 1}",
+                        district_id=district_pk[district_codes[district[resp[r]]]],
+                    )
+                    for r in chunk
+                ],
+                batch_size=CHUNK,
+            )
             if any(u.pk is None for u in users):  # a database that returns no ids
-                ids = dict(User.objects.filter(username__in=[u.username for u in users])
-                           .values_list("username", "pk"))
+                ids = dict(
+                    User.objects.filter(
+                        username__in=[u.username for u in users]
+                    ).values_list("username", "pk")
+                )
                 for u in users:
                     u.pk = ids[u.username]
             sessions, rows = [], []
@@ -565,32 +726,53 @@ def _simulate(*, campaign: Campaign, n_respondents: int, seed: int,
                 b = int(booklet_of[r])
                 items = booklets[b]
                 started = opens + timedelta(seconds=float(starts[r]))
-                seconds = np.array([plan.items[i].seconds for i in items]) * rng.lognormal(
-                    -0.1, 0.45, len(items))
+                seconds = np.array(
+                    [plan.items[i].seconds for i in items]
+                ) * rng.lognormal(-0.1, 0.45, len(items))
                 at = float(starts[r]) + np.cumsum(seconds)  # server time of each answer
                 server = db_times(opens, at)
                 client = db_times(opens, at - rng.uniform(0.04, 0.9, len(items)))
                 pick = rng.random(len(items))
                 session = Session(
-                    id=uuid.uuid4(), user_id=user.pk, campaign_id=campaign.pk,
-                    instrument_id=instrument.pk, status=SessionStatus.FINISHED,
-                    background={"age_band": AGE_BANDS[age[p]], "sex": SEXES[sex[p]],
-                                "education": EDUCATION_ORDER[education[p]],
-                                "district_code": district_codes[district[p]],
-                                "occupation": OCCUPATIONS[occupation[p]]},
-                    consented_at=started, started_at=started,
+                    id=uuid.uuid4(),
+                    user_id=user.pk,
+                    campaign_id=campaign.pk,
+                    instrument_id=instrument.pk,
+                    status=SessionStatus.FINISHED,
+                    background={
+                        "age_band": AGE_BANDS[age[p]],
+                        "sex": SEXES[sex[p]],
+                        "education": EDUCATION_ORDER[education[p]],
+                        "district_code": district_codes[district[p]],
+                        "occupation": OCCUPATIONS[occupation[p]],
+                    },
+                    consented_at=started,
+                    started_at=started,
                     finished_at=opens + timedelta(seconds=float(at[-1])),
-                    booklet=b, plan={"items": list(items)}, pending={},
-                    n_answered=len(items), stop_reason="form_complete",
+                    booklet=b,
+                    plan={"items": list(items)},
+                    pending={},
+                    n_answered=len(items),
+                    stop_reason="form_complete",
                 )
                 for seq, item_id in enumerate(items, start=1):
                     item = plan.items[item_id]
                     score = int(scores[item_id][r])
                     options = item.answers[score]
-                    rows.append((session.id, seq, item_id, item.revision_id, item.domain_code,
-                                 options[int(pick[seq - 1] * len(options))], score,
-                                 round(float(seconds[seq - 1]), 3), client[seq - 1],
-                                 server[seq - 1]))
+                    rows.append(
+                        (
+                            session.id,
+                            seq,
+                            item_id,
+                            item.revision_id,
+                            item.domain_code,
+                            options[int(pick[seq - 1] * len(options))],
+                            score,
+                            round(float(seconds[seq - 1]), 3),
+                            client[seq - 1],
+                            server[seq - 1],
+                        )
+                    )
                 sessions.append(session)
                 truth_rows[str(session.id)] = r
             Session.objects.bulk_create(sessions, batch_size=CHUNK)
@@ -598,35 +780,50 @@ def _simulate(*, campaign: Campaign, n_respondents: int, seed: int,
             results_writer.insert(result_rows(plan, sessions, scores, chunk, levels))
             n_responses += len(rows)
         Campaign.objects.filter(pk=campaign.pk).update(
-            rotation_counter=F("rotation_counter") + n_resp)
+            rotation_counter=F("rotation_counter") + n_resp
+        )
         # Bulk-written sessions close without delivery's per-session hook, so the item
         # bank's statistics of every presented item are recounted once, on the worker.
         item_statistics_schedule(item_ids=sorted({i for b in booklets for i in b}))
         t0 = lap(f"{n_resp} sessions with {n_responses} responses written", t0)
         # each respondent's one-time code opened their session: one batch
-        invitations_redeem(campaign=campaign, codes_with_sessions=[
-            (codes[resp[r]][1], sid) for sid, r in truth_rows.items()])
+        invitations_redeem(
+            campaign=campaign,
+            codes_with_sessions=[
+                (codes[resp[r]][1], sid) for sid, r in truth_rows.items()
+            ],
+        )
         t0 = lap("invitations redeemed", t0)
 
     # ---- close (if still open) and freeze, as a real campaign is
     if campaign.closes_at is None or campaign.closes_at > timezone.now():
         campaign = campaign_close(campaign=campaign)
-    session_arrays = {"truth_theta": {sid: theta[resp[r]] for sid, r in truth_rows.items()}}
+    session_arrays = {
+        "truth_theta": {sid: theta[resp[r]] for sid, r in truth_rows.items()}
+    }
     for name, values in needs_truth.items():
         session_arrays[name] = {sid: values[r] for sid, r in truth_rows.items()}
     survey_data_freeze(
-        campaign=campaign, session_arrays=session_arrays,
+        campaign=campaign,
+        session_arrays=session_arrays,
         extra_arrays={"truth_district_means": np.asarray(truth.district_means)},
-        meta={"simulation": {
-            "n_respondents_target": n_respondents, "n_sampled": n, "n_respondents": n_resp,
-            "seed": seed, "district_codes": district_codes, "truth_model": truth.to_dict(),
-            "truth_shift": _shift_record(truth_shift, district_codes),
-            "truth_theta_domains": list(truth.domains), "needs_generator": needs_source,
-            "parameter_set_id": plan.parameter_set_id, "timings": timings,
-        }},
+        meta={
+            "simulation": {
+                "n_respondents_target": n_respondents,
+                "n_sampled": n,
+                "n_respondents": n_resp,
+                "seed": seed,
+                "district_codes": district_codes,
+                "truth_model": truth.to_dict(),
+                "truth_shift": _shift_record(truth_shift, district_codes),
+                "truth_theta_domains": list(truth.domains),
+                "needs_generator": needs_source,
+                "parameter_set_id": plan.parameter_set_id,
+                "timings": timings,
+            }
+        },
     )
     lap("frozen into the survey data", t0)
     timings["total"] = round(time.perf_counter() - t_all, 2)
     timings["total_cpu"] = round(time.process_time() - cpu_all, 2)
     return SimulationResult(campaign, n, n_resp, n_responses, truth, plan, timings)
-

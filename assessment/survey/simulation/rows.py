@@ -36,8 +36,13 @@ def level_code(levels: list, theta: float) -> str:
     return chosen
 
 
-def result_rows(plan: BookletPlan, sessions: list[Session], scores: Mapping[int, np.ndarray],
-                chunk: range, levels: Mapping[str, list]) -> list[tuple]:
+def result_rows(
+    plan: BookletPlan,
+    sessions: list[Session],
+    scores: Mapping[int, np.ndarray],
+    chunk: range,
+    levels: Mapping[str, list],
+) -> list[tuple]:
     """Per session and main domain the EAP and SE with the active set, as delivery scores
     a closed session (``session_score``): rows for :class:`RowWriter` of ``Result``."""
     from psychometrics import estimate_ability
@@ -54,16 +59,38 @@ def result_rows(plan: BookletPlan, sessions: list[Session], scores: Mapping[int,
         est = estimate_ability(x, plan.params[d], method="eap")
         for r, s in enumerate(sessions):
             th = float(est.theta[r])
-            rows.append((s.id, d, th, float(est.se[r]), level_code(levels[d], th), pset,
-                         int((~np.isnan(x[r])).sum()), {}, now))
+            rows.append(
+                (
+                    s.id,
+                    d,
+                    th,
+                    float(est.se[r]),
+                    level_code(levels[d], th),
+                    pset,
+                    int((~np.isnan(x[r])).sum()),
+                    {},
+                    now,
+                )
+            )
     if plan.needs_ids:
         x = np.column_stack([scores[i][idx] for i in plan.needs_ids]).astype(float)
         for r, s in enumerate(sessions):
             x[r, [i not in booklet_items[s.booklet] for i in plan.needs_ids]] = np.nan
         est = estimate_ability(x, plan.params["needs"], method="eap")
         for r, s in enumerate(sessions):
-            rows.append((s.id, "needs", float(est.theta[r]), float(est.se[r]), "", pset,
-                         int((~np.isnan(x[r])).sum()), {}, now))
+            rows.append(
+                (
+                    s.id,
+                    "needs",
+                    float(est.theta[r]),
+                    float(est.se[r]),
+                    "",
+                    pset,
+                    int((~np.isnan(x[r])).sum()),
+                    {},
+                    now,
+                )
+            )
     return rows
 
 
@@ -94,17 +121,30 @@ class RowWriter:
     the database's form (see :func:`db_times`).
     """
 
-    def __init__(self, model, field_names: Sequence[str], *, prepared: Sequence[str] = (),
-                 batch_size: int = 20_000):
+    def __init__(
+        self,
+        model,
+        field_names: Sequence[str],
+        *,
+        prepared: Sequence[str] = (),
+        batch_size: int = 20_000,
+    ):
         from django.db import connection, models
 
         self.connection = connection
         self.fields = [model._meta.get_field(n) for n in field_names]
         qn = connection.ops.quote_name
-        self.sql = (f"INSERT INTO {qn(model._meta.db_table)} "
-                    f"({', '.join(qn(f.column) for f in self.fields)}) "
-                    f"VALUES ({', '.join(['%s'] * len(self.fields))})")
-        plain = (models.IntegerField, models.FloatField, models.CharField, models.TextField)
+        self.sql = (
+            f"INSERT INTO {qn(model._meta.db_table)} "
+            f"({', '.join(qn(f.column) for f in self.fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(self.fields))})"
+        )
+        plain = (
+            models.IntegerField,
+            models.FloatField,
+            models.CharField,
+            models.TextField,
+        )
         self.convert: list[Callable | None] = []
         for f in self.fields:
             if f.name in prepared or (isinstance(f, plain) and not f.is_relation):
@@ -132,10 +172,13 @@ class RowWriter:
 
     def insert(self, rows: Sequence[tuple]) -> int:
         conv = list(enumerate(self.convert))
-        prepared = [tuple(v if c is None else c(v) for (_k, c), v in zip(conv, row, strict=True))
-                    for row in rows]
+        prepared = [
+            tuple(
+                v if c is None else c(v) for (_k, c), v in zip(conv, row, strict=True)
+            )
+            for row in rows
+        ]
         with self.connection.cursor() as cursor:
             for lo in range(0, len(prepared), self.batch_size):
-                cursor.executemany(self.sql, prepared[lo:lo + self.batch_size])
+                cursor.executemany(self.sql, prepared[lo : lo + self.batch_size])
         return len(prepared)
-

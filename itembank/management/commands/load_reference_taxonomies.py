@@ -7,13 +7,19 @@ from itembank.taxonomies import reference_framework_load, reference_frameworks_l
 
 
 class Command(BaseCommand):
-    help = ("Load the reference taxonomies (DigComp 2.2, UNESCO DLGF) kept in "
-            "itembank/data/taxonomies/, or the files given. Safe to run again; a file with a "
-            "new version adds a new framework version.")
+    help = (
+        "Load the reference taxonomies (DigComp 2.2, UNESCO DLGF) kept in "
+        "itembank/data/taxonomies/, or the files given. Safe to run again; a file with a "
+        "new version adds a new framework version."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="*", type=Path,
-                            help="reference files (default: every kept file)")
+        parser.add_argument(
+            "paths",
+            nargs="*",
+            type=Path,
+            help="reference files (default: every kept file)",
+        )
 
     def handle(self, *args, paths, **options):
         try:
@@ -26,4 +32,6 @@ class Command(BaseCommand):
         for framework, written in results:
             n = framework.competences.count()
             state = "loaded" if written else "unchanged"
-            self.stdout.write(f"{framework} ({framework.key}): {n} areas and competences, {state}")
+            self.stdout.write(
+                f"{framework} ({framework.key}): {n} areas and competences, {state}"
+            )

@@ -33,8 +33,6 @@ class AccountClosed(ApiError):
         )
 
 
-
-
 # --- accounts ----------------------------------------------------------------
 
 
@@ -52,7 +50,11 @@ def _luhn_digit(digits: str) -> str:
 
 def account_number_valid(number: str) -> bool:
     """Say whether an account number has the right shape and check digit."""
-    return len(number) == 12 and number.isdigit() and _luhn_digit(number[:-1]) == number[-1]
+    return (
+        len(number) == 12
+        and number.isdigit()
+        and _luhn_digit(number[:-1]) == number[-1]
+    )
 
 
 def _account_number_new() -> str:
@@ -62,7 +64,10 @@ def _account_number_new() -> str:
 
 @transaction.atomic
 def account_open(
-    *, user: User, district: District | None = None, via: str = LearningAccount.OpenedVia.EXPLICIT
+    *,
+    user: User,
+    district: District | None = None,
+    via: str = LearningAccount.OpenedVia.EXPLICIT,
 ) -> LearningAccount:
     """Open the user's learning account, or return the one they have.
 
@@ -100,13 +105,19 @@ def account_ensure(*, user: User) -> LearningAccount:
 
 
 @transaction.atomic
-def account_closure_request(*, account: LearningAccount, reason: str = "") -> LearningAccount:
+def account_closure_request(
+    *, account: LearningAccount, reason: str = ""
+) -> LearningAccount:
     """Record the citizen's request to close their account; an administrator completes it."""
     account = LearningAccount.objects.select_for_update().get(pk=account.pk)
     if account.status == AccountStatus.CLOSED:
-        raise ApiError("account_closed", _("This account is already closed."), status=409)
+        raise ApiError(
+            "account_closed", _("This account is already closed."), status=409
+        )
     if len(reason) > 2000:
-        raise ValidationError({"reason": _("The reason is too long (at most 2000 characters).")})
+        raise ValidationError(
+            {"reason": _("The reason is too long (at most 2000 characters).")}
+        )
     account.status = AccountStatus.CLOSURE_REQUESTED
     account.closure_requested_at = account.closure_requested_at or timezone.now()
     account.closure_reason = reason.strip()
@@ -115,7 +126,9 @@ def account_closure_request(*, account: LearningAccount, reason: str = "") -> Le
 
 
 @transaction.atomic
-def account_close(*, account: LearningAccount, closed_by: User | None = None) -> LearningAccount:
+def account_close(
+    *, account: LearningAccount, closed_by: User | None = None
+) -> LearningAccount:
     """Close the account: no new records, and every credential issued from it is revoked."""
     account = LearningAccount.objects.select_for_update().get(pk=account.pk)
     if account.status == AccountStatus.CLOSED:
@@ -133,5 +146,3 @@ def account_close(*, account: LearningAccount, closed_by: User | None = None) ->
 def _account_writable(account: LearningAccount) -> None:
     if account.status == AccountStatus.CLOSED:
         raise AccountClosed(account)
-
-

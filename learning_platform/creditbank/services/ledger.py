@@ -27,7 +27,9 @@ from learning_platform.numbers import decimal_check, int_check
 # --- the credit ledger ----------------------------------------------------------
 
 
-def _entry_append(*, account_id: int, credits: Decimal, points: int, **fields: Any) -> CreditEntry:
+def _entry_append(
+    *, account_id: int, credits: Decimal, points: int, **fields: Any
+) -> CreditEntry:
     """Append one ledger entry and move the account's balances in one F() update.
 
     The entry and the balances it moves must fit their columns, or the account's
@@ -38,13 +40,19 @@ def _entry_append(*, account_id: int, credits: Decimal, points: int, **fields: A
     balance = LearningAccount.objects.values("credits_balance", "points_balance").get(
         pk=account_id
     )
-    decimal_check(balance["credits_balance"] + credits, field="credits", max_digits=10,
-                  decimal_places=2)
+    decimal_check(
+        balance["credits_balance"] + credits,
+        field="credits",
+        max_digits=10,
+        decimal_places=2,
+    )
     int_check(balance["points_balance"] + points, field="points")
-    entry = CreditEntry.objects.create(account_id=account_id, credits=credits, points=points,
-                                       **fields)
+    entry = CreditEntry.objects.create(
+        account_id=account_id, credits=credits, points=points, **fields
+    )
     LearningAccount.objects.filter(pk=account_id).update(
-        credits_balance=F("credits_balance") + credits, points_balance=F("points_balance") + points
+        credits_balance=F("credits_balance") + credits,
+        points_balance=F("points_balance") + points,
     )
     return entry
 
@@ -86,18 +94,27 @@ def _rule_matches(rule: ConversionRule, outcome: LearningOutcome) -> bool:
     if rule.level_codes:
         levels = {outcome.level_code} if outcome.level_code else set()
         if rule.domain_code:
-            levels |= {s.level_code for s in outcome.domain_scores.all()
-                       if s.domain_code == rule.domain_code and s.level_code}
+            levels |= {
+                s.level_code
+                for s in outcome.domain_scores.all()
+                if s.domain_code == rule.domain_code and s.level_code
+            }
         if not levels & set(rule.level_codes):
             return False
     return True
 
 
-def _used_in_period(*, account_id: int, rule: ConversionRule, period_key: str) -> tuple[Decimal, int]:
+def _used_in_period(
+    *, account_id: int, rule: ConversionRule, period_key: str
+) -> tuple[Decimal, int]:
     # Expiry does not free room under a cap; awards, corrections and reversals count.
-    totals = CreditEntry.objects.filter(
-        account_id=account_id, rule=rule, period_key=period_key
-    ).exclude(kind=CreditEntry.Kind.EXPIRY).aggregate(c=Sum("credits"), p=Sum("points"))
+    totals = (
+        CreditEntry.objects.filter(
+            account_id=account_id, rule=rule, period_key=period_key
+        )
+        .exclude(kind=CreditEntry.Kind.EXPIRY)
+        .aggregate(c=Sum("credits"), p=Sum("points"))
+    )
     return totals["c"] or Decimal("0"), totals["p"] or 0
 
 
@@ -119,31 +136,54 @@ def credits_apply(*, outcome: LearningOutcome) -> list[RuleApplication]:
     if account.status == AccountStatus.CLOSED:
         return []
     applied: list[RuleApplication] = []
-    for rule in ConversionRule.objects.filter(active=True, outcome_kind=outcome.kind).order_by("pk"):
+    for rule in ConversionRule.objects.filter(
+        active=True, outcome_kind=outcome.kind
+    ).order_by("pk"):
         if not _rule_matches(rule, outcome):
             continue
-        if CreditEntry.objects.filter(outcome=outcome, rule=rule, kind=CreditEntry.Kind.AWARD).exists():
+        if CreditEntry.objects.filter(
+            outcome=outcome, rule=rule, kind=CreditEntry.Kind.AWARD
+        ).exists():
             continue
         period_key = _period_key(rule, outcome.achieved_on)
         credits, points = rule.credits, rule.points
         capped = False
         if period_key:
-            used_c, used_p = _used_in_period(account_id=account.pk, rule=rule, period_key=period_key)
+            used_c, used_p = _used_in_period(
+                account_id=account.pk, rule=rule, period_key=period_key
+            )
             if rule.cap_credits is not None and credits > rule.cap_credits - used_c:
                 credits, capped = max(Decimal("0"), rule.cap_credits - used_c), True
             if rule.cap_points is not None and points > rule.cap_points - used_p:
                 points, capped = max(0, rule.cap_points - used_p), True
         if not credits and not points:
-            applied.append(RuleApplication(rule.code, None, capped,
-                                           _("The cap for this period is reached.")))
+            applied.append(
+                RuleApplication(
+                    rule.code, None, capped, _("The cap for this period is reached.")
+                )
+            )
             continue
-        expires = _add_months(outcome.achieved_on, rule.valid_months) if rule.valid_months else None
+        expires = (
+            _add_months(outcome.achieved_on, rule.valid_months)
+            if rule.valid_months
+            else None
+        )
         entry = _entry_append(
-            account_id=account.pk, kind=CreditEntry.Kind.AWARD, outcome=outcome, rule=rule,
-            rule_version=rule.version, credits=credits, points=points, period_key=period_key,
+            account_id=account.pk,
+            kind=CreditEntry.Kind.AWARD,
+            outcome=outcome,
+            rule=rule,
+            rule_version=rule.version,
+            credits=credits,
+            points=points,
+            period_key=period_key,
             expires_on=expires,
-            reason=(_("Capped at the %(period)s limit") % {"period": rule.get_cap_period_display()}
-                    if capped else ""),
+            reason=(
+                _("Capped at the %(period)s limit")
+                % {"period": rule.get_cap_period_display()}
+                if capped
+                else ""
+            ),
         )
         applied.append(RuleApplication(rule.code, entry, capped, entry.reason))
     return applied
@@ -154,12 +194,18 @@ def _award_remaining(award: CreditEntry) -> tuple[Decimal, int]:
     totals = CreditEntry.objects.filter(corrects_id=award.pk).aggregate(
         c=Sum("credits"), p=Sum("points")
     )
-    return award.credits + (totals["c"] or Decimal("0")), award.points + (totals["p"] or 0)
+    return award.credits + (totals["c"] or Decimal("0")), award.points + (
+        totals["p"] or 0
+    )
 
 
 @transaction.atomic
 def credit_correct(
-    *, entry: CreditEntry, credits: Decimal | int | str, points: int = 0, reason: str,
+    *,
+    entry: CreditEntry,
+    credits: Decimal | int | str,
+    points: int = 0,
+    reason: str,
     corrected_by: User | None,
 ) -> CreditEntry:
     """Correct an award by appending an entry with the difference; the award stays as it was."""
@@ -178,14 +224,25 @@ def credit_correct(
     remaining_c, remaining_p = _award_remaining(award)
     if remaining_c + delta < 0 or remaining_p + points < 0:
         raise ValidationError(
-            {"credits": _("The correction would take the award below zero "
-                          "(%(c)s credits and %(p)s points remain).")
-             % {"c": remaining_c, "p": remaining_p}}
+            {
+                "credits": _(
+                    "The correction would take the award below zero "
+                    "(%(c)s credits and %(p)s points remain)."
+                )
+                % {"c": remaining_c, "p": remaining_p}
+            }
         )
     return _entry_append(
-        account_id=award.account_id, kind=CreditEntry.Kind.CORRECTION, outcome=award.outcome,
-        rule=award.rule, rule_version=award.rule_version, corrects=award, credits=delta,
-        points=points, period_key=award.period_key, reason=reason.strip()[:300],
+        account_id=award.account_id,
+        kind=CreditEntry.Kind.CORRECTION,
+        outcome=award.outcome,
+        rule=award.rule,
+        rule_version=award.rule_version,
+        corrects=award,
+        credits=delta,
+        points=points,
+        period_key=award.period_key,
+        reason=reason.strip()[:300],
         created_by=corrected_by,
     )
 
@@ -198,11 +255,13 @@ def awards_due_to_expire(*, today: date) -> QuerySet[CreditEntry]:
     being read again every day. The awards come along the partial index
     ``cb_award_expiry``, their adjustments along the index on ``corrects``.
     """
-    return CreditEntry.objects.filter(
-        kind=CreditEntry.Kind.AWARD, expires_on__lte=today
-    ).exclude(
-        adjustments__kind__in=[CreditEntry.Kind.EXPIRY, CreditEntry.Kind.REVERSAL]
-    ).order_by("account_id", "pk")
+    return (
+        CreditEntry.objects.filter(kind=CreditEntry.Kind.AWARD, expires_on__lte=today)
+        .exclude(
+            adjustments__kind__in=[CreditEntry.Kind.EXPIRY, CreditEntry.Kind.REVERSAL]
+        )
+        .order_by("account_id", "pk")
+    )
 
 
 def credits_expire(*, today: date | None = None) -> list[CreditEntry]:
@@ -221,12 +280,19 @@ def credits_expire(*, today: date | None = None) -> list[CreditEntry]:
             credits, points = _award_remaining(award)
             if not credits and not points:
                 continue
-            written.append(_entry_append(
-                account_id=award.account_id, kind=CreditEntry.Kind.EXPIRY, outcome=award.outcome,
-                rule=award.rule, rule_version=award.rule_version, corrects=award,
-                credits=-credits, points=-points, period_key=award.period_key,
-                reason=_("Expired on %(day)s") % {"day": award.expires_on.isoformat()},
-            ))
+            written.append(
+                _entry_append(
+                    account_id=award.account_id,
+                    kind=CreditEntry.Kind.EXPIRY,
+                    outcome=award.outcome,
+                    rule=award.rule,
+                    rule_version=award.rule_version,
+                    corrects=award,
+                    credits=-credits,
+                    points=-points,
+                    period_key=award.period_key,
+                    reason=_("Expired on %(day)s")
+                    % {"day": award.expires_on.isoformat()},
+                )
+            )
     return written
-
-

@@ -40,10 +40,16 @@ from learning_platform.errors import ApiError
 def _finite(value: Any, *, where: str, allow_none: bool = False) -> float | None:
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+    ):
         raise ValidationError(
-            {"domain_scores": _("%(where)s must be a finite number, not %(value)r.")
-             % {"where": where, "value": value}}
+            {
+                "domain_scores": _("%(where)s must be a finite number, not %(value)r.")
+                % {"where": where, "value": value}
+            }
         )
     return float(value)
 
@@ -56,32 +62,45 @@ def _clean_domain_scores(domain_scores: list[dict]) -> list[dict]:
     for i, entry in enumerate(domain_scores):
         where = f"domain_scores[{i}]"
         if not isinstance(entry, dict):
-            raise ValidationError({"domain_scores": _("%(where)s must be an object.")
-                                   % {"where": where}})
+            raise ValidationError(
+                {"domain_scores": _("%(where)s must be an object.") % {"where": where}}
+            )
         code = entry.get("domain_code")
         if not isinstance(code, str) or not code.strip() or len(code) > 40:
             raise ValidationError(
-                {"domain_scores": _("%(where)s.domain_code must be a domain code.")
-                 % {"where": where}}
+                {
+                    "domain_scores": _("%(where)s.domain_code must be a domain code.")
+                    % {"where": where}
+                }
             )
         if code in seen:
             raise ValidationError(
-                {"domain_scores": _("%(where)s repeats the domain %(code)s.")
-                 % {"where": where, "code": code}}
+                {
+                    "domain_scores": _("%(where)s repeats the domain %(code)s.")
+                    % {"where": where, "code": code}
+                }
             )
         seen.add(code)
         theta = _finite(entry.get("theta"), where=f"{where}.theta")
         se = _finite(entry.get("se"), where=f"{where}.se", allow_none=True)
         if se is not None and se < 0:
             raise ValidationError(
-                {"domain_scores": _("%(where)s.se must not be negative.") % {"where": where}}
+                {
+                    "domain_scores": _("%(where)s.se must not be negative.")
+                    % {"where": where}
+                }
             )
         level = entry.get("level_code") or ""
         if not isinstance(level, str) or len(level) > 40:
             raise ValidationError(
-                {"domain_scores": _("%(where)s.level_code must be text.") % {"where": where}}
+                {
+                    "domain_scores": _("%(where)s.level_code must be text.")
+                    % {"where": where}
+                }
             )
-        cleaned.append({"domain_code": code, "theta": theta, "se": se, "level_code": level})
+        cleaned.append(
+            {"domain_code": code, "theta": theta, "se": se, "level_code": level}
+        )
     return cleaned
 
 
@@ -108,21 +127,29 @@ def outcome_record_assessment(
     ``AccountClosed`` (code ``account_closed``) when the account is closed.
     """
     if not source_ref or len(source_ref) > 200:
-        raise ValidationError({"source_ref": _("source_ref must be 1 to 200 characters.")})
+        raise ValidationError(
+            {"source_ref": _("source_ref must be 1 to 200 characters.")}
+        )
     existing = LearningOutcome.objects.filter(source_ref=source_ref).first()
     if existing is not None:
         if existing.account.user_id != user.pk:
             raise ValidationError(
-                {"source_ref": _("%(ref)s is already recorded for another account.")
-                 % {"ref": source_ref}}
+                {
+                    "source_ref": _("%(ref)s is already recorded for another account.")
+                    % {"ref": source_ref}
+                }
             )
         return existing
     if not instrument_code:
         raise ValidationError({"instrument_code": _("instrument_code is required.")})
     if not isinstance(completed_at, datetime):
-        raise ValidationError({"completed_at": _("completed_at must be a date and time.")})
+        raise ValidationError(
+            {"completed_at": _("completed_at must be a date and time.")}
+        )
     if timezone.is_naive(completed_at):
-        raise ValidationError({"completed_at": _("completed_at must carry a time zone.")})
+        raise ValidationError(
+            {"completed_at": _("completed_at must carry a time zone.")}
+        )
     cleaned = _clean_domain_scores(domain_scores)
     account = account_ensure(user=user)
     _account_writable(account)
@@ -142,8 +169,14 @@ def outcome_record_assessment(
                 instrument_code=instrument_code,
                 instrument_name=instrument_name,
                 parameter_set_id=parameter_set_id,
-                details={"completed_at": completed_at.isoformat(),
-                         **({"cut_score_set_id": cut_score_set_id} if cut_score_set_id else {})},
+                details={
+                    "completed_at": completed_at.isoformat(),
+                    **(
+                        {"cut_score_set_id": cut_score_set_id}
+                        if cut_score_set_id
+                        else {}
+                    ),
+                },
             )
     except IntegrityError:
         # The same session recorded concurrently: return the stored row.
@@ -177,8 +210,9 @@ def _parse_hours(value: Any) -> Decimal | None:
     try:
         hours = Decimal(str(value))
     except InvalidOperation:
-        raise ValidationError({"hours": _("%(value)r is not a number.") % {"value": value}}) \
-            from None
+        raise ValidationError(
+            {"hours": _("%(value)r is not a number.") % {"value": value}}
+        ) from None
     if not hours.is_finite() or hours < 0 or hours > 100000:
         raise ValidationError({"hours": _("Hours must be between 0 and 100000.")})
     return hours.quantize(Decimal("0.1"))
@@ -206,10 +240,13 @@ def outcome_enter(
     errors: dict[str, list[str]] = {}
     if kind not in INSTITUTION_KINDS:
         errors.setdefault("kind", []).append(
-            _("%(kind)r is not one of %(kinds)s.") % {"kind": kind, "kinds": ", ".join(INSTITUTION_KINDS)}
+            _("%(kind)r is not one of %(kinds)s.")
+            % {"kind": kind, "kinds": ", ".join(INSTITUTION_KINDS)}
         )
     if not title or not title.strip() or len(title) > 200:
-        errors.setdefault("title", []).append(_("A title of 1 to 200 characters is required."))
+        errors.setdefault("title", []).append(
+            _("A title of 1 to 200 characters is required.")
+        )
     if not evidence_url and not evidence_ref:
         errors.setdefault("evidence", []).append(
             _("Give the evidence: a URL or a reference such as the certificate number.")
@@ -222,18 +259,23 @@ def outcome_enter(
                 _("%(url)r is not an http(s) URL.") % {"url": evidence_url}
             )
     if len(source_ref) > 200 or len(evidence_ref) > 200:
-        errors.setdefault("source_ref", []).append(_("References are at most 200 characters."))
+        errors.setdefault("source_ref", []).append(
+            _("References are at most 200 characters.")
+        )
     if errors:
         raise ValidationError(errors)
     achieved = _parse_date(achieved_on, field="achieved_on")
     if achieved > timezone.localdate():
-        raise ValidationError({"achieved_on": _("An outcome cannot be achieved in the future.")})
+        raise ValidationError(
+            {"achieved_on": _("An outcome cannot be achieved in the future.")}
+        )
     hours_value = _parse_hours(hours)
     account = LearningAccount.objects.filter(number=account_number.strip()).first()
     if account is None:
         raise ApiError(
             "account_not_found",
-            _("There is no learning account numbered %(number)s.") % {"number": account_number},
+            _("There is no learning account numbered %(number)s.")
+            % {"number": account_number},
             status=404,
         )
     _account_writable(account)
@@ -265,13 +307,25 @@ def outcome_enter(
 
 
 OUTCOME_IMPORT_FIELDS = (
-    "account_number", "kind", "title", "achieved_on", "source_ref", "evidence_url",
-    "evidence_ref", "title_en", "domain_code", "level_code", "level_name", "hours",
+    "account_number",
+    "kind",
+    "title",
+    "achieved_on",
+    "source_ref",
+    "evidence_url",
+    "evidence_ref",
+    "title_en",
+    "domain_code",
+    "level_code",
+    "level_name",
+    "hours",
 )
 
 
 @transaction.atomic
-def outcomes_import(*, entered_by: User, rows: list[dict[str, Any]]) -> list[LearningOutcome]:
+def outcomes_import(
+    *, entered_by: User, rows: list[dict[str, Any]]
+) -> list[LearningOutcome]:
     """Import many institution outcomes at once: all of them, or none with every row's error."""
     if not rows:
         raise ValidationError({"rows": _("There are no rows to import.")})
@@ -280,18 +334,31 @@ def outcomes_import(*, entered_by: User, rows: list[dict[str, Any]]) -> list[Lea
     for number, row in enumerate(rows, start=1):
         unknown = sorted(set(row) - set(OUTCOME_IMPORT_FIELDS))
         if unknown:
-            problems[f"row {number}"] = [_("Unknown columns: %(cols)s.")
-                                         % {"cols": ", ".join(unknown)}]
+            problems[f"row {number}"] = [
+                _("Unknown columns: %(cols)s.") % {"cols": ", ".join(unknown)}
+            ]
             continue
         try:
             with transaction.atomic():
-                created.append(outcome_enter(entered_by=entered_by, **{
-                    k: ("" if v is None and k != "hours" else v) for k, v in row.items()
-                }))
+                created.append(
+                    outcome_enter(
+                        entered_by=entered_by,
+                        **{
+                            k: ("" if v is None and k != "hours" else v)
+                            for k, v in row.items()
+                        },
+                    )
+                )
         except ValidationError as exc:
-            problems[f"row {number}"] = [
-                f"{field}: {msg}" for field, msgs in exc.message_dict.items() for msg in msgs
-            ] if hasattr(exc, "error_dict") else exc.messages
+            problems[f"row {number}"] = (
+                [
+                    f"{field}: {msg}"
+                    for field, msgs in exc.message_dict.items()
+                    for msg in msgs
+                ]
+                if hasattr(exc, "error_dict")
+                else exc.messages
+            )
         except ApiError as exc:
             problems[f"row {number}"] = [exc.message]
         except TypeError:
@@ -303,7 +370,9 @@ def outcomes_import(*, entered_by: User, rows: list[dict[str, Any]]) -> list[Lea
 
 
 @transaction.atomic
-def outcome_revoke(*, outcome: LearningOutcome, revoked_by: User | None, reason: str) -> LearningOutcome:
+def outcome_revoke(
+    *, outcome: LearningOutcome, revoked_by: User | None, reason: str
+) -> LearningOutcome:
     """Withdraw an outcome: its credits are reversed and its credentials revoked."""
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Say why the outcome is revoked.")})
@@ -315,19 +384,27 @@ def outcome_revoke(*, outcome: LearningOutcome, revoked_by: User | None, reason:
     outcome.revoked_at = now
     outcome.revocation_reason = reason.strip()
     outcome.save(update_fields=["revoked_at", "revocation_reason"])
-    for award in CreditEntry.objects.filter(outcome=outcome, kind=CreditEntry.Kind.AWARD):
+    for award in CreditEntry.objects.filter(
+        outcome=outcome, kind=CreditEntry.Kind.AWARD
+    ):
         credits, points = _award_remaining(award)
         if credits or points:
             _entry_append(
-                account_id=outcome.account_id, kind=CreditEntry.Kind.REVERSAL, outcome=outcome,
-                rule=award.rule, rule_version=award.rule_version, corrects=award,
-                credits=-credits, points=-points, period_key=award.period_key,
-                reason=(_("Outcome revoked: %(reason)s") % {"reason": reason.strip()})[:300],
+                account_id=outcome.account_id,
+                kind=CreditEntry.Kind.REVERSAL,
+                outcome=outcome,
+                rule=award.rule,
+                rule_version=award.rule_version,
+                corrects=award,
+                credits=-credits,
+                points=-points,
+                period_key=award.period_key,
+                reason=(_("Outcome revoked: %(reason)s") % {"reason": reason.strip()})[
+                    :300
+                ],
                 created_by=revoked_by,
             )
     IssuedCredential.objects.filter(outcome=outcome, revoked_at__isnull=True).update(
         revoked_at=now, revocation_reason="outcome revoked"
     )
     return outcome
-
-

@@ -20,8 +20,20 @@ from learning_platform.creditbank.models import (
 # --- conversion rules ----------------------------------------------------------
 
 RULE_FIELDS = (
-    "name", "name_en", "outcome_kind", "domain_code", "level_codes", "credits", "points",
-    "cap_period", "cap_credits", "cap_points", "valid_months", "valid_from", "valid_to", "active",
+    "name",
+    "name_en",
+    "outcome_kind",
+    "domain_code",
+    "level_codes",
+    "credits",
+    "points",
+    "cap_period",
+    "cap_credits",
+    "cap_points",
+    "valid_months",
+    "valid_from",
+    "valid_to",
+    "active",
 )
 
 
@@ -56,24 +68,42 @@ def conversion_rule_save(
     if not isinstance(rule.level_codes, list) or not all(
         isinstance(c, str) and c for c in rule.level_codes
     ):
-        raise ValidationError({"level_codes": _("Levels must be a list of level codes.")})
+        raise ValidationError(
+            {"level_codes": _("Levels must be a list of level codes.")}
+        )
     if rule.valid_from and rule.valid_to and rule.valid_from > rule.valid_to:
         raise ValidationError({"valid_to": _("The rule ends before it begins.")})
-    if rule.cap_period == RulePeriod.NONE and (rule.cap_credits is not None or rule.cap_points is not None):
-        raise ValidationError({"cap_period": _("A cap needs a period (month or year).")})
-    if rule.cap_period != RulePeriod.NONE and rule.cap_credits is None and rule.cap_points is None:
-        raise ValidationError({"cap_credits": _("A cap period needs a credit or point cap.")})
+    if rule.cap_period == RulePeriod.NONE and (
+        rule.cap_credits is not None or rule.cap_points is not None
+    ):
+        raise ValidationError(
+            {"cap_period": _("A cap needs a period (month or year).")}
+        )
+    if (
+        rule.cap_period != RulePeriod.NONE
+        and rule.cap_credits is None
+        and rule.cap_points is None
+    ):
+        raise ValidationError(
+            {"cap_credits": _("A cap period needs a credit or point cap.")}
+        )
     rule.full_clean(exclude=["version"])
-    if rule.pk is not None and _rule_snapshot(rule) == ConversionRuleVersion.objects.filter(
-        rule=rule
-    ).order_by("-version").values_list("data", flat=True).first():
+    if (
+        rule.pk is not None
+        and _rule_snapshot(rule)
+        == ConversionRuleVersion.objects.filter(rule=rule)
+        .order_by("-version")
+        .values_list("data", flat=True)
+        .first()
+    ):
         return rule
     rule.version = (rule.version or 0) + 1
     rule.save()
     ConversionRuleVersion.objects.create(
-        rule=rule, version=rule.version, data=_rule_snapshot(rule),
-        changed_by=changed_by, comment=comment[:300],
+        rule=rule,
+        version=rule.version,
+        data=_rule_snapshot(rule),
+        changed_by=changed_by,
+        comment=comment[:300],
     )
     return rule
-
-

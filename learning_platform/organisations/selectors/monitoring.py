@@ -32,8 +32,14 @@ from learning_platform.organisations.monitoring_states import (
 )
 
 CITY_ROLES = frozenset({Role.RESEARCHER, Role.ADMINISTRATOR})
-DISTRICT_STAFF = frozenset({Role.DISTRICT_OFFICER, Role.DISTRICT_STATISTICIAN,
-                            Role.DISTRICT_LIAISON, Role.DISTRICT_HEAD})
+DISTRICT_STAFF = frozenset(
+    {
+        Role.DISTRICT_OFFICER,
+        Role.DISTRICT_STATISTICIAN,
+        Role.DISTRICT_LIAISON,
+        Role.DISTRICT_HEAD,
+    }
+)
 
 
 def is_city_user(user) -> bool:
@@ -41,12 +47,18 @@ def is_city_user(user) -> bool:
 
 
 def is_district_staff(user) -> bool:
-    return bool(user.is_authenticated and user.district_id and DISTRICT_STAFF & set(user_roles(user=user)))
+    return bool(
+        user.is_authenticated
+        and user.district_id
+        and DISTRICT_STAFF & set(user_roles(user=user))
+    )
 
 
 def is_member(*, user, organisation: Organisation) -> bool:
     """Whether the user maintains the organisation (local rule until the register's helper lands)."""
-    return bool(user.is_authenticated and organisation.users.filter(pk=user.pk).exists())
+    return bool(
+        user.is_authenticated and organisation.users.filter(pk=user.pk).exists()
+    )
 
 
 def member_organisations(*, user) -> QuerySet[Organisation]:
@@ -57,7 +69,8 @@ def member_organisations(*, user) -> QuerySet[Organisation]:
 
 def sampled_visible_to(*, user) -> QuerySet[SampledOrganisation]:
     qs = SampledOrganisation.objects.select_related(
-        "monitoring_year", "organisation__district", "assessment")
+        "monitoring_year", "organisation__district", "assessment"
+    )
     if not user.is_authenticated:
         return qs.none()
     if is_city_user(user):
@@ -83,21 +96,27 @@ def evidence_visible(*, user, sampled: SampledOrganisation) -> bool:
 def may_fill(*, user, sampled: SampledOrganisation) -> bool:
     assessment = SelfAssessment.objects.filter(sampled=sampled).first()
     status = assessment.status if assessment else AssessmentStatus.NOT_STARTED
-    return status in EDITABLE and is_member(user=user, organisation=sampled.organisation)
+    return status in EDITABLE and is_member(
+        user=user, organisation=sampled.organisation
+    )
 
 
 def may_review(*, user, assessment: SelfAssessment | None) -> bool:
     if assessment is None or assessment.status not in REVIEW_STEPS:
         return False
     role, _next = REVIEW_STEPS[assessment.status]
-    return (role in user_roles(user=user)
-            and user.district_id == assessment.sampled.organisation.district_id)
+    return (
+        role in user_roles(user=user)
+        and user.district_id == assessment.sampled.organisation.district_id
+    )
 
 
 def evidence_file_get_for_user(*, user, evidence_id: int) -> ItemEvidence:
     """An evidence document, for the organisation's users, and for the district and the
     centre once submitted."""
-    row = ItemEvidence.objects.select_related("assessment__sampled__organisation").get(pk=evidence_id)
+    row = ItemEvidence.objects.select_related("assessment__sampled__organisation").get(
+        pk=evidence_id
+    )
     sampled = sampled_visible_to(user=user).get(pk=row.assessment.sampled_id)
     if not row.document or not evidence_visible(user=user, sampled=sampled):
         raise ItemEvidence.DoesNotExist
@@ -109,8 +128,11 @@ def monitoring_years() -> QuerySet[MonitoringYear]:
 
 
 def set_items(indicator_set: IndicatorSet) -> list[SetItem]:
-    return list(SetItem.objects.filter(indicator__indicator_set=indicator_set)
-                .select_related("indicator").order_by("indicator__sort", "sort", "pk"))
+    return list(
+        SetItem.objects.filter(indicator__indicator_set=indicator_set)
+        .select_related("indicator")
+        .order_by("indicator__sort", "sort", "pk")
+    )
 
 
 @dataclass(frozen=True)
@@ -122,8 +144,10 @@ class EvidenceRow:
 
 def assessment_rows(assessment: SelfAssessment) -> list[EvidenceRow]:
     stored = {e.item_id: e for e in assessment.evidence.all()}
-    return [EvidenceRow(indicator=i.indicator, item=i, evidence=stored.get(i.pk))
-            for i in set_items(assessment.indicator_set)]
+    return [
+        EvidenceRow(indicator=i.indicator, item=i, evidence=stored.get(i.pk))
+        for i in set_items(assessment.indicator_set)
+    ]
 
 
 @dataclass(frozen=True)
@@ -139,14 +163,21 @@ class EventRow:
 def assessment_history(assessment: SelfAssessment) -> list[EventRow]:
     """The review history in the reader's language (labels, never stored codes)."""
     return [
-        EventRow(at=e.at, actor=(e.actor.get_full_name() or e.actor.username) if e.actor else "",
-                 action=label(AssessmentAction, e.action),
-                 from_status=label(AssessmentStatus, e.from_status) if e.from_status else "",
-                 to_status=label(AssessmentStatus, e.to_status), comment=e.comment)
+        EventRow(
+            at=e.at,
+            actor=(e.actor.get_full_name() or e.actor.username) if e.actor else "",
+            action=label(AssessmentAction, e.action),
+            from_status=label(AssessmentStatus, e.from_status) if e.from_status else "",
+            to_status=label(AssessmentStatus, e.to_status),
+            comment=e.comment,
+        )
         for e in assessment.events.select_related("actor").order_by("at", "pk")
     ]
 
 
 def status_label(sampled: SampledOrganisation) -> str:
     assessment = getattr(sampled, "assessment", None)
-    return label(AssessmentStatus, assessment.status if assessment else AssessmentStatus.NOT_STARTED)
+    return label(
+        AssessmentStatus,
+        assessment.status if assessment else AssessmentStatus.NOT_STARTED,
+    )

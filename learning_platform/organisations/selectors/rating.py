@@ -44,7 +44,11 @@ def is_expert(user) -> bool:
 
 def expert_pool() -> QuerySet:
     """Return the active users holding the expert-rater role, in primary-key order."""
-    return get_user_model().objects.filter(groups__name=Role.EXPERT, is_active=True).order_by("pk")
+    return (
+        get_user_model()
+        .objects.filter(groups__name=Role.EXPERT, is_active=True)
+        .order_by("pk")
+    )
 
 
 def rater_eligible(*, assessment: SelfAssessment, rater) -> bool:
@@ -67,9 +71,13 @@ def assessments_to_rate(*, monitoring_year: MonitoringYear) -> QuerySet[SelfAsse
 
 def rated_items(*, indicator_set: IndicatorSet) -> QuerySet[SetItem]:
     """Return the expert-rated items of a set, in the set's order."""
-    return SetItem.objects.filter(
-        indicator__indicator_set=indicator_set, evidence=EvidenceKind.RATING
-    ).select_related("indicator").order_by("indicator__sort", "sort")
+    return (
+        SetItem.objects.filter(
+            indicator__indicator_set=indicator_set, evidence=EvidenceKind.RATING
+        )
+        .select_related("indicator")
+        .order_by("indicator__sort", "sort")
+    )
 
 
 def _scores(assignment: RaterAssignment | None) -> dict[int, int]:
@@ -86,11 +94,20 @@ def _round(assessment: SelfAssessment, number: int) -> RaterAssignment | None:
 def disputed_item_ids(*, assessment: SelfAssessment) -> list[int]:
     """Return the items whose two submitted scores differ by more than the year's threshold."""
     first, second = _round(assessment, 1), _round(assessment, 2)
-    if first is None or second is None or not first.submitted_at or not second.submitted_at:
+    if (
+        first is None
+        or second is None
+        or not first.submitted_at
+        or not second.submitted_at
+    ):
         return []
     threshold = assessment.sampled.monitoring_year.disagreement_threshold
     one, two = _scores(first), _scores(second)
-    return [item_id for item_id in one if item_id in two and abs(one[item_id] - two[item_id]) > threshold]
+    return [
+        item_id
+        for item_id in one
+        if item_id in two and abs(one[item_id] - two[item_id]) > threshold
+    ]
 
 
 def assignment_items(*, assignment: RaterAssignment) -> list[SetItem]:
@@ -108,8 +125,11 @@ def assignments_of_rater(*, user) -> QuerySet[RaterAssignment]:
         return RaterAssignment.objects.none()
     return (
         RaterAssignment.objects.filter(rater=user)
-        .select_related("assessment__sampled__organisation__district",
-                        "assessment__sampled__monitoring_year", "assessment__indicator_set")
+        .select_related(
+            "assessment__sampled__organisation__district",
+            "assessment__sampled__monitoring_year",
+            "assessment__indicator_set",
+        )
         .annotate(rated=Count("ratings"))
         .order_by("submitted_at", "-assessment__sampled__monitoring_year__year", "pk")
     )
@@ -144,7 +164,9 @@ def assessment_get_for_city(*, user, assessment_id: int) -> SelfAssessment:
         raise SelfAssessment.DoesNotExist
     return (
         SelfAssessment.objects.exclude(status__in=UNSUBMITTED)
-        .select_related("sampled__organisation", "sampled__monitoring_year", "indicator_set")
+        .select_related(
+            "sampled__organisation", "sampled__monitoring_year", "indicator_set"
+        )
         .get(pk=assessment_id)
     )
 
@@ -154,7 +176,9 @@ class RatingState:
 
     NEEDS_RATERS = "needs_raters"
     RATING = "rating"
-    NEEDS_THIRD = "needs_third"  # a disagreement and nobody left in the pool: researcher assigns
+    NEEDS_THIRD = (
+        "needs_third"  # a disagreement and nobody left in the pool: researcher assigns
+    )
     THIRD_RATING = "third_rating"
     DONE = "done"
 
@@ -176,8 +200,11 @@ def rating_state(*, assessment: SelfAssessment) -> str:
 def rater_loads(*, monitoring_year: MonitoringYear) -> dict[int, int]:
     """Return each expert's number of assignments in the year (all rounds)."""
     rows = (
-        RaterAssignment.objects.filter(assessment__sampled__monitoring_year=monitoring_year)
-        .values("rater_id").annotate(n=Count("pk"))
+        RaterAssignment.objects.filter(
+            assessment__sampled__monitoring_year=monitoring_year
+        )
+        .values("rater_id")
+        .annotate(n=Count("pk"))
     )
     return {row["rater_id"]: row["n"] for row in rows}
 
@@ -216,15 +243,20 @@ def agreement_report(*, monitoring_year: MonitoringYear) -> list[AgreementRow]:
     assessments = (
         SelfAssessment.objects.filter(sampled__monitoring_year=monitoring_year)
         .filter(raters__round=1, raters__submitted_at__isnull=False)
-        .filter(pk__in=RaterAssignment.objects.filter(round=2, submitted_at__isnull=False)
-                .values("assessment_id"))
+        .filter(
+            pk__in=RaterAssignment.objects.filter(
+                round=2, submitted_at__isnull=False
+            ).values("assessment_id")
+        )
         .select_related("indicator_set", "sampled__monitoring_year")
         .prefetch_related("raters__ratings__item")
         .order_by("indicator_set__kind", "pk")
         .distinct()
     )
     for assessment in assessments:
-        row = rows.setdefault(assessment.indicator_set_id, AgreementRow(assessment.indicator_set))
+        row = rows.setdefault(
+            assessment.indicator_set_id, AgreementRow(assessment.indicator_set)
+        )
         row.submissions += 1
         by_round = {a.round: a for a in assessment.raters.all()}
         one = {r.item_id: r for r in by_round[1].ratings.all()}
@@ -239,14 +271,21 @@ def agreement_report(*, monitoring_year: MonitoringYear) -> list[AgreementRow]:
     for row in rows.values():
         if row.pairs_first:
             try:
-                row.agreement = rater_agreement(row.pairs_first, row.pairs_second,
-                                                max_score=row.max_score)
-            except ValueError as exc:  # a stored score outside the rubric: say so, do not crash
+                row.agreement = rater_agreement(
+                    row.pairs_first, row.pairs_second, max_score=row.max_score
+                )
+            except (
+                ValueError
+            ) as exc:  # a stored score outside the rubric: say so, do not crash
                 row.error = str(exc)
-    return sorted(rows.values(), key=lambda r: (r.indicator_set.kind, -r.indicator_set.version))
+    return sorted(
+        rows.values(), key=lambda r: (r.indicator_set.kind, -r.indicator_set.version)
+    )
 
 
 def years_with_assessments() -> QuerySet[MonitoringYear]:
-    return MonitoringYear.objects.filter(
-        Q(sampled__assessment__isnull=False)
-    ).distinct().order_by("-year")
+    return (
+        MonitoringYear.objects.filter(Q(sampled__assessment__isnull=False))
+        .distinct()
+        .order_by("-year")
+    )

@@ -90,11 +90,21 @@ def districts_for_registering(user) -> QuerySet[District]:
     if is_city_user(user):
         return District.objects.all()
     district_id = staff_district_id(user)
-    return District.objects.filter(pk=district_id) if district_id else District.objects.none()
+    return (
+        District.objects.filter(pk=district_id)
+        if district_id
+        else District.objects.none()
+    )
 
 
-def organisations_filter(queryset: QuerySet[Organisation], *, district: str = "", kind: str = "",
-                         tier: str = "", q: str = "") -> QuerySet[Organisation]:
+def organisations_filter(
+    queryset: QuerySet[Organisation],
+    *,
+    district: str = "",
+    kind: str = "",
+    tier: str = "",
+    q: str = "",
+) -> QuerySet[Organisation]:
     """Narrow a visible queryset by district code, kind, tier and a name/street search."""
     if district:
         queryset = queryset.filter(district__code=district)
@@ -119,7 +129,11 @@ def next_tiers(org: Organisation) -> list[str]:
 
 def indicator_set_for_year(*, kind: str, year: int) -> IndicatorSet:
     """The edition of a kind's indicator set in force for a year: the latest not after it."""
-    found = IndicatorSet.objects.filter(kind=kind, version__lte=year).order_by("-version").first()
+    found = (
+        IndicatorSet.objects.filter(kind=kind, version__lte=year)
+        .order_by("-version")
+        .first()
+    )
     if found is None:
         raise IndicatorSet.DoesNotExist(f"No {kind} indicator set covers {year}.")
     return found

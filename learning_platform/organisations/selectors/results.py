@@ -50,7 +50,8 @@ def item_met(evidence: ItemEvidence) -> bool | None:
 
 def approved_assessments() -> QuerySet[SelfAssessment]:
     return SelfAssessment.objects.filter(status=AssessmentStatus.DONE).select_related(
-        "sampled__organisation__district", "sampled__monitoring_year", "indicator_set")
+        "sampled__organisation__district", "sampled__monitoring_year", "indicator_set"
+    )
 
 
 # --- per organisation ------------------------------------------------------------------
@@ -86,41 +87,67 @@ class YearResult:
     indicators_met: int = 0
 
 
-def _profile(items: list[ItemRow], indicators: list[SetIndicator]) -> list[IndicatorProfile]:
+def _profile(
+    items: list[ItemRow], indicators: list[SetIndicator]
+) -> list[IndicatorProfile]:
     out = []
     for indicator in indicators:
         rows = [r for r in items if r.indicator_code == indicator.code]
-        scored = [r.score / r.max_score for r in rows if r.score is not None and r.max_score]
+        scored = [
+            r.score / r.max_score for r in rows if r.score is not None and r.max_score
+        ]
         known = [r.met for r in rows if r.met is not None]
-        out.append(IndicatorProfile(
-            code=indicator.code, name_zh=indicator.name_zh,
-            mean_score=sum(scored) / len(scored) if scored else None,
-            share_met=sum(known) / len(known) if known else None,
-            met=all(known) if known else None))
+        out.append(
+            IndicatorProfile(
+                code=indicator.code,
+                name_zh=indicator.name_zh,
+                mean_score=sum(scored) / len(scored) if scored else None,
+                share_met=sum(known) / len(known) if known else None,
+                met=all(known) if known else None,
+            )
+        )
     return out
 
 
 def organisation_results(*, organisation: Organisation) -> list[YearResult]:
     """Item scores, first-level profiles and growth, per approved year (oldest first)."""
     years: list[YearResult] = []
-    assessments = approved_assessments().filter(sampled__organisation=organisation).order_by(
-        "sampled__monitoring_year__year")
+    assessments = (
+        approved_assessments()
+        .filter(sampled__organisation=organisation)
+        .order_by("sampled__monitoring_year__year")
+    )
     for assessment in assessments:
         indicators = list(assessment.indicator_set.indicators.all())
-        evidence = {e.item_id: e for e in assessment.evidence.select_related("item__indicator")}
+        evidence = {
+            e.item_id: e for e in assessment.evidence.select_related("item__indicator")
+        }
         items = []
         for indicator in indicators:
             for item in indicator.items.all():
                 row = evidence.get(item.pk)
-                items.append(ItemRow(indicator_code=indicator.code, code=item.code, text_zh=item.text_zh,
-                                     score=row.score if row else None, max_score=item.max_score,
-                                     met=item_met(row) if row else None))
+                items.append(
+                    ItemRow(
+                        indicator_code=indicator.code,
+                        code=item.code,
+                        text_zh=item.text_zh,
+                        score=row.score if row else None,
+                        max_score=item.max_score,
+                        met=item_met(row) if row else None,
+                    )
+                )
         profile = _profile(items, indicators)
         scored = [p.mean_score for p in profile if p.mean_score is not None]
-        years.append(YearResult(
-            year=assessment.sampled.monitoring_year.year, set_title=assessment.indicator_set.title_zh,
-            items=items, profile=profile, mean_score=sum(scored) / len(scored) if scored else None,
-            indicators_met=sum(1 for p in profile if p.met)))
+        years.append(
+            YearResult(
+                year=assessment.sampled.monitoring_year.year,
+                set_title=assessment.indicator_set.title_zh,
+                items=items,
+                profile=profile,
+                mean_score=sum(scored) / len(scored) if scored else None,
+                indicators_met=sum(1 for p in profile if p.met),
+            )
+        )
     for previous, current in zip(years, years[1:], strict=False):
         before = {p.code: p.mean_score for p in previous.profile}
         for p in current.profile:
@@ -165,20 +192,27 @@ class ResultsTable:
     def by_district_kind(self) -> list[tuple[str, str, str, list[Cell]]]:
         groups: dict[tuple[str, str, str], list[Cell]] = defaultdict(list)
         for cell in self.cells:
-            groups[(cell.district_code, cell.district_name, cell.kind_label)].append(cell)
-        return [(code, name, kind, cells) for (code, name, kind), cells in groups.items()]
+            groups[(cell.district_code, cell.district_name, cell.kind_label)].append(
+                cell
+            )
+        return [
+            (code, name, kind, cells) for (code, name, kind), cells in groups.items()
+        ]
 
 
 def monitoring_years() -> list[int]:
     return list(MonitoringYear.objects.order_by("-year").values_list("year", flat=True))
 
 
-def _stratum_sizes(monitoring_year: MonitoringYear) -> tuple[dict[str, float], dict[str, int]]:
+def _stratum_sizes(
+    monitoring_year: MonitoringYear,
+) -> tuple[dict[str, float], dict[str, int]]:
     """N_h and the sampled n_h of every stratum."""
     sampled_n: dict[str, int] = defaultdict(int)
     weight_sum: dict[str, float] = defaultdict(float)
-    for stratum, weight in SampledOrganisation.objects.filter(monitoring_year=monitoring_year).values_list(
-            "stratum", "weight"):
+    for stratum, weight in SampledOrganisation.objects.filter(
+        monitoring_year=monitoring_year
+    ).values_list("stratum", "weight"):
         sampled_n[stratum] += 1
         weight_sum[stratum] += weight
     sizes = {k: float(round(v)) for k, v in weight_sum.items()}
@@ -189,22 +223,36 @@ def _stratum_sizes(monitoring_year: MonitoringYear) -> tuple[dict[str, float], d
     return sizes, dict(sampled_n)
 
 
-def district_kind_table(*, year: int | None = None, district_code: str = "", kind: str = "",
-                        city: bool = True) -> ResultsTable:
+def district_kind_table(
+    *,
+    year: int | None = None,
+    district_code: str = "",
+    kind: str = "",
+    city: bool = True,
+) -> ResultsTable:
     """Share meeting each first-level indicator with its SE, per district × kind (and the city)."""
-    monitoring_year = (MonitoringYear.objects.filter(year=year).first() if year
-                       else MonitoringYear.objects.order_by("-year").first())
-    table = ResultsTable(year=monitoring_year.year if monitoring_year else year,
-                         threshold=SUPPRESSION_THRESHOLD)
+    monitoring_year = (
+        MonitoringYear.objects.filter(year=year).first()
+        if year
+        else MonitoringYear.objects.order_by("-year").first()
+    )
+    table = ResultsTable(
+        year=monitoring_year.year if monitoring_year else year,
+        threshold=SUPPRESSION_THRESHOLD,
+    )
     if monitoring_year is None:
         return table
     sizes, sampled_n = _stratum_sizes(monitoring_year)
-    assessments = list(approved_assessments().filter(sampled__monitoring_year=monitoring_year))
+    assessments = list(
+        approved_assessments().filter(sampled__monitoring_year=monitoring_year)
+    )
     responding: dict[str, int] = defaultdict(int)
     for a in assessments:
         responding[a.sampled.stratum] += 1
     evidence: dict[int, list[ItemEvidence]] = defaultdict(list)
-    for e in ItemEvidence.objects.filter(assessment__in=assessments).select_related("item__indicator"):
+    for e in ItemEvidence.objects.filter(assessment__in=assessments).select_related(
+        "item__indicator"
+    ):
         evidence[e.assessment_id].append(e)
     # Per assessment and indicator: met (all known items met) or None.
     met: dict[tuple[int, str], bool] = {}
@@ -225,33 +273,60 @@ def district_kind_table(*, year: int | None = None, district_code: str = "", kin
     for k in kinds:
         group = by_kind.get(k, [])
         indicator_sets = {a.indicator_set_id for a in group}
-        indicators = list(SetIndicator.objects.filter(indicator_set_id__in=indicator_sets).order_by(
-            "indicator_set", "sort"))
+        indicators = list(
+            SetIndicator.objects.filter(indicator_set_id__in=indicator_sets).order_by(
+                "indicator_set", "sort"
+            )
+        )
         seen: set[str] = set()
         indicators = [i for i in indicators if not (i.code in seen or seen.add(i.code))]
         district_codes = sorted({a.sampled.organisation.district.code for a in group})
         if district_code:
             district_codes = [district_code]
-        scopes = [(code, [a for a in group if a.sampled.organisation.district.code == code])
-                  for code in district_codes]
+        scopes = [
+            (code, [a for a in group if a.sampled.organisation.district.code == code])
+            for code in district_codes
+        ]
         if city and not district_code:
             scopes.append(("", group))
         for code, members in scopes:
-            name = districts[code].name_zh if code in districts else ("全市" if not code else code)
+            name = (
+                districts[code].name_zh
+                if code in districts
+                else ("全市" if not code else code)
+            )
             for indicator in indicators:
                 rows = [a for a in members if (a.pk, indicator.code) in met]
                 n = len(rows)
-                cell = Cell(district_code=code, district_name=name, kind=k, kind_label=str(kind_labels[k]),
-                            indicator_code=indicator.code, indicator_name=indicator.name_zh, n=n,
-                            estimate=None, se=None, suppressed=n < SUPPRESSION_THRESHOLD)
+                cell = Cell(
+                    district_code=code,
+                    district_name=name,
+                    kind=k,
+                    kind_label=str(kind_labels[k]),
+                    indicator_code=indicator.code,
+                    indicator_name=indicator.name_zh,
+                    n=n,
+                    estimate=None,
+                    se=None,
+                    suppressed=n < SUPPRESSION_THRESHOLD,
+                )
                 if not cell.suppressed:
                     strata = [a.sampled.stratum for a in rows]
-                    weights = [a.sampled.weight * sampled_n.get(a.sampled.stratum, 1)
-                               / max(responding[a.sampled.stratum], 1) for a in rows]
+                    weights = [
+                        a.sampled.weight
+                        * sampled_n.get(a.sampled.stratum, 1)
+                        / max(responding[a.sampled.stratum], 1)
+                        for a in rows
+                    ]
                     result = stratified_proportion(
-                        [1.0 if met[(a.pk, indicator.code)] else 0.0 for a in rows], strata=strata,
-                        weights=weights, population_sizes={s: max(sizes.get(s, 0.0), responding[s])
-                                                           for s in set(strata)})
+                        [1.0 if met[(a.pk, indicator.code)] else 0.0 for a in rows],
+                        strata=strata,
+                        weights=weights,
+                        population_sizes={
+                            s: max(sizes.get(s, 0.0), responding[s])
+                            for s in set(strata)
+                        },
+                    )
                     cell.estimate, cell.se = result.estimate, result.se
                 table.cells.append(cell)
     return table
@@ -260,7 +335,9 @@ def district_kind_table(*, year: int | None = None, district_code: str = "", kin
 # --- register summaries ----------------------------------------------------------------
 
 
-def tier_kind_counts(*, district: District | None = None) -> list[tuple[str, list[int], int]]:
+def tier_kind_counts(
+    *, district: District | None = None
+) -> list[tuple[str, list[int], int]]:
     """Organisations by kind (rows) and tier (columns), with row totals."""
     rows = Organisation.objects.all()
     if district is not None:
@@ -275,9 +352,13 @@ def tier_kind_counts(*, district: District | None = None) -> list[tuple[str, lis
     return out
 
 
-def tier_decisions(*, district: District | None = None, year: int | None = None) -> QuerySet[TierChange]:
+def tier_decisions(
+    *, district: District | None = None, year: int | None = None
+) -> QuerySet[TierChange]:
     """Tier decisions with their evidence, newest first."""
-    rows = TierChange.objects.select_related("organisation", "organisation__district", "decided_by")
+    rows = TierChange.objects.select_related(
+        "organisation", "organisation__district", "decided_by"
+    )
     if district is not None:
         rows = rows.filter(organisation__district=district)
     if year:
@@ -288,8 +369,12 @@ def tier_decisions(*, district: District | None = None, year: int | None = None)
 def dashboard_section(*, district_code: str | None) -> dict:
     """The dashboard's 学习型组织 section: organisations by tier and kind, and the latest year's
     share meeting each first-level indicator with its SE (the whole city when no district)."""
-    district = District.objects.filter(code=district_code).first() if district_code else None
-    table = district_kind_table(district_code=district.code if district else "", city=district is None)
+    district = (
+        District.objects.filter(code=district_code).first() if district_code else None
+    )
+    table = district_kind_table(
+        district_code=district.code if district else "", city=district is None
+    )
     if district is None:
         table.cells = [c for c in table.cells if not c.district_code]
     return {
@@ -298,5 +383,7 @@ def dashboard_section(*, district_code: str | None) -> dict:
         "counts": tier_kind_counts(district=district),
         "table": table,
         "groups": table.by_district_kind(),
-        "total": Organisation.objects.filter(**({"district": district} if district else {})).count(),
+        "total": Organisation.objects.filter(
+            **({"district": district} if district else {})
+        ).count(),
     }

@@ -23,7 +23,9 @@ from learning_platform.organisations.models import (
 
 def user_maintains(*, user, organisation: Organisation) -> bool:
     """Say whether the user is one of the organisation's own users."""
-    return bool(user.is_authenticated) and organisation.users.filter(pk=user.pk).exists()
+    return (
+        bool(user.is_authenticated) and organisation.users.filter(pk=user.pk).exists()
+    )
 
 
 def user_reviews_district(*, user, district_id: int) -> bool:
@@ -41,7 +43,9 @@ def is_space_reviewer(*, user) -> bool:
     if not user.is_authenticated:
         return False
     roles = set(user_roles(user=user))
-    return Role.ADMINISTRATOR in roles or bool(roles & DISTRICT_ROLES and user.district_id)
+    return Role.ADMINISTRATOR in roles or bool(
+        roles & DISTRICT_ROLES and user.district_id
+    )
 
 
 def organisations_maintained_by(*, user) -> QuerySet[Organisation]:
@@ -52,14 +56,20 @@ def organisations_maintained_by(*, user) -> QuerySet[Organisation]:
 
 def public_spaces() -> QuerySet[Organisation]:
     """Organisations whose page is public: something on it is approved."""
-    approved_entry = SpaceEntry.objects.filter(organisation=OuterRef("pk"), status=EntryStatus.APPROVED)
-    approved_result = SelfAssessment.objects.filter(sampled__organisation=OuterRef("pk"),
-                                                    status=AssessmentStatus.DONE)
-    return (Organisation.objects.select_related("district")
-            .filter(Q(Exists(approved_entry)) | Q(Exists(approved_result))))
+    approved_entry = SpaceEntry.objects.filter(
+        organisation=OuterRef("pk"), status=EntryStatus.APPROVED
+    )
+    approved_result = SelfAssessment.objects.filter(
+        sampled__organisation=OuterRef("pk"), status=AssessmentStatus.DONE
+    )
+    return Organisation.objects.select_related("district").filter(
+        Q(Exists(approved_entry)) | Q(Exists(approved_result))
+    )
 
 
-def space_index(*, district: str = "", kind: str = "", tier: str = "", q: str = "") -> QuerySet[Organisation]:
+def space_index(
+    *, district: str = "", kind: str = "", tier: str = "", q: str = ""
+) -> QuerySet[Organisation]:
     """The public index of spaces with its filters."""
     rows = public_spaces()
     if district:
@@ -74,8 +84,9 @@ def space_index(*, district: str = "", kind: str = "", tier: str = "", q: str = 
 
 
 def space_sees_pending(*, user, organisation: Organisation) -> bool:
-    return user_maintains(user=user, organisation=organisation) or user_reviews_district(
-        user=user, district_id=organisation.district_id)
+    return user_maintains(
+        user=user, organisation=organisation
+    ) or user_reviews_district(user=user, district_id=organisation.district_id)
 
 
 def space_get_for_user(*, user, slug: str) -> Organisation:
@@ -97,7 +108,9 @@ def space_entries_for_user(*, user, organisation: Organisation) -> QuerySet[Spac
 def space_entry_get_for_user(*, user, entry_id: int) -> SpaceEntry:
     """Return an entry the user may see (its file included); else ``SpaceEntry.DoesNotExist``."""
     entry = SpaceEntry.objects.select_related("organisation").get(pk=entry_id)
-    if entry.status == EntryStatus.APPROVED or space_sees_pending(user=user, organisation=entry.organisation):
+    if entry.status == EntryStatus.APPROVED or space_sees_pending(
+        user=user, organisation=entry.organisation
+    ):
         return entry
     raise SpaceEntry.DoesNotExist
 
@@ -107,7 +120,8 @@ def space_entries_to_review(*, user) -> QuerySet[SpaceEntry]:
     if not user.is_authenticated:
         return SpaceEntry.objects.none()
     rows = SpaceEntry.objects.filter(status=EntryStatus.PENDING).select_related(
-        "organisation", "organisation__district")
+        "organisation", "organisation__district"
+    )
     roles = set(user_roles(user=user))
     if Role.ADMINISTRATOR in roles:
         return rows

@@ -35,7 +35,9 @@ from learning_platform.organisations.selectors import rating as sel
 
 def _check_city(actor) -> None:
     if not sel.is_city_user(actor):
-        raise PermissionDenied(_("Only researchers of the monitoring centre assign raters."))
+        raise PermissionDenied(
+            _("Only researchers of the monitoring centre assign raters.")
+        )
 
 
 def _org_name(assessment: SelfAssessment) -> str:
@@ -43,20 +45,28 @@ def _org_name(assessment: SelfAssessment) -> str:
 
 
 @transaction.atomic
-def rater_assign(*, assessment: SelfAssessment, rater, round: int, actor) -> RaterAssignment:
+def rater_assign(
+    *, assessment: SelfAssessment, rater, round: int, actor
+) -> RaterAssignment:
     """Assign (or replace, while nothing is submitted) the rater of one round of a submission."""
     _check_city(actor)
     assessment = SelfAssessment.objects.select_for_update().get(pk=assessment.pk)
     if assessment.status in sel.UNSUBMITTED:
         raise ValidationError(
-            _("%(org)s has not submitted its self-assessment yet, so it cannot be rated.")
+            _(
+                "%(org)s has not submitted its self-assessment yet, so it cannot be rated."
+            )
             % {"org": _org_name(assessment)}
         )
     if round not in (1, 2, sel.THIRD_ROUND):
-        raise ValidationError(_("The round must be 1, 2 or 3, not %(round)s.") % {"round": round})
+        raise ValidationError(
+            _("The round must be 1, 2 or 3, not %(round)s.") % {"round": round}
+        )
     name = rater.get_full_name() or rater.username
     if not sel.is_expert(rater) or not rater.is_active:
-        raise ValidationError(_("%(name)s is not an active expert rater.") % {"name": name})
+        raise ValidationError(
+            _("%(name)s is not an active expert rater.") % {"name": name}
+        )
     if not sel.rater_eligible(assessment=assessment, rater=rater):
         raise ValidationError(
             _("%(name)s belongs to %(org)s and may not rate it.")
@@ -65,25 +75,33 @@ def rater_assign(*, assessment: SelfAssessment, rater, round: int, actor) -> Rat
     others = assessment.raters.exclude(round=round)
     if others.filter(rater=rater).exists():
         raise ValidationError(
-            _("%(name)s already rates %(org)s in another round; the raters must be different people.")
+            _(
+                "%(name)s already rates %(org)s in another round; the raters must be different people."
+            )
             % {"name": name, "org": _org_name(assessment)}
         )
     if round == sel.THIRD_ROUND and not sel.disputed_item_ids(assessment=assessment):
         raise ValidationError(
-            _("%(org)s has no disagreement beyond the threshold, so it needs no third rater.")
+            _(
+                "%(org)s has no disagreement beyond the threshold, so it needs no third rater."
+            )
             % {"org": _org_name(assessment)}
         )
     current = assessment.raters.filter(round=round).first()
     if current is not None:
         if current.submitted_at is not None:
             raise ValidationError(
-                _("Round %(round)s of %(org)s is already submitted and cannot be reassigned.")
+                _(
+                    "Round %(round)s of %(org)s is already submitted and cannot be reassigned."
+                )
                 % {"round": round, "org": _org_name(assessment)}
             )
         if current.rater_id == rater.pk:
             return current
         current.delete()  # its draft scores go with it
-    return RaterAssignment.objects.create(assessment=assessment, rater=rater, round=round)
+    return RaterAssignment.objects.create(
+        assessment=assessment, rater=rater, round=round
+    )
 
 
 def _pick(candidates: list, loads: dict[int, int], rng: random.Random | None):
@@ -93,7 +111,9 @@ def _pick(candidates: list, loads: dict[int, int], rng: random.Random | None):
 
 
 @transaction.atomic
-def raters_assign_randomly(*, monitoring_year: MonitoringYear, seed: int, actor) -> list[RaterAssignment]:
+def raters_assign_randomly(
+    *, monitoring_year: MonitoringYear, seed: int, actor
+) -> list[RaterAssignment]:
     """Give every submitted assessment of the year without its two raters two distinct experts.
 
     Balanced: each pick takes an eligible expert with the fewest assignments in the year so
@@ -103,19 +123,25 @@ def raters_assign_randomly(*, monitoring_year: MonitoringYear, seed: int, actor)
     """
     _check_city(actor)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValidationError(_("The random seed must be a whole number of at least 0."))
+        raise ValidationError(
+            _("The random seed must be a whole number of at least 0.")
+        )
     rng = random.Random(seed)
     pool = list(sel.expert_pool().prefetch_related("groups"))
     loads = sel.rater_loads(monitoring_year=monitoring_year)
     made: list[RaterAssignment] = []
     problems: list[str] = []
     for assessment in sel.assessments_to_rate(monitoring_year=monitoring_year):
-        members = set(assessment.sampled.organisation.users.values_list("pk", flat=True))
+        members = set(
+            assessment.sampled.organisation.users.values_list("pk", flat=True)
+        )
         taken = {a.round: a.rater_id for a in assessment.raters.all()}
         for number in sel.ROUNDS:
             if number in taken:
                 continue
-            candidates = [u for u in pool if u.pk not in members and u.pk not in taken.values()]
+            candidates = [
+                u for u in pool if u.pk not in members and u.pk not in taken.values()
+            ]
             if not candidates:
                 problems.append(
                     _("%(org)s: no eligible expert left for round %(round)s.")
@@ -123,8 +149,11 @@ def raters_assign_randomly(*, monitoring_year: MonitoringYear, seed: int, actor)
                 )
                 break
             chosen = _pick(candidates, loads, rng)
-            made.append(RaterAssignment.objects.create(assessment=assessment, rater=chosen,
-                                                       round=number))
+            made.append(
+                RaterAssignment.objects.create(
+                    assessment=assessment, rater=chosen, round=number
+                )
+            )
             taken[number] = chosen.pk
             loads[chosen.pk] = loads.get(chosen.pk, 0) + 1
     if problems:
@@ -143,20 +172,30 @@ def _parse_score(raw: Any, *, item, label: str) -> int:
             raw = int(text)
     if not isinstance(raw, int):
         raise ValidationError(
-            {label: _("Item %(code)s: the score “%(value)s” is not a whole number.")
-             % {"code": item.code, "value": raw}}
+            {
+                label: _("Item %(code)s: the score “%(value)s” is not a whole number.")
+                % {"code": item.code, "value": raw}
+            }
         )
     if raw < 0 or raw > item.max_score:
         raise ValidationError(
-            {label: _("Item %(code)s: the score %(value)s is outside the rubric 0–%(max)s.")
-             % {"code": item.code, "value": raw, "max": item.max_score}}
+            {
+                label: _(
+                    "Item %(code)s: the score %(value)s is outside the rubric 0–%(max)s."
+                )
+                % {"code": item.code, "value": raw, "max": item.max_score}
+            }
         )
     return raw
 
 
 @transaction.atomic
 def ratings_save(
-    *, assignment: RaterAssignment, user, scores: dict[int, Any], comments: dict[int, str] | None = None,
+    *,
+    assignment: RaterAssignment,
+    user,
+    scores: dict[int, Any],
+    comments: dict[int, str] | None = None,
     submit: bool = False,
 ) -> RaterAssignment:
     """Save the rater's scores (and submit them): all items valid or nothing is saved.
@@ -168,13 +207,16 @@ def ratings_save(
     if assignment.rater_id != user.pk:
         raise RaterAssignment.DoesNotExist  # someone else's assignment is missing, not forbidden
     if assignment.submitted_at is not None:
-        raise ValidationError(_("These scores are already submitted and can no longer change."))
+        raise ValidationError(
+            _("These scores are already submitted and can no longer change.")
+        )
     comments = comments or {}
     items = {item.pk: item for item in sel.assignment_items(assignment=assignment)}
     unknown = [str(k) for k in list(scores) + list(comments) if k not in items]
     if unknown:
         raise ValidationError(
-            _("Items %(ids)s are not rated in this round.") % {"ids": ", ".join(sorted(set(unknown)))}
+            _("Items %(ids)s are not rated in this round.")
+            % {"ids": ", ".join(sorted(set(unknown)))}
         )
     errors: dict[str, list[str]] = {}
     parsed: dict[int, int | None] = {}
@@ -193,9 +235,12 @@ def ratings_save(
         for item_id, item in items.items():
             if item_id not in parsed:  # already refused above
                 continue
-            if parsed[item_id] is None and (item_id in scores or item_id not in existing):
+            if parsed[item_id] is None and (
+                item_id in scores or item_id not in existing
+            ):
                 errors.setdefault(f"score_{item_id}", []).append(
-                    _("Item %(code)s: give a score before submitting.") % {"code": item.code}
+                    _("Item %(code)s: give a score before submitting.")
+                    % {"code": item.code}
                 )
     if errors:
         raise ValidationError(errors)
@@ -206,7 +251,9 @@ def ratings_save(
                 Rating.objects.filter(assignment=assignment, item_id=item_id).delete()
             continue
         Rating.objects.update_or_create(
-            assignment=assignment, item_id=item_id, defaults={"score": score, "comment": comment}
+            assignment=assignment,
+            item_id=item_id,
+            defaults={"score": score, "comment": comment},
         )
     if submit:
         assignment.submitted_at = timezone.now()
@@ -218,7 +265,9 @@ def ratings_save(
 def _third_rater_pick(assessment: SelfAssessment):
     members = set(assessment.sampled.organisation.users.values_list("pk", flat=True))
     taken = set(assessment.raters.values_list("rater_id", flat=True))
-    candidates = [u for u in sel.expert_pool() if u.pk not in members and u.pk not in taken]
+    candidates = [
+        u for u in sel.expert_pool() if u.pk not in members and u.pk not in taken
+    ]
     if not candidates:
         return None
     loads = sel.rater_loads(monitoring_year=assessment.sampled.monitoring_year)
@@ -231,7 +280,9 @@ def rating_settle(*, assessment: SelfAssessment) -> dict[int, float]:
 
     Returns the final scores written (item id → score). Idempotent.
     """
-    assessment = SelfAssessment.objects.select_related("sampled__monitoring_year").get(pk=assessment.pk)
+    assessment = SelfAssessment.objects.select_related("sampled__monitoring_year").get(
+        pk=assessment.pk
+    )
     raters = {a.round: a for a in assessment.raters.all()}
     if not all(r in raters and raters[r].submitted_at for r in sel.ROUNDS):
         return {}
@@ -240,7 +291,8 @@ def rating_settle(*, assessment: SelfAssessment) -> dict[int, float]:
     disputed = set(sel.disputed_item_ids(assessment=assessment))
     final: dict[int, float] = {
         item_id: (one[item_id] + two[item_id]) / 2
-        for item_id in one.keys() & two.keys() if item_id not in disputed
+        for item_id in one.keys() & two.keys()
+        if item_id not in disputed
     }
     if disputed:
         third = raters.get(sel.THIRD_ROUND)
@@ -249,14 +301,16 @@ def rating_settle(*, assessment: SelfAssessment) -> dict[int, float]:
             if rater is not None:
                 try:
                     with transaction.atomic():
-                        RaterAssignment.objects.create(assessment=assessment, rater=rater,
-                                                       round=sel.THIRD_ROUND)
+                        RaterAssignment.objects.create(
+                            assessment=assessment, rater=rater, round=sel.THIRD_ROUND
+                        )
                 except IntegrityError:  # assigned meanwhile
                     pass
         elif third.submitted_at:
             adjudicated = dict(third.ratings.values_list("item_id", "score"))
             final.update({k: float(v) for k, v in adjudicated.items() if k in disputed})
     for item_id, score in final.items():
-        ItemEvidence.objects.update_or_create(assessment=assessment, item_id=item_id,
-                                              defaults={"score": score})
+        ItemEvidence.objects.update_or_create(
+            assessment=assessment, item_id=item_id, defaults={"score": score}
+        )
     return final

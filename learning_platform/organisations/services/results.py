@@ -45,8 +45,12 @@ def district_summary_text(*, district: District, year: int) -> str:
     for kind, tier in orgs.values_list("kind", "tier"):
         by_kind[kind] += 1
         by_tier[tier] += 1
-    kinds = "、".join(f"{KIND_SHORT[k]}{by_kind[k]}家" for k in OrganisationKind.values if by_kind[k])
-    tiers = "、".join(f"{label}{by_tier[t]}家" for t, label in TIER_SHORT.items() if by_tier[t])
+    kinds = "、".join(
+        f"{KIND_SHORT[k]}{by_kind[k]}家" for k in OrganisationKind.values if by_kind[k]
+    )
+    tiers = "、".join(
+        f"{label}{by_tier[t]}家" for t, label in TIER_SHORT.items() if by_tier[t]
+    )
     text = f"全区登记学习型组织{orgs.count()}家"
     if kinds:
         text += f"（{kinds}）"
@@ -55,14 +59,24 @@ def district_summary_text(*, district: District, year: int) -> str:
     text += "。"
     monitoring = MonitoringYear.objects.filter(year=year).first()
     if monitoring is not None:
-        sampled = SampledOrganisation.objects.filter(monitoring_year=monitoring,
-                                                     organisation__district=district).count()
-        approved = approved_assessments().filter(sampled__monitoring_year=monitoring,
-                                                 sampled__organisation__district=district).count()
+        sampled = SampledOrganisation.objects.filter(
+            monitoring_year=monitoring, organisation__district=district
+        ).count()
+        approved = (
+            approved_assessments()
+            .filter(
+                sampled__monitoring_year=monitoring,
+                sampled__organisation__district=district,
+            )
+            .count()
+        )
         text += f"{year}年度抽样监测抽取{sampled}家，经区审核的自评{approved}家"
         table = district_kind_table(year=year, district_code=district.code, city=False)
-        shares = [f"{KIND_SHORT[c.kind]}“{c.indicator_name}”达标{c.percent}%（标准误{c.se_percent}%）"
-                  for c in table.cells if not c.suppressed]
+        shares = [
+            f"{KIND_SHORT[c.kind]}“{c.indicator_name}”达标{c.percent}%（标准误{c.se_percent}%）"
+            for c in table.cells
+            if not c.suppressed
+        ]
         if shares:
             text += "；" + "；".join(shares)
         elif approved:
@@ -71,7 +85,9 @@ def district_summary_text(*, district: District, year: int) -> str:
     return text
 
 
-def framework_feed(*, year: int, district_codes: list[str] | None = None) -> dict[str, bool]:
+def framework_feed(
+    *, year: int, district_codes: list[str] | None = None
+) -> dict[str, bool]:
     """Offer each district its summary for ``year``; say per district whether it landed."""
     from learning_platform.indicators.services import platform_text_suggest
 
@@ -80,8 +96,12 @@ def framework_feed(*, year: int, district_codes: list[str] | None = None) -> dic
         districts = districts.filter(code__in=district_codes)
     out = {}
     for district in districts:
-        row = platform_text_suggest(district_code=district.code, year=year, item_code=FEED_ITEM,
-                                    text=district_summary_text(district=district, year=year),
-                                    source=f"学习型组织登记与{year}年度抽样监测")
+        row = platform_text_suggest(
+            district_code=district.code,
+            year=year,
+            item_code=FEED_ITEM,
+            text=district_summary_text(district=district, year=year),
+            source=f"学习型组织登记与{year}年度抽样监测",
+        )
         out[district.code] = row is not None
     return out

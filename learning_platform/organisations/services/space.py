@@ -49,21 +49,32 @@ ENTRY_KINDS = (EntryKind.ACTIVITY, EntryKind.PHOTO, EntryKind.DOCUMENT)
 def _check_upload(upload: UploadedFile, *, kind: str) -> str | None:
     """Return an error for a bad upload, or None."""
     ext = os.path.splitext(upload.name or "")[1].lower()
-    types, limit = (PHOTO_TYPES, PHOTO_MAX_BYTES) if kind == EntryKind.PHOTO else (DOCUMENT_TYPES,
-                                                                                     DOCUMENT_MAX_BYTES)
+    types, limit = (
+        (PHOTO_TYPES, PHOTO_MAX_BYTES)
+        if kind == EntryKind.PHOTO
+        else (DOCUMENT_TYPES, DOCUMENT_MAX_BYTES)
+    )
     allowed = " ".join(sorted(types))
     if ext not in types:
         return _("“%(name)s” is not an accepted file type (accepted: %(types)s).") % {
-            "name": upload.name, "types": allowed}
+            "name": upload.name,
+            "types": allowed,
+        }
     if upload.size == 0:
         return _("“%(name)s” is empty.") % {"name": upload.name}
     if upload.size > limit:
-        return _("“%(name)s” is larger than %(mb)s MB.") % {"name": upload.name, "mb": limit // (1024 * 1024)}
+        return _("“%(name)s” is larger than %(mb)s MB.") % {
+            "name": upload.name,
+            "mb": limit // (1024 * 1024),
+        }
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
     if not any(head.startswith(magic) for magic in types[ext]):
-        return _("“%(name)s” is not really a %(ext)s file.") % {"name": upload.name, "ext": ext}
+        return _("“%(name)s” is not really a %(ext)s file.") % {
+            "name": upload.name,
+            "ext": ext,
+        }
     if kind == EntryKind.PHOTO:
         from PIL import Image
 
@@ -78,8 +89,14 @@ def _check_upload(upload: UploadedFile, *, kind: str) -> str | None:
 
 
 @transaction.atomic
-def space_entry_save(*, user, organisation: Organisation, data: Mapping[str, Any],
-                     upload: UploadedFile | None = None, entry: SpaceEntry | None = None) -> SpaceEntry:
+def space_entry_save(
+    *,
+    user,
+    organisation: Organisation,
+    data: Mapping[str, Any],
+    upload: UploadedFile | None = None,
+    entry: SpaceEntry | None = None,
+) -> SpaceEntry:
     """Create or change an entry of the user's own organisation; it then awaits approval.
 
     Every check runs before anything is written; errors name the field.
@@ -91,7 +108,9 @@ def space_entry_save(*, user, organisation: Organisation, data: Mapping[str, Any
     errors: dict[str, str] = {}
     kind = entry.kind if entry is not None else str(data.get("kind") or "")
     if kind not in ENTRY_KINDS:
-        errors["kind"] = _("Choose what kind of record this is: activity, photo or document.")
+        errors["kind"] = _(
+            "Choose what kind of record this is: activity, photo or document."
+        )
     title = str(data.get("title") or "").strip()
     if not title:
         errors["title"] = _("Give the record a title.")
@@ -115,14 +134,20 @@ def space_entry_save(*, user, organisation: Organisation, data: Mapping[str, Any
     has_file = upload is not None or (entry is not None and bool(entry.file))
     if kind == EntryKind.PHOTO:
         if not alt_text:
-            errors["alt_text"] = _("Describe the photo in the alternative text (for readers who cannot see it).")
+            errors["alt_text"] = _(
+                "Describe the photo in the alternative text (for readers who cannot see it)."
+            )
         elif len(alt_text) > 200:
-            errors["alt_text"] = _("The alternative text is longer than 200 characters.")
+            errors["alt_text"] = _(
+                "The alternative text is longer than 200 characters."
+            )
     if kind in (EntryKind.PHOTO, EntryKind.DOCUMENT) and not has_file:
         errors["file"] = _("Attach the file.")
     if upload is not None and kind in ENTRY_KINDS:
         if kind == EntryKind.ACTIVITY:
-            errors["file"] = _("An activity record has no file; choose photo or document.")
+            errors["file"] = _(
+                "An activity record has no file; choose photo or document."
+            )
         else:
             problem = _check_upload(upload, kind=kind)
             if problem:
@@ -146,11 +171,19 @@ def space_entry_save(*, user, organisation: Organisation, data: Mapping[str, Any
 
 
 @transaction.atomic
-def space_entry_review(*, user, entry: SpaceEntry, approve: bool, reason: str = "") -> SpaceEntry:
+def space_entry_review(
+    *, user, entry: SpaceEntry, approve: bool, reason: str = ""
+) -> SpaceEntry:
     """Approve a pending entry, or return it with a reason; only the district's staff decide."""
-    entry = SpaceEntry.objects.select_for_update().select_related("organisation").get(pk=entry.pk)
+    entry = (
+        SpaceEntry.objects.select_for_update()
+        .select_related("organisation")
+        .get(pk=entry.pk)
+    )
     if not user_reviews_district(user=user, district_id=entry.organisation.district_id):
-        raise PermissionDenied(_("Only the staff of the organisation's district review its space."))
+        raise PermissionDenied(
+            _("Only the staff of the organisation's district review its space.")
+        )
     if entry.status != EntryStatus.PENDING:
         raise ValidationError({"status": _("This entry is not awaiting approval.")})
     reason = (reason or "").strip()

@@ -32,14 +32,34 @@ def index(request: HttpRequest) -> HttpResponse:
     wanted = request.GET.get("year", "")
     if city and wanted.isdigit() and 2000 <= int(wanted) <= 2100:
         return redirect("organisations:monitoring_sample", year=int(wanted))
-    sampled = list(selectors.sampled_visible_to(user=user).order_by("-monitoring_year__year", "stratum", "pk"))
+    sampled = list(
+        selectors.sampled_visible_to(user=user).order_by(
+            "-monitoring_year__year", "stratum", "pk"
+        )
+    )
     if not (city or selectors.is_district_staff(user) or sampled):
-        raise PermissionDenied(_("Only sampled organisations, district staff and the monitoring centre use the monitoring."))
-    rows = [{"sampled": s, "status": selectors.status_label(s),
-             "kind": label(OrganisationKind, s.organisation.kind)} for s in sampled]
-    return render(request, "organisations/monitoring/index.html", {
-        "rows": rows, "city": city, "years": selectors.monitoring_years(),
-    })
+        raise PermissionDenied(
+            _(
+                "Only sampled organisations, district staff and the monitoring centre use the monitoring."
+            )
+        )
+    rows = [
+        {
+            "sampled": s,
+            "status": selectors.status_label(s),
+            "kind": label(OrganisationKind, s.organisation.kind),
+        }
+        for s in sampled
+    ]
+    return render(
+        request,
+        "organisations/monitoring/index.html",
+        {
+            "rows": rows,
+            "city": city,
+            "years": selectors.monitoring_years(),
+        },
+    )
 
 
 @login_required
@@ -51,29 +71,54 @@ def sample(request: HttpRequest, year: int) -> HttpResponse:
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            size, seed, floor = (int(request.POST.get(k, "") or "x") for k in ("size", "seed", "floor"))
+            size, seed, floor = (
+                int(request.POST.get(k, "") or "x") for k in ("size", "seed", "floor")
+            )
         except ValueError:
-            errors["size"] = _("Enter the sample size, the random seed and the minimum per stratum as whole numbers.")
+            errors["size"] = _(
+                "Enter the sample size, the random seed and the minimum per stratum as whole numbers."
+            )
         else:
             try:
-                services.sample_draw(year=year, size=size, seed=seed, floor=floor, user=request.user)
+                services.sample_draw(
+                    year=year, size=size, seed=seed, floor=floor, user=request.user
+                )
             except ValidationError as exc:
                 errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
             else:
                 messages.success(request, _("The sample is drawn."))
                 return redirect("organisations:monitoring_sample", year=year)
     monitoring_year = MonitoringYear.objects.filter(year=year).first()
-    allocation = [{**row, "kind_label": label(OrganisationKind, row["kind"])}
-                  for row in (monitoring_year.allocation if monitoring_year else [])]
-    sampled = (SampledOrganisation.objects.filter(monitoring_year=monitoring_year)
-               .select_related("organisation__district", "assessment") if monitoring_year else [])
-    return render(request, "organisations/monitoring/sample.html", {
-        "year": year, "monitoring_year": monitoring_year, "allocation": allocation,
-        "totals": {"population": sum(r["population"] for r in allocation),
-                   "sample": sum(r["sample"] for r in allocation)},
-        "sampled": [{"sampled": s, "status": selectors.status_label(s)} for s in sampled],
-        "errors": errors, "posted": request.POST,
-    }, status=400 if errors else 200)
+    allocation = [
+        {**row, "kind_label": label(OrganisationKind, row["kind"])}
+        for row in (monitoring_year.allocation if monitoring_year else [])
+    ]
+    sampled = (
+        SampledOrganisation.objects.filter(
+            monitoring_year=monitoring_year
+        ).select_related("organisation__district", "assessment")
+        if monitoring_year
+        else []
+    )
+    return render(
+        request,
+        "organisations/monitoring/sample.html",
+        {
+            "year": year,
+            "monitoring_year": monitoring_year,
+            "allocation": allocation,
+            "totals": {
+                "population": sum(r["population"] for r in allocation),
+                "sample": sum(r["sample"] for r in allocation),
+            },
+            "sampled": [
+                {"sampled": s, "status": selectors.status_label(s)} for s in sampled
+            ],
+            "errors": errors,
+            "posted": request.POST,
+        },
+        status=400 if errors else 200,
+    )
 
 
 def _sampled(request: HttpRequest, sampled_id: int) -> SampledOrganisation:
@@ -83,28 +128,53 @@ def _sampled(request: HttpRequest, sampled_id: int) -> SampledOrganisation:
         raise Http404(_("No such sampled organisation.")) from exc
 
 
-def _context(request: HttpRequest, sampled: SampledOrganisation, assessment: SelfAssessment | None, *,
-             errors: dict[str, str] | None = None, posted=None) -> dict:
+def _context(
+    request: HttpRequest,
+    sampled: SampledOrganisation,
+    assessment: SelfAssessment | None,
+    *,
+    errors: dict[str, str] | None = None,
+    posted=None,
+) -> dict:
     user = request.user
-    show = assessment is not None and selectors.evidence_visible(user=user, sampled=sampled)
+    show = assessment is not None and selectors.evidence_visible(
+        user=user, sampled=sampled
+    )
     rows = []
     if show:
         for r in selectors.assessment_rows(assessment):
             ev = r.evidence
-            rows.append({
-                "row": r, "item": r.item, "evidence": ev,
-                "statement": posted.get(f"statement_{r.item.code}", "") if posted is not None
-                else (ev.statement if ev else ""),
-                "number": posted.get(f"number_{r.item.code}", "") if posted is not None
-                else (f"{ev.number:f}".rstrip("0").rstrip(".") if ev and ev.number is not None else ""),
-                "computed": f"{ev.computed:.2f}" if ev and ev.computed is not None else "",
-                "error": (errors or {}).get(r.item.code, ""),
-            })
+            rows.append(
+                {
+                    "row": r,
+                    "item": r.item,
+                    "evidence": ev,
+                    "statement": posted.get(f"statement_{r.item.code}", "")
+                    if posted is not None
+                    else (ev.statement if ev else ""),
+                    "number": posted.get(f"number_{r.item.code}", "")
+                    if posted is not None
+                    else (
+                        f"{ev.number:f}".rstrip("0").rstrip(".")
+                        if ev and ev.number is not None
+                        else ""
+                    ),
+                    "computed": f"{ev.computed:.2f}"
+                    if ev and ev.computed is not None
+                    else "",
+                    "error": (errors or {}).get(r.item.code, ""),
+                }
+            )
     status = assessment.status if assessment else AssessmentStatus.NOT_STARTED
     return {
-        "sampled": sampled, "organisation": sampled.organisation, "assessment": assessment,
-        "rows": rows, "show": show, "errors": errors or {},
-        "status": status, "status_label": label(AssessmentStatus, status),
+        "sampled": sampled,
+        "organisation": sampled.organisation,
+        "assessment": assessment,
+        "rows": rows,
+        "show": show,
+        "errors": errors or {},
+        "status": status,
+        "status_label": label(AssessmentStatus, status),
         "editable": selectors.may_fill(user=user, sampled=sampled),
         "can_review": selectors.may_review(user=user, assessment=assessment),
         "history": selectors.assessment_history(assessment) if assessment else [],
@@ -125,32 +195,65 @@ def assessment(request: HttpRequest, sampled_id: int) -> HttpResponse:
                 current = services.assessment_ensure(sampled=sampled)
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
-        return render(request, "organisations/monitoring/assessment.html", _context(request, sampled, current))
+        return render(
+            request,
+            "organisations/monitoring/assessment.html",
+            _context(request, sampled, current),
+        )
     if current is None:
         if not member:
-            raise PermissionDenied(_("Only the organisation's own users fill in its self-assessment."))
+            raise PermissionDenied(
+                _("Only the organisation's own users fill in its self-assessment.")
+            )
         current = services.assessment_ensure(sampled=sampled)
     action = request.POST.get("action", "")
     try:
         if action in ("save", "submit"):
-            services.assessment_save(assessment=current, user=request.user, data=request.POST,
-                                     files=request.FILES, submit=action == "submit")
-            messages.success(request, _("Submitted for the district's first review.") if action == "submit"
-                             else _("Draft saved."))
+            services.assessment_save(
+                assessment=current,
+                user=request.user,
+                data=request.POST,
+                files=request.FILES,
+                submit=action == "submit",
+            )
+            messages.success(
+                request,
+                _("Submitted for the district's first review.")
+                if action == "submit"
+                else _("Draft saved."),
+            )
         elif action in ("approve", "return"):
-            services.assessment_review(assessment=current, user=request.user, approve=action == "approve",
-                                       comment=request.POST.get("comment", ""))
+            services.assessment_review(
+                assessment=current,
+                user=request.user,
+                approve=action == "approve",
+                comment=request.POST.get("comment", ""),
+            )
             messages.success(request, _("Review recorded."))
         else:
             raise ValidationError({"action": _("Unknown action.")})
     except ValidationError as exc:
-        errors = {k: " ".join(v) for k, v in exc.message_dict.items()} if hasattr(exc, "error_dict") \
+        errors = (
+            {k: " ".join(v) for k, v in exc.message_dict.items()}
+            if hasattr(exc, "error_dict")
             else {"__all__": " ".join(exc.messages)}
-        messages.error(request, _("Nothing was saved: please correct the items marked below."))
+        )
+        messages.error(
+            request, _("Nothing was saved: please correct the items marked below.")
+        )
         current.refresh_from_db()
-        return render(request, "organisations/monitoring/assessment.html",
-                      _context(request, sampled, current, errors=errors,
-                               posted=request.POST if action in ("save", "submit") else None), status=400)
+        return render(
+            request,
+            "organisations/monitoring/assessment.html",
+            _context(
+                request,
+                sampled,
+                current,
+                errors=errors,
+                posted=request.POST if action in ("save", "submit") else None,
+            ),
+            status=400,
+        )
     return redirect("organisations:monitoring_assessment", sampled_id=sampled.pk)
 
 
@@ -158,7 +261,11 @@ def assessment(request: HttpRequest, sampled_id: int) -> HttpResponse:
 def evidence_file(request: HttpRequest, evidence_id: int) -> HttpResponse:
     """An evidence document, served only after the access check (never from /media/)."""
     try:
-        row = selectors.evidence_file_get_for_user(user=request.user, evidence_id=evidence_id)
+        row = selectors.evidence_file_get_for_user(
+            user=request.user, evidence_id=evidence_id
+        )
     except (ItemEvidence.DoesNotExist, SampledOrganisation.DoesNotExist) as exc:
         raise Http404 from exc
-    return private_file_response(row.document, filename=row.document.name.rsplit("/", 1)[-1])
+    return private_file_response(
+        row.document, filename=row.document.name.rsplit("/", 1)[-1]
+    )

@@ -41,12 +41,16 @@ def _year(year: int) -> MonitoringYear:
 
 def _require_city(request: HttpRequest) -> None:
     if not sel.is_city_user(request.user):
-        raise PermissionDenied(_("Only researchers of the monitoring centre see this page."))
+        raise PermissionDenied(
+            _("Only researchers of the monitoring centre see this page.")
+        )
 
 
 def _own_assignment(request: HttpRequest, assignment_id: int) -> RaterAssignment:
     try:
-        return sel.assignment_get_for_rater(user=request.user, assignment_id=assignment_id)
+        return sel.assignment_get_for_rater(
+            user=request.user, assignment_id=assignment_id
+        )
     except RaterAssignment.DoesNotExist as exc:
         raise Http404(_("No such rating assignment.")) from exc
 
@@ -66,11 +70,20 @@ def queue(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("Only expert raters have a rating queue."))
     rows = []
     for assignment in sel.assignments_of_rater(user=request.user):
-        rows.append({"assignment": assignment, "items": len(sel.assignment_items(assignment=assignment))})
-    return render(request, "organisations/rating/queue.html", {
-        "open_rows": [r for r in rows if not r["assignment"].submitted_at],
-        "done_rows": [r for r in rows if r["assignment"].submitted_at],
-    })
+        rows.append(
+            {
+                "assignment": assignment,
+                "items": len(sel.assignment_items(assignment=assignment)),
+            }
+        )
+    return render(
+        request,
+        "organisations/rating/queue.html",
+        {
+            "open_rows": [r for r in rows if not r["assignment"].submitted_at],
+            "done_rows": [r for r in rows if r["assignment"].submitted_at],
+        },
+    )
 
 
 @login_required
@@ -88,8 +101,13 @@ def form(request: HttpRequest, assignment_id: int) -> HttpResponse:
         comments = {i.pk: posted.get(f"comment_{i.pk}", "") for i in items}
         submit = "submit" in posted
         try:
-            services.ratings_save(assignment=assignment, user=request.user, scores=scores,
-                                  comments=comments, submit=submit)
+            services.ratings_save(
+                assignment=assignment,
+                user=request.user,
+                scores=scores,
+                comments=comments,
+                submit=submit,
+            )
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
                 errors = exc.message_dict
@@ -106,26 +124,41 @@ def form(request: HttpRequest, assignment_id: int) -> HttpResponse:
     rows = []
     for item in items:
         rating = own.get(item.pk)
-        rows.append({
-            "item": item,
-            "evidence": evidence.get(item.pk),
-            "score": posted.get(f"score_{item.pk}", "") if posted is not None else (rating.score if rating else ""),
-            "comment": posted.get(f"comment_{item.pk}", "") if posted is not None else (rating.comment if rating else ""),
-            "errors": errors.get(f"score_{item.pk}", []),
-            "choices": range(item.max_score + 1),
-        })
+        rows.append(
+            {
+                "item": item,
+                "evidence": evidence.get(item.pk),
+                "score": posted.get(f"score_{item.pk}", "")
+                if posted is not None
+                else (rating.score if rating else ""),
+                "comment": posted.get(f"comment_{item.pk}", "")
+                if posted is not None
+                else (rating.comment if rating else ""),
+                "errors": errors.get(f"score_{item.pk}", []),
+                "choices": range(item.max_score + 1),
+            }
+        )
     status = 400 if (errors or general) else 200
-    return render(request, "organisations/rating/form.html", {
-        "assignment": assignment, "rows": rows, "general_errors": general,
-        "error_count": sum(len(v) for v in errors.values()) + len(general),
-        "editable": assignment.submitted_at is None,
-        "organisation": assignment.assessment.sampled.organisation,
-        "year": assignment.assessment.sampled.monitoring_year.year,
-    }, status=status)
+    return render(
+        request,
+        "organisations/rating/form.html",
+        {
+            "assignment": assignment,
+            "rows": rows,
+            "general_errors": general,
+            "error_count": sum(len(v) for v in errors.values()) + len(general),
+            "editable": assignment.submitted_at is None,
+            "organisation": assignment.assessment.sampled.organisation,
+            "year": assignment.assessment.sampled.monitoring_year.year,
+        },
+        status=status,
+    )
 
 
 @login_required
-def evidence_file(request: HttpRequest, assignment_id: int, item_id: int) -> HttpResponse:
+def evidence_file(
+    request: HttpRequest, assignment_id: int, item_id: int
+) -> HttpResponse:
     """The organisation's evidence document for an item, for the item's own rater only."""
     assignment = _own_assignment(request, assignment_id)
     if item_id not in {i.pk for i in sel.assignment_items(assignment=assignment)}:
@@ -133,7 +166,9 @@ def evidence_file(request: HttpRequest, assignment_id: int, item_id: int) -> Htt
     evidence = sel.evidence_by_item(assessment=assignment.assessment).get(item_id)
     if evidence is None or not evidence.document:
         raise Http404(_("No such document."))
-    return private_file_response(evidence.document, filename=evidence.document.name.rsplit("/", 1)[-1])
+    return private_file_response(
+        evidence.document, filename=evidence.document.name.rsplit("/", 1)[-1]
+    )
 
 
 @login_required
@@ -149,22 +184,34 @@ def assign(request: HttpRequest, year: int) -> HttpResponse:
             if action == "random":
                 raw = request.POST.get("seed", "").strip()
                 if not raw.isdigit():
-                    raise ValidationError(_("The random seed must be a whole number of at least 0."))
-                made = services.raters_assign_randomly(monitoring_year=monitoring_year, seed=int(raw),
-                                                       actor=request.user)
-                messages.success(request, _("%(n)s assignments made.") % {"n": len(made)})
+                    raise ValidationError(
+                        _("The random seed must be a whole number of at least 0.")
+                    )
+                made = services.raters_assign_randomly(
+                    monitoring_year=monitoring_year, seed=int(raw), actor=request.user
+                )
+                messages.success(
+                    request, _("%(n)s assignments made.") % {"n": len(made)}
+                )
                 return redirect("organisations:rating_assign", year=year)
             if action == "manual":
                 assessment = sel.assessment_get_for_city(
-                    user=request.user, assessment_id=int(request.POST.get("assessment", "0") or 0))
+                    user=request.user,
+                    assessment_id=int(request.POST.get("assessment", "0") or 0),
+                )
                 if assessment.sampled.monitoring_year_id != monitoring_year.pk:
                     raise SelfAssessment.DoesNotExist
-                rater = sel.expert_pool().filter(pk=int(request.POST.get("rater", "0") or 0)).first()
+                rater = (
+                    sel.expert_pool()
+                    .filter(pk=int(request.POST.get("rater", "0") or 0))
+                    .first()
+                )
                 if rater is None:
                     raise ValidationError(_("Choose an expert rater."))
                 number = int(request.POST.get("round", "0") or 0)
-                services.rater_assign(assessment=assessment, rater=rater, round=number,
-                                      actor=request.user)
+                services.rater_assign(
+                    assessment=assessment, rater=rater, round=number, actor=request.user
+                )
                 messages.success(request, _("Rater assigned."))
                 return redirect("organisations:rating_assign", year=year)
             errors.append(_("Unknown action."))
@@ -176,17 +223,29 @@ def assign(request: HttpRequest, year: int) -> HttpResponse:
     for assessment in sel.assessments_to_rate(monitoring_year=monitoring_year):
         state = sel.rating_state(assessment=assessment)
         raters = {a.round: a for a in assessment.raters.all()}
-        rows.append({
-            "assessment": assessment, "state": state, "state_label": STATE_LABELS[state],
-            "rounds": [(n, raters.get(n)) for n in (1, 2, sel.THIRD_ROUND)],
-            "disputed": len(sel.disputed_item_ids(assessment=assessment)),
-        })
+        rows.append(
+            {
+                "assessment": assessment,
+                "state": state,
+                "state_label": STATE_LABELS[state],
+                "rounds": [(n, raters.get(n)) for n in (1, 2, sel.THIRD_ROUND)],
+                "disputed": len(sel.disputed_item_ids(assessment=assessment)),
+            }
+        )
     loads = sel.rater_loads(monitoring_year=monitoring_year)
     pool = [{"user": u, "load": loads.get(u.pk, 0)} for u in sel.expert_pool()]
-    return render(request, "organisations/rating/assign.html", {
-        "monitoring_year": monitoring_year, "rows": rows, "pool": pool, "errors": errors,
-        "years": sel.years_with_assessments(),
-    }, status=400 if errors else 200)
+    return render(
+        request,
+        "organisations/rating/assign.html",
+        {
+            "monitoring_year": monitoring_year,
+            "rows": rows,
+            "pool": pool,
+            "errors": errors,
+            "years": sel.years_with_assessments(),
+        },
+        status=400 if errors else 200,
+    )
 
 
 def _percent(value: float | None) -> str:
@@ -205,16 +264,27 @@ def agreement(request: HttpRequest, year: int) -> HttpResponse:
     rows = []
     for row in sel.agreement_report(monitoring_year=monitoring_year):
         result = row.agreement
-        rows.append({
-            "set": row.indicator_set, "n": row.n, "submissions": row.submissions,
-            "kappa": _kappa(result.kappa_quadratic if result else None),
-            "exact": _percent(result.exact if result else None),
-            "undefined": bool(result and result.undefined_reason), "error": row.error,
-            "max_score": row.max_score, "third_items": row.to_third_items,
-            "third_submissions": row.to_third_submissions,
-        })
-    return render(request, "organisations/rating/agreement.html", {
-        "monitoring_year": monitoring_year, "rows": rows, "years": sel.years_with_assessments(),
-        "threshold": monitoring_year.disagreement_threshold,
-    })
-
+        rows.append(
+            {
+                "set": row.indicator_set,
+                "n": row.n,
+                "submissions": row.submissions,
+                "kappa": _kappa(result.kappa_quadratic if result else None),
+                "exact": _percent(result.exact if result else None),
+                "undefined": bool(result and result.undefined_reason),
+                "error": row.error,
+                "max_score": row.max_score,
+                "third_items": row.to_third_items,
+                "third_submissions": row.to_third_submissions,
+            }
+        )
+    return render(
+        request,
+        "organisations/rating/agreement.html",
+        {
+            "monitoring_year": monitoring_year,
+            "rows": rows,
+            "years": sel.years_with_assessments(),
+            "threshold": monitoring_year.disagreement_threshold,
+        },
+    )

@@ -31,28 +31,56 @@ def _table(request: HttpRequest) -> selectors.ResultsTable:
     district = request.GET.get("district", "").strip()[:12]
     kind = request.GET.get("kind", "")
     kind = kind if kind in OrganisationKind.values else ""
-    return selectors.district_kind_table(year=_year(request), district_code=district, kind=kind)
+    return selectors.district_kind_table(
+        year=_year(request), district_code=district, kind=kind
+    )
 
 
 def results_index(request: HttpRequest) -> HttpResponse:
     """Share of organisations meeting each first-level indicator, per district × kind."""
     table = _table(request)
-    return render(request, "organisations/results/index.html", {
-        "table": table, "groups": table.by_district_kind(), "years": selectors.monitoring_years(),
-        "districts": District.objects.all(), "kinds": OrganisationKind.choices,
-        "filters": {k: request.GET.get(k, "") for k in ("district", "kind", "year")},
-        "insufficient": INSUFFICIENT,
-    })
+    return render(
+        request,
+        "organisations/results/index.html",
+        {
+            "table": table,
+            "groups": table.by_district_kind(),
+            "years": selectors.monitoring_years(),
+            "districts": District.objects.all(),
+            "kinds": OrganisationKind.choices,
+            "filters": {
+                k: request.GET.get(k, "") for k in ("district", "kind", "year")
+            },
+            "insufficient": INSUFFICIENT,
+        },
+    )
 
 
 def _export_rows(table: selectors.ResultsTable) -> tuple[list[str], list[list]]:
-    header = ["年度", "区", "组织类型", "一级指标", "n", "达标比例(%)", "标准误(%)", "说明"]
+    header = [
+        "年度",
+        "区",
+        "组织类型",
+        "一级指标",
+        "n",
+        "达标比例(%)",
+        "标准误(%)",
+        "说明",
+    ]
     rows = []
     for c in table.cells:
-        rows.append([table.year, c.district_name, c.kind_label, f"{c.indicator_code} {c.indicator_name}", c.n,
-                     None if c.suppressed else round(c.estimate * 100, 1),
-                     None if c.suppressed else round(c.se * 100, 1),
-                     INSUFFICIENT if c.suppressed else ""])
+        rows.append(
+            [
+                table.year,
+                c.district_name,
+                c.kind_label,
+                f"{c.indicator_code} {c.indicator_name}",
+                c.n,
+                None if c.suppressed else round(c.estimate * 100, 1),
+                None if c.suppressed else round(c.se * 100, 1),
+                INSUFFICIENT if c.suppressed else "",
+            ]
+        )
     return header, rows
 
 
@@ -73,15 +101,21 @@ def results_export(request: HttpRequest, fmt: str) -> HttpResponse:
         out = io.BytesIO()
         book.save(out)
         response = HttpResponse(
-            out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            out.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
     else:
         out_text = io.StringIO()
         writer = csv.writer(out_text)
         writer.writerow(header)
         for row in rows:
             writer.writerow(csv_safe_row(["" if v is None else v for v in row]))
-        response = HttpResponse("\ufeff" + out_text.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="organisation-results.{fmt}"'
+        response = HttpResponse(
+            "\ufeff" + out_text.getvalue(), content_type="text/csv; charset=utf-8"
+        )
+    response["Content-Disposition"] = (
+        f'attachment; filename="organisation-results.{fmt}"'
+    )
     return response
 
 
@@ -94,9 +128,18 @@ def tier_decisions(request: HttpRequest) -> HttpResponse:
     elif roles & DISTRICT_ROLES and request.user.district_id:
         district = request.user.district
     else:
-        raise PermissionDenied(_("Only researchers and district staff see the tier decisions."))
-    return render(request, "organisations/results/tiers.html", {
-        "decisions": selectors.tier_decisions(district=district, year=_year(request))[:500],
-        "district": district, "counts": selectors.tier_kind_counts(district=district),
-        "tiers": [label for _v, label in selectors.Tier.choices],
-    })
+        raise PermissionDenied(
+            _("Only researchers and district staff see the tier decisions.")
+        )
+    return render(
+        request,
+        "organisations/results/tiers.html",
+        {
+            "decisions": selectors.tier_decisions(
+                district=district, year=_year(request)
+            )[:500],
+            "district": district,
+            "counts": selectors.tier_kind_counts(district=district),
+            "tiers": [label for _v, label in selectors.Tier.choices],
+        },
+    )

@@ -22,12 +22,18 @@ class Command(BaseCommand):
     help = "Mark survey jobs whose worker stopped renewing its lease as failed."
 
     def add_arguments(self, parser):
-        parser.add_argument("--every", type=float, default=0.0,
-                            help="Sweep every this many seconds until stopped (default: once).")
+        parser.add_argument(
+            "--every",
+            type=float,
+            default=0.0,
+            help="Sweep every this many seconds until stopped (default: once).",
+        )
 
     def handle(self, *args, every: float = 0.0, **options):
         if every < 0:
-            raise CommandError(f"--every {every}: must be 0 (once) or a positive number of seconds")
+            raise CommandError(
+                f"--every {every}: must be 0 (once) or a positive number of seconds"
+            )
         self.stdout.write(f"lease {lease_seconds():g} s")
         while True:
             ended = job_expire_stale()

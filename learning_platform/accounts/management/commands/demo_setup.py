@@ -57,7 +57,9 @@ class Command(BaseCommand):
     help = "Load the demo: districts, one user per role (password demo-pass-2026), each app's demo data."
 
     def add_arguments(self, parser):
-        parser.add_argument("--skip-apps", action="store_true", help="Only districts and users.")
+        parser.add_argument(
+            "--skip-apps", action="store_true", help="Only districts and users."
+        )
 
     def handle(self, *args, skip_apps: bool = False, **options):
         call_command("load_districts", stdout=self.stdout)
@@ -70,12 +72,17 @@ class Command(BaseCommand):
                     continue
                 self.stdout.write(f"Demo data of {name} …")
                 module.load_demo(stdout=self.stdout)
-        self.stdout.write(self.style.SUCCESS(
-            "Demo ready. Sign in at http://127.0.0.1:8000/accounts/login/ "
-            "(each role lands on its own start page) with:"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo ready. Sign in at http://127.0.0.1:8000/accounts/login/ "
+                "(each role lands on its own start page) with:"
+            )
+        )
         for username, role, code, _name in DEMO_USERS:
             where = f" ({code})" if code else ""
-            self.stdout.write(f"  {username:<16} {DEMO_PASSWORD}   {Role(role).label}{where}")
+            self.stdout.write(
+                f"  {username:<16} {DEMO_PASSWORD}   {Role(role).label}{where}"
+            )
 
     @transaction.atomic
     def _users(self) -> None:

@@ -19,6 +19,8 @@ class Command(BaseCommand):
         try:
             day = date.fromisoformat(today) if today else None
         except ValueError:
-            raise CommandError(f"--today {today!r} is not a date (YYYY-MM-DD).") from None
+            raise CommandError(
+                f"--today {today!r} is not a date (YYYY-MM-DD)."
+            ) from None
         entries = credits_expire(today=day)
         self.stdout.write(f"{len(entries)} expiry entries written.")

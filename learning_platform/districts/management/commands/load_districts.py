@@ -13,7 +13,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--csv", type=Path, default=None, help="CSV file to load.")
-        parser.add_argument("--year", type=int, default=2020, help="Year of the figures.")
+        parser.add_argument(
+            "--year", type=int, default=2020, help="Year of the figures."
+        )
         parser.add_argument("--source", default="2020 census (shanghai_districts.csv)")
 
     def handle(self, *args, csv: Path | None, year: int, source: str, **options):

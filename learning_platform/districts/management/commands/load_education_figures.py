@@ -5,7 +5,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from learning_platform.districts.services import education_figures_load_csv
 
-DEFAULT_CSV = Path(__file__).resolve().parents[2] / "data" / "shanghai_education_2020.csv"
+DEFAULT_CSV = (
+    Path(__file__).resolve().parents[2] / "data" / "shanghai_education_2020.csv"
+)
 
 
 class Command(BaseCommand):
@@ -16,8 +18,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--csv", type=Path, default=None, help="CSV file to load.")
-        parser.add_argument("--year", type=int, default=2020, help="Year of the figures.")
-        parser.add_argument("--source", default="2020 census (shanghai_education_2020.csv)")
+        parser.add_argument(
+            "--year", type=int, default=2020, help="Year of the figures."
+        )
+        parser.add_argument(
+            "--source", default="2020 census (shanghai_education_2020.csv)"
+        )
 
     def handle(self, *args, csv: Path | None, year: int, source: str, **options):
         path = csv or DEFAULT_CSV

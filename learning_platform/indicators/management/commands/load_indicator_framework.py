@@ -13,7 +13,9 @@ class Command(BaseCommand):
     help = "Load the district indicator framework editions; safe to run again."
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="*", help="framework JSON files (default: all kept ones)")
+        parser.add_argument(
+            "paths", nargs="*", help="framework JSON files (default: all kept ones)"
+        )
 
     def handle(self, *args, paths, **options):
         files = [Path(p) for p in paths] or sorted(DATA_DIR.glob("framework_*.json"))

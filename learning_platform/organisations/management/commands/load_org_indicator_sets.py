@@ -14,13 +14,19 @@ from learning_platform.organisations.services.indicator_sets import (
 
 
 class Command(BaseCommand):
-    help = "Load the learning-organisation indicator sets (seed 003); safe to run again."
+    help = (
+        "Load the learning-organisation indicator sets (seed 003); safe to run again."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="*", help="edition JSON files (default: all kept ones)")
+        parser.add_argument(
+            "paths", nargs="*", help="edition JSON files (default: all kept ones)"
+        )
 
     def handle(self, *args, paths, **options):
-        files = [Path(p) for p in paths] or sorted(DATA_DIR.glob("indicator_sets_*.json"))
+        files = [Path(p) for p in paths] or sorted(
+            DATA_DIR.glob("indicator_sets_*.json")
+        )
         for path in files:
             for indicator_set, changed in load_indicator_sets(path):
                 state = "loaded" if changed else "unchanged"
