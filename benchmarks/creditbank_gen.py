@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import UTC, date
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -804,7 +804,24 @@ def load(
                     f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
                 )
     _reset_sequences(connection)
+    _record_yesterdays_expiry_run(connection, today=today)
     return ctx
+
+
+def _record_yesterdays_expiry_run(connection, *, today: date) -> None:
+    """The bank as the daily job left it yesterday: every award that ran out before today
+    has its expiry, so the next run starts from yesterday and the last entry written."""
+    yesterday = today - timedelta(days=1)
+    moment: Any = datetime.combine(yesterday, time(23, 0), tzinfo=UTC)
+    if connection.vendor == "sqlite":  # naive UTC text, as Django stores datetimes there
+        moment = moment.replace(tzinfo=None).isoformat(" ")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO creditbank_expiryrun "
+            "(through, last_entry_id, started_at, finished_at, written) "
+            "SELECT %s, COALESCE(MAX(id), 0), %s, %s, 0 FROM creditbank_creditentry",
+            [yesterday, moment, moment],
+        )
 
 
 CHECKS = {

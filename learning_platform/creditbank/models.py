@@ -430,6 +430,31 @@ class CreditEntry(models.Model):
         )
 
 
+class ExpiryRun(models.Model):
+    """One finished run of the daily expiry job: how far it reached, so the next starts there.
+
+    The next run reads only awards expiring after ``through`` and awards appended after
+    ``last_entry_id`` (an outcome entered late may carry a validity already past), so
+    its work follows the days and entries since this run, not the size of the ledger.
+    """
+
+    through = models.DateField(_("expired through"))
+    last_entry_id = models.BigIntegerField(
+        _("last ledger entry when the run started"), default=0
+    )
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), auto_now_add=True)
+    written = models.PositiveIntegerField(_("expiry entries written"), default=0)
+
+    class Meta:
+        ordering = ["-finished_at", "-id"]
+        verbose_name = _("expiry run")
+        verbose_name_plural = _("expiry runs")
+
+    def __str__(self) -> str:
+        return f"{self.through} ({self.written})"
+
+
 class IssuedCredential(models.Model):
     """A signed credential the platform issued: an Open Badge or a CLR document."""
 

@@ -336,3 +336,62 @@ def test_expiry_command_and_task(citizen, record, info_rule):
     assert "1 expiry entries" in out.getvalue()
     assert credits_expire_task.enqueue(today="2026-03-01").return_value == 0
     assert balances(citizen) == (0, 0)
+
+
+def test_a_run_starts_where_the_last_finished_run_stopped(citizen, record, info_rule):
+    """The daily job reads awards expiring since the last run or appended since it started."""
+    from learning_platform.creditbank.models import ExpiryRun
+    from learning_platform.creditbank.services import (
+        awards_due_to_expire,
+        expiry_last_run,
+    )
+
+    record(day=(2024, 1, 10))  # expires 2026-01-10
+    assert expiry_last_run() is None
+    [first] = credits_expire(today=date(2026, 1, 10))
+    run = expiry_last_run()
+    assert (run.through, run.written) == (date(2026, 1, 10), 1)
+    assert run.last_entry_id < first.pk
+
+    # An award expiring later is read on its day; the old, settled one is not read again.
+    record(day=(2024, 6, 1))  # expires 2026-06-01
+    due = awards_due_to_expire(today=date(2026, 6, 1), since=run)
+    assert [a.expires_on for a in due] == [date(2026, 6, 1)]
+    [second] = credits_expire(today=date(2026, 6, 1))
+    assert second.corrects.expires_on == date(2026, 6, 1)
+
+    # An outcome entered late, its validity already past the last run's day, is still expired.
+    record(day=(2023, 2, 1))  # expires 2025-02-01, before any run's day
+    [late] = credits_expire(today=date(2026, 6, 2))
+    assert late.corrects.expires_on == date(2025, 2, 1)
+    assert credits_expire(today=date(2026, 6, 3)) == []
+    assert ExpiryRun.objects.count() == 4
+    assert balances(citizen) == (0, 0)
+
+
+def test_a_run_for_an_earlier_day_does_not_move_the_start_back(
+    citizen, record, info_rule
+):
+    from learning_platform.creditbank.services import expiry_last_run
+
+    record(day=(2024, 1, 10))
+    credits_expire(today=date(2026, 3, 1))
+    assert credits_expire(today=date(2026, 1, 1)) == []
+    assert expiry_last_run().through == date(2026, 3, 1)
+
+
+def test_a_full_run_finds_what_the_window_leaves(citizen, record, info_rule):
+    """An award expired before the last run's day but never expired (the run was given a
+    ledger written around it) is found by ``full=True`` only."""
+    from learning_platform.creditbank.models import ExpiryRun
+
+    outcome = record(day=(2024, 1, 10))  # expires 2026-01-10
+    award = CreditEntry.objects.get(outcome=outcome)
+    ExpiryRun.objects.create(
+        through=date(2026, 2, 1),
+        last_entry_id=award.pk,
+        started_at="2026-02-01T00:00:00Z",
+    )
+    assert credits_expire(today=date(2026, 2, 2)) == []
+    [expiry] = credits_expire(today=date(2026, 2, 2), full=True)
+    assert expiry.corrects_id == award.pk

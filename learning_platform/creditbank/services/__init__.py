@@ -26,6 +26,7 @@ from learning_platform.creditbank.services.ledger import (
     credit_correct,
     credits_apply,
     credits_expire,
+    expiry_last_run,
 )
 from learning_platform.creditbank.services.outcomes import (
     INSTITUTION_KINDS,
@@ -62,6 +63,7 @@ __all__ = [
     "credit_correct",
     "credits_apply",
     "credits_expire",
+    "expiry_last_run",
     "outcome_enter",
     "outcome_record_assessment",
     "outcome_revoke",

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +18,7 @@ from learning_platform.creditbank.models import (
     AccountStatus,
     ConversionRule,
     CreditEntry,
+    ExpiryRun,
     LearningAccount,
     LearningOutcome,
     RulePeriod,
@@ -247,33 +248,55 @@ def credit_correct(
     )
 
 
-def awards_due_to_expire(*, today: date) -> QuerySet[CreditEntry]:
+def awards_due_to_expire(
+    *, today: date, since: ExpiryRun | None = None
+) -> QuerySet[CreditEntry]:
     """Awards whose validity has run out by ``today`` and that have not been expired or reversed.
 
     An expiry or a reversal takes all that is left of an award, so an award with either
     has nothing to expire; leaving both out here keeps revoked outcomes' awards from
-    being read again every day. The awards come along the partial index
-    ``cb_award_expiry``, their adjustments along the index on ``corrects``.
+    being read again every day. With ``since`` (the last finished run), only awards
+    expiring after the day it reached, or appended after it started, are read: along
+    the partial index ``cb_award_expiry`` and the primary key, so the lookup does not
+    grow with the ledger's history. Without it every award is looked at.
     """
-    return (
-        CreditEntry.objects.filter(kind=CreditEntry.Kind.AWARD, expires_on__lte=today)
-        .exclude(
-            adjustments__kind__in=[CreditEntry.Kind.EXPIRY, CreditEntry.Kind.REVERSAL]
+    due = CreditEntry.objects.filter(kind=CreditEntry.Kind.AWARD, expires_on__lte=today)
+    if since is not None:
+        due = due.filter(
+            Q(expires_on__gt=since.through) | Q(pk__gt=since.last_entry_id)
         )
-        .order_by("account_id", "pk")
-    )
+    return due.exclude(
+        adjustments__kind__in=[CreditEntry.Kind.EXPIRY, CreditEntry.Kind.REVERSAL]
+    ).order_by("account_id", "pk")
 
 
-def credits_expire(*, today: date | None = None) -> list[CreditEntry]:
+def expiry_last_run() -> ExpiryRun | None:
+    """The last finished run of the expiry job, or None before the first."""
+    return ExpiryRun.objects.order_by("-finished_at", "-id").first()
+
+
+def credits_expire(
+    *, today: date | None = None, full: bool = False
+) -> list[CreditEntry]:
     """Append expiry entries for awards whose validity has run out; running twice adds nothing.
 
     Each award is expired in a transaction of its own under its account's row lock, so
     the job never holds thousands of accounts at once; what remains is read again under
     the lock, so a concurrent run (or a correction) cannot expire an award twice.
+    A run starts where the last finished run stopped (``full=True`` looks at every
+    award) and records how far it reached only when it has finished, so a run that
+    dies is made good by the next.
     """
     today = today or timezone.localdate()
+    started_at = timezone.now()
+    last_entry_id = (
+        CreditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    )
+    since = None if full else expiry_last_run()
     written: list[CreditEntry] = []
-    due = list(awards_due_to_expire(today=today).select_related("rule", "outcome"))
+    due = list(
+        awards_due_to_expire(today=today, since=since).select_related("rule", "outcome")
+    )
     for award in due:
         with transaction.atomic():
             LearningAccount.objects.select_for_update().get(pk=award.account_id)
@@ -295,4 +318,11 @@ def credits_expire(*, today: date | None = None) -> list[CreditEntry]:
                     % {"day": award.expires_on.isoformat()},
                 )
             )
+    if since is None or today >= since.through:
+        ExpiryRun.objects.create(
+            through=today,
+            last_entry_id=last_entry_id,
+            started_at=started_at,
+            written=len(written),
+        )
     return written
