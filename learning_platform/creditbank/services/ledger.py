@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -265,9 +265,13 @@ def awards_due_to_expire(
         due = due.filter(
             Q(expires_on__gt=since.through) | Q(pk__gt=since.last_entry_id)
         )
-    return due.exclude(
-        adjustments__kind__in=[CreditEntry.Kind.EXPIRY, CreditEntry.Kind.REVERSAL]
-    ).order_by("account_id", "pk")
+    # NOT EXISTS, probed along the index on ``corrects`` for each due award; an exclude()
+    # over the relation becomes NOT IN, which hashes every expiry and reversal ever written.
+    settled = CreditEntry.objects.filter(
+        corrects=OuterRef("pk"),
+        kind__in=[CreditEntry.Kind.EXPIRY, CreditEntry.Kind.REVERSAL],
+    )
+    return due.filter(~Exists(settled)).order_by("account_id", "pk")
 
 
 def expiry_last_run() -> ExpiryRun | None:
