@@ -6,7 +6,9 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 
 from assessment import services
 from assessment.models import Response, Result, SessionStatus
@@ -45,8 +47,13 @@ def test_the_outcome_is_not_written_inside_the_closing_transaction(
 ):
     user = make_user()
     session = _start(user, fixed_campaign)
-    with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
+    with (
+        TestCase.captureOnCommitCallbacks(execute=False) as callbacks,
+        CaptureQueriesContext(connection) as queries,
+    ):
         session = _answer_all(session, user)
+    # the answers' locked transactions touch no credit-bank table
+    assert not [q for q in queries.captured_queries if "creditbank" in q["sql"]]
     # committed: the answers, the result and the mark; not the outcome
     assert session.status == SessionStatus.FINISHED
     assert session.outcome_error == OUTCOME_PENDING and session.outcome_ref == ""
