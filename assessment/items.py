@@ -347,7 +347,7 @@ def adaptive_pool_build(
         list(pool_ids) if pool_ids else deliverable_item_ids(domain_codes=domain_codes)
     )
     active = active_parameters(item_ids=ids)
-    if active.item_ids and difficulty_range is not None:
+    if active.params is not None and difficulty_range is not None:
         low, high = difficulty_range
         keep = [k for k, b in enumerate(active.params.b) if low <= float(b) <= high]
         active = type(active)(
