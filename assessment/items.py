@@ -1,44 +1,115 @@
 """What delivery reads from the item bank, and the adaptive bank built from it.
 
 Every call into ``itembank.selectors`` goes through this module, so the item bank's
-contract is visible in one place. The CAT tables are built once per parameter set
-and pool and kept for five minutes per process (every process builds its own; nothing
-is shared between web processes).
+contract is visible in one place, typed with the item bank's own result classes
+(:class:`~itembank.selectors.DeliveryItem`, ``ActiveParameters``, ``Level``,
+``LevelDecision``). The CAT tables are built once per parameter set and pool and kept
+for five minutes per process (every process builds its own; nothing is shared between
+web processes).
+
+Everything this module keeps between requests lives in one object,
+:data:`DELIVERY_CACHE` (see "Process-wide caches" below); ``DELIVERY_CACHE.clear()``
+forgets it all.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psychometrics.cat import CATBank
 
+if TYPE_CHECKING:
+    # Imported where called: itembank's models load after this module.
+    from itembank.selectors import ActiveParameters, DeliveryItem, Level, LevelDecision
 
-def items_for_delivery(item_ids: Sequence[int]) -> list[Any]:
+# An answer's scorer: the answer -> its score (the revision's key, read once).
+Scorer = Callable[[Any], int]
+# What an adaptive pool is cached under: the active set, the pool's items or domains,
+# its blueprint shares and its difficulty range.
+PoolKey = tuple[
+    int | None,
+    tuple[int, ...],
+    tuple[str, ...],
+    tuple[tuple[str, float], ...],
+    tuple[float, float] | None,
+]
+
+
+# ---------------------------------------------------------------- process-wide caches
+
+
+class DeliveryCache:
+    """What delivery keeps between requests in one process, behind one lock.
+
+    ``revisions``  revision id -> the item as delivered (a revision never changes)
+    ``scorers``    revision id -> its scorer (read once, then no query per answer)
+    ``pools``      pool key -> (time built, adaptive pool), kept ``POOL_TTL_SECONDS``
+    ``building``   pool key -> the lock held by the one thread building that pool
+
+    Entries are keyed by database ids, so a process that sees ids reused (a test's
+    rolled-back transaction) or must drop what it built calls :meth:`clear`.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.revisions: dict[int, DeliveryItem] = {}
+        self.scorers: dict[int, Scorer] = {}
+        self.pools: dict[PoolKey, tuple[float, AdaptivePool]] = {}
+        self.building: dict[PoolKey, threading.Lock] = {}
+
+    def clear(self) -> None:
+        """Forget every cached revision, scorer and pool of this process.
+
+        ``tests/conftest.py`` calls it before every test; the item bank calls it (through
+        :func:`pool_cache_clear`) after a change that alters what delivery presents.
+        """
+        with self.lock:
+            self.revisions.clear()
+            self.scorers.clear()
+            self.pools.clear()
+            self.building.clear()
+
+
+DELIVERY_CACHE = DeliveryCache()
+# New items join a pool within this time; withdrawn ones are never presented (the
+# live revision is checked before each item), and a new active set is seen at once.
+POOL_TTL_SECONDS = 300.0
+_BUILD_WAIT_SECONDS = 30.0
+_MAX_REVISIONS = 5000  # per cache of revisions and of scorers
+_MAX_POOLS = 32
+
+
+def pool_cache_clear() -> None:
+    """Forget every cached pool, payload and scorer (``DELIVERY_CACHE.clear``)."""
+    DELIVERY_CACHE.clear()
+
+
+# ---------------------------------------------------------------- items and scoring
+
+
+def items_for_delivery(item_ids: Sequence[int]) -> list[DeliveryItem]:
     from itembank.selectors import items_for_delivery as _items
 
     return _items(list(item_ids))
 
 
-_REVISIONS: dict[int, Any] = {}
-
-
-def item_for_delivery(item_id: int) -> Any:
+def item_for_delivery(item_id: int) -> DeliveryItem:
     """Return the item's published revision as delivered, cached by revision.
 
     One cheap query asks for the live revision (so an unpublished item is never
     presented); a revision never changes, so its payload is built once per process.
     """
     item_id = int(item_id)
-    return _delivery_items([item_id])[item_id]
+    return delivery_items([item_id])[item_id]
 
 
-def _delivery_items(item_ids: Sequence[int]) -> dict[int, Any]:
+def delivery_items(item_ids: Sequence[int]) -> dict[int, DeliveryItem]:
     """The items' published revisions, building only those not cached yet.
 
     One query asks for the live revisions; a pool refresh every few minutes finds
@@ -52,15 +123,17 @@ def _delivery_items(item_ids: Sequence[int]) -> dict[int, Any]:
             "pk", "live_revision_id"
         )
     )
-    with _LOCK:
-        out = {i: _REVISIONS[live[i]] for i in item_ids if live.get(i) in _REVISIONS}
+    cache = DELIVERY_CACHE
+    with cache.lock:
+        revisions = cache.revisions
+        out = {i: revisions[live[i]] for i in item_ids if live.get(i) in revisions}
     missing = [i for i in item_ids if i not in out]
     if missing:  # new revisions, or items no longer live (ItemNotDeliverable)
         built = items_for_delivery(missing)
-        with _LOCK:  # shared by item_for_delivery and the adaptive pools
-            if len(_REVISIONS) + len(built) > 5000:
-                _REVISIONS.clear()
-            _REVISIONS.update({item.revision_id: item for item in built})
+        with cache.lock:  # shared by item_for_delivery and the adaptive pools
+            if len(cache.revisions) + len(built) > _MAX_REVISIONS:
+                cache.revisions.clear()
+            cache.revisions.update({item.revision_id: item for item in built})
         out.update({item.item_id: item for item in built})
     return out
 
@@ -71,9 +144,6 @@ def deliverable_item_ids(*, domain_codes: Sequence[str] | None = None) -> list[i
     return list(_ids(domain_codes=list(domain_codes) if domain_codes else None))
 
 
-_SCORERS: dict[int, Any] = {}
-
-
 def item_answer_score(*, revision_id: int, answer: Any) -> int:
     """Score an answer against its revision.
 
@@ -82,18 +152,22 @@ def item_answer_score(*, revision_id: int, answer: Any) -> int:
     """
     from itembank.selectors import item_answer_scorer
 
+    cache = DELIVERY_CACHE
     revision_id = int(revision_id)
-    scorer = _SCORERS.get(revision_id)
+    scorer = cache.scorers.get(revision_id)
     if scorer is None:
         scorer = item_answer_scorer(revision_id=revision_id)
-        with _LOCK:
-            if len(_SCORERS) > 5000:
-                _SCORERS.clear()
-            _SCORERS[revision_id] = scorer
+        with cache.lock:
+            if len(cache.scorers) > _MAX_REVISIONS:
+                cache.scorers.clear()
+            cache.scorers[revision_id] = scorer
     return int(scorer(answer))
 
 
-_ACTIVE_SET_READ: ContextVar[list | None] = ContextVar("active_set_read", default=None)
+# Per answer, not per process: the active set read once inside active_set_read_once().
+_ACTIVE_SET_READ: ContextVar[list[int | None] | None] = ContextVar(
+    "active_set_read", default=None
+)
 
 
 @contextmanager
@@ -124,7 +198,7 @@ def active_set_id() -> int | None:
     return pk
 
 
-def active_parameters(*, item_ids: Sequence[int] | None = None) -> Any:
+def active_parameters(*, item_ids: Sequence[int] | None = None) -> ActiveParameters:
     from itembank.selectors import active_parameters as _active
 
     return _active(item_ids=list(item_ids) if item_ids is not None else None)
@@ -132,7 +206,7 @@ def active_parameters(*, item_ids: Sequence[int] | None = None) -> Any:
 
 def domain_levels(
     domain_code: str, *, cut_score_set_id: int | None = None
-) -> list[Any]:
+) -> list[Level]:
     from itembank.selectors import domain_levels as _levels
 
     return list(_levels(domain_code, cut_score_set_id=cut_score_set_id))
@@ -156,7 +230,7 @@ def not_deliverable_error() -> type[Exception]:
 
 def level_decision(
     domain_code: str, theta: float | None, *, cut_score_set_id: int | None = None
-) -> Any:
+) -> LevelDecision:
     """The level ``theta`` reaches and the cut-score version that decided it (item bank's
     ``level_for``: one function for results, outcomes and roll-ups)."""
     from itembank.selectors import level_for as _level_for
@@ -168,7 +242,7 @@ def level_decision(
 
 def level_for(
     domain_code: str, theta: float | None, *, cut_score_set_id: int | None = None
-) -> Any | None:
+) -> Level | None:
     """Return the level ``theta`` reaches (None without a cut-score set)."""
     return level_decision(domain_code, theta, cut_score_set_id=cut_score_set_id).level
 
@@ -188,15 +262,6 @@ class AdaptivePool:
             return self.item_ids.index(int(item_id))
         except ValueError:
             return None
-
-
-_CACHE: dict[tuple, tuple[float, AdaptivePool]] = {}
-_LOCK = threading.Lock()
-# New items join a pool within this time; withdrawn ones are never presented (the
-# live revision is checked before each item), and a new active set is seen at once.
-_TTL_SECONDS = 300.0
-_BUILDING: dict[tuple, threading.Lock] = {}  # key -> held by the thread building it
-_BUILD_WAIT_SECONDS = 30.0
 
 
 def _area_of(domain_code: str, blueprint: Mapping[str, float]) -> str:
@@ -228,18 +293,20 @@ def adaptive_pool(
     a rebuild by every waiting answer exhausted the connection pool (benchmarks/README).
     A new active parameter set is a new key, so it is never served stale.
     """
-    key = (
+    cache = DELIVERY_CACHE
+    key: PoolKey = (
         active_set_id(),
         tuple(pool_ids or ()),
         tuple(domain_codes),
         tuple(sorted((blueprint or {}).items())),
         difficulty_range,
     )
-    with _LOCK:
-        hit = _CACHE.get(key)
-        if hit is not None and time.monotonic() - hit[0] < _TTL_SECONDS:
+    building: threading.Lock | None
+    with cache.lock:
+        hit = cache.pools.get(key)
+        if hit is not None and time.monotonic() - hit[0] < POOL_TTL_SECONDS:
             return hit[1]
-        building = _BUILDING.setdefault(key, threading.Lock())
+        building = cache.building.setdefault(key, threading.Lock())
     if hit is not None:
         if not building.acquire(blocking=False):
             return hit[
@@ -248,38 +315,39 @@ def adaptive_pool(
     elif not building.acquire(timeout=_BUILD_WAIT_SECONDS):
         building = None  # the first build is stuck elsewhere: build one of our own
     try:
-        with _LOCK:
-            hit = _CACHE.get(key)
-        if hit is not None and time.monotonic() - hit[0] < _TTL_SECONDS:
+        with cache.lock:
+            hit = cache.pools.get(key)
+        if hit is not None and time.monotonic() - hit[0] < POOL_TTL_SECONDS:
             return hit[1]  # built by the thread we waited for
-        pool = _pool_build(
+        pool = adaptive_pool_build(
             pool_ids=pool_ids,
             domain_codes=domain_codes,
             blueprint=blueprint,
             difficulty_range=difficulty_range,
         )
-        with _LOCK:
-            if len(_CACHE) > 32:
-                _CACHE.clear()
-            _CACHE[key] = (time.monotonic(), pool)
+        with cache.lock:
+            if len(cache.pools) > _MAX_POOLS:
+                cache.pools.clear()
+            cache.pools[key] = (time.monotonic(), pool)
         return pool
     finally:
         if building is not None:
             building.release()
 
 
-def _pool_build(
+def adaptive_pool_build(
     *,
     pool_ids: Sequence[int] | None,
     domain_codes: Sequence[str],
     blueprint: Mapping[str, float] | None,
     difficulty_range: tuple[float, float] | None,
 ) -> AdaptivePool:
+    """Build an adaptive pool from the database, uncached (see :func:`adaptive_pool`)."""
     ids = (
         list(pool_ids) if pool_ids else deliverable_item_ids(domain_codes=domain_codes)
     )
     active = active_parameters(item_ids=ids)
-    if active.item_ids and difficulty_range is not None:
+    if active.params is not None and difficulty_range is not None:
         low, high = difficulty_range
         keep = [k for k, b in enumerate(active.params.b) if low <= float(b) <= high]
         active = type(active)(
@@ -287,9 +355,9 @@ def _pool_build(
             [active.item_ids[k] for k in keep],
             active.params.subset(keep) if keep else None,
         )
-    if not active.item_ids:
+    if not active.item_ids or active.params is None:
         raise ValueError("no item of this instrument has parameters in the active set")
-    delivery = _delivery_items(active.item_ids)
+    delivery = delivery_items(active.item_ids)
     domains = tuple(delivery[i].domain_code for i in active.item_ids)
     areas = None
     targets = None
@@ -310,12 +378,3 @@ def _pool_build(
         blueprint=targets,
     )
     return pool
-
-
-def pool_cache_clear() -> None:
-    """Forget every cached pool, payload and score (tests)."""
-    with _LOCK:
-        _CACHE.clear()
-        _BUILDING.clear()
-        _REVISIONS.clear()
-        _SCORERS.clear()

@@ -272,13 +272,13 @@ def plain_select(campaign) -> tuple[float, int]:
 def check_reader(campaign) -> None:
     """The freeze's PostgreSQL reader gives exactly ``campaign_response_matrix``'s matrix."""
     from assessment.selectors import campaign_response_matrix
-    from assessment.survey.services.data import _response_matrix_pg
+    from assessment.survey.services.data import campaign_response_matrix_pg
 
     t0 = time.perf_counter()
     generic = campaign_response_matrix(campaign_id=campaign.pk)
     t_generic = time.perf_counter() - t0
     t0 = time.perf_counter()
-    fast = _response_matrix_pg(campaign, item_ids=generic.item_ids)
+    fast = campaign_response_matrix_pg(campaign, item_ids=generic.item_ids)
     t_fast = time.perf_counter() - t0
     assert fast.session_ids == generic.session_ids and fast.item_ids == generic.item_ids
     assert fast.background == generic.background

@@ -25,7 +25,7 @@ def _fresh_delivery_caches():
     """
     from assessment import items
 
-    items.pool_cache_clear()
+    items.DELIVERY_CACHE.clear()
     yield
 
 

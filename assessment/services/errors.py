@@ -15,25 +15,29 @@ from learning_platform.errors import ApiError
 logger = logging.getLogger(__name__)
 
 
-def _refuse(code: str, message: str, *, status: int = 409) -> ApiError:
+def delivery_refusal(code: str, message: str, *, status: int = 409) -> ApiError:
     return ApiError(code, message, status=status)
 
 
 def session_not_found() -> ApiError:
     # Someone else's session answers like a missing one.
-    return _refuse("not_found", _("This test session does not exist."), status=404)
+    return delivery_refusal(
+        "not_found", _("This test session does not exist."), status=404
+    )
 
 
-def _closed_refusal(session: Session) -> ApiError:
+def session_closed_refusal(session: Session) -> ApiError:
     if session.status == SessionStatus.EXPIRED:
-        return _refuse(
+        return delivery_refusal(
             "session_expired", _("The time for this test is over; answers are closed.")
         )
-    return _refuse("session_finished", _("This test is finished; answers are closed."))
+    return delivery_refusal(
+        "session_finished", _("This test is finished; answers are closed.")
+    )
 
 
 def _fenced_refusal() -> ApiError:
-    return _refuse(
+    return delivery_refusal(
         "fenced",
         _(
             "This test was opened in another window or on another device, so this "
@@ -42,7 +46,7 @@ def _fenced_refusal() -> ApiError:
     )
 
 
-def _epoch_check(session: Session, epoch: int | None) -> None:
+def session_epoch_check(session: Session, epoch: int | None) -> None:
     """Refuse a request of a connection that a newer one has fenced."""
     if epoch is not None and int(epoch) != session.connection_epoch:
         raise _fenced_refusal()

@@ -22,7 +22,7 @@ def _group_send(session_id: str, event: dict) -> None:
         logger.warning("Could not notify session group %s", session_id, exc_info=True)
 
 
-def _fence(*, session_id: str, epoch: int) -> None:
+def session_fenced_notify(*, session_id: str, epoch: int) -> None:
     """Tell connections older than ``epoch`` that a newer one took over (after commit).
 
     The message goes through the channel layer's per-session group, so it reaches
@@ -33,7 +33,7 @@ def _fence(*, session_id: str, epoch: int) -> None:
     transaction.on_commit(lambda: _group_send(session_id, event))
 
 
-def _notify(*, session_id: str, origin: str = "") -> None:
+def session_changed_notify(*, session_id: str, origin: str = "") -> None:
     """Tell the session's other open connections that it changed (after commit)."""
 
     def send() -> None:

@@ -11,8 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessment.models import DeliveryMode, Instrument
-from assessment.services.instruments import _exposure
-from assessment.services.selection import _adaptive_settings, _pool
+from assessment.services.instruments import exposure_control_build
+from assessment.services.selection import (
+    instrument_adaptive_settings,
+    pool_for_instrument,
+)
 from psychometrics.cat import simulate_cat, sympson_hetter_calibrate
 
 
@@ -78,12 +81,12 @@ def instrument_exposure_calibrate(
             {"n_simulees": _("The number of simulees must be between 100 and 100000.")}
         )
     try:
-        pool = _pool(instrument)
+        pool = pool_for_instrument(instrument)
     except ValueError:
         raise ValidationError(
             {"instrument": _("This adaptive test has no calibrated items yet.")}
         ) from None
-    conf = _adaptive_settings(instrument)
+    conf = instrument_adaptive_settings(instrument)
     options = {
         "se_target": conf["se_target"],
         "max_length": conf["max_length"],
@@ -94,7 +97,11 @@ def instrument_exposure_calibrate(
     thetas = np.random.default_rng(seed).standard_normal(n_simulees)
     current = conf["exposure"] or {}
     before = simulate_cat(
-        pool.bank, thetas, exposure=_exposure(current, pool), rng=seed, **options
+        pool.bank,
+        thetas,
+        exposure=exposure_control_build(current, pool),
+        rng=seed,
+        **options,
     )
     result = sympson_hetter_calibrate(
         pool.bank, thetas, target_rate, rng=seed + 1, **options

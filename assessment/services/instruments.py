@@ -154,11 +154,11 @@ def instrument_settings_clean(
                 {"settings.rule": _("rule must be mfi, kl or weighted_info.")}
             )
         exposure = data.setdefault("exposure", {"method": "randomesque", "k": 5})
-        _exposure(exposure, None)  # validates
+        exposure_control_build(exposure, None)  # validates
     return data
 
 
-def _exposure(spec: dict[str, Any] | None, pool: bank.AdaptivePool | None):
+def exposure_control_build(spec: dict[str, Any] | None, pool: bank.AdaptivePool | None):
     if not spec or spec.get("method") in (None, "none"):
         return None
     method = spec.get("method")
@@ -222,7 +222,7 @@ def instrument_settings_from_blueprint(
 # ---------------------------------------------------------------- shared checks
 
 
-def _instrument_fields_check(
+def instrument_fields_check(
     *, kind: str, code: str, instrument: Instrument | None = None
 ) -> None:
     """Refuse an unknown kind, or a code another instrument already has."""
@@ -239,7 +239,7 @@ def _instrument_fields_check(
         )
 
 
-def _blueprint_clean(blueprint: dict[str, Any] | None) -> dict[str, float]:
+def instrument_blueprint_clean(blueprint: dict[str, Any] | None) -> dict[str, float]:
     """Return the blueprint's shares, each a number >= 0 (``True`` is no number)."""
     cleaned = dict(blueprint or {})
     for area, share in cleaned.items():
@@ -250,7 +250,7 @@ def _blueprint_clean(blueprint: dict[str, Any] | None) -> dict[str, float]:
     return cleaned
 
 
-def _campaign_fields_check(
+def campaign_fields_check(
     *,
     kind: str,
     opens_at: datetime,
@@ -311,8 +311,8 @@ def instrument_create(
     assembled from it (``itembank.services.form_assemble``). The ``blueprint`` JSON
     of shares keeps working for instruments without one.
     """
-    _instrument_fields_check(kind=kind, code=code)
-    blueprint = _blueprint_clean(blueprint)
+    instrument_fields_check(kind=kind, code=code)
+    blueprint = instrument_blueprint_clean(blueprint)
     settings = instrument_settings_from_blueprint(
         mode=mode, settings=settings, item_blueprint=item_blueprint
     )
@@ -371,7 +371,7 @@ def campaign_create(
     name_en: str = "",
 ) -> Campaign:
     """Open an instrument for a period to a population."""
-    _campaign_fields_check(
+    campaign_fields_check(
         kind=kind, opens_at=opens_at, closes_at=closes_at, max_attempts=max_attempts
     )
     campaign = Campaign(

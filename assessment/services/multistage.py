@@ -41,7 +41,7 @@ from assessment.models import (
     RoutingMethod,
     Session,
 )
-from assessment.services.errors import _refuse
+from assessment.services.errors import delivery_refusal
 from psychometrics.scoring import estimate_ability
 
 DESIGN_CHANGED = "design_changed"
@@ -156,7 +156,7 @@ def multistage_plan(
         .values_list("pk", flat=True)
     )
     if not panels:
-        raise _refuse(
+        raise delivery_refusal(
             "not_ready",
             _("This multistage test has no panels yet; please try later."),
             status=503,
@@ -178,7 +178,7 @@ def multistage_plan(
     design = panel_design(panels[index])
     first = design.stage_modules(1)
     if not first:
-        raise _refuse(
+        raise delivery_refusal(
             "not_ready",
             _("This multistage test has no panels yet; please try later."),
             status=503,

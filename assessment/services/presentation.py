@@ -20,23 +20,26 @@ position-effect analyses.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from assessment import items as bank
 
+if TYPE_CHECKING:
+    from itembank.selectors import DeliveryItem
+
 SHUFFLED_KINDS = frozenset({"single_choice", "multiple_response", "ordered"})
 _DRAWS = 32  # an ordering item redraws when it drew its key order
 
 
-def _is_key_order(item: Any, ids: list[str]) -> bool:
+def _is_key_order(item: DeliveryItem, ids: list[str]) -> bool:
     """Whether ``ids`` is the ordering item's key: only the key earns every point."""
     score = bank.item_answer_score(revision_id=item.revision_id, answer=ids)
     return score >= int(item.n_categories) - 1
 
 
-def option_order(*, seed: int, item: Any) -> list[dict[str, Any]]:
+def option_order(*, seed: int, item: DeliveryItem) -> list[dict[str, Any]]:
     """Return the item's payload options in the order this session shows them."""
     options = list(item.payload.get("options", []))
     if item.kind not in SHUFFLED_KINDS or len(options) < 2:
@@ -53,7 +56,7 @@ def option_order(*, seed: int, item: Any) -> list[dict[str, Any]]:
     return shown[1:] + shown[:1]
 
 
-def presented_payload(*, seed: int, item: Any) -> dict[str, Any]:
+def presented_payload(*, seed: int, item: DeliveryItem) -> dict[str, Any]:
     """The item's payload with its options in the order shown; the cached one is kept."""
     return dict(item.payload, options=option_order(seed=seed, item=item))
 

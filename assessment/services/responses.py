@@ -20,12 +20,16 @@ from assessment.models import (
     Session,
     SessionStatus,
 )
-from assessment.services.errors import _closed_refusal, _epoch_check, _refuse
-from assessment.services.events import _notify
-from assessment.services.outcomes import _close
+from assessment.services.errors import (
+    delivery_refusal,
+    session_closed_refusal,
+    session_epoch_check,
+)
+from assessment.services.events import session_changed_notify
+from assessment.services.outcomes import session_close
 from assessment.services.presentation import presented_ids
-from assessment.services.selection import _advance, _pool
-from assessment.services.sessions import _locked_session
+from assessment.services.selection import pool_for_instrument, session_advance
+from assessment.services.sessions import session_lock
 from learning_platform.accounts.models import User
 from learning_platform.errors import ApiError
 
@@ -100,7 +104,7 @@ def _warm_pool(*, session_id: Any, user: User) -> None:
         return  # a malformed id: the locked path refuses it as not found
     if instrument is not None:
         try:
-            _pool(instrument)
+            pool_for_instrument(instrument)
         except ValueError:
             pass
 
@@ -147,7 +151,7 @@ def response_record(
         raise refusal
     if ack.duplicate:
         return ack
-    _notify(session_id=str(session.pk), origin=origin)
+    session_changed_notify(session_id=str(session.pk), origin=origin)
     return replace(ack, session=session)
 
 
@@ -165,13 +169,13 @@ def _record_locked(
     """Lock the session and store the answer; return (ack, refusal, session)."""
     with transaction.atomic():
         now = now or timezone.now()
-        session = _locked_session(session_id=session_id, user=user)
-        _epoch_check(session, epoch)
+        session = session_lock(session_id=session_id, user=user)
+        session_epoch_check(session, epoch)
         existing = Response.objects.filter(session=session, sequence=sequence).first()
         if existing is not None:
             if existing.item_id == item_id and existing.answer == answer:
                 return _ack(existing, duplicate=True), None, session
-            raise _refuse(
+            raise delivery_refusal(
                 "already_answered",
                 _(
                     "Question %(sequence)s already has a different answer; it cannot be changed."
@@ -179,16 +183,16 @@ def _record_locked(
                 % {"sequence": sequence},
             )
         if session.status != SessionStatus.IN_PROGRESS:
-            raise _closed_refusal(session)
+            raise session_closed_refusal(session)
         if session.deadline is not None and now > session.deadline:
-            _close(
+            session_close(
                 session,
                 status=SessionStatus.EXPIRED,
                 reason="time_limit",
                 now=session.deadline,
             )
             session.save()
-            return None, _closed_refusal(session), session
+            return None, session_closed_refusal(session), session
         ack = _record(
             session,
             sequence=sequence,
@@ -211,7 +215,7 @@ def _record(
 ) -> Ack:
     pending = session.pending or {}
     if pending.get("sequence") != sequence or pending.get("item_id") != item_id:
-        raise _refuse(
+        raise delivery_refusal(
             "item_not_presented",
             _(
                 "Item %(item)s was not presented as question %(sequence)s; answer the question "
@@ -241,7 +245,7 @@ def _record(
         existing = Response.objects.get(session=session, sequence=sequence)
         if existing.item_id == item_id and existing.answer == answer:
             return _ack(existing, duplicate=True)
-        raise _refuse(
+        raise delivery_refusal(
             "already_answered",
             _(
                 "Question %(sequence)s already has a different answer; it cannot be changed."
@@ -250,6 +254,6 @@ def _record(
         ) from None
     session.n_answered += 1  # the row is locked
     session.pending = {}
-    _advance(session, now=now)
+    session_advance(session, now=now)
     session.save()
     return _ack(response, duplicate=False)

@@ -95,7 +95,7 @@ def session_score(*, session: Session) -> list[Result]:
     return Result.objects.bulk_create(results)
 
 
-def _main_result(session: Session) -> Result | None:
+def session_main_result(session: Session) -> Result | None:
     return _main_of(session, list(session.results.all()))
 
 

@@ -20,19 +20,19 @@ from assessment.models import (
     Session,
     SessionStatus,
 )
-from assessment.services.errors import _refuse
+from assessment.services.errors import delivery_refusal
 from assessment.services.instruments import (
     DEFAULT_MAX_LENGTH,
     DEFAULT_MIN_LENGTH,
     DEFAULT_SE_TARGET,
-    _exposure,
+    exposure_control_build,
 )
 from assessment.services.multistage import (
     DESIGN_CHANGED,
     multistage_next_item,
     multistage_plan,
 )
-from assessment.services.outcomes import _close
+from assessment.services.outcomes import session_close
 from assessment.services.presentation import presented_payload
 from psychometrics.cat import (
     cat_replay,
@@ -43,7 +43,7 @@ from psychometrics.cat import (
 logger = logging.getLogger(__name__)
 
 
-def _plan_for(
+def session_plan_draw(
     session: Session, campaign: Campaign, instrument: Instrument
 ) -> dict[str, Any]:
     settings = instrument.settings or {}
@@ -79,7 +79,7 @@ def _present(session: Session, item_id: int, now: datetime) -> None:
     }
 
 
-def _advance(session: Session, *, now: datetime) -> None:
+def session_advance(session: Session, *, now: datetime) -> None:
     """Present the next item, or close the session when the design says stop."""
     instrument = session.instrument
     if instrument.mode in (DeliveryMode.FIXED, DeliveryMode.BOOKLET):
@@ -97,7 +97,9 @@ def _advance(session: Session, *, now: datetime) -> None:
                     "Item %s is no longer deliverable; skipped", remaining[0]
                 )
                 remaining.pop(0)
-        _close(session, status=SessionStatus.FINISHED, reason="form_complete", now=now)
+        session_close(
+            session, status=SessionStatus.FINISHED, reason="form_complete", now=now
+        )
         return
     if instrument.mode == DeliveryMode.MULTISTAGE:
         _advance_multistage(session, now=now)
@@ -113,7 +115,7 @@ def _advance_multistage(session: Session, *, now: datetime) -> None:
         item_id = multistage_next_item(session, skip=skipped)
         if item_id is None:
             changed = (session.plan or {}).get(DESIGN_CHANGED)
-            _close(
+            session_close(
                 session,
                 status=SessionStatus.FINISHED,
                 reason="bank_exhausted" if changed else "route_complete",
@@ -128,7 +130,7 @@ def _advance_multistage(session: Session, *, now: datetime) -> None:
             skipped.add(item_id)
 
 
-def _adaptive_settings(instrument: Instrument) -> dict[str, Any]:
+def instrument_adaptive_settings(instrument: Instrument) -> dict[str, Any]:
     settings = instrument.settings or {}
     return {
         "max_length": int(settings.get("max_length", DEFAULT_MAX_LENGTH)),
@@ -159,7 +161,7 @@ def instrument_content_targets(
     return shares, (float(blueprint.difficulty_min), float(blueprint.difficulty_max))
 
 
-def _pool(instrument: Instrument) -> bank.AdaptivePool:
+def pool_for_instrument(instrument: Instrument) -> bank.AdaptivePool:
     settings = instrument.settings or {}
     shares, difficulty = instrument_content_targets(instrument)
     domains = list(shares) or [instrument.domain_code]
@@ -173,11 +175,11 @@ def _pool(instrument: Instrument) -> bank.AdaptivePool:
 
 def _advance_adaptive(session: Session, *, now: datetime) -> None:
     instrument = session.instrument
-    conf = _adaptive_settings(instrument)
+    conf = instrument_adaptive_settings(instrument)
     try:
-        pool = _pool(instrument)
+        pool = pool_for_instrument(instrument)
     except ValueError:
-        raise _refuse(
+        raise delivery_refusal(
             "not_ready",
             _("This adaptive test has no calibrated items yet; please try later."),
             status=503,
@@ -202,14 +204,14 @@ def _advance_adaptive(session: Session, *, now: datetime) -> None:
         bank=pool.bank,
     )
     if decision or len(answered) >= conf["max_length"]:
-        _close(
+        session_close(
             session,
             status=SessionStatus.FINISHED,
             reason=decision.reason or "max_length",
             now=now,
         )
         return
-    exposure = _exposure(conf["exposure"], pool)
+    exposure = exposure_control_build(conf["exposure"], pool)
     rng = np.random.default_rng([int(session.plan.get("seed", 0)), len(answered)])
     excluded: list[int] = []
     not_deliverable = bank.not_deliverable_error()
@@ -225,7 +227,7 @@ def _advance_adaptive(session: Session, *, now: datetime) -> None:
                 exclude=excluded or None,
             )
         except ValueError:
-            _close(
+            session_close(
                 session, status=SessionStatus.FINISHED, reason="bank_exhausted", now=now
             )
             return

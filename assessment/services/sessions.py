@@ -21,10 +21,14 @@ from assessment.models import (
     Session,
     SessionStatus,
 )
-from assessment.services.errors import _epoch_check, _refuse, session_not_found
-from assessment.services.events import _fence, _notify
-from assessment.services.outcomes import _close
-from assessment.services.selection import _advance, _plan_for
+from assessment.services.errors import (
+    delivery_refusal,
+    session_epoch_check,
+    session_not_found,
+)
+from assessment.services.events import session_changed_notify, session_fenced_notify
+from assessment.services.outcomes import session_close
+from assessment.services.selection import session_advance, session_plan_draw
 from learning_platform.accounts.models import User
 
 logger = logging.getLogger(__name__)
@@ -72,7 +76,7 @@ def session_start(
             _connection_take(current)
             current.save(update_fields=["connection_epoch"])
             return current, False
-        _close(
+        session_close(
             current,
             status=SessionStatus.EXPIRED,
             reason="time_limit",
@@ -80,11 +84,11 @@ def session_start(
         )
         current.save()
     if not campaign_is_open(campaign, now):
-        raise _refuse("campaign_closed", _("This test is not open now."))
+        raise delivery_refusal("campaign_closed", _("This test is not open now."))
     if campaign.max_attempts is not None:
         used = Session.objects.filter(user=user, campaign=campaign).count()
         if used >= campaign.max_attempts:
-            raise _refuse(
+            raise delivery_refusal(
                 "attempts_used", _("You have used every attempt at this test.")
             )
     if not consent:
@@ -115,10 +119,10 @@ def session_start(
         started_at=now,
         deadline=now + timedelta(seconds=limit) if limit else None,
     )
-    session.plan = _plan_for(session, campaign, instrument)
+    session.plan = session_plan_draw(session, campaign, instrument)
     session.connection_epoch = 1
     session.save()
-    _advance(session, now=now)
+    session_advance(session, now=now)
     session.save()
     return session, True
 
@@ -187,7 +191,7 @@ def _invitation_use(
     return invitation
 
 
-def _locked_session(*, session_id: Any, user: User) -> Session:
+def session_lock(*, session_id: Any, user: User) -> Session:
     session = (
         # of=self: PostgreSQL's FOR UPDATE on a join also locks the joined campaign and
         # instrument rows, which serialised every answer of a campaign (found by the soak)
@@ -204,7 +208,7 @@ def _locked_session(*, session_id: Any, user: User) -> Session:
 def _connection_take(session: Session) -> None:
     """Make the caller the session's current connection (the row is locked)."""
     session.connection_epoch += 1
-    _fence(session_id=str(session.pk), epoch=session.connection_epoch)
+    session_fenced_notify(session_id=str(session.pk), epoch=session.connection_epoch)
 
 
 def session_connect(
@@ -235,13 +239,13 @@ def session_refresh(
 
 def _session_current(*, session_id: Any, user: User, now: datetime | None) -> Session:
     now = now or timezone.now()
-    session = _locked_session(session_id=session_id, user=user)
+    session = session_lock(session_id=session_id, user=user)
     if (
         session.status == SessionStatus.IN_PROGRESS
         and session.deadline is not None
         and now > session.deadline
     ):
-        _close(
+        session_close(
             session,
             status=SessionStatus.EXPIRED,
             reason="time_limit",
@@ -250,7 +254,7 @@ def _session_current(*, session_id: Any, user: User, now: datetime | None) -> Se
         session.save()
     elif session.status == SessionStatus.IN_PROGRESS and not session.pending:
         # A session left without an item (e.g. the pool changed): present one.
-        _advance(session, now=now)
+        session_advance(session, now=now)
         session.save()
     return session
 
@@ -269,19 +273,19 @@ def session_finish(
     """
     with transaction.atomic():
         now = now or timezone.now()
-        session = _locked_session(session_id=session_id, user=user)
+        session = session_lock(session_id=session_id, user=user)
         if session.status == SessionStatus.IN_PROGRESS:
-            _epoch_check(session, epoch)
+            session_epoch_check(session, epoch)
         if session.status == SessionStatus.IN_PROGRESS:
             expired = session.deadline is not None and now > session.deadline
-            _close(
+            session_close(
                 session,
                 status=SessionStatus.EXPIRED if expired else SessionStatus.FINISHED,
                 reason="time_limit" if expired else "ended_by_user",
                 now=session.deadline if expired else now,
             )
             session.save()
-    _notify(session_id=str(session.pk), origin=origin)
+    session_changed_notify(session_id=str(session.pk), origin=origin)
     return session
 
 
@@ -317,14 +321,14 @@ def sessions_expire(
             if session.status != SessionStatus.IN_PROGRESS:
                 continue
             if session.deadline is not None and session.deadline < now:
-                _close(
+                session_close(
                     session,
                     status=SessionStatus.EXPIRED,
                     reason="time_limit",
                     now=session.deadline,
                 )
             else:
-                _close(
+                session_close(
                     session,
                     status=SessionStatus.FINISHED,
                     reason="campaign_closed",

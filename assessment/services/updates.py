@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 
 from assessment.models import Audience, Campaign, Instrument
 from assessment.services.instruments import (
-    _blueprint_clean,
-    _campaign_fields_check,
-    _instrument_fields_check,
+    campaign_fields_check,
+    instrument_blueprint_clean,
+    instrument_fields_check,
     instrument_settings_clean,
     precision_apply,
 )
@@ -72,7 +72,7 @@ def instrument_update(
 ) -> Instrument:
     """Replace an instrument's fields and settings, checked as ``instrument_create`` does."""
     locked = Instrument.objects.select_for_update().get(pk=instrument.pk)
-    _instrument_fields_check(kind=kind, code=code, instrument=locked)
+    instrument_fields_check(kind=kind, code=code, instrument=locked)
     if locked.sessions.exists():
         fixed = {
             "code": (locked.code, code),
@@ -102,7 +102,7 @@ def instrument_update(
     locked.domain_code = domain_code
     locked.mode = mode
     locked.language = language
-    locked.blueprint = _blueprint_clean(blueprint)
+    locked.blueprint = instrument_blueprint_clean(blueprint)
     locked.settings = _keep_exposure_provenance(
         (locked.settings or {}).get("exposure"),
         instrument_settings_clean(mode=mode, settings=settings),
@@ -169,7 +169,7 @@ def campaign_update(
 ) -> Campaign:
     """Replace a campaign's fields, checked as ``campaign_create`` does."""
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    _campaign_fields_check(
+    campaign_fields_check(
         kind=kind, opens_at=opens_at, closes_at=closes_at, max_attempts=max_attempts
     )
     errors = {}

@@ -124,10 +124,10 @@ def load_demo(*, stdout) -> None:
     from assessment.models import Session
     from assessment.strands.measures import STRAND_SLUGS
     from assessment.strands.services import (
-        _published_rollup,
-        _weights,
         strand_instruments_ensure,
         strand_values_supply,
+        survey_rollup_published,
+        survey_weights_by_user,
     )
     from assessment.survey.demo import DEMO_YEAR
     from itembank.strands import strand_items_ensure
@@ -147,14 +147,14 @@ def load_demo(*, stdout) -> None:
         f"  strands: {created} items published, {len(instruments)} questionnaires open"
     )
     try:
-        rollup = _published_rollup(DEMO_YEAR)
+        rollup = survey_rollup_published(DEMO_YEAR)
     except Exception:  # noqa: BLE001 - the survey demo did not run: questionnaires only
         stdout.write("  strands: no published survey roll-up: no simulated answers")
         return
     if not Session.objects.filter(
         instrument__code__in=STRAND_SLUGS, campaign__year=DEMO_YEAR
     ).exists():
-        user_row, _final, _rw = _weights(rollup)
+        user_row, _final, _rw = survey_weights_by_user(rollup)
         n = _simulate(instruments, user_row, DEMO_YEAR)
         stdout.write(
             f"  strands: simulated {n} questionnaire sessions of survey respondents"

@@ -90,7 +90,8 @@ class StrandFeedReport:
     errors: list[str] = field(default_factory=list)
 
 
-def _published_rollup(year: int):
+def survey_rollup_published(year: int):
+    """Return the year's published survey roll-up the strands are weighted by."""
     from assessment.survey.models import RollUp
 
     rollup = (
@@ -112,7 +113,7 @@ def _published_rollup(year: int):
     return rollup
 
 
-def _weights(rollup):
+def survey_weights_by_user(rollup):
     """Rows of the survey's weight set by citizen: user id -> row, plus the arrays."""
     from assessment.survey.models import Respondent, unpack_arrays
 
@@ -234,8 +235,8 @@ def strand_values_supply(
     from learning_platform.indicators.point_values import point_value_supply
 
     threshold = settings.SUPPRESSION_THRESHOLD if threshold is None else threshold
-    rollup = _published_rollup(year)
-    user_row, final, replicates = _weights(rollup)
+    rollup = survey_rollup_published(year)
+    user_row, final, replicates = survey_weights_by_user(rollup)
     answers_by = _answers(year, user_row)
     report = StrandFeedReport(year=year, rollup_id=rollup.pk)
     for order, measure in enumerate(MEASURES):

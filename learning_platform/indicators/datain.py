@@ -459,7 +459,9 @@ def form_conflicts(*, submission: Submission, data) -> dict[str, str]:
 
 def filing_editable_check(*, user, submission: Submission) -> None:
     """Raise unless the user may change the filing's values now (the form's own rules)."""
-    services._require_district_role(user, submission, Role.DISTRICT_STATISTICIAN)
+    services.submission_district_role_require(
+        user, submission, Role.DISTRICT_STATISTICIAN
+    )
     if submission.status not in EDITABLE_STATES:
         raise FilingNotEditable(
             _("This form has been submitted and can no longer be edited.")
@@ -522,7 +524,7 @@ def values_import(
     old = submission.status
     submission.status = Status.DRAFT
     submission.save(update_fields=["status", "updated_at"])
-    services._record(
+    services.submission_event_record(
         submission, action=ReviewAction.SAVE_DRAFT, old=old, actor=user, comment=origin
     )
     return DataInResult(

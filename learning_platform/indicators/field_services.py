@@ -68,7 +68,8 @@ def _require_city(user) -> None:
         raise PermissionDenied(_("Only the monitoring centre runs field monitoring."))
 
 
-def _may_edit_sites(user, district: District) -> bool:
+def district_sites_editable(user, district: District) -> bool:
+    """Whether ``user`` may change the district's learning sites."""
     roles = set(user_roles(user=user))
     return bool(CITY_ROLES & roles) or (
         bool(SITE_EDITORS & roles) and user.district_id == district.pk
@@ -80,7 +81,7 @@ def field_site_add(
     *, user, district: District, name: str, site_type: str, address: str
 ) -> FieldSite:
     """Add a site the district offers for a field visit; errors name the field."""
-    if not _may_edit_sites(user, district):
+    if not district_sites_editable(user, district):
         raise PermissionDenied(
             _("Only the district's staff and the monitoring centre enter its sites.")
         )
@@ -112,7 +113,7 @@ def field_site_add(
 @transaction.atomic
 def field_site_withdraw(*, user, site: FieldSite) -> None:
     """Take a site out of future draws (a drawn site stays in its year's record)."""
-    if not _may_edit_sites(user, site.district):
+    if not district_sites_editable(user, site.district):
         raise PermissionDenied(
             _("Only the district's staff and the monitoring centre enter its sites.")
         )

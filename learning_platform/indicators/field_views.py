@@ -96,7 +96,7 @@ def field_sites(request: HttpRequest, code: str) -> HttpResponse:
             errors = _errors(exc)
         except PermissionDenied as exc:
             raise Http404 from exc
-    editable = fsvc._may_edit_sites(request.user, district)
+    editable = fsvc.district_sites_editable(request.user, district)
     return render(
         request,
         "indicators/field/sites.html",

@@ -338,7 +338,8 @@ def entry_check(*, submission: Submission, data: Mapping[str, Any]) -> EntryChec
     return check
 
 
-def _require_district_role(user, submission: Submission, role: str) -> None:
+def submission_district_role_require(user, submission: Submission, role: str) -> None:
+    """Refuse anyone but the submission's district holder of ``role``."""
     roles = user_roles(user=user)
     if role not in roles or user.district_id != submission.district_id:
         raise PermissionDenied(
@@ -346,9 +347,10 @@ def _require_district_role(user, submission: Submission, role: str) -> None:
         )
 
 
-def _record(
+def submission_event_record(
     submission: Submission, *, action: str, old: str, actor, comment: str = ""
 ) -> None:
+    """Record one step of the submission's review chain (from ``old`` to its status)."""
     ReviewEvent.objects.create(
         submission=submission,
         action=action,
@@ -368,7 +370,7 @@ def entry_save(
     With any error nothing is written. Submitting also needs every warning confirmed.
     """
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
-    _require_district_role(user, submission, Role.DISTRICT_STATISTICIAN)
+    submission_district_role_require(user, submission, Role.DISTRICT_STATISTICIAN)
     if submission.status not in (Status.NOT_STARTED, Status.DRAFT):
         raise PermissionDenied(
             _("This form has been submitted and can no longer be edited.")
@@ -397,7 +399,7 @@ def entry_save(
     old = submission.status
     submission.status = Status.FIRST_REVIEW if submit else Status.DRAFT
     submission.save(update_fields=["status", "updated_at"])
-    _record(
+    submission_event_record(
         submission, action="submit" if submit else "save_draft", old=old, actor=user
     )
     return check
@@ -422,14 +424,14 @@ def review_decide(
     if step is None:
         raise PermissionDenied(_("This form is not waiting for a review."))
     role, next_status = step
-    _require_district_role(user, submission, role)
+    submission_district_role_require(user, submission, role)
     comment = (comment or "").strip()
     if not approve and not comment:
         raise ValidationError({"comment": _("Say why the form is returned.")})
     old = submission.status
     submission.status = next_status if approve else Status.DRAFT
     submission.save(update_fields=["status", "updated_at"])
-    _record(
+    submission_event_record(
         submission,
         action="approve" if approve else "return",
         old=old,
@@ -459,7 +461,7 @@ def confirmation_letter_upload(
         raise PermissionDenied(
             _("This form is not waiting for its confirmation letter.")
         )
-    _require_district_role(user, submission, Role.DISTRICT_HEAD)
+    submission_district_role_require(user, submission, Role.DISTRICT_HEAD)
     if upload.size > LETTER_MAX_BYTES:
         raise ValidationError({"letter": _("The letter is larger than 10 MB.")})
     if not upload.name.lower().endswith(".pdf") or _file_head(upload, 5) != b"%PDF-":
@@ -472,7 +474,9 @@ def confirmation_letter_upload(
     old = submission.status
     submission.status = Status.DONE
     submission.save(update_fields=["status", "confirmation_letter", "updated_at"])
-    _record(submission, action="letter", old=old, actor=user, comment=comment)
+    submission_event_record(
+        submission, action="letter", old=old, actor=user, comment=comment
+    )
     return submission
 
 

@@ -13,6 +13,17 @@ N_ITEMS = 20
 KEY = "B"
 
 
+def commits():
+    """Run the block's ``on_commit`` work when it ends, as its commit would.
+
+    A test runs inside one transaction that never commits, so the work delivery does
+    after commit (the credit-bank outcome, events, statistics) runs only in here.
+    """
+    from django.test import TestCase
+
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
 class RealBank:
     """A small bank built through the item bank's own services: 20 published 2PL
     single-choice items over four information-literacy areas (key "B"), four

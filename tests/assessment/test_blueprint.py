@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from assessment import services
+from assessment.services.selection import pool_for_instrument
 from itembank.models import Blueprint, Item
 from tests.assessment.fixtures import KEY
 
@@ -53,7 +54,7 @@ def test_adaptive_pool_keeps_the_blueprint_domains_and_difficulty_range(item_ban
         -1.6,
         1.6,
     )
-    pool = services._pool(instrument)
+    pool = pool_for_instrument(instrument)
     eligible = {
         i
         for i in item_bank.ids

@@ -17,6 +17,7 @@ from itembank.services import (
     cut_score_set_create,
     cut_score_set_review,
 )
+from tests.assessment.fixtures import commits
 
 pytestmark = pytest.mark.django_db
 
@@ -30,13 +31,14 @@ def _finish(user, campaign, answer="B"):
         if session.status != SessionStatus.IN_PROGRESS:
             return session
         item = session.pending
-        services.response_record(
-            session_id=session.pk,
-            user=user,
-            sequence=item["sequence"],
-            item_id=item["item_id"],
-            answer=answer,
-        )
+        with commits():  # the closing answer's outcome is written after commit
+            services.response_record(
+                session_id=session.pk,
+                user=user,
+                sequence=item["sequence"],
+                item_id=item["item_id"],
+                answer=answer,
+            )
 
 
 def _new_version(*, cuts, attained_code, reviewer):

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from assessment import services
-from assessment.services.sessions import _locked_session
+from assessment.services.sessions import session_lock
 from tests.assessment.fixtures import BACKGROUND
 
 pytestmark = [
@@ -33,7 +33,7 @@ def test_an_answer_locks_only_the_session_row(make_user, districts, adaptive_cam
         user=user, campaign=adaptive_campaign, background=BACKGROUND, consent=True
     )
     with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
-        _locked_session(session_id=session.pk, user=user)
+        session_lock(session_id=session.pk, user=user)
     (sql,) = _locking_sql(ctx)
     assert 'FOR UPDATE OF "assessment_session"' in sql
 

@@ -26,7 +26,7 @@ def slow_build(monkeypatch):
         release.wait(5)
         return object()
 
-    monkeypatch.setattr(items, "_pool_build", build)
+    monkeypatch.setattr(items, "adaptive_pool_build", build)
     monkeypatch.setattr(items, "active_set_id", lambda: 7)
     items.pool_cache_clear()
     yield calls, release
@@ -53,8 +53,11 @@ def test_an_expired_pool_is_refreshed_by_one_thread_while_the_others_use_the_old
     release.set()
     old = _ask()
     assert len(calls) == 1
-    key = next(iter(items._CACHE))
-    items._CACHE[key] = (time.monotonic() - items._TTL_SECONDS - 1, old)  # expire it
+    key = next(iter(items.DELIVERY_CACHE.pools))
+    items.DELIVERY_CACHE.pools[key] = (
+        time.monotonic() - items.POOL_TTL_SECONDS - 1,
+        old,
+    )  # expire it
     release.clear()
     out, threads = _run(8)
     deadline = time.monotonic() + 5
@@ -95,15 +98,17 @@ def test_a_refresh_builds_only_the_payloads_of_changed_revisions(
 
     monkeypatch.setattr(items, "items_for_delivery", counting)
     ids = item_bank.ids[:12]
-    first = items._delivery_items(ids)
+    first = items.delivery_items(ids)
     assert sorted(built) == sorted(ids)
     built.clear()
-    again = items._delivery_items(ids)
+    again = items.delivery_items(ids)
     assert built == [] and again == first  # nothing re-rendered
     changed = first[ids[3]]
-    items._REVISIONS.pop(changed.revision_id)  # as a new revision would miss the cache
-    items._delivery_items(ids)
+    items.DELIVERY_CACHE.revisions.pop(
+        changed.revision_id
+    )  # as a new revision would miss the cache
+    items.delivery_items(ids)
     assert built == [ids[3]]
     item_bank.withdraw(ids[5])
     with pytest.raises(items.not_deliverable_error()):
-        items._delivery_items(ids)
+        items.delivery_items(ids)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from assessment import selectors, services
 from assessment.models import PrecisionRule, Result
+from tests.assessment.fixtures import commits
 
 pytestmark = pytest.mark.django_db
 
@@ -42,13 +43,19 @@ def _start(user, campaign):
 def _answer(session, user, answer="B"):
     session.refresh_from_db()
     item = session.pending
-    services.response_record(
-        session_id=session.pk,
-        user=user,
-        sequence=item["sequence"],
-        item_id=item["item_id"],
-        answer=answer,
-    )
+    with commits():  # the outcome is written after the answer's commit
+        services.response_record(
+            session_id=session.pk,
+            user=user,
+            sequence=item["sequence"],
+            item_id=item["item_id"],
+            answer=answer,
+        )
+
+
+def _finish(session, user):
+    with commits():
+        services.session_finish(session_id=session.pk, user=user)
 
 
 def _account_state(user):
@@ -90,7 +97,7 @@ def test_one_question_then_finish_gives_no_level_credit_or_badge(
     # One answer, then 现在结束测试.
     short = _start(user, long_campaign)
     _answer(short, user, answer="A")
-    services.session_finish(session_id=short.pk, user=user)
+    _finish(short, user)
     short.refresh_from_db()
     assert short.stop_reason == "ended_by_user"
     assert short.outcome_ref == ""
@@ -114,7 +121,7 @@ def test_a_citizen_who_never_had_a_result_gets_no_account_entry(
     session = _start(user, long_campaign)
     _answer(session, user)
     _answer(session, user)
-    services.session_finish(session_id=session.pk, user=user)
+    _finish(session, user)
     state = _account_state(user)
     assert state is None or (state["outcomes"] == 0 and state["credentials"] == 0)
 
@@ -124,7 +131,7 @@ def test_enough_items_before_finishing_count(make_user, long_campaign):
     session = _start(user, long_campaign)
     for _k in range(5):
         _answer(session, user)
-    services.session_finish(session_id=session.pk, user=user)
+    _finish(session, user)
     session.refresh_from_db()
     assert selectors.session_measured(session)
     assert session.outcome_ref
@@ -151,7 +158,7 @@ def test_an_se_target_rule_judges_the_standard_error(make_user, long_campaign):
     session = _start(user, long_campaign)
     for _k in range(6):
         _answer(session, user)
-    services.session_finish(session_id=session.pk, user=user)
+    _finish(session, user)
     session.refresh_from_db()
     assert not selectors.session_measured(session) and not session.outcome_ref
     instrument.precision_se_target = 2.0

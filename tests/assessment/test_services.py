@@ -13,7 +13,7 @@ from assessment.models import Response, Result, Session, SessionStatus
 from assessment.selectors import session_payload
 from itembank.models import ItemParameterSet
 from learning_platform.errors import ApiError
-from tests.assessment.fixtures import BACKGROUND, right_answer
+from tests.assessment.fixtures import BACKGROUND, commits, right_answer
 
 pytestmark = pytest.mark.django_db
 
@@ -250,13 +250,15 @@ def test_finish_records_the_credit_bank_outcome_once(make_user, fixed_campaign):
 
     user = make_user()
     session, _ = _start(user, fixed_campaign)
-    for _i in range(3):
-        _answer(session, user, answer="B")
+    with commits():  # the outcome is written after the closing answer's commit
+        for _i in range(3):
+            _answer(session, user, answer="B")
     session.refresh_from_db()
     outcome = LearningOutcome.objects.get(source_ref=f"assessment-session:{session.pk}")
     assert outcome.account.user == user and outcome.instrument_code == "info-fixed"
     assert outcome.parameter_set_id == ItemParameterSet.objects.get(is_active=True).pk
-    services.session_finish(session_id=session.pk, user=user)
+    with commits():
+        services.session_finish(session_id=session.pk, user=user)
     assert LearningOutcome.objects.filter(account__user=user).count() == 1
 
 

@@ -28,7 +28,7 @@ def issued(districts):
 
 
 def _invitation(code: str) -> SurveyInvitation:
-    return SurveyInvitation.objects.get(code_hash=services._code_hash(code))
+    return SurveyInvitation.objects.get(code_hash=services.invitation_code_hash(code))
 
 
 def _n_redeemed() -> int:

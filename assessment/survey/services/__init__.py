@@ -11,15 +11,13 @@
 - :mod:`.results`: the rows the jobs produce (weights, calibrations, scores, roll-ups).
 
 The public names are re-exported here, so ``from assessment.survey.services import X``
-and ``services.X`` keep working.
+and ``services.X`` keep working; helpers private to a module stay there.
 """
 
 from __future__ import annotations
 
 from assessment.survey.models import Calibration, ScoreSet, WeightSet
 from assessment.survey.services.data import (
-    _domain_kinds,
-    _pseudo_ids,
     freeze_refusal,
     survey_arrays,
     survey_data_freeze,
@@ -37,18 +35,16 @@ from assessment.survey.services.designs import (
     population_counts,
 )
 from assessment.survey.services.invitations import (
-    _code_hash,
+    invitation_code_hash,
     invitation_redeem,
     invitations_issue,
     invitations_redeem,
 )
-from assessment.survey.services.jobs import _enqueue, job_cancel, job_create, job_start
+from assessment.survey.services.jobs import job_cancel, job_create, job_start
 from assessment.survey.services.levels import cut_scores_set, levels_for
 from assessment.survey.services.publication import (
     ATTAINMENT_ITEM,
     SATISFACTION_ITEM,
-    _feed,
-    _source_line,
     indicators_feed,
     rollup_publish,
 )
@@ -77,12 +73,7 @@ __all__ = [
     "SEX_SHARES",
     "ScoreSet",
     "WeightSet",
-    "_code_hash",
-    "_domain_kinds",
-    "_enqueue",
-    "_feed",
-    "_pseudo_ids",
-    "_source_line",
+    "invitation_code_hash",
     "calibration_approve",
     "calibration_evidence_store",
     "calibration_require_approved",

@@ -155,7 +155,7 @@ def _domain_kinds() -> dict[str, str]:
     }
 
 
-def _response_matrix_pg(campaign: Campaign, *, item_ids: Sequence[int]):
+def campaign_response_matrix_pg(campaign: Campaign, *, item_ids: Sequence[int]):
     """``campaign_response_matrix`` of the completed sessions, read faster on PostgreSQL.
 
     The same rows, columns and values, but the responses come one row per session
@@ -253,7 +253,7 @@ def survey_data_from_delivery(
         domain_of.setdefault(item, code)
         revisions.setdefault(item, {})[int(revision)] = int(n)
     if connection.vendor == "postgresql":
-        mat = _response_matrix_pg(campaign, item_ids=sorted(revisions))
+        mat = campaign_response_matrix_pg(campaign, item_ids=sorted(revisions))
     else:
         mat = campaign_response_matrix(campaign_id=campaign.pk)
     if not mat.session_ids:

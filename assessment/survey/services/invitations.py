@@ -17,7 +17,8 @@ from assessment.models import Campaign
 from assessment.survey.models import SampleDesign, Stratum, SurveyInvitation
 
 
-def _code_hash(code: str) -> str:
+def invitation_code_hash(code: str) -> str:
+    """Return the keyed hash a one-time code is stored and looked up by."""
     key = settings.SECRET_KEY.encode()
     return hmac.new(
         key, b"survey-invitation:" + code.strip().upper().encode(), hashlib.sha256
@@ -41,7 +42,9 @@ def invitations_issue(*, design: SampleDesign) -> list[tuple[str, str]]:
     for stratum in design.strata.all():
         for _i in range(stratum.allocation):
             code = "".join(secrets.choice(alphabet) for _j in range(10))
-            rows.append(SurveyInvitation(stratum=stratum, code_hash=_code_hash(code)))
+            rows.append(
+                SurveyInvitation(stratum=stratum, code_hash=invitation_code_hash(code))
+            )
             out.append((stratum.key, code))
     SurveyInvitation.objects.bulk_create(rows, batch_size=2000)
     return out
@@ -54,7 +57,10 @@ def invitation_redeem(
     """Mark a one-time code used (by the session it opened); refuse unknown or used codes."""
     inv = (
         SurveyInvitation.objects.select_for_update()
-        .filter(code_hash=_code_hash(code or ""), stratum__design__campaign=campaign)
+        .filter(
+            code_hash=invitation_code_hash(code or ""),
+            stratum__design__campaign=campaign,
+        )
         .first()
     )
     if inv is None or inv.redeemed_at is not None:
@@ -85,7 +91,7 @@ def invitations_redeem(
     ]
     if not pairs:
         return 0
-    hashes = [_code_hash(code) for code, _sid in pairs]
+    hashes = [invitation_code_hash(code) for code, _sid in pairs]
     found: dict[str, SurveyInvitation] = {}
     unique = list(dict.fromkeys(hashes))
     # one query (per 20,000 codes: SQLite and PostgreSQL take that many parameters)

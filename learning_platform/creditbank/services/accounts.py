@@ -143,6 +143,7 @@ def account_close(
     return account
 
 
-def _account_writable(account: LearningAccount) -> None:
+def account_writable_check(account: LearningAccount) -> None:
+    """Refuse (``AccountClosed``) a write to a closed account."""
     if account.status == AccountStatus.CLOSED:
         raise AccountClosed(account)

@@ -23,7 +23,7 @@ from learning_platform.creditbank.models import (
     LearningAccount,
     LearningOutcome,
 )
-from learning_platform.creditbank.services.accounts import _account_writable
+from learning_platform.creditbank.services.accounts import account_writable_check
 from learning_platform.creditbank.signing import (
     canonical_json,
     proof_add,
@@ -70,7 +70,7 @@ def credential_issue_badge(
         raise ApiError(
             "outcome_revoked", _("A revoked outcome cannot be exported."), status=409
         )
-    _account_writable(LearningAccount.objects.get(pk=outcome.account_id))
+    account_writable_check(LearningAccount.objects.get(pk=outcome.account_id))
     credits = _outcome_credits(outcome)
     return _issue(
         account=outcome.account,
@@ -90,7 +90,7 @@ def credential_issue_badge(
 @transaction.atomic
 def credential_issue_clr(*, account: LearningAccount, base_url: str) -> dict[str, Any]:
     """Sign and record a CLR 2.0 document of the whole record, with a badge per outcome."""
-    _account_writable(account)
+    account_writable_check(account)
     outcomes = list(
         account.outcomes.filter(revoked_at__isnull=True)
         .prefetch_related("domain_scores")

@@ -28,7 +28,7 @@ from learning_platform.numbers import decimal_check, int_check
 # --- the credit ledger ----------------------------------------------------------
 
 
-def _entry_append(
+def credit_entry_append(
     *, account_id: int, credits: Decimal, points: int, **fields: Any
 ) -> CreditEntry:
     """Append one ledger entry and move the account's balances in one F() update.
@@ -169,7 +169,7 @@ def credits_apply(*, outcome: LearningOutcome) -> list[RuleApplication]:
             if rule.valid_months
             else None
         )
-        entry = _entry_append(
+        entry = credit_entry_append(
             account_id=account.pk,
             kind=CreditEntry.Kind.AWARD,
             outcome=outcome,
@@ -190,7 +190,7 @@ def credits_apply(*, outcome: LearningOutcome) -> list[RuleApplication]:
     return applied
 
 
-def _award_remaining(award: CreditEntry) -> tuple[Decimal, int]:
+def credit_award_remaining(award: CreditEntry) -> tuple[Decimal, int]:
     """What the award still holds: its own amounts and its adjustments' (one index range)."""
     totals = CreditEntry.objects.filter(corrects_id=award.pk).aggregate(
         c=Sum("credits"), p=Sum("points")
@@ -222,7 +222,7 @@ def credit_correct(
     if award.kind != CreditEntry.Kind.AWARD:
         raise ValidationError({"entry": _("Only an award can be corrected.")})
     LearningAccount.objects.select_for_update().get(pk=award.account_id)
-    remaining_c, remaining_p = _award_remaining(award)
+    remaining_c, remaining_p = credit_award_remaining(award)
     if remaining_c + delta < 0 or remaining_p + points < 0:
         raise ValidationError(
             {
@@ -233,7 +233,7 @@ def credit_correct(
                 % {"c": remaining_c, "p": remaining_p}
             }
         )
-    return _entry_append(
+    return credit_entry_append(
         account_id=award.account_id,
         kind=CreditEntry.Kind.CORRECTION,
         outcome=award.outcome,
@@ -304,11 +304,11 @@ def credits_expire(
     for award in due:
         with transaction.atomic():
             LearningAccount.objects.select_for_update().get(pk=award.account_id)
-            credits, points = _award_remaining(award)
+            credits, points = credit_award_remaining(award)
             if not credits and not points:
                 continue
             written.append(
-                _entry_append(
+                credit_entry_append(
                     account_id=award.account_id,
                     kind=CreditEntry.Kind.EXPIRY,
                     outcome=award.outcome,

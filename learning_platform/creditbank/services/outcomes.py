@@ -24,12 +24,12 @@ from learning_platform.creditbank.models import (
 )
 from learning_platform.creditbank.services.accounts import (
     PLATFORM_SOURCE,
-    _account_writable,
     account_ensure,
+    account_writable_check,
 )
 from learning_platform.creditbank.services.ledger import (
-    _award_remaining,
-    _entry_append,
+    credit_award_remaining,
+    credit_entry_append,
     credits_apply,
 )
 from learning_platform.errors import ApiError
@@ -152,7 +152,7 @@ def outcome_record_assessment(
         )
     cleaned = _clean_domain_scores(domain_scores)
     account = account_ensure(user=user)
-    _account_writable(account)
+    account_writable_check(account)
     main_domain = cleaned[0]["domain_code"].split(".")[0] if cleaned else ""
     try:
         with transaction.atomic():
@@ -278,7 +278,7 @@ def outcome_enter(
             % {"number": account_number},
             status=404,
         )
-    _account_writable(account)
+    account_writable_check(account)
     if source_ref and LearningOutcome.objects.filter(source_ref=source_ref).exists():
         raise ApiError(
             "duplicate_source_ref",
@@ -387,9 +387,9 @@ def outcome_revoke(
     for award in CreditEntry.objects.filter(
         outcome=outcome, kind=CreditEntry.Kind.AWARD
     ):
-        credits, points = _award_remaining(award)
+        credits, points = credit_award_remaining(award)
         if credits or points:
-            _entry_append(
+            credit_entry_append(
                 account_id=outcome.account_id,
                 kind=CreditEntry.Kind.REVERSAL,
                 outcome=outcome,
