@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike
 from psychometrics.survey._common import BoolArray, IntArray
 
 
-def level_index(scores: ArrayLike, cuts: Sequence[float]) -> IntArray:
+def level_index(scores: ArrayLike, cuts: ArrayLike) -> IntArray:
     """Return the level index of each score under increasing cut scores.
 
     The one rule from a score to a level: level ``l`` holds
@@ -33,7 +33,7 @@ def level_index(scores: ArrayLike, cuts: Sequence[float]) -> IntArray:
     ----------
     scores : array_like
         Abilities (theta) or scale scores, any shape; no ``nan``.
-    cuts : sequence of float
+    cuts : array_like of float
         Increasing cut scores, shape (n_levels - 1,).
 
     Returns
