@@ -17,6 +17,8 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from assessment.survey.schemas import RollUpCell
+
 Z95 = 1.959963984540054
 
 # Domain codes of the item bank (see notes/interfaces.md), with names for labels and choices.
@@ -81,22 +83,13 @@ class FiguresUnavailable(Exception):
     """A block asked for a figure the report's roll-up does not hold (or there is no roll-up)."""
 
 
-@dataclass(frozen=True)
-class Figure:
-    """One cell as shown: a suppressed cell carries no estimate, SE or interval."""
+class Figure(RollUpCell):
+    """One roll-up cell as a report shows it: the survey's cell plus the district's name.
 
-    district_code: str | None
-    district_name: str
-    domain_code: str
-    indicator: str
-    category: str | None
-    estimate: float | None
-    se: float | None
-    ci_low: float | None
-    ci_high: float | None
-    n: int
-    suppressed: bool
-    suppression_reason: str
+    As a ``RollUpCell``, a suppressed figure carries no estimate, SE or interval.
+    """
+
+    district_name: str = ""
 
     @property
     def is_percent(self) -> bool:
@@ -141,22 +134,18 @@ class Change:
 
 
 def _cell_to_figure(cell: dict[str, Any], names: dict[str, str]) -> Figure:
-    suppressed = bool(cell.get("suppressed"))
     code = cell.get("district_code")
-    return Figure(
-        district_code=code,
-        district_name=names.get(code, code) if code else _("Whole city"),
-        domain_code=cell["domain_code"],
-        indicator=cell["indicator"],
-        category=cell.get("category"),
-        # A suppressed cell never shows a figure, whatever the source held.
-        estimate=None if suppressed else cell.get("estimate"),
-        se=None if suppressed else cell.get("se"),
-        ci_low=None if suppressed else cell.get("ci_low"),
-        ci_high=None if suppressed else cell.get("ci_high"),
-        n=int(cell.get("n") or 0),
-        suppressed=suppressed,
-        suppression_reason=cell.get("suppression_reason") or "",
+    return Figure.model_validate(
+        {
+            # Snapshots of older roll-ups may leave out empty values.
+            **dict.fromkeys(("district_code", "category", "estimate", "se")),
+            **dict.fromkeys(("ci_low", "ci_high")),
+            **cell,
+            "n": int(cell.get("n") or 0),
+            "suppressed": bool(cell.get("suppressed")),
+            "suppression_reason": cell.get("suppression_reason") or "",
+            "district_name": names.get(code, code) if code else _("Whole city"),
+        }
     )
 
 

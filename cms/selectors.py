@@ -7,7 +7,6 @@ change when the survey recalculates.
 
 from __future__ import annotations
 
-from dataclasses import asdict, is_dataclass
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -100,30 +99,20 @@ def rollup_snapshot(rollup_id: int | None) -> dict[str, Any]:
 
 
 # -- snapshots ---------------------------------------------------------------
+# Snapshots hold headline cells only, so they leave out the breakdown fields.
+SNAPSHOT_OMITS = frozenset({"breakdown", "breakdown_value"})
+
+
 def _cell_dict(cell) -> dict[str, Any]:
-    data = asdict(cell) if is_dataclass(cell) else dict(cell)
-    if data.get("suppressed"):
-        # A suppressed cell is stored without any figure, so no later template can show one.
-        data.update(
-            estimate=None, se=None, ci_low=None, ci_high=None, linking_error=None
-        )
-    return {
-        key: data.get(key)
-        for key in (
-            "district_code",
-            "domain_code",
-            "indicator",
-            "category",
-            "estimate",
-            "se",
-            "ci_low",
-            "ci_high",
-            "n",
-            "suppressed",
-            "suppression_reason",
-            "linking_error",
-        )
-    }
+    """Return a cell as snapshot JSON, in the survey's one cell shape (``RollUpCell``).
+
+    A suppressed cell is stored without any figure, so no later template can show one.
+    """
+    from assessment.survey.schemas import RollUpCell
+
+    if not isinstance(cell, RollUpCell):
+        cell = RollUpCell.model_validate(dict(cell))
+    return cell.model_dump(exclude=set(SNAPSHOT_OMITS))
 
 
 def _rollup_dict(view) -> dict[str, Any]:

@@ -13,12 +13,7 @@ from cms.charts import Chart, tile_grid
 from cms.figures import Figures, FiguresUnavailable, domain_name
 from cms.models import DistrictDashboardPage, SurveyReportPage
 from cms.selectors import RollUpMissing, rollup_latest_id, rollup_snapshot
-
-CONTENT_TYPES = {
-    "svg": "image/svg+xml; charset=utf-8",
-    "png": "image/png",
-    "csv": "text/csv; charset=utf-8",
-}
+from learning_platform.downloads import download_response
 
 
 def report_for_request(*, request: HttpRequest, page_id: int) -> SurveyReportPage:
@@ -44,14 +39,10 @@ def _download(chart: Chart, fmt: str, filename: str) -> HttpResponse:
     elif fmt == "png":
         body = exports.chart_png(chart)
     elif fmt == "csv":
-        body = (
-            "\ufeff" + chart.csv_text()
-        )  # BOM so spreadsheet programs read the Chinese
+        body = chart.csv_text()
     else:
         raise Http404("Unknown format.")
-    response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return response
+    return download_response(body, filename=f"{filename}.{fmt}")
 
 
 def report_chart(
@@ -82,9 +73,7 @@ def report_pdf(request: HttpRequest, page_id: int) -> HttpResponse:
         pdf = exports.report_pdf(page=page, request=request)
     else:
         pdf = exports.report_pdf_cached(page=page, request=request)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{page.slug}.pdf"'
-    return response
+    return download_response(pdf, filename=f"{page.slug}.pdf")
 
 
 # -- dashboard ---------------------------------------------------------------
@@ -286,6 +275,4 @@ def district_report_pdf(request: HttpRequest, page_id: int, code: str) -> HttpRe
     if pdf is None:
         pdf = district_pdf(page=page, code=code, request=request)
         cache.set(key, pdf, exports.PDF_CACHE_SECONDS)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{page.slug}-{code}.pdf"'
-    return response
+    return download_response(pdf, filename=f"{page.slug}-{code}.pdf")

@@ -481,29 +481,22 @@ def import_items(request):
 
 
 def import_template(request, fmt):
-    from django.http import HttpResponse
+    from learning_platform.downloads import download_response
 
     from .importing import template_csv, template_xlsx
 
     _require(request, "itembank.add_item")
-    if fmt == "xlsx":
-        response = HttpResponse(
-            template_xlsx(),
-            content_type=(
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            ),
-        )
-    else:
-        response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="items-template.{fmt}"'
-    return response
+    body = template_xlsx() if fmt == "xlsx" else template_csv()
+    return download_response(body, filename=f"items-template.{fmt}")
 
 
 def export_items(request, fmt):
     """The items (optionally ?domain=, ?kind=, ?live=1) as CSV or XLSX in the import columns."""
     from django.http import Http404, HttpResponse
 
-    from .exporting import XLSX_CONTENT_TYPE, can_see_keys, items_csv, items_xlsx
+    from learning_platform.downloads import download_response
+
+    from .exporting import can_see_keys, items_csv, items_xlsx
     from .selectors import items_for_export
 
     _require(request, "itembank.view_item")
@@ -520,21 +513,16 @@ def export_items(request, fmt):
             " ".join(exc.messages), status=400, content_type="text/plain; charset=utf-8"
         )
     with_keys = can_see_keys(request.user)
-    if fmt == "xlsx":
-        response = HttpResponse(
-            items_xlsx(items, with_keys=with_keys), content_type=XLSX_CONTENT_TYPE
-        )
-    else:
-        response = HttpResponse(
-            items_csv(items, with_keys=with_keys),
-            content_type="text/csv; charset=utf-8",
-        )
-    response["Content-Disposition"] = f'attachment; filename="items.{fmt}"'
-    return response
+    body = (
+        items_xlsx(items, with_keys=with_keys)
+        if fmt == "xlsx"
+        else items_csv(items, with_keys=with_keys)
+    )
+    return download_response(body, filename=f"items.{fmt}")
 
 
 def export_qti(request):
-    from django.http import HttpResponse
+    from learning_platform.downloads import download_response
 
     from .qti import export_package
 
@@ -546,9 +534,7 @@ def export_qti(request):
         items = items.filter(domain__code=code) | items.filter(
             domain__code__startswith=code + "."
         )
-    response = HttpResponse(export_package(items), content_type="application/zip")
-    response["Content-Disposition"] = 'attachment; filename="items-qti3.zip"'
-    return response
+    return download_response(export_package(items), filename="items-qti3.zip")
 
 
 def _float_param(request, name, default, errors):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from ninja import Query, Router
+
+from learning_platform.downloads import download_response
 
 from . import selectors
 from .exporting import XLSX_CONTENT_TYPE, can_see_keys, items_csv, items_xlsx
@@ -55,17 +56,12 @@ def items_export(
         domain_code=domain or None, kind=kind or None, live_only=live
     )
     with_keys = can_see_keys(request.user)
-    if format == "xlsx":
-        response = HttpResponse(
-            items_xlsx(items, with_keys=with_keys), content_type=XLSX_CONTENT_TYPE
-        )
-    else:
-        response = HttpResponse(
-            items_csv(items, with_keys=with_keys),
-            content_type="text/csv; charset=utf-8",
-        )
-    response["Content-Disposition"] = f'attachment; filename="items.{format}"'
-    return response
+    body = (
+        items_xlsx(items, with_keys=with_keys)
+        if format == "xlsx"
+        else items_csv(items, with_keys=with_keys)
+    )
+    return download_response(body, filename=f"items.{format}")
 
 
 # -- review of parameter sets and cut-score sets (researchers) ------------------------------

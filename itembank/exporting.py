@@ -16,13 +16,14 @@ import csv
 import io
 from collections.abc import Iterable
 
+from learning_platform.downloads import XLSX_CONTENT_TYPE
 from learning_platform.security.spreadsheet import csv_safe_dict
 
 from .importing import COLUMNS, join_texts
 from .models import Item
 
 KEY_PERMISSION = "itembank.view_item_key"
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+__all__ = ["XLSX_CONTENT_TYPE", "can_see_keys", "items_csv", "items_xlsx"]
 
 
 def can_see_keys(user) -> bool:

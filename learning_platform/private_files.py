@@ -18,6 +18,8 @@ from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, HttpResponse
 from django.utils.deconstruct import deconstructible
 
+from learning_platform.downloads import content_disposition
+
 
 @deconstructible
 class PrivateFileSystemStorage(FileSystemStorage):
@@ -43,9 +45,8 @@ def private_file_response(
     if prefix:
         response = HttpResponse()
         response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(file.name)
-        disposition = "attachment" if as_attachment else "inline"
-        response["Content-Disposition"] = (
-            f"{disposition}; filename*=UTF-8''{quote(filename)}"
+        response["Content-Disposition"] = content_disposition(
+            filename, as_attachment=as_attachment
         )
         # nginx sets the type from the file it sends.
         del response["Content-Type"]

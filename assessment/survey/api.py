@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.responses import Status
@@ -21,48 +21,15 @@ from assessment.survey.schemas import (
     FreezePreviewOut,
     JobOut,
     JobStartIn,
+    NeedsOut,
     PublishOut,
+    RollUpOut,
     SurveyDataOut,
 )
 from learning_platform.auth import public
+from learning_platform.downloads import download_response
 
 router = Router(tags=["survey"])
-
-
-class CellOut(Schema):
-    district_code: str | None
-    domain_code: str
-    indicator: str
-    category: str | None
-    estimate: float | None
-    se: float | None
-    ci_low: float | None
-    ci_high: float | None
-    n: int
-    suppressed: bool
-    suppression_reason: str
-    breakdown: str
-    breakdown_value: str
-    linking_error: float | None = None
-
-
-class RollUpOut(Schema):
-    id: int
-    name: str
-    campaign_name: str
-    year: int
-    parameter_set_id: int | None
-    method: dict
-    provenance: dict
-    cells: list[CellOut] = []
-
-
-class NeedsOut(Schema):
-    rollup_id: int
-    year: int
-    district_code: str | None
-    option_names: dict[str, dict[str, list[str]]]
-    cells: list[CellOut]
 
 
 class DesignIn(Schema):
@@ -410,12 +377,10 @@ def export(request: HttpRequest, campaign_id: int, format: str = "csv"):  # noqa
         f = exports.respondent_file(campaign=campaign)
     except LookupError as exc:
         raise Http404(str(exc)) from exc
-    body = exports.render(f, format)
-    resp = HttpResponse(body, content_type=exports.CONTENT_TYPES[format])
-    resp["Content-Disposition"] = (
-        f'attachment; filename="survey-{campaign.pk}-respondents.{exports.EXTENSIONS[format]}"'
+    return download_response(
+        exports.render(f, format),
+        filename=f"survey-{campaign.pk}-respondents.{exports.EXTENSIONS[format]}",
     )
-    return resp
 
 
 def _uuid(value: str):

@@ -20,12 +20,8 @@ from assessment.survey.models import Respondent, ScoreSet, WeightSet, unpack_arr
 from learning_platform.security.spreadsheet import csv_safe_row
 
 FORMATS = ("csv", "xlsx", "sav", "dta")
-CONTENT_TYPES = {
-    "csv": "application/zip",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "sav": "application/x-spss-sav",
-    "dta": "application/x-stata-dta",
-}
+# The download's extension (a CSV comes as a zip with its codebook); the content type
+# follows from it in learning_platform.downloads.
 EXTENSIONS = {"csv": "zip", "xlsx": "xlsx", "sav": "sav", "dta": "dta"}
 
 

@@ -1,4 +1,4 @@
-"""Request and response shapes of the survey API's cycle operations (freeze, jobs, publication)."""
+"""Request and response shapes of the survey API: roll-up cells, freeze, jobs, publication."""
 
 from __future__ import annotations
 
@@ -6,6 +6,76 @@ from datetime import datetime
 from typing import Any
 
 from ninja import Field, Schema
+from ninja.schema import DjangoGetter
+from pydantic import ConfigDict, model_validator
+
+# The fields of a cell that carry a figure: a suppressed cell holds none of them.
+FIGURE_FIELDS = ("estimate", "se", "ci_low", "ci_high", "linking_error")
+
+
+class RollUpCell(Schema):
+    """One figure of a roll-up, as every reader gets it.
+
+    The one definition of a cell's fields: the survey's selectors return it, the API
+    answers with it (``RollUpOut.cells``) and the CMS freezes it into report snapshots
+    and reads it back as a ``Figure``. The model row
+    (:class:`assessment.survey.models.RollUpCell`) is only storage;
+    :func:`assessment.survey.selectors.rollup_cell_from_row` converts one row.
+
+    A suppressed cell carries no estimate, SE, interval or linking error whatever its
+    source held (invariant 5). ``breakdown`` and ``linking_error`` have defaults so
+    snapshots frozen before cells had them still read.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    district_code: str | None  # None = whole city
+    domain_code: str
+    # "attainment_rate" | "mean_theta" | "sd_theta" | "level_share" | "needs_share" | …
+    indicator: str
+    category: str | None  # level code or needs option of a *_share
+    estimate: float | None  # rates in percent (0..100)
+    se: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n: int  # unweighted respondents
+    suppressed: bool
+    suppression_reason: str
+    breakdown: str = ""  # "" or "age_band" | "sex" | "education"
+    breakdown_value: str = ""
+    linking_error: float | None = None  # in the cell's units; None when unlinked
+
+    @model_validator(mode="before")
+    @classmethod
+    def _suppressed_cell_has_no_figure(cls, data: Any) -> Any:
+        # Ninja's own (outer) validator hands over the input wrapped in a DjangoGetter.
+        raw = data._obj if isinstance(data, DjangoGetter) else data
+        if isinstance(raw, dict):
+            if raw.get("suppressed"):
+                return {**raw, **dict.fromkeys(FIGURE_FIELDS)}
+        elif getattr(raw, "suppressed", False):
+            fields = {name: getattr(raw, name) for name in cls.model_fields}
+            return {**fields, **dict.fromkeys(FIGURE_FIELDS)}
+        return data
+
+
+class RollUpOut(Schema):
+    id: int
+    name: str
+    campaign_name: str
+    year: int
+    parameter_set_id: int | None
+    method: dict
+    provenance: dict
+    cells: list[RollUpCell] = []
+
+
+class NeedsOut(Schema):
+    rollup_id: int
+    year: int
+    district_code: str | None
+    option_names: dict[str, dict[str, list[str]]]
+    cells: list[RollUpCell]
 
 
 class SurveyDataOut(Schema):

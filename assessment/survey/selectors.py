@@ -10,30 +10,8 @@ from django.http import Http404
 
 from assessment.survey.models import Job, RollUp, SampleDesign, Stratum
 from assessment.survey.models import RollUpCell as RollUpCellRow
+from assessment.survey.schemas import RollUpCell
 from learning_platform.db_router import read_replica
-
-
-@dataclass(frozen=True)
-class RollUpCell:
-    district_code: str | None  # None = whole city
-    domain_code: str
-    indicator: str  # "attainment_rate" | "mean_theta" | "sd_theta" | "level_share" | "needs_share"
-    category: str | None  # level code or needs topic for *_share
-    estimate: float | None  # None when suppressed; rates in percent (0..100)
-    se: float | None
-    ci_low: float | None
-    ci_high: float | None
-    n: int  # unweighted respondents
-    suppressed: bool
-    suppression_reason: str
-    breakdown: str = ""  # "" or "age_band" | "sex" | "education"
-    breakdown_value: str = ""
-    linking_error: float | None = (
-        None  # in the cell's units; None when unlinked or withheld
-    )
-
-
-RollUpCellView = RollUpCell
 
 
 @dataclass(frozen=True)
@@ -45,37 +23,37 @@ class RollUpView:
     created_at: datetime
     parameter_set_id: int | None
     method: dict
-    cells: list[RollUpCellView] = field(default_factory=list)
+    cells: list[RollUpCell] = field(default_factory=list)
     provenance: dict = field(default_factory=dict)
 
 
-def _cell_view(c: RollUpCellRow) -> RollUpCell:
-    hide = c.suppressed
-    return RollUpCellView(
-        district_code=c.district_code or None,
-        domain_code=c.domain_code,
-        indicator=c.indicator,
-        category=c.category or None,
-        estimate=None if hide else c.estimate,
-        se=None if hide else c.se,
-        ci_low=None if hide else c.ci_low,
-        ci_high=None if hide else c.ci_high,
-        n=c.n,
-        suppressed=c.suppressed,
-        suppression_reason=c.suppression_reason,
-        breakdown=c.breakdown,
-        breakdown_value=c.breakdown_value,
-        linking_error=None if hide else c.linking_error,
+def rollup_cell_from_row(row: RollUpCellRow) -> RollUpCell:
+    """Return the cell a reader gets for one stored row (figures of a suppressed one hidden)."""
+    return RollUpCell(
+        district_code=row.district_code or None,
+        domain_code=row.domain_code,
+        indicator=row.indicator,
+        category=row.category or None,
+        estimate=row.estimate,
+        se=row.se,
+        ci_low=row.ci_low,
+        ci_high=row.ci_high,
+        n=row.n,
+        suppressed=row.suppressed,
+        suppression_reason=row.suppression_reason,
+        breakdown=row.breakdown,
+        breakdown_value=row.breakdown_value,
+        linking_error=row.linking_error,
     )
 
 
 def _view(r: RollUp, *, cells: bool, breakdowns: bool = False) -> RollUpView:
-    cell_views: list[RollUpCellView] = []
+    cell_views: list[RollUpCell] = []
     if cells:
         qs = r.cells.all()
         if not breakdowns:
             qs = qs.filter(breakdown="")
-        cell_views = [_cell_view(c) for c in qs]
+        cell_views = [rollup_cell_from_row(c) for c in qs]
     return RollUpView(
         id=r.pk,
         name=r.name,
@@ -129,7 +107,7 @@ def rollup_cells(
     district_code: str | None = None,
     city: bool = False,
     breakdowns: bool = True,
-) -> list[RollUpCellView]:
+) -> list[RollUpCell]:
     """Cells of one roll-up, optionally only one district's and/or the city's."""
     qs = rollup.cells.all()
     if not breakdowns:
@@ -139,7 +117,7 @@ def rollup_cells(
         if district_code is not None:
             cond |= Q(district_code=district_code)
         qs = qs.filter(cond)
-    return [_cell_view(c) for c in qs]
+    return [rollup_cell_from_row(c) for c in qs]
 
 
 @read_replica()
@@ -147,14 +125,14 @@ def rollup_needs(
     *,
     rollup: RollUp,
     district_code: str | None = None,
-) -> tuple[list[RollUpCellView], dict[str, dict[str, list[str]]]]:
+) -> tuple[list[RollUpCell], dict[str, dict[str, list[str]]]]:
     """Needs-profile and satisfaction cells of the city (and one district), with option names."""
     qs = rollup.cells.filter(breakdown="", domain_code__startswith="needs.")
     cond = Q(district_code="")
     if district_code is not None:
         cond |= Q(district_code=district_code)
     names = dict((rollup.method or {}).get("needs_options") or {})
-    return [_cell_view(c) for c in qs.filter(cond)], names
+    return [rollup_cell_from_row(c) for c in qs.filter(cond)], names
 
 
 def design_progress(*, design: SampleDesign) -> list[dict]:

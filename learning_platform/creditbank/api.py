@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
@@ -36,6 +36,7 @@ from learning_platform.creditbank.schemas import (
 )
 from learning_platform.creditbank.signing import proof_limits_errors
 from learning_platform.districts.models import District
+from learning_platform.downloads import json_download
 from learning_platform.errors import ApiError
 from learning_platform.jsonbounds import JsonInputError, loads_bounded
 
@@ -187,14 +188,11 @@ def account_closure(request, payload: ClosureIn):
 def account_data(request):
     """Download everything held in the caller's account as JSON."""
     account = selectors.account_for_user(user=request.user)
-    response = JsonResponse(
+    return json_download(
         selectors.account_data_export(account=account),
-        json_dumps_params={"ensure_ascii": False, "indent": 2},
+        filename=f"learning-account-{account.number}.json",
+        indent=2,
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="learning-account-{account.number}.json"'
-    )
-    return response
 
 
 @router.get(
@@ -208,11 +206,7 @@ def account_clr(request):
     document = services.credential_issue_clr(
         account=account, base_url=base_url(request)
     )
-    response = JsonResponse(document, json_dumps_params={"ensure_ascii": False})
-    response["Content-Disposition"] = (
-        f'attachment; filename="clr-{account.number}.json"'
-    )
-    return response
+    return json_download(document, filename=f"clr-{account.number}.json")
 
 
 class LedgerQuery(Schema):
@@ -355,9 +349,7 @@ def outcome_badge(request, outcome_id: int):
     document = services.credential_issue_badge(
         outcome=outcome, base_url=base_url(request)
     )
-    response = JsonResponse(document, json_dumps_params={"ensure_ascii": False})
-    response["Content-Disposition"] = f'attachment; filename="badge-{outcome.pk}.json"'
-    return response
+    return json_download(document, filename=f"badge-{outcome.pk}.json")
 
 
 # --- public: rules and verification -------------------------------------------------

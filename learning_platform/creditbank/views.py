@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -21,18 +21,15 @@ from learning_platform.creditbank.models import (
 )
 from learning_platform.creditbank.signing import proof_limits_errors
 from learning_platform.districts.models import District
+from learning_platform.downloads import json_download
 from learning_platform.errors import ApiError
 from learning_platform.jsonbounds import JsonInputError, loads_bounded
 
 MAX_VERIFY_BYTES = 2_000_000
 
 
-def _download(document: dict, filename: str) -> JsonResponse:
-    response = JsonResponse(
-        document, json_dumps_params={"ensure_ascii": False, "indent": 2}
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+def _download(document: dict, filename: str) -> HttpResponse:
+    return json_download(document, filename=filename, indent=2)
 
 
 @login_required

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.utils.translation import gettext
 from ninja import Field, Router, Schema, Status
 
 from learning_platform.accounts.roles import Role
 from learning_platform.accounts.selectors import user_roles
+from learning_platform.downloads import download_response
 from learning_platform.errors import ApiError
 from learning_platform.indicators import selectors, xlsx
 from learning_platform.indicators.models import FrameworkVersion, ItemKind, Submission
@@ -286,13 +287,9 @@ def template(request, district_code: str, year: int):
     sub = _filing_for_entry(request, district_code, year)
     if not selectors.values_visible(user=request.user, submission=sub):
         raise Http404("No such submission")
-    response = HttpResponse(
-        xlsx.template_build(submission=sub), content_type=xlsx.CONTENT_TYPE
+    return download_response(
+        xlsx.template_build(submission=sub), filename=xlsx.template_filename(sub)
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="{xlsx.template_filename(sub)}"'
-    )
-    return response
 
 
 # --- field monitoring (seed 001, attachment 4) ---------------------------------------------

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from learning_platform.districts.models import District
+from learning_platform.downloads import download_response
 from learning_platform.indicators import field_selectors as fsel
 from learning_platform.indicators import field_services as fsvc
 from learning_platform.indicators import selectors
@@ -354,8 +355,4 @@ def field_report_pdf(request: HttpRequest, year: int, code: str) -> HttpResponse
     from weasyprint import HTML
 
     pdf = HTML(string=html).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="field-report-{code}-{year}.pdf"'
-    )
-    return response
+    return download_response(pdf, filename=f"field-report-{code}-{year}.pdf")

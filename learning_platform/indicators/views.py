@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from learning_platform.accounts.roles import Role
 from learning_platform.accounts.selectors import user_roles
 from learning_platform.districts.models import District
+from learning_platform.downloads import download_response
 from learning_platform.indicators import (
     field_selectors,
     monitoring,
@@ -324,11 +325,7 @@ def letter_pdf(request: HttpRequest, code: str, year: int) -> HttpResponse:
     from weasyprint import HTML
 
     pdf = HTML(string=html).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="confirmation-{code}-{year}.pdf"'
-    )
-    return response
+    return download_response(pdf, filename=f"confirmation-{code}-{year}.pdf")
 
 
 @login_required
@@ -432,12 +429,7 @@ def _compare_xlsx(table: dict) -> HttpResponse:
         )
     out = io.BytesIO()
     book.save(out)
-    response = HttpResponse(
-        out.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = 'attachment; filename="indicator-comparison.xlsx"'
-    return response
+    return download_response(out.getvalue(), filename="indicator-comparison.xlsx")
 
 
 # --- documents ---------------------------------------------------------------------

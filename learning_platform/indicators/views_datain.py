@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from learning_platform.accounts.roles import Role
 from learning_platform.accounts.selectors import user_roles
+from learning_platform.downloads import download_response
 from learning_platform.indicators import datain, selectors, services, xlsx
 from learning_platform.indicators.models import Submission
 
@@ -70,13 +71,10 @@ def template_download(request: HttpRequest, code: str, year: int) -> HttpRespons
     submission = _submission(request, code, year, create=True)
     if not selectors.values_visible(user=request.user, submission=submission):
         raise Http404
-    response = HttpResponse(
-        xlsx.template_build(submission=submission), content_type=xlsx.CONTENT_TYPE
+    return download_response(
+        xlsx.template_build(submission=submission),
+        filename=xlsx.template_filename(submission),
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="{xlsx.template_filename(submission)}"'
-    )
-    return response
 
 
 def _refused(

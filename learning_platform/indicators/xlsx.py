@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl.utils import get_column_letter
 
+from learning_platform.downloads import XLSX_CONTENT_TYPE
 from learning_platform.indicators import selectors
 from learning_platform.indicators.datain import (
     PER_UNIT_ITEMS,
@@ -28,7 +29,7 @@ from learning_platform.indicators.datain import (
 )
 from learning_platform.indicators.models import ItemKind, Submission
 
-CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CONTENT_TYPE = XLSX_CONTENT_TYPE
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_UNPACKED_BYTES = 30 * 1024 * 1024
 MAX_ZIP_MEMBERS = 100

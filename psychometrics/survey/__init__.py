@@ -23,7 +23,11 @@ from psychometrics.survey.estimates import (
     group_weighted_sums,
     rubin_combine,
 )
-from psychometrics.survey.levels import ProficiencyLevels, levels_by_domain
+from psychometrics.survey.levels import (
+    ProficiencyLevels,
+    level_index,
+    levels_by_domain,
+)
 from psychometrics.survey.needs import (
     NEEDS_AREAS,
     SimulatedNeeds,
@@ -101,6 +105,7 @@ __all__ = [
     "jk2_replicate_weights",
     "jk2_zones",
     "largest_remainder",
+    "level_index",
     "levels_by_domain",
     "margin_totals",
     "nonresponse_adjust",

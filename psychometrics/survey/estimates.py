@@ -37,6 +37,7 @@ from numpy.typing import ArrayLike
 from scipy import stats
 
 from psychometrics.survey._common import FloatArray, IntArray, check_weights, encode
+from psychometrics.survey.levels import level_index
 from psychometrics.survey.replicates import ReplicateWeights
 
 Interval = Literal["t", "normal"]
@@ -467,13 +468,11 @@ def estimate_level_percentages(
         values, weights, replicate_weights, groups, variance_factor, include_total
     )
     c = np.asarray(cuts, dtype=np.float64)
-    if c.ndim != 1 or (np.diff(c) <= 0).any():
-        raise ValueError(f"cuts must be increasing, got {list(c)}")
     n_levels = c.size + 1
     labels = tuple(range(n_levels)) if level_labels is None else tuple(level_labels)
     if len(labels) != n_levels:
         raise ValueError(f"{len(labels)} level labels for {n_levels} levels")
-    level = np.searchsorted(c, inp.values, side="right")  # (n, M)
+    level = level_index(inp.values, c)  # (n, M)
     n, m = level.shape
     onehot = (level[:, :, None] == np.arange(n_levels)).reshape(n, m * n_levels)
     s = _sums(

@@ -21,6 +21,35 @@ from numpy.typing import ArrayLike
 from psychometrics.survey._common import BoolArray, IntArray
 
 
+def level_index(scores: ArrayLike, cuts: ArrayLike) -> IntArray:
+    """Return the level index of each score under increasing cut scores.
+
+    The one rule from a score to a level: level ``l`` holds
+    ``cuts[l-1] <= score < cuts[l]``, so a score exactly at a cut belongs to the
+    higher level and ``0`` is the level below the first cut. A citizen's result, a
+    credit and a district's rate all reach their level through this function.
+
+    Parameters
+    ----------
+    scores : array_like
+        Abilities (theta) or scale scores, any shape; no ``nan``.
+    cuts : array_like of float
+        Increasing cut scores, shape (n_levels - 1,).
+
+    Returns
+    -------
+    ndarray of intp
+        Level indices in ``0 .. len(cuts)``, shape of ``scores``.
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    if np.isnan(s).any():
+        raise ValueError("scores contain nan")
+    c = np.asarray(cuts, dtype=np.float64)
+    if c.ndim != 1 or (np.diff(c) <= 0).any():
+        raise ValueError(f"cuts must be increasing, got {list(c)}")
+    return np.searchsorted(c, s, side="right").astype(np.intp)
+
+
 @dataclass(frozen=True)
 class ProficiencyLevels:
     """Cut scores of one domain.
@@ -73,14 +102,15 @@ class ProficiencyLevels:
 
     def classify(self, scores: ArrayLike) -> IntArray:
         """Return the level index (0 = lowest) of each score; shape of ``scores``."""
-        s = np.asarray(scores, dtype=np.float64)
-        if np.isnan(s).any():
-            raise ValueError(f"{self.domain}: scores contain nan")
-        return np.searchsorted(np.asarray(self.cuts), s, side="right").astype(np.intp)
+        try:
+            return level_index(scores, self.cuts)
+        except ValueError as exc:
+            raise ValueError(f"{self.domain}: {exc}") from exc
 
     def attains(self, scores: ArrayLike) -> BoolArray:
         """Return whether each score is at or above the attained level's cut."""
-        return np.asarray(scores, dtype=np.float64) >= self.attained_cut
+        attained = self.labels.index(self.attained)
+        return level_index(scores, self.cuts) >= attained
 
 
 def levels_by_domain(

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from assessment import items as bank
 from assessment.models import Session
+from psychometrics.survey import level_index
 
 if TYPE_CHECKING:
     from assessment.survey.simulation.delivery import BookletPlan
@@ -29,11 +30,11 @@ def levels_by_domain(plan: BookletPlan) -> dict[str, list]:
 
 
 def level_code(levels: list, theta: float) -> str:
-    chosen = ""
-    for lv in levels:
-        if lv.min_theta is None or theta >= lv.min_theta:
-            chosen = lv.code
-    return chosen
+    """Return the code of the level ``theta`` reaches (levels lowest first)."""
+    if not levels:
+        return ""
+    cuts = [float(lv.min_theta) for lv in levels[1:]]
+    return levels[int(level_index([theta], cuts)[0])].code
 
 
 def result_rows(

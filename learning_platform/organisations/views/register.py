@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from learning_platform.accounts.roles import Role
 from learning_platform.accounts.selectors import user_roles
 from learning_platform.districts.models import District
+from learning_platform.downloads import download_response
 from learning_platform.organisations.models import (
     Organisation,
     OrganisationKind,
@@ -329,11 +330,7 @@ def register_import_template(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(
             _("Only district staff and the monitoring centre register organisations.")
         )
-    response = HttpResponse(
+    return download_response(
         services.import_template_xlsx(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename="organisations-register-template.xlsx",
     )
-    response["Content-Disposition"] = (
-        'attachment; filename="organisations-register-template.xlsx"'
-    )
-    return response

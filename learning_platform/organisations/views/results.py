@@ -3,7 +3,6 @@ its CSV/XLSX export, and the tier decisions with their evidence (staff only)."""
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.contrib.auth.decorators import login_required
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from learning_platform.accounts.roles import DISTRICT_ROLES, Role
 from learning_platform.accounts.selectors import user_roles
 from learning_platform.districts.models import District
+from learning_platform.downloads import csv_bytes, download_response
 from learning_platform.organisations.models import OrganisationKind
 from learning_platform.organisations.selectors import results as selectors
 from learning_platform.security.spreadsheet import csv_safe_row
@@ -100,23 +100,10 @@ def results_export(request: HttpRequest, fmt: str) -> HttpResponse:
             sheet.append(csv_safe_row(row))
         out = io.BytesIO()
         book.save(out)
-        response = HttpResponse(
-            out.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+        body = out.getvalue()
     else:
-        out_text = io.StringIO()
-        writer = csv.writer(out_text)
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow(csv_safe_row(["" if v is None else v for v in row]))
-        response = HttpResponse(
-            "\ufeff" + out_text.getvalue(), content_type="text/csv; charset=utf-8"
-        )
-    response["Content-Disposition"] = (
-        f'attachment; filename="organisation-results.{fmt}"'
-    )
-    return response
+        body = csv_bytes(rows, header=header)
+    return download_response(body, filename=f"organisation-results.{fmt}")
 
 
 @login_required
