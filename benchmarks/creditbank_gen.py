@@ -813,7 +813,9 @@ def _record_yesterdays_expiry_run(connection, *, today: date) -> None:
     has its expiry, so the next run starts from yesterday and the last entry written."""
     yesterday = today - timedelta(days=1)
     moment: Any = datetime.combine(yesterday, time(23, 0), tzinfo=UTC)
-    if connection.vendor == "sqlite":  # naive UTC text, as Django stores datetimes there
+    if (
+        connection.vendor == "sqlite"
+    ):  # naive UTC text, as Django stores datetimes there
         moment = moment.replace(tzinfo=None).isoformat(" ")
     with connection.cursor() as cursor:
         cursor.execute(
