@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -262,9 +262,15 @@ def awards_due_to_expire(
     """
     due = CreditEntry.objects.filter(kind=CreditEntry.Kind.AWARD, expires_on__lte=today)
     if since is not None:
-        due = due.filter(
-            Q(expires_on__gt=since.through) | Q(pk__gt=since.last_entry_id)
+        # The candidates first, each part along its own index; given their ids, the
+        # planner knows how few they are and probes their adjustments one by one
+        # (over an OR it guessed half a million rows and hashed every adjustment).
+        window = due.filter(expires_on__gt=since.through).order_by()
+        late = due.filter(pk__gt=since.last_entry_id).order_by()
+        ids = window.values_list("pk", flat=True).union(
+            late.values_list("pk", flat=True)
         )
+        due = CreditEntry.objects.filter(pk__in=list(ids))
     # NOT EXISTS, probed along the index on ``corrects`` for each due award; an exclude()
     # over the relation becomes NOT IN, which hashes every expiry and reversal ever written.
     settled = CreditEntry.objects.filter(
