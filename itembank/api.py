@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from ninja import Query, Router
+from ninja.responses import Status
 
 from . import selectors
 from .exporting import XLSX_CONTENT_TYPE, can_see_keys, items_csv, items_xlsx
@@ -216,7 +217,7 @@ def cut_score_set_create(request, data: CutScoreSetIn):
         note=data.note,
         created_by=request.user,
     )
-    return 201, _cut_out(row)
+    return Status(201, _cut_out(row))
 
 
 @router.post(
