@@ -570,11 +570,9 @@ def rating_assessment(request, assessment_id: int):
     """Researchers: every round's scores and the final score of each expert-rated item.
 
     A researcher who is one of the assessment's raters and has not submitted sees 404."""
-    assessment = rating_selectors.assessment_get_for_city(
+    assessment = rating_selectors.assessment_scores_for(
         user=request.user, assessment_id=assessment_id
     )
-    if not rating_selectors.scores_visible(user=request.user, assessment=assessment):
-        raise SelfAssessment.DoesNotExist
     by_round = {
         a.round: dict(a.ratings.values_list("item_id", "score"))
         for a in assessment.raters.filter(submitted_at__isnull=False)
