@@ -92,7 +92,8 @@ class PlatformAPI(NinjaAPI):
 api = PlatformAPI(
     title="市民终身学习监测平台 API",
     version="1.0.0",
-    description=_(
+    # Lazy, so the schema speaks the caller's language (rendered in get_openapi_schema).
+    description=_(  # type: ignore[arg-type]
         "REST API of the citizen lifelong-learning assessment platform. Errors are "
         "JSON objects with a stable `code`, a human `message` and field `errors`."
     ),
