@@ -119,7 +119,7 @@ def _filing_for_entry(request, district_code: str, year: int) -> Submission:
     from learning_platform.indicators import services
 
     district = selectors.district_get_for_user(user=request.user, code=district_code)
-    sub = Submission.objects.filter(district=district, year=year).first()
+    sub = selectors.submission_of_district(district=district, year=year)
     if sub is None:
         if Role.DISTRICT_STATISTICIAN not in user_roles(user=request.user):
             raise Http404("No such submission")
