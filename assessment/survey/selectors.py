@@ -184,7 +184,7 @@ def rollup_for(*, user, rollup_id: int) -> RollUp:
 
 
 @read_replica()
-def rollup_cells_visible_to(*, user, rollup: RollUp) -> list[RollUpCellView]:
+def rollup_cells_visible_to(*, user, rollup: RollUp) -> list[RollUpCell]:
     """Return the cells the user may read: all (researchers), the city plus their
     district (district roles), or the city only (everyone else)."""
     scope = visible_districts(user)
@@ -196,7 +196,7 @@ def rollup_cells_visible_to(*, user, rollup: RollUp) -> list[RollUpCellView]:
 @read_replica()
 def rollup_district_for(
     *, user, rollup_id: int, district_code: str
-) -> tuple[RollUp, list[RollUpCellView]]:
+) -> tuple[RollUp, list[RollUpCell]]:
     """Return a roll-up and one district's cells with breakdowns, or raise NotFound
     alike for a missing roll-up, a district without cells and another's district."""
     rollup = rollup_for(user=user, rollup_id=rollup_id)
@@ -212,7 +212,7 @@ def rollup_district_for(
 @read_replica()
 def rollup_needs_for(
     *, user, rollup_id: int, district_code: str | None = None
-) -> tuple[RollUp, str | None, list[RollUpCellView], dict[str, dict[str, list[str]]]]:
+) -> tuple[RollUp, str | None, list[RollUpCell], dict[str, dict[str, list[str]]]]:
     """Return a roll-up's needs cells for district roles and researchers.
 
     The district defaults to the caller's own; anyone without a district role or the
