@@ -11,7 +11,6 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -69,7 +68,7 @@ def rollup_view(rollup_id: int | None):
         raise RollUpMissing(rollup_id) from exc
     try:
         return survey.rollup_get(rollup_id)
-    except (ObjectDoesNotExist, LookupError, Http404) as exc:
+    except (ObjectDoesNotExist, LookupError) as exc:
         raise RollUpMissing(rollup_id) from exc
 
 

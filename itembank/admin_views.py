@@ -8,7 +8,7 @@ import numpy as np
 from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.safestring import mark_safe
@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from .charts import curves_svg, wright_map_svg
-from .models import Domain, Item, ItemParameter, ItemParameterSet, ReviewStatus
+from .models import Item, ReviewStatus
 from .payloads import build_payload
 from .selectors import (
     KEY_BALANCE_ALPHA,
@@ -38,9 +38,19 @@ def _require(request, perm):
         raise PermissionDenied
 
 
+def _or_404(obj):
+    from django.http import Http404
+
+    if obj is None:
+        raise Http404
+    return obj
+
+
 def item_detail(request, pk):
+    from .selectors import item_by_id
+
     _require(request, "itembank.view_item")
-    item = get_object_or_404(Item, pk=pk)
+    item = _or_404(item_by_id(pk))
     # preview the latest revision (draft or published), never the key
     revision = item.latest_revision
     obj = revision.as_object() if revision else item
@@ -165,6 +175,8 @@ def _wright_groups(
 
 
 def bank_overview(request):
+    from .selectors import live_item_domains, overview_domains
+
     _require(request, "itembank.view_item")
     active = active_parameters()
     b_by_item = (
@@ -172,12 +184,8 @@ def bank_overview(request):
         if active.item_ids
         else {}
     )
-    domains = list(
-        Domain.objects.filter(parent__isnull=False)
-        | Domain.objects.filter(children__isnull=True)
-    )
-    domains = sorted(set(domains), key=lambda d: (d.sort_order, d.code))
-    items = list(Item.objects.filter(live=True).values_list("pk", "domain_id"))
+    domains = overview_domains()
+    items = live_item_domains()
     rows = []
     for d in domains:
         ids = [pk for pk, dom in items if dom == d.pk]
@@ -263,11 +271,11 @@ def bank_overview(request):
 
 
 def parameter_set_detail(request, pk):
+    from .selectors import parameter_set_by_id, parameter_set_rows
+
     _require(request, "itembank.view_itemparameterset")
-    pset = get_object_or_404(ItemParameterSet, pk=pk)
-    params = list(
-        ItemParameter.objects.filter(parameter_set=pset).select_related("item")
-    )
+    pset = _or_404(parameter_set_by_id(pk))
+    params = parameter_set_rows(pset)
     for p in params:
         p.thresholds_display = ", ".join(_three(v) for v in (p.thresholds or []))
     evidence = pset.evidence or {}
@@ -332,10 +340,11 @@ def _dif_summary(dif: dict) -> list[dict]:
 
 @require_POST
 def parameter_set_review_view(request, pk):
+    from .selectors import parameter_set_by_id
     from .services import parameter_set_review
 
     _require(request, "itembank.activate_parameterset")
-    pset = get_object_or_404(ItemParameterSet, pk=pk)
+    pset = _or_404(parameter_set_by_id(pk))
     approve = request.POST.get("decision") == "approve"
     try:
         parameter_set_review(
@@ -366,10 +375,11 @@ def _valid(params) -> str:
 
 @require_POST
 def parameter_set_activate_view(request, pk):
+    from .selectors import parameter_set_by_id
     from .services import parameter_set_activate
 
     _require(request, "itembank.activate_parameterset")
-    pset = get_object_or_404(ItemParameterSet, pk=pk)
+    pset = _or_404(parameter_set_by_id(pk))
     comment = request.POST.get("comment", "").strip()
     if not comment:
         messages.error(request, _("Say why this set is approved (comment required)."))
@@ -387,14 +397,11 @@ def parameter_set_activate_view(request, pk):
 
 def cut_score_sets(request):
     """Every cut-score version per domain, with review and activation (researchers)."""
-    from .models import CutScoreSet
-    from .selectors import domain_levels
+    from .selectors import cut_score_sets_all, domain_levels
 
     _require(request, "itembank.view_itemparameterset")
     rows = []
-    for c in CutScoreSet.objects.select_related(
-        "domain", "reviewed_by", "activated_by"
-    ):
+    for c in cut_score_sets_all():
         rows.append(
             {"set": c, "levels": domain_levels(c.domain.code, cut_score_set_id=c.pk)}
         )
@@ -412,11 +419,11 @@ def cut_score_sets(request):
 @require_POST
 def cut_score_set_decide(request, pk):
     """Approve, reject or activate one cut-score version."""
-    from .models import CutScoreSet
+    from .selectors import cut_score_set_by_id
     from .services import cut_score_set_activate, cut_score_set_review
 
     _require(request, "itembank.activate_parameterset")
-    row = get_object_or_404(CutScoreSet, pk=pk)
+    row = _or_404(cut_score_set_by_id(pk))
     decision = request.POST.get("decision")
     try:
         if decision == "activate":
@@ -439,6 +446,7 @@ def cut_score_set_decide(request, pk):
 
 def import_items(request):
     from .importing import items_import
+    from .selectors import domains_by_code_order
 
     _require(request, "itembank.add_item")
     report = None
@@ -475,7 +483,7 @@ def import_items(request):
         {
             "report": report,
             "page_title": _("Import items"),
-            "domains": Domain.objects.order_by("code"),
+            "domains": domains_by_code_order(),
         },
     )
 
@@ -525,15 +533,11 @@ def export_qti(request):
     from learning_platform.downloads import download_response
 
     from .qti import export_package
+    from .selectors import items_for_qti
 
     # a QTI package carries the correct responses: only for those who may see keys
     _require(request, "itembank.view_item_key")
-    items = Item.objects.select_related("domain").prefetch_related("options")
-    if request.GET.get("domain"):
-        code = request.GET["domain"]
-        items = items.filter(domain__code=code) | items.filter(
-            domain__code__startswith=code + "."
-        )
+    items = items_for_qti(domain_code=request.GET.get("domain") or None)
     return download_response(export_package(items), filename="items-qti3.zip")
 
 
@@ -555,12 +559,19 @@ def _float_param(request, name, default, errors):
 
 def blueprint_assemble(request, pk):
     """Preview a form assembled from the blueprint: its items with b, and domain counts."""
-    from .models import Blueprint
-    from .selectors import active_parameter_set, blueprint_targets, domain_label
+    from .selectors import (
+        active_parameter_set,
+        blueprint_by_id,
+        blueprint_targets,
+        domain_label,
+        domains_by_code,
+        items_with_domains,
+        parameters_by_item,
+    )
     from .services import form_assemble
 
     _require(request, "itembank.view_blueprint")
-    blueprint = get_object_or_404(Blueprint, pk=pk)
+    blueprint = _or_404(blueprint_by_id(pk))
     errors: list[str] = []
     target_theta = _float_param(request, "target_theta", 0.0, errors)
     seed_raw = request.GET.get("seed", "").strip()
@@ -583,17 +594,8 @@ def blueprint_assemble(request, pk):
         except ValidationError as exc:
             errors.extend(exc.messages)
         else:
-            items = Item.objects.select_related("domain__parent__parent").in_bulk(ids)
-            params = (
-                {
-                    p.item_id: p
-                    for p in ItemParameter.objects.filter(
-                        parameter_set=pset, item_id__in=ids
-                    )
-                }
-                if pset
-                else {}
-            )
+            items = items_with_domains(ids)
+            params = parameters_by_item(parameter_set=pset, item_ids=ids)
             for pos, item_id in enumerate(ids, start=1):
                 item = items[item_id]
                 param = params.get(item_id)
@@ -609,12 +611,7 @@ def blueprint_assemble(request, pk):
             from .selectors import domain_subtrees
 
             subtrees = domain_subtrees(list(targets))
-            domains = {
-                d.code: d
-                for d in Domain.objects.filter(code__in=list(targets)).select_related(
-                    "parent__parent"
-                )
-            }
+            domains = domains_by_code(list(targets))
             for code, target in targets.items():
                 chosen = [
                     r for r in rows if r["item"].domain_id in subtrees.get(code, ())

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from django.core.exceptions import PermissionDenied
 from ninja import Query, Router
+from ninja.responses import Status
 
 from learning_platform.downloads import download_response
 
@@ -212,7 +213,7 @@ def cut_score_set_create(request, data: CutScoreSetIn):
         note=data.note,
         created_by=request.user,
     )
-    return 201, _cut_out(row)
+    return Status(201, _cut_out(row))
 
 
 @router.post(

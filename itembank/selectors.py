@@ -749,3 +749,100 @@ def key_position_balance(
             )
         )
     return out
+
+
+# -- reads of the admin pages (itembank/admin_views.py) ------------------------
+# The pages check model permissions first; these return None for a missing row and
+# the page answers 404.
+def item_by_id(item_id: int) -> Item | None:
+    """Return an item (any state), or None."""
+    return Item.objects.filter(pk=item_id).first()
+
+
+def overview_domains() -> list[Domain]:
+    """Return the domains the bank overview counts: every child and every leaf."""
+    domains = set(
+        Domain.objects.filter(parent__isnull=False)
+        | Domain.objects.filter(children__isnull=True)
+    )
+    return sorted(domains, key=lambda d: (d.sort_order, d.code))
+
+
+def live_item_domains() -> list[tuple[int, int]]:
+    """Return (item id, domain id) of every live item."""
+    return list(Item.objects.filter(live=True).values_list("pk", "domain_id"))
+
+
+def parameter_set_by_id(set_id: int) -> ItemParameterSet | None:
+    """Return a parameter set (any status), or None."""
+    return ItemParameterSet.objects.filter(pk=set_id).first()
+
+
+def parameter_set_rows(parameter_set: ItemParameterSet) -> list[ItemParameter]:
+    """Return a set's parameters with their items."""
+    return list(
+        ItemParameter.objects.filter(parameter_set=parameter_set).select_related("item")
+    )
+
+
+def cut_score_sets_all() -> list[CutScoreSet]:
+    """Return every cut-score version with its domain and deciders."""
+    return list(
+        CutScoreSet.objects.select_related("domain", "reviewed_by", "activated_by")
+    )
+
+
+def cut_score_set_by_id(set_id: int) -> CutScoreSet | None:
+    """Return a cut-score version, or None."""
+    return CutScoreSet.objects.filter(pk=set_id).first()
+
+
+def items_for_qti(*, domain_code: str | None = None):
+    """Return the items of a QTI export: all, or a domain's subtree."""
+    items = Item.objects.select_related("domain").prefetch_related("options")
+    if domain_code:
+        items = items.filter(domain__code=domain_code) | items.filter(
+            domain__code__startswith=domain_code + "."
+        )
+    return items
+
+
+def blueprint_by_id(blueprint_id: int):
+    """Return a blueprint, or None."""
+    from .models import Blueprint
+
+    return Blueprint.objects.filter(pk=blueprint_id).first()
+
+
+def items_with_domains(item_ids: Sequence[int]) -> dict[int, Item]:
+    """Return the items by id, with their domain path (for labels)."""
+    return Item.objects.select_related("domain__parent__parent").in_bulk(list(item_ids))
+
+
+def parameters_by_item(
+    *, parameter_set: ItemParameterSet | None, item_ids: Sequence[int]
+) -> dict[int, ItemParameter]:
+    """Return a set's parameters of the given items by item id ({} without a set)."""
+    if parameter_set is None:
+        return {}
+    return {
+        p.item_id: p
+        for p in ItemParameter.objects.filter(
+            parameter_set=parameter_set, item_id__in=list(item_ids)
+        )
+    }
+
+
+def domains_by_code(codes: Sequence[str]) -> dict[str, Domain]:
+    """Return the domains with these codes, with their parents (for labels)."""
+    return {
+        d.code: d
+        for d in Domain.objects.filter(code__in=list(codes)).select_related(
+            "parent__parent"
+        )
+    }
+
+
+def domains_by_code_order():
+    """Return every domain ordered by code (the import page lists them)."""
+    return Domain.objects.order_by("code")

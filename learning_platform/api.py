@@ -56,6 +56,8 @@ class PlatformAPI(NinjaAPI):
         schema = super().get_openapi_schema(
             path_prefix=path_prefix, path_params=path_params
         )
+        # Rendered now, in the caller's language (the snapshot test renders msgids).
+        schema.setdefault("info", {})["description"] = str(self.description)
         components = schema.setdefault("components", {})
         components.setdefault("schemas", {})["Error"] = ERROR_SCHEMA
         error_ref = {"$ref": "#/components/schemas/Error"}
@@ -90,11 +92,10 @@ class PlatformAPI(NinjaAPI):
 api = PlatformAPI(
     title="市民终身学习监测平台 API",
     version="1.0.0",
-    description=str(
-        _(
-            "REST API of the citizen lifelong-learning assessment platform. Errors are "
-            "JSON objects with a stable `code`, a human `message` and field `errors`."
-        )
+    # Lazy, so the schema speaks the caller's language (rendered in get_openapi_schema).
+    description=_(  # type: ignore[arg-type]
+        "REST API of the citizen lifelong-learning assessment platform. Errors are "
+        "JSON objects with a stable `code`, a human `message` and field `errors`."
     ),
     urls_namespace="api",
     auth=authenticated,
@@ -130,6 +131,25 @@ def _mount() -> None:
 
 
 _mount()
+
+
+def openapi_document() -> str:
+    """Return the OpenAPI document as stable JSON: sorted keys, msgids, no run data.
+
+    ``tests/api/openapi.json`` holds the reviewed copy; regenerate it with
+    ``UPDATE_OPENAPI_SNAPSHOT=1 .venv/bin/python -m pytest -q tests/api``.
+    """
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.utils import translation
+
+    with translation.override(None):
+        schema = api.get_openapi_schema()
+        text = json.dumps(
+            schema, cls=DjangoJSONEncoder, sort_keys=True, indent=2, ensure_ascii=False
+        )
+    return text + "\n"
 
 
 def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:

@@ -20,6 +20,23 @@ from ninja.errors import ValidationError as NinjaValidationError
 from learning_platform.jsonbounds import JsonInputError
 
 
+class NotFound(ObjectDoesNotExist):
+    """Raised by a selector for an object that is missing or that the caller may not see.
+
+    Selectors live below the HTTP layer, so they raise this instead of ``Http404``; the
+    API maps it to 404 with the same body whichever of the two it was, and views map it
+    with ``get_or_404``.
+    """
+
+
+def get_or_404(selector, /, *args: Any, **kwargs: Any) -> Any:
+    """Call ``selector`` and turn its ``NotFound`` into ``Http404`` (for Django views)."""
+    try:
+        return selector(*args, **kwargs)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+
+
 class ApiError(Exception):
     """An error a service raises with its own stable code and HTTP status."""
 
@@ -103,8 +120,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
         message = str(exc) or _("You do not have permission to do this.")
         return _respond(api, request, 403, "forbidden", message)
 
+    @api.exception_handler(NotFound)
     @api.exception_handler(ObjectDoesNotExist)
     def does_not_exist(request, exc):
+        # One body for missing and forbidden alike: the message names nothing.
         return _respond(api, request, 404, "not_found", _("Not found."))
 
     @api.exception_handler(Http404)

@@ -6,19 +6,24 @@ another district's figures gets the same 404 as for a district that does not exi
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
-from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Router
 from ninja.responses import Status
 
-from assessment.models import Campaign
 from assessment.survey import access, exports, selectors, services
-from assessment.survey.models import Calibration, Job, RollUp, SurveyData
+from assessment.survey.models import Job, RollUp, SurveyData
 from assessment.survey.schemas import (
+    ApproveIn,
+    CalibrationApprovedOut,
+    ChangeOut,
+    CutScoresIn,
+    CutScoresOut,
+    DesignCreatedOut,
+    DesignIn,
+    DesignOut,
     FreezePreviewOut,
+    InvitationsOut,
     JobOut,
     JobStartIn,
     NeedsOut,
@@ -32,66 +37,47 @@ from learning_platform.downloads import download_response
 router = Router(tags=["survey"])
 
 
-class DesignIn(Schema):
-    method: str = Field(..., max_length=20)
-    sample_size: int
-    minimum_per_district: int = 0
-    population_year: int
-
-
-class ApproveIn(Schema):
-    comment: str = Field("", max_length=2000)
-
-
-class CutScoresIn(Schema):
-    domain_code: str = Field(..., max_length=40)
-    cuts: list[float] = Field(..., min_length=1, max_length=20)
-    labels: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
-        ..., min_length=2, max_length=21
-    )
-    attained: str = Field(..., max_length=40)
-    note: str = Field("", max_length=2000)
-
-
-def _published(rollup_id: int) -> RollUp:
-    return get_object_or_404(
-        RollUp.objects.select_related("campaign"), pk=rollup_id, published=True
-    )
-
-
 def _out(r: RollUp, cells) -> dict:
     view = selectors._view(r, cells=False)
     return {**view.__dict__, "cells": [c.__dict__ for c in cells]}
 
 
-@router.get("/rollups", response=list[RollUpOut], auth=public)
+@router.get(
+    "/rollups",
+    response=list[RollUpOut],
+    auth=public,
+    url_name="survey_rollup_list",
+    operation_id="survey_rollup_list",
+)
 def rollup_list(request: HttpRequest):
     """Published roll-ups (without cells)."""
     return [{**v.__dict__, "cells": []} for v in selectors.rollups_available()]
 
 
-@router.get("/rollups/{rollup_id}", response=RollUpOut, auth=public)
+@router.get(
+    "/rollups/{rollup_id}",
+    response=RollUpOut,
+    auth=public,
+    url_name="survey_rollup_get",
+    operation_id="survey_rollup_get",
+)
 def rollup_detail(request: HttpRequest, rollup_id: int):
     """City figures for everyone; plus the caller's district (officers) or all (researchers)."""
-    r = _published(rollup_id)
-    scope = access.visible_districts(request.user)
-    if scope == "*":
-        cells = selectors.rollup_cells(rollup=r)
-    else:
-        cells = selectors.rollup_cells(rollup=r, district_code=scope, city=True)
-    return _out(r, cells)
+    r = selectors.rollup_for(user=request.user, rollup_id=rollup_id)
+    return _out(r, selectors.rollup_cells_visible_to(user=request.user, rollup=r))
 
 
-@router.get("/rollups/{rollup_id}/districts/{code}", response=RollUpOut)
+@router.get(
+    "/rollups/{rollup_id}/districts/{code}",
+    response=RollUpOut,
+    url_name="survey_rollup_district_get",
+    operation_id="survey_rollup_district_get",
+)
 def rollup_district(request: HttpRequest, rollup_id: int, code: str):
     """One district's breakdowns: its own officers and researchers only (others: 404)."""
-    r = _published(rollup_id)
-    scope = access.visible_districts(request.user)
-    if scope != "*" and scope != code:
-        raise Http404("no such district roll-up")
-    cells = selectors.rollup_cells(rollup=r, district_code=code)
-    if not cells:
-        raise Http404("no such district roll-up")
+    r, cells = selectors.rollup_district_for(
+        user=request.user, rollup_id=rollup_id, district_code=code
+    )
     return _out(r, cells)
 
 
@@ -107,16 +93,9 @@ def rollup_needs(request: HttpRequest, rollup_id: int, district: str | None = No
     Citizens read the city's profile in the published reports; here, as for every district
     read, anyone else gets the same 404 as for a roll-up that does not exist.
     """
-    scope = access.visible_districts(request.user)
-    if scope is None:
-        raise Http404("no such roll-up")
-    r = _published(rollup_id)
-    code = district or (scope if scope not in (None, "*") else None)
-    if code is not None and scope != "*" and scope != code:
-        raise Http404("no such district roll-up")
-    cells, names = selectors.rollup_needs(rollup=r, district_code=code)
-    if code is not None and not any(c.district_code == code for c in cells):
-        raise Http404("no such district roll-up")
+    r, code, cells, names = selectors.rollup_needs_for(
+        user=request.user, rollup_id=rollup_id, district_code=district
+    )
     return {
         "rollup_id": r.pk,
         "year": r.year,
@@ -126,24 +105,28 @@ def rollup_needs(request: HttpRequest, rollup_id: int, district: str | None = No
     }
 
 
-@router.get("/rollups/{rollup_id}/changes", auth=public)
+@router.get(
+    "/rollups/{rollup_id}/changes",
+    response=list[ChangeOut],
+    auth=public,
+    url_name="survey_rollup_changes_list",
+    operation_id="survey_rollup_changes_list",
+)
 def rollup_changes(request: HttpRequest, rollup_id: int):
     """Change since the last wave (city; plus the caller's district or all for researchers)."""
-    _published(rollup_id)
-    scope = access.visible_districts(request.user)
-    rows = selectors.rollup_changes(
-        rollup_id=rollup_id, district_code=None if scope == "*" else (scope or "")
-    )
-    return rows
+    return selectors.rollup_changes_visible_to(user=request.user, rollup_id=rollup_id)
 
 
-@router.get("/campaigns/{campaign_id}/design")
+@router.get(
+    "/campaigns/{campaign_id}/design",
+    response=DesignOut,
+    url_name="survey_design_get",
+    operation_id="survey_design_get",
+)
 def design_detail(request: HttpRequest, campaign_id: int):
+    """A campaign's sample design and each stratum's progress (researchers)."""
     access.require_researcher(request.user)
-    campaign = get_object_or_404(Campaign, pk=campaign_id)
-    design = getattr(campaign, "sample_design", None)
-    if design is None:
-        raise Http404("the campaign has no sample design")
+    design = selectors.design_for(user=request.user, campaign_id=campaign_id)
     return {
         "method": design.method,
         "sample_size": design.sample_size,
@@ -153,10 +136,16 @@ def design_detail(request: HttpRequest, campaign_id: int):
     }
 
 
-@router.post("/campaigns/{campaign_id}/design", response={201: dict})
+@router.post(
+    "/campaigns/{campaign_id}/design",
+    response={201: DesignCreatedOut},
+    url_name="survey_design_create",
+    operation_id="survey_design_create",
+)
 def design_create(request: HttpRequest, campaign_id: int, data: DesignIn):
+    """Draw up a campaign's sample design and its strata (researchers)."""
     access.require_researcher(request.user)
-    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    campaign = selectors.campaign_for(user=request.user, campaign_id=campaign_id)
     design = services.design_create(
         campaign=campaign,
         method=data.method,
@@ -165,18 +154,26 @@ def design_create(request: HttpRequest, campaign_id: int, data: DesignIn):
         population_year=data.population_year,
         created_by=request.user,
     )
-    return 201, {
-        "id": design.pk,
-        "n_strata": design.strata.count(),
-        "sample_size": design.sample_size,
-    }
+    return Status(
+        201,
+        {
+            "id": design.pk,
+            "n_strata": design.strata.count(),
+            "sample_size": design.sample_size,
+        },
+    )
 
 
-@router.post("/campaigns/{campaign_id}/invitations")
+@router.post(
+    "/campaigns/{campaign_id}/invitations",
+    response=InvitationsOut,
+    url_name="survey_invitations_issue",
+    operation_id="survey_invitations_issue",
+)
 def invitations_issue(request: HttpRequest, campaign_id: int):
     """Issue the one-time codes; the answer is the only copy of the plain codes."""
     access.require_researcher(request.user)
-    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    campaign = selectors.campaign_for(user=request.user, campaign_id=campaign_id)
     design = getattr(campaign, "sample_design", None)
     if design is None:
         raise ValidationError({"campaign": "the campaign has no sample design"})
@@ -206,7 +203,7 @@ def _data_out(data: SurveyData) -> dict:
 def freeze_preview(request: HttpRequest, campaign_id: int):
     """What a freeze would take now (counts) and, if it would be refused, why."""
     access.require_researcher(request.user)
-    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    campaign = selectors.campaign_for(user=request.user, campaign_id=campaign_id)
     return selectors.freeze_preview(campaign=campaign)
 
 
@@ -223,7 +220,7 @@ def freeze(request: HttpRequest, campaign_id: int, new_version: bool = False):
     session, or is already frozen and ``new_version`` (query parameter) is not set.
     """
     access.require_researcher(request.user)
-    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    campaign = selectors.campaign_for(user=request.user, campaign_id=campaign_id)
     frozen = services.survey_data_freeze(
         campaign=campaign, frozen_by=request.user, new_version=new_version
     )
@@ -239,14 +236,8 @@ def freeze(request: HttpRequest, campaign_id: int, new_version: bool = False):
 def data_versions(request: HttpRequest, campaign_id: int):
     """The campaign's frozen survey data versions, newest first (provenance, no microdata)."""
     access.require_researcher(request.user)
-    campaign = get_object_or_404(Campaign, pk=campaign_id)
-    rows = (
-        SurveyData.objects.filter(campaign=campaign)
-        .select_related("frozen_by")
-        .defer("arrays")
-        .order_by("-version")
-    )
-    return [_data_out(d) for d in rows]
+    campaign = selectors.campaign_for(user=request.user, campaign_id=campaign_id)
+    return [_data_out(d) for d in selectors.survey_data_versions(campaign=campaign)]
 
 
 @router.post(
@@ -258,7 +249,7 @@ def data_versions(request: HttpRequest, campaign_id: int):
 def job_start(request: HttpRequest, campaign_id: int, data: JobStartIn):
     """Start a job (weights, calibrate, score, rollup) of the campaign in the background."""
     access.require_researcher(request.user)
-    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    campaign = selectors.campaign_for(user=request.user, campaign_id=campaign_id)
     job = services.job_start(
         kind=data.kind, campaign=campaign, created_by=request.user, params=data.params
     )
@@ -282,7 +273,7 @@ def job_detail(request: HttpRequest, job_id: str):
     from assessment.survey.job_control import job_expire_stale
 
     access.require_researcher(request.user)
-    job = get_object_or_404(Job, pk=_uuid(job_id))
+    job = selectors.job_for(user=request.user, job_id=job_id)
     if job_expire_stale(job_ids=[job.pk]):
         job.refresh_from_db()
     return _job_out(job)
@@ -295,8 +286,9 @@ def job_detail(request: HttpRequest, job_id: str):
     operation_id="survey_job_cancel",
 )
 def job_cancel(request: HttpRequest, job_id: str):
+    """Ask a running job to stop at its next checkpoint."""
     access.require_researcher(request.user)
-    job = get_object_or_404(Job, pk=_uuid(job_id))
+    job = selectors.job_for(user=request.user, job_id=job_id)
     return _job_out(services.job_cancel(job=job))
 
 
@@ -310,7 +302,7 @@ def rollup_publish(request: HttpRequest, rollup_id: int):
     """Publish a roll-up (approved parameters only; it never changes after) and supply
     each district's rates to its filing for the survey year."""
     access.require_researcher(request.user)
-    rollup = get_object_or_404(RollUp, pk=rollup_id)
+    rollup = selectors.rollup_managed_for(user=request.user, rollup_id=rollup_id)
     rollup = services.rollup_publish(rollup=rollup)
     feed = services.indicators_feed(rollup=rollup)
     return {
@@ -324,14 +316,14 @@ def rollup_publish(request: HttpRequest, rollup_id: int):
 
 @router.post(
     "/calibrations/{calibration_id}/approve",
-    response={200: dict},
+    response=CalibrationApprovedOut,
     url_name="survey_calibration_approve",
     operation_id="survey_calibration_approve",
 )
 def calibration_approve(request: HttpRequest, calibration_id: int, data: ApproveIn):
     """Approve a calibration's parameters (through its item-bank parameter set if any)."""
     access.require_researcher(request.user)
-    cal = get_object_or_404(Calibration, pk=calibration_id)
+    cal = selectors.calibration_for(user=request.user, calibration_id=calibration_id)
     cal = services.calibration_approve(
         calibration=cal, approved_by=request.user, comment=data.comment
     )
@@ -342,8 +334,14 @@ def calibration_approve(request: HttpRequest, calibration_id: int, data: Approve
     }
 
 
-@router.post("/cut-scores", response={201: dict})
+@router.post(
+    "/cut-scores",
+    response={201: CutScoresOut},
+    url_name="survey_cut_scores_create",
+    operation_id="survey_cut_scores_create",
+)
 def cut_scores(request: HttpRequest, data: CutScoresIn):
+    """Record a new cut-score version of a domain, in review (researchers)."""
     access.require_researcher(request.user)
     row = services.cut_scores_set(
         domain_code=data.domain_code,
@@ -353,19 +351,26 @@ def cut_scores(request: HttpRequest, data: CutScoresIn):
         note=data.note,
         created_by=request.user,
     )
-    return 201, {
-        "domain_code": row.domain.code,
-        "version": row.version,
-        "id": row.pk,
-        "status": row.status,
-    }
+    return Status(
+        201,
+        {
+            "domain_code": row.domain.code,
+            "version": row.version,
+            "id": row.pk,
+            "status": row.status,
+        },
+    )
 
 
-@router.get("/campaigns/{campaign_id}/export")
+@router.get(
+    "/campaigns/{campaign_id}/export",
+    url_name="survey_respondents_export",
+    operation_id="survey_respondents_export",
+)
 def export(request: HttpRequest, campaign_id: int, format: str = "csv"):  # noqa: A002
     """The respondent file with weights, replicates and plausible values (researchers)."""
     access.require_researcher(request.user)
-    campaign = get_object_or_404(Campaign, pk=campaign_id)
+    campaign = selectors.campaign_for(user=request.user, campaign_id=campaign_id)
     if format not in exports.FORMATS:
         raise ValidationError(
             {
@@ -381,12 +386,3 @@ def export(request: HttpRequest, campaign_id: int, format: str = "csv"):  # noqa
         exports.render(f, format),
         filename=f"survey-{campaign.pk}-respondents.{exports.EXTENSIONS[format]}",
     )
-
-
-def _uuid(value: str):
-    import uuid
-
-    try:
-        return uuid.UUID(str(value))
-    except ValueError as exc:
-        raise Http404("no such job") from exc

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404
 
-from assessment.survey.models import Job, RollUp, SampleDesign, Stratum
+from assessment.models import Campaign
+from assessment.survey.access import is_researcher, visible_districts
+from assessment.survey.models import (
+    Calibration,
+    Job,
+    RollUp,
+    SampleDesign,
+    Stratum,
+    SurveyData,
+)
 from assessment.survey.models import RollUpCell as RollUpCellRow
 from assessment.survey.schemas import RollUpCell
 from learning_platform.db_router import read_replica
+from learning_platform.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -83,7 +93,7 @@ def rollup_get(rollup_id: int, *, breakdowns: bool = False) -> RollUpView:
     try:
         r = rollups_published().get(pk=rollup_id)
     except (RollUp.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404(f"roll-up {rollup_id!r} not found") from exc
+        raise NotFound(f"roll-up {rollup_id!r} not found") from exc
     return _view(r, cells=True, breakdowns=breakdowns)
 
 
@@ -133,6 +143,162 @@ def rollup_needs(
         cond |= Q(district_code=district_code)
     names = dict((rollup.method or {}).get("needs_options") or {})
     return [rollup_cell_from_row(c) for c in qs.filter(cond)], names
+
+
+# -- scoped reads: who may see which roll-up and which district ---------------
+# Every read of the API goes through these. A missing object and one the caller may
+# not see raise the same NotFound, so a 404 never tells which districts have data.
+def rollups_visible_to(*, user) -> QuerySet[RollUp]:
+    """Return the roll-ups anyone may open: the published ones (city figures are public)."""
+    return rollups_published()
+
+
+def rollup_for(*, user, rollup_id: int) -> RollUp:
+    """Return a roll-up the user may open, or raise NotFound."""
+    try:
+        return rollups_visible_to(user=user).get(pk=rollup_id)
+    except RollUp.DoesNotExist as exc:
+        raise NotFound("no such roll-up") from exc
+
+
+@read_replica()
+def rollup_cells_visible_to(*, user, rollup: RollUp) -> list[RollUpCell]:
+    """Return the cells the user may read: all (researchers), the city plus their
+    district (district roles), or the city only (everyone else)."""
+    scope = visible_districts(user)
+    if scope == "*":
+        return rollup_cells(rollup=rollup)
+    return rollup_cells(rollup=rollup, district_code=scope, city=True)
+
+
+@read_replica()
+def rollup_district_for(
+    *, user, rollup_id: int, district_code: str
+) -> tuple[RollUp, list[RollUpCell]]:
+    """Return a roll-up and one district's cells with breakdowns, or raise NotFound
+    alike for a missing roll-up, a district without cells and another's district."""
+    rollup = rollup_for(user=user, rollup_id=rollup_id)
+    scope = visible_districts(user)
+    if scope != "*" and scope != district_code:
+        raise NotFound("no such district roll-up")
+    cells = rollup_cells(rollup=rollup, district_code=district_code)
+    if not cells:
+        raise NotFound("no such district roll-up")
+    return rollup, cells
+
+
+@read_replica()
+def rollup_needs_for(
+    *, user, rollup_id: int, district_code: str | None = None
+) -> tuple[RollUp, str | None, list[RollUpCell], dict[str, dict[str, list[str]]]]:
+    """Return a roll-up's needs cells for district roles and researchers.
+
+    The district defaults to the caller's own; anyone without a district role or the
+    researcher's (citizens read the city's profile in the published reports) and any
+    other district gets the NotFound of a roll-up that does not exist.
+    """
+    scope = visible_districts(user)
+    if scope is None:
+        raise NotFound("no such roll-up")
+    rollup = rollup_for(user=user, rollup_id=rollup_id)
+    code = district_code or (scope if scope != "*" else None)
+    if code is not None and scope != "*" and scope != code:
+        raise NotFound("no such district roll-up")
+    cells, names = rollup_needs(rollup=rollup, district_code=code)
+    if code is not None and not any(c.district_code == code for c in cells):
+        raise NotFound("no such district roll-up")
+    return rollup, code, cells, names
+
+
+def rollup_changes_visible_to(*, user, rollup_id: int) -> list[dict]:
+    """Return the change since the last wave the user may read (as for cells)."""
+    rollup_for(user=user, rollup_id=rollup_id)
+    scope = visible_districts(user)
+    return rollup_changes(
+        rollup_id=rollup_id, district_code=None if scope == "*" else (scope or "")
+    )
+
+
+# Researchers' objects: the API refuses other roles first (403); these scope again so
+# a selector alone never hands them out, and answer a missing object with NotFound.
+def campaigns_managed_by(*, user) -> QuerySet[Campaign]:
+    """Return the campaigns whose survey the user runs: all for researchers."""
+    if not is_researcher(user):
+        return Campaign.objects.none()
+    return Campaign.objects.all()
+
+
+def campaign_for(*, user, campaign_id: int) -> Campaign:
+    """Return a campaign the user runs, or raise NotFound."""
+    try:
+        return campaigns_managed_by(user=user).get(pk=campaign_id)
+    except Campaign.DoesNotExist as exc:
+        raise NotFound("no such campaign") from exc
+
+
+def design_for(*, user, campaign_id: int) -> SampleDesign:
+    """Return a campaign's sample design, or raise NotFound (also when it has none)."""
+    design = getattr(
+        campaign_for(user=user, campaign_id=campaign_id), "sample_design", None
+    )
+    if design is None:
+        raise NotFound("the campaign has no sample design")
+    return design
+
+
+def rollups_managed_by(*, user) -> QuerySet[RollUp]:
+    """Return every roll-up, published or not, for researchers; none for others."""
+    if not is_researcher(user):
+        return RollUp.objects.none()
+    return RollUp.objects.all()
+
+
+def rollup_managed_for(*, user, rollup_id: int) -> RollUp:
+    """Return any roll-up (for publication), or raise NotFound."""
+    try:
+        return rollups_managed_by(user=user).get(pk=rollup_id)
+    except RollUp.DoesNotExist as exc:
+        raise NotFound("no such roll-up") from exc
+
+
+def jobs_visible_to(*, user) -> QuerySet[Job]:
+    """Return the survey jobs the user may follow: all for researchers."""
+    if not is_researcher(user):
+        return Job.objects.none()
+    return Job.objects.all()
+
+
+def job_for(*, user, job_id: str) -> Job:
+    """Return a job by its UUID text, or raise NotFound (also for text that is no UUID)."""
+    try:
+        pk = uuid.UUID(str(job_id))
+    except ValueError as exc:
+        raise NotFound("no such job") from exc
+    try:
+        return jobs_visible_to(user=user).get(pk=pk)
+    except Job.DoesNotExist as exc:
+        raise NotFound("no such job") from exc
+
+
+def calibration_for(*, user, calibration_id: int) -> Calibration:
+    """Return a calibration the user may review, or raise NotFound."""
+    qs = (
+        Calibration.objects.all() if is_researcher(user) else Calibration.objects.none()
+    )
+    try:
+        return qs.get(pk=calibration_id)
+    except Calibration.DoesNotExist as exc:
+        raise NotFound("no such calibration") from exc
+
+
+def survey_data_versions(*, campaign: Campaign) -> QuerySet[SurveyData]:
+    """Return a campaign's frozen data versions, newest first, without their arrays."""
+    return (
+        SurveyData.objects.filter(campaign=campaign)
+        .select_related("frozen_by")
+        .defer("arrays")
+        .order_by("-version")
+    )
 
 
 def design_progress(*, design: SampleDesign) -> list[dict]:

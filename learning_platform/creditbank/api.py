@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Query, Router
 from ninja.responses import Status
 
 from learning_platform.accounts.roles import Role
@@ -24,9 +24,12 @@ from learning_platform.creditbank.schemas import (
     AccountOut,
     ClosureIn,
     CorrectionIn,
+    CountsQuery,
     CredentialStatusOut,
     CreditEntryOut,
     DistrictCountOut,
+    ImportOut,
+    LedgerQuery,
     OutcomeImportIn,
     OutcomeIn,
     OutcomeOut,
@@ -209,13 +212,6 @@ def account_clr(request):
     return json_download(document, filename=f"clr-{account.number}.json")
 
 
-class LedgerQuery(Schema):
-    after: int | None = Field(
-        None, description="Entry id: return the entries after it."
-    )
-    limit: int = Field(selectors.LEDGER_PAGE_MAX, ge=1, le=selectors.LEDGER_PAGE_MAX)
-
-
 @router.get(
     "/credits",
     response=list[CreditEntryOut],
@@ -286,10 +282,6 @@ def outcome_create(request, payload: OutcomeIn):
     _require_institution(request)
     outcome = services.outcome_enter(entered_by=request.user, **payload.dict())
     return Status(201, outcome_out(outcome))
-
-
-class ImportOut(Schema):
-    created: list[int]
 
 
 @router.post(
@@ -468,10 +460,6 @@ def credential_status(request, credential_id: str):
 
 
 # --- district counts ------------------------------------------------------------------
-
-
-class CountsQuery(Schema):
-    year: int | None = None
 
 
 @router.get(

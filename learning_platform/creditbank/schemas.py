@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
+from learning_platform.creditbank import selectors
 from learning_platform.creditbank.models import OutcomeKind
 from learning_platform.numbers import BoundedDecimal, BoundedInt
 
@@ -158,3 +159,18 @@ class CorrectionIn(Schema):
     credits: EntryCredits = Decimal("0")
     points: BoundedInt = 0
     reason: str = Field(..., min_length=1, max_length=300)
+
+
+class LedgerQuery(Schema):
+    after: int | None = Field(
+        None, description="Entry id: return the entries after it."
+    )
+    limit: int = Field(selectors.LEDGER_PAGE_MAX, ge=1, le=selectors.LEDGER_PAGE_MAX)
+
+
+class ImportOut(Schema):
+    created: list[int]
+
+
+class CountsQuery(Schema):
+    year: int | None = None

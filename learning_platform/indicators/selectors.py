@@ -14,12 +14,16 @@ from learning_platform.accounts.roles import Role
 from learning_platform.accounts.selectors import user_roles
 from learning_platform.db_router import read_replica
 from learning_platform.districts.models import District
+from learning_platform.errors import NotFound
 from learning_platform.indicators import formulas
 from learning_platform.indicators.models import (
     DataItem,
     Document,
+    DocumentFile,
     FrameworkVersion,
+    Indicator,
     ItemKind,
+    ReviewEvent,
     Status,
     Submission,
 )
@@ -80,6 +84,80 @@ def documents_visible_to(*, user) -> QuerySet[Document]:
         .select_related("district", "indicator_l1", "indicator_l2")
         .prefetch_related("files", "related")
     )
+
+
+def document_for(*, user, district: District, doc_id: int) -> Document:
+    """Return a document of a district the user sees, or raise NotFound."""
+    try:
+        return documents_visible_to(user=user).get(pk=doc_id, district=district)
+    except Document.DoesNotExist as exc:
+        raise NotFound("no such document") from exc
+
+
+def documents_of_district(
+    *, user, district: District, doc_type: str | None = None
+) -> QuerySet[Document]:
+    """Return the district's documents the user sees, optionally of one type."""
+    docs = documents_visible_to(user=user).filter(district=district)
+    return docs if doc_type is None else docs.filter(doc_type=doc_type)
+
+
+def document_file_for(*, user, file_id: int) -> DocumentFile:
+    """Return a file of a document the user sees, or raise NotFound."""
+    row = DocumentFile.objects.filter(
+        pk=file_id, document__in=documents_visible_to(user=user)
+    ).first()
+    if row is None:
+        raise NotFound("no such file")
+    return row
+
+
+def document_form_choices(
+    *, district: District, document: Document | None
+) -> tuple[QuerySet[Indicator], QuerySet[Indicator], QuerySet[Document]]:
+    """Return the level-1 and level-2 indicators of the latest framework and the
+    district's other documents (to relate), for the document form."""
+    version = framework_latest()
+    l1 = Indicator.objects.filter(version=version, level=1)
+    l2 = Indicator.objects.filter(version=version, level=2).select_related("parent")
+    others = Document.objects.filter(district=district).exclude(
+        pk=document.pk if document else None
+    )
+    return l1, l2, others
+
+
+def framework_latest() -> FrameworkVersion | None:
+    """Return the newest framework version (the model's ordering), or None."""
+    return FrameworkVersion.objects.first()
+
+
+def framework_years() -> set[int]:
+    """Return the data years that a framework version covers."""
+    return {v.data_year for v in FrameworkVersion.objects.all()}
+
+
+def submission_of_district(*, district: District, year: int) -> Submission | None:
+    """Return a district's filing for the year, or None (the district is checked first)."""
+    return Submission.objects.filter(district=district, year=year).first()
+
+
+def submission_events(submission: Submission) -> QuerySet[ReviewEvent]:
+    """Return a filing's review-chain events with their actors."""
+    return submission.events.select_related("actor")
+
+
+def comparison_item_choices() -> list[tuple[str, str]]:
+    """Return (code, name) of the derived and fed items of the latest framework."""
+    return [
+        (i.code, i.name_zh)
+        for v in FrameworkVersion.objects.all()[:1]
+        for i in v.items.filter(kind__in=[ItemKind.DERIVED, ItemKind.FED])
+    ]
+
+
+def submission_years_visible_to(*, user) -> list[int]:
+    """Return the years of the filings the user sees, ascending."""
+    return sorted(set(submissions_visible_to(user=user).values_list("year", flat=True)))
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from learning_platform.accounts.roles import Role
 from learning_platform.accounts.selectors import user_roles
 from learning_platform.districts.models import District
 from learning_platform.downloads import download_response
+from learning_platform.errors import get_or_404
 from learning_platform.indicators import (
     field_selectors,
     monitoring,
@@ -25,10 +26,7 @@ from learning_platform.indicators import (
 )
 from learning_platform.indicators.models import (
     Document,
-    DocumentFile,
     DocumentType,
-    FrameworkVersion,
-    Indicator,
     ItemKind,
     Status,
     Submission,
@@ -38,7 +36,7 @@ from learning_platform.private_files import private_file_response
 
 
 def _default_year() -> int:
-    version = FrameworkVersion.objects.first()
+    version = selectors.framework_latest()
     if version is None:
         raise Http404("No framework loaded")
     return version.data_year
@@ -192,7 +190,7 @@ def _form_context(request, submission: Submission, *, check=None, posted=None) -
         "can_review": can_review,
         "status": submission.status,
         "Status": Status,
-        "events": submission.events.select_related("actor"),
+        "events": selectors.submission_events(submission),
         "check": check,
         "base_rows": [v for v in view_rows if v["kind"] == ItemKind.BASE],
         "item_rows": [v for v in view_rows if v["kind"] != ItemKind.BASE],
@@ -205,7 +203,7 @@ def _form_context(request, submission: Submission, *, check=None, posted=None) -
 def submission_form(request: HttpRequest, code: str, year: int) -> HttpResponse:
     district = _district(request, code)
     if request.method == "GET":
-        submission = Submission.objects.filter(district=district, year=year).first()
+        submission = selectors.submission_of_district(district=district, year=year)
         if submission is None:
             try:
                 submission = Submission(
@@ -306,7 +304,7 @@ def submission_form(request: HttpRequest, code: str, year: int) -> HttpResponse:
 def letter_pdf(request: HttpRequest, code: str, year: int) -> HttpResponse:
     """The confirmation letter to print, sign, stamp and scan (复审-确认函)."""
     district = _district(request, code)
-    submission = Submission.objects.filter(district=district, year=year).first()
+    submission = selectors.submission_of_district(district=district, year=year)
     if submission is None or submission.status not in (Status.LETTER, Status.DONE):
         raise Http404(_("The letter is ready once the second review has passed."))
     rows = [
@@ -319,7 +317,7 @@ def letter_pdf(request: HttpRequest, code: str, year: int) -> HttpResponse:
         {
             "submission": submission,
             "rows": rows,
-            "events": submission.events.select_related("actor"),
+            "events": selectors.submission_events(submission),
         },
     )
     from weasyprint import HTML
@@ -331,7 +329,7 @@ def letter_pdf(request: HttpRequest, code: str, year: int) -> HttpResponse:
 @login_required
 def signed_letter(request: HttpRequest, code: str, year: int) -> HttpResponse:
     district = _district(request, code)
-    submission = Submission.objects.filter(district=district, year=year).first()
+    submission = selectors.submission_of_district(district=district, year=year)
     if submission is None or not submission.confirmation_letter:
         raise Http404
     return private_file_response(
@@ -361,9 +359,7 @@ def overview(request: HttpRequest, year: int) -> HttpResponse:
             "late": monitoring.late_filings(year=year),
             "Status": Status,
             "counts": [(Status(s).label, n) for s, n in counts.items()],
-            "years": sorted(
-                {v.data_year for v in FrameworkVersion.objects.all()} | {year}
-            ),
+            "years": sorted(selectors.framework_years() | {year}),
         },
     )
 
@@ -389,19 +385,8 @@ def compare(request: HttpRequest) -> HttpResponse:
     )
     if request.GET.get("format") == "xlsx":
         return _compare_xlsx(table)
-    versions = FrameworkVersion.objects.all()
-    choices = [
-        (i.code, i.name_zh)
-        for v in versions[:1]
-        for i in v.items.filter(kind__in=[ItemKind.DERIVED, ItemKind.FED])
-    ]
-    all_years = sorted(
-        set(
-            selectors.submissions_visible_to(user=request.user).values_list(
-                "year", flat=True
-            )
-        )
-    )
+    choices = selectors.comparison_item_choices()
+    all_years = selectors.submission_years_visible_to(user=request.user)
     return render(
         request,
         "indicators/compare.html",
@@ -438,10 +423,12 @@ def _compare_xlsx(table: dict) -> HttpResponse:
 @login_required
 def documents(request: HttpRequest, code: str) -> HttpResponse:
     district = _district(request, code)
-    docs = selectors.documents_visible_to(user=request.user).filter(district=district)
     doc_type = request.GET.get("type")
-    if doc_type in DocumentType.values:
-        docs = docs.filter(doc_type=doc_type)
+    docs = selectors.documents_of_district(
+        user=request.user,
+        district=district,
+        doc_type=doc_type if doc_type in DocumentType.values else None,
+    )
     return render(
         request,
         "indicators/documents.html",
@@ -462,12 +449,12 @@ def document_edit(
     district = _district(request, code)
     document = None
     if doc_id is not None:
-        try:
-            document = selectors.documents_visible_to(user=request.user).get(
-                pk=doc_id, district=district
-            )
-        except Document.DoesNotExist as exc:
-            raise Http404 from exc
+        document = get_or_404(
+            selectors.document_for,
+            user=request.user,
+            district=district,
+            doc_id=doc_id,
+        )
     doc_type = (
         document.doc_type
         if document
@@ -495,11 +482,8 @@ def document_edit(
             return redirect("indicators:documents", code=code)
         except ValidationError as exc:
             errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
-    version = FrameworkVersion.objects.first()
-    l1 = Indicator.objects.filter(version=version, level=1)
-    l2 = Indicator.objects.filter(version=version, level=2).select_related("parent")
-    others = Document.objects.filter(district=district).exclude(
-        pk=document.pk if document else None
+    l1, l2, others = selectors.document_form_choices(
+        district=district, document=document
     )
     return render(
         request,
@@ -548,9 +532,5 @@ def _document_initial(document: Document | None) -> dict:
 
 @login_required
 def document_file(request: HttpRequest, file_id: int) -> HttpResponse:
-    row = DocumentFile.objects.filter(
-        pk=file_id, document__in=selectors.documents_visible_to(user=request.user)
-    ).first()
-    if row is None:
-        raise Http404
+    row = get_or_404(selectors.document_file_for, user=request.user, file_id=file_id)
     return private_file_response(row.file, filename=row.original_name)

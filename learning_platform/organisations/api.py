@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router
 
 from learning_platform.organisations.models import (
     AssessmentStatus,
@@ -14,6 +14,34 @@ from learning_platform.organisations.models import (
     SelfAssessment,
 )
 from learning_platform.organisations.monitoring_states import label
+from learning_platform.organisations.schemas import (
+    AgreementRowOut,
+    AllocationRowOut,
+    AssessmentIn,
+    AssessmentOut,
+    AssessmentRatingsOut,
+    EventOut,
+    EvidenceOut,
+    OrganisationDetailOut,
+    OrganisationIn,
+    OrganisationOut,
+    OrganisationPatch,
+    RandomAssignIn,
+    RaterAssignIn,
+    RatingAssignmentDetailOut,
+    RatingAssignmentOut,
+    RatingsIn,
+    RegisterFilter,
+    ResultsTableOut,
+    ReviewIn,
+    SampledOut,
+    SampleOut,
+    SpaceOut,
+    SpaceSummaryOut,
+    TierChangeIn,
+    TierChangeOut,
+    YearResultOut,
+)
 from learning_platform.organisations.selectors import monitoring as monitoring_selectors
 from learning_platform.organisations.services import monitoring as monitoring_services
 
@@ -23,10 +51,8 @@ router = Router(tags=["organisations"])
 # ======================================================================================# register: organisations, their entries and tier decisions (``/register``)
 # =============================================================================================
 
-from datetime import datetime  # noqa: E402
 
-from ninja import Field, Query  # noqa: E402
-from ninja import Schema as _Schema  # noqa: E402
+from ninja import Query  # noqa: E402
 from ninja.responses import Status  # noqa: E402
 
 from learning_platform.accounts.selectors import user_roles  # noqa: E402
@@ -39,82 +65,6 @@ REGISTER_API_ROLES = (
     | register_selectors.DISTRICT_STAFF
     | register_selectors.MEMBER_ROLES
 )
-
-
-class TierChangeOut(_Schema):
-    from_tier: str
-    to_tier: str
-    year: int | None
-    evidence: str
-    decided_by: str | None
-    decided_at: datetime
-
-
-class OrganisationOut(_Schema):
-    id: int
-    slug: str
-    name: str
-    kind: str
-    kind_label: str
-    district_code: str
-    district_name: str
-    street: str
-    contact_name: str
-    contact_phone: str
-    contact_email: str
-    residents: int | None
-    members: int | None
-    tier: str
-    tier_label: str
-    updated_at: datetime
-
-
-class OrganisationDetailOut(OrganisationOut):
-    users: list[str]
-    tier_changes: list[TierChangeOut]
-
-
-class OrganisationIn(_Schema):
-    name: str = Field(..., max_length=120)
-    kind: str = Field(..., max_length=40)
-    district: str = Field(
-        ..., max_length=20, description="District code (310101) or Chinese name."
-    )
-    street: str = Field("", max_length=60)
-    contact_name: str = Field("", max_length=60)
-    contact_phone: str = Field("", max_length=30)
-    contact_email: str = Field("", max_length=254)
-    residents: int | None = None
-    members: int | None = None
-    users: list[str] | None = Field(None, max_length=20)
-
-
-class OrganisationPatch(_Schema):
-    name: str | None = Field(None, max_length=120)
-    kind: str | None = Field(None, max_length=40)
-    district: str | None = Field(None, max_length=20)
-    street: str | None = Field(None, max_length=60)
-    contact_name: str | None = Field(None, max_length=60)
-    contact_phone: str | None = Field(None, max_length=30)
-    contact_email: str | None = Field(None, max_length=254)
-    residents: int | None = None
-    members: int | None = None
-    users: list[str] | None = Field(None, max_length=20)
-
-
-class TierChangeIn(_Schema):
-    to_tier: str = Field(..., max_length=20)
-    year: int
-    evidence: str = Field(..., max_length=4000)
-
-
-class RegisterFilter(_Schema):
-    district: str = Field("", max_length=20)
-    kind: str = Field("", max_length=20)
-    tier: str = Field("", max_length=20)
-    q: str = Field("", max_length=60)
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0, le=1_000_000)
 
 
 def _organisation_out(org: Organisation) -> dict:
@@ -256,79 +206,6 @@ def register_tier(request, org_id: int, payload: TierChangeIn):
 
 # ============================================================================ end of register
 # --- monitoring ------------------------------------------------------------------------
-
-
-class AllocationRowOut(Schema):
-    district: str
-    district_name: str
-    kind: str
-    population: int
-    sample: int
-    weight: float
-
-
-class SampledOut(Schema):
-    id: int
-    organisation_id: int
-    organisation: str
-    district: str
-    kind: str
-    stratum: str
-    weight: float
-    status: str
-    status_label: str
-
-
-class SampleOut(Schema):
-    year: int
-    seed: int | None
-    sample_size: int | None
-    allocation: list[AllocationRowOut]
-    sampled: list[SampledOut]
-
-
-class EvidenceOut(Schema):
-    item_code: str
-    evidence_kind: str
-    statement: str
-    number: float | None
-    computed: float | None
-    meets_threshold: bool | None
-    has_document: bool
-
-
-class EventOut(Schema):
-    action: str
-    from_status: str
-    to_status: str
-    comment: str
-    at: str
-
-
-class AssessmentOut(Schema):
-    sampled_id: int
-    organisation: str
-    year: int
-    indicator_set: str
-    status: str
-    status_label: str
-    evidence: list[EvidenceOut]
-    history: list[EventOut]
-
-
-class EvidenceIn(Schema):
-    item_code: str
-    statement: str = ""
-    number: str = ""
-
-
-class AssessmentIn(Schema):
-    items: list[EvidenceIn] = []
-
-
-class ReviewIn(Schema):
-    approve: bool
-    comment: str = ""
 
 
 def _sampled_out(s: SampledOrganisation) -> SampledOut:
@@ -518,83 +395,9 @@ def monitoring_assessment_review(request, sampled_id: int, payload: ReviewIn):
 # operation returns another rater's score to a rater. Researchers assign and read the report.
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from ninja import Schema  # noqa: E402
 
 from learning_platform.organisations.selectors import rating as rating_selectors  # noqa: E402
 from learning_platform.organisations.services import rating as rating_services  # noqa: E402
-
-
-class RatingItemOut(Schema):
-    item_id: int
-    code: str
-    text_zh: str
-    indicator_zh: str
-    max_score: int
-    statement: str
-    has_document: bool
-    score: int | None  # the caller's own score only
-    comment: str
-
-
-class RatingAssignmentOut(Schema):
-    id: int
-    year: int
-    organisation: str
-    district_code: str
-    indicator_set: str
-    round: int
-    submitted_at: str | None
-
-
-class RatingAssignmentDetailOut(RatingAssignmentOut):
-    items: list[RatingItemOut]
-
-
-class RatingIn(Schema):
-    item_id: int
-    # Any JSON value, so a bad score gets the service's clear message rather than a type error.
-    score: int | float | str | None = None
-    comment: str = ""
-
-
-class RatingsIn(Schema):
-    ratings: list[RatingIn]
-    submit: bool = False
-
-
-class RaterAssignIn(Schema):
-    assessment_id: int
-    rater_id: int
-    round: int
-
-
-class RandomAssignIn(Schema):
-    seed: int
-
-
-class AgreementRowOut(Schema):
-    indicator_set: str
-    kind: str
-    submissions: int
-    n: int
-    kappa_quadratic: float | None
-    exact_agreement: float | None
-    items_to_third_rater: int
-    submissions_with_third_rater: int
-
-
-class FinalRatingOut(Schema):
-    item_id: int
-    code: str
-    scores: dict[str, int | None]  # round → score
-    final: float | None
-
-
-class AssessmentRatingsOut(Schema):
-    assessment_id: int
-    state: str
-    disputed_item_ids: list[int]
-    items: list[FinalRatingOut]
 
 
 def _assignment_out(assignment) -> dict:
@@ -767,11 +570,9 @@ def rating_assessment(request, assessment_id: int):
     """Researchers: every round's scores and the final score of each expert-rated item.
 
     A researcher who is one of the assessment's raters and has not submitted sees 404."""
-    assessment = rating_selectors.assessment_get_for_city(
+    assessment = rating_selectors.assessment_scores_for(
         user=request.user, assessment_id=assessment_id
     )
-    if not rating_selectors.scores_visible(user=request.user, assessment=assessment):
-        raise SelfAssessment.DoesNotExist
     by_round = {
         a.round: dict(a.ratings.values_list("item_id", "score"))
         for a in assessment.raters.filter(submitted_at__isnull=False)
@@ -798,67 +599,12 @@ def rating_assessment(request, assessment_id: int):
 # Read API of the spaces: what the pages show, scoped by the same selectors (nothing pending
 # reaches anyone but the organisation's users and its district's staff).
 
-from ninja import Schema  # noqa: E402
 
 from learning_platform.auth import public  # noqa: E402
 from learning_platform.organisations.models import Organisation as _Organisation  # noqa: E402
 from learning_platform.organisations.models import SpaceEntry as _SpaceEntry  # noqa: E402
 from learning_platform.organisations.selectors import results as _results  # noqa: E402
 from learning_platform.organisations.selectors import space as _space  # noqa: E402
-
-
-class SpaceSummaryOut(Schema):
-    slug: str
-    name: str
-    kind: str
-    kind_label: str
-    district_code: str
-    district_name: str
-    street: str
-    tier: str
-    tier_label: str
-
-
-class SpaceEntryOut(Schema):
-    id: int
-    kind: str
-    title: str
-    body: str
-    happened_on: str | None
-    alt_text: str
-    status: str
-    file_url: str | None
-
-
-class ProfileOut(Schema):
-    code: str
-    name_zh: str
-    mean_score: float | None
-    share_met: float | None
-    met: bool | None
-    change: float | None
-
-
-class ItemScoreOut(Schema):
-    indicator_code: str
-    code: str
-    score: float | None
-    max_score: int
-    met: bool | None
-
-
-class YearResultOut(Schema):
-    year: int
-    set_title: str
-    mean_score: float | None
-    indicators_met: int
-    profile: list[ProfileOut]
-    items: list[ItemScoreOut]
-
-
-class SpaceOut(SpaceSummaryOut):
-    entries: list[SpaceEntryOut]
-    results: list[YearResultOut]
 
 
 def _summary(o: _Organisation) -> dict:
@@ -970,24 +716,6 @@ def space_file(request, entry_id: int):
 
 
 # --- results ------------------------------------------------------------------------------
-
-
-class CellOut(Schema):
-    district_code: str
-    district_name: str
-    kind: str
-    indicator_code: str
-    indicator_name: str
-    n: int
-    share: float | None
-    se: float | None
-    suppressed: bool
-
-
-class ResultsTableOut(Schema):
-    year: int | None
-    suppression_threshold: int
-    cells: list[CellOut]
 
 
 @router.get(

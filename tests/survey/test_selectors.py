@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.http import Http404
 
 from assessment.survey import selectors
 from assessment.survey.models import (
@@ -14,6 +13,7 @@ from assessment.survey.models import (
     WeightSet,
     pack_arrays,
 )
+from learning_platform.errors import NotFound
 from tests.survey.conftest import make_campaign
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +77,7 @@ def test_only_published_rollups_are_available_and_cells_hide_suppressed_figures(
     draft = _rollup(c, published=False, name="draft")
     r = _rollup(c, name="final")
     assert [v.id for v in selectors.rollups_available()] == [r.pk]
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         selectors.rollup_get(draft.pk)
     view = selectors.rollup_get(r.pk)
     by_district = {cell.district_code: cell for cell in view.cells}

@@ -171,6 +171,17 @@ def assessment_get_for_city(*, user, assessment_id: int) -> SelfAssessment:
     )
 
 
+def assessment_scores_for(*, user, assessment_id: int) -> SelfAssessment:
+    """Return an assessment whose every score the user may read; missing otherwise.
+
+    A rater who has not submitted gets the DoesNotExist of a missing assessment.
+    """
+    assessment = assessment_get_for_city(user=user, assessment_id=assessment_id)
+    if not scores_visible(user=user, assessment=assessment):
+        raise SelfAssessment.DoesNotExist
+    return assessment
+
+
 class RatingState:
     """Where a submission stands in the rating (codes; the pages show the labels)."""
 
