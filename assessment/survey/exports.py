@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assessment.survey.models import Respondent, ScoreSet, WeightSet, unpack_arrays
-from learning_platform.security.spreadsheet import csv_safe_row
+from learning_platform.security.spreadsheet import csv_safe_row, xlsx_safe_row
 
 FORMATS = ("csv", "xlsx", "sav", "dta")
 # The download's extension (a CSV comes as a zip with its codebook); the content type
@@ -127,12 +127,12 @@ def render(f: RespondentFile, fmt: str) -> bytes:
 
         wb = Workbook(write_only=True)
         data = wb.create_sheet("respondents")
-        data.append(f.columns)
+        data.append(xlsx_safe_row(data, f.columns))
         for row in f.rows:
-            data.append(row)
+            data.append(xlsx_safe_row(data, row))
         book = wb.create_sheet("codebook")
         for row in _codebook_rows(f):
-            book.append(row)
+            book.append(xlsx_safe_row(book, row))
         buf = io.BytesIO()
         wb.save(buf)
         return buf.getvalue()

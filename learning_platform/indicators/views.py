@@ -33,6 +33,7 @@ from learning_platform.indicators.models import (
 )
 from learning_platform.indicators.point_values import point_context
 from learning_platform.private_files import private_file_response
+from learning_platform.security.spreadsheet import xlsx_safe_row
 
 
 def _default_year() -> int:
@@ -406,11 +407,19 @@ def _compare_xlsx(table: dict) -> HttpResponse:
     book = Workbook()
     sheet = book.active
     sheet.title = "指标比较"
-    sheet.append(["数据项", "单位"] + [f"{d.name_zh} {y}" for d, y in table["columns"]])
+    sheet.append(
+        xlsx_safe_row(
+            sheet,
+            ["数据项", "单位"] + [f"{d.name_zh} {y}" for d, y in table["columns"]],
+        )
+    )
     for item, cells in table["rows"]:
         sheet.append(
-            [item.name_zh, item.unit]
-            + [float(v) if v is not None else (r or "") for v, r in cells]
+            xlsx_safe_row(
+                sheet,
+                [item.name_zh, item.unit]
+                + [float(v) if v is not None else (r or "") for v, r in cells],
+            )
         )
     out = io.BytesIO()
     book.save(out)

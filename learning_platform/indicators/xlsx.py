@@ -28,6 +28,7 @@ from learning_platform.indicators.datain import (
     value_parts,
 )
 from learning_platform.indicators.models import ItemKind, Submission
+from learning_platform.security.spreadsheet import xlsx_safe_row
 
 CONTENT_TYPE = XLSX_CONTENT_TYPE
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -101,17 +102,16 @@ def template_build(*, submission: Submission) -> bytes:
             if r.item.code in PER_UNIT_ITEMS
             else (r.item.note.splitlines()[0][:120] if r.item.note else "")
         )
-        sheet.append(
-            [
-                r.item.code,
-                r.item.name_zh,
-                r.item.unit,
-                value,
-                r.detail,
-                r.item.responsible_unit,
-                source,
-            ]
-        )
+        row = [
+            r.item.code,
+            r.item.name_zh,
+            r.item.unit,
+            value,
+            r.detail,
+            r.item.responsible_unit,
+            source,
+        ]
+        sheet.append(xlsx_safe_row(sheet, row))
         for col in (1, 2, 3, 6, 7):
             sheet.cell(row=sheet.max_row, column=col).fill = grey
     for letter, width in zip("ABCDEFG", (28, 60, 10, 16, 30, 20, 40), strict=True):
@@ -123,14 +123,13 @@ def template_build(*, submission: Submission) -> bytes:
     for cell in parts[1]:
         cell.font = bold
     for line in value_parts(submission=submission):
-        parts.append(
-            [
-                line.unit_name,
-                line.projects,
-                _cell_value(line.amount),
-                _cell_value(line.total_amount),
-            ]
-        )
+        row = [
+            line.unit_name,
+            line.projects,
+            _cell_value(line.amount),
+            _cell_value(line.total_amount),
+        ]
+        parts.append(xlsx_safe_row(parts, row))
     for letter, width in zip("ABCD", (30, 60, 24, 24), strict=True):
         parts.column_dimensions[letter].width = width
 
@@ -149,16 +148,15 @@ def template_build(*, submission: Submission) -> bytes:
         if r.item.kind != ItemKind.FED:
             continue
         interval = selectors.fed_interval(r)
-        supplied.append(
-            [
-                r.item.code,
-                r.item.name_zh,
-                r.item.unit,
-                _cell_value(r.value) if r.value is not None else r.reason,
-                f"{interval[0]}–{interval[1]}" if interval else "",
-                selectors.source_text(r.source) if r.value is not None else "",
-            ]
-        )
+        row = [
+            r.item.code,
+            r.item.name_zh,
+            r.item.unit,
+            _cell_value(r.value) if r.value is not None else r.reason,
+            f"{interval[0]}–{interval[1]}" if interval else "",
+            selectors.source_text(r.source) if r.value is not None else "",
+        ]
+        supplied.append(xlsx_safe_row(supplied, row))
     supplied.protection.sheet = True
 
     about = book.create_sheet(str(ABOUT_SHEET))

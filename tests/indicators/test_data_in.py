@@ -514,6 +514,35 @@ def _parts_sheet(book: Workbook, lines):
         sheet.append(line)
 
 
+def test_text_that_looks_like_a_formula_comes_back_as_text(client, sub, staff):
+    """A district's own text beginning with "=" (entered through the API) is written into
+    the next template as text, never as a formula a spreadsheet would run."""
+    evil = '=HYPERLINK("http://evil.example/","点此")'
+    client.force_login(staff["stat"])
+    body = {
+        "values": [],
+        "member_units": [
+            {
+                "unit_name": evil,
+                "projects": "=1+1",
+                "amount": 1200,
+                "total_amount": 30000,
+            }
+        ],
+    }
+    response = client.post(
+        "/api/v1/indicators/submissions/310101/2022/values",
+        data=json.dumps(body),
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    again = _template(sub)[str(xlsx.PARTS_SHEET)]
+    name, projects = again.cell(row=2, column=1), again.cell(row=2, column=2)
+    assert (name.value, name.data_type) == (evil, "s")
+    assert (projects.value, projects.data_type) == ("=1+1", "s")
+    assert again.cell(row=2, column=3).value == 1200  # numbers stay numbers
+
+
 def test_member_unit_lines_make_the_items_values(sub, staff):
     book = _template(sub)
     _fill(book, {"special_budget": None, "total_special_budget": None})

@@ -13,6 +13,7 @@ from learning_platform.security.spreadsheet import (
     csv_safe_cell,
     csv_safe_row,
     csv_unguard_cell,
+    xlsx_safe_row,
 )
 
 FORMULAS = [
@@ -78,3 +79,43 @@ def test_survey_csv_export_is_neutralised():
         book = list(csv.reader(io.StringIO(z.read("codebook.csv").decode("utf-8-sig"))))
     assert data[1] == ["1", "'=2+3"] and data[2] == ["2", "-1.5"]
     assert book[1][1] == "'=id"
+
+
+@pytest.mark.parametrize("write_only", [False, True])
+def test_xlsx_rows_keep_formula_text_as_text(write_only):
+    from openpyxl import Workbook, load_workbook
+
+    book = Workbook(write_only=write_only)
+    sheet = book.create_sheet("s") if write_only else book.active
+    sheet.append(
+        xlsx_safe_row(sheet, ['=HYPERLINK("http://evil","x")', -2.5, "+1", None])
+    )
+    out = io.BytesIO()
+    book.save(out)
+    back = load_workbook(io.BytesIO(out.getvalue()))[sheet.title]
+    cells = [back.cell(row=1, column=c) for c in (1, 2, 3, 4)]
+    assert [c.data_type for c in cells[:3]] == ["s", "n", "s"]
+    assert [c.value for c in cells] == [
+        '=HYPERLINK("http://evil","x")',
+        -2.5,
+        "+1",
+        None,
+    ]
+
+
+def test_survey_xlsx_export_keeps_formula_text_as_text():
+    from openpyxl import load_workbook
+
+    from assessment.survey.exports import RespondentFile, render
+
+    f = RespondentFile(
+        columns=["id", "note"],
+        labels={"id": "=id", "note": "备注"},
+        value_labels={},
+        rows=[[1, "=2+3"], [2, -1.5]],
+    )
+    book = load_workbook(io.BytesIO(render(f, "xlsx")))
+    data, codebook = book["respondents"], book["codebook"]
+    assert (data["B2"].value, data["B2"].data_type) == ("=2+3", "s")
+    assert (data["B3"].value, data["B3"].data_type) == (-1.5, "n")
+    assert (codebook["B2"].value, codebook["B2"].data_type) == ("=id", "s")

@@ -17,7 +17,7 @@ from learning_platform.districts.models import District
 from learning_platform.downloads import csv_bytes, download_response
 from learning_platform.organisations.models import OrganisationKind
 from learning_platform.organisations.selectors import results as selectors
-from learning_platform.security.spreadsheet import csv_safe_row
+from learning_platform.security.spreadsheet import xlsx_safe_row
 
 INSUFFICIENT = "数据不足"
 
@@ -95,9 +95,9 @@ def results_export(request: HttpRequest, fmt: str) -> HttpResponse:
         book = Workbook()
         sheet = book.active
         sheet.title = "学习型组织监测"
-        sheet.append(header)
+        sheet.append(xlsx_safe_row(sheet, header))
         for row in rows:
-            sheet.append(csv_safe_row(row))
+            sheet.append(xlsx_safe_row(sheet, row))
         out = io.BytesIO()
         book.save(out)
         body = out.getvalue()
