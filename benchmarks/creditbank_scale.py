@@ -131,8 +131,16 @@ def _explain(label: str, queryset_or_sql, params=None) -> str:
             plan = "\n".join(row[0] for row in cursor.fetchall())
     else:
         plan = queryset_or_sql.explain(analyze=True, buffers=True)
-    print(f"\n--- EXPLAIN (ANALYZE, BUFFERS): {label}\n{plan}", flush=True)
+    print(f"\n--- EXPLAIN (ANALYZE, BUFFERS): {label}\n{_shorten(plan)}", flush=True)
     return plan
+
+
+def _shorten(plan: str, width: int = 400) -> str:
+    """The plan with long literal lists (the expiry job's candidate ids) cut short."""
+    return "\n".join(
+        line if len(line) <= width else f"{line[:width]}… ({len(line):,} characters)"
+        for line in plan.splitlines()
+    )
 
 
 def _time_requests(client, users, url: str, *, check=None) -> dict:
