@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.responses import Status
 
 from learning_platform.downloads import download_response
 
-from . import selectors
+from . import selectors, services
 from .exporting import XLSX_CONTENT_TYPE, can_see_keys, items_csv, items_xlsx
+from .models import CutScoreSet, ItemParameterSet
+from .schemas import (
+    ActivateIn,
+    CutScoreSetIn,
+    CutScoreSetOut,
+    ParameterSetOut,
+    ReferenceFrameworkOut,
+    ReviewIn,
+)
+from .taxonomies import reference_frameworks
 
 router = Router(tags=["itembank"])
 
@@ -46,9 +57,6 @@ def items_export(
     Keys are filled only for callers allowed to see them (item authors, reviewers and
     researchers).
     """
-    from django.core.exceptions import ValidationError
-    from django.utils.translation import gettext as _
-
     if not request.user.has_perm("itembank.view_item"):
         raise PermissionDenied
     if format not in ("csv", "xlsx"):
@@ -66,28 +74,6 @@ def items_export(
 
 
 # -- review of parameter sets and cut-score sets (researchers) ------------------------------
-
-from django.http import Http404  # noqa: E402
-from django.shortcuts import get_object_or_404  # noqa: E402
-
-from learning_platform.accounts.roles import Role  # noqa: E402
-from learning_platform.accounts.selectors import user_roles  # noqa: E402
-
-from . import services  # noqa: E402
-from .models import CutScoreSet, Domain, ItemParameterSet  # noqa: E402
-from .schemas import (  # noqa: E402
-    ActivateIn,
-    CutScoreSetIn,
-    CutScoreSetOut,
-    ParameterSetOut,
-    ReviewIn,
-)
-
-
-def _require_researcher(request) -> None:
-    roles = user_roles(user=request.user)
-    if Role.RESEARCHER not in roles and Role.ADMINISTRATOR not in roles:
-        raise PermissionDenied
 
 
 def _pset_out(p: ItemParameterSet) -> dict:
@@ -135,8 +121,7 @@ def _cut_out(c: CutScoreSet) -> dict:
 )
 def parameter_set_get(request, set_id: int):
     """A parameter set with its review status and the items its evidence flags."""
-    _require_researcher(request)
-    return _pset_out(get_object_or_404(ItemParameterSet, pk=set_id))
+    return _pset_out(selectors.parameter_set_for(user=request.user, set_id=set_id))
 
 
 @router.post(
@@ -147,8 +132,7 @@ def parameter_set_get(request, set_id: int):
 )
 def parameter_set_review(request, set_id: int, data: ReviewIn):
     """Approve (or reject, with a reason) a parameter set in review."""
-    _require_researcher(request)
-    pset = get_object_or_404(ItemParameterSet, pk=set_id)
+    pset = selectors.parameter_set_for(user=request.user, set_id=set_id)
     return _pset_out(
         services.parameter_set_review(
             parameter_set=pset,
@@ -167,8 +151,7 @@ def parameter_set_review(request, set_id: int, data: ReviewIn):
 )
 def parameter_set_activate(request, set_id: int, data: ActivateIn):
     """Make a parameter set the one scoring and adaptive tests use."""
-    _require_researcher(request)
-    pset = get_object_or_404(ItemParameterSet, pk=set_id)
+    pset = selectors.parameter_set_for(user=request.user, set_id=set_id)
     return _pset_out(
         services.parameter_set_activate(
             parameter_set=pset, approved_by=request.user, comment=data.comment
@@ -184,11 +167,8 @@ def parameter_set_activate(request, set_id: int, data: ActivateIn):
 )
 def cut_score_set_list(request, domain: str = ""):
     """Every cut-score version, newest first per domain (optionally of one domain)."""
-    _require_researcher(request)
-    qs = CutScoreSet.objects.select_related("domain")
-    if domain:
-        qs = qs.filter(domain__code=domain)
-    return [_cut_out(c) for c in qs]
+    rows = selectors.cut_score_sets_for(user=request.user, domain_code=domain)
+    return [_cut_out(c) for c in rows]
 
 
 @router.post(
@@ -199,10 +179,7 @@ def cut_score_set_list(request, domain: str = ""):
 )
 def cut_score_set_create(request, data: CutScoreSetIn):
     """Record a standard setting as a new cut-score version in review."""
-    _require_researcher(request)
-    domain = Domain.objects.filter(code=data.domain_code).first()
-    if domain is None:
-        raise Http404
+    domain = selectors.cut_score_domain_for(user=request.user, code=data.domain_code)
     row = services.cut_score_set_create(
         domain=domain,
         levels=[lv.dict() for lv in data.levels],
@@ -224,8 +201,7 @@ def cut_score_set_create(request, data: CutScoreSetIn):
 )
 def cut_score_set_review(request, set_id: int, data: ReviewIn):
     """Approve (or reject, with a reason) a cut-score version in review."""
-    _require_researcher(request)
-    row = get_object_or_404(CutScoreSet.objects.select_related("domain"), pk=set_id)
+    row = selectors.cut_score_set_for(user=request.user, set_id=set_id)
     return _cut_out(
         services.cut_score_set_review(
             cut_score_set=row,
@@ -244,17 +220,13 @@ def cut_score_set_review(request, set_id: int, data: ReviewIn):
 )
 def cut_score_set_activate(request, set_id: int):
     """Make an approved version the one that levels new results and roll-ups."""
-    _require_researcher(request)
-    row = get_object_or_404(CutScoreSet.objects.select_related("domain"), pk=set_id)
+    row = selectors.cut_score_set_for(user=request.user, set_id=set_id)
     return _cut_out(
         services.cut_score_set_activate(cut_score_set=row, activated_by=request.user)
     )
 
 
 # -- reference taxonomies (DigComp 2.2, UNESCO DLGF), read-only ------------------------------
-
-from .schemas import ReferenceFrameworkOut  # noqa: E402
-from .taxonomies import reference_frameworks  # noqa: E402
 
 
 def _framework_out(fw) -> dict:

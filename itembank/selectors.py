@@ -8,11 +8,14 @@ from functools import partial
 from typing import Any
 
 import numpy as np
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from wagtail.models import Revision
 
+from learning_platform.accounts.roles import Role
+from learning_platform.accounts.selectors import user_roles
+from learning_platform.errors import NotFound
 from psychometrics.irt import ItemParameters
 from psychometrics.survey import ProficiencyLevels
 
@@ -795,6 +798,58 @@ def cut_score_sets_all() -> list[CutScoreSet]:
 def cut_score_set_by_id(set_id: int) -> CutScoreSet | None:
     """Return a cut-score version, or None."""
     return CutScoreSet.objects.filter(pk=set_id).first()
+
+
+# -- scoped reads for the review API: researchers and administrators only -------------
+# A caller without the role gets the same NotFound for a set that exists as for one that
+# does not, so the API never tells outsiders which versions are in review.
+
+
+def _is_researcher(user: Any) -> bool:
+    roles = user_roles(user=user)
+    return Role.RESEARCHER in roles or Role.ADMINISTRATOR in roles
+
+
+def researcher_require(*, user: Any) -> None:
+    """Refuse (PermissionDenied) a caller who is neither researcher nor administrator."""
+    if not _is_researcher(user):
+        raise PermissionDenied
+
+
+def parameter_set_for(*, user: Any, set_id: int) -> ItemParameterSet:
+    """Return a parameter set a researcher may review, or raise NotFound."""
+    pset = parameter_set_by_id(set_id) if _is_researcher(user) else None
+    if pset is None:
+        raise NotFound(f"no parameter set {set_id}")
+    return pset
+
+
+def cut_score_set_for(*, user: Any, set_id: int) -> CutScoreSet:
+    """Return a cut-score version a researcher may review, or raise NotFound."""
+    row = None
+    if _is_researcher(user):
+        row = CutScoreSet.objects.select_related("domain").filter(pk=set_id).first()
+    if row is None:
+        raise NotFound(f"no cut-score set {set_id}")
+    return row
+
+
+def cut_score_sets_for(*, user: Any, domain_code: str = "") -> list[CutScoreSet]:
+    """Return every cut-score version (optionally of one domain) for a researcher."""
+    researcher_require(user=user)
+    rows = CutScoreSet.objects.select_related("domain")
+    if domain_code:
+        rows = rows.filter(domain__code=domain_code)
+    return list(rows)
+
+
+def cut_score_domain_for(*, user: Any, code: str) -> Domain:
+    """Return the domain a researcher sets cut scores for, or raise NotFound."""
+    researcher_require(user=user)
+    domain = Domain.objects.filter(code=code).first()
+    if domain is None:
+        raise NotFound(f"no domain {code!r}")
+    return domain
 
 
 def items_for_qti(*, domain_code: str | None = None):

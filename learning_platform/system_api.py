@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from django.db import connection
-from ninja import Router, Schema
+from ninja import Router
 
 from learning_platform.auth import public
+from learning_platform.schemas import HealthOut
 
 router = Router(tags=["system"])
-
-
-class HealthOut(Schema):
-    status: str
-    database: str
 
 
 @router.get(

@@ -157,6 +157,39 @@ def test_cut_score_api_create_review_activate(client, make_user, domain):
     assert [r["version"] for r in listing] == [1]
 
 
+def test_review_api_answers_outsiders_as_if_nothing_existed(client, make_user):
+    """A citizen asking for a set in review gets the 404 of a set that does not exist."""
+    from itembank.services import item_create_published, parameter_set_create
+
+    Domain.objects.create(code="info", name_zh="信息素养", kind="ability")
+    item = item_create_published(
+        code="I-9",
+        domain_code="info",
+        kind="single_choice",
+        stem="<p>题</p>",
+        options=[
+            {"option_id": "A", "text": "<p>a</p>", "is_key": True},
+            {"option_id": "B", "text": "<p>b</p>"},
+        ],
+    )
+    pset = parameter_set_create(
+        name="内部", model="2pl", source="test", items={item.pk: {"a": 1.0, "b": 0.0}}
+    )
+    client.force_login(make_user())
+    seen = client.get(f"/api/v1/itembank/parameter-sets/{pset.pk}")
+    missing = client.get(f"/api/v1/itembank/parameter-sets/{pset.pk + 999}")
+    assert seen.status_code == missing.status_code == 404
+    assert seen.json()["code"] == missing.json()["code"]
+    refused = client.post(
+        f"/api/v1/itembank/parameter-sets/{pset.pk}/activate",
+        {"comment": "go"},
+        content_type="application/json",
+    )
+    assert refused.status_code == 404
+    assert not ItemParameterSet.objects.get(pk=pset.pk).is_active
+    assert client.get("/api/v1/itembank/cut-score-sets").status_code == 403
+
+
 def test_parameter_set_api_review_and_the_gate(client, make_user):
     from itembank.services import item_create_published, parameter_set_create
 
