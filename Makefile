@@ -42,8 +42,16 @@ check-browser:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	  echo "note: chromium not found; browser tests will be skipped (apt-get install chromium fonts-noto-cjk)."
 
+# Lint, format and types, as .ci/run's first stage and the pre-commit hooks run them.
+# All three run even when one fails, so one pass shows every problem.
+MYPY_PATHS := psychometrics itembank assessment cms learning_platform
+
 lint: install
-	$(VENV)/bin/ruff check .
+	@status=0; \
+	echo "== ruff check"; $(VENV)/bin/ruff check . || status=1; \
+	echo "== ruff format --check"; $(VENV)/bin/ruff format --check . || status=1; \
+	echo "== mypy"; $(VENV)/bin/mypy $(MYPY_PATHS) || status=1; \
+	exit $$status
 
 # Re-pin after changing dependencies: the versions the tests passed with.
 constraints: install

@@ -139,7 +139,7 @@ def parse_item_ids(text: str, *, label: str = "") -> list[int]:
 
 def parse_booklets(text: str) -> list[list[int]]:
     """Return one item-id list per non-empty line."""
-    booklets = []
+    booklets: list[list[int]] = []
     for line in text.splitlines():
         if line.strip():
             label = _("Booklet %(n)s: ") % {"n": len(booklets) + 1}

@@ -37,30 +37,24 @@ def _int(value: Any) -> str:
     return f"{int(number):,}" if number is not None else ""
 
 
+def _section(method: dict[str, Any], key: str) -> dict[str, Any]:
+    """Return one part of the method record, or {} when it is missing or malformed."""
+    value = method.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def methods_describe(
     method: dict[str, Any], *, parameter_set_id: int | None = None
 ) -> Methods:
     """Return the report's methods as translated sentences and a table of key figures."""
     sentences: list[tuple[str, str]] = []
     table: list[tuple[str, str]] = []
-    sample = method.get("sample") if isinstance(method.get("sample"), dict) else {}
-    weights = method.get("weights") if isinstance(method.get("weights"), dict) else {}
-    replicates = (
-        method.get("replicates") if isinstance(method.get("replicates"), dict) else {}
-    )
-    pvs = (
-        method.get("plausible_values")
-        if isinstance(method.get("plausible_values"), dict)
-        else {}
-    )
-    suppression = (
-        method.get("suppression") if isinstance(method.get("suppression"), dict) else {}
-    )
-    linking = (
-        method.get("linking_error")
-        if isinstance(method.get("linking_error"), dict)
-        else {}
-    )
+    sample = _section(method, "sample")
+    weights = _section(method, "weights")
+    replicates = _section(method, "replicates")
+    pvs = _section(method, "plausible_values")
+    suppression = _section(method, "suppression")
+    linking = _section(method, "linking_error")
 
     # design and sample
     if sample:

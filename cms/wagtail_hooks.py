@@ -13,7 +13,7 @@ class ReportPdfButton(PageMenuItem):
     icon_name = "doc-full"
 
     @property
-    def url(self):  # type: ignore[override]
+    def url(self):
         return reverse("cms:report_pdf", args=[self.page.pk]) + "?draft=1"
 
 

@@ -19,6 +19,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from types import SimpleNamespace
+from typing import Any
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, iterparse
@@ -342,7 +343,7 @@ def _parse_row(
                 )
             ]
     key = get["key"]
-    options = []
+    options: list[dict[str, Any]] = []
     for i, text in enumerate(texts):
         options.append(
             {

@@ -89,7 +89,7 @@ def item_save_draft(
     Validates the kind, options and key first: nothing is saved from invalid input.
     """
     new = item is None
-    if new:
+    if item is None:
         item = Item(code=code, live=False)
     elif code:
         item.code = code

@@ -52,7 +52,7 @@ OPTIONAL_AUTH_SCHEMES = {"OptionalSessionAuth"}
 class PlatformAPI(NinjaAPI):
     """The platform's NinjaAPI, whose schema declares every error and who may call what."""
 
-    def get_openapi_schema(self, *, path_prefix=None, path_params=None):  # type: ignore[override]
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         schema = super().get_openapi_schema(
             path_prefix=path_prefix, path_params=path_params
         )

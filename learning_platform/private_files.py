@@ -43,6 +43,7 @@ def private_file_response(
     """Answer with a private file, after the caller has checked access."""
     prefix = getattr(settings, "PRIVATE_FILES_ACCEL_PREFIX", "")
     if prefix:
+        assert file.name, "callers pass a field that holds a file"
         response = HttpResponse()
         response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(file.name)
         response["Content-Disposition"] = content_disposition(

@@ -213,7 +213,8 @@ class ItemParameters:
     @property
     def n_categories(self) -> IntArray:
         """Number of response categories per item, shape (n_items,); 2 if dichotomous."""
-        return (np.sum(~np.isnan(self.thresholds), axis=1) + 1).astype(np.int64)
+        counts: IntArray = np.sum(~np.isnan(self.thresholds), axis=1) + 1
+        return counts.astype(np.int64)
 
     @property
     def max_categories(self) -> int:

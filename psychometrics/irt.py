@@ -73,7 +73,8 @@ def prob_2pl(a: ArrayLike, b: ArrayLike, theta: ArrayLike) -> FloatArray:
     """P(correct) of the 2PL (or Rasch with ``a = 1``), shape (n_items, n_theta)."""
     a_ = np.asarray(a, dtype=np.float64).reshape(-1, 1)
     b_ = np.asarray(b, dtype=np.float64).reshape(-1, 1)
-    return expit(a_ * (_theta(theta)[None, :] - b_))
+    p: FloatArray = expit(a_ * (_theta(theta)[None, :] - b_))
+    return p
 
 
 def prob_3pl(a: ArrayLike, b: ArrayLike, c: ArrayLike, theta: ArrayLike) -> FloatArray:
@@ -108,7 +109,7 @@ def prob_grm(a: ArrayLike, thresholds: ArrayLike, theta: ArrayLike) -> FloatArra
     lo, hi = z_full[:, :, :-1], z_full[:, :, 1:]
     upper = expit(-hi) - expit(-lo)  # = σ(lo) - σ(hi), accurate when both near 1
     lower = expit(lo) - expit(hi)
-    p = np.where(lo + hi > 0, upper, lower)
+    p: FloatArray = np.where(lo + hi > 0, upper, lower)
     return np.clip(p, 0.0, 1.0)
 
 
@@ -133,7 +134,8 @@ def prob_gpcm(a: ArrayLike, thresholds: ArrayLike, theta: ArrayLike) -> FloatArr
     z[:, :, 1:][missing] = -np.inf
     z -= z.max(axis=2, keepdims=True)
     e = np.exp(z)
-    return e / e.sum(axis=2, keepdims=True)
+    p: FloatArray = e / e.sum(axis=2, keepdims=True)
+    return p
 
 
 def _groups(models: Sequence[str]) -> dict[str, IntArray]:
@@ -212,7 +214,8 @@ def item_information(params: ItemParameters, theta: ArrayLike) -> FloatArray:
 
 def test_information(params: ItemParameters, theta: ArrayLike) -> FloatArray:
     """Test information (sum over items), shape (n_theta,)."""
-    return item_information(params, theta).sum(axis=0)
+    total: FloatArray = item_information(params, theta).sum(axis=0)
+    return total
 
 
 test_information.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
@@ -253,6 +256,7 @@ def log_likelihood_from_table(responses: FloatArray, logp: FloatArray) -> FloatA
     over persons.
     """
     missing = np.isnan(responses)
+    out: FloatArray
     if missing.any():
         out = (~missing).astype(np.float64) @ logp[0]
     else:  # complete data: the category-0 term is the same row for everyone

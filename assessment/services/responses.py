@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -69,21 +69,24 @@ def _ack(response: Response, *, duplicate: bool) -> Ack:
 
 
 def _parse_client_ts(value: Any) -> datetime | None:
+    """Return the client's time as an aware datetime; a time without offset is UTC.
+
+    Stored next to the aware ``server_ts`` and compared with it, so it must never
+    stay naive (``django.utils.timezone.utc`` is gone since Django 5.0: the naive
+    path used to fail with a server error).
+    """
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
-        return value
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        raise ValidationError(
-            {"client_ts": _("client_ts must be an ISO 8601 time.")}
-        ) from None
-    return (
-        parsed
-        if timezone.is_aware(parsed)
-        else timezone.make_aware(parsed, timezone.utc)
-    )
+        parsed = value
+    else:
+        try:
+            parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            raise ValidationError(
+                {"client_ts": _("client_ts must be an ISO 8601 time.")}
+            ) from None
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
 
 
 def _warm_pool(*, session_id: Any, user: User) -> None:

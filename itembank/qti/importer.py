@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import io
 import posixpath
+from typing import Any
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
@@ -341,7 +342,7 @@ def _item_spec(root, href: str, images: _PackageImages) -> dict:
     correct = [id_map.get(c, c) for c in correct]
     options = []
     for choice in choices:
-        o = {
+        o: dict[str, Any] = {
             "option_id": id_map[choice.get("identifier") or ""],
             "text_en": sanitise_rich_text(choice.get("data-text-en", "")),
         }

@@ -69,7 +69,8 @@ class _Node:
     __slots__ = ("tag", "attrs", "children")
 
     def __init__(self, tag: str, attrs: dict[str, str]) -> None:
-        self.tag, self.attrs, self.children = tag, attrs, []
+        self.tag, self.attrs = tag, attrs
+        self.children: list[_Node | str] = []
 
 
 class _Builder(HTMLParser):

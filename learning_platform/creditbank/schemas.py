@@ -12,7 +12,7 @@ from learning_platform.creditbank import selectors
 from learning_platform.creditbank.models import OutcomeKind
 from learning_platform.numbers import BoundedDecimal, BoundedInt
 
-OutcomeKindCode = Literal[tuple(OutcomeKind.values)]  # type: ignore[valid-type]
+OutcomeKindCode = Literal[tuple(OutcomeKind.values)]
 # CreditEntry.credits is DecimalField(max_digits=9, decimal_places=2).
 EntryCredits = BoundedDecimal(9, 2)
 

@@ -139,7 +139,8 @@ def draw_frame() -> DrawFrame:
         .values_list("pk", "district_id")
     ):
         sites.setdefault(district_id, []).append(site_id)
-    included, excluded = [], []
+    included: list[tuple[str, list[int]]] = []
+    excluded: list[tuple[str, list[int]]] = []
     for d in District.objects.order_by("code"):
         ids = sites.get(d.pk, [])
         (included if len(ids) >= MIN_SITES else excluded).append((d.code, ids))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -737,8 +737,8 @@ def document_save(
     district: District,
     fields: Mapping[str, Any],
     main_file: UploadedFile | None,
-    secondary_files: list[UploadedFile] = (),
-    related_ids: list[int] = (),
+    secondary_files: Sequence[UploadedFile] = (),
+    related_ids: Sequence[int] = (),
     document: Document | None = None,
 ) -> Document:
     """Create or change a document; every check runs before anything is written."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import expit
 
-from .._typing import FloatArray, IntArray
+from .._typing import BoolArray, FloatArray, IntArray
 
 _TINY = 1e-300
 A_MIN, A_MAX = 0.02, 30.0
@@ -41,7 +41,7 @@ class Block:
 
     @property
     def n_params(self) -> int:
-        return self.params.shape[1]
+        return int(self.params.shape[1])
 
 
 def n_params(model: str, k: int) -> int:
@@ -149,9 +149,9 @@ def log_prior(
     return lp, g, h
 
 
-def valid(model: str, params: FloatArray) -> np.ndarray:
+def valid(model: str, params: FloatArray) -> BoolArray:
     """Items whose parameters are inside the admissible region, shape (n,)."""
-    ok = np.all(np.isfinite(params), axis=1)
+    ok: BoolArray = np.all(np.isfinite(params), axis=1)
     if model != "rasch":
         ok &= (params[:, 0] > A_MIN) & (params[:, 0] < A_MAX)
     if model == "3pl":
@@ -166,7 +166,7 @@ def objective(
 ) -> FloatArray:
     """Expected complete-data log-likelihood + log prior, per item (n,)."""
     p = probs(block.model, block.n_categories, params, theta)
-    out = np.sum(r * np.log(np.maximum(p, _TINY)), axis=(1, 2))
+    out: FloatArray = np.sum(r * np.log(np.maximum(p, _TINY)), axis=(1, 2))
     return out + log_prior(block, params)[0]
 
 
@@ -177,7 +177,8 @@ def gradient(
     p, dp = probs_jac(block.model, block.n_categories, params, theta)
     assert dp is not None
     ratio = r / np.maximum(p, _TINY)
-    return np.einsum("nqk,nqkl->nl", ratio, dp) + log_prior(block, params)[1]
+    grad: FloatArray = np.einsum("nqk,nqkl->nl", ratio, dp)
+    return grad + log_prior(block, params)[1]
 
 
 def m_step(
@@ -315,7 +316,7 @@ def start_values(model: str, k: int, x: FloatArray, w: FloatArray) -> FloatArray
     props = np.stack([(w[:, None] * (x == c)).sum(axis=0) for c in range(k)], axis=1)
     props = (props + 0.5) / (tot[:, None] + 0.5 * k)
     cum = np.clip(np.cumsum(props[:, ::-1], axis=1)[:, ::-1][:, 1:], 1e-4, 1 - 1e-4)
-    logit = np.log(cum / (1 - cum))  # P(x >= k), decreasing in k
+    logit: FloatArray = np.log(cum / (1 - cum))  # P(x >= k), decreasing in k
     a0 = np.ones(x.shape[1])
     if model == "rasch":
         return logit[:, :1].copy()

@@ -68,7 +68,7 @@ class Design:
 
     @property
     def n_persons(self) -> int:
-        return self.x.shape[0]
+        return int(self.x.shape[0])
 
     @classmethod
     def build(
@@ -194,7 +194,8 @@ def log_group_prior(state: State, theta: FloatArray) -> FloatArray:
     """Discretised normal of each group on the grid, log weights (G, Q) summing to 1."""
     z = -0.5 * ((theta[None, :] - state.means[:, None]) / state.sds[:, None]) ** 2
     z -= z.max(axis=1, keepdims=True)
-    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    logw: FloatArray = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return logw
 
 
 def person_loglik(design: Design, logp: FloatArray) -> FloatArray:

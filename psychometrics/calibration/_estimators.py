@@ -445,7 +445,8 @@ class MMLCalibrator(BaseEstimator):
         logw = z - np.log(np.exp(z).sum())
         ll += logw[None, :]
         top = ll.max(axis=1)
-        return top + np.log(np.exp(ll - top[:, None]).sum(axis=1))
+        out: FloatArray = top + np.log(np.exp(ll - top[:, None]).sum(axis=1))
+        return out
 
     def score(self, responses: ArrayLike, y: None = None) -> float:
         """Mean marginal log-likelihood per person."""

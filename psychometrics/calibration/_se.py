@@ -188,7 +188,8 @@ def observed_information(
     if method == "xpd":
         return score_outer
     eu = tmat @ np.block([[g0, g1], [g1, g2]]) @ tmat.T
-    return info - (eu - score_outer)
+    sandwich: FloatArray = info - (eu - score_outer)
+    return sandwich
 
 
 def covariance(info: FloatArray) -> FloatArray:

@@ -24,7 +24,7 @@ References
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -159,6 +159,7 @@ def _prepare(
         raise ValueError(
             f"replicate_weights must be (n, n_replicates), got shape {rw.shape}"
         )
+    labels: list[Hashable]
     if groups is None:
         codes, labels = np.zeros(n, dtype=np.intp), ["all"]
     else:
@@ -238,7 +239,12 @@ def estimate_needs_shares(
         raise ValueError(f"min_code must be in 1..{n_points - 1}, got {min_code}")
     answered = ~np.isnan(a)
     inp = _prepare(
-        n, weights, replicate_weights, groups, include_total, answered.any(axis=1)
+        n,
+        weights,
+        replicate_weights,
+        groups,
+        include_total,
+        np.asarray(answered.any(axis=1)),
     )
     chosen = np.where(answered, a >= min_code, False).astype(np.float64)
     theta = 100.0 * _ratios(inp, chosen, answered.astype(np.float64))
@@ -390,11 +396,11 @@ def needs_arrays_from(
             raise ValueError(
                 f"{key} must be (respondents, options), got shape {a.shape}"
             )
-        opts = arrays.get(f"{key}_options")
-        if opts is None:
+        given: ArrayLike | None = arrays.get(f"{key}_options")
+        if given is None:
             known = NEEDS_AREAS.get(area, ())
-            opts = known if len(known) == a.shape[1] else tuple(range(a.shape[1]))
-        opts = tuple(str(o) for o in np.asarray(opts).tolist())
+            given = known if len(known) == a.shape[1] else tuple(range(a.shape[1]))
+        opts = tuple(str(o) for o in np.asarray(given).tolist())
         if len(opts) != a.shape[1]:
             raise ValueError(
                 f"{key} has {a.shape[1]} columns but {len(opts)} option codes"

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -92,7 +93,7 @@ def _name(spec: tuple[str, ...]) -> str:
 
 def poststratify(
     groups: Mapping[str, ArrayLike],
-    population: Mapping[tuple[Hashable, ...], float],
+    population: Mapping[tuple[Any, ...], float],  # Any: Mapping's key is invariant
     *,
     variables: Sequence[str] = ("district", "age_band", "sex"),
     margins: Sequence[MarginSpec] | None = None,

@@ -132,9 +132,11 @@ def share_linking_error(
         raise ValueError(
             "give exactly one of cut (at or above) and cuts (a level's band)"
         )
-    lo, hi = (
-        (float(cut), np.inf) if cut is not None else (float(cuts[0]), float(cuts[1]))
-    )
+    if cut is not None:
+        lo, hi = float(cut), np.inf
+    else:
+        assert cuts is not None  # exactly one of the two, checked above
+        lo, hi = float(cuts[0]), float(cuts[1])
     if not lo < hi:
         raise ValueError(f"the band [{lo}, {hi}) is empty")
     if method not in ("shift", "delta"):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -117,7 +118,9 @@ class Margin:
 
     name: str
     values: ArrayLike = field(repr=False)
-    totals: Mapping[Hashable, float] = field(repr=False)
+    # Any, not Hashable: Mapping is invariant in its key, so Mapping[Hashable, float]
+    # would refuse the dict[str, float] callers pass
+    totals: Mapping[Any, float] = field(repr=False)
 
 
 @dataclass(frozen=True, repr=False)

@@ -70,7 +70,7 @@ def _group_cells(
     groups are ``"<district>#<category>"`` (a district's category) or ``"<category>"``
     (the city's category).
     """
-    kw = {"groups": groups, "include_total": include_total}
+    kw: dict[str, Any] = {"groups": groups, "include_total": include_total}
     ests = {
         "mean_theta": estimate_mean(y, weights, rw, **kw),
         "sd_theta": estimate_sd(y, weights, rw, **kw),
@@ -165,7 +165,7 @@ def needs_cells(
     district = np.asarray(district).astype(str)
     rw = np.asarray(replicates, dtype=np.float64)
     out: list[dict[str, Any]] = []
-    kw = {"groups": district, "include_total": True}
+    kw: dict[str, Any] = {"groups": district, "include_total": True}
     for area, (answers, options) in needs.items():
         ests = [
             (

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +37,9 @@ class WeightsResult:
     report: dict[str, Any]
 
 
-def stratum_labels(district: Sequence, age_band: Sequence, sex: Sequence) -> np.ndarray:
+def stratum_labels(
+    district: Iterable[Any], age_band: Iterable[Any], sex: Iterable[Any]
+) -> np.ndarray:
     return np.array(
         [f"{d}|{a}|{s}" for d, a, s in zip(district, age_band, sex, strict=True)]
     )

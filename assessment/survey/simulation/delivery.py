@@ -210,17 +210,19 @@ def booklet_plan(
         ability: dict[str, list[int]] = {}
         for domain in ABILITY_DOMAINS:
             ids = bank.deliverable_item_ids(domain_codes=[domain])
-            delivered = [
+            dichotomous = [
                 i for i in bank.items_for_delivery(ids) if i.kind in DICHOTOMOUS_KINDS
             ]
-            active = bank.active_parameters(item_ids=[i.item_id for i in delivered])
+            active = bank.active_parameters(item_ids=[i.item_id for i in dichotomous])
             if active.params is None:
                 raise ValidationError(
                     {"items": f"no active parameters for domain {domain!r}"}
                 )
             models = dict(zip(active.item_ids, active.params.models, strict=True))
             usable = [
-                i for i in delivered if models.get(i.item_id) in ("2pl", "rasch", "3pl")
+                i
+                for i in dichotomous
+                if models.get(i.item_id) in ("2pl", "rasch", "3pl")
             ]
             need = N_BLOCKS * per_block[domain]
             if len(usable) < need:
@@ -233,8 +235,8 @@ def booklet_plan(
                     }
                 )
             by_area: dict[str, list[int]] = {}
-            for i in usable:
-                by_area.setdefault(i.domain_code, []).append(i.item_id)
+            for item in usable:
+                by_area.setdefault(item.domain_code, []).append(item.item_id)
             # round-robin over the areas so every block covers the domain's content
             order = [
                 x
@@ -243,11 +245,15 @@ def booklet_plan(
                 if x is not None
             ]
             ability[domain] = order[:need]
-        needs = {a: bank.deliverable_item_ids(domain_codes=[a]) for a in needs_areas}
+        needs_by_area = {
+            a: bank.deliverable_item_ids(domain_codes=[a]) for a in needs_areas
+        }
         core = [
-            a for a in needs_areas if (a in NEEDS_CORE or not rotate_needs) and needs[a]
+            a
+            for a in needs_areas
+            if (a in NEEDS_CORE or not rotate_needs) and needs_by_area[a]
         ]
-        rotated = [a for a in needs_areas if a not in core and needs[a]]
+        rotated = [a for a in needs_areas if a not in core and needs_by_area[a]]
         booklets = []
         for j in range(N_BLOCKS):
             book: list[int] = []
@@ -260,7 +266,7 @@ def booklet_plan(
                 core[:1] + ([rotated[j % len(rotated)]] if rotated else []) + core[1:]
             )
             for a in areas:
-                book += needs[a]
+                book += needs_by_area[a]
             booklets.append(book)
     all_ids = list(dict.fromkeys(i for b in booklets for i in b))
     # a plan holds the live revisions' keys: rebuild it when a revision or the set changes
@@ -479,8 +485,8 @@ def _shift_record(shift, district_codes: Sequence[str]) -> dict[str, float] | No
     return {c: float(v) for c, v in zip(district_codes, values, strict=True)}
 
 
-def _pick(p: np.ndarray, rng: np.random.Generator, n: int) -> np.ndarray:
-    p = np.asarray(p, dtype=float)
+def _pick(shares: Sequence[float], rng: np.random.Generator, n: int) -> np.ndarray:
+    p = np.asarray(shares, dtype=float)
     return rng.choice(p.size, size=n, p=p / p.sum())
 
 
@@ -713,13 +719,13 @@ def _simulate(
                 batch_size=CHUNK,
             )
             if any(u.pk is None for u in users):  # a database that returns no ids
-                ids = dict(
+                pks = dict(
                     User.objects.filter(
                         username__in=[u.username for u in users]
                     ).values_list("username", "pk")
                 )
                 for u in users:
-                    u.pk = ids[u.username]
+                    u.pk = pks[u.username]
             sessions, rows = [], []
             for r, user in zip(chunk, users, strict=True):
                 p = resp[r]
