@@ -400,12 +400,8 @@ def parameter_set_activate(
         approved_by=approved_by,
         comment=comment,
     )
-    try:
-        from assessment.items import pool_cache_clear
-    except ImportError:  # pragma: no cover - assessment is always installed here
-        pass
-    else:
-        transaction.on_commit(pool_cache_clear)
+    # Delivery's adaptive pools are cached under the active set's id, so they need no
+    # clearing here: the next answer reads the new set and builds its own pool.
     return parameter_set
 
 
