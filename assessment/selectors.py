@@ -403,6 +403,41 @@ def active_item_ids() -> tuple[int | None, set[int] | None]:
     return active.parameter_set_id, {int(i) for i in active.item_ids}
 
 
+def campaign_abilities(
+    *, chosen: str | None, domain_prefix: str = "info", limit: int = 20000
+) -> tuple[list[float], dict[str, Any] | None, list[dict[str, Any]]]:
+    """Return one campaign's thetas in a domain, that campaign and the campaigns to choose.
+
+    The default is the campaign with the most respondents (the survey), not the latest one,
+    which may be a practice campaign with a single respondent. The item bank's Wright map
+    reads it through the ``itembank_wright_map_abilities`` hook.
+    """
+    qs = Result.objects.filter(
+        theta__isnull=False, domain_code__startswith=domain_prefix
+    )
+    campaigns = [
+        {
+            "id": row["session__campaign_id"],
+            "name": row["session__campaign__name_zh"],
+            "n": row["n"],
+        }
+        for row in qs.values("session__campaign_id", "session__campaign__name_zh")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "-session__campaign_id")
+    ]
+    if not campaigns:
+        return [], None, []
+    current = next(
+        (c for c in campaigns if str(c["id"]) == (chosen or "")), campaigns[0]
+    )
+    values = list(
+        qs.filter(session__campaign_id=current["id"]).values_list("theta", flat=True)[
+            :limit
+        ]
+    )
+    return values, current, campaigns
+
+
 def campaign_status(campaign: Campaign, now: datetime | None = None) -> str:
     """Return "upcoming", "open" or "closed" as of ``now``."""
     now = now or timezone.now()

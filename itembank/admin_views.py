@@ -5,7 +5,6 @@ and import/export pages."""
 from __future__ import annotations
 
 import numpy as np
-from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
@@ -15,6 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from wagtail import hooks
 
 from .charts import curves_svg, wright_map_svg
 from .models import Item, ReviewStatus
@@ -108,39 +108,14 @@ def _campaign_abilities(
 ) -> tuple[list[float], dict | None, list[dict]]:
     """Thetas of one campaign's results for the Wright map, and the campaigns to choose from.
 
-    The default is the campaign with the most respondents (the survey), not the latest one,
-    which may be a practice campaign with a single respondent.
+    Results belong to ``assessment``, a layer above the item bank, so they are asked for
+    through the ``itembank_wright_map_abilities`` hook that assessment registers: each
+    hook takes the chosen campaign id (or None) and returns ``(thetas, campaign,
+    campaigns)``. With no hook registered the map shows items only.
     """
-    from django.db.models import Count
-
-    try:
-        result_model = apps.get_model("assessment", "Result")
-    except LookupError:
-        return [], None, []
-    qs = result_model.objects.filter(
-        theta__isnull=False, domain_code__startswith="info"
-    )
-    campaigns = [
-        {
-            "id": row["session__campaign_id"],
-            "name": row["session__campaign__name_zh"],
-            "n": row["n"],
-        }
-        for row in qs.values("session__campaign_id", "session__campaign__name_zh")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "-session__campaign_id")
-    ]
-    if not campaigns:
-        return [], None, []
-    current = next(
-        (c for c in campaigns if str(c["id"]) == (chosen or "")), campaigns[0]
-    )
-    values = list(
-        qs.filter(session__campaign_id=current["id"]).values_list("theta", flat=True)[
-            :20000
-        ]
-    )
-    return values, current, campaigns
+    for hook in hooks.get_hooks("itembank_wright_map_abilities"):
+        return hook(chosen)
+    return [], None, []
 
 
 def _wright_groups(
