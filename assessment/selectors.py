@@ -41,6 +41,7 @@ from assessment.models import (
     SessionStatus,
 )
 from assessment.precision import precision_met
+from itembank.models import CutScoreSet
 from learning_platform.accounts.models import User
 from learning_platform.db_router import read_replica
 
@@ -102,6 +103,7 @@ def session_max_items(session: Session) -> int | None:
     if session.instrument.mode in (DeliveryMode.FIXED, DeliveryMode.BOOKLET):
         return len(session.plan.get("items", []))
     if session.instrument.mode == DeliveryMode.MULTISTAGE:
+        # lazy: import cycle (assessment.services.multistage -> assessment.services -> assessment.services.sessions -> assessment.survey.services -> assessment.survey.services.data -> assessment.selectors)
         from assessment.services.multistage import multistage_max_items
 
         return multistage_max_items(session=session)
@@ -157,7 +159,6 @@ def session_payload(session: Session, *, now: datetime | None = None) -> dict[st
 
 def _cut_score_label(cut_score_set_id: int | None) -> str:
     """How a page names the cut-score version a level came from ("" without one)."""
-    from itembank.models import CutScoreSet
 
     row = (
         CutScoreSet.objects.select_related("domain").filter(pk=cut_score_set_id).first()

@@ -17,9 +17,11 @@ from psychometrics.irt import ItemParameters
 from psychometrics.survey import ProficiencyLevels
 
 from .models import (
+    Blueprint,
     CutScoreSet,
     Domain,
     Item,
+    ItemOption,
     ItemParameter,
     ItemParameterSet,
     ProficiencyLevel,
@@ -374,6 +376,7 @@ def domain_tree() -> list[dict]:
 
 
 def _flag_labels(codes: Sequence[str]) -> list[str]:
+    # lazy: import cycle (itembank.admin_views -> itembank.selectors)
     from .admin_views import FLAG_LABELS
 
     return [str(FLAG_LABELS.get(c, c)) for c in codes]
@@ -697,8 +700,6 @@ def key_position_balance(
     """
     from scipy.stats import chisquare
 
-    from .models import ItemOption
-
     qs = ItemOption.objects.exclude(item__kind="likert")
     if live_only:
         qs = qs.filter(item__live=True)
@@ -809,7 +810,6 @@ def items_for_qti(*, domain_code: str | None = None):
 
 def blueprint_by_id(blueprint_id: int):
     """Return a blueprint, or None."""
-    from .models import Blueprint
 
     return Blueprint.objects.filter(pk=blueprint_id).first()
 

@@ -326,7 +326,6 @@ def test_imports_follow_the_layer_order(project_check):
     )
 
 
-@pytest.mark.xfail(strict=True, reason="function-level imports still being moved")
 def test_function_level_imports_say_why(project_check):
     """A project import inside a function carries ``# lazy: <reason>``."""
     _, unexplained = project_check

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from ..models import Item
+from ..services import item_save_draft
 from .export import export_package, is_identifier, item_xml, manifest_xml
 from .importer import (
     IMAGE_MAX_BYTES,
@@ -81,7 +82,7 @@ def import_package(
     from django.db import transaction
     from wagtail.images import get_image_model
 
-    from ..services import item_save_draft
+    # lazy: import cycle (itembank.qti.importer -> itembank.qti)
     from .importer import _fail
 
     specs = parse_package(data)
