@@ -20,11 +20,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from itembank.models import Item
 from itembank.selectors import (
+    ActiveParameters,
+    DeliveryItem,
     ItemNotDeliverable,
+    Level,
+    LevelDecision,
     active_parameter_set,
     domain_tree,
     item_answer_scorer,
@@ -35,10 +39,6 @@ from itembank.selectors import domain_levels as _levels
 from itembank.selectors import items_for_delivery as _items
 from itembank.selectors import level_for as _level_for
 from psychometrics.cat import CATBank
-
-if TYPE_CHECKING:
-    # Imported where called: itembank's models load after this module.
-    from itembank.selectors import ActiveParameters, DeliveryItem, Level, LevelDecision
 
 # An answer's scorer: the answer -> its score (the revision's key, read once).
 Scorer = Callable[[Any], int]

@@ -25,6 +25,7 @@ from .models import Item, ReviewStatus
 from .payloads import build_payload
 from .qti import export_package, import_package
 from .selectors import (
+    FLAG_LABELS,
     KEY_BALANCE_ALPHA,
     active_parameter_set,
     active_parameters,
@@ -311,14 +312,6 @@ def parameter_set_detail(request, pk):
 
 
 # Flag codes of the calibration evidence (assessment.survey.pipeline.evidence).
-FLAG_LABELS = {
-    "misfit": gettext_lazy("Infit/outfit outside 0.7–1.3"),
-    "sx2": gettext_lazy("S-X² misfit (p < 0.01)"),
-    "dif_sex": gettext_lazy("DIF by sex (class C)"),
-    "dif_age_band": gettext_lazy("DIF by age band (class C)"),
-    "dif_district_group": gettext_lazy("DIF by district group (class C)"),
-    "drift": gettext_lazy("Drifted from the previous wave (> 0.5 logit)"),
-}
 GROUP_LABELS = {
     "sex": gettext_lazy("Sex"),
     "age_band": gettext_lazy("Age band"),

@@ -11,6 +11,7 @@ import numpy as np
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.models import Revision
 
 from psychometrics.irt import ItemParameters
@@ -375,10 +376,18 @@ def domain_tree() -> list[dict]:
     ]
 
 
-def _flag_labels(codes: Sequence[str]) -> list[str]:
-    # lazy: import cycle (itembank.admin_views -> itembank.selectors)
-    from .admin_views import FLAG_LABELS
+# What the fit and DIF flags on an item's statistics mean.
+FLAG_LABELS = {
+    "misfit": gettext_lazy("Infit/outfit outside 0.7–1.3"),
+    "sx2": gettext_lazy("S-X² misfit (p < 0.01)"),
+    "dif_sex": gettext_lazy("DIF by sex (class C)"),
+    "dif_age_band": gettext_lazy("DIF by age band (class C)"),
+    "dif_district_group": gettext_lazy("DIF by district group (class C)"),
+    "drift": gettext_lazy("Drifted from the previous wave (> 0.5 logit)"),
+}
 
+
+def _flag_labels(codes: Sequence[str]) -> list[str]:
     return [str(FLAG_LABELS.get(c, c)) for c in codes]
 
 
