@@ -20,6 +20,7 @@ from .importer import (
     ITEM_MAX_BYTES,
     MANIFEST_MAX_BYTES,
     QTI_LIMITS,
+    _fail,
     parse_package,
 )
 
@@ -81,9 +82,6 @@ def import_package(
     """
     from django.db import transaction
     from wagtail.images import get_image_model
-
-    # lazy: import cycle (itembank.qti.importer -> itembank.qti)
-    from .importer import _fail
 
     specs = parse_package(data)
     files = specs[0].pop("_images", {}) if specs else {}
