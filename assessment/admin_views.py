@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from wagtail.admin.views import generic
 from wagtail.log_actions import log
 
+from assessment import services
 from assessment.forms import INSTRUMENT_ERROR_FIELDS, form_add_service_errors
 from assessment.models import Campaign, CampaignKind, DeliveryMode, Instrument
 from assessment.selectors import (
@@ -34,6 +35,8 @@ from assessment.selectors import (
     campaigns_with_counts,
     instrument_calibration,
 )
+from assessment.services.multistage import multistage_exposure
+from assessment.services.updates import campaign_update, instrument_update
 
 SURVEY_KINDS = (CampaignKind.THEMATIC, CampaignKind.FIVE_YEARLY)
 
@@ -126,8 +129,6 @@ class InstrumentCreateView(ServiceFormMixin, generic.CreateView):
     error_fields = INSTRUMENT_ERROR_FIELDS
 
     def call_service(self, form):
-        from assessment import services
-
         return services.instrument_create(**form.service_kwargs())
 
 
@@ -136,15 +137,11 @@ class InstrumentEditView(ServiceFormMixin, generic.EditView):
     log_action = "wagtail.edit"
 
     def call_service(self, form):
-        from assessment.services.updates import instrument_update
-
         return instrument_update(instrument=self.object, **form.service_kwargs())
 
 
 class CampaignCreateView(ServiceFormMixin, generic.CreateView):
     def call_service(self, form):
-        from assessment import services
-
         return services.campaign_create(**form.service_kwargs())
 
     def get_success_url(self):
@@ -155,8 +152,6 @@ class CampaignEditView(ServiceFormMixin, generic.EditView):
     log_action = "wagtail.edit"
 
     def call_service(self, form):
-        from assessment.services.updates import campaign_update
-
         return campaign_update(campaign=self.object, **form.service_kwargs())
 
     def get_success_url(self):
@@ -227,7 +222,6 @@ def _panel_rows(instrument: Instrument) -> list[dict] | None:
     """Return a multistage instrument's panels with their session and module counts."""
     if instrument.mode != DeliveryMode.MULTISTAGE:
         return None
-    from assessment.services.multistage import multistage_exposure
 
     exposure = multistage_exposure(instrument=instrument)
     return [

@@ -9,7 +9,7 @@ from ninja import Router
 from ninja.responses import Status
 
 from assessment import selectors, services
-from assessment.models import Campaign, Session
+from assessment.models import Campaign, CampaignKind, Instrument, Session
 from assessment.schemas import (
     AnswerOut,
     CampaignIn,
@@ -20,6 +20,8 @@ from assessment.schemas import (
     SessionResultsOut,
     SessionStartIn,
 )
+from assessment.services.multistage import multistage_max_items
+from assessment.survey.access import is_researcher
 
 router = Router(tags=["assessment"])
 
@@ -32,8 +34,6 @@ def campaign_out(campaign: Campaign) -> dict[str, Any]:
     elif instrument.mode == "fixed":
         max_items = len(settings.get("item_ids", []))
     elif instrument.mode == "multistage":
-        from assessment.services.multistage import multistage_max_items
-
         max_items = multistage_max_items(instrument=instrument)
     else:
         booklets = settings.get("booklets") or [[]]
@@ -78,9 +78,6 @@ def _require_campaign_manager(user, *, kind: str, change: bool = False) -> None:
     """Staff with the campaign permission; researchers for survey campaigns."""
     from django.core.exceptions import PermissionDenied
 
-    from assessment.models import CampaignKind
-    from assessment.survey.access import is_researcher
-
     if user.has_perm(
         "assessment.change_campaign" if change else "assessment.add_campaign"
     ):
@@ -103,8 +100,6 @@ def _require_campaign_manager(user, *, kind: str, change: bool = False) -> None:
 def campaign_create(request: HttpRequest, body: CampaignIn):
     """Open an instrument (by code) for a period to a population: a new campaign."""
     from django.core.exceptions import ValidationError
-
-    from assessment.models import Instrument
 
     _require_campaign_manager(request.user, kind=body.kind)
     instrument = Instrument.objects.filter(code=body.instrument_code).first()

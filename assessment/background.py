@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from learning_platform.districts.models import District
+
 AGE_BANDS = [
     ("15-24", gettext_lazy("15 to 24")),
     ("25-34", gettext_lazy("25 to 34")),
@@ -43,7 +45,6 @@ FIELDS = ("age_band", "sex", "education", "district_code", "occupation")
 
 def district_choices() -> list[tuple[str, str]]:
     """Return (code, name) of every district."""
-    from learning_platform.districts.models import District
 
     return [
         (d.code, d.name_zh) for d in District.objects.order_by("sort_order", "code")

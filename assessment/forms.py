@@ -27,6 +27,8 @@ from assessment.models import (
     MultistagePanel,
     PanelAssignment,
 )
+from assessment.services import instrument_settings_clean
+from assessment.services.multistage import panel_design_check
 
 EXPOSURE_CHOICES = [
     ("none", gettext_lazy("No exposure control")),
@@ -459,8 +461,6 @@ class InstrumentForm(WagtailAdminModelForm):
                 _("Sympson–Hetter needs an exposure parameter for at least one item."),
             )
         if mode and not SETTINGS_FIELDS & set(self.errors):
-            from assessment.services import instrument_settings_clean
-
             try:
                 self.cleaned_settings = instrument_settings_clean(
                     mode=mode, settings=self.settings_from_fields()
@@ -543,7 +543,6 @@ class MultistagePanelForm(WagtailAdminModelForm):
     def is_valid(self) -> bool:
         if not super().is_valid():
             return False
-        from assessment.services.multistage import panel_design_check
 
         def rows(name: str, fields: tuple[str, ...]) -> list[dict[str, Any]]:
             formset = self.formsets[name]

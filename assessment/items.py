@@ -20,13 +20,25 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from itembank.models import Item
+from itembank.selectors import (
+    ActiveParameters,
+    DeliveryItem,
+    ItemNotDeliverable,
+    Level,
+    LevelDecision,
+    active_parameter_set,
+    domain_tree,
+    item_answer_scorer,
+)
+from itembank.selectors import active_parameters as _active
+from itembank.selectors import deliverable_item_ids as _ids
+from itembank.selectors import domain_levels as _levels
+from itembank.selectors import items_for_delivery as _items
+from itembank.selectors import level_for as _level_for
 from psychometrics.cat import CATBank
-
-if TYPE_CHECKING:
-    # Imported where called: itembank's models load after this module.
-    from itembank.selectors import ActiveParameters, DeliveryItem, Level, LevelDecision
 
 # An answer's scorer: the answer -> its score (the revision's key, read once).
 Scorer = Callable[[Any], int]
@@ -94,8 +106,6 @@ def pool_cache_clear() -> None:
 
 
 def items_for_delivery(item_ids: Sequence[int]) -> list[DeliveryItem]:
-    from itembank.selectors import items_for_delivery as _items
-
     return _items(list(item_ids))
 
 
@@ -116,7 +126,6 @@ def delivery_items(item_ids: Sequence[int]) -> dict[int, DeliveryItem]:
     nearly every revision unchanged, and rebuilding all their payloads (rich text,
     images) took seconds of a web process's CPU.
     """
-    from itembank.models import Item
 
     live = dict(
         Item.objects.filter(pk__in=list(item_ids), live=True).values_list(
@@ -139,8 +148,6 @@ def delivery_items(item_ids: Sequence[int]) -> dict[int, DeliveryItem]:
 
 
 def deliverable_item_ids(*, domain_codes: Sequence[str] | None = None) -> list[int]:
-    from itembank.selectors import deliverable_item_ids as _ids
-
     return list(_ids(domain_codes=list(domain_codes) if domain_codes else None))
 
 
@@ -150,7 +157,6 @@ def item_answer_score(*, revision_id: int, answer: Any) -> int:
     A revision never changes, so its scorer (the revision's key) is read once per
     process and every later answer to it is scored without a query.
     """
-    from itembank.selectors import item_answer_scorer
 
     cache = DELIVERY_CACHE
     revision_id = int(revision_id)
@@ -186,8 +192,6 @@ def active_set_read_once() -> Iterator[None]:
 
 
 def active_set_id() -> int | None:
-    from itembank.selectors import active_parameter_set
-
     memo = _ACTIVE_SET_READ.get()
     if memo:
         return memo[0]
@@ -199,22 +203,17 @@ def active_set_id() -> int | None:
 
 
 def active_parameters(*, item_ids: Sequence[int] | None = None) -> ActiveParameters:
-    from itembank.selectors import active_parameters as _active
-
     return _active(item_ids=list(item_ids) if item_ids is not None else None)
 
 
 def domain_levels(
     domain_code: str, *, cut_score_set_id: int | None = None
 ) -> list[Level]:
-    from itembank.selectors import domain_levels as _levels
-
     return list(_levels(domain_code, cut_score_set_id=cut_score_set_id))
 
 
 def domain_names() -> dict[str, tuple[str, str]]:
     """Return code -> (Chinese name, English name) of every domain."""
-    from itembank.selectors import domain_tree
 
     return {
         d["code"]: (d.get("name_zh", d["code"]), d.get("name_en", ""))
@@ -223,8 +222,6 @@ def domain_names() -> dict[str, tuple[str, str]]:
 
 
 def not_deliverable_error() -> type[Exception]:
-    from itembank.selectors import ItemNotDeliverable
-
     return ItemNotDeliverable
 
 
@@ -233,7 +230,6 @@ def level_decision(
 ) -> LevelDecision:
     """The level ``theta`` reaches and the cut-score version that decided it (item bank's
     ``level_for``: one function for results, outcomes and roll-ups)."""
-    from itembank.selectors import level_for as _level_for
 
     return _level_for(
         domain_code=domain_code, theta=theta, cut_score_set_id=cut_score_set_id

@@ -41,6 +41,7 @@ from assessment.models import (
     SessionStatus,
 )
 from assessment.precision import precision_met
+from itembank.models import CutScoreSet
 from learning_platform.accounts.models import User
 from learning_platform.db_router import read_replica
 
@@ -102,6 +103,7 @@ def session_max_items(session: Session) -> int | None:
     if session.instrument.mode in (DeliveryMode.FIXED, DeliveryMode.BOOKLET):
         return len(session.plan.get("items", []))
     if session.instrument.mode == DeliveryMode.MULTISTAGE:
+        # lazy: import cycle (assessment.services.multistage -> assessment.services -> assessment.services.sessions -> assessment.survey.services -> assessment.survey.services.data -> assessment.selectors)
         from assessment.services.multistage import multistage_max_items
 
         return multistage_max_items(session=session)
@@ -157,7 +159,6 @@ def session_payload(session: Session, *, now: datetime | None = None) -> dict[st
 
 def _cut_score_label(cut_score_set_id: int | None) -> str:
     """How a page names the cut-score version a level came from ("" without one)."""
-    from itembank.models import CutScoreSet
 
     row = (
         CutScoreSet.objects.select_related("domain").filter(pk=cut_score_set_id).first()
@@ -401,6 +402,41 @@ def active_item_ids() -> tuple[int | None, set[int] | None]:
     if active.parameter_set_id is None:
         return None, None
     return active.parameter_set_id, {int(i) for i in active.item_ids}
+
+
+def campaign_abilities(
+    *, chosen: str | None, domain_prefix: str = "info", limit: int = 20000
+) -> tuple[list[float], dict[str, Any] | None, list[dict[str, Any]]]:
+    """Return one campaign's thetas in a domain, that campaign and the campaigns to choose.
+
+    The default is the campaign with the most respondents (the survey), not the latest one,
+    which may be a practice campaign with a single respondent. The item bank's Wright map
+    reads it through the ``itembank_wright_map_abilities`` hook.
+    """
+    qs = Result.objects.filter(
+        theta__isnull=False, domain_code__startswith=domain_prefix
+    )
+    campaigns = [
+        {
+            "id": row["session__campaign_id"],
+            "name": row["session__campaign__name_zh"],
+            "n": row["n"],
+        }
+        for row in qs.values("session__campaign_id", "session__campaign__name_zh")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "-session__campaign_id")
+    ]
+    if not campaigns:
+        return [], None, []
+    current = next(
+        (c for c in campaigns if str(c["id"]) == (chosen or "")), campaigns[0]
+    )
+    values = list(
+        qs.filter(session__campaign_id=current["id"]).values_list("theta", flat=True)[
+            :limit
+        ]
+    )
+    return values, current, campaigns
 
 
 def campaign_status(campaign: Campaign, now: datetime | None = None) -> str:

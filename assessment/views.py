@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessment import selectors, services
+from assessment.api import campaign_out
 from assessment.background import FIELDS, field_choices, field_labels
 from assessment.models import Campaign, CampaignKind, InstrumentKind, SessionStatus
 from learning_platform.errors import ApiError
@@ -35,8 +36,6 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 
 def _campaign_card(campaign: Campaign) -> dict[str, Any]:
-    from assessment.api import campaign_out
-
     data = campaign_out(campaign)
     data["description"] = selectors.localized(campaign.instrument, "description")
     data["campaign"] = campaign

@@ -31,6 +31,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from assessment import admin_views
 from assessment.forms import CampaignForm, InstrumentForm, MultistagePanelForm
 from assessment.models import Campaign, Instrument, MultistagePanel
+from assessment.selectors import campaign_abilities
 
 
 def _active_ids(request):
@@ -320,3 +321,9 @@ class DeliveryViewSetGroup(ViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_delivery_viewsets():
     return DeliveryViewSetGroup()
+
+
+@hooks.register("itembank_wright_map_abilities")
+def wright_map_abilities(chosen: str | None):
+    """Give the item bank's Wright map one campaign's abilities (results are ours)."""
+    return campaign_abilities(chosen=chosen)

@@ -13,6 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.components import Component
 
+from assessment.models import Campaign
+from assessment.survey.models import Job, JobStatus
+from itembank.models import Item, ItemParameterSet
+
 LIMIT = 8
 
 
@@ -77,8 +81,6 @@ class CampaignsPanel(AttentionPanel):
 def items_in_review_panel(user) -> AttentionPanel | None:
     from wagtail.models import WorkflowState
 
-    from itembank.models import Item
-
     if not user.has_perm("itembank.change_item"):
         return None
     states = (
@@ -109,8 +111,6 @@ def items_in_review_panel(user) -> AttentionPanel | None:
 
 
 def parameter_sets_panel(user) -> AttentionPanel | None:
-    from itembank.models import ItemParameterSet
-
     if not user.has_perm("itembank.view_itemparameterset"):
         return None
     pending = ItemParameterSet.objects.filter(
@@ -132,8 +132,6 @@ def parameter_sets_panel(user) -> AttentionPanel | None:
 
 
 def jobs_panel(user) -> AttentionPanel | None:
-    from assessment.survey.models import Job, JobStatus
-
     if not (
         user.is_superuser
         or user.has_perm("survey.view_job")
@@ -157,8 +155,6 @@ def jobs_panel(user) -> AttentionPanel | None:
 
 
 def campaigns_panel(user) -> AttentionPanel | None:
-    from assessment.models import Campaign
-
     if not (user.is_superuser or user.has_perm("assessment.view_campaign")):
         return None
     now = timezone.now()

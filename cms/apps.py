@@ -6,6 +6,7 @@ class CmsConfig(AppConfig):
     label = "cms"
 
     def ready(self) -> None:
+        # lazy: apps.py loads before the model registry; models import only in ready()
         from cms.services import report_signals_connect
 
         report_signals_connect()

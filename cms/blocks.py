@@ -21,6 +21,8 @@ from cms.figures import (
     domain_name,
     indicator_name,
 )
+from cms.methods import methods_describe
+from learning_platform.districts.models import District
 
 
 def domain_choices() -> list[tuple[str, str]]:
@@ -32,8 +34,6 @@ def needs_domain_choices() -> list[tuple[str, str]]:
 
 
 def district_choices() -> list[tuple[str, str]]:
-    from learning_platform.districts.models import District
-
     # The blank choice ChoiceBlock adds for an optional field means the whole city.
     return [
         (d.code, f"{d.name_zh} {d.code}")
@@ -474,8 +474,6 @@ class MethodologyBlock(FigureBlock):
     notes = blocks.RichTextBlock(required=False, label=gettext_lazy("further notes"))
 
     def build(self, figures, value):
-        from cms.methods import methods_describe
-
         methods = methods_describe(
             figures.rollup.get("method") or {},
             parameter_set_id=figures.rollup.get("parameter_set_id"),

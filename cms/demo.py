@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import json
 
+from assessment.models import Audience, Instrument
 from cms.models import (
     DistrictDashboardPage,
+    DistrictMonitoringReportPage,
     HomePage,
     InstrumentPage,
     ReportIndexPage,
     SurveyReportPage,
 )
+from cms.selectors import rollup_latest_id, rollup_snapshot
 from cms.services import (
     home_site_ensure,
     page_permissions_ensure,
     report_workflow_ensure,
 )
+from learning_platform.indicators.models import Submission
+from learning_platform.indicators.monitoring import APPROVED
 
 # code, title, summary, minutes, what it measures
 DEMO_INSTRUMENTS = (
@@ -118,8 +123,6 @@ DEMO_REPORT_BODY = [
 def _instruments() -> list[tuple[str, str, str, int, str]]:
     """Delivery's instruments that citizens can take (a public campaign), else the demo list."""
     try:
-        from assessment.models import Audience, Instrument
-
         rows = list(
             Instrument.objects.filter(campaigns__audience=Audience.PUBLIC)
             .distinct()
@@ -134,8 +137,6 @@ def _instruments() -> list[tuple[str, str, str, int, str]]:
 
 
 def _instrument_name_en(code: str) -> str:
-    from assessment.models import Instrument
-
     return (
         Instrument.objects.filter(code=code).values_list("name_en", flat=True).first()
         or ""
@@ -153,8 +154,6 @@ def _child(parent, model, slug: str, **fields):
 
 
 def load_demo(*, stdout) -> None:
-    from cms.selectors import rollup_latest_id
-
     home = home_site_ensure()
     home = HomePage.objects.get(pk=home.pk)
     page_permissions_ensure()
@@ -211,7 +210,6 @@ def load_demo(*, stdout) -> None:
     if SurveyReportPage.objects.child_of(index).filter(rollup_id=rollup_id).exists():
         stdout.write(f"  cms: report on roll-up #{rollup_id} exists.")
         return
-    from cms.selectors import rollup_snapshot
 
     snapshot = rollup_snapshot(rollup_id)
     report = SurveyReportPage(
@@ -234,9 +232,6 @@ def load_demo(*, stdout) -> None:
 
 def district_report_ensure(*, parent, stdout) -> None:
     """Publish the annual district monitoring report of the newest year with an approved filing."""
-    from cms.models import DistrictMonitoringReportPage
-    from learning_platform.indicators.models import Submission
-    from learning_platform.indicators.monitoring import APPROVED
 
     year = (
         Submission.objects.filter(status__in=APPROVED)

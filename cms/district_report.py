@@ -11,6 +11,8 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from cms.charts import Bar, Chart, bar_chart
+from cms.exports import chart_png_data_uri
+from cms.models import DistrictMonitoringReportPage
 from learning_platform.indicators.monitoring import target_message
 
 # Per first-level indicator, the item its district chart shows (the first with data otherwise).
@@ -299,8 +301,6 @@ def district_pdf(*, page, code: str, request: HttpRequest | None = None) -> byte
     """One district's section of the report, with its charts as images, as PDF."""
     from weasyprint import HTML
 
-    from cms.exports import chart_png_data_uri
-
     figures = page.figures_snapshot
     section = district_section(figures, code)
     charts = []
@@ -329,7 +329,6 @@ def district_pdf(*, page, code: str, request: HttpRequest | None = None) -> byte
 
 def dashboard_report_flags(*, district_code: str | None) -> dict | None:
     """For the district dashboard: the newest published report and the focus district's target flags."""
-    from cms.models import DistrictMonitoringReportPage
 
     page = (
         DistrictMonitoringReportPage.objects.live().public().order_by("-year").first()

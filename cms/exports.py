@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
 from cms.charts import Chart, svg_to_png
+from learning_platform.private_files import private_storage
 
 
 def chart_png(chart: Chart, *, scale: float = 2.0) -> bytes:
@@ -55,7 +56,6 @@ def report_pdf_cached(*, page, request: HttpRequest | None = None) -> bytes:
     private storage that every web process shares, and in the cache in front of it.
     Drafts (no live revision of their own) are always drawn afresh.
     """
-    from learning_platform.private_files import private_storage
 
     revision_id = getattr(page, "live_revision_id", None)
     if not getattr(page, "live", False) or revision_id is None:

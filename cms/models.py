@@ -11,8 +11,10 @@ from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
-from cms.blocks import ReportStreamBlock
+from cms.blocks import CHART_BLOCK_TYPES, ReportStreamBlock
 from cms.figures import Figures, FiguresUnavailable
+from learning_platform.indicators.selectors import district_report_figures
+from learning_platform.indicators.services import framework_for_year
 
 
 def title_en_field() -> models.CharField:
@@ -73,6 +75,7 @@ class HomePage(Page, EnglishContent):
         verbose_name = _("home page")
 
     def get_context(self, request, *args, **kwargs):
+        # lazy: import cycle (cms.selectors -> cms.models)
         from cms.selectors import instruments_open, reports_latest
 
         context = super().get_context(request, *args, **kwargs)
@@ -134,6 +137,7 @@ class InstrumentPage(Page, EnglishContent):
         """Return where the start button goes: the field, else delivery's open campaign."""
         if self.start_url:
             return self.start_url
+        # lazy: import cycle (cms.selectors -> cms.models)
         from cms.selectors import instrument_start_url
 
         return instrument_start_url(self.instrument_code)
@@ -159,6 +163,7 @@ class ReportIndexPage(Page, EnglishContent):
         verbose_name = _("report index")
 
     def get_context(self, request, *args, **kwargs):
+        # lazy: import cycle (cms.selectors -> cms.models)
         from cms.selectors import reports_filtered
 
         context = super().get_context(request, *args, **kwargs)
@@ -192,6 +197,7 @@ class RollUpPageForm(WagtailAdminPageForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "rollup_id" in self.fields:
+            # lazy: import cycle (cms.selectors -> cms.models)
             from cms.selectors import rollup_choices
 
             old = self.fields["rollup_id"]
@@ -270,6 +276,7 @@ class SurveyReportPage(Page, EnglishContent):
 
     def clean(self):
         super().clean()
+        # lazy: import cycle (cms.selectors -> cms.models)
         from cms.selectors import RollUpMissing, rollup_view
 
         if self.rollup_id is not None and self.snapshot_stale():
@@ -284,6 +291,7 @@ class SurveyReportPage(Page, EnglishContent):
 
     def figures_take(self) -> None:
         """Copy the chosen roll-up's figures into this page (before saving a revision)."""
+        # lazy: import cycle (cms.selectors -> cms.models)
         from cms.selectors import rollup_snapshot
 
         if self.rollup_id is None:
@@ -316,6 +324,7 @@ class SurveyReportPage(Page, EnglishContent):
         }
 
     def get_context(self, request, *args, **kwargs):
+        # lazy: import cycle (cms.selectors -> cms.models)
         from cms.selectors import RollUpMissing
 
         if (
@@ -334,8 +343,6 @@ class SurveyReportPage(Page, EnglishContent):
         return context
 
     def chart_blocks(self):
-        from cms.blocks import CHART_BLOCK_TYPES
-
         return [b for b in self.body if b.block_type in CHART_BLOCK_TYPES]
 
 
@@ -376,10 +383,12 @@ class DistrictDashboardPage(Page, EnglishContent):
     def serve(self, request, *args, **kwargs):
         from django.template.response import TemplateResponse
 
+        # lazy: import cycle (cms.views -> cms.models)
         from cms.views import dashboard_context
 
         context = self.get_context(request, *args, **kwargs)
         context.update(dashboard_context(page=self, request=request))
+        # lazy: import cycle (cms.district_report -> cms.models)
         from cms.district_report import dashboard_report_flags
 
         context["report_flags"] = dashboard_report_flags(
@@ -439,8 +448,6 @@ class DistrictMonitoringReportPage(Page):
         super().clean()
         from django.core.exceptions import ValidationError as DjangoValidationError
 
-        from learning_platform.indicators.services import framework_for_year
-
         others = DistrictMonitoringReportPage.objects.filter(year=self.year)
         if self.pk:
             others = others.exclude(pk=self.pk)
@@ -467,7 +474,6 @@ class DistrictMonitoringReportPage(Page):
 
     def figures_take(self) -> None:
         """Copy the year's figures into this page (before saving a revision)."""
-        from learning_platform.indicators.selectors import district_report_figures
 
         self.figures_snapshot = district_report_figures(self.year)
         self.refresh_figures = False
@@ -478,7 +484,10 @@ class DistrictMonitoringReportPage(Page):
         return super().save_revision(*args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
+        # lazy: import cycle (cms.district_report -> cms.models)
         from cms.district_report import report_sections
+
+        # lazy: import cycle (cms.views -> cms.models)
         from cms.views import _user_district_code
 
         if getattr(request, "is_preview", False) and self.snapshot_stale():

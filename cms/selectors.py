@@ -14,7 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessment.models import Audience, Campaign, CampaignKind
+from assessment.survey import selectors as survey_selectors
+from assessment.survey.schemas import RollUpCell
+from cms.models import InstrumentPage, SurveyReportPage
+from itembank.selectors import domain_levels
 from learning_platform.db_router import read_replica
+from learning_platform.districts.models import District
 
 # How many earlier waves a snapshot keeps for trend charts.
 MAX_EARLIER_WAVES = 6
@@ -36,19 +42,10 @@ class RollUpMissing(Exception):
         super().__init__(message)
 
 
-def _survey():
-    from assessment.survey import selectors
-
-    return selectors
-
-
 # -- adapter over assessment.survey.selectors ---------------------------------
 def rollup_choices() -> list[tuple[int, str]]:
     """Return (id, label) of every finished roll-up, newest first, for choosers."""
-    try:
-        views = _survey().rollups_available()
-    except (ImportError, AttributeError):
-        return []
+    views = survey_selectors.rollups_available()
     views = sorted(views, key=lambda v: (v.year, v.created_at), reverse=True)
     return [(v.id, f"#{v.id} {v.name} · {v.campaign_name} · {v.year}") for v in views]
 
@@ -63,23 +60,18 @@ def rollup_view(rollup_id: int | None):
     if rollup_id is None:
         raise RollUpMissing(None)
     try:
-        survey = _survey()
-    except ImportError as exc:
-        raise RollUpMissing(rollup_id) from exc
-    try:
-        return survey.rollup_get(rollup_id)
+        return survey_selectors.rollup_get(rollup_id)
     except (ObjectDoesNotExist, LookupError) as exc:
         raise RollUpMissing(rollup_id) from exc
 
 
 def rollup_earlier_views(rollup_id: int) -> list:
     """Return earlier waves of a roll-up, oldest first (at most MAX_EARLIER_WAVES)."""
-    survey = _survey()
     earlier = []
     current = rollup_id
     seen = {rollup_id}
     while len(earlier) < MAX_EARLIER_WAVES:
-        prev = survey.rollup_previous(current)
+        prev = survey_selectors.rollup_previous(current)
         if prev is None or prev.id in seen:
             break
         earlier.append(prev)
@@ -93,7 +85,7 @@ def rollup_snapshot(rollup_id: int | None) -> dict[str, Any]:
     """Return the JSON snapshot of a roll-up and its earlier waves, or raise RollUpMissing."""
     view = rollup_view(rollup_id)
     if not view.cells:  # rollups_available() may omit cells; rollup_get must not
-        view = _survey().rollup_get(view.id)
+        view = survey_selectors.rollup_get(view.id)
     return snapshot_from_views(view, rollup_earlier_views(view.id))
 
 
@@ -107,7 +99,6 @@ def _cell_dict(cell) -> dict[str, Any]:
 
     A suppressed cell is stored without any figure, so no later template can show one.
     """
-    from assessment.survey.schemas import RollUpCell
 
     if not isinstance(cell, RollUpCell):
         cell = RollUpCell.model_validate(dict(cell))
@@ -131,8 +122,6 @@ def _rollup_dict(view) -> dict[str, Any]:
 
 
 def _districts() -> list[dict[str, str]]:
-    from learning_platform.districts.models import District
-
     return list(
         District.objects.order_by("sort_order", "code").values(
             "code", "name_zh", "name_en"
@@ -142,10 +131,6 @@ def _districts() -> list[dict[str, str]]:
 
 def _level_names(domains: list[str]) -> dict[str, dict[str, list[str]]]:
     """Level names per domain from the item bank, when it provides them."""
-    try:
-        from itembank.selectors import domain_levels
-    except ImportError:
-        return {}
     names: dict[str, dict[str, list[str]]] = {}
     for domain in domains:
         try:
@@ -216,20 +201,15 @@ def instrument_start_url(code: str) -> str:
     from django.db.models import Q
     from django.urls import NoReverseMatch, reverse
 
-    try:
-        from assessment.models import Audience, Campaign, CampaignKind
-
-        now = timezone.now()
-        campaign = (
-            Campaign.objects.filter(
-                instrument__code=code, audience=Audience.PUBLIC, opens_at__lte=now
-            )
-            .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
-            .order_by("-opens_at")
+    now = timezone.now()
+    campaign = (
+        Campaign.objects.filter(
+            instrument__code=code, audience=Audience.PUBLIC, opens_at__lte=now
         )
-        chosen = campaign.filter(kind=CampaignKind.PRACTICE).first() or campaign.first()
-    except ImportError:
-        chosen = None
+        .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
+        .order_by("-opens_at")
+    )
+    chosen = campaign.filter(kind=CampaignKind.PRACTICE).first() or campaign.first()
     try:
         if chosen is not None:
             return reverse("assessment:campaign", kwargs={"campaign_id": chosen.pk})
@@ -240,22 +220,16 @@ def instrument_start_url(code: str) -> str:
 
 # -- pages -------------------------------------------------------------------
 def reports_latest(*, limit: int = 3):
-    from cms.models import SurveyReportPage
-
     return (
         SurveyReportPage.objects.live().public().order_by("-first_published_at")[:limit]
     )
 
 
 def instruments_open():
-    from cms.models import InstrumentPage
-
     return InstrumentPage.objects.live().public().filter(is_open=True).order_by("path")
 
 
 def reports_filtered(*, parent=None, year: int | None = None, topic: str | None = None):
-    from cms.models import SurveyReportPage
-
     pages = SurveyReportPage.objects.live().public()
     if parent is not None:
         pages = pages.descendant_of(parent)

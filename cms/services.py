@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.db import transaction
 from wagtail.models import Locale, Page, Site
 
-from cms.models import HomePage
+from cms.models import HomePage, ReportIndexPage, SurveyReportPage
+from cms.tasks import report_pdf_prepare_task
+from learning_platform.accounts.roles import Role
 
 HOME_TITLE = "市民终身学习监测"
 SITE_NAME = "市民终身学习监测平台"
@@ -54,9 +56,6 @@ def report_workflow_ensure():
     from django.contrib.auth.models import Group
     from wagtail.models import GroupApprovalTask, Workflow, WorkflowPage, WorkflowTask
 
-    from cms.models import ReportIndexPage
-    from learning_platform.accounts.roles import Role
-
     workflow, _created = Workflow.objects.get_or_create(name=REPORT_WORKFLOW_NAME)
     task = GroupApprovalTask.objects.filter(name="报告审核").first()
     if task is None:
@@ -78,8 +77,6 @@ def page_permissions_ensure() -> None:
     """Let researchers add, edit and publish pages below the home page."""
     from django.contrib.auth.models import Group, Permission
     from wagtail.models import GroupPagePermission
-
-    from learning_platform.accounts.roles import Role
 
     home = home_site_ensure()
     group, _created = Group.objects.get_or_create(name=Role.RESEARCHER)
@@ -111,8 +108,6 @@ def report_pdf_schedule(*, page_id: int) -> None:
     import logging
 
     def enqueue() -> None:
-        from cms.tasks import report_pdf_prepare_task
-
         try:
             report_pdf_prepare_task.enqueue(page_id)
         except Exception:  # the report is published; its first download draws the PDF
@@ -130,8 +125,6 @@ def _report_published(sender, instance, **kwargs) -> None:
 def report_signals_connect() -> None:
     """Schedule each survey report's PDF when a revision of it is published."""
     from wagtail.signals import page_published
-
-    from cms.models import SurveyReportPage
 
     page_published.connect(
         _report_published,

@@ -10,10 +10,18 @@ from django.utils.translation import gettext as _
 from cms import exports
 from cms.blocks import CHART_BLOCK_TYPES, district_bars_chart, trend_chart
 from cms.charts import Chart, tile_grid
+from cms.district_report import district_pdf
 from cms.figures import Figures, FiguresUnavailable, domain_name
-from cms.models import DistrictDashboardPage, SurveyReportPage
+from cms.models import (
+    DistrictDashboardPage,
+    DistrictMonitoringReportPage,
+    SurveyReportPage,
+)
 from cms.selectors import RollUpMissing, rollup_latest_id, rollup_snapshot
+from learning_platform.accounts.selectors import user_acting_district_id
+from learning_platform.districts.models import District
 from learning_platform.downloads import download_response
+from learning_platform.organisations.selectors.results import dashboard_section
 
 
 def report_for_request(*, request: HttpRequest, page_id: int) -> SurveyReportPage:
@@ -84,9 +92,6 @@ def dashboard_figures(page: DistrictDashboardPage) -> Figures:
 
 
 def _user_district_code(request: HttpRequest) -> str | None:
-    from learning_platform.accounts.selectors import user_acting_district_id
-    from learning_platform.districts.models import District
-
     district_id = user_acting_district_id(user=request.user)
     if district_id is None:
         return None
@@ -232,7 +237,6 @@ def dashboard_context(*, page: DistrictDashboardPage, request: HttpRequest) -> d
 
 def _organisations_section(district_code: str | None) -> dict:
     """The 学习型组织 section of the dashboard (register by tier and kind, monitoring shares)."""
-    from learning_platform.organisations.selectors.results import dashboard_section
 
     return dashboard_section(district_code=district_code or None)
 
@@ -257,8 +261,6 @@ def dashboard_chart(
 # -- the annual district monitoring report ------------------------------------------------
 def district_report_pdf(request: HttpRequest, page_id: int, code: str) -> HttpResponse:
     """One district's section of a published district monitoring report, as PDF."""
-    from cms.district_report import district_pdf
-    from cms.models import DistrictMonitoringReportPage
 
     page = (
         DistrictMonitoringReportPage.objects.live().public().filter(pk=page_id).first()

@@ -7,6 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.ui.menus.pages import PageMenuItem
 
+from cms.admin_panels import homepage_panels_add
+from cms.models import SurveyReportPage
+
 
 class ReportPdfButton(PageMenuItem):
     label = _("PDF of the latest draft")
@@ -18,8 +21,6 @@ class ReportPdfButton(PageMenuItem):
 
 
 def _report_buttons(page, user):
-    from cms.models import SurveyReportPage
-
     if (
         page.specific_class is SurveyReportPage
         and page.permissions_for_user(user).can_edit()
@@ -39,6 +40,4 @@ def report_listing_buttons(page, user, next_url=None):
 
 @hooks.register("construct_homepage_panels")
 def add_attention_panels(request, panels):
-    from cms.admin_panels import homepage_panels_add
-
     homepage_panels_add(request, panels)

@@ -5,7 +5,6 @@ and import/export pages."""
 from __future__ import annotations
 
 import numpy as np
-from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
@@ -15,16 +14,49 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from wagtail import hooks
+
+from learning_platform.downloads import download_response
 
 from .charts import curves_svg, wright_map_svg
+from .exporting import can_see_keys, items_csv, items_xlsx
+from .importing import items_import, template_csv, template_xlsx
 from .models import Item, ReviewStatus
 from .payloads import build_payload
+from .qti import export_package, import_package
 from .selectors import (
+    FLAG_LABELS,
     KEY_BALANCE_ALPHA,
+    active_parameter_set,
     active_parameters,
+    blueprint_by_id,
+    blueprint_targets,
+    cut_score_set_by_id,
+    cut_score_sets_all,
+    domain_label,
+    domain_levels,
+    domain_subtrees,
+    domains_by_code,
+    domains_by_code_order,
+    item_by_id,
+    items_for_export,
+    items_for_qti,
+    items_with_domains,
     key_position_balance,
+    live_item_domains,
+    overview_domains,
     parameter_history,
+    parameter_set_by_id,
+    parameter_set_rows,
+    parameters_by_item,
     parameters_to_arrays,
+)
+from .services import (
+    cut_score_set_activate,
+    cut_score_set_review,
+    form_assemble,
+    parameter_set_activate,
+    parameter_set_review,
 )
 from .taxonomies import blueprint_reference_coverage, group_by_choices, item_groups
 from .workflows import review_progress
@@ -47,8 +79,6 @@ def _or_404(obj):
 
 
 def item_detail(request, pk):
-    from .selectors import item_by_id
-
     _require(request, "itembank.view_item")
     item = _or_404(item_by_id(pk))
     # preview the latest revision (draft or published), never the key
@@ -108,39 +138,14 @@ def _campaign_abilities(
 ) -> tuple[list[float], dict | None, list[dict]]:
     """Thetas of one campaign's results for the Wright map, and the campaigns to choose from.
 
-    The default is the campaign with the most respondents (the survey), not the latest one,
-    which may be a practice campaign with a single respondent.
+    Results belong to ``assessment``, a layer above the item bank, so they are asked for
+    through the ``itembank_wright_map_abilities`` hook that assessment registers: each
+    hook takes the chosen campaign id (or None) and returns ``(thetas, campaign,
+    campaigns)``. With no hook registered the map shows items only.
     """
-    from django.db.models import Count
-
-    try:
-        result_model = apps.get_model("assessment", "Result")
-    except LookupError:
-        return [], None, []
-    qs = result_model.objects.filter(
-        theta__isnull=False, domain_code__startswith="info"
-    )
-    campaigns = [
-        {
-            "id": row["session__campaign_id"],
-            "name": row["session__campaign__name_zh"],
-            "n": row["n"],
-        }
-        for row in qs.values("session__campaign_id", "session__campaign__name_zh")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "-session__campaign_id")
-    ]
-    if not campaigns:
-        return [], None, []
-    current = next(
-        (c for c in campaigns if str(c["id"]) == (chosen or "")), campaigns[0]
-    )
-    values = list(
-        qs.filter(session__campaign_id=current["id"]).values_list("theta", flat=True)[
-            :20000
-        ]
-    )
-    return values, current, campaigns
+    for hook in hooks.get_hooks("itembank_wright_map_abilities"):
+        return hook(chosen)
+    return [], None, []
 
 
 def _wright_groups(
@@ -175,8 +180,6 @@ def _wright_groups(
 
 
 def bank_overview(request):
-    from .selectors import live_item_domains, overview_domains
-
     _require(request, "itembank.view_item")
     active = active_parameters()
     b_by_item = (
@@ -271,8 +274,6 @@ def bank_overview(request):
 
 
 def parameter_set_detail(request, pk):
-    from .selectors import parameter_set_by_id, parameter_set_rows
-
     _require(request, "itembank.view_itemparameterset")
     pset = _or_404(parameter_set_by_id(pk))
     params = parameter_set_rows(pset)
@@ -311,14 +312,6 @@ def parameter_set_detail(request, pk):
 
 
 # Flag codes of the calibration evidence (assessment.survey.pipeline.evidence).
-FLAG_LABELS = {
-    "misfit": gettext_lazy("Infit/outfit outside 0.7–1.3"),
-    "sx2": gettext_lazy("S-X² misfit (p < 0.01)"),
-    "dif_sex": gettext_lazy("DIF by sex (class C)"),
-    "dif_age_band": gettext_lazy("DIF by age band (class C)"),
-    "dif_district_group": gettext_lazy("DIF by district group (class C)"),
-    "drift": gettext_lazy("Drifted from the previous wave (> 0.5 logit)"),
-}
 GROUP_LABELS = {
     "sex": gettext_lazy("Sex"),
     "age_band": gettext_lazy("Age band"),
@@ -340,9 +333,6 @@ def _dif_summary(dif: dict) -> list[dict]:
 
 @require_POST
 def parameter_set_review_view(request, pk):
-    from .selectors import parameter_set_by_id
-    from .services import parameter_set_review
-
     _require(request, "itembank.activate_parameterset")
     pset = _or_404(parameter_set_by_id(pk))
     approve = request.POST.get("decision") == "approve"
@@ -375,9 +365,6 @@ def _valid(params) -> str:
 
 @require_POST
 def parameter_set_activate_view(request, pk):
-    from .selectors import parameter_set_by_id
-    from .services import parameter_set_activate
-
     _require(request, "itembank.activate_parameterset")
     pset = _or_404(parameter_set_by_id(pk))
     comment = request.POST.get("comment", "").strip()
@@ -397,7 +384,6 @@ def parameter_set_activate_view(request, pk):
 
 def cut_score_sets(request):
     """Every cut-score version per domain, with review and activation (researchers)."""
-    from .selectors import cut_score_sets_all, domain_levels
 
     _require(request, "itembank.view_itemparameterset")
     rows = []
@@ -419,8 +405,6 @@ def cut_score_sets(request):
 @require_POST
 def cut_score_set_decide(request, pk):
     """Approve, reject or activate one cut-score version."""
-    from .selectors import cut_score_set_by_id
-    from .services import cut_score_set_activate, cut_score_set_review
 
     _require(request, "itembank.activate_parameterset")
     row = _or_404(cut_score_set_by_id(pk))
@@ -445,9 +429,6 @@ def cut_score_set_decide(request, pk):
 
 
 def import_items(request):
-    from .importing import items_import
-    from .selectors import domains_by_code_order
-
     _require(request, "itembank.add_item")
     report = None
     if request.method == "POST" and request.FILES.get("file"):
@@ -455,8 +436,6 @@ def import_items(request):
         if upload.size > 5 * 1024 * 1024:
             messages.error(request, _("The file is larger than 5 MB."))
         elif upload.name.lower().endswith(".zip"):
-            from .qti import import_package
-
             try:
                 created = import_package(
                     upload.read(),
@@ -489,10 +468,6 @@ def import_items(request):
 
 
 def import_template(request, fmt):
-    from learning_platform.downloads import download_response
-
-    from .importing import template_csv, template_xlsx
-
     _require(request, "itembank.add_item")
     body = template_xlsx() if fmt == "xlsx" else template_csv()
     return download_response(body, filename=f"items-template.{fmt}")
@@ -501,11 +476,6 @@ def import_template(request, fmt):
 def export_items(request, fmt):
     """The items (optionally ?domain=, ?kind=, ?live=1) as CSV or XLSX in the import columns."""
     from django.http import Http404, HttpResponse
-
-    from learning_platform.downloads import download_response
-
-    from .exporting import can_see_keys, items_csv, items_xlsx
-    from .selectors import items_for_export
 
     _require(request, "itembank.view_item")
     if fmt not in ("csv", "xlsx"):
@@ -530,11 +500,6 @@ def export_items(request, fmt):
 
 
 def export_qti(request):
-    from learning_platform.downloads import download_response
-
-    from .qti import export_package
-    from .selectors import items_for_qti
-
     # a QTI package carries the correct responses: only for those who may see keys
     _require(request, "itembank.view_item_key")
     items = items_for_qti(domain_code=request.GET.get("domain") or None)
@@ -559,16 +524,6 @@ def _float_param(request, name, default, errors):
 
 def blueprint_assemble(request, pk):
     """Preview a form assembled from the blueprint: its items with b, and domain counts."""
-    from .selectors import (
-        active_parameter_set,
-        blueprint_by_id,
-        blueprint_targets,
-        domain_label,
-        domains_by_code,
-        items_with_domains,
-        parameters_by_item,
-    )
-    from .services import form_assemble
 
     _require(request, "itembank.view_blueprint")
     blueprint = _or_404(blueprint_by_id(pk))
@@ -608,7 +563,6 @@ def blueprint_assemble(request, pk):
                         "a": param.a if param else None,
                     }
                 )
-            from .selectors import domain_subtrees
 
             subtrees = domain_subtrees(list(targets))
             domains = domains_by_code(list(targets))

@@ -9,9 +9,20 @@ from __future__ import annotations
 import numpy as np
 from django.db import transaction
 
+from psychometrics.simulate import random_item_parameters
+
 from .demo_content import ABILITY, DOMAINS, LEVELS, NEEDS
+from .demo_review import review_demo_ensure
 from .models import Domain, Item, ItemParameterSet, ProficiencyLevel
+from .services import (
+    cut_score_set_from_levels,
+    item_create_published,
+    parameter_set_activate,
+    parameter_set_create,
+    review_workflow_ensure,
+)
 from .strand_content import likert_option_id
+from .taxonomies import demo_domains_map, reference_frameworks_load_kept
 
 DEMO_SET_NAME = "演示参数集 Demo parameter set (simulated 2PL/GPCM/GRM)"
 
@@ -79,7 +90,6 @@ def domains_ensure() -> None:
                 suggestion_zh=szh,
                 suggestion_en=sen,
             )
-    from .services import cut_score_set_from_levels
 
     for code in LEVELS:
         domain = Domain.objects.get(code=code)
@@ -167,8 +177,6 @@ def demo_item_specs() -> list[dict]:
 def demo_parameters(
     specs: list[dict], ids: dict[str, int], seed: int = 2026
 ) -> dict[int, dict]:
-    from psychometrics.simulate import random_item_parameters
-
     rng = np.random.default_rng(seed)
     out: dict[int, dict] = {}
     for spec in specs:
@@ -215,14 +223,6 @@ def demo_parameters(
 def load_demo(*, stdout=None) -> None:
     from django.contrib.auth import get_user_model
 
-    from .services import (
-        item_create_published,
-        parameter_set_activate,
-        parameter_set_create,
-        review_workflow_ensure,
-    )
-    from .taxonomies import demo_domains_map, reference_frameworks_load_kept
-
     domains_ensure()
     reference_frameworks_load_kept()
     demo_domains_map()
@@ -264,7 +264,6 @@ def load_demo(*, stdout=None) -> None:
             approved_by=researcher,
             comment="演示参数集 demo activation",
         )
-    from .demo_review import review_demo_ensure
 
     in_review = review_demo_ensure()  # one item waiting at each review step
     if stdout is not None:

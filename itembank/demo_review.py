@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from .models import Item
+from .services import item_review_decide, item_review_submit, item_save_draft
 
 
 def _options(texts: list[str], key: int) -> list[dict]:
@@ -87,7 +88,6 @@ REVIEW_DEMO = [
 @transaction.atomic
 def review_demo_ensure() -> int:
     """Create the demo items under review that the bank does not hold yet; return how many."""
-    from .services import item_review_decide, item_review_submit, item_save_draft
 
     users = {
         u.username: u

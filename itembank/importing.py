@@ -39,6 +39,7 @@ from learning_platform.security.spreadsheet import csv_safe_row, csv_unguard_cel
 from .models import Domain, Item
 from .payloads import item_errors
 from .qti.export import is_identifier
+from .services import item_save_draft
 
 COLUMNS = [
     "code",
@@ -432,7 +433,6 @@ def items_import(
     *, data: bytes, filename: str, user=None, import_valid_rows: bool = False
 ) -> ImportReport:
     """Validate every row, then save all rows as drafts (or none, if any row is bad)."""
-    from .services import item_save_draft
 
     report = ImportReport()
     try:

@@ -33,6 +33,8 @@ from wagtail.models import (
 from wagtail.search import index
 
 from .forms import ItemAdminForm
+from .payloads import build_payload
+from .workflows import review_publish_check
 
 
 class Domain(models.Model):
@@ -450,8 +452,6 @@ class Item(
         return "itembank/item_preview.html"
 
     def get_preview_context(self, request, mode_name):
-        from .payloads import build_payload
-
         context = super().get_preview_context(request, mode_name)
         context["payload"] = build_payload(self, list(self.options.all()))
         context["item"] = self
@@ -460,7 +460,6 @@ class Item(
     # -- review ------------------------------------------------------------------------
     def publish(self, revision, user=None, **kwargs):
         """Publish only what the review let through (see ``itembank.workflows``)."""
-        from .workflows import review_publish_check
 
         review_publish_check(item=self, revision=revision, user=user)
         return super().publish(revision, user=user, **kwargs)
@@ -679,6 +678,7 @@ class Blueprint(models.Model):
         return self.name_zh
 
     def clean(self) -> None:
+        # lazy: import cycle (itembank.selectors -> itembank.models)
         from .selectors import blueprint_errors
 
         super().clean()

@@ -14,6 +14,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from learning_platform.security.html import sanitise_html_output
+
 KINDS = ("single_choice", "multiple_response", "true_false", "ordered", "likert")
 LIKERT_MIN, LIKERT_MAX = 4, 7
 # An option id is exported as a QTI 3.0 identifier (an XML NCName): a letter or "_"
@@ -165,8 +167,6 @@ def n_categories(item: Any, options: Sequence[Any]) -> int:
 
 def _rich(html: str) -> str:
     from wagtail.rich_text import expand_db_html
-
-    from learning_platform.security.html import sanitise_html_output
 
     return sanitise_html_output(expand_db_html(html or ""))
 

@@ -11,6 +11,7 @@ import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.models import Revision
 
 from learning_platform.accounts.roles import Role
@@ -20,9 +21,11 @@ from psychometrics.irt import ItemParameters
 from psychometrics.survey import ProficiencyLevels
 
 from .models import (
+    Blueprint,
     CutScoreSet,
     Domain,
     Item,
+    ItemOption,
     ItemParameter,
     ItemParameterSet,
     ProficiencyLevel,
@@ -376,9 +379,18 @@ def domain_tree() -> list[dict]:
     ]
 
 
-def _flag_labels(codes: Sequence[str]) -> list[str]:
-    from .admin_views import FLAG_LABELS
+# What the fit and DIF flags on an item's statistics mean.
+FLAG_LABELS = {
+    "misfit": gettext_lazy("Infit/outfit outside 0.7–1.3"),
+    "sx2": gettext_lazy("S-X² misfit (p < 0.01)"),
+    "dif_sex": gettext_lazy("DIF by sex (class C)"),
+    "dif_age_band": gettext_lazy("DIF by age band (class C)"),
+    "dif_district_group": gettext_lazy("DIF by district group (class C)"),
+    "drift": gettext_lazy("Drifted from the previous wave (> 0.5 logit)"),
+}
 
+
+def _flag_labels(codes: Sequence[str]) -> list[str]:
     return [str(FLAG_LABELS.get(c, c)) for c in codes]
 
 
@@ -700,8 +712,6 @@ def key_position_balance(
     """
     from scipy.stats import chisquare
 
-    from .models import ItemOption
-
     qs = ItemOption.objects.exclude(item__kind="likert")
     if live_only:
         qs = qs.filter(item__live=True)
@@ -864,7 +874,6 @@ def items_for_qti(*, domain_code: str | None = None):
 
 def blueprint_by_id(blueprint_id: int):
     """Return a blueprint, or None."""
-    from .models import Blueprint
 
     return Blueprint.objects.filter(pk=blueprint_id).first()
 

@@ -27,6 +27,15 @@ from .models import (
     ReviewStatus,
 )
 from .payloads import validate_item
+from .selectors import (
+    active_parameter_set,
+    blueprint_errors,
+    blueprint_targets,
+    domain_label,
+    domain_subtrees,
+    parameters_to_arrays,
+    proficiency_levels,
+)
 from .workflows import (  # review_workflow_ensure is re-exported for the demo and tests
     REVIEW_WORKFLOW_NAME,  # noqa: F401
     review_active_state,
@@ -337,7 +346,6 @@ def parameter_set_create(
         is_demo=is_demo,
     )
     rows = [_param_row(pset, int(i), model, v) for i, v in items.items()]
-    from .selectors import parameters_to_arrays
 
     try:
         parameters_to_arrays(
@@ -400,12 +408,8 @@ def parameter_set_activate(
         approved_by=approved_by,
         comment=comment,
     )
-    try:
-        from assessment.items import pool_cache_clear
-    except ImportError:  # pragma: no cover - assessment is always installed here
-        pass
-    else:
-        transaction.on_commit(pool_cache_clear)
+    # Delivery's adaptive pools are cached under the active set's id, so they need no
+    # clearing here: the next answer reads the new set and builds its own pool.
     return parameter_set
 
 
@@ -505,8 +509,6 @@ def parameter_set_evidence_store(
 
 
 def _cut_levels(levels: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    from .selectors import proficiency_levels
-
     out = []
     for k, lv in enumerate(levels):
         code = str(lv.get("code") or "").strip()
@@ -699,7 +701,6 @@ def _difficulty_targets(n: int, lo: float, hi: float, centre: float) -> np.ndarr
 
 def _assembly_candidates(*, blueprint, parameter_set, exclude, language):
     """Per blueprint domain code: the published ability items (with b, if parameters)."""
-    from .selectors import domain_subtrees
 
     codes = [str(c) for c in blueprint.content]
     subtrees = domain_subtrees(codes)
@@ -765,13 +766,6 @@ def form_assemble(
     Raises ``ValidationError`` naming every domain the bank cannot fill.
     """
     from scipy.optimize import linear_sum_assignment
-
-    from .selectors import (
-        active_parameter_set,
-        blueprint_errors,
-        blueprint_targets,
-        domain_label,
-    )
 
     errors = blueprint_errors(
         content=blueprint.content,

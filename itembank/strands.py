@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from .models import Domain, Item
+from .services import item_create_published, review_workflow_ensure
 from .strand_content import STRAND_DOMAINS, strand_item_specs
 
 
@@ -28,7 +29,6 @@ def strand_domains_ensure() -> None:
 def strand_items_ensure(*, author=None) -> int:
     """Seed every strand item the bank does not hold yet (published outside the review);
     return how many were created."""
-    from .services import item_create_published, review_workflow_ensure
 
     strand_domains_ensure()
     review_workflow_ensure()

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .models import Domain, ReferenceCompetence, ReferenceFramework
+from .selectors import blueprint_targets, domain_subtrees
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "taxonomies"
 
@@ -436,7 +437,6 @@ def blueprint_reference_coverage(
     target count of the codes that map to this area alone, and how many items of the form
     (``item pk -> domain pk``) fall in it. Two queries per framework.
     """
-    from .selectors import blueprint_targets, domain_subtrees
 
     try:
         targets = blueprint_targets(blueprint)

@@ -28,6 +28,7 @@ from . import admin_views
 from .exporting import can_see_keys, item_row
 from .importing import COLUMNS
 from .models import Blueprint, Domain, Item, ItemParameter, ItemParameterSet
+from .workflows import review_publish_check
 
 
 class ItemFilterSet(WagtailFilterSet):
@@ -274,8 +275,6 @@ def refuse_unreviewed_item_publish(request, instance):
     from django.contrib import messages
     from django.core.exceptions import ValidationError
     from django.shortcuts import redirect
-
-    from .workflows import review_publish_check
 
     try:
         review_publish_check(

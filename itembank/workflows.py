@@ -79,6 +79,7 @@ def review_workflow_ensure():
         WorkflowTask,
     )
 
+    # lazy: Wagtail imports this module (WAGTAIL_FINISH_WORKFLOW_ACTION) while itembank.models loads
     from .models import Item
 
     ct = ContentType.objects.get_for_model(Item)
@@ -291,6 +292,7 @@ def publish_reviewed_item(workflow_state, user=None) -> None:
     """
     from wagtail.workflows import publish_workflow_state
 
+    # lazy: Wagtail imports this module (WAGTAIL_FINISH_WORKFLOW_ACTION) while itembank.models loads
     from .models import Item
 
     obj = workflow_state.content_object

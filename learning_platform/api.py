@@ -7,9 +7,19 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 
+from assessment.api import router as assessment_router
+from assessment.survey.api import router as survey_router
+from cms.api import router as cms_router
+from itembank.api import router as itembank_router
+from learning_platform.accounts.api import router as accounts_router
 from learning_platform.auth import authenticated
+from learning_platform.creditbank.api import router as creditbank_router
+from learning_platform.districts.api import router as districts_router
 from learning_platform.errors import install_error_handlers
+from learning_platform.indicators.api import router as indicators_router
 from learning_platform.jsonbounds import BoundedParser
+from learning_platform.organisations.api import router as organisations_router
+from learning_platform.system_api import router as system_router
 
 # Statuses any operation can answer through the platform's error handlers and
 # middleware, each with the error shape: bad JSON (400), a refusal (403: roles,
@@ -107,17 +117,6 @@ install_error_handlers(api)
 
 
 def _mount() -> None:
-    from assessment.api import router as assessment_router
-    from assessment.survey.api import router as survey_router
-    from cms.api import router as cms_router
-    from itembank.api import router as itembank_router
-    from learning_platform.accounts.api import router as accounts_router
-    from learning_platform.creditbank.api import router as creditbank_router
-    from learning_platform.districts.api import router as districts_router
-    from learning_platform.indicators.api import router as indicators_router
-    from learning_platform.organisations.api import router as organisations_router
-    from learning_platform.system_api import router as system_router
-
     api.add_router("/system", system_router)
     api.add_router("/accounts", accounts_router)
     api.add_router("/districts", districts_router)

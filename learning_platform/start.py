@@ -13,22 +13,24 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from cms.models import DistrictDashboardPage, DistrictMonitoringReportPage
 from learning_platform.accounts.roles import ADMIN_ROLES, Role
 from learning_platform.accounts.selectors import user_roles
+from learning_platform.indicators.models import FrameworkVersion
+from learning_platform.organisations.models import SampledOrganisation
+from learning_platform.organisations.selectors.register import (
+    organisations_visible_to,
+)
 
 FILING_ROLES = (Role.DISTRICT_STATISTICIAN, Role.DISTRICT_LIAISON, Role.DISTRICT_HEAD)
 
 
 def _dashboard_url() -> str | None:
-    from cms.models import DistrictDashboardPage
-
     page = DistrictDashboardPage.objects.live().public().order_by("path").first()
     return page.url if page is not None else None
 
 
 def _district_report_url() -> str | None:
-    from cms.models import DistrictMonitoringReportPage
-
     page = (
         DistrictMonitoringReportPage.objects.live().public().order_by("-year").first()
     )
@@ -36,8 +38,6 @@ def _district_report_url() -> str | None:
 
 
 def _filing_url(user: Any) -> str:
-    from learning_platform.indicators.models import FrameworkVersion
-
     version = FrameworkVersion.objects.first()
     district = getattr(user, "district", None)
     if version is None or district is None:
@@ -46,10 +46,6 @@ def _filing_url(user: Any) -> str:
 
 
 def _organisation_url(user: Any) -> str:
-    from learning_platform.organisations.selectors.register import (
-        organisations_visible_to,
-    )
-
     orgs = organisations_visible_to(user).filter(users=user).order_by("pk")[:2]
     if len(orgs) == 1:
         return reverse("organisations:register_detail", args=[orgs[0].pk])
@@ -66,8 +62,6 @@ def start_url(*, user: Any) -> str:
     if roles & set(FILING_ROLES):
         return _filing_url(user)
     if Role.ORGANISATION in roles:
-        from learning_platform.organisations.models import SampledOrganisation
-
         # in a monitoring year their self-assessment is the work; otherwise their organisation
         if SampledOrganisation.objects.filter(organisation__users=user).exists():
             return reverse("organisations:monitoring_index")

@@ -27,6 +27,8 @@ import threading
 import uuid
 from datetime import timedelta
 
+from learning_platform.env import env_float
+
 log = logging.getLogger(__name__)
 
 PREFIX = "lp-"
@@ -34,8 +36,6 @@ DEFAULT_LEASE_SECONDS = 30.0
 
 
 def lease_seconds() -> float:
-    from learning_platform.env import env_float
-
     return env_float(
         "TASK_WORKER_LEASE_SECONDS", default=DEFAULT_LEASE_SECONDS, minimum=1
     )

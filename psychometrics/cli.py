@@ -20,7 +20,18 @@ from typing import Any
 import numpy as np
 
 from ._validation import ResponseError
+from .calibration import MMLCalibrator
+from .cat import Randomesque, simulate_cat
 from .irt import MODELS, ItemParameters
+from .linking import link, transform_parameters
+from .scoring import estimate_ability
+from .simulate import (
+    booklet_design,
+    mst_bank,
+    random_item_parameters,
+    simulate_responses,
+    two_stage_design,
+)
 
 
 class CLIError(Exception):
@@ -194,8 +205,6 @@ def _num(v: float) -> float | None:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> None:
-    from .calibration import MMLCalibrator
-
     extra = [c for c in (args.weights, args.group) if c]
     table = read_responses(args.responses, extra_columns=extra)
     weights = None
@@ -284,8 +293,6 @@ def load_params(path: str) -> ItemParameters:
 
 
 def cmd_score(args: argparse.Namespace) -> None:
-    from .scoring import estimate_ability
-
     params = load_params(args.params)
     table = read_responses(args.responses)
     missing = [i for i in params.item_ids if i not in table.item_ids]
@@ -321,14 +328,6 @@ def cmd_score(args: argparse.Namespace) -> None:
 
 
 def cmd_simulate(args: argparse.Namespace) -> None:
-    from .simulate import (
-        booklet_design,
-        mst_bank,
-        random_item_parameters,
-        simulate_responses,
-        two_stage_design,
-    )
-
     rng = np.random.default_rng(args.seed)
     ids = [f"i{j + 1:03d}" for j in range(args.n_items)]
     design: Any = None
@@ -386,8 +385,6 @@ def cmd_simulate(args: argparse.Namespace) -> None:
 
 
 def cmd_link(args: argparse.Namespace) -> None:
-    from .linking import link, transform_parameters
-
     new, ref = load_params(args.new), load_params(args.reference)
     try:
         result = link(new, ref, method=args.method)
@@ -402,8 +399,6 @@ def cmd_link(args: argparse.Namespace) -> None:
 
 
 def cmd_cat_simulate(args: argparse.Namespace) -> None:
-    from .cat import Randomesque, simulate_cat
-
     params = load_params(args.params)
     rng = np.random.default_rng(args.seed)
     theta = rng.normal(args.mean, args.sd, args.n_simulees)

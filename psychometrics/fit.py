@@ -16,6 +16,7 @@ from scipy import stats
 from psychometrics._typing import FloatArray, IntArray
 from psychometrics._validation import check_responses
 from psychometrics.irt import ItemParameters, category_probabilities, normal_quadrature
+from psychometrics.scoring import estimate_ability
 
 __all__ = [
     "DimensionalityResult",
@@ -481,7 +482,6 @@ def dimensionality_check(
     Linacre, J. M. (1998). Structure in Rasch residuals: why principal components
     analysis? Rasch Measurement Transactions, 12, 636.
     """
-    from psychometrics.scoring import estimate_ability
 
     x = check_responses(
         responses, params.n_categories, n_items=params.n_items, item_ids=params.item_ids

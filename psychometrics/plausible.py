@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from psychometrics import irt
 from psychometrics._base import BaseEstimator
 from psychometrics._typing import FloatArray
 from psychometrics._validation import ConvergenceWarning, check_is_fitted
@@ -548,7 +549,6 @@ def plausible_values(
     -------
     PlausibleValues
     """
-    from psychometrics import irt
 
     nodes, _ = irt.normal_quadrature(n_quadrature)
     ll = irt.log_likelihood(responses, params, nodes)

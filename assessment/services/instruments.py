@@ -27,6 +27,8 @@ from assessment.models import (
 if TYPE_CHECKING:
     from itembank.models import Blueprint
 
+from assessment.survey.models import SampleDesign
+from itembank.services import form_assemble
 from psychometrics.cat import (
     Randomesque,
     SympsonHetter,
@@ -209,8 +211,6 @@ def instrument_settings_from_blueprint(
     if mode == DeliveryMode.ADAPTIVE:
         data.setdefault("max_length", int(item_blueprint.length))
     elif mode == DeliveryMode.FIXED and not data.get("item_ids"):
-        from itembank.services import form_assemble
-
         try:
             data["item_ids"] = [int(i) for i in form_assemble(blueprint=item_blueprint)]
         except ValidationError as exc:
@@ -401,7 +401,6 @@ def invitations_create(
     (``assessment.survey.services.invitations_issue``, hashed) and session start
     redeems them there, so delivery refuses to issue its own for it.
     """
-    from assessment.survey.models import SampleDesign
 
     if campaign.audience != Audience.INVITED:
         raise ValidationError(

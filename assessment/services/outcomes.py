@@ -29,6 +29,7 @@ from assessment.services.statistics import (
     item_statistics_schedule,
     session_presented_item_ids,
 )
+from learning_platform.creditbank import services as creditbank
 from learning_platform.errors import ApiError
 
 logger = logging.getLogger(__name__)
@@ -125,7 +126,6 @@ def session_outcomes_record(*, limit: int = 1000) -> int:
 
 def _outcome_write(session: Session) -> bool:
     """Record the session's result in the credit bank; False when none is due."""
-    from learning_platform.creditbank.services import outcome_record_assessment
 
     main = session_main_result(session)
     if main is None or main.theta is None:
@@ -143,7 +143,7 @@ def _outcome_write(session: Session) -> bool:
     )
     instrument = session.instrument
     assert session.finished_at is not None  # closed sessions have finished
-    outcome_record_assessment(
+    creditbank.outcome_record_assessment(
         user=session.user,
         source_ref=session.source_ref,
         instrument_code=instrument.code,

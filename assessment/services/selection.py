@@ -34,6 +34,7 @@ from assessment.services.multistage import (
 )
 from assessment.services.outcomes import session_close
 from assessment.services.presentation import presented_payload
+from itembank.selectors import blueprint_targets
 from psychometrics.cat import (
     cat_replay,
     select_next_item,
@@ -153,7 +154,6 @@ def instrument_content_targets(
     blueprint = instrument.item_blueprint if instrument.item_blueprint_id else None
     if blueprint is None:
         return dict(instrument.blueprint or {}), None
-    from itembank.selectors import blueprint_targets
 
     length = int((instrument.settings or {}).get("max_length", blueprint.length))
     targets = blueprint_targets(blueprint, length=length)

@@ -29,6 +29,8 @@ from assessment.services.errors import (
 from assessment.services.events import session_changed_notify, session_fenced_notify
 from assessment.services.outcomes import session_close
 from assessment.services.selection import session_advance, session_plan_draw
+from assessment.survey.models import SampleDesign
+from assessment.survey.services import invitation_redeem
 from learning_platform.accounts.models import User
 
 logger = logging.getLogger(__name__)
@@ -129,7 +131,6 @@ def session_start(
 
 def campaign_invitation_path(campaign: Campaign) -> str:
     """Return where the campaign's one-time codes come from: survey, delivery or ""."""
-    from assessment.survey.models import SampleDesign
 
     if SampleDesign.objects.filter(campaign_id=campaign.pk).exists():
         return INVITATIONS_SURVEY
@@ -160,8 +161,6 @@ def _invitation_use(
             {"invitation_code": _("Please enter the one-time code of your invitation.")}
         )
     if path == INVITATIONS_SURVEY:
-        from assessment.survey.services import invitation_redeem
-
         try:
             invitation_redeem(campaign=campaign, code=code, session_id=str(session_id))
         except ValidationError as exc:

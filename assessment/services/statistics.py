@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from assessment.models import Response, Session, SessionStatus
+from itembank.services import item_statistics_update
 
 logger = logging.getLogger(__name__)
 
@@ -99,8 +100,6 @@ def item_statistics_refresh(*, item_ids: Iterable[int]) -> int:
     from django.core.exceptions import ValidationError
     from django.db import IntegrityError
 
-    from itembank.services import item_statistics_update
-
     done = 0
     for item_id in sorted({int(i) for i in item_ids}):
         scores, rest, seconds, omitted = item_statistics_arrays(item_id=item_id)
@@ -134,6 +133,7 @@ def item_statistics_schedule(*, item_ids: Sequence[int]) -> None:
         return
 
     def enqueue() -> None:
+        # lazy: import cycle (assessment.tasks -> assessment.services.statistics)
         from assessment.tasks import item_statistics_refresh_task
 
         try:

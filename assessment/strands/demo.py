@@ -17,6 +17,19 @@ from datetime import timedelta
 import numpy as np
 from django.utils import timezone
 
+from assessment.models import Campaign, Response, Session, SessionStatus
+from assessment.services import campaign_create
+from assessment.strands.measures import STRAND_SLUGS
+from assessment.strands.services import (
+    strand_instruments_ensure,
+    strand_values_supply,
+    survey_rollup_published,
+    survey_weights_by_user,
+)
+from assessment.survey.demo import DEMO_YEAR
+from itembank.models import Item
+from itembank.strands import strand_items_ensure
+
 N_MAIN = 1_500
 N_ORG = 800
 SEED = 2031
@@ -24,9 +37,6 @@ ORG_SLUGS = ("family-learning", "community-residents")
 
 
 def _campaign(instrument, *, kind: str, year: int | None, name_zh: str, name_en: str):
-    from assessment.models import Campaign
-    from assessment.services import campaign_create
-
     campaign = Campaign.objects.filter(
         instrument=instrument, kind=kind, year=year
     ).first()
@@ -45,8 +55,6 @@ def _campaign(instrument, *, kind: str, year: int | None, name_zh: str, name_en:
 
 def _simulate(instruments, user_row, year: int) -> int:
     """Bulk-write finished sessions with answers for a sample of the survey's respondents."""
-    from assessment.models import Response, Session, SessionStatus
-    from itembank.models import Item
 
     rng = np.random.default_rng(SEED)
     users = np.array(sorted(user_row))
@@ -120,17 +128,6 @@ def _simulate(instruments, user_row, year: int) -> int:
 
 def load_demo(*, stdout) -> None:
     from django.contrib.auth import get_user_model
-
-    from assessment.models import Session
-    from assessment.strands.measures import STRAND_SLUGS
-    from assessment.strands.services import (
-        strand_instruments_ensure,
-        strand_values_supply,
-        survey_rollup_published,
-        survey_weights_by_user,
-    )
-    from assessment.survey.demo import DEMO_YEAR
-    from itembank.strands import strand_items_ensure
 
     users = get_user_model().objects
     created = strand_items_ensure(author=users.filter(username="author").first())

@@ -26,6 +26,10 @@ from assessment import items as bank
 from assessment.models import Instrument, Response, Session, SessionStatus
 from assessment.services import instrument_create
 from assessment.strands.measures import MEASURES, STRAND_SLUGS, Measure
+from assessment.survey.models import Respondent, RollUp, unpack_arrays
+from itembank.models import Item
+from itembank.strand_content import STRAND_INSTRUMENTS, strand_item_code
+from learning_platform.indicators.point_values import point_value_supply
 from psychometrics.survey.strands import (
     any_at_or_above,
     estimate_strand_mean,
@@ -39,7 +43,6 @@ CHUNK = 2000
 
 def strand_instruments_ensure() -> dict[str, Instrument]:
     """Create each strand questionnaire (fixed form of its published items) once."""
-    from itembank.strand_content import STRAND_INSTRUMENTS
 
     out = {}
     for slug, (
@@ -92,7 +95,6 @@ class StrandFeedReport:
 
 def survey_rollup_published(year: int):
     """Return the year's published survey roll-up the strands are weighted by."""
-    from assessment.survey.models import RollUp
 
     rollup = (
         RollUp.objects.filter(year=year, published=True)
@@ -115,7 +117,6 @@ def survey_rollup_published(year: int):
 
 def survey_weights_by_user(rollup):
     """Rows of the survey's weight set by citizen: user id -> row, plus the arrays."""
-    from assessment.survey.models import Respondent, unpack_arrays
 
     arrays = unpack_arrays(rollup.weight_set.arrays)
     if "replicates" not in arrays or "pseudo_id" not in arrays:
@@ -191,9 +192,6 @@ def _answers(year: int, user_row: dict[int, tuple[int, str]]):
 
 
 def _item_ids(measure: Measure) -> list[int]:
-    from itembank.models import Item
-    from itembank.strand_content import strand_item_code
-
     ids = dict(
         Item.objects.filter(domain__code=measure.domain).values_list("code", "pk")
     )
@@ -232,7 +230,6 @@ def strand_values_supply(
     Each district is supplied in its own savepoint, so one refusal is reported without
     losing the others. Running it again updates the figures in place.
     """
-    from learning_platform.indicators.point_values import point_value_supply
 
     threshold = settings.SUPPRESSION_THRESHOLD if threshold is None else threshold
     rollup = survey_rollup_published(year)

@@ -12,6 +12,7 @@ from ninja import Router
 from ninja.responses import Status
 
 from assessment.survey import access, exports, selectors, services
+from assessment.survey.job_control import job_expire_stale
 from assessment.survey.models import Job, RollUp, SurveyData
 from assessment.survey.schemas import (
     ApproveIn,
@@ -270,7 +271,6 @@ def _job_out(job: Job) -> dict:
 def job_detail(request: HttpRequest, job_id: str):
     """A job's state and progress as stored (the jobs page polls it without a shared
     channel layer); a job whose worker died is failed here first."""
-    from assessment.survey.job_control import job_expire_stale
 
     access.require_researcher(request.user)
     job = selectors.job_for(user=request.user, job_id=job_id)

@@ -9,6 +9,7 @@ class SurveyConfig(AppConfig):
 
     def ready(self):
         # Field monitoring (indicators) asks delivery for its satisfaction campaign through this.
+        # lazy: apps.py loads before the model registry; models import only in ready()
         from assessment.survey.field_satisfaction import register
 
         register()

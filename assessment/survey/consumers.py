@@ -15,6 +15,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import ValidationError
 
 from assessment.survey import access, selectors, services
+from assessment.survey.job_control import job_expire_stale
 from assessment.survey.jobs import group_name
 from assessment.survey.models import Job
 
@@ -91,8 +92,6 @@ class JobProgressConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _payload(self, job_id) -> dict | None:
-        from assessment.survey.job_control import job_expire_stale
-
         try:
             job_expire_stale(job_ids=[job_id])  # a dead worker's job shows as failed
         except ValidationError:

@@ -41,6 +41,26 @@ from datetime import timedelta
 import numpy as np
 from django.utils import timezone
 
+from assessment import items as bank
+from assessment.models import Campaign
+from assessment.services import campaign_create
+from assessment.survey.jobs import run_job
+from assessment.survey.models import Calibration, Job, RollUp, SurveyData
+from assessment.survey.services import (
+    EDUCATION_ORDER,
+    calibration_approve,
+    design_from_allocation,
+    job_create,
+    survey_data_store,
+)
+from assessment.survey.simulation import (
+    booklet_plan,
+    instrument_ensure,
+    survey_simulate,
+)
+from learning_platform.districts.models import District
+from psychometrics.survey.simulate import simulate_survey
+
 DEMO_YEAR = 2025
 DEMO_CODE = "five-yearly-literacy-demo"
 DOMAINS = ("info", "science", "health")
@@ -70,9 +90,6 @@ def delivered_campaign(
 
     It ran from 120 to 30 days ago unless ``opens_at`` and ``closes_at`` say when.
     """
-    from assessment.models import Campaign
-    from assessment.services import campaign_create
-    from assessment.survey.simulation import instrument_ensure
 
     instrument = instrument_ensure(code=code)
     campaign = Campaign.objects.filter(instrument=instrument, year=year).first()
@@ -101,7 +118,6 @@ def simulate_delivered(
     stdout=None,
 ):
     """Deliver a simulated survey to ``campaign`` and freeze it (see the simulation module)."""
-    from assessment.survey.simulation import survey_simulate
 
     return survey_simulate(
         campaign=campaign,
@@ -129,7 +145,6 @@ def _wave_shift(year: int) -> dict[str, float] | None:
     """The truth shift of wave ``year`` relative to the 2025 population (None for 2025)."""
     if year == DEMO_YEAR:
         return None
-    from learning_platform.districts.models import District
 
     codes = list(
         District.objects.order_by("sort_order", "code").values_list("code", flat=True)
@@ -159,13 +174,6 @@ def simulate_and_store(
     district_codes: list[str] | None = None,
 ):
     """Simulate the survey, store design, respondents and responses; return the simulation."""
-    from assessment.survey.services import (
-        EDUCATION_ORDER,
-        design_from_allocation,
-        survey_data_store,
-    )
-    from learning_platform.districts.models import District
-    from psychometrics.survey.simulate import simulate_survey
 
     codes = district_codes or list(
         District.objects.order_by("sort_order", "code").values_list("code", flat=True)
@@ -255,9 +263,6 @@ def run_pipeline(
     name: str | None = None,
 ) -> dict:
     """Run weights, calibration, scoring and roll-up jobs in this process, in order."""
-    from assessment.survey.jobs import run_job
-    from assessment.survey.models import Job
-    from assessment.survey.services import job_create
 
     steps = [
         ("weights", {}),
@@ -277,9 +282,6 @@ def run_pipeline(
         if (
             kind == "calibrate"
         ):  # the demo's reviewer approves the calibration as offered
-            from assessment.survey.models import Calibration
-            from assessment.survey.services import calibration_approve
-
             calibration_approve(
                 calibration=Calibration.objects.get(pk=job.result["calibration_id"]),
                 approved_by=_demo_reviewer(),
@@ -316,7 +318,6 @@ def load_demo(*, stdout, n_respondents: int = DEMO_RESPONDENTS) -> None:
 
 def load_wave(*, year: int, stdout, n_respondents: int = DEMO_RESPONDENTS) -> None:
     """Deliver the simulated wave of ``year``, run its jobs and publish its roll-up (once)."""
-    from assessment.survey.models import RollUp, SurveyData
 
     campaign = _wave_campaign(year)
     if RollUp.objects.filter(campaign=campaign, published=True).exists():
@@ -338,8 +339,6 @@ def load_wave(*, year: int, stdout, n_respondents: int = DEMO_RESPONDENTS) -> No
         )
         reference = sim.reference_parameters()
     else:  # a run that stopped after freezing: carry on with the jobs
-        from assessment.survey.simulation import booklet_plan
-
         reference = booklet_plan(
             booklets=campaign.instrument.settings["booklets"]
         ).reference_parameters()
@@ -352,8 +351,6 @@ def load_wave(*, year: int, stdout, n_respondents: int = DEMO_RESPONDENTS) -> No
 
 
 def _bank_ready() -> bool:
-    from assessment import items as bank
-
     return (
         bool(bank.deliverable_item_ids(domain_codes=["health"]))
         and bank.active_set_id() is not None

@@ -20,6 +20,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessment import items as bank
 from assessment.models import (
     Audience,
     Campaign,
@@ -28,6 +29,7 @@ from assessment.models import (
     Session,
     SessionStatus,
 )
+from assessment.services.instruments import campaign_create, instrument_create
 from assessment.survey.models import (
     AllocationMethod,
     SampleDesign,
@@ -35,6 +37,9 @@ from assessment.survey.models import (
     SurveyInvitation,
 )
 from assessment.survey.services.invitations import invitations_issue
+from learning_platform.indicators.field_services import (
+    satisfaction_backend_register,
+)
 
 INSTRUMENT_CODE = "service-satisfaction"  # 上海市民终身学习服务满意度问卷
 SATISFACTION_DOMAIN = "needs.satisfaction"
@@ -47,8 +52,6 @@ def satisfaction_instrument() -> Instrument:
     instrument = Instrument.objects.filter(code=INSTRUMENT_CODE).first()
     if instrument is not None:
         return instrument
-    from assessment import items as bank
-    from assessment.services.instruments import instrument_create
 
     pool = bank.deliverable_item_ids(domain_codes=["needs"])
     items = [
@@ -89,8 +92,6 @@ class FieldSatisfaction:
     def campaign_create(
         self, *, field_year, user, per_site: int
     ) -> tuple[int, list[tuple[str, str]]]:
-        from assessment.services.instruments import campaign_create
-
         instrument = satisfaction_instrument()
         sites = [
             s
@@ -264,8 +265,4 @@ def _uuid(value: str):
 
 
 def register() -> None:
-    from learning_platform.indicators.field_services import (
-        satisfaction_backend_register,
-    )
-
     satisfaction_backend_register(FieldSatisfaction())

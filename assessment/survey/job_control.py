@@ -72,6 +72,7 @@ def owner_pid(owner: str) -> int | None:
 
 
 def _push(job_id) -> None:
+    # lazy: import cycle (assessment.survey.jobs -> assessment.survey.job_control)
     from assessment.survey.jobs import push
 
     job = Job.objects.filter(pk=job_id).first()

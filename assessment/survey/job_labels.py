@@ -13,13 +13,12 @@ import re
 from django.utils.translation import gettext as _
 
 from assessment.survey.models import JobStatus
+from itembank.models import Domain
 
 
 def _domain(code: str) -> str:
     """The domain's Chinese or English name, or its code when the item bank lacks it."""
     from django.utils.translation import get_language
-
-    from itembank.models import Domain
 
     row = Domain.objects.filter(code=code).only("name_zh", "name_en").first()
     if row is None:

@@ -39,10 +39,23 @@ from assessment.survey.models import (
     RakingVariables,
     Respondent,
     ScoreSet,
+    SurveyData,
     WeightSet,
     unpack_arrays,
 )
+from assessment.survey.needs import needs_option_names
 from assessment.survey.selectors import job_payload
+from assessment.survey.services import (
+    indicators_feed,
+    levels_for,
+    population_counts,
+    rollup_publish,
+    survey_arrays,
+)
+from assessment.survey.services.designs import ADULT_SHARE
+from itembank.services import parameter_set_create
+from learning_platform.districts.models import CITY_CODE, EducationFigure
+from psychometrics.survey import needs_arrays_from
 
 log = logging.getLogger(__name__)
 
@@ -158,8 +171,6 @@ def _respondents(campaign) -> list[Respondent]:
 
 
 def _arrays(campaign):
-    from assessment.survey.services import survey_arrays
-
     return survey_arrays(campaign)
 
 
@@ -275,8 +286,6 @@ def _education_margin(design, strata, people) -> tuple[list[str | None], dict]:
     cell. With figures for every district the margin is district × education, else it
     is city-wide. No figures, or figures for some districts only, are refused by name.
     """
-    from assessment.survey.services.designs import ADULT_SHARE
-    from learning_platform.districts.models import CITY_CODE, EducationFigure
 
     rows = list(
         EducationFigure.objects.filter(year__lte=design.population_year).order_by(
@@ -358,7 +367,6 @@ def _run_weights_without_design(
     ``["district", "age_band", "sex"]`` or ``[["district", "age_band"], ["district",
     "sex"]]``), ``max_ratio`` (trimming cap, default none), ``n_replicates``.
     """
-    from assessment.survey.services import population_counts
 
     campaign = job.campaign
     people = sorted(
@@ -483,13 +491,6 @@ def _previous_parameters(job: Job):
 
 def _parameter_set(cal: Calibration, job: Job) -> tuple[int | None, str]:
     """Offer the calibration to the item bank as a parameter set for review."""
-    try:
-        from itembank.services import parameter_set_create
-    except ImportError:
-        return (
-            None,
-            "item bank parameter sets are not available; parameters kept with the calibration",
-        )
     items: dict[int, dict] = {}
     for d, block in cal.domains.items():
         se = (cal.report["domains"].get(d) or {}).get("se") or {}
@@ -620,8 +621,6 @@ def _needs_arrays(
     campaign, n_respondents: int
 ) -> dict[str, tuple[np.ndarray, tuple[str, ...]]]:
     """The needs questionnaire's answers stored with the survey data, if any."""
-    from assessment.survey.models import SurveyData
-    from psychometrics.survey import needs_arrays_from
 
     data = SurveyData.objects.filter(campaign=campaign).first()
     if data is None:
@@ -640,9 +639,6 @@ def _needs_arrays(
 
 
 def run_rollup(job: Job, progress: pipeline.Progress) -> dict[str, Any]:
-    from assessment.survey.needs import needs_option_names
-    from assessment.survey.services import indicators_feed, levels_for, rollup_publish
-
     campaign = job.campaign
     ss = _latest(ScoreSet, campaign, job.params.get("score_set_id"))
     ws = _latest(WeightSet, campaign, job.params.get("weight_set_id"))

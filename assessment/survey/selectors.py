@@ -8,18 +8,24 @@ from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
 
-from assessment.models import Campaign
+from assessment.models import Campaign, Response, Session, SessionStatus
 from assessment.survey.access import is_researcher, visible_districts
+from assessment.survey.job_labels import stage_label, status_label
 from assessment.survey.models import (
     Calibration,
     Job,
+    Respondent,
     RollUp,
     SampleDesign,
     Stratum,
     SurveyData,
+    SurveyInvitation,
 )
 from assessment.survey.models import RollUpCell as RollUpCellRow
+from assessment.survey.pipeline import change_se
 from assessment.survey.schemas import RollUpCell
+from assessment.survey.services.data import freeze_refusal
+from itembank.models import ItemParameterSet
 from learning_platform.db_router import read_replica
 from learning_platform.errors import NotFound
 
@@ -303,7 +309,6 @@ def survey_data_versions(*, campaign: Campaign) -> QuerySet[SurveyData]:
 
 def design_progress(*, design: SampleDesign) -> list[dict]:
     """Per stratum: population, allocation, invitations issued and redeemed, responded."""
-    from assessment.survey.models import Respondent
 
     strata = design.strata.annotate(
         issued=Count("invitations"),
@@ -349,8 +354,6 @@ def jobs_recent(*, campaign_id: int | None = None, limit: int = 30) -> QuerySet[
 
 
 def job_payload(job: Job) -> dict:
-    from assessment.survey.job_labels import stage_label, status_label
-
     return {
         "id": str(job.pk),
         "kind": job.kind,
@@ -375,7 +378,6 @@ def rollup_changes(*, rollup_id: int, district_code: str | None = None) -> list[
     made before cells carried it fall back to the domain's linking error for means and
     none for percentages. Suppressed cells in either wave give no change.
     """
-    from assessment.survey.pipeline import change_se
 
     r = rollups_published().get(pk=rollup_id)
     prev = rollup_previous(rollup_id)
@@ -431,10 +433,6 @@ def freeze_preview(*, campaign) -> dict:
     """
     from django.db.models import Sum
 
-    from assessment.models import Response, Session, SessionStatus
-    from assessment.survey.models import SurveyData, SurveyInvitation
-    from assessment.survey.services.data import freeze_refusal
-
     sessions = Session.objects.filter(campaign=campaign)
     completed = sessions.exclude(status=SessionStatus.IN_PROGRESS)
     n_completed = completed.count()
@@ -466,14 +464,10 @@ def calibration_review(*, campaign) -> dict | None:
     """The latest calibration of a campaign and where its review stands (for the page)."""
     from django.urls import reverse
 
-    from assessment.survey.models import Calibration
-
     cal = Calibration.objects.filter(campaign=campaign).first()
     if cal is None:
         return None
     if cal.parameter_set_id:
-        from itembank.models import ItemParameterSet
-
         pset = ItemParameterSet.objects.filter(pk=cal.parameter_set_id).first()
         return {
             "calibration": cal,

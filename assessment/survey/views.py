@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from assessment.models import Campaign, CampaignKind
 from assessment.survey import access, selectors, services
+from assessment.survey.job_control import job_expire_stale, live_mode
 from assessment.survey.models import Job, JobKind, RollUp
 
 
@@ -21,7 +22,6 @@ def _researcher(request: HttpRequest) -> None:
 def survey_index(request: HttpRequest) -> HttpResponse:
     """Survey campaigns, their data, jobs with live progress, and roll-ups."""
     _researcher(request)
-    from assessment.survey.job_control import job_expire_stale, live_mode
 
     job_expire_stale()  # jobs whose worker died show as failed, not running for ever
     campaigns = Campaign.objects.filter(

@@ -8,12 +8,11 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from assessment.survey import views
+from assessment.survey.access import is_researcher
 
 
 class ResearcherMenuItem(MenuItem):
     def is_shown(self, request) -> bool:
-        from assessment.survey.access import is_researcher
-
         return is_researcher(request.user)
 
 

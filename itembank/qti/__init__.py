@@ -13,12 +13,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from ..models import Item
+from ..services import item_save_draft
 from .export import export_package, is_identifier, item_xml, manifest_xml
 from .importer import (
     IMAGE_MAX_BYTES,
     ITEM_MAX_BYTES,
     MANIFEST_MAX_BYTES,
     QTI_LIMITS,
+    _fail,
     parse_package,
 )
 
@@ -80,9 +82,6 @@ def import_package(
     """
     from django.db import transaction
     from wagtail.images import get_image_model
-
-    from ..services import item_save_draft
-    from .importer import _fail
 
     specs = parse_package(data)
     files = specs[0].pop("_images", {}) if specs else {}

@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and roles")
 
     def ready(self) -> None:
+        # lazy: apps.py loads before the model registry; models import only in ready()
         from learning_platform.accounts.receivers import sync_roles_after_migrate
 
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="accounts.roles")

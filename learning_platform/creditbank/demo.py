@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 
+from itembank.selectors import domain_levels
 from learning_platform.accounts.models import User
 from learning_platform.creditbank.models import LearningOutcome
 from learning_platform.creditbank.services import (
@@ -85,10 +86,6 @@ DEMO_OUTCOME_REF = "demo:shou:nursery-5-2025-0317"
 
 def attained_level_codes(domain_code: str) -> list[str]:
     """Return the item bank's level codes at or above the domain's attained level."""
-    try:
-        from itembank.selectors import domain_levels
-    except ImportError:
-        return []
     try:
         levels = sorted(domain_levels(domain_code), key=lambda level: level.order)
     except (LookupError, ObjectDoesNotExist):

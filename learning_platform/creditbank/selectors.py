@@ -18,6 +18,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from itembank.selectors import level_display_name
 from learning_platform.accounts.models import User
 from learning_platform.accounts.roles import DISTRICT_ROLES, Role
 from learning_platform.accounts.selectors import user_roles
@@ -464,7 +465,6 @@ def level_name(*, domain_code: str, level_code: str, language: str = "zh-hans") 
     """The name of a domain's level (its code when the bank no longer has it)."""
     if not level_code:
         return ""
-    from itembank.selectors import level_display_name
 
     english = language.startswith("en")
     return level_display_name(domain_code, level_code, english=english) or level_code

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist
 
+from itembank.selectors import domain_levels
+
 logger = logging.getLogger(__name__)
 
 DOMAIN_NAMES = {
@@ -91,10 +93,6 @@ def domain_name(code: str, *, language: str = "zh-hans") -> str:
 def _item_bank_suggestion(
     domain_code: str, level_code: str, language: str
 ) -> str | None:
-    try:
-        from itembank.selectors import domain_levels
-    except ImportError:
-        return None
     try:
         levels = domain_levels(domain_code)
     except (ObjectDoesNotExist, LookupError, ValueError):

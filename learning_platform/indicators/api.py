@@ -11,7 +11,19 @@ from learning_platform.accounts.roles import Role
 from learning_platform.accounts.selectors import user_roles
 from learning_platform.downloads import download_response
 from learning_platform.errors import ApiError
-from learning_platform.indicators import selectors, xlsx
+from learning_platform.indicators import (
+    datain,
+    field_selectors,
+    field_services,
+    selectors,
+    services,
+    xlsx,
+)
+from learning_platform.indicators.field_models import (
+    FieldDistrict,
+    FieldPanelMember,
+    FieldYear,
+)
 from learning_platform.indicators.models import FrameworkVersion, ItemKind, Submission
 from learning_platform.indicators.schemas import (
     FieldDistrictOut,
@@ -117,7 +129,6 @@ def overview(request, year: int):
 
 def _filing_for_entry(request, district_code: str, year: int) -> Submission:
     """The filing of a district the caller sees (404 otherwise); a statistician's is created."""
-    from learning_platform.indicators import services
 
     district = selectors.district_get_for_user(user=request.user, code=district_code)
     sub = selectors.submission_of_district(district=district, year=year)
@@ -143,7 +154,6 @@ def values_import(request, district_code: str, year: int, body: ValuesIn):
     Only the district's statistician, while the filing is not yet submitted (409 after).
     Platform-supplied and computed items are refused by name.
     """
-    from learning_platform.indicators import datain
 
     sub = _filing_for_entry(request, district_code, year)
     entries = [
@@ -266,8 +276,6 @@ def _field_year_out(fy) -> FieldYearOut:
 )
 def field_year(request, year: int):
     """The year's draw (seed, who, when) with the sampled districts, sites and weights; the centre only."""
-    from learning_platform.indicators import field_selectors
-    from learning_platform.indicators.field_models import FieldYear
 
     try:
         fy = field_selectors.field_year_get_for_city(user=request.user, year=year)
@@ -284,11 +292,6 @@ def field_year(request, year: int):
 )
 def field_ratings(request, year: int, district_code: str):
     """The calling expert's own ratings of a sampled district."""
-    from learning_platform.indicators import field_selectors
-    from learning_platform.indicators.field_models import (
-        FieldDistrict,
-        FieldPanelMember,
-    )
 
     try:
         member = field_selectors.member_get(user=request.user, year=year)
@@ -313,11 +316,6 @@ def field_ratings(request, year: int, district_code: str):
 )
 def field_ratings_put(request, year: int, district_code: str, payload: FieldRatingsIn):
     """Save the calling expert's ratings (rubric 1–5) and comments; a bad point refuses them all."""
-    from learning_platform.indicators import field_selectors, field_services
-    from learning_platform.indicators.field_models import (
-        FieldDistrict,
-        FieldPanelMember,
-    )
 
     try:
         member = field_selectors.member_get(user=request.user, year=year)
@@ -347,8 +345,6 @@ def field_ratings_put(request, year: int, district_code: str, payload: FieldRati
 )
 def field_report(request, year: int, district_code: str):
     """A sampled district's sub-report: the centre's for every district, a district's own once released."""
-    from learning_platform.indicators import field_selectors
-    from learning_platform.indicators.field_models import FieldDistrict
 
     try:
         fd = field_selectors.sub_report_get_for_user(

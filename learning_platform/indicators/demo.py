@@ -19,7 +19,9 @@ from django.core.management import call_command
 from learning_platform.accounts.models import User
 from learning_platform.districts.models import District
 from learning_platform.indicators import services
+from learning_platform.indicators.field_demo import load_field_demo
 from learning_platform.indicators.models import Status
+from learning_platform.indicators.target_services import collection_window_set
 
 HUANGPU_2025 = {
     "resident_population_10k": "66.20",
@@ -123,7 +125,6 @@ def _form(values: dict[str, str], factor: Decimal = Decimal(1)) -> dict[str, str
 
 def load_demo(*, stdout) -> None:
     call_command("load_indicator_framework", stdout=stdout)
-    from learning_platform.indicators.target_services import collection_window_set
 
     # the spring after the data year, as attachment 3's platform runs; the draft year has none yet
     for year in (APPROVED_YEAR, SUBMITTED_YEAR):
@@ -179,6 +180,5 @@ def load_demo(*, stdout) -> None:
         f"indicators demo: 黄浦 {APPROVED_YEAR} reviewed, {SUBMITTED_YEAR} submitted for first "
         f"review, {DRAFT_YEAR} saved as a draft; the survey supplies the attainment rates"
     )
-    from learning_platform.indicators.field_demo import load_field_demo
 
     load_field_demo(stdout=stdout)

@@ -4,6 +4,7 @@ an expert panel of two has rated 黄浦 and its feedback is released. Safe to ru
 from __future__ import annotations
 
 from learning_platform.accounts.models import User
+from learning_platform.accounts.services import user_create
 from learning_platform.districts.models import District
 from learning_platform.indicators import field_services as fsvc
 from learning_platform.indicators.field_models import FieldSite, FieldYear
@@ -74,8 +75,6 @@ def load_field_demo(*, stdout) -> None:
     fy = fsvc.field_year_draw(user=researcher, year=YEAR, seed=seed)
     expert = User.objects.filter(username="expert").first()
     if expert is None:
-        from learning_platform.accounts.services import user_create
-
         expert = user_create(
             username="expert",
             password="demo-pass-2026",

@@ -25,6 +25,7 @@ from learning_platform.indicators.field_models import (
     SiteType,
 )
 from learning_platform.indicators.models import FrameworkVersion, Indicator
+from learning_platform.indicators.selectors import DISTRICT_STAFF
 
 CITY_ROLES = {Role.RESEARCHER, Role.ADMINISTRATOR}
 SITE_EDITORS = {Role.DISTRICT_STATISTICIAN, Role.DISTRICT_LIAISON, Role.DISTRICT_HEAD}
@@ -487,7 +488,6 @@ def field_feedback_acknowledge(
 ) -> FieldDistrict:
     """The district acknowledges the released feedback, optionally with a response."""
     roles = set(user_roles(user=user))
-    from learning_platform.indicators.selectors import DISTRICT_STAFF
 
     if not (DISTRICT_STAFF & roles and user.district_id == field_district.district_id):
         raise PermissionDenied(_("Only the district's staff answer its feedback."))

@@ -26,6 +26,7 @@ from learning_platform.indicators.models import (
     Target,
     ValueType,
 )
+from learning_platform.indicators.services import framework_for_year, plain
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 # Filings the report reads: approved at second review (letter pending) or completed.
@@ -54,6 +55,7 @@ def target_specs(version: FrameworkVersion) -> list[target_rules.TargetSpec]:
 
 def submission_all_values(submission: Submission) -> dict[str, Decimal | None]:
     """Stored values and every computed item of a filing, by code."""
+    # lazy: import cycle (learning_platform.indicators.selectors -> learning_platform.indicators.monitoring)
     from learning_platform.indicators.selectors import compute, submission_values
 
     values = submission_values(submission)
@@ -192,6 +194,7 @@ def _city_values(
 ) -> dict[str, Decimal | None]:
     """City figures: inputs summed over the districts (only when every district has them), each
     computed item's formula on those sums, shares and supplied rates weighted by resident population."""
+    # lazy: import cycle (learning_platform.indicators.selectors -> learning_platform.indicators.monitoring)
     from learning_platform.indicators.selectors import compute
 
     items = list(version.items.all())
@@ -224,7 +227,6 @@ def district_report_figures(year: int) -> dict:
     the platform-supplied survey figures in them with their 95% intervals, the documents filed
     per first-level indicator, the target checks and the UNESCO crosswalk.
     """
-    from learning_platform.indicators.services import framework_for_year
 
     version = framework_for_year(year=year)
     districts = list(District.objects.all())
@@ -360,8 +362,6 @@ def district_report_figures(year: int) -> dict:
 
 
 def _num(value) -> str:
-    from learning_platform.indicators.services import plain
-
     if value is None:
         return "—"
     return plain(Decimal(str(value)).quantize(Decimal("0.01")))

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from learning_platform.accounts.roles import Role
 from learning_platform.accounts.selectors import user_roles
+from learning_platform.creditbank.selectors import account_counts_by_district
 from learning_platform.districts.models import District, DistrictYearFigure
 from learning_platform.indicators import formulas
 from learning_platform.indicators.models import (
@@ -327,6 +328,7 @@ def entry_check(*, submission: Submission, data: Mapping[str, Any]) -> EntryChec
                 check.warnings[item.code] = _(
                     "%(item)s: %(value)s is far from last year's %(before)s; please confirm."
                 ) % {"item": label, "value": plain(value), "before": plain(before)}
+    # lazy: import cycle (learning_platform.indicators.datain -> learning_platform.indicators.services)
     from learning_platform.indicators import (
         datain,  # 3.1.1 is the total of its member-unit lines
     )
@@ -609,7 +611,6 @@ def platform_text_suggest(
 
 def credit_bank_accounts_feed(*, user, year: int) -> int:
     """Fill 市民在学分银行的开户数 from the credit bank for every district the user may see."""
-    from learning_platform.creditbank.selectors import account_counts_by_district
 
     rows = account_counts_by_district(user=user, year=year)
     for row in rows:

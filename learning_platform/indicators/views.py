@@ -32,6 +32,7 @@ from learning_platform.indicators.models import (
     Submission,
 )
 from learning_platform.indicators.point_values import point_context
+from learning_platform.indicators.views_datain import form_extra
 from learning_platform.private_files import private_file_response
 from learning_platform.security.spreadsheet import xlsx_safe_row
 
@@ -175,7 +176,6 @@ def _form_context(request, submission: Submission, *, check=None, posted=None) -
         if show_values
         else []
     )
-    from learning_platform.indicators.views_datain import form_extra
 
     return {
         **form_extra(request, submission, editable=editable),

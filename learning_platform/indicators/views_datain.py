@@ -22,6 +22,7 @@ PART_ROWS_BLANK = 3  # empty lines the form offers below the stored ones
 def _submission(
     request: HttpRequest, code: str, year: int, *, create: bool
 ) -> Submission:
+    # lazy: import cycle (learning_platform.indicators.views -> learning_platform.indicators.views_datain)
     from learning_platform.indicators.views import _district
 
     district = _district(request, code)
@@ -80,6 +81,7 @@ def template_download(request: HttpRequest, code: str, year: int) -> HttpRespons
 def _refused(
     request, submission: Submission, problems: list[str], lines=None
 ) -> HttpResponse:
+    # lazy: import cycle (learning_platform.indicators.views -> learning_platform.indicators.views_datain)
     from learning_platform.indicators.views import _form_context
 
     messages.error(

@@ -44,6 +44,7 @@ from learning_platform.organisations.schemas import (
 )
 from learning_platform.organisations.selectors import monitoring as monitoring_selectors
 from learning_platform.organisations.services import monitoring as monitoring_services
+from learning_platform.private_files import private_file_response
 
 router = Router(tags=["organisations"])
 
@@ -700,7 +701,6 @@ def space(request, slug: str):
 )
 def space_file(request, entry_id: int):
     """An entry's file, under the same rule as the page."""
-    from learning_platform.private_files import private_file_response
 
     try:
         entry = _space.space_entry_get_for_user(user=request.user, entry_id=entry_id)

@@ -21,6 +21,7 @@ from learning_platform.accounts.models import User
 from learning_platform.accounts.roles import Role
 from learning_platform.accounts.services import user_create, user_role_assign
 from learning_platform.districts.models import District
+from learning_platform.indicators.models import FrameworkVersion
 from learning_platform.organisations.models import (
     AssessmentStatus,
     EntryKind,
@@ -41,6 +42,7 @@ from learning_platform.organisations.models import (
     Tier,
     TierChange,
 )
+from learning_platform.organisations.services.results import framework_feed
 
 SEED = 20250601
 CURRENT_YEAR = 2025
@@ -868,9 +870,6 @@ def load_demo(*, stdout) -> None:
         _spaces(rng, orgs, users["orguser"], reviewer)
     fed = ""
     try:
-        from learning_platform.indicators.models import FrameworkVersion
-        from learning_platform.organisations.services.results import framework_feed
-
         if FrameworkVersion.objects.exists():
             framework_feed(year=CURRENT_YEAR, district_codes=[HUANGPU])
             fed = f"; 黄浦 {CURRENT_YEAR} filing offered its 学习型组织 summary"

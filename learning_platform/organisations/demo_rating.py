@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 
+from learning_platform.accounts.management.commands.demo_setup import DEMO_PASSWORD
 from learning_platform.accounts.models import User
 from learning_platform.accounts.roles import Role
 from learning_platform.accounts.services import user_create
@@ -38,8 +39,6 @@ COMMENTS = (
 
 
 def _experts(stdout) -> list[User]:
-    from learning_platform.accounts.management.commands.demo_setup import DEMO_PASSWORD
-
     experts = []
     for username, name in DEMO_EXPERTS:
         user = User.objects.filter(username=username).first()

@@ -18,7 +18,8 @@ from .._validation import (
     check_responses,
     check_sample_weight,
 )
-from ..irt import DICHOTOMOUS, MODELS, ItemParameters
+from ..irt import DICHOTOMOUS, MODELS, ItemParameters, log_likelihood
+from ..scoring import estimate_ability
 from . import _blocks, _se
 from ._blocks import Block
 from ._em import Design, State, posterior, run_em
@@ -420,7 +421,6 @@ class MMLCalibrator(BaseEstimator):
     # ------------------------------------------------------------------ after fit
     def transform(self, responses: ArrayLike) -> FloatArray:
         """EAP ability of each person under the reference-group prior, (n_persons,)."""
-        from ..scoring import estimate_ability
 
         check_is_fitted(self, ["item_params_"])
         r = self.reference_group_index_
@@ -435,7 +435,6 @@ class MMLCalibrator(BaseEstimator):
 
     def score_samples(self, responses: ArrayLike) -> FloatArray:
         """Marginal log-likelihood of each person's pattern, shape (n_persons,)."""
-        from ..irt import log_likelihood
 
         check_is_fitted(self, ["item_params_"])
         r = self.reference_group_index_

@@ -25,7 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from psychometrics import irt
 from psychometrics.irt import ItemParameters
+from psychometrics.plausible import draw_from_posterior
 from psychometrics.survey._common import FloatArray
 
 EDUCATION = ("primary", "lower_secondary", "upper_secondary", "tertiary")
@@ -262,8 +264,6 @@ def oracle_plausible_values(
     -------
     ndarray, shape (n, n_draws)
     """
-    from psychometrics import irt
-    from psychometrics.plausible import draw_from_posterior
 
     nodes = np.linspace(-7.0, 7.0, n_quadrature)
     ll = irt.log_likelihood(responses, true_params, nodes)

@@ -112,3 +112,33 @@ def test_a_refresh_builds_only_the_payloads_of_changed_revisions(
     item_bank.withdraw(ids[5])
     with pytest.raises(items.not_deliverable_error()):
         items.delivery_items(ids)
+
+
+@pytest.mark.django_db
+def test_a_newly_activated_parameter_set_is_delivered_without_clearing_the_cache(
+    item_bank, django_capture_on_commit_callbacks
+):
+    """Activating a set needs no cache clear: pools are keyed by the active set."""
+    from django.contrib.auth import get_user_model
+
+    from itembank.services import parameter_set_activate, parameter_set_create
+
+    # given a pool built and cached under the first active set
+    old = items.adaptive_pool(pool_ids=None, domain_codes=["info"], blueprint=None)
+    assert old.parameter_set_id == item_bank.parameter_set_id
+    # when a second set is activated (its commit hooks run)
+    approver = get_user_model().objects.create(username="second-approver")
+    new_set = parameter_set_create(
+        name="second set",
+        model="2pl",
+        source="tests",
+        items={i: {"a": 1.0, "b": 0.25} for i in item_bank.ids},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        parameter_set_activate(parameter_set=new_set, approved_by=approver)
+    # then delivery builds from the new set although nothing cleared the old pool
+    assert items.DELIVERY_CACHE.pools  # the old pool is still cached
+    fresh = items.adaptive_pool(pool_ids=None, domain_codes=["info"], blueprint=None)
+    assert fresh is not old
+    assert fresh.parameter_set_id == new_set.pk
+    assert set(fresh.bank.params.b.tolist()) == {0.25}

@@ -12,7 +12,8 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessment.models import Campaign
+from assessment.models import Campaign, Response, Session, SessionStatus
+from assessment.selectors import ResponseMatrix, campaign_response_matrix
 from assessment.survey.models import (
     DataSource,
     Respondent,
@@ -22,6 +23,8 @@ from assessment.survey.models import (
     unpack_arrays,
 )
 from assessment.survey.services.designs import AGE_SHARES, EDUCATION_ORDER
+from itembank.selectors import domain_tree
+from psychometrics.survey import NEEDS_AREAS
 
 
 def _pseudo_ids(n: int, *, prefix: str, seed: int) -> list[str]:
@@ -146,10 +149,6 @@ def survey_data_store(
 
 def _domain_kinds() -> dict[str, str]:
     """Top-level domain code -> kind ("ability", "needs", ...) from the item bank."""
-    try:
-        from itembank.selectors import domain_tree
-    except ImportError:
-        return {}
     return {
         d["code"]: d.get("kind", "") for d in domain_tree() if not d.get("parent_code")
     }
@@ -162,8 +161,6 @@ def campaign_response_matrix_pg(campaign: Campaign, *, item_ids: Sequence[int]):
     (``array_agg`` of item ids and scores, parsed by the driver) instead of one Python
     tuple per response: a 10,000-person survey has 1.1 million responses.
     """
-    from assessment.models import Response, Session, SessionStatus
-    from assessment.selectors import ResponseMatrix
 
     sessions = list(
         Session.objects.filter(campaign=campaign)
@@ -237,8 +234,6 @@ def survey_data_from_delivery(
     ``meta["mixed_revisions"]`` with the count of each. Use :func:`survey_data_freeze`,
     which checks that the campaign may be frozen, rather than calling this directly.
     """
-    from assessment.models import Response, SessionStatus
-    from assessment.selectors import campaign_response_matrix
 
     design = getattr(campaign, "sample_design", None)
     domain_of: dict[int, str] = {}
@@ -289,10 +284,6 @@ def survey_data_from_delivery(
         )
         for d, cols in by_domain.items()
     }
-    try:
-        from psychometrics.survey import NEEDS_AREAS  # option codes of the needs areas
-    except ImportError:
-        NEEDS_AREAS = {}  # noqa: N806
     needs_items: dict[str, list[str]] = {}
     for d, cols in needs_by_domain.items():
         # psychometrics.survey.needs_arrays_from reads needs_<area> and its option codes
@@ -405,7 +396,6 @@ def freeze_refusal(
     without a completed session, and one already frozen unless ``new_version`` asks for
     a further version.
     """
-    from assessment.models import Session, SessionStatus
 
     now = now or timezone.now()
     if campaign.closes_at is None:
@@ -458,7 +448,6 @@ def survey_data_freeze(
     completed session, or is already frozen (pass ``new_version=True`` to add version
     N + 1: an earlier version is never overwritten). Nothing is written on a refusal.
     """
-    from assessment.models import Session, SessionStatus
 
     started = time.perf_counter()
     now = now or timezone.now()

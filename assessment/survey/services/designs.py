@@ -15,6 +15,7 @@ from assessment.survey.models import (
     SampleDesign,
     Stratum,
 )
+from learning_platform.districts.models import District, DistrictYearFigure
 from psychometrics.survey import Strata, allocate
 
 # Age bands of the background questionnaire (assessment.background) and the share of
@@ -45,7 +46,6 @@ def population_counts(
     *, year: int, age_shares: Mapping[str, float] | None = None
 ) -> dict[tuple[str, str, str], int]:
     """Population per district × age band × sex from the districts' figures of ``year``."""
-    from learning_platform.districts.models import District, DistrictYearFigure
 
     shares = dict(age_shares or AGE_SHARES)
     total = sum(shares.values())

@@ -10,8 +10,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from assessment.models import Campaign
+from assessment.survey.job_control import job_cancel as cancel
+from assessment.survey.job_control import job_expire_stale
 from assessment.survey.models import Job, JobKind, JobStatus
 from assessment.survey.services.review import job_review_precheck
+from assessment.survey.tasks import run_survey_job
 
 
 def job_start(
@@ -22,7 +25,6 @@ def job_start(
     params: Mapping[str, Any] | None = None,
 ) -> Job:
     """Create a job and enqueue it (the immediate backend runs it before returning)."""
-    from assessment.survey.tasks import run_survey_job
 
     job = job_create(kind=kind, campaign=campaign, created_by=created_by, params=params)
     transaction.on_commit(lambda: _enqueue(job, run_survey_job))
@@ -39,7 +41,6 @@ def job_create(
     """Create a queued job (``jobs.run_job`` runs it; ``job_start`` also enqueues it)."""
     if kind not in JobKind.values:
         raise ValidationError({"kind": _("Unknown job kind %(k)r.") % {"k": kind}})
-    from assessment.survey.job_control import job_expire_stale
 
     job_expire_stale(
         campaign=campaign, kind=kind
@@ -64,6 +65,5 @@ def _enqueue(job: Job, task) -> None:
 
 def job_cancel(*, job: Job) -> Job:
     """Ask a job to stop; a queued job stops at once, a running one at its next step."""
-    from assessment.survey.job_control import job_cancel as cancel
 
     return cancel(job=job)

@@ -13,6 +13,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from itembank.models import Domain
+from itembank.selectors import cut_score_sets_for_rollup
+from itembank.services import cut_score_set_create
 from psychometrics.survey import ProficiencyLevels
 
 
@@ -26,8 +29,6 @@ def cut_scores_set(
     created_by=None,
 ):
     """Record a new cut-score version of a domain in the item bank (in review)."""
-    from itembank.models import Domain
-    from itembank.services import cut_score_set_create
 
     domain = Domain.objects.filter(code=domain_code).first()
     if domain is None:
@@ -68,6 +69,5 @@ def levels_for(
     domains: Sequence[str],
 ) -> tuple[dict[str, ProficiencyLevels], dict[str, Any]]:
     """The active cut-score set of each domain (ValidationError naming any domain without)."""
-    from itembank.selectors import cut_score_sets_for_rollup
 
     return cut_score_sets_for_rollup(domains)

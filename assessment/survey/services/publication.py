@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from assessment.survey.models import RollUp, RollUpCell
 from assessment.survey.services.review import rollup_require_approved
+from learning_platform.indicators.services import platform_value_supply
 
 
 @transaction.atomic
@@ -58,7 +59,6 @@ def indicators_feed(*, rollup: RollUp) -> dict[str, Any]:
         raise ValidationError(
             _("Only a published roll-up feeds the district indicators.")
         )
-    from learning_platform.indicators.services import platform_value_supply
 
     cells = RollUpCell.objects.filter(rollup=rollup, breakdown="").exclude(
         district_code=""

@@ -13,6 +13,12 @@ from django.utils.translation import gettext_noop
 
 from assessment.models import Campaign
 from assessment.survey.models import Calibration, JobKind, RollUp, ScoreSet
+from itembank.models import ItemParameterSet
+from itembank.services import (
+    parameter_set_evidence_store,
+    parameter_set_require_approved,
+    parameter_set_review,
+)
 
 
 def rollup_require_approved(*, rollup: RollUp) -> None:
@@ -36,8 +42,6 @@ def calibration_require_approved(*, calibration: Calibration | None, what: str) 
             }
         )
     if calibration.parameter_set_id:
-        from itembank.services import parameter_set_require_approved
-
         parameter_set_require_approved(
             parameter_set_id=calibration.parameter_set_id, what=what
         )
@@ -72,8 +76,6 @@ def calibration_evidence_store(
         report["evidence"] = dict(evidence)
         Calibration.objects.filter(pk=calibration.pk).update(report=report)
         return
-    from itembank.models import ItemParameterSet
-    from itembank.services import parameter_set_evidence_store
 
     pset = ItemParameterSet.objects.get(pk=calibration.parameter_set_id)
     items = evidence.get("items") or {}
@@ -120,9 +122,6 @@ def calibration_approve(
 ) -> Calibration:
     """Approve a calibration's parameters: through its item-bank parameter set if it has one."""
     if calibration.parameter_set_id:
-        from itembank.models import ItemParameterSet
-        from itembank.services import parameter_set_review
-
         pset = ItemParameterSet.objects.get(pk=calibration.parameter_set_id)
         parameter_set_review(
             parameter_set=pset, reviewer=approved_by, approve=True, comment=comment

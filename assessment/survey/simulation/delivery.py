@@ -68,8 +68,19 @@ from assessment.models import (
     Session,
     SessionStatus,
 )
-from assessment.services import campaign_close, item_statistics_schedule
-from assessment.survey.services import AGE_SHARES, EDUCATION_ORDER, survey_data_freeze
+from assessment.services import (
+    campaign_close,
+    instrument_create,
+    item_statistics_schedule,
+)
+from assessment.survey.services import (
+    AGE_SHARES,
+    EDUCATION_ORDER,
+    design_create,
+    invitations_issue,
+    invitations_redeem,
+    survey_data_freeze,
+)
 from assessment.survey.simulation.rows import (
     RowWriter,
     db_times,
@@ -92,6 +103,9 @@ from assessment.survey.simulation.truth import (  # noqa: F401 - used by the pac
     survey_recovery,
     true_district_figures,
 )
+from learning_platform.districts.models import District
+from psychometrics import category_probabilities
+from psychometrics.survey import NEEDS_AREAS, simulate_needs
 
 DICHOTOMOUS_KINDS = ("single_choice", "true_false", "multiple_response")
 # items a block (two blocks a respondent); science and health use 30 of their 30 and 32
@@ -328,7 +342,6 @@ def booklet_plan(
 
 def instrument_ensure(*, code: str, plan: BookletPlan | None = None) -> Instrument:
     """The survey's booklet instrument (created through ``instrument_create`` once)."""
-    from assessment.services import instrument_create
 
     instrument = Instrument.objects.filter(code=code).first()
     if instrument is not None:
@@ -364,7 +377,6 @@ def simulate_needs_likert(
     the items' graded-response parameters in the active set. Returns the codes
     (persons × needs items), the latent needs (persons × areas) and the area codes.
     """
-    from psychometrics import category_probabilities
 
     ids = plan.needs_ids
     if not ids:
@@ -395,10 +407,6 @@ def simulate_needs_likert(
 
 def _needs_generator() -> Callable | None:
     """The survey package's pure needs generator, when it is there."""
-    try:
-        from psychometrics.survey import simulate_needs
-    except ImportError:
-        return None
     return simulate_needs
 
 
@@ -425,8 +433,6 @@ def needs_answers(
         area = plan.items[i].domain_code.split(".", 1)[-1]
         by_area.setdefault(area, []).append(j)
     if generator is not None:
-        from psychometrics.survey import NEEDS_AREAS
-
         if all(len(NEEDS_AREAS.get(a, ())) == len(cols) for a, cols in by_area.items()):
             sim = generator(
                 np.asarray(district),
@@ -541,8 +547,6 @@ def _simulate(
     truth_shift: float | Sequence[float] | Mapping[str, float] | None,
     stdout,
 ) -> SimulationResult:
-    from assessment.survey.services import design_create, invitations_issue
-
     t_all, cpu_all = time.perf_counter(), time.process_time()
     timings: dict[str, float] = {}
     cpu = [time.process_time()]
@@ -588,7 +592,6 @@ def _simulate(
     t0 = lap("design and invitations", t0)
 
     # ---- the invited persons and the truth
-    from learning_platform.districts.models import District
 
     district_codes = list(
         District.objects.order_by("sort_order", "code").values_list("code", flat=True)
@@ -633,7 +636,6 @@ def _simulate(
     )
     booklet_of = (counter0 + np.arange(n_resp)) % len(booklets)
     scores: dict[int, np.ndarray] = {}
-    from psychometrics import category_probabilities
 
     for d, ids in plan.ability_ids.items():
         k = truth.domains.index(d)
@@ -659,8 +661,6 @@ def _simulate(
 
     # ---- accounts, sessions, responses, results, redeemed invitations
     from django.contrib.auth import get_user_model
-
-    from assessment.survey.services import invitations_redeem
 
     User = get_user_model()  # noqa: N806
     opens = campaign.opens_at

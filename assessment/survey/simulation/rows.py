@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from assessment import items as bank
 from assessment.models import Session
+from psychometrics import estimate_ability
 from psychometrics.survey import level_index
 
 if TYPE_CHECKING:
@@ -46,7 +47,6 @@ def result_rows(
 ) -> list[tuple]:
     """Per session and main domain the EAP and SE with the active set, as delivery scores
     a closed session (``session_score``): rows for :class:`RowWriter` of ``Result``."""
-    from psychometrics import estimate_ability
 
     rows: list[tuple] = []
     now = timezone.now()

@@ -19,7 +19,9 @@ import numpy as np
 from scipy.special import ndtr
 
 from assessment.models import Campaign
-from assessment.survey.services import AGE_SHARES
+from assessment.survey.models import Respondent, RollUp, SurveyData, unpack_arrays
+from assessment.survey.services import AGE_SHARES, survey_data_latest
+from psychometrics.survey import ProficiencyLevels
 
 ABILITY_DOMAINS = ("info", "science", "health")
 AGE_BANDS = tuple(AGE_SHARES)  # the background questionnaire's seven bands
@@ -211,7 +213,6 @@ def true_district_figures(
     campaign: Campaign, *, domain: str, cut: float
 ) -> tuple[dict[str, float], dict[str, float]]:
     """True mean and share at or above ``cut`` per district of a simulated campaign."""
-    from assessment.survey.services import survey_data_latest
 
     data = survey_data_latest(campaign)
     truth = TruthModel.from_dict(data.meta["simulation"]["truth_model"])
@@ -283,9 +284,6 @@ def survey_recovery(*, campaign: Campaign, rollup=None) -> dict[str, DomainRecov
     simulation (true abilities and the population model stored) can be measured.
     """
     from django.core.exceptions import ValidationError
-
-    from assessment.survey.models import Respondent, RollUp, SurveyData, unpack_arrays
-    from psychometrics.survey import ProficiencyLevels
 
     data = SurveyData.objects.filter(campaign=campaign).first()
     sim = (data.meta.get("simulation") or {}) if data is not None else {}

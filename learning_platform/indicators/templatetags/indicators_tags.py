@@ -1,5 +1,7 @@
 from django import template
 
+from learning_platform.indicators.services import plain
+
 register = template.Library()
 
 
@@ -15,8 +17,6 @@ def get_item(mapping, key):
 def num(value):
     """Show a Decimal plainly (5400, not 5.4E+3)."""
     from decimal import Decimal
-
-    from learning_platform.indicators.services import plain
 
     if isinstance(value, Decimal):
         return plain(value)

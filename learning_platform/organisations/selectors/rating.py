@@ -26,6 +26,7 @@ from learning_platform.organisations.models import (
     SelfAssessment,
     SetItem,
 )
+from psychometrics.agreement import rater_agreement
 
 CITY_ROLES = frozenset({Role.RESEARCHER, Role.ADMINISTRATOR})
 # A self-assessment is rated once the organisation has submitted it.
@@ -248,7 +249,6 @@ def agreement_report(*, monitoring_year: MonitoringYear) -> list[AgreementRow]:
     The pairs are the item scores of rounds 1 and 2 of every submission both raters have
     submitted; kappa is computed on the rubric 0..(the set's largest ``max_score``).
     """
-    from psychometrics.agreement import rater_agreement
 
     rows: dict[int, AgreementRow] = {}
     assessments = (

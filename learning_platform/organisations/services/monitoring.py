@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from learning_platform.accounts.roles import Role
 from learning_platform.accounts.selectors import user_roles
 from learning_platform.organisations import thresholds
 from learning_platform.organisations.models import (
@@ -428,6 +429,4 @@ def assessment_review(
 
 
 def _role_label(role: str) -> str:
-    from learning_platform.accounts.roles import Role
-
     return str(Role(role).label)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from learning_platform.districts.models import District
+from learning_platform.indicators.services import platform_text_suggest
 from learning_platform.organisations.models import (
     MonitoringYear,
     Organisation,
@@ -89,7 +90,6 @@ def framework_feed(
     *, year: int, district_codes: list[str] | None = None
 ) -> dict[str, bool]:
     """Offer each district its summary for ``year``; say per district whether it landed."""
-    from learning_platform.indicators.services import platform_text_suggest
 
     districts = District.objects.all()
     if district_codes:

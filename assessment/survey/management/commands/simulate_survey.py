@@ -21,6 +21,16 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from assessment.services import campaign_create
+from assessment.survey.demo import run_pipeline
+from assessment.survey.models import RollUp
+from assessment.survey.services import survey_data_latest
+from assessment.survey.simulation import (
+    instrument_ensure,
+    survey_recovery,
+    survey_simulate,
+)
+
 
 class Command(BaseCommand):
     help = "Simulate a five-yearly survey end to end through the delivery models (known truth)."
@@ -72,10 +82,6 @@ class Command(BaseCommand):
     ):
         from datetime import timedelta
 
-        from assessment.services import campaign_create
-        from assessment.survey.demo import run_pipeline
-        from assessment.survey.simulation import instrument_ensure, survey_simulate
-
         if respondents < 100:
             raise CommandError("--respondents must be at least 100.")
         year = year or timezone.now().year
@@ -125,13 +131,9 @@ class Command(BaseCommand):
             self._write_recovery(campaign, results["rollup"]["rollup_id"])
 
     def _write_recovery(self, campaign, rollup_id: int) -> None:
-        from assessment.survey.models import RollUp
-        from assessment.survey.simulation import survey_recovery
-
         recovery = survey_recovery(
             campaign=campaign, rollup=RollUp.objects.get(pk=rollup_id)
         )
-        from assessment.survey.services import survey_data_latest
 
         n = survey_data_latest(campaign).meta["simulation"]["n_respondents"]
         self.stdout.write(

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from assessment.models import Campaign
+from assessment.survey.services import survey_data_freeze
 
 
 class Command(BaseCommand):
@@ -29,8 +30,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, campaign: int, new_version: bool, user: str, **options):
-        from assessment.survey.services import survey_data_freeze
-
         found = Campaign.objects.filter(pk=campaign).first()
         if found is None:
             raise CommandError(f"No campaign with id {campaign}.")

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from learning_platform.indicators.services import DATA_DIR, framework_load
+from learning_platform.indicators.target_services import targets_load_all
 
 
 class Command(BaseCommand):
@@ -27,6 +28,4 @@ class Command(BaseCommand):
                 f"{version.items.count()} data items)"
             )
         if not paths:
-            from learning_platform.indicators.target_services import targets_load_all
-
             self.stdout.write(f"targets: {targets_load_all()} loaded")
