@@ -431,11 +431,10 @@ def campaign_abilities(
     current = next(
         (c for c in campaigns if str(c["id"]) == (chosen or "")), campaigns[0]
     )
-    values = list(
-        qs.filter(session__campaign_id=current["id"]).values_list("theta", flat=True)[
-            :limit
-        ]
-    )
+    thetas = qs.filter(session__campaign_id=current["id"]).values_list(
+        "theta", flat=True
+    )[:limit]
+    values = [float(t) for t in thetas if t is not None]  # the filter leaves no None
     return values, current, campaigns
 
 

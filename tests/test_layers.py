@@ -72,6 +72,7 @@ PREFIX_LAYER = {
     # The project level: the modules that mount every app.
     "learning_platform.api": "project",
     "learning_platform.system_api": "project",
+    "learning_platform.schemas": "project",
     "learning_platform.urls": "project",
     "learning_platform.routing": "project",
     "learning_platform.asgi": "project",
