@@ -12,7 +12,7 @@ from learning_platform.accounts.selectors import user_roles
 from learning_platform.downloads import download_response
 from learning_platform.errors import ApiError
 from learning_platform.indicators import selectors, xlsx
-from learning_platform.indicators.models import FrameworkVersion, ItemKind, Submission
+from learning_platform.indicators.models import ItemKind, Submission
 from learning_platform.indicators.schemas import (
     FieldDistrictOut,
     FieldRatingOut,
@@ -44,10 +44,10 @@ def frameworks(request):
             year=v.year,
             data_year=v.data_year,
             title_zh=v.title_zh,
-            indicators=v.indicators.count(),
-            items=v.items.count(),
+            indicators=v.indicator_count,
+            items=v.item_count,
         )
-        for v in FrameworkVersion.objects.all()
+        for v in selectors.framework_versions()
     ]
 
 

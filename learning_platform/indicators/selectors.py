@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
 from learning_platform.accounts.roles import Role
@@ -129,6 +129,14 @@ def document_form_choices(
 def framework_latest() -> FrameworkVersion | None:
     """Return the newest framework version (the model's ordering), or None."""
     return FrameworkVersion.objects.first()
+
+
+def framework_versions() -> QuerySet[FrameworkVersion]:
+    """Every framework version, newest first, with ``indicator_count`` and ``item_count``."""
+    return FrameworkVersion.objects.annotate(
+        indicator_count=Count("indicators", distinct=True),
+        item_count=Count("items", distinct=True),
+    )
 
 
 def framework_years() -> set[int]:
