@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import Router
 from ninja.responses import Status
 
 from assessment import selectors, services
-from assessment.models import Campaign, CampaignKind, Instrument, Session
+from assessment.models import Campaign, Session
 from assessment.schemas import (
     AnswerOut,
     CampaignIn,
@@ -21,7 +22,6 @@ from assessment.schemas import (
     SessionStartIn,
 )
 from assessment.services.multistage import multistage_max_items
-from assessment.survey.access import is_researcher
 
 router = Router(tags=["assessment"])
 
@@ -74,21 +74,12 @@ def campaigns_list(request: HttpRequest):
     return [campaign_out(c) for c in selectors.campaigns_listed()]
 
 
-def _require_campaign_manager(user, *, kind: str, change: bool = False) -> None:
+def _require_campaign_manager(user, *, kind: str) -> None:
     """Staff with the campaign permission; researchers for survey campaigns."""
-    from django.core.exceptions import PermissionDenied
-
-    if user.has_perm(
-        "assessment.change_campaign" if change else "assessment.add_campaign"
-    ):
-        return
-    if kind in (CampaignKind.FIVE_YEARLY, CampaignKind.THEMATIC) and is_researcher(
-        user
-    ):
-        return
-    raise PermissionDenied(
-        "Only campaign managers (researchers for a survey) may do this."
-    )
+    if not selectors.may_manage_campaign(user=user, kind=kind):
+        raise PermissionDenied(
+            "Only campaign managers (researchers for a survey) may do this."
+        )
 
 
 @router.post(
@@ -99,10 +90,8 @@ def _require_campaign_manager(user, *, kind: str, change: bool = False) -> None:
 )
 def campaign_create(request: HttpRequest, body: CampaignIn):
     """Open an instrument (by code) for a period to a population: a new campaign."""
-    from django.core.exceptions import ValidationError
-
     _require_campaign_manager(request.user, kind=body.kind)
-    instrument = Instrument.objects.filter(code=body.instrument_code).first()
+    instrument = selectors.instrument_by_code(code=body.instrument_code)
     if instrument is None:
         raise ValidationError(
             {"instrument_code": f"no instrument with code {body.instrument_code!r}"}
@@ -129,14 +118,10 @@ def campaign_create(request: HttpRequest, body: CampaignIn):
 )
 def campaign_close(request: HttpRequest, campaign_id: int):
     """Close the campaign now: no session starts after this (its data can then be frozen)."""
-    from django.core.exceptions import PermissionDenied
-
-    campaign = Campaign.objects.select_related("instrument").get(pk=campaign_id)
-    try:
-        _require_campaign_manager(request.user, kind=campaign.kind, change=True)
-    except PermissionDenied:
-        # one who may not close it learns nothing of it: forbidden answers as missing
-        raise Campaign.DoesNotExist from None
+    # one who may not close it learns nothing of it: forbidden answers as missing
+    campaign = selectors.campaign_for(
+        user=request.user, campaign_id=campaign_id, change=True
+    )
     return campaign_out(services.campaign_close(campaign=campaign))
 
 
@@ -153,7 +138,7 @@ def session_start(request: HttpRequest, campaign_id: int, body: SessionStartIn):
     session are fenced, and the ``connection_epoch`` returned fences this client in
     turn when another one connects.
     """
-    campaign = Campaign.objects.select_related("instrument").get(pk=campaign_id)
+    campaign = selectors.campaign_for(user=request.user, campaign_id=campaign_id)
     session, created = services.session_start(
         user=request.user,
         campaign=campaign,

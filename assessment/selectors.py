@@ -32,6 +32,7 @@ from assessment import items as bank
 from assessment.models import (
     Audience,
     Campaign,
+    CampaignKind,
     DeliveryMode,
     Instrument,
     InstrumentKind,
@@ -41,9 +42,11 @@ from assessment.models import (
     SessionStatus,
 )
 from assessment.precision import precision_met
+from assessment.survey.access import is_researcher
 from itembank.models import CutScoreSet
 from learning_platform.accounts.models import User
 from learning_platform.db_router import read_replica
+from learning_platform.errors import NotFound
 
 
 def localized(obj: Any, field: str) -> str:
@@ -74,6 +77,45 @@ def campaigns_listed(*, now: datetime | None = None) -> QuerySet[Campaign]:
 def campaign_get_open(*, campaign_id: int, now: datetime | None = None) -> Campaign:
     """Return an open campaign (``Campaign.DoesNotExist`` otherwise)."""
     return campaigns_open(now=now).get(pk=campaign_id)
+
+
+# Survey campaigns, which researchers open and close without the model permissions.
+SURVEY_CAMPAIGN_KINDS = frozenset({CampaignKind.FIVE_YEARLY, CampaignKind.THEMATIC})
+
+
+def may_manage_campaign(*, user: User, kind: str, change: bool = False) -> bool:
+    """Staff with the campaign permission (add, or ``change`` to close) may; researchers
+    too for a survey campaign."""
+    perm = "assessment.change_campaign" if change else "assessment.add_campaign"
+    if user.has_perm(perm):
+        return True
+    return kind in SURVEY_CAMPAIGN_KINDS and is_researcher(user)
+
+
+def campaign_for(*, user: User, campaign_id: int, change: bool = False) -> Campaign:
+    """Return a campaign the user may start a session in, or with ``change`` close.
+
+    Every signed-in user reaches any campaign to start a session in it (whether it is
+    open and whether they need an invitation is the delivery service's check). Only one
+    who may manage it reaches it to change it. Missing and not allowed raise the same
+    ``NotFound``.
+    """
+    campaign = (
+        Campaign.objects.select_related("instrument").filter(pk=campaign_id).first()
+        if user.is_authenticated
+        else None
+    )
+    if campaign is not None and change:
+        if not may_manage_campaign(user=user, kind=campaign.kind, change=True):
+            campaign = None
+    if campaign is None:
+        raise NotFound(f"no campaign {campaign_id}")
+    return campaign
+
+
+def instrument_by_code(*, code: str) -> Instrument | None:
+    """The instrument with this code, or ``None`` (instruments are not secret)."""
+    return Instrument.objects.filter(code=code).first()
 
 
 def sessions_visible_to(*, user: User) -> QuerySet[Session]:

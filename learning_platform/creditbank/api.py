@@ -39,6 +39,7 @@ from learning_platform.creditbank.schemas import (
 )
 from learning_platform.creditbank.signing import proof_limits_errors
 from learning_platform.districts.models import District
+from learning_platform.districts.selectors import district_get
 from learning_platform.downloads import json_download
 from learning_platform.errors import ApiError
 from learning_platform.jsonbounds import JsonInputError, loads_bounded
@@ -156,15 +157,16 @@ def account_open(request, payload: AccountOpenIn):
     """Open the caller's learning account (or return it), with the district of residence."""
     district = None
     if payload.district_code:
-        district = District.objects.filter(code=payload.district_code).first()
-        if district is None:
+        try:
+            district = district_get(code=payload.district_code)
+        except District.DoesNotExist:
             raise ApiError(
                 "unknown_district",
                 _("There is no district with the code %(code)s.")
                 % {"code": payload.district_code},
                 status=422,
-            )
-    existed = LearningAccount.objects.filter(user=request.user).exists()
+            ) from None
+    existed = selectors.account_exists_for(user=request.user)
     account = services.account_open(user=request.user, district=district)
     return Status(200 if existed else 201, account_out(account))
 
@@ -241,9 +243,8 @@ def credit_list(request, query: Query[LedgerQuery]):
 )
 def credit_correct(request, entry_id: int, payload: CorrectionIn):
     """Correct an award with a new ledger entry (administrators only)."""
-    if not user_has_role(user=request.user, role=Role.ADMINISTRATOR):
-        raise PermissionDenied(_("Only administrators correct credits."))
-    entry = CreditEntry.objects.get(pk=entry_id)
+    # anyone else gets the 404 of a missing entry
+    entry = selectors.credit_entry_for(user=request.user, entry_id=entry_id)
     correction = services.credit_correct(
         entry=entry,
         credits=payload.credits,

@@ -37,6 +37,7 @@ from learning_platform.creditbank.suggestions import (
     suggestions_for,
 )
 from learning_platform.districts.models import District, DistrictYearFigure
+from learning_platform.errors import NotFound
 
 DATA_ITEM_ACCOUNT_SHARE = "学分银行开户数占比"
 
@@ -50,6 +51,25 @@ def account_for_user(*, user: User | AnonymousUser) -> LearningAccount:
     if not user.is_authenticated:
         raise LearningAccount.DoesNotExist
     return LearningAccount.objects.select_related("district", "user").get(user=user)
+
+
+def account_exists_for(*, user: User | AnonymousUser) -> bool:
+    """Whether the user has opened a learning account."""
+    return user.is_authenticated and LearningAccount.objects.filter(user=user).exists()
+
+
+def credit_entry_for(*, user: User | AnonymousUser, entry_id: int) -> CreditEntry:
+    """Return a ledger entry an administrator may correct; ``NotFound`` if it is missing
+    or the user is no administrator (a citizen's entries are reached through their
+    account, never by id)."""
+    entry = (
+        CreditEntry.objects.filter(pk=entry_id).first()
+        if user.is_authenticated and _is_admin(user)
+        else None
+    )
+    if entry is None:
+        raise NotFound(f"no credit entry {entry_id}")
+    return entry
 
 
 def outcomes_visible_to(*, user: User | AnonymousUser) -> QuerySet[LearningOutcome]:

@@ -24,7 +24,7 @@ from learning_platform.indicators.field_models import (
     FieldPanelMember,
     FieldYear,
 )
-from learning_platform.indicators.models import FrameworkVersion, ItemKind, Submission
+from learning_platform.indicators.models import ItemKind, Submission
 from learning_platform.indicators.schemas import (
     FieldDistrictOut,
     FieldRatingOut,
@@ -56,10 +56,10 @@ def frameworks(request):
             year=v.year,
             data_year=v.data_year,
             title_zh=v.title_zh,
-            indicators=v.indicators.count(),
-            items=v.items.count(),
+            indicators=v.indicators,
+            items=v.items,
         )
-        for v in FrameworkVersion.objects.all()
+        for v in selectors.framework_versions()
     ]
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
 from learning_platform.accounts.roles import Role
@@ -129,6 +129,26 @@ def document_form_choices(
 def framework_latest() -> FrameworkVersion | None:
     """Return the newest framework version (the model's ordering), or None."""
     return FrameworkVersion.objects.first()
+
+
+@dataclass(frozen=True)
+class FrameworkVersionCounts:
+    """A framework version with how many indicators and data items it defines."""
+
+    year: int
+    data_year: int
+    title_zh: str
+    indicators: int
+    items: int
+
+
+def framework_versions() -> list[FrameworkVersionCounts]:
+    """Every framework version, newest first, with its indicator and item counts."""
+    rows = FrameworkVersion.objects.annotate(
+        indicator_count=Count("indicators", distinct=True),
+        item_count=Count("items", distinct=True),
+    ).values_list("year", "data_year", "title_zh", "indicator_count", "item_count")
+    return [FrameworkVersionCounts(*row) for row in rows]
 
 
 def framework_years() -> set[int]:

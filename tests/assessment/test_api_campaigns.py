@@ -64,3 +64,44 @@ def test_campaign_create_and_close_with_their_refusals(make_user, item_bank):
         again.status_code == 422 and again.json()["errors"][0]["field"] == "closes_at"
     )
     assert Campaign.objects.get(pk=cid).closes_at <= timezone.now()
+
+
+def test_a_campaign_one_may_not_close_answers_like_a_missing_one(make_user, item_bank):
+    from assessment.selectors import campaign_for
+    from assessment.services import campaign_create, instrument_create
+    from learning_platform.errors import NotFound
+
+    instrument = instrument_create(
+        code="info-fixed-scope",
+        name_zh="信息素养固定卷",
+        kind="ability",
+        domain_code="info",
+        mode="fixed",
+        settings={"item_ids": item_bank.ids[:3]},
+    )
+    campaign = campaign_create(
+        instrument=instrument,
+        name_zh="公开练习",
+        kind="practice",
+        opens_at=timezone.now() - timedelta(hours=1),
+    )
+    citizen_user = make_user()
+    citizen = Client()
+    citizen.force_login(citizen_user)
+    forbidden = _post(citizen, f"/api/v1/assessment/campaigns/{campaign.pk}/close")
+    missing = _post(citizen, "/api/v1/assessment/campaigns/999999/close")
+    assert forbidden.status_code == missing.status_code == 404
+    assert forbidden.json() == missing.json()
+    # a missing campaign to start a session in is the same 404
+    start = _post(
+        citizen,
+        "/api/v1/assessment/campaigns/999999/sessions",
+        {"consent": True},
+    )
+    assert start.status_code == 404 and start.json() == missing.json()
+    # the selector: a citizen reaches the campaign to start in it, not to change it
+    assert campaign_for(user=citizen_user, campaign_id=campaign.pk) == campaign
+    with pytest.raises(NotFound):
+        campaign_for(user=citizen_user, campaign_id=campaign.pk, change=True)
+    admin = make_user("administrator")
+    assert campaign_for(user=admin, campaign_id=campaign.pk, change=True) == campaign

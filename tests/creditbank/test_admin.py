@@ -106,7 +106,15 @@ def test_credit_correction_api_is_for_administrators(
     response = client.post(
         url, {"credits": "1", "reason": "x"}, content_type="application/json"
     )
-    assert response.status_code == 403
+    # anyone but an administrator gets the 404 of a missing entry (was 403)
+    missing = client.post(
+        "/api/v1/creditbank/credits/999999/corrections",
+        {"credits": "1", "reason": "x"},
+        content_type="application/json",
+    )
+    assert response.status_code == missing.status_code == 404
+    assert response.json() == missing.json()
+    assert response.json()["code"] == "not_found"
     client, _admin = admin_client(client, make_user)
     response = client.post(
         url,
@@ -119,3 +127,9 @@ def test_credit_correction_api_is_for_administrators(
         url, {"credits": "-5", "reason": "x"}, content_type="application/json"
     )
     assert response.status_code == 422
+    response = client.post(
+        "/api/v1/creditbank/credits/999999/corrections",
+        {"credits": "1", "reason": "x"},
+        content_type="application/json",
+    )
+    assert response.status_code == 404

@@ -726,3 +726,12 @@ def test_api_member_units_make_the_items_values_and_are_validated(client, sub, s
     assert values["special_budget"] == Decimal("1850") and values[
         "total_special_budget"
     ] == Decimal("46200")
+
+
+def test_another_districts_submission_answers_like_a_missing_one(client, sub, staff):
+    client.force_login(staff["stat_xh"])
+    forbidden = client.get("/api/v1/indicators/submissions/310101/2022")
+    missing = client.get("/api/v1/indicators/submissions/310101/1999")
+    assert forbidden.status_code == missing.status_code == 404
+    assert forbidden.json() == missing.json()
+    assert forbidden.json()["code"] == "not_found"

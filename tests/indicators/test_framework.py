@@ -192,3 +192,16 @@ def test_a_broken_edition_is_refused_and_changes_nothing(
     with pytest.raises(ValidationError, match=message):
         framework_load(path=_edition(tmp_path, bad))
     assert not FrameworkVersion.objects.filter(year=2025).exists()
+
+
+def test_the_api_lists_each_version_with_its_counts(client, framework, make_user):
+    client.force_login(make_user())
+    response = client.get("/api/v1/indicators/frameworks")
+    assert response.status_code == 200
+    rows = response.json()
+    assert [r["year"] for r in rows] == list(
+        FrameworkVersion.objects.values_list("year", flat=True)
+    )
+    row = next(r for r in rows if r["year"] == framework.year)
+    assert row["indicators"] == framework.indicators.count() > 0
+    assert row["items"] == framework.items.count() > 0

@@ -254,3 +254,40 @@ def test_an_organisation_user_starts_at_the_monitoring(year):
         link["url"] == "/organisations/monitoring/"
         for link in header_links(user=year["member_a"])
     )
+
+
+def test_a_year_or_assessment_the_caller_may_not_see_answers_like_a_missing_one(
+    client, year
+):
+    # member B sees 2026 (their own organisation is sampled), but not A's assessment;
+    # district B's liaison sees the year too; nobody sees a year never drawn
+    client.force_login(year["member_b"])
+    forbidden = client.get(
+        f"/api/v1/organisations/monitoring/assessments/{year['a'].pk}"
+    )
+    missing = client.get("/api/v1/organisations/monitoring/assessments/999999")
+    assert forbidden.status_code == missing.status_code == 404
+    assert forbidden.json() == missing.json()
+    assert forbidden.json()["code"] == "not_found"
+    assert client.get("/api/v1/organisations/monitoring/2026/sample").status_code == 200
+
+
+def test_a_monitoring_year_is_missing_for_whoever_has_no_part_in_it(
+    client, year, make_user
+):
+    from learning_platform.errors import NotFound
+    from learning_platform.organisations.selectors import monitoring as selectors
+
+    outsider = make_user("organisation")  # maintains no sampled organisation
+    client.force_login(outsider)
+    forbidden = client.get("/api/v1/organisations/monitoring/2026/sample")
+    missing = client.get("/api/v1/organisations/monitoring/1999/sample")
+    assert forbidden.status_code == missing.status_code == 404
+    assert forbidden.json() == missing.json()
+    with pytest.raises(NotFound):
+        selectors.monitoring_year_for(user=outsider, year=2026)
+    assert selectors.monitoring_year_for(user=year["member_a"], year=2026).year == 2026
+    assert (
+        selectors.monitoring_year_for(user=year["researcher"], year=2026).year == 2026
+    )
+    assert selectors.assessment_of(sampled=year["a"]) is None

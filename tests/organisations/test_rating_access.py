@@ -245,6 +245,43 @@ def test_researcher_pages_and_operations_are_closed_to_others(setup):
     assert researcher.get("/organisations/rating/").status_code == 302
 
 
+def test_a_missing_year_or_rater_is_404_and_an_unseen_assessment_like_a_missing_one(
+    setup,
+):
+    from learning_platform.errors import NotFound
+    from learning_platform.organisations.selectors import rating as rating_selectors
+
+    researcher = _client(setup["researcher"])
+    missing_year = researcher.get(f"{API}/years/1999/agreement")
+    assert missing_year.status_code == 404
+    assert missing_year.json()["code"] == "not_found"
+    missing_rater = researcher.post(
+        f"{API}/raters",
+        content_type="application/json",
+        data={
+            "assessment_id": setup["assessment"].pk,
+            "rater_id": 999999,
+            "round": 1,
+        },
+    )
+    assert missing_rater.status_code == 404
+    # an expert who rates nothing of it: the assessment's scores answer as missing
+    outsider = _client(setup["outsider"])
+    forbidden = outsider.get(f"{API}/assessments/{setup['assessment'].pk}")
+    missing = outsider.get(f"{API}/assessments/999999")
+    assert forbidden.status_code == missing.status_code == 404
+    assert forbidden.json() == missing.json()
+    # the selectors behind the year operations refuse anyone but the centre alike
+    with pytest.raises(NotFound):
+        rating_selectors.monitoring_year_for_city(
+            user=setup["first"], year=setup["year"].year
+        )
+    with pytest.raises(NotFound):
+        rating_selectors.rater_get_for_city(
+            user=setup["first"], rater_id=setup["outsider"].pk
+        )
+
+
 def test_experts_start_on_their_rating_queue(setup):
     assert start_url(user=setup["first"]) == "/organisations/rating/"
     assert any(

@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 
 from learning_platform.accounts.roles import Role
 from learning_platform.accounts.selectors import user_roles
+from learning_platform.errors import NotFound
 from learning_platform.organisations.models import (
     AssessmentStatus,
     IndicatorSet,
@@ -83,6 +84,40 @@ def sampled_visible_to(*, user) -> QuerySet[SampledOrganisation]:
 
 def sampled_get_for_user(*, user, sampled_id: int) -> SampledOrganisation:
     return sampled_visible_to(user=user).get(pk=sampled_id)
+
+
+def sampled_in_year(*, user, year: int) -> QuerySet[SampledOrganisation]:
+    """The sampled organisations of a year that the user may see."""
+    return sampled_visible_to(user=user).filter(monitoring_year__year=year)
+
+
+def monitoring_year_for(*, user, year: int) -> MonitoringYear:
+    """Return a monitoring year the user may read, or raise ``NotFound``.
+
+    The centre reads every year; anyone else only a year in which they see a sampled
+    organisation, so a year they have no part in answers like a missing one.
+    """
+    monitoring_year = MonitoringYear.objects.filter(year=year).first()
+    if monitoring_year is None or not (
+        is_city_user(user) or sampled_in_year(user=user, year=year).exists()
+    ):
+        raise NotFound(f"no monitoring year {year}")
+    return monitoring_year
+
+
+def assessment_of(*, sampled: SampledOrganisation) -> SelfAssessment | None:
+    """The self-assessment of a sampled organisation already reached through a scoped
+    selector (``None`` before anyone started it)."""
+    return (
+        SelfAssessment.objects.filter(sampled=sampled)
+        .select_related("indicator_set")
+        .first()
+    )
+
+
+def assessment_events(assessment: SelfAssessment) -> QuerySet:
+    """The review events of a self-assessment, oldest first (codes, for the API)."""
+    return assessment.events.order_by("at", "pk")
 
 
 def evidence_visible(*, user, sampled: SampledOrganisation) -> bool:

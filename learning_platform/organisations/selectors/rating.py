@@ -15,6 +15,7 @@ from django.db.models import Count, Q, QuerySet
 
 from learning_platform.accounts.roles import Role
 from learning_platform.accounts.selectors import user_roles
+from learning_platform.errors import NotFound
 from learning_platform.organisations.models import (
     AssessmentStatus,
     EvidenceKind,
@@ -26,7 +27,7 @@ from learning_platform.organisations.models import (
     SelfAssessment,
     SetItem,
 )
-from psychometrics.agreement import rater_agreement
+from psychometrics.agreement import RaterAgreement, rater_agreement
 
 CITY_ROLES = frozenset({Role.RESEARCHER, Role.ADMINISTRATOR})
 # A self-assessment is rated once the organisation has submitted it.
@@ -183,6 +184,45 @@ def assessment_scores_for(*, user, assessment_id: int) -> SelfAssessment:
     return assessment
 
 
+def monitoring_year_for_city(*, user, year: int) -> MonitoringYear:
+    """Return a monitoring year for a city user; ``NotFound`` if missing or for anyone else."""
+    monitoring_year = (
+        MonitoringYear.objects.filter(year=year).first() if is_city_user(user) else None
+    )
+    if monitoring_year is None:
+        raise NotFound(f"no monitoring year {year}")
+    return monitoring_year
+
+
+def rater_get_for_city(*, user, rater_id: int):
+    """Return the user a city user names as a rater; ``NotFound`` if missing or for anyone
+    else (whether the user may rate is the service's check)."""
+    rater = (
+        get_user_model().objects.filter(pk=rater_id).first()
+        if is_city_user(user)
+        else None
+    )
+    if rater is None:
+        raise NotFound(f"no user {rater_id}")
+    return rater
+
+
+def round_scores(*, assessment: SelfAssessment) -> dict[int, dict[int, int]]:
+    """Every submitted round's scores by item: ``{round: {item_id: score}}``.
+
+    Call only for an assessment from :func:`assessment_scores_for`.
+    """
+    return {
+        a.round: dict(a.ratings.values_list("item_id", "score"))
+        for a in assessment.raters.filter(submitted_at__isnull=False)
+    }
+
+
+def final_scores(*, assessment: SelfAssessment) -> dict[int, float | None]:
+    """The final score of each item of an assessment: ``{item_id: score}``."""
+    return {e.item_id: e.score for e in assessment.evidence.all()}
+
+
 class RatingState:
     """Where a submission stands in the rating (codes; the pages show the labels)."""
 
@@ -235,7 +275,7 @@ class AgreementRow:
     submissions: int = 0
     to_third_items: int = 0
     to_third_submissions: int = 0
-    agreement: object | None = None  # psychometrics.agreement.RaterAgreement
+    agreement: RaterAgreement | None = None
     error: str = ""
 
     @property

@@ -18,6 +18,7 @@ from learning_platform.organisations.models import (
     IndicatorSet,
     Organisation,
     Tier,
+    TierChange,
 )
 
 CITY_ROLES = frozenset({Role.RESEARCHER, Role.ADMINISTRATOR})
@@ -59,6 +60,16 @@ def organisations_visible_to(user) -> QuerySet[Organisation]:
 
 def organisation_get_for_user(*, user, org_id: int) -> Organisation:
     return organisations_visible_to(user).get(pk=org_id)
+
+
+def organisation_usernames(org: Organisation) -> list[str]:
+    """The usernames of those who maintain the organisation, sorted."""
+    return sorted(org.users.values_list("username", flat=True))
+
+
+def tier_changes_of(org: Organisation) -> QuerySet[TierChange]:
+    """The organisation's tier decisions with who decided them."""
+    return org.tier_changes.select_related("decided_by")
 
 
 def may_manage_district(user, district: District | int | None) -> bool:
