@@ -188,6 +188,53 @@ def _answers_by_score(item) -> tuple[tuple[Any, ...], ...]:
 _PLANS: dict[tuple, BookletPlan] = {}
 
 
+def _attainment_cut(domain: str) -> float:
+    """The lowest θ of the domain's attained levels (0 without a standard)."""
+    cuts = [
+        float(lv.min_theta)
+        for lv in bank.domain_levels(domain)
+        if lv.attained and lv.min_theta is not None
+    ]
+    return min(cuts, default=0.0)
+
+
+def _population_information(params, *, cut: float) -> np.ndarray:
+    """Each item's Fisher information averaged over θ ~ N(cut, 1).
+
+    The survey's main figures are the districts' attainment rates and means: an item is
+    worth what it tells about respondents around the cut, with the districts' spread.
+    """
+    from psychometrics import item_information
+    from psychometrics.irt import normal_quadrature
+
+    nodes, weights = normal_quadrature(41, mean=cut, sd=1.0, bound=4.0)
+    return item_information(params, nodes) @ weights
+
+
+def _blocks(by_area: Mapping[str, list[int]], *, need: int) -> list[int]:
+    """The ``need`` most informative items, balanced over the areas, in N_BLOCKS blocks.
+
+    ``by_area`` lists each area's items most informative first. The areas take turns
+    (round-robin) so every area keeps its share; the chosen items of an area are dealt
+    to the blocks in snake order (0, 1, 2, 2, 1, 0, …) so that the blocks, and thus the
+    booklets, carry about the same information. Returns the blocks one after another,
+    each in round-robin order over the areas.
+    """
+    order = [
+        x
+        for group in itertools.zip_longest(*by_area.values())
+        for x in group
+        if x is not None
+    ][:need]
+    rank = {x: k for k, x in enumerate(order)}
+    chosen = [x for items in by_area.values() for x in items if x in rank]
+    snake = [*range(N_BLOCKS), *reversed(range(N_BLOCKS))]
+    blocks: list[list[int]] = [[] for _ in range(N_BLOCKS)]
+    for k, x in enumerate(chosen):
+        blocks[snake[k % len(snake)]].append(x)
+    return [x for block in blocks for x in sorted(block, key=rank.__getitem__)]
+
+
 def booklet_plan(
     *,
     items_per_block: Mapping[str, int] | None = None,
@@ -200,9 +247,10 @@ def booklet_plan(
     The needs section holds every needs area in every booklet; with ``rotate_needs`` only
     the core areas (topics, satisfaction) and one of the others per booklet.
 
-    Each domain's items (published, dichotomous, calibrated in the active parameter set)
-    fill three blocks, balanced over the domain's areas; booklet ``j`` holds blocks ``j``
-    and ``j + 1`` of every domain, so every pair of blocks is linked. With ``booklets``
+    Each domain's most informative items about its attainment cut (published,
+    dichotomous, calibrated in the active parameter set; see ``_blocks``) fill three
+    blocks of equal information, balanced over the domain's areas; booklet ``j`` holds
+    blocks ``j`` and ``j + 1`` of every domain, so every pair of blocks is linked. With ``booklets``
     (an existing instrument's), the plan is rebuilt for exactly those items.
     """
     per_block = dict(ITEMS_PER_BLOCK, **(items_per_block or {}))
@@ -232,17 +280,22 @@ def booklet_plan(
                         )
                     }
                 )
+            pos = {int(i): k for k, i in enumerate(active.item_ids)}
+            ids = [i.item_id for i in usable]
+            info = dict(
+                zip(
+                    ids,
+                    _population_information(
+                        active.params.subset([pos[i] for i in ids]),
+                        cut=_attainment_cut(domain),
+                    ),
+                    strict=True,
+                )
+            )
             by_area: dict[str, list[int]] = {}
-            for i in usable:
+            for i in sorted(usable, key=lambda i: -info[i.item_id]):
                 by_area.setdefault(i.domain_code, []).append(i.item_id)
-            # round-robin over the areas so every block covers the domain's content
-            order = [
-                x
-                for group in itertools.zip_longest(*by_area.values())
-                for x in group
-                if x is not None
-            ]
-            ability[domain] = order[:need]
+            ability[domain] = _blocks(by_area, need=need)
         needs = {a: bank.deliverable_item_ids(domain_codes=[a]) for a in needs_areas}
         core = [
             a for a in needs_areas if (a in NEEDS_CORE or not rotate_needs) and needs[a]
