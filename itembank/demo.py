@@ -1,17 +1,30 @@
-"""Demo item bank: domains, levels, 160 ability and 40 needs items, a demo parameter set.
+"""Demo item bank: domains, levels, 192 ability and 40 needs items, a demo parameter set.
 
 Safe to run twice. The parameter set is drawn by ``psychometrics.simulate`` around each
-scenario's intended difficulty and is marked as a demonstration set (``is_demo``).
+scenario's intended difficulty and is marked as a demonstration set (``is_demo``). The
+science and health items written for the survey booklets (``ABILITY_SURVEY``) follow
+their domain's other items and draw a discrimination in ``SURVEY_DISCRIMINATION`` from
+their own stream, so the items before them keep their codes, key positions and
+parameters.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 from django.db import transaction
 
 from psychometrics.simulate import random_item_parameters
 
-from .demo_content import ABILITY, DOMAINS, LEVELS, NEEDS
+from .demo_content import (
+    ABILITY,
+    ABILITY_SURVEY,
+    DOMAINS,
+    LEVELS,
+    NEEDS,
+    SURVEY_DISCRIMINATION,
+)
 from .demo_review import review_demo_ensure
 from .models import Domain, Item, ItemParameterSet, ProficiencyLevel
 from .services import (
@@ -106,9 +119,14 @@ def demo_item_specs() -> list[dict]:
     """Every demo item as keyword arguments of ``services.item_save_draft``."""
     specs = []
     placed = {"single_choice": 0, "multiple_response": 0, "ordered": 0}
-    for domain_code, scenarios in ABILITY.items():
+    numbered: dict[str, int] = {}
+    groups: list[tuple[str, Any, tuple[float, float] | None]] = [
+        (d, s, None) for d, s in ABILITY.items()
+    ]
+    groups += [(d, s, SURVEY_DISCRIMINATION) for d, s in ABILITY_SURVEY.items()]
+    for domain_code, scenarios, a_range in groups:
         prefix = domain_code.upper().replace(".", "-")
-        n = 0
+        n = numbered.get(domain_code, 0)
         for kind, szh, sen, opts, key, contexts, difficulty in scenarios:
             for czh, cen in contexts:
                 n += 1
@@ -148,8 +166,10 @@ def demo_item_specs() -> list[dict]:
                         "options": options,
                         "tags": ["演示", domain_code.split(".")[0]],
                         "_difficulty": difficulty + (0.25 if n % 2 == 0 else -0.25),
+                        "_a_range": a_range,
                     }
                 )
+        numbered[domain_code] = n
     for domain_code, (szh, sen, scale, topics) in NEEDS.items():
         prefix = domain_code.upper().replace(".", "-")
         for n, (czh, cen) in enumerate(topics, start=1):
@@ -178,6 +198,8 @@ def demo_parameters(
     specs: list[dict], ids: dict[str, int], seed: int = 2026
 ) -> dict[int, dict]:
     rng = np.random.default_rng(seed)
+    # the survey items' own stream: the other items' draws do not move when they are added
+    survey_rng = np.random.default_rng([seed, 19])
     out: dict[int, dict] = {}
     for spec in specs:
         item_id = ids[spec["code"]]
@@ -204,16 +226,21 @@ def demo_parameters(
                 "se": {"a": 0.1},
             }
         else:
-            a = float(np.clip(rng.lognormal(0.15, 0.25), 0.6, 2.4))
-            b = float(spec["_difficulty"] + rng.normal(0, 0.2))
+            r = rng
+            if spec.get("_a_range") is None:
+                a = float(np.clip(rng.lognormal(0.15, 0.25), 0.6, 2.4))
+            else:
+                r = survey_rng
+                a = float(r.uniform(*spec["_a_range"]))
+            b = float(spec["_difficulty"] + r.normal(0, 0.2))
             out[item_id] = {
                 "model": "2pl",
                 "a": round(a, 3),
                 "b": round(b, 3),
                 "se": {"a": round(0.06 + 0.02 * a, 3), "b": 0.08},
                 "fit": {
-                    "infit": round(float(rng.normal(1, 0.06)), 3),
-                    "outfit": round(float(rng.normal(1, 0.09)), 3),
+                    "infit": round(float(r.normal(1, 0.06)), 3),
+                    "outfit": round(float(r.normal(1, 0.09)), 3),
                 },
             }
     return out

@@ -1,12 +1,13 @@
 """Texts of the demo bank: domains, levels, ability items and needs/satisfaction items.
 
 Ability items are written as scenarios with two everyday contexts each (8 scenarios × 2
-contexts a domain, 16 scenarios for science and health: 160 items); needs items are
-5-point Likert statements.
+contexts a domain, 16 scenarios for science and health, and 8 more each in
+``ABILITY_SURVEY`` for the survey booklets: 192 items); needs items are 5-point Likert
+statements.
 Each option tuple is (Chinese, English); the key is the option index (or a list of
 indexes for multiple response, or the correct order for ordering items). ``demo.py``
 stores the options so that keys fall evenly on every position; true/false statements
-are written so that about half are false (6 of 13 scenarios true, 7 false).
+are written so that about half are false (8 of 17 scenarios true, 9 false).
 """
 
 DOMAINS = [
@@ -1476,6 +1477,345 @@ ABILITY = {
                 ("参加老年大学", "at the senior college"),
             ],
             1.2,
+        ),
+    ],
+}
+
+# Written for the survey's science and health booklets (issue 19): items that tell
+# citizens just below the attainment cut (θ = -0.5) from those just above it, with
+# distractors taken from common misconceptions. Kept apart from ABILITY so the items and
+# key positions above keep their codes and storage; ``demo.py`` numbers these after a
+# domain's other items and gives them better discriminating demo parameters
+# (``SURVEY_DISCRIMINATION``). Same format as ABILITY; 2 of 4 true/false scenarios true.
+SURVEY_DISCRIMINATION = (1.4, 2.2)
+ABILITY_SURVEY = {
+    "science": [
+        (
+            "single_choice",
+            "{c}宣称运用“量子科技”，能调理百病。对这类说法，最恰当的态度是？",
+            "{e} is advertised as using 'quantum technology' to cure all kinds of illness. "
+            "The most appropriate attitude is:",
+            [
+                (
+                    "用科学名词包装、缺乏可靠证据，应保持怀疑并向权威渠道查证",
+                    "It borrows scientific words without reliable evidence: stay sceptical "
+                    "and check with authoritative sources",
+                ),
+                ("用了高科技名词，说明一定有效", "High-tech words show that it works"),
+                ("价格越贵，效果越可靠", "The more it costs, the better it works"),
+                (
+                    "有名人代言，就可以相信",
+                    "A celebrity endorses it, so it can be trusted",
+                ),
+            ],
+            0,
+            [
+                ("一款保健鞋垫", "A health insole"),
+                ("一种“量子水杯”", "A 'quantum' water cup"),
+            ],
+            -0.9,
+        ),
+        (
+            "single_choice",
+            "家中{c}，第一步应该怎么做？",
+            "At home, {e}. What should you do first?",
+            [
+                (
+                    "关闭燃气阀门，打开门窗通风，不开关任何电器",
+                    "Turn off the gas valve and open doors and windows; switch no "
+                    "appliance on or off",
+                ),
+                (
+                    "立即打开抽油烟机把气排出去",
+                    "Switch on the cooker hood to clear the gas",
+                ),
+                ("打开电灯查找泄漏的位置", "Switch on the light to find the leak"),
+                ("马上在屋里打电话报修", "Phone for repairs from inside the flat"),
+            ],
+            0,
+            [
+                ("闻到明显的燃气味", "you smell gas strongly"),
+                ("燃气报警器突然鸣响", "the gas alarm goes off"),
+            ],
+            -1.1,
+        ),
+        (
+            "single_choice",
+            "上海{c}，主要原因是？",
+            "{e} mainly because:",
+            [
+                (
+                    "地轴倾斜，地球绕太阳公转时太阳直射点在南北回归线之间移动",
+                    "The Earth's axis is tilted, so as the Earth orbits the Sun the overhead "
+                    "Sun moves between the tropics",
+                ),
+                ("夏天地球离太阳更近", "The Earth is closer to the Sun in summer"),
+                ("夏天太阳燃烧得更旺", "The Sun burns hotter in summer"),
+                ("夏天天空中的云更少", "There are fewer clouds in summer"),
+            ],
+            0,
+            [
+                ("夏季比冬季炎热", "Shanghai is hotter in summer than in winter"),
+                (
+                    "夏季的白天比冬季长",
+                    "Shanghai's summer days are longer than its winter days",
+                ),
+            ],
+            0.2,
+        ),
+        (
+            "single_choice",
+            "想知道{c}，下列哪种比较方法最合理？",
+            "To find out {e}, which comparison is the most sound?",
+            [
+                (
+                    "其他条件都保持相同，只改变要比较的那一项，并多试几次",
+                    "Keep everything else the same, change only the thing compared, "
+                    "and repeat a few times",
+                ),
+                ("每种各试一次，条件随意", "Try each once, under whatever conditions"),
+                ("看哪一种的广告更多", "See which one is advertised more"),
+                ("问一位用过的朋友感觉如何", "Ask a friend who used one how it felt"),
+            ],
+            0,
+            [
+                ("哪种洗衣液去污效果更好", "which laundry detergent cleans better"),
+                ("哪个品牌的电池更耐用", "which brand of battery lasts longer"),
+            ],
+            -0.5,
+        ),
+        (
+            "single_choice",
+            "关于{c}，下列哪种说法最有科学依据？",
+            "Which statement about {e} is best supported by science?",
+            [
+                (
+                    "经过国家安全评价和批准、按规定使用的，可以放心食用",
+                    "Those assessed and approved by the national authorities and used as "
+                    "the rules allow are safe to eat",
+                ),
+                ("食品只要含有它，就一定有害", "Any food that contains it is harmful"),
+                ("天然的东西一定比它安全", "Anything natural is safer than it"),
+                (
+                    "它是否安全，无法用科学方法检验",
+                    "Its safety cannot be tested scientifically",
+                ),
+            ],
+            0,
+            [
+                ("食品添加剂", "food additives"),
+                ("转基因食品", "genetically modified food"),
+            ],
+            0.0,
+        ),
+        (
+            "true_false",
+            "从{c}把一个铁球和一个同样大小的木球同时放下，若不计空气阻力，两个球会同时落地。",
+            "An iron ball and a wooden ball of the same size are dropped together {e}. Ignoring "
+            "air resistance, they land at the same time.",
+            [("正确", "True"), ("错误", "False")],
+            0,
+            [
+                ("三楼阳台上", "from a third-floor balcony"),
+                ("同一高度", "from the same height"),
+            ],
+            0.3,
+        ),
+        (
+            "true_false",
+            "用{c}加热过的食物会带上放射性，吃了对人体有害。",
+            "Food heated {e} becomes radioactive and is harmful to eat.",
+            [("正确", "True"), ("错误", "False")],
+            1,
+            [("微波炉", "in a microwave oven"), ("电磁炉", "on an induction hob")],
+            -0.6,
+        ),
+        (
+            "multiple_response",
+            "{c}，下列哪些做法是正确的？（多选）",
+            "{e}, which of these are right? (choose all)",
+            [
+                (
+                    "关注气象部门发布的官方预警信息",
+                    "Follow the weather service's official warnings",
+                ),
+                (
+                    "提前收起阳台、窗台上的花盆等易坠物",
+                    "Bring in flower pots and other things that could fall from balconies "
+                    "and windowsills",
+                ),
+                (
+                    "到江边、海边观潮拍照",
+                    "Go to the riverside or seafront to watch the waves",
+                ),
+                (
+                    "远离广告牌、大树和临时搭建物",
+                    "Keep away from billboards, large trees and temporary structures",
+                ),
+            ],
+            [0, 1, 3],
+            [
+                ("台风来临前", "Before a typhoon arrives"),
+                ("气象台发布暴雨红色预警后", "After a red rainstorm warning"),
+            ],
+            -0.8,
+        ),
+    ],
+    "health": [
+        (
+            "single_choice",
+            "{c}突然出现一侧嘴角歪斜、一侧手臂无力、说话含糊不清。最恰当的判断和做法是？",
+            "{e} suddenly has a drooping mouth on one side, a weak arm on one side and slurred "
+            "speech. What is the right reading and response?",
+            [
+                (
+                    "可能是脑卒中（中风），立即拨打120，并记下发病时间",
+                    "Possibly a stroke: call 120 at once and note when it started",
+                ),
+                (
+                    "可能是太累了，让他先睡一觉",
+                    "Probably tiredness: let them sleep it off",
+                ),
+                (
+                    "先给他服用降压药，再观察一天",
+                    "Give blood-pressure pills and watch for a day",
+                ),
+                ("扶他步行去附近的诊所", "Walk them to a nearby clinic"),
+            ],
+            0,
+            [("家中老人", "An older relative at home"), ("一位同事", "A colleague")],
+            -0.8,
+        ),
+        (
+            "single_choice",
+            "判断{c}体重是否正常，常用体质指数（BMI）。它的计算方法是？",
+            "The body mass index (BMI) is used to judge whether {e} has a healthy weight. "
+            "How is it calculated?",
+            [
+                (
+                    "体重（千克）除以身高（米）的平方",
+                    "Weight (kg) divided by the square of height (m)",
+                ),
+                ("身高（厘米）减去体重（千克）", "Height (cm) minus weight (kg)"),
+                ("体重（千克）除以年龄", "Weight (kg) divided by age"),
+                ("腰围除以身高", "Waist divided by height"),
+            ],
+            0,
+            [("一位成年人", "an adult"), ("家人", "a family member")],
+            0.0,
+        ),
+        (
+            "single_choice",
+            "按照我国成年人身体活动指南，{c}每周宜累计进行多长时间的中等强度身体活动？",
+            "By China's physical-activity guidelines for adults, how much moderate activity "
+            "should {e} build up each week?",
+            [
+                ("150分钟以上", "150 minutes or more"),
+                ("30分钟就够了", "30 minutes is enough"),
+                (
+                    "周末运动一次即可，不论时长",
+                    "One session at the weekend, however long",
+                ),
+                (
+                    "做家务就够了，不需要另外活动",
+                    "Housework is enough; nothing else is needed",
+                ),
+            ],
+            0,
+            [
+                ("18至64岁的成年人", "an adult aged 18 to 64"),
+                ("久坐办公的上班族", "an office worker who sits all day"),
+            ],
+            0.3,
+        ),
+        (
+            "single_choice",
+            "{c}吃东西时被噎住，不能说话、不能咳嗽，双手抓着喉咙。应立即怎么做？",
+            "{e} chokes on food: cannot speak or cough and clutches the throat. What should "
+            "you do at once?",
+            [
+                (
+                    "用海姆立克急救法：从背后抱住他，向内上方快速冲击上腹部",
+                    "Use the Heimlich manoeuvre: from behind, give quick inward and upward "
+                    "thrusts to the upper abdomen",
+                ),
+                ("让他喝水把东西冲下去", "Give them water to wash it down"),
+                ("用手指伸进他的喉咙去抠", "Put your fingers down their throat"),
+                ("让他平躺休息，等待缓解", "Lay them down and wait for it to pass"),
+            ],
+            0,
+            [
+                ("家里的老人", "An older relative"),
+                ("餐厅里的一位顾客", "A diner in a restaurant"),
+            ],
+            -0.4,
+        ),
+        (
+            "single_choice",
+            "{c}两周以上情绪低落、睡不好，对什么都提不起兴趣。最恰当的做法是？",
+            "For over two weeks {e} has felt low, slept badly and lost interest in everything. "
+            "What is the best step?",
+            [
+                (
+                    "及时到医院的精神心理科或心理门诊就诊",
+                    "See a mental-health or psychology clinic at a hospital soon",
+                ),
+                (
+                    "认为是性格软弱，劝他想开点就好",
+                    "Treat it as weakness and tell them to cheer up",
+                ),
+                ("自行买安眠药吃", "Buy sleeping pills without advice"),
+                ("等它自己过去，不必告诉任何人", "Wait for it to pass and tell no one"),
+            ],
+            0,
+            [("一位朋友", "a friend"), ("家里的一位亲人", "a relative at home")],
+            -0.7,
+        ),
+        (
+            "true_false",
+            "被{c}抓伤或咬伤后，应立即用肥皂水和流动清水交替冲洗伤口约15分钟，并尽快就医评估是否需要接种狂犬病疫苗。",
+            "After a scratch or bite from {e}, wash the wound with soapy and running water in "
+            "turn for about 15 minutes, then see a doctor soon about a rabies vaccination.",
+            [("正确", "True"), ("错误", "False")],
+            0,
+            [("猫", "a cat"), ("狗", "a dog")],
+            -0.9,
+        ),
+        (
+            "true_false",
+            "{c}时发现药品已经过期，只要外观没有变化，就可以继续服用。",
+            "When {e} you find a medicine past its expiry date: if it looks unchanged, it is "
+            "fine to take.",
+            [("正确", "True"), ("错误", "False")],
+            1,
+            [
+                ("整理家庭药箱", "tidying the home medicine box"),
+                ("感冒找药", "looking for a cold remedy"),
+            ],
+            -0.3,
+        ),
+        (
+            "multiple_response",
+            "关于{c}，下列哪些说法是正确的？（多选）",
+            "About {e}, which statements are right? (choose all)",
+            [
+                (
+                    "吸二手烟同样危害健康",
+                    "Breathing second-hand smoke also harms health",
+                ),
+                (
+                    "改吸“低焦油”卷烟就能明显降低危害",
+                    "Switching to 'low-tar' cigarettes clearly lowers the harm",
+                ),
+                ("任何年龄戒烟都对健康有益", "Quitting at any age benefits health"),
+                (
+                    "上海室内公共场所、室内工作场所禁止吸烟",
+                    "Smoking is banned in Shanghai's indoor public places and workplaces",
+                ),
+            ],
+            [0, 2, 3],
+            [("吸烟与健康", "smoking and health"), ("二手烟", "second-hand smoke")],
+            0.0,
         ),
     ],
 }

@@ -76,7 +76,7 @@ def test_drafts_are_left_out_unless_asked(make_item):
 
 def test_the_demo_bank_specs_spread_their_keys_and_stay_correct():
     from itembank.demo import demo_item_specs
-    from itembank.demo_content import ABILITY
+    from itembank.demo_content import ABILITY, ABILITY_SURVEY
 
     specs = [s for s in demo_item_specs() if s["kind"] != "likert"]
     positions: dict[str, Counter] = {}
@@ -91,11 +91,11 @@ def test_the_demo_bank_specs_spread_their_keys_and_stay_correct():
             for k, o in enumerate(opts):
                 if o["is_key"]:
                     counter[k + 1] += 1
-    assert max(positions["single_choice"].values()) <= 27  # 104 items over 4 positions
-    assert positions["true_false"][1] == 12 and positions["true_false"][2] == 14
+    assert max(positions["single_choice"].values()) <= 32  # 124 items over 4 positions
+    assert positions["true_false"][1] == 16 and positions["true_false"][2] == 18
     # the key still names the same text as in the content
     keyed = {}
-    for scenarios in ABILITY.values():
+    for scenarios in [*ABILITY.values(), *ABILITY_SURVEY.values()]:
         for kind, _szh, sen, opts, key, contexts, _d in scenarios:
             if kind == "single_choice":
                 for _czh, cen in contexts:
