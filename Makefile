@@ -51,6 +51,7 @@ lint: install
 	echo "== ruff check"; $(VENV)/bin/ruff check . || status=1; \
 	echo "== ruff format --check"; $(VENV)/bin/ruff format --check . || status=1; \
 	echo "== mypy"; $(VENV)/bin/mypy $(MYPY_PATHS) || status=1; \
+	echo "== typing debt list"; $(PY) .ci/mypy_debt.py --check || status=1; \
 	exit $$status
 
 # Re-pin after changing dependencies: the versions the tests passed with.

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest
 from ninja import Router
 from ninja.responses import Status
 
@@ -22,6 +21,7 @@ from assessment.schemas import (
     SessionStartIn,
 )
 from assessment.services.multistage import multistage_max_items
+from learning_platform.accounts.requests import AuthenticatedRequest
 
 router = Router(tags=["assessment"])
 
@@ -69,7 +69,7 @@ def results_out(session: Session) -> dict[str, Any]:
     url_name="assessment_campaigns",
     operation_id="assessment_campaigns_list",
 )
-def campaigns_list(request: HttpRequest):
+def campaigns_list(request: AuthenticatedRequest):
     """List the campaigns open now to every signed-in citizen."""
     return [campaign_out(c) for c in selectors.campaigns_listed()]
 
@@ -88,7 +88,7 @@ def _require_campaign_manager(user, *, kind: str) -> None:
     url_name="assessment_campaign_create",
     operation_id="assessment_campaign_create",
 )
-def campaign_create(request: HttpRequest, body: CampaignIn):
+def campaign_create(request: AuthenticatedRequest, body: CampaignIn):
     """Open an instrument (by code) for a period to a population: a new campaign."""
     _require_campaign_manager(request.user, kind=body.kind)
     instrument = selectors.instrument_by_code(code=body.instrument_code)
@@ -116,7 +116,7 @@ def campaign_create(request: HttpRequest, body: CampaignIn):
     url_name="assessment_campaign_close",
     operation_id="assessment_campaign_close",
 )
-def campaign_close(request: HttpRequest, campaign_id: int):
+def campaign_close(request: AuthenticatedRequest, campaign_id: int):
     """Close the campaign now: no session starts after this (its data can then be frozen)."""
     # one who may not close it learns nothing of it: forbidden answers as missing
     campaign = selectors.campaign_for(
@@ -131,7 +131,9 @@ def campaign_close(request: HttpRequest, campaign_id: int):
     url_name="assessment_session_start",
     operation_id="assessment_session_start",
 )
-def session_start(request: HttpRequest, campaign_id: int, body: SessionStartIn):
+def session_start(
+    request: AuthenticatedRequest, campaign_id: int, body: SessionStartIn
+):
     """Start a session (201), or return the one in progress to resume it (200).
 
     Either way this client becomes the session's connection: open WebSockets of the
@@ -155,7 +157,7 @@ def session_start(request: HttpRequest, campaign_id: int, body: SessionStartIn):
     url_name="assessment_sessions",
     operation_id="assessment_sessions_list",
 )
-def sessions_list(request: HttpRequest):
+def sessions_list(request: AuthenticatedRequest):
     """List the caller's own sessions with their results, newest first."""
     out = []
     for session in selectors.sessions_visible_to(user=request.user).prefetch_related(
@@ -181,7 +183,7 @@ def sessions_list(request: HttpRequest):
     url_name="assessment_session",
     operation_id="assessment_session_get",
 )
-def session_get(request: HttpRequest, session_id: str):
+def session_get(request: AuthenticatedRequest, session_id: str):
     """Return the session's state: the item to answer now, progress and time left."""
     session = services.session_refresh(session_id=_uuid(session_id), user=request.user)
     return selectors.session_payload(session)
@@ -193,7 +195,7 @@ def session_get(request: HttpRequest, session_id: str):
     url_name="assessment_response",
     operation_id="assessment_response_record",
 )
-def response_record(request: HttpRequest, session_id: str, body: ResponseIn):
+def response_record(request: AuthenticatedRequest, session_id: str, body: ResponseIn):
     """Record the answer to the presented item; a resubmission gets the same ack."""
     sid = _uuid(session_id)
     ack = services.response_record(
@@ -220,7 +222,7 @@ def response_record(request: HttpRequest, session_id: str, body: ResponseIn):
     operation_id="assessment_session_finish",
 )
 def session_finish(
-    request: HttpRequest, session_id: str, connection_epoch: int | None = None
+    request: AuthenticatedRequest, session_id: str, connection_epoch: int | None = None
 ):
     """End the session now and score what was answered (again: the same results)."""
     session = services.session_finish(
@@ -235,7 +237,7 @@ def session_finish(
     url_name="assessment_session_results",
     operation_id="assessment_session_results",
 )
-def session_results(request: HttpRequest, session_id: str):
+def session_results(request: AuthenticatedRequest, session_id: str):
     """Return a closed session's results with the meaning of each level."""
     session = services.session_refresh(session_id=_uuid(session_id), user=request.user)
     return results_out(session)

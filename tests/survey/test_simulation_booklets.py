@@ -6,7 +6,7 @@ from collections import Counter
 
 import numpy as np
 
-from assessment.survey.simulation.delivery import (
+from assessment.survey.simulation.booklets import (
     N_BLOCKS,
     _blocks,
     _population_information,

@@ -5,29 +5,32 @@ nothing in ``assessment.survey`` outside this package imports it (the demo set-u
 the ``simulate_survey`` command do). It writes through the same services a real
 campaign uses (design, invitations, delivery rows, the freeze).
 
-- :mod:`.delivery`: booklets, the simulated delivery and :func:`survey_simulate`;
+- :mod:`.booklets`: the items, their blocks and booklets, and the survey instrument;
+- :mod:`.needs`: the learning-needs questionnaire's simulated answers;
+- :mod:`.delivery`: the simulated delivery and :func:`survey_simulate`;
 - :mod:`.truth`: the population model and the recovery of a roll-up against it;
 - :mod:`.rows`: fast row writing (results, timestamps, raw inserts).
 """
 
 from __future__ import annotations
 
-from assessment.survey.simulation.delivery import (
-    CHUNK,
+from assessment.survey.simulation.booklets import (
     DICHOTOMOUS_KINDS,
     ITEMS_PER_BLOCK,
     N_BLOCKS,
     NEEDS_CORE,
     SURVEY_NEEDS_AREAS,
     BookletPlan,
-    SimulationResult,
     SurveyItem,
     booklet_plan,
     instrument_ensure,
-    needs_answers,
-    simulate_needs_likert,
+)
+from assessment.survey.simulation.delivery import (
+    CHUNK,
+    SimulationResult,
     survey_simulate,
 )
+from assessment.survey.simulation.needs import needs_answers, simulate_needs_likert
 from assessment.survey.simulation.truth import (
     ABILITY_DOMAINS,
     AGE_BANDS,

@@ -20,7 +20,7 @@ from psychometrics import estimate_ability
 from psychometrics.survey import level_index
 
 if TYPE_CHECKING:
-    from assessment.survey.simulation.delivery import BookletPlan
+    from assessment.survey.simulation.booklets import BookletPlan
 
 
 def levels_by_domain(plan: BookletPlan) -> dict[str, list]:
