@@ -157,13 +157,13 @@ def test_cut_score_api_create_review_activate(client, make_user, domain):
     assert [r["version"] for r in listing] == [1]
 
 
-def test_review_api_answers_outsiders_as_if_nothing_existed(client, make_user):
-    """A citizen asking for a set in review gets the 404 of a set that does not exist."""
+def _parameter_set_in_review(name: str) -> ItemParameterSet:
+    """A parameter set of one published information item, as calibration leaves it."""
     from itembank.services import item_create_published, parameter_set_create
 
     Domain.objects.create(code="info", name_zh="信息素养", kind="ability")
     item = item_create_published(
-        code="I-9",
+        code="I-1",
         domain_code="info",
         kind="single_choice",
         stem="<p>题</p>",
@@ -172,9 +172,14 @@ def test_review_api_answers_outsiders_as_if_nothing_existed(client, make_user):
             {"option_id": "B", "text": "<p>b</p>"},
         ],
     )
-    pset = parameter_set_create(
-        name="内部", model="2pl", source="test", items={item.pk: {"a": 1.0, "b": 0.0}}
+    return parameter_set_create(
+        name=name, model="2pl", source="test", items={item.pk: {"a": 1.2, "b": 0.1}}
     )
+
+
+def test_review_api_answers_outsiders_as_if_nothing_existed(client, make_user):
+    """A citizen asking for a set in review gets the 404 of a set that does not exist."""
+    pset = _parameter_set_in_review("内部")
     client.force_login(make_user())
     seen = client.get(f"/api/v1/itembank/parameter-sets/{pset.pk}")
     missing = client.get(f"/api/v1/itembank/parameter-sets/{pset.pk + 999}")
@@ -191,25 +196,7 @@ def test_review_api_answers_outsiders_as_if_nothing_existed(client, make_user):
 
 
 def test_parameter_set_api_review_and_the_gate(client, make_user):
-    from itembank.services import item_create_published, parameter_set_create
-
-    Domain.objects.create(code="info", name_zh="信息素养", kind="ability")
-    item = item_create_published(
-        code="I-1",
-        domain_code="info",
-        kind="single_choice",
-        stem="<p>题</p>",
-        options=[
-            {"option_id": "A", "text": "<p>a</p>", "is_key": True},
-            {"option_id": "B", "text": "<p>b</p>"},
-        ],
-    )
-    pset = parameter_set_create(
-        name="2026 校准",
-        model="2pl",
-        source="test",
-        items={item.pk: {"a": 1.2, "b": 0.1}},
-    )
+    pset = _parameter_set_in_review("2026 校准")
     assert pset.status == ReviewStatus.IN_REVIEW
     with pytest.raises(
         ValidationError, match="Scoring refused.*2026 校准.*not been approved"
