@@ -20,6 +20,7 @@ from assessment import selectors, services
 from assessment.api import campaign_out
 from assessment.background import FIELDS, field_choices, field_labels
 from assessment.models import Campaign, CampaignKind, InstrumentKind, SessionStatus
+from learning_platform.accounts.requests import AuthenticatedRequest
 from learning_platform.errors import ApiError
 
 
@@ -66,7 +67,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 
 @login_required
-def session_begin(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def session_begin(request: AuthenticatedRequest, campaign_id: int) -> HttpResponse:
     """Consent and the background questions, then start (or resume) the session."""
     campaign = _open_campaign(campaign_id)
     current = selectors.session_in_progress(user=request.user, campaign=campaign)
@@ -127,7 +128,7 @@ def session_begin(request: HttpRequest, campaign_id: int) -> HttpResponse:
     )
 
 
-def _refreshed(request: HttpRequest, session_id: Any):
+def _refreshed(request: AuthenticatedRequest, session_id: Any):
     try:
         return services.session_refresh(session_id=session_id, user=request.user)
     except ApiError as exc:
@@ -138,7 +139,7 @@ def _refreshed(request: HttpRequest, session_id: Any):
 
 @login_required
 def session_page(
-    request: HttpRequest, session_id: Any, error: str = "", status: int = 200
+    request: AuthenticatedRequest, session_id: Any, error: str = "", status: int = 200
 ) -> HttpResponse:
     """One item at a time, with progress and time left."""
     session = _refreshed(request, session_id)
@@ -196,7 +197,7 @@ def answer_from_form(item: dict[str, Any], data) -> Any:
 
 @login_required
 @require_POST
-def session_answer(request: HttpRequest, session_id: Any) -> HttpResponse:
+def session_answer(request: AuthenticatedRequest, session_id: Any) -> HttpResponse:
     """The no-JavaScript path: record the posted answer and show the next item."""
     session = _refreshed(request, session_id)
     item = selectors.item_payload(session.pending)
@@ -239,7 +240,7 @@ def session_answer(request: HttpRequest, session_id: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def session_end(request: HttpRequest, session_id: Any) -> HttpResponse:
+def session_end(request: AuthenticatedRequest, session_id: Any) -> HttpResponse:
     """End the test now and see the result of what was answered."""
     try:
         session = services.session_finish(session_id=session_id, user=request.user)
@@ -249,7 +250,7 @@ def session_end(request: HttpRequest, session_id: Any) -> HttpResponse:
 
 
 @login_required
-def result_page(request: HttpRequest, session_id: Any) -> HttpResponse:
+def result_page(request: AuthenticatedRequest, session_id: Any) -> HttpResponse:
     """The level reached, what it means and what to learn next."""
     session = _refreshed(request, session_id)
     if session.status == SessionStatus.IN_PROGRESS:
@@ -272,7 +273,7 @@ def result_page(request: HttpRequest, session_id: Any) -> HttpResponse:
 
 
 @login_required
-def history(request: HttpRequest) -> HttpResponse:
+def history(request: AuthenticatedRequest) -> HttpResponse:
     """The citizen's own results, newest first."""
     rows = []
     for session in selectors.results_history(user=request.user):

@@ -199,8 +199,9 @@ def _counts_scope(user: User | AnonymousUser) -> QuerySet[District]:
     roles = user_roles(user=user)
     if Role.ADMINISTRATOR in roles or Role.RESEARCHER in roles:
         return District.objects.all()
-    if any(role in DISTRICT_ROLES for role in roles) and user.district_id:
-        return District.objects.filter(pk=user.district_id)
+    district_id = getattr(user, "district_id", None)  # None for an anonymous user
+    if any(role in DISTRICT_ROLES for role in roles) and district_id:
+        return District.objects.filter(pk=district_id)
     raise PermissionDenied(_("Only district staff and researchers see account counts."))
 
 

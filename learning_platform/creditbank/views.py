@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from learning_platform.accounts.requests import AuthenticatedRequest
 from learning_platform.creditbank import selectors, services
 from learning_platform.creditbank.charts import legend, results_chart_svg
 from learning_platform.creditbank.models import (
@@ -33,7 +34,7 @@ def _download(document: dict, filename: str) -> HttpResponse:
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedRequest) -> HttpResponse:
     """Show the citizen's own learning account, or the form that opens one."""
     try:
         account = selectors.account_for_user(user=request.user)
@@ -85,7 +86,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def account_open(request: HttpRequest) -> HttpResponse:
+def account_open(request: AuthenticatedRequest) -> HttpResponse:
     code = request.POST.get("district", "")
     district = District.objects.filter(code=code).first() if code else None
     if code and district is None:

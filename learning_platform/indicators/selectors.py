@@ -10,6 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
+from learning_platform.accounts.models import User
 from learning_platform.accounts.roles import Role
 from learning_platform.accounts.selectors import user_roles
 from learning_platform.db_router import read_replica
@@ -66,7 +67,7 @@ def values_visible(*, user, submission: Submission) -> bool:
     )
 
 
-def submissions_visible_to(*, user: AnonymousUser) -> QuerySet[Submission]:
+def submissions_visible_to(*, user: User | AnonymousUser) -> QuerySet[Submission]:
     return Submission.objects.filter(
         district__in=districts_visible_to(user=user)
     ).select_related("district", "version")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from learning_platform.accounts.requests import AuthenticatedRequest
 from learning_platform.accounts.roles import Role
 from learning_platform.accounts.selectors import user_roles
 from learning_platform.districts.models import District
@@ -218,7 +219,7 @@ def register_edit(request: HttpRequest, org_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def register_new(request: HttpRequest) -> HttpResponse:
+def register_new(request: AuthenticatedRequest) -> HttpResponse:
     if not sel.may_register(request.user):
         raise PermissionDenied(
             _("Only district staff and the monitoring centre register organisations.")

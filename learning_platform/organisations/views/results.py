@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from learning_platform.accounts.requests import AuthenticatedRequest
 from learning_platform.accounts.roles import DISTRICT_ROLES, Role
 from learning_platform.accounts.selectors import user_roles
 from learning_platform.districts.models import District
@@ -107,7 +108,7 @@ def results_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @login_required
-def tier_decisions(request: HttpRequest) -> HttpResponse:
+def tier_decisions(request: AuthenticatedRequest) -> HttpResponse:
     """Tier decisions with their evidence: researchers see all, district staff their district."""
     roles = set(user_roles(user=request.user))
     if roles & {Role.RESEARCHER, Role.ADMINISTRATOR}:
