@@ -14,8 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.models import Revision
 
-from learning_platform.accounts.roles import Role
-from learning_platform.accounts.selectors import user_roles
+from learning_platform.accounts.selectors import user_is_researcher
 from learning_platform.errors import NotFound
 from psychometrics.irt import ItemParameters
 from psychometrics.survey import ProficiencyLevels
@@ -815,20 +814,15 @@ def cut_score_set_by_id(set_id: int) -> CutScoreSet | None:
 # does not, so the API never tells outsiders which versions are in review.
 
 
-def _is_researcher(user: Any) -> bool:
-    roles = user_roles(user=user)
-    return Role.RESEARCHER in roles or Role.ADMINISTRATOR in roles
-
-
 def researcher_require(*, user: Any) -> None:
     """Refuse (PermissionDenied) a caller who is neither researcher nor administrator."""
-    if not _is_researcher(user):
+    if not user_is_researcher(user=user):
         raise PermissionDenied
 
 
 def parameter_set_for(*, user: Any, set_id: int) -> ItemParameterSet:
     """Return a parameter set a researcher may review, or raise NotFound."""
-    pset = parameter_set_by_id(set_id) if _is_researcher(user) else None
+    pset = parameter_set_by_id(set_id) if user_is_researcher(user=user) else None
     if pset is None:
         raise NotFound(f"no parameter set {set_id}")
     return pset
@@ -837,7 +831,7 @@ def parameter_set_for(*, user: Any, set_id: int) -> ItemParameterSet:
 def cut_score_set_for(*, user: Any, set_id: int) -> CutScoreSet:
     """Return a cut-score version a researcher may review, or raise NotFound."""
     row = None
-    if _is_researcher(user):
+    if user_is_researcher(user=user):
         row = CutScoreSet.objects.select_related("domain").filter(pk=set_id).first()
     if row is None:
         raise NotFound(f"no cut-score set {set_id}")

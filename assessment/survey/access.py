@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 
-from learning_platform.accounts.roles import DISTRICT_ROLES, Role
-from learning_platform.accounts.selectors import user_roles
+from learning_platform.accounts.roles import DISTRICT_ROLES
+from learning_platform.accounts.selectors import user_is_researcher, user_roles
 
 
 def is_researcher(user) -> bool:
-    roles = user_roles(user=user)
-    return Role.RESEARCHER in roles or Role.ADMINISTRATOR in roles
+    return user_is_researcher(user=user)
 
 
 def require_researcher(user) -> None:

@@ -23,6 +23,12 @@ def user_has_role(*, user: User | AnonymousUser, role: str) -> bool:
     return role in user_roles(user=user)
 
 
+def user_is_researcher(*, user: User | AnonymousUser) -> bool:
+    """Say whether the user may do researchers' work (researchers and administrators)."""
+    roles = user_roles(user=user)
+    return Role.RESEARCHER in roles or Role.ADMINISTRATOR in roles
+
+
 def user_acting_district_id(*, user: User | AnonymousUser) -> int | None:
     """Return the district a district role acts for, or None for other users."""
     if not user.is_authenticated:

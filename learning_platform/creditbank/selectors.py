@@ -20,8 +20,12 @@ from django.utils.translation import gettext as _
 
 from itembank.selectors import level_display_name
 from learning_platform.accounts.models import User
-from learning_platform.accounts.roles import DISTRICT_ROLES, Role
-from learning_platform.accounts.selectors import user_roles
+from learning_platform.accounts.roles import Role
+from learning_platform.accounts.selectors import (
+    user_acting_district_id,
+    user_is_researcher,
+    user_roles,
+)
 from learning_platform.creditbank.models import (
     AccountStatus,
     ConversionRule,
@@ -196,11 +200,10 @@ class DistrictAccountCount:
 
 
 def _counts_scope(user: User | AnonymousUser) -> QuerySet[District]:
-    roles = user_roles(user=user)
-    if Role.ADMINISTRATOR in roles or Role.RESEARCHER in roles:
+    if user_is_researcher(user=user):
         return District.objects.all()
-    district_id = getattr(user, "district_id", None)  # None for an anonymous user
-    if any(role in DISTRICT_ROLES for role in roles) and district_id:
+    district_id = user_acting_district_id(user=user)
+    if district_id:
         return District.objects.filter(pk=district_id)
     raise PermissionDenied(_("Only district staff and researchers see account counts."))
 
