@@ -205,13 +205,13 @@ def rating_assessment(request, assessment_id: int):
         user=request.user, assessment_id=assessment_id
     )
     by_round = rating_selectors.round_scores(assessment=assessment)
-    finals = rating_selectors.final_scores(assessment=assessment)
+    evidence = rating_selectors.evidence_by_item(assessment=assessment)
     items = [
         {
             "item_id": item.pk,
             "code": item.code,
             "scores": {str(n): by_round.get(n, {}).get(item.pk) for n in (1, 2, 3)},
-            "final": finals.get(item.pk),
+            "final": evidence[item.pk].score if item.pk in evidence else None,
         }
         for item in rating_selectors.rated_items(indicator_set=assessment.indicator_set)
     ]

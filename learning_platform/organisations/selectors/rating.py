@@ -213,14 +213,9 @@ def round_scores(*, assessment: SelfAssessment) -> dict[int, dict[int, int]]:
     Call only for an assessment from :func:`assessment_scores_for`.
     """
     return {
-        a.round: dict(a.ratings.values_list("item_id", "score"))
+        a.round: _scores(a)
         for a in assessment.raters.filter(submitted_at__isnull=False)
     }
-
-
-def final_scores(*, assessment: SelfAssessment) -> dict[int, float | None]:
-    """The final score of each item of an assessment: ``{item_id: score}``."""
-    return {e.item_id: e.score for e in assessment.evidence.all()}
 
 
 class RatingState:
