@@ -805,8 +805,8 @@ def cut_score_sets_all() -> list[CutScoreSet]:
 
 
 def cut_score_set_by_id(set_id: int) -> CutScoreSet | None:
-    """Return a cut-score version, or None."""
-    return CutScoreSet.objects.filter(pk=set_id).first()
+    """Return a cut-score version with its domain, or None."""
+    return CutScoreSet.objects.select_related("domain").filter(pk=set_id).first()
 
 
 # -- scoped reads for the review API: researchers and administrators only -------------
@@ -830,9 +830,7 @@ def parameter_set_for(*, user: Any, set_id: int) -> ItemParameterSet:
 
 def cut_score_set_for(*, user: Any, set_id: int) -> CutScoreSet:
     """Return a cut-score version a researcher may review, or raise NotFound."""
-    row = None
-    if user_is_researcher(user=user):
-        row = CutScoreSet.objects.select_related("domain").filter(pk=set_id).first()
+    row = cut_score_set_by_id(set_id) if user_is_researcher(user=user) else None
     if row is None:
         raise NotFound(f"no cut-score set {set_id}")
     return row
