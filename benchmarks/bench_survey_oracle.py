@@ -6,13 +6,19 @@ within-district R² of 0.3 and district SDs between 0.8 and 1.2; response rates 
 from 0.82 for the most educated to 0.61 for the least), draws a stratified sample of
 about 14,000 (≈10,000 respondents), gives each respondent 30 of 120 2PL items per
 domain in booklets (true parameters drawn on their own, the reference scale a previous
-wave's estimates of them), and runs three estimators on the same respondents:
+wave's estimates of them), and runs four estimators on the same respondents:
 
 - **project**: ``compute_weights`` (raked to district × education as well as the
   design margins) → ``calibrate`` (linked to the previous wave) → ``score`` (latent
   regression with a residual variance per district) → ``rollup``;
 - **oracle**: plausible values from the posterior under the true items and the true
   population model, with the same weights: the floor;
+- **oracle, district means unknown** (the *data floor*): the same, but each district's
+  mean has a flat prior and is drawn from its posterior given the district's responses
+  (``oracle_plausible_values_unknown_means``). It knows everything an estimator could
+  learn perfectly from data or design except the district means, which are what the
+  survey is for; the gap between it and the oracle is what no estimator from the data
+  can close;
 - **EAP**: weighted averages of EAP scores (N(0, 1) prior, calibrated items), what tools
   without plausible values report.
 
@@ -25,6 +31,10 @@ rate RMSE ≤ 1.05 × oracle, in every seed ≥ 14/16 rates and ≥ 13/16 means 
 plausible values for 10,000 × 3 domains under 3 s.
 
     .venv/bin/python benchmarks/bench_survey_oracle.py --seeds 10
+    .venv/bin/python benchmarks/bench_survey_oracle.py --seeds 10 --reference-true
+
+``--reference-true`` links the calibration to the true items instead of the previous
+wave's estimates, to show how much of the error is the previous wave's scale.
 """
 
 from __future__ import annotations
@@ -50,6 +60,7 @@ from psychometrics.survey.population import (  # noqa: E402
     booklet_mask,
     draw_stratified_sample,
     oracle_plausible_values,
+    oracle_plausible_values_unknown_means,
     random_2pl_bank,
     simulate_finite_population,
 )
@@ -82,6 +93,7 @@ def run_seed(
     n_sampled: int,
     true_items: bool = False,
     calibration_groups: bool = False,
+    reference_true: bool = False,
 ) -> dict:
     rng = np.random.default_rng(seed)
     pop = simulate_finite_population(census_shares(), size=size, n_domains=3, rng=rng)
@@ -128,7 +140,9 @@ def run_seed(
         # the reporting scale: a previous wave's estimates of the same items
         prev_a = bank.a * np.exp(rng.normal(0, 0.05, 120))
         prev_b = bank.b + rng.normal(0, 0.06, 120)
-        reference[d] = replace(true[d], a=prev_a, b=prev_b)
+        reference[d] = (
+            true[d] if reference_true else replace(true[d], a=prev_a, b=prev_b)
+        )
         mask = booklet_mask(n_resp, rng=rng)
         responses[d] = simulate_responses(
             bank, pop.theta[ridx, k], rng=rng, design=mask
@@ -183,7 +197,13 @@ def run_seed(
     pop_n = np.bincount(pop_codes, minlength=n_d)
     err = {
         name: {"mean": [], "rate": [], "mean_pop": [], "rate_pop": []}
-        for name in ("project", "oracle", "eap", "project, design-only weights")
+        for name in (
+            "project",
+            "oracle",
+            "oracle, district means unknown",
+            "eap",
+            "project, design-only weights",
+        )
     }
     cover_mean, cover_rate = [], []
     resid_sd = pop.residual_sd[ridx]
@@ -198,8 +218,21 @@ def run_seed(
         oracle = oracle_plausible_values(
             responses[d], true[d], pop.prior_mean[ridx, k], resid_sd[:, k], rng=rng
         )
+        # the same, but each district's mean is unknown (flat prior): the floor of any
+        # estimator from the data
+        pop_prior = (
+            np.bincount(pop_codes, weights=pop.prior_mean[:, k], minlength=n_d) / pop_n
+        )
+        offset = pop.prior_mean[ridx, k] - pop_prior[codes]
+        blind = oracle_plausible_values_unknown_means(
+            responses[d], true[d], offset, resid_sd[:, k], codes, rng=rng
+        )
         eap = estimate_ability(responses[d], cal.params[d], method="eap").theta
         estimates = {
+            "oracle, district means unknown": (
+                np.mean([wmean(blind[:, j], w.final) for j in range(10)], 0),
+                np.mean([wmean(blind[:, j] >= CUTS[0], w.final) for j in range(10)], 0),
+            ),
             "oracle": (
                 np.mean([wmean(oracle[:, j], w.final) for j in range(10)], 0),
                 np.mean(
@@ -273,6 +306,12 @@ def main() -> None:
         action="store_true",
         help="diagnostic: score with the true item parameters instead of the calibration",
     )
+    ap.add_argument(
+        "--reference-true",
+        action="store_true",
+        help="diagnostic: link the calibration to the true items instead of the "
+        "previous wave's estimates of them",
+    )
     args = ap.parse_args()
     warnings.simplefilter("ignore")  # convergence notes are in the reports, not here
     pooled: dict[str, dict[str, list[float]]] = {}
@@ -290,6 +329,7 @@ def main() -> None:
             n_sampled=args.sampled,
             true_items=args.true_items,
             calibration_groups=args.calibration_groups,
+            reference_true=args.reference_true,
         )
         cpu_times.append(res["cpu_pv"])
         wall_times.append(res["t_pv"])
@@ -313,20 +353,31 @@ def main() -> None:
             flush=True,
         )
     floor_m, floor_r = rmse(pooled["oracle"]["mean"]), rmse(pooled["oracle"]["rate"])
+    blind = pooled["oracle, district means unknown"]
+    floor2_m, floor2_r = rmse(blind["mean"]), rmse(blind["rate"])
     print(
         "\npooled over seeds, against the respondents' weighted truth | against the "
         "population"
     )
     print(
-        f"  {'estimator':<30} {'mean RMSE (x oracle)':<22}{'rate RMSE (x oracle)':<22}"
+        f"  {'estimator':<30} {'mean RMSE (x oracle, x data floor)':<36}"
+        f"{'rate RMSE (x oracle, x data floor)':<36}"
         f"{'mean RMSE':>10}{'mean bias':>11}{'rate bias':>11}"
     )
-    for name in ("oracle", "project", "project, design-only weights", "eap"):
+    names = (
+        "oracle",
+        "oracle, district means unknown",
+        "project",
+        "project, design-only weights",
+        "eap",
+    )
+    for name in names:
         e = pooled[name]
         m, r = rmse(e["mean"]), rmse(e["rate"])
         print(
-            f"  {name:<30} {m:.4f} ({m / floor_m:4.2f}){'':<8}{r:.4f} ({r / floor_r:4.2f})"
-            f"{'':<8}{rmse(e['mean_pop']):10.4f}{np.mean(e['mean_pop']):+11.4f}"
+            f"  {name:<30} {m:.4f} ({m / floor_m:4.2f}, {m / floor2_m:4.2f}){'':<16}"
+            f"{r:.4f} ({r / floor_r:4.2f}, {r / floor2_r:4.2f}){'':<16}"
+            f"{rmse(e['mean_pop']):10.4f}{np.mean(e['mean_pop']):+11.4f}"
             f"{np.mean(e['rate_pop']):+11.4f}"
         )
     m, r = rmse(pooled["project"]["mean"]), rmse(pooled["project"]["rate"])
@@ -339,6 +390,11 @@ def main() -> None:
         f"{np.median(cpu_times):.2f} s CPU, max {max(cpu_times):.2f} s (< 3 s "
         f"{'met' if max(cpu_times) < 3 else 'NOT met'}); wall median "
         f"{np.median(wall_times):.2f} s at load average {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        "the data floor (the oracle with each district's mean unknown) is "
+        f"{floor2_m / floor_m:.2f} x the oracle on means and {floor2_r / floor_r:.2f} x "
+        f"on rates; the project is {m / floor2_m:.2f} x and {r / floor2_r:.2f} x it"
     )
 
 

@@ -273,6 +273,78 @@ def oracle_plausible_values(
     )
 
 
+def oracle_plausible_values_unknown_means(
+    responses: FloatArray,
+    true_params: ItemParameters,
+    offset: FloatArray,
+    prior_sd: FloatArray,
+    groups: np.ndarray,
+    *,
+    n_draws: int = 10,
+    n_quadrature: int = 121,
+    rng: np.random.Generator,
+) -> FloatArray:
+    """The oracle without the group means: what the data allow at best.
+
+    The true items and the true within-group model (each person's offset from their
+    group's mean and the group's residual SD) are known; each group's mean ``α_g`` is not
+    and has a flat prior. Each draw takes ``α_g`` from its posterior given the group's
+    responses (on a grid, exact for the model), then each person's ability given it.
+    :func:`oracle_plausible_values` knows ``α_g`` as well: the difference between the two
+    is the part of the oracle's lead that no estimator from the data can close.
+
+    Parameters
+    ----------
+    responses : ndarray, shape (n, n_items)
+        ``nan`` where not administered.
+    true_params : ItemParameters
+    offset : ndarray, shape (n,)
+        Each person's true prior mean minus their group's mean.
+    prior_sd : ndarray, shape (n,)
+        The true residual SD of each person (one per group).
+    groups : ndarray, shape (n,)
+        Group labels.
+
+    Returns
+    -------
+    ndarray, shape (n, n_draws)
+    """
+
+    nodes = np.linspace(-7.0, 7.0, n_quadrature)
+    step = nodes[1] - nodes[0]
+    ll = irt.log_likelihood(responses, true_params, nodes)
+    ll_max = ll.max(axis=1, keepdims=True)
+    lik = np.exp(ll - ll_max)
+    offset = np.asarray(offset, dtype=np.float64)
+    sd = np.asarray(prior_sd, dtype=np.float64)
+    mean = np.empty((offset.size, n_draws))
+
+    def log_posterior(rows: np.ndarray, alpha: FloatArray) -> FloatArray:
+        out = np.zeros(alpha.size)
+        for start in range(0, rows.size, 128):
+            r = rows[start : start + 128]
+            # prior of person i at node q for each α: N(θ_q; α + offset_i, sd_i²)
+            z = (
+                nodes[None, :, None] - offset[r, None, None] - alpha[None, None, :]
+            ) / sd[r, None, None]
+            dens = np.exp(-0.5 * z * z) / sd[r, None, None]
+            out += np.log(np.einsum("iq,iqa->ia", lik[r], dens) * step).sum(0)
+        return out
+
+    for g in np.unique(groups):
+        rows = np.flatnonzero(groups == g)
+        coarse = np.linspace(-3.0, 3.0, 121)
+        centre = coarse[int(np.argmax(log_posterior(rows, coarse)))]
+        alpha = centre + np.linspace(-0.3, 0.3, 301)
+        log_post = log_posterior(rows, alpha)
+        post = np.exp(log_post - log_post.max())
+        cdf = np.cumsum(post)
+        cdf /= cdf[-1]
+        draws = np.interp(rng.random(n_draws), cdf, alpha)
+        mean[rows] = offset[rows, None] + draws[None, :]
+    return draw_from_posterior(ll, nodes, mean, sd, rng=rng)
+
+
 __all__ = [
     "EDUCATION",
     "DrawnSurvey",
@@ -280,6 +352,7 @@ __all__ = [
     "booklet_mask",
     "draw_stratified_sample",
     "oracle_plausible_values",
+    "oracle_plausible_values_unknown_means",
     "random_2pl_bank",
     "simulate_finite_population",
 ]

@@ -10,6 +10,7 @@ from psychometrics.survey.population import (
     booklet_mask,
     draw_stratified_sample,
     oracle_plausible_values,
+    oracle_plausible_values_unknown_means,
     random_2pl_bank,
     simulate_finite_population,
 )
@@ -91,6 +92,55 @@ def test_oracle_draws_beat_eap_and_the_fitted_model_comes_close(city):
     floor = rmse(oracle)
     assert floor < rmse(eap[:, None]) / 1.5
     assert rmse(pv) < 1.35 * floor
+
+
+def test_the_data_floor_lies_between_the_oracle_and_a_fitted_model(city):
+    """Each district's mean drawn from its posterior, not given: its draws centre on
+    the district's true mean, spread as the data allow, and its district means are less
+    accurate than the oracle's (which knows the means) yet no worse than a fitted
+    model's."""
+    pop, survey, rng = city
+    ridx = survey.index[survey.responded]
+    theta = pop.theta[ridx, 0]
+    bank = random_2pl_bank(120, rng=rng)
+    x = simulate_responses(
+        bank, theta, rng=rng, design=booklet_mask(ridx.size, rng=rng)
+    )
+    labels = np.array(pop.district_labels)
+    codes = np.searchsorted(labels, pop.district[ridx])
+    pop_codes = np.searchsorted(labels, pop.district)
+    district_prior = np.bincount(pop_codes, weights=pop.prior_mean[:, 0]) / np.bincount(
+        pop_codes
+    )
+    offset = pop.prior_mean[ridx, 0] - district_prior[codes]
+    sd = pop.residual_sd[ridx, 0]
+
+    def by_district(v):
+        return np.bincount(codes, weights=v) / np.bincount(codes)
+
+    truth = by_district(theta)
+    errors = {"oracle": [], "blind": []}
+    for _ in range(4):
+        oracle = oracle_plausible_values(x, bank, pop.prior_mean[ridx, 0], sd, rng=rng)
+        blind = oracle_plausible_values_unknown_means(
+            x, bank, offset, sd, codes, rng=rng
+        )
+        for name, draws in (("oracle", oracle), ("blind", blind)):
+            est = np.mean([by_district(draws[:, j]) for j in range(10)], axis=0)
+            errors[name].extend(est - truth)
+    rmse = {k: float(np.sqrt(np.mean(np.square(v)))) for k, v in errors.items()}
+    assert rmse["oracle"] < rmse["blind"] < 1.6 * rmse["oracle"]
+    # unbiased: the mean error over 16 districts x 4 repetitions is near 0
+    assert abs(np.mean(errors["blind"])) < 3 * rmse["blind"] / np.sqrt(64) + 0.005
+    # moving every district by +1 moves the draws by +1: the means come from the data
+    shifted = simulate_responses(
+        bank, theta + 1.0, rng=rng, design=booklet_mask(ridx.size, rng=rng)
+    )
+    moved = oracle_plausible_values_unknown_means(
+        shifted, bank, offset, sd, codes, rng=rng
+    )
+    est = np.mean([by_district(moved[:, j]) for j in range(10)], axis=0)
+    assert np.sqrt(np.mean((est - truth - 1.0) ** 2)) < 3 * rmse["blind"]
 
 
 def test_covariates_enter_as_dummies_beside_the_components():
