@@ -80,8 +80,11 @@ class LatentRegression(BaseEstimator):
         values and intervals, of their own spread.
     variance_shrinkage : float, default=50.0
         Each group's residual variance is shrunk towards the pooled one as if the
-        pooled variance had been seen in this many more (weighted) persons of the
-        group: a small group borrows strength, a large one keeps its own.
+        pooled variance had been seen in this many more respondents of the group: a
+        small group borrows strength, a large one keeps its own. The group's own
+        variance is weighted, but its strength is counted in respondents, not in the
+        persons they stand for: an over-sampled small district knows its spread as
+        well as a large one with as many respondents.
 
     Attributes
     ----------
@@ -201,6 +204,7 @@ class LatentRegression(BaseEstimator):
             codes = codes.reshape(-1)
         n_groups = 1 if labels is None else labels.size
         w_group = np.bincount(codes, weights=w, minlength=n_groups)
+        n_group = np.bincount(codes, minlength=n_groups).astype(np.float64)
         # start: EAP under N(0, 1)
         beta = np.zeros(x.shape[1])
         group_sd = np.ones(n_groups)
@@ -227,7 +231,8 @@ class LatentRegression(BaseEstimator):
             else:
                 k = float(self.variance_shrinkage)
                 s2 = np.bincount(codes, weights=sq, minlength=n_groups)
-                new_sd = np.sqrt((s2 + k * new_pooled**2) / (w_group + k))
+                own = s2 / np.maximum(w_group, 1e-300)  # weighted mean square
+                new_sd = np.sqrt((n_group * own + k * new_pooled**2) / (n_group + k))
             step = max(np.abs(new_beta - beta).max(), np.abs(new_sd - group_sd).max())
             beta, group_sd, pooled = new_beta, new_sd, new_pooled
             if step < self.tol:

@@ -249,6 +249,23 @@ def test_group_variances_give_each_group_its_spread_in_the_plausible_values():
         assert abs(sd_shared - true_sd) > abs(sd_own - true_sd)
 
 
+def test_shrinkage_counts_respondents_not_the_persons_they_stand_for():
+    """An over-sampled small district (respondents with small weights) knows its spread
+    as well as a large one with as many respondents: scaling one group's weights down
+    a hundredfold leaves its σ_g where it was (it was pulled to the pooled σ when the
+    shrinkage counted weights)."""
+    ll, g, theta = _unequal_spread_data(seed=4, sizes=(600, 600, 600, 600))
+    equal = LatentRegression(n_components=None).fit(ll, NODES, groups=g)
+    w = np.where(g == 0, 0.01, 1.0)
+    small = LatentRegression(n_components=None).fit(
+        ll, NODES, groups=g, sample_weight=w
+    )
+    # (the pooled σ it is shrunk towards moves a little: group 0 weighs less in it)
+    assert small.group_sigma_[0] == pytest.approx(equal.group_sigma_[0], abs=0.03)
+    own = np.std(theta[g == 0])
+    assert abs(small.group_sigma_[0] - own) < abs(small.sigma_ - own) / 4
+
+
 def test_variance_shrinkage_must_not_be_negative():
     ll, g, _ = _regression_data(n=400)
     with pytest.raises(ValueError, match="variance_shrinkage must be >= 0"):
