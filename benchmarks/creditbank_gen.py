@@ -910,7 +910,7 @@ def vacuum_analyze(connection) -> None:
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        for table in TABLES:
+        for table in [*TABLES, "creditbank_districtaccounttally"]:
             cursor.execute(f"VACUUM (ANALYZE) {table}")
 
 
