@@ -69,7 +69,8 @@ class LearningAccount(models.Model):
         verbose_name = _("learning account")
         verbose_name_plural = _("learning accounts")
         indexes = [
-            # The district counts (accounts open at a year's end) read this index only.
+            # Accounts of a district (the foreign key's lookups, the admin's filter, the
+            # tally's rebuild); the year-end counts read DistrictAccountTally instead.
             models.Index(
                 fields=["district", "opened_at", "closed_at"],
                 name="cb_account_district_open",
