@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from io import StringIO
 from unittest import mock
@@ -192,3 +193,45 @@ def test_the_migration_backfills_the_tally_from_the_accounts(districts, make_use
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_openings_and_moves_all_count(make_user, districts):
+    """Writers racing on one district and day: the upsert adds, none is lost or refused."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writer at a time; the race needs PostgreSQL")
+    huangpu = next(d for d in districts if d.code == "310101")
+    xuhui = next(d for d in districts if d.code == "310104")
+    users = [make_user("citizen") for _ in range(8)]
+    barrier = threading.Barrier(len(users))
+    errors: list[Exception] = []
+
+    def work(user):
+        try:
+            barrier.wait(timeout=30)
+            account_open(user=user, district=huangpu)
+            barrier.wait(timeout=30)
+            if user.pk % 2:
+                account_open(user=user, district=xuhui)
+        except Exception as exc:  # noqa: BLE001 - reported to the test
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    with at(datetime(2025, 9, 1, 12, tzinfo=TZ)):
+        threads = [threading.Thread(target=work, args=(u,)) for u in users]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    moved = sum(1 for u in users if u.pk % 2)
+    assert (
+        from_tally(2025)
+        == brute_force(2025)
+        == {
+            huangpu.pk: len(users) - moved,
+            xuhui.pk: moved,
+        }
+    )
+    assert account_tally_differences() == []
