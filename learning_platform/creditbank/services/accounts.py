@@ -177,11 +177,11 @@ def account_open(
                 opened_via=via,
                 opened_at=timezone.now(),
             )
-            _tally_add(_tally_changes(account, district_id=account.district_id, sign=1))
-            return account
     except IntegrityError:
         # A concurrent request opened it first.
         return LearningAccount.objects.get(user=user)
+    _tally_add(_tally_changes(account, district_id=account.district_id, sign=1))
+    return account
 
 
 def _account_district_move(
