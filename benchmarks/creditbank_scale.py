@@ -9,7 +9,7 @@ hundredth: per account, the cost must not grow with the size of the bank.
     .venv/bin/python benchmarks/creditbank_scale.py --scales 0.01 1 --keep   # the whole city
 
 For each scale the script makes a PostgreSQL database of its own (``lp_bench_creditbank_*``
-on 127.0.0.1:5432, copied from a migrated template), fills it with
+on 127.0.0.1:5432, copied from a migrated template named by a digest of the migrations), fills it with
 ``benchmarks/creditbank_gen.py`` (``COPY``), then measures in a fresh process:
 
 - the account page (``/creditbank/``) and the account API (``/api/v1/creditbank/account``),
@@ -28,6 +28,7 @@ The databases are dropped at the end unless ``--keep``.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -96,6 +97,17 @@ def template(name: str) -> None:
     except BaseException:
         drop(name)
         raise
+
+
+def migrations_digest() -> str:
+    """Eight hex digits naming the project's migrations: a template migrated by another
+    checkout (or before a new migration) is not reused, and not dropped by this run."""
+    digest = hashlib.sha256()
+    for path in sorted(ROOT.glob("**/migrations/0*.py")):
+        if ".venv" not in path.parts:
+            digest.update(str(path.relative_to(ROOT)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]
 
 
 def tag(scale: float) -> str:
@@ -528,7 +540,7 @@ def main() -> int:
         child(args)
         return 0
 
-    tpl = f"{PREFIX}_template"
+    tpl = f"{PREFIX}_template_{migrations_digest()}"
     template(tpl)
     # production settings serve hashed static names from the manifest
     subprocess.run(

@@ -69,7 +69,8 @@ class LearningAccount(models.Model):
         verbose_name = _("learning account")
         verbose_name_plural = _("learning accounts")
         indexes = [
-            # The district counts (accounts open at a year's end) read this index only.
+            # Accounts of a district (the foreign key's lookups, the admin's filter, the
+            # tally's rebuild); the year-end counts read DistrictAccountTally instead.
             models.Index(
                 fields=["district", "opened_at", "closed_at"],
                 name="cb_account_district_open",
@@ -81,6 +82,39 @@ class LearningAccount(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class DistrictAccountTally(models.Model):
+    """Accounts opened and closed in one district on one local day (settings.TIME_ZONE).
+
+    The account services keep it in step with the accounts, in the same transaction,
+    so the count of accounts open at a year's end reads days × districts rows instead
+    of every account (whose rows the ledger rewrites, so no index-only scan stays cheap).
+    ``account_tally_rebuild`` recomputes it from the accounts.
+    """
+
+    district = models.ForeignKey(
+        "districts.District",
+        verbose_name=_("district"),
+        on_delete=models.CASCADE,
+        related_name="account_tallies",
+        db_index=False,  # led by the unique constraint cb_tally_district_day
+    )
+    day = models.DateField(_("day"))
+    opened = models.IntegerField(_("accounts opened"), default=0)
+    closed = models.IntegerField(_("accounts closed"), default=0)
+
+    class Meta:
+        verbose_name = _("district account tally")
+        verbose_name_plural = _("district account tallies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "day"], name="cb_tally_district_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district_id} {self.day}: +{self.opened} -{self.closed}"
 
 
 class OutcomeKind(models.TextChoices):

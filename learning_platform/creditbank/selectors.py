@@ -12,8 +12,10 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +32,7 @@ from learning_platform.creditbank.models import (
     AccountStatus,
     ConversionRule,
     CreditEntry,
+    DistrictAccountTally,
     IssuedCredential,
     LearningAccount,
     LearningOutcome,
@@ -213,18 +216,102 @@ def account_counts_queryset(
 ) -> QuerySet:
     """Accounts open at the end of ``year``, grouped by district: rows of ``district_id``, ``n``.
 
-    One pass over the accounts grouped by district (not a join from the districts).
+    Read from the tally (``DistrictAccountTally``), not the accounts: Σ opened − Σ closed
+    over the days before 1 January of ``year + 1`` (local days in settings.TIME_ZONE), so
+    the cost grows with days × districts, not with the accounts. A district whose every
+    account was closed or moved away may appear with ``n`` = 0.
     """
-    end = timezone.make_aware(datetime(year + 1, 1, 1))
-    accounts = LearningAccount.objects.filter(
-        Q(opened_at__lt=end) & (Q(closed_at__isnull=True) | Q(closed_at__gte=end)),
-        district__isnull=False,
-    )
+    tallies = DistrictAccountTally.objects.filter(day__lt=date(year + 1, 1, 1))
     if district_ids is not None:
-        accounts = accounts.filter(district_id__in=district_ids)
+        tallies = tallies.filter(district_id__in=district_ids)
     return (
-        accounts.values("district_id").annotate(n=Count("pk")).order_by("district_id")
+        tallies.values("district_id")
+        .annotate(n=Sum("opened") - Sum("closed"))
+        .order_by("district_id")
     )
+
+
+def account_tally_live_sql(connection: Any) -> tuple[str, list[Any]]:
+    """SQL (and its parameters) giving rows of district_id, day, opened, closed live from the
+    accounts, days local in settings.TIME_ZONE; accounts without a district are left out.
+
+    One pass over the accounts grouped in the database: ``account_tally_rebuild`` inserts
+    its rows, ``account_tally_differences`` compares them with the tally.
+    """
+    table = connection.ops.quote_name(LearningAccount._meta.db_table)
+    tz = settings.TIME_ZONE
+    opened_day, opened_params = connection.ops.datetime_cast_date_sql(
+        "opened_at", (), tz
+    )
+    closed_day, closed_params = connection.ops.datetime_cast_date_sql(
+        "closed_at", (), tz
+    )
+    sql = (
+        "SELECT district_id, day, SUM(opened) AS opened, SUM(closed) AS closed FROM ("
+        f"SELECT district_id, {opened_day} AS day, 1 AS opened, 0 AS closed FROM {table} "
+        "WHERE district_id IS NOT NULL "
+        f"UNION ALL SELECT district_id, {closed_day} AS day, 0 AS opened, 1 AS closed "
+        f"FROM {table} WHERE district_id IS NOT NULL AND closed_at IS NOT NULL"
+        ") changes GROUP BY district_id, day"
+    )
+    return sql, [*opened_params, *closed_params]
+
+
+@dataclass(frozen=True)
+class TallyDifference:
+    """One district and day where the tally and the accounts disagree."""
+
+    district_code: str
+    day: date
+    opened_tally: int
+    opened_live: int
+    closed_tally: int
+    closed_live: int
+
+    def __str__(self) -> str:
+        return (
+            f"district {self.district_code} on {self.day}: opened {self.opened_tally} in "
+            f"the tally, {self.opened_live} live; closed {self.closed_tally} in the tally, "
+            f"{self.closed_live} live"
+        )
+
+
+def account_tally_differences() -> list[TallyDifference]:
+    """Where the tally disagrees with a live count of the accounts, by district and day."""
+    sql, params = account_tally_live_sql(connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        live = {
+            (district_id, _as_date(day)): (int(o), int(c))
+            for district_id, day, o, c in cursor.fetchall()
+        }
+    tally = {
+        (district_id, day): (o, c)
+        for district_id, day, o, c in DistrictAccountTally.objects.values_list(
+            "district_id", "day", "opened", "closed"
+        )
+    }
+    codes = dict(District.objects.values_list("pk", "code"))
+    differences = []
+    for key in sorted(live.keys() | tally.keys()):
+        have, want = tally.get(key, (0, 0)), live.get(key, (0, 0))
+        if have != want:
+            differences.append(
+                TallyDifference(
+                    district_code=codes.get(key[0], str(key[0])),
+                    day=key[1],
+                    opened_tally=have[0],
+                    opened_live=want[0],
+                    closed_tally=have[1],
+                    closed_live=want[1],
+                )
+            )
+    return differences
+
+
+def _as_date(value: date | str) -> date:
+    # SQLite returns the cast day as text
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def account_counts_by_district(

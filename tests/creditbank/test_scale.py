@@ -7,17 +7,22 @@ The generator (``benchmarks/creditbank_gen.py``) fills the benchmark's databases
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import Count, F, Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from benchmarks import creditbank_gen as gen
 from learning_platform.creditbank import selectors, services
-from learning_platform.creditbank.models import CreditEntry, LearningAccount
+from learning_platform.creditbank.models import (
+    CreditEntry,
+    DistrictAccountTally,
+    LearningAccount,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -47,11 +52,50 @@ def test_generated_rows_hold_what_the_services_guarantee(bank, today):
     kinds = set(CreditEntry.objects.values_list("kind", flat=True).distinct())
     assert kinds == {"award", "expiry", "reversal", "correction"}
     assert gen.consistency_problems(connection, today=today) == {}
+    assert gen.tally_problems() == []
+    # the district counts read the tally; they equal a count over the accounts
+    assert _tally_counts(today.year) == _live_counts(today.year)
+    assert _tally_counts(today.year - 3) == _live_counts(today.year - 3)
     # account numbers carry their check digit, as the services' numbers do
     assert all(
         services.account_number_valid(n)
         for n in LearningAccount.objects.values_list("number", flat=True)
     )
+
+
+def _tally_counts(year):
+    return {
+        district_id: n
+        for district_id, n in selectors.account_counts_queryset(year=year).values_list(
+            "district_id", "n"
+        )
+        if n
+    }
+
+
+def _live_counts(year):
+    end = timezone.make_aware(datetime(year + 1, 1, 1))
+    return dict(
+        LearningAccount.objects.filter(
+            Q(closed_at__isnull=True) | Q(closed_at__gte=end),
+            opened_at__lt=end,
+            district__isnull=False,
+        )
+        .values("district_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("district_id", "n")
+    )
+
+
+def test_tally_check_can_fail(bank, today):
+    account = LearningAccount.objects.exclude(district=None).first()
+    day = timezone.localtime(account.opened_at).date()
+    DistrictAccountTally.objects.filter(district=account.district, day=day).update(
+        opened=F("opened") + 1
+    )
+    assert len(gen.tally_problems()) == 1
+    assert _tally_counts(today.year) != _live_counts(today.year)
 
 
 def test_consistency_checks_can_fail(bank, today):
@@ -69,6 +113,8 @@ def test_a_second_load_continues_the_ids_and_numbers(bank, districts, today):
     assert LearningAccount.objects.count() == 150
     assert more.counts["creditbank_learningaccount"] == 30
     assert gen.consistency_problems(connection, today=today) == {}
+    assert gen.tally_problems() == []
+    assert _tally_counts(today.year) == _live_counts(today.year)
 
 
 def test_the_daily_job_expires_exactly_what_the_generator_left_for_today(bank, today):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from learning_platform.creditbank.models import LearningAccount
 from learning_platform.creditbank.selectors import (
     account_counts_by_district,
     profile_for_account,
@@ -22,12 +22,14 @@ pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
 
 
+def at(when):
+    """Run the services at the scenario's moment (they stamp opened_at/closed_at with now)."""
+    return mock.patch("django.utils.timezone.now", return_value=when)
+
+
 def opened(user, district, when):
-    account = account_open(user=user, district=district)
-    # opened_at is set by the service; move it to the scenario's date.
-    LearningAccount.objects.filter(pk=account.pk).update(opened_at=when)
-    account.refresh_from_db()
-    return account
+    with at(when):
+        return account_open(user=user, district=district)
 
 
 def test_counts_follow_opening_and_closing_dates(make_user, huangpu):
@@ -35,10 +37,8 @@ def test_counts_follow_opening_and_closing_dates(make_user, huangpu):
     a = opened(make_user("citizen"), huangpu, datetime(2024, 6, 1, tzinfo=TZ))
     opened(make_user("citizen"), huangpu, datetime(2025, 12, 31, 23, 0, tzinfo=TZ))
     opened(make_user("citizen"), huangpu, datetime(2026, 1, 1, 0, 30, tzinfo=TZ))
-    account_close(account=a)
-    LearningAccount.objects.filter(pk=a.pk).update(
-        closed_at=datetime(2025, 7, 1, tzinfo=TZ)
-    )
+    with at(datetime(2025, 7, 1, tzinfo=TZ)):
+        account_close(account=a)
 
     def count(year):
         rows = account_counts_by_district(user=researcher, year=year)

@@ -297,20 +297,22 @@ def test_credit_bank_accounts_are_filled_from_the_credit_bank(
     framework, staff, hp, make_user
 ):
     from datetime import datetime
+    from unittest import mock
 
     from django.utils import timezone
 
-    from learning_platform.creditbank.models import LearningAccount
     from learning_platform.creditbank.services.accounts import account_open
     from learning_platform.indicators.selectors import submission_rows
 
     for n in range(2):
-        account = account_open(
-            user=make_user("citizen", district=hp, username=f"resident{n}")
-        )
-        LearningAccount.objects.filter(pk=account.pk).update(
-            opened_at=timezone.make_aware(datetime(2022, 5, 1))
-        )
+        # the service stamps opened_at (and the district's tally) with now: open in 2022
+        with mock.patch(
+            "django.utils.timezone.now",
+            return_value=timezone.make_aware(datetime(2022, 5, 1)),
+        ):
+            account_open(
+                user=make_user("citizen", district=hp, username=f"resident{n}")
+            )
     account_open(
         user=make_user("citizen", district=hp, username="late")
     )  # opened now, not in 2022

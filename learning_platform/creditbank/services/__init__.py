@@ -12,6 +12,7 @@ from learning_platform.creditbank.services.accounts import (
     account_ensure,
     account_number_valid,
     account_open,
+    account_tally_rebuild,
 )
 from learning_platform.creditbank.services.credentials import (
     Verification,
@@ -55,6 +56,7 @@ __all__ = [
     "account_ensure",
     "account_number_valid",
     "account_open",
+    "account_tally_rebuild",
     "conversion_rule_save",
     "credential_issue_badge",
     "credential_issue_clr",

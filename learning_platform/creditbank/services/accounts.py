@@ -1,20 +1,24 @@
-"""Writes of learning accounts: opening, closure."""
+"""Writes of learning accounts: opening, closure, and the per-district tally of both."""
 
 from __future__ import annotations
 
 import secrets
+from collections import defaultdict
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from learning_platform.accounts.models import User
 from learning_platform.creditbank.models import (
     AccountStatus,
+    DistrictAccountTally,
     IssuedCredential,
     LearningAccount,
 )
+from learning_platform.creditbank.selectors import account_tally_live_sql
 from learning_platform.districts.models import District
 from learning_platform.errors import ApiError
 
@@ -62,6 +66,84 @@ def _account_number_new() -> str:
     return body + _luhn_digit(body)
 
 
+# --- the tally of accounts opened and closed per district and day -------------------
+
+TallyChange = tuple[int, date, int, int]  # district_id, day, opened, closed
+
+
+def _tally_day(moment: datetime) -> date:
+    """The local day (settings.TIME_ZONE, whatever time zone is active) of a moment."""
+    return timezone.localtime(moment, timezone.get_default_timezone()).date()
+
+
+def _tally_changes(
+    account: LearningAccount, *, district_id: int | None, sign: int
+) -> list[TallyChange]:
+    """What the account adds to (``sign`` 1) or takes from (−1) the district's tally."""
+    if district_id is None:
+        return []
+    changes = [(district_id, _tally_day(account.opened_at), sign, 0)]
+    if account.closed_at is not None:
+        changes.append((district_id, _tally_day(account.closed_at), 0, sign))
+    return changes
+
+
+def _tally_add(changes: list[TallyChange]) -> None:
+    """Add the changes to the tally, one atomic upsert per district and day.
+
+    ``INSERT … ON CONFLICT DO UPDATE`` with ``row + EXCLUDED`` adds under concurrency on
+    PostgreSQL and SQLite alike (no read–decide–write); rows are written in key order so
+    two moves between the same districts cannot deadlock.
+    """
+    summed: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0])
+    for district_id, day, opened, closed in changes:
+        summed[(district_id, day)][0] += opened
+        summed[(district_id, day)][1] += closed
+    table = connection.ops.quote_name(DistrictAccountTally._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (district_id, day, opened, closed) VALUES (%s, %s, %s, %s) "
+        f"ON CONFLICT (district_id, day) DO UPDATE SET "
+        f"opened = {table}.opened + EXCLUDED.opened, "
+        f"closed = {table}.closed + EXCLUDED.closed"
+    )
+    with connection.cursor() as cursor:
+        for (district_id, day), (opened, closed) in sorted(summed.items()):
+            if opened or closed:
+                cursor.execute(
+                    sql,
+                    [
+                        district_id,
+                        connection.ops.adapt_datefield_value(day),
+                        opened,
+                        closed,
+                    ],
+                )
+
+
+@transaction.atomic
+def account_tally_rebuild() -> int:
+    """Recompute the whole tally from the accounts; return the rows written.
+
+    On PostgreSQL the tally is locked against the services' upserts while it is
+    rebuilt, so an account opened meanwhile is counted once, before or after.
+    """
+    table = connection.ops.quote_name(DistrictAccountTally._meta.db_table)
+    live_sql, params = account_tally_live_sql(connection)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+        cursor.execute(f"DELETE FROM {table}")
+        cursor.execute(
+            f"INSERT INTO {table} (district_id, day, opened, closed) "
+            f"SELECT district_id, day, opened, closed FROM ({live_sql}) live",
+            params,
+        )
+        return cursor.rowcount
+
+
+# --- accounts ------------------------------------------------------------------------
+
+
 @transaction.atomic
 def account_open(
     *,
@@ -71,13 +153,14 @@ def account_open(
 ) -> LearningAccount:
     """Open the user's learning account, or return the one they have.
 
-    A closed account is not reopened here: that is an administrator's decision.
+    Given another district, the existing account moves there (and its counts in the
+    tally with it). A closed account is not reopened here: that is an administrator's
+    decision.
     """
     existing = LearningAccount.objects.filter(user=user).first()
     if existing is not None:
         if district is not None and existing.district_id != district.pk:
-            existing.district = district
-            existing.save(update_fields=["district"])
+            existing = _account_district_move(account=existing, district=district)
         return existing
     if not user.is_authenticated or not user.is_active:
         raise ValidationError(_("Only an active user can open a learning account."))
@@ -87,7 +170,7 @@ def account_open(
             break
     try:
         with transaction.atomic():
-            return LearningAccount.objects.create(
+            account = LearningAccount.objects.create(
                 user=user,
                 number=number,
                 district=district or user.district,
@@ -97,6 +180,25 @@ def account_open(
     except IntegrityError:
         # A concurrent request opened it first.
         return LearningAccount.objects.get(user=user)
+    _tally_add(_tally_changes(account, district_id=account.district_id, sign=1))
+    return account
+
+
+def _account_district_move(
+    *, account: LearningAccount, district: District
+) -> LearningAccount:
+    """Move the account (locked, so two moves are not both counted) to another district."""
+    account = LearningAccount.objects.select_for_update().get(pk=account.pk)
+    if account.district_id == district.pk:
+        return account
+    old_district_id = account.district_id
+    account.district = district
+    account.save(update_fields=["district"])
+    _tally_add(
+        _tally_changes(account, district_id=old_district_id, sign=-1)
+        + _tally_changes(account, district_id=district.pk, sign=1)
+    )
+    return account
 
 
 def account_ensure(*, user: User) -> LearningAccount:
@@ -137,6 +239,8 @@ def account_close(
     account.status = AccountStatus.CLOSED
     account.closed_at = now
     account.save(update_fields=["status", "closed_at"])
+    if account.district_id is not None:
+        _tally_add([(account.district_id, _tally_day(now), 0, 1)])
     IssuedCredential.objects.filter(account=account, revoked_at__isnull=True).update(
         revoked_at=now, revocation_reason="account closed"
     )
