@@ -25,6 +25,16 @@ pytestmark = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_pool():
+    """Each test starts from a pool of its minimum size: an earlier test that ran
+    several threads at once grew the process's pool, and a grown pool hands out as
+    many backends as it holds."""
+    connection.close_pool()
+    yield
+    connection.close_pool()
+
+
 def _backend_pid() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
